@@ -1,0 +1,612 @@
+# cython: language_level=3
+"""The fast engine: one simulation run of a compiled model, loop without the GIL.
+
+State lives in C arrays of the structs declared in ``_core.pxd``. Calls exist as
+slots only while they wait (an answered call's statistics are recorded at answer
+time), events sit in a binary heap ordered by (time, kind, sequence), and a
+queued call's abandonment is an event checked against the slot's generation,
+so nothing ever scans a queue.
+"""
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.math cimport INFINITY, floor
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+import numpy as np
+
+cimport numpy as cnp
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport (
+    random_lognormal,
+    random_standard_exponential,
+    random_standard_gamma,
+    random_standard_uniform,
+    random_weibull,
+)
+
+cnp.import_array()
+
+
+CALL_FIELDS_COUNT = N_CALL_FIELDS
+GROUP_FIELDS_COUNT = N_GROUP_FIELDS
+INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
+
+
+cdef inline bint _before(Event* a, Event* b) noexcept nogil:
+    return a.time < b.time or (a.time == b.time and a.order < b.order)
+
+
+cdef inline double _sample(Dist* d, bitgen_t* rng, double* empirical) noexcept nogil:
+    """One draw; the same numpy C routines that ``numpy.random.Generator`` uses."""
+    cdef int32_t code = d.code
+    cdef int32_t index
+    if code == 0:
+        return d.p0 * random_standard_exponential(rng)
+    if code == 1:
+        return d.p0
+    if code == 2:
+        return d.p0 + d.p1 * random_standard_uniform(rng)
+    if code == 3:
+        return random_lognormal(rng, d.p0, d.p1)
+    if code == 4:
+        return d.p1 * random_standard_gamma(rng, d.p0)
+    if code == 5:
+        return d.p1 * random_weibull(rng, d.p0)
+    if code == 6:
+        index = <int32_t>(random_standard_uniform(rng) * d.p1)
+        if index >= <int32_t>d.p1:
+            index = <int32_t>d.p1 - 1
+        return empirical[<int32_t>d.p0 + index]
+    return INFINITY
+
+
+cdef class Simulation:
+    """One run of one compiled model with one set of random streams.
+
+    Construct with the model and the PCG64 bit generators (one per stream, in
+    ``CompiledModel.stream_keys`` order), call ``run()`` once, then read the
+    statistic arrays.
+    """
+
+    # settings
+    cdef double horizon, warmup, interval, sl_threshold, short_abandon
+    cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain
+    # model tables (borrowed from numpy arrays kept alive below)
+    cdef double* rates
+    cdef double* empirical
+    cdef double* proficiency
+    cdef int32_t* handle_dist
+    cdef int32_t* patience_dist
+    cdef int32_t* acw_dist
+    cdef int32_t* type_groups_start
+    cdef int32_t* type_groups
+    cdef int32_t* group_types_start
+    cdef int32_t* group_types
+    cdef ArrivalProfile* profiles
+    cdef Dist* dists
+    cdef bitgen_t** streams
+    # dynamic state (owned, freed in __dealloc__)
+    cdef Event* heap
+    cdef int64_t heap_size, heap_capacity
+    cdef uint64_t sequence
+    cdef Call* calls
+    cdef int32_t* free_slots
+    cdef int32_t n_free, calls_capacity
+    cdef Agent* agents
+    cdef Queue* queues
+    cdef IdleList* idle
+    cdef int32_t lines_busy
+    cdef double now
+    # statistics (numpy-owned buffers)
+    cdef double* interval_calls
+    cdef double* total_calls
+    cdef double* group_totals
+    cdef double* interval_groups
+    cdef public long long calls_simulated
+    cdef public double end_time
+    cdef object _keep
+    cdef object _stats
+    cdef bint _done
+
+    def __cinit__(self, model, bit_generators):
+        cdef int32_t k, g, i, a, n
+        self._keep = []
+        self.horizon = model.horizon
+        self.warmup = model.warmup
+        self.interval = model.interval
+        self.sl_threshold = model.sl_threshold
+        self.short_abandon = model.short_abandon
+        self.n_intervals = model.n_intervals
+        self.n_types = model.n_types
+        self.n_groups = model.n_groups
+        self.n_agents = model.n_agents
+        self.lines = model.lines
+        self.drain = model.drain
+        if len(bit_generators) != N_SOURCES * self.n_types:
+            raise ValueError(f"expected {N_SOURCES * self.n_types} bit generators, got {len(bit_generators)}")
+
+        self.rates = self._double_ptr(model.rates)
+        self.empirical = self._double_ptr(model.empirical)
+        self.proficiency = self._double_ptr(model.group_proficiency)
+        self.handle_dist = self._int_ptr(model.handle_dist)
+        self.patience_dist = self._int_ptr(model.patience_dist)
+        self.acw_dist = self._int_ptr(model.acw_dist)
+        self.type_groups_start = self._int_ptr(model.type_groups_start)
+        self.type_groups = self._int_ptr(model.type_groups)
+        self.group_types_start = self._int_ptr(model.group_types_start)
+        self.group_types = self._int_ptr(model.group_types)
+
+        n = len(model.dist_code)
+        self.dists = <Dist*>self._alloc(n * sizeof(Dist))
+        for i in range(n):
+            self.dists[i].code = model.dist_code[i]
+            self.dists[i].p0 = model.dist_param[i, 0]
+            self.dists[i].p1 = model.dist_param[i, 1]
+        self.profiles = <ArrivalProfile*>self._alloc(self.n_types * sizeof(ArrivalProfile))
+        for k in range(self.n_types):
+            self.profiles[k].start = model.rate_start[k]
+            self.profiles[k].count = model.rate_count[k]
+            self.profiles[k].repeat = model.rate_repeat[k]
+            self.profiles[k].slot = model.rate_slot[k]
+        self.streams = <bitgen_t**>self._alloc(len(bit_generators) * sizeof(bitgen_t*))
+        for i, bit_generator in enumerate(bit_generators):
+            self._keep.append(bit_generator)
+            self.streams[i] = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
+
+        self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
+        self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
+        self.queues = <Queue*>self._alloc(self.n_types * sizeof(Queue))
+        for k in range(self.n_types):
+            self.queues[k].head = -1
+            self.queues[k].tail = -1
+            self.queues[k].length = 0
+        for g in range(self.n_groups):
+            self.idle[g].head = -1
+            self.idle[g].tail = -1
+            for a in range(model.group_start[g], model.group_start[g] + model.group_count[g]):
+                self.agents[a].group = g
+                self.agents[a].call_type = -1
+                self.agents[a].idle = 0
+                self.agents[a].idle_since = 0.0
+                self._idle_push(a)
+
+        self.heap_capacity = 1024 + 2 * self.n_agents
+        self.heap = <Event*>self._alloc(self.heap_capacity * sizeof(Event))
+        self.calls_capacity = 1024
+        self.calls = <Call*>self._alloc(self.calls_capacity * sizeof(Call))
+        self.free_slots = <int32_t*>self._alloc(self.calls_capacity * sizeof(int32_t))
+        self.n_free = self.calls_capacity
+        for i in range(self.calls_capacity):
+            self.free_slots[i] = self.calls_capacity - 1 - i
+            self.calls[i].gen = 0
+            self.calls[i].state = CALL_FREE
+
+        stats = {
+            "interval_calls": np.zeros((self.n_intervals, self.n_types, N_CALL_FIELDS)),
+            "total_calls": np.zeros((self.n_types, N_CALL_FIELDS)),
+            "group_totals": np.zeros((self.n_groups, N_GROUP_FIELDS)),
+            "interval_groups": np.zeros((self.n_intervals, self.n_groups, N_INTERVAL_GROUP_FIELDS)),
+        }
+        self._stats = stats
+        self.interval_calls = self._double_ptr(stats["interval_calls"])
+        self.total_calls = self._double_ptr(stats["total_calls"])
+        self.group_totals = self._double_ptr(stats["group_totals"])
+        self.interval_groups = self._double_ptr(stats["interval_groups"])
+        for g in range(self.n_groups):
+            self._add_clock(g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
+
+    def __dealloc__(self):
+        free(self.dists)
+        free(self.profiles)
+        free(self.streams)
+        free(self.agents)
+        free(self.idle)
+        free(self.queues)
+        free(self.heap)
+        free(self.calls)
+        free(self.free_slots)
+
+    cdef void* _alloc(self, size_t size) except NULL:
+        cdef void* p = malloc(size if size > 0 else 1)
+        if p == NULL:
+            raise MemoryError()
+        memset(p, 0, size)
+        return p
+
+    cdef double* _double_ptr(self, array) except NULL:
+        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.float64)
+        self._keep.append(arr)
+        return <double*>cnp.PyArray_DATA(arr)
+
+    cdef int32_t* _int_ptr(self, array) except NULL:
+        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.int32)
+        if arr.size == 0:
+            arr = np.zeros(1, dtype=np.int32)
+        self._keep.append(arr)
+        return <int32_t*>cnp.PyArray_DATA(arr)
+
+    def run(self):
+        """Simulate to the end; returns the statistic arrays (a dict of numpy arrays)."""
+        cdef int error
+        if self._done:
+            raise RuntimeError("a Simulation runs once; build a new one")
+        self._done = True
+        with nogil:
+            error = self._run()
+        if error == ERR_NO_MEMORY:
+            raise MemoryError("ccsim core: out of memory growing the event heap or call pool")
+        return self._stats
+
+    # ---- the event loop -------------------------------------------------------
+
+    cdef int _run(self) noexcept nogil:
+        cdef Event ev
+        cdef int32_t k
+        cdef double t
+        self.calls_simulated = 0
+        for k in range(self.n_types):
+            t = self._next_arrival(k, 0.0)
+            if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
+                return ERR_NO_MEMORY
+        while self.heap_size > 0:
+            if not self.drain and self.heap[0].time > self.horizon:
+                break
+            self._pop(&ev)
+            self.now = ev.time
+            if ev.kind == EV_ARRIVAL:
+                if self._on_arrival(ev.target) != 0:
+                    return ERR_NO_MEMORY
+            elif ev.kind == EV_TALK_END:
+                if self._on_talk_end(ev.target) != 0:
+                    return ERR_NO_MEMORY
+            elif ev.kind == EV_ACW_END:
+                if self._on_agent_free(ev.target) != 0:
+                    return ERR_NO_MEMORY
+            else:
+                self._on_abandon(ev.target, ev.gen)
+        self.end_time = self.now if self.drain else self.horizon
+        self._close()
+        return ERR_NONE
+
+    cdef int _on_arrival(self, int32_t k) noexcept nogil:
+        cdef double t = self.now
+        cdef int32_t interval = self._interval_of(t)
+        cdef bint counted = t >= self.warmup
+        cdef double handle = _sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
+        cdef double patience = _sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
+        cdef double acw = _sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
+        cdef double t_next = self._next_arrival(k, t)
+        cdef int32_t agent, slot
+        self.calls_simulated += 1
+        if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, k, 0) != 0:
+            return -1
+        self._count(k, interval, counted, F_ARRIVED, 1.0)
+        if self.lines >= 0 and self.lines_busy >= self.lines:
+            self._count(k, interval, counted, F_BLOCKED, 1.0)
+            return 0
+        self._count(k, interval, counted, F_OFFERED, 1.0)
+        agent = self._take_idle_agent(k)
+        if agent >= 0:
+            self.lines_busy += 1
+            return self._answer(agent, k, interval, counted, 0.0, handle, acw)
+        if patience <= 0.0:
+            self._record_abandon(k, interval, counted, 0.0)
+            return 0
+        slot = self._new_call()
+        if slot < 0:
+            return -1
+        self.calls[slot].arrival = t
+        self.calls[slot].handle = handle
+        self.calls[slot].acw = acw
+        self.calls[slot].call_type = k
+        self.calls[slot].interval = interval
+        self.calls[slot].counted = counted
+        self.calls[slot].state = CALL_WAITING
+        self._enqueue(k, slot)
+        self.lines_busy += 1
+        if patience < INFINITY:
+            return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
+        return 0
+
+    cdef int _answer(self, int32_t agent, int32_t k, int32_t interval, bint counted,
+                     double wait, double handle, double acw) noexcept nogil:
+        cdef Agent* a = &self.agents[agent]
+        cdef double talk = handle * self.proficiency[a.group]
+        cdef double* g
+        a.busy_since = self.now
+        a.call_type = k
+        a.acw = acw
+        self._count(k, interval, counted, F_ANSWERED, 1.0)
+        self._count(k, interval, counted, F_WAIT_ANSWERED, wait)
+        if wait <= self.sl_threshold:
+            self._count(k, interval, counted, F_ANSWERED_IN_SL, 1.0)
+        self._count(k, interval, counted, F_TALK, talk)
+        self._count(k, interval, counted, F_HANDLE, talk + acw)
+        if counted:
+            g = &self.group_totals[a.group * N_GROUP_FIELDS]
+            g[G_ANSWERED] += 1.0
+            g[G_TALK] += talk
+            g[G_HANDLE] += talk + acw
+        return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef int _on_talk_end(self, int32_t agent) noexcept nogil:
+        cdef double acw = self.agents[agent].acw
+        self.lines_busy -= 1
+        if acw > 0.0:
+            return self._push(self.now + acw, EV_ACW_END, agent, 0)
+        return self._on_agent_free(agent)
+
+    cdef int _on_agent_free(self, int32_t agent) noexcept nogil:
+        """The agent is done with its call: take the longest-waiting eligible caller or go idle."""
+        cdef Agent* a = &self.agents[agent]
+        cdef int32_t slot, k
+        cdef Call* c
+        self._add_clock(a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
+        a.call_type = -1
+        slot = self._longest_waiting(a.group)
+        if slot < 0:
+            a.idle_since = self.now
+            self._idle_push(agent)
+            return 0
+        c = &self.calls[slot]
+        k = c.call_type
+        self._dequeue(k, slot)
+        if self._answer(agent, k, c.interval, c.counted, self.now - c.arrival, c.handle, c.acw) != 0:
+            return -1
+        self._free_call(slot)
+        return 0
+
+    cdef void _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
+        cdef Call* c = &self.calls[slot]
+        if c.gen != gen or c.state != CALL_WAITING:
+            return  # answered (or slot reused) before its patience ran out
+        self._dequeue(c.call_type, slot)
+        self.lines_busy -= 1
+        self._record_abandon(c.call_type, c.interval, c.counted, self.now - c.arrival)
+        self._free_call(slot)
+
+    cdef void _record_abandon(self, int32_t k, int32_t interval, bint counted, double wait) noexcept nogil:
+        self._count(k, interval, counted, F_ABANDONED, 1.0)
+        self._count(k, interval, counted, F_WAIT_ABANDONED, wait)
+        if wait < self.short_abandon:
+            self._count(k, interval, counted, F_ABANDONED_SHORT, 1.0)
+
+    cdef void _close(self) noexcept nogil:
+        """Cut at the horizon: count callers still waiting; close agents' busy time."""
+        cdef int32_t k, slot, agent
+        cdef Call* c
+        for k in range(self.n_types):
+            slot = self.queues[k].head
+            while slot >= 0:
+                c = &self.calls[slot]
+                self._count(k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
+                slot = c.next
+        for agent in range(self.n_agents):
+            if self.agents[agent].call_type >= 0:
+                self._add_clock(self.agents[agent].group, self.agents[agent].busy_since,
+                                self.horizon, 1.0, G_BUSY, IG_BUSY)
+
+    # ---- routing --------------------------------------------------------------
+
+    cdef int32_t _take_idle_agent(self, int32_t k) noexcept nogil:
+        """Longest-idle agent among the groups serving call type k, or -1."""
+        cdef int32_t i, g, head, best = -1
+        cdef double best_since = INFINITY
+        for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
+            g = self.type_groups[i]
+            head = self.idle[g].head
+            if head >= 0 and (self.agents[head].idle_since < best_since or
+                              (self.agents[head].idle_since == best_since and head < best)):
+                best = head
+                best_since = self.agents[head].idle_since
+        if best >= 0:
+            self._idle_remove(best)
+        return best
+
+    cdef int32_t _longest_waiting(self, int32_t g) noexcept nogil:
+        """Head call of the queue (among those group g serves) that has waited longest, or -1."""
+        cdef int32_t i, k, head, best = -1
+        cdef double best_arrival = INFINITY
+        for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
+            k = self.group_types[i]
+            head = self.queues[k].head
+            if head >= 0 and self.calls[head].arrival < best_arrival:
+                best = head
+                best_arrival = self.calls[head].arrival
+        return best
+
+    cdef void _idle_push(self, int32_t agent) noexcept nogil:
+        cdef Agent* a = &self.agents[agent]
+        cdef IdleList* lst = &self.idle[a.group]
+        a.idle = 1
+        a.next = -1
+        a.prev = lst.tail
+        if lst.tail >= 0:
+            self.agents[lst.tail].next = agent
+        else:
+            lst.head = agent
+        lst.tail = agent
+
+    cdef void _idle_remove(self, int32_t agent) noexcept nogil:
+        cdef Agent* a = &self.agents[agent]
+        cdef IdleList* lst = &self.idle[a.group]
+        if a.prev >= 0:
+            self.agents[a.prev].next = a.next
+        else:
+            lst.head = a.next
+        if a.next >= 0:
+            self.agents[a.next].prev = a.prev
+        else:
+            lst.tail = a.prev
+        a.idle = 0
+
+    # ---- queues and call slots -----------------------------------------------
+
+    cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
+        cdef Queue* q = &self.queues[k]
+        self.calls[slot].next = -1
+        self.calls[slot].prev = q.tail
+        if q.tail >= 0:
+            self.calls[q.tail].next = slot
+        else:
+            q.head = slot
+        q.tail = slot
+        q.length += 1
+
+    cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
+        cdef Queue* q = &self.queues[k]
+        cdef Call* c = &self.calls[slot]
+        if c.prev >= 0:
+            self.calls[c.prev].next = c.next
+        else:
+            q.head = c.next
+        if c.next >= 0:
+            self.calls[c.next].prev = c.prev
+        else:
+            q.tail = c.prev
+        q.length -= 1
+
+    cdef int32_t _new_call(self) noexcept nogil:
+        cdef int32_t i, old = self.calls_capacity, new = 2 * self.calls_capacity
+        cdef Call* grown
+        cdef int32_t* grown_free
+        if self.n_free == 0:
+            grown = <Call*>realloc(self.calls, new * sizeof(Call))
+            if grown == NULL:
+                return -1
+            self.calls = grown
+            grown_free = <int32_t*>realloc(self.free_slots, new * sizeof(int32_t))
+            if grown_free == NULL:
+                return -1
+            self.free_slots = grown_free
+            for i in range(old, new):
+                self.calls[i].gen = 0
+                self.calls[i].state = CALL_FREE
+                self.free_slots[self.n_free] = new - 1 - (i - old)
+                self.n_free += 1
+            self.calls_capacity = new
+        self.n_free -= 1
+        return self.free_slots[self.n_free]
+
+    cdef void _free_call(self, int32_t slot) noexcept nogil:
+        self.calls[slot].state = CALL_FREE
+        self.calls[slot].gen += 1
+        self.free_slots[self.n_free] = slot
+        self.n_free += 1
+
+    # ---- arrivals ---------------------------------------------------------------
+
+    cdef double _next_arrival(self, int32_t k, double t) noexcept nogil:
+        """Next arrival after t by inverting the piecewise-constant cumulative rate.
+
+        Mirrors ``ccsim.engines.arrivals.next_arrival`` operation for operation.
+        """
+        cdef ArrivalProfile* p = &self.profiles[k]
+        cdef double e = random_standard_exponential(self.streams[SRC_ARRIVAL * self.n_types + k])
+        cdef long long i = <long long>floor(t / p.slot)
+        cdef double slot_end, rate, need
+        while True:
+            slot_end = (i + 1) * p.slot
+            if p.repeat:
+                rate = self.rates[p.start + i % p.count]
+            elif i < p.count:
+                rate = self.rates[p.start + i]
+            else:
+                return INFINITY
+            if rate > 0.0:
+                need = e / rate
+                if t + need < slot_end:
+                    return t + need
+                e -= rate * (slot_end - t)
+            if slot_end >= self.horizon:
+                return INFINITY
+            t = slot_end
+            i += 1
+
+    # ---- statistics -----------------------------------------------------------
+
+    cdef inline int32_t _interval_of(self, double t) noexcept nogil:
+        cdef int32_t i = <int32_t>(t / self.interval)
+        return i if i < self.n_intervals else self.n_intervals - 1
+
+    cdef inline void _count(self, int32_t k, int32_t interval, bint counted, int field, double value) noexcept nogil:
+        self.interval_calls[(interval * self.n_types + k) * N_CALL_FIELDS + field] += value
+        if counted:
+            self.total_calls[k * N_CALL_FIELDS + field] += value
+
+    cdef void _add_clock(self, int32_t g, double start, double end, double weight,
+                         int total_field, int interval_field) noexcept nogil:
+        """Spread clock time [start, end) over the intervals; the total keeps [warm-up, horizon]."""
+        cdef int32_t i
+        cdef double lo, hi
+        if end > self.horizon:
+            end = self.horizon
+        if end <= start:
+            return
+        lo = start if start > self.warmup else self.warmup
+        if end > lo:
+            self.group_totals[g * N_GROUP_FIELDS + total_field] += weight * (end - lo)
+        i = self._interval_of(start)
+        while i < self.n_intervals:
+            lo = i * self.interval
+            hi = lo + self.interval
+            if lo < start:
+                lo = start
+            if hi > end:
+                hi = end
+            if hi > lo:
+                self.interval_groups[(i * self.n_groups + g) * N_INTERVAL_GROUP_FIELDS + interval_field] += weight * (hi - lo)
+            if (i + 1) * self.interval >= end:
+                break
+            i += 1
+
+    # ---- event heap -------------------------------------------------------------
+
+    cdef int _push(self, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+        cdef Event* grown
+        cdef int64_t i, parent
+        cdef Event ev
+        if self.heap_size == self.heap_capacity:
+            grown = <Event*>realloc(self.heap, 2 * self.heap_capacity * sizeof(Event))
+            if grown == NULL:
+                return -1
+            self.heap = grown
+            self.heap_capacity *= 2
+        ev.time = time
+        ev.order = (<uint64_t>kind << 56) | self.sequence
+        ev.kind = kind
+        ev.target = target
+        ev.gen = gen
+        self.sequence += 1
+        i = self.heap_size
+        self.heap_size += 1
+        while i > 0:
+            parent = (i - 1) >> 1
+            if not _before(&ev, &self.heap[parent]):
+                break
+            self.heap[i] = self.heap[parent]
+            i = parent
+        self.heap[i] = ev
+        return 0
+
+    cdef void _pop(self, Event* out) noexcept nogil:
+        cdef int64_t i = 0, child, n
+        cdef Event last
+        out[0] = self.heap[0]
+        self.heap_size -= 1
+        n = self.heap_size
+        if n == 0:
+            return
+        last = self.heap[n]
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            if child + 1 < n and _before(&self.heap[child + 1], &self.heap[child]):
+                child += 1
+            if not _before(&self.heap[child], &last):
+                break
+            self.heap[i] = self.heap[child]
+            i = child
+        self.heap[i] = last

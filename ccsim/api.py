@@ -1,0 +1,63 @@
+"""The Python API: simulate one replication, or several from one seed."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from .compile import CompiledModel, compile_scenario
+from .engines import ENGINES
+from .results import Result, summarize
+from .scenario import Scenario, load_scenario, validate_scenario
+
+ScenarioLike = Union[Scenario, str, Path, dict]
+
+
+def as_scenario(scenario: ScenarioLike) -> Scenario:
+    """A ``Scenario`` from a model, a YAML path or a dict (validated)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        return validate_scenario(scenario)
+    return load_scenario(scenario)
+
+
+def simulate(scenario: ScenarioLike, seed=0, engine: str = "core") -> Result:
+    """Run one replication; ``seed`` is an int or a ``numpy.random.SeedSequence``."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    scenario = as_scenario(scenario)
+    model = compile_scenario(scenario)
+    return _run(scenario, model, seed, engine)
+
+
+def _run(scenario: Scenario, model: CompiledModel, seed, engine: str) -> Result:
+    started = time.perf_counter()
+    stats = ENGINES[engine](model, seed)
+    wall = time.perf_counter() - started
+    return Result(
+        engine=engine, seed=seed, scenario_name=scenario.name, model=model, stats=stats,
+        wall_seconds=wall, sl_denominator=scenario.service_level.denominator,
+    )
+
+
+def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
+    """Children of one SeedSequence: replication i always gets the same stream."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return root.spawn(reps)
+
+
+def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core") -> list[Result]:
+    """``reps`` independent replications seeded from one SeedSequence."""
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1, got {reps}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    scenario = as_scenario(scenario)
+    model = compile_scenario(scenario)
+    return [_run(scenario, model, s, engine) for s in replication_seeds(seed, reps)]
+
+
+__all__ = ["as_scenario", "replicate", "replication_seeds", "simulate", "summarize"]

@@ -1,0 +1,17 @@
+"""Engines: two implementations of one semantics, chosen by name."""
+from __future__ import annotations
+
+
+def _core_run(model, seed):
+    from .core import run
+
+    return run(model, seed)
+
+
+def _simpy_run(model, seed):
+    from .simpy_engine import run
+
+    return run(model, seed)
+
+
+ENGINES = {"core": _core_run, "simpy": _simpy_run}

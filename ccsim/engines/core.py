@@ -1,0 +1,24 @@
+"""The Cython core behind the engine interface (the only module importing ``_core``)."""
+from __future__ import annotations
+
+from .. import _core
+from ..compile import CompiledModel, bit_generators
+from ..results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, RawStats
+
+assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
+assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"
+assert _core.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
+
+
+def run(model: CompiledModel, seed) -> RawStats:
+    """Simulate one replication of ``model`` with the streams derived from ``seed``."""
+    simulation = _core.Simulation(model, bit_generators(model, seed))
+    arrays = simulation.run()
+    return RawStats(
+        interval_calls=arrays["interval_calls"],
+        total_calls=arrays["total_calls"],
+        group_totals=arrays["group_totals"],
+        interval_groups=arrays["interval_groups"],
+        calls_simulated=int(simulation.calls_simulated),
+        end_time=float(simulation.end_time),
+    )

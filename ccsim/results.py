@@ -1,0 +1,216 @@
+"""What a run returns, and the KPIs computed from it (definitions as in DESIGN.md).
+
+Both engines fill the same ``RawStats``: counters by arrival interval and call
+type, per-group clock times, and totals over calls that arrived after the warm-up.
+KPIs are computed here, once, for every engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as st
+
+# Per-call counters, by the interval of the call's arrival (seconds for sums).
+CALL_FIELDS = (
+    "arrived",  # every arrival
+    "blocked",  # found all lines busy
+    "offered",  # reached a queue
+    "answered",
+    "abandoned",  # hung up while waiting (patience zero: at once)
+    "answered_in_sl",  # answered with wait <= service-level threshold
+    "abandoned_short",  # abandoned with wait < short_abandon
+    "wait_answered",  # sum of waits of answered calls
+    "wait_abandoned",  # sum of waits of abandoned calls
+    "talk",  # sum of talk times of answered calls
+    "handle",  # sum of talk + after-call work of answered calls
+    "waiting_at_end",  # still waiting when a drain: false run was cut
+)
+# Per agent group, totals: calls and their durations (post-warm-up arrivals),
+# and clock time busy / staffed within [warm-up, horizon].
+GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
+# Per interval and group: clock seconds staffed and busy (talk or ACW).
+INTERVAL_GROUP_FIELDS = ("staffed", "busy")
+
+KPI_NAMES = (
+    "arrivals", "offered", "answered", "abandoned", "blocked", "service_level", "asa",
+    "abandon_rate", "blocked_rate", "occupancy", "aht", "mean_wait_abandoned", "waiting_at_end",
+)
+COUNT_KPIS = ("arrivals", "offered", "answered", "abandoned", "blocked", "waiting_at_end")
+
+KPI_DEFINITIONS = {
+    "offered": "calls that reached a queue",
+    "service_level": "answered within T seconds / {denominator}",
+    "asa": "mean wait of answered calls (s)",
+    "abandon_rate": "abandoned / offered",
+    "blocked_rate": "blocked / arrivals",
+    "occupancy": "time busy or in after-call work / time logged in",
+    "aht": "mean talk + after-call work of answered calls (s)",
+}
+
+
+@dataclass
+class RawStats:
+    """The counters an engine fills (see the *_FIELDS tuples for the last axes)."""
+
+    interval_calls: np.ndarray  # [interval, call type, CALL_FIELDS]
+    total_calls: np.ndarray  # [call type, CALL_FIELDS], post-warm-up arrivals
+    group_totals: np.ndarray  # [group, GROUP_FIELDS]
+    interval_groups: np.ndarray  # [interval, group, INTERVAL_GROUP_FIELDS]
+    calls_simulated: int  # every arrival processed, warm-up included
+    end_time: float  # clock when the run ended (after draining)
+
+
+def _ratio(num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def compute_kpis(calls: np.ndarray, busy, staffed, sl_denominator: str = "offered") -> dict:
+    """KPIs from summed call counters (last axis CALL_FIELDS) and clock times.
+
+    Works elementwise, so ``calls`` may carry leading axes (intervals, batches).
+    """
+    f = {name: calls[..., i] for i, name in enumerate(CALL_FIELDS)}
+    if sl_denominator == "answered":
+        sl_den = f["answered"]
+    elif sl_denominator == "offered_excl_short_abandons":
+        sl_den = f["offered"] - f["abandoned_short"]
+    else:
+        sl_den = f["offered"]
+    return {
+        "arrivals": f["arrived"],
+        "offered": f["offered"],
+        "answered": f["answered"],
+        "abandoned": f["abandoned"],
+        "blocked": f["blocked"],
+        "service_level": _ratio(f["answered_in_sl"], sl_den),
+        "asa": _ratio(f["wait_answered"], f["answered"]),
+        "abandon_rate": _ratio(f["abandoned"], f["offered"]),
+        "blocked_rate": _ratio(f["blocked"], f["arrived"]),
+        "occupancy": _ratio(np.asarray(busy, dtype=float), np.asarray(staffed, dtype=float)),
+        "aht": _ratio(f["handle"], f["answered"]),
+        "mean_wait_abandoned": _ratio(f["wait_abandoned"], f["abandoned"]),
+        "waiting_at_end": f["waiting_at_end"],
+    }
+
+
+def t_halfwidth(values, level: float = 0.95) -> float:
+    """Half-width of the Student-t confidence interval of the mean of ``values``."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n < 2:
+        return float("nan")
+    return float(st.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+
+
+@dataclass
+class Result:
+    """One replication: the raw counters plus what is needed to read them."""
+
+    engine: str
+    seed: object
+    scenario_name: str
+    model: object  # CompiledModel
+    stats: RawStats
+    wall_seconds: float
+    sl_denominator: str = "offered"
+    _kpis: dict = field(default=None, repr=False)
+
+    @property
+    def calls_simulated(self) -> int:
+        return self.stats.calls_simulated
+
+    def kpis(self) -> dict:
+        """Totals over calls that arrived after the warm-up (all call types)."""
+        if self._kpis is None:
+            s = self.stats
+            busy = s.group_totals[:, GROUP_FIELDS.index("busy")].sum()
+            staffed = s.group_totals[:, GROUP_FIELDS.index("staffed")].sum()
+            out = compute_kpis(s.total_calls.sum(axis=0), busy, staffed, self.sl_denominator)
+            self._kpis = {k: float(v) for k, v in out.items()}
+        return dict(self._kpis)
+
+    def kpis_by_call_type(self) -> dict:
+        """{call type name: KPI dict}; occupancy is not split by call type (nan)."""
+        out = {}
+        for k, name in enumerate(self.model.call_type_names):
+            values = compute_kpis(self.stats.total_calls[k], np.nan, np.nan, self.sl_denominator)
+            out[name] = {key: float(v) for key, v in values.items()}
+        return out
+
+    def group_table(self) -> dict:
+        """{group name: {answered, aht, occupancy, agents}}."""
+        out = {}
+        g = self.stats.group_totals
+        for i, name in enumerate(self.model.group_names):
+            row = dict(zip(GROUP_FIELDS, g[i]))
+            out[name] = {
+                "agents": int(self.model.group_count[i]),
+                "answered": row["answered"],
+                "aht": row["handle"] / row["answered"] if row["answered"] else float("nan"),
+                "occupancy": row["busy"] / row["staffed"] if row["staffed"] else float("nan"),
+            }
+        return out
+
+    def intervals(self) -> np.ndarray:
+        """Per-interval table (structured array): clock span, staffing, and KPIs.
+
+        Call statistics belong to the interval of the call's arrival; staffing and
+        occupancy are clock time within the interval.
+        """
+        m, s = self.model, self.stats
+        n = m.n_intervals
+        start = np.arange(n) * m.interval
+        end = np.minimum(start + m.interval, m.horizon)
+        calls = s.interval_calls.sum(axis=1)
+        staffed = s.interval_groups[:, :, 0].sum(axis=1)
+        busy = s.interval_groups[:, :, 1].sum(axis=1)
+        kpis = compute_kpis(calls, busy, staffed, self.sl_denominator)
+        columns = {
+            "start": start, "end": end, "warmup": start < m.warmup,
+            "staffed_agents": staffed / (end - start), "busy_agents": busy / (end - start),
+        }
+        columns.update(kpis)
+        dtype = [(k, np.bool_ if k == "warmup" else np.float64) for k in columns]
+        table = np.zeros(n, dtype=dtype)
+        for k, v in columns.items():
+            table[k] = v
+        return table
+
+    def batch_means(self, batches: int = 20, level: float = 0.95) -> dict:
+        """{kpi: (estimate, half-width)} from batch means over post-warm-up intervals.
+
+        Counts: the estimate is the total, the half-width scales with the number
+        of batches. Ratios: the estimate is the run's ratio, the half-width comes
+        from the spread of the batch ratios.
+        """
+        m, s = self.model, self.stats
+        first = int(np.ceil(m.warmup / m.interval - 1e-9))
+        calls = s.interval_calls[first:].sum(axis=1)
+        clock = s.interval_groups[first:].sum(axis=1)
+        usable = len(calls) - len(calls) % batches
+        if usable < batches:
+            return {k: (v, float("nan")) for k, v in self.kpis().items()}
+        size = usable // batches
+        b_calls = calls[:usable].reshape(batches, size, -1).sum(axis=1)
+        b_clock = clock[:usable].reshape(batches, size, -1).sum(axis=1)
+        per_batch = compute_kpis(b_calls, b_clock[:, 1], b_clock[:, 0], self.sl_denominator)
+        total = self.kpis()
+        out = {}
+        for k, values in per_batch.items():
+            hw = t_halfwidth(values, level)
+            out[k] = (total[k], hw * batches if k in COUNT_KPIS else hw)
+        return out
+
+
+def summarize(results: list, level: float = 0.95) -> dict:
+    """{kpi: {"mean", "ci95"}} across replications (Student t); batch means for one."""
+    if len(results) == 1:
+        return {k: {"mean": v, "ci95": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
+    table = {k: [r.kpis()[k] for r in results] for k in KPI_NAMES}
+    return {
+        k: {"mean": float(np.nanmean(v)) if np.isfinite(v).any() else float("nan"), "ci95": t_halfwidth(v, level)}
+        for k, v in table.items()
+    }
