@@ -1,0 +1,24 @@
+"""Collects calls/second of every engine benchmark and prints the ratios at the end."""
+import pytest
+
+THROUGHPUT: dict = {}
+
+
+@pytest.fixture
+def record_throughput():
+    def record(name, calls, seconds):
+        THROUGHPUT[name] = calls / seconds
+        return THROUGHPUT[name]
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not THROUGHPUT:
+        return
+    terminalreporter.section("ccsim throughput (simulated calls per second of engine time)")
+    for name, rate in THROUGHPUT.items():
+        terminalreporter.write_line(f"{name:32s} {rate:14,.0f} calls/s")
+    if "core erlang_a" in THROUGHPUT and "simpy erlang_a" in THROUGHPUT:
+        ratio = THROUGHPUT["core erlang_a"] / THROUGHPUT["simpy erlang_a"]
+        terminalreporter.write_line(f"{'core / simpy':32s} {ratio:14,.1f} x")

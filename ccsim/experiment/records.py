@@ -1,0 +1,103 @@
+"""One finished replication, as stored and as shipped between processes.
+
+``run_replication`` is the unit of work every backend executes: a pure function
+of (scenario, seed), so a replication computed twice (a worker died after
+finishing) is the same record and the store keeps it once.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..api import _run
+from ..compile import compile_scenario
+from ..scenario import validate_scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replication ``rep`` of design point ``point`` (a scenario given as a plain dict)."""
+
+    point: int
+    rep: int
+    scenario: dict
+    entropy: int  # root SeedSequence entropy of the study
+    spawn_key: tuple  # spawn key of this replication's SeedSequence
+    engine: str = "core"
+
+    def seed(self) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+
+@dataclass(frozen=True)
+class ReplicationRecord:
+    point: int
+    rep: int
+    spawn_key: tuple
+    kpis: dict  # KPI name -> float (totals after warm-up)
+    by_call_type: dict  # call type -> KPI dict
+    groups: dict  # group -> {agents, answered, aht, occupancy}
+    intervals: bytes  # Result.intervals() saved with numpy.save
+    calls_simulated: int
+    wall_seconds: float
+
+    def interval_table(self) -> np.ndarray:
+        return np.load(io.BytesIO(self.intervals), allow_pickle=False)
+
+
+def run_replication(task: Task) -> ReplicationRecord:
+    """Execute one task (on any worker) and return its record."""
+    scenario = validate_scenario(task.scenario)
+    result = _run(scenario, compile_scenario(scenario), task.seed(), task.engine)
+    buffer = io.BytesIO()
+    np.save(buffer, result.intervals(), allow_pickle=False)
+    return ReplicationRecord(
+        point=task.point,
+        rep=task.rep,
+        spawn_key=tuple(task.spawn_key),
+        kpis=result.kpis(),
+        by_call_type=result.kpis_by_call_type(),
+        groups=result.group_table(),
+        intervals=buffer.getvalue(),
+        calls_simulated=result.calls_simulated,
+        wall_seconds=result.wall_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    """A design point of a study: a scenario variant with its label and overrides."""
+
+    point: int
+    label: str  # e.g. "A.yaml" or "agents.team.count=180"
+    overrides: dict  # dotted path -> value applied to the base scenario ({} for none)
+    scenario: dict  # the full scenario after overrides (plain data, validated)
+
+
+@dataclass
+class StudyData:
+    """Everything a report or an analysis needs about a study."""
+
+    name: str
+    kind: str  # "run" | "compare" | "sweep"
+    seed: int
+    crn: bool  # True: replication r of every point shares its seed (common random numbers)
+    engine: str
+    points: list  # [Point]
+    records: list  # [ReplicationRecord], any order
+
+    def records_of(self, point: int) -> list:
+        return sorted((r for r in self.records if r.point == point), key=lambda r: r.rep)
+
+
+def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core") -> Task:
+    """The task of replication ``rep`` at ``point``.
+
+    With CRN the spawn key is ``(rep,)`` for every point, the same seed that
+    ``ccsim.replicate(scenario, reps, seed)`` gives replication ``rep``; without
+    CRN each point gets its own key ``(rep, point)``.
+    """
+    key = (rep,) if crn else (rep, point.point)
+    return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key, engine=engine)
