@@ -67,6 +67,7 @@ cdef struct Event:
     uint32_t gen         # call-slot generation, to ignore stale abandonments
 
 cdef struct Call:
+    int64_t id           # arrival number within the run (0, 1, ...)
     double arrival       # arrival time
     double handle        # talk time before the agent's proficiency factor
     double acw           # after-call work
@@ -87,6 +88,24 @@ cdef struct Agent:
     double acw           # after-call work of its current call
     int32_t idle         # 1 when in its group's idle list
     int32_t call_type    # call type being handled (talk or ACW), -1 if none
+
+# Outcomes of a call record.
+cdef enum:
+    OUT_ANSWERED = 0
+    OUT_ABANDONED = 1
+    OUT_BLOCKED = 2
+    OUT_WAITING_AT_END = 3
+
+cdef struct CallRecord:  # one per call, only when records are asked for
+    int64_t id           # arrival number within the run
+    double arrival
+    double wait          # time in queue (seconds)
+    double talk          # talk time (answered calls; else 0)
+    double acw           # after-call work (answered calls; else 0)
+    int32_t call_type
+    int32_t outcome      # OUT_*
+    int32_t agent        # -1 unless answered
+    int32_t group        # -1 unless answered
 
 cdef struct Queue:
     int32_t head

@@ -11,7 +11,7 @@ from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY, floor
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -103,13 +103,16 @@ cdef class Simulation:
     cdef double* total_calls
     cdef double* group_totals
     cdef double* interval_groups
+    cdef CallRecord* records
+    cdef int64_t n_records, records_capacity
+    cdef bint keep_records
     cdef public long long calls_simulated
     cdef public double end_time
     cdef object _keep
     cdef object _stats
     cdef bint _done
 
-    def __cinit__(self, model, bit_generators):
+    def __cinit__(self, model, bit_generators, bint call_records=False):
         cdef int32_t k, g, i, a, n
         self._keep = []
         self.horizon = model.horizon
@@ -171,6 +174,10 @@ cdef class Simulation:
                 self.agents[a].idle_since = 0.0
                 self._idle_push(a)
 
+        self.keep_records = call_records
+        if call_records:
+            self.records_capacity = 4096
+            self.records = <CallRecord*>self._alloc(self.records_capacity * sizeof(CallRecord))
         self.heap_capacity = 1024 + 2 * self.n_agents
         self.heap = <Event*>self._alloc(self.heap_capacity * sizeof(Event))
         self.calls_capacity = 1024
@@ -206,6 +213,7 @@ cdef class Simulation:
         free(self.heap)
         free(self.calls)
         free(self.free_slots)
+        free(self.records)
 
     cdef void* _alloc(self, size_t size) except NULL:
         cdef void* p = malloc(size if size > 0 else 1)
@@ -235,15 +243,28 @@ cdef class Simulation:
         with nogil:
             error = self._run()
         if error == ERR_NO_MEMORY:
-            raise MemoryError("ccsim core: out of memory growing the event heap or call pool")
+            raise MemoryError("ccsim core: out of memory growing the event heap, call pool or records")
+        if self.keep_records:
+            self._stats["call_records"] = self._records_array()
         return self._stats
+
+    cdef object _records_array(self):
+        dtype = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
+                          ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
+                          ("outcome", np.int32), ("agent", np.int32), ("group", np.int32)], align=True)
+        assert dtype.itemsize == sizeof(CallRecord)
+        out = np.empty(self.n_records, dtype=dtype)
+        cdef char* dst = <char*>cnp.PyArray_DATA(out)
+        memcpy(dst, self.records, self.n_records * sizeof(CallRecord))
+        return out
 
     # ---- the event loop -------------------------------------------------------
 
     cdef int _run(self) noexcept nogil:
         cdef Event ev
         cdef int32_t k
-        cdef double t
+        cdef int handled
+        cdef double t, last_time = 0.0
         self.calls_simulated = 0
         for k in range(self.n_types):
             t = self._next_arrival(k, 0.0)
@@ -264,9 +285,15 @@ cdef class Simulation:
                 if self._on_agent_free(ev.target) != 0:
                     return ERR_NO_MEMORY
             else:
-                self._on_abandon(ev.target, ev.gen)
-        self.end_time = self.now if self.drain else self.horizon
-        self._close()
+                handled = self._on_abandon(ev.target, ev.gen)
+                if handled < 0:
+                    return ERR_NO_MEMORY
+                if handled == 0:
+                    continue  # a stale abandonment is not an event of the center
+            last_time = self.now
+        self.end_time = last_time if self.drain else self.horizon
+        if self._close() != 0:
+            return ERR_NO_MEMORY
         return ERR_NONE
 
     cdef int _on_arrival(self, int32_t k) noexcept nogil:
@@ -278,24 +305,25 @@ cdef class Simulation:
         cdef double acw = _sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
         cdef double t_next = self._next_arrival(k, t)
         cdef int32_t agent, slot
+        cdef int64_t call_id = self.calls_simulated
         self.calls_simulated += 1
         if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, k, 0) != 0:
             return -1
         self._count(k, interval, counted, F_ARRIVED, 1.0)
         if self.lines >= 0 and self.lines_busy >= self.lines:
             self._count(k, interval, counted, F_BLOCKED, 1.0)
-            return 0
+            return self._record(call_id, t, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1)
         self._count(k, interval, counted, F_OFFERED, 1.0)
         agent = self._take_idle_agent(k)
         if agent >= 0:
             self.lines_busy += 1
-            return self._answer(agent, k, interval, counted, 0.0, handle, acw)
+            return self._answer(agent, call_id, t, k, interval, counted, 0.0, handle, acw)
         if patience <= 0.0:
-            self._record_abandon(k, interval, counted, 0.0)
-            return 0
+            return self._record_abandon(call_id, t, k, interval, counted, 0.0)
         slot = self._new_call()
         if slot < 0:
             return -1
+        self.calls[slot].id = call_id
         self.calls[slot].arrival = t
         self.calls[slot].handle = handle
         self.calls[slot].acw = acw
@@ -309,8 +337,8 @@ cdef class Simulation:
             return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
         return 0
 
-    cdef int _answer(self, int32_t agent, int32_t k, int32_t interval, bint counted,
-                     double wait, double handle, double acw) noexcept nogil:
+    cdef int _answer(self, int32_t agent, int64_t call_id, double arrival, int32_t k, int32_t interval,
+                     bint counted, double wait, double handle, double acw) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
         cdef double talk = handle * self.proficiency[a.group]
         cdef double* g
@@ -328,6 +356,9 @@ cdef class Simulation:
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
+        if self.keep_records:
+            if self._record(call_id, arrival, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
+                return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
 
     cdef int _on_talk_end(self, int32_t agent) noexcept nogil:
@@ -352,27 +383,58 @@ cdef class Simulation:
         c = &self.calls[slot]
         k = c.call_type
         self._dequeue(k, slot)
-        if self._answer(agent, k, c.interval, c.counted, self.now - c.arrival, c.handle, c.acw) != 0:
+        if self._answer(agent, c.id, c.arrival, k, c.interval, c.counted, self.now - c.arrival, c.handle, c.acw) != 0:
             return -1
         self._free_call(slot)
         return 0
 
-    cdef void _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
+    cdef int _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
+        """A queued caller's patience ran out; returns 1 if it was still waiting."""
         cdef Call* c = &self.calls[slot]
         if c.gen != gen or c.state != CALL_WAITING:
-            return  # answered (or slot reused) before its patience ran out
+            return 0  # answered (or slot reused) before its patience ran out
         self._dequeue(c.call_type, slot)
         self.lines_busy -= 1
-        self._record_abandon(c.call_type, c.interval, c.counted, self.now - c.arrival)
+        if self._record_abandon(c.id, c.arrival, c.call_type, c.interval, c.counted, self.now - c.arrival) != 0:
+            return -1
         self._free_call(slot)
+        return 1
 
-    cdef void _record_abandon(self, int32_t k, int32_t interval, bint counted, double wait) noexcept nogil:
+    cdef int _record_abandon(self, int64_t call_id, double arrival, int32_t k, int32_t interval,
+                             bint counted, double wait) noexcept nogil:
         self._count(k, interval, counted, F_ABANDONED, 1.0)
         self._count(k, interval, counted, F_WAIT_ABANDONED, wait)
         if wait < self.short_abandon:
             self._count(k, interval, counted, F_ABANDONED_SHORT, 1.0)
+        return self._record(call_id, arrival, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
 
-    cdef void _close(self) noexcept nogil:
+    cdef int _record(self, int64_t call_id, double arrival, double wait, double talk, double acw,
+                     int32_t k, int32_t outcome, int32_t agent) noexcept nogil:
+        """Append one per-call record (only when asked for); -1 when out of memory."""
+        cdef CallRecord* grown
+        cdef CallRecord* r
+        if not self.keep_records:
+            return 0
+        if self.n_records == self.records_capacity:
+            grown = <CallRecord*>realloc(self.records, 2 * self.records_capacity * sizeof(CallRecord))
+            if grown == NULL:
+                return -1
+            self.records = grown
+            self.records_capacity *= 2
+        r = &self.records[self.n_records]
+        self.n_records += 1
+        r.id = call_id
+        r.arrival = arrival
+        r.wait = wait
+        r.talk = talk
+        r.acw = acw
+        r.call_type = k
+        r.outcome = outcome
+        r.agent = agent
+        r.group = self.agents[agent].group if agent >= 0 else -1
+        return 0
+
+    cdef int _close(self) noexcept nogil:
         """Cut at the horizon: count callers still waiting; close agents' busy time."""
         cdef int32_t k, slot, agent
         cdef Call* c
@@ -381,11 +443,14 @@ cdef class Simulation:
             while slot >= 0:
                 c = &self.calls[slot]
                 self._count(k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
+                if self._record(c.id, c.arrival, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
+                    return -1
                 slot = c.next
         for agent in range(self.n_agents):
             if self.agents[agent].call_type >= 0:
                 self._add_clock(self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)
+        return 0
 
     # ---- routing --------------------------------------------------------------
 

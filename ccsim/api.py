@@ -24,18 +24,24 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     return load_scenario(scenario)
 
 
-def simulate(scenario: ScenarioLike, seed=0, engine: str = "core") -> Result:
-    """Run one replication; ``seed`` is an int or a ``numpy.random.SeedSequence``."""
+def simulate(scenario: ScenarioLike, seed=0, engine: str = "core", call_records: bool = False) -> Result:
+    """Run one replication; ``seed`` is an int or a ``numpy.random.SeedSequence``.
+
+    ``call_records=True`` (core engine) also keeps one record per call in
+    ``result.stats.call_records`` (memory then grows with the number of calls).
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     scenario = as_scenario(scenario)
     model = compile_scenario(scenario)
-    return _run(scenario, model, seed, engine)
+    return _run(scenario, model, seed, engine, call_records)
 
 
-def _run(scenario: Scenario, model: CompiledModel, seed, engine: str) -> Result:
+def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_records: bool = False) -> Result:
+    if call_records and engine != "core":
+        raise ValueError("per-call records come from the core engine only")
     started = time.perf_counter()
-    stats = ENGINES[engine](model, seed)
+    stats = ENGINES[engine](model, seed, call_records) if call_records else ENGINES[engine](model, seed)
     wall = time.perf_counter() - started
     return Result(
         engine=engine, seed=seed, scenario_name=scenario.name, model=model, stats=stats,

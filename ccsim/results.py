@@ -7,6 +7,7 @@ KPIs are computed here, once, for every engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 from scipy import stats as st
@@ -31,6 +32,10 @@ CALL_FIELDS = (
 GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
 # Per interval and group: clock seconds staffed and busy (talk or ACW).
 INTERVAL_GROUP_FIELDS = ("staffed", "busy")
+
+# Per-call records (CDR-like), one row per call, only when asked for.
+CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group")
+OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end")
 
 KPI_NAMES = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "service_level", "asa",
@@ -58,7 +63,8 @@ class RawStats:
     group_totals: np.ndarray  # [group, GROUP_FIELDS]
     interval_groups: np.ndarray  # [interval, group, INTERVAL_GROUP_FIELDS]
     calls_simulated: int  # every arrival processed, warm-up included
-    end_time: float  # clock when the run ended (after draining)
+    end_time: float  # clock of the last event of the center (after draining)
+    call_records: Optional[np.ndarray] = None  # per-call records, when asked for (CALL_RECORD_FIELDS)
 
 
 def _ratio(num, den):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 
-def _core_run(model, seed):
+def _core_run(model, seed, call_records=False):
     from .core import run
 
-    return run(model, seed)
+    return run(model, seed, call_records)
 
 
 def _simpy_run(model, seed):

@@ -10,9 +10,9 @@ assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree
 assert _core.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
 
 
-def run(model: CompiledModel, seed) -> RawStats:
+def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
     """Simulate one replication of ``model`` with the streams derived from ``seed``."""
-    simulation = _core.Simulation(model, bit_generators(model, seed))
+    simulation = _core.Simulation(model, bit_generators(model, seed), call_records)
     arrays = simulation.run()
     return RawStats(
         interval_calls=arrays["interval_calls"],
@@ -21,4 +21,5 @@ def run(model: CompiledModel, seed) -> RawStats:
         interval_groups=arrays["interval_groups"],
         calls_simulated=int(simulation.calls_simulated),
         end_time=float(simulation.end_time),
+        call_records=arrays.get("call_records"),
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -26,6 +28,7 @@ class Task:
     entropy: int  # root SeedSequence entropy of the study
     spawn_key: tuple  # spawn key of this replication's SeedSequence
     engine: str = "core"
+    call_records_dir: Optional[str] = None  # write per-call records to Parquet here
 
     def seed(self) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
@@ -47,10 +50,20 @@ class ReplicationRecord:
         return np.load(io.BytesIO(self.intervals), allow_pickle=False)
 
 
+def call_records_name(point: int, rep: int) -> str:
+    return f"calls_point{point:03d}_rep{rep:04d}.parquet"
+
+
 def run_replication(task: Task) -> ReplicationRecord:
     """Execute one task (on any worker) and return its record."""
     scenario = validate_scenario(task.scenario)
-    result = _run(scenario, compile_scenario(scenario), task.seed(), task.engine)
+    keep = task.call_records_dir is not None
+    result = _run(scenario, compile_scenario(scenario), task.seed(), task.engine, call_records=keep)
+    if keep:
+        from .call_records import write_call_records
+
+        write_call_records(result.stats.call_records, result.model.call_type_names, result.model.group_names,
+                           Path(task.call_records_dir) / call_records_name(task.point, task.rep))
     buffer = io.BytesIO()
     np.save(buffer, result.intervals(), allow_pickle=False)
     return ReplicationRecord(
@@ -92,7 +105,8 @@ class StudyData:
         return sorted((r for r in self.records if r.point == point), key=lambda r: r.rep)
 
 
-def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core") -> Task:
+def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
+             call_records_dir: Optional[str] = None) -> Task:
     """The task of replication ``rep`` at ``point``.
 
     With CRN the spawn key is ``(rep,)`` for every point, the same seed that
@@ -100,4 +114,5 @@ def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core")
     CRN each point gets its own key ``(rep, point)``.
     """
     key = (rep,) if crn else (rep, point.point)
-    return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key, engine=engine)
+    return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key,
+                engine=engine, call_records_dir=call_records_dir)

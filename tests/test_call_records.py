@@ -1,0 +1,71 @@
+"""Per-call records: consistent with the streamed counters, and written to Parquet."""
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import ccsim
+from ccsim.experiment.records import Point, call_records_name, run_replication, task_for
+from ccsim.results import CALL_FIELDS, OUTCOMES
+
+F = {name: i for i, name in enumerate(CALL_FIELDS)}
+
+SCENARIO = {
+    "horizon": 7200, "warmup": 0, "interval": 900, "lines": 40, "drain": False,
+    "call_types": [
+        {"name": "sales", "arrivals": {"process": "poisson", "rate": 0.3},
+         "handle_time": {"dist": "exponential", "mean": 120}, "patience": {"dist": "exponential", "mean": 60},
+         "after_call_work": {"dist": "deterministic", "value": 10}},
+        {"name": "care", "arrivals": {"process": "poisson", "rate": 0.1},
+         "handle_time": {"dist": "gamma", "mean": 200, "cv": 0.5}},
+    ],
+    "agents": [{"name": "a", "count": 20, "serves": ["sales", "care"]}, {"name": "b", "count": 5, "serves": ["care"]}],
+}
+
+
+def test_records_match_the_counters():
+    result = ccsim.simulate(SCENARIO, seed=3, call_records=True)
+    records = result.stats.call_records
+    totals = result.stats.total_calls
+    assert len(records) == result.calls_simulated
+    assert np.array_equal(np.sort(records["id"]), np.arange(len(records)))
+    for k in range(2):
+        mine = records[records["call_type"] == k]
+        counts = np.bincount(mine["outcome"], minlength=4)
+        assert counts[OUTCOMES.index("answered")] == totals[k, F["answered"]]
+        assert counts[OUTCOMES.index("abandoned")] == totals[k, F["abandoned"]]
+        assert counts[OUTCOMES.index("blocked")] == totals[k, F["blocked"]]
+        assert counts[OUTCOMES.index("waiting_at_end")] == totals[k, F["waiting_at_end"]]
+        answered = mine[mine["outcome"] == 0]
+        assert answered["wait"].sum() == pytest.approx(totals[k, F["wait_answered"]])
+        assert (answered["talk"] + answered["acw"]).sum() == pytest.approx(totals[k, F["handle"]])
+        assert (answered["agent"] >= 0).all() and (mine[mine["outcome"] != 0]["agent"] == -1).all()
+    # records do not change the run
+    plain = ccsim.simulate(SCENARIO, seed=3)
+    np.testing.assert_array_equal(plain.stats.total_calls, totals)
+
+
+def test_agent_serves_one_call_at_a_time():
+    records = ccsim.simulate(SCENARIO, seed=4, call_records=True).stats.call_records
+    answered = records[records["outcome"] == 0]
+    for agent in np.unique(answered["agent"]):
+        mine = answered[answered["agent"] == agent]
+        start = mine["arrival"] + mine["wait"]
+        order = np.argsort(start)
+        end = (start + mine["talk"] + mine["acw"])[order]
+        assert (start[order][1:] >= end[:-1] - 1e-9).all()
+
+
+def test_parquet_file_per_replication(tmp_path):
+    point = Point(0, "base", {}, SCENARIO)
+    for rep in range(2):
+        record = run_replication(task_for(point, rep, 11, True, call_records_dir=str(tmp_path)))
+        table = pq.read_table(tmp_path / call_records_name(0, rep)).to_pandas()
+        assert len(table) == record.calls_simulated
+        assert set(table["call_type"].unique()) <= {"sales", "care"}
+        assert (table["outcome"] == "answered").sum() == record.kpis["answered"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_simpy_engine_refuses_call_records():
+    with pytest.raises(ValueError, match="core engine"):
+        ccsim.simulate(SCENARIO, seed=1, engine="simpy", call_records=True)
