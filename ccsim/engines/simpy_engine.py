@@ -1,0 +1,337 @@
+"""The SimPy reference engine: the executable statement of the semantics.
+
+One SimPy process per call type rings the phone, and one process per caller
+lives the call: line, queue, talk, after-call work. Agents are plain state that
+the callers' processes hand on: the caller whose call ends frees its agent,
+who takes the next caller waiting or goes idle. Times are in seconds.
+
+Given the same seed, this engine makes the same decisions as the Cython core
+(``_core.pyx``), in the same order, and fills the same ``RawStats``; when the
+two disagree, this file says what was meant.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+import simpy
+
+from ..compile import SOURCES, CompiledModel, bit_generators
+from ..results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, RawStats
+from .arrivals import next_arrival
+from .sampling import sample
+
+# Ties at equal times, lower rank first: agents freed (talk end, then end of
+# after-call work) before arrivals, before abandonments, so a caller whose
+# patience ends as an agent frees up is served. Equal ranks: first scheduled,
+# first done. The ranks sit above SimPy's own priorities (0 urgent, 1 normal),
+# which it gives to what one event sets off at the same instant (a process
+# starting, an event succeeding, a process resuming): everything an event
+# causes is done before the next event of the center starts, as in the
+# core's loop of one handler per event.
+TALK_END, ACW_END, ARRIVAL, ABANDON = 2, 3, 4, 5
+
+CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
+GROUP = {name: i for i, name in enumerate(GROUP_FIELDS)}
+INTERVAL_GROUP = {name: i for i, name in enumerate(INTERVAL_GROUP_FIELDS)}
+
+
+class CenterClock(simpy.Environment):
+    """A SimPy environment whose events carry a tie-break rank."""
+
+    def at(self, time, rank):
+        """An event that happens at the absolute ``time`` with tie-break ``rank``.
+
+        Built as ``simpy.Timeout`` is, but pushed at ``time`` itself: SimPy's
+        ``now + delay`` with ``delay = time - now`` can miss ``time`` by one bit
+        (now = 0.5 + 2**-53, time = 1.5 + 2**-52), and arrival times are absolute.
+        """
+        event = simpy.Event(self)
+        event._ok, event._value = True, None
+        heapq.heappush(self._queue, (time, rank, next(self._eid), event))
+        return event
+
+
+class Agent:
+    """One agent: which group, and since when idle or busy."""
+
+    __slots__ = ("index", "group", "idle_since", "busy_since", "busy")
+
+    def __init__(self, index, group):
+        self.index = index
+        self.group = group
+        self.idle_since = 0.0  # all agents start idle at time 0
+        self.busy_since = 0.0  # start of the current call (talk, then after-call work)
+        self.busy = False
+
+
+class Call:
+    """One caller, with the durations drawn when it rang."""
+
+    __slots__ = ("call_type", "arrival", "interval", "counted", "handle", "acw",
+                 "answered", "agent", "talk_end")
+
+    def __init__(self, call_type, arrival, interval, counted, handle, acw):
+        self.call_type = call_type
+        self.arrival = arrival
+        self.interval = interval  # statistics go to the interval of the arrival
+        self.counted = counted  # arrived after the warm-up: counts in the totals
+        self.handle = handle  # talk time before the agent's proficiency factor
+        self.acw = acw  # after-call work
+        self.answered = None  # SimPy event, while the caller waits in a queue
+        self.agent = None
+        self.talk_end = None  # SimPy event, once answered
+
+
+class Tally:
+    """The ``RawStats`` counters, added to in the order the core adds to them."""
+
+    def __init__(self, model: CompiledModel):
+        self.model = model
+        n, k, g = model.n_intervals, model.n_types, model.n_groups
+        self.interval_calls = np.zeros((n, k, len(CALL_FIELDS)))
+        self.total_calls = np.zeros((k, len(CALL_FIELDS)))
+        self.group_totals = np.zeros((g, len(GROUP_FIELDS)))
+        self.interval_groups = np.zeros((n, g, len(INTERVAL_GROUP_FIELDS)))
+        for group in range(g):
+            self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
+
+    def interval_of(self, t):
+        """Reporting interval of time t; the last one also takes times after the horizon."""
+        return min(int(t / self.model.interval), self.model.n_intervals - 1)
+
+    def count(self, call, field, value=1.0):
+        """Add to a call counter, by arrival interval and, after the warm-up, to the totals."""
+        self.interval_calls[call.interval, call.call_type, CALL[field]] += value
+        if call.counted:
+            self.total_calls[call.call_type, CALL[field]] += value
+
+    def group_answered(self, group, talk, handle):
+        self.group_totals[group, GROUP["answered"]] += 1.0
+        self.group_totals[group, GROUP["talk"]] += talk
+        self.group_totals[group, GROUP["handle"]] += handle
+
+    def clock(self, group, start, end, weight, field):
+        """Add ``weight`` x clock time [start, end), cut at the horizon, to a group's ``field``.
+
+        The group total keeps only [warm-up, horizon]; the per-interval clock is
+        split at interval boundaries.
+        """
+        m = self.model
+        end = min(end, m.horizon)
+        if end <= start:
+            return
+        lo = max(start, m.warmup)
+        if end > lo:
+            self.group_totals[group, GROUP[field]] += weight * (end - lo)
+        i = self.interval_of(start)
+        while i < m.n_intervals:
+            lo = i * m.interval
+            hi = lo + m.interval
+            lo, hi = max(lo, start), min(hi, end)
+            if hi > lo:
+                self.interval_groups[i, group, INTERVAL_GROUP[field]] += weight * (hi - lo)
+            if (i + 1) * m.interval >= end:
+                break
+            i += 1
+
+
+class ContactCenter:
+    """One run: the clock, the agents, the queues, and the callers' processes."""
+
+    def __init__(self, model: CompiledModel, seed):
+        self.model = model
+        self.env = CenterClock()
+        self.tally = Tally(model)
+        # One stream per (source, call type): stream index = source * n_types + call type.
+        n = model.n_types
+        streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
+        self.rng = {source: streams[s * n:(s + 1) * n] for s, source in enumerate(SOURCES)}
+        self.rates = model.rates.tolist()
+        self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
+                          bool(model.rate_repeat[k])) for k in range(n)]
+        self.dists = [(int(code), float(p0), float(p1))
+                      for code, (p0, p1) in zip(model.dist_code, model.dist_param)]
+        self.empirical = model.empirical.tolist()
+        self.proficiency = model.group_proficiency.tolist()
+        self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
+        self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
+        self.agents = [Agent(a, g) for g in range(model.n_groups)
+                       for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
+        self.idle = [deque(a for a in self.agents if a.group == g)  # longest idle first
+                     for g in range(model.n_groups)]
+        self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
+        self.lines_busy = 0  # calls waiting or talking
+        self.calls_simulated = 0
+        self.last_departure = 0.0
+
+    # ---- the run ------------------------------------------------------------------
+
+    def run(self) -> RawStats:
+        m, env = self.model, self.env
+        for k in range(m.n_types):
+            env.process(self.phone_rings(k))
+        if m.drain:
+            env.run()
+            # Not env.now: it has run on through the patience timers of callers
+            # answered long before, which are not events of the center.
+            end_time = self.last_departure
+        else:
+            while env.peek() <= m.horizon:  # events at exactly the horizon still happen
+                env.step()
+            end_time = m.horizon
+        self.close()
+        t = self.tally
+        return RawStats(
+            interval_calls=t.interval_calls, total_calls=t.total_calls,
+            group_totals=t.group_totals, interval_groups=t.interval_groups,
+            calls_simulated=self.calls_simulated, end_time=float(end_time),
+        )
+
+    def close(self):
+        """Cut at the horizon: count callers still waiting; close busy time of agents on a call."""
+        for queue in self.queues:
+            for call in queue:
+                self.tally.count(call, "waiting_at_end")
+        for agent in self.agents:
+            if agent.busy:
+                self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
+
+    # ---- processes ----------------------------------------------------------------
+
+    def phone_rings(self, k):
+        """Process: the arrivals of call type k, each starting a caller, until the horizon."""
+        rng, horizon = self.rng["arrival"][k], self.model.horizon
+        start, count, slot, repeat = self.profiles[k]
+        t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, 0.0)
+        while t < horizon:
+            yield self.env.at(t, ARRIVAL)
+            # The caller's process starts at once, before any other event at this instant.
+            self.env.process(self.caller(k))
+            t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, t)
+
+    def caller(self, k):
+        """Process: one caller of type k, from its ring to hanging up."""
+        yield from self.call(k)
+        self.last_departure = self.env.now
+
+    def call(self, k):
+        """The call's course: blocked, lost, or answered (at once or after queueing) and done."""
+        m, env, tally = self.model, self.env, self.tally
+        # Every caller draws all its durations, even if blocked: with common random
+        # numbers, caller i has the same needs whatever happens to the others.
+        handle = self.draw(m.handle_dist[k], "handle", k)
+        patience = self.draw(m.patience_dist[k], "patience", k)
+        acw = self.draw(m.acw_dist[k], "after_call_work", k)
+        now = env.now
+        call = Call(k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+        self.calls_simulated += 1
+        tally.count(call, "arrived")
+        if m.lines >= 0 and self.lines_busy >= m.lines:
+            tally.count(call, "blocked")
+            return
+        tally.count(call, "offered")
+        agent = self.take_idle_agent(k)
+        if agent is None and patience <= 0.0:
+            self.record_abandon(call, 0.0)  # never waits (Erlang B): lost, no line, no queue
+            return
+        self.lines_busy += 1  # a line is held while waiting and talking
+        if agent is not None:
+            self.answer(agent, call)
+        elif not (yield from self.wait(call, patience)):
+            return
+        yield call.talk_end
+        self.lines_busy -= 1
+        if call.acw > 0.0:
+            yield env.at(env.now + call.acw, ACW_END)
+        self.agent_free(call.agent)
+
+    def wait(self, call, patience):
+        """Wait in the queue; True once answered, False after hanging up."""
+        env = self.env
+        queue = self.queues[call.call_type]
+        queue.append(call)
+        call.answered = env.event()  # succeeded by the agent who takes the call
+        if patience == math.inf:
+            yield call.answered
+            return True
+        # An agent freed at the very instant patience ends has answered already:
+        # the ABANDON rank comes after every talk end, ACW end and arrival then.
+        yield call.answered | env.at(env.now + patience, ABANDON)
+        if call.answered.triggered:
+            return True
+        queue.remove(call)
+        self.lines_busy -= 1
+        self.record_abandon(call, env.now - call.arrival)
+        return False
+
+    # ---- agents and routing -----------------------------------------------------------
+
+    def answer(self, agent, call):
+        """``agent`` takes ``call`` now: its statistics are recorded at once; talk starts."""
+        now, tally = self.env.now, self.tally
+        wait = now - call.arrival
+        talk = call.handle * self.proficiency[agent.group]
+        agent.busy, agent.busy_since = True, now
+        tally.count(call, "answered")
+        tally.count(call, "wait_answered", wait)
+        if wait <= self.model.sl_threshold:
+            tally.count(call, "answered_in_sl")
+        tally.count(call, "talk", talk)
+        tally.count(call, "handle", talk + call.acw)
+        if call.counted:
+            tally.group_answered(agent.group, talk, talk + call.acw)
+        call.agent = agent
+        call.talk_end = self.env.at(now + talk, TALK_END)
+
+    def agent_free(self, agent):
+        """The agent has finished its call (talk and after-call work): next caller, or idle."""
+        now = self.env.now
+        self.tally.clock(agent.group, agent.busy_since, now, 1.0, "busy")
+        agent.busy = False
+        call = self.longest_waiting(agent.group)
+        if call is None:
+            agent.idle_since = now
+            self.idle[agent.group].append(agent)
+            return
+        self.queues[call.call_type].popleft()  # the head of its queue
+        self.answer(agent, call)
+        call.answered.succeed()
+
+    def take_idle_agent(self, k):
+        """The longest-idle agent among the groups serving type k (tie: lowest index), or None."""
+        heads = [self.idle[g][0] for g in self.groups_serving[k] if self.idle[g]]
+        if not heads:
+            return None
+        agent = min(heads, key=lambda a: (a.idle_since, a.index))
+        self.idle[agent.group].popleft()
+        return agent
+
+    def longest_waiting(self, group):
+        """The head caller, among the queues ``group`` serves, who arrived first (tie: lower type)."""
+        heads = [self.queues[k][0] for k in self.types_served[group] if self.queues[k]]
+        return min(heads, key=lambda c: (c.arrival, c.call_type)) if heads else None
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def draw(self, dist, source, k):
+        code, p0, p1 = self.dists[dist]
+        return sample(code, p0, p1, self.empirical, self.rng[source][k])
+
+    def record_abandon(self, call, wait):
+        self.tally.count(call, "abandoned")
+        self.tally.count(call, "wait_abandoned", wait)
+        if wait < self.model.short_abandon:
+            self.tally.count(call, "abandoned_short")
+
+
+def _row(flat, start, i):
+    """Row i of a CSR routing table, as a list."""
+    return flat[start[i]:start[i + 1]].tolist()
+
+
+def run(model: CompiledModel, seed) -> RawStats:
+    """Simulate one replication of ``model`` with the streams derived from ``seed``."""
+    return ContactCenter(model, seed).run()
