@@ -64,18 +64,23 @@ def run_replication(task: Task) -> ReplicationRecord:
 
         write_call_records(result.stats.call_records, result.model.call_type_names, result.model.group_names,
                            Path(task.call_records_dir) / call_records_name(task.point, task.rep))
+    return record_from_result(task.point, task.rep, task.spawn_key, result)
+
+
+def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> ReplicationRecord:
+    """The storable record of a finished ``Result``."""
     buffer = io.BytesIO()
     np.save(buffer, result.intervals(), allow_pickle=False)
     return ReplicationRecord(
-        point=task.point,
-        rep=task.rep,
-        spawn_key=tuple(task.spawn_key),
+        point=point,
+        rep=rep,
+        spawn_key=tuple(spawn_key),
         kpis=result.kpis(),
         by_call_type=result.kpis_by_call_type(),
-        groups=result.group_table(),
+        groups={g: {k: float(v) for k, v in row.items()} for g, row in result.group_table().items()},
         intervals=buffer.getvalue(),
-        calls_simulated=result.calls_simulated,
-        wall_seconds=result.wall_seconds,
+        calls_simulated=int(result.calls_simulated),
+        wall_seconds=float(result.wall_seconds),
     )
 
 

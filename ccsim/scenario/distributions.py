@@ -130,6 +130,9 @@ class Empirical(_Dist):
                 raise ValueError("'csv' needs 'column' (the header of the column to read)")
             base = Path((info.context or {}).get("base_dir", "."))
             object.__setattr__(self, "values", read_csv_column(base / self.csv, self.column))
+            # the values are inlined: the model is self-contained wherever it runs
+            object.__setattr__(self, "csv", None)
+            object.__setattr__(self, "column", None)
         if not self.values:
             raise ValueError("empirical distribution has no values")
         return self

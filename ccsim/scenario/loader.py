@@ -17,6 +17,7 @@ from .distributions import DIST_NAMES
 from .schema import Scenario
 
 _TAGS = set(DIST_NAMES) | {"poisson", "piecewise"}
+_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"  # schema.Name, described in words
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,7 @@ def _parse_yaml(text: str, source: str):
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        what = " ".join(x for x in (err.context, err.problem) if x)
-        raise ScenarioError(source, [Problem("", f"malformed YAML: {what}", line)]) from None
+        raise ScenarioError(source, [Problem("", f"malformed YAML: {_yaml_what(err, line)}", line)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError(source, [Problem("", f"malformed YAML: {err}")]) from None
     finally:
@@ -111,6 +111,16 @@ def _index_lines(node, path: tuple, lines: dict, source: str) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index_lines(item, path + (i,), lines, source)
+
+
+def _yaml_what(err: yaml.MarkedYAMLError, line) -> str:
+    """The parser's problem, then what it was reading and where that started."""
+    what = err.problem or err.context or "cannot parse"
+    if err.problem and err.context:
+        start = err.context_mark.line + 1 if err.context_mark else None
+        where = f" that starts on line {start}" if start and start != line else ""
+        what += f" ({err.context}{where})"
+    return what
 
 
 def _format_path(loc) -> str:
@@ -168,7 +178,20 @@ def _describe(error: dict, loc: tuple) -> str:
     if kind in ("warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name"):
         return msg
     if kind == "too_short":
-        return f"expected at least {ctx.get('min_length')} entry, found {_show(found)}"
+        n = ctx.get("min_length")
+        return f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {_show(found)}"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, found {_show(found)}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, found {_show(found)}"
+    if kind == "bool_parsing":
+        return f"expected true or false, found {_show(found)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of fields (key: value), found {_show(found)}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == _NAME_PATTERN:
+        return f"expected a name of letters, digits, '_' or '-' that starts with a letter or '_', found {_show(found)}"
+    if msg.startswith("String should have "):
+        msg = "expected " + msg[len("String should have "):]
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         msg = "Input should be a number " + msg[len("Input should be "):]
     if msg.startswith("Value error, "):
@@ -196,3 +219,11 @@ def _known_fields() -> list[str]:
             if isinstance(fields, dict):
                 names.update(fields)
     return sorted(names)
+
+
+def scenario_to_dict(scenario: Scenario) -> dict:
+    """Plain, self-contained data of a validated scenario (empirical CSV values inlined).
+
+    ``validate_scenario(scenario_to_dict(s)) == s``: what experiments ship to workers and store.
+    """
+    return scenario.model_dump(mode="json", exclude_none=True)
