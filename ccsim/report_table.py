@@ -10,17 +10,6 @@ from .results import KPI_DEFINITIONS, KPI_NAMES
 RATE_KPIS = ("service_level", "abandon_rate", "blocked_rate", "occupancy")
 TIME_KPIS = ("asa", "aht", "mean_wait_abandoned")
 
-# Definitions results.KPI_DEFINITIONS leaves out (counts are over calls arriving after the warm-up).
-_MORE_DEFINITIONS = {
-    "arrivals": "every arrival",
-    "answered": "offered calls taken by an agent",
-    "abandoned": "offered calls whose caller hung up while waiting",
-    "blocked": "arrivals that found all lines busy",
-    "mean_wait_abandoned": "mean wait of abandoned calls (s)",
-    "waiting_at_end": "calls still waiting when a drain: false run was cut",
-}
-
-
 def service_level_definition(threshold: float, denominator: str, short_abandon: float = 0.0) -> str:
     """The service level in words, e.g. 'answered within 20 s / offered'."""
     if denominator == "offered_excl_short_abandons":
@@ -30,7 +19,7 @@ def service_level_definition(threshold: float, denominator: str, short_abandon: 
 
 def kpi_definitions(scenario) -> dict:
     """{kpi: definition} for every KPI, the service level with its T and denominator."""
-    out = {**KPI_DEFINITIONS, **_MORE_DEFINITIONS}
+    out = dict(KPI_DEFINITIONS)
     sl = scenario.service_level
     out["service_level"] = service_level_definition(sl.threshold, sl.denominator, sl.short_abandon)
     return {name: out.get(name, "") for name in KPI_NAMES}

@@ -44,13 +44,19 @@ KPI_NAMES = (
 COUNT_KPIS = ("arrivals", "offered", "answered", "abandoned", "blocked", "waiting_at_end")
 
 KPI_DEFINITIONS = {
+    "arrivals": "calls that rang (after the warm-up)",
     "offered": "calls that reached a queue",
-    "service_level": "answered within T seconds / {denominator}",
+    "answered": "calls answered by an agent",
+    "abandoned": "callers who hung up while waiting (patience 0: at once)",
+    "blocked": "calls that found every line busy",
+    "service_level": "answered within T seconds / offered (default denominator)",
     "asa": "mean wait of answered calls (s)",
     "abandon_rate": "abandoned / offered",
     "blocked_rate": "blocked / arrivals",
     "occupancy": "time busy or in after-call work / time logged in",
     "aht": "mean talk + after-call work of answered calls (s)",
+    "mean_wait_abandoned": "mean wait of abandoned calls (s)",
+    "waiting_at_end": "callers still waiting when a drain: false run was cut",
 }
 
 

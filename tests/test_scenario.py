@@ -453,3 +453,14 @@ def test_one_bad_number_is_reported_at_its_path(case):
     problem = info.value.problems[0]
     assert problem.path == path and problem.line is not None
     assert f"line {problem.line}: {path}: " in str(info.value)
+
+
+@pytest.mark.parametrize("old,new,path", [
+    ("count: 190", "count: true", "agents[0].count"),
+    ("horizon: 1007200", "horizon: yes", "horizon"),
+])
+def test_booleans_are_not_numbers(old, new, path):
+    text = Path("scenarios/erlang_a.yaml").read_text().replace(old, new)
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, "x.yaml")
+    assert path in str(err.value) and "expected a number, found true" in str(err.value)

@@ -12,15 +12,25 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PositiveFloat,
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[PositiveFloat, Field(allow_inf_nan=False)]
+def _not_bool(value):
+    # YAML's true/false must not pass for 1/0 where a number is meant
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "expected a number, found {found}", {"found": str(value).lower()})
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
+Positive = Annotated[PositiveFloat, Field(allow_inf_nan=False), NoBool]
 
 
 class _Dist(BaseModel):

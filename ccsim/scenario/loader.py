@@ -175,7 +175,7 @@ def _describe(error: dict, loc: tuple) -> str:
         return f"unknown {what} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing the key {ctx.get('discriminator')} that says which kind this is"
-    if kind in ("warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name"):
+    if kind in ("warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "bool_not_number"):
         return msg
     if kind == "too_short":
         n = ctx.get("min_length")

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .distributions import Distribution, NonNegativeFloat, Positive
+from .distributions import Distribution, NoBool, NonNegativeFloat, Positive
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
@@ -76,7 +76,7 @@ class AgentGroup(_Model):
     """Identical agents: how many, which call types they take, how fast."""
 
     name: Name
-    count: int = Field(ge=1)
+    count: Annotated[int, NoBool] = Field(ge=1)
     serves: list[Name] = Field(min_length=1)
     proficiency: Positive = Field(default=1.0, description="multiplies handle time (0.8 = 20 % faster)")
 
@@ -110,7 +110,7 @@ class Scenario(_Model):
     warmup: NonNegativeFloat = Field(default=0.0, description="statistics of calls arriving before are discarded")
     interval: Positive = Field(default=900.0, description="reporting interval (seconds)")
     drain: bool = Field(default=True, description="let calls in system at the horizon finish")
-    lines: Optional[int] = Field(default=None, ge=1, description="trunks; absent = unlimited")
+    lines: Optional[Annotated[int, NoBool]] = Field(default=None, ge=1, description="trunks; absent = unlimited")
     service_level: ServiceLevel = ServiceLevel()
     routing: Routing = Routing()
     call_types: list[CallType] = Field(min_length=1)
