@@ -1,0 +1,261 @@
+"""Backends: the same records on every backend, completion order, dead workers, dead schedulers.
+
+The Dask tests run a real scheduler and two single-thread workers, each a
+separate process listening on loopback.
+"""
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zlib
+
+import pytest
+
+from ccsim.experiment.backends import BackendError, DaskBackend, LocalBackend, SerialBackend
+from ccsim.experiment.records import Point, task_for
+from ccsim.experiment.runner import run_study
+from ccsim.experiment.store import Store
+
+distributed = pytest.importorskip("distributed")
+
+
+def small(agents=100, horizon=5000):
+    return {
+        "name": "small", "horizon": horizon, "interval": 900,
+        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": 0.5},
+                        "handle_time": {"dist": "exponential", "mean": 180},
+                        "patience": {"dist": "exponential", "mean": 300}}],
+        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
+    }
+
+
+POINTS = [Point(0, "100 agents", {}, small(100)), Point(1, "95 agents", {}, small(95))]
+SLOW = Point(0, "slow", {}, small(horizon=1_200_000))  # about 0.15 s a replication
+SLOWER = Point(0, "slower", {}, small(horizon=3_000_000))  # about 0.35 s
+
+
+def tasks(points=POINTS, reps=4, seed=11, crn=False):
+    return [task_for(p, r, seed, crn) for r in range(reps) for p in points]
+
+
+def content(record) -> tuple:
+    """Everything in a record but its wall time, comparable bit for bit."""
+    numbers = json.dumps([record.kpis, record.by_call_type, record.groups], default=float)
+    return (record.point, record.rep, tuple(record.spawn_key), numbers, record.intervals, record.calls_simulated)
+
+
+def by_key(records) -> list:
+    return [content(r) for r in sorted(records, key=lambda r: (r.point, r.rep))]
+
+
+# -- a real cluster on loopback ----------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self, workers=2):
+        self.port = free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.scheduler = subprocess.Popen(
+            [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+             "--no-dashboard"], **quiet)
+        self.workers = []
+        try:
+            self._wait_for_port(30)
+            # --no-nanny: the process started here is the worker itself, so killing it kills the worker.
+            self.workers = [subprocess.Popen(
+                [sys.executable, "-m", "dask", "worker", self.address, "--nworkers", "1", "--nthreads", "1",
+                 "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], **quiet) for _ in range(workers)]
+            with distributed.Client(self.address, timeout=30, set_as_default=False) as client:
+                client.wait_for_workers(workers, timeout=60)
+                client.run(__import__, "ccsim.experiment.records")  # import ccsim before timing anything
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_for_port(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the Dask scheduler did not start at {self.address}")
+
+    def stop(self):
+        for group in (self.workers, [self.scheduler]):  # workers first: they would wait for a lost scheduler
+            for process in group:
+                process.terminate()
+            for process in group:
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    running = Cluster()
+    yield running
+    running.stop()
+
+
+# -- the same records everywhere -------------------------------------------------------
+
+
+def test_every_backend_gives_the_same_records(cluster):
+    expected = by_key(SerialBackend().run(tasks()))
+    with LocalBackend(2) as local:
+        assert by_key(local.run(tasks())) == expected
+    with DaskBackend(cluster.address) as dask:
+        assert dask.workers == 2
+        assert by_key(dask.run(tasks())) == expected
+    assert len({c[3] for c in expected}) == len(expected)  # the replications really differ
+
+
+def test_stores_agree_across_backends(cluster, tmp_path):
+    """Through the store: identical KPIs and interval bytes after decompression."""
+    studies = {}
+    for name, backend in (("serial", "serial"), ("local", LocalBackend(2)), ("dask", cluster.address)):
+        run_study(POINTS, 3, seed=5, crn=True, store_path=tmp_path / f"{name}.db", backend=backend)
+        if isinstance(backend, LocalBackend):
+            backend.close()
+        db = __import__("sqlite3").connect(tmp_path / f"{name}.db")
+        rows = db.execute('SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, '
+                          "calls_simulated FROM replications ORDER BY point, rep").fetchall()
+        db.close()
+        studies[name] = [row[:6] + (zlib.decompress(row[6]),) + row[7:] for row in rows]
+    assert len(studies["serial"]) == 6
+    assert studies["serial"] == studies["local"] == studies["dask"]
+
+
+def test_a_client_can_be_passed_and_stays_open(cluster):
+    with distributed.Client(cluster.address, set_as_default=False) as client:
+        data = run_study(POINTS, 2, seed=5, crn=True, backend=client)
+        assert client.status == "running"
+    assert by_key(data.records) == by_key(SerialBackend().run(tasks(reps=2, seed=5, crn=True)))
+
+
+def long_first():
+    """One long replication, then quick ones: completion order differs from submission order."""
+    return [task_for(SLOWER, 0, 3, True)] + tasks(reps=3)
+
+
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_results_stream_in_completion_order(cluster, kind):
+    backend = LocalBackend(2) if kind == "local" else DaskBackend(cluster.address)
+    with backend:
+        if kind == "local":
+            list(backend.run(tasks(reps=1)))  # start the pool's processes first
+        order = [(r.point, r.rep, r.calls_simulated > 100_000) for r in backend.run(long_first())]
+    assert len(order) == 7
+    # The long one, submitted first, comes after the quick ones (Dask may queue
+    # one quick task behind it on the same worker).
+    assert order.index((0, 0, True)) >= 5
+
+
+def test_local_backend_submits_lazily_and_can_stop_early():
+    pulled = []
+
+    def source():
+        for task in tasks(reps=200):
+            pulled.append(task)
+            yield task
+
+    with LocalBackend(2) as backend:
+        stream = backend.run(source())
+        first = [next(stream) for _ in range(3)]
+        assert len(pulled) <= 3 + 2 * backend.workers  # the 400 tasks are not all submitted
+        stream.close()  # cancels what is queued
+        again = list(backend.run(tasks(reps=1)))  # the pool is still usable
+    assert len(first) == 3 and len(again) == 2
+
+
+def test_local_backend_survives_a_killed_worker():
+    slow = [task_for(SLOW, r, 3, True) for r in range(8)]
+    expected = by_key(SerialBackend().run(slow[:3]))
+    with LocalBackend(2) as backend:
+        records = []
+        for record in backend.run(slow):
+            records.append(record)
+            if len(records) == 1:
+                victim = multiprocessing.active_children()[0]
+                os.kill(victim.pid, signal.SIGKILL)
+    assert sorted((r.point, r.rep) for r in records) == [(0, r) for r in range(8)]
+    assert by_key(records)[:3] == expected
+
+
+def test_local_workers_default_to_usable_cores():
+    assert LocalBackend().workers == len(os.sched_getaffinity(0))
+    with pytest.raises(ValueError, match="at least 1"):
+        LocalBackend(0)
+
+
+# -- an unreachable scheduler --------------------------------------------------------
+
+
+def test_unreachable_scheduler_fails_fast_and_leaves_no_store(tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    with pytest.raises(BackendError, match=f"no Dask scheduler answers at {address}"):
+        DaskBackend(address)
+    with pytest.raises(BackendError, match=address):
+        run_study(POINTS, 2, seed=1, crn=True, store_path=tmp_path / "s.db", backend=address)
+    assert time.monotonic() - started < 10
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_that_is_not_a_scheduler_times_out(tmp_path):
+    with socket.socket() as silent:  # accepts connections, never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(BackendError, match=f"could not connect to the Dask scheduler at {address}"):
+            DaskBackend(address, connect_timeout=1)
+    assert time.monotonic() - started < 10
+
+
+def test_bad_addresses_are_explained():
+    with pytest.raises(BackendError, match="expected tcp://host:port"):
+        DaskBackend("tcp://localhost")
+    with pytest.raises(ValueError, match="unknown backend"):
+        run_study(POINTS, 1, seed=1, crn=True, backend="threads")
+
+
+# -- a worker killed mid-study ---------------------------------------------------------
+
+
+def test_study_survives_a_killed_dask_worker(tmp_path):
+    cluster = Cluster()
+    try:
+        victim = cluster.workers[1]
+        killed_after = []
+
+        def kill_one(done, total):
+            if done == 6 and not killed_after:
+                os.kill(victim.pid, signal.SIGKILL)
+                killed_after.append(done)
+
+        data = run_study([SLOW], 40, seed=21, crn=True, store_path=tmp_path / "s.db",
+                         backend=cluster.address, progress=kill_one)
+        assert killed_after and victim.wait(10) == -signal.SIGKILL
+    finally:
+        cluster.stop()
+    keys = [(r.point, r.rep) for r in data.records]
+    assert keys == [(0, r) for r in range(40)]  # every replication, each once
+    with Store.open(tmp_path / "s.db") as store:
+        assert len(store.done()) == 40
+    assert by_key(data.records) == by_key(SerialBackend().run(task_for(SLOW, r, 21, True) for r in range(40)))

@@ -1,0 +1,195 @@
+"""The study store: round trips, insert-once, mismatches, no overwrite, atomic creation."""
+import dataclasses
+import json
+import math
+import sqlite3
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+import ccsim
+from ccsim.experiment import store as store_module
+from ccsim.experiment.records import Point, ReplicationRecord, run_replication, task_for
+from ccsim.experiment.store import Store, StoreExistsError, StoreMismatchError, fingerprint
+
+
+def small(agents=100, horizon=5000):
+    return {
+        "name": "small", "horizon": horizon, "interval": 900,
+        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": 0.5},
+                        "handle_time": {"dist": "exponential", "mean": 180},
+                        "patience": {"dist": "exponential", "mean": 300}}],
+        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
+    }
+
+
+# Point 1 is overstaffed: nobody abandons, so mean_wait_abandoned is NaN.
+POINTS = [
+    Point(0, "100 agents", {}, small(100)),
+    Point(1, "agents.team.count=200", {"agents.team.count": 200}, small(200)),
+]
+
+
+def create(path, points=POINTS, seed=7, crn=True, engine="core"):
+    return Store.create(path, name="study", kind="compare", seed=seed, crn=crn, engine=engine, points=points)
+
+
+def records(reps=3, seed=7, crn=True):
+    return [run_replication(task_for(p, r, seed, crn)) for r in range(reps) for p in POINTS]
+
+
+def same_numbers(a, b) -> bool:
+    """Equal dicts, NaN equal to NaN, values compared bit for bit."""
+    return json.dumps(a, sort_keys=True, default=float) == json.dumps(b, sort_keys=True, default=float)
+
+
+def assert_same_record(a, b):
+    assert (a.point, a.rep, a.spawn_key) == (b.point, b.rep, tuple(b.spawn_key))
+    assert list(a.kpis) == list(b.kpis)  # KPI order is kept
+    assert same_numbers(a.kpis, b.kpis)
+    assert same_numbers(a.by_call_type, b.by_call_type)
+    assert same_numbers(a.groups, b.groups)
+    assert a.intervals == b.intervals
+    assert (a.calls_simulated, a.wall_seconds) == (b.calls_simulated, b.wall_seconds)
+
+
+def test_round_trip(tmp_path):
+    made = records()
+    assert math.isnan(made[1].kpis["mean_wait_abandoned"])  # the NaN case is exercised
+    with create(tmp_path / "s.db") as store:
+        assert all(store.add(r) for r in reversed(made))
+    with Store.open(tmp_path / "s.db") as store:
+        data = store.load()
+    assert (data.name, data.kind, data.seed, data.crn, data.engine) == ("study", "compare", 7, True, "core")
+    assert data.points == POINTS
+    assert [(r.point, r.rep) for r in data.records] == sorted((r.point, r.rep) for r in made)
+    by_key = {(r.point, r.rep): r for r in made}
+    for loaded in data.records:
+        original = by_key[(loaded.point, loaded.rep)]
+        assert_same_record(original, loaded)
+        np.testing.assert_array_equal(
+            loaded.interval_table().view(np.uint8), original.interval_table().view(np.uint8)
+        )
+    assert type(data.records[0].groups["team"]["answered"]) is float  # numpy scalars become floats
+
+
+def test_metadata_and_pragmas(tmp_path):
+    with create(tmp_path / "s.db") as store:
+        meta = store.metadata
+    assert meta["ccsim_version"] == ccsim.__version__
+    assert meta["fingerprint"] == fingerprint(POINTS, 7, True, "core")
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_fingerprint_ignores_key_order_but_not_values():
+    reordered = [Point(p.point, p.label, p.overrides, dict(reversed(list(p.scenario.items())))) for p in POINTS]
+    assert fingerprint(reordered, 7, True, "core") == fingerprint(POINTS, 7, True, "core")
+    changed = [POINTS[0], Point(1, "x", {}, small(201))]
+    assert fingerprint(changed, 7, True, "core") != fingerprint(POINTS, 7, True, "core")
+    assert fingerprint(POINTS, 8, True, "core") != fingerprint(POINTS, 7, True, "core")
+
+
+def test_json_is_standard_and_queryable(tmp_path):
+    with create(tmp_path / "s.db") as store:
+        store.add(records(1)[1])
+    db = sqlite3.connect(tmp_path / "s.db")
+    value, answered = db.execute(
+        "SELECT json_extract(kpis, '$.mean_wait_abandoned'), json_extract(kpis, '$.answered') FROM replications"
+    ).fetchone()
+    db.close()
+    assert value is None and answered > 0  # NaN is stored as null
+
+
+def test_insert_once(tmp_path):
+    first = records(1)[0]
+    other = dataclasses.replace(first, kpis={**first.kpis, "asa": -1.0}, wall_seconds=99.0)
+    with create(tmp_path / "s.db") as store:
+        assert store.add(first) is True
+        assert store.add(first) is False
+        assert store.add(other) is False  # the first copy is kept
+        assert store.done() == {(0, 0)}
+        (kept,) = store.load().records
+    assert_same_record(first, kept)
+
+
+def test_unknown_point_is_refused(tmp_path):
+    record = dataclasses.replace(records(1)[0], point=5)
+    with create(tmp_path / "s.db") as store, pytest.raises(ValueError, match="point 5"):
+        store.add(record)
+
+
+finite_or_not = hs.floats(allow_nan=True, allow_infinity=True) | hs.sampled_from([0.0, -0.0, math.nan])
+
+
+def test_numbers_survive_bit_for_bit(tmp_path):
+    reps = iter(range(10**6))
+
+    @settings(max_examples=60, deadline=None)
+    @given(kpis=hs.dictionaries(hs.sampled_from(ccsim.results.KPI_NAMES), finite_or_not, min_size=1),
+           groups=hs.dictionaries(hs.text(min_size=1, max_size=8),
+                                  hs.dictionaries(hs.text(max_size=5), finite_or_not)))
+    def check(kpis, groups):
+        rep = next(reps)
+        store.add(ReplicationRecord(0, rep, (rep,), kpis, {"inbound": kpis}, groups, b"\x00" * 10, 1, 0.5))
+        loaded = next(r for r in store.load().records if r.rep == rep)
+        for original, back in ((kpis, loaded.kpis), (groups, loaded.groups)):
+            assert json.dumps(original) == json.dumps(back)  # repr of every float, NaN and -0.0 included
+
+    with create(tmp_path / "s.db") as store:
+        check()
+
+
+def test_mismatch_names_what_differs(tmp_path):
+    with create(tmp_path / "s.db") as store:
+        store.check_matches(POINTS, 7, True, "core")  # the same design passes
+        with pytest.raises(StoreMismatchError, match=r"different study.*seed 7 in the store, 8 given"):
+            store.check_matches(POINTS, 8, True, "core")
+        changed = [POINTS[0], Point(1, "more agents", {}, small(250))]
+        with pytest.raises(ValueError, match=r"point 1 .*scenario differs at agents\[0\]\.count: 200 in the store, 250"):
+            store.check_matches(changed, 7, True, "core")
+        with pytest.raises(StoreMismatchError, match="crn True in the store, False given"):
+            store.check_matches(POINTS, 7, False, "core")
+
+
+def test_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "s.db"
+    with create(path) as store:
+        store.add(records(1)[0])
+    before = path.read_bytes()
+    with pytest.raises(StoreExistsError, match="resume"):
+        create(path, seed=8)
+    assert path.read_bytes() == before
+    with Store.open(path) as store:
+        assert store.done() == {(0, 0)}
+
+
+def test_creation_is_atomic(tmp_path, monkeypatch):
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module, "_publish", fail)
+    with pytest.raises(OSError, match="disk full"):
+        create(tmp_path / "s.db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_while_writing_leaves_nothing(tmp_path):
+    bad = [Point(0, "bad", {"x": object()}, small())]  # not JSON: fails after the schema is written
+    with pytest.raises(TypeError, match="cannot store"):
+        create(tmp_path / "s.db", points=bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_checks_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Store.open(tmp_path / "missing.db")
+    (tmp_path / "notes.txt").write_text("not a database " * 100)
+    with pytest.raises(ValueError, match="not a ccsim study store"):
+        Store.open(tmp_path / "notes.txt")
+    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(ValueError, match="not a ccsim study store"):
+        Store.open(tmp_path / "other.db")
