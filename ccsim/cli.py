@@ -56,7 +56,7 @@ class _Cli(click.Group):
             code = _fail(f"error: {err.format_message()}{hint}", err.exit_code)
         except click.ClickException as err:
             code = _fail(f"error: {err.format_message()}", err.exit_code)
-        except ScenarioError as err:
+        except (ScenarioError, *_user_errors()) as err:
             code = _fail(f"error: {err}", EXIT_INPUT)
         except click.Abort:
             code = _fail("aborted", 130)
@@ -69,6 +69,15 @@ class _Cli(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _user_errors() -> tuple:
+    """Exceptions that mean bad input from the user (exit 2), not a bug."""
+    from .experiment.backends import BackendError
+    from .experiment.overrides import OverrideError
+    from .experiment.store import StoreExistsError, StoreMismatchError
+
+    return (OverrideError, BackendError, StoreExistsError, StoreMismatchError)
 
 
 def _fail(message: str, code: int) -> int:
@@ -105,7 +114,8 @@ def main(argv=None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for intervals.csv and summary.json (created if needed).")
-def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out):
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report here.")
+def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html):
     """Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."""
     scenario = load_scenario(scenario_file)
     if out is not None:
@@ -114,12 +124,29 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     summary = build_summary(scenario, scenario_file, results, reps, seed, engine)
     if out is not None:
         _write_outputs(out, results, summary)
+    if html is not None:
+        _write_run_report(html, scenario, scenario_file, results, seed, engine)
     if as_json:
         click.echo(to_json(summary))
     else:
         _print_run(scenario, summary)
     if out is not None:
         click.echo(f"wrote {out / 'intervals.csv'} and {out / 'summary.json'}", err=True)
+    if html is not None:
+        click.echo(f"wrote {html}", err=True)
+
+
+def _write_run_report(path: Path, scenario: Scenario, scenario_file, results: list, seed: int, engine: str) -> None:
+    from .experiment.records import Point, StudyData, record_from_result
+    from .report import write_html
+    from .scenario import scenario_to_dict
+
+    label = Path(scenario_file).name
+    point = Point(0, label, {}, scenario_to_dict(scenario))
+    records = [record_from_result(0, rep, (rep,), r) for rep, r in enumerate(results)]
+    data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
+                     engine=engine, points=[point], records=records)
+    write_html(data, path)
 
 
 def _replications(scenario: Scenario, reps: int, seed: int, engine: str, show_progress: bool) -> list:
@@ -428,6 +455,14 @@ def erlang_staff(rate, per, aht, as_json, threshold, target, patience, max_aband
     table = erlang_table({"load": payload["load"], **payload["metrics"]}, threshold,
                          skip=("p_block",) + (("p_abandon",) if patience is None else ()))
     _emit_formula(as_json, payload, heading, table)
+
+
+# ---------------------------------------------------------------- studies
+from .cli_study import compare, report, sweep  # noqa: E402 - they use the helpers above
+
+cli.add_command(compare)
+cli.add_command(sweep)
+cli.add_command(report)
 
 
 if __name__ == "__main__":  # pragma: no cover

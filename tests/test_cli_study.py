@@ -1,0 +1,196 @@
+"""``ccsim compare``, ``ccsim sweep``, ``ccsim report`` and ``ccsim run --html``."""
+import json
+import math
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pyarrow.parquet as pq
+import yaml
+from click.testing import CliRunner
+
+from ccsim.cli import cli
+
+
+def scenario(agents=20, horizon=3600, rate=0.1):
+    return {
+        "name": "small", "horizon": horizon, "warmup": 0, "interval": 900,
+        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": rate},
+                        "handle_time": {"dist": "exponential", "mean": 180},
+                        "patience": {"dist": "exponential", "mean": 120}}],
+        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
+    }
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, standalone_mode=False)
+    return result
+
+
+def run_json(*args):
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_compare_with_crn_gives_paired_verdicts(tmp_path):
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    store = tmp_path / "study.sqlite"
+    out = run_json("compare", a, b, "--reps", "12", "--workers", "2", "--store", str(store))
+    assert out["crn"] is True and out["reps"] == {"a.yaml": 12, "b.yaml": 12}
+    rows = {r["kpi"]: r for r in out["comparison"]}
+    assert rows["service_level"]["verdict"] == "better"
+    assert rows["service_level"]["ci_low"] > 0
+    assert rows["abandon_rate"]["verdict"] == "better"
+    assert rows["service_level"]["variance_reduction"] > 1
+    with sqlite3.connect(store) as db:
+        assert db.execute("select count(*) from replications").fetchone()[0] == 24
+
+
+def test_independent_seeds_report_no_variance_reduction(tmp_path):
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    out = run_json("compare", a, b, "--reps", "4", "--independent", "--workers", "1",
+                   "--store", str(tmp_path / "s.sqlite"))
+    assert out["crn"] is False
+    assert all(r["variance_reduction"] is None for r in out["comparison"])
+
+
+def test_sweep_report_and_resume(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    store = tmp_path / "sweep.sqlite"
+    html = tmp_path / "sweep.html"
+    args = ["sweep", base, "--grid", "agents.team.count=16..24:4", "--reps", "3", "--workers", "1",
+            "--store", str(store)]
+    out = run_json(*args, "--html", str(html))
+    assert [p["overrides"] for p in out["points"]] == [{"agents.team.count": n} for n in (16, 20, 24)]
+    sl = [r["service_level"] for r in out["sweep"]]
+    assert sl == sorted(sl)
+    assert html.read_text().count('class="ccsim-chart"') > 0
+    # a finished study resumes to the same numbers and runs nothing new
+    again = run_json(*args, "--resume")
+    assert again["sweep"] == out["sweep"]
+    # the stored study renders again
+    result = CliRunner().invoke(cli, ["report", str(store), "--html", str(tmp_path / "again.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again.html").stat().st_size > 100_000
+
+
+def test_run_writes_an_html_report(tmp_path):
+    path = write(tmp_path, "s.yaml", scenario())
+    html = tmp_path / "run.html"
+    result = CliRunner().invoke(cli, ["run", path, "--reps", "2", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    text = html.read_text()
+    assert "<script src=" not in text and text.count('class="ccsim-chart"') >= 4
+
+
+def test_sequential_target_stops_when_met(tmp_path):
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    out = run_json("compare", a, b, "--reps", "3", "--target", "service_level=0.2", "--max-reps", "30",
+                   "--workers", "1", "--store", str(tmp_path / "t.sqlite"))
+    assert out["target_met"] is True and out["reps"]["a.yaml"] == 3
+    tight = run_json("compare", a, b, "--reps", "3", "--target", "asa=1e-6", "--max-reps", "5",
+                     "--workers", "1", "--store", str(tmp_path / "u.sqlite"))
+    assert tight["target_met"] is False and tight["reps"]["a.yaml"] == 5
+
+
+def test_call_records_go_to_parquet(tmp_path):
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    folder = tmp_path / "calls"
+    out = run_json("compare", a, b, "--reps", "2", "--workers", "1", "--store", str(tmp_path / "c.sqlite"),
+                   "--call-records", str(folder))
+    files = sorted(folder.glob("*.parquet"))
+    assert len(files) == 4
+    assert sum(pq.read_metadata(f).num_rows for f in files) == out["calls_simulated"]
+
+
+def fails(args, *phrases):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for phrase in phrases:
+        assert phrase in result.stderr, result.stderr
+    return result
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    fails(["sweep", base, "--grid", "agents.tean.count=1..3"], "agents.tean.count", "no item named 'tean'")
+    fails(["sweep", base, "--grid", "agents.team.count=[]"], "empty")
+    fails(["sweep", base], "--grid")
+    fails(["sweep", base, "--grid", "agents.team.count=0"], "agents.team.count", "greater than or equal to 1")
+    fails(["compare", base], "at least two")
+    fails(["compare", base, base, "--target", "speed=3"], "--target")
+
+
+def test_unreachable_scheduler_fails_fast_and_writes_nothing(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = write(tmp_path, "base.yaml", scenario())
+    store = tmp_path / "s.sqlite"
+    started = time.monotonic()
+    fails(["compare", base, base, "--scheduler", f"tcp://127.0.0.1:{port}", "--store", str(store)],
+          f"tcp://127.0.0.1:{port}")
+    assert time.monotonic() - started < 10
+    assert not list(tmp_path.glob("s.sqlite*"))
+
+
+def test_resume_with_another_scenario_is_refused(tmp_path):
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    store = str(tmp_path / "s.sqlite")
+    run_json("compare", a, b, "--reps", "2", "--workers", "1", "--store", store)
+    fails(["compare", a, b, "--reps", "2", "--store", store], "already exists", "--resume")
+    other = write(tmp_path, "b.yaml", scenario(agents=23))
+    fails(["compare", a, other, "--reps", "2", "--store", store, "--resume"], "different study", "agents[0].count")
+
+
+def test_killed_sweep_resumes_from_the_command_line(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario(horizon=400_000, rate=0.2))
+    store = tmp_path / "sweep.sqlite"
+    args = ["sweep", base, "--grid", "agents.team.count=38..42:2", "--reps", "8", "--workers", "1",
+            "--store", str(store), "--json"]
+    child = subprocess.Popen([sys.executable, "-m", "ccsim.cli", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline and child.poll() is None:
+            if store.exists():
+                with sqlite3.connect(store) as db:
+                    done = db.execute("select count(*) from replications").fetchone()[0]
+                if done >= 3:
+                    break
+            time.sleep(0.05)
+        assert child.poll() is None, "the sweep finished before it could be killed; make it longer"
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    with sqlite3.connect(store) as db:
+        before = dict(((p, r), t) for p, r, t in db.execute("select point, rep, finished_at from replications"))
+    assert 3 <= len(before) < 24
+    out = run_json(*args[:-1], "--resume")
+    assert sum(out["reps"].values()) == 24
+    with sqlite3.connect(store) as db:
+        rows = list(db.execute("select point, rep, finished_at from replications"))
+    assert len(rows) == 24 and len({(p, r) for p, r, _ in rows}) == 24
+    after = {(p, r): t for p, r, t in rows}
+    assert all(after[key] == t for key, t in before.items())  # nothing recomputed
+    assert all(math.isfinite(r["service_level"]) for r in out["sweep"])
