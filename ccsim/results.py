@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from scipy import stats as st
 
 # Per-call counters, by the interval of the call's arrival (seconds for sums).
 CALL_FIELDS = (
@@ -114,7 +113,9 @@ def t_halfwidth(values, level: float = 0.95) -> float:
     n = len(values)
     if n < 2:
         return float("nan")
-    return float(st.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    from scipy import stats  # imported here: worker processes start faster without it
+
+    return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
 
 
 @dataclass
