@@ -19,18 +19,13 @@ from ccsim.experiment.backends import BackendError, DaskBackend, LocalBackend, S
 from ccsim.experiment.records import Point, task_for
 from ccsim.experiment.runner import run_study
 from ccsim.experiment.store import Store
+from factories import single_queue
 
 distributed = pytest.importorskip("distributed")
 
 
 def small(agents=100, horizon=5000):
-    return {
-        "name": "small", "horizon": horizon, "interval": 900,
-        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": 0.5},
-                        "handle_time": {"dist": "exponential", "mean": 180},
-                        "patience": {"dist": "exponential", "mean": 300}}],
-        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
-    }
+    return single_queue(agents=agents, horizon=horizon)
 
 
 POINTS = [Point(0, "100 agents", {}, small(100)), Point(1, "95 agents", {}, small(95))]

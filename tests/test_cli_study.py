@@ -14,16 +14,11 @@ import yaml
 from click.testing import CliRunner
 
 from ccsim.cli import cli
+from factories import single_queue
 
 
 def scenario(agents=20, horizon=3600, rate=0.1):
-    return {
-        "name": "small", "horizon": horizon, "warmup": 0, "interval": 900,
-        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": rate},
-                        "handle_time": {"dist": "exponential", "mean": 180},
-                        "patience": {"dist": "exponential", "mean": 120}}],
-        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
-    }
+    return single_queue(agents=agents, horizon=horizon, rate=rate, patience=120)
 
 
 def write(tmp_path, name, data):

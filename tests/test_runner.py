@@ -15,16 +15,11 @@ from ccsim.experiment.records import Point
 from ccsim.experiment.runner import SequentialStudyData, run_study, run_until
 from ccsim.experiment.store import Store, StoreExistsError, StoreMismatchError
 from ccsim.results import t_halfwidth
+from factories import single_queue
 
 
 def small(agents=100, horizon=5000):
-    return {
-        "name": "small", "horizon": horizon, "interval": 900,
-        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": 0.5},
-                        "handle_time": {"dist": "exponential", "mean": 180},
-                        "patience": {"dist": "exponential", "mean": 300}}],
-        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
-    }
+    return single_queue(agents=agents, horizon=horizon)
 
 
 POINTS = [Point(0, "100 agents", {}, small(100)), Point(1, "agents.team.count=95", {"agents.team.count": 95}, small(95))]

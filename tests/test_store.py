@@ -13,16 +13,11 @@ import ccsim
 from ccsim.experiment import store as store_module
 from ccsim.experiment.records import Point, ReplicationRecord, run_replication, task_for
 from ccsim.experiment.store import Store, StoreExistsError, StoreMismatchError, fingerprint
+from factories import single_queue
 
 
 def small(agents=100, horizon=5000):
-    return {
-        "name": "small", "horizon": horizon, "interval": 900,
-        "call_types": [{"name": "inbound", "arrivals": {"process": "poisson", "rate": 0.5},
-                        "handle_time": {"dist": "exponential", "mean": 180},
-                        "patience": {"dist": "exponential", "mean": 300}}],
-        "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
-    }
+    return single_queue(agents=agents, horizon=horizon)
 
 
 # Point 1 is overstaffed: nobody abandons, so mean_wait_abandoned is NaN.
