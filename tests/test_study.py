@@ -1,0 +1,40 @@
+"""The one-call Python API for studies (ccsim.experiment.compare / sweep)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from ccsim.experiment import compare, sweep
+from ccsim.experiment.backends import LocalBackend, SerialBackend
+from factories import single_queue
+
+
+def test_compare_returns_dataframes_with_paired_verdicts(tmp_path):
+    a, b = single_queue(agents=18, horizon=3600, rate=0.1), single_queue(agents=22, horizon=3600, rate=0.1)
+    study = compare([a, b], reps=15, seed=4, labels=["18", "22"], backend="serial",
+                    store_path=tmp_path / "s.sqlite")
+    diff = study.differences()
+    assert isinstance(diff, pd.DataFrame)
+    row = diff[diff["kpi"] == "service_level"].iloc[0]
+    assert row["label"] == "22" and row["verdict"] == "better" and row["variance_reduction"] > 1
+    summary = study.summary(["service_level"])
+    assert list(summary["label"]) == ["18", "22"] and (summary["reps"] == 15).all()
+
+
+def test_sweep_is_the_same_on_every_backend():
+    base = single_queue(agents=20, horizon=3600, rate=0.1)
+    serial = sweep(base, "agents.team.count=18..22:2", reps=3, seed=9, backend="serial").table()
+    with LocalBackend(2) as pool:
+        local = sweep(base, ["agents.team.count=18..22:2"], reps=3, seed=9, backend=pool).table()
+    pd.testing.assert_frame_equal(serial, local)
+    assert list(serial["agents.team.count"]) == [18, 20, 22]
+
+
+def test_sequential_compare_stops_at_the_target():
+    a, b = single_queue(agents=18, horizon=3600, rate=0.1), single_queue(agents=22, horizon=3600, rate=0.1)
+    study = compare([a, b], reps=3, seed=1, backend=SerialBackend(), target_halfwidth={"service_level": 0.3})
+    assert study.data.target_met and study.data.reps == 3
+
+
+def test_compare_needs_two_scenarios():
+    with pytest.raises(ValueError, match="at least two"):
+        compare([single_queue()], reps=2)
