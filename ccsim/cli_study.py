@@ -17,7 +17,7 @@ from rich.table import Table
 from .engines import ENGINES
 from .experiment import analysis
 from .experiment.backends import LocalBackend
-from .experiment.overrides import apply_and_validate, grid, point_label
+from .experiment.overrides import apply_and_validate, grid, point_label, point_list
 from .experiment.records import Point
 from .experiment.runner import run_study, run_until
 from .experiment.store import Store
@@ -71,14 +71,20 @@ def compare(scenario_files, **options):
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-@click.option("--grid", "assignments", multiple=True, required=True, metavar="PATH=VALUES",
-              help="e.g. agents.team.count=180..200:5 or routing.agent_selection=[longest_idle] (repeatable).")
+@click.option("--grid", "assignments", multiple=True, metavar="PATH=VALUES",
+              help="e.g. agents.team.count=180..200:5 or routing.agent_selection=[longest_idle] (repeatable; "
+                   "the points are the cartesian product).")
+@click.option("--point", "point_texts", multiple=True, metavar="PATH=VALUE[;PATH=VALUE]",
+              help="One explicit design point (repeatable), instead of a grid.")
 @study_options
-def sweep(scenario_file, assignments, **options):
-    """Run SCENARIO at every point of a grid of overrides."""
+def sweep(scenario_file, assignments, point_texts, **options):
+    """Run SCENARIO at every point of a grid (or a list) of overrides."""
+    if bool(assignments) == bool(point_texts):
+        raise click.UsageError("give the design as --grid PATH=VALUES (a grid) or as --point ... (a list), one of them")
     base = scenario_to_dict(load_scenario(scenario_file))
+    design = grid(list(assignments)) if assignments else point_list(list(point_texts))
     points = [Point(i, point_label(ov), ov, apply_and_validate(base, ov, source=str(scenario_file)))
-              for i, ov in enumerate(grid(list(assignments)))]
+              for i, ov in enumerate(design)]
     _run_and_show("sweep", Path(scenario_file).stem, points, options)
 
 

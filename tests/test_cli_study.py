@@ -189,3 +189,12 @@ def test_killed_sweep_resumes_from_the_command_line(tmp_path):
     after = {(p, r): t for p, r, t in rows}
     assert all(after[key] == t for key, t in before.items())  # nothing recomputed
     assert all(math.isfinite(r["service_level"]) for r in out["sweep"])
+
+
+def test_sweep_over_a_list_of_points(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    out = run_json("sweep", base, "--point", "agents.team.count=16;horizon=1800", "--point", "agents.team.count=24",
+                   "--reps", "2", "--workers", "1", "--store", str(tmp_path / "p.sqlite"))
+    assert [p["overrides"] for p in out["points"]] == [{"agents.team.count": 16, "horizon": 1800},
+                                                       {"agents.team.count": 24}]
+    fails(["sweep", base, "--point", "agents.team.count=1", "--grid", "horizon=100"], "one of them")

@@ -303,3 +303,14 @@ def test_label_round_trips_through_parse_assignment():
     for overrides in grid(["a=1..3", "b=[x,y]", "c=0.5"]):
         parsed = dict(parse_assignment(part) for part in point_label(overrides).split(", "))
         assert parsed == {k: [v] for k, v in overrides.items()}
+
+
+def test_point_list_gives_explicit_points():
+    from ccsim.experiment.overrides import OverrideError, point_list
+
+    assert point_list(["agents.team.count=40;horizon=3600", "agents.team.count=50"]) == [
+        {"agents.team.count": 40, "horizon": 3600}, {"agents.team.count": 50}]
+    for bad, phrase in [(["agents.team.count=1..3"], "one value per path"), ([], "empty list"),
+                        (["a=1;a=2"], "assigned twice"), ([";"], "assigns nothing")]:
+        with pytest.raises(OverrideError, match=phrase):
+            point_list(bad)

@@ -256,6 +256,31 @@ def grid(assignments: list[str]) -> list[dict]:
     return [dict(zip(paths, combo)) for combo in itertools.product(*(values for _, values in axes))]
 
 
+def point_list(points: list[str]) -> list[dict]:
+    """Explicit design points, each ``path=value;path=value`` (one value per path)."""
+    if not points:
+        raise OverrideError("empty list of points: give at least one point path=value[;path=value...]")
+    out = []
+    for text in points:
+        overrides = {}
+        for piece in (p.strip() for p in text.split(";")):
+            if not piece:
+                continue
+            path, values = parse_assignment(piece)
+            if len(values) != 1:
+                raise OverrideError(f"point {text!r}: {path} has {len(values)} values; a point takes one value "
+                                    "per path (use a grid for ranges and lists)")
+            if path in overrides:
+                raise OverrideError(f"point {text!r}: the path {path} is assigned twice")
+            overrides[path] = values[0]
+        if not overrides:
+            raise OverrideError(f"point {text!r} assigns nothing")
+        out.append(overrides)
+    if len(out) > MAX_POINTS:
+        raise OverrideError(f"{len(out):,} points, more than the limit of {MAX_POINTS:,}")
+    return out
+
+
 def point_label(overrides: dict) -> str:
     """``agents.sales.count=40, routing.agent_selection=longest_idle``; ``base`` for none."""
     if not overrides:
