@@ -249,9 +249,7 @@ cdef class Simulation:
         return self._stats
 
     cdef object _records_array(self):
-        dtype = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
-                          ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
-                          ("outcome", np.int32), ("agent", np.int32), ("group", np.int32)], align=True)
+        from .results import CALL_RECORD_DTYPE as dtype
         assert dtype.itemsize == sizeof(CallRecord)
         out = np.empty(self.n_records, dtype=dtype)
         cdef char* dst = <char*>cnp.PyArray_DATA(out)

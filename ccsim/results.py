@@ -34,6 +34,9 @@ INTERVAL_GROUP_FIELDS = ("staffed", "busy")
 
 # Per-call records (CDR-like), one row per call, only when asked for.
 CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group")
+CALL_RECORD_DTYPE = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
+                              ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
+                              ("outcome", np.int32), ("agent", np.int32), ("group", np.int32)], align=True)
 OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end")
 
 KPI_NAMES = (

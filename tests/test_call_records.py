@@ -66,6 +66,8 @@ def test_parquet_file_per_replication(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_simpy_engine_refuses_call_records():
-    with pytest.raises(ValueError, match="core engine"):
-        ccsim.simulate(SCENARIO, seed=1, engine="simpy", call_records=True)
+def test_both_engines_write_the_same_records():
+    core = ccsim.simulate(SCENARIO, seed=8, call_records=True).stats.call_records
+    ref = ccsim.simulate(SCENARIO, seed=8, engine="simpy", call_records=True).stats.call_records
+    assert core.dtype == ref.dtype and len(core) == len(ref) > 100
+    np.testing.assert_array_equal(np.sort(core, order="id"), np.sort(ref, order="id"))

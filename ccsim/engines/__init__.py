@@ -8,10 +8,10 @@ def _core_run(model, seed, call_records=False):
     return run(model, seed, call_records)
 
 
-def _simpy_run(model, seed):
+def _simpy_run(model, seed, call_records=False):
     from .simpy_engine import run
 
-    return run(model, seed)
+    return run(model, seed, call_records)
 
 
 ENGINES = {"core": _core_run, "simpy": _simpy_run}

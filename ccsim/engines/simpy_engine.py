@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from ..compile import SOURCES, CompiledModel, bit_generators
-from ..results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, RawStats
+from ..results import CALL_FIELDS, CALL_RECORD_DTYPE, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES, RawStats
 from .arrivals import next_arrival
 from .sampling import sample
 
@@ -70,10 +70,11 @@ class Agent:
 class Call:
     """One caller, with the durations drawn when it rang."""
 
-    __slots__ = ("call_type", "arrival", "interval", "counted", "handle", "acw",
+    __slots__ = ("id", "call_type", "arrival", "interval", "counted", "handle", "acw",
                  "answered", "agent", "talk_end")
 
-    def __init__(self, call_type, arrival, interval, counted, handle, acw):
+    def __init__(self, id, call_type, arrival, interval, counted, handle, acw):
+        self.id = id  # arrival number within the run
         self.call_type = call_type
         self.arrival = arrival
         self.interval = interval  # statistics go to the interval of the arrival
@@ -141,8 +142,9 @@ class Tally:
 class ContactCenter:
     """One run: the clock, the agents, the queues, and the callers' processes."""
 
-    def __init__(self, model: CompiledModel, seed):
+    def __init__(self, model: CompiledModel, seed, call_records: bool = False):
         self.model = model
+        self.records = [] if call_records else None  # per-call records, when asked for
         self.env = CenterClock()
         self.tally = Tally(model)
         # One stream per (source, call type): stream index = source * n_types + call type.
@@ -188,6 +190,7 @@ class ContactCenter:
             interval_calls=t.interval_calls, total_calls=t.total_calls,
             group_totals=t.group_totals, interval_groups=t.interval_groups,
             calls_simulated=self.calls_simulated, end_time=float(end_time),
+            call_records=None if self.records is None else np.array(self.records, dtype=CALL_RECORD_DTYPE),
         )
 
     def close(self):
@@ -195,6 +198,7 @@ class ContactCenter:
         for queue in self.queues:
             for call in queue:
                 self.tally.count(call, "waiting_at_end")
+                self.record(call, "waiting_at_end", self.model.horizon - call.arrival)
         for agent in self.agents:
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
@@ -226,11 +230,12 @@ class ContactCenter:
         patience = self.draw(m.patience_dist[k], "patience", k)
         acw = self.draw(m.acw_dist[k], "after_call_work", k)
         now = env.now
-        call = Call(k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+        call = Call(self.calls_simulated, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         self.calls_simulated += 1
         tally.count(call, "arrived")
         if m.lines >= 0 and self.lines_busy >= m.lines:
             tally.count(call, "blocked")
+            self.record(call, "blocked", 0.0)
             return
         tally.count(call, "offered")
         agent = self.take_idle_agent(k)
@@ -284,6 +289,7 @@ class ContactCenter:
         if call.counted:
             tally.group_answered(agent.group, talk, talk + call.acw)
         call.agent = agent
+        self.record(call, "answered", wait, talk, call.acw, agent)
         call.talk_end = self.env.at(now + talk, TALK_END)
 
     def agent_free(self, agent):
@@ -325,6 +331,13 @@ class ContactCenter:
         self.tally.count(call, "wait_abandoned", wait)
         if wait < self.model.short_abandon:
             self.tally.count(call, "abandoned_short")
+        self.record(call, "abandoned", wait)
+
+    def record(self, call, outcome, wait, talk=0.0, acw=0.0, agent=None):
+        """One per-call record (only when asked for), in the core's layout."""
+        if self.records is not None:
+            self.records.append((call.id, call.arrival, wait, talk, acw, call.call_type, OUTCOMES.index(outcome),
+                                 -1 if agent is None else agent.index, -1 if agent is None else agent.group))
 
 
 def _row(flat, start, i):
@@ -332,6 +345,6 @@ def _row(flat, start, i):
     return flat[start[i]:start[i + 1]].tolist()
 
 
-def run(model: CompiledModel, seed) -> RawStats:
+def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
     """Simulate one replication of ``model`` with the streams derived from ``seed``."""
-    return ContactCenter(model, seed).run()
+    return ContactCenter(model, seed, call_records).run()
