@@ -70,7 +70,8 @@ def test_throughput_local_pool(benchmark, capsys):
                   f"{SECONDS['serial']:.2f} s / {SECONDS['local-2']:.2f} s = {speedup:.2f}x")
 
 
-@pytest.mark.parametrize("point", [erlang_a(), small()], ids=["erlang_a_300k", "small_5k"])
+@pytest.mark.parametrize("point", [erlang_a(1_007_200), erlang_a(), small()],
+                         ids=["erlang_a_full", "erlang_a_300k", "small_5k"])
 def test_store_overhead(benchmark, tmp_path, capsys, point):
     reps = 20
     paths = (tmp_path / f"study{i}.db" for i in itertools.count())

@@ -17,6 +17,7 @@ import math
 import os
 import sqlite3
 import tempfile
+import struct
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,7 +53,7 @@ CREATE TABLE replications (
     kpis TEXT NOT NULL,          -- JSON
     by_call_type TEXT NOT NULL,  -- JSON
     "groups" TEXT NOT NULL,      -- JSON
-    intervals BLOB NOT NULL,     -- zlib of the numpy .npy bytes of the interval table
+    intervals BLOB NOT NULL,     -- zstd of the numpy .npy bytes of the interval table (see _pack)
     calls_simulated INTEGER NOT NULL,
     wall_seconds REAL NOT NULL,
     finished_at TEXT NOT NULL,   -- ISO 8601, UTC, when the replication was stored
@@ -175,7 +176,7 @@ class Store:
         row = (
             int(record.point), int(record.rep), _dumps([int(k) for k in record.spawn_key]),
             _dumps_numbers(record.kpis), _dumps_numbers(record.by_call_type), _dumps_numbers(record.groups),
-            zlib.compress(record.intervals, 1),  # level 1: half the time of level 6, ~8 % larger
+            _pack(record.intervals),
             int(record.calls_simulated), float(record.wall_seconds),
             _now(),
         )
@@ -209,7 +210,7 @@ class Store:
             ReplicationRecord(
                 point=p, rep=r, spawn_key=tuple(json.loads(key)), kpis=_loads_numbers(kpis),
                 by_call_type=_loads_numbers(by_type), groups=_loads_numbers(groups),
-                intervals=zlib.decompress(intervals), calls_simulated=calls, wall_seconds=wall,
+                intervals=_unpack(intervals), calls_simulated=calls, wall_seconds=wall,
             )
             for p, r, key, kpis, by_type, groups, intervals, calls, wall in rows
         ]
@@ -394,3 +395,23 @@ def _paths_differing(old, new, path: str = "", limit: int = 3) -> list:
 def _short(value) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_ZSTD = b"ZSTD"
+
+
+def _pack(data: bytes) -> bytes:
+    """Compress an interval table: zstd through pyarrow (5x faster than zlib, smaller),
+    behind a tag and the raw length, which zstd needs back."""
+    import pyarrow as pa
+
+    return _ZSTD + struct.pack("<Q", len(data)) + pa.compress(data, codec="zstd", asbytes=True)
+
+
+def _unpack(blob: bytes) -> bytes:
+    import pyarrow as pa
+
+    if not blob.startswith(_ZSTD):
+        return zlib.decompress(blob)  # stores written before zstd
+    (size,) = struct.unpack("<Q", blob[4:12])
+    return pa.decompress(blob[12:], decompressed_size=size, codec="zstd", asbytes=True)
