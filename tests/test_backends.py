@@ -11,14 +11,13 @@ import socket
 import subprocess
 import sys
 import time
-import zlib
 
 import pytest
 
 from ccsim.experiment.backends import BackendError, DaskBackend, LocalBackend, SerialBackend
 from ccsim.experiment.records import Point, task_for
 from ccsim.experiment.runner import run_study
-from ccsim.experiment.store import Store
+from ccsim.experiment.store import Store, _unpack
 from factories import single_queue
 
 distributed = pytest.importorskip("distributed")
@@ -131,7 +130,7 @@ def test_stores_agree_across_backends(cluster, tmp_path):
         rows = db.execute('SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, '
                           "calls_simulated FROM replications ORDER BY point, rep").fetchall()
         db.close()
-        studies[name] = [row[:6] + (zlib.decompress(row[6]),) + row[7:] for row in rows]
+        studies[name] = [row[:6] + (_unpack(row[6]),) + row[7:] for row in rows]
     assert len(studies["serial"]) == 6
     assert studies["serial"] == studies["local"] == studies["dask"]
 
