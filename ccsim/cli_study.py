@@ -24,6 +24,12 @@ from .experiment.store import Store
 from .report_table import format_halfwidth, format_value
 from .scenario import load_scenario, scenario_to_dict
 
+class StudyInputError(click.ClickException):
+    """Bad input to a study command (exit status 2, like every input error)."""
+
+    exit_code = 2
+
+
 TABLE_KPIS = ("service_level", "asa", "abandon_rate", "blocked_rate", "occupancy", "aht", "answered", "abandoned")
 
 
@@ -97,11 +103,11 @@ def report(store_path, html):
     from .report import write_html
 
     if not Path(store_path).is_file():
-        raise click.ClickException(f"no study store at {store_path}")
+        raise StudyInputError(f"no study store at {store_path}")
     with Store.open(store_path) as store:
         data = store.load()
     if not data.records:
-        raise click.ClickException(f"the study in {store_path} has no finished replication yet")
+        raise StudyInputError(f"the study in {store_path} has no finished replication yet")
     write_html(data, html)
     click.echo(f"wrote {html}", err=True)
 

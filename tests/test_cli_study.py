@@ -198,3 +198,14 @@ def test_sweep_over_a_list_of_points(tmp_path):
     assert [p["overrides"] for p in out["points"]] == [{"agents.team.count": 16, "horizon": 1800},
                                                        {"agents.team.count": 24}]
     fails(["sweep", base, "--point", "agents.team.count=1", "--grid", "horizon=100"], "one of them")
+
+
+def test_report_of_a_missing_store_is_an_input_error(tmp_path):
+    fails(["report", str(tmp_path / "nothing.sqlite"), "--html", str(tmp_path / "r.html")], "no study store")
+
+
+def test_html_into_a_new_folder(tmp_path):
+    path = write(tmp_path, "s.yaml", scenario())
+    result = CliRunner().invoke(cli, ["run", path, "--html", str(tmp_path / "new" / "run.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "run.html").is_file()

@@ -54,6 +54,7 @@ def write_html(data, path, title=None) -> Path:
     """
     path = Path(path)
     text = render_html(data, title)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
