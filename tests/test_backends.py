@@ -253,3 +253,26 @@ def test_study_survives_a_killed_dask_worker(tmp_path):
     with Store.open(tmp_path / "s.db") as store:
         assert len(store.done()) == 40
     assert by_key(data.records) == by_key(SerialBackend().run(task_for(SLOW, r, 21, True) for r in range(40)))
+
+
+def test_local_backend_survives_repeated_kills():
+    """Workers killed again and again (possibly mid-send of a record): no hang, every task once."""
+    tasks = [task_for(SLOW, r, 5, True) for r in range(12)]
+    records = []
+    with LocalBackend(2, max_restarts=6) as backend:
+        for record in backend.run(tasks):
+            records.append(record)
+            if len(records) in (1, 3, 5):
+                for child in multiprocessing.active_children()[:1]:
+                    os.kill(child.pid, signal.SIGKILL)
+    assert sorted((r.point, r.rep) for r in records) == [(0, r) for r in range(12)]
+    assert by_key(records) == by_key(SerialBackend().run(tasks))
+
+
+def test_local_backend_gives_up_after_too_many_deaths():
+    tasks = [task_for(SLOW, r, 5, True) for r in range(6)]
+    with LocalBackend(1, max_restarts=1) as backend:
+        with pytest.raises(BackendError, match="died 2 times"):
+            for _ in backend.run(tasks):
+                for child in multiprocessing.active_children():
+                    os.kill(child.pid, signal.SIGKILL)

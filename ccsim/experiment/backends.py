@@ -7,16 +7,12 @@ backend changes how fast a study runs, never what it finds.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import socket
 import sys
 import threading
 import uuid
-from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-
+from .pool import WorkerPool
 from .records import run_replication
 
 
@@ -53,7 +49,8 @@ class LocalBackend(_Backend):
     spawn pool, a script using it must guard its entry point with
     ``if __name__ == "__main__":``. The pool lives until ``close()`` and is reused
     by every ``run``. A worker that dies (killed, out of memory) is replaced and
-    its replications run again, up to ``max_restarts`` times per ``run``.
+    its replication runs again, up to ``max_restarts`` deaths per ``run``
+    (see ``pool.py`` for why this is not a ``ProcessPoolExecutor``).
     """
 
     def __init__(self, workers: int | None = None, max_restarts: int = 3):
@@ -64,56 +61,23 @@ class LocalBackend(_Backend):
         self.max_restarts = max_restarts
         self._pool = None
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool
-
     def run(self, tasks):
-        source = iter(tasks)  # read lazily: never more than ``window`` tasks ahead
-        again = deque()  # tasks lost with a dead worker, to run first
-        running = {}  # future -> task
-        window = 2 * self.workers  # enough to keep every worker busy while results are stored
-        restarts = 0
-        try:
-            while True:
-                while len(running) < window:
-                    task = again.popleft() if again else next(source, None)
-                    if task is None:
-                        break
-                    running[self._executor().submit(run_replication, task)] = task
-                if not running:
-                    return
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
-                    finished, _ = wait(running)  # a broken pool settles every future
-                lost = []
-                for future in finished:
-                    task = running.pop(future)
-                    if isinstance(future.exception(), BrokenProcessPool):
-                        lost.append(task)
-                    else:
-                        yield future.result()  # re-raises the task's own exception
-                if lost:
-                    restarts += 1
-                    if restarts > self.max_restarts:
-                        raise BackendError(
-                            f"a worker process of the local pool died {restarts} times; "
-                            f"replications {sorted((t.point, t.rep) for t in lost)} could not finish"
-                        )
-                    self._discard_pool()
-                    again.extend(sorted(lost, key=lambda t: (t.rep, t.point)))
-        finally:
-            for future in running:
-                future.cancel()
-
-    def _discard_pool(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._pool is None:
+            self._pool = WorkerPool(self.workers, self.max_restarts)
+        for _task, record in self._pool.run(tasks, _gave_up):
+            yield record
 
     def close(self) -> None:
-        self._discard_pool()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def _gave_up(deaths: int, lost: list) -> BackendError:
+    return BackendError(
+        f"a worker process of the local pool died {deaths} times; "
+        f"replications {sorted((t.point, t.rep) for t in lost)} could not finish"
+    )
 
 
 class DaskBackend(_Backend):
