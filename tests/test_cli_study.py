@@ -156,7 +156,8 @@ def test_resume_with_another_scenario_is_refused(tmp_path):
 
 
 def test_killed_sweep_resumes_from_the_command_line(tmp_path):
-    base = write(tmp_path, "base.yaml", scenario(horizon=400_000, rate=0.2))
+    # about 0.1 s a replication, 24 of them: a wide window to kill the sweep midway
+    base = write(tmp_path, "base.yaml", scenario(horizon=2_000_000, rate=0.2))
     store = tmp_path / "sweep.sqlite"
     args = ["sweep", base, "--grid", "agents.team.count=38..42:2", "--reps", "8", "--workers", "1",
             "--store", str(store), "--json"]
