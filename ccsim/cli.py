@@ -13,7 +13,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from rich.console import Console
 from . import analytic
 from .api import replicate, replication_seeds, simulate
 from .engines import ENGINES
+from .files import write_text_atomic
 from .report_table import erlang_table, is_finite, kpi_definitions, kpi_table, service_level_definition
 from .results import summarize
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -229,8 +229,8 @@ def _make_folder(folder: Path) -> None:
 
 def _write_outputs(folder: Path, results: list, summary: dict) -> None:
     try:
-        _write_atomic(folder / "intervals.csv", lambda handle: write_intervals_csv(handle, results))
-        _write_atomic(folder / "summary.json", lambda handle: handle.write(to_json(summary) + "\n"))
+        write_text_atomic(folder / "intervals.csv", lambda handle: write_intervals_csv(handle, results))
+        write_text_atomic(folder / "summary.json", lambda handle: handle.write(to_json(summary) + "\n"))
     except OSError as err:
         raise InputError(f"cannot write to {folder}: {err.strerror or err}") from None
 
@@ -257,28 +257,6 @@ def _csv_cell(value) -> str:
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # ---------------------------------------------------------------- validate / schema

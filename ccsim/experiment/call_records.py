@@ -1,12 +1,11 @@
 """Per-call records (CDR-like) to Parquet: one file per replication, only when asked for."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_path
 from ..results import OUTCOMES
 
 
@@ -35,16 +34,8 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path) 
     """Write the records sorted by arrival to ``path`` atomically (temp file, then rename)."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     order = np.argsort(records["id"], kind="stable")
     table = record_table(records[order], call_type_names, group_names)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)

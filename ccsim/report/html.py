@@ -4,14 +4,13 @@ Every chart sits in its own ``<div class="ccsim-chart" id="chart-...">``.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from html import escape
 from pathlib import Path
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
 from . import figures, stats, tables
@@ -54,19 +53,7 @@ def write_html(data, path, title=None) -> Path:
     """
     path = Path(path)
     text = render_html(data, title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, lambda handle: handle.write(text))
     return path
 
 
