@@ -109,16 +109,31 @@ def compute_kpis(calls: np.ndarray, busy, staffed, sl_denominator: str = "offere
     }
 
 
-def t_halfwidth(values, level: float = 0.95) -> float:
-    """Half-width of the Student-t confidence interval of the mean of ``values``."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    n = len(values)
-    if n < 2:
-        return float("nan")
+def mean_halfwidth(values, level: float = 0.95):
+    """Mean and Student-t half-width over axis 0, ignoring non-finite values.
+
+    Works on a 1-d array (floats back) or column-wise on a 2-d one (per-interval
+    bands across replications). A half-width needs two finite values, else nan.
+    """
     from scipy import stats  # imported here: worker processes start faster without it
 
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    n = finite.sum(axis=0)
+    clean = np.where(finite, values, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, clean.sum(axis=0) / np.maximum(n, 1), np.nan)
+        sd = np.sqrt(np.where(finite, (clean - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n - 1, 1))
+        q = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        hw = np.where(n >= 2, q * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    if values.ndim == 1:
+        return float(mean), float(hw)
+    return mean, hw
+
+
+def t_halfwidth(values, level: float = 0.95) -> float:
+    """Half-width of the Student-t confidence interval of the mean of ``values``."""
+    return mean_halfwidth(np.ravel(values), level)[1]
 
 
 @dataclass

@@ -16,7 +16,7 @@ import browser
 from ccsim import analytic
 from ccsim.experiment.records import Point, StudyData, run_replication, task_for
 from ccsim.report import figures, stats, theory, write_html
-from ccsim.results import t_halfwidth
+from ccsim.results import mean_halfwidth
 
 SEED = 2024
 REPS = 3
@@ -127,32 +127,25 @@ def test_report_renders_in_chromium(reports, kind, tmp_path):
 
 
 # ---------------------------------------------------------------- statistics
-def test_mean_halfwidth_matches_results_t_halfwidth():
+def test_mean_halfwidth_is_columnwise_t_halfwidth():
     values = np.array([[1.0, 2.0], [2.0, np.nan], [4.0, 7.0], [np.nan, 3.0]])
-    mean, hw = stats.mean_halfwidth(values)
+    mean, hw = mean_halfwidth(values)
     for col in range(2):
         column = values[:, col][np.isfinite(values[:, col])]
         assert mean[col] == pytest.approx(column.mean())
-        assert hw[col] == pytest.approx(t_halfwidth(column))
-    assert math.isnan(stats.mean_halfwidth([3.0])[1])
+        expected = st.t.ppf(0.975, len(column) - 1) * column.std(ddof=1) / np.sqrt(len(column))
+        assert hw[col] == pytest.approx(expected)
+    assert math.isnan(mean_halfwidth([3.0])[1])
 
 
-def test_paired_difference_uses_per_replication_differences(studies):
+def test_report_differences_are_the_analysis_comparison(studies):
+    """The report shows the paired (CRN) differences of ccsim.experiment.analysis, not its own."""
     data = studies["compare"]
     base, other = (data.records_of(p.point) for p in data.points)
-    a = np.array([r.kpis["service_level"] for r in base])
-    b = np.array([r.kpis["service_level"] for r in other])
-    diff, hw = stats.difference(base, other, "service_level", paired=True)
-    assert diff == pytest.approx((b - a).mean())
-    assert hw == pytest.approx(t_halfwidth(b - a))
-
-
-def test_welch_difference_matches_scipy():
-    a, b = np.array([0.80, 0.84, 0.79, 0.83]), np.array([0.90, 0.95, 0.88])
-    diff, hw = stats.welch(a, b)
-    ci = st.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
-    assert diff == pytest.approx(b.mean() - a.mean())
-    assert diff - hw == pytest.approx(ci.low) and diff + hw == pytest.approx(ci.high)
+    d = np.array([b.kpis["service_level"] - a.kpis["service_level"] for a, b in zip(base, other)])
+    diff, hw = stats.differences(data, ["service_level"])[data.points[1].point, "service_level"]
+    assert diff == pytest.approx(d.mean())
+    assert hw == pytest.approx(st.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
 
 
 def test_interval_summary_skips_warmup(studies):

@@ -144,13 +144,12 @@ def compare_differences(data) -> go.Figure:
 
     Paired by replication under CRN, Welch otherwise.
     """
-    base = data.records_of(data.points[0].point)
+    diffs = stats.differences(data, COMPARE_KPIS)
     titles = [f"Δ {KPI_LABELS[k]} ({unit(k, True)})" for k in COMPARE_KPIS]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.1)
     for i, point in enumerate(data.points[1:], start=1):
-        records = data.records_of(point.point)
         for j, kpi in enumerate(COMPARE_KPIS):
-            diff, hw = (v * scale(kpi) for v in stats.difference(base, records, kpi, data.crn))
+            diff, hw = (v * scale(kpi) for v in diffs[point.point, kpi])
             fig.add_trace(go.Scatter(
                 x=[point.label], y=[diff], mode="markers", name=point.label, legendgroup=point.label,
                 showlegend=j == 0, marker={"color": color(i), "size": 12, "symbol": "diamond"},
@@ -213,6 +212,7 @@ def sweep_curves(data) -> go.Figure:
     """KPIs against the swept override with 95 % CI error bars, and the exact
     Erlang A/C/B prediction when the override is an agent count of a textbook queue."""
     path = sweep_parameter(data.points)
+    summary = stats.point_summaries(data, SWEEP_KPIS)
     titles = [f"{KPI_LABELS[k]} ({unit(k)})" for k in SWEEP_KPIS]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.1)
     for i, (label, points) in enumerate(sweep_series(data.points, path) if path else []):
@@ -221,7 +221,7 @@ def sweep_curves(data) -> go.Figure:
         x = [p.overrides[path] for p in points]
         for j, kpi in enumerate(SWEEP_KPIS):
             cell = {"row": j // 2 + 1, "col": j % 2 + 1}
-            summaries = [stats.mean_halfwidth(stats.kpi_values(data.records_of(p.point), kpi)) for p in points]
+            summaries = [summary[p.point, kpi] for p in points]
             mean = np.array([m for m, _ in summaries]) * scale(kpi)
             hw = np.array([h for _, h in summaries]) * scale(kpi)
             fig.add_trace(go.Scatter(

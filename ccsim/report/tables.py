@@ -74,12 +74,12 @@ def kpi_summary_table(data) -> str:
     """KPIs (rows) by point (columns): mean ± 95 % half-width across replications."""
     columns = [Column("kpi", "KPI", numeric=False)]
     rows = [{"kpi": k} for k in KPI_NAMES]
+    summary = stats.point_summaries(data, KPI_NAMES)
     for p in data.points:
-        summary = stats.point_summary(data.records_of(p.point))
         key = f"p{p.point}"
         columns.append(Column(key, p.label, lambda v: v))
         for row in rows:
-            row[key] = mean_ci(row["kpi"])(summary[row["kpi"]])
+            row[key] = mean_ci(row["kpi"])(summary[p.point, row["kpi"]])
     return html_table(columns, rows)
 
 
@@ -108,13 +108,10 @@ def group_table(data) -> str:
 
 def difference_table(data) -> str:
     """Each point against the first: difference ± 95 % half-width of the compared KPIs."""
-    base = data.records_of(data.points[0].point)
+    diffs = stats.differences(data, COMPARE_KPIS)
     columns = [Column("point", "point", numeric=False)] + [
         Column(k, f"Δ {k}", _difference_format(k)) for k in COMPARE_KPIS]
-    rows = []
-    for p in data.points[1:]:
-        others = data.records_of(p.point)
-        rows.append({"point": p.label, **{k: stats.difference(base, others, k, data.crn) for k in COMPARE_KPIS}})
+    rows = [{"point": p.label, **{k: diffs[p.point, k] for k in COMPARE_KPIS}} for p in data.points[1:]]
     return html_table(columns, rows)
 
 
