@@ -38,6 +38,16 @@ cdef inline bint _before(Event* a, Event* b) noexcept nogil:
     return (a.time < b.time) | ((a.time == b.time) & (a.order < b.order))
 
 
+cdef int _grow(void** buffer, int64_t* capacity, size_t item) noexcept nogil:
+    """Double a malloc'd array in place; -1 when out of memory (the old one stays valid)."""
+    cdef void* grown = realloc(buffer[0], 2 * capacity[0] * item)
+    if grown == NULL:
+        return -1
+    buffer[0] = grown
+    capacity[0] *= 2
+    return 0
+
+
 cdef inline double _sample(Dist* d, bitgen_t* rng, double* empirical) noexcept nogil:
     """One draw; the same numpy C routines that ``numpy.random.Generator`` uses."""
     cdef int32_t code = d.code
@@ -410,16 +420,12 @@ cdef class Simulation:
     cdef int _record(self, int64_t call_id, double arrival, double wait, double talk, double acw,
                      int32_t k, int32_t outcome, int32_t agent) noexcept nogil:
         """Append one per-call record (only when asked for); -1 when out of memory."""
-        cdef CallRecord* grown
         cdef CallRecord* r
         if not self.keep_records:
             return 0
         if self.n_records == self.records_capacity:
-            grown = <CallRecord*>realloc(self.records, 2 * self.records_capacity * sizeof(CallRecord))
-            if grown == NULL:
+            if _grow(<void**>&self.records, &self.records_capacity, sizeof(CallRecord)) != 0:
                 return -1
-            self.records = grown
-            self.records_capacity *= 2
         r = &self.records[self.n_records]
         self.n_records += 1
         r.id = call_id
@@ -633,15 +639,11 @@ cdef class Simulation:
     # ---- event heap -------------------------------------------------------------
 
     cdef int _push(self, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
-        cdef Event* grown
         cdef int64_t i, parent
         cdef Event ev
         if self.heap_size == self.heap_capacity:
-            grown = <Event*>realloc(self.heap, 2 * self.heap_capacity * sizeof(Event))
-            if grown == NULL:
+            if _grow(<void**>&self.heap, &self.heap_capacity, sizeof(Event)) != 0:
                 return -1
-            self.heap = grown
-            self.heap_capacity *= 2
         ev.time = time
         ev.order = (<uint64_t>kind << 56) | self.sequence
         ev.kind = kind
