@@ -14,24 +14,9 @@ from click.testing import CliRunner
 import ccsim
 from ccsim import analytic, cli as cli_module
 from ccsim.cli import cli
+from factories import SMALL_YAML
 
-SMALL = """\
-name: small
-horizon: 20000
-warmup: 1000
-interval: 900
-service_level:
-  threshold: 20
-call_types:
-  - name: inbound
-    arrivals: {process: poisson, rate: 0.1}
-    handle_time: {dist: exponential, mean: 60}
-    patience: {dist: exponential, mean: 120}
-agents:
-  - name: team
-    count: 8
-    serves: [inbound]
-"""
+SMALL = SMALL_YAML.replace("interval: 900\n", "interval: 900\nservice_level:\n  threshold: 20\n")
 
 REQUIRED_KPIS = ("offered", "answered", "abandoned", "blocked", "service_level", "asa",
                  "abandon_rate", "blocked_rate", "occupancy", "aht")

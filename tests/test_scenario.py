@@ -11,24 +11,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ccsim.compile import DIST_CODES, SOURCES, compile_scenario
 from ccsim.scenario import ScenarioError, load_scenario, parse_scenario, validate_scenario
+from factories import SMALL_YAML
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
-BASE = """\
-name: small
-horizon: 20000
-warmup: 1000
-interval: 900
-call_types:
-  - name: inbound
-    arrivals: {process: poisson, rate: 0.1}
-    handle_time: {dist: exponential, mean: 60}
-    patience: {dist: exponential, mean: 120}
-agents:
-  - name: team
-    count: 8
-    serves: [inbound]
-"""
+BASE = SMALL_YAML
 
 SECOND_TYPE = """\
   - name: sales
