@@ -53,15 +53,25 @@ def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
     return root.spawn(reps)
 
 
-def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core") -> list[Result]:
-    """``reps`` independent replications seeded from one SeedSequence."""
+def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", progress=None) -> list[Result]:
+    """``reps`` independent replications seeded from one SeedSequence.
+
+    ``progress(done, total)``, if given, is called before the first and after each one.
+    """
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     scenario = as_scenario(scenario)
     model = compile_scenario(scenario)
-    return [_run(scenario, model, s, engine) for s in replication_seeds(seed, reps)]
+    results = []
+    for child in replication_seeds(seed, reps):
+        if progress is not None:
+            progress(len(results), reps)
+        results.append(_run(scenario, model, child, engine))
+    if progress is not None:
+        progress(reps, reps)
+    return results
 
 
 __all__ = ["as_scenario", "replicate", "replication_seeds", "simulate", "summarize"]

@@ -20,10 +20,11 @@ import click
 from rich.console import Console
 
 from . import analytic
-from .api import replicate, replication_seeds, simulate
+from .api import replicate
 from .engines import ENGINES
 from .files import write_text_atomic
-from .report_table import erlang_table, is_finite, kpi_definitions, kpi_table, service_level_definition
+from .report_table import (erlang_table, is_finite, kpi_definitions, kpi_table, progress_bar,
+                           service_level_definition)
 from .results import summarize
 from .scenario import Scenario, ScenarioError, load_scenario
 from .scenario.schema import PER_SECONDS
@@ -120,7 +121,8 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     scenario = load_scenario(scenario_file)
     if out is not None:
         _make_folder(out)
-    results = _replications(scenario, reps, seed, engine, show_progress=not as_json and sys.stderr.isatty())
+    with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
+        results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress)
     summary = build_summary(scenario, scenario_file, results, reps, seed, engine)
     if out is not None:
         _write_outputs(out, results, summary)
@@ -147,22 +149,6 @@ def _write_run_report(path: Path, scenario: Scenario, scenario_file, results: li
     data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
                      engine=engine, points=[point], records=records)
     write_html(data, path)
-
-
-def _replications(scenario: Scenario, reps: int, seed: int, engine: str, show_progress: bool) -> list:
-    if not show_progress:
-        return replicate(scenario, reps, seed=seed, engine=engine)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    results = []
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("run", total=reps)
-        # the same children replicate() would use, one at a time so the bar can move
-        for child in replication_seeds(seed, reps):
-            results.append(simulate(scenario, seed=child, engine=engine))
-            progress.advance(task)
-    return results
 
 
 def build_summary(scenario: Scenario, scenario_file, results: list, reps: int, seed: int, engine: str) -> dict:

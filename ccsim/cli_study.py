@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .engines import ENGINES
@@ -21,7 +20,7 @@ from .experiment.overrides import apply_and_validate, grid, point_label, point_l
 from .experiment.records import Point
 from .experiment.runner import run_study, run_until
 from .experiment.store import Store
-from .report_table import format_halfwidth, format_value
+from .report_table import format_halfwidth, format_value, progress_bar
 from .scenario import load_scenario, scenario_to_dict
 
 class StudyInputError(click.ClickException):
@@ -121,7 +120,7 @@ def _run_and_show(kind: str, name: str, points: list, options: dict) -> None:
                   store_path=store_path, backend=backend, resume=options["resume"], name=name, kind=kind,
                   call_records_dir=str(options["call_records"]) if options["call_records"] else None)
     try:
-        with _progress(enabled=not options["as_json"] and sys.stderr.isatty()) as progress:
+        with progress_bar(enabled=not options["as_json"] and sys.stderr.isatty()) as progress:
             if options["targets"]:
                 targets = _parse_targets(options["targets"])
                 data = run_until(points, list(targets), targets, min_reps=options["reps"],
@@ -172,31 +171,6 @@ def _parse_targets(texts) -> dict:
         if not targets[kpi] > 0:
             raise click.BadParameter(f"{text!r}: the half-width must be positive", param_hint="--target")
     return targets
-
-
-class _progress:
-    """A rich progress bar on stderr (replications done, ETA), or nothing."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        self.bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("replications", total=None)
-
-        def update(done, total):
-            self.bar.update(task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _labels(files) -> list:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from rich.console import Console
 from rich.table import Table
 
 from .results import KPI_DEFINITIONS, KPI_NAMES
@@ -105,3 +106,35 @@ def erlang_table(metrics: dict, threshold, skip=(), meanings=None) -> Table:
             text = meanings.get(key) or meaning.format(T=f"{threshold:g}" if threshold is not None else "T")
             table.add_row(label, _format_metric(kind, metrics[key]), text)
     return table
+
+
+class progress_bar:
+    """A rich progress bar on stderr (replications done, elapsed, ETA), or nothing.
+
+    ``with progress_bar(enabled) as update:`` gives ``update(done, total)``, or
+    None when disabled, ready to pass as a ``progress`` callback.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("replications", total=None)
+
+        def update(done, total):
+            self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()

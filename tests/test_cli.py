@@ -110,11 +110,13 @@ def test_run_simpy_engine(runner, small):
     assert out["calls_simulated"] == sum(r.calls_simulated for r in ccsim.replicate(small, 2, seed=1, engine="simpy"))
 
 
-def test_progress_path_same_results_as_replicate(small):
+def test_progress_callback_sees_every_replication_and_changes_nothing(small):
     scenario = ccsim.load_scenario(small)
-    with_bar = cli_module._replications(scenario, 3, 11, "core", show_progress=True)
-    without = cli_module._replications(scenario, 3, 11, "core", show_progress=False)
+    seen = []
+    with_bar = ccsim.replicate(scenario, 3, seed=11, progress=lambda done, total: seen.append((done, total)))
+    without = ccsim.replicate(scenario, 3, seed=11)
     assert [r.kpis() for r in with_bar] == [r.kpis() for r in without]
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 # ---------------------------------------------------------------- run table
