@@ -574,13 +574,8 @@ cdef class Simulation:
         """
         cdef ArrivalProfile* p = &self.profiles[k]
         cdef double e = random_standard_exponential(self.streams[SRC_ARRIVAL * self.n_types + k])
-        cdef long long i
+        cdef long long i = <long long>floor(t / p.slot)
         cdef double slot_end, rate, need
-        if p.count == 1 and p.repeat and p.slot >= self.horizon:
-            # constant rate: the general loop below reduces to this (same floating point)
-            need = t + e / self.rates[p.start]
-            return need if need < self.horizon else INFINITY
-        i = <long long>floor(t / p.slot)
         while True:
             slot_end = (i + 1) * p.slot
             if p.repeat:
