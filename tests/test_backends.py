@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import distributed
 import pytest
 
 from ccsim.experiment.backends import BackendError, DaskBackend, LocalBackend, SerialBackend
@@ -20,7 +21,6 @@ from ccsim.experiment.runner import run_study
 from ccsim.experiment.store import Store, _unpack
 from factories import single_queue
 
-distributed = pytest.importorskip("distributed")
 
 
 def small(agents=100, horizon=5000):

@@ -1,6 +1,5 @@
 """The ``ccsim`` command line: output structure, files, calculators and errors."""
 import csv
-import importlib.util
 import json
 import math
 import os
@@ -104,7 +103,6 @@ def test_nan_becomes_null(runner, tmp_path):
 
 
 def test_run_simpy_engine(runner, small):
-    pytest.importorskip("ccsim.engines.simpy_engine")
     out = run_json(runner, small, "--engine", "simpy", "--reps", 2)
     assert out["engine"] == "simpy"
     assert out["calls_simulated"] == sum(r.calls_simulated for r in ccsim.replicate(small, 2, seed=1, engine="simpy"))
@@ -336,8 +334,7 @@ def test_internal_error_exit_1(runner, small, monkeypatch):
 @pytest.fixture
 def ccsim_command():
     path = shutil.which("ccsim")
-    if path is None:
-        pytest.skip("the ccsim console script is not on PATH (pip install -e .)")
+    assert path is not None, "the ccsim console script is not on PATH (pip install -e .)"
     return path
 
 
@@ -387,7 +384,6 @@ def test_module_entry_point(small):
     assert proc.stdout.startswith("ok: small")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pty") is None or sys.platform == "win32", reason="needs a pty")
 @pytest.mark.parametrize("json_mode", [False, True])
 def test_progress_bar_only_on_a_terminal(ccsim_command, small, json_mode):
     import pty

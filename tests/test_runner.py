@@ -151,7 +151,8 @@ def test_study_in_memory_is_sorted_and_reports_progress():
 
 
 def test_call_records_are_written_for_the_replications_run(tmp_path, monkeypatch):
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq
+
     from ccsim.experiment.records import call_records_name
 
     monkeypatch.chdir(tmp_path)
