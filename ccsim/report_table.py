@@ -35,21 +35,20 @@ def format_value(name: str, x) -> str:
     """A KPI value for people: rates in %, times in s, counts with separators."""
     if not is_finite(x):
         return "n/a"
-    if name in RATE_KPIS:
-        return f"{100 * x:.2f} %"
-    if name in TIME_KPIS:
-        return f"{x:,.2f} s"
+    if name in RATE_KPIS or name in TIME_KPIS:
+        return _with_unit(name, x, "%")
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
 
 
 def format_halfwidth(name: str, x) -> str:
+    """A CI half-width: rates in percentage points, times in s."""
     if not is_finite(x):
         return "n/a"
-    if name in RATE_KPIS:
-        return f"± {100 * x:.2f} pp"
-    if name in TIME_KPIS:
-        return f"± {x:,.2f} s"
-    return f"± {x:,.1f}"
+    return "± " + (_with_unit(name, x, "pp") if name in RATE_KPIS or name in TIME_KPIS else f"{x:,.1f}")
+
+
+def _with_unit(name: str, x, rate_unit: str) -> str:
+    return f"{100 * x:.2f} {rate_unit}" if name in RATE_KPIS else f"{x:,.2f} s"
 
 
 def kpi_table(summary: dict, definitions: dict, title: str = "") -> Table:
