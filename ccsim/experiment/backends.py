@@ -12,11 +12,13 @@ import socket
 import sys
 import threading
 import uuid
+
+from ..errors import UserError
 from .pool import WorkerPool
 from .records import run_replication
 
 
-class BackendError(ValueError):
+class BackendError(UserError, ValueError):
     """A backend cannot run the tasks: an unreachable scheduler, a pool that keeps dying."""
 
 

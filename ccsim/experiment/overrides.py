@@ -17,6 +17,7 @@ from decimal import Decimal
 import yaml
 from pydantic import BaseModel
 
+from ..errors import UserError
 from ..scenario import ScenarioError, validate_scenario
 from ..scenario.schema import Scenario
 
@@ -29,7 +30,7 @@ _RANGE = re.compile(rf"({_NUM})\.\.({_NUM})(?::({_NUM}))?")
 _RANGE_START = re.compile(rf"{_NUM}\.\.")
 
 
-class OverrideError(ValueError):
+class OverrideError(UserError, ValueError):
     """An override or grid assignment that cannot be applied; the message names it."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from .records import Point, ReplicationRecord, StudyData
 
 FORMAT_VERSION = 1  # PRAGMA user_version of a ccsim store
@@ -66,11 +67,11 @@ INSERT = """INSERT OR IGNORE INTO replications
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-class StoreExistsError(FileExistsError):
+class StoreExistsError(UserError, FileExistsError):
     """A store file is already at the path and the caller did not ask to resume it."""
 
 
-class StoreMismatchError(ValueError):
+class StoreMismatchError(UserError, ValueError):
     """A store was made by a different study (scenario, seed, CRN or engine)."""
 
 

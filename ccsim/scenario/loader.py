@@ -13,6 +13,7 @@ from typing import Any, Optional
 import yaml
 from pydantic import ValidationError
 
+from ..errors import UserError
 from .distributions import DIST_NAMES
 from .schema import Scenario
 
@@ -27,7 +28,7 @@ class Problem:
     line: Optional[int] = None
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError, ValueError):
     """A scenario that cannot be run; ``problems`` lists what is wrong and where."""
 
     def __init__(self, source: str, problems: list[Problem]):
