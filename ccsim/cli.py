@@ -23,6 +23,7 @@ from . import analytic
 from .api import replicate
 from .engines import ENGINES
 from .files import write_text_atomic
+from .jsonio import to_json
 from .report_table import (erlang_table, is_finite, kpi_definitions, kpi_table, progress_bar,
                            service_level_definition)
 from .results import summarize
@@ -165,23 +166,6 @@ def build_summary(scenario: Scenario, scenario_file, results: list, reps: int, s
         "definitions": kpi_definitions(scenario),
         "kpis": summarize(results),
     }
-
-
-def _jsonable(value):
-    """NaN and infinities become null (JSON has no such numbers)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
-        return _jsonable(value.item())
-    return value
-
-
-def to_json(obj) -> str:
-    return json.dumps(_jsonable(obj), indent=2, allow_nan=False)
 
 
 def _print_run(scenario: Scenario, summary: dict) -> None:

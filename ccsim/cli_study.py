@@ -136,7 +136,7 @@ def _run_and_show(kind: str, name: str, points: list, options: dict) -> None:
         write_html(data, options["html"])
     payload = _payload(kind, data, store_path)
     if options["as_json"]:
-        from .cli import to_json
+        from .jsonio import to_json
 
         click.echo(to_json(payload))
     else:

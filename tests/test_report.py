@@ -111,6 +111,7 @@ def test_write_is_atomic(studies, tmp_path):
 
 
 # ---------------------------------------------------------------- in the browser
+@pytest.mark.browser
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_report_renders_in_chromium(reports, kind, tmp_path):
     facts = browser.open_page(reports[kind], screenshot=tmp_path / f"{kind}.png")

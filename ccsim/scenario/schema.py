@@ -14,6 +14,8 @@ from .distributions import Distribution, NoBool, NonNegativeFloat, Positive
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), NoBool]
+
 PER_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
 
@@ -70,6 +72,9 @@ class CallType(_Model):
         default=None, description="time a caller waits before hanging up; absent = infinite, 0 = never waits"
     )
     after_call_work: Optional[Distribution] = Field(default=None, description="absent = none")
+    service_level_target: Optional[Fraction] = Field(
+        default=None, description="goal for this call type's service level (fraction, 0.8 = 80 %); "
+                                  "absent = the scenario-wide service_level.target")
 
 
 class AgentGroup(_Model):
@@ -92,6 +97,9 @@ class ServiceLevel(_Model):
     threshold: NonNegativeFloat = 20.0
     denominator: Literal["offered", "answered", "offered_excl_short_abandons"] = "offered"
     short_abandon: NonNegativeFloat = 0.0
+    target: Optional[Fraction] = Field(
+        default=None, description="goal for every call type's service level (fraction, 0.8 = 80 %); "
+                                  "reports say whether it is met, overall and per interval")
 
 
 class Routing(_Model):
