@@ -176,7 +176,7 @@ def _print_run(scenario: Scenario, summary: dict) -> None:
     console.print(kpi_table(summary["kpis"], summary["definitions"], title=title))
     if reps > 1:
         console.print(f"95 % CI: Student t over {reps} replications.")
-    elif all(not is_finite(row["ci95"]) for row in summary["kpis"].values()):
+    elif all(not is_finite(row["ci_halfwidth"]) for row in summary["kpis"].values()):
         console.print("One replication, too few post-warm-up intervals for batch means: "
                       "no CI (use --reps 2 or more).")
     else:

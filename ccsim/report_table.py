@@ -59,7 +59,7 @@ def kpi_table(summary: dict, definitions: dict, title: str = "") -> Table:
     table.add_column("± 95 % CI", justify="right")
     table.add_column("definition")
     for name, row in summary.items():
-        table.add_row(name, format_value(name, row["mean"]), format_halfwidth(name, row["ci95"]),
+        table.add_row(name, format_value(name, row["mean"]), format_halfwidth(name, row["ci_halfwidth"]),
                       definitions.get(name, ""))
     return table
 

@@ -237,11 +237,11 @@ class Result:
 
 
 def summarize(results: list, level: float = 0.95) -> dict:
-    """{kpi: {"mean", "ci95"}} across replications (Student t); batch means for one."""
+    """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one."""
     if len(results) == 1:
-        return {k: {"mean": v, "ci95": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
+        return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
     table = {k: [r.kpis()[k] for r in results] for k in KPI_NAMES}
     return {
-        k: {"mean": float(np.nanmean(v)) if np.isfinite(v).any() else float("nan"), "ci95": t_halfwidth(v, level)}
+        k: {"mean": float(np.nanmean(v)) if np.isfinite(v).any() else float("nan"), "ci_halfwidth": t_halfwidth(v, level)}
         for k, v in table.items()
     }

@@ -59,10 +59,10 @@ def test_run_json_structure(runner, small):
     assert isinstance(out["calls_simulated"], int) and out["calls_simulated"] > 1000
     assert out["wall_seconds"] > 0
     for name in REQUIRED_KPIS:
-        assert set(out["kpis"][name]) == {"mean", "ci95"}
+        assert set(out["kpis"][name]) == {"mean", "ci_halfwidth"}
     # one replication: batch means within the run give a CI
     assert out["ci_method"] == "batch_means_within_run"
-    assert out["kpis"]["service_level"]["ci95"] > 0
+    assert out["kpis"]["service_level"]["ci_halfwidth"] > 0
     assert out["definitions"]["service_level"] == "answered within 20 s / offered"
 
 
@@ -73,7 +73,7 @@ def test_run_json_is_the_api_summary(runner, small):
     expected = ccsim.summarize(results)
     for name, row in expected.items():
         assert out["kpis"][name]["mean"] == pytest.approx(nan_to_none(row["mean"]), nan_ok=True)
-        assert out["kpis"][name]["ci95"] == pytest.approx(nan_to_none(row["ci95"]))
+        assert out["kpis"][name]["ci_halfwidth"] == pytest.approx(nan_to_none(row["ci_halfwidth"]))
 
 
 def test_run_reps_gives_ci_over_replications(runner, small):
@@ -81,7 +81,7 @@ def test_run_reps_gives_ci_over_replications(runner, small):
     assert out["reps"] == 3
     assert out["ci_method"] == "student_t_over_replications"
     for name in ("offered", "service_level", "asa", "occupancy", "aht"):
-        assert out["kpis"][name]["ci95"] > 0
+        assert out["kpis"][name]["ci_halfwidth"] > 0
 
 
 def test_run_seed_reproducible_and_matters(runner, small):

@@ -56,10 +56,10 @@ def test_summary_uses_replications_or_batch_means():
     assert set(many) == set(KPI_NAMES)
     values = [r.kpis()["service_level"] for r in results]
     assert many["service_level"]["mean"] == pytest.approx(np.mean(values))
-    assert many["service_level"]["ci95"] == pytest.approx(t_halfwidth(values))
+    assert many["service_level"]["ci_halfwidth"] == pytest.approx(t_halfwidth(values))
     one = summarize(results[:1])
     assert one["service_level"]["mean"] == results[0].kpis()["service_level"]
-    assert 0 < one["service_level"]["ci95"] < 0.2
+    assert 0 < one["service_level"]["ci_halfwidth"] < 0.2
 
 
 def test_batch_means_interval_covers_the_exact_value_most_of_the_time():
