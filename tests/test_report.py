@@ -333,7 +333,7 @@ def test_call_type_table_holds_the_records_numbers(reports, studies):
             mean, hw = t_interval([v["asa"] for v in values])
             assert row[header.index("ASA")][:2] == (f"{mean:,.2f} s", f"± {hw:,.2f} s")
             mean, _ = t_interval([v["offered"] for v in values])
-            assert row[header.index("offered")][0] == f"{mean:,.0f}" if mean.is_integer() else f"{mean:,.1f}"
+            assert row[header.index("offered")][0] == (f"{mean:,.0f}" if mean.is_integer() else f"{mean:,.1f}")
     # KPI columns in KPI_NAMES order; occupancy belongs to groups
     assert "occupancy" not in header and "arrivals" in header
 
@@ -355,6 +355,18 @@ def test_group_table_holds_the_records_numbers(reports, studies):
                                  else f"{np.mean(answered):,.1f}")
             mean, hw = t_interval([r.groups[group]["occupancy"] for r in records])
             assert row[5][:2] == (f"{100 * mean:.2f} %", f"± {100 * hw:.2f} pp")
+
+
+def test_difference_table_in_percentage_points_and_seconds(reports, studies):
+    data = studies["compare"]
+    table = page_tables(reports["compare"])["comparison"][0]
+    assert [c[0] for c in table[0]] == ["point", "Δ service level", "Δ ASA", "Δ abandon rate", "Δ occupancy"]
+    diffs = stats.differences(data, figures.COMPARE_KPIS)
+    row = table[1]
+    diff, hw = diffs[1, "service_level"]
+    assert row[1][:2] == (f"{100 * diff:+.2f} pp", f"± {100 * hw:.2f} pp")
+    diff, hw = diffs[1, "asa"]
+    assert row[2][:2] == (f"{diff:+,.2f} s", f"± {hw:,.2f} s")
 
 
 def test_user_text_is_escaped(reports, studies):

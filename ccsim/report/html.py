@@ -21,9 +21,9 @@ from . import figures, goals, page, stats, tables
 KINDS = ("run", "compare", "sweep")
 MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
-CSS = page.CSS
 
-_ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
+# Autoescaped: every user text (study name, labels) reaches the page escaped.
+_ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 NOTES = {
     "definitions": "Statistics of a call belong to the interval of its arrival; calls arriving during the warm-up "
