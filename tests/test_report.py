@@ -3,9 +3,14 @@
 Studies are built from small real simulations. The browser checks need
 /usr/bin/chromium and /usr/bin/chromedriver and fail (not skip) without them.
 """
+import base64
+import io
+import json
 import math
 import re
 import shutil
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -13,18 +18,21 @@ from plotly.offline import get_plotlyjs
 from scipy import stats as st
 
 import browser
-from ccsim import analytic
-from ccsim.experiment.records import Point, StudyData, run_replication, task_for
-from ccsim.report import figures, stats, theory, write_html
-from ccsim.results import mean_halfwidth
+from ccsim import analytic, simulate
+from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, record_from_result, run_replication,
+                                      task_for)
+from ccsim.report import figures, goals, stats, tables, theory, write_html
+from ccsim.results import KPI_NAMES, compute_kpis, mean_halfwidth
 
 SEED = 2024
 REPS = 3
 SWEEP_COUNTS = (90, 95, 100)
 COMPARE_SCREENSHOT = "/tmp/ccsim_report_compare.png"
-# Charts each report must hold: 4 per point (arrivals/staffing, lost calls, SL, ASA)
-# plus the comparison or the sweep figure.
-EXPECTED_CHARTS = {"run": 4, "compare": 2 * 4 + 1, "sweep": len(SWEEP_COUNTS) * 4 + 1}
+HOSTILE = '<script>alert("pwned")</script>'
+# Charts each report must hold: 4 per point (arrivals/staffing, lost calls, SL, ASA),
+# 2 more per point by call type when there are several (offered, SL), plus the
+# comparison or the sweep figure.
+EXPECTED_CHARTS = {"run": 4, "compare": 2 * 4 + 1, "sweep": len(SWEEP_COUNTS) * 4 + 1, "multi": 2 * 6 + 1}
 
 
 def scenario(agents: int, **call_type) -> dict:
@@ -38,7 +46,7 @@ def scenario(agents: int, **call_type) -> dict:
     inbound = {k: v for k, v in inbound.items() if v is not None}
     return {
         "name": "report_test", "horizon": 7200, "warmup": 900, "interval": 900,
-        "service_level": {"threshold": 20},
+        "service_level": {"threshold": 20, "target": 0.8},
         "call_types": [inbound],
         "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
     }
@@ -55,6 +63,56 @@ def sweep_points(**call_type) -> list:
             for i, n in enumerate(SWEEP_COUNTS)]
 
 
+def two_call_types(sales_agents: int) -> dict:
+    """Sales (own goal 90 %) and service (the scenario-wide goal 70 %), two teams."""
+    def call_type(name, rate, **extra):
+        return {"name": name, "arrivals": {"process": "poisson", "rate": rate},
+                "handle_time": {"dist": "exponential", "mean": 180},
+                "patience": {"dist": "exponential", "mean": 120}, **extra}
+    return {
+        "name": "two_types", "horizon": 7200, "warmup": 900, "interval": 900,
+        "service_level": {"threshold": 20, "target": 0.7},
+        "call_types": [call_type("sales", 0.3, service_level_target=0.9), call_type("service", 0.2)],
+        "agents": [{"name": "sales_team", "count": sales_agents, "serves": ["sales"]},
+                   {"name": "all_round", "count": 40, "serves": ["sales", "service"]}],
+    }
+
+
+@dataclass(frozen=True)
+class RecordWithCallTypeIntervals(ReplicationRecord):
+    """A record with the per-call-type interval table the report can use (proposed field)."""
+
+    intervals_by_call_type: bytes = b""
+
+
+def intervals_by_call_type(result) -> np.ndarray:
+    """``Result.intervals()`` per call type: a structured array [interval, call type]."""
+    whole = result.intervals()
+    m, s = result.model, result.stats
+    table = np.zeros((len(whole), len(m.call_type_names)), dtype=whole.dtype)
+    for k in range(len(m.call_type_names)):
+        kpis = compute_kpis(s.interval_calls[:, k], np.nan, np.nan, result.sl_denominator)
+        for name in whole.dtype.names:
+            table[name][:, k] = kpis[name] if name in kpis else whole[name]
+        table["staffed_agents"][:, k] = table["busy_agents"][:, k] = np.nan
+    return table
+
+
+def multi_study(name: str, with_call_type_intervals: bool) -> StudyData:
+    points = [Point(0, "few sales", {}, two_call_types(50)), Point(1, f"more sales {HOSTILE}", {}, two_call_types(65))]
+    records = []
+    for p in points:
+        for rep in range(REPS):
+            result = simulate(p.scenario, seed=task_for(p, rep, SEED, True).seed())
+            record = record_from_result(p.point, rep, (rep,), result)
+            if with_call_type_intervals:
+                buffer = io.BytesIO()
+                np.save(buffer, intervals_by_call_type(result), allow_pickle=False)
+                record = RecordWithCallTypeIntervals(**vars(record), intervals_by_call_type=buffer.getvalue())
+            records.append(record)
+    return StudyData(name=name, kind="compare", seed=SEED, crn=True, engine="core", points=points, records=records)
+
+
 @pytest.fixture(scope="module")
 def studies() -> dict:
     compare_points = [Point(0, "A.yaml", {}, scenario(92)), Point(1, "B.yaml", {}, scenario(100))]
@@ -62,6 +120,7 @@ def studies() -> dict:
         "run": study("run", [Point(0, "base", {}, scenario(95))]),
         "compare": study("compare", compare_points, crn=True),
         "sweep": study("sweep", sweep_points()),
+        "multi": multi_study(f"two call types {HOSTILE}", with_call_type_intervals=True),
     }
 
 
@@ -72,7 +131,7 @@ def reports(studies, tmp_path_factory) -> dict:
 
 
 # ---------------------------------------------------------------- the file
-@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep", "multi"])
 def test_report_is_self_contained(reports, kind):
     text = reports[kind].read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]*\ssrc=", text), "the report loads a script from elsewhere"
@@ -112,7 +171,7 @@ def test_write_is_atomic(studies, tmp_path):
 
 # ---------------------------------------------------------------- in the browser
 @pytest.mark.browser
-@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep", "multi"])
 def test_report_renders_in_chromium(reports, kind, tmp_path):
     facts = browser.open_page(reports[kind], screenshot=tmp_path / f"{kind}.png")
     assert facts.chart_divs == EXPECTED_CHARTS[kind]
@@ -206,3 +265,284 @@ def test_sweep_over_a_non_count_override_has_no_erlang_trace(studies):
     fig = figures.sweep_curves(data)
     assert not any("Erlang" in n for n in _trace_names(fig))
     assert fig.layout.xaxis.title.text == "call_types.inbound.patience.mean"
+
+
+# ---------------------------------------------------------------- page content
+class _Tables(HTMLParser):
+    """{section id: [table: [row: [(text, half-width line, td class)]]]} of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.section, self.cell, self.sub = {}, None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.section = attrs["id"]
+            self.sections[self.section] = []
+        elif tag == "table":
+            self.sections[self.section].append([])
+        elif tag == "tr":
+            self.sections[self.section][-1].append([])
+        elif tag in ("td", "th"):
+            self.cell = ["", "", attrs.get("class", "")]
+        elif tag == "span" and self.cell is not None:
+            self.sub = True
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.sections[self.section][-1][-1].append(tuple(self.cell))
+            self.cell = None
+        elif tag == "span":
+            self.sub = False
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1 if self.sub else 0] += data
+
+
+def page_tables(path) -> dict:
+    parser = _Tables()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.sections
+
+
+def t_interval(values) -> tuple:
+    values = np.asarray(values, dtype=float)
+    return values.mean(), st.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+
+
+def test_kpi_summary_rows_follow_kpi_names(reports):
+    table = page_tables(reports["compare"])["kpi-summary"][0]
+    assert [row[0][0] for row in table[1:]] == list(KPI_NAMES)
+
+
+def test_call_type_table_holds_the_records_numbers(reports, studies):
+    data = studies["multi"]
+    table = page_tables(reports["multi"])["call-types"][0]
+    header = [c[0] for c in table[0]]
+    assert header[:2] == ["point", "call type"]
+    rows = {(r[0][0], r[1][0]): r for r in table[1:]}
+    assert set(rows) == {(p.label, c) for p in data.points for c in ("sales", "service")}
+    for p in data.points:
+        for name in ("sales", "service"):
+            row = rows[p.label, name]
+            values = [r.by_call_type[name] for r in data.records_of(p.point)]
+            mean, hw = t_interval([v["service_level"] for v in values])
+            assert row[header.index("service level")][:2] == (f"{100 * mean:.2f} %", f"± {100 * hw:.2f} pp")
+            mean, hw = t_interval([v["asa"] for v in values])
+            assert row[header.index("ASA")][:2] == (f"{mean:,.2f} s", f"± {hw:,.2f} s")
+            mean, _ = t_interval([v["offered"] for v in values])
+            assert row[header.index("offered")][0] == (f"{mean:,.0f}" if mean.is_integer() else f"{mean:,.1f}")
+    # KPI columns in KPI_NAMES order; occupancy belongs to groups
+    assert "occupancy" not in header and "arrivals" in header
+
+
+def test_group_table_holds_the_records_numbers(reports, studies):
+    data = studies["multi"]
+    table = page_tables(reports["multi"])["agent-groups"][0]
+    header = [c[0] for c in table[0]]
+    assert header == ["point", "group", "agents", "answered", "AHT", "occupancy"]
+    rows = {(r[0][0], r[1][0]): r for r in table[1:]}
+    for p in data.points:
+        for group in ("sales_team", "all_round"):
+            records = data.records_of(p.point)
+            row = rows[p.label, group]
+            assert row[2][0] == f"{records[0].groups[group]['agents']:,.0f}"
+            answered = [r.groups[group]["answered"] for r in records]
+            assert re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d)?", row[3][0])  # thousands separators
+            assert row[3][0] == (f"{np.mean(answered):,.0f}" if np.mean(answered).is_integer()
+                                 else f"{np.mean(answered):,.1f}")
+            mean, hw = t_interval([r.groups[group]["occupancy"] for r in records])
+            assert row[5][:2] == (f"{100 * mean:.2f} %", f"± {100 * hw:.2f} pp")
+
+
+def test_difference_table_in_percentage_points_and_seconds(reports, studies):
+    data = studies["compare"]
+    table = page_tables(reports["compare"])["comparison"][0]
+    assert [c[0] for c in table[0]] == ["point", "Δ service level", "Δ ASA", "Δ abandon rate", "Δ occupancy"]
+    diffs = stats.differences(data, figures.COMPARE_KPIS)
+    row = table[1]
+    diff, hw = diffs[1, "service_level"]
+    assert row[1][:2] == (f"{100 * diff:+.2f} pp", f"± {100 * hw:.2f} pp")
+    diff, hw = diffs[1, "asa"]
+    assert row[2][:2] == (f"{diff:+,.2f} s", f"± {hw:,.2f} s")
+
+
+def test_user_text_is_escaped(reports, studies):
+    text = reports["multi"].read_text(encoding="utf-8")
+    assert "pwned" in text and HOSTILE not in text
+    assert '&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;' in text  # title, header, table cells
+    assert "<script>alert" not in text
+    # every <script> on the page is plotly.js or a plotly chart
+    assert text.count("<script") == 1 + EXPECTED_CHARTS["multi"]
+
+
+def test_one_replication_has_no_ci_and_leaves_goals_undecided(studies, tmp_path):
+    data = studies["run"]
+    one = StudyData(**{**vars(data), "records": data.records_of(0)[:1]})
+    tables_ = page_tables(write_html(one, tmp_path / "one.html"))
+    summary = tables_["kpi-summary"][0]
+    assert all(cell[1] == "" for row in summary[1:] for cell in row[1:])  # no half-width line
+    goal_row = tables_["service-level-goals"][0][1]
+    assert goal_row[4][:2] == ("undecided", "no confidence interval (needs 2 or more replications)")
+
+
+# ---------------------------------------------------------------- service-level goals
+def record(point: int, rep: int, service_levels: dict, interval_sl=None) -> ReplicationRecord:
+    """A hand-made record: the given service level per call type (and per interval: the first
+    interval is the warm-up)."""
+    by_type = {name: {k: (sl if k == "service_level" else 1000.0) for k in KPI_NAMES}
+               for name, sl in service_levels.items()}
+    sl_per_interval = interval_sl if interval_sl is not None else [0.5, 0.5]
+    n = len(sl_per_interval)
+    dtype = [("start", float), ("end", float), ("warmup", bool), ("staffed_agents", float),
+             ("busy_agents", float)] + [(k, float) for k in KPI_NAMES]
+    table = np.zeros(n, dtype=dtype)
+    table["start"], table["end"] = np.arange(n) * 900.0, np.arange(1, n + 1) * 900.0
+    table["warmup"][0] = True
+    table["service_level"] = sl_per_interval
+    buffer = io.BytesIO()
+    np.save(buffer, table, allow_pickle=False)
+    totals = {k: 1000.0 for k in KPI_NAMES} | {"service_level": float(np.mean(list(service_levels.values())))}
+    return ReplicationRecord(point, rep, (rep,), totals, by_type, {"team": {"agents": 10, "answered": 900.0,
+                             "aht": 180.0, "occupancy": 0.8}}, buffer.getvalue(), 1000, 0.1)
+
+
+def goal_scenario(call_types: dict, target=None) -> dict:
+    """{name: service_level_target or None} -> a valid scenario dict."""
+    return {
+        "name": "goals", "horizon": 3600, "interval": 900,
+        "service_level": {"threshold": 20, **({"target": target} if target is not None else {})},
+        "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.1},
+                        "handle_time": {"dist": "exponential", "mean": 60},
+                        **({"service_level_target": g} if g is not None else {})} for n, g in call_types.items()],
+        "agents": [{"name": "team", "count": 10, "serves": list(call_types)}],
+    }
+
+
+def test_goals_met_not_met_undecided_on_a_constructed_study(tmp_path):
+    levels = {"met": [0.90, 0.91, 0.92], "missed": [0.50, 0.55, 0.60], "straddles": [0.70, 0.90, 0.80],
+              "default_missed": [0.1, 0.2, 0.3], "default_met": [0.80, 0.81, 0.82]}
+    scenario_ = goal_scenario({"met": 0.8, "missed": 0.8, "straddles": 0.8, "default_missed": None,
+                               "default_met": None}, target=0.75)
+    records = [record(0, r, {name: v[r] for name, v in levels.items()}) for r in range(3)]
+    data = StudyData("goals", "run", 1, True, "core", [Point(0, "plan", {}, scenario_)], records)
+    checks = {c.call_type: c for c in goals.goal_checks(data)}
+    totals = t_interval([r.kpis["service_level"] for r in records])
+    assert {k: c.verdict for k, c in checks.items()} == {
+        "met": "met", "missed": "not met", "straddles": "undecided", "default_missed": "not met",
+        "default_met": "met", "all call types": goals.decide(*totals, 0.75)[0]}
+    assert checks["straddles"].reason == "the 95 % CI straddles the goal"
+    assert checks["default_met"].goal == 0.75 and checks["met"].goal == 0.8  # the call type's own goal wins
+    assert checks["met"].intervals_meeting is None  # several call types, no per-type intervals stored
+    rows = page_tables(write_html(data, tmp_path / "goals.html"))["service-level-goals"][0]
+    shown = {r[1][0]: (r[2][0], r[4][0], r[4][2], r[5][:2]) for r in rows[1:]}
+    assert shown["met"] == ("80.00 %", "met", "text verdict-met", ("n/a", "not stored per call type"))
+    assert shown["missed"][1:3] == ("not met", "text verdict-not-met")
+    assert shown["straddles"][1:3] == ("undecided", "text verdict-undecided")
+    assert shown["default_met"][0] == "75.00 %"
+
+
+def test_decide_boundaries():
+    # binary-exact values, so the bounds fall exactly on the goal
+    assert goals.decide(0.875, 0.125, 0.75) == ("met", "")  # lower bound on the goal: met
+    assert goals.decide(0.5, 0.125, 0.75) == ("not met", "")
+    assert goals.decide(0.625, 0.125, 0.75)[0] == "undecided"  # upper bound on the goal
+    assert goals.decide(math.nan, 0.01, 0.8)[0] == "undecided"
+    assert goals.decide(0.9, math.nan, 0.8)[0] == "undecided"
+
+
+def test_share_of_intervals_meeting_the_goal(tmp_path):
+    # interval 0 is the warm-up (left out); nan = no calls offered (left out)
+    per_rep = [[0.0, 0.9, 0.7, math.nan, 0.85], [1.0, 0.6, 0.8, 0.95, 0.5], [0.0, 0.8, 0.8, 0.8, 0.79]]
+    records = [record(0, r, {"inbound": 0.8}, sl) for r, sl in enumerate(per_rep)]
+    data = StudyData("share", "run", 1, True, "core", [Point(0, "plan", {}, goal_scenario({"inbound": 0.8}))],
+                     records)
+    (check,) = goals.goal_checks(data)
+    expected = t_interval([2 / 3, 2 / 4, 3 / 4])
+    assert check.intervals_meeting == pytest.approx(expected)
+    rows = page_tables(write_html(data, tmp_path / "share.html"))["service-level-goals"][0]
+    assert rows[1][5][:2] == (f"{100 * expected[0]:.2f} %", f"± {100 * expected[1]:.2f} pp")
+
+
+def test_nan_shows_as_na(tmp_path):
+    nan_record = record(0, 0, {"inbound": math.nan})
+    nan_record.kpis["asa"] = math.nan
+    data = StudyData("nan", "run", 1, True, "core", [Point(0, "plan", {}, goal_scenario({"inbound": 0.8}))],
+                     [nan_record])
+    found = page_tables(write_html(data, tmp_path / "nan.html"))
+    summary = {row[0][0]: row[1][0] for row in found["kpi-summary"][0][1:]}
+    assert summary["asa"] == "n/a"
+    call_type_row = found["call-types"][0][1]
+    assert call_type_row[[c[0] for c in found["call-types"][0][0]].index("service level")][0] == "n/a"
+    assert found["service-level-goals"][0][1][4][:2] == ("undecided", "no estimate (no calls offered)")
+
+
+def test_no_goal_says_so(tmp_path, studies):
+    points = [Point(0, "plan", {}, goal_scenario({"inbound": None}))]
+    data = StudyData("none", "run", 1, True, "core", points, [record(0, 0, {"inbound": 0.5})])
+    text = write_html(data, tmp_path / "none.html").read_text(encoding="utf-8")
+    assert "No service-level goal is set" in text
+    assert page_tables(tmp_path / "none.html")["service-level-goals"] == []
+
+
+# ---------------------------------------------------------------- charts by call type and goal lines
+def _decode(value):
+    """Plotly's JSON arrays, plain or base64 typed arrays ({"dtype", "bdata"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return value
+
+
+def _traces(path) -> dict:
+    """{chart div id: [trace dict]} parsed back from the page's Plotly.newPlot calls."""
+    text = path.read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    out = {}
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"(chart-[^"]+)-plot",\s*', text):
+        data, _ = decoder.raw_decode(text, m.end())
+        out[m.group(1)] = [{k: _decode(v) for k, v in trace.items()} for trace in data]
+    return out
+
+
+def test_call_type_interval_charts_show_the_stored_breakdown(reports, studies):
+    data = studies["multi"]
+    charts = _traces(reports["multi"])
+    for p in data.points:
+        records = data.records_of(p.point)
+        offered = charts[f"chart-p{p.point}-offered-by-call-type"]
+        sl = charts[f"chart-p{p.point}-service-level-by-call-type"]
+        assert [t["name"] for t in offered] == ["sales", "service"]
+        assert [t["name"] for t in sl] == ["sales", "sales goal 90 %", "service", "service goal 70 %"]
+        for k, name in enumerate(("sales", "service")):
+            per_rep = np.stack([np.load(io.BytesIO(r.intervals_by_call_type))[:, k] for r in records])
+            keep = ~per_rep["warmup"][0]
+            assert np.allclose(offered[k]["y"], per_rep["offered"][:, keep].mean(axis=0))
+            assert np.allclose(sl[2 * k]["y"], 100 * per_rep["service_level"][:, keep].mean(axis=0))
+        # the breakdown adds up to the totals the record stores
+        for r in records:
+            total = r.interval_table()["offered"]
+            assert np.allclose(np.load(io.BytesIO(r.intervals_by_call_type))["offered"].sum(axis=1), total)
+    goal_trace = charts["chart-p0-service-level"][-1]
+    assert goal_trace["name"] == "goal 70 %" and goal_trace["y"] == [70, 70]
+
+
+def test_records_without_the_breakdown_say_so(tmp_path):
+    data = multi_study("plain records", with_call_type_intervals=False)
+    text = write_html(data, tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "no per-interval charts by call type" in text
+    assert text.count('class="ccsim-chart') == 2 * 4 + 1
+    checks = goals.goal_checks(data)
+    assert [c.intervals_meeting for c in checks if c.call_type != "all call types"] == [None] * 4
+    assert all(c.intervals_meeting is not None for c in checks if c.call_type == "all call types")
+
+
+def test_sweep_and_interval_charts_draw_the_goal(reports, studies):
+    fig = figures.sweep_curves(studies["sweep"], goal=0.8)
+    goal = [t for t in fig.data if t.name == "goal 80 %"]
+    assert len(goal) == 1 and list(goal[0].y) == [80, 80] and list(goal[0].x) == [SWEEP_COUNTS[0], SWEEP_COUNTS[-1]]
+    assert goal[0].xaxis == "x"  # the service-level panel
+    charts = _traces(reports["sweep"])
+    assert any(t["name"] == "goal 80 %" for t in charts["chart-sweep"])
+    assert charts["chart-p0-service-level"][-1]["name"] == "goal 80 %"

@@ -98,8 +98,17 @@ def arrivals_staffing(iv: dict, title: str) -> go.Figure:
     return _style(fig, title)
 
 
-def kpi_band(iv: dict, kpi: str, title: str, colour: str = PALETTE[0]) -> go.Figure:
-    """Mean of ``kpi`` per interval with its 95 % band across replications."""
+def goal_line(x, goal: float, name: str = "goal", colour: str = "#333") -> go.Scatter:
+    """A service-level goal (a fraction) drawn as a dashed horizontal line in %, over ``x``."""
+    x = np.asarray(x, dtype=float)
+    return go.Scatter(x=[x.min(), x.max()], y=[100 * goal] * 2, mode="lines", name=f"{name} {100 * goal:g} %",
+                      line={"color": colour, "dash": "dash", "width": 1.5},
+                      hovertemplate=f"{name}: {100 * goal:g} %<extra></extra>")
+
+
+def kpi_band(iv: dict, kpi: str, title: str, colour: str = PALETTE[0], goal=None) -> go.Figure:
+    """Mean of ``kpi`` per interval with its 95 % band across replications, and the
+    service-level ``goal`` (a fraction) when given."""
     x = _hours(iv)
     mean, hw = (v * scale(kpi) for v in iv[kpi])
     lower, upper = _bounds(kpi, mean, hw)
@@ -113,13 +122,15 @@ def kpi_band(iv: dict, kpi: str, title: str, colour: str = PALETTE[0]) -> go.Fig
     fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers", name=f"{label} (mean)",
                              line={"color": colour}, customdata=hw,
                              hovertemplate=f"%{{y:.2f}} ± %{{customdata:.2f}} {unit(kpi)}<extra></extra>"))
+    if goal is not None and len(x):
+        fig.add_trace(goal_line(x, goal))
     fig.update_yaxes(title_text=f"{label} ({unit(kpi)})", rangemode="tozero")
     fig.update_xaxes(title_text="time (h)")
     return _style(fig, title)
 
 
-def service_level_band(iv: dict, title: str) -> go.Figure:
-    return kpi_band(iv, "service_level", title, PALETTE[0])
+def service_level_band(iv: dict, title: str, goal=None) -> go.Figure:
+    return kpi_band(iv, "service_level", title, PALETTE[0], goal)
 
 
 def asa_band(iv: dict, title: str) -> go.Figure:
@@ -134,6 +145,36 @@ def lost_calls(iv: dict, title: str) -> go.Figure:
         fig.add_trace(go.Bar(x=x, y=iv[name][0], width=_width(iv), name=name, marker_color=colour))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="calls / interval", rangemode="tozero")
+    fig.update_xaxes(title_text="time (h)")
+    return _style(fig, title)
+
+
+# ---------------------------------------------------------------- per interval and call type
+def call_type_offered(ivs: dict, title: str) -> go.Figure:
+    """Offered calls per interval, one trace per call type (mean, 95 % CI error bars)."""
+    fig = go.Figure()
+    for i, (name, iv) in enumerate(ivs.items()):
+        mean, hw = iv["offered"]
+        fig.add_trace(go.Scatter(x=_hours(iv), y=mean, mode="lines+markers", name=name, line={"color": color(i)},
+                                 error_y=_error_bars("offered", mean, hw), customdata=hw,
+                                 hovertemplate=f"{name}: %{{y:,.1f}} ± %{{customdata:,.1f}}<extra></extra>"))
+    fig.update_yaxes(title_text="offered / interval", rangemode="tozero")
+    fig.update_xaxes(title_text="time (h)")
+    return _style(fig, title)
+
+
+def call_type_service_level(ivs: dict, goals: dict, title: str) -> go.Figure:
+    """Service level per interval, one trace per call type, each with its goal (dashed, same colour)."""
+    fig = go.Figure()
+    for i, (name, iv) in enumerate(ivs.items()):
+        x = _hours(iv)
+        mean, hw = (v * 100.0 for v in iv["service_level"])
+        fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line={"color": color(i)},
+                                 error_y=_error_bars("service_level", mean, hw), customdata=hw,
+                                 hovertemplate=f"{name}: %{{y:.2f}} ± %{{customdata:.2f}} %<extra></extra>"))
+        if goals.get(name) is not None and len(x):
+            fig.add_trace(goal_line(x, goals[name], f"{name} goal", color(i)))
+    fig.update_yaxes(title_text="service level (%)", rangemode="tozero")
     fig.update_xaxes(title_text="time (h)")
     return _style(fig, title)
 
@@ -208,9 +249,10 @@ def erlang_curve(points: list, path: str):
     return model, x, {k: np.array([r[k] for r in rows]) for k in ERLANG_KPIS}
 
 
-def sweep_curves(data) -> go.Figure:
-    """KPIs against the swept override with 95 % CI error bars, and the exact
-    Erlang A/C/B prediction when the override is an agent count of a textbook queue."""
+def sweep_curves(data, goal=None) -> go.Figure:
+    """KPIs against the swept override with 95 % CI error bars, the exact Erlang A/C/B
+    prediction when the override is an agent count of a textbook queue, and the
+    service-level ``goal`` (a fraction) when given."""
     path = sweep_parameter(data.points)
     summary = stats.point_summaries(data, SWEEP_KPIS)
     titles = [f"{KPI_LABELS[k]} ({unit(k)})" for k in SWEEP_KPIS]
@@ -236,6 +278,8 @@ def sweep_curves(data) -> go.Figure:
                     legendgroup=f"erlang{i}", showlegend=j == 0, line={"color": color(i), "dash": "dash"},
                     opacity=0.7, hovertemplate=f"{model.name}: %{{y:.3f}} {unit(kpi)}<extra></extra>",
                 ), **cell)
+    if goal is not None and path:
+        fig.add_trace(goal_line([p.overrides[path] for p in data.points], goal), row=1, col=1)
     fig.update_xaxes(title_text=path or "no numeric override")
     fig = _style(fig, f"Sweep over {path}: mean ± 95 % CI" if path else "Sweep", height=640, top=90,
                  legend_right=True)

@@ -1,48 +1,60 @@
 """The study report as one self-contained HTML file (plotly.js inlined, no network).
 
-Every chart sits in its own ``<div class="ccsim-chart" id="chart-...">``.
+The page is rendered from ``page.TEMPLATE`` (Jinja2, autoescaped). Every chart
+sits in its own ``<div class="ccsim-chart" id="chart-...">``.
 """
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import plotly.io as pio
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
-from . import figures, stats, tables
+from . import figures, goals, page, stats, tables
 
 KINDS = ("run", "compare", "sweep")
 MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #222;
-       background: #f6f7f9; }
-main { max-width: 1360px; margin: 0 auto; padding: 16px 24px 48px; }
-h1 { margin: 8px 0 4px; font-size: 26px; }
-h2 { margin: 32px 0 8px; font-size: 20px; border-bottom: 2px solid #dde1e6; padding-bottom: 4px; }
-h3 { margin: 20px 0 8px; font-size: 16px; }
-.meta { display: flex; flex-wrap: wrap; gap: 6px 24px; margin: 8px 0; padding: 0; list-style: none; }
-.meta li b { color: #555; font-weight: 600; margin-right: 4px; }
-.note { color: #555; font-size: 13px; margin: 4px 0 8px; }
-.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px; }
-.ccsim-chart { background: #fff; border: 1px solid #e3e6ea; border-radius: 6px; padding: 4px; min-width: 0; }
-.ccsim-chart.wide { grid-column: 1 / -1; }
-table { border-collapse: collapse; font-size: 13px; }
-.table-wrap { display: inline-block; max-width: 100%; overflow-x: auto; vertical-align: top; background: #fff;
-              border: 1px solid #e3e6ea; border-radius: 6px; margin: 8px 0; }
-th, td { padding: 5px 10px; border-bottom: 1px solid #eef0f2; white-space: nowrap; }
-th { background: #f0f2f5; text-align: left; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.text { text-align: left; }
-td.definition { white-space: normal; }
-.hw { display: block; color: #777; font-size: 11px; }
-tbody tr:hover { background: #f7fafd; }
-"""
+# Autoescaped: every user text (study name, labels) reaches the page escaped.
+_ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+NOTES = {
+    "definitions": "Statistics of a call belong to the interval of its arrival; calls arriving during the warm-up "
+                   "are left out of every KPI and chart. Confidence intervals: Student t, 95 %, across "
+                   "replications. Rates in %, their half-widths and differences in percentage points (pp), "
+                   "times in seconds.",
+    "summary": "Totals over calls arriving after the warm-up: mean over replications, "
+               "± the 95 % Student-t half-width (needs 2 or more replications).",
+    "goals": "Goal per call type: its service_level_target, else the scenario-wide service_level.target. "
+             "Met: the whole 95 % CI of the service level lies at or above the goal; not met: the whole CI lies "
+             "below it; undecided: the CI straddles the goal or cannot be formed (one replication). "
+             "Intervals meeting the goal: share of post-warm-up intervals (with calls offered) whose service "
+             "level reaches it, mean over replications ± 95 % half-width.",
+    "no_goals": "No service-level goal is set (service_level.target or call_types[].service_level_target).",
+    "sweep": "Dashed: exact steady-state Erlang prediction, drawn when the swept override is an agent count "
+             "of a single Poisson/exponential queue.",
+    "call_types": "Per call type, mean over replications ± 95 % half-width. Occupancy belongs to agent groups.",
+    "groups": "Per group, mean over replications ± 95 % half-width.",
+    "intervals": "Per reporting interval after the warm-up; bands and error bars are 95 % CIs across "
+                 "replications.",
+    "one_call_type": "One call type: the charts above are its own.",
+    "not_stored": "The records hold per-interval totals over all call types only, so there are no per-interval "
+                  "charts by call type here (the charts above are the totals).",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    markup: Markup  # plotly's div and script
+    wide: bool = False
 
 
 def write_html(data, path, title=None) -> Path:
@@ -63,81 +75,94 @@ def render_html(data, title=None) -> str:
         raise ValueError(f"unknown study kind {data.kind!r}; expected one of {', '.join(KINDS)}")
     if not data.points:
         raise ValueError(f"study {data.name!r} has no design points")
-    title = title or f"ccsim report: {data.name}"
-    sections = [_header(data, title), _definitions(data), _section("KPI summary", tables.kpi_summary_table(data),
-                note="Totals over calls arriving after the warm-up: mean over replications, "
-                     "± the 95 % Student-t half-width (needs 2 or more replications).")]
+    template = _ENVIRONMENT.from_string(page.TEMPLATE)
+    return template.render(**page_context(data, title or f"ccsim report: {data.name}"))
+
+
+def page_context(data, title: str) -> dict:
+    """Everything the page template shows, as plain data."""
+    goal_table = tables.goal_table(data)
+    context = {
+        "title": title, "css": Markup(page.CSS), "plotlyjs": Markup(get_plotlyjs()),
+        "meta": _meta(data), "definitions": _definitions(data), "definitions_note": NOTES["definitions"],
+        "kpi_summary": tables.kpi_summary_table(data), "summary_note": NOTES["summary"],
+        "goal_table": goal_table, "goals_note": NOTES["goals"] if goal_table else NOTES["no_goals"],
+        "comparison": None, "sweep": None,
+        "call_type_table": tables.call_type_table(data), "call_types_note": NOTES["call_types"],
+        "group_table": tables.group_table(data), "groups_note": NOTES["groups"],
+        "intervals_note": _intervals_note(data), "interval_blocks": [_interval_block(data, p)
+                                                                     for p in data.points[:MAX_INTERVAL_POINTS]],
+    }
     if data.kind == "compare" and len(data.points) > 1:
-        sections.append(_section("Comparison", _chart(figures.compare_differences(data), "compare", wide=True)
-                                 + tables.difference_table(data)))
+        context["comparison"] = {"chart": _chart(figures.compare_differences(data), "compare", wide=True),
+                                 "table": tables.difference_table(data)}
     if data.kind == "sweep":
-        sections.append(_section("Sweep", _chart(figures.sweep_curves(data), "sweep", wide=True),
-                                 note="Dashed: exact steady-state Erlang prediction, drawn when the swept "
-                                      "override is an agent count of a single Poisson/exponential queue."))
-    sections.append(_intervals(data))
-    sections.append(_section("Agent groups", tables.group_table(data),
-                             note="Per group, mean over replications ± 95 % half-width."))
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<style>{CSS}</style>\n<script type="text/javascript">{get_plotlyjs()}</script>\n</head>'
-            f'<body><main>{"".join(sections)}</main></body></html>\n')
+        fig = figures.sweep_curves(data, _common_goal(data.points))
+        context["sweep"] = {"chart": _chart(fig, "sweep", wide=True), "note": NOTES["sweep"]}
+    return context
 
 
-def _section(heading: str, body: str, note: str = "", section_id: str = "") -> str:
-    anchor = section_id or heading.lower().replace(" ", "-")
-    note_html = f'<p class="note">{escape(note)}</p>' if note else ""
-    return f'<section id="{escape(anchor)}"><h2>{escape(heading)}</h2>{note_html}{body}</section>'
-
-
-def _chart(fig, name: str, wide: bool = False) -> str:
+def _chart(fig, name: str, wide: bool = False) -> Chart:
     chart_id = f"chart-{name}"
     inner = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"{chart_id}-plot",
                         config=PLOTLY_CONFIG, default_width="100%")
-    return f'<div class="ccsim-chart{" wide" if wide else ""}" id="{escape(chart_id)}">{inner}</div>'
+    return Chart(chart_id, Markup(inner), wide)
 
 
-def _header(data, title: str) -> str:
+def _meta(data) -> list:
     reps = sorted({len(data.records_of(p.point)) for p in data.points})
     reps_text = str(reps[0]) if len(reps) == 1 else f"{reps[0]}–{reps[-1]}"
-    meta = (("study", data.name), ("kind", data.kind), ("engine", data.engine), ("seed", data.seed),
+    return [("study", data.name), ("kind", data.kind), ("engine", data.engine), ("seed", data.seed),
             ("CRN", "yes" if data.crn else "no"), ("points", len(data.points)),
-            ("replications per point", reps_text))
-    items = "".join(f"<li><b>{escape(k)}</b>{escape(str(v))}</li>" for k, v in meta)
-    return f'<header><h1>{escape(title)}</h1><ul class="meta">{items}</ul></header>'
+            ("replications per point", reps_text)]
 
 
-def _definitions(data) -> str:
+def _definitions(data) -> list:
     """KPI definitions as used; the service level per point when the points differ."""
     per_point = [(p.label, kpi_definitions(validate_scenario(p.scenario))) for p in data.points]
     definitions = dict(per_point[0][1])
     sl = {label: d["service_level"] for label, d in per_point}
     if len(set(sl.values())) > 1:
         definitions["service_level"] = "; ".join(f"{label}: {text}" for label, text in sl.items())
-    rows = "".join(f'<tr><td class="text"><b>{escape(k)}</b></td><td class="definition">{escape(v)}</td></tr>'
-                   for k, v in definitions.items() if v)
-    table = f'<div class="table-wrap"><table><tbody>{rows}</tbody></table></div>'
-    note = ("Statistics of a call belong to the interval of its arrival; calls arriving during the warm-up "
-            "are left out of every KPI and chart. Confidence intervals: Student t, 95 %, across replications.")
-    return _section("KPI definitions", table, note=note)
+    return [(k, v) for k, v in definitions.items() if v]
 
 
-def _intervals(data) -> str:
-    shown = data.points[:MAX_INTERVAL_POINTS]
-    note = "Per reporting interval after the warm-up; bands and error bars are 95 % CIs across replications."
-    if len(data.points) > len(shown):
-        note += f" Showing the first {len(shown)} of {len(data.points)} points."
-    parts = []
-    for p in shown:
-        records = data.records_of(p.point)
-        if not records:
-            parts.append(f"<h3>{escape(p.label)}</h3><p class=\"note\">no finished replications</p>")
-            continue
-        iv = stats.interval_summary(records)
-        charts = (
-            _chart(figures.arrivals_staffing(iv, "Arrivals and staffing"), f"p{p.point}-arrivals"),
-            _chart(figures.lost_calls(iv, "Lost calls (abandoned + blocked)"), f"p{p.point}-lost"),
-            _chart(figures.service_level_band(iv, "Service level"), f"p{p.point}-service-level"),
-            _chart(figures.asa_band(iv, "Average speed of answer"), f"p{p.point}-asa"),
-        )
-        parts.append(f'<h3>{escape(p.label)}</h3><div class="charts">{"".join(charts)}</div>')
-    return _section("Per interval", "".join(parts), note=note)
+def _common_goal(points: list):
+    """The service-level goal of the totals when every point has the same one, else None."""
+    found = {goals.overall_goal(p.scenario) for p in points}
+    return found.pop() if len(found) == 1 else None
+
+
+def _intervals_note(data) -> str:
+    note = NOTES["intervals"]
+    shown = min(len(data.points), MAX_INTERVAL_POINTS)
+    if len(data.points) > shown:
+        note += f" Showing the first {shown} of {len(data.points)} points."
+    return note
+
+
+def _interval_block(data, point) -> dict:
+    """The per-interval charts of one point: totals, then per call type when stored."""
+    records = data.records_of(point.point)
+    if not records:
+        return {"label": point.label, "note": "no finished replications", "charts": []}
+    iv = stats.interval_summary(records)
+    name = f"p{point.point}"
+    charts = [
+        _chart(figures.arrivals_staffing(iv, "Arrivals and staffing"), f"{name}-arrivals"),
+        _chart(figures.lost_calls(iv, "Lost calls (abandoned + blocked)"), f"{name}-lost"),
+        _chart(figures.service_level_band(iv, "Service level", goals.overall_goal(point.scenario)),
+               f"{name}-service-level"),
+        _chart(figures.asa_band(iv, "Average speed of answer"), f"{name}-asa"),
+    ]
+    if len(records[0].by_call_type) == 1:
+        return {"label": point.label, "note": NOTES["one_call_type"], "charts": charts}
+    by_type = stats.call_type_interval_summary(records)
+    if by_type is None:
+        return {"label": point.label, "note": NOTES["not_stored"], "charts": charts}
+    charts += [
+        _chart(figures.call_type_offered(by_type, "Offered by call type"), f"{name}-offered-by-call-type"),
+        _chart(figures.call_type_service_level(by_type, goals.call_type_goals(point.scenario),
+                                               "Service level by call type"), f"{name}-service-level-by-call-type"),
+    ]
+    return {"label": point.label, "note": "", "charts": charts}

@@ -1,9 +1,11 @@
 """Across-replication statistics the report needs beyond ``experiment.analysis``.
 
-Per-interval bands and per-group cells, from ``ReplicationRecord`` lists; KPI
-summaries and differences come from ``ccsim.experiment.analysis``.
+Per-interval bands, per-call-type and per-group cells, from ``ReplicationRecord``
+lists; KPI summaries and differences come from ``ccsim.experiment.analysis``.
 """
 from __future__ import annotations
+
+import io
 
 import numpy as np
 
@@ -12,18 +14,54 @@ from ..results import mean_halfwidth
 GROUP_COLUMNS = ("agents", "answered", "aht", "occupancy")
 
 
-def interval_summary(records: list) -> dict:
+def interval_summary(records: list, tables: list | None = None) -> dict:
     """Post-warm-up intervals: {"start", "end": arrays, column: (mean, hw) arrays}.
 
-    Replications of one point share the interval grid (same scenario).
+    ``tables`` are the replications' interval tables (default: each record's
+    ``interval_table()``); replications of one point share the interval grid.
     """
-    tables = [r.interval_table() for r in records]
+    tables = tables if tables is not None else [r.interval_table() for r in records]
     keep = ~tables[0]["warmup"]
     out = {"start": tables[0]["start"][keep], "end": tables[0]["end"][keep]}
     for name in tables[0].dtype.names:
         if name not in ("start", "end", "warmup"):
             out[name] = mean_halfwidth(np.stack([t[name][keep] for t in tables]))
     return out
+
+
+def call_type_interval_tables(record):
+    """{call type: interval table} of one replication, or None when the record cannot tell.
+
+    With one call type the record's interval table is that call type's. With
+    several, the breakdown needs the record field ``intervals_by_call_type``
+    (``numpy.save`` of a structured array [interval, call type] with the columns of
+    ``interval_table()``, call types in ``by_call_type`` order); records without it
+    hold totals over call types only.
+    """
+    names = list(record.by_call_type)
+    if len(names) == 1:
+        return {names[0]: record.interval_table()}
+    stored = getattr(record, "intervals_by_call_type", b"")
+    if not stored:
+        return None
+    table = np.load(io.BytesIO(stored), allow_pickle=False)
+    return {name: table[:, k] for k, name in enumerate(names)}
+
+
+def call_type_interval_summary(records: list):
+    """{call type: ``interval_summary``} over the replications of one point, or None."""
+    per_rep = [call_type_interval_tables(r) for r in records]
+    if not per_rep or any(t is None for t in per_rep):
+        return None
+    return {name: interval_summary(records, [t[name] for t in per_rep]) for name in per_rep[0]}
+
+
+def call_type_summary(records: list, kpis) -> dict:
+    """{call type: {kpi: (mean, half-width)}} over the replications of one point."""
+    names = list(dict.fromkeys(c for r in records for c in r.by_call_type))
+    return {name: {k: mean_halfwidth([r.by_call_type[name].get(k, np.nan) for r in records
+                                      if name in r.by_call_type]) for k in kpis}
+            for name in names}
 
 
 def group_summary(records: list) -> dict:

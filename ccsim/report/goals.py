@@ -1,0 +1,108 @@
+"""Service-level goals: which goal applies, and whether a study meets it.
+
+A call type's goal is its ``service_level_target``, else the scenario-wide
+``service_level.target`` (fractions; None = no goal). A goal is *met* when the
+whole 95 % CI of the service level lies at or above it, *not met* when the whole
+CI lies below it, and *undecided* when the CI straddles it or cannot be formed
+(one replication, no offered calls).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..results import mean_halfwidth
+from ..scenario import Scenario, validate_scenario
+from . import stats
+
+MET, NOT_MET, UNDECIDED = "met", "not met", "undecided"
+ALL_CALL_TYPES = "all call types"
+
+
+@dataclass(frozen=True)
+class GoalCheck:
+    """One goal of one design point, decided from the replications."""
+
+    point: int
+    label: str  # the point's label
+    call_type: str  # a call type, or ALL_CALL_TYPES for the scenario-wide goal on the totals
+    goal: float  # fraction
+    service_level: tuple  # (mean, half-width) across replications
+    verdict: str  # MET, NOT_MET or UNDECIDED
+    reason: str  # why undecided ("" otherwise)
+    intervals_meeting: Optional[tuple]  # (mean, half-width) share of post-warm-up intervals; None = not stored
+
+
+def _scenario(scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else validate_scenario(scenario)
+
+
+def call_type_goals(scenario) -> dict:
+    """{call type: goal or None}: its own target, else the scenario-wide one."""
+    s = _scenario(scenario)
+    return {c.name: c.service_level_target if c.service_level_target is not None else s.service_level.target
+            for c in s.call_types}
+
+
+def overall_goal(scenario) -> Optional[float]:
+    """The goal of the totals' service level: the scenario-wide target, or the goal of
+    the only call type."""
+    s = _scenario(scenario)
+    if s.service_level.target is not None or len(s.call_types) > 1:
+        return s.service_level.target
+    return call_type_goals(s)[s.call_types[0].name]
+
+
+def decide(mean: float, halfwidth: float, goal: float) -> tuple:
+    """(verdict, reason) for an estimate ``mean ± halfwidth`` against ``goal``."""
+    if not math.isfinite(mean):
+        return UNDECIDED, "no estimate (no calls offered)"
+    if not math.isfinite(halfwidth):
+        return UNDECIDED, "no confidence interval (needs 2 or more replications)"
+    if mean - halfwidth >= goal:
+        return MET, ""
+    if mean + halfwidth < goal:
+        return NOT_MET, ""
+    return UNDECIDED, "the 95 % CI straddles the goal"
+
+
+def share_meeting(tables: list, goal: float) -> tuple:
+    """(mean, half-width) across replications of the share of post-warm-up intervals whose
+    service level reaches ``goal``; intervals without a service level (no calls) are left out."""
+    shares = []
+    for table in tables:
+        sl = table["service_level"][~table["warmup"]]
+        sl = sl[np.isfinite(sl)]
+        shares.append(float(np.mean(sl >= goal)) if len(sl) else math.nan)
+    return mean_halfwidth(shares)
+
+
+def goal_checks(data) -> list:
+    """Every goal of every point of ``data`` (a ``StudyData``), in point and call-type order."""
+    checks = []
+    for p in data.points:
+        records = data.records_of(p.point)
+        if not records:
+            continue
+        per_type = stats.call_type_summary(records, ["service_level"])
+        tables = [stats.call_type_interval_tables(r) for r in records]
+        have_tables = all(t is not None for t in tables)
+        s = _scenario(p.scenario)
+        for name, goal in call_type_goals(s).items():
+            if goal is None or name not in per_type:
+                continue
+            share = share_meeting([t[name] for t in tables], goal) if have_tables else None
+            checks.append(_check(p, name, goal, per_type[name]["service_level"], share))
+        if s.service_level.target is not None and len(s.call_types) > 1:
+            total = mean_halfwidth([r.kpis["service_level"] for r in records])
+            share = share_meeting([r.interval_table() for r in records], s.service_level.target)
+            checks.append(_check(p, ALL_CALL_TYPES, s.service_level.target, total, share))
+    return checks
+
+
+def _check(point, call_type: str, goal: float, service_level: tuple, share) -> GoalCheck:
+    verdict, reason = decide(*service_level, goal)
+    return GoalCheck(point.point, point.label, call_type, goal, service_level, verdict, reason, share)
