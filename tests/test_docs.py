@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,12 @@ from pathlib import Path
 import click
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from ccsim.cli import cli
 from ccsim.results import KPI_DEFINITIONS, KPI_NAMES
 from ccsim.scenario import Scenario, validate_scenario
+from test_readme_examples import PENDING_CLI, PYTHON, readme_blocks, run_python_block, shell_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -168,6 +171,56 @@ def test_every_scenario_example_in_the_guide_is_valid():
                 validate_scenario(data)
                 checked += 1
     assert checked >= 2
+
+
+# ---------------------------------------------------------------- the guide's examples
+def guide_blocks():
+    """(page:line, block) for every fenced block of the site's pages."""
+    for page in sorted(DOCS.rglob("*.md")):
+        for block in readme_blocks(page.read_text(encoding="utf-8")):
+            yield f"{page.relative_to(ROOT)}:{block.line}", block
+
+
+SHELL_OPERATORS = {">", ">>", "|", "&&", "||", ";", "<"}
+
+
+def guide_ccsim_commands():
+    """(page:line, arguments) of every ``ccsim`` command in the guide's shell blocks."""
+    for where, block in guide_blocks():
+        if block.lang not in ("", "sh", "console"):
+            continue
+        for command in shell_commands(block):
+            words = shlex.split(command, comments=True)
+            cut = next((i for i, w in enumerate(words) if w in SHELL_OPERATORS), len(words))
+            if words and words[0] == "ccsim":
+                yield where, words[1:cut]
+
+
+def test_every_ccsim_command_in_the_guide_names_real_commands_and_options():
+    """Parsed by the CLI itself (with --help, so nothing runs): a renamed option fails here."""
+    runner = CliRunner()
+    problems, checked = [], 0
+    for where, args in guide_ccsim_commands():
+        checked += 1
+        result = runner.invoke(cli, [*args, "--help"])
+        pending = [opt for opt in PENDING_CLI if opt in args]
+        if pending:
+            if result.exit_code == 0:
+                problems.append(f"{where}: the CLI now accepts {pending}: remove it from PENDING_CLI")
+            elif "No such option" not in result.output:
+                problems.append(f"{where}: ccsim {shlex.join(args)}: {result.output.strip()}")
+        elif result.exit_code != 0:
+            problems.append(f"{where}: ccsim {shlex.join(args)}: {result.output.strip()}")
+    assert checked >= 15
+    assert not problems, "\n".join(problems)
+
+
+GUIDE_PYTHON = [(where, b) for where, b in guide_blocks() if b.lang in PYTHON and b.not_run is None]
+
+
+@pytest.mark.parametrize("where, block", GUIDE_PYTHON, ids=[w for w, _ in GUIDE_PYTHON])
+def test_guide_python_example_runs(where, block, tmp_path):
+    run_python_block(block, tmp_path, where)
 
 
 # ---------------------------------------------------------------- the generator on a schema it has not seen

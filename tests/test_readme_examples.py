@@ -170,16 +170,22 @@ def _check_shell_line(command: str, cwd: Path, where: str) -> None:
                                   f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
 
 
+def run_python_block(block: Block, tmp_path: Path, where: str) -> None:
+    """Save the block as script.py in a copy of scenarios/ and run ``python script.py``."""
+    cwd = _workdir(tmp_path)
+    (cwd / "script.py").write_text(block.text, encoding="utf-8")
+    done = _run([sys.executable, "script.py"], cwd)
+    assert done.returncode == 0, (f"{where}: python script.py exited {done.returncode}\n"
+                                  f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
+
+
 # ---------------------------------------------------------------- the tests
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: b.id)
 def test_readme_block_runs(block: Block, tmp_path: Path):
-    cwd = _workdir(tmp_path)
     if block.lang in PYTHON:
-        (cwd / "script.py").write_text(block.text, encoding="utf-8")
-        done = _run([sys.executable, "script.py"], cwd)
-        assert done.returncode == 0, (f"{block.id}: python script.py exited {done.returncode}\n"
-                                      f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
+        run_python_block(block, tmp_path, block.id)
         return
+    cwd = _workdir(tmp_path)
     commands = shell_commands(block)
     assert commands, f"{block.id}: a shell block with no command"
     for command in commands:
