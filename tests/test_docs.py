@@ -55,20 +55,18 @@ def _plain(markup: str) -> str:
 def expected_fields(schema: dict) -> dict:
     """Model name -> {field path: field schema}, for every model reachable from the root."""
     defs = schema.get("$defs", {})
-    root = schema["title"]
+    root = schema["$ref"][len(REF):] if "$ref" in schema else schema["title"]
     fields: dict = {}
-    todo = [(root, schema, "")]
-    seen = set()
+    todo = [(root, defs[root] if "$ref" in schema else schema, "", (root,))]
     while todo:
-        name, model, prefix = todo.pop()
-        if (name, prefix) in seen:
-            continue
-        seen.add((name, prefix))
+        name, model, prefix, chain = todo.pop()
         for field, prop in model.get("properties", {}).items():
             path = f"{prefix}.{field}" if prefix else field
             fields.setdefault(name, {})[path] = prop
             for ref, suffix in _models_used(prop):
-                todo.append((ref, defs[ref], path + suffix))
+                fields.setdefault(ref, {})
+                if ref not in chain:  # a model containing itself is walked once per way in
+                    todo.append((ref, defs[ref], path + suffix, (*chain, ref)))
     return fields
 
 
@@ -252,6 +250,7 @@ def test_generator_renders_models_added_later():
     class Menu(BaseModel):
         nodes: list[list[Node]] = Field(min_length=1)
         by_name: dict[str, Node] = {}
+        submenus: list["Menu"] = []  # a tree: the generator must not walk it forever
 
     schema = Menu.model_json_schema()
     text = _generator().schema_reference(schema)
@@ -260,6 +259,7 @@ def test_generator_renders_models_added_later():
         for path in fields:
             assert f"`{path}`" in text, path
     assert "nodes[][].retry.delay" in text and "by_name.<key>.label" in text
+    assert "`submenus[].nodes`" in text and "At the top level of the file, `submenus[]`." in text
     assert "> 0; ≤ 60" in text and "seconds before the retry" in text
     assert "### Slow (`kind: slow`)" in text
 

@@ -65,9 +65,13 @@ def scenario_fields() -> str:
 def schema_reference(schema: dict) -> str:
     """Markdown for every model reachable from ``schema`` (root first, then as found)."""
     defs = schema.get("$defs", {})
-    root = schema.get("title") or "Scenario"
-    models = {root: schema, **defs}
-    locations = _locations(root, schema, defs)
+    if "$ref" in schema:  # a root model that contains itself is itself one of the $defs
+        root = schema["$ref"].removeprefix(REF_PREFIX)
+        top = defs[root]
+    else:
+        root, top = schema.get("title") or "Scenario", schema
+    models = {root: top, **defs}
+    locations = _locations(root, top, defs)
     variant_keys = _variant_keys(schema)
     sections = []
     for name in locations:
@@ -83,9 +87,9 @@ def model_anchor(name: str) -> str:
 def _locations(root: str, schema: dict, defs: dict) -> dict:
     """Model name -> the field paths where it appears (``call_types[].handle_time``)."""
     found: dict = {root: [""]}
-    pending = [(schema, "")]
+    pending = [(schema, "", (root,))]
     while pending:
-        model, prefix = pending.pop(0)
+        model, prefix, chain = pending.pop(0)
         for field, prop in model.get("properties", {}).items():
             path = f"{prefix}.{field}" if prefix else field
             for ref, suffix in _refs(prop):
@@ -93,9 +97,10 @@ def _locations(root: str, schema: dict, defs: dict) -> dict:
                 if ref not in defs:
                     raise GenerationError(f"the schema refers to {ref!r}, which it does not define")
                 paths = found.setdefault(ref, [])
-                if where not in paths:  # a recursive model would otherwise loop forever
+                if where not in paths:
                     paths.append(where)
-                    pending.append((defs[ref], where))
+                    if ref not in chain:  # a recursive model (a menu of menus) is listed once per entry path
+                        pending.append((defs[ref], where, (*chain, ref)))
     return found
 
 
@@ -143,8 +148,8 @@ def _model_section(name: str, model: dict, paths: list, variant, models: dict) -
     lines = [f"{title} {{#{model_anchor(name)}}}", ""]
     if model.get("description"):
         lines += [_paragraph(model["description"]), ""]
-    shown = [p for p in paths if p]
-    lines.append("At " + ", ".join(f"`{p}`" for p in shown) + "." if shown else "The top level of a scenario file.")
+    where = (["the top level of the file"] if "" in paths else []) + [f"`{p}`" for p in paths if p]
+    lines.append("At " + ", ".join(where) + ".")
     lines.append("")
     properties = model.get("properties", {})
     if not properties:
