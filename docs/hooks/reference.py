@@ -295,10 +295,10 @@ def command_reference(group, prog_name: str) -> str:
     sections = []
 
     def visit(command, path, parent):
-        ctx = click.Context(command, info_name=path[-1], parent=parent,
-                            max_content_width=HELP_WIDTH, terminal_width=HELP_WIDTH)
+        settings = {**command.context_settings, "max_content_width": HELP_WIDTH, "terminal_width": HELP_WIDTH}
+        ctx = click.Context(command, info_name=path[-1], parent=parent, **settings)
         anchor = "cli-" + "-".join(path)
-        sections.append(f"## `{' '.join(path)}` {{#{anchor}}}\n\n```text\n{command.get_help(ctx)}\n```")
+        sections.append(f"## {' '.join(path)} {{#{anchor}}}\n\n```text\n{command.get_help(ctx)}\n```")
         if isinstance(command, click.Group):
             for name in command.list_commands(ctx):
                 sub = command.get_command(ctx, name)
