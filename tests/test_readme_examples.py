@@ -8,7 +8,7 @@ so the paths in the README are the real ones.
 
 Sizes: in those copies a scenario whose horizon is above ``HORIZON_CAP`` seconds is cut to its
 warm-up + ``SHORT_MEASURE`` seconds (``erlang_a.yaml``: about 100,000 calls instead of a
-million), so the whole file runs in about a minute; ``CCSIM_README_FULL=1`` runs the scenarios
+million), so the whole file runs in one to two minutes on two busy cores; ``CCSIM_README_FULL=1`` runs the scenarios
 as shipped. The commands themselves run as written, except for ``SUBSTITUTIONS``.
 
 A block preceded by ``<!-- not-run: REASON -->`` is not run; ``NOT_RUN`` counts them by reason,
