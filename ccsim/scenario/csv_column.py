@@ -69,7 +69,7 @@ def _column_index(path: Path, header: list[str], column: str) -> int:
     if column in names:
         return names.index(column)
     # Quote no header cell, except one that looks like a column name and like what was asked for.
-    close = [n for n in difflib.get_close_matches(column, names, n=1, cutoff=0.75) if _NAME_LIKE.fullmatch(n)]
+    close = [n for n in difflib.get_close_matches(column, names, n=1, cutoff=0.6) if _NAME_LIKE.fullmatch(n)]
     hint = f"; did you mean '{close[0]}'?" if close else ""
     count = f"{len(names)} column{'s' if len(names) != 1 else ''}"
     raise ValueError(f"column '{column}' not in the header row of {path} ({count}){hint}")

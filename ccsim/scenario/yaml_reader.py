@@ -332,6 +332,8 @@ def _short_tag(tag: str) -> str:
 
 
 def _format(loc) -> str:
+    if len(loc) > 8:  # a path deep into nested junk: its start says enough
+        return _format(loc[:6]) + f"… ({len(loc)} levels down)"
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
