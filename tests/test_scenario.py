@@ -456,3 +456,37 @@ def test_booleans_are_not_numbers(old, new, path):
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text, "x.yaml")
     assert path in str(err.value) and "expected a number, found true" in str(err.value)
+
+
+# ---------------------------------------------------------------- did you mean
+@pytest.mark.parametrize("old, new, path, hint", [
+    ("interval: 900", "interval: 900\nservice_level: {targt: 0.8}", "service_level.targt", "target"),
+    ("interval: 900", "interval: 900\nservice_level: {agnts: 0.8}", "service_level.agnts", None),
+    ("mean: 60}", "meen: 60}", "call_types[0].handle_time.meen", "mean"),
+    ("dist: exponential, mean: 60", "dist: weibull, shap: 2, scale: 60", "call_types[0].handle_time.shap", "shape"),
+    ("rate: 0.1}", "rate: 0.1, pre: hour}", "call_types[0].arrivals.pre", "per"),
+    ("rate: 0.1}", "rate: 0.1, agent: 3}", "call_types[0].arrivals.agent", None),
+    ("count: 8", "count: 8\n    serve: [inbound]", "agents[0].serve", "serves"),
+    ("warmup: 1000", "warmup: 1000\ncall_type: []", "call_type", "call_types"),
+])
+def test_did_you_mean_offers_only_fields_valid_there(old, new, path, hint):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate(old, new))
+    problem = next(p for p in info.value.problems if p.path == path or p.message.startswith("unknown key"))
+    assert problem.message.startswith("unknown key"), str(info.value)
+    if hint is None:
+        assert "did you mean" not in problem.message, problem.message
+    else:
+        assert problem.message == f"unknown key (did you mean '{hint}'?)"
+
+
+def test_an_unknown_key_that_is_a_union_tag_keeps_its_path():
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate("warmup: 1000", "warmup: 1000\nexponential: 1"))
+    assert [p.path for p in info.value.problems] == ["exponential"]
+
+
+def test_an_empty_key_is_quoted_in_the_path():
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate("warmup: 1000", "warmup: 1000\n'': 1"))
+    assert [p.path for p in info.value.problems] == ["['']"]

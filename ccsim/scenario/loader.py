@@ -6,6 +6,7 @@ expected, what was found, and the file and line the YAML parser saw it on.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -13,12 +14,12 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ValidationError
 
-from .distributions import DIST_NAMES
 from .problems import FILE, TOP, Problem, ScenarioError, show
 from .schema import Scenario
 from .yaml_reader import MAX_BYTES, Lines, decode, read_yaml
 
-_TAGS = set(DIST_NAMES) | {"poisson", "piecewise"}
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_VALIDATOR_NAME = re.compile(r"(function|model)-(after|before|wrap|plain)\[")
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"  # schema.Name, described in words
 
 __all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario", "scenario_to_dict", "validate_scenario"]
@@ -73,14 +74,25 @@ def _format_path(loc) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+        elif _PLAIN_KEY.fullmatch(part):
+            out += ("." if out else "") + part
+        else:  # a key that is not a field name: quoted, and cut if long
+            out += f"[{part if len(part) <= 40 else part[:40] + '…'!r}]"
+    return out or TOP
 
 
-def _clean_loc(loc) -> tuple:
-    """Drop pydantic's union tags and validator names from an error location."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in _TAGS or "[" in p)))
+def _clean_loc(raw) -> tuple:
+    """The user's keys and indices in pydantic's error location (without union tags and validator names)."""
+    loc, here = [], Scenario
+    for part in raw:
+        if isinstance(part, str) and _VALIDATOR_NAME.match(part):
+            continue
+        union = here is not None and typing.get_origin(_unwrap(here)) in (typing.Union, types.UnionType)
+        here = _step(here, part) if here is not None else None
+        if union and here is not None:
+            continue  # the tag pydantic adds to say which member of a union it tried
+        loc.append(part)
+    return tuple(loc)
 
 
 def _problem(error: dict, lines: dict) -> Problem:
@@ -117,7 +129,7 @@ def _describe(error: dict, loc: tuple) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), _fields_at(error["loc"][:-1]), n=1)
+        hint = difflib.get_close_matches(str(loc[-1]), _fields_at(error["loc"][:-1]), n=1) if loc else []
         return "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if kind == "union_tag_invalid":
         what = "distribution" if ctx.get("discriminator") == "'dist'" else "arrival process"
