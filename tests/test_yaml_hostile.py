@@ -316,3 +316,10 @@ def test_a_cell_beyond_the_bound_is_refused(tmp_path):
 def test_an_empty_csv_names_the_file(tmp_path):
     message = csv_error(tmp_path, b"")
     assert "the CSV file is empty" in message
+
+
+def test_oversized_text_is_refused():
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(BASE + "#" * (10 * 1024 * 1024))
+    assert info.value.problems[0].path == "(file)"
+    assert "larger than the limit of 10,485,760 bytes" in str(info.value)

@@ -30,6 +30,10 @@ def load_scenario(path) -> Scenario:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(str(path), [Problem(FILE, "file not found" if not path.exists() else "not a file")])
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ScenarioError(str(path), [Problem(FILE, f"the file has {size:,} bytes, more than the limit of "
+                                                      f"{MAX_BYTES:,}")])
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # never more than the limit, whatever the file

@@ -23,7 +23,9 @@ from pydantic_core import PydanticCustomError
 from . import limits as L
 from .distributions import Distribution, Empirical, PositiveSeconds, Seconds
 
-Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
+                            description=f"letters, digits, '_' or '-', starting with a letter or '_' "
+                                        f"(1 to {L.MAX_NAME} characters)")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Rate = Annotated[float, Field(ge=0, le=L.MAX_RATE, allow_inf_nan=False)]
 PositiveRate = Annotated[float, Field(gt=0, le=L.MAX_RATE, allow_inf_nan=False)]
@@ -129,8 +131,9 @@ class Routing(_Model):
 class Scenario(_Model):
     """A whole contact center and how long to simulate it."""
 
-    name: str = Field(default="", max_length=L.MAX_TEXT)
-    description: str = Field(default="", max_length=L.MAX_TEXT)
+    name: str = Field(default="", max_length=L.MAX_TEXT, description=f"free text, at most {L.MAX_TEXT:,} characters")
+    description: str = Field(default="", max_length=L.MAX_TEXT,
+                             description=f"free text, at most {L.MAX_TEXT:,} characters")
     horizon: PositiveSeconds = Field(description=f"arrivals stop here (seconds, > 0, at most {L.MAX_SECONDS:g})")
     warmup: Seconds = Field(default=0.0, description="statistics of calls arriving before are discarded "
                                                      "(seconds, >= 0, shorter than the horizon)")

@@ -85,7 +85,7 @@ class Lines:
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text of a file's bytes; NUL bytes and invalid UTF-8 are refused with their position."""
     if len(data) > MAX_BYTES:
-        raise _error(source, FILE, f"the file has {len(data):,} bytes, more than the limit of {MAX_BYTES:,}")
+        raise _error(source, FILE, f"the file is larger than the limit of {MAX_BYTES:,} bytes")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
