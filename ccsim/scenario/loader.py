@@ -14,11 +14,10 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ValidationError
 
-from .problems import FILE, TOP, Problem, ScenarioError, show
+from .problems import FILE, TOP, Problem, ScenarioError, format_path, show
 from .schema import Scenario
 from .yaml_reader import MAX_BYTES, Lines, decode, read_yaml
 
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _VALIDATOR_NAME = re.compile(r"(function|model)-(after|before|wrap|plain)\[")
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"  # schema.Name, described in words
 
@@ -74,15 +73,7 @@ def validate_scenario(data: Any, source: str = "<dict>", base_dir=".", lines=Non
 
 
 def _format_path(loc) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.fullmatch(part):
-            out += ("." if out else "") + part
-        else:  # a key that is not a field name: quoted, and cut if long
-            out += f"[{part if len(part) <= 40 else part[:40] + '…'!r}]"
-    return out or TOP
+    return format_path(loc) or TOP
 
 
 def _clean_loc(raw) -> tuple:
@@ -99,7 +90,7 @@ def _clean_loc(raw) -> tuple:
     return tuple(loc)
 
 
-def _problem(error: dict, lines: dict) -> Problem:
+def _problem(error: dict, lines) -> Problem:
     ctx = error.get("ctx") or {}
     loc = _clean_loc(error["loc"])
     if "path" in ctx:  # cross-field checks carry their own path

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -36,6 +37,25 @@ class ScenarioError(UserError, ValueError):
         if len(parts) == 1:
             return head + parts[0]
         return head + f"{len(parts)} problems\n" + "\n".join(f"  - {p}" for p in parts)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+
+
+def format_path(loc) -> str:
+    """``call_types[0].patience.mean`` from its keys and indices; odd keys quoted, deep paths cut."""
+    if len(loc) > 8:  # a path deep into nested junk: its start says enough
+        return format_path(loc[:6]) + f"… ({len(loc)} levels down)"
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(str(part)):
+            out += ("." if out else "") + str(part)
+        else:  # a key that is not a field name: quoted, and cut if long
+            key = str(part)
+            out += f"[{key if len(key) <= 40 else key[:40] + '…'!r}]"
+    return out
 
 
 def show(value, limit: int = 40) -> str:

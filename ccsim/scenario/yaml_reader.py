@@ -15,7 +15,7 @@ from typing import Optional
 
 import yaml
 
-from .problems import FILE, TOP, Problem, ScenarioError, show
+from .problems import FILE, TOP, Problem, ScenarioError, format_path, show
 
 MAX_BYTES = 10 * 1024 * 1024  # a scenario file (10 MiB); empirical data belongs in a CSV file
 MAX_DEPTH = 50  # nested mappings and lists
@@ -149,10 +149,10 @@ class _Builder:
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line = mark.line + 1 if mark else None
-            raise _error(self.source, _format(self._path()) or TOP, f"malformed YAML: {_yaml_what(err, line)}",
+            raise _error(self.source, format_path(self._path()) or TOP, f"malformed YAML: {_yaml_what(err, line)}",
                          line) from None
         except yaml.YAMLError as err:
-            raise _error(self.source, _format(self._path()) or TOP, f"malformed YAML: {err}") from None
+            raise _error(self.source, format_path(self._path()) or TOP, f"malformed YAML: {err}") from None
         finally:
             self.loader.dispose()
 
@@ -231,12 +231,12 @@ class _Builder:
             mapping.key, mapping.key_line = _MERGE, line
             return
         if not isinstance(key, str):
-            where = _format(self._path())
+            where = format_path(self._path())
             raise _error(self.source, where or TOP,
                          f"a key must be a field name (text), found {show(key)}; quote it if a name "
                          "is meant", line)
         if key in mapping.value:
-            raise _error(self.source, _format(self._path() + (key,)), "key given twice", line)
+            raise _error(self.source, format_path(self._path() + (key,)), "key given twice", line)
         mapping.key, mapping.key_line = key, line
 
     def _start(self, event, is_mapping: bool):
@@ -306,7 +306,7 @@ class _Builder:
     def _merge(self, mapping: _Container, value):
         items = value if isinstance(value, list) else [value]
         if not items or not all(isinstance(item, dict) for item in items):
-            raise _error(self.source, _format(self._path()) or TOP,
+            raise _error(self.source, format_path(self._path()) or TOP,
                          "a merge key '<<' needs a mapping or a list of mappings (usually an alias *name)",
                          mapping.key_line)
         mapping.merges.extend(items)
@@ -322,22 +322,13 @@ class _Builder:
         return tuple(path)
 
     def _fail(self, event, message: str, path: Optional[str] = None) -> ScenarioError:
-        where = path or _format(self._path()) or TOP
+        where = path or format_path(self._path()) or TOP
         return _error(self.source, where, message, event.start_mark.line + 1)
 
 
 def _short_tag(tag: str) -> str:
     text = "!!" + tag[len(_Y):] if tag.startswith(_Y) else tag
     return repr(text) if len(text) <= 60 else repr(text[:60] + "…")
-
-
-def _format(loc) -> str:
-    if len(loc) > 8:  # a path deep into nested junk: its start says enough
-        return _format(loc[:6]) + f"… ({len(loc)} levels down)"
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
 
 
 def _yaml_what(err: yaml.MarkedYAMLError, line) -> str:
