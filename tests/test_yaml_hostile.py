@@ -323,3 +323,8 @@ def test_oversized_text_is_refused():
         parse_scenario(BASE + "#" * (10 * 1024 * 1024))
     assert info.value.problems[0].path == "(file)"
     assert "larger than the limit of 10,485,760 bytes" in str(info.value)
+
+
+def test_a_csv_with_only_a_header_names_the_file(tmp_path):
+    message = csv_error(tmp_path, b"agent,talk\n")
+    assert "column 'talk' has no values (only the header row)" in message

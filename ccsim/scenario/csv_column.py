@@ -38,6 +38,8 @@ def read_csv_column(path: Path, column: str) -> list[float]:
             values.append(_cell(path, column, row, index, reader.line_num))
     except csv.Error as err:
         raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    if not values:
+        raise ValueError(f"{path}: column '{column}' has no values (only the header row)")
     return values
 
 
