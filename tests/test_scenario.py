@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ccsim.compile import DIST_CODES, SOURCES, compile_scenario
 from ccsim.scenario import ScenarioError, load_scenario, parse_scenario, validate_scenario
 from ccsim.scenario.yaml_reader import dump_yaml
-from factories import SMALL_YAML
+from factories import SMALL_YAML, single_queue
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
@@ -490,3 +490,15 @@ def test_an_empty_key_is_quoted_in_the_path():
     with pytest.raises(ScenarioError) as info:
         parse_scenario(mutate("warmup: 1000", "warmup: 1000\n'': 1"))
     assert [p.path for p in info.value.problems] == ["['']"]
+
+
+def test_numpy_integers_are_whole_numbers_and_quoted_numbers_are_not():
+    data = single_queue(agents=np.int64(12))
+    data["lines"] = np.int32(40)
+    scenario = validate_scenario(data)
+    assert scenario.agents[0].count == 12 and type(scenario.agents[0].count) is int
+    assert scenario.lines == 40 and type(scenario.lines) is int
+    with pytest.raises(ScenarioError, match=r"agents\[0\].count: expected a number, found the string '12'"):
+        validate_scenario(single_queue(agents="12"))
+    with pytest.raises(ScenarioError, match=r"agents\[0\].count: expected a number, found true"):
+        validate_scenario(single_queue(agents=True))

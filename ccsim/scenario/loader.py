@@ -158,13 +158,25 @@ def _describe(error: dict, loc: tuple) -> str:
         return f"expected text, found {show(found)}"
     if msg.startswith("String should have "):
         msg = "expected " + msg[len("String should have "):]
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        msg = "Input should be a number " + msg[len("Input should be "):]
+    if kind in _BOUNDS:
+        words, key = _BOUNDS[kind]
+        return f"expected a number {words} {_number(ctx.get(key))}, found {show(found)}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if msg.startswith("Input should be "):
         msg = "expected " + msg[len("Input should be "):]
     return f"{msg}, found {show(found)}"
+
+
+_BOUNDS = {"greater_than": ("greater than", "gt"), "greater_than_equal": ("greater than or equal to", "ge"),
+           "less_than": ("less than", "lt"), "less_than_equal": ("less than or equal to", "le")}
+
+
+def _number(bound) -> str:
+    """A limit as people write it: 1,000,000 or 0.02 or 1e-06."""
+    if isinstance(bound, (int, float)) and float(bound).is_integer() and abs(bound) < 1e16:
+        return f"{int(bound):,}"
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
 
 _OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big"}

@@ -15,9 +15,10 @@ a piecewise profile that is not all zeros; empirical ``values`` or ``csv`` with
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
@@ -31,6 +32,16 @@ Rate = Annotated[float, Field(ge=0, le=L.MAX_RATE, allow_inf_nan=False)]
 PositiveRate = Annotated[float, Field(gt=0, le=L.MAX_RATE, allow_inf_nan=False)]
 
 PER_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
+
+def _whole_number(value):
+    # numpy's integers (a count from np.arange) are whole numbers too; strict mode alone refuses them
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
+        return int(value)
+    return value
+
+
+WholeNumber = BeforeValidator(_whole_number)
 
 
 class _Model(BaseModel):
@@ -97,7 +108,7 @@ class AgentGroup(_Model):
     """Identical agents: how many, which call types they take, how fast."""
 
     name: Name
-    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS)] = Field(
+    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber] = Field(
         description=f"agents in the group (1 to {L.MAX_AGENTS:,}; all groups together at most {L.MAX_AGENTS:,})")
     serves: list[Name] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description="names of call types")
     proficiency: Annotated[float, Field(ge=L.PROFICIENCY_MIN, le=L.PROFICIENCY_MAX, allow_inf_nan=False)] = Field(
@@ -140,7 +151,7 @@ class Scenario(_Model):
     interval: PositiveSeconds = Field(default=900.0, description=(
         f"reporting interval (seconds, > 0); the horizon holds at most {L.MAX_INTERVALS:,} intervals"))
     drain: bool = Field(default=True, description="let calls in system at the horizon finish")
-    lines: Optional[Annotated[int, Field(ge=1, le=L.INT32_MAX)]] = Field(
+    lines: Optional[Annotated[int, Field(ge=1, le=L.INT32_MAX), WholeNumber]] = Field(
         default=None, description=f"trunks (1 to {L.INT32_MAX:,}); absent = unlimited")
     service_level: ServiceLevel = ServiceLevel()
     routing: Routing = Routing()
