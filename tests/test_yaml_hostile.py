@@ -328,3 +328,33 @@ def test_oversized_text_is_refused():
 def test_a_csv_with_only_a_header_names_the_file(tmp_path):
     message = csv_error(tmp_path, b"agent,talk\n")
     assert "column 'talk' has no values (only the header row)" in message
+
+
+def use_pure_python_yaml(monkeypatch) -> None:
+    """Run the reader on PyYAML's pure-Python parser, as where PyYAML was built without libyaml."""
+    import yaml
+
+    from ccsim.scenario import yaml_reader
+
+    class PurePythonLoader(yaml.SafeLoader):
+        pass
+
+    PurePythonLoader.add_implicit_resolver("tag:yaml.org,2002:float", yaml_reader._EXPONENT_FLOAT,
+                                           list("-+0123456789."))
+    monkeypatch.setattr(yaml_reader, "_Loader", PurePythonLoader)
+
+
+@pytest.mark.parametrize("content, where, words, line", CASES)
+def test_the_pure_python_parser_refuses_too(monkeypatch, request, content, where, words, line):
+    use_pure_python_yaml(monkeypatch)
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(content_of(request.node.callspec.id, content), source="hostile.yaml")
+    problem = info.value.problems[0]
+    assert problem.path and problem.message and (line is None or problem.line), str(info.value)
+
+
+def test_the_pure_python_parser_reads_the_same(monkeypatch):
+    texts = [BASE, open("scenarios/day_profile.yaml").read(), many_types(50)]
+    with_libyaml = [parse_scenario(text) for text in texts]
+    use_pure_python_yaml(monkeypatch)
+    assert [parse_scenario(text) for text in texts] == with_libyaml
