@@ -6,12 +6,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ccsim
 from ccsim.scenario import ScenarioError, json_schema, validate_scenario
 from ccsim.scenario.yaml_reader import read_yaml
 from factories import SMALL_YAML, single_queue
+from fuzz_mutations import mutate_data
 from test_scenario import valid_scenarios
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
@@ -200,9 +201,30 @@ def test_the_schema_rejects_what_the_loader_rejects(validator, change):
     assert not validator.is_valid(data)
 
 
+def test_an_explicit_null_counts_as_absent(validator, tmp_path):
+    (tmp_path / "talk.csv").write_text("talk\n10\n")
+    data = base()
+    data["call_types"][0]["handle_time"] = {"dist": "empirical", "values": None, "csv": "talk.csv", "column": "talk"}
+    data["call_types"][0]["patience"] = None
+    assert validate_scenario(copy.deepcopy(data), base_dir=tmp_path).call_types[0].handle_time.values == [10.0]
+    assert list(validator.iter_errors(data)) == []
+
+
 def test_cross_field_rules_are_the_loaders_alone(validator):
     """Documented as loader-only: the JSON Schema accepts these, the loader does not."""
     data = single_queue(horizon=1000, warmup=2000)
     assert validator.is_valid(data)
     with pytest.raises(ScenarioError, match="warm-up"):
         validate_scenario(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_the_schema_is_never_stricter_than_the_loader(validator, rnd):
+    """Whatever mutated scenario the loader accepts, an editor must accept too."""
+    data = mutate_data(rnd)
+    try:
+        validate_scenario(copy.deepcopy(data))
+    except ScenarioError:
+        return
+    assert list(validator.iter_errors(data)) == []

@@ -34,7 +34,10 @@ def json_schema() -> dict:
     _strip(schema)
     defs = schema["$defs"]
     defs["PiecewiseArrivals"]["properties"]["rates"]["contains"] = {"exclusiveMinimum": 0}
-    defs["Empirical"]["oneOf"] = [{"required": ["values"]}, {"required": ["csv", "column"]}]
+    defs["Empirical"]["oneOf"] = [  # an explicit null counts as absent, as in the loader
+        {"required": ["values"], "properties": {"values": {"type": "array"}}},
+        {"required": ["csv", "column"], "properties": {"csv": {"type": "string"}, "column": {"type": "string"}}},
+    ]
     head = {
         "$schema": DIALECT,
         "$id": f"urn:ccsim:scenario:{__version__}",
