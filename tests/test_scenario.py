@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ccsim.compile import DIST_CODES, SOURCES, compile_scenario
 from ccsim.scenario import ScenarioError, load_scenario, parse_scenario, validate_scenario
-from factories import SMALL_YAML
+from ccsim.scenario.yaml_reader import dump_yaml
+from factories import SMALL_YAML, single_queue
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 
@@ -47,13 +48,13 @@ def load_error(tmp_path, text: str, name: str = "center.yaml") -> ScenarioError:
 # (id, scenario text, field path, words the message must contain, marker of the expected line)
 BAD = [
     ("horizon not a number", mutate("horizon: 20000", 'horizon: "soon"'),
-     "horizon", ["expected a number", "found 'soon'"], "horizon"),
+     "horizon", ["expected a number", "found the string 'soon'"], "horizon"),
     ("negative rate", mutate("rate: 0.1", "rate: -1"),
      "call_types[0].arrivals.rate", ["greater than 0", "found -1"], "rate: -1"),
     ("zero rate", mutate("rate: 0.1", "rate: 0"),
      "call_types[0].arrivals.rate", ["greater than 0", "found 0"], "rate: 0"),
     ("rate not a number", mutate("rate: 0.1", "rate: lots"),
-     "call_types[0].arrivals.rate", ["expected a number", "found 'lots'"], "rate: lots"),
+     "call_types[0].arrivals.rate", ["expected a number", "found the string 'lots'"], "rate: lots"),
     ("zero patience mean", mutate("mean: 120", "mean: 0"),
      "call_types[0].patience.mean", ["greater than 0", "found 0"], "patience"),
     ("negative patience mean", mutate("mean: 120", "mean: -30"),
@@ -67,7 +68,7 @@ BAD = [
     ("unknown arrival process", mutate("process: poisson", "process: poison"),
      "call_types[0].arrivals", ["unknown arrival process 'poison'", "'poisson'", "'piecewise'"], "arrivals"),
     ("bad rate unit", mutate("rate: 0.1}", "rate: 0.1, per: day}"),
-     "call_types[0].arrivals.per", ["'second'", "'hour'", "found 'day'"], "arrivals"),
+     "call_types[0].arrivals.per", ["'second'", "'hour'", "found the string 'day'"], "arrivals"),
     ("unknown call type served", mutate("serves: [inbound]", "serves: [inbound, sales]"),
      "agents[0].serves[1]", ["'sales'", "not defined", "call types: inbound"], "serves"),
     ("call type nobody serves", mutate("agents:", SECOND_TYPE + "agents:"),
@@ -99,7 +100,7 @@ BAD = [
     ("fractional agents", mutate("count: 8", "count: 2.5"),
      "agents[0].count", ["expected a whole number", "found 2.5"], "count"),
     ("bad group name", mutate("name: team", "name: 'my team'"),
-     "agents[0].name", ["expected a name", "found 'my team'"], "my team"),
+     "agents[0].name", ["expected a name", "found the string 'my team'"], "my team"),
     ("uniform high below low", mutate("dist: exponential, mean: 60", "dist: uniform, low: 50, high: 10"),
      "call_types[0].handle_time", ["high (10.0) must be at least low (50.0)"], "handle_time"),
     ("negative service-level threshold", mutate("interval: 900", "interval: 900\nservice_level: {threshold: -5}"),
@@ -163,7 +164,7 @@ def test_malformed_yaml_says_where_the_open_list_started(tmp_path):
     assert f"starts on line {line_of(text, 'serves')}" in message
 
 
-@pytest.mark.parametrize("text, found", [("", "an empty file"), ("- a\n- b\n", "a list"), ("42\n", "a int")])
+@pytest.mark.parametrize("text, found", [("", "an empty file"), ("- a\n- b\n", "a list"), ("42\n", "found 42")])
 def test_top_level_must_be_a_mapping(tmp_path, text, found):
     message = str(load_error(tmp_path, text))
     assert "expected a mapping of scenario fields" in message and found in message
@@ -214,8 +215,9 @@ def test_empirical_csv_missing_file(tmp_path):
 def test_empirical_csv_missing_column(tmp_path):
     (tmp_path / "talk.csv").write_text("agent,seconds\na,10\n")
     message = str(load_error(tmp_path, empirical("talk.csv")))
-    assert "column 'talk' not in" in message and "talk.csv" in message
-    assert "(columns: agent, seconds)" in message
+    assert "column 'talk' not in the header row of" in message and "talk.csv" in message
+    assert "(2 columns)" in message
+    assert "seconds" not in message  # no header cell is echoed unless it is a close match
 
 
 def test_empirical_csv_non_numeric_cell_names_the_row(tmp_path):
@@ -302,6 +304,9 @@ def valid_scenarios(draw) -> dict:
     agents[draw(st.integers(0, len(agents) - 1))]["serves"].extend(unserved)
 
     horizon = draw(st.floats(10.0, 1e6))
+    for call_type in call_types:  # keep slots within the horizon under the limit
+        if "slot" in call_type["arrivals"]:
+            call_type["arrivals"]["slot"] = max(call_type["arrivals"]["slot"], horizon / 1e5)
     scenario = {
         "name": draw(st.text(st.characters(categories=("L", "N", "P", "Zs")), max_size=12)),
         "horizon": horizon,
@@ -310,7 +315,7 @@ def valid_scenarios(draw) -> dict:
         "agents": agents,
     }
     if draw(st.booleans()):
-        scenario["interval"] = draw(st.floats(1.0, 5000.0))
+        scenario["interval"] = max(draw(st.floats(1.0, 5000.0)), horizon / 1e5)
     if draw(st.booleans()):
         scenario["lines"] = draw(st.integers(1, 500))
     if draw(st.booleans()):
@@ -329,7 +334,7 @@ PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_ch
 @given(valid_scenarios())
 def test_valid_scenarios_validate_and_compile(data):
     scenario = validate_scenario(copy.deepcopy(data))
-    assert parse_scenario(yaml.safe_dump(data)) == scenario  # YAML gives the same model
+    assert parse_scenario(dump_yaml(data)) == scenario  # YAML gives the same model
     model = compile_scenario(scenario)
     k, g = len(data["call_types"]), len(data["agents"])
 
@@ -436,7 +441,7 @@ def test_one_bad_number_is_reported_at_its_path(case):
     assert [p.path for p in info.value.problems] == [path]
 
     with pytest.raises(ScenarioError) as info:  # the same through YAML, with a line number
-        parse_scenario(yaml.safe_dump(data), source="generated.yaml")
+        parse_scenario(dump_yaml(data), source="generated.yaml")
     problem = info.value.problems[0]
     assert problem.path == path and problem.line is not None
     assert f"line {problem.line}: {path}: " in str(info.value)
@@ -451,3 +456,49 @@ def test_booleans_are_not_numbers(old, new, path):
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text, "x.yaml")
     assert path in str(err.value) and "expected a number, found true" in str(err.value)
+
+
+# ---------------------------------------------------------------- did you mean
+@pytest.mark.parametrize("old, new, path, hint", [
+    ("interval: 900", "interval: 900\nservice_level: {targt: 0.8}", "service_level.targt", "target"),
+    ("interval: 900", "interval: 900\nservice_level: {agnts: 0.8}", "service_level.agnts", None),
+    ("mean: 60}", "meen: 60}", "call_types[0].handle_time.meen", "mean"),
+    ("dist: exponential, mean: 60", "dist: weibull, shap: 2, scale: 60", "call_types[0].handle_time.shap", "shape"),
+    ("rate: 0.1}", "rate: 0.1, pre: hour}", "call_types[0].arrivals.pre", "per"),
+    ("rate: 0.1}", "rate: 0.1, agent: 3}", "call_types[0].arrivals.agent", None),
+    ("count: 8", "count: 8\n    serve: [inbound]", "agents[0].serve", "serves"),
+    ("warmup: 1000", "warmup: 1000\ncall_type: []", "call_type", "call_types"),
+])
+def test_did_you_mean_offers_only_fields_valid_there(old, new, path, hint):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate(old, new))
+    problem = next(p for p in info.value.problems if p.path == path or p.message.startswith("unknown key"))
+    assert problem.message.startswith("unknown key"), str(info.value)
+    if hint is None:
+        assert "did you mean" not in problem.message, problem.message
+    else:
+        assert problem.message == f"unknown key (did you mean '{hint}'?)"
+
+
+def test_an_unknown_key_that_is_a_union_tag_keeps_its_path():
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate("warmup: 1000", "warmup: 1000\nexponential: 1"))
+    assert [p.path for p in info.value.problems] == ["exponential"]
+
+
+def test_an_empty_key_is_quoted_in_the_path():
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(mutate("warmup: 1000", "warmup: 1000\n'': 1"))
+    assert [p.path for p in info.value.problems] == ["['']"]
+
+
+def test_numpy_integers_are_whole_numbers_and_quoted_numbers_are_not():
+    data = single_queue(agents=np.int64(12))
+    data["lines"] = np.int32(40)
+    scenario = validate_scenario(data)
+    assert scenario.agents[0].count == 12 and type(scenario.agents[0].count) is int
+    assert scenario.lines == 40 and type(scenario.lines) is int
+    with pytest.raises(ScenarioError, match=r"agents\[0\].count: expected a number, found the string '12'"):
+        validate_scenario(single_queue(agents="12"))
+    with pytest.raises(ScenarioError, match=r"agents\[0\].count: expected a number, found true"):
+        validate_scenario(single_queue(agents=True))

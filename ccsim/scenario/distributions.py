@@ -5,36 +5,27 @@ IVR nodes, retrial delays, …) is one of these, chosen by its ``dist`` key.
 """
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    ValidationInfo,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-def _not_bool(value):
-    # YAML's true/false must not pass for 1/0 where a number is meant
-    if isinstance(value, bool):
-        raise PydanticCustomError("bool_not_number", "expected a number, found {found}", {"found": str(value).lower()})
-    return value
+from . import limits as L
+from .csv_column import read_csv_column
 
+# Numbers must be YAML numbers (the models are strict: "190" in quotes is text), finite and bounded.
+Seconds = Annotated[float, Field(ge=0, le=L.MAX_SECONDS, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=L.MAX_SECONDS, allow_inf_nan=False)]
+CV = Annotated[float, Field(ge=L.CV_MIN, le=L.CV_MAX, allow_inf_nan=False, description=(
+    f"coefficient of variation (std / mean), from {L.CV_MIN:g} to {L.CV_MAX:g}: within these bounds "
+    "sigma^2 = ln(1 + cv^2) (lognormal) and shape = 1/cv^2 (gamma) are finite and non-zero"))]
 
-NoBool = BeforeValidator(_not_bool)
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False), NoBool]
-Positive = Annotated[PositiveFloat, Field(allow_inf_nan=False), NoBool]
+_MEAN = f"mean, seconds (> 0, at most {L.MAX_SECONDS:g})"
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     def mean_value(self) -> float:
         """The distribution's mean, in seconds."""
@@ -45,7 +36,7 @@ class Exponential(_Dist):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
-    mean: Positive
+    mean: PositiveSeconds = Field(description=_MEAN)
 
     def mean_value(self) -> float:
         return self.mean
@@ -55,7 +46,7 @@ class Deterministic(_Dist):
     """Always the same value (zero allowed: e.g. patience 0 = never waits)."""
 
     dist: Literal["deterministic"]
-    value: NonNegativeFloat
+    value: Seconds = Field(description=f"seconds (>= 0, at most {L.MAX_SECONDS:g})")
 
     def mean_value(self) -> float:
         return self.value
@@ -65,8 +56,8 @@ class Uniform(_Dist):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: Seconds = Field(description=f"seconds (>= 0, at most {L.MAX_SECONDS:g})")
+    high: Seconds = Field(description=f"seconds (>= low, at most {L.MAX_SECONDS:g})")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -82,8 +73,8 @@ class Lognormal(_Dist):
     """Lognormal given by its mean and coefficient of variation (std / mean)."""
 
     dist: Literal["lognormal"]
-    mean: Positive
-    cv: Positive
+    mean: PositiveSeconds = Field(description=_MEAN)
+    cv: CV
 
     def mean_value(self) -> float:
         return self.mean
@@ -98,8 +89,8 @@ class Gamma(_Dist):
     """Gamma given by its mean and coefficient of variation (shape = 1/cv^2)."""
 
     dist: Literal["gamma"]
-    mean: Positive
-    cv: Positive
+    mean: PositiveSeconds = Field(description=_MEAN)
+    cv: CV
 
     def mean_value(self) -> float:
         return self.mean
@@ -113,8 +104,10 @@ class Weibull(_Dist):
     """Weibull with shape k and scale lambda (mean = scale * Gamma(1 + 1/k))."""
 
     dist: Literal["weibull"]
-    shape: Positive
-    scale: Positive
+    shape: Annotated[float, Field(ge=L.WEIBULL_SHAPE_MIN, le=L.WEIBULL_SHAPE_MAX, allow_inf_nan=False)] = Field(
+        description=f"shape k, from {L.WEIBULL_SHAPE_MIN:g} to {L.WEIBULL_SHAPE_MAX:g}: within these bounds "
+                    "the mean and variance (Gamma(1 + 2/k)) are finite")
+    scale: PositiveSeconds = Field(description=f"scale, seconds (> 0, at most {L.MAX_SECONDS:g})")
 
     def mean_value(self) -> float:
         return self.scale * math.gamma(1.0 + 1.0 / self.shape)
@@ -127,9 +120,13 @@ class Empirical(_Dist):
     """
 
     dist: Literal["empirical"]
-    values: Optional[list[NonNegativeFloat]] = None
-    csv: Optional[str] = None
-    column: Optional[str] = None
+    values: Optional[Annotated[list[Seconds], Field(min_length=1, max_length=L.MAX_LIST_VALUES)]] = Field(
+        default=None, description=f"observed values, seconds (each >= 0 and at most {L.MAX_SECONDS:g}; "
+                                  f"1 to {L.MAX_LIST_VALUES:,} of them)")
+    csv: Optional[Annotated[str, Field(min_length=1, max_length=L.MAX_PATH)]] = Field(
+        default=None, description="a CSV file with a header row; relative to the scenario's folder")
+    column: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default=None, description="the header of the CSV column to read")
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo):
@@ -149,33 +146,6 @@ class Empirical(_Dist):
 
     def mean_value(self) -> float:
         return math.fsum(self.values) / len(self.values)
-
-
-def read_csv_column(path: Path, column: str) -> list[float]:
-    """The non-negative numbers of one CSV column; errors name the file and row."""
-    if not path.is_file():
-        raise ValueError(f"CSV file not found: {path}")
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            raise ValueError(
-                f"column '{column}' not in {path} (columns: {', '.join(reader.fieldnames or [])})"
-            )
-        values = []
-        for row in reader:
-            text = (row[column] or "").strip()
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError(
-                    f"{path}, line {reader.line_num}: column '{column}' holds {text!r}, expected a number"
-                ) from None
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"{path}, line {reader.line_num}: column '{column}' holds {value}, expected a finite number >= 0"
-                )
-            values.append(value)
-    return values
 
 
 Distribution = Annotated[

@@ -6,140 +6,91 @@ expected, what was found, and the file and line the YAML parser saw it on.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import re
+import types
+import typing
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ..errors import UserError
-from .distributions import DIST_NAMES
+from .problems import FILE, TOP, Problem, ScenarioError, format_path, show
 from .schema import Scenario
+from .yaml_reader import MAX_BYTES, Lines, decode, read_yaml
 
-_TAGS = set(DIST_NAMES) | {"poisson", "piecewise"}
+_VALIDATOR_NAME = re.compile(r"(function|model)-(after|before|wrap|plain)\[")
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"  # schema.Name, described in words
 
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-    line: Optional[int] = None
-
-
-class ScenarioError(UserError, ValueError):
-    """A scenario that cannot be run; ``problems`` lists what is wrong and where."""
-
-    def __init__(self, source: str, problems: list[Problem]):
-        self.source = source
-        self.problems = problems
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        head = f"invalid scenario {self.source}: "
-        parts = []
-        for p in self.problems:
-            where = f"line {p.line}: " if p.line else ""
-            field = f"{p.path}: " if p.path else ""
-            parts.append(f"{where}{field}{p.message}")
-        if len(parts) == 1:
-            return head + parts[0]
-        return head + f"{len(parts)} problems\n" + "\n".join(f"  - {p}" for p in parts)
+__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario", "scenario_to_dict", "validate_scenario"]
 
 
 def load_scenario(path) -> Scenario:
     """Parse and validate a YAML scenario file."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(str(path), [Problem("", "file not found" if not path.exists() else "not a file")])
+        raise ScenarioError(str(path), [Problem(FILE, "file not found" if not path.exists() else "not a file")])
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ScenarioError(str(path), [Problem(FILE, f"the file has {size:,} bytes, more than the limit of "
+                                                      f"{MAX_BYTES:,}")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(str(path), [Problem("", f"cannot read the file ({err})")]) from None
-    return parse_scenario(text, source=str(path), base_dir=path.parent)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # never more than the limit, whatever the file
+    except OSError as err:
+        raise ScenarioError(str(path), [Problem(FILE, f"cannot read the file ({err.strerror or err})")]) from None
+    return parse_scenario(data, source=str(path), base_dir=path.parent)
 
 
-def parse_scenario(text: str, source: str = "<string>", base_dir=".") -> Scenario:
-    """Parse and validate scenario YAML given as text."""
-    data, lines = _parse_yaml(text, source)
+def parse_scenario(text, source: str = "<string>", base_dir=".") -> Scenario:
+    """Parse and validate scenario YAML given as text (``str``, or ``bytes`` in UTF-8)."""
+    if isinstance(text, (bytes, bytearray)):
+        text = decode(bytes(text), source)
+    data, lines = read_yaml(text, source)
     return validate_scenario(data, source=source, base_dir=base_dir, lines=lines)
 
 
 def validate_scenario(data: Any, source: str = "<dict>", base_dir=".", lines=None) -> Scenario:
-    """Validate already-parsed data (a dict) into a ``Scenario``."""
+    """Validate already-parsed data (a dict) into a ``Scenario``.
+
+    ``lines``: where each value was written (a ``Lines`` from the YAML reader, or a
+    dict of path tuples to line numbers), so that problems name their line.
+    """
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError(source, [Problem("", f"expected a mapping of scenario fields at the top level, found {found}", 1)])
+        found = "nothing (an empty file, or only comments)" if data is None else show(data)
+        line = lines.line if isinstance(lines, Lines) else 1
+        raise ScenarioError(source, [Problem(TOP, f"expected a mapping of scenario fields (key: value) at the "
+                                                  f"top level, found {found}", line)])
+    bad_key = next((k for k in data if not isinstance(k, str)), None) if len(data) else None
+    if bad_key is not None:
+        raise ScenarioError(source, [Problem(TOP, f"a key must be a field name (text), found {show(bad_key)}")])
     try:
         return Scenario.model_validate(data, context={"base_dir": str(base_dir)})
     except ValidationError as err:
-        problems = [_problem(e, lines or {}) for e in err.errors()]
+        problems = [_problem(e, lines) for e in err.errors()]
         raise ScenarioError(source, problems) from None
-
-
-def _parse_yaml(text: str, source: str):
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        lines: dict[tuple, int] = {}
-        _index_lines(node, (), lines, source)
-        return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError(source, [Problem("", f"malformed YAML: {_yaml_what(err, line)}", line)]) from None
-    except yaml.YAMLError as err:
-        raise ScenarioError(source, [Problem("", f"malformed YAML: {err}")]) from None
-    finally:
-        loader.dispose()
-
-
-def _index_lines(node, path: tuple, lines: dict, source: str) -> None:
-    """Record the 1-based line of every value, keyed by its path; reject duplicate keys."""
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                raise ScenarioError(source, [Problem(_format_path(path + (key,)), "key given twice",
-                                                     key_node.start_mark.line + 1)])
-            seen.add(key)
-            _index_lines(value_node, path + (key,), lines, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), lines, source)
-
-
-def _yaml_what(err: yaml.MarkedYAMLError, line) -> str:
-    """The parser's problem, then what it was reading and where that started."""
-    what = err.problem or err.context or "cannot parse"
-    if err.problem and err.context:
-        start = err.context_mark.line + 1 if err.context_mark else None
-        where = f" that starts on line {start}" if start and start != line else ""
-        what += f" ({err.context}{where})"
-    return what
+    except RecursionError:
+        raise ScenarioError(source, [Problem(TOP, "nested too deeply to validate")]) from None
 
 
 def _format_path(loc) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+    return format_path(loc) or TOP
 
 
-def _clean_loc(loc) -> tuple:
-    """Drop pydantic's union tags and validator names from an error location."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in _TAGS or "[" in p)))
+def _clean_loc(raw) -> tuple:
+    """The user's keys and indices in pydantic's error location (without union tags and validator names)."""
+    loc, here = [], Scenario
+    for part in raw:
+        if isinstance(part, str) and _VALIDATOR_NAME.match(part):
+            continue
+        union = here is not None and typing.get_origin(_unwrap(here)) in (typing.Union, types.UnionType)
+        here = _step(here, part) if here is not None else None
+        if union and here is not None:
+            continue  # the tag pydantic adds to say which member of a union it tried
+        loc.append(part)
+    return tuple(loc)
 
 
-def _problem(error: dict, lines: dict) -> Problem:
+def _problem(error: dict, lines) -> Problem:
     ctx = error.get("ctx") or {}
     loc = _clean_loc(error["loc"])
     if "path" in ctx:  # cross-field checks carry their own path
@@ -156,7 +107,11 @@ def _parse_path(text: str) -> tuple:
     return tuple(loc)
 
 
-def _line_of(loc: tuple, lines: dict) -> Optional[int]:
+def _line_of(loc: tuple, lines) -> Optional[int]:
+    if lines is None:
+        return None
+    if isinstance(lines, Lines):
+        return lines.line_of(loc)
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
             return lines[loc[:end]]
@@ -169,57 +124,118 @@ def _describe(error: dict, loc: tuple) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), _known_fields(), n=1)
+        hint = difflib.get_close_matches(str(loc[-1]), _fields_at(error["loc"][:-1]), n=1) if loc else []
         return "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if kind == "union_tag_invalid":
         what = "distribution" if ctx.get("discriminator") == "'dist'" else "arrival process"
-        return f"unknown {what} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        tag = ctx.get("tag")
+        shown = repr(tag) if isinstance(tag, str) and len(tag) <= 40 else show(tag)
+        return f"unknown {what} {shown}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing the key {ctx.get('discriminator')} that says which kind this is"
-    if kind in ("warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "bool_not_number"):
+    if kind in _OWN_MESSAGES:
         return msg
     if kind == "too_short":
         n = ctx.get("min_length")
-        return f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {_show(found)}"
-    if kind in ("float_parsing", "float_type"):
-        return f"expected a number, found {_show(found)}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected a whole number, found {_show(found)}"
-    if kind == "bool_parsing":
-        return f"expected true or false, found {_show(found)}"
+        return f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {show(found)}"
+    if kind == "too_long":
+        n = ctx.get("max_length")
+        return f"expected at most {n:,} entries, found {ctx.get('actual_length', len(found)):,}"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        whole = kind.startswith("int") and not isinstance(found, (str, bool))
+        expected = "a whole number" if whole else "a number"
+        hint = " (write numbers without quotes)" if isinstance(found, str) and _looks_numeric(found) else ""
+        return f"expected {expected}, found {show(found)}{hint}"
+    if kind == "finite_number":
+        return f"expected a finite number, found {show(found)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"expected true or false, found {show(found)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping of fields (key: value), found {_show(found)}"
+        return f"expected a mapping of fields (key: value), found {show(found)}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == _NAME_PATTERN:
-        return f"expected a name of letters, digits, '_' or '-' that starts with a letter or '_', found {_show(found)}"
+        return f"expected a name of letters, digits, '_' or '-' that starts with a letter or '_', found {show(found)}"
+    if kind == "string_type":
+        return f"expected text, found {show(found)}"
     if msg.startswith("String should have "):
         msg = "expected " + msg[len("String should have "):]
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        msg = "Input should be a number " + msg[len("Input should be "):]
+    if kind in _BOUNDS:
+        words, key = _BOUNDS[kind]
+        return f"expected a number {words} {_number(ctx.get(key))}, found {show(found)}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
     if msg.startswith("Input should be "):
         msg = "expected " + msg[len("Input should be "):]
-    return f"{msg}, found {_show(found)}"
+    return f"{msg}, found {show(found)}"
 
 
-def _show(value) -> str:
-    if isinstance(value, (dict, list)) and not value:
-        return f"an empty {'mapping' if isinstance(value, dict) else 'list'}"
-    if isinstance(value, (dict, list)):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    return repr(value)
+_BOUNDS = {"greater_than": ("greater than", "gt"), "greater_than_equal": ("greater than or equal to", "ge"),
+           "less_than": ("less than", "lt"), "less_than_equal": ("less than or equal to", "le")}
 
 
-def _known_fields() -> list[str]:
-    from . import distributions, schema
+def _number(bound) -> str:
+    """A limit as people write it: 1,000,000 or 0.02 or 1e-06."""
+    if isinstance(bound, (int, float)) and float(bound).is_integer() and abs(bound) < 1e16:
+        return f"{int(bound):,}"
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
-    names = set()
-    for module in (schema, distributions):
-        for obj in vars(module).values():
-            fields = getattr(obj, "model_fields", None)
-            if isinstance(fields, dict):
-                names.update(fields)
-    return sorted(names)
+
+_OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big"}
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _fields_at(raw_loc) -> list[str]:
+    """Names of the fields valid where an unknown key was found (``raw_loc``: pydantic's, with union tags)."""
+    here = Scenario
+    for part in raw_loc:
+        here = _step(here, part)
+        if here is None:
+            return []
+    here = _unwrap(here)
+    return list(here.model_fields) if _is_model(here) else []
+
+
+def _step(annotation, part):
+    """The type found at ``part`` (a field, a list index, or a union's tag) inside ``annotation``."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list and isinstance(part, int):
+        return typing.get_args(annotation)[0]
+    if origin in (typing.Union, types.UnionType):
+        for member in map(_unwrap, typing.get_args(annotation)):
+            if _is_model(member) and any(typing.get_origin(f.annotation) is typing.Literal
+                                         and part in typing.get_args(f.annotation)
+                                         for f in member.model_fields.values()):
+                return member
+        return None
+    if _is_model(annotation) and isinstance(part, str) and part in annotation.model_fields:
+        return annotation.model_fields[part].annotation
+    return None
+
+
+def _unwrap(annotation):
+    """Strip ``Annotated`` and ``Optional`` around a type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) == 1:
+                annotation = options[0]
+                continue
+        return annotation
+
+
+def _is_model(annotation) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def scenario_to_dict(scenario: Scenario) -> dict:

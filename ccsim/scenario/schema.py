@@ -1,33 +1,58 @@
 """The scenario format: pydantic models, validated before any engine runs.
 
 Units: times in seconds, rates in calls per ``per`` (second by default).
-Unknown keys are errors everywhere (``extra="forbid"``).
+Unknown keys are errors everywhere (``extra="forbid"``); numbers must be numbers
+(``strict``: a quoted "190" is text), finite, and within the bounds of ``limits``.
+
+Rules that tie fields together are checked here, after the fields, and are not in
+the JSON Schema: warm-up shorter than the horizon; the number of reporting
+intervals, of slots crossed by a piecewise profile and of per-interval statistics
+cells; total agents; total rates and empirical values; unique names; served
+call types that exist and call types that someone serves; uniform ``high >= low``;
+a piecewise profile that is not all zeros; empirical ``values`` or ``csv`` with
+``column`` (and the CSV file's content).
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .distributions import Distribution, NoBool, NonNegativeFloat, Positive
+from . import limits as L
+from .distributions import Distribution, Empirical, PositiveSeconds, Seconds
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-
-Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), NoBool]
+Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
+                            description=f"letters, digits, '_' or '-', starting with a letter or '_' "
+                                        f"(1 to {L.MAX_NAME} characters)")]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0, le=L.MAX_RATE, allow_inf_nan=False)]
+PositiveRate = Annotated[float, Field(gt=0, le=L.MAX_RATE, allow_inf_nan=False)]
 
 PER_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
 
+def _whole_number(value):
+    # numpy's integers (a count from np.arange) are whole numbers too; strict mode alone refuses them
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
+        return int(value)
+    return value
+
+
+WholeNumber = BeforeValidator(_whole_number)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class PoissonArrivals(_Model):
     """Poisson arrivals at a constant rate."""
 
     process: Literal["poisson"]
-    rate: Positive
+    rate: PositiveRate = Field(description=f"calls per 'per' (> 0, at most {L.MAX_RATE:g})")
     per: Literal["second", "minute", "hour"] = "second"
 
     def rate_per_second(self) -> float:
@@ -44,8 +69,10 @@ class PiecewiseArrivals(_Model):
     """
 
     process: Literal["piecewise"]
-    rates: list[NonNegativeFloat] = Field(min_length=1)
-    slot: Optional[Positive] = None
+    rates: list[Rate] = Field(min_length=1, max_length=L.MAX_LIST_VALUES, description=(
+        f"calls per 'per' in each slot (each >= 0 and at most {L.MAX_RATE:g}; 1 to {L.MAX_LIST_VALUES:,} slots)"))
+    slot: Optional[PositiveSeconds] = Field(default=None, description=(
+        f"seconds per rate (> 0); the horizon may cross at most {L.MAX_SLOTS:,} slots; absent = the interval"))
     per: Literal["second", "minute", "hour"] = "second"
     repeat: bool = True
 
@@ -81,9 +108,12 @@ class AgentGroup(_Model):
     """Identical agents: how many, which call types they take, how fast."""
 
     name: Name
-    count: Annotated[int, NoBool] = Field(ge=1)
-    serves: list[Name] = Field(min_length=1)
-    proficiency: Positive = Field(default=1.0, description="multiplies handle time (0.8 = 20 % faster)")
+    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber] = Field(
+        description=f"agents in the group (1 to {L.MAX_AGENTS:,}; all groups together at most {L.MAX_AGENTS:,})")
+    serves: list[Name] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description="names of call types")
+    proficiency: Annotated[float, Field(ge=L.PROFICIENCY_MIN, le=L.PROFICIENCY_MAX, allow_inf_nan=False)] = Field(
+        default=1.0, description=f"multiplies handle time (0.8 = 20 % faster); from {L.PROFICIENCY_MIN:g} "
+                                 f"to {L.PROFICIENCY_MAX:g}")
 
 
 class ServiceLevel(_Model):
@@ -94,9 +124,9 @@ class ServiceLevel(_Model):
     ``offered_excl_short_abandons``: answered within T / (offered - abandoned within ``short_abandon``).
     """
 
-    threshold: NonNegativeFloat = 20.0
+    threshold: Seconds = Field(default=20.0, description=f"seconds (>= 0, at most {L.MAX_SECONDS:g})")
     denominator: Literal["offered", "answered", "offered_excl_short_abandons"] = "offered"
-    short_abandon: NonNegativeFloat = 0.0
+    short_abandon: Seconds = Field(default=0.0, description=f"seconds (>= 0, at most {L.MAX_SECONDS:g})")
     target: Optional[Fraction] = Field(
         default=None, description="goal for every call type's service level (fraction, 0.8 = 80 %); "
                                   "reports say whether it is met, overall and per interval")
@@ -112,17 +142,23 @@ class Routing(_Model):
 class Scenario(_Model):
     """A whole contact center and how long to simulate it."""
 
-    name: str = ""
-    description: str = ""
-    horizon: Positive = Field(description="arrivals stop here (seconds)")
-    warmup: NonNegativeFloat = Field(default=0.0, description="statistics of calls arriving before are discarded")
-    interval: Positive = Field(default=900.0, description="reporting interval (seconds)")
+    name: str = Field(default="", max_length=L.MAX_TEXT, description=f"free text, at most {L.MAX_TEXT:,} characters")
+    description: str = Field(default="", max_length=L.MAX_TEXT,
+                             description=f"free text, at most {L.MAX_TEXT:,} characters")
+    horizon: PositiveSeconds = Field(description=f"arrivals stop here (seconds, > 0, at most {L.MAX_SECONDS:g})")
+    warmup: Seconds = Field(default=0.0, description="statistics of calls arriving before are discarded "
+                                                     "(seconds, >= 0, shorter than the horizon)")
+    interval: PositiveSeconds = Field(default=900.0, description=(
+        f"reporting interval (seconds, > 0); the horizon holds at most {L.MAX_INTERVALS:,} intervals"))
     drain: bool = Field(default=True, description="let calls in system at the horizon finish")
-    lines: Optional[Annotated[int, NoBool]] = Field(default=None, ge=1, description="trunks; absent = unlimited")
+    lines: Optional[Annotated[int, Field(ge=1, le=L.INT32_MAX), WholeNumber]] = Field(
+        default=None, description=f"trunks (1 to {L.INT32_MAX:,}); absent = unlimited")
     service_level: ServiceLevel = ServiceLevel()
     routing: Routing = Routing()
-    call_types: list[CallType] = Field(min_length=1)
-    agents: list[AgentGroup] = Field(min_length=1)
+    call_types: list[CallType] = Field(min_length=1, max_length=L.MAX_CALL_TYPES,
+                                       description=f"1 to {L.MAX_CALL_TYPES:,} call types")
+    agents: list[AgentGroup] = Field(min_length=1, max_length=L.MAX_GROUPS,
+                                     description=f"1 to {L.MAX_GROUPS:,} agent groups")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -132,6 +168,7 @@ class Scenario(_Model):
                 "warm-up ({warmup} s) must be shorter than the horizon ({horizon} s)",
                 {"path": "warmup", "warmup": self.warmup, "horizon": self.horizon},
             )
+        _check_sizes(self)
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
@@ -169,3 +206,41 @@ def _unique(items, field):
                 {"path": f"{field}[{i}].name", "name": item.name, "field": field, "first": seen[item.name]},
             )
         seen[item.name] = i
+
+
+def _too_big(path: str, message: str):
+    return PydanticCustomError("too_big", message, {"path": path})
+
+
+def _check_sizes(s: Scenario) -> None:
+    """Counts that cost time or memory in a run: intervals, slots, statistics, agents, values."""
+    intervals = s.horizon / s.interval  # may be inf for an absurd ratio: compare, never ceil
+    if intervals > L.MAX_INTERVALS:
+        raise _too_big("interval", f"the horizon ({s.horizon:g} s) holds {intervals:,.0f} reporting intervals of "
+                                   f"{s.interval:g} s, more than the limit of {L.MAX_INTERVALS:,}; "
+                                   "use a longer interval")
+    cells = max(1, math.ceil(intervals)) * (len(s.call_types) + len(s.agents))
+    if cells > L.MAX_STAT_CELLS:
+        raise _too_big("interval", f"{math.ceil(intervals):,} reporting intervals x ({len(s.call_types)} call types "
+                                   f"+ {len(s.agents)} agent groups) = {cells:,} per-interval statistics, more "
+                                   f"than the limit of {L.MAX_STAT_CELLS:,}; use a longer interval")
+    values = 0
+    for i, c in enumerate(s.call_types):
+        if isinstance(c.arrivals, PiecewiseArrivals):
+            slot = c.arrivals.slot or s.interval
+            slots = s.horizon / slot
+            if slots > L.MAX_SLOTS:
+                where = f"call_types[{i}].arrivals" + (".slot" if c.arrivals.slot else "")
+                raise _too_big(where, f"the horizon ({s.horizon:g} s) crosses {slots:,.0f} slots of {slot:g} s, "
+                                      f"more than the limit of {L.MAX_SLOTS:,}; use a longer slot")
+            values += len(c.arrivals.rates)
+        for d in (c.handle_time, c.patience, c.after_call_work):
+            if isinstance(d, Empirical):
+                values += len(d.values)
+    if values > L.MAX_TOTAL_VALUES:
+        raise _too_big("call_types", f"the profiles and empirical distributions hold {values:,} numbers in all, "
+                                     f"more than the limit of {L.MAX_TOTAL_VALUES:,}")
+    agents = sum(g.count for g in s.agents)
+    if agents > L.MAX_AGENTS:
+        raise _too_big("agents", f"{agents:,} agents in all groups together, more than the limit of "
+                                 f"{L.MAX_AGENTS:,}")

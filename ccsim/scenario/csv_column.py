@@ -1,0 +1,93 @@
+"""One numeric column of a CSV file, for empirical distributions.
+
+Messages name the file, the column and the row, and quote at most the one
+offending cell: a scenario may point at any file (``/etc/passwd``), and an error
+must not become a way to read it.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+from pathlib import Path
+
+from . import limits as L
+
+MAX_CSV_BYTES = 64 * 1024 * 1024
+_NAME_LIKE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,63}")
+
+
+def read_csv_column(path: Path, column: str) -> list[float]:
+    """The numbers of one CSV column (each >= 0 and at most ``MAX_SECONDS``); ``ValueError`` names the row."""
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValueError(f"{path}: the CSV file is empty (expected a header row naming column '{column}')")
+        index = _column_index(path, header, column)
+        values = []
+        for row in reader:
+            if not row:  # a blank line
+                continue
+            if len(values) >= L.MAX_LIST_VALUES:
+                raise ValueError(f"{path}: column '{column}' has more than {L.MAX_LIST_VALUES:,} values, "
+                                 "the limit of an empirical distribution")
+            values.append(_cell(path, column, row, index, reader.line_num))
+    except csv.Error as err:
+        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    if not values:
+        raise ValueError(f"{path}: column '{column}' has no values (only the header row)")
+    return values
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise ValueError(f"CSV file not found: {path}")
+    if not path.is_file():
+        raise ValueError(f"CSV path {path} is not a file")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CSV_BYTES + 1)
+    except OSError as err:
+        raise ValueError(f"cannot read the CSV file {path} ({err.strerror or type(err).__name__})") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise ValueError(f"CSV file {path} is larger than the limit of {MAX_CSV_BYTES:,} bytes")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ValueError(f"{path} is not a CSV text file: binary data (a NUL byte at byte {nul}, line {line})")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ValueError(f"{path} is not a CSV text file: byte {err.start} (line {line}) is not valid UTF-8") from None
+
+
+def _column_index(path: Path, header: list[str], column: str) -> int:
+    names = [h.strip() for h in header]
+    if column in names:
+        return names.index(column)
+    # Quote no header cell, except one that looks like a column name and like what was asked for.
+    close = [n for n in difflib.get_close_matches(column, names, n=1, cutoff=0.6) if _NAME_LIKE.fullmatch(n)]
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    count = f"{len(names)} column{'s' if len(names) != 1 else ''}"
+    raise ValueError(f"column '{column}' not in the header row of {path} ({count}){hint}")
+
+
+def _cell(path: Path, column: str, row: list[str], index: int, line: int) -> float:
+    if index >= len(row):
+        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
+                         f"cell{'s' if len(row) != 1 else ''})")
+    text = row[index].strip()
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected a number") from None
+    if not (math.isfinite(value) and 0 <= value <= L.MAX_SECONDS):
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected a finite number "
+                         f">= 0 and at most {L.MAX_SECONDS:g} (seconds)")
+    return value

@@ -1,0 +1,33 @@
+"""Bounds on every number and list of a scenario, so that a valid scenario can run.
+
+Each limit keeps a run finite in floating point and in memory (int32 in the core,
+per-interval statistics, the arrival walk over slots); messages and the JSON
+Schema's field descriptions quote them.
+"""
+from __future__ import annotations
+
+INT32_MAX = 2_147_483_647  # the core counts agents and lines in int32
+
+MAX_SECONDS = 1e9  # any time or duration (about 31.7 years)
+MAX_RATE = 1e9  # arrivals per ``per`` unit
+MAX_INTERVALS = 1_000_000  # reporting intervals in the horizon (horizon / interval)
+MAX_SLOTS = 1_000_000  # piecewise-profile slots crossed within the horizon (horizon / slot)
+# Per-interval statistics hold ~100 bytes per (interval, call type) and per (interval, group):
+# intervals x (call types + agent groups) at most this (about 400 MB).
+MAX_STAT_CELLS = 4_000_000
+MAX_AGENTS = 1_000_000  # agents in all groups together
+MAX_CALL_TYPES = 1_000
+MAX_GROUPS = 1_000
+MAX_LIST_VALUES = 1_000_000  # rates of one profile; values of one empirical distribution
+MAX_TOTAL_VALUES = 2_000_000  # rates and empirical values in the whole scenario
+
+# Lognormal: sigma^2 = ln(1 + cv^2) lies in [1e-12, 13.8] and E[X^2] = mean^2 (1 + cv^2) <= 1e24.
+# Gamma: shape = 1/cv^2 lies in [1e-6, 1e12] and scale = mean cv^2 <= 1e15: finite and non-zero.
+CV_MIN, CV_MAX = 1e-6, 1e3
+# Weibull: mean = scale G(1 + 1/k) and E[X^2] = scale^2 G(1 + 2/k) stay finite (G(101) ~ 9e157).
+WEIBULL_SHAPE_MIN, WEIBULL_SHAPE_MAX = 0.02, 1e3
+PROFICIENCY_MIN, PROFICIENCY_MAX = 1e-3, 1e3  # handle time x proficiency stays <= 1e12 s
+
+MAX_NAME = 64  # call-type and group names
+MAX_TEXT = 10_000  # scenario name and description
+MAX_PATH = 4_096  # a CSV path
