@@ -94,12 +94,20 @@ def test_run_writes_an_html_report(tmp_path):
 def test_sequential_target_stops_when_met(tmp_path):
     a = write(tmp_path, "a.yaml", scenario(agents=18))
     b = write(tmp_path, "b.yaml", scenario(agents=22))
-    out = run_json("compare", a, b, "--reps", "3", "--target", "service_level=0.2", "--max-reps", "30",
+    out = run_json("compare", a, b, "--reps", "3", "--ci-halfwidth", "service_level=0.2", "--max-reps", "30",
                    "--workers", "1", "--store", str(tmp_path / "t.sqlite"))
-    assert out["target_met"] is True and out["reps"]["a.yaml"] == 3
-    tight = run_json("compare", a, b, "--reps", "3", "--target", "asa=1e-6", "--max-reps", "5",
-                     "--workers", "1", "--store", str(tmp_path / "u.sqlite"))
-    assert tight["target_met"] is False and tight["reps"]["a.yaml"] == 5
+    assert out["ci_halfwidth_met"] is True and out["reps"]["a.yaml"] == 3
+    assert out["ci_halfwidth_missed"] == []
+    # not met within --max-reps: the results are printed, the miss is named, exit status 3
+    result = CliRunner().invoke(cli, ["compare", a, b, "--reps", "3", "--ci-halfwidth", "asa=1e-6",
+                                      "--max-reps", "5", "--workers", "1", "--store", str(tmp_path / "u.sqlite"),
+                                      "--json"])
+    assert result.exit_code == 3, result.output
+    tight = json.loads(result.stdout)
+    assert tight["ci_halfwidth_met"] is False and tight["reps"]["a.yaml"] == 5
+    assert {m["label"] for m in tight["ci_halfwidth_missed"]} == {"a.yaml", "b.yaml"}
+    assert "asa at a.yaml" in result.stderr and "--max-reps 5" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_call_records_go_to_parquet(tmp_path):
@@ -129,7 +137,7 @@ def test_bad_input_gives_clear_errors(tmp_path):
     fails(["sweep", base], "--grid")
     fails(["sweep", base, "--grid", "agents.team.count=0"], "agents.team.count", "greater than or equal to 1")
     fails(["compare", base], "at least two")
-    fails(["compare", base, base, "--target", "speed=3"], "--target")
+    fails(["compare", base, base, "--ci-halfwidth", "speed=3"], "--ci-halfwidth")
 
 
 def test_unreachable_scheduler_fails_fast_and_writes_nothing(tmp_path):
@@ -150,7 +158,7 @@ def test_resume_with_another_scenario_is_refused(tmp_path):
     b = write(tmp_path, "b.yaml", scenario(agents=22))
     store = str(tmp_path / "s.sqlite")
     run_json("compare", a, b, "--reps", "2", "--workers", "1", "--store", store)
-    fails(["compare", a, b, "--reps", "2", "--store", store], "already exists", "--resume")
+    fails(["compare", a, b, "--reps", "2", "--store", store], "exists; add --resume to continue it, or --store PATH")
     other = write(tmp_path, "b.yaml", scenario(agents=23))
     fails(["compare", a, other, "--reps", "2", "--store", store, "--resume"], "different study", "agents[0].count")
 
