@@ -61,5 +61,16 @@ def format_difference(name: str, x) -> str:
     return f"{x:+,.0f}" if float(x).is_integer() else f"{x:+,.1f}"
 
 
+def format_interval(name: str, low, high) -> str:
+    """A CI of a difference with its unit once: '[+1.20, +3.40] pp'."""
+    if not (is_finite(low) and is_finite(high)):
+        return "n/a"
+    if name in RATE_KPIS:
+        return f"[{100 * low:+.2f}, {100 * high:+.2f}] pp"
+    if name in TIME_KPIS:
+        return f"[{low:+,.2f}, {high:+,.2f}] s"
+    return f"[{low:+,.1f}, {high:+,.1f}]"
+
+
 def _with_unit(name: str, x, rate_unit: str) -> str:
     return f"{100 * x:.2f} {rate_unit}" if name in RATE_KPIS else f"{x:,.2f} s"

@@ -311,6 +311,13 @@ def test_bad_input_exits_2_without_traceback(runner, small, args):
     assert result.stdout == ""
 
 
+def test_old_staffing_target_option_names_its_successor(runner):
+    result = runner.invoke(cli, ["erlang", "staff", "--rate", "1", "--aht", "180", "--target", "0.8"])
+    assert result.exit_code == 2
+    assert "no such option --target: it is now --sl-goal" in result.stderr
+    assert "fraction" in runner.invoke(cli, ["erlang", "staff", "--help"]).stdout
+
+
 def test_bad_option_names_the_option(runner):
     result = runner.invoke(cli, ["erlang", "a", "--agents", "5", "--rate", "1", "--aht", "10",
                                  "--patience", "-3"])

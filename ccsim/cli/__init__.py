@@ -39,7 +39,7 @@ class _Cli(click.Group):
             code = EXIT_INPUT
         except click.UsageError as err:
             hint = f" (see '{err.ctx.command_path} --help')" if err.ctx else ""
-            code = _fail(f"error: {err.format_message()}{hint}", EXIT_INPUT)
+            code = _fail(f"error: {_renamed(err) or err.format_message()}{hint}", EXIT_INPUT)
         except click.ClickException as err:
             code = _fail(f"error: {err.format_message()}", err.exit_code)
         except UserError as err:
@@ -57,6 +57,18 @@ class _Cli(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+# Options that were renamed: (command, old) -> new, so an old script gets told what to write now.
+RENAMED = {("staff", "--target"): "--sl-goal", ("compare", "--target"): "--ci-halfwidth",
+           ("sweep", "--target"): "--ci-halfwidth"}
+
+
+def _renamed(err: click.UsageError):
+    if not isinstance(err, click.NoSuchOption) or err.ctx is None:
+        return None
+    new = RENAMED.get((err.ctx.info_name, err.option_name))
+    return f"no such option {err.option_name}: it is now {new}" if new else None
 
 
 def _fail(message: str, code: int) -> int:

@@ -25,13 +25,14 @@ def stdout_console():
     return Console(highlight=False, width=80 if piped else None)
 
 
-def table(title: str = "", columns=(), right=()):
-    """A rich table with ``columns``; those in ``right`` are right-aligned."""
+def table(title: str = "", columns=(), right=(), no_wrap=("KPI",)):
+    """A rich table with ``columns``; those in ``right`` are right-aligned, those
+    in ``no_wrap`` never wrapped (KPI names stay whole)."""
     from rich.table import Table
 
     out = Table(title=title or None, title_justify="left")
     for name in columns:
-        out.add_column(name, justify="right" if name in right else "left")
+        out.add_column(name, justify="right" if name in right else "left", no_wrap=name in no_wrap)
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..engines import ENGINES
-from ..report_table import format_difference, format_halfwidth, format_value
+from ..report_table import format_difference, format_halfwidth, format_interval, format_value
 from ..results import KPI_NAMES
 from .output import check_output_path, estimate, note_replaced, progress_bar, show_progress, stdout_console, table
 from .status import ARGV_KEY, GoalNotReached, InputError, Interrupted
@@ -331,7 +331,8 @@ def _print_study(kind: str, data, payload: dict, store_path) -> None:
     else:
         console.print(points_table(data, summary, f"{kind} {data.name}: mean ± 95 % CI ({seeds})"))
     if kind == "compare":
-        console.print(comparison_table(data, analysis.compare(data, baseline=data.points[0].point)))
+        for out in comparison_tables(data, analysis.compare(data, baseline=data.points[0].point)):
+            console.print(out)
     total_reps = sum(payload["reps"].values())
     console.print(f"{total_reps:,} replications, {payload['calls_simulated']:,} calls simulated, "
                   f"engine time {payload['wall_seconds']:.2f} s; store: {store_path}")
@@ -370,16 +371,22 @@ def sweep_table(data, summary, title: str):
     return out
 
 
-def comparison_table(data, frame):
-    """Differences against the first point; rates in pp, times in s."""
-    title = f"difference vs {data.points[0].label} (95 % CI; verdict at 5 %)"
-    columns = ("point", "KPI", "difference", "95 % CI", "verdict", "variance reduction")
-    out = table(title, columns, right=("difference", "95 % CI", "variance reduction"))
+def comparison_tables(data, frame) -> list:
+    """One table per compared point: its differences against the first point
+    (rates in pp, times in s), 95 % CI, verdict and CRN's variance reduction."""
+    base = data.points[0].label
     order = {k: i for i, k in enumerate(KPI_NAMES)}
-    rows = sorted((r for r in frame.itertuples() if r.kpi in TABLE_KPIS), key=lambda r: (r.point, order[r.kpi]))
-    for row in rows:
-        vr = "" if not math.isfinite(row.variance_reduction) else f"{row.variance_reduction:.1f}×"
-        out.add_row(row.label, row.kpi, format_difference(row.kpi, row.diff),
-                    f"[{format_difference(row.kpi, row.ci_low)}, {format_difference(row.kpi, row.ci_high)}]",
-                    row.verdict, vr)
-    return out
+    tables = []
+    for point in data.points[1:]:
+        rows = sorted((r for r in frame.itertuples() if r.point == point.point and r.kpi in TABLE_KPIS),
+                      key=lambda r: order[r.kpi])
+        columns = ("KPI", "diff", "95 % CI", "verdict", "CRN gain")
+        out = table(f"{point.label} minus {base} (verdict at 5 %; CRN gain = variance reduction)", columns,
+                    right=("diff", "95 % CI", "CRN gain"), no_wrap=("KPI", "95 % CI", "verdict"))
+        for row in rows:
+            gain = "" if not math.isfinite(row.variance_reduction) else f"{row.variance_reduction:.1f}×"
+            verdict = "not significant" if row.verdict == "no significant difference" else row.verdict
+            out.add_row(row.kpi, format_difference(row.kpi, row.diff),
+                        format_interval(row.kpi, row.ci_low, row.ci_high), verdict, gain)
+        tables.append(out)
+    return tables
