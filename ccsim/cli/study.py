@@ -362,12 +362,14 @@ def sweep_table(data, summary, title: str):
     out = table(title, ("point", "KPI", "mean", "± 95 % CI"), right=("mean", "± 95 % CI"))
     for p in sorted(data.points, key=lambda p: p.point):
         rows = _rows(summary, p.point)
+        # the point's overrides one per row beside its KPIs (the last row takes any left over)
+        parts = [f"{path}={value}" for path, value in p.overrides.items()] or [p.label]
+        names = parts[:len(TABLE_KPIS) - 1] + [", ".join(parts[len(TABLE_KPIS) - 1:])]
         for i, kpi in enumerate(TABLE_KPIS):
             row = rows.get(kpi)
             mean, width = (row.mean, row.ci_halfwidth) if row is not None else (math.nan, math.nan)
-            label = p.label if i == 0 else ""
-            out.add_row(label, kpi, format_value(kpi, mean), format_halfwidth(kpi, width),
-                        end_section=i == len(TABLE_KPIS) - 1)
+            out.add_row(names[i] if i < len(names) else "", kpi, format_value(kpi, mean),
+                        format_halfwidth(kpi, width), end_section=i == len(TABLE_KPIS) - 1)
     return out
 
 
