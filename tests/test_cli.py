@@ -431,3 +431,30 @@ def test_progress_bar_only_on_a_terminal(ccsim_command, small, json_mode):
     assert (b"replications" in seen) != json_mode
     if json_mode:
         strict_json(proc.stdout)
+
+
+# ---------------------------------------------------------------- hostile numbers in the calculators
+def test_erlang_too_many_agents_is_refused_clearly(runner):
+    result = runner.invoke(cli, ["erlang", "c", "--agents", "20000000", "--rate", "1", "--aht", "10"])
+    assert result.exit_code == 2
+    assert "--agents" in result.stderr and "10000000" in result.stderr
+    assert "MemoryError" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("model", [["a", "--agents", "5", "--patience", "30"], ["b", "--agents", "5"],
+                                   ["c", "--agents", "5"], ["staff", "--patience", "30"], ["staff"]])
+def test_erlang_overflowing_rate_names_rate(runner, model):
+    result = runner.invoke(cli, ["erlang", model[0], "--rate", "1e300", "--aht", "10", *model[1:]])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: --rate 1e+300")
+    assert "--patience" not in result.stderr.split(";")[0]
+
+
+def test_analytic_messages_name_options():
+    from ccsim.cli.erlang import option_message
+
+    assert option_message("arrival_rate must be positive and finite, got -1") == \
+        "--rate must be positive and finite, got -1"
+    assert option_message("target_sl must lie strictly between 0 and 1, got 1.2").startswith("--sl-goal ")
+    assert "--rate" in option_message("mean_patience = 30 s is too long for this overload: more than 4000000 "
+                                      "states needed")
