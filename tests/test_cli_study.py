@@ -309,3 +309,25 @@ def shlex_split(text):
     import shlex
 
     return shlex.split(text)
+
+
+def test_study_outputs_never_destroy_inputs_or_devices(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    before = open(base).read()
+    a_file = tmp_path / "taken.txt"
+    a_file.write_text("keep")
+    fails(["compare", base, base, "--store", base], f"--store {base} is the input scenario")
+    fails(["sweep", base, "--grid", "agents.team.count=16,20", "--store", "/dev/null"], "--store /dev/null",
+          "not a regular file")
+    fails(["compare", base, base, "--store", str(tmp_path)], "is a folder")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--call-records", str(a_file)],
+          f"--call-records {a_file} exists and is not a folder")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--html", "/dev/full"],
+          "--html /dev/full is not a regular file")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--html", base], "is the input scenario")
+    assert open(base).read() == before and a_file.read_text() == "keep"
+    assert not (tmp_path / "s.sqlite").exists()  # refused before any work
+    store = tmp_path / "t.sqlite"
+    run_json("compare", base, base, "--reps", "2", "--workers", "1", "--store", str(store))
+    fails(["report", str(store), "--html", str(store)], f"--html {store} is the study store being read")
+    fails(["report", str(base), "--html", str(tmp_path / "r.html")], str(base))  # not a study store

@@ -131,7 +131,7 @@ def show_progress(as_json: bool) -> bool:
 
 
 # ---------------------------------------------------------------- output files
-def check_output_path(path: Path, option: str, inputs=(), folder: bool = False) -> None:
+def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, what: str = "input scenario") -> None:
     """Refuse an output path that would destroy something: an input file of this
     run, or an existing thing that is not a regular file (a device, a folder
     where a file is meant; a file where a folder is meant).
@@ -139,7 +139,7 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False) 
     path = Path(path)
     for source in inputs:
         if _same_file(path, source):
-            raise InputError(f"{option} {path} is the input scenario {source}; writing there would destroy it. "
+            raise InputError(f"{option} {path} is the {what} {source}; writing there would destroy it. "
                              "Choose another path.")
     if not os.path.lexists(path):
         return

@@ -109,7 +109,7 @@ def report(store_path, html):
 
     if not Path(store_path).is_file():
         raise InputError(f"no study store at {store_path}")
-    check_output_path(html, "--html", [store_path])
+    check_output_path(html, "--html", [store_path], what="study store being read,")
     try:
         with Store.open(store_path) as store:
             data = store.load()
