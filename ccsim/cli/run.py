@@ -49,6 +49,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
         check_folder_contents(out, OUT_FILES, "--out", [scenario_file])
+        make_folder(out, "--out")  # an unusable folder fails now, not after the run
     if html is not None:
         check_output_path(html, "--html", [scenario_file])
     warnings = [w.message() for w in instabilities(scenario)]
@@ -255,7 +256,6 @@ def write_outputs(folder: Path, results: list, summary: dict) -> None:
         "call_types.csv": _wide(summary["call_types"], "call_type", KPI_NAMES, summary["reps"]),
         "groups.csv": _wide(summary["groups"], "group", GROUP_COLUMNS, summary["reps"]),
     }
-    make_folder(folder, "--out")
     note_replaced(folder / name for name in OUT_FILES)
     for name, frame in frames.items():
         _write(folder / name, lambda handle, f=frame: f.to_csv(handle, index=False), write_text_atomic)
