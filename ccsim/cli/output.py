@@ -174,9 +174,25 @@ def make_folder(folder: Path, option: str) -> None:
         raise InputError(f"{option}: cannot create the folder {folder}: {err.strerror or err}") from None
 
 
-def write_failed(path, err: OSError, option: str) -> InputError:
-    """A failed write as an input error naming the path (read-only folder, full disk)."""
-    return InputError(f"{option}: cannot write {path}: {err.strerror or err}")
+def write_csv(path: Path, frame, option: str) -> None:
+    """A DataFrame as CSV (pandas), atomically; a failed write names the path and the option."""
+    _write(path, lambda handle: frame.to_csv(handle, index=False), option)
+
+
+def write_json(path: Path, obj, option: str) -> None:
+    """``obj`` as strict JSON (NaN becomes null), atomically."""
+    from ..jsonio import to_json
+
+    _write(path, lambda handle: handle.write(to_json(obj) + "\n"), option)
+
+
+def _write(path: Path, write, option: str) -> None:
+    from ..files import write_text_atomic
+
+    try:
+        write_text_atomic(path, write)
+    except OSError as err:  # read-only folder, full disk
+        raise InputError(f"{option}: cannot write {path}: {err.strerror or err}") from None
 
 
 def _same_file(a, b) -> bool:

@@ -17,7 +17,7 @@ from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
 from ..results import KPI_NAMES
 from .output import (check_folder_contents, check_output_path, estimate, kpi_table, make_folder, note_replaced,
-                     progress_bar, show_progress, stdout_console, table, write_failed)
+                     progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .status import InputError
 
 OUT_FILES = ("intervals.csv", "call_types.csv", "groups.csv", "summary.json")
@@ -248,9 +248,6 @@ def _print_goals(console, summary: dict) -> None:
 # ---------------------------------------------------------------- files
 def write_outputs(folder: Path, results: list, summary: dict) -> None:
     """intervals.csv, call_types.csv, groups.csv and summary.json, each written atomically."""
-    from ..files import write_text_atomic
-    from ..jsonio import to_json
-
     frames = {
         "intervals.csv": intervals_frame(results),
         "call_types.csv": _wide(summary["call_types"], "call_type", KPI_NAMES, summary["reps"]),
@@ -258,15 +255,8 @@ def write_outputs(folder: Path, results: list, summary: dict) -> None:
     }
     note_replaced(folder / name for name in OUT_FILES)
     for name, frame in frames.items():
-        _write(folder / name, lambda handle, f=frame: f.to_csv(handle, index=False), write_text_atomic)
-    _write(folder / "summary.json", lambda handle: handle.write(to_json(summary) + "\n"), write_text_atomic)
-
-
-def _write(path: Path, write, write_text_atomic) -> None:
-    try:
-        write_text_atomic(path, write)
-    except OSError as err:
-        raise write_failed(path, err, "--out") from None
+        write_csv(folder / name, frame, "--out")
+    write_json(folder / "summary.json", summary, "--out")
 
 
 def intervals_frame(results: list):
