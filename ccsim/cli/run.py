@@ -57,8 +57,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         click.echo(f"warning: {warning}", err=True)
     with progress_bar(show_progress(as_json)) as progress:
         results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress)
-    summary = build_summary(scenario, scenario_file, results, reps, seed, engine)
-    summary["warnings"] = warnings
+    summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings)
     if as_json:
         from ..jsonio import to_json
 
@@ -75,7 +74,8 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
 
 
 # ---------------------------------------------------------------- the summary
-def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, engine: str) -> dict:
+def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, engine: str,
+                  warnings=()) -> dict:
     """The object printed by ``--json`` and written to summary.json."""
     from ..diagnostics import NONSTATIONARY_NOTE, stationary_arrivals
     from ..results import summarize
@@ -104,6 +104,7 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "call_types": call_types,
         "groups": group_summary(results),
         "service_level_goals": service_level_goals(scenario, results, call_types),
+        "warnings": list(warnings),
     }
 
 
