@@ -259,7 +259,7 @@ def test_erlang_rate_units(runner):
 
 def test_erlang_staff_c_and_a(runner):
     out = erlang_json(runner, "staff", "--rate", 1, "--aht", 180, "--threshold", 20, "--sl-goal", 0.8)
-    assert out["model"] == "erlang_c"
+    assert out["model"] == "erlang_c" and out["sl_goal"] == 0.8 and "target" not in out
     assert out["agents"] == analytic.staff_erlang_c(1, 180, 20, 0.8)
     approx_metrics(out["metrics"], analytic.erlang_c_metrics(out["agents"], 1, 180, 20))
 

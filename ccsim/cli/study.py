@@ -105,7 +105,6 @@ def sweep(scenario_file, assignments, point_texts, **options):
 def report(store_path, html):
     """Write the HTML report of a stored study (STUDY is its .sqlite store)."""
     from ..experiment.store import Store
-    from ..report import write_html
 
     if not Path(store_path).is_file():
         raise InputError(f"no study store at {store_path}")
