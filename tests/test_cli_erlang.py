@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from ccsim import analytic
 from ccsim.cli import cli
+from ccsim.report_table import format_value
 
 
 @pytest.fixture
@@ -72,7 +73,8 @@ def test_erlang_table_output(runner):
     result = runner.invoke(cli, ["erlang", "c", "--agents", "10", "--rate", "0.05", "--aht", "180"])
     assert result.exit_code == 0
     sl = analytic.erlang_c_metrics(10, 0.05, 180, 20).service_level
-    assert f"{100 * sl:.3f} %" in result.stdout
+    assert format_value("service_level", sl) in result.stdout  # the unit convention of every table
+    assert format_value("asa", analytic.erlang_c_metrics(10, 0.05, 180, 20).asa) in result.stdout
     assert "answered within 20 s / offered" in result.stdout
     result = runner.invoke(cli, ["erlang", "staff", "--rate", "1", "--aht", "180"])
     assert f"agents needed: {analytic.staff_erlang_c(1, 180, 20, 0.8)}" in result.stdout

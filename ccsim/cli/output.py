@@ -67,12 +67,13 @@ ERLANG_ROWS = (
 
 
 def _format_metric(kind: str, x) -> str:
+    """Rates in %, times in s, as in every KPI table; loads in Erlangs."""
     if not is_finite(x):
         return "n/a"
     if kind == "rate":
-        return f"{100 * x:.3f} %"
+        return format_value("service_level", x)
     if kind == "time":
-        return f"{x:,.2f} s"
+        return format_value("asa", x)
     if kind == "erlang":
         return f"{x:,.3f} Erl"
     return f"{x:,.3f}"
