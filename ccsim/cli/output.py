@@ -151,8 +151,8 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
                              "if needed)")
         return
     if not stat.S_ISREG(mode):
-        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
-        raise InputError(f"{option} {path} is {what}; give the path of a file to write")
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
+        raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
 
 
 def check_folder_contents(folder: Path, names, option: str, inputs=()) -> None:
