@@ -95,3 +95,12 @@ def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
         assert "ccsim.experiment.pool" in modules and "ccsim._core" in modules
         assert heavy(modules, CLI_STACK) == []
         assert heavy(modules, ("pandas", "plotly", "dask", "distributed", "scipy.stats")) == []
+
+
+def test_importing_the_cli_loads_nothing_heavy():
+    code = "import json, sys; import ccsim.cli; print(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    modules = json.loads(proc.stdout)
+    assert "ccsim.cli.study" in modules  # every command is registered
+    assert heavy(modules) == []
