@@ -92,7 +92,7 @@ def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
     assert "ccsim.cli" in out["main"]  # the hook sees what it should
     assert len(out["workers"]) == 2
     for modules in out["workers"]:
-        assert "ccsim.experiment.pool" in modules and "ccsim._core" in modules
+        assert "ccsim._core" in modules  # it ran replications
         assert heavy(modules, CLI_STACK) == []
         assert heavy(modules, ("pandas", "plotly", "dask", "distributed", "scipy.stats")) == []
 
