@@ -7,11 +7,14 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 import ccsim
-from ccsim import analytic, cli as cli_module
+import ccsim.api
+import ccsim.cli.run as run_module
+from ccsim import analytic
 from ccsim.cli import cli
 from factories import SMALL_YAML
 
@@ -46,6 +49,10 @@ def run_json(runner, *args):
     return strict_json(result.stdout)
 
 
+def result_text(obj):
+    return json.dumps(obj)
+
+
 def nan_to_none(x):
     return None if isinstance(x, float) and math.isnan(x) else x
 
@@ -53,8 +60,10 @@ def nan_to_none(x):
 # ---------------------------------------------------------------- run --json
 def test_run_json_structure(runner, small):
     out = run_json(runner, small)
-    for key in ("engine", "reps", "seed", "scenario", "calls_simulated", "wall_seconds", "kpis"):
+    for key in ("engine", "reps", "seed", "scenario", "calls_simulated", "wall_seconds", "kpis", "call_types",
+                "groups", "service_level_goals", "ci_method", "warnings"):
         assert key in out
+    assert "ci95" not in result_text(out)
     assert (out["engine"], out["reps"], out["seed"], out["scenario"]) == ("core", 1, 1, "small")
     assert isinstance(out["calls_simulated"], int) and out["calls_simulated"] > 1000
     assert out["wall_seconds"] > 0
@@ -144,14 +153,14 @@ def test_out_writes_intervals_and_summary(runner, small, tmp_path):
     folder = tmp_path / "results" / "run1"
     result = runner.invoke(cli, ["run", str(small), "--reps", "2", "--json", "--out", str(folder)])
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(folder)) == ["intervals.csv", "summary.json"]  # no temp files left
+    assert sorted(os.listdir(folder)) == ["call_types.csv", "groups.csv", "intervals.csv", "summary.json"]
     summary = strict_json((folder / "summary.json").read_text())
     assert summary == strict_json(result.stdout)
 
     with open(folder / "intervals.csv", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
-    fields = ccsim.simulate(small, seed=0).intervals().dtype.names
+    fields = list(pd.DataFrame(ccsim.simulate(small, seed=0).intervals()).columns)
     assert reader.fieldnames == ["replication", *fields]
     n_intervals = math.ceil(20000 / 900)
     assert len(rows) == 2 * n_intervals
@@ -164,11 +173,12 @@ def test_out_writes_intervals_and_summary(runner, small, tmp_path):
 
 
 def test_out_failure_leaves_no_partial_file(runner, small, tmp_path, monkeypatch):
-    def broken(handle, results):
-        handle.write("replication,start\n0,")
-        raise RuntimeError("disk on fire")
+    class Broken:
+        def to_csv(self, handle, index=False):
+            handle.write("replication,start\n0,")
+            raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(cli_module, "write_intervals_csv", broken)
+    monkeypatch.setattr(run_module, "intervals_frame", lambda results: Broken())
     folder = tmp_path / "out"
     result = runner.invoke(cli, ["run", str(small), "--out", str(folder)])
     assert result.exit_code == 1
@@ -210,66 +220,6 @@ def test_schema_is_json(runner):
     assert schema == ccsim.Scenario.model_json_schema()
 
 
-# ---------------------------------------------------------------- erlang
-def erlang_json(runner, *args):
-    result = runner.invoke(cli, ["erlang", *map(str, args), "--json"])
-    assert result.exit_code == 0, result.output
-    return strict_json(result.stdout)
-
-
-def approx_metrics(got, expected):
-    for key, value in vars(expected).items():
-        assert got[key] == pytest.approx(value, rel=1e-12), key
-
-
-def test_erlang_b(runner):
-    out = erlang_json(runner, "b", "--agents", 10, "--rate", 0.05, "--aht", 180)
-    approx_metrics(out["metrics"], analytic.erlang_b_metrics(10, 0.05, 180))
-    assert out["load"] == pytest.approx(9.0)
-
-
-def test_erlang_c(runner):
-    out = erlang_json(runner, "c", "--agents", 11, "--rate", 0.05, "--aht", 180, "--threshold", 30)
-    approx_metrics(out["metrics"], analytic.erlang_c_metrics(11, 0.05, 180, 30))
-
-
-def test_erlang_a(runner):
-    out = erlang_json(runner, "a", "--agents", 9, "--rate", 0.05, "--aht", 180,
-                      "--patience", 120, "--threshold", 20)
-    approx_metrics(out["metrics"], analytic.erlang_a_metrics(9, 0.05, 180, 120, 20))
-
-
-def test_erlang_rate_units(runner):
-    per_hour = erlang_json(runner, "c", "--agents", 11, "--rate", 180, "--per", "hour", "--aht", 180)
-    per_minute = erlang_json(runner, "c", "--agents", 11, "--rate", 3, "--per", "minute", "--aht", 180)
-    per_second = erlang_json(runner, "c", "--agents", 11, "--rate", 0.05, "--aht", 180)
-    assert per_hour["metrics"] == pytest.approx(per_second["metrics"])
-    assert per_minute["metrics"] == pytest.approx(per_second["metrics"])
-
-
-def test_erlang_staff_c_and_a(runner):
-    out = erlang_json(runner, "staff", "--rate", 1, "--aht", 180, "--threshold", 20, "--target", 0.8)
-    assert out["model"] == "erlang_c"
-    assert out["agents"] == analytic.staff_erlang_c(1, 180, 20, 0.8)
-    approx_metrics(out["metrics"], analytic.erlang_c_metrics(out["agents"], 1, 180, 20))
-
-    out = erlang_json(runner, "staff", "--rate", 1, "--aht", 180, "--threshold", 20, "--target", 0.8,
-                      "--patience", 300, "--max-abandon", 0.02)
-    assert out["model"] == "erlang_a"
-    assert out["agents"] == analytic.staff_erlang_a(1, 180, 300, 20, 0.8, 0.02)
-    assert out["metrics"]["p_abandon"] <= 0.02 and out["metrics"]["service_level"] >= 0.8
-
-
-def test_erlang_table_output(runner):
-    result = runner.invoke(cli, ["erlang", "c", "--agents", "10", "--rate", "0.05", "--aht", "180"])
-    assert result.exit_code == 0
-    sl = analytic.erlang_c_metrics(10, 0.05, 180, 20).service_level
-    assert f"{100 * sl:.3f} %" in result.stdout
-    assert "answered within 20 s / offered" in result.stdout
-    result = runner.invoke(cli, ["erlang", "staff", "--rate", "1", "--aht", "180"])
-    assert f"agents needed: {analytic.staff_erlang_c(1, 180, 20, 0.8)}" in result.stdout
-
-
 # ---------------------------------------------------------------- errors
 BAD_ARGS = [
     ["run", "{small}", "--reps", "0"],
@@ -282,7 +232,10 @@ BAD_ARGS = [
     ["erlang", "a", "--agents", "5", "--rate", "1", "--aht", "10", "--patience", "-3"],
     ["erlang", "a", "--agents", "5", "--rate", "1", "--aht", "10"],  # --patience missing
     ["erlang", "c", "--agents", "5", "--rate", "nan", "--aht", "10"],
-    ["erlang", "staff", "--rate", "1", "--aht", "10", "--target", "1.2"],
+    ["erlang", "staff", "--rate", "1", "--aht", "10", "--sl-goal", "1.2"],
+    ["erlang", "staff", "--rate", "1", "--aht", "10", "--target", "0.8"],  # the old name is gone
+    ["erlang", "b", "--agents", "10000001", "--rate", "1", "--aht", "10"],
+    ["erlang", "a", "--agents", "5", "--rate", "1e300", "--aht", "10", "--patience", "30"],
     ["erlang", "staff", "--rate", "1", "--aht", "10", "--max-abandon", "0.1"],  # needs --patience
     ["erlang", "b", "--agents", "3", "--rate", "1", "--aht", "10", "--per", "day"],
     ["frobnicate"],
@@ -317,7 +270,7 @@ def test_internal_error_exit_1(runner, small, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_module, "replicate", explode)
+    monkeypatch.setattr(ccsim.api, "replicate", explode)
     monkeypatch.delenv("CCSIM_DEBUG", raising=False)
     result = runner.invoke(cli, ["run", str(small)])
     assert result.exit_code == 1

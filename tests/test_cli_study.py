@@ -94,12 +94,20 @@ def test_run_writes_an_html_report(tmp_path):
 def test_sequential_target_stops_when_met(tmp_path):
     a = write(tmp_path, "a.yaml", scenario(agents=18))
     b = write(tmp_path, "b.yaml", scenario(agents=22))
-    out = run_json("compare", a, b, "--reps", "3", "--target", "service_level=0.2", "--max-reps", "30",
+    out = run_json("compare", a, b, "--reps", "3", "--ci-halfwidth", "service_level=0.2", "--max-reps", "30",
                    "--workers", "1", "--store", str(tmp_path / "t.sqlite"))
-    assert out["target_met"] is True and out["reps"]["a.yaml"] == 3
-    tight = run_json("compare", a, b, "--reps", "3", "--target", "asa=1e-6", "--max-reps", "5",
-                     "--workers", "1", "--store", str(tmp_path / "u.sqlite"))
-    assert tight["target_met"] is False and tight["reps"]["a.yaml"] == 5
+    assert out["ci_halfwidth_met"] is True and out["reps"]["a.yaml"] == 3
+    assert out["ci_halfwidth_missed"] == []
+    # not met within --max-reps: the results are printed, the miss is named, exit status 3
+    result = CliRunner().invoke(cli, ["compare", a, b, "--reps", "3", "--ci-halfwidth", "asa=1e-6",
+                                      "--max-reps", "5", "--workers", "1", "--store", str(tmp_path / "u.sqlite"),
+                                      "--json"])
+    assert result.exit_code == 3, result.output
+    tight = json.loads(result.stdout)
+    assert tight["ci_halfwidth_met"] is False and tight["reps"]["a.yaml"] == 5
+    assert {m["label"] for m in tight["ci_halfwidth_missed"]} == {"a.yaml", "b.yaml"}
+    assert "asa at a.yaml" in result.stderr and "--max-reps 5" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_call_records_go_to_parquet(tmp_path):
@@ -129,7 +137,7 @@ def test_bad_input_gives_clear_errors(tmp_path):
     fails(["sweep", base], "--grid")
     fails(["sweep", base, "--grid", "agents.team.count=0"], "agents.team.count", "greater than or equal to 1")
     fails(["compare", base], "at least two")
-    fails(["compare", base, base, "--target", "speed=3"], "--target")
+    fails(["compare", base, base, "--ci-halfwidth", "speed=3"], "--ci-halfwidth")
 
 
 def test_unreachable_scheduler_fails_fast_and_writes_nothing(tmp_path):
@@ -150,7 +158,7 @@ def test_resume_with_another_scenario_is_refused(tmp_path):
     b = write(tmp_path, "b.yaml", scenario(agents=22))
     store = str(tmp_path / "s.sqlite")
     run_json("compare", a, b, "--reps", "2", "--workers", "1", "--store", store)
-    fails(["compare", a, b, "--reps", "2", "--store", store], "already exists", "--resume")
+    fails(["compare", a, b, "--reps", "2", "--store", store], "exists; add --resume to continue it, or --store PATH")
     other = write(tmp_path, "b.yaml", scenario(agents=23))
     fails(["compare", a, other, "--reps", "2", "--store", store, "--resume"], "different study", "agents[0].count")
 
@@ -210,3 +218,116 @@ def test_html_into_a_new_folder(tmp_path):
     result = CliRunner().invoke(cli, ["run", path, "--html", str(tmp_path / "new" / "run.html")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "run.html").is_file()
+
+
+# ---------------------------------------------------------------- names, exit codes, hints
+def test_old_target_option_is_gone(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    for args in (["compare", base, base], ["sweep", base, "--grid", "agents.team.count=16,20"]):
+        result = CliRunner().invoke(cli, [*args, "--target", "service_level=0.01"])
+        assert result.exit_code == 2
+        assert "no such option --target: it is now --ci-halfwidth" in result.stderr
+
+
+def test_reps_above_max_reps_is_a_usage_error(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    store = tmp_path / "s.sqlite"
+    fails(["compare", base, base, "--reps", "20", "--max-reps", "10", "--store", str(store)],
+          "--reps 20 is more than --max-reps 10")
+    fails(["compare", base, base, "--reps", "250", "--ci-halfwidth", "asa=1", "--store", str(store)],
+          "--reps 250 is more than --max-reps 200")
+    assert not store.exists()
+
+
+def test_default_store_names_follow_the_design(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    base = write(tmp_path, "base.yaml", scenario())
+    first = ["sweep", base, "--grid", "agents.team.count=16,20", "--reps", "2", "--workers", "1"]
+    second = ["sweep", base, "--grid", "agents.team.count=18,22", "--reps", "2", "--workers", "1"]
+    a, b = run_json(*first), run_json(*second)
+    assert a["store"] != b["store"]  # two sweeps of one scenario do not collide
+    for out in (a, b):
+        name = os.path.basename(out["store"])
+        assert name.startswith("sweep-base-") and name.endswith(".sqlite") and len(name) == len("sweep-base-") + 15
+        assert os.path.dirname(out["store"]) == "results"
+    # the same design again: the same store, refused in the CLI's words
+    result = fails(first, f"{a['store']} exists; add --resume to continue it, or --store PATH for a new one")
+    assert "resume=True" not in result.stderr
+    assert run_json(*first, "--resume")["store"] == a["store"]
+    # another seed or --independent is another design
+    assert run_json(*first, "--seed", "2")["store"] != a["store"]
+
+
+def test_scheduler_without_scheme_is_taken_as_tcp(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = write(tmp_path, "base.yaml", scenario())
+    fails(["compare", base, base, "--scheduler", f"127.0.0.1:{port}", "--store", str(tmp_path / "s.sqlite")],
+          f"tcp://127.0.0.1:{port}")
+    assert not list(tmp_path.glob("s.sqlite*"))
+
+
+def test_ctrl_c_says_what_is_stored_and_how_to_continue(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario(horizon=2_000_000, rate=0.2))
+    args = ["sweep", base, "--grid", "agents.team.count=38..42:2", "--reps", "8", "--workers", "1"]
+    child = subprocess.Popen([sys.executable, "-m", "ccsim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=tmp_path, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        stores = []
+        while time.monotonic() < deadline and child.poll() is None:
+            stores = list((tmp_path / "results").glob("*.sqlite"))
+            if stores:
+                with sqlite3.connect(stores[0]) as db:
+                    if db.execute("select count(*) from replications").fetchone()[0] >= 2:
+                        break
+            time.sleep(0.05)
+        assert child.poll() is None, "the sweep finished before it could be interrupted; make it longer"
+        os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 130, err
+    store = os.path.join("results", stores[0].name)
+    with sqlite3.connect(stores[0]) as db:
+        stored = db.execute("select count(*) from replications").fetchone()[0]
+    assert 2 <= stored < 24
+    assert err.startswith(f"interrupted: {stored} replications are stored in {store}; continue with: ccsim ")
+    assert "Traceback" not in err
+    command = err.split("continue with: ")[1].strip()
+    assert command.endswith(" --resume")
+    # the suggested command, as given, finishes the study
+    proc = subprocess.run([sys.executable, "-m", "ccsim", *shlex_split(command)[1:], "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sum(json.loads(proc.stdout)["reps"].values()) == 24
+
+
+def shlex_split(text):
+    import shlex
+
+    return shlex.split(text)
+
+
+def test_study_outputs_never_destroy_inputs_or_devices(tmp_path):
+    base = write(tmp_path, "base.yaml", scenario())
+    before = open(base).read()
+    a_file = tmp_path / "taken.txt"
+    a_file.write_text("keep")
+    fails(["compare", base, base, "--store", base], f"--store {base} is the input scenario")
+    fails(["sweep", base, "--grid", "agents.team.count=16,20", "--store", "/dev/null"], "--store /dev/null",
+          "not a regular file")
+    fails(["compare", base, base, "--store", str(tmp_path)], "is a folder")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--call-records", str(a_file)],
+          f"--call-records {a_file} exists and is not a folder")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--html", "/dev/full"],
+          "--html /dev/full is not a regular file")
+    fails(["compare", base, base, "--store", str(tmp_path / "s.sqlite"), "--html", base], "is the input scenario")
+    assert open(base).read() == before and a_file.read_text() == "keep"
+    assert not (tmp_path / "s.sqlite").exists()  # refused before any work
+    store = tmp_path / "t.sqlite"
+    run_json("compare", base, base, "--reps", "2", "--workers", "1", "--store", str(store))
+    fails(["report", str(store), "--html", str(store)], f"--html {store} is the study store being read")
+    fails(["report", str(base), "--html", str(tmp_path / "r.html")], str(base))  # not a study store

@@ -1,0 +1,114 @@
+"""Start-up of the ``ccsim`` command (run: pytest benchmarks/test_startup.py).
+
+Wall and CPU time of ``ccsim --help``, ``ccsim validate scenarios/erlang_a.yaml`` and a
+small ``ccsim run`` (one replication, about 2,000 calls), each in a fresh
+interpreter as a user runs them, plus the cumulative import time Python
+reports for the ``ccsim`` package tree with ``-X importtime`` (in extra_info
+and printed at the end).
+"""
+import re
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = """\
+name: small
+horizon: 20000
+warmup: 1000
+interval: 900
+call_types:
+  - name: inbound
+    arrivals: {process: poisson, rate: 0.1}
+    handle_time: {dist: exponential, mean: 60}
+    patience: {dist: exponential, mean: 120}
+agents:
+  - name: team
+    count: 8
+    serves: [inbound]
+"""
+FIGURES: dict = {}  # command -> (best wall seconds, import seconds)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("startup") / "small.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+def _ccsim():
+    path = shutil.which("ccsim")
+    assert path is not None, "the ccsim console script is not on PATH (pip install -e .)"
+    return path
+
+
+def import_seconds(args) -> float:
+    """Cumulative import time of everything the command imported (-X importtime, top-level entries)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", _ccsim(), *args], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    total = 0
+    for line in proc.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if match and not match.group(2).startswith(" "):  # top level: not nested in another import
+            total += int(match.group(1))
+    return total / 1e6
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _bench(benchmark, name, args):
+    command = [_ccsim(), *args]
+    cpu = []
+
+    def run():
+        before = _children_cpu()
+        proc = subprocess.run(command, capture_output=True, timeout=300)
+        cpu.append(_children_cpu() - before)  # CPU time: less sensitive than wall time to a busy machine
+        assert proc.returncode == 0, proc.stderr
+
+    benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
+    imports = import_seconds(args)
+    benchmark.extra_info["import_seconds"] = imports
+    benchmark.extra_info["cpu_seconds"] = min(cpu)
+    if benchmark.stats is not None:  # None with --benchmark-disable
+        FIGURES[name] = (benchmark.stats.stats.min, min(cpu), imports)
+
+
+def test_help(benchmark):
+    _bench(benchmark, "ccsim --help", ["--help"])
+
+
+def test_validate(benchmark):
+    _bench(benchmark, "ccsim validate erlang_a.yaml", ["validate", str(ROOT / "scenarios" / "erlang_a.yaml")])
+
+
+def test_small_run(benchmark, small):
+    _bench(benchmark, "ccsim run small.yaml", ["run", str(small)])
+
+
+def test_small_run_json(benchmark, small):
+    _bench(benchmark, "ccsim run small.yaml --json", ["run", str(small), "--json"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_figures(request):
+    """Print the figures after the benchmark table (at unconfigure, when output is no longer captured)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+
+    def show():
+        if FIGURES and reporter is not None:
+            reporter.write_sep("-", "ccsim start-up (best of 5: wall time, CPU time; cumulative import time)")
+            for name, (wall, cpu, imports) in FIGURES.items():
+                reporter.write_line(f"{name:30s} {wall:6.3f} s wall {cpu:6.3f} s CPU {imports:6.3f} s imports")
+
+    request.config.add_cleanup(show)
+    yield

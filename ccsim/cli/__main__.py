@@ -1,0 +1,4 @@
+"""``python -m ccsim.cli``."""
+from . import main
+
+main()

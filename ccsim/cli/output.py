@@ -1,0 +1,203 @@
+"""What the commands print and write: console, tables, progress bar, output files.
+
+rich is imported inside the functions that draw (``ccsim --help`` needs none
+of it); values are formatted by ``ccsim.report_table``, the same formatter as
+the HTML report's tables.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import click
+
+from ..report_table import format_halfwidth, format_value, is_finite
+from .status import InputError
+
+
+def stdout_console():
+    """Rich console on stdout; 80 columns when piped (readable anywhere)."""
+    from rich.console import Console
+
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=80 if piped else None)
+
+
+def table(title: str = "", columns=(), right=(), no_wrap=("KPI",)):
+    """A rich table with ``columns``; those in ``right`` are right-aligned, those
+    in ``no_wrap`` never wrapped (KPI names stay whole)."""
+    from rich.table import Table
+
+    out = Table(title=title or None, title_justify="left")
+    for name in columns:
+        out.add_column(name, justify="right" if name in right else "left", no_wrap=name in no_wrap)
+    return out
+
+
+def estimate(kpi: str, mean, ci_halfwidth) -> str:
+    """'96.69 % ± 0.34 pp', or the mean alone when there is no CI."""
+    if not is_finite(ci_halfwidth):
+        return format_value(kpi, mean)
+    return f"{format_value(kpi, mean)} {format_halfwidth(kpi, ci_halfwidth)}"
+
+
+def kpi_table(summary: dict, definitions: dict, title: str = ""):
+    """KPI | mean | ±95 % CI | definition, one row per KPI of ``summary``."""
+    out = table(title, ("KPI", "mean", "± 95 % CI", "definition"), right=("mean", "± 95 % CI"))
+    for name, row in summary.items():
+        out.add_row(name, format_value(name, row["mean"]), format_halfwidth(name, row["ci_halfwidth"]),
+                    definitions.get(name, ""))
+    return out
+
+
+# Queueing-formula results: (field of ErlangResult, label, kind, definition).
+ERLANG_ROWS = (
+    ("load", "offered load", "erlang", "arrival rate x mean handle time"),
+    ("p_block", "P(blocked)", "rate", "Erlang B: calls finding every agent busy are lost"),
+    ("p_wait", "P(wait)", "rate", "arriving call finds all agents busy"),
+    ("p_abandon", "abandon rate", "rate", "abandoned / offered"),
+    ("service_level", "service level", "rate", "answered within {T} s / offered"),
+    ("asa", "ASA", "time", "mean wait of answered calls (zero waits included)"),
+    ("mean_wait_all", "mean wait, all calls", "time", "abandoners' waits included"),
+    ("occupancy", "occupancy", "rate", "mean busy agents / agents"),
+    ("mean_queue", "mean queue length", "number", "mean number of calls waiting"),
+)
+
+
+def _format_metric(kind: str, x) -> str:
+    """Rates in %, times in s, as in every KPI table; loads in Erlangs."""
+    if not is_finite(x):
+        return "n/a"
+    if kind == "rate":
+        return format_value("service_level", x)
+    if kind == "time":
+        return format_value("asa", x)
+    if kind == "erlang":
+        return f"{x:,.3f} Erl"
+    return f"{x:,.3f}"
+
+
+def erlang_table(metrics: dict, threshold, skip=(), meanings=None):
+    """The metrics of a queueing formula, one row each (names as in ``ccsim.analytic``).
+
+    ``meanings`` overrides the explanation of some rows (e.g. Erlang B's service level).
+    """
+    meanings = meanings or {}
+    out = table("", ("metric", "value", "meaning"), right=("value",))
+    for key, label, kind, meaning in ERLANG_ROWS:
+        if key in metrics and key not in skip:
+            text = meanings.get(key) or meaning.format(T=f"{threshold:g}" if threshold is not None else "T")
+            out.add_row(label, _format_metric(kind, metrics[key]), text)
+    return out
+
+
+class progress_bar:
+    """A rich progress bar on stderr (replications done, elapsed, ETA), or nothing.
+
+    ``with progress_bar(enabled) as update:`` gives ``update(done, total)``, or
+    None when disabled, ready to pass as a ``progress`` callback.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("replications", total=None)
+
+        def update(done, total):
+            self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def show_progress(as_json: bool) -> bool:
+    """A bar only for people watching a terminal, never into JSON output."""
+    return not as_json and sys.stderr.isatty()
+
+
+# ---------------------------------------------------------------- output files
+def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, what: str = "input scenario") -> None:
+    """Refuse an output path that would destroy something: an input file of this
+    run, or an existing thing that is not a regular file (a device, a folder
+    where a file is meant; a file where a folder is meant).
+    """
+    path = Path(path)
+    for source in inputs:
+        if _same_file(path, source):
+            raise InputError(f"{option} {path} is the {what} {source}; writing there would destroy it. "
+                             "Choose another path.")
+    if not os.path.lexists(path):
+        return
+    mode = os.stat(path).st_mode if os.path.exists(path) else 0
+    if folder:
+        if not stat.S_ISDIR(mode):
+            raise InputError(f"{option} {path} exists and is not a folder; give a folder path (it is created "
+                             "if needed)")
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
+        raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
+
+
+def check_folder_contents(folder: Path, names, option: str, inputs=()) -> None:
+    """``check_output_path`` for each file a command writes into ``folder``."""
+    for name in names:
+        check_output_path(Path(folder) / name, f"{option} (file {name})", inputs)
+
+
+def note_replaced(paths) -> None:
+    """Say on stderr which existing files are about to be replaced."""
+    for path in paths:
+        if os.path.isfile(path):
+            click.echo(f"note: replacing the existing {path}", err=True)
+
+
+def make_folder(folder: Path, option: str) -> None:
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{option}: cannot create the folder {folder}: {err.strerror or err}") from None
+
+
+def write_csv(path: Path, frame, option: str) -> None:
+    """A DataFrame as CSV (pandas), atomically; a failed write names the path and the option."""
+    _write(path, lambda handle: frame.to_csv(handle, index=False), option)
+
+
+def write_json(path: Path, obj, option: str) -> None:
+    """``obj`` as strict JSON (NaN becomes null), atomically."""
+    from ..jsonio import to_json
+
+    _write(path, lambda handle: handle.write(to_json(obj) + "\n"), option)
+
+
+def _write(path: Path, write, option: str) -> None:
+    from ..files import write_text_atomic
+
+    try:
+        write_text_atomic(path, write)
+    except OSError as err:  # read-only folder, full disk
+        raise InputError(f"{option}: cannot write {path}: {err.strerror or err}") from None
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)

@@ -1,0 +1,303 @@
+"""``ccsim run``: simulate a scenario and report KPIs, per call type and per team.
+
+Confidence intervals: Student t over replications; with one replication,
+batch means within the run, but only when arrivals are stationary (see
+``ccsim.diagnostics``). The results are printed (and ``--out`` written)
+before the HTML report, so a failed report write loses no run.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..engines import ENGINES
+from ..report_table import format_value, is_finite, kpi_definitions
+from ..results import KPI_NAMES
+from .output import (check_folder_contents, check_output_path, estimate, kpi_table, make_folder, note_replaced,
+                     progress_bar, show_progress, stdout_console, table, write_csv, write_json)
+from .status import InputError
+
+OUT_FILES = ("intervals.csv", "call_types.csv", "groups.csv", "summary.json")
+GROUP_COLUMNS = ("agents", "answered", "aht", "occupancy")
+# KPIs of a call type shown in the terminal (all of them go to --json and --out), in KPI_NAMES order
+CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "aht")
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--reps", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Replications (one: CIs from batch means within the run, if arrivals are stationary).")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Root seed; replication r uses child r of SeedSequence(seed) "
+                   "(--reps 1 equals ccsim.simulate(SCENARIO, seed=SEED)).")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
+              help="Cython core or the SimPy reference engine.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the tables.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for intervals.csv, call_types.csv, groups.csv and summary.json (created if needed).")
+@click.option("--html", type=click.Path(path_type=Path), help="Write the HTML report here.")
+def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html):
+    """Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."""
+    from ..api import replicate
+    from ..diagnostics import instabilities
+    from ..scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    if out is not None:
+        check_output_path(out, "--out", [scenario_file], folder=True)
+        check_folder_contents(out, OUT_FILES, "--out", [scenario_file])
+        make_folder(out, "--out")  # an unusable folder fails now, not after the run
+    if html is not None:
+        check_output_path(html, "--html", [scenario_file])
+    warnings = [w.message() for w in instabilities(scenario)]
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    with progress_bar(show_progress(as_json)) as progress:
+        results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress)
+    summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings)
+    if as_json:
+        from ..jsonio import to_json
+
+        click.echo(to_json(summary))
+    else:
+        print_run(scenario, summary)
+    if out is not None:
+        write_outputs(out, results, summary)
+        click.echo(f"wrote {', '.join(str(out / name) for name in OUT_FILES)}", err=True)
+    if html is not None:
+        note_replaced([html])
+        write_run_report(html, scenario, scenario_file, results, seed, engine)
+        click.echo(f"wrote {html}", err=True)
+
+
+# ---------------------------------------------------------------- the summary
+def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, engine: str,
+                  warnings=()) -> dict:
+    """The object printed by ``--json`` and written to summary.json."""
+    from ..diagnostics import NONSTATIONARY_NOTE, stationary_arrivals
+    from ..results import summarize
+
+    kpis = summarize(results)
+    if reps > 1:
+        method, note = "student_t_over_replications", ""
+    elif stationary_arrivals(scenario):
+        method, note = "batch_means_within_run", ""
+    else:
+        method, note = "none", NONSTATIONARY_NOTE
+        kpis = {k: {"mean": row["mean"], "ci_halfwidth": None} for k, row in kpis.items()}
+    call_types = call_type_summary(results)
+    return {
+        "engine": engine,
+        "reps": reps,
+        "seed": seed,
+        "scenario": scenario.name or Path(scenario_file).stem,
+        "scenario_file": str(scenario_file),
+        "calls_simulated": int(sum(r.calls_simulated for r in results)),
+        "wall_seconds": float(sum(r.wall_seconds for r in results)),
+        "ci_method": method,
+        "ci_note": note,
+        "definitions": kpi_definitions(scenario),
+        "kpis": kpis,
+        "call_types": call_types,
+        "groups": group_summary(results),
+        "service_level_goals": service_level_goals(scenario, results, call_types),
+        "warnings": list(warnings),
+    }
+
+
+def _mean_halfwidth(values) -> dict:
+    """{mean, ci_halfwidth} over replications (Student t; no CI from one replication)."""
+    from ..results import mean_halfwidth
+
+    values = np.asarray(values, dtype=float)
+    if not np.isfinite(values).any():
+        return {"mean": math.nan, "ci_halfwidth": math.nan}
+    mean, halfwidth = mean_halfwidth(values)
+    return {"mean": mean, "ci_halfwidth": halfwidth}
+
+
+def call_type_summary(results: list) -> dict:
+    """{call type: {kpi: {mean, ci_halfwidth}}} across replications."""
+    per_rep = [r.kpis_by_call_type() for r in results]
+    names = list(per_rep[0])
+    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
+
+
+def group_summary(results: list) -> dict:
+    """{group: {agents, answered, aht, occupancy: {mean, ci_halfwidth}}} across replications."""
+    per_rep = [r.group_table() for r in results]
+    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
+            for name in per_rep[0]}
+
+
+def service_level_goals(scenario, results: list, call_types: dict) -> dict:
+    """Per call type with a goal: the goal, the estimate, met / not met / undecided,
+    and the share of post-warm-up intervals (with calls offered) meeting it."""
+    goals = {}
+    for k, call_type in enumerate(scenario.call_types):
+        goal = call_type.service_level_target
+        if goal is None:
+            goal = scenario.service_level.target
+        if goal is None:
+            continue
+        row = call_types[call_type.name]["service_level"]
+        goals[call_type.name] = {
+            "goal": goal, "mean": row["mean"], "ci_halfwidth": row["ci_halfwidth"],
+            "verdict": goal_verdict(row["mean"], row["ci_halfwidth"], goal),
+            "intervals_meeting": interval_share(results, k, goal),
+        }
+    return goals
+
+
+def goal_verdict(mean, halfwidth, goal: float) -> str:
+    """'met' when the whole CI is at or above the goal, 'not met' when below, else 'undecided'."""
+    if not is_finite(mean):
+        return "undecided"
+    if not is_finite(halfwidth):  # one replication and no CI: the estimate alone
+        return "met (no CI)" if mean >= goal else "not met (no CI)"
+    if mean - halfwidth >= goal:
+        return "met"
+    if mean + halfwidth < goal:
+        return "not met"
+    return "undecided"
+
+
+def interval_share(results: list, call_type: int, goal: float) -> float:
+    """Share of post-warm-up intervals, pooled over replications, whose service
+    level of ``call_type`` is at least ``goal`` (intervals with no call offered left out)."""
+    from ..results import compute_kpis
+
+    met = counted = 0
+    for result in results:
+        model = result.model
+        first = int(math.ceil(model.warmup / model.interval - 1e-9))
+        calls = result.stats.interval_calls[first:, call_type]
+        sl = compute_kpis(calls, math.nan, math.nan, result.sl_denominator)["service_level"]
+        defined = np.isfinite(sl)
+        counted += int(defined.sum())
+        met += int((sl[defined] >= goal).sum())
+    return met / counted if counted else math.nan
+
+
+# ---------------------------------------------------------------- the terminal
+def print_run(scenario, summary: dict) -> None:
+    console = stdout_console()
+    reps = summary["reps"]
+    title = (f"{summary['scenario']}: {summary['engine']} engine, "
+             f"{reps} replication{'s' if reps > 1 else ''}, seed {summary['seed']}")
+    console.print(kpi_table(summary["kpis"], summary["definitions"], title=title))
+    if summary["ci_method"] == "student_t_over_replications":
+        console.print(f"95 % CI: Student t over {reps} replications.")
+    elif summary["ci_method"] == "none":
+        console.print(f"No CI: {summary['ci_note']}.")
+    elif all(not is_finite(row["ci_halfwidth"]) for row in summary["kpis"].values()):
+        console.print("One replication, too few post-warm-up intervals for batch means: "
+                      "no CI (use --reps 2 or more).")
+    else:
+        console.print("One replication: 95 % CIs from batch means of the post-warm-up "
+                      "intervals within the run.")
+    console.print(f"Totals over calls arriving after the warm-up ({scenario.warmup:g} s); a call counts "
+                  "in the interval it arrived in.")
+    _print_call_types(console, summary)
+    _print_groups(console, summary)
+    _print_goals(console, summary)
+    calls, wall = summary["calls_simulated"], summary["wall_seconds"]
+    speed = f"{calls / wall:,.0f} calls/s" if wall > 0 else "n/a calls/s"
+    console.print(f"calls simulated: {calls:,} (warm-up included) · engine wall time {wall:.3f} s · {speed}")
+
+
+def _ci_title(summary: dict) -> str:
+    return "mean ± 95 % CI over replications" if summary["reps"] > 1 else "one replication, no CI"
+
+
+def _print_call_types(console, summary: dict) -> None:
+    names = list(summary["call_types"])
+    console.print(f"Per call type ({_ci_title(summary)}):")
+    out = table("", ("KPI", *names), right=names)
+    for kpi in CALL_TYPE_TABLE_KPIS:
+        out.add_row(kpi, *(estimate(kpi, **summary["call_types"][n][kpi]) for n in names))
+    console.print(out)
+
+
+def _print_groups(console, summary: dict) -> None:
+    console.print(f"Per agent group ({_ci_title(summary)}):")
+    out = table("", ("group", *GROUP_COLUMNS), right=GROUP_COLUMNS)
+    for name, row in summary["groups"].items():
+        out.add_row(name, format_value("agents", row["agents"]["mean"]),
+                    *(estimate(k, **row[k]) for k in GROUP_COLUMNS[1:]))
+    console.print(out)
+
+
+def _print_goals(console, summary: dict) -> None:
+    goals = summary["service_level_goals"]
+    if not goals:
+        return
+    columns = ("call type", "goal", "service level", "verdict", "intervals meeting it")
+    console.print("Service-level goals (met: the whole 95 % CI at or above the goal):")
+    out = table("", columns, right=("goal", "service level", "intervals meeting it"))
+    for name, row in goals.items():
+        share = row["intervals_meeting"]
+        out.add_row(name, format_value("service_level", row["goal"]),
+                    estimate("service_level", row["mean"], row["ci_halfwidth"]), row["verdict"],
+                    "n/a" if not is_finite(share) else f"{100 * share:.1f} %")
+    console.print(out)
+
+
+# ---------------------------------------------------------------- files
+def write_outputs(folder: Path, results: list, summary: dict) -> None:
+    """intervals.csv, call_types.csv, groups.csv and summary.json, each written atomically."""
+    frames = {
+        "intervals.csv": intervals_frame(results),
+        "call_types.csv": _wide(summary["call_types"], "call_type", KPI_NAMES, summary["reps"]),
+        "groups.csv": _wide(summary["groups"], "group", GROUP_COLUMNS, summary["reps"]),
+    }
+    note_replaced(folder / name for name in OUT_FILES)
+    for name, frame in frames.items():
+        write_csv(folder / name, frame, "--out")
+    write_json(folder / "summary.json", summary, "--out")
+
+
+def intervals_frame(results: list):
+    """Every replication's per-interval table, with a ``replication`` column (0-based) first."""
+    import pandas as pd
+
+    frames = []
+    for i, result in enumerate(results):
+        frame = pd.DataFrame(result.intervals())
+        frame.insert(0, "replication", i)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _wide(rows: dict, key: str, columns, reps: int):
+    """One row per call type (or group): reps, then each column's mean and ci_halfwidth."""
+    import pandas as pd
+
+    records = []
+    for name, values in rows.items():
+        record = {key: name, "reps": reps}
+        for column in columns:
+            record[column] = values[column]["mean"]
+            record[f"{column}_ci_halfwidth"] = values[column]["ci_halfwidth"]
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str) -> None:
+    from ..experiment.records import Point, StudyData, record_from_result
+    from ..report import write_html
+    from ..scenario import scenario_to_dict
+
+    label = Path(scenario_file).name
+    point = Point(0, label, {}, scenario_to_dict(scenario))
+    records = [record_from_result(0, rep, (rep,), r) for rep, r in enumerate(results)]
+    data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
+                     engine=engine, points=[point], records=records)
+    try:
+        write_html(data, path)
+    except OSError as err:
+        raise InputError(f"--html: cannot write {path}: {err.strerror or err}; the results above are "
+                         "complete (and --out, if given, was written)") from None

@@ -1,0 +1,30 @@
+"""``ccsim validate`` and ``ccsim schema``: check a scenario, export the format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+def validate(scenario_file: Path):
+    """Check SCENARIO against the schema (nothing is simulated)."""
+    from ..scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    n_types = len(scenario.call_types)
+    n_agents = sum(g.count for g in scenario.agents)
+    name = scenario.name or scenario_file.stem
+    click.echo(f"ok: {name} ({n_types} call type{'s' if n_types != 1 else ''}, "
+               f"{n_agents} agent{'s' if n_agents != 1 else ''})")
+
+
+@click.command()
+def schema():
+    """Print the JSON Schema of scenario files (for editors)."""
+    import json
+
+    from ..scenario import Scenario
+
+    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))

@@ -1,0 +1,102 @@
+"""One unit convention and one KPI order in every CLI table; sweeps readable at 80 columns."""
+import json
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ccsim.cli import cli
+from ccsim.report_table import format_difference, format_halfwidth, format_interval, format_value
+from ccsim.results import KPI_NAMES
+from factories import single_queue
+
+BOX = "│┃"
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli, list(map(str, args)))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def cells(line):
+    return [c.strip() for c in re.split(f"[{BOX}]", line)[1:-1]]
+
+
+def test_units():
+    assert format_value("service_level", 0.8123) == "81.23 %"
+    assert format_halfwidth("service_level", 0.0123) == "± 1.23 pp"
+    assert format_difference("abandon_rate", -0.0123) == "-1.23 pp"
+    assert format_difference("asa", 2.5) == "+2.50 s"
+    assert format_difference("answered", 1234.0) == "+1,234"
+    assert format_interval("occupancy", -0.02, 0.01) == "[-2.00, +1.00] pp"
+    assert format_interval("aht", 1.0, 2.0) == "[+1.00, +2.00] s"
+    assert format_value("offered", 1234567.0) == "1,234,567"
+    assert format_value("asa", float("nan")) == "n/a"
+
+
+@pytest.fixture
+def plans(tmp_path):
+    a = write(tmp_path, "a.yaml", single_queue(agents=18, horizon=3600, rate=0.1, patience=120))
+    b = write(tmp_path, "b.yaml", single_queue(agents=22, horizon=3600, rate=0.1, patience=120))
+    return tmp_path, a, b
+
+
+def test_sweep_table_is_long_and_fits_80_columns(plans):
+    tmp_path, a, _ = plans
+    args = ["sweep", a, "--grid", "agents.team.count=16..24:4", "--grid", "call_types.inbound.patience.mean=60,120",
+            "--reps", "2", "--workers", "1", "--store", tmp_path / "s.sqlite"]
+    text = invoke(*args)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = [cells(line) for line in lines if line.startswith("│") and cells(line)[1]]  # not wrapped parts
+    # one block of KPI rows per design point, its overrides one per row beside them
+    offered = [i for i, r in enumerate(rows) if r[1] == "offered"]
+    assert len(offered) == 6
+    assert [(rows[i][0], rows[i + 1][0]) for i in offered[:2]] == [
+        ("agents.team.count=16", "call_types.inbound.patience.mean=60"),
+        ("agents.team.count=16", "call_types.inbound.patience.mean=120")]
+    kpis = [r[1] for r in rows]
+    block = kpis[: len(kpis) // 6]
+    assert kpis == block * 6
+    assert block == [k for k in KPI_NAMES if k in block]  # the one KPI order
+    out = json.loads(invoke(*args[:-2], "--store", tmp_path / "t.sqlite", "--json"))
+    first = out["sweep"][0]
+    sl = next(r for r in rows if r[1] == "service_level")
+    assert sl[2] == format_value("service_level", first["service_level"])
+    assert sl[3] == format_halfwidth("service_level", first["service_level_ci_halfwidth"])
+    assert sl[2].endswith(" %") and sl[3].endswith(" pp")
+    assert not any(k.endswith("_ci") for k in first)  # one name: ci_halfwidth
+
+
+def test_comparison_shows_rate_differences_in_pp(plans):
+    tmp_path, a, b = plans
+    args = ["compare", a, b, "--reps", "4", "--workers", "1"]
+    text = invoke(*args, "--store", tmp_path / "c.sqlite")
+    assert max(len(line) for line in text.splitlines()) <= 80
+    out = json.loads(invoke(*args, "--store", tmp_path / "d.sqlite", "--json"))
+    diff = {r["kpi"]: r for r in out["comparison"]}
+    rows = {c[0]: c for c in (cells(line) for line in text.splitlines() if line.startswith("│")) if len(c) == 5}
+    for kpi, unit in (("service_level", "pp"), ("abandon_rate", "pp"), ("occupancy", "pp"), ("asa", "s")):
+        assert rows[kpi][1] == format_difference(kpi, diff[kpi]["diff"])
+        assert rows[kpi][1].endswith(" " + unit) and rows[kpi][2].endswith("] " + unit)
+    assert [k for k in rows if k in KPI_NAMES] == [k for k in KPI_NAMES if k in rows]
+
+
+def test_run_tables_use_the_same_units(tmp_path):
+    path = write(tmp_path, "s.yaml", single_queue(agents=18, horizon=20000, rate=0.1, patience=120))
+    text = invoke("run", path, "--reps", "3")
+    out = json.loads(invoke("run", path, "--reps", "3", "--json"))
+    row = next(cells(line) for line in text.splitlines() if line.startswith("│ service_level"))
+    assert row[1] == format_value("service_level", out["kpis"]["service_level"]["mean"])
+    assert row[2] == format_halfwidth("service_level", out["kpis"]["service_level"]["ci_halfwidth"])
+    kpi_rows = [cells(line)[0] for line in text.splitlines() if line.startswith("│ ") and cells(line)[0] in KPI_NAMES]
+    first_table = kpi_rows[: len(KPI_NAMES)]
+    assert first_table == list(KPI_NAMES)
