@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import ccsim
+from ccsim.scenario import json_schema
 import ccsim.api
 import ccsim.cli.run as run_module
 from ccsim import analytic
@@ -217,7 +218,12 @@ def test_schema_is_json(runner):
     assert result.exit_code == 0
     schema = strict_json(result.stdout)
     assert "call_types" in schema["properties"]
-    assert schema == ccsim.Scenario.model_json_schema()
+    assert schema == json_schema()  # the editor schema: $schema, $id, standard keywords only
+    assert schema["$schema"].startswith("https://json-schema.org/draft/2020-12")
+    import jsonschema
+
+    bad = {"horizon": 3600, "lines": 0, "call_types": [], "agents": []}
+    assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
 
 
 # ---------------------------------------------------------------- errors

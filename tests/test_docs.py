@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from ccsim.cli import cli
 from ccsim.results import KPI_DEFINITIONS, KPI_NAMES
 from ccsim.scenario import Scenario, validate_scenario
-from test_readme_examples import PENDING_CLI, PYTHON, readme_blocks, run_python_block, shell_commands
+from test_readme_examples import PYTHON, readme_blocks, run_python_block, shell_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -201,13 +201,7 @@ def test_every_ccsim_command_in_the_guide_names_real_commands_and_options():
     for where, args in guide_ccsim_commands():
         checked += 1
         result = runner.invoke(cli, [*args, "--help"])
-        pending = [opt for opt in PENDING_CLI if opt in args]
-        if pending:
-            if result.exit_code == 0:
-                problems.append(f"{where}: the CLI now accepts {pending}: remove it from PENDING_CLI")
-            elif "No such option" not in result.output:
-                problems.append(f"{where}: ccsim {shlex.join(args)}: {result.output.strip()}")
-        elif result.exit_code != 0:
+        if result.exit_code != 0:
             problems.append(f"{where}: ccsim {shlex.join(args)}: {result.output.strip()}")
     assert checked >= 15
     assert not problems, "\n".join(problems)

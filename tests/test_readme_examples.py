@@ -14,9 +14,6 @@ as shipped. The commands themselves run as written, except for ``SUBSTITUTIONS``
 A block preceded by ``<!-- not-run: REASON -->`` is not run; ``NOT_RUN`` counts them by reason,
 and the test fails when the README's markers differ from it, so no block stops running unseen.
 
-``PENDING_CLI``: options the README already uses that land in the CLI in parallel. Until then a
-line using one must fail with click's "No such option"; once the CLI accepts it the test fails
-and asks for the entry to be removed.
 """
 from __future__ import annotations
 
@@ -43,8 +40,6 @@ FULL = os.environ.get("CCSIM_README_FULL") == "1"
 SUBSTITUTIONS = [
     ("pip install -e . && ", "", "this checkout is already installed in the test environment"),
 ]
-# remove an entry once the CLI has the option (the test says when)
-PENDING_CLI = ["--ci-halfwidth", "--sl-goal"]
 NOT_RUN = {
     "the test suite itself (tests/test_readme_examples.py is part of it; .ci/run runs this line)": 1,
     "needs a Dask cluster": 1,
@@ -158,14 +153,6 @@ def _run(args, cwd: Path) -> subprocess.CompletedProcess:
 
 def _check_shell_line(command: str, cwd: Path, where: str) -> None:
     done = _run(["bash", "-c", _substituted(command)], cwd)
-    pending = [opt for opt in PENDING_CLI if re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", command)]
-    if pending:
-        assert done.returncode != 0, (f"{where}: the CLI now accepts {', '.join(pending)}: remove it from "
-                                      f"PENDING_CLI in {Path(__file__).name}\n$ {command}")
-        assert done.returncode == 2 and "No such option" in done.stderr and any(o in done.stderr for o in pending), (
-            f"{where}: a line pending {', '.join(pending)} failed for another reason (status "
-            f"{done.returncode})\n$ {command}\n{done.stderr}")
-        return
     assert done.returncode == 0, (f"{where}: exit status {done.returncode}\n$ {command}\n"
                                   f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
 

@@ -25,6 +25,6 @@ def schema():
     """Print the JSON Schema of scenario files (for editors)."""
     import json
 
-    from ..scenario import Scenario
+    from ..scenario import json_schema
 
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    click.echo(json.dumps(json_schema(), indent=2))
