@@ -31,7 +31,7 @@ def test_sweep_is_the_same_on_every_backend():
 
 def test_sequential_compare_stops_at_the_target():
     a, b = single_queue(agents=18, horizon=3600, rate=0.1), single_queue(agents=22, horizon=3600, rate=0.1)
-    study = compare([a, b], reps=3, seed=1, backend=SerialBackend(), target_halfwidth={"service_level": 0.3})
+    study = compare([a, b], reps=3, seed=1, backend=SerialBackend(), ci_halfwidth={"service_level": 0.3})
     assert study.data.target_met and study.data.reps == 3
 
 
