@@ -210,7 +210,7 @@ def write_intervals_csv(handle, results: list) -> None:
     writer = csv.writer(handle)
     header = None
     for i, result in enumerate(results):
-        table = result.intervals()
+        table = result.intervals(as_frame=False)
         if header is None:
             header = list(table.dtype.names)
             writer.writerow(["replication", *header])

@@ -151,7 +151,7 @@ def test_out_writes_intervals_and_summary(runner, small, tmp_path):
     with open(folder / "intervals.csv", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
-    fields = ccsim.simulate(small, seed=0).intervals().dtype.names
+    fields = ccsim.simulate(small, seed=0).intervals(as_frame=False).dtype.names
     assert reader.fieldnames == ["replication", *fields]
     n_intervals = math.ceil(20000 / 900)
     assert len(rows) == 2 * n_intervals
