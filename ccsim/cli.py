@@ -77,9 +77,9 @@ def _user_errors() -> tuple:
     """Exceptions that mean bad input from the user (exit 2), not a bug."""
     from .experiment.backends import BackendError
     from .experiment.overrides import OverrideError
-    from .experiment.store import StoreExistsError, StoreMismatchError
+    from .experiment.store import StoreError
 
-    return (OverrideError, BackendError, StoreExistsError, StoreMismatchError)
+    return (OverrideError, BackendError, StoreError)
 
 
 def _fail(message: str, code: int) -> int:
