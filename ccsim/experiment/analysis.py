@@ -4,6 +4,12 @@ Every interval is a Student t interval over replications. A comparison pairs
 replications with the same index when the study used common random numbers
 (``StudyData.crn``), and uses Welch's interval otherwise. A NaN KPI (``asa`` of
 a replication that answered nothing) is left out, with its pair.
+
+The two intervals are the textbook formulas, not ``scipy.stats.ttest_rel`` /
+``ttest_ind(equal_var=False).confidence_interval()``: those give the same
+numbers (the tests check it to 1e-9) but cost 3-4 times as much per interval
+(about 1 ms against 0.3 ms, 20 replications, scipy 1.17), and a comparison
+table computes one per point and KPI.
 """
 from __future__ import annotations
 
