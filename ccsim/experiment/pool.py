@@ -12,6 +12,7 @@ import multiprocessing
 from collections import deque
 from multiprocessing.connection import wait
 
+from .mainguard import RERUN_EXIT
 from .records import run_replication
 
 
@@ -81,13 +82,17 @@ class WorkerPool:
         self.max_restarts = max_restarts
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        self._on_rerun = None
 
-    def run(self, tasks, on_give_up):
+    def run(self, tasks, on_give_up, on_rerun=None):
         """Yield ``(task, record)`` in completion order; tasks are read lazily.
 
         A task whose worker dies runs again on a new worker; after
-        ``max_restarts`` deaths in one run, ``on_give_up(lost_tasks)`` is raised.
+        ``max_restarts`` deaths in one run, ``on_give_up(deaths, lost_tasks)`` is
+        raised; a worker that exits with ``RERUN_EXIT`` (it was re-running the
+        parent's unguarded script) raises ``on_rerun()`` at once.
         """
+        self._on_rerun = on_rerun
         source = iter(tasks)
         again = deque()  # tasks lost with a dead worker, run first
         deaths = 0
@@ -142,6 +147,8 @@ class WorkerPool:
     def _replace(self, worker: _Worker, deaths: int, lost: list, on_give_up) -> int:
         self._workers.remove(worker)
         worker.stop(timeout=0.1)
+        if worker.process.exitcode == RERUN_EXIT and self._on_rerun is not None:
+            raise self._on_rerun()
         deaths += 1
         if deaths > self.max_restarts:
             raise on_give_up(deaths, lost)
