@@ -276,3 +276,31 @@ def test_local_backend_gives_up_after_too_many_deaths():
             for _ in backend.run(tasks):
                 for child in multiprocessing.active_children():
                     os.kill(child.pid, signal.SIGKILL)
+
+
+# -- without the optional distributed package; addresses without a scheme ---------------
+
+
+def test_a_scheduler_without_distributed_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    for spec in ("tcp://127.0.0.1:8786", "127.0.0.1:8786"):
+        with pytest.raises(BackendError, match=r"optional package 'distributed'.*pip install 'ccsim\[dask\]'") as caught:
+            run_study(POINTS, 1, seed=1, crn=True, store_path=tmp_path / "s.db", backend=spec)
+        assert "pip install -e '.[dask]'" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    assert len(run_study(POINTS, 1, seed=1, crn=True, backend="serial").records) == 2  # the rest still works
+
+
+def test_host_port_without_scheme_is_tcp(cluster):
+    bare = cluster.address.removeprefix("tcp://")
+    assert bare != cluster.address
+    with DaskBackend(bare) as backend:
+        assert backend.address == cluster.address
+    data = run_study(POINTS, 1, seed=3, crn=True, backend=bare)
+    assert by_key(data.records) == by_key(SerialBackend().run(task_for(p, 0, 3, True) for p in POINTS))
+
+
+def test_unreachable_host_port_is_named_with_its_scheme():
+    port = free_port()
+    with pytest.raises(BackendError, match=f"no Dask scheduler answers at tcp://127.0.0.1:{port}"):
+        run_study(POINTS, 1, seed=1, crn=True, backend=f"127.0.0.1:{port}")

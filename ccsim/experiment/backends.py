@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 import threading
@@ -104,13 +105,13 @@ class DaskBackend(_Backend):
     """
 
     def __init__(self, scheduler, connect_timeout: float = 5):
-        from distributed import Client
+        Client = _distributed().Client
 
         if isinstance(scheduler, Client):
             self.client, self._owns_client = scheduler, False
             self.address = scheduler.scheduler.address
             return
-        self.address = str(scheduler)
+        self.address = with_scheme(str(scheduler))
         if not self.address:
             raise BackendError("empty Dask scheduler address; expected e.g. tcp://host:8786")
         _probe(self.address, connect_timeout)
@@ -164,6 +165,25 @@ class DaskBackend(_Backend):
 
 
 BACKENDS = {"serial": SerialBackend, "local": LocalBackend}
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9_.\-]*):\d{1,5}")
+
+
+def with_scheme(address: str) -> str:
+    """``host:port`` means ``tcp://host:port`` (what ``dask scheduler`` prints has the scheme)."""
+    return f"tcp://{address}" if _HOST_PORT.fullmatch(address) else address
+
+
+def _distributed():
+    """The optional ``distributed`` package, or a BackendError saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise BackendError(
+            "a Dask scheduler needs the optional package 'distributed', which is not installed here; "
+            "install it with pip install 'ccsim[dask]' (in a ccsim checkout: pip install -e '.[dask]'), "
+            "or run on the local process pool (no scheduler)"
+        ) from None
+    return distributed
 
 
 def make_backend(spec) -> tuple:
@@ -176,9 +196,10 @@ def make_backend(spec) -> tuple:
     if isinstance(spec, str):
         if spec in BACKENDS:
             return BACKENDS[spec](), True
-        if "://" in spec:
+        if "://" in spec or _HOST_PORT.fullmatch(spec):
             return DaskBackend(spec), True
-        raise ValueError(f"unknown backend {spec!r}; expected {', '.join(BACKENDS)} or a scheduler address tcp://host:port")
+        raise BackendError(f"unknown backend {spec!r}; expected {', '.join(BACKENDS)} or a Dask scheduler address "
+                           "tcp://host:port (or host:port)")
     if _is_dask_client(spec):  # before the duck test: a Client has a ``run`` method of its own
         return DaskBackend(spec), True
     if hasattr(spec, "run"):
