@@ -15,17 +15,12 @@ import threading
 import uuid
 
 from ..errors import UserError
-from . import mainguard
 from .pool import WorkerPool
 from .records import run_replication
 
 
 class BackendError(UserError, ValueError):
     """A backend cannot run the tasks: an unreachable scheduler, a pool that keeps dying."""
-
-
-class UnguardedScriptError(BackendError):
-    """A script starts a study on the local pool without ``if __name__ == "__main__":``."""
 
 
 class _Backend:
@@ -52,11 +47,11 @@ class SerialBackend(_Backend):
 class LocalBackend(_Backend):
     """A pool of ``workers`` processes (default: the cores this process may use).
 
-    Processes are started with 'spawn': a clean interpreter per worker, safe when
-    the parent runs threads (a Dask client, a GUI, a notebook kernel). As with any
-    spawn pool, a script using it must guard its entry point with
-    ``if __name__ == "__main__":``; one that does not gets an ``UnguardedScriptError``
-    saying so (``mainguard.py``). The pool lives until ``close()`` and is reused
+    The workers are loky processes: each a fresh interpreter (safe when the parent
+    runs threads: a Dask client, a GUI, a notebook kernel) that does not re-run the
+    parent's script, so a script needs no ``if __name__ == "__main__":`` guard
+    (unlike a 'spawn' pool, whose workers would start the study again). The pool
+    lives until ``close()`` and is reused
     by every ``run``. A worker that dies (killed, out of memory) is replaced and
     its replication runs again, up to ``max_restarts`` deaths per ``run``
     (see ``pool.py`` for why this is not a ``ProcessPoolExecutor``).
@@ -66,7 +61,6 @@ class LocalBackend(_Backend):
         workers = _usable_cores() if workers is None else workers
         if int(workers) < 1:
             raise BackendError(f"workers must be at least 1, got {workers}")
-        mainguard.check(UnguardedScriptError)  # before a store or a worker exists
         self.workers = int(workers)
         self.max_restarts = max_restarts
         self._pool = None
@@ -74,7 +68,7 @@ class LocalBackend(_Backend):
     def run(self, tasks):
         if self._pool is None:
             self._pool = WorkerPool(self.workers, self.max_restarts)
-        for _task, record in self._pool.run(tasks, _gave_up, _rerun):
+        for _task, record in self._pool.run(tasks, _gave_up):
             yield record
 
     def close(self) -> None:
@@ -88,11 +82,6 @@ def _gave_up(deaths: int, lost: list) -> BackendError:
         f"a worker process of the local pool died {deaths} times; "
         f"replications {sorted((t.point, t.rep) for t in lost)} could not finish"
     )
-
-
-def _rerun() -> UnguardedScriptError:
-    main = getattr(sys.modules.get("__main__"), "__file__", None) or "the main script"
-    return UnguardedScriptError(mainguard.explanation(f"{main}"))
 
 
 class DaskBackend(_Backend):
