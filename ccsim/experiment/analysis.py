@@ -14,8 +14,6 @@ table computes one per point and KPI.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from scipy import stats as st
 
 from ..results import KPI_NAMES, t_halfwidth
 
@@ -45,8 +43,10 @@ NO_DIFFERENCE = "no significant difference"
 INSUFFICIENT = "insufficient data"  # fewer than two usable replications on a side
 
 
-def summary_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def summary_table(data, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """One row per (point, KPI): reps (finite values), mean, ci_halfwidth (Student t), std."""
+    import pandas as pd  # here, not at the top: the command line starts faster
+
     rows = []
     for point in _points(data):
         records = data.records_of(point.point)
@@ -59,13 +59,15 @@ def summary_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["point", "label", "kpi", "reps", "mean", "ci_halfwidth", "std"])
 
 
-def compare(data, baseline: int = 0, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def compare(data, baseline: int = 0, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """Each other point against ``baseline`` (a point number), per KPI: diff = point - baseline.
 
     ``variance_reduction`` = (var A + var B) / var(B - A) over the paired runs:
     how many times fewer replications the paired (CRN) design needs than
     independent seeds for the same precision (NaN without CRN).
     """
+    import pandas as pd
+
     points = {p.point: p for p in _points(data)}
     if baseline not in points:
         raise ValueError(f"baseline point {baseline} is not in the study (points: {', '.join(map(str, points))})")
@@ -124,8 +126,10 @@ def halfwidths_met(data, kpis, target, level: float = 0.95) -> bool:
     return True
 
 
-def sweep_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def sweep_table(data, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """One row per point: point, label, the overrides as columns, reps, then ``kpi`` and ``kpi_ci``."""
+    import pandas as pd
+
     kpi_list = _kpi_list(data, kpis)
     paths = []
     for point in _points(data):
@@ -220,6 +224,8 @@ def _welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> dict:
 
 
 def _t_interval(diff: float, se: float, df: float, level: float) -> dict:
+    from scipy import stats as st
+
     if se == 0:  # no spread at all: the difference is exact
         return {"diff": diff, "ci_low": diff, "ci_high": diff, "p_value": 1.0 if diff == 0 else 0.0}
     half = float(st.t.ppf(0.5 + level / 2, df)) * se
