@@ -42,6 +42,29 @@ class Study:
         """One row per point: its overrides, then each KPI's mean and half-width."""
         return analysis.sweep_table(self.data, kpis)
 
+    def replications(self):
+        """One row per (point, replication): label, calls simulated, then every KPI."""
+        import pandas as pd
+
+        labels = {p.point: p.label for p in self.data.points}
+        rows = [{"point": r.point, "label": labels.get(r.point, ""), "replication": r.rep,
+                 "calls_simulated": r.calls_simulated, **r.kpis}
+                for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))]
+        return pd.DataFrame(rows)
+
+    def intervals(self):
+        """One row per (point, replication, interval), long format: ``point``,
+        ``replication``, then the columns of ``Result.intervals()``."""
+        import pandas as pd
+
+        frames = []
+        for r in sorted(self.data.records, key=lambda r: (r.point, r.rep)):
+            frame = r.interval_frame()
+            frame.insert(0, "replication", r.rep)
+            frame.insert(0, "point", r.point)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
     def write_html(self, path, title=None) -> Path:
         from ..report import write_html
 
