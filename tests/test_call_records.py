@@ -104,3 +104,26 @@ def test_parquet_is_self_describing(tmp_path):
     again = ccsim.simulate(SCENARIO, seed=np.random.SeedSequence(meta["seed"]["entropy"],
                                                                spawn_key=tuple(meta["seed"]["spawn_key"])))
     assert again.kpis()["answered"] == record.kpis["answered"]
+
+
+def test_a_full_disk_while_writing_records_is_a_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    import pyarrow.parquet
+
+    from ccsim.errors import UserError
+    from ccsim.experiment.call_records import CallRecordsError
+
+    def full(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pyarrow.parquet, "write_table", full)
+    task = task_for(Point(0, "base", {}, SCENARIO), 0, 11, True, call_records_dir=str(tmp_path))
+    with pytest.raises(CallRecordsError, match=r"could not write the call records .*calls_point000_rep0000\.parquet: "
+                                               "no space left on device") as caught:
+        run_replication(task)
+    assert isinstance(caught.value, UserError)
+    assert list(tmp_path.iterdir()) == []  # no half-written file
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(caught.value))) == str(caught.value)  # crosses process boundaries

@@ -8,16 +8,22 @@ and read back as pandas ``Int32`` / categories with missing values.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from ..files import atomic_path
 from ..results import OUTCOMES
 
 METADATA_KEY = b"ccsim"
+
+
+class CallRecordsError(UserError, OSError):
+    """Per-call records could not be written (disk full, permissions); the message names the file."""
 
 
 def record_frame(records: np.ndarray, call_type_names, group_names, point=None, replication=None):
@@ -79,8 +85,13 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path, 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if metadata is not None:
         table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: json.dumps(metadata)})
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+    try:
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
+    except OSError as err:
+        reason = "no space left on device" if err.errno == errno.ENOSPC else (err.strerror or str(err))
+        raise CallRecordsError(f"could not write the call records {path}: {reason}; free some disk space or "
+                               "choose another folder (--call-records), then resume the study") from None
     return Path(path)
 
 
