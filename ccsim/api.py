@@ -16,16 +16,11 @@ import numpy as np
 
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
-from .errors import UserError
-from .results import Result, summarize
+from .results import ArgumentError, Result, summarize
 from .scenario import Scenario, load_scenario, validate_scenario
 
 ScenarioLike = Union[Scenario, str, Path, dict]
 DEFAULT_SEED = 1  # the CLI's default too
-
-
-class ArgumentError(UserError, ValueError):
-    """An argument of the Python API that cannot be used (seed, reps, engine)."""
 
 
 def as_scenario(scenario: ScenarioLike) -> Scenario:

@@ -11,6 +11,13 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import UserError
+
+
+class ArgumentError(UserError, ValueError):
+    """An argument of the Python API that cannot be used (seed, reps, engine, table options)."""
+
+
 # Per-call counters, by the interval of the call's arrival (seconds for sums).
 CALL_FIELDS = (
     "arrived",  # every arrival
@@ -230,7 +237,7 @@ class Result:
         occupancy are clock time within the interval (agents = seconds / length).
         """
         if by not in INTERVAL_BREAKDOWNS:
-            raise ValueError(f"by must be one of {', '.join(map(repr, INTERVAL_BREAKDOWNS))}, got {by!r}")
+            raise ArgumentError(f"by must be one of {', '.join(map(repr, INTERVAL_BREAKDOWNS))}, got {by!r}")
         columns = INTERVAL_BREAKDOWNS[by](self)
         return _frame(columns) if as_frame else _structured(columns)
 
@@ -245,6 +252,8 @@ class Result:
         """
         import pandas as pd
 
+        if goal is not None and not (isinstance(goal, (int, float)) and 0 <= goal <= 1):
+            raise ArgumentError(f"goal must be a service level between 0 and 1 (0.8 = 80 %), got {goal!r}")
         table = self.intervals(by="call_type", as_frame=False)
         table = table[~table["warmup"]]
         rows = {}
@@ -270,7 +279,7 @@ class Result:
     def calls(self):
         """DataFrame of the per-call records (``simulate(..., call_records=True)``)."""
         if self.stats.call_records is None:
-            raise ValueError("this run kept no per-call records; simulate it with call_records=True")
+            raise ArgumentError("this run kept no per-call records; simulate it with call_records=True")
         from .experiment.call_records import record_frame
 
         return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names)

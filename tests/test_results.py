@@ -151,7 +151,7 @@ def test_intervals_by_group_staffing_and_occupancy(two_types):
 
 
 def test_intervals_by_unknown_breakdown_is_refused(two_types):
-    with pytest.raises(ValueError, match="by must be one of"):
+    with pytest.raises(ccsim.ArgumentError, match="by must be one of"):
         two_types.intervals(by="agent")
 
 
@@ -192,6 +192,9 @@ def test_service_level_attainment_per_call_type(two_types):
         assert table.loc[name, "share"] == pytest.approx((level >= goal).mean())
     everyone = two_types.service_level_attainment(goal=0.0)
     assert (everyone["share"] == 1.0).all()
+    for bad in (80, -0.1, "0.8"):
+        with pytest.raises(ccsim.ArgumentError, match="goal must be a service level between 0 and 1"):
+            two_types.service_level_attainment(goal=bad)
 
 
 def test_service_level_attainment_without_a_goal_is_nan():
