@@ -236,10 +236,12 @@ class Result:
         Call statistics belong to the interval of the call's arrival; staffing and
         occupancy are clock time within the interval (agents = seconds / length).
         """
-        if by not in INTERVAL_BREAKDOWNS:
-            raise ArgumentError(f"by must be one of {', '.join(map(repr, INTERVAL_BREAKDOWNS))}, got {by!r}")
-        columns = INTERVAL_BREAKDOWNS[by](self)
-        return _frame(columns) if as_frame else _structured(columns)
+        from .interval_tables import BREAKDOWNS, to_frame, to_structured
+
+        if by not in BREAKDOWNS:
+            raise ArgumentError(f"by must be one of {', '.join(map(repr, BREAKDOWNS))}, got {by!r}")
+        columns = BREAKDOWNS[by](self)
+        return to_frame(columns) if as_frame else to_structured(columns)
 
     def service_level_attainment(self, goal: Optional[float] = None):
         """Share of post-warm-up intervals whose service level meets the goal, per call type.
@@ -326,82 +328,6 @@ def describe_seed(seed) -> str:
 
 def _short_number(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.4g}"
-
-
-# ---------------------------------------------------------------- interval tables
-
-
-def _span(model) -> dict:
-    start = np.arange(model.n_intervals) * model.interval
-    end = np.minimum(start + model.interval, model.horizon)
-    return {"start": start, "end": end, "warmup": start < model.warmup}
-
-
-def _all_columns(result) -> dict:
-    """One row per interval, every call type and group together."""
-    m, s = result.model, result.stats
-    columns = _span(m)
-    length = columns["end"] - columns["start"]
-    staffed = s.interval_groups[:, :, 0].sum(axis=1)
-    busy = s.interval_groups[:, :, 1].sum(axis=1)
-    columns.update(staffed_agents=staffed / length, busy_agents=busy / length)
-    columns.update(compute_kpis(s.interval_calls.sum(axis=1), busy, staffed, result.sl_denominator))
-    return columns
-
-
-def _long(model, names: tuple) -> dict:
-    """Interval columns repeated for each name (interval-major), plus the name column."""
-    span = _span(model)
-    columns = {k: np.repeat(v, len(names)) for k, v in span.items()}
-    columns["name"] = np.tile(np.array(names, dtype=object), model.n_intervals)
-    return columns
-
-
-def _call_type_columns(result) -> dict:
-    """One row per (interval, call type)."""
-    m, s = result.model, result.stats
-    columns = _long(m, m.call_type_names)
-    columns["call_type"] = columns.pop("name")
-    calls = s.interval_calls.reshape(-1, s.interval_calls.shape[-1])
-    kpis = compute_kpis(calls, np.nan, np.nan, result.sl_denominator)
-    columns.update((k, kpis[k]) for k in CALL_TYPE_KPIS)
-    return columns
-
-
-def _group_columns(result) -> dict:
-    """One row per (interval, agent group): staffing and occupancy."""
-    m, s = result.model, result.stats
-    columns = _long(m, m.group_names)
-    columns["group"] = columns.pop("name")
-    length = columns["end"] - columns["start"]
-    staffed = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("staffed")].ravel()
-    busy = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("busy")].ravel()
-    columns.update(staffed_agents=staffed / length, busy_agents=busy / length, occupancy=_ratio(busy, staffed))
-    return columns
-
-
-INTERVAL_BREAKDOWNS = {None: _all_columns, "call_type": _call_type_columns, "group": _group_columns}
-
-
-def _frame(columns: dict):
-    import pandas as pd
-
-    return pd.DataFrame(columns)
-
-
-def _structured(columns: dict) -> np.ndarray:
-    """Columns as a numpy structured array: names become fixed-width unicode."""
-    def dtype(values):
-        values = np.asarray(values)
-        if values.dtype == object:
-            return np.asarray(values, dtype=str).dtype
-        return np.bool_ if values.dtype == np.bool_ else np.float64
-
-    n = len(next(iter(columns.values())))
-    table = np.zeros(n, dtype=[(k, dtype(v)) for k, v in columns.items()])
-    for k, v in columns.items():
-        table[k] = v
-    return table
 
 
 def summarize(results: list, level: float = 0.95) -> dict:

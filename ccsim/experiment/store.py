@@ -20,16 +20,16 @@ import contextlib
 import errno
 import hashlib
 import json
-import math
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import UserError
 from ..files import atomic_path
+from .design_diff import differences
 from .records import Point, ReplicationRecord, StudyData, ipc_to_table
+from .store_json import dumps, dumps_numbers, numbers
 
 FORMAT_VERSION = 2  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy)
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -188,7 +188,7 @@ class Store:
         meta = self.metadata
         if meta["fingerprint"] == fingerprint(points, seed, crn, engine):
             return
-        found = _differences(meta, self.points(), points, int(seed), bool(crn), engine)
+        found = differences(meta, self.points(), points, int(seed), bool(crn), engine)
         raise StoreMismatchError(
             f"the store {self.path} was made by a different study ({'; '.join(found)}); "
             "resuming would mix incomparable replications. Use a new store path, "
@@ -202,8 +202,8 @@ class Store:
         if record.point not in self._point_ids:
             raise ValueError(f"replication of point {record.point}, which the study {self.path} does not have")
         row = (
-            int(record.point), int(record.rep), _dumps([int(k) for k in record.spawn_key]),
-            _dumps_numbers(record.kpis), _dumps_numbers(record.by_call_type), _dumps_numbers(record.groups),
+            int(record.point), int(record.rep), dumps([int(k) for k in record.spawn_key]),
+            dumps_numbers(record.kpis), dumps_numbers(record.by_call_type), dumps_numbers(record.groups),
             bytes(record.intervals),
             int(record.calls_simulated), float(record.wall_seconds),
             _now(),
@@ -267,7 +267,7 @@ def fingerprint(points: list, seed: int, crn: bool, engine: str) -> str:
         "points": [{"point": p.point, "overrides": p.overrides, "scenario": p.scenario} for p in points],
         "seed": int(seed), "crn": bool(crn), "engine": engine,
     }
-    return hashlib.sha256(_dumps(design, canonical=True).encode()).hexdigest()
+    return hashlib.sha256(dumps(design, canonical=True).encode()).hexdigest()
 
 
 # -- creation helpers ------------------------------------------------------------
@@ -286,7 +286,7 @@ def _write_study(db, name, kind, seed, crn, engine, points) -> None:
     )
     db.executemany(
         "INSERT INTO points VALUES (?, ?, ?, ?)",
-        [(int(p.point), p.label, _dumps(p.overrides), _dumps(p.scenario)) for p in points],
+        [(int(p.point), p.label, dumps(p.overrides), dumps(p.scenario)) for p in points],
     )
     db.execute("COMMIT")
 
@@ -300,111 +300,6 @@ def _exists(path: Path) -> StoreExistsError:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-# -- JSON ------------------------------------------------------------------------
-
-
-def _plain(value):
-    """numpy scalars and arrays as JSON-able Python values."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot store a {type(value).__name__} in a study store: {value!r}")
-
-
-def _dumps(value, canonical: bool = False) -> str:
-    """Compact JSON keeping key order; ``canonical`` sorts keys (for fingerprints)."""
-    return json.dumps(value, sort_keys=canonical, separators=(",", ":"), ensure_ascii=False, default=_plain)
-
-
-_INFINITIES = {"Infinity": math.inf, "-Infinity": -math.inf}
-
-
-def _finite_json(value):
-    """Numbers made standard-JSON: NaN -> None, ±inf -> "Infinity"/"-Infinity"."""
-    if isinstance(value, dict):
-        return {str(k): _finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite_json(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
-
-
-def _numbers(value):
-    """Inverse of ``_finite_json``."""
-    if isinstance(value, dict):
-        return {k: _numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_numbers(v) for v in value]
-    if value is None:
-        return math.nan
-    return _INFINITIES.get(value, value) if isinstance(value, str) else value
-
-
-def _dumps_numbers(value) -> str:
-    return json.dumps(_finite_json(value), separators=(",", ":"), allow_nan=False, default=_plain)
-
-
-def _loads_numbers(text: str):
-    return _numbers(json.loads(text))
-
-
-# -- explaining a mismatch -------------------------------------------------------
-
-
-def _differences(meta: dict, stored: list, points: list, seed: int, crn: bool, engine: str) -> list:
-    found = []
-    for field, given in (("seed", seed), ("crn", crn), ("engine", engine)):
-        if meta[field] != given:
-            found.append(f"{field} {meta[field]!r} in the store, {given!r} given")
-    stored_ids, given_ids = [p.point for p in stored], [p.point for p in points]
-    if stored_ids != given_ids:
-        found.append(f"points {stored_ids} in the store, {given_ids} given")
-    by_id = {p.point: p for p in stored}
-    for p in points:
-        old = by_id.get(p.point)
-        if old is None:
-            continue
-        for part in ("scenario", "overrides"):
-            paths = _paths_differing(json.loads(_dumps(getattr(old, part))), json.loads(_dumps(getattr(p, part))))
-            if paths:
-                found.append(f"point {p.point} ({p.label}): {part} differs at {', '.join(paths)}")
-    return found or ["the design fingerprints differ"]
-
-
-def _paths_differing(old, new, path: str = "", limit: int = 3) -> list:
-    """Dotted paths where two JSON values differ, with both values (at most ``limit``)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = []
-        for key in sorted(set(old) | set(new)):
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                out.append(f"{sub} ({'absent' if key not in old else 'present'} in the store)")
-            else:
-                out.extend(_paths_differing(old[key], new[key], sub, limit))
-            if len(out) >= limit:
-                return out[:limit]
-        return out
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        out = []
-        for i, (a, b) in enumerate(zip(old, new)):
-            out.extend(_paths_differing(a, b, f"{path}[{i}]", limit))
-            if len(out) >= limit:
-                return out[:limit]
-        return out
-    if old == new:
-        return []
-    return [f"{path or '<top>'}: {_short(old)} in the store, {_short(new)} given"]
-
-
-def _short(value) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # -- reading, checked --------------------------------------------------------------
@@ -492,7 +387,7 @@ def _json_dict(text) -> dict:
 
 
 def _kpi_dict(text) -> dict:
-    value = _numbers(_json_dict(text))
+    value = numbers(_json_dict(text))
     bad = [k for k, v in value.items() if not isinstance(v, (int, float))]
     if bad:
         raise TypeError(f"KPI {bad[0]!r} is not a number")
@@ -500,7 +395,7 @@ def _kpi_dict(text) -> dict:
 
 
 def _nested_dict(text) -> dict:
-    value = _numbers(_json_dict(text))
+    value = numbers(_json_dict(text))
     if not all(isinstance(v, dict) for v in value.values()):
         raise TypeError("a row is not a JSON object")
     return value
