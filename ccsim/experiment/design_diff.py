@@ -5,7 +5,9 @@ import json
 
 from .store_json import dumps
 
+
 def differences(meta: dict, stored: list, points: list, seed: int, crn: bool, engine: str) -> list:
+    """Readable differences between a store (``meta``, ``stored`` points) and the study given."""
     found = []
     for field, given in (("seed", seed), ("crn", crn), ("engine", engine)):
         if meta[field] != given:
