@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+
 def plain(value):
     """numpy scalars and arrays as JSON-able Python values."""
     if isinstance(value, np.generic):
