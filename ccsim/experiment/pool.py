@@ -30,8 +30,7 @@ class WorkerPool:
         Tasks lost with a dead worker run again; after ``max_restarts`` deaths
         ``on_give_up(deaths, lost_tasks)`` is raised.
         """
-        from loky import FIRST_COMPLETED, wait
-        from loky.process_executor import TerminatedWorkerError
+        from loky import FIRST_COMPLETED, BrokenProcessPool, wait
 
         source = iter(tasks)
         again = deque()  # tasks lost with a broken executor, run first
@@ -52,7 +51,7 @@ class WorkerPool:
                     task = running.pop(future)
                     try:
                         record = future.result()
-                    except TerminatedWorkerError:
+                    except BrokenProcessPool:  # a worker died (TerminatedWorkerError) or the executor broke
                         again.append(task)
                         broken = True
                         continue
