@@ -7,6 +7,7 @@ from typing import Union
 
 import numpy as np
 
+from .budget import with_budget
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
 from .results import Result, summarize
@@ -24,16 +25,18 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     return load_scenario(scenario)
 
 
-def simulate(scenario: ScenarioLike, seed=0, engine: str = "core", call_records: bool = False) -> Result:
+def simulate(scenario: ScenarioLike, seed=0, engine: str = "core", call_records: bool = False,
+             max_calls=None, max_memory=None) -> Result:
     """Run one replication; ``seed`` is an int or a ``numpy.random.SeedSequence``.
 
     ``call_records=True`` also keeps one record per call in
     ``result.stats.call_records`` (memory then grows with the number of calls).
+    ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     scenario = as_scenario(scenario)
-    model = compile_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
     return _run(scenario, model, seed, engine, call_records)
 
 
@@ -53,7 +56,8 @@ def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
     return root.spawn(reps)
 
 
-def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", progress=None) -> list[Result]:
+def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", progress=None,
+              max_calls=None, max_memory=None) -> list[Result]:
     """``reps`` independent replications seeded from one SeedSequence.
 
     ``progress(done, total)``, if given, is called before the first and after each one.
@@ -63,7 +67,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", p
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     scenario = as_scenario(scenario)
-    model = compile_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine)
     results = []
     for child in replication_seeds(seed, reps):
         if progress is not None:
