@@ -140,7 +140,7 @@ def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
         counts = model.group_count[groups].astype(float)
         per_call = handle * model.group_proficiency[groups] + acw  # seconds an agent spends per call
         mean_per_call = float(np.dot(counts, per_call) / counts.sum())
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # zero handle: no limit
             load.append(float(rate[k] * mean_per_call))
             service_rate.append(float(np.sum(counts / per_call)))
         agents.append(int(counts.sum()))
