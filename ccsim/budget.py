@@ -292,19 +292,31 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
             "ccsim.simulate / replicate).")
 
 
+def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
+    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile."""
+    start, count = int(model.rate_start[call_type]), int(model.rate_count[call_type])
+    i = int(min(t / model.rate_slot[call_type], 2**62))
+    if model.rate_repeat[call_type]:
+        return float(model.rates[start + i % count])
+    return float(model.rates[start + i]) if i < count else 0.0
+
+
 def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int) -> BudgetError:
     """The error both engines raise when a caller of ``call_type`` would push the count of
     callers waiting plus patience timers running past ``model.max_pending``."""
     est = estimate(model)
     name = model.call_type_names[call_type]
+    average = est.offered_load[call_type]
+    rate_now = rate_at(model, call_type, now)
+    load_now = average * rate_now / (est.calls_by_type[call_type] / model.horizon)
     return BudgetError(
         f"run budget: at t = {now:.6g} s a caller of type '{name}' would join the queue with "
         f"{waiting:,} callers waiting and {timers:,} patience timers running, the most the memory budget "
-        f"allows ({model.max_pending:,}). Call type '{name}' has an offered load of "
-        f"{_count(est.offered_load[call_type])} Erlangs against {_count(est.capacity[call_type])} agents "
-        f"able to take it: its queue grows faster than agents answer. Add agents, give callers a "
-        f"shorter patience, lower the rate or shorten the horizon, or raise the budget with "
-        f"--max-memory (max_memory=).")
+        f"allows ({model.max_pending:,}). Call type '{name}' rings at {_count(rate_now)} calls/s then, an "
+        f"offered load of {_count(load_now)} Erlangs ({_count(average)} on average over the horizon) against "
+        f"{_count(est.capacity[call_type])} agents able to take it: its queue grows faster than agents "
+        f"answer. Add agents, give callers a shorter patience, lower the rate or shorten the horizon, or "
+        f"raise the budget with --max-memory (max_memory=).")
 
 
 def out_of_memory_error(engine: str) -> BudgetError:

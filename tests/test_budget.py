@@ -158,7 +158,8 @@ def test_both_engines_stop_at_the_same_caller(patience):
             ENGINES[engine](model, 7)
         messages.append(str(err.value))
     assert messages[0] == messages[1]
-    assert "'inbound'" in messages[0] and "500 Erlangs against 10 agents" in messages[0]
+    assert "'inbound' rings at 5 calls/s then, an offered load of 500 Erlangs" in messages[0]
+    assert "against 10 agents" in messages[0]
     assert "(300)" in messages[0]
 
 

@@ -117,7 +117,7 @@ def test_an_overload_the_estimate_misses_stops_cleanly_during_the_run():
                                              "repeat": False}
     for engine in ("core", "simpy"):
         message = refused(scenario, engine=engine, max_memory=2**22)
-        assert "would join the queue" in message and "'inbound'" in message
+        assert "would join the queue" in message and "'inbound' rings at 20 calls/s then" in message
 
 
 def test_the_largest_int32_agent_count(no_engine):
