@@ -275,7 +275,7 @@ def erlang_a_metrics(agents: int, arrival_rate: float, mean_handle: float,
 
 
 def _erlang_a_closed(c: int, lam: float, h: float, patience: float, t: float) -> ErlangResult:
-    mu, theta = 1.0 / h, 1.0 / patience
+    theta = 1.0 / patience
     a = lam * h
     x, y = c * patience / h, lam * patience
     x_minus_y = (c - a) * patience / h  # without cancelling x - y
@@ -284,22 +284,22 @@ def _erlang_a_closed(c: int, lam: float, h: float, patience: float, t: float) ->
     log_r = _log_idle_ratio(c, a)
     closed = p_x > _P_FLOOR
     if closed:
-        log_a = math.log(p_x) + x * _r_minus_1_minus_log_r(y / x) + 0.5 * math.log(2 * math.pi * x) + _stirling_tail(x)
-        p_x1, p_x1_t = float(gammainc(x + 1, y)), float(gammainc(x + 1, y * math.exp(-theta * t)))
-        if p_x1 > 0.5:  # difference of upper tails keeps the digits there
-            within = (x / y) * (float(gammaincc(x + 1, y * math.exp(-theta * t))) - float(gammaincc(x + 1, y))) / p_x
+        # log A = log P(x, y) + y - x log y + log Gamma(x+1), without forming the huge terms
+        log_a = (math.log(p_x) + x * _r_minus_1_minus_log_r(y / x) + 0.5 * math.log(2 * math.pi * x)
+                 + _stirling_tail(x))
+        y_t = y * math.exp(-theta * t)
+        if gammainc(x + 1, y) > 0.5:  # difference of upper tails keeps the digits there
+            within = (x / y) * float(gammaincc(x + 1, y_t) - gammaincc(x + 1, y)) / p_x
         else:
-            within = (x / y) * (p_x1 - p_x1_t) / p_x
-        served = (x / y) * p_x1 / p_x
+            within = (x / y) * float(gammainc(x + 1, y) - gammainc(x + 1, y_t)) / p_x
     mass = waiters.integral(lambda w: 1.0)
     if not closed:
         log_a = waiters.log_peak + math.log(mass)
-        served = waiters.integral(lambda w: math.exp(-w)) / mass
         within = waiters.integral(lambda w: math.exp(-w), upto=theta * t) / mass if t > 0 else 0.0
     if y >= x and closed:
         big_a = math.exp(log_a) if log_a < 700 else math.inf
         # (x + (y - x) A) / (y A): every term positive in overload
-        abandon_w = (x / big_a + (y - x)) / y if math.isfinite(big_a) else (y - x) / y
+        abandon_w = (x / big_a - x_minus_y) / y if math.isfinite(big_a) else -x_minus_y / y
     else:  # 1 - E[S] would cancel: integrate 1 - e^-w directly
         abandon_w = waiters.integral(lambda w: -math.expm1(-w)) / mass
     served_wait = waiters.integral(lambda w: w * math.exp(-w)) / mass / theta  # E[V e^(-theta V)] per waiter
@@ -314,7 +314,7 @@ def _erlang_a_closed(c: int, lam: float, h: float, patience: float, t: float) ->
         mean_queue=lam * p_abandon / theta)
 
 
-# ---------------------------------------------------------------- Erlang A
+# ---------------------------------------------------------------- Erlang A by the chain (cross-check)
 def _log_stationary(c: int, lam: float, mu: float, theta: float) -> np.ndarray:
     """Unnormalised log pi_k, k = 0..n, of the M/M/c+M birth-death chain,
     with n large enough that the tail is decreasing and _TAIL_NATS below peak."""
