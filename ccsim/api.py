@@ -14,6 +14,7 @@ from typing import Union
 
 import numpy as np
 
+from .budget import with_budget
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
 from .results import ArgumentError, Result, summarize
@@ -32,17 +33,20 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     return load_scenario(scenario)
 
 
-def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False) -> Result:
+def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,
+             max_calls=None, max_memory=None) -> Result:
     """Run replication 0 of root seed ``seed`` (an int >= 0).
 
     A ``numpy.random.SeedSequence`` is used as is (no child is taken).
     ``call_records=True`` also keeps one record per call (``result.calls()``;
     memory then grows with the number of calls).
+    ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     """
     _check_engine(engine)
     seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
-    return _run(scenario, compile_scenario(scenario), seed, engine, call_records)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
+    return _run(scenario, model, seed, engine, call_records)
 
 
 def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_records: bool = False) -> Result:
@@ -72,8 +76,10 @@ def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
 
 
 def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str = "core",
-              progress=None) -> list[Result]:
+              progress=None, max_calls=None, max_memory=None) -> list[Result]:
     """Replications ``0 .. reps-1`` of root seed ``seed``.
+
+    ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
@@ -82,7 +88,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
     _check_engine(engine)
     seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
-    model = compile_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine)
     results = []
     for child in seeds:
         if progress is not None:

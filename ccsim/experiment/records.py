@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from ..api import _run
+from ..budget import with_budget
 from ..compile import compile_scenario
 from ..scenario import validate_scenario
 
@@ -29,6 +30,8 @@ class Task:
     engine: str = "core"
     call_records_dir: Optional[str] = None  # write per-call records to Parquet here
     label: str = ""  # the point's label (named in the call records' metadata)
+    max_calls: Optional[float] = None  # run budget (ccsim.budget); None = default
+    max_memory: Optional[float] = None
 
     def seed(self) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
@@ -90,7 +93,9 @@ def run_replication(task: Task) -> ReplicationRecord:
     """Execute one task (on any worker) and return its record."""
     scenario = validate_scenario(task.scenario)
     keep = task.call_records_dir is not None
-    result = _run(scenario, compile_scenario(scenario), task.seed(), task.engine, call_records=keep)
+    model = with_budget(compile_scenario(scenario), task.max_calls, task.max_memory, engine=task.engine,
+                        call_records=keep)
+    result = _run(scenario, model, task.seed(), task.engine, call_records=keep)
     if keep:
         from .call_records import provenance, write_call_records
 
