@@ -148,7 +148,7 @@ class StudyData:
 
 
 def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
-             call_records_dir: Optional[str] = None) -> Task:
+             call_records_dir: Optional[str] = None, max_calls=None, max_memory=None) -> Task:
     """The task of replication ``rep`` at ``point``.
 
     With CRN the spawn key is ``(rep,)`` for every point, the same seed that
@@ -157,4 +157,5 @@ def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
     """
     key = (rep,) if crn else (rep, point.point)
     return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key,
-                engine=engine, call_records_dir=call_records_dir, label=point.label)
+                engine=engine, call_records_dir=call_records_dir, label=point.label, max_calls=max_calls,
+                max_memory=max_memory)
