@@ -124,11 +124,29 @@ def intervals_to_ipc(table: np.ndarray) -> bytes:
     """
     import pyarrow as pa
 
-    arrow = pa.table({name: table[name] for name in table.dtype.names})
+    names = list(table.dtype.names)
+    arrow = pa.Table.from_arrays([_arrow_array(table[name]) for name in names], names=names)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, arrow.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
         writer.write_table(arrow)
     return sink.getvalue().to_pybytes()
+
+
+def _arrow_array(values: np.ndarray):
+    """A bool, unicode or float column as a pyarrow Array, built from its buffers
+    (``pa.array`` would import pandas, which replication workers do not otherwise load)."""
+    import pyarrow as pa
+
+    n = len(values)
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
+    if values.dtype.kind == "U":
+        encoded = [str(v).encode("utf-8") for v in values]
+        offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.int32)
+        return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(data)])
 
 
 def ipc_to_table(blob: bytes):
