@@ -4,22 +4,8 @@ A run or a study over its budget is refused before anything runs or is written
 (exit 2, the estimate and the option to raise in the message); within it, it runs.
 """
 import pytest
-from click.testing import CliRunner
 
 from ccsim.cli import cli
-from factories import SMALL_YAML
-
-
-@pytest.fixture
-def small(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL_YAML)
-    return path
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 def test_run_over_the_call_budget_is_refused_before_anything_is_written(runner, small, tmp_path):

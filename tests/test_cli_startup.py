@@ -11,7 +11,6 @@ import sys
 
 import pytest
 
-from factories import SMALL_YAML
 
 HEAVY = ("pandas", "scipy", "pyarrow", "plotly", "dask", "distributed", "rich.progress")
 CLI_STACK = ("ccsim.cli", "click", "rich")
@@ -47,13 +46,6 @@ def _dump():
 
 atexit.register(_dump)
 """
-
-
-@pytest.fixture
-def small(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL_YAML)
-    return path
 
 
 def loaded_modules(tmp_path, *args):

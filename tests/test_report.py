@@ -21,7 +21,7 @@ from ccsim import analytic, simulate
 from ccsim.errors import UserError
 from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, intervals_to_ipc, record_from_result,
                                       run_replication, task_for)
-from ccsim.report import figures, goals, stats, tables, theory, write_html
+from ccsim.report import figures, goals, stats, theory, write_html
 from ccsim.results import CALL_FIELDS, KPI_NAMES, mean_halfwidth
 from factories import two_call_types
 
