@@ -243,3 +243,16 @@ def test_busyness_on_one_call_type_leaves_the_other_ones_arrivals_alone():
         assert len(times[0]) > 0
         sales = [np.sort(r["arrival"][r["call_type"] == 0]) for r in (plain, changed)]
         assert len(sales[0]) != len(sales[1]) or not np.array_equal(*sales)  # type A did change
+
+
+def test_every_path_that_runs_a_replication_applies_the_busyness():
+    # simulate, replicate and a study's run_replication (any worker) run the same busy rates.
+    from ccsim.experiment import records
+    busy, calm = week(busyness={"cv": 2.0}, horizon=3 * DAY), week(busyness={"cv": 0}, horizon=3 * DAY)
+    arrivals = {name: [ccsim.simulate(s, seed=3).kpis()["arrivals"],
+                       ccsim.replicate(s, 1, seed=3)[0].kpis()["arrivals"],
+                       records.run_replication(records.Task(point=0, rep=0, scenario=s, entropy=3,
+                                                            spawn_key=(0,))).kpis["arrivals"]]
+                for name, s in (("busy", busy), ("calm", calm))}
+    assert len(set(arrivals["busy"])) == 1 and len(set(arrivals["calm"])) == 1
+    assert arrivals["busy"][0] != arrivals["calm"][0]  # cv 2: three days' factors, not all 1
