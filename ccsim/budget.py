@@ -109,13 +109,13 @@ def slot_steps(model: CompiledModel) -> np.ndarray:
 
 def busyness_rates(model: CompiledModel) -> float:
     """Rates a replication's busyness factors add (``compile.with_busyness``: one per slot
-    of the horizon for each busy call type). The factors have mean 1, so expected
+    of the horizon, and one more, for each busy call type). The factors have mean 1, so expected
     arrivals are those of the profile without them."""
     busy = model.busyness_cv > 0
     if not busy.any():
         return 0.0
     with np.errstate(over="ignore"):
-        return float(np.ceil(model.horizon / model.rate_slot[busy]).sum())
+        return float((np.ceil(model.horizon / model.rate_slot[busy]) + 1).sum())
 
 
 def distribution_mean(model: CompiledModel, index: int) -> float:

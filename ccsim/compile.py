@@ -265,7 +265,8 @@ def with_busyness(model: CompiledModel, seed) -> CompiledModel:
 
     Both engines run what this returns, so they read the same rates. A busy
     type's slot divides a day (the schema checks), so slot i lies in day
-    i // (slots per day).
+    i // (slots per day). Factors of days past the horizon are drawn too; they
+    never ring.
     """
     if not (model.busyness_cv > 0).any():
         return model
@@ -276,7 +277,8 @@ def with_busyness(model: CompiledModel, seed) -> CompiledModel:
         if model.busyness_cv[k] > 0:
             slot = float(model.rate_slot[k])
             per_day = round(DAY / slot)
-            i = np.arange(max(1, math.ceil(model.horizon / slot)))
+            # one slot past the horizon: t / slot may round up to it for t a hair below
+            i = np.arange(max(1, math.ceil(model.horizon / slot)) + 1)
             base = rates[i % count] if repeat else np.where(i < count, rates[np.minimum(i, count - 1)], 0.0)
             factors = busyness_factors(model, seed, k, int(i[-1]) // per_day + 1)
             rates, count, repeat = base * factors[i // per_day], len(i), 0  # the horizon ends inside it

@@ -175,10 +175,11 @@ def test_the_core_rings_at_the_same_times_as_the_reference_sampler():
 def test_busyness_scales_each_day_by_its_own_factor():
     model = compile_scenario(ccsim.as_scenario(week(busyness={"cv": 0.3}, horizon=10 * DAY)))
     busy = with_busyness(model, 8)
-    assert busy.rate_count[0] == 40 and busy.rate_repeat[0] == 0  # ten days of four slots, unrolled
-    factors = busyness_factors(model, 8, 0, 10)
-    base = np.tile(model.rates[:28], 2)[:40]  # the weekly profile over ten days
-    np.testing.assert_array_equal(busy.rates, base * np.repeat(factors, 4))
+    # ten days of four slots unrolled, and the first slot past the horizon (day 10)
+    assert busy.rate_count[0] == 41 and busy.rate_repeat[0] == 0
+    factors = busyness_factors(model, 8, 0, 11)
+    base = np.tile(model.rates[:28], 2)[:41]  # the weekly profile over ten days and a slot
+    np.testing.assert_array_equal(busy.rates, base * np.repeat(factors, 4)[:41])
     plain = compile_scenario(ccsim.as_scenario(week()))
     assert with_busyness(plain, 8) is plain  # no busy call type: the model as compiled
 

@@ -57,13 +57,13 @@ def test_expected_arrivals_integrate_the_rate_profile():
 
 def test_busyness_factors_have_mean_one_in_the_estimate():
     # A day's factor has mean 1: the expected calls are the profile's; the memory counts
-    # the rates a replication's factors unroll (one per slot of the horizon, 10 days of 4).
+    # the rates a replication's factors unroll (one per slot of the horizon, 10 days of 4, and one more).
     plain = piecewise([1, 2, 3, 4], 21600, True, 10 * 86400)
     busy = piecewise([1, 2, 3, 4], 21600, True, 10 * 86400)
     busy["call_types"][0]["arrivals"]["busyness"] = {"cv": 2.0}
     assert b.expected_arrivals(model_of(busy)).tolist() == b.expected_arrivals(model_of(plain)).tolist()
     extra = estimate(model_of(busy)).memory_parts["call types"] - estimate(model_of(plain)).memory_parts["call types"]
-    assert extra == 8 * 40
+    assert extra == 8 * 41
     poisson = single_queue(rate=0.5, horizon=5000)
     poisson["call_types"][0]["arrivals"]["busyness"] = {"cv": 0.5}
     assert b.expected_arrivals(model_of(poisson)).tolist() == [2500.0]

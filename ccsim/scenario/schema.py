@@ -294,7 +294,7 @@ def _check_sizes(s: Scenario) -> None:
         if c.arrivals.busyness and c.arrivals.busyness.cv > 0:
             slot = getattr(c.arrivals, "slot", None) or (s.interval if isinstance(c.arrivals, PiecewiseArrivals)
                                                          else L.DAY)
-            values += math.ceil(s.horizon / slot)
+            values += math.ceil(s.horizon / slot) + 1
         for d in (c.handle_time, c.patience, c.after_call_work):
             if isinstance(d, Empirical):
                 values += len(d.values)
