@@ -46,7 +46,7 @@ cdef enum:
     IG_BUSY = 1
     N_INTERVAL_GROUP_FIELDS = 2
 
-# Sources of randomness, in compile.SOURCES order; stream = source * n_types + call type.
+# Sources of randomness, in compile.ENGINE_SOURCES order; stream = source * n_types + call type.
 cdef enum:
     SRC_ARRIVAL = 0
     SRC_HANDLE = 1

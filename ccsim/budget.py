@@ -107,6 +107,17 @@ def slot_steps(model: CompiledModel) -> np.ndarray:
     return np.where(model.rate_repeat.astype(bool), steps, np.minimum(steps, model.rate_count))
 
 
+def busyness_rates(model: CompiledModel) -> float:
+    """Rates a replication's busyness factors add (``compile.with_busyness``: one per slot
+    of the horizon, and one more, for each busy call type). The factors have mean 1, so expected
+    arrivals are those of the profile without them."""
+    busy = model.busyness_cv > 0
+    if not busy.any():
+        return 0.0
+    with np.errstate(over="ignore"):
+        return float((np.ceil(model.horizon / model.rate_slot[busy]) + 1).sum())
+
+
 def distribution_mean(model: CompiledModel, index: int) -> float:
     """Mean (seconds) of compiled distribution ``index``; inf for infinite patience."""
     code, (p0, p1) = int(model.dist_code[index]), model.dist_param[index]
@@ -187,7 +198,7 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
                                                     + INTERVAL_REPORT_FIELDS),
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
         "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
-                      + 8.0 * (model.rates.size + model.empirical.size),
+                      + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size),
         "waiting callers": float(sum(pending)) * per_pending,
         "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
     }

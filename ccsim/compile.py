@@ -14,6 +14,7 @@ import numpy as np
 
 from .budget import HARD_MAX_PENDING, default_max_pending
 from .scenario import distributions as d
+from .scenario.limits import DAY
 from .scenario.schema import PiecewiseArrivals, Scenario
 
 # Distribution codes shared by the compiled model and both engines.
@@ -33,8 +34,10 @@ SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
 
 INT32_MAX = 2**31 - 1
 
-# Sources of randomness: each (source, call type) pair has its own stream.
-SOURCES = ("arrival", "handle", "patience", "after_call_work")
+# Sources of randomness: each (source, call type) pair has its own stream. The engines
+# draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness")
+ENGINE_SOURCES = SOURCES[:4]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class CompiledModel:
     type_groups: np.ndarray
     group_types_start: np.ndarray
     group_types: np.ndarray
-    stream_keys: tuple = field(default=())  # (source, call type name) per stream, in stream order
+    stream_keys: tuple = field(default=())  # (source, call type name) per engine stream, in stream order
+    busyness_cv: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [K]; 0 = no daily factor
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
@@ -129,10 +133,15 @@ def _encode(dist, empirical: list) -> tuple[int, tuple[float, float]]:
     return DIST_CODES[kind], p
 
 
+def _busyness_cv(arrivals) -> float:
+    return float(arrivals.busyness.cv) if arrivals.busyness is not None else 0.0
+
+
 def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, int]:
-    if isinstance(arrivals, PiecewiseArrivals):
-        return arrivals.rates_per_second(), arrivals.slot or scenario.interval, int(arrivals.repeat)
-    return [arrivals.rate_per_second()], scenario.horizon, 1
+    rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
+    if _busyness_cv(arrivals) > 0 and not isinstance(arrivals, PiecewiseArrivals):
+        slot = DAY  # a constant rate in slots of a day, so that with_busyness can scale each day
+    return rates, slot, int(repeat)
 
 
 def _interval_count(horizon: float, interval: float) -> int:
@@ -212,7 +221,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         type_groups=type_groups[1],
         group_types_start=group_types[0],
         group_types=group_types[1],
-        stream_keys=tuple((s, c.name) for s in SOURCES for c in types),
+        stream_keys=tuple((s, c.name) for s in ENGINE_SOURCES for c in types),
+        busyness_cv=np.array([_busyness_cv(c.arrivals) for c in types], dtype=np.float64),
     )
     return replace(model, max_pending=default_max_pending(model))
 
@@ -223,14 +233,59 @@ def stream_seeds(model: CompiledModel, seed) -> list[np.random.SeedSequence]:
     Keys hash the source and call-type name, so adding a call type or reordering
     the file does not shift anyone else's stream (common random numbers).
     """
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    out = []
-    for source, name in model.stream_keys:
-        key = (SOURCES.index(source), zlib.crc32(name.encode("utf-8")))
-        out.append(np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key))
-    return out
+    root = _root(seed)
+    return [_keyed(root, source, name) for source, name in model.stream_keys]
+
+
+def _root(seed) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.SeedSequence:
+    key = (SOURCES.index(source), zlib.crc32(name.encode("utf-8")))
+    return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key)
 
 
 def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
     """The PCG64 bit generators of every stream, in ``stream_keys`` order."""
     return [np.random.PCG64(s) for s in stream_seeds(model, seed)]
+
+
+def busyness_factors(model: CompiledModel, seed, k: int, days: int) -> np.ndarray:
+    """Call type ``k``'s gamma factors (mean 1, cv ``busyness_cv[k]``) of days 0 .. days-1,
+    from its own ("busyness", name) stream."""
+    cv = float(model.busyness_cv[k])
+    rng = np.random.Generator(np.random.PCG64(_keyed(_root(seed), "busyness", model.call_type_names[k])))
+    return rng.gamma(1.0 / (cv * cv), cv * cv, size=days)
+
+
+def with_busyness(model: CompiledModel, seed) -> CompiledModel:
+    """The model one replication runs: each busy call type's profile unrolled over the
+    horizon, day d's rates times that day's factor; unchanged if no type is busy.
+
+    Both engines run what this returns, so they read the same rates. A busy
+    type's slot divides a day (the schema checks), so slot i lies in day
+    i // (slots per day). Factors of days past the horizon are drawn too; they
+    never ring.
+    """
+    if not (model.busyness_cv > 0).any():
+        return model
+    starts, counts, repeats, parts, offset = [], [], [], [], 0
+    for k in range(model.n_types):
+        start, count = int(model.rate_start[k]), int(model.rate_count[k])
+        rates, repeat = model.rates[start:start + count], int(model.rate_repeat[k])
+        if model.busyness_cv[k] > 0:
+            slot = float(model.rate_slot[k])
+            per_day = round(DAY / slot)
+            # one slot past the horizon: t / slot may round up to it for t a hair below
+            i = np.arange(max(1, math.ceil(model.horizon / slot)) + 1)
+            base = rates[i % count] if repeat else np.where(i < count, rates[np.minimum(i, count - 1)], 0.0)
+            factors = busyness_factors(model, seed, k, int(i[-1]) // per_day + 1)
+            rates, count, repeat = base * factors[i // per_day], len(i), 0  # the horizon ends inside it
+        starts.append(offset)
+        counts.append(count)
+        repeats.append(repeat)
+        parts.append(rates)
+        offset += count
+    return replace(model, rate_start=np.array(starts, dtype=np.int32), rate_count=np.array(counts, dtype=np.int32),
+                   rate_repeat=np.array(repeats, dtype=np.int32), rates=np.concatenate(parts).astype(np.float64))

@@ -18,26 +18,29 @@ NONSTATIONARY_NOTE = ("arrivals vary over the day: batch means would mislead; "
 
 def stationary_arrivals(scenario: Scenario) -> bool:
     """True when every call type rings at one constant rate (Poisson, or a
-    piecewise profile whose rates are all equal)."""
+    piecewise profile whose rates, weekday factors included, are all equal),
+    without a random busyness factor per day."""
     for call_type in scenario.call_types:
         arrivals = call_type.arrivals
+        if arrivals.busyness is not None and arrivals.busyness.cv > 0:
+            return False  # the rate changes from day to day
         if isinstance(arrivals, PiecewiseArrivals):
-            if len(set(arrivals.rates)) > 1:
+            rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
+            if len(set(rates)) > 1:
                 return False
             # a profile that stops (repeat: false) before the horizon is not constant either
-            slot = arrivals.slot or scenario.interval
-            if not arrivals.repeat and slot * len(arrivals.rates) < scenario.horizon:
+            if not repeat and slot * len(rates) < scenario.horizon:
                 return False
     return True
 
 
 def mean_arrival_rate(scenario: Scenario, index: int) -> float:
-    """Calls per second of call type ``index``, averaged over [0, horizon]."""
+    """Calls per second of call type ``index``, averaged over [0, horizon]
+    (busyness factors have mean 1 and do not change it)."""
     arrivals = scenario.call_types[index].arrivals
     if not isinstance(arrivals, PiecewiseArrivals):
         return arrivals.rate_per_second()
-    rates = arrivals.rates_per_second()
-    slot = arrivals.slot or scenario.interval
+    rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
     horizon = scenario.horizon
     cycle = slot * len(rates)
     calls, start = 0.0, 0.0
@@ -46,7 +49,7 @@ def mean_arrival_rate(scenario: Scenario, index: int) -> float:
         for i, rate in enumerate(rates):
             calls += rate * max(0.0, min(slot, span - i * slot))
         start += cycle
-        if not arrivals.repeat:
+        if not repeat:
             break
     return calls / horizon
 

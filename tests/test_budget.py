@@ -55,6 +55,28 @@ def test_expected_arrivals_integrate_the_rate_profile():
     assert b.expected_arrivals(model_of(piecewise([1, 2], 100, False, 350))).tolist() == [300.0]
 
 
+def test_busyness_factors_have_mean_one_in_the_estimate():
+    # A day's factor has mean 1: the expected calls are the profile's; the memory counts
+    # the rates a replication's factors unroll (one per slot of the horizon, 10 days of 4, and one more).
+    plain = piecewise([1, 2, 3, 4], 21600, True, 10 * 86400)
+    busy = piecewise([1, 2, 3, 4], 21600, True, 10 * 86400)
+    busy["call_types"][0]["arrivals"]["busyness"] = {"cv": 2.0}
+    assert b.expected_arrivals(model_of(busy)).tolist() == b.expected_arrivals(model_of(plain)).tolist()
+    extra = estimate(model_of(busy)).memory_parts["call types"] - estimate(model_of(plain)).memory_parts["call types"]
+    assert extra == 8 * 41
+    poisson = single_queue(rate=0.5, horizon=5000)
+    poisson["call_types"][0]["arrivals"]["busyness"] = {"cv": 0.5}
+    assert b.expected_arrivals(model_of(poisson)).tolist() == [2500.0]
+
+
+def test_busy_scenarios_are_refused_and_accepted_like_plain_ones(no_engine):
+    scenario = single_queue(rate=0.5, horizon=5000)
+    scenario["call_types"][0]["arrivals"]["busyness"] = {"cv": 1.0}
+    with pytest.raises(BudgetError, match="2,500 calls"):
+        ccsim.simulate(scenario, max_calls=2000)
+    b.with_budget(model_of(scenario), max_calls=2600)  # inside: no refusal
+
+
 def test_estimate_counts_agents_intervals_and_tables():
     est = estimate(model_of(single_queue(agents=137, horizon=9000)))
     assert (est.agents, est.intervals) == (137, 10)

@@ -38,6 +38,25 @@ def test_stationary_arrivals():
     assert not stationary_arrivals(center([call_type("a", stops)], [team(30, ["a"])]))
 
 
+def test_weekly_patterns_and_busyness_are_not_stationary():
+    flat = {"process": "piecewise", "rates": [5], "slot": 86400, "per": "minute"}
+    one = [team(30, ["a"])]
+    assert stationary_arrivals(center([call_type("a", dict(flat, weekdays=[2] * 7))], one, horizon=7 * 86400))
+    week = dict(flat, weekdays=[1, 1, 1, 1, 1, 0.5, 0.2])
+    assert not stationary_arrivals(center([call_type("a", week)], one, horizon=7 * 86400))
+    assert not stationary_arrivals(center([call_type("a", dict(POISSON, busyness={"cv": 0.1}))], one))
+    assert not stationary_arrivals(center([call_type("a", dict(flat, busyness={"cv": 0.1}))], one))
+    assert stationary_arrivals(center([call_type("a", dict(POISSON, busyness={"cv": 0}))], one))
+
+
+def test_mean_arrival_rate_counts_weekday_factors():
+    # 1 call/s on a monday start at factor 1, then 0.5 ...: two days average 0.75 calls/s
+    week = {"process": "piecewise", "rates": [1], "slot": 86400, "weekdays": [1, 0.5, 0, 0, 0, 0, 0]}
+    assert mean_arrival_rate(center([call_type("a", week)], [team(1, ["a"])], horizon=2 * 86400), 0) == 0.75
+    sunday = dict(week, start_weekday="sunday")  # sunday (0), monday (1)
+    assert mean_arrival_rate(center([call_type("a", sunday)], [team(1, ["a"])], horizon=2 * 86400), 0) == 0.5
+
+
 def test_mean_arrival_rate_over_the_horizon():
     profile = {"process": "piecewise", "rates": [1, 3], "slot": 100}
     assert mean_arrival_rate(center([call_type("a", profile)], [team(1, ["a"])], horizon=400), 0) == 2

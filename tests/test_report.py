@@ -228,6 +228,13 @@ def test_erlang_c_and_b_qualify(patience, kind):
     assert model is not None and model.kind == kind
 
 
+def test_busyness_has_no_erlang_model():
+    # A gamma factor per day makes the arrivals doubly stochastic: no Erlang formula holds.
+    busy = {"process": "poisson", "rate": 0.5, "busyness": {"cv": 0.2}}
+    assert theory.erlang_model(scenario(95, arrivals=busy)) is None
+    assert theory.erlang_model(scenario(95, arrivals=dict(busy, busyness={"cv": 0}))) is not None
+
+
 @pytest.mark.parametrize("change", [
     {"handle_time": {"dist": "lognormal", "mean": 180, "cv": 1.2}},
     {"patience": {"dist": "deterministic", "value": 60}},

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ccsim.compile import DIST_CODES, SOURCES, compile_scenario
+from ccsim.compile import DIST_CODES, ENGINE_SOURCES, compile_scenario
 from ccsim.scenario import ScenarioError, load_scenario, parse_scenario, validate_scenario
 from ccsim.scenario.yaml_reader import dump_yaml
 from factories import SMALL_YAML, single_queue
@@ -23,6 +23,9 @@ SECOND_TYPE = """\
     arrivals: {process: poisson, rate: 0.05}
     handle_time: {dist: exponential, mean: 90}
 """
+
+
+WEEKLY = "process: piecewise, rates: [1, 4, 6, 2], slot: 21600, weekdays: {}"
 
 
 def mutate(old: str, new: str, text: str = BASE) -> str:
@@ -109,6 +112,43 @@ BAD = [
      "call_types[0].arrivals", ["all rates are zero"], "arrivals"),
     ("negative piecewise rate", mutate("process: poisson, rate: 0.1", "process: piecewise, rates: [1, -2]"),
      "call_types[0].arrivals.rates[1]", ["greater than or equal to 0", "found -2"], "arrivals"),
+    # weekly patterns (a daily profile of 4 slots of 6 h) and busyness
+    ("weekday factors of the wrong length", mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1]")),
+     "call_types[0].arrivals.weekdays", ["expected at least 7 entries"], "weekdays"),
+    ("too many weekday factors", mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, 1, 1, 1, 1, 1]")),
+     "call_types[0].arrivals.weekdays", ["expected at most 7 entries", "found 8"], "weekdays"),
+    ("negative weekday factor", mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, -1, 1, 1, 1]")),
+     "call_types[0].arrivals.weekdays[3]", ["greater than or equal to 0", "found -1"], "weekdays"),
+    ("all weekday factors zero", mutate("process: poisson, rate: 0.1", WEEKLY.format("[0, 0, 0, 0, 0, 0, 0]")),
+     "call_types[0].arrivals.weekdays", ["all weekday factors are zero", "not all zero"], "weekdays"),
+    ("weekly slot that does not divide a day",
+     mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, 1, 1, 1, 1]").replace("21600", "25000")),
+     "call_types[0].arrivals.slot", ["divides a day", "86,400 s / 25000 s is not a whole number"], "weekdays"),
+    ("weekly profile that is not a day",
+     mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, 1, 1, 1, 1]").replace("21600", "3600")),
+     "call_types[0].arrivals.rates", ["daily profile", "24 rates of 3600 s", "found 4"], "weekdays"),
+    ("weekly profile with repeat false",
+     mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, 1, 1, 1, 1]") + ", repeat: false"),
+     "call_types[0].arrivals.repeat", ["repeat: false is not allowed with weekdays"], "weekdays"),
+    ("start weekday without weekdays",
+     mutate("process: poisson, rate: 0.1", "process: piecewise, rates: [1, 2], start_weekday: friday"),
+     "call_types[0].arrivals.start_weekday", ["only meaningful with weekdays"], "start_weekday"),
+    ("unknown start weekday",
+     mutate("process: poisson, rate: 0.1", WEEKLY.format("[1, 1, 1, 1, 1, 1, 1]") + ", start_weekday: fri"),
+     "call_types[0].arrivals.start_weekday", ["'monday'", "'sunday'", "found the string 'fri'"], "weekdays"),
+    ("busyness cv above 10", mutate("rate: 0.1", "rate: 0.1, busyness: {cv: 11}"),
+     "call_types[0].arrivals.busyness.cv", ["less than or equal to 10", "found 11"], "busyness"),
+    ("negative busyness cv", mutate("rate: 0.1", "rate: 0.1, busyness: {cv: -0.1}"),
+     "call_types[0].arrivals.busyness.cv", ["greater than or equal to 0", "found -0.1"], "busyness"),
+    ("busyness cv too small for the sampler", mutate("rate: 0.1", "rate: 0.1, busyness: {cv: 1.0e-9}"),
+     "call_types[0].arrivals.busyness.cv", ["use 0 (no busyness) or from 1e-06 to 10"], "busyness"),
+    ("busyness with a slot that does not divide a day",
+     mutate("process: poisson, rate: 0.1", "process: piecewise, rates: [1, 2], slot: 7000, busyness: {cv: 0.1}"),
+     "call_types[0].arrivals.slot", ["busyness changes at midnight", "86,400 s / 7000 s"], "busyness"),
+    ("busyness with an interval that does not divide a day",
+     mutate("process: poisson, rate: 0.1", "process: piecewise, rates: [1, 2], busyness: {cv: 0.1}")
+     .replace("interval: 900", "interval: 7000"),
+     "interval", ["busyness changes at midnight", "86,400 s / 7000 s"], "interval"),
 ]
 
 
@@ -375,7 +415,7 @@ def test_valid_scenarios_validate_and_compile(data):
     for grp in range(g):
         types = model.group_types[model.group_types_start[grp]:model.group_types_start[grp + 1]]
         assert list(types) == list(np.flatnonzero(model.serves[grp]))
-    assert len(model.stream_keys) == len(SOURCES) * k
+    assert len(model.stream_keys) == len(ENGINE_SOURCES) * k
 
 
 # Numeric fields where zero is valid (negative still is not); every other number must be > 0.

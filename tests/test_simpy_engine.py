@@ -84,6 +84,25 @@ PATIENT = {
                {"name": "back", "count": 8, "serves": ["complaints"]}],
 }
 
+# A weekly pattern (starting on a sunday) with busyness, and a busy Poisson type:
+# the rates a replication's factors give, read alike by both engines; the horizon
+# ends inside the second day.
+WEEK_BUSY = {
+    "horizon": 129600, "warmup": 3600, "interval": 3600,
+    "call_types": [
+        {"name": "sales", "arrivals": {"process": "piecewise", "per": "hour", "slot": 21600,
+                                       "rates": [20, 90, 140, 50], "weekdays": [1.4, 1.1, 1, 1, 1.2, 0.7, 0.3],
+                                       "start_weekday": "sunday", "busyness": {"cv": 0.2}},
+         "handle_time": {"dist": "exponential", "mean": 180},
+         "patience": {"dist": "exponential", "mean": 60}},
+        {"name": "service", "arrivals": {"process": "poisson", "rate": 30, "per": "hour", "busyness": {"cv": 0.5}},
+         "handle_time": {"dist": "lognormal", "mean": 240, "cv": 0.8},
+         "patience": {"dist": "exponential", "mean": 120}},
+    ],
+    "agents": [{"name": "front", "count": 6, "serves": ["sales", "service"]},
+               {"name": "back", "count": 3, "serves": ["service"], "proficiency": 1.1}],
+}
+
 
 def with_(scenario, **changes):
     out = copy.deepcopy(scenario)
@@ -100,6 +119,7 @@ CASES = {
     "loss": (LOSS, {"answered", "abandoned"}),
     "patient_drain": (PATIENT, {"answered", "answered_in_sl"}),
     "patient_cut": (with_(PATIENT, drain=False), {"answered", "waiting_at_end"}),
+    "week_busy_drain": (WEEK_BUSY, {"answered", "abandoned", "answered_in_sl"}),
 }
 
 

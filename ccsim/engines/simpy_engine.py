@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from ..budget import overflow_error
-from ..compile import SOURCES, CompiledModel, bit_generators
+from ..compile import ENGINE_SOURCES, CompiledModel, bit_generators
 from ..results import CALL_FIELDS, CALL_RECORD_DTYPE, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES, RawStats
 from .arrivals import next_arrival
 from .sampling import sample
@@ -151,7 +151,7 @@ class ContactCenter:
         # One stream per (source, call type): stream index = source * n_types + call type.
         n = model.n_types
         streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
-        self.rng = {source: streams[s * n:(s + 1) * n] for s, source in enumerate(SOURCES)}
+        self.rng = {source: streams[s * n:(s + 1) * n] for s, source in enumerate(ENGINE_SOURCES)}
         self.rates = model.rates.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
                           bool(model.rate_repeat[k])) for k in range(n)]

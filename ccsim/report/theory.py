@@ -59,6 +59,8 @@ def erlang_model(scenario) -> Optional[ErlangModel]:
         return None
     if call.arrivals.process != "poisson" or call.handle_time.dist != "exponential":
         return None
+    if call.arrivals.busyness is not None and call.arrivals.busyness.cv > 0:
+        return None  # a random rate per day: doubly stochastic, not the Erlang models' Poisson
     if call.after_call_work is not None or any(g.proficiency != 1.0 for g in s.agents):
         return None
     kind, patience = _patience_kind(call.patience)

@@ -26,6 +26,11 @@ MAX_TOTAL_VALUES = 2_000_000  # rates and empirical values in the whole scenario
 CV_MIN, CV_MAX = 1e-6, 1e3
 # Weibull: mean = scale G(1 + 1/k) and E[X^2] = scale^2 G(1 + 2/k) stay finite (G(101) ~ 9e157).
 WEIBULL_SHAPE_MIN, WEIBULL_SHAPE_MAX = 0.02, 1e3
+# Busyness (a gamma factor per day, mean 1): cv = 0 (off) or in [CV_MIN, 10], so shape = 1/cv^2
+# lies in [0.01, 1e12] and scale = cv^2 in [1e-12, 100], where numpy's gamma sampler is exact.
+BUSYNESS_CV_MAX = 10.0
+WEEKDAY_FACTOR_MAX = 1e3  # a day-of-week factor multiplies a daily profile's rates
+DAY = 86_400.0  # seconds in a day: weekly patterns and busyness work in whole days
 PROFICIENCY_MIN, PROFICIENCY_MAX = 1e-3, 1e3  # handle time x proficiency stays <= 1e12 s
 
 MAX_NAME = 64  # call-type and group names

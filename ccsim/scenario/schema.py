@@ -9,8 +9,11 @@ the JSON Schema: warm-up shorter than the horizon; the number of reporting
 intervals, of slots crossed by a piecewise profile and of per-interval statistics
 cells; total agents; total rates and empirical values; unique names; served
 call types that exist and call types that someone serves; uniform ``high >= low``;
-a piecewise profile that is not all zeros; empirical ``values`` or ``csv`` with
-``column`` (and the CSV file's content).
+a piecewise profile that is not all zeros; a weekly pattern on a daily profile
+(a slot dividing a day, rates covering it, weekday factors not all zero, a
+profile that repeats; ``start_weekday`` only with ``weekdays``); busyness on a
+slot dividing a day, its ``cv`` 0 or at least ``CV_MIN``; empirical ``values``
+or ``csv`` with ``column`` (and the CSV file's content).
 """
 from __future__ import annotations
 
@@ -48,15 +51,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WeekdayFactor = Annotated[float, Field(ge=0, le=L.WEEKDAY_FACTOR_MAX, allow_inf_nan=False)]
+
+
+class Busyness(_Model):
+    """A random busyness factor per day: doubly stochastic Poisson arrivals.
+
+    On each day d of the horizon ([d*86400, (d+1)*86400) seconds) the call type's
+    rates are multiplied by an independent gamma factor of mean 1 and the given
+    ``cv``, drawn per replication from the call type's own ``busyness`` stream.
+    A day's count then has variance mean + mean^2 cv^2 instead of the mean.
+    """
+
+    cv: float = Field(ge=0, le=L.BUSYNESS_CV_MAX, allow_inf_nan=False, description=(
+        f"coefficient of variation (std / mean) of the daily factor: 0 (no busyness) or from "
+        f"{L.CV_MIN:g} to {L.BUSYNESS_CV_MAX:g}"))
+
+
 class PoissonArrivals(_Model):
     """Poisson arrivals at a constant rate."""
 
     process: Literal["poisson"]
     rate: PositiveRate = Field(description=f"calls per 'per' (> 0, at most {L.MAX_RATE:g})")
     per: Literal["second", "minute", "hour"] = "second"
+    busyness: Optional[Busyness] = Field(default=None, title="Busyness",
+                                         description="a random factor per day; absent = none")
 
     def rate_per_second(self) -> float:
         return self.rate / PER_SECONDS[self.per]
+
+    def profile(self, interval: float, horizon: float) -> tuple[list[float], float, bool]:
+        """(rates per second, slot in seconds, repeat) as the engines walk them."""
+        return [self.rate_per_second()], horizon, True
 
 
 class PiecewiseArrivals(_Model):
@@ -66,15 +93,29 @@ class PiecewiseArrivals(_Model):
     last slot (a daily profile over a week-long horizon) unless ``repeat`` is false,
     in which case the rate is zero after it. ``slot`` defaults to the scenario's
     reporting ``interval``.
+
+    A weekly pattern: with ``weekdays`` (seven factors, Monday to Sunday) the
+    profile is a daily one (``rates`` x ``slot`` = 86,400 s) and day d of the
+    horizon rings at its rates times the factor of its weekday, counted from
+    ``start_weekday`` at time 0; the week repeats.
     """
 
     process: Literal["piecewise"]
     rates: list[Rate] = Field(min_length=1, max_length=L.MAX_LIST_VALUES, description=(
         f"calls per 'per' in each slot (each >= 0 and at most {L.MAX_RATE:g}; 1 to {L.MAX_LIST_VALUES:,} slots)"))
     slot: Optional[PositiveSeconds] = Field(default=None, description=(
-        f"seconds per rate (> 0); the horizon may cross at most {L.MAX_SLOTS:,} slots; absent = the interval"))
+        f"seconds per rate (> 0); the horizon may cross at most {L.MAX_SLOTS:,} slots; absent = the interval; "
+        f"with weekdays or busyness a whole fraction of a day ({L.DAY:,.0f} s / slot a whole number)"))
     per: Literal["second", "minute", "hour"] = "second"
-    repeat: bool = True
+    repeat: bool = Field(default=True, description="the profile repeats after its last slot; false = rate zero "
+                                                   "after it (not with weekdays)")
+    weekdays: Optional[list[WeekdayFactor]] = Field(default=None, min_length=7, max_length=7, description=(
+        f"factors Monday to Sunday multiplying a daily profile (rates x slot = {L.DAY:,.0f} s): 7 numbers, "
+        f"each >= 0 and at most {L.WEEKDAY_FACTOR_MAX:g}, not all zero; absent = every day alike"))
+    start_weekday: Optional[Literal[WEEKDAYS]] = Field(default=None, description=(
+        "weekday of time 0 (monday to sunday; only with weekdays); absent = monday"))
+    busyness: Optional[Busyness] = Field(default=None, title="Busyness",
+                                         description="a random factor per day; absent = none")
 
     @model_validator(mode="after")
     def _some_traffic(self):
@@ -85,8 +126,23 @@ class PiecewiseArrivals(_Model):
     def rates_per_second(self) -> list[float]:
         return [r / PER_SECONDS[self.per] for r in self.rates]
 
+    def profile(self, interval: float, horizon: float) -> tuple[list[float], float, bool]:
+        """(rates per second, slot in seconds, repeat) as the engines walk them: a
+        weekly pattern becomes a 7-day profile starting on ``start_weekday``."""
+        rates, slot = self.rates_per_second(), self.slot or interval
+        if self.weekdays is None:
+            return rates, slot, self.repeat
+        first = WEEKDAYS.index(self.start_weekday or "monday")
+        return [r * self.weekdays[(first + day) % 7] for day in range(7) for r in rates], slot, True
+
 
 Arrivals = Annotated[Union[PoissonArrivals, PiecewiseArrivals], Field(discriminator="process")]
+
+
+def slots_per_day(slot: float) -> int:
+    """Slots in a day if ``slot`` divides 86,400 s exactly (in floating point), else 0."""
+    n = L.DAY / slot
+    return int(n) if n >= 1 and n == math.floor(n) and math.floor(n) * slot == L.DAY else 0
 
 
 class CallType(_Model):
@@ -168,6 +224,7 @@ class Scenario(_Model):
                 "warm-up ({warmup} s) must be shorter than the horizon ({horizon} s)",
                 {"path": "warmup", "warmup": self.warmup, "horizon": self.horizon},
             )
+        _check_arrivals(self)
         _check_sizes(self)
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
@@ -233,14 +290,55 @@ def _check_sizes(s: Scenario) -> None:
                 where = f"call_types[{i}].arrivals" + (".slot" if c.arrivals.slot else "")
                 raise _too_big(where, f"the horizon ({s.horizon:g} s) crosses {slots:,.0f} slots of {slot:g} s, "
                                       f"more than the limit of {L.MAX_SLOTS:,}; use a longer slot")
-            values += len(c.arrivals.rates)
+            values += len(c.arrivals.rates) * (7 if c.arrivals.weekdays else 1)
+        if c.arrivals.busyness and c.arrivals.busyness.cv > 0:
+            slot = getattr(c.arrivals, "slot", None) or (s.interval if isinstance(c.arrivals, PiecewiseArrivals)
+                                                         else L.DAY)
+            values += math.ceil(s.horizon / slot) + 1
         for d in (c.handle_time, c.patience, c.after_call_work):
             if isinstance(d, Empirical):
                 values += len(d.values)
     if values > L.MAX_TOTAL_VALUES:
-        raise _too_big("call_types", f"the profiles and empirical distributions hold {values:,} numbers in all, "
-                                     f"more than the limit of {L.MAX_TOTAL_VALUES:,}")
+        raise _too_big("call_types", f"the profiles and empirical distributions hold {values:,} numbers in all "
+                                     "(a weekly pattern counts 7 days of rates, busyness one rate per slot of "
+                                     f"the horizon), more than the limit of {L.MAX_TOTAL_VALUES:,}")
     agents = sum(g.count for g in s.agents)
     if agents > L.MAX_AGENTS:
         raise _too_big("agents", f"{agents:,} agents in all groups together, more than the limit of "
                                  f"{L.MAX_AGENTS:,}")
+
+
+def _check_arrivals(s: Scenario) -> None:
+    """Weekly patterns and busyness: day-based profiles, factors that let the phone ring."""
+    for i, c in enumerate(s.call_types):
+        a, where = c.arrivals, f"call_types[{i}].arrivals"
+        busy = a.busyness is not None and a.busyness.cv > 0
+        if a.busyness is not None and 0 < a.busyness.cv < L.CV_MIN:
+            raise PydanticCustomError("busyness_cv", f"busyness cv {a.busyness.cv:g} is too small for the gamma "
+                                      f"sampler: use 0 (no busyness) or from {L.CV_MIN:g} to {L.BUSYNESS_CV_MAX:g}",
+                                      {"path": f"{where}.busyness.cv"})
+        if not isinstance(a, PiecewiseArrivals):
+            continue
+        slot = a.slot or s.interval
+        slot_path = f"{where}.slot" if a.slot else "interval"
+        if a.weekdays is None:
+            if a.start_weekday is not None:
+                raise PydanticCustomError("weekly", "start_weekday is only meaningful with weekdays (7 factors, "
+                                          "Monday to Sunday)", {"path": f"{where}.start_weekday"})
+        else:
+            if not any(f > 0 for f in a.weekdays):
+                raise PydanticCustomError("weekly", "all weekday factors are zero: the call type would never ring "
+                                          "(7 factors, each >= 0, not all zero)", {"path": f"{where}.weekdays"})
+            if not a.repeat:
+                raise PydanticCustomError("weekly", "a weekly pattern repeats every week: repeat: false is not "
+                                          "allowed with weekdays", {"path": f"{where}.repeat"})
+            n = slots_per_day(slot)
+            if not n:
+                raise PydanticCustomError("weekly", f"a weekly pattern needs a slot that divides a day: "
+                                          f"{L.DAY:,.0f} s / {slot:g} s is not a whole number", {"path": slot_path})
+            if len(a.rates) != n:
+                raise PydanticCustomError("weekly", f"a weekly pattern needs a daily profile: {n} rates of "
+                                          f"{slot:g} s (one day), found {len(a.rates)}", {"path": f"{where}.rates"})
+        if busy and not slots_per_day(slot):
+            raise PydanticCustomError("busyness_slot", f"busyness changes at midnight, so the slot must divide a "
+                                      f"day: {L.DAY:,.0f} s / {slot:g} s is not a whole number", {"path": slot_path})
