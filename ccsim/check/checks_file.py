@@ -1,0 +1,47 @@
+"""A checks file: the expectations of a center, kept beside its scenario.
+
+    # checks.yaml
+    expect:
+      - service_level >= 0.80
+      - abandon_rate <= 0.05
+      - service_level[sales] >= 0.7 every interval 09:00-21:00
+
+(a bare list of expectations works too). Every error names the file and line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..scenario.yaml_reader import decode, read_yaml
+from .expressions import ExpectationError, parse_expectation
+
+
+def read_checks(path) -> list:
+    """The ``Expectation``s of a checks file, each knowing its file and line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ExpectationError(f"--checks {path}: cannot read the file: {err.strerror or err}") from None
+    document, lines = read_yaml(decode(data, str(path)), str(path))
+    items, prefix = document, ()
+    if isinstance(document, dict):
+        unknown = sorted(set(document) - {"expect"})
+        if unknown:
+            raise ExpectationError(f"{path}:{lines.line_of((unknown[0],))}: unknown key {unknown[0]!r}; "
+                                   "a checks file has one key, 'expect', holding a list of expectations")
+        items, prefix = document.get("expect"), ("expect",)
+    if not isinstance(items, list) or not items:
+        raise ExpectationError(f"{path}: expected a list of expectations under 'expect:' (e.g. "
+                               "'- service_level >= 0.8'), found " + ("nothing" if not items else type(items).__name__))
+    out = []
+    for i, item in enumerate(items):
+        where = f"{path}:{lines.line_of((*prefix, i))}"
+        if not isinstance(item, str):
+            raise ExpectationError(f"{where}: expectation {i + 1} is not text; write it as one line, "
+                                   "e.g. 'service_level >= 0.8' (quote it if it starts with a special character)")
+        out.append(parse_expectation(item, where))
+    return out
+
+
+__all__ = ["read_checks"]
