@@ -23,12 +23,13 @@ def read_checks(path) -> list:
         data = path.read_bytes()
     except OSError as err:
         raise ExpectationError(f"--checks {path}: cannot read the file: {err.strerror or err}") from None
-    document, lines = read_yaml(decode(data, str(path)), str(path))
+    text = decode(data, str(path))
+    document, lines = read_yaml(text, str(path))
     items, prefix = document, ()
     if isinstance(document, dict):
         unknown = sorted(set(document) - {"expect"})
         if unknown:
-            raise ExpectationError(f"{path}:{lines.line_of((unknown[0],))}: unknown key {unknown[0]!r}; "
+            raise ExpectationError(f"{path}:{_key_line(text, unknown[0])}: unknown key {unknown[0]!r}; "
                                    "a checks file has one key, 'expect', holding a list of expectations")
         items, prefix = document.get("expect"), ("expect",)
     if not isinstance(items, list) or not items:
@@ -42,6 +43,14 @@ def read_checks(path) -> list:
                                    "e.g. 'service_level >= 0.8' (quote it if it starts with a special character)")
         out.append(parse_expectation(item, where))
     return out
+
+
+def _key_line(text: str, key) -> int:
+    """The line where a top-level ``key:`` is written (the reader keeps lines of values only)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.split(":", 1)[0].strip().strip("'\"") == str(key) and ":" in line:
+            return number
+    return 1
 
 
 __all__ = ["read_checks"]

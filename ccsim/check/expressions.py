@@ -64,7 +64,7 @@ class Expectation:
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?"
 _SUBJECT = rf"(?P<kpi>{_NAME})\s*(?:\[\s*(?P<scope>[^\]]*?)\s*\])?"
-_TARGET = re.compile(rf"^\s*{_SUBJECT}\s*(?P<op>>=|<=|>|<|==|=|!=)\s*(?P<target>\S+)"
+_TARGET = re.compile(rf"^\s*{_SUBJECT}\s*(?P<op>>=|<=|>|<|==|=|!=)\s*(?P<target>[^\s<>=!]\S*)"
                      rf"(?:\s+every\s+interval\s+(?P<window>\S+))?\s*$", re.IGNORECASE)
 _MARGIN = re.compile(rf"^\s*{_SUBJECT}\s*:\s*no\s+worse\s+than\s+(?P<margin>\S+)\s*$", re.IGNORECASE)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
