@@ -94,13 +94,14 @@ def main(argv=None) -> None:
 
 
 def _register() -> None:
+    from .bench import bench
     from .check import check
     from .erlang import erlang
     from .run import run
     from .study import compare, report, sweep
     from .validate import schema, validate
 
-    for command in (run, check, validate, schema, erlang, compare, sweep, report):
+    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench):
         cli.add_command(command)
 
 
