@@ -36,7 +36,7 @@ WORKLOADS = (
     ("day_profile", "scenarios/day_profile.yaml", 100),
 )
 DEFAULT_ROUNDS = 15
-DEFAULT_TOLERANCE = 0.10  # a normalised speed more than 10 % below the baseline fails
+DEFAULT_TOLERANCE = 0.08  # chosen from the soak: unchanged runs within a few %, a 20 % slower core at -13 to -19 %
 SLOWDOWN_VARIABLE = "CCSIM_BENCH_SLOWDOWN"
 
 
@@ -194,9 +194,10 @@ def median_speeds(sessions: list) -> list:
 
 def baseline_document(speeds: list, tolerance: float, rounds: int, sessions: int = 1) -> dict:
     return {
-        "about": "ccsim bench baseline: normalised speed = calls per second of engine time x seconds of the "
-                 "calibration workload, median over rounds; the gate fails below (1 - tolerance) x normalised. "
-                 "Update on purpose with: ccsim bench --record benchmarks/speed_baseline.json",
+        "about": "ccsim bench baseline: normalised speed = calls per second of engine CPU time x CPU seconds of "
+                 "the calibration workload, each from its fastest round, median over sessions; the gate fails "
+                 "below (1 - tolerance) x normalised. Update on purpose with: "
+                 "ccsim bench --record benchmarks/speed_baseline.json --sessions 5",
         "tolerance": tolerance,
         "rounds": rounds,
         "sessions": sessions,
