@@ -57,7 +57,8 @@ cdef enum:
 # Error codes returned from nogil code (raised once the GIL is back).
 cdef enum:
     ERR_NONE = 0
-    ERR_NO_MEMORY = 1
+    ERR_NO_MEMORY = 1    # malloc/realloc failed
+    ERR_BUDGET = 2       # callers waiting + patience timers reached max_pending
 
 cdef struct Event:
     double time

@@ -15,6 +15,8 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
+from .budget import out_of_memory_error, overflow_error
+
 cimport numpy as cnp
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (
@@ -109,6 +111,10 @@ cdef class Simulation:
     cdef IdleList* idle
     cdef int32_t lines_busy
     cdef double now
+    # run budget: callers waiting + patience timers running may not pass max_pending
+    cdef int64_t max_pending, n_waiting, n_timers
+    cdef int32_t overflow_type   # call type of the caller refused by the budget
+    cdef int error               # ERR_* of the first failure inside the loop
     # statistics (numpy-owned buffers)
     cdef double* interval_calls
     cdef double* total_calls
@@ -120,12 +126,15 @@ cdef class Simulation:
     cdef public long long calls_simulated
     cdef public double end_time
     cdef object _keep
+    cdef object _model
     cdef object _stats
     cdef bint _done
 
     def __cinit__(self, model, bit_generators, bint call_records=False):
         cdef int32_t k, g, i, a, n
         self._keep = []
+        self._model = model
+        self.max_pending = model.max_pending
         self.horizon = model.horizon
         self.warmup = model.warmup
         self.interval = model.interval
@@ -229,7 +238,7 @@ cdef class Simulation:
     cdef void* _alloc(self, size_t size) except NULL:
         cdef void* p = malloc(size if size > 0 else 1)
         if p == NULL:
-            raise MemoryError()
+            raise out_of_memory_error("core")
         memset(p, 0, size)
         return p
 
@@ -253,8 +262,10 @@ cdef class Simulation:
         self._done = True
         with nogil:
             error = self._run()
-        if error == ERR_NO_MEMORY:
-            raise MemoryError("ccsim core: out of memory growing the event heap, call pool or records")
+        if error == ERR_BUDGET:
+            raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting, self.n_timers)
+        if error != ERR_NONE:
+            raise out_of_memory_error("core")
         if self.keep_records:
             self._stats["call_records"] = self._records_array()
         return self._stats
@@ -278,7 +289,7 @@ cdef class Simulation:
         for k in range(self.n_types):
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
-                return ERR_NO_MEMORY
+                return self.error
         while self.heap_size > 0:
             if not self.drain and self.heap[0].time > self.horizon:
                 break
@@ -286,24 +297,30 @@ cdef class Simulation:
             self.now = ev.time
             if ev.kind == EV_ARRIVAL:
                 if self._on_arrival(ev.target) != 0:
-                    return ERR_NO_MEMORY
+                    return self.error
             elif ev.kind == EV_TALK_END:
                 if self._on_talk_end(ev.target) != 0:
-                    return ERR_NO_MEMORY
+                    return self.error
             elif ev.kind == EV_ACW_END:
                 if self._on_agent_free(ev.target) != 0:
-                    return ERR_NO_MEMORY
+                    return self.error
             else:
+                self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
                 if handled < 0:
-                    return ERR_NO_MEMORY
+                    return self.error
                 if handled == 0:
                     continue  # a stale abandonment is not an event of the center
             last_time = self.now
         self.end_time = last_time if self.drain else self.horizon
         if self._close() != 0:
-            return ERR_NO_MEMORY
+            return self.error
         return ERR_NONE
+
+    cdef int _fail(self, int error) noexcept nogil:
+        """Note why the loop must stop; -1, for the handler to return."""
+        self.error = error
+        return -1
 
     cdef int _on_arrival(self, int32_t k) noexcept nogil:
         cdef double t = self.now
@@ -329,6 +346,9 @@ cdef class Simulation:
             return self._answer(agent, call_id, t, k, interval, counted, 0.0, handle, acw)
         if patience <= 0.0:
             return self._record_abandon(call_id, t, k, interval, counted, 0.0)
+        if self.n_waiting + self.n_timers >= self.max_pending:
+            self.overflow_type = k
+            return self._fail(ERR_BUDGET)
         slot = self._new_call()
         if slot < 0:
             return -1
@@ -343,6 +363,7 @@ cdef class Simulation:
         self._enqueue(k, slot)
         self.lines_busy += 1
         if patience < INFINITY:
+            self.n_timers += 1
             return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
         return 0
 
@@ -425,7 +446,7 @@ cdef class Simulation:
             return 0
         if self.n_records == self.records_capacity:
             if _grow(<void**>&self.records, &self.records_capacity, sizeof(CallRecord)) != 0:
-                return -1
+                return self._fail(ERR_NO_MEMORY)
         r = &self.records[self.n_records]
         self.n_records += 1
         r.id = call_id
@@ -523,6 +544,7 @@ cdef class Simulation:
             q.head = slot
         q.tail = slot
         q.length += 1
+        self.n_waiting += 1
 
     cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
         cdef Queue* q = &self.queues[k]
@@ -536,6 +558,7 @@ cdef class Simulation:
         else:
             q.tail = c.prev
         q.length -= 1
+        self.n_waiting -= 1
 
     cdef int32_t _new_call(self) noexcept nogil:
         cdef int32_t i, old = self.calls_capacity, new = 2 * self.calls_capacity
@@ -544,11 +567,11 @@ cdef class Simulation:
         if self.n_free == 0:
             grown = <Call*>realloc(self.calls, new * sizeof(Call))
             if grown == NULL:
-                return -1
+                return self._fail(ERR_NO_MEMORY)
             self.calls = grown
             grown_free = <int32_t*>realloc(self.free_slots, new * sizeof(int32_t))
             if grown_free == NULL:
-                return -1
+                return self._fail(ERR_NO_MEMORY)
             self.free_slots = grown_free
             for i in range(old, new):
                 self.calls[i].gen = 0
@@ -597,8 +620,10 @@ cdef class Simulation:
     # ---- statistics -----------------------------------------------------------
 
     cdef inline int32_t _interval_of(self, double t) noexcept nogil:
-        cdef int32_t i = <int32_t>(t / self.interval)
-        return i if i < self.n_intervals else self.n_intervals - 1
+        # Bounded in floating point before the cast: a drained call can end far
+        # past the horizon, where t / interval no longer fits an int32.
+        cdef double i = t / self.interval
+        return <int32_t>i if i < self.n_intervals else self.n_intervals - 1
 
     cdef inline void _count(self, int32_t k, int32_t interval, bint counted, int field, double value) noexcept nogil:
         self.interval_calls[(interval * self.n_types + k) * N_CALL_FIELDS + field] += value
@@ -638,7 +663,7 @@ cdef class Simulation:
         cdef Event ev
         if self.heap_size == self.heap_capacity:
             if _grow(<void**>&self.heap, &self.heap_capacity, sizeof(Event)) != 0:
-                return -1
+                return self._fail(ERR_NO_MEMORY)
         ev.time = time
         ev.order = (<uint64_t>kind << 56) | self.sequence
         ev.kind = kind

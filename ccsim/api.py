@@ -1,18 +1,27 @@
-"""The Python API: simulate one replication, or several from one seed."""
+"""The Python API: simulate one replication, or several from one seed.
+
+One seed meaning everywhere: replication ``r`` of root seed ``S`` runs on child
+``r`` of ``SeedSequence(S)`` (spawn key ``(r,)``). ``simulate(s, seed=S)`` is
+replication 0, the same run as the first of ``replicate(s, n, seed=S)``, of
+``ccsim run --seed S`` and of a study's replication 0 of that scenario.
+"""
 from __future__ import annotations
 
+import operator
 import time
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 
+from .budget import with_budget
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
-from .results import Result, summarize
+from .results import ArgumentError, Result, summarize
 from .scenario import Scenario, load_scenario, validate_scenario
 
 ScenarioLike = Union[Scenario, str, Path, dict]
+DEFAULT_SEED = 1  # the CLI's default too
 
 
 def as_scenario(scenario: ScenarioLike) -> Scenario:
@@ -24,16 +33,19 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     return load_scenario(scenario)
 
 
-def simulate(scenario: ScenarioLike, seed=0, engine: str = "core", call_records: bool = False) -> Result:
-    """Run one replication; ``seed`` is an int or a ``numpy.random.SeedSequence``.
+def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,
+             max_calls=None, max_memory=None) -> Result:
+    """Run replication 0 of root seed ``seed`` (an int >= 0).
 
-    ``call_records=True`` also keeps one record per call in
-    ``result.stats.call_records`` (memory then grows with the number of calls).
+    A ``numpy.random.SeedSequence`` is used as is (no child is taken).
+    ``call_records=True`` also keeps one record per call (``result.calls()``;
+    memory then grows with the number of calls).
+    ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    _check_engine(engine)
+    seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
-    model = compile_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
     return _run(scenario, model, seed, engine, call_records)
 
 
@@ -43,29 +55,42 @@ def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_recor
     wall = time.perf_counter() - started
     return Result(
         engine=engine, seed=seed, scenario_name=scenario.name, model=model, stats=stats,
-        wall_seconds=wall, sl_denominator=scenario.service_level.denominator,
+        wall_seconds=wall, sl_denominator=scenario.service_level.denominator, scenario=scenario,
     )
 
 
+def replication_seed(seed, rep: int) -> np.random.SeedSequence:
+    """The SeedSequence of replication ``rep`` of root ``seed`` (an int or a SeedSequence).
+
+    Derived from the root's entropy and spawn key, so it does not depend on
+    how many children the root object has spawned before.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, rep), pool_size=seed.pool_size)
+    return np.random.SeedSequence(_root_seed(seed), spawn_key=(rep,))
+
+
 def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
-    """Children of one SeedSequence: replication i always gets the same stream."""
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return root.spawn(reps)
+    """Replications ``0 .. reps-1`` of root ``seed``: replication i always gets the same stream."""
+    return [replication_seed(seed, r) for r in range(reps)]
 
 
-def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", progress=None) -> list[Result]:
-    """``reps`` independent replications seeded from one SeedSequence.
+def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str = "core",
+              progress=None, max_calls=None, max_memory=None) -> list[Result]:
+    """Replications ``0 .. reps-1`` of root seed ``seed``.
+
+    ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1, got {reps}")
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if operator.index(reps) < 1:
+        raise ArgumentError(f"reps must be at least 1, got {reps}")
+    _check_engine(engine)
+    seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
-    model = compile_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine)
     results = []
-    for child in replication_seeds(seed, reps):
+    for child in seeds:
         if progress is not None:
             progress(len(results), reps)
         results.append(_run(scenario, model, child, engine))
@@ -74,4 +99,22 @@ def replicate(scenario: ScenarioLike, reps: int, seed=0, engine: str = "core", p
     return results
 
 
-__all__ = ["as_scenario", "replicate", "replication_seeds", "simulate", "summarize"]
+def _root_seed(seed) -> int:
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise ArgumentError(
+            f"seed must be a non-negative integer or a numpy.random.SeedSequence, got {seed!r}"
+        ) from None
+    if value < 0:
+        raise ArgumentError(f"seed must be a non-negative integer, got {value}")
+    return value
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+__all__ = ["ArgumentError", "as_scenario", "replicate", "replication_seed", "replication_seeds", "simulate",
+           "summarize"]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .budget import HARD_MAX_PENDING, default_max_pending
 from .scenario import distributions as d
 from .scenario.schema import PiecewiseArrivals, Scenario
 
@@ -29,6 +30,8 @@ DIST_CODES = {
 AGENT_SELECTION = {"longest_idle": 0}
 QUEUE_SELECTION = {"longest_waiting": 0}
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
+
+INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream.
 SOURCES = ("arrival", "handle", "patience", "after_call_work")
@@ -64,8 +67,8 @@ class CompiledModel:
     patience_dist: np.ndarray  # int32 [K]
     acw_dist: np.ndarray  # int32 [K]
     # agents, grouped: agents of group g are group_start[g] .. group_start[g]+group_count[g]-1
-    group_count: np.ndarray  # int32 [G]
-    group_start: np.ndarray  # int32 [G]
+    group_count: np.ndarray  # int64 [G]
+    group_start: np.ndarray  # int64 [G]
     group_proficiency: np.ndarray  # float64 [G], multiplies handle time
     serves: np.ndarray  # uint8 [G, K]
     # routing tables (CSR): groups serving type k, and types served by group g
@@ -74,6 +77,9 @@ class CompiledModel:
     group_types_start: np.ndarray
     group_types: np.ndarray
     stream_keys: tuple = field(default=())  # (source, call type name) per stream, in stream order
+    # In-run limit on callers waiting + patience timers running (budget.py); set
+    # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
+    max_pending: int = HARD_MAX_PENDING
 
     @property
     def n_types(self) -> int:
@@ -129,6 +135,13 @@ def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, 
     return [arrivals.rate_per_second()], scenario.horizon, 1
 
 
+def _interval_count(horizon: float, interval: float) -> int:
+    """Reporting intervals over the horizon; capped where the budget refuses anyway
+    (horizon / interval may overflow to inf for values the schema admits)."""
+    count = horizon / interval
+    return max(1, math.ceil(count)) if count < 2**62 else 2**62
+
+
 def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     start = np.zeros(len(lists) + 1, dtype=np.int32)
     start[1:] = np.cumsum([len(x) for x in lists])
@@ -160,17 +173,20 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     for g, group in enumerate(groups):
         for name in group.serves:
             serves[g, type_index[name]] = 1
-    counts = np.array([g.count for g in groups], dtype=np.int32)
+    # int64: a sum of counts the schema admits must not wrap; the budget refuses
+    # more agents than the core's int32 indices (and memory) can hold.
+    counts = np.array([g.count for g in groups], dtype=np.int64)
     type_groups = _csr([list(np.flatnonzero(serves[:, k])) for k in range(len(types))])
     group_types = _csr([list(np.flatnonzero(serves[g])) for g in range(len(groups))])
 
-    return CompiledModel(
+    model = CompiledModel(
         horizon=float(scenario.horizon),
         warmup=float(scenario.warmup),
         interval=float(scenario.interval),
-        n_intervals=max(1, math.ceil(scenario.horizon / scenario.interval)),
+        n_intervals=_interval_count(scenario.horizon, scenario.interval),
         drain=bool(scenario.drain),
-        lines=-1 if scenario.lines is None else int(scenario.lines),
+        # More lines than the core can count is no limit at all.
+        lines=-1 if scenario.lines is None or scenario.lines > INT32_MAX else int(scenario.lines),
         sl_threshold=float(scenario.service_level.threshold),
         short_abandon=float(scenario.service_level.short_abandon),
         agent_selection=AGENT_SELECTION[scenario.routing.agent_selection],
@@ -189,7 +205,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         patience_dist=np.array(patience, dtype=np.int32),
         acw_dist=np.array(acw, dtype=np.int32),
         group_count=counts,
-        group_start=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32),
+        group_start=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
         group_proficiency=np.array([g.proficiency for g in groups], dtype=np.float64),
         serves=serves,
         type_groups_start=type_groups[0],
@@ -198,6 +214,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         group_types=group_types[1],
         stream_keys=tuple((s, c.name) for s in SOURCES for c in types),
     )
+    return replace(model, max_pending=default_max_pending(model))
 
 
 def stream_seeds(model: CompiledModel, seed) -> list[np.random.SeedSequence]:

@@ -8,11 +8,14 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; on success it is synced and renamed over ``path``.
+def atomic_path(path, replace: bool = True):
+    """Yield a temporary path beside ``path``; on success it is synced and renamed to ``path``.
 
     On any failure the temporary file is removed and ``path`` is left as it was.
-    The folder is created if needed.
+    ``replace=False`` never replaces an existing ``path``: publishing then
+    raises ``FileExistsError`` (checked atomically where the file system has
+    hard links). The file gets the permissions of the user's umask; the folder
+    is created if needed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +26,11 @@ def atomic_path(path):
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; these are meant to be shared
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _publish_new(tmp, path)
+        _fsync_folder(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -38,7 +45,44 @@ def write_text_atomic(path, write) -> Path:
     return Path(path)
 
 
+def _publish_new(tmp: str, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` unless something already has it."""
+    try:
+        os.link(tmp, path)  # fails if path exists: no overwrite race
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise FileExistsError(f"{path} already exists") from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (not possible on every platform)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process umask, read without changing it where the system allows
+    (setting it to read it would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -11,6 +11,13 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import UserError
+
+
+class ArgumentError(UserError, ValueError):
+    """An argument of the Python API that cannot be used (seed, reps, engine, table options)."""
+
+
 # Per-call counters, by the interval of the call's arrival (seconds for sums).
 CALL_FIELDS = (
     "arrived",  # every arrival
@@ -136,18 +143,30 @@ def t_halfwidth(values, level: float = 0.95) -> float:
     return mean_halfwidth(np.ravel(values), level)[1]
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """One replication: the raw counters plus what is needed to read them."""
+    """One replication: the raw counters plus what is needed to read them.
+
+    Tables come as pandas DataFrames (``intervals()``, ``call_types()``,
+    ``groups()``) or, for the older callers, as numpy arrays and dicts.
+    """
 
     engine: str
-    seed: object
+    seed: object  # the replication's SeedSequence (or what the caller passed)
     scenario_name: str
     model: object  # CompiledModel
     stats: RawStats
     wall_seconds: float
     sl_denominator: str = "offered"
-    _kpis: dict = field(default=None, repr=False)
+    scenario: object = None  # the validated Scenario (service-level goals); None if unknown
+    _kpis: dict = field(default=None)
+
+    def __repr__(self) -> str:
+        k = self.kpis()
+        shown = ", ".join(f"{name} {_short_number(k[name])}{' s' if name == 'asa' else ''}" for name in REPR_KPIS)
+        name = f" {self.scenario_name!r}" if self.scenario_name else ""
+        return (f"<Result{name}: engine {self.engine}, {describe_seed(self.seed)}, "
+                f"{self.calls_simulated:,} calls; {shown}>")
 
     @property
     def calls_simulated(self) -> int:
@@ -171,8 +190,18 @@ class Result:
             out[name] = {key: float(v) for key, v in values.items()}
         return out
 
+    def call_types(self):
+        """DataFrame, one row per call type (index ``call_type``): the KPIs of ``kpis()``
+        but occupancy, which agents have, not call types."""
+        import pandas as pd
+
+        rows = self.kpis_by_call_type()
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(CALL_TYPE_KPIS))
+        frame.index.name = "call_type"
+        return frame
+
     def group_table(self) -> dict:
-        """{group name: {answered, aht, occupancy, agents}}."""
+        """{group name: {agents, answered, aht, occupancy}}."""
         out = {}
         g = self.stats.group_totals
         for i, name in enumerate(self.model.group_names):
@@ -185,30 +214,77 @@ class Result:
             }
         return out
 
-    def intervals(self) -> np.ndarray:
-        """Per-interval table (structured array): clock span, staffing, and KPIs.
+    def groups(self):
+        """DataFrame, one row per agent group (index ``group``): agents, answered, aht, occupancy."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_dict(self.group_table(), orient="index",
+                                       columns=["agents", "answered", "aht", "occupancy"])
+        frame.index.name = "group"
+        return frame
+
+    def intervals(self, by: Optional[str] = None, as_frame: bool = True):
+        """Per-interval table: clock span, ``warmup`` flag, then staffing or KPIs.
+
+        ``by=None``: one row per interval, all call types and groups together
+        (``staffed_agents``, ``busy_agents`` and the KPIs). ``by="call_type"``:
+        long format, one row per (interval, call type) with a ``call_type``
+        column and the call KPIs. ``by="group"``: one row per (interval, agent
+        group) with ``staffed_agents``, ``busy_agents`` and ``occupancy``.
+        A pandas DataFrame, or with ``as_frame=False`` a numpy structured array.
 
         Call statistics belong to the interval of the call's arrival; staffing and
-        occupancy are clock time within the interval.
+        occupancy are clock time within the interval (agents = seconds / length).
         """
-        m, s = self.model, self.stats
-        n = m.n_intervals
-        start = np.arange(n) * m.interval
-        end = np.minimum(start + m.interval, m.horizon)
-        calls = s.interval_calls.sum(axis=1)
-        staffed = s.interval_groups[:, :, 0].sum(axis=1)
-        busy = s.interval_groups[:, :, 1].sum(axis=1)
-        kpis = compute_kpis(calls, busy, staffed, self.sl_denominator)
-        columns = {
-            "start": start, "end": end, "warmup": start < m.warmup,
-            "staffed_agents": staffed / (end - start), "busy_agents": busy / (end - start),
-        }
-        columns.update(kpis)
-        dtype = [(k, np.bool_ if k == "warmup" else np.float64) for k in columns]
-        table = np.zeros(n, dtype=dtype)
-        for k, v in columns.items():
-            table[k] = v
-        return table
+        from .interval_tables import BREAKDOWNS, to_frame, to_structured
+
+        if by not in BREAKDOWNS:
+            raise ArgumentError(f"by must be one of {', '.join(map(repr, BREAKDOWNS))}, got {by!r}")
+        columns = BREAKDOWNS[by](self)
+        return to_frame(columns) if as_frame else to_structured(columns)
+
+    def service_level_attainment(self, goal: Optional[float] = None):
+        """Share of post-warm-up intervals whose service level meets the goal, per call type.
+
+        ``goal`` (a fraction) applies to every call type; by default each call
+        type's ``service_level_target``, else the scenario's ``service_level.target``
+        (no goal: NaN share). Only intervals with a defined service level (calls
+        to count) are judged. DataFrame indexed by ``call_type``: goal,
+        intervals, met, share.
+        """
+        import pandas as pd
+
+        if goal is not None and not (isinstance(goal, (int, float)) and 0 <= goal <= 1):
+            raise ArgumentError(f"goal must be a service level between 0 and 1 (0.8 = 80 %), got {goal!r}")
+        table = self.intervals(by="call_type", as_frame=False)
+        table = table[~table["warmup"]]
+        rows = {}
+        for name in self.model.call_type_names:
+            target = self._goal(name) if goal is None else float(goal)
+            level = table["service_level"][table["call_type"] == name]
+            level = level[np.isfinite(level)]
+            met = int((level >= target).sum()) if target is not None else 0
+            rows[name] = {
+                "goal": np.nan if target is None else target, "intervals": len(level), "met": met,
+                "share": met / len(level) if target is not None and len(level) else np.nan,
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["goal", "intervals", "met", "share"])
+        frame.index.name = "call_type"
+        return frame
+
+    def _goal(self, call_type: str) -> Optional[float]:
+        if self.scenario is None:
+            return None
+        own = next(c for c in self.scenario.call_types if c.name == call_type).service_level_target
+        return own if own is not None else self.scenario.service_level.target
+
+    def calls(self):
+        """DataFrame of the per-call records (``simulate(..., call_records=True)``)."""
+        if self.stats.call_records is None:
+            raise ArgumentError("this run kept no per-call records; simulate it with call_records=True")
+        from .experiment.call_records import record_frame
+
+        return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names)
 
     def batch_means(self, batches: int = 20, level: float = 0.95) -> dict:
         """{kpi: (estimate, half-width)} from batch means over post-warm-up intervals.
@@ -234,6 +310,24 @@ class Result:
             hw = t_halfwidth(values, level)
             out[k] = (total[k], hw * batches if k in COUNT_KPIS else hw)
         return out
+
+
+REPR_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
+CALL_TYPE_KPIS = tuple(k for k in KPI_NAMES if k != "occupancy")
+
+
+def describe_seed(seed) -> str:
+    """A replication's seed in the words of the API: "seed 1, replication 0"."""
+    if isinstance(seed, np.random.SeedSequence):
+        key = tuple(seed.spawn_key)
+        if isinstance(seed.entropy, int) and len(key) == 1:
+            return f"seed {seed.entropy}, replication {key[0]}"
+        return f"SeedSequence({seed.entropy}, spawn_key={key})"
+    return f"seed {seed!r}"
+
+
+def _short_number(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.4g}"
 
 
 def summarize(results: list, level: float = 0.95) -> dict:

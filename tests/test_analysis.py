@@ -102,6 +102,8 @@ def test_crn_detects_a_small_difference_that_independent_seeds_miss():
     assert paired["mean"] - paired["baseline_mean"] == pytest.approx(paired["diff"])
     assert paired["ci_low"] > 0
     assert paired["p_value"] == pytest.approx(stats.ttest_rel(b, a).pvalue)
+    ci = stats.ttest_rel(b, a).confidence_interval(0.95)
+    assert (paired["ci_low"], paired["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
     assert paired["variance_reduction"] == pytest.approx((a.var(ddof=1) + b.var(ddof=1)) / (b - a).var(ddof=1))
     assert paired["variance_reduction"] > 100
     assert paired["reps"] == 20

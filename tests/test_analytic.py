@@ -288,3 +288,102 @@ def test_staff_erlang_a():
 def test_bad_inputs_raise(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+# ------------------------------------------------------------ Erlang A in closed form
+from ccsim.analytic import _erlang_a_chain  # noqa: E402  (the slow cross-check)
+
+FIELDS = ("p_wait", "p_abandon", "service_level", "asa", "mean_wait_all", "occupancy", "mean_queue")
+
+
+def assert_close(got, want, rtol=1e-9, atol=1e-14):
+    """Relative agreement, or absolute for values near the chain's own floor
+    (its uniformization drops 1e-13 of Poisson mass)."""
+    for field in FIELDS:
+        x, y = getattr(got, field), getattr(want, field)
+        assert abs(x - y) <= max(rtol * abs(y), atol), (field, x, y)
+
+
+@pytest.mark.parametrize("c", [1, 5, 50, 200])
+@pytest.mark.parametrize("load", [0.01, 0.8, 1.0, 1.5])
+@pytest.mark.parametrize("patience_over_handle", [0.001, 1.0, 10.0])
+def test_closed_form_matches_the_chain(c, load, patience_over_handle):
+    h = 180.0
+    lam, patience = load * c / h, patience_over_handle * h
+    for t in (0.0, 20.0, 500.0):
+        assert_close(erlang_a_metrics(c, lam, h, patience, t), _erlang_a_chain(c, lam, 1 / h, 1 / patience, t))
+
+
+def test_the_comparison_tells_a_wrong_model_apart():
+    h = 180.0
+    right = _erlang_a_chain(50, 0.27, 1 / h, 1 / 300, 20.0)
+    with pytest.raises(AssertionError):
+        assert_close(erlang_a_metrics(51, 0.27, h, 300.0, 20.0), right)
+
+
+@pytest.mark.parametrize("c, load", [(1, 0.5), (20, 0.9), (5000, 0.99)])
+def test_endless_patience_gives_erlang_c(c, load):
+    h = 180.0
+    ea, ec = erlang_a_metrics(c, load * c / h, h, 1e12, 20.0), erlang_c_metrics(c, load * c / h, h, 20.0)
+    for field in ("p_wait", "service_level", "asa", "occupancy"):
+        assert getattr(ea, field) == pytest.approx(getattr(ec, field), rel=1e-5)
+
+
+@pytest.mark.parametrize("c, load", [(1, 0.5), (20, 0.9), (5000, 1.2)])
+def test_no_patience_gives_erlang_b_loss(c, load):
+    # Callers who find every agent busy hang up at once: lost, as blocked calls are in M/M/c/c.
+    h = 180.0
+    r = erlang_a_metrics(c, load * c / h, h, 1e-9, 20.0)
+    b = erlang_b(c, load * c)
+    assert r.p_wait == pytest.approx(b, rel=1e-6) and r.p_abandon == pytest.approx(b, rel=1e-6)
+    assert r.service_level == pytest.approx(1 - b, rel=1e-6)
+
+
+AGENTS = [1, 2, 5, 10, 100, 1000, 5000, 20000, 50000]
+LOADS = [0.01, 0.3, 0.8, 0.95, 1.0, 1.2, 1.5]  # x agents
+PATIENCE = [1e-3, 300.0, 1e9]  # seconds
+THRESHOLDS = [0.0, 20.0, 1e7]  # seconds, cycled over the grid
+GRID = [(c, f, p, THRESHOLDS[i % 3]) for i, (c, f, p) in
+        enumerate((c, f, p) for c in AGENTS for f in LOADS for p in PATIENCE)]
+
+
+def test_every_case_of_the_large_grid_answers():
+    """The 189 cases (1 to 50,000 agents, 0.01-1.5 x agents of load, patience 1 ms to
+    10^9 s, thresholds to 10^7 s) that the chain was too slow for or refused."""
+    assert len(GRID) == 189
+    for c, f, patience, t in GRID:
+        r = erlang_a_metrics(c, f * c / 180.0, 180.0, patience, t)
+        for v in (r.p_wait, r.p_abandon, r.service_level, r.occupancy):
+            assert 0.0 <= v <= 1.0, (c, f, patience, t, r)
+        assert r.p_abandon <= r.p_wait + 1e-15 and r.service_level <= 1 - r.p_abandon + 1e-12
+        assert math.isfinite(r.asa) and r.asa >= 0 and r.mean_wait_all <= patience * (1 + 1e-9)
+        if f > 1:
+            assert r.p_abandon >= (1 - 1 / f) * (1 - 1e-9)  # throughput cannot exceed c * mu
+
+
+def test_large_cases_agree_with_the_chain_where_it_is_feasible():
+    # 2000 agents just under capacity, patience 20 x handle: ~10^5 states for the chain.
+    h, c = 180.0, 2000
+    for load in (0.98, 1.02):
+        assert_close(erlang_a_metrics(c, load * c / h, h, 20 * h, 20.0),
+                     _erlang_a_chain(c, load * c / h, 1 / h, 1 / (20 * h), 20.0), rtol=1e-8)
+
+
+@pytest.mark.parametrize("c, a", [(2500, 2400.0), (3000, 3100.0), (10000, 50.0)])
+def test_erlang_b_closed_form_for_large_teams_matches_the_recursion(c, a):
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    assert erlang_b(c, a) == pytest.approx(b, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("rate, handle, patience", [(1e6, 180.0, 300.0), (1e6, 1.0, 300.0),
+                                                     (1.0, 180.0, 1e-3), (1e6, 180.0, 1e-3)])
+def test_staffing_at_extreme_rates_and_patience(rate, handle, patience):
+    n = staff_erlang_a(rate, handle, patience, 20.0, 0.8)
+    assert erlang_a_metrics(n, rate, handle, patience, 20.0).service_level >= 0.8
+    assert erlang_a_metrics(n - 1, rate, handle, patience, 20.0).service_level < 0.8
+    m = staff_erlang_c(rate, handle, 20.0, 0.8)
+    assert erlang_c_metrics(m, rate, handle, 20.0).service_level >= 0.8
+    if m - 1 > rate * handle:  # else m - 1 agents are unstable: fewer cannot do
+        assert erlang_c_metrics(m - 1, rate, handle, 20.0).service_level < 0.8

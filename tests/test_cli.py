@@ -154,14 +154,22 @@ def test_out_writes_intervals_and_summary(runner, small, tmp_path):
     folder = tmp_path / "results" / "run1"
     result = runner.invoke(cli, ["run", str(small), "--reps", "2", "--json", "--out", str(folder)])
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(folder)) == ["call_types.csv", "groups.csv", "intervals.csv", "summary.json"]
+    assert sorted(os.listdir(folder)) == ["call_type_intervals.csv", "call_types.csv", "group_intervals.csv",
+                                          "groups.csv", "intervals.csv", "summary.json"]
+    by_type = pd.read_csv(folder / "call_type_intervals.csv")
+    for rep, replication in enumerate(ccsim.replicate(small, 2, seed=1)):
+        expected = replication.intervals(by="call_type")
+        got = by_type[by_type["replication"] == rep].drop(columns="replication").reset_index(drop=True)
+        assert list(got.columns) == list(expected.columns)
+        assert (got["offered"].to_numpy() == expected["offered"].to_numpy()).all()
+        assert (got["call_type"].to_numpy() == expected["call_type"].to_numpy()).all()
     summary = strict_json((folder / "summary.json").read_text())
     assert summary == strict_json(result.stdout)
 
     with open(folder / "intervals.csv", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
-    fields = list(pd.DataFrame(ccsim.simulate(small, seed=0).intervals()).columns)
+    fields = list(ccsim.simulate(small, seed=0).intervals().columns)
     assert reader.fieldnames == ["replication", *fields]
     n_intervals = math.ceil(20000 / 900)
     assert len(rows) == 2 * n_intervals
@@ -179,7 +187,7 @@ def test_out_failure_leaves_no_partial_file(runner, small, tmp_path, monkeypatch
             handle.write("replication,start\n0,")
             raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(run_module, "intervals_frame", lambda results: Broken())
+    monkeypatch.setattr(run_module, "intervals_frame", lambda results, by=None: Broken())
     folder = tmp_path / "out"
     result = runner.invoke(cli, ["run", str(small), "--out", str(folder)])
     assert result.exit_code == 70

@@ -29,3 +29,26 @@ def test_failure_leaves_the_old_file_and_no_temporary(tmp_path):
             open(tmp, "wb").write(b"x")
             raise ValueError("stop")
     assert not (tmp_path / "new.bin").exists()
+
+
+def test_no_replace_refuses_an_existing_file(tmp_path):
+    path = tmp_path / "store.db"
+    with atomic_path(path, replace=False) as tmp:
+        open(tmp, "wb").write(b"first")
+    with pytest.raises(FileExistsError):
+        with atomic_path(path, replace=False) as tmp:
+            open(tmp, "wb").write(b"second")
+    assert path.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["store.db"]
+
+
+def test_files_get_the_umask_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        write_text_atomic(tmp_path / "a.txt", lambda h: h.write("x"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "a.txt").st_mode) == 0o640

@@ -73,3 +73,144 @@ def test_batch_means_interval_covers_the_exact_value_most_of_the_time():
         estimate, halfwidth = ccsim.simulate(scenario, seed=seed).batch_means()["service_level"]
         covered += abs(estimate - exact) <= halfwidth
     assert covered >= 15  # nominal 95 %: 19 of 20; 15 leaves room for batch correlation
+
+
+# ---------------------------------------------------------------- DataFrames
+
+import pandas as pd
+
+from ccsim.results import CALL_TYPE_KPIS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS
+
+TWO_TYPES = {
+    "name": "two types", "horizon": 9000, "warmup": 1800, "interval": 900,
+    "service_level": {"threshold": 20, "target": 0.8},
+    "call_types": [
+        {"name": "sales", "arrivals": {"process": "poisson", "rate": 0.3},
+         "handle_time": {"dist": "exponential", "mean": 120}, "patience": {"dist": "exponential", "mean": 60}},
+        {"name": "care", "arrivals": {"process": "poisson", "rate": 0.1}, "service_level_target": 0.95,
+         "handle_time": {"dist": "gamma", "mean": 200, "cv": 0.5}},
+    ],
+    "agents": [{"name": "a", "count": 40, "serves": ["sales", "care"]}, {"name": "b", "count": 3, "serves": ["care"]}],
+}
+
+
+@pytest.fixture(scope="module")
+def two_types():
+    return ccsim.simulate(TWO_TYPES, seed=3)
+
+
+def test_intervals_frame_has_the_array_columns_and_values(two_types):
+    frame, array = two_types.intervals(), two_types.intervals(as_frame=False)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(array.dtype.names)
+    assert frame["warmup"].dtype == bool
+    for name in array.dtype.names:
+        np.testing.assert_array_equal(frame[name].to_numpy(), array[name])
+
+
+def test_intervals_by_call_type_add_up_to_the_intervals_and_the_totals(two_types):
+    long = two_types.intervals(by="call_type")
+    n = two_types.model.n_intervals
+    assert len(long) == 2 * n and list(long["call_type"][:2]) == ["sales", "care"]
+    assert "occupancy" not in long.columns
+    overall = two_types.intervals()
+    for count in ("arrivals", "offered", "answered", "abandoned"):
+        summed = long.groupby("start", sort=True)[count].sum().to_numpy()
+        np.testing.assert_array_equal(summed, overall[count].to_numpy())
+    after = long[~long["warmup"]]
+    by_type = two_types.kpis_by_call_type()
+    for name in ("sales", "care"):
+        mine = after[after["call_type"] == name]
+        assert mine["offered"].sum() == by_type[name]["offered"]
+        # a ratio per (interval, call type) from the raw counters, independently
+        k = two_types.model.call_type_names.index(name)
+        raw = two_types.stats.interval_calls[:, k, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            asa = raw[:, CALL_FIELDS.index("wait_answered")] / raw[:, CALL_FIELDS.index("answered")]
+        np.testing.assert_allclose(long[long["call_type"] == name]["asa"].to_numpy(), asa, equal_nan=True)
+
+
+def test_intervals_by_group_staffing_and_occupancy(two_types):
+    per_group = two_types.intervals(by="group")
+    assert list(per_group["group"][:2]) == ["a", "b"]
+    overall = two_types.intervals()
+    summed = per_group.groupby("start", sort=True)[["staffed_agents", "busy_agents"]].sum()
+    np.testing.assert_allclose(summed["staffed_agents"].to_numpy(), overall["staffed_agents"].to_numpy())
+    np.testing.assert_allclose(summed["busy_agents"].to_numpy(), overall["busy_agents"].to_numpy())
+    b = per_group[per_group["group"] == "b"]
+    assert np.allclose(b["staffed_agents"], 3)
+    np.testing.assert_allclose(b["occupancy"], b["busy_agents"] / b["staffed_agents"])
+    # warm-up is whole intervals: the post-warm-up clock equals the group totals
+    after = per_group[~per_group["warmup"]]
+    length = after["end"] - after["start"]
+    groups = two_types.group_table()
+    for name in ("a", "b"):
+        mine = after["group"] == name
+        busy = (after["busy_agents"] * length)[mine].sum()
+        staffed = (after["staffed_agents"] * length)[mine].sum()
+        assert busy / staffed == pytest.approx(groups[name]["occupancy"], rel=1e-9)
+
+
+def test_intervals_by_unknown_breakdown_is_refused(two_types):
+    with pytest.raises(ccsim.ArgumentError, match="by must be one of"):
+        two_types.intervals(by="agent")
+
+
+def test_call_types_and_groups_are_the_dicts_as_frames(two_types):
+    frame = two_types.call_types()
+    assert frame.index.name == "call_type" and list(frame.index) == ["sales", "care"]
+    assert list(frame.columns) == list(CALL_TYPE_KPIS)
+    for name, row in two_types.kpis_by_call_type().items():
+        for kpi in CALL_TYPE_KPIS:
+            assert frame.loc[name, kpi] == row[kpi] or (math.isnan(row[kpi]) and math.isnan(frame.loc[name, kpi]))
+    groups = two_types.groups()
+    assert groups.index.name == "group" and list(groups.columns) == ["agents", "answered", "aht", "occupancy"]
+    assert groups.loc["b", "agents"] == 3
+    assert groups.loc["a", "answered"] == two_types.stats.group_totals[0, GROUP_FIELDS.index("answered")]
+
+
+def test_repr_is_short_and_names_the_run(two_types):
+    text = repr(two_types)
+    assert len(text) < 200 and "\n" not in text
+    assert "engine core" in text and "seed 3, replication 0" in text
+    assert f"{two_types.calls_simulated:,} calls" in text
+    assert f"service_level {two_types.kpis()['service_level']:.4g}" in text
+
+
+def test_service_level_attainment_per_call_type(two_types):
+    table = two_types.service_level_attainment()
+    assert list(table.index) == ["sales", "care"]
+    assert table.loc["sales", "goal"] == 0.8 and table.loc["care", "goal"] == 0.95  # own target wins
+    first = int(TWO_TYPES["warmup"] / TWO_TYPES["interval"])
+    for k, name in enumerate(("sales", "care")):
+        raw = two_types.stats.interval_calls[first:, k, :]
+        offered = raw[:, CALL_FIELDS.index("offered")]
+        judged = offered > 0
+        level = raw[judged, CALL_FIELDS.index("answered_in_sl")] / offered[judged]
+        goal = table.loc[name, "goal"]
+        assert table.loc[name, "intervals"] == judged.sum()
+        assert table.loc[name, "met"] == (level >= goal).sum()
+        assert table.loc[name, "share"] == pytest.approx((level >= goal).mean())
+    everyone = two_types.service_level_attainment(goal=0.0)
+    assert (everyone["share"] == 1.0).all()
+    for bad in (80, -0.1, "0.8"):
+        with pytest.raises(ccsim.ArgumentError, match="goal must be a service level between 0 and 1"):
+            two_types.service_level_attainment(goal=bad)
+
+
+def test_service_level_attainment_without_a_goal_is_nan():
+    result = ccsim.simulate(single_queue(agents=20, horizon=3600, rate=0.1), seed=1)
+    table = result.service_level_attainment()
+    assert math.isnan(table.loc["inbound", "goal"]) and math.isnan(table.loc["inbound", "share"])
+    assert table.loc["inbound", "intervals"] == 4
+
+
+def test_calls_frame_has_nullable_agents():
+    result = ccsim.simulate(TWO_TYPES, seed=2, call_records=True)
+    calls = result.calls()
+    assert len(calls) == result.calls_simulated and str(calls["agent"].dtype) == "Int32"
+    answered = calls["outcome"] == "answered"
+    assert calls["agent"][answered].notna().all() and calls["agent"][~answered].isna().all()
+    assert calls["group"][~answered].isna().all()
+    assert set(calls["group"][answered]) <= {"a", "b"}
+    with pytest.raises(ValueError, match="call_records=True"):
+        ccsim.simulate(TWO_TYPES, seed=2).calls()

@@ -1,8 +1,11 @@
 """The study store: round trips, insert-once, mismatches, no overwrite, atomic creation."""
 import dataclasses
+import errno
 import json
 import math
+import os
 import sqlite3
+import stat
 
 import numpy as np
 import pytest
@@ -10,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 import ccsim
-from ccsim.experiment import store as store_module
+from ccsim import files
+from ccsim.errors import UserError
 from ccsim.experiment.records import Point, ReplicationRecord, run_replication, task_for
-from ccsim.experiment.store import Store, StoreExistsError, StoreMismatchError, fingerprint
+from ccsim.experiment.store import (Store, StoreExistsError, StoreMismatchError, StoreNotFoundError,
+                                   StoreWriteError, fingerprint)
 from factories import single_queue
 
 
@@ -122,6 +127,7 @@ finite_or_not = hs.floats(allow_nan=True, allow_infinity=True) | hs.sampled_from
 
 def test_numbers_survive_bit_for_bit(tmp_path):
     reps = iter(range(10**6))
+    intervals = records(1)[0].intervals
 
     @settings(max_examples=60, deadline=None)
     @given(kpis=hs.dictionaries(hs.sampled_from(ccsim.results.KPI_NAMES), finite_or_not, min_size=1),
@@ -129,7 +135,7 @@ def test_numbers_survive_bit_for_bit(tmp_path):
                                   hs.dictionaries(hs.text(max_size=5), finite_or_not)))
     def check(kpis, groups):
         rep = next(reps)
-        store.add(ReplicationRecord(0, rep, (rep,), kpis, {"inbound": kpis}, groups, b"\x00" * 10, 1, 0.5))
+        store.add(ReplicationRecord(0, rep, (rep,), kpis, {"inbound": kpis}, groups, intervals, 1, 0.5))
         loaded = next(r for r in store.load().records if r.rep == rep)
         for original, back in ((kpis, loaded.kpis), (groups, loaded.groups)):
             assert json.dumps(original) == json.dumps(back)  # repr of every float, NaN and -0.0 included
@@ -164,12 +170,23 @@ def test_refuses_to_overwrite(tmp_path):
 
 def test_creation_is_atomic(tmp_path, monkeypatch):
     def fail(*args):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_module, "_publish", fail)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(files, "_publish_new", fail)
+    with pytest.raises(StoreWriteError, match=r"could not create the study store .*s\.db: no space left on device"):
         create(tmp_path / "s.db")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_store_files_follow_the_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        with create(tmp_path / "s.db") as store:
+            store.add(records(1)[0])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "s.db").st_mode) == 0o666 & ~umask
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path):
@@ -180,11 +197,30 @@ def test_failure_while_writing_leaves_nothing(tmp_path):
 
 
 def test_open_checks_the_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(StoreNotFoundError, match="no study store at .*missing.db") as caught:
         Store.open(tmp_path / "missing.db")
-    (tmp_path / "notes.txt").write_text("not a database " * 100)
-    with pytest.raises(ValueError, match="not a ccsim study store"):
-        Store.open(tmp_path / "notes.txt")
-    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.close()
-    with pytest.raises(ValueError, match="not a ccsim study store"):
-        Store.open(tmp_path / "other.db")
+    assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, UserError)
+
+
+def test_a_store_is_readable_without_ccsim(tmp_path):
+    """sqlite3 + pyarrow alone: JSON KPIs and Arrow IPC interval tables."""
+    import pyarrow as pa
+
+    made = records(2)
+    with create(tmp_path / "s.db") as store:
+        for r in made:
+            store.add(r)
+    db = sqlite3.connect(tmp_path / "s.db")
+    rows = db.execute("SELECT point, rep, kpis, intervals FROM replications ORDER BY point, rep").fetchall()
+    (label,) = db.execute("SELECT label FROM points WHERE point = 1").fetchone()
+    db.close()
+    assert label == "agents.team.count=200" and len(rows) == len(made)
+    by_key = {(r.point, r.rep): r for r in made}
+    for point, rep, kpis, blob in rows:
+        original = by_key[(point, rep)]
+        frame = pa.ipc.open_stream(blob).read_all().to_pandas()
+        expected = original.interval_table()
+        assert list(frame.columns) == list(expected.dtype.names)
+        assert frame["warmup"].dtype == bool
+        np.testing.assert_array_equal(frame["arrivals"].to_numpy(), expected["arrivals"])
+        assert json.loads(kpis)["answered"] == original.kpis["answered"]

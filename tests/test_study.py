@@ -31,10 +31,28 @@ def test_sweep_is_the_same_on_every_backend():
 
 def test_sequential_compare_stops_at_the_target():
     a, b = single_queue(agents=18, horizon=3600, rate=0.1), single_queue(agents=22, horizon=3600, rate=0.1)
-    study = compare([a, b], reps=3, seed=1, backend=SerialBackend(), target_halfwidth={"service_level": 0.3})
+    study = compare([a, b], reps=3, seed=1, backend=SerialBackend(), ci_halfwidth={"service_level": 0.3})
     assert study.data.target_met and study.data.reps == 3
 
 
 def test_compare_needs_two_scenarios():
     with pytest.raises(ValueError, match="at least two"):
         compare([single_queue()], reps=2)
+
+
+def test_replications_and_intervals_as_long_frames():
+    import ccsim
+
+    a, b = single_queue(agents=18, horizon=3600, rate=0.1), single_queue(agents=22, horizon=3600, rate=0.1)
+    study = compare([a, b], reps=2, seed=6, labels=["18", "22"], backend="serial")
+    reps = study.replications()
+    assert list(reps[["point", "replication"]].itertuples(index=False, name=None)) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert list(reps["label"]) == ["18", "18", "22", "22"]
+    alone = ccsim.simulate(b, seed=6)  # replication 0 of seed 6 at point 1
+    row = reps[(reps["point"] == 1) & (reps["replication"] == 0)].iloc[0]
+    assert row["service_level"] == alone.kpis()["service_level"] and row["calls_simulated"] == alone.calls_simulated
+
+    long = study.intervals()
+    assert list(long.columns[:2]) == ["point", "replication"] and len(long) == 4 * 4  # 4 intervals of 900 s
+    mine = long[(long["point"] == 1) & (long["replication"] == 0)].drop(columns=["point", "replication"])
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone.intervals())

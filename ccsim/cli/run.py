@@ -20,7 +20,8 @@ from .output import (check_folder_contents, check_output_path, estimate, kpi_tab
                      progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .status import InputError
 
-OUT_FILES = ("intervals.csv", "call_types.csv", "groups.csv", "summary.json")
+OUT_FILES = ("intervals.csv", "call_type_intervals.csv", "group_intervals.csv", "call_types.csv", "groups.csv",
+             "summary.json")
 GROUP_COLUMNS = ("agents", "answered", "aht", "occupancy")
 # KPIs of a call type shown in the terminal (all of them go to --json and --out), in KPI_NAMES order
 CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "aht")
@@ -248,9 +249,12 @@ def _print_goals(console, summary: dict) -> None:
 
 # ---------------------------------------------------------------- files
 def write_outputs(folder: Path, results: list, summary: dict) -> None:
-    """intervals.csv, call_types.csv, groups.csv and summary.json, each written atomically."""
+    """The per-interval tables (all, by call type, by group), the per-call-type and
+    per-group summaries and summary.json, each written atomically."""
     frames = {
         "intervals.csv": intervals_frame(results),
+        "call_type_intervals.csv": intervals_frame(results, by="call_type"),
+        "group_intervals.csv": intervals_frame(results, by="group"),
         "call_types.csv": _wide(summary["call_types"], "call_type", KPI_NAMES, summary["reps"]),
         "groups.csv": _wide(summary["groups"], "group", GROUP_COLUMNS, summary["reps"]),
     }
@@ -260,13 +264,14 @@ def write_outputs(folder: Path, results: list, summary: dict) -> None:
     write_json(folder / "summary.json", summary, "--out")
 
 
-def intervals_frame(results: list):
-    """Every replication's per-interval table, with a ``replication`` column (0-based) first."""
+def intervals_frame(results: list, by=None):
+    """Every replication's per-interval table (``Result.intervals(by)``), with a
+    ``replication`` column (0-based) first."""
     import pandas as pd
 
     frames = []
     for i, result in enumerate(results):
-        frame = pd.DataFrame(result.intervals())
+        frame = result.intervals(by=by)
         frame.insert(0, "replication", i)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

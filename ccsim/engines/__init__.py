@@ -1,17 +1,25 @@
 """Engines: two implementations of one semantics, chosen by name."""
 from __future__ import annotations
 
+from ..budget import out_of_memory_error
+
 
 def _core_run(model, seed, call_records=False):
     from .core import run
 
-    return run(model, seed, call_records)
+    try:
+        return run(model, seed, call_records)
+    except MemoryError:  # the machine has less than the budget assumed
+        raise out_of_memory_error("core") from None
 
 
 def _simpy_run(model, seed, call_records=False):
     from .simpy_engine import run
 
-    return run(model, seed, call_records)
+    try:
+        return run(model, seed, call_records)
+    except MemoryError:
+        raise out_of_memory_error("simpy") from None
 
 
 ENGINES = {"core": _core_run, "simpy": _simpy_run}

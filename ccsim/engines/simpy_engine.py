@@ -18,6 +18,7 @@ from collections import deque
 import numpy as np
 import simpy
 
+from ..budget import overflow_error
 from ..compile import SOURCES, CompiledModel, bit_generators
 from ..results import CALL_FIELDS, CALL_RECORD_DTYPE, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES, RawStats
 from .arrivals import next_arrival
@@ -166,6 +167,10 @@ class ContactCenter:
                      for g in range(model.n_groups)]
         self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
         self.lines_busy = 0  # calls waiting or talking
+        # Run budget, counted as the core counts it: callers waiting, and patience
+        # timers set and not yet run out (whether or not their caller was answered).
+        self.waiting = 0
+        self.timers = 0
         self.calls_simulated = 0
         self.last_departure = 0.0
 
@@ -242,6 +247,8 @@ class ContactCenter:
         if agent is None and patience <= 0.0:
             self.record_abandon(call, 0.0)  # never waits (Erlang B): lost, no line, no queue
             return
+        if agent is None and self.waiting + self.timers >= m.max_pending:
+            raise overflow_error(m, k, now, self.waiting, self.timers)
         self.lines_busy += 1  # a line is held while waiting and talking
         if agent is not None:
             self.answer(agent, call)
@@ -258,16 +265,21 @@ class ContactCenter:
         env = self.env
         queue = self.queues[call.call_type]
         queue.append(call)
+        self.waiting += 1
         call.answered = env.event()  # succeeded by the agent who takes the call
         if patience == math.inf:
             yield call.answered
             return True
         # An agent freed at the very instant patience ends has answered already:
         # the ABANDON rank comes after every talk end, ACW end and arrival then.
-        yield call.answered | env.at(env.now + patience, ABANDON)
+        timer = env.at(env.now + patience, ABANDON)
+        self.timers += 1
+        timer.callbacks.append(self.timer_ran_out)
+        yield call.answered | timer
         if call.answered.triggered:
             return True
         queue.remove(call)
+        self.waiting -= 1
         self.lines_busy -= 1
         self.record_abandon(call, env.now - call.arrival)
         return False
@@ -303,6 +315,7 @@ class ContactCenter:
             self.idle[agent.group].append(agent)
             return
         self.queues[call.call_type].popleft()  # the head of its queue
+        self.waiting -= 1
         self.answer(agent, call)
         call.answered.succeed()
 
@@ -321,6 +334,9 @@ class ContactCenter:
         return min(heads, key=lambda c: (c.arrival, c.call_type)) if heads else None
 
     # ---- helpers ------------------------------------------------------------------------
+
+    def timer_ran_out(self, _event):
+        self.timers -= 1
 
     def draw(self, dist, source, k):
         code, p0, p1 = self.dists[dist]

@@ -4,12 +4,16 @@ Every interval is a Student t interval over replications. A comparison pairs
 replications with the same index when the study used common random numbers
 (``StudyData.crn``), and uses Welch's interval otherwise. A NaN KPI (``asa`` of
 a replication that answered nothing) is left out, with its pair.
+
+The two intervals are the textbook formulas, not ``scipy.stats.ttest_rel`` /
+``ttest_ind(equal_var=False).confidence_interval()``: those give the same
+numbers (the tests check it to 1e-9) but cost 3-4 times as much per interval
+(about 1 ms against 0.3 ms, 20 replications, scipy 1.17), and a comparison
+table computes one per point and KPI.
 """
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from scipy import stats as st
 
 from ..results import KPI_NAMES, t_halfwidth
 
@@ -39,8 +43,10 @@ NO_DIFFERENCE = "no significant difference"
 INSUFFICIENT = "insufficient data"  # fewer than two usable replications on a side
 
 
-def summary_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def summary_table(data, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """One row per (point, KPI): reps (finite values), mean, ci_halfwidth (Student t), std."""
+    import pandas as pd  # here, not at the top: the command line starts faster
+
     rows = []
     for point in _points(data):
         records = data.records_of(point.point)
@@ -53,13 +59,15 @@ def summary_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["point", "label", "kpi", "reps", "mean", "ci_halfwidth", "std"])
 
 
-def compare(data, baseline: int = 0, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def compare(data, baseline: int = 0, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """Each other point against ``baseline`` (a point number), per KPI: diff = point - baseline.
 
     ``variance_reduction`` = (var A + var B) / var(B - A) over the paired runs:
     how many times fewer replications the paired (CRN) design needs than
     independent seeds for the same precision (NaN without CRN).
     """
+    import pandas as pd
+
     points = {p.point: p for p in _points(data)}
     if baseline not in points:
         raise ValueError(f"baseline point {baseline} is not in the study (points: {', '.join(map(str, points))})")
@@ -118,8 +126,10 @@ def halfwidths_met(data, kpis, target, level: float = 0.95) -> bool:
     return True
 
 
-def sweep_table(data, kpis=None, level: float = 0.95) -> pd.DataFrame:
+def sweep_table(data, kpis=None, level: float = 0.95) -> "pd.DataFrame":
     """One row per point: point, label, the overrides as columns, reps, then ``kpi`` and ``kpi_ci``."""
+    import pandas as pd
+
     kpi_list = _kpi_list(data, kpis)
     paths = []
     for point in _points(data):
@@ -214,6 +224,8 @@ def _welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> dict:
 
 
 def _t_interval(diff: float, se: float, df: float, level: float) -> dict:
+    from scipy import stats as st
+
     if se == 0:  # no spread at all: the difference is exact
         return {"diff": diff, "ci_low": diff, "ci_high": diff, "p_value": 1.0 if diff == 0 else 0.0}
     half = float(st.t.ppf(0.5 + level / 2, df)) * se

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 import threading
@@ -46,10 +47,11 @@ class SerialBackend(_Backend):
 class LocalBackend(_Backend):
     """A pool of ``workers`` processes (default: the cores this process may use).
 
-    Processes are started with 'spawn': a clean interpreter per worker, safe when
-    the parent runs threads (a Dask client, a GUI, a notebook kernel). As with any
-    spawn pool, a script using it must guard its entry point with
-    ``if __name__ == "__main__":``. The pool lives until ``close()`` and is reused
+    The workers are loky processes: each a fresh interpreter (safe when the parent
+    runs threads: a Dask client, a GUI, a notebook kernel) that does not re-run the
+    parent's script, so a script needs no ``if __name__ == "__main__":`` guard
+    (unlike a 'spawn' pool, whose workers would start the study again). The pool
+    lives until ``close()`` and is reused
     by every ``run``. A worker that dies (killed, out of memory) is replaced and
     its replication runs again, up to ``max_restarts`` deaths per ``run``
     (see ``pool.py`` for why this is not a ``ProcessPoolExecutor``).
@@ -58,7 +60,7 @@ class LocalBackend(_Backend):
     def __init__(self, workers: int | None = None, max_restarts: int = 3):
         workers = _usable_cores() if workers is None else workers
         if int(workers) < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+            raise BackendError(f"workers must be at least 1, got {workers}")
         self.workers = int(workers)
         self.max_restarts = max_restarts
         self._pool = None
@@ -92,13 +94,13 @@ class DaskBackend(_Backend):
     """
 
     def __init__(self, scheduler, connect_timeout: float = 5):
-        from distributed import Client
+        Client = _distributed().Client
 
         if isinstance(scheduler, Client):
             self.client, self._owns_client = scheduler, False
             self.address = scheduler.scheduler.address
             return
-        self.address = str(scheduler)
+        self.address = with_scheme(str(scheduler))
         if not self.address:
             raise BackendError("empty Dask scheduler address; expected e.g. tcp://host:8786")
         _probe(self.address, connect_timeout)
@@ -152,6 +154,25 @@ class DaskBackend(_Backend):
 
 
 BACKENDS = {"serial": SerialBackend, "local": LocalBackend}
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9_.\-]*):\d{1,5}")
+
+
+def with_scheme(address: str) -> str:
+    """``host:port`` means ``tcp://host:port`` (what ``dask scheduler`` prints has the scheme)."""
+    return f"tcp://{address}" if _HOST_PORT.fullmatch(address) else address
+
+
+def _distributed():
+    """The optional ``distributed`` package, or a BackendError saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise BackendError(
+            "a Dask scheduler needs the optional package 'distributed', which is not installed here; "
+            "install it with pip install 'ccsim[dask]' (in a ccsim checkout: pip install -e '.[dask]'), "
+            "or run on the local process pool (no scheduler)"
+        ) from None
+    return distributed
 
 
 def make_backend(spec) -> tuple:
@@ -164,9 +185,10 @@ def make_backend(spec) -> tuple:
     if isinstance(spec, str):
         if spec in BACKENDS:
             return BACKENDS[spec](), True
-        if "://" in spec:
+        if "://" in spec or _HOST_PORT.fullmatch(spec):
             return DaskBackend(spec), True
-        raise ValueError(f"unknown backend {spec!r}; expected {', '.join(BACKENDS)} or a scheduler address tcp://host:port")
+        raise BackendError(f"unknown backend {spec!r}; expected {', '.join(BACKENDS)} or a Dask scheduler address "
+                           "tcp://host:port (or host:port)")
     if _is_dask_client(spec):  # before the duck test: a Client has a ``run`` method of its own
         return DaskBackend(spec), True
     if hasattr(spec, "run"):

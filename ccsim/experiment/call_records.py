@@ -1,41 +1,103 @@
-"""Per-call records (CDR-like) to Parquet: one file per replication, only when asked for."""
+"""Per-call records (CDR-like) to Parquet: one file per replication, only when asked for.
+
+Each file says where it comes from without ccsim: the Parquet key-value
+metadata ``ccsim`` holds JSON naming the scenario (its name and the SHA-256 of
+its canonical JSON), the point, the replication, its seed and the ccsim
+version. Agent and group are nullable (a call nobody answered has neither),
+and read back as pandas ``Int32`` / categories with missing values.
+"""
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from ..files import atomic_path
 from ..results import OUTCOMES
 
+METADATA_KEY = b"ccsim"
 
-def record_table(records: np.ndarray, call_type_names, group_names):
-    """A pyarrow Table of call records with readable call type, outcome and group."""
-    import pyarrow as pa
 
-    def names(codes, labels):
-        labels = pa.array(list(labels), type=pa.string())
-        return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32(), mask=codes < 0), labels)
+class CallRecordsError(UserError, OSError):
+    """Per-call records could not be written (disk full, permissions); the message names the file."""
 
-    return pa.table({
-        "call_id": pa.array(records["id"]),
-        "call_type": names(records["call_type"], call_type_names),
-        "arrival": pa.array(records["arrival"]),
-        "outcome": names(records["outcome"], OUTCOMES),
-        "wait": pa.array(records["wait"]),
-        "talk": pa.array(records["talk"]),
-        "acw": pa.array(records["acw"]),
-        "agent": pa.array(records["agent"], mask=records["agent"] < 0),
-        "group": names(records["group"], group_names),
+
+def record_frame(records: np.ndarray, call_type_names, group_names, point=None, replication=None):
+    """A pandas DataFrame of call records sorted by call id (arrival order).
+
+    Call type, outcome and group are categories; agent is a nullable ``Int32``.
+    ``point`` and ``replication``, when given, become constant columns.
+    """
+    import pandas as pd
+
+    records = records[np.argsort(records["id"], kind="stable")]
+    columns = {}
+    if point is not None:
+        columns["point"] = np.full(len(records), point, dtype=np.int32)
+    if replication is not None:
+        columns["replication"] = np.full(len(records), replication, dtype=np.int32)
+    columns.update({
+        "call_id": records["id"],
+        "call_type": pd.Categorical.from_codes(records["call_type"], categories=list(call_type_names)),
+        "arrival": records["arrival"],
+        "outcome": pd.Categorical.from_codes(records["outcome"], categories=list(OUTCOMES)),
+        "wait": records["wait"],
+        "talk": records["talk"],
+        "acw": records["acw"],
+        "agent": pd.arrays.IntegerArray(records["agent"].astype(np.int32), records["agent"] < 0),
+        "group": pd.Categorical.from_codes(records["group"], categories=list(group_names)),
     })
+    return pd.DataFrame(columns)
 
 
-def write_call_records(records: np.ndarray, call_type_names, group_names, path) -> Path:
-    """Write the records sorted by arrival to ``path`` atomically (temp file, then rename)."""
+def scenario_digest(scenario: dict) -> str:
+    """SHA-256 of the scenario's canonical JSON (sorted keys): equal scenarios, equal digests."""
+    text = json.dumps(scenario, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def provenance(scenario: dict, point: int, replication: int, seed: np.random.SeedSequence, label: str = "") -> dict:
+    """What a call-records file says about where it comes from."""
+    from .. import __version__
+
+    return {
+        "scenario": {"name": scenario.get("name", ""), "sha256": scenario_digest(scenario)},
+        "point": int(point), "label": label, "replication": int(replication),
+        "seed": {"entropy": int(seed.entropy), "spawn_key": [int(k) for k in seed.spawn_key]},
+        "ccsim_version": __version__,
+    }
+
+
+def write_call_records(records: np.ndarray, call_type_names, group_names, path, point: int = 0,
+                       replication: int = 0, metadata: dict | None = None) -> Path:
+    """Write the records sorted by call id to ``path`` atomically (temp file, then rename).
+
+    ``metadata`` (JSON-able, e.g. ``provenance(...)``) is stored under the key ``ccsim``.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    order = np.argsort(records["id"], kind="stable")
-    table = record_table(records[order], call_type_names, group_names)
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+    frame = record_frame(records, call_type_names, group_names, point=point, replication=replication)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata is not None:
+        table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: json.dumps(metadata)})
+    try:
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
+    except OSError as err:
+        reason = "no space left on device" if err.errno == errno.ENOSPC else (err.strerror or str(err))
+        raise CallRecordsError(f"could not write the call records {path}: {reason}; free some disk space or "
+                               "choose another folder (--call-records), then resume the study") from None
     return Path(path)
+
+
+def read_provenance(path) -> dict:
+    """The ``ccsim`` metadata of a call-records file (an empty dict if it has none)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[METADATA_KEY]) if METADATA_KEY in metadata else {}

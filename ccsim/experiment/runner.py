@@ -12,11 +12,16 @@ import os
 from dataclasses import dataclass, field
 
 from ..engines import ENGINES
+from ..errors import UserError
 from ..results import KPI_NAMES, t_halfwidth
 from ..scenario import validate_scenario
 from .backends import make_backend
 from .records import StudyData, task_for
 from .store import Store
+
+
+class StudyArgumentError(UserError, ValueError):
+    """An argument of a study that cannot be used (reps, seed, engine, points, targets)."""
 
 
 def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", store_path=None, backend=None,
@@ -96,7 +101,7 @@ class _Study:
         self.call_records_dir = None if call_records_dir is None else os.path.abspath(call_records_dir)
         self.seed, self.crn, self.engine = _seed(seed), bool(crn), engine
         if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+            raise StudyArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
         self.name, self.kind = name, kind
         # The backend first: an unreachable cluster must not leave an empty store behind.
         self.backend, self._owns_backend = make_backend(backend)
@@ -190,27 +195,27 @@ def _first_met(kpis: dict, points: list, targets: dict, min_reps: int, reps: int
 def _targets(kpis, target) -> dict:
     kpis = [kpis] if isinstance(kpis, str) else list(kpis)
     if not kpis:
-        raise ValueError("run_until needs at least one KPI to watch")
+        raise StudyArgumentError("run_until needs at least one KPI to watch")
     unknown = [k for k in kpis if k not in KPI_NAMES]
     if unknown:
-        raise ValueError(f"unknown KPI {', '.join(map(repr, unknown))}; expected some of {', '.join(KPI_NAMES)}")
+        raise StudyArgumentError(f"unknown KPI {', '.join(map(repr, unknown))}; expected some of {', '.join(KPI_NAMES)}")
     targets = dict(target) if isinstance(target, dict) else {k: target for k in kpis}
     missing = [k for k in kpis if k not in targets]
     if missing:
-        raise ValueError(f"no target half-width for {', '.join(missing)}")
+        raise StudyArgumentError(f"no target half-width for {', '.join(missing)}")
     for k in kpis:
         if not float(targets[k]) >= 0:
-            raise ValueError(f"target half-width of {k} must be a number >= 0, got {targets[k]!r}")
+            raise StudyArgumentError(f"target half-width of {k} must be a number >= 0, got {targets[k]!r}")
     return {k: float(targets[k]) for k in kpis}
 
 
 def _check_points(points) -> list:
     points = list(points)
     if not points:
-        raise ValueError("a study needs at least one point")
+        raise StudyArgumentError("a study needs at least one point")
     ids = [p.point for p in points]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"point numbers must be unique, got {ids}")
+        raise StudyArgumentError(f"point numbers must be unique, got {ids}")
     for p in points:
         validate_scenario(p.scenario, source=f"point {p.point} ({p.label})")  # bad input fails before any work
     return points
@@ -219,12 +224,12 @@ def _check_points(points) -> list:
 def _seed(seed) -> int:
     seed = operator.index(seed)
     if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        raise StudyArgumentError(f"seed must be a non-negative integer, got {seed}")
     return seed
 
 
 def _count(what: str, value, least: int) -> int:
     value = operator.index(value)
     if value < least:
-        raise ValueError(f"{what} must be at least {least}, got {value}")
+        raise StudyArgumentError(f"{what} must be at least {least}, got {value}")
     return value

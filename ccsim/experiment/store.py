@@ -5,29 +5,34 @@ Every finished replication is committed in its own transaction (WAL journal,
 replication in flight. Replications are keyed by ``(point, rep)`` and inserted
 once: a replication computed twice is stored once.
 
-KPI dictionaries are stored as standard JSON (readable with SQLite's
-``json_extract``): NaN is written as ``null`` and infinities as the strings
-``"Infinity"``/``"-Infinity"``; reading turns them back into floats.
+The file describes itself, so pandas, DuckDB or plain ``sqlite3`` + ``pyarrow``
+read it without ccsim: KPI dictionaries are standard JSON (SQLite's
+``json_extract`` works; NaN is written as ``null`` and infinities as the strings
+``"Infinity"``/``"-Infinity"``), and each interval table is an Arrow IPC stream
+(``pyarrow.ipc.open_stream(blob).read_all()``).
+
+A file that is not such a store, or a damaged one, raises a ``StoreError``
+(a ``UserError``) naming the file and what to do, never an internal error.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
-import math
-import os
 import sqlite3
-import tempfile
-import struct
-import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import UserError
-from .records import Point, ReplicationRecord, StudyData
+from ..files import atomic_path
+from .design_diff import differences
+from .records import Point, ReplicationRecord, StudyData, ipc_to_table
+from .store_json import dumps, dumps_numbers, numbers
 
-FORMAT_VERSION = 1  # PRAGMA user_version of a ccsim store
+FORMAT_VERSION = 2  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy)
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 SCHEMA = """
 CREATE TABLE study (
@@ -54,7 +59,7 @@ CREATE TABLE replications (
     kpis TEXT NOT NULL,          -- JSON
     by_call_type TEXT NOT NULL,  -- JSON
     "groups" TEXT NOT NULL,      -- JSON
-    intervals BLOB NOT NULL,     -- zstd of the numpy .npy bytes of the interval table (see _pack)
+    intervals BLOB NOT NULL,     -- the interval table: an Arrow IPC stream (zstd-compressed buffers)
     calls_simulated INTEGER NOT NULL,
     wall_seconds REAL NOT NULL,
     finished_at TEXT NOT NULL,   -- ISO 8601, UTC, when the replication was stored
@@ -67,12 +72,32 @@ INSERT = """INSERT OR IGNORE INTO replications
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-class StoreExistsError(UserError, FileExistsError):
+class StoreError(UserError, ValueError):
+    """A study store that cannot be used; the message names the file and what to do."""
+
+
+class StoreNotFoundError(StoreError, FileNotFoundError):
+    """No file at the store path."""
+
+
+class StoreExistsError(StoreError, FileExistsError):
     """A store file is already at the path and the caller did not ask to resume it."""
 
 
-class StoreMismatchError(UserError, ValueError):
+class StoreMismatchError(StoreError):
     """A store was made by a different study (scenario, seed, CRN or engine)."""
+
+
+class StoreFormatError(StoreError):
+    """Not a ccsim store, or one written in another format version."""
+
+
+class StoreDamagedError(StoreError):
+    """A ccsim store whose content cannot be read back (truncated, edited, corrupt)."""
+
+
+class StoreWriteError(StoreError):
+    """The store could not be written (disk full, permissions); what is stored stays safe."""
 
 
 class Store:
@@ -81,7 +106,8 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection):
         self.path = path
         self._db = connection
-        self._point_ids = {row[0] for row in self._db.execute("SELECT point FROM points")}
+        with _reading(path, "its points"):
+            self._point_ids = {row[0] for row in self._db.execute("SELECT point FROM points")}
 
     # -- opening -----------------------------------------------------------------
 
@@ -95,41 +121,37 @@ class Store:
         path = Path(path)
         if path.exists():
             raise _exists(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".creating")
-        os.close(handle)
         try:
-            db = sqlite3.connect(temporary, isolation_level=None)
-            try:
-                _write_study(db, name, kind, seed, crn, engine, points)
-            finally:
-                db.close()
-            _fsync(temporary)
-            _publish(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+            with atomic_path(path, replace=False) as temporary:
+                db = sqlite3.connect(temporary, isolation_level=None)
+                try:
+                    _write_study(db, name, kind, seed, crn, engine, points)
+                finally:
+                    db.close()
+        except FileExistsError:
+            raise _exists(path) from None
+        except (OSError, sqlite3.OperationalError) as err:
+            raise StoreWriteError(f"could not create the study store {path}: {_reason(err)}; "
+                                  "free some disk space or choose another folder (--store)") from None
         return cls.open(path)
 
     @classmethod
     def open(cls, path) -> "Store":
-        """An existing store (raises FileNotFoundError, or ValueError for another kind of file)."""
+        """An existing store; a missing, foreign, old or damaged file raises a ``StoreError``."""
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"no study store at {path}")
+            raise StoreNotFoundError(f"no study store at {path}")
+        _check_header(path)
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != FORMAT_VERSION or db.execute("SELECT count(*) FROM study").fetchone()[0] != 1:
-                raise ValueError(f"{path} is not a ccsim study store (format {version}, expected {FORMAT_VERSION})")
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-        except sqlite3.DatabaseError as err:
-            db.close()
-            raise ValueError(f"{path} is not a ccsim study store: {err}") from None
+            with _reading(path, "its format"):
+                _check_format(path, db)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+            return cls(path, db)
         except BaseException:
             db.close()
             raise
-        return cls(path, db)
 
     def close(self) -> None:
         self._db.close()
@@ -145,23 +167,28 @@ class Store:
     @property
     def metadata(self) -> dict:
         """The study row: name, kind, seed, crn, engine, created, ccsim_version, fingerprint."""
-        cursor = self._db.execute(
-            "SELECT name, kind, seed, crn, engine, created, ccsim_version, fingerprint FROM study"
-        )
-        meta = dict(zip([c[0] for c in cursor.description], cursor.fetchone()))
-        meta.update(seed=int(meta["seed"]), crn=bool(meta["crn"]))
+        with _reading(self.path, "the study row"):
+            cursor = self._db.execute(
+                "SELECT name, kind, seed, crn, engine, created, ccsim_version, fingerprint FROM study"
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise ValueError("the study row is missing")
+            meta = dict(zip([c[0] for c in cursor.description], row))
+            meta.update(seed=int(meta["seed"]), crn=bool(meta["crn"]))
         return meta
 
     def points(self) -> list:
-        rows = self._db.execute("SELECT point, label, overrides, scenario FROM points ORDER BY point")
-        return [Point(p, label, json.loads(o), json.loads(s)) for p, label, o, s in rows]
+        with _reading(self.path, "the design points"):
+            rows = self._db.execute("SELECT point, label, overrides, scenario FROM points ORDER BY point").fetchall()
+            return [Point(p, label, _json_dict(o), _json_dict(s)) for p, label, o, s in rows]
 
     def check_matches(self, points: list, seed: int, crn: bool, engine: str) -> None:
         """Raise ``StoreMismatchError`` unless this store was made by the same design."""
         meta = self.metadata
         if meta["fingerprint"] == fingerprint(points, seed, crn, engine):
             return
-        found = _differences(meta, self.points(), points, int(seed), bool(crn), engine)
+        found = differences(meta, self.points(), points, int(seed), bool(crn), engine)
         raise StoreMismatchError(
             f"the store {self.path} was made by a different study ({'; '.join(found)}); "
             "resuming would mix incomparable replications. Use a new store path, "
@@ -175,46 +202,59 @@ class Store:
         if record.point not in self._point_ids:
             raise ValueError(f"replication of point {record.point}, which the study {self.path} does not have")
         row = (
-            int(record.point), int(record.rep), _dumps([int(k) for k in record.spawn_key]),
-            _dumps_numbers(record.kpis), _dumps_numbers(record.by_call_type), _dumps_numbers(record.groups),
-            _pack(record.intervals),
+            int(record.point), int(record.rep), dumps([int(k) for k in record.spawn_key]),
+            dumps_numbers(record.kpis), dumps_numbers(record.by_call_type), dumps_numbers(record.groups),
+            bytes(record.intervals),
             int(record.calls_simulated), float(record.wall_seconds),
             _now(),
         )
+        try:
+            return self._insert(row)
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
+            raise StoreWriteError(
+                f"could not store replication {record.rep} of point {record.point} in {self.path}: "
+                f"{_reason(err)}. The replications stored before it are safe: free some disk space "
+                "(or fix the folder's permissions), then run the same study again with --resume "
+                "(resume=True) to continue where it stopped"
+            ) from None
+
+    def _insert(self, row: tuple) -> bool:
+        """One committed transaction (the disk write a full disk makes fail)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             inserted = self._db.execute(INSERT, row).rowcount == 1
             self._db.execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise
         return inserted
 
     def done(self) -> set:
         """``{(point, rep)}`` of the stored replications."""
-        return set(self._db.execute("SELECT point, rep FROM replications"))
+        with _reading(self.path, "the stored replications"):
+            return set(self._db.execute("SELECT point, rep FROM replications"))
 
     def kpis(self) -> dict:
         """``{(point, rep): kpis}`` without reading the interval tables."""
-        rows = self._db.execute("SELECT point, rep, kpis FROM replications")
-        return {(p, r): _loads_numbers(k) for p, r, k in rows}
+        with _reading(self.path, "the stored KPIs"):
+            rows = self._db.execute("SELECT point, rep, kpis FROM replications").fetchall()
+        out = {}
+        for p, r, k in rows:
+            with _reading(self.path, f"the kpis of replication {r} of point {p}"):
+                out[(p, r)] = _kpi_dict(k)
+        return out
 
     def load(self) -> StudyData:
-        """The whole study, records sorted by ``(point, rep)``."""
+        """The whole study, records sorted by ``(point, rep)``; every field is checked."""
         meta = self.metadata
-        rows = self._db.execute(
-            'SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, calls_simulated, '
-            "wall_seconds FROM replications ORDER BY point, rep"
-        )
-        records = [
-            ReplicationRecord(
-                point=p, rep=r, spawn_key=tuple(json.loads(key)), kpis=_loads_numbers(kpis),
-                by_call_type=_loads_numbers(by_type), groups=_loads_numbers(groups),
-                intervals=_unpack(intervals), calls_simulated=calls, wall_seconds=wall,
-            )
-            for p, r, key, kpis, by_type, groups, intervals, calls, wall in rows
-        ]
+        with _reading(self.path, "the stored replications"):
+            rows = self._db.execute(
+                'SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, calls_simulated, '
+                "wall_seconds FROM replications ORDER BY point, rep"
+            ).fetchall()
+        records = [_record(self.path, row) for row in rows]
         return StudyData(
             name=meta["name"], kind=meta["kind"], seed=meta["seed"], crn=meta["crn"],
             engine=meta["engine"], points=self.points(), records=records,
@@ -227,7 +267,7 @@ def fingerprint(points: list, seed: int, crn: bool, engine: str) -> str:
         "points": [{"point": p.point, "overrides": p.overrides, "scenario": p.scenario} for p in points],
         "seed": int(seed), "crn": bool(crn), "engine": engine,
     }
-    return hashlib.sha256(_dumps(design, canonical=True).encode()).hexdigest()
+    return hashlib.sha256(dumps(design, canonical=True).encode()).hexdigest()
 
 
 # -- creation helpers ------------------------------------------------------------
@@ -246,22 +286,9 @@ def _write_study(db, name, kind, seed, crn, engine, points) -> None:
     )
     db.executemany(
         "INSERT INTO points VALUES (?, ?, ?, ?)",
-        [(int(p.point), p.label, _dumps(p.overrides), _dumps(p.scenario)) for p in points],
+        [(int(p.point), p.label, dumps(p.overrides), dumps(p.scenario)) for p in points],
     )
     db.execute("COMMIT")
-
-
-def _publish(temporary: str, path: Path) -> None:
-    """Give the finished file its name without ever replacing someone else's."""
-    try:
-        os.link(temporary, path)  # fails if path exists: no overwrite race
-    except FileExistsError:
-        raise _exists(path) from None
-    except OSError:  # a file system without hard links
-        if path.exists():
-            raise _exists(path) from None
-        os.replace(temporary, path)
-    _fsync_dir(path.parent)
 
 
 def _exists(path: Path) -> StoreExistsError:
@@ -271,148 +298,112 @@ def _exists(path: Path) -> StoreExistsError:
     )
 
 
-def _fsync(filename) -> None:
-    with open(filename, "rb+") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not possible on every platform
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-# -- JSON ------------------------------------------------------------------------
+# -- reading, checked --------------------------------------------------------------
 
 
-def _plain(value):
-    """numpy scalars and arrays as JSON-able Python values."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot store a {type(value).__name__} in a study store: {value!r}")
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite at all before SQLite sees it (an empty
+    file would otherwise open as a new, empty database)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as err:
+        raise StoreError(f"cannot read the study store {path}: {_reason(err)}") from None
+    if head != SQLITE_HEADER:
+        what = "an empty file" if not head else "not an SQLite database"
+        raise StoreFormatError(
+            f"{path} is not a ccsim study store ({what}); give the .sqlite file that "
+            "ccsim compare / ccsim sweep wrote (by default under results/), not a scenario or another file"
+        )
 
 
-def _dumps(value, canonical: bool = False) -> str:
-    """Compact JSON keeping key order; ``canonical`` sorts keys (for fingerprints)."""
-    return json.dumps(value, sort_keys=canonical, separators=(",", ":"), ensure_ascii=False, default=_plain)
+def _check_format(path: Path, db) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and not {"study", "points", "replications"} <= tables:
+        raise StoreFormatError(
+            f"{path} is an SQLite database but not a ccsim study store (it has no ccsim tables); "
+            "give the .sqlite file that ccsim compare / ccsim sweep wrote"
+        )
+    if version != FORMAT_VERSION:
+        age = "an older" if version < FORMAT_VERSION else "a newer"
+        raise StoreFormatError(
+            f"{path} was written by {age} ccsim (store format {version}; this ccsim reads format "
+            f"{FORMAT_VERSION}). Run the study again into a new store, or read this one with the "
+            "ccsim version that wrote it"
+        )
+    missing = {"study", "points", "replications"} - tables
+    if missing:
+        raise ValueError(f"table {', '.join(sorted(missing))} is missing")
+    if db.execute("SELECT count(*) FROM study").fetchone()[0] != 1:
+        raise ValueError("the study row is missing")
 
 
-_INFINITIES = {"Infinity": math.inf, "-Infinity": -math.inf}
+@contextlib.contextmanager
+def _reading(path: Path, what: str):
+    """Turn whatever a damaged file makes SQLite, JSON or Arrow raise into a ``StoreDamagedError``."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except StoreError:
+        raise
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException) as err:
+        raise StoreDamagedError(
+            f"the study store {path} is damaged: reading {what} failed ({_reason(err)}). "
+            "If it was copied or downloaded, copy it again; otherwise run the study again into a new store "
+            "(every replication can be recomputed from the scenario and seed)"
+        ) from None
 
 
-def _finite_json(value):
-    """Numbers made standard-JSON: NaN -> None, ±inf -> "Infinity"/"-Infinity"."""
-    if isinstance(value, dict):
-        return {str(k): _finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite_json(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+def _record(path: Path, row: tuple) -> ReplicationRecord:
+    p, r, key, kpis, by_type, groups, intervals, calls, wall = row
+    where = f"replication {r} of point {p}"
+    with _reading(path, f"the spawn_key of {where}"):
+        spawn_key = tuple(int(k) for k in json.loads(key))
+    with _reading(path, f"the kpis of {where}"):
+        kpis = _kpi_dict(kpis)
+    with _reading(path, f"the by_call_type table of {where}"):
+        by_type = _nested_dict(by_type)
+    with _reading(path, f"the groups table of {where}"):
+        groups = _nested_dict(groups)
+    with _reading(path, f"the interval table of {where}"):
+        if not isinstance(intervals, bytes):
+            raise TypeError(f"a {type(intervals).__name__}, not a blob")
+        ipc_to_table(intervals)
+    return ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
+                             intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall))
+
+
+def _json_dict(text) -> dict:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise TypeError(f"a JSON {type(value).__name__}, not an object")
     return value
 
 
-def _numbers(value):
-    """Inverse of ``_finite_json``."""
-    if isinstance(value, dict):
-        return {k: _numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_numbers(v) for v in value]
-    if value is None:
-        return math.nan
-    return _INFINITIES.get(value, value) if isinstance(value, str) else value
+def _kpi_dict(text) -> dict:
+    value = numbers(_json_dict(text))
+    bad = [k for k, v in value.items() if not isinstance(v, (int, float))]
+    if bad:
+        raise TypeError(f"KPI {bad[0]!r} is not a number")
+    return value
 
 
-def _dumps_numbers(value) -> str:
-    return json.dumps(_finite_json(value), separators=(",", ":"), allow_nan=False, default=_plain)
+def _nested_dict(text) -> dict:
+    value = numbers(_json_dict(text))
+    if not all(isinstance(v, dict) for v in value.values()):
+        raise TypeError("a row is not a JSON object")
+    return value
 
 
-def _loads_numbers(text: str):
-    return _numbers(json.loads(text))
-
-
-# -- explaining a mismatch -------------------------------------------------------
-
-
-def _differences(meta: dict, stored: list, points: list, seed: int, crn: bool, engine: str) -> list:
-    found = []
-    for field, given in (("seed", seed), ("crn", crn), ("engine", engine)):
-        if meta[field] != given:
-            found.append(f"{field} {meta[field]!r} in the store, {given!r} given")
-    stored_ids, given_ids = [p.point for p in stored], [p.point for p in points]
-    if stored_ids != given_ids:
-        found.append(f"points {stored_ids} in the store, {given_ids} given")
-    by_id = {p.point: p for p in stored}
-    for p in points:
-        old = by_id.get(p.point)
-        if old is None:
-            continue
-        for part in ("scenario", "overrides"):
-            paths = _paths_differing(json.loads(_dumps(getattr(old, part))), json.loads(_dumps(getattr(p, part))))
-            if paths:
-                found.append(f"point {p.point} ({p.label}): {part} differs at {', '.join(paths)}")
-    return found or ["the design fingerprints differ"]
-
-
-def _paths_differing(old, new, path: str = "", limit: int = 3) -> list:
-    """Dotted paths where two JSON values differ, with both values (at most ``limit``)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = []
-        for key in sorted(set(old) | set(new)):
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                out.append(f"{sub} ({'absent' if key not in old else 'present'} in the store)")
-            else:
-                out.extend(_paths_differing(old[key], new[key], sub, limit))
-            if len(out) >= limit:
-                return out[:limit]
-        return out
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        out = []
-        for i, (a, b) in enumerate(zip(old, new)):
-            out.extend(_paths_differing(a, b, f"{path}[{i}]", limit))
-            if len(out) >= limit:
-                return out[:limit]
-        return out
-    if old == new:
-        return []
-    return [f"{path or '<top>'}: {_short(old)} in the store, {_short(new)} given"]
-
-
-def _short(value) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_ZSTD = b"ZSTD"
-
-
-def _pack(data: bytes) -> bytes:
-    """Compress an interval table: zstd through pyarrow (5x faster than zlib, smaller),
-    behind a tag and the raw length, which zstd needs back."""
-    import pyarrow as pa
-
-    return _ZSTD + struct.pack("<Q", len(data)) + pa.compress(data, codec="zstd", asbytes=True)
-
-
-def _unpack(blob: bytes) -> bytes:
-    import pyarrow as pa
-
-    if not blob.startswith(_ZSTD):
-        return zlib.decompress(blob)  # stores written before zstd
-    (size,) = struct.unpack("<Q", blob[4:12])
-    return pa.decompress(blob[12:], decompressed_size=size, codec="zstd", asbytes=True)
+def _reason(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return "no space left on device"
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
+    return str(err) or type(err).__name__

@@ -1,6 +1,7 @@
 """Studies from Python in one call: ``compare`` scenarios, ``sweep`` a grid.
 
 >>> study = compare(["a.yaml", "b.yaml"], reps=20, seed=1)      # doctest: +SKIP
+>>> study = compare(["a.yaml", "b.yaml"], ci_halfwidth={"service_level": 0.005})  # until that precise
 >>> study.differences()          # paired differences, CIs, verdicts (DataFrame)
 >>> study = sweep("scenarios/erlang_a.yaml", ["agents.team.count=180..200:5"], reps=5)
 >>> study.table()                # one row per point, KPI means and half-widths
@@ -15,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..api import as_scenario
+from ..api import DEFAULT_SEED, as_scenario
 from ..scenario import scenario_to_dict
 from . import analysis
 from .overrides import apply_and_validate, grid, point_label
 from .records import Point, StudyData
-from .runner import run_study, run_until
+from .runner import StudyArgumentError, run_study, run_until
 
 
 @dataclass
@@ -41,45 +42,77 @@ class Study:
         """One row per point: its overrides, then each KPI's mean and half-width."""
         return analysis.sweep_table(self.data, kpis)
 
+    def replications(self):
+        """One row per (point, replication): label, calls simulated, then every KPI."""
+        import pandas as pd
+
+        labels = {p.point: p.label for p in self.data.points}
+        rows = [{"point": r.point, "label": labels.get(r.point, ""), "replication": r.rep,
+                 "calls_simulated": r.calls_simulated, **r.kpis}
+                for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))]
+        return pd.DataFrame(rows)
+
+    def intervals(self):
+        """One row per (point, replication, interval), long format: ``point``,
+        ``replication``, then the columns of ``Result.intervals()``."""
+        import pandas as pd
+
+        frames = []
+        for r in sorted(self.data.records, key=lambda r: (r.point, r.rep)):
+            frame = r.interval_frame()
+            frame.insert(0, "replication", r.rep)
+            frame.insert(0, "point", r.point)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
     def write_html(self, path, title=None) -> Path:
         from ..report import write_html
 
         return write_html(self.data, path, title=title)
 
 
-def compare(scenarios, reps: int = 10, seed: int = 0, crn: bool = True, labels=None, **options) -> Study:
+def compare(scenarios, reps: int = 10, seed: int = DEFAULT_SEED, crn: bool = True, labels=None,
+            ci_halfwidth: dict | None = None, **options) -> Study:
     """Run each scenario (path, dict or ``Scenario``) ``reps`` times and compare them.
 
-    ``options`` go to ``run_study`` (engine, backend, store_path, resume, progress,
-    call_records_dir) or, with ``target_halfwidth=`` and ``kpis=``, to ``run_until``.
+    ``ci_halfwidth={"service_level": 0.005, ...}`` (in each KPI's own units)
+    keeps adding replications, ``reps`` at least and ``max_reps`` (default 200)
+    at most, until every point's 95 % half-width of each KPI named is that
+    narrow. ``options`` go to ``run_study`` / ``run_until`` (engine, backend,
+    store_path, resume, progress, call_records_dir, max_reps, batch).
     """
     scenarios = list(scenarios)
     if len(scenarios) < 2:
-        raise ValueError(f"compare needs at least two scenarios, got {len(scenarios)}")
+        raise StudyArgumentError(f"compare needs at least two scenarios, got {len(scenarios)}")
     labels = list(labels) if labels is not None else [_label(s, i) for i, s in enumerate(scenarios)]
     points = [Point(i, labels[i], {}, scenario_to_dict(as_scenario(s))) for i, s in enumerate(scenarios)]
-    return _run(points, reps, seed, crn, "compare", options)
+    return _run(points, reps, seed, crn, "compare", ci_halfwidth, options)
 
 
-def sweep(scenario, assignments, reps: int = 5, seed: int = 0, crn: bool = True, **options) -> Study:
-    """Run ``scenario`` at every point of the grid ``assignments`` (e.g. ``["agents.team.count=40..80:5"]``)."""
+def sweep(scenario, assignments, reps: int = 10, seed: int = DEFAULT_SEED, crn: bool = True,
+          ci_halfwidth: dict | None = None, **options) -> Study:
+    """Run ``scenario`` at every point of the grid ``assignments`` (e.g. ``["agents.team.count=40..80:5"]``).
+
+    ``ci_halfwidth`` and ``options`` as in ``compare``.
+    """
     base = scenario_to_dict(as_scenario(scenario))
     if isinstance(assignments, str):
         assignments = [assignments]
     points = [Point(i, point_label(ov), ov, apply_and_validate(base, ov)) for i, ov in enumerate(grid(list(assignments)))]
-    return _run(points, reps, seed, crn, "sweep", options)
+    return _run(points, reps, seed, crn, "sweep", ci_halfwidth, options)
 
 
-def _run(points, reps, seed, crn, kind, options) -> Study:
+def _run(points, reps, seed, crn, kind, ci_halfwidth, options) -> Study:
     options.setdefault("name", kind)
-    if "target_halfwidth" in options:
-        target = options.pop("target_halfwidth")
-        kpis = options.pop("kpis", None) or (list(target) if isinstance(target, dict) else None)
-        if not kpis:
-            raise ValueError("target_halfwidth as one number needs kpis=[...] naming the KPIs it applies to")
-        data = run_until(points, kpis, target, seed=seed, crn=crn, min_reps=reps, kind=kind, **options)
-    else:
-        data = run_study(points, reps, seed=seed, crn=crn, kind=kind, **options)
+    if ci_halfwidth is None:
+        return Study(run_study(points, reps, seed=seed, crn=crn, kind=kind, **options))
+    if not isinstance(ci_halfwidth, dict) or not ci_halfwidth:
+        raise StudyArgumentError(
+            f"ci_halfwidth must map KPI names to 95 % half-widths in their own units, "
+            f"e.g. {{'service_level': 0.005}}; got {ci_halfwidth!r}"
+        )
+    data = run_until(points, list(ci_halfwidth), ci_halfwidth, seed=seed, crn=crn, min_reps=reps, kind=kind,
+                     **options)
     return Study(data)
 
 

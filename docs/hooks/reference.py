@@ -248,9 +248,9 @@ def _default_text(field: str, prop: dict, required: set) -> str:
 
 
 def _paragraph(text: str) -> str:
-    """A docstring or description as one Markdown paragraph (``code`` kept, ``*`` and ``<`` literal)."""
+    """A docstring or description as one Markdown paragraph (``code`` kept; ``*``, ``_`` and ``<`` literal)."""
     parts = CODE_SPAN.split(" ".join(str(text).split()))
-    return "".join(part if i % 2 else part.replace("*", r"\*").replace("<", "&lt;")
+    return "".join(part if i % 2 else part.replace("*", r"\*").replace("_", r"\_").replace("<", "&lt;")
                    for i, part in enumerate(parts))
 
 

@@ -1,0 +1,350 @@
+"""The run budget: estimate a run's work and memory before an engine starts.
+
+A scenario can be valid and still ask for more than a machine can do (a rate of
+10^12 calls/s, a reporting interval of a millisecond over a day, callers who
+never hang up on a center that cannot keep up). ``check_budget`` estimates from
+the ``CompiledModel`` what the run needs and refuses it with a ``BudgetError``
+naming the estimate, the limit, the call type that drives it and how to proceed.
+What the estimate cannot foresee (a backlog built at a peak, patience timers of
+answered callers) is caught during the run by the limit ``max_pending`` on
+callers waiting plus patience timers running, which follows from the same
+memory budget (``overflow_error``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import UserError
+
+if TYPE_CHECKING:  # compile imports this module
+    from .compile import CompiledModel
+
+# 500 million calls: minutes of core time (a few million calls/s), where a busy
+# center's day is about 10^5-10^6 calls; more is almost always a unit slip
+# (rate per second meant per hour) rather than a wish.
+DEFAULT_MAX_CALLS = 500_000_000
+# 4 GiB: fits a laptop beside the OS and a browser, and two workers in a 24 GB box
+# with room to spare; a run within budget needs far less (erlang_a.yaml: ~1 MB).
+DEFAULT_MAX_MEMORY = 4 * 2**30
+# Events are ordered by (time, kind << 56 | sequence): beyond 2^56 events the
+# sequence would spill into the kind bits. Every call costs at most 4 events.
+HARD_MAX_CALLS = 10**15
+# Call slots are indexed by int32 and grow by doubling: at most 2^30 of them.
+HARD_MAX_PENDING = 2**30 - 1
+INT32_MAX = 2**31 - 1
+MIN_PENDING = 1024  # callers waiting + timers any run may hold (the core's first call slots)
+
+# Bytes, per engine. The core: a waiting caller holds a call slot (72 B + 4 B of
+# free list) and a patience timer a heap event (32 B); arrays grow by doubling,
+# so count twice that. The SimPy engine: a caller's process, its generator frames
+# and events (tracemalloc peak over an overload: 1.4 kB a caller waiting without
+# timer, 2.2 kB one with its timer, i.e. two items).
+BYTES_PER_PENDING = {"core": 2 * (72 + 4), "simpy": 2048}
+BYTES_PER_AGENT = {"core": 48 + 2 * 32, "simpy": 400}
+BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
+BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
+INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
+CALL_FIELDS, INTERVAL_GROUP_FIELDS = 12, 2
+
+
+class BudgetError(UserError):
+    """A run needs more calls or memory than its budget allows."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run is expected to need (counts are expectations, memory in bytes)."""
+
+    calls: float  # expected arrivals over the horizon, warm-up included
+    calls_by_type: tuple
+    slot_steps: tuple  # rate-profile slots the arrival inversion steps through, per call type
+    agents: int
+    intervals: int
+    offered_load: tuple  # Erlangs per call type (mean rate x mean handle + after-call work)
+    capacity: tuple  # agents able to take each call type
+    pending_by_type: tuple  # callers waiting + patience timers running at the horizon (fluid model)
+    memory_parts: dict = field(default_factory=dict)  # what -> bytes
+    max_pending: int = HARD_MAX_PENDING  # the in-run limit that follows from the memory budget
+
+    @property
+    def memory(self) -> float:
+        return float(sum(self.memory_parts.values()))
+
+    @property
+    def pending(self) -> float:
+        return float(sum(self.pending_by_type))
+
+
+# ---------------------------------------------------------------- the estimate
+def expected_arrivals(model: CompiledModel) -> np.ndarray:
+    """Expected arrivals of each call type over [0, horizon]: its rate profile integrated."""
+    out = np.zeros(model.n_types)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(model.n_types):
+            start, count = int(model.rate_start[k]), int(model.rate_count[k])
+            rates = model.rates[start:start + count]
+            slot, horizon = float(model.rate_slot[k]), model.horizon
+            offsets = np.arange(count) * slot
+            if model.rate_repeat[k]:
+                cycles = math.floor(horizon / (count * slot)) if horizon / (count * slot) < 2**60 else math.inf
+                if math.isinf(cycles):
+                    out[k] = math.inf
+                    continue
+                rest = horizon - cycles * count * slot
+                out[k] = cycles * slot * rates.sum() + (rates * np.clip(rest - offsets, 0.0, slot)).sum()
+            else:
+                out[k] = (rates * np.clip(horizon - offsets, 0.0, slot)).sum()
+    return out
+
+
+def slot_steps(model: CompiledModel) -> np.ndarray:
+    """Slots of each rate profile the arrival inversion walks through before the horizon."""
+    steps = model.horizon / model.rate_slot
+    return np.where(model.rate_repeat.astype(bool), steps, np.minimum(steps, model.rate_count))
+
+
+def distribution_mean(model: CompiledModel, index: int) -> float:
+    """Mean (seconds) of compiled distribution ``index``; inf for infinite patience."""
+    code, (p0, p1) = int(model.dist_code[index]), model.dist_param[index]
+    try:
+        if code == -1:
+            return math.inf
+        if code in (0, 1):  # exponential (mean), deterministic (value)
+            return float(p0)
+        if code == 2:  # uniform (low, width)
+            return float(p0 + p1 / 2)
+        if code == 3:  # lognormal (mu, sigma)
+            return math.exp(p0 + p1 * p1 / 2)
+        if code == 4:  # gamma (shape, scale)
+            return float(p0 * p1)
+        if code == 5:  # weibull (shape, scale)
+            return float(p1 * math.gamma(1.0 + 1.0 / p0))
+        start, count = int(p0), int(p1)  # empirical
+        return float(np.mean(model.empirical[start:start + count]))
+    except OverflowError:
+        return math.inf
+
+
+def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
+    """Per call type: offered load (Erlangs) and the agents of the groups that take it,
+    with the rate (calls/s) those agents could answer if they took nothing else."""
+    load, agents, service_rate = [], [], []
+    for k in range(model.n_types):
+        groups = model.type_groups[model.type_groups_start[k]:model.type_groups_start[k + 1]]
+        handle = distribution_mean(model, int(model.handle_dist[k]))
+        acw = distribution_mean(model, int(model.acw_dist[k]))
+        counts = model.group_count[groups].astype(float)
+        per_call = handle * model.group_proficiency[groups] + acw  # seconds an agent spends per call
+        mean_per_call = float(np.dot(counts, per_call) / counts.sum())
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # zero handle: no limit
+            load.append(float(rate[k] * mean_per_call))
+            service_rate.append(float(np.sum(counts / per_call)))
+        agents.append(int(counts.sum()))
+    return load, agents, service_rate
+
+
+def _pending(model: CompiledModel, rate: float, load: float, service_rate: float, patience: float) -> float:
+    """Callers waiting plus patience timers running, for the memory they hold.
+
+    An overloaded call type builds a backlog (fluid model): with mean patience p
+    its queue q obeys q' = (rate - service rate) - q/p, so q(T) = excess * p *
+    (1 - exp(-T/p)), the excess * T of infinitely patient callers in the limit,
+    and every caller waits, so the timers running are those set in the last p
+    seconds. Below capacity the reserve is an upper bound: the timers of all
+    callers of the last p seconds or, callers never hanging up, a queue as long
+    as the offered load; never less than MIN_PENDING.
+    """
+    horizon, excess = model.horizon, rate - service_rate
+    if patience <= 0.0:
+        return 0.0
+    fill = 1.0 if math.isinf(patience) else -math.expm1(-horizon / patience)
+    if excess > 0.0:
+        if math.isinf(patience):
+            return excess * horizon
+        return excess * patience * fill + rate * patience * fill
+    if math.isinf(patience):
+        return max(float(MIN_PENDING), load)
+    return max(float(MIN_PENDING), rate * patience * fill)
+
+
+def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool = False,
+             max_memory: float | None = None) -> Estimate:
+    """What one run of ``model`` needs, without running it."""
+    calls = expected_arrivals(model)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        rate = calls / model.horizon
+    load, agents, service_rate = _load_and_capacity(model, rate)
+    pending = [_pending(model, float(rate[k]), load[k], service_rate[k],
+                        distribution_mean(model, int(model.patience_dist[k]))) for k in range(model.n_types)]
+    per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
+    intervals = int(model.n_intervals)
+    parts = {
+        "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
+                                                    + INTERVAL_REPORT_FIELDS),
+        "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
+        "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
+                      + 8.0 * (model.rates.size + model.empirical.size),
+        "waiting callers": float(sum(pending)) * per_pending,
+        "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
+    }
+    budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
+    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records"))
+    room = (budget - fixed) // per_pending if budget > fixed else 0
+    return Estimate(
+        calls=float(calls.sum()), calls_by_type=tuple(float(c) for c in calls),
+        slot_steps=tuple(float(s) for s in slot_steps(model)), agents=model.n_agents, intervals=intervals,
+        offered_load=tuple(load), capacity=tuple(agents), pending_by_type=tuple(pending),
+        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))),
+    )
+
+
+# ---------------------------------------------------------------- the check
+def check_budget(model: CompiledModel, max_calls: float | None = None, max_memory: float | None = None, *,
+                 engine: str = "core", call_records: bool = False) -> Estimate:
+    """The run's ``Estimate``; ``BudgetError`` if it exceeds ``max_calls`` or ``max_memory`` (bytes).
+
+    ``None`` means the default (``DEFAULT_MAX_CALLS``, ``DEFAULT_MAX_MEMORY``).
+    """
+    max_calls = _limit("max_calls", DEFAULT_MAX_CALLS if max_calls is None else max_calls, HARD_MAX_CALLS)
+    max_memory = _limit("max_memory", DEFAULT_MAX_MEMORY if max_memory is None else max_memory, math.inf)
+    est = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory)
+    names = model.call_type_names
+    if not est.calls <= max_calls:
+        k = int(np.nanargmax(np.nan_to_num(est.calls_by_type, posinf=np.finfo(float).max)))
+        raise BudgetError(
+            f"run budget: the scenario asks for about {_count(est.calls)} calls over its "
+            f"{_count(model.horizon)} s horizon, more than the budget of {_count(max_calls)} calls. "
+            f"{_spread(len(names))}'{names[k]}' brings {_count(est.calls_by_type[k])} of them "
+            f"({_count(est.calls_by_type[k] / model.horizon)} calls/s on average). Shorten the horizon, "
+            f"lower the arrival rate (is it per second where per hour was meant?), or raise the budget "
+            f"with --max-calls (max_calls= in ccsim.simulate / replicate).")
+    k = int(np.argmax(est.slot_steps))
+    if not est.slot_steps[k] <= max_calls:
+        raise BudgetError(
+            f"run budget: call type '{names[k]}' has rate slots of {model.rate_slot[k]:g} s, so its "
+            f"arrivals step through {_count(est.slot_steps[k])} slots over the {_count(model.horizon)} s "
+            f"horizon, more than the budget of {_count(max_calls)}. Use longer slots or a shorter horizon, "
+            f"or raise the budget with --max-calls (max_calls=).")
+    for what, n in (("agents", est.agents), ("reporting intervals", est.intervals)):
+        if n > INT32_MAX:
+            raise BudgetError(f"run budget: {_count(n)} {what}, more than the {INT32_MAX:,} one run can index "
+                              f"(the core counts them in 32 bits). Model fewer {what}.")
+    if not est.memory <= max_memory:
+        raise BudgetError(_memory_message(model, est, max_memory))
+    return est
+
+
+def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine: str = "core",
+                call_records: bool = False) -> CompiledModel:
+    """``check_budget``, then the model carrying the in-run limit that follows from ``max_memory``."""
+    est = check_budget(model, max_calls, max_memory, engine=engine, call_records=call_records)
+    return replace(model, max_pending=est.max_pending)
+
+
+def default_max_pending(model: CompiledModel) -> int:
+    """The in-run limit of the default memory budget (for a model that was not budgeted)."""
+    return estimate(model).max_pending
+
+
+def _limit(name: str, value, hard: float) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise BudgetError(f"{name} must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not v > 0 or math.isnan(v):
+        raise BudgetError(f"{name} must be a positive number, got {value!r}")
+    if v > hard:
+        raise BudgetError(f"{name} = {value!r} is above what one run can count "
+                          f"({_count(hard)}: event sequence numbers have 56 bits)")
+    return v
+
+
+def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> str:
+    parts = est.memory_parts
+    biggest = max(parts, key=parts.get)
+    head = (f"run budget: the run needs about {_bytes(est.memory)} of memory, more than the budget of "
+            f"{_bytes(max_memory)}; {_bytes(parts[biggest])} of it for the {biggest}")
+    if biggest == "waiting callers":
+        k = int(np.argmax(est.pending_by_type))
+        patience = distribution_mean(model, int(model.patience_dist[k]))
+        why = "callers never hang up" if math.isinf(patience) else f"mean patience is {patience:g} s"
+        detail = (f": call type '{model.call_type_names[k]}' is overloaded (offered load "
+                  f"{_count(est.offered_load[k])} Erlangs against {_count(est.capacity[k])} agents able to take "
+                  f"it) and its {why}, so about {_count(est.pending_by_type[k])} callers would be waiting or "
+                  f"holding a patience timer at the horizon. Add agents, give callers a finite patience, "
+                  f"lower the rate or shorten the horizon")
+    elif biggest == "interval tables":
+        detail = (f" ({_count(est.intervals)} reporting intervals of {model.interval:g} s over the "
+                  f"{_count(model.horizon)} s horizon, x {model.n_types} call types and {model.n_groups} "
+                  f"agent groups). Use a longer interval or a shorter horizon")
+    elif biggest == "call records":
+        detail = (f" (about {_count(est.calls)} calls, one record each). Run without per-call records, "
+                  f"or shorten the horizon")
+    elif biggest == "agents":
+        detail = f" ({_count(est.agents)} agents). Model fewer agents"
+    else:
+        detail = f" ({model.n_types} call types x {model.n_groups} groups). Model fewer call types"
+    return (head + detail + ", or raise the budget with --max-memory (max_memory= in bytes in "
+            "ccsim.simulate / replicate).")
+
+
+def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
+    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile."""
+    start, count = int(model.rate_start[call_type]), int(model.rate_count[call_type])
+    i = int(min(t / model.rate_slot[call_type], 2**62))
+    if model.rate_repeat[call_type]:
+        return float(model.rates[start + i % count])
+    return float(model.rates[start + i]) if i < count else 0.0
+
+
+def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int) -> BudgetError:
+    """The error both engines raise when a caller of ``call_type`` would push the count of
+    callers waiting plus patience timers running past ``model.max_pending``."""
+    est = estimate(model)
+    name = model.call_type_names[call_type]
+    average = est.offered_load[call_type]
+    rate_now = rate_at(model, call_type, now)
+    load_now = average * rate_now / (est.calls_by_type[call_type] / model.horizon)
+    return BudgetError(
+        f"run budget: at t = {now:.6g} s a caller of type '{name}' would join the queue with "
+        f"{waiting:,} callers waiting and {timers:,} patience timers running, the most the memory budget "
+        f"allows ({model.max_pending:,}). Call type '{name}' rings at {_count(rate_now)} calls/s then, an "
+        f"offered load of {_count(load_now)} Erlangs ({_count(average)} on average over the horizon) against "
+        f"{_count(est.capacity[call_type])} agents able to take it: its queue grows faster than agents "
+        f"answer. Add agents, give callers a shorter patience, lower the rate or shorten the horizon, or "
+        f"raise the budget with --max-memory (max_memory=).")
+
+
+def out_of_memory_error(engine: str) -> BudgetError:
+    """The machine had less memory than the budget assumed."""
+    return BudgetError(
+        f"run budget: the {engine} engine ran out of memory: this machine has less free memory than the "
+        f"run's budget allows. Lower the budget with --max-memory (max_memory=) to what is free, or shorten "
+        f"the horizon.")
+
+
+def _spread(n_types: int) -> str:
+    return f"They are spread over {n_types:,} call types; the busiest, " if n_types > 1 else "Call type "
+
+
+def _count(x: float) -> str:
+    if math.isinf(x):
+        return "more than 10^308"
+    if abs(x) < 1e7:
+        return f"{x:,.0f}" if x >= 10 else f"{x:.3g}"
+    return f"{x:.3g}"
+
+
+def _bytes(x: float) -> str:
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if x >= size:
+            return f"{x / size:.3g} {unit}" if x < 1e6 * 2**40 else f"{x:.3g} B"
+    return f"{x:.0f} B"
+
+
+__all__ = ["BudgetError", "Estimate", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
+           "estimate", "expected_arrivals", "overflow_error", "with_budget"]

@@ -1,0 +1,85 @@
+"""Per-interval tables of a ``Result``: one row per interval, or per (interval,
+call type) or (interval, agent group), as columns of numpy arrays.
+
+Call statistics belong to the interval of the call's arrival; staffing is clock
+time within the interval divided by its length (agents on average).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .results import CALL_TYPE_KPIS, INTERVAL_GROUP_FIELDS, _ratio, compute_kpis
+
+
+def _span(model) -> dict:
+    start = np.arange(model.n_intervals) * model.interval
+    end = np.minimum(start + model.interval, model.horizon)
+    return {"start": start, "end": end, "warmup": start < model.warmup}
+
+
+def _all_columns(result) -> dict:
+    """One row per interval, every call type and group together."""
+    m, s = result.model, result.stats
+    columns = _span(m)
+    length = columns["end"] - columns["start"]
+    staffed = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("staffed")].sum(axis=1)
+    busy = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("busy")].sum(axis=1)
+    columns.update(staffed_agents=staffed / length, busy_agents=busy / length)
+    columns.update(compute_kpis(s.interval_calls.sum(axis=1), busy, staffed, result.sl_denominator))
+    return columns
+
+
+def _long(model, names: tuple) -> dict:
+    """Interval columns repeated for each name (interval-major), plus the name column."""
+    span = _span(model)
+    columns = {k: np.repeat(v, len(names)) for k, v in span.items()}
+    columns["name"] = np.tile(np.array(names, dtype=object), model.n_intervals)
+    return columns
+
+
+def _call_type_columns(result) -> dict:
+    """One row per (interval, call type)."""
+    m, s = result.model, result.stats
+    columns = _long(m, m.call_type_names)
+    columns["call_type"] = columns.pop("name")
+    calls = s.interval_calls.reshape(-1, s.interval_calls.shape[-1])
+    kpis = compute_kpis(calls, np.nan, np.nan, result.sl_denominator)
+    columns.update((k, kpis[k]) for k in CALL_TYPE_KPIS)
+    return columns
+
+
+def _group_columns(result) -> dict:
+    """One row per (interval, agent group): staffing and occupancy."""
+    m, s = result.model, result.stats
+    columns = _long(m, m.group_names)
+    columns["group"] = columns.pop("name")
+    length = columns["end"] - columns["start"]
+    staffed = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("staffed")].ravel()
+    busy = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("busy")].ravel()
+    columns.update(staffed_agents=staffed / length, busy_agents=busy / length, occupancy=_ratio(busy, staffed))
+    return columns
+
+
+BREAKDOWNS = {None: _all_columns, "call_type": _call_type_columns, "group": _group_columns}
+
+
+def to_frame(columns: dict):
+    """Columns as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(columns)
+
+
+def to_structured(columns: dict) -> np.ndarray:
+    """Columns as a numpy structured array: names become fixed-width unicode."""
+    def dtype(values):
+        values = np.asarray(values)
+        if values.dtype == object:
+            return np.asarray(values, dtype=str).dtype
+        return np.bool_ if values.dtype == np.bool_ else np.float64
+
+    n = len(next(iter(columns.values())))
+    table = np.zeros(n, dtype=[(k, dtype(v)) for k, v in columns.items()])
+    for k, v in columns.items():
+        table[k] = v
+    return table

@@ -1,0 +1,91 @@
+"""The Python API: one seed meaning, defaults, explicit SeedSequences, argument errors."""
+import json
+
+import numpy as np
+import pytest
+
+import ccsim
+from ccsim.api import ArgumentError
+from ccsim.errors import UserError
+from ccsim.experiment import compare, sweep
+from ccsim.experiment.records import Point
+from ccsim.experiment.runner import run_study
+from factories import single_queue
+
+SCENARIO = single_queue(agents=20, horizon=7200, rate=0.1, warmup=900)
+
+
+def same(a: dict, b: dict) -> bool:
+    """Bit-identical KPI dicts (NaN equal to NaN)."""
+    return json.dumps(a, default=float) == json.dumps(b, default=float)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+def test_simulate_is_replication_zero_of_replicate_and_of_a_study(seed):
+    alone = ccsim.simulate(SCENARIO, seed=seed)
+    first = ccsim.replicate(SCENARIO, 3, seed=seed)[0]
+    assert same(alone.kpis(), first.kpis())
+    assert alone.intervals(as_frame=False).tobytes() == first.intervals(as_frame=False).tobytes()
+    study = run_study([Point(0, "p", {}, SCENARIO)], 2, seed, True, backend="serial")
+    assert same(alone.kpis(), study.records_of(0)[0].kpis)
+    assert study.records_of(0)[0].interval_table().tobytes() == alone.intervals(as_frame=False).tobytes()
+
+
+def test_replications_differ_and_seeds_matter():
+    results = ccsim.replicate(SCENARIO, 3, seed=5)
+    arrivals = [r.kpis()["arrivals"] for r in results]
+    assert len(set(arrivals)) == 3
+    assert ccsim.simulate(SCENARIO, seed=5).kpis()["arrivals"] != ccsim.simulate(SCENARIO, seed=6).kpis()["arrivals"]
+
+
+def test_default_seed_is_one():
+    assert same(ccsim.simulate(SCENARIO).kpis(), ccsim.simulate(SCENARIO, seed=1).kpis())
+    assert same(ccsim.replicate(SCENARIO, 2)[1].kpis(), ccsim.replicate(SCENARIO, 2, seed=1)[1].kpis())
+    assert not same(ccsim.simulate(SCENARIO).kpis(), ccsim.simulate(SCENARIO, seed=0).kpis())
+
+
+def test_study_defaults_ten_replications_seed_one():
+    a, b = single_queue(agents=10, horizon=1800, rate=0.05), single_queue(agents=12, horizon=1800, rate=0.05)
+    study = compare([a, b], backend="serial")
+    assert study.data.seed == 1 and [len(study.data.records_of(p)) for p in (0, 1)] == [10, 10]
+    assert same(study.data.records_of(0)[0].kpis, ccsim.simulate(a).kpis())
+    swept = sweep(a, "agents.team.count=10..11", backend="serial")
+    assert swept.data.seed == 1 and len(swept.data.records) == 20
+
+
+def test_a_seed_sequence_is_used_as_is():
+    root = np.random.SeedSequence(5)
+    as_is = ccsim.simulate(SCENARIO, seed=root)
+    assert as_is.seed is root
+    assert not same(as_is.kpis(), ccsim.simulate(SCENARIO, seed=5).kpis())
+    child = np.random.SeedSequence(5, spawn_key=(0,))
+    assert same(ccsim.simulate(SCENARIO, seed=child).kpis(), ccsim.simulate(SCENARIO, seed=5).kpis())
+
+
+def test_replicate_from_a_seed_sequence_does_not_depend_on_earlier_spawns():
+    root = np.random.SeedSequence(9)
+    first = [r.kpis() for r in ccsim.replicate(SCENARIO, 2, seed=root)]
+    root.spawn(3)  # a caller's own use of the object must not shift the replications
+    again = [r.kpis() for r in ccsim.replicate(SCENARIO, 2, seed=root)]
+    assert all(same(a, b) for a, b in zip(first, again))
+    by_int = [r.kpis() for r in ccsim.replicate(SCENARIO, 2, seed=9)]
+    assert all(same(a, b) for a, b in zip(first, by_int))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: ccsim.simulate(SCENARIO, seed=-1), "seed must be a non-negative integer, got -1"),
+    (lambda: ccsim.simulate(SCENARIO, seed="7"), "seed must be a non-negative integer or a numpy"),
+    (lambda: ccsim.simulate(SCENARIO, engine="turbo"), "unknown engine 'turbo'"),
+    (lambda: ccsim.replicate(SCENARIO, 0), "reps must be at least 1, got 0"),
+    (lambda: ccsim.replicate(SCENARIO, 2, seed=1.5), "seed must be"),
+])
+def test_bad_arguments_are_user_errors(call, match):
+    with pytest.raises(ArgumentError, match=match) as caught:
+        call()
+    assert isinstance(caught.value, UserError)
+
+
+def test_ci_halfwidth_must_name_kpis():
+    a, b = single_queue(agents=10, horizon=1800, rate=0.05), single_queue(agents=12, horizon=1800, rate=0.05)
+    with pytest.raises(UserError, match="ci_halfwidth must map KPI names"):
+        compare([a, b], reps=2, backend="serial", ci_halfwidth=0.01)

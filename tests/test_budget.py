@@ -1,0 +1,196 @@
+"""The run budget: the estimate, the refusal before the engine starts, the limit during the run."""
+import copy
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import ccsim
+from ccsim import budget as b
+from ccsim.budget import BudgetError, check_budget, estimate
+from ccsim.compile import compile_scenario
+from ccsim.engines import ENGINES
+from ccsim.errors import UserError
+from ccsim.experiment import records
+from tests.factories import single_queue
+
+
+def model_of(scenario):
+    return compile_scenario(ccsim.as_scenario(scenario))
+
+
+def piecewise(rates, slot, repeat, horizon):
+    scenario = single_queue(horizon=horizon)
+    scenario["call_types"][0]["arrivals"] = {"process": "piecewise", "rates": rates, "slot": slot,
+                                             "repeat": repeat}
+    return scenario
+
+
+def overloaded(rate=50.0, agents=10, horizon=2000, patience=None):
+    """Far more work than agents: the queue grows by about rate - agents/handle per second."""
+    scenario = single_queue(agents=agents, rate=rate, handle=100, horizon=horizon)
+    if patience is None:
+        del scenario["call_types"][0]["patience"]
+    else:
+        scenario["call_types"][0]["patience"] = {"dist": "exponential", "mean": patience}
+    return scenario
+
+
+@pytest.fixture
+def no_engine(monkeypatch):
+    """Every engine fails the test if called: a refusal must come before the run."""
+    def boom(*args, **kwargs):
+        raise AssertionError("the engine ran")
+    for name in list(ENGINES):
+        monkeypatch.setitem(ENGINES, name, boom)
+    monkeypatch.setattr(records, "_run", boom)
+
+
+# ---- the estimate -----------------------------------------------------------------------
+
+def test_expected_arrivals_integrate_the_rate_profile():
+    assert b.expected_arrivals(model_of(single_queue(rate=0.5, horizon=5000))).tolist() == [2500.0]
+    # [1, 2] calls/s in slots of 100 s over 350 s: a full cycle (300) and 1x100 + 2x50 more.
+    assert b.expected_arrivals(model_of(piecewise([1, 2], 100, True, 350))).tolist() == [500.0]
+    # Without repeat the rate is zero after the profile: 100 + 200.
+    assert b.expected_arrivals(model_of(piecewise([1, 2], 100, False, 350))).tolist() == [300.0]
+
+
+def test_estimate_counts_agents_intervals_and_tables():
+    est = estimate(model_of(single_queue(agents=137, horizon=9000)))
+    assert (est.agents, est.intervals) == (137, 10)
+    wider = estimate(model_of(dict(single_queue(agents=137, horizon=9000), interval=9)))
+    assert wider.intervals == 1000
+    assert wider.memory_parts["interval tables"] == pytest.approx(100 * est.memory_parts["interval tables"])
+    # below capacity: a reserve for the timers of the last mean patience (5 calls/s x 300 s), at least 1024
+    assert est.pending == 1024
+    assert estimate(model_of(single_queue(agents=137, rate=5, handle=10))).pending == pytest.approx(1500)
+
+
+def test_backlog_of_an_overload_is_the_excess_over_the_horizon():
+    # 50 calls/s against 10 agents x 1/100 s: 49.9 calls/s pile up for 2000 s.
+    est = estimate(model_of(overloaded()))
+    assert est.pending == pytest.approx(49.9 * 2000)
+    assert est.offered_load[0] == pytest.approx(5000) and est.capacity[0] == 10
+    # With a mean patience of 10 s the queue levels off near 49.9 x 10 (and 50 x 10 timers).
+    assert estimate(model_of(overloaded(patience=10))).pending == pytest.approx(49.9 * 10 + 50 * 10)
+
+
+def test_in_run_limit_follows_the_memory_budget():
+    model = model_of(single_queue())
+    small, large = (estimate(model, max_memory=m).max_pending for m in (2**24, 2**28))
+    assert 0 < small < large
+    assert model.max_pending == estimate(model).max_pending  # compile applies the default budget
+    assert b.with_budget(model, max_memory=2**24).max_pending == small
+
+
+# ---- refusal before the run ---------------------------------------------------------------
+
+def test_calls_beyond_the_budget_are_refused_before_the_engine(no_engine):
+    with pytest.raises(BudgetError) as err:
+        ccsim.simulate(single_queue(rate=0.5, horizon=5000), max_calls=2000)
+    message = str(err.value)
+    assert "2,500 calls" in message and "2,000 calls" in message
+    assert "'inbound'" in message and "--max-calls" in message and "max_calls=" in message
+
+
+def test_memory_beyond_the_budget_is_refused_before_the_engine(no_engine):
+    with pytest.raises(BudgetError) as err:
+        ccsim.simulate(overloaded(), max_memory=2**20)
+    message = str(err.value)
+    assert "1 MiB" in message and "waiting callers" in message and "'inbound'" in message
+    assert "5,000 Erlangs against 10 agents" in message and "never hang up" in message
+    assert "--max-memory" in message
+
+
+def test_a_scenario_just_inside_the_budget_runs():
+    scenario = single_queue(rate=0.5, horizon=5000)
+    assert ccsim.simulate(scenario, seed=1, max_calls=2600).calls_simulated > 0
+    need = estimate(model_of(scenario)).memory
+    ccsim.simulate(scenario, seed=1, max_memory=need * 1.01)
+    with pytest.raises(BudgetError):
+        ccsim.simulate(scenario, seed=1, max_memory=need * 0.99)
+
+
+def test_every_path_that_runs_an_engine_checks_the_budget(no_engine):
+    scenario = single_queue(rate=1e9)
+    with pytest.raises(BudgetError):
+        ccsim.simulate(scenario)
+    with pytest.raises(BudgetError):
+        ccsim.replicate(scenario, reps=2)
+    task = records.Task(point=0, rep=0, scenario=scenario, entropy=1, spawn_key=(0,))
+    with pytest.raises(BudgetError):
+        records.run_replication(task)
+    small = records.Task(point=0, rep=0, scenario=single_queue(), entropy=1, spawn_key=(0,), max_calls=10)
+    with pytest.raises(BudgetError):
+        records.run_replication(small)
+
+
+def test_call_records_count_in_the_memory_budget():
+    model = model_of(single_queue(rate=10, horizon=100_000))
+    need = estimate(model).memory
+    check_budget(model, max_memory=need * 1.5)
+    with pytest.raises(BudgetError, match="call records"):
+        check_budget(model, max_memory=need * 1.5, call_records=True)
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan"), "lots", True, 10**16])
+def test_a_bad_limit_is_a_user_error(bad):
+    with pytest.raises(BudgetError, match="max_calls"):
+        check_budget(model_of(single_queue()), max_calls=bad)
+    with pytest.raises(UserError, match="max_memory"):
+        check_budget(model_of(single_queue()), max_memory=bad if bad != 10**16 else -1)
+
+
+# ---- the limit during the run ---------------------------------------------------------------
+
+def limited(scenario, max_pending):
+    return dataclasses.replace(model_of(scenario), max_pending=max_pending)
+
+
+@pytest.mark.parametrize("patience", [None, 30.0])
+def test_both_engines_stop_at_the_same_caller(patience):
+    model = limited(overloaded(rate=5.0, horizon=400, patience=patience), 300)
+    messages = []
+    for engine in ("core", "simpy"):
+        with pytest.raises(BudgetError) as err:
+            ENGINES[engine](model, 7)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert "'inbound' rings at 5 calls/s then, an offered load of 500 Erlangs" in messages[0]
+    assert "against 10 agents" in messages[0]
+    assert "(300)" in messages[0]
+
+
+def test_patience_timers_of_answered_callers_count():
+    # Below capacity, callers wait briefly and are answered, but each leaves a
+    # patience timer of ~10^6 s running: the limit counts them.
+    scenario = single_queue(agents=12, rate=0.1, handle=100, horizon=5000, patience=1e6)
+    unlimited = ccsim.simulate(scenario, seed=3).stats
+    waited = unlimited.total_calls[0, ccsim.results.CALL_FIELDS.index("wait_answered")]
+    assert waited > 0
+    for engine in ("core", "simpy"):
+        with pytest.raises(BudgetError, match="patience timers running"):
+            ENGINES[engine](limited(scenario, 20), 3)
+
+
+def test_a_run_under_the_limit_is_unchanged():
+    scenario = overloaded(rate=0.2, horizon=3000, patience=60)
+    free = ENGINES["core"](limited(scenario, b.HARD_MAX_PENDING), 5)
+    for engine in ("core", "simpy"):
+        bounded = ENGINES[engine](limited(scenario, 10_000), 5)
+        np.testing.assert_array_equal(bounded.interval_calls[..., :7], free.interval_calls[..., :7])
+        assert bounded.calls_simulated == free.calls_simulated
+
+
+def test_running_out_of_memory_is_a_budget_error(monkeypatch):
+    from ccsim.engines import core, simpy_engine
+
+    def no_memory(*args):
+        raise MemoryError()
+    monkeypatch.setattr(core, "run", no_memory)
+    monkeypatch.setattr(simpy_engine, "run", no_memory)
+    for engine in ("core", "simpy"):
+        with pytest.raises(BudgetError, match="ran out of memory"):
+            ccsim.simulate(single_queue(), engine=engine)
