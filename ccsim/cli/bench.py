@@ -9,8 +9,10 @@ slower or busier slows both alike, so the ratio travels between machines and
 loads far better than calls per second do.
 
 ``--gate BASELINE`` fails (exit 1) when a scenario's normalised speed falls more
-than the baseline's tolerance below its recorded value; ``--record BASELINE``
-writes a new baseline. ``CCSIM_BENCH_SLOWDOWN=0.2`` (read here only) busy-waits
+than the baseline's tolerance below its recorded value, in the first session
+and in each of ``--retries`` more (the best speed of each scenario counts: a
+burst of load elsewhere passes, a slower core fails every time); ``--record
+BASELINE`` writes a new baseline. ``CCSIM_BENCH_SLOWDOWN=0.2`` (read here only) busy-waits
 0.2 x each measured engine run inside the timed region: a core 20 % slower, to
 show the gate catches one.
 """
@@ -154,6 +156,16 @@ class GateResult:
     passed: bool
 
 
+def best_speeds(sessions: list) -> dict:
+    """{name: the highest normalised speed over sessions}: load on a shared machine only ever
+    lowers a speed, and a slower core cannot be measured faster than it is."""
+    out = {}
+    for session in sessions:
+        for s in session:
+            out[s.name] = max(out.get(s.name, 0.0), s.normalised)
+    return out
+
+
 def gate(speeds: dict, baseline: dict, tolerance: float) -> list:
     """Compare normalised speeds ``{name: value}`` with ``baseline``: a workload fails when it
     is more than ``tolerance`` (a fraction) below its baseline, or missing from ``speeds``."""
@@ -219,9 +231,12 @@ def baseline_document(speeds: list, tolerance: float, rounds: int, sessions: int
               help="Measure this many sessions of --rounds and use the median of each speed (e.g. 5 with --record).")
 @click.option("--tolerance", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=DEFAULT_TOLERANCE, show_default=True, help="With --record: the tolerance written.")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --gate: when a scenario fails, measure up to this many more sessions and judge the "
+                   "best speed of each (a burst of load elsewhere passes; a slower core fails every time).")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=".", show_default=True,
               help="The project folder holding scenarios/.")
-def bench(rounds, gate_path, record_path, sessions, tolerance, root):
+def bench(rounds, gate_path, record_path, sessions, tolerance, retries, root):
     """Calls per second of the Cython core on the shipped scenarios, and each one normalised
     by a calibration workload measured in the same rounds (a ratio a slower or busier
     machine does not change). Exit status with --gate: 0 no slowdown, 1 slower than allowed.
@@ -247,13 +262,22 @@ def bench(rounds, gate_path, record_path, sessions, tolerance, root):
     if baseline is None:
         return EXIT_OK
     old, allowed = baseline
-    results = gate({s.name: s.normalised for s in speeds}, old, allowed)
+    measured = [speeds]
+    results = gate(best_speeds(measured), old, allowed)
+    while not all(r.passed for r in results) and len(measured) <= retries:
+        slower = ", ".join(r.name for r in results if not r.passed)
+        click.echo(f"note: {slower} below the tolerance; measuring again ({len(measured) + 1} of "
+                   f"{retries + 1}) and judging the best of each", err=True)
+        measured.append(measure(root, rounds, slowdown=slowdown))
+        results = gate(best_speeds(measured), old, allowed)
     for r in results:
         click.echo(f"gate {r.name:14s} baseline {r.baseline:12,.0f} now {r.measured:12,.0f} "
                    f"{r.change:+7.1%} {'ok' if r.passed else 'SLOWER than -' + format(allowed, '.0%')}")
     failed = [r.name for r in results if not r.passed]
+    sessions_note = f" in each of {len(measured)} sessions" if len(measured) > 1 else ""
     if failed:
-        click.echo(f"speed gate: FAIL: {', '.join(failed)} more than {allowed:.0%} below the baseline", err=True)
+        click.echo(f"speed gate: FAIL: {', '.join(failed)} more than {allowed:.0%} below the baseline"
+                   f"{sessions_note}", err=True)
         return EXIT_FAIL
     click.echo(f"speed gate: ok (tolerance {allowed:.0%})", err=True)
     return EXIT_OK
