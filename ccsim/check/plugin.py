@@ -42,7 +42,7 @@ class ScenarioCheck:
 
 @pytest.fixture
 def ccsim_check(request):
-    """``ccsim_check(scenario, baseline=None, seed=0, alpha=0.05, max_reps=80, undecided="fail")``.
+    """``ccsim_check(scenario, baseline=None, seed=1, alpha=0.05, max_reps=80, undecided="fail")``.
 
     Relative paths are looked up beside the test file first, then from the working folder.
     """

@@ -59,7 +59,7 @@ class CheckReport:
         return {v: sum(o.verdict == v for o in self.outcomes) for v in (PASS, FAIL, UNDECIDED)}
 
 
-def check(scenario, expectations, baseline=None, seed: int = 0, alpha: float = DEFAULT_ALPHA,
+def check(scenario, expectations, baseline=None, seed: int = 1, alpha: float = DEFAULT_ALPHA,
           min_reps: int = DEFAULT_MIN_REPS, max_reps: int = DEFAULT_MAX_REPS, engine: str = "core",
           progress=None) -> CheckReport:
     """Decide ``expectations`` (``Expectation``s or their text) on ``scenario`` at level ``alpha``.
