@@ -27,3 +27,18 @@ def single_queue(agents=100, horizon=5000, rate=0.5, handle=180, patience=300, w
                         "patience": {"dist": "exponential", "mean": patience}}],
         "agents": [{"name": "team", "count": agents, "serves": ["inbound"]}],
     }
+
+
+def two_call_types(sales_agents=50, horizon=7200):
+    """Sales (own goal 90 %) and service (the scenario-wide goal 70 %), two teams."""
+    def call_type(name, rate, **extra):
+        return {"name": name, "arrivals": {"process": "poisson", "rate": rate},
+                "handle_time": {"dist": "exponential", "mean": 180},
+                "patience": {"dist": "exponential", "mean": 120}, **extra}
+    return {
+        "name": "two_types", "horizon": horizon, "warmup": 900, "interval": 900,
+        "service_level": {"threshold": 20, "target": 0.7},
+        "call_types": [call_type("sales", 0.3, service_level_target=0.9), call_type("service", 0.2)],
+        "agents": [{"name": "sales_team", "count": sales_agents, "serves": ["sales"]},
+                   {"name": "all_round", "count": 40, "serves": ["sales", "service"]}],
+    }

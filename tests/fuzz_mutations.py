@@ -194,3 +194,29 @@ def check_data(data) -> str:
 
 def check_text(data: bytes) -> str:
     return check_outcome(lambda: parse_scenario(data, source="mutated.yaml"))
+
+
+# ---------------------------------------------------------------- through a budgeted run
+RUN_MAX_CALLS = 200_000  # a mutated scenario runs for at most a fraction of a second
+RUN_MAX_MEMORY = 256 * 2**20
+
+
+def check_run(data, engine: str = "core") -> str:
+    """``data`` validated and, when valid, run under a small budget.
+
+    "rejected" (a ScenarioError with locations), "refused" (a BudgetError, before or
+    during the run, whose message says how to proceed), or "ran": never another exception.
+    """
+    from ccsim.api import simulate
+    from ccsim.budget import BudgetError
+
+    outcome = check_outcome(lambda: validate_scenario(copy.deepcopy(data)))
+    if outcome == "rejected":
+        return outcome
+    try:
+        simulate(validate_scenario(copy.deepcopy(data)), seed=1, engine=engine, max_calls=RUN_MAX_CALLS,
+                 max_memory=RUN_MAX_MEMORY)
+    except BudgetError as err:
+        assert "budget" in str(err) and ("--max-calls" in str(err) or "--max-memory" in str(err)), str(err)
+        return "refused"
+    return "ran"

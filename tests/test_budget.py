@@ -1,7 +1,5 @@
 """The run budget: the estimate, the refusal before the engine starts, the limit during the run."""
-import copy
 import dataclasses
-import math
 
 import numpy as np
 import pytest

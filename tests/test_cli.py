@@ -9,7 +9,6 @@ import sys
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import ccsim
 from ccsim.scenario import json_schema
@@ -17,6 +16,7 @@ import ccsim.api
 import ccsim.cli.run as run_module
 from ccsim import analytic
 from ccsim.cli import cli
+from conftest import strict_json
 from factories import SMALL_YAML
 
 SMALL = SMALL_YAML.replace("interval: 900\n", "interval: 900\nservice_level:\n  threshold: 20\n")
@@ -30,18 +30,6 @@ def small(tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)
     return path
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def strict_json(text):
-    """json.loads that refuses NaN / Infinity (not valid JSON)."""
-    def refuse(name):
-        raise ValueError(f"not valid JSON: {name}")
-    return json.loads(text, parse_constant=refuse)
 
 
 def run_json(runner, *args):

@@ -1,23 +1,11 @@
 """``ccsim erlang b|c|a|staff``: the formulas behind the options, names, hostile numbers."""
-import json
 
 import pytest
-from click.testing import CliRunner
 
 from ccsim import analytic
 from ccsim.cli import cli
+from conftest import strict_json
 from ccsim.report_table import format_value
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def strict_json(text):
-    def refuse(name):
-        raise ValueError(f"not valid JSON: {name}")
-    return json.loads(text, parse_constant=refuse)
 
 
 def erlang_json(runner, *args):

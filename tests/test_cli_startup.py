@@ -5,40 +5,47 @@ Each check runs the real entry point in a fresh interpreter and lists the
 modules it loaded (no timing here: speed is in benchmarks/test_startup.py).
 """
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from factories import SMALL_YAML
 
 HEAVY = ("pandas", "scipy", "pyarrow", "plotly", "dask", "distributed", "rich.progress")
 CLI_STACK = ("ccsim.cli", "click", "rich")
 
-# The console script's own body (pip writes ``from ccsim.__main__ import main``),
-# plus a hook that writes the modules each process loaded, the parent's and
-# every spawned worker's (a spawned worker re-runs this file as __mp_main__).
+# The console script's own body (pip writes ``from ccsim.__main__ import main``).
 WRAPPER = """\
-import atexit, json, os, sys
+import sys
 
-def _dump():
-    role = "worker" if __name__ == "__mp_main__" else "main"
-    with open(os.path.join({folder!r}, f"{{role}}-{{os.getpid()}}.json"), "w") as handle:
-        json.dump(sorted(sys.modules), handle)
-
-atexit.register(_dump)
 from ccsim.__main__ import main
 if __name__ == "__main__":
     sys.argv[0] = "ccsim"
     sys.exit(main())
 """
 
+# A hook every Python process of the invocation imports at start-up (``sitecustomize``
+# on PYTHONPATH): at exit it writes the modules it loaded, the parent's (its
+# ``__main__`` is the wrapper) and each local-pool worker's (a loky worker, whose
+# ``__main__`` is loky's ``popen_loky_posix``); helper processes write nothing.
+HOOK = """\
+import atexit, json, os, sys
 
-@pytest.fixture
-def small(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL_YAML)
-    return path
+def _dump():
+    main = sys.modules.get("__main__")
+    spec = getattr(getattr(main, "__spec__", None), "name", "") or ""
+    if getattr(main, "__file__", None) == {script!r}:
+        role = "main"
+    elif spec.startswith("loky.backend.popen_loky"):
+        role = "worker"
+    else:
+        return
+    with open(os.path.join({folder!r}, f"{{role}}-{{os.getpid()}}.json"), "w") as handle:
+        json.dump(sorted(sys.modules), handle)
+
+atexit.register(_dump)
+"""
 
 
 def loaded_modules(tmp_path, *args):
@@ -48,9 +55,13 @@ def loaded_modules(tmp_path, *args):
     for old in folder.iterdir():
         old.unlink()
     script = tmp_path / "ccsim_wrapper.py"
-    script.write_text(WRAPPER.format(folder=str(folder)))
+    script.write_text(WRAPPER)
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(HOOK.format(script=str(script), folder=str(folder)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+                          timeout=300, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     out = {"main": None, "workers": []}
     for path in sorted(folder.iterdir()):

@@ -10,11 +10,13 @@ import sys
 import time
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 from click.testing import CliRunner
 
+import ccsim.cli
 from ccsim.cli import cli
-from factories import single_queue
+from factories import single_queue, two_call_types
 
 
 def scenario(agents=20, horizon=3600, rate=0.1):
@@ -89,6 +91,19 @@ def test_run_writes_an_html_report(tmp_path):
     assert result.exit_code == 0, result.output
     text = html.read_text()
     assert "<script src=" not in text and text.count('class="ccsim-chart"') >= 4
+
+
+def test_run_html_of_two_call_types_draws_the_charts_by_call_type(tmp_path):
+    path = write(tmp_path, "two.yaml", two_call_types(horizon=3600))
+    html = tmp_path / "two.html"
+    with pytest.raises(SystemExit) as caught:
+        ccsim.cli.main(["run", path, "--reps", "2", "--html", str(html)])
+    assert caught.value.code == 0
+    text = html.read_text(encoding="utf-8")
+    assert "Offered by call type" in text and "Service level by call type" in text
+    assert "chart-p0-service-level-by-call-type" in text
+    assert "no per-interval charts by call type" not in text
+    assert text.count('class="ccsim-chart"') == 6
 
 
 def test_sequential_target_stops_when_met(tmp_path):

@@ -4,12 +4,11 @@ Studies are built from small real simulations. The browser checks need
 /usr/bin/chromium and /usr/bin/chromedriver and fail (not skip) without them.
 """
 import base64
-import io
 import json
 import math
 import re
 import shutil
-from dataclasses import dataclass
+import dataclasses
 from html.parser import HTMLParser
 
 import numpy as np
@@ -19,10 +18,12 @@ from scipy import stats as st
 
 import browser
 from ccsim import analytic, simulate
-from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, record_from_result, run_replication,
-                                      task_for)
-from ccsim.report import figures, goals, stats, tables, theory, write_html
-from ccsim.results import KPI_NAMES, compute_kpis, mean_halfwidth
+from ccsim.errors import UserError
+from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, intervals_to_ipc, record_from_result,
+                                      run_replication, task_for)
+from ccsim.report import figures, goals, stats, theory, write_html
+from ccsim.results import CALL_FIELDS, KPI_NAMES, mean_halfwidth
+from factories import two_call_types
 
 SEED = 2024
 REPS = 3
@@ -63,64 +64,47 @@ def sweep_points(**call_type) -> list:
             for i, n in enumerate(SWEEP_COUNTS)]
 
 
-def two_call_types(sales_agents: int) -> dict:
-    """Sales (own goal 90 %) and service (the scenario-wide goal 70 %), two teams."""
-    def call_type(name, rate, **extra):
-        return {"name": name, "arrivals": {"process": "poisson", "rate": rate},
-                "handle_time": {"dist": "exponential", "mean": 180},
-                "patience": {"dist": "exponential", "mean": 120}, **extra}
-    return {
-        "name": "two_types", "horizon": 7200, "warmup": 900, "interval": 900,
-        "service_level": {"threshold": 20, "target": 0.7},
-        "call_types": [call_type("sales", 0.3, service_level_target=0.9), call_type("service", 0.2)],
-        "agents": [{"name": "sales_team", "count": sales_agents, "serves": ["sales"]},
-                   {"name": "all_round", "count": 40, "serves": ["sales", "service"]}],
-    }
-
-
-@dataclass(frozen=True)
-class RecordWithCallTypeIntervals(ReplicationRecord):
-    """A record with the per-call-type interval table the report can use (proposed field)."""
-
-    intervals_by_call_type: bytes = b""
-
-
-def intervals_by_call_type(result) -> np.ndarray:
-    """``Result.intervals()`` per call type: a structured array [interval, call type]."""
-    whole = result.intervals()
-    m, s = result.model, result.stats
-    table = np.zeros((len(whole), len(m.call_type_names)), dtype=whole.dtype)
-    for k in range(len(m.call_type_names)):
-        kpis = compute_kpis(s.interval_calls[:, k], np.nan, np.nan, result.sl_denominator)
-        for name in whole.dtype.names:
-            table[name][:, k] = kpis[name] if name in kpis else whole[name]
-        table["staffed_agents"][:, k] = table["busy_agents"][:, k] = np.nan
-    return table
-
-
-def multi_study(name: str, with_call_type_intervals: bool) -> StudyData:
-    points = [Point(0, "few sales", {}, two_call_types(50)), Point(1, f"more sales {HOSTILE}", {}, two_call_types(65))]
-    records = []
-    for p in points:
-        for rep in range(REPS):
-            result = simulate(p.scenario, seed=task_for(p, rep, SEED, True).seed())
-            record = record_from_result(p.point, rep, (rep,), result)
-            if with_call_type_intervals:
-                buffer = io.BytesIO()
-                np.save(buffer, intervals_by_call_type(result), allow_pickle=False)
-                record = RecordWithCallTypeIntervals(**vars(record), intervals_by_call_type=buffer.getvalue())
-            records.append(record)
-    return StudyData(name=name, kind="compare", seed=SEED, crn=True, engine="core", points=points, records=records)
+MULTI_POINTS = [Point(0, "few sales", {}, two_call_types(50)), Point(1, f"more sales {HOSTILE}", {}, two_call_types(65))]
 
 
 @pytest.fixture(scope="module")
-def studies() -> dict:
+def multi_results() -> dict:
+    """{(point, rep): Result} of the two-call-type study (the raw counters the tests check against)."""
+    return {(p.point, rep): simulate(p.scenario, seed=task_for(p, rep, SEED, True).seed())
+            for p in MULTI_POINTS for rep in range(REPS)}
+
+
+def multi_study(name: str, results: dict, keep_call_type_intervals: bool = True) -> StudyData:
+    """The records ``record_from_result`` makes; without ``keep_call_type_intervals``, records
+    holding the totals only (as a ``ReplicationRecord`` built without the breakdown)."""
+    records = []
+    for (point, rep), result in results.items():
+        record = record_from_result(point, rep, (rep,), result)
+        if not keep_call_type_intervals:
+            record = dataclasses.replace(record, intervals_by_call_type=b"")
+        records.append(record)
+    return StudyData(name=name, kind="compare", seed=SEED, crn=True, engine="core", points=MULTI_POINTS,
+                     records=records)
+
+
+def counter(result, call_type: int, field: str) -> np.ndarray:
+    """One raw per-interval call counter of one call type."""
+    return result.stats.interval_calls[:, call_type, CALL_FIELDS.index(field)].astype(float)
+
+
+def after_warmup(result) -> np.ndarray:
+    m = result.model
+    return np.arange(m.n_intervals) * m.interval >= m.warmup
+
+
+@pytest.fixture(scope="module")
+def studies(multi_results) -> dict:
     compare_points = [Point(0, "A.yaml", {}, scenario(92)), Point(1, "B.yaml", {}, scenario(100))]
     return {
         "run": study("run", [Point(0, "base", {}, scenario(95))]),
         "compare": study("compare", compare_points, crn=True),
         "sweep": study("sweep", sweep_points()),
-        "multi": multi_study(f"two call types {HOSTILE}", with_call_type_intervals=True),
+        "multi": multi_study(f"two call types {HOSTILE}", multi_results),
     }
 
 
@@ -402,11 +386,9 @@ def record(point: int, rep: int, service_levels: dict, interval_sl=None) -> Repl
     table["start"], table["end"] = np.arange(n) * 900.0, np.arange(1, n + 1) * 900.0
     table["warmup"][0] = True
     table["service_level"] = sl_per_interval
-    buffer = io.BytesIO()
-    np.save(buffer, table, allow_pickle=False)
     totals = {k: 1000.0 for k in KPI_NAMES} | {"service_level": float(np.mean(list(service_levels.values())))}
     return ReplicationRecord(point, rep, (rep,), totals, by_type, {"team": {"agents": 10, "answered": 900.0,
-                             "aht": 180.0, "occupancy": 0.8}}, buffer.getvalue(), 1000, 0.1)
+                             "aht": 180.0, "occupancy": 0.8}}, intervals_to_ipc(table), 1000, 0.1)
 
 
 def goal_scenario(call_types: dict, target=None) -> dict:
@@ -506,30 +488,70 @@ def _traces(path) -> dict:
     return out
 
 
-def test_call_type_interval_charts_show_the_stored_breakdown(reports, studies):
+def test_call_type_interval_charts_show_the_stored_breakdown(reports, studies, multi_results):
     data = studies["multi"]
     charts = _traces(reports["multi"])
     for p in data.points:
-        records = data.records_of(p.point)
+        results = [multi_results[(p.point, r.rep)] for r in data.records_of(p.point)]
         offered = charts[f"chart-p{p.point}-offered-by-call-type"]
         sl = charts[f"chart-p{p.point}-service-level-by-call-type"]
         assert [t["name"] for t in offered] == ["sales", "service"]
         assert [t["name"] for t in sl] == ["sales", "sales goal 90 %", "service", "service goal 70 %"]
+        keep = after_warmup(results[0])
         for k, name in enumerate(("sales", "service")):
-            per_rep = np.stack([np.load(io.BytesIO(r.intervals_by_call_type))[:, k] for r in records])
-            keep = ~per_rep["warmup"][0]
-            assert np.allclose(offered[k]["y"], per_rep["offered"][:, keep].mean(axis=0))
-            assert np.allclose(sl[2 * k]["y"], 100 * per_rep["service_level"][:, keep].mean(axis=0))
-        # the breakdown adds up to the totals the record stores
-        for r in records:
-            total = r.interval_table()["offered"]
-            assert np.allclose(np.load(io.BytesIO(r.intervals_by_call_type))["offered"].sum(axis=1), total)
+            offered_counts = np.stack([counter(r, k, "offered")[keep] for r in results])
+            in_sl = np.stack([counter(r, k, "answered_in_sl")[keep] for r in results])
+            assert (offered_counts > 0).all()  # every interval has a service level to average
+            assert np.allclose(offered[k]["y"], offered_counts.mean(axis=0))
+            assert np.allclose(sl[2 * k]["y"], 100 * (in_sl / offered_counts).mean(axis=0))
     goal_trace = charts["chart-p0-service-level"][-1]
     assert goal_trace["name"] == "goal 70 %" and goal_trace["y"] == [70, 70]
 
 
-def test_records_without_the_breakdown_say_so(tmp_path):
-    data = multi_study("plain records", with_call_type_intervals=False)
+def test_share_of_intervals_meeting_each_call_types_goal(studies, multi_results, tmp_path):
+    data = studies["multi"]
+    checks = {(c.point, c.call_type): c for c in goals.goal_checks(data)}
+    for p in data.points:
+        results = [multi_results[(p.point, r.rep)] for r in data.records_of(p.point)]
+        keep = after_warmup(results[0])
+        for k, (name, goal) in enumerate((("sales", 0.9), ("service", 0.7))):
+            shares = []
+            for r in results:
+                offered, in_sl = counter(r, k, "offered")[keep], counter(r, k, "answered_in_sl")[keep]
+                judged = offered > 0
+                shares.append(np.mean(in_sl[judged] / offered[judged] >= goal))
+            expected = t_interval(shares)
+            assert checks[(p.point, name)].goal == goal
+            assert checks[(p.point, name)].intervals_meeting == pytest.approx(expected, nan_ok=True)
+    rows = page_tables(write_html(data, tmp_path / "multi.html"))["service-level-goals"][0]
+    assert all(row[5][0] != "n/a" for row in rows[1:])  # every goal shows its share of intervals
+
+
+def test_records_keep_the_breakdown_of_their_result(studies, multi_results):
+    for record in studies["multi"].records:
+        result = multi_results[(record.point, record.rep)]
+        tables_ = record.call_type_interval_tables()
+        assert list(tables_) == list(record.by_call_type) == ["sales", "service"]
+        for k, name in enumerate(tables_):
+            assert np.array_equal(tables_[name]["offered"], counter(result, k, "offered"))
+            assert np.array_equal(tables_[name]["warmup"], ~after_warmup(result))
+        frame = record.call_type_interval_frame()
+        assert frame.equals(result.intervals(by="call_type"))
+        # the breakdown adds up to the totals the record stores
+        total = record.interval_table()["offered"]
+        assert np.array_equal(tables_["sales"]["offered"] + tables_["service"]["offered"], total)
+
+
+def test_a_record_without_the_breakdown_says_so_when_asked(studies):
+    plain = dataclasses.replace(studies["multi"].records[0], intervals_by_call_type=b"")
+    assert not plain.has_call_type_intervals
+    with pytest.raises(UserError, match="replication 0 of point 0 was stored without its per-call-type"):
+        plain.call_type_interval_frame()
+    assert stats.call_type_interval_tables(plain) is None
+
+
+def test_records_without_the_breakdown_say_so(tmp_path, multi_results):
+    data = multi_study("plain records", multi_results, keep_call_type_intervals=False)
     text = write_html(data, tmp_path / "plain.html").read_text(encoding="utf-8")
     assert "no per-interval charts by call type" in text
     assert text.count('class="ccsim-chart') == 2 * 4 + 1

@@ -79,7 +79,7 @@ def test_batch_means_interval_covers_the_exact_value_most_of_the_time():
 
 import pandas as pd
 
-from ccsim.results import CALL_TYPE_KPIS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS
+from ccsim.results import CALL_TYPE_KPIS, GROUP_FIELDS
 
 TWO_TYPES = {
     "name": "two types", "horizon": 9000, "warmup": 1800, "interval": 900,

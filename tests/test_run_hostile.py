@@ -13,6 +13,7 @@ import ccsim
 from ccsim.budget import DEFAULT_MAX_CALLS, BudgetError
 from ccsim.compile import INT32_MAX, compile_scenario
 from ccsim.engines import ENGINES
+from ccsim.scenario import ScenarioError
 from tests.factories import single_queue
 
 
@@ -28,6 +29,20 @@ def unchecked(scenario, **fields):
     """``scenario`` validated, then top-level ``fields`` set without validation: the
     budget must hold even where the schema (which may tighten) lets a value through."""
     return ccsim.as_scenario(scenario).model_copy(update=fields)
+
+
+def unchecked_arrivals(scenario, **fields):
+    """``scenario`` validated, then its first call type's arrival ``fields`` set without validation."""
+    model = ccsim.as_scenario(scenario)
+    call_type = model.call_types[0]
+    call_type = call_type.model_copy(update={"arrivals": call_type.arrivals.model_copy(update=fields)})
+    return model.model_copy(update={"call_types": [call_type, *model.call_types[1:]]})
+
+
+def schema_refuses(scenario) -> None:
+    """Today's schema refuses it too (the budget is the second line of defence)."""
+    with pytest.raises(ScenarioError):
+        ccsim.as_scenario(scenario)
 
 
 def with_agents(scenario, *counts):
@@ -57,7 +72,8 @@ def many_types(n, rate, horizon):
 
 
 def test_rate_of_a_trillion_calls_per_second(no_engine):
-    message = refused(single_queue(rate=1e12))
+    schema_refuses(single_queue(rate=1e12))
+    message = refused(unchecked_arrivals(single_queue(rate=1.0), rate=1e12))
     assert "5e+15 calls" in message and "5e+08 calls" in message and "1e+12 calls/s" in message
 
 
@@ -71,7 +87,8 @@ def test_overload_with_infinite_patience(no_engine, engine):
 
 @pytest.mark.parametrize("horizon, calls", [(2e9, "1e+09"), (2e18, "1e+18"), (1e300, "5e+299")])
 def test_horizons_asking_billions_of_calls_and_more(no_engine, horizon, calls):
-    message = refused(single_queue(rate=0.5, horizon=horizon))
+    schema_refuses(single_queue(rate=0.5, horizon=horizon))
+    message = refused(unchecked(single_queue(rate=0.5), horizon=horizon))
     assert f"{calls} calls" in message
 
 
@@ -101,7 +118,9 @@ def test_millisecond_intervals_over_twenty_thousand_seconds(no_engine):
 def test_tiny_rate_slots_are_work_too(no_engine):
     scenario = single_queue(horizon=1e6)
     scenario["call_types"][0]["arrivals"] = {"process": "piecewise", "rates": [1, 0], "slot": 1e-6}
-    assert "step through 1e+12 slots" in refused(scenario)
+    schema_refuses(scenario)
+    scenario["call_types"][0]["arrivals"]["slot"] = 1.0
+    assert "step through 1e+12 slots" in refused(unchecked_arrivals(scenario, slot=1e-6))
 
 
 def test_long_finite_patience_on_an_overloaded_center(no_engine):

@@ -18,7 +18,7 @@ from ccsim.errors import UserError
 from ccsim.experiment.records import Point, ReplicationRecord, run_replication, task_for
 from ccsim.experiment.store import (Store, StoreExistsError, StoreMismatchError, StoreNotFoundError,
                                    StoreWriteError, fingerprint)
-from factories import single_queue
+from factories import single_queue, two_call_types
 
 
 def small(agents=100, horizon=5000):
@@ -52,6 +52,7 @@ def assert_same_record(a, b):
     assert same_numbers(a.by_call_type, b.by_call_type)
     assert same_numbers(a.groups, b.groups)
     assert a.intervals == b.intervals
+    assert a.intervals_by_call_type == b.intervals_by_call_type
     assert (a.calls_simulated, a.wall_seconds) == (b.calls_simulated, b.wall_seconds)
 
 
@@ -73,6 +74,22 @@ def test_round_trip(tmp_path):
             loaded.interval_table().view(np.uint8), original.interval_table().view(np.uint8)
         )
     assert type(data.records[0].groups["team"]["answered"]) is float  # numpy scalars become floats
+
+
+def test_round_trip_keeps_the_per_call_type_interval_tables(tmp_path):
+    points = [Point(0, "two types", {}, two_call_types())]
+    made = run_replication(task_for(points[0], 0, 7, True))
+    plain = dataclasses.replace(made, rep=1, intervals_by_call_type=b"")  # a record built without them
+    with create(tmp_path / "s.db", points=points) as store:
+        assert store.add(made) and store.add(plain)
+        loaded, loaded_plain = store.load().records
+    assert_same_record(made, loaded)
+    assert loaded_plain.intervals_by_call_type == b"" and not loaded_plain.has_call_type_intervals
+    tables = loaded.call_type_interval_tables()
+    assert list(tables) == ["sales", "service"]
+    np.testing.assert_array_equal(tables["sales"]["offered"] + tables["service"]["offered"],
+                                  loaded.interval_table()["offered"])
+    assert loaded.call_type_interval_frame().equals(made.call_type_interval_frame())
 
 
 def test_metadata_and_pragmas(tmp_path):

@@ -154,6 +154,22 @@ def test_corrupt_interval_blob(copy, corrupt):
     assert_store_error(copy, "interval table of replication 1 of point 1")
 
 
+@pytest.mark.parametrize("corrupt", [lambda blob, totals: b"\x00\x11\x22\x33",
+                                     lambda blob, totals: blob[: len(blob) // 2],
+                                     lambda blob, totals: "text, not a blob",
+                                     lambda blob, totals: totals],  # an Arrow stream without call types
+                         ids=["junk", "truncated", "text", "no call types"])
+def test_corrupt_call_type_interval_blob(copy, corrupt):
+    db = sqlite3.connect(copy)
+    blob, totals = db.execute("SELECT intervals_by_call_type, intervals FROM replications "
+                              "WHERE point = 0 AND rep = 2").fetchone()
+    db.execute("UPDATE replications SET intervals_by_call_type = ? WHERE point = 0 AND rep = 2",
+               (corrupt(blob, totals),))
+    db.commit()
+    db.close()
+    assert_store_error(copy, "damaged", "per-call-type interval table of replication 2 of point 0")
+
+
 def test_bad_design_point(copy):
     sql(copy, "UPDATE points SET scenario = 'nope' WHERE point = 1")
     assert_store_error(copy, "design points")

@@ -1,5 +1,4 @@
 """The one-call Python API for studies (ccsim.experiment.compare / sweep)."""
-import numpy as np
 import pandas as pd
 import pytest
 

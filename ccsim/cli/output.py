@@ -201,3 +201,47 @@ def _same_file(a, b) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.abspath(a) == os.path.abspath(b)
+
+
+# ---------------------------------------------------------------- run budget
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+class _Amount(click.ParamType):
+    """A positive number, optionally with a size unit (memory) — ``2e8``, ``500M``, ``8GiB``."""
+
+    def __init__(self, name: str, units: bool):
+        self.name, self.units = name, units
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return value
+        text = str(value).strip()
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        unit = text[len(number):].strip().lower()
+        try:
+            amount = float(number.replace("_", "").replace(",", ""))
+        except ValueError:
+            amount = float("nan")
+        if (unit and (not self.units or unit not in _SIZE_UNITS)) or not amount > 0 or amount == float("inf"):
+            hint = " with an optional unit (500M, 8G, 4GiB)" if self.units else ""
+            self.fail(f"{value!r} is not a positive number{hint}", param, ctx)
+        return amount * _SIZE_UNITS[unit]
+
+
+def budget_options(func):
+    """--max-calls and --max-memory: the run budget of each replication (``ccsim.budget``)."""
+    from ..budget import DEFAULT_MAX_CALLS, DEFAULT_MAX_MEMORY
+
+    options = [
+        click.option("--max-calls", type=_Amount("calls", units=False), default=None, metavar="N",
+                     help=f"Refuse a replication expected to simulate more calls than this "
+                          f"(default {DEFAULT_MAX_CALLS:,}), before it starts."),
+        click.option("--max-memory", type=_Amount("bytes", units=True), default=None, metavar="SIZE",
+                     help=f"Refuse a replication whose estimated memory exceeds this, and stop one whose queue "
+                          f"grows past it (default {DEFAULT_MAX_MEMORY / 2**30:g} GiB; e.g. 500M, 8GiB)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

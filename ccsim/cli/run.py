@@ -16,8 +16,8 @@ import numpy as np
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
 from ..results import KPI_NAMES
-from .output import (check_folder_contents, check_output_path, estimate, kpi_table, make_folder, note_replaced,
-                     progress_bar, show_progress, stdout_console, table, write_csv, write_json)
+from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
+                     note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .status import InputError
 
 OUT_FILES = ("intervals.csv", "call_type_intervals.csv", "group_intervals.csv", "call_types.csv", "groups.csv",
@@ -40,7 +40,8 @@ CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "as
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder for intervals.csv, call_types.csv, groups.csv and summary.json (created if needed).")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML report here.")
-def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html):
+@budget_options
+def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html, max_calls, max_memory):
     """Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."""
     from ..api import replicate
     from ..diagnostics import instabilities
@@ -57,7 +58,8 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     with progress_bar(show_progress(as_json)) as progress:
-        results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress)
+        results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress, max_calls=max_calls,
+                            max_memory=max_memory)
     summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings)
     if as_json:
         from ..jsonio import to_json

@@ -17,7 +17,8 @@ import click
 from ..engines import ENGINES
 from ..report_table import format_difference, format_halfwidth, format_interval, format_value
 from ..results import KPI_NAMES
-from .output import check_output_path, estimate, note_replaced, progress_bar, show_progress, stdout_console, table
+from .output import (budget_options, check_output_path, estimate, note_replaced, progress_bar, show_progress,
+                     stdout_console, table)
 from .status import ARGV_KEY, GoalNotReached, InputError, Interrupted
 
 # KPIs in the terminal tables (every KPI goes to --json), in KPI_NAMES order
@@ -56,7 +57,7 @@ def study_options(func):
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return budget_options(func)
 
 
 @click.command()
@@ -139,7 +140,8 @@ def _run_and_show(kind: str, name: str, points: list, options: dict, inputs) -> 
     backend = _backend(options)
     common = dict(seed=options["seed"], crn=not options["independent"], engine=options["engine"],
                   store_path=store_path, backend=backend, resume=options["resume"], name=name, kind=kind,
-                  call_records_dir=str(options["call_records"]) if options["call_records"] else None)
+                  call_records_dir=str(options["call_records"]) if options["call_records"] else None,
+                  max_calls=options["max_calls"], max_memory=options["max_memory"])
     try:
         with progress_bar(show_progress(options["as_json"])) as progress:
             if targets:

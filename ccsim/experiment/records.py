@@ -15,6 +15,7 @@ import numpy as np
 from ..api import _run
 from ..budget import with_budget
 from ..compile import compile_scenario
+from ..errors import UserError
 from ..scenario import validate_scenario
 
 
@@ -37,6 +38,10 @@ class Task:
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
 
 
+class CallTypeIntervalsNotKeptError(UserError, LookupError):
+    """A record made without the per-call-type interval table was asked for it."""
+
+
 @dataclass(frozen=True)
 class ReplicationRecord:
     point: int
@@ -48,19 +53,70 @@ class ReplicationRecord:
     intervals: bytes  # Result.intervals() as an Arrow IPC stream (see intervals_to_ipc)
     calls_simulated: int
     wall_seconds: float
+    # Result.intervals(by="call_type") as an Arrow IPC stream (long format, a string
+    # ``call_type`` column); b"" for a record made without it
+    intervals_by_call_type: bytes = b""
 
     def interval_table(self) -> np.ndarray:
         """The per-interval table as a numpy structured array."""
-        table = ipc_to_table(self.intervals)
-        out = np.zeros(table.num_rows, dtype=[(f.name, np.bool_ if f.type == "bool" else np.float64)
-                                              for f in table.schema])
-        for name in table.column_names:
-            out[name] = table.column(name).to_numpy(zero_copy_only=False)
-        return out
+        return _structured(ipc_to_table(self.intervals))
 
     def interval_frame(self):
         """The per-interval table as a pandas DataFrame."""
         return ipc_to_table(self.intervals).to_pandas()
+
+    @property
+    def has_call_type_intervals(self) -> bool:
+        """Whether the record keeps the per-call-type interval table."""
+        return bool(self.intervals_by_call_type)
+
+    def call_type_interval_table(self) -> np.ndarray:
+        """The per-(interval, call type) table as a numpy structured array (long format)."""
+        return _structured(ipc_to_table(self._call_type_blob()))
+
+    def call_type_interval_frame(self):
+        """The per-(interval, call type) table as a pandas DataFrame (long format)."""
+        return ipc_to_table(self._call_type_blob()).to_pandas()
+
+    def call_type_interval_tables(self) -> dict:
+        """{call type: its interval table (structured array, no ``call_type`` column)}, in
+        ``by_call_type`` order; raises ``ValueError`` when the table holds other call types."""
+        table = self.call_type_interval_table()
+        names = table["call_type"]
+        if set(names.tolist()) != set(self.by_call_type):
+            raise ValueError(f"the per-call-type interval table holds call types {sorted(set(names.tolist()))}, "
+                             f"the record {sorted(self.by_call_type)}")
+        columns = [n for n in table.dtype.names if n != "call_type"]
+        out = {name: np.ascontiguousarray(table[names == name][columns]) for name in self.by_call_type}
+        if len({len(t) for t in out.values()}) > 1:
+            raise ValueError("the call types of the per-call-type interval table have different interval counts")
+        return out
+
+    def _call_type_blob(self) -> bytes:
+        if not self.intervals_by_call_type:
+            raise CallTypeIntervalsNotKeptError(
+                f"replication {self.rep} of point {self.point} was stored without its per-call-type interval "
+                "table; run the study again with this ccsim version to get it")
+        return self.intervals_by_call_type
+
+
+def _structured(table) -> np.ndarray:
+    """A pyarrow Table as a numpy structured array: bool, str or float64 columns."""
+    import pyarrow as pa
+
+    columns = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+    dtypes = []
+    for field in table.schema:
+        if pa.types.is_boolean(field.type):
+            dtypes.append((field.name, np.bool_))
+        elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            dtypes.append((field.name, np.asarray(columns[field.name], dtype=str).dtype))
+        else:
+            dtypes.append((field.name, np.float64))
+    out = np.zeros(table.num_rows, dtype=dtypes)
+    for name, values in columns.items():
+        out[name] = values
+    return out
 
 
 def intervals_to_ipc(table: np.ndarray) -> bytes:
@@ -71,11 +127,29 @@ def intervals_to_ipc(table: np.ndarray) -> bytes:
     """
     import pyarrow as pa
 
-    arrow = pa.table({name: table[name] for name in table.dtype.names})
+    names = list(table.dtype.names)
+    arrow = pa.Table.from_arrays([_arrow_array(table[name]) for name in names], names=names)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, arrow.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
         writer.write_table(arrow)
     return sink.getvalue().to_pybytes()
+
+
+def _arrow_array(values: np.ndarray):
+    """A bool, unicode or float column as a pyarrow Array, built from its buffers
+    (``pa.array`` would import pandas, which replication workers do not otherwise load)."""
+    import pyarrow as pa
+
+    n = len(values)
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
+    if values.dtype.kind == "U":
+        encoded = [str(v).encode("utf-8") for v in values]
+        offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.int32)
+        return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(data)])
 
 
 def ipc_to_table(blob: bytes):
@@ -118,6 +192,7 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
         intervals=intervals_to_ipc(result.intervals(as_frame=False)),
         calls_simulated=int(result.calls_simulated),
         wall_seconds=float(result.wall_seconds),
+        intervals_by_call_type=intervals_to_ipc(result.intervals(by="call_type", as_frame=False)),
     )
 
 
@@ -148,7 +223,7 @@ class StudyData:
 
 
 def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
-             call_records_dir: Optional[str] = None) -> Task:
+             call_records_dir: Optional[str] = None, max_calls=None, max_memory=None) -> Task:
     """The task of replication ``rep`` at ``point``.
 
     With CRN the spawn key is ``(rep,)`` for every point, the same seed that
@@ -157,4 +232,5 @@ def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
     """
     key = (rep,) if crn else (rep, point.point)
     return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key,
-                engine=engine, call_records_dir=call_records_dir, label=point.label)
+                engine=engine, call_records_dir=call_records_dir, label=point.label, max_calls=max_calls,
+                max_memory=max_memory)

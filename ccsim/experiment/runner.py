@@ -26,7 +26,7 @@ class StudyArgumentError(UserError, ValueError):
 
 def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", store_path=None, backend=None,
               resume: bool = False, progress=None, name: str = "", kind: str = "compare",
-              call_records_dir=None) -> StudyData:
+              call_records_dir=None, max_calls=None, max_memory=None) -> StudyData:
     """Run replications ``0 .. reps-1`` of every point.
 
     ``store_path``: an SQLite store where each replication is committed as soon
@@ -39,10 +39,13 @@ def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", sto
     once before any work and after each replication. ``call_records_dir``: a
     folder (reachable by every worker) where each replication run by this call
     writes its per-call records to Parquet; replications already stored are
-    not run again, so they get no file.
+    not run again, so they get no file. ``max_calls``/``max_memory`` (bytes):
+    the run budget of each replication (``ccsim.budget``; None = default),
+    checked for every point before the store or any worker is touched.
     """
     reps = _count("reps", reps, 1)
-    with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir) as study:
+    with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir,
+                (max_calls, max_memory)) as study:
         study.run(reps, progress)
         return study.data(reps)
 
@@ -62,7 +65,8 @@ class SequentialStudyData(StudyData):
 
 def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str = "core", min_reps: int = 5,
               max_reps: int = 200, batch: int | None = None, store_path=None, backend=None, resume: bool = False,
-              progress=None, name: str = "", kind: str = "compare", call_records_dir=None) -> SequentialStudyData:
+              progress=None, name: str = "", kind: str = "compare", call_records_dir=None, max_calls=None,
+              max_memory=None) -> SequentialStudyData:
     """Add replications until the 95 % Student-t half-width of every KPI in
     ``kpis`` at every point is at most its target, or ``max_reps`` is reached.
 
@@ -77,7 +81,8 @@ def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str 
     targets = _targets(kpis, target_halfwidth)
     min_reps = _count("min_reps", min_reps, 2)
     max_reps = _count("max_reps", max_reps, min_reps)
-    with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir) as study:
+    with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir,
+                (max_calls, max_memory)) as study:
         step = _count("batch", batch, 1) if batch is not None else study.backend.workers
         planned = min_reps
         while True:
@@ -92,17 +97,31 @@ def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str 
     return SequentialStudyData(**vars(data), reps=reps, target_met=met, halfwidths=halfwidths)
 
 
+def _check_budgets(points, engine: str, call_records: bool, max_calls, max_memory) -> None:
+    """Refuse a study any of whose points is over the run budget, before any work."""
+    from ..budget import check_budget
+    from ..compile import compile_scenario
+    from ..scenario import validate_scenario
+
+    for point in points:
+        model = compile_scenario(validate_scenario(point.scenario))
+        check_budget(model, max_calls, max_memory, engine=engine, call_records=call_records)
+
+
 class _Study:
     """The points, the backend and where the records go, for one call."""
 
-    def __init__(self, points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir=None):
+    def __init__(self, points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir=None,
+                 budget=(None, None)):
         self.points = _check_points(points)
+        self.max_calls, self.max_memory = budget
         # absolute: the workers (other processes, other hosts) may have another working directory
         self.call_records_dir = None if call_records_dir is None else os.path.abspath(call_records_dir)
         self.seed, self.crn, self.engine = _seed(seed), bool(crn), engine
         if engine not in ENGINES:
             raise StudyArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
         self.name, self.kind = name, kind
+        _check_budgets(self.points, engine, self.call_records_dir is not None, *budget)
         # The backend first: an unreachable cluster must not leave an empty store behind.
         self.backend, self._owns_backend = make_backend(backend)
         try:
@@ -132,7 +151,8 @@ class _Study:
         """Make sure replications ``0 .. reps-1`` of every point are done."""
         # Replication-major order: an interrupted study has balanced points.
         wanted = [(p, r) for r in range(reps) for p in self.points]
-        tasks = [task_for(p, r, self.seed, self.crn, self.engine, self.call_records_dir)
+        tasks = [task_for(p, r, self.seed, self.crn, self.engine, self.call_records_dir,
+                          max_calls=self.max_calls, max_memory=self.max_memory)
                  for p, r in wanted if (p.point, r) not in self.kpis]
         done, total = len(wanted) - len(tasks), len(wanted)
         if progress:

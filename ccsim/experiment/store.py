@@ -8,8 +8,9 @@ once: a replication computed twice is stored once.
 The file describes itself, so pandas, DuckDB or plain ``sqlite3`` + ``pyarrow``
 read it without ccsim: KPI dictionaries are standard JSON (SQLite's
 ``json_extract`` works; NaN is written as ``null`` and infinities as the strings
-``"Infinity"``/``"-Infinity"``), and each interval table is an Arrow IPC stream
-(``pyarrow.ipc.open_stream(blob).read_all()``).
+``"Infinity"``/``"-Infinity"``), and each interval table (``intervals``, the totals;
+``intervals_by_call_type``, one row per interval and call type) is an Arrow IPC
+stream (``pyarrow.ipc.open_stream(blob).read_all()``).
 
 A file that is not such a store, or a damaged one, raises a ``StoreError``
 (a ``UserError``) naming the file and what to do, never an internal error.
@@ -60,6 +61,8 @@ CREATE TABLE replications (
     by_call_type TEXT NOT NULL,  -- JSON
     "groups" TEXT NOT NULL,      -- JSON
     intervals BLOB NOT NULL,     -- the interval table: an Arrow IPC stream (zstd-compressed buffers)
+    intervals_by_call_type BLOB NOT NULL,  -- per (interval, call type), long format, the same encoding;
+                                           -- an empty blob for a record made without it
     calls_simulated INTEGER NOT NULL,
     wall_seconds REAL NOT NULL,
     finished_at TEXT NOT NULL,   -- ISO 8601, UTC, when the replication was stored
@@ -68,8 +71,9 @@ CREATE TABLE replications (
 """
 
 INSERT = """INSERT OR IGNORE INTO replications
-    (point, rep, spawn_key, kpis, by_call_type, "groups", intervals, calls_simulated, wall_seconds, finished_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    (point, rep, spawn_key, kpis, by_call_type, "groups", intervals, intervals_by_call_type, calls_simulated,
+     wall_seconds, finished_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 class StoreError(UserError, ValueError):
@@ -204,7 +208,7 @@ class Store:
         row = (
             int(record.point), int(record.rep), dumps([int(k) for k in record.spawn_key]),
             dumps_numbers(record.kpis), dumps_numbers(record.by_call_type), dumps_numbers(record.groups),
-            bytes(record.intervals),
+            bytes(record.intervals), bytes(record.intervals_by_call_type),
             int(record.calls_simulated), float(record.wall_seconds),
             _now(),
         )
@@ -251,8 +255,8 @@ class Store:
         meta = self.metadata
         with _reading(self.path, "the stored replications"):
             rows = self._db.execute(
-                'SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, calls_simulated, '
-                "wall_seconds FROM replications ORDER BY point, rep"
+                'SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, intervals_by_call_type, '
+                "calls_simulated, wall_seconds FROM replications ORDER BY point, rep"
             ).fetchall()
         records = [_record(self.path, row) for row in rows]
         return StudyData(
@@ -361,7 +365,7 @@ def _reading(path: Path, what: str):
 
 
 def _record(path: Path, row: tuple) -> ReplicationRecord:
-    p, r, key, kpis, by_type, groups, intervals, calls, wall = row
+    p, r, key, kpis, by_type, groups, intervals, by_type_intervals, calls, wall = row
     where = f"replication {r} of point {p}"
     with _reading(path, f"the spawn_key of {where}"):
         spawn_key = tuple(int(k) for k in json.loads(key))
@@ -372,11 +376,21 @@ def _record(path: Path, row: tuple) -> ReplicationRecord:
     with _reading(path, f"the groups table of {where}"):
         groups = _nested_dict(groups)
     with _reading(path, f"the interval table of {where}"):
-        if not isinstance(intervals, bytes):
-            raise TypeError(f"a {type(intervals).__name__}, not a blob")
+        _blob(intervals)
         ipc_to_table(intervals)
-    return ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
-                             intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall))
+    record = ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
+                               intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall),
+                               intervals_by_call_type=by_type_intervals)
+    with _reading(path, f"the per-call-type interval table of {where}"):
+        if _blob(by_type_intervals):
+            record.call_type_interval_tables()  # an Arrow stream holding the record's call types
+    return record
+
+
+def _blob(value) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError(f"a {type(value).__name__}, not a blob")
+    return value
 
 
 def _json_dict(text) -> dict:

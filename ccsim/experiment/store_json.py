@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..jsonio import INFINITY_AS_TEXT, jsonable
+
 
 def plain(value):
     """numpy scalars and arrays as JSON-able Python values."""
@@ -31,15 +33,7 @@ _INFINITIES = {"Infinity": math.inf, "-Infinity": -math.inf}
 
 def finite_json(value):
     """Numbers made standard-JSON: NaN -> None, ±inf -> "Infinity"/"-Infinity"."""
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
+    return jsonable(value, INFINITY_AS_TEXT)
 
 
 def numbers(value):

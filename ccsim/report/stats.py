@@ -5,8 +5,6 @@ lists; KPI summaries and differences come from ``ccsim.experiment.analysis``.
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from ..results import mean_halfwidth
@@ -32,20 +30,16 @@ def interval_summary(records: list, tables: list | None = None) -> dict:
 def call_type_interval_tables(record):
     """{call type: interval table} of one replication, or None when the record cannot tell.
 
-    With one call type the record's interval table is that call type's. With
-    several, the breakdown needs the record field ``intervals_by_call_type``
-    (``numpy.save`` of a structured array [interval, call type] with the columns of
-    ``interval_table()``, call types in ``by_call_type`` order); records without it
-    hold totals over call types only.
+    With one call type the record's interval table is that call type's; with
+    several, the record's ``call_type_interval_tables()`` (records made without
+    them hold totals over call types only).
     """
     names = list(record.by_call_type)
     if len(names) == 1:
         return {names[0]: record.interval_table()}
-    stored = getattr(record, "intervals_by_call_type", b"")
-    if not stored:
+    if not record.has_call_type_intervals:
         return None
-    table = np.load(io.BytesIO(stored), allow_pickle=False)
-    return {name: table[:, k] for k, name in enumerate(names)}
+    return record.call_type_interval_tables()
 
 
 def call_type_interval_summary(records: list):
