@@ -38,7 +38,7 @@ WORKLOADS = (
     ("day_profile", "scenarios/day_profile.yaml", 100),
 )
 DEFAULT_ROUNDS = 15
-DEFAULT_TOLERANCE = 0.08  # chosen from the soak: unchanged runs within a few %, a 20 % slower core at -13 to -19 %
+DEFAULT_TOLERANCE = 0.10  # from the soak: unchanged runs -7 % at worst under heavy load, a 20 % slower core -13 % at best
 SLOWDOWN_VARIABLE = "CCSIM_BENCH_SLOWDOWN"
 
 
