@@ -32,4 +32,4 @@ def test_normalised_speed(benchmark, record_throughput, name, path, runs):
     record_throughput(f"core {name} (gate workload)", calls[-1], benchmark.stats.stats.min)
     benchmark.extra_info.update(calls_per_round=calls[-1], calls_per_second=speed.calls_per_second,
                                 normalised=speed.normalised, baseline_normalised=BASELINE[name],
-                                change=speed.normalised / BASELINE[name] - 1, tolerance=TOLERANCE)
+                                change=speed.normalised / BASELINE[name] - 1, tolerance=TOLERANCE[name])

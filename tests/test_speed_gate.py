@@ -25,10 +25,10 @@ def test_a_missing_benchmark_fails():
 
 def test_a_20_percent_slower_core_is_caught_by_the_tolerance():
     # 20 % more time per call is 1/1.2 of the speed: 16.7 % below, beyond the shipped tolerance.
-    _, tolerance = bench.read_baseline("benchmarks/speed_baseline.json")
-    (result,) = bench.gate({"x": 100.0 / 1.2}, {"x": 100.0}, tolerance)
-    assert not result.passed
-    assert tolerance < 1 - 1 / 1.2
+    speeds, tolerances = bench.read_baseline("benchmarks/speed_baseline.json")
+    slower = {name: value / 1.2 for name, value in speeds.items()}
+    assert not any(r.passed for r in bench.gate(slower, speeds, tolerances))
+    assert all(t < 1 - 1 / 1.2 for t in tolerances.values())
 
 
 class FakeClock:
@@ -85,6 +85,16 @@ def test_record_then_gate(monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "measure", fake_session(1 / 1.2))
     result = CliRunner().invoke(cli, ["bench", "--gate", str(baseline)])
     assert result.exit_code == 1 and "FAIL: erlang_a, day_profile" in result.stderr
+
+
+def test_a_benchmark_may_have_its_own_tolerance(tmp_path):
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"tolerance": 0.1, "benchmarks": {"a": {"normalised": 100.0},
+                                                                "b": {"normalised": 100.0, "tolerance": 0.12}}}))
+    speeds, tolerances = bench.read_baseline(path)
+    assert tolerances == {"a": 0.1, "b": 0.12}
+    results = bench.gate({"a": 89.0, "b": 89.0}, speeds, tolerances)
+    assert [r.passed for r in results] == [False, True]
 
 
 @pytest.mark.parametrize("text", ["not json", '{"benchmarks": {}}', '{"tolerance": 2, "benchmarks": {"a": '

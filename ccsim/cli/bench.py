@@ -38,6 +38,9 @@ WORKLOADS = (
     ("day_profile", "scenarios/day_profile.yaml", 100),
 )
 DEFAULT_ROUNDS = 15
+# day_profile (100 runs of 5,000 calls a round) is the noisiest under load: -9.7 % in an unchanged run
+# while the whole test suite ran; a 20 % slower core puts it at -17 % or below.
+WORKLOAD_TOLERANCE = {"day_profile": 0.12}
 DEFAULT_TOLERANCE = 0.10  # from the soak: unchanged runs -7 % at worst under heavy load, a 20 % slower core -13 % at best
 SLOWDOWN_VARIABLE = "CCSIM_BENCH_SLOWDOWN"
 
@@ -153,6 +156,7 @@ class GateResult:
     baseline: float
     measured: float
     change: float  # measured / baseline - 1
+    tolerance: float
     passed: bool
 
 
@@ -166,29 +170,33 @@ def best_speeds(sessions: list) -> dict:
     return out
 
 
-def gate(speeds: dict, baseline: dict, tolerance: float) -> list:
+def gate(speeds: dict, baseline: dict, tolerance) -> list:
     """Compare normalised speeds ``{name: value}`` with ``baseline``: a workload fails when it
-    is more than ``tolerance`` (a fraction) below its baseline, or missing from ``speeds``."""
+    is more than its tolerance (a fraction, or ``{name: fraction}``) below its baseline, or
+    missing from ``speeds``."""
     out = []
     for name, old in baseline.items():
+        allowed = tolerance[name] if isinstance(tolerance, dict) else tolerance
         new = speeds.get(name, float("nan"))
         change = new / old - 1
-        out.append(GateResult(name, old, new, change, bool(change >= -tolerance)))
+        out.append(GateResult(name, old, new, change, allowed, bool(change >= -allowed)))
     return out
 
 
 def read_baseline(path: Path) -> tuple:
-    """({name: normalised speed}, tolerance) of a baseline file."""
+    """({name: normalised speed}, {name: tolerance}) of a baseline file (a benchmark's own
+    "tolerance", else the file's)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         speeds = {name: float(row["normalised"]) for name, row in data["benchmarks"].items()}
-        tolerance = float(data["tolerance"])
+        default = float(data["tolerance"])
+        tolerance = {name: float(row.get("tolerance", default)) for name, row in data["benchmarks"].items()}
     except OSError as err:
         raise InputError(f"--gate {path}: cannot read the baseline: {err.strerror or err}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise InputError(f"--gate {path}: not a ccsim bench baseline (expected {{\"tolerance\": 0.1, "
                          f"\"benchmarks\": {{NAME: {{\"normalised\": ...}}}}}}): {err}") from None
-    if not speeds or not 0 < tolerance < 1 or not all(v > 0 for v in speeds.values()):
+    if not speeds or not all(0 < t < 1 for t in tolerance.values()) or not all(v > 0 for v in speeds.values()):
         raise InputError(f"--gate {path}: the baseline needs at least one positive speed and a tolerance "
                          "between 0 and 1")
     return speeds, tolerance
@@ -214,7 +222,9 @@ def baseline_document(speeds: list, tolerance: float, rounds: int, sessions: int
         "rounds": rounds,
         "sessions": sessions,
         "benchmarks": {s.name: {"normalised": round(s.normalised, 1), "calls_per_second": round(s.calls_per_second),
-                                "spread": round(s.spread, 4)} for s in speeds},
+                                "spread": round(s.spread, 4),
+                                **({"tolerance": WORKLOAD_TOLERANCE[s.name]} if s.name in WORKLOAD_TOLERANCE else {})}
+                       for s in speeds},
     }
 
 
@@ -230,7 +240,7 @@ def baseline_document(speeds: list, tolerance: float, rounds: int, sessions: int
 @click.option("--sessions", type=click.IntRange(min=1), default=1, show_default=True,
               help="Measure this many sessions of --rounds and use the median of each speed (e.g. 5 with --record).")
 @click.option("--tolerance", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=DEFAULT_TOLERANCE, show_default=True, help="With --record: the tolerance written.")
+              default=DEFAULT_TOLERANCE, show_default=True, help="With --record: the tolerance written (day_profile, the noisiest, gets 12 %).")
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
               help="With --gate: when a scenario fails, measure up to this many more sessions and judge the "
                    "best speed of each (a burst of load elsewhere passes; a slower core fails every time).")
@@ -272,12 +282,13 @@ def bench(rounds, gate_path, record_path, sessions, tolerance, retries, root):
         results = gate(best_speeds(measured), old, allowed)
     for r in results:
         click.echo(f"gate {r.name:14s} baseline {r.baseline:12,.0f} now {r.measured:12,.0f} "
-                   f"{r.change:+7.1%} {'ok' if r.passed else 'SLOWER than -' + format(allowed, '.0%')}")
+                   f"{r.change:+7.1%} {'ok' if r.passed else 'SLOWER than -' + format(r.tolerance, '.0%')}")
     failed = [r.name for r in results if not r.passed]
     sessions_note = f" in each of {len(measured)} sessions" if len(measured) > 1 else ""
     if failed:
-        click.echo(f"speed gate: FAIL: {', '.join(failed)} more than {allowed:.0%} below the baseline"
+        click.echo(f"speed gate: FAIL: {', '.join(failed)} more than its tolerance below the baseline"
                    f"{sessions_note}", err=True)
         return EXIT_FAIL
-    click.echo(f"speed gate: ok (tolerance {allowed:.0%})", err=True)
+    limits = ", ".join(f"{r.name} {r.tolerance:.0%}" for r in results)
+    click.echo(f"speed gate: ok (tolerances: {limits})", err=True)
     return EXIT_OK
