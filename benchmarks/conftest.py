@@ -1,5 +1,11 @@
 """Collects calls/second of every engine benchmark and prints the ratios at the end."""
+import sys
+from pathlib import Path
+
 import pytest
+
+# the tests' shared scenarios and grids (tests/factories.py) serve the benchmarks too
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 THROUGHPUT: dict = {}
 

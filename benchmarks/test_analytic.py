@@ -4,7 +4,7 @@
 up to 10^7 s, a case the truncated birth-death chain answers slowly or refuses.
 """
 from ccsim.analytic import erlang_a_metrics
-from tests.test_analytic import GRID
+from factories import ERLANG_A_GRID as GRID
 
 
 def test_erlang_a_grid(benchmark):

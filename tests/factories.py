@@ -42,3 +42,13 @@ def two_call_types(sales_agents=50, horizon=7200):
         "agents": [{"name": "sales_team", "count": sales_agents, "serves": ["sales"]},
                    {"name": "all_round", "count": 40, "serves": ["sales", "service"]}],
     }
+
+
+# Erlang A at scale: 189 cases (agents x load per agent x patience, thresholds cycled),
+# (agents, load / agents, mean patience s, threshold s); tests and benchmarks share it.
+_AGENTS = [1, 2, 5, 10, 100, 1000, 5000, 20000, 50000]
+_LOADS = [0.01, 0.3, 0.8, 0.95, 1.0, 1.2, 1.5]
+_PATIENCE = [1e-3, 300.0, 1e9]
+_THRESHOLDS = [0.0, 20.0, 1e7]
+ERLANG_A_GRID = [(c, f, p, _THRESHOLDS[i % 3]) for i, (c, f, p) in
+                 enumerate((c, f, p) for c in _AGENTS for f in _LOADS for p in _PATIENCE)]

@@ -12,6 +12,7 @@ from ccsim.analytic import (
     ErlangResult, erlang_a_metrics, erlang_b, erlang_b_metrics, erlang_c,
     erlang_c_metrics, staff_erlang_a, staff_erlang_c,
 )
+from factories import ERLANG_A_GRID
 
 
 # ------------------------------------------------------------ exact references
@@ -339,12 +340,7 @@ def test_no_patience_gives_erlang_b_loss(c, load):
     assert r.service_level == pytest.approx(1 - b, rel=1e-6)
 
 
-AGENTS = [1, 2, 5, 10, 100, 1000, 5000, 20000, 50000]
-LOADS = [0.01, 0.3, 0.8, 0.95, 1.0, 1.2, 1.5]  # x agents
-PATIENCE = [1e-3, 300.0, 1e9]  # seconds
-THRESHOLDS = [0.0, 20.0, 1e7]  # seconds, cycled over the grid
-GRID = [(c, f, p, THRESHOLDS[i % 3]) for i, (c, f, p) in
-        enumerate((c, f, p) for c in AGENTS for f in LOADS for p in PATIENCE)]
+GRID = ERLANG_A_GRID
 
 
 def test_every_case_of_the_large_grid_answers():

@@ -11,7 +11,7 @@ from ccsim.compile import compile_scenario
 from ccsim.engines import ENGINES
 from ccsim.errors import UserError
 from ccsim.experiment import records
-from tests.factories import single_queue
+from factories import single_queue
 
 
 def model_of(scenario):

@@ -17,6 +17,7 @@ and the test fails when the README's markers differ from it, so no block stops r
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -202,3 +203,27 @@ def test_the_extractor_reads_console_continuations_and_markers():
     assert console.not_run == "needs a cluster" and python.not_run is None
     assert shell_commands(console) == ["ccsim run a.yaml --reps 2   # two"]
     assert python.text == "print(1)\n"
+
+
+def _bullet(text: str, head: str) -> str:
+    """The README bullet that starts with ``head`` (up to the next bullet or blank line)."""
+    start = text.index(head)
+    end = min(i for i in (text.find("\n- ", start + 1), text.find("\n\n", start)) if i > 0)
+    return text[start:end]
+
+
+def test_readme_json_keys_are_what_run_prints(tmp_path):
+    """The README's list of ``ccsim run --json`` keys and ``--out`` files is what the command writes."""
+    readme = README.read_text(encoding="utf-8")
+    json_bullet = _bullet(readme, "- **`--json`** prints one object:")
+    listed = re.findall(r"`([a-z_]+)`", json_bullet.split(". `ci_halfwidth` is")[0])
+    out_bullet = _bullet(readme, "- **`--out DIR`** writes")
+    files = re.findall(r"`([a-z_]+\.(?:csv|json))`", out_bullet)
+    cwd = _workdir(tmp_path)
+    done = _run(["ccsim", "run", "scenarios/day_profile.yaml", "--json", "--out", "out"], cwd)
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    ci_methods = {"student_t_over_replications", "batch_means_within_run", "none"}
+    assert [k for k in listed if k not in ci_methods] == list(printed), (listed, list(printed))
+    assert printed["ci_method"] in ci_methods and set(ci_methods) <= set(listed)
+    assert sorted(files) == sorted(p.name for p in (cwd / "out").iterdir())

@@ -14,7 +14,7 @@ from ccsim.budget import DEFAULT_MAX_CALLS, BudgetError
 from ccsim.compile import INT32_MAX, compile_scenario
 from ccsim.engines import ENGINES
 from ccsim.scenario import ScenarioError
-from tests.factories import single_queue
+from factories import single_queue
 
 
 @pytest.fixture
