@@ -178,7 +178,7 @@ def test_out_failure_leaves_no_partial_file(runner, small, tmp_path, monkeypatch
     monkeypatch.setattr(run_module, "intervals_frame", lambda results, by=None: Broken())
     folder = tmp_path / "out"
     result = runner.invoke(cli, ["run", str(small), "--out", str(folder)])
-    assert result.exit_code == 1
+    assert result.exit_code == 70
     assert result.stderr.startswith("internal error: RuntimeError: disk on fire")
     assert os.listdir(folder) == []
 
@@ -268,20 +268,20 @@ def test_missing_file(runner, tmp_path):
         assert str(missing) in result.stderr
 
 
-def test_internal_error_exit_1(runner, small, monkeypatch):
+def test_internal_error_exit_70(runner, small, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ccsim.api, "replicate", explode)
     monkeypatch.delenv("CCSIM_DEBUG", raising=False)
     result = runner.invoke(cli, ["run", str(small)])
-    assert result.exit_code == 1
+    assert result.exit_code == 70  # EX_SOFTWARE: 1 means "a check failed"
     assert result.stderr.startswith("internal error: RuntimeError: boom")
     assert "Traceback" not in result.output
 
     monkeypatch.setenv("CCSIM_DEBUG", "1")
     result = runner.invoke(cli, ["run", str(small)])
-    assert result.exit_code == 1
+    assert result.exit_code == 70
     assert "Traceback" in result.stderr
 
 

@@ -1,7 +1,8 @@
 """The ``ccsim`` command: run scenarios, check them, Erlang calculators, studies.
 
-Exit status: 0 success, 2 bad input (any ``ccsim.errors.UserError``, usage),
-3 a goal not reached, 130 interrupted, 1 internal error. Errors are one
+Exit status: 0 success, 1 a check failed (``ccsim check``), 2 bad input (any
+``ccsim.errors.UserError``, usage), 3 a goal not reached or a check undecided,
+130 interrupted, 70 internal error. Errors are one
 paragraph on stderr starting with "error: "; a traceback is shown only with
 ``CCSIM_DEBUG=1``. Each command group lives in a module of its own and imports
 heavy libraries (scipy, pandas, plotly, pyarrow, dask) only when it runs.
@@ -82,7 +83,8 @@ def cli():
     """Contact-center simulator: run scenarios, check them, size teams with Erlang formulas,
     compare policies and sweep parameters.
 
-    Exit status: 0 ok, 2 bad input, 3 a goal not reached, 130 interrupted, 1 internal error.
+    Exit status: 0 ok, 1 a check failed, 2 bad input, 3 a goal not reached (or a check
+    undecided), 130 interrupted, 70 internal error.
     """
 
 
@@ -92,12 +94,14 @@ def main(argv=None) -> None:
 
 
 def _register() -> None:
+    from .bench import bench
+    from .check import check
     from .erlang import erlang
     from .run import run
     from .study import compare, report, sweep
     from .validate import schema, validate
 
-    for command in (run, validate, schema, erlang, compare, sweep, report):
+    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench):
         cli.add_command(command)
 
 

@@ -1,16 +1,19 @@
 """Exit statuses of ``ccsim`` and the exceptions that carry them.
 
-0 success, 1 internal error (a bug), 2 bad input, 3 a goal not reached,
-130 interrupted (Ctrl-C).
+0 success, 1 a check failed (``ccsim check``: some KPI target is not met),
+2 bad input, 3 a goal not reached (``ccsim check``: some target undecided),
+70 internal error (a bug; EX_SOFTWARE), 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
 from ..errors import UserError
 
 EXIT_OK = 0
-EXIT_INTERNAL = 1
+EXIT_FAIL = 1  # ccsim check: an expectation fails
 EXIT_INPUT = 2
 EXIT_GOAL = 3
+EXIT_UNDECIDED = EXIT_GOAL  # ccsim check: none fails, some undecided (a goal not reached)
+EXIT_INTERNAL = 70  # EX_SOFTWARE: 1 means "a check failed", so a bug must not look like one
 EXIT_INTERRUPTED = 130
 
 ARGV_KEY = "ccsim.argv"  # the command line as given, kept in the root context's meta

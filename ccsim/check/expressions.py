@@ -1,0 +1,175 @@
+"""Expectations on KPIs, as users write them: ``service_level[sales] >= 0.8``.
+
+Grammar (spaces optional around operators)::
+
+    KPI[SCOPE] OP TARGET [every interval HH:MM-HH:MM]
+    KPI[SCOPE]: no worse than MARGIN            (with --baseline: new vs old)
+
+SCOPE is a call type (``[sales]``) or a team (``[team=A]``, agent group KPIs:
+answered, aht, occupancy); without it the KPI covers the whole center. OP is
+one of ``>=``, ``<=``, ``>``, ``<``. Only the syntax and the KPI's range are
+checked here; names of call types and teams are checked against the scenario
+(``ccsim.check.measures``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..errors import UserError
+from ..results import KPI_NAMES
+
+# KPIs of an agent group (Result.group_table()).
+TEAM_KPIS = ("answered", "aht", "occupancy")
+# KPIs that are fractions; every other one is a count or a time (>= 0).
+FRACTIONS = ("service_level", "abandon_rate", "blocked_rate", "occupancy")
+# True: higher is better; False: lower is better (the same judgement as a comparison's verdict).
+HIGHER_IS_BETTER = {"answered": True, "abandoned": False, "blocked": False, "service_level": True,
+                    "asa": False, "abandon_rate": False, "blocked_rate": False, "aht": False,
+                    "waiting_at_end": False}
+OPERATORS = (">=", "<=", ">", "<")
+
+
+class ExpectationError(UserError):
+    """An expectation that cannot be read or cannot be checked (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One KPI target. ``margin`` is set (and ``op``/``target`` derived) for a baseline comparison."""
+
+    text: str  # as written, for messages and reports
+    kpi: str
+    op: str  # ">=", "<=", ">" or "<"
+    target: float
+    call_type: Optional[str] = None
+    team: Optional[str] = None
+    window: Optional[tuple] = None  # (from, to) seconds of the day: every interval inside
+    comparison: bool = False  # new - old against the margin
+    where: str = "--expect"  # where it was written (option, or file:line)
+
+    @property
+    def higher_passes(self) -> bool:
+        return self.op in (">=", ">")
+
+    @property
+    def subject(self) -> str:
+        """The KPI and its scope, as in the expression (``occupancy[team=A]``)."""
+        scope = f"[team={self.team}]" if self.team else f"[{self.call_type}]" if self.call_type else ""
+        return self.kpi + scope
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?"
+_SUBJECT = rf"(?P<kpi>{_NAME})\s*(?:\[\s*(?P<scope>[^\]]*?)\s*\])?"
+_TARGET = re.compile(rf"^\s*{_SUBJECT}\s*(?P<op>>=|<=|>|<|==|=|!=)\s*(?P<target>[^\s<>=!]\S*)"
+                     rf"(?:\s+every\s+interval\s+(?P<window>\S+))?\s*$", re.IGNORECASE)
+_MARGIN = re.compile(rf"^\s*{_SUBJECT}\s*:\s*no\s+worse\s+than\s+(?P<margin>\S+)\s*$", re.IGNORECASE)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_expectation(text: str, where: str = "--expect") -> Expectation:
+    """The ``Expectation`` written in ``text``; an ``ExpectationError`` naming ``where`` if it is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise _error(where, text, "it is empty; write e.g. 'service_level >= 0.8'")
+    match = _MARGIN.match(text)
+    if match:
+        return _comparison(text, where, match)
+    match = _TARGET.match(text)
+    if match is None:
+        raise _error(where, text, "it is not of the form 'KPI >= TARGET', 'KPI[call type] <= TARGET', "
+                                  "'KPI[team=NAME] >= TARGET', '... every interval 09:00-21:00' or "
+                                  "'KPI: no worse than MARGIN'")
+    op = match.group("op")
+    if op in ("=", "==", "!="):
+        raise _error(where, text, f"the operator {op!r} cannot be decided by a confidence interval; "
+                                  "use one of >=, <=, >, <")
+    kpi, call_type, team = _subject(text, where, match)
+    target = _number(text, where, match.group("target"), "target")
+    _check_range(text, where, kpi, target)
+    window = _window(text, where, match.group("window")) if match.group("window") else None
+    return Expectation(text.strip(), kpi, op, target, call_type, team, window, False, where)
+
+
+def _comparison(text: str, where: str, match) -> Expectation:
+    kpi, call_type, team = _subject(text, where, match)
+    better = HIGHER_IS_BETTER.get(kpi)
+    if better is None:
+        raise _error(where, text, f"{kpi} has no better direction (higher is not better or worse), so "
+                                  "'no worse than' means nothing for it; KPIs with a direction: "
+                                  f"{', '.join(HIGHER_IS_BETTER)}")
+    margin = _number(text, where, match.group("margin"), "margin")
+    if margin != 0 and (margin > 0) == better and match.group("margin")[0] in "+-":
+        sign = "-" if better else "+"
+        raise _error(where, text, f"the margin is how much worse the new version may be; for {kpi} "
+                                  f"({'higher' if better else 'lower'} is better) worse is "
+                                  f"{'lower' if better else 'higher'}: write {sign}{abs(margin):g}")
+    # new - old must stay above -|margin| (higher is better) or below +|margin| (lower is better)
+    op, target = (">=", -abs(margin)) if better else ("<=", abs(margin))
+    return Expectation(text.strip(), kpi, op, target, call_type, team, None, True, where)
+
+
+def _subject(text: str, where: str, match) -> tuple:
+    kpi, scope = match.group("kpi"), match.group("scope")
+    call_type = team = None
+    if scope is not None:
+        if not scope:
+            raise _error(where, text, "the brackets are empty; write [CALL_TYPE] or [team=NAME]")
+        key, eq, value = scope.partition("=")
+        if eq:
+            if key.strip() != "team" or not value.strip():
+                raise _error(where, text, f"the scope [{scope}] is neither [CALL_TYPE] nor [team=NAME]")
+            team = value.strip()
+        else:
+            call_type = scope
+    known = TEAM_KPIS if team else tuple(k for k in KPI_NAMES if k != "occupancy") if call_type else KPI_NAMES
+    if kpi not in known:
+        whose = "a team" if team else "a call type" if call_type else "the center"
+        raise _error(where, text, f"unknown KPI {kpi!r} for {whose}; known KPIs: {', '.join(known)}")
+    return kpi, call_type, team
+
+
+def _number(text: str, where: str, raw: str, what: str) -> float:
+    if not re.fullmatch(_NUMBER, raw):
+        raise _error(where, text, f"the {what} {raw!r} is not a number")
+    value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    if not math.isfinite(value):
+        raise _error(where, text, f"the {what} {raw!r} is not a finite number")
+    return value
+
+
+def _check_range(text: str, where: str, kpi: str, target: float) -> None:
+    if kpi in FRACTIONS and not 0.0 <= target <= 1.0:
+        hint = f" (did you mean {target / 100:g}, or {target:g}%?)" if 1 < target <= 100 else ""
+        raise _error(where, text, f"{kpi} is a fraction between 0 and 1, so the target {target:g} is outside "
+                                  f"its range{hint}")
+    if target < 0:
+        raise _error(where, text, f"{kpi} is never negative, so the target {target:g} is outside its range")
+
+
+def _window(text: str, where: str, raw: str) -> tuple:
+    start, dash, end = raw.partition("-")
+    if not dash:
+        raise _error(where, text, f"the interval window {raw!r} is not of the form HH:MM-HH:MM")
+    bounds = tuple(_clock(text, where, part) for part in (start, end))
+    if bounds[0] >= bounds[1]:
+        raise _error(where, text, f"the interval window {raw!r} ends before it starts; "
+                                  "it is a span within one day (end 24:00 for midnight)")
+    return bounds
+
+
+def _clock(text: str, where: str, raw: str) -> float:
+    match = _CLOCK.match(raw)
+    hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+    if not (0 <= hours <= 24 and 0 <= minutes < 60) or hours * 60 + minutes > 24 * 60:
+        raise _error(where, text, f"{raw!r} is not a time of day HH:MM between 00:00 and 24:00")
+    return hours * 3600.0 + minutes * 60.0
+
+
+def _error(where: str, text, problem: str) -> ExpectationError:
+    return ExpectationError(f"{where}: the expectation {text!r} cannot be used: {problem}.")
+
+
+__all__ = ["Expectation", "ExpectationError", "parse_expectation"]

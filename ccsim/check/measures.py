@@ -1,0 +1,91 @@
+"""What an expectation measures in one replication: one value, or one per interval.
+
+A ``Measure`` is built from the compiled model (so a call type, a team or a
+window the scenario does not have is an error before any run) and reads a
+``Result``: ``Result.kpis()``, ``kpis_by_call_type()``, ``group_table()``, or
+for a window the raw per-interval counters (``stats.interval_calls``) through
+``ccsim.results.compute_kpis``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import INTERVAL_GROUP_FIELDS, compute_kpis
+from .expressions import Expectation, ExpectationError
+
+DAY = 86400.0
+
+
+class Measure:
+    """The values of ``expectation`` in one replication of a scenario compiled to ``model``."""
+
+    def __init__(self, expectation: Expectation, model, what: str = "the scenario"):
+        self.expectation = expectation
+        e = expectation
+        self.call_type = _index(e, e.call_type, model.call_type_names, "call type", what)
+        self.team = _index(e, e.team, model.group_names, "team (agent group)", what)
+        self.intervals = None
+        self.labels = [e.subject]
+        if e.window is not None:
+            if e.team is not None and e.kpi != "occupancy":
+                raise _error(e, f"per interval, a team has only occupancy ({e.kpi} per team is a total)")
+            self.intervals = _intervals_in(model, e.window)
+            if not len(self.intervals):
+                raise _error(e, f"{what} has no reporting interval (after the warm-up) inside the window "
+                                f"{_clock(e.window[0])}-{_clock(e.window[1])}")
+            self.labels = [f"{e.subject} {_clock(i * model.interval % DAY)}" for i in self.intervals]
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    def values(self, result) -> np.ndarray:
+        """The KPI of ``result`` (one value, or one per interval of the window)."""
+        e = self.expectation
+        if self.intervals is not None:
+            return self._per_interval(result)
+        if self.team is not None:
+            return np.array([result.group_table()[e.team][e.kpi]], dtype=float)
+        if self.call_type is not None:
+            return np.array([result.kpis_by_call_type()[e.call_type][e.kpi]], dtype=float)
+        return np.array([result.kpis()[e.kpi]], dtype=float)
+
+    def _per_interval(self, result) -> np.ndarray:
+        stats, rows = result.stats, self.intervals
+        calls = stats.interval_calls[rows]
+        calls = calls[:, self.call_type] if self.call_type is not None else calls.sum(axis=1)
+        clock = stats.interval_groups[rows]
+        clock = clock[:, self.team] if self.team is not None else clock.sum(axis=1)
+        staffed = clock[:, INTERVAL_GROUP_FIELDS.index("staffed")]
+        busy = clock[:, INTERVAL_GROUP_FIELDS.index("busy")]
+        kpis = compute_kpis(calls, busy, staffed, result.sl_denominator)
+        return np.asarray(kpis[self.expectation.kpi], dtype=float)
+
+
+def _intervals_in(model, window: tuple) -> np.ndarray:
+    """Reporting intervals after the warm-up lying wholly inside ``window`` (seconds of the day), every day."""
+    start = np.arange(model.n_intervals) * model.interval
+    end = np.minimum(start + model.interval, model.horizon)
+    day_start = start % DAY
+    inside = (start >= model.warmup) & (day_start >= window[0]) & (day_start + (end - start) <= window[1])
+    return np.flatnonzero(inside)
+
+
+def _index(e: Expectation, name, names, what: str, source: str):
+    if name is None:
+        return None
+    if name not in names:
+        raise _error(e, f"{source} has no {what} named {name!r}; it has {', '.join(map(repr, names))}")
+    return names.index(name)
+
+
+def _clock(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _error(e: Expectation, problem: str) -> ExpectationError:
+    return ExpectationError(f"{e.where}: the expectation {e.text!r} cannot be used: {problem}.")
+
+
+__all__ = ["Measure"]
