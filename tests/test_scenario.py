@@ -542,3 +542,14 @@ def test_numpy_integers_are_whole_numbers_and_quoted_numbers_are_not():
         validate_scenario(single_queue(agents="12"))
     with pytest.raises(ScenarioError, match=r"agents\[0\].count: expected a number, found true"):
         validate_scenario(single_queue(agents=True))
+
+
+@pytest.mark.parametrize("slot", [5e-324, 1e-300])
+def test_a_tiny_slot_with_busyness_is_an_error_not_an_overflow(slot):
+    # found by the soak (tests/soak_validate.py --run, seed 31119): 86,400 / slot overflowed to inf
+    data = single_queue()
+    data["call_types"][0]["arrivals"] = {"process": "piecewise", "rates": [1.0], "slot": slot,
+                                         "busyness": {"cv": 0.1}}
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(data)
+    assert "call_types[0].arrivals" in str(err.value)

@@ -141,8 +141,8 @@ Arrivals = Annotated[Union[PoissonArrivals, PiecewiseArrivals], Field(discrimina
 
 def slots_per_day(slot: float) -> int:
     """Slots in a day if ``slot`` divides 86,400 s exactly (in floating point), else 0."""
-    n = L.DAY / slot
-    return int(n) if n >= 1 and n == math.floor(n) and math.floor(n) * slot == L.DAY else 0
+    n = L.DAY / slot  # a tiny slot gives inf: not a divisor
+    return int(n) if math.isfinite(n) and n >= 1 and n == math.floor(n) and math.floor(n) * slot == L.DAY else 0
 
 
 class CallType(_Model):
