@@ -14,23 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import SMALL_YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = """\
-name: small
-horizon: 20000
-warmup: 1000
-interval: 900
-call_types:
-  - name: inbound
-    arrivals: {process: poisson, rate: 0.1}
-    handle_time: {dist: exponential, mean: 60}
-    patience: {dist: exponential, mean: 120}
-agents:
-  - name: team
-    count: 8
-    serves: [inbound]
-"""
+SMALL = SMALL_YAML  # tests/factories.py (on sys.path through benchmarks/conftest.py)
 FIGURES: dict = {}  # command -> (best wall seconds, import seconds)
 
 

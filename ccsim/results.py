@@ -275,8 +275,9 @@ class Result:
     def _goal(self, call_type: str) -> Optional[float]:
         if self.scenario is None:
             return None
-        own = next(c for c in self.scenario.call_types if c.name == call_type).service_level_target
-        return own if own is not None else self.scenario.service_level.target
+        from .goals import goal_of
+
+        return goal_of(self.scenario, call_type)
 
     def calls(self):
         """DataFrame of the per-call records (``simulate(..., call_records=True)``)."""

@@ -35,16 +35,6 @@ def overloaded(rate=50.0, agents=10, horizon=2000, patience=None):
     return scenario
 
 
-@pytest.fixture
-def no_engine(monkeypatch):
-    """Every engine fails the test if called: a refusal must come before the run."""
-    def boom(*args, **kwargs):
-        raise AssertionError("the engine ran")
-    for name in list(ENGINES):
-        monkeypatch.setitem(ENGINES, name, boom)
-    monkeypatch.setattr(records, "_run", boom)
-
-
 # ---- the estimate -----------------------------------------------------------------------
 
 def test_expected_arrivals_integrate_the_rate_profile():

@@ -12,17 +12,8 @@ import pytest
 import ccsim
 from ccsim.budget import DEFAULT_MAX_CALLS, BudgetError
 from ccsim.compile import INT32_MAX, compile_scenario
-from ccsim.engines import ENGINES
 from ccsim.scenario import ScenarioError
 from factories import single_queue
-
-
-@pytest.fixture
-def no_engine(monkeypatch):
-    def boom(*args, **kwargs):
-        raise AssertionError("the engine ran: the budget should have refused the run first")
-    for name in list(ENGINES):
-        monkeypatch.setitem(ENGINES, name, boom)
 
 
 def unchecked(scenario, **fields):

@@ -139,50 +139,29 @@ def group_summary(results: list) -> dict:
 def service_level_goals(scenario, results: list, call_types: dict) -> dict:
     """Per call type with a goal: the goal, the estimate, met / not met / undecided,
     and the share of post-warm-up intervals (with calls offered) meeting it."""
+    from ..goals import decide, goal_of
+
     goals = {}
-    for k, call_type in enumerate(scenario.call_types):
-        goal = call_type.service_level_target
-        if goal is None:
-            goal = scenario.service_level.target
+    for call_type in scenario.call_types:
+        goal = goal_of(scenario, call_type.name)
         if goal is None:
             continue
         row = call_types[call_type.name]["service_level"]
+        verdict, reason = decide(row["mean"], row["ci_halfwidth"], goal)
         goals[call_type.name] = {
             "goal": goal, "mean": row["mean"], "ci_halfwidth": row["ci_halfwidth"],
-            "verdict": goal_verdict(row["mean"], row["ci_halfwidth"], goal),
-            "intervals_meeting": interval_share(results, k, goal),
+            "verdict": f"{verdict} ({reason})" if reason else verdict,
+            "intervals_meeting": _interval_share(results, call_type.name),
         }
     return goals
 
 
-def goal_verdict(mean, halfwidth, goal: float) -> str:
-    """'met' when the whole CI is at or above the goal, 'not met' when below, else 'undecided'."""
-    if not is_finite(mean):
-        return "undecided"
-    if not is_finite(halfwidth):  # one replication and no CI: the estimate alone
-        return "met (no CI)" if mean >= goal else "not met (no CI)"
-    if mean - halfwidth >= goal:
-        return "met"
-    if mean + halfwidth < goal:
-        return "not met"
-    return "undecided"
-
-
-def interval_share(results: list, call_type: int, goal: float) -> float:
-    """Share of post-warm-up intervals, pooled over replications, whose service
-    level of ``call_type`` is at least ``goal`` (intervals with no call offered left out)."""
-    from ..results import compute_kpis
-
-    met = counted = 0
-    for result in results:
-        model = result.model
-        first = int(math.ceil(model.warmup / model.interval - 1e-9))
-        calls = result.stats.interval_calls[first:, call_type]
-        sl = compute_kpis(calls, math.nan, math.nan, result.sl_denominator)["service_level"]
-        defined = np.isfinite(sl)
-        counted += int(defined.sum())
-        met += int((sl[defined] >= goal).sum())
-    return met / counted if counted else math.nan
+def _interval_share(results: list, call_type: str) -> float:
+    """Share of post-warm-up intervals, pooled over replications, meeting the call
+    type's goal (``Result.service_level_attainment``; intervals with no call left out)."""
+    rows = [r.service_level_attainment().loc[call_type] for r in results]
+    judged = sum(int(row["intervals"]) for row in rows)
+    return sum(int(row["met"]) for row in rows) / judged if judged else math.nan
 
 
 # ---------------------------------------------------------------- the terminal

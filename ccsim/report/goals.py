@@ -14,11 +14,11 @@ from typing import Optional
 
 import numpy as np
 
+from ..goals import MET, NOT_MET, UNDECIDED, decide, goal_of  # noqa: F401 - the verdicts, re-exported
 from ..results import mean_halfwidth
 from ..scenario import Scenario, validate_scenario
 from . import stats
 
-MET, NOT_MET, UNDECIDED = "met", "not met", "undecided"
 ALL_CALL_TYPES = "all call types"
 
 
@@ -43,8 +43,7 @@ def _scenario(scenario) -> Scenario:
 def call_type_goals(scenario) -> dict:
     """{call type: goal or None}: its own target, else the scenario-wide one."""
     s = _scenario(scenario)
-    return {c.name: c.service_level_target if c.service_level_target is not None else s.service_level.target
-            for c in s.call_types}
+    return {c.name: goal_of(s, c.name) for c in s.call_types}
 
 
 def overall_goal(scenario) -> Optional[float]:
@@ -54,19 +53,6 @@ def overall_goal(scenario) -> Optional[float]:
     if s.service_level.target is not None or len(s.call_types) > 1:
         return s.service_level.target
     return call_type_goals(s)[s.call_types[0].name]
-
-
-def decide(mean: float, halfwidth: float, goal: float) -> tuple:
-    """(verdict, reason) for an estimate ``mean ± halfwidth`` against ``goal``."""
-    if not math.isfinite(mean):
-        return UNDECIDED, "no estimate (no calls offered)"
-    if not math.isfinite(halfwidth):
-        return UNDECIDED, "no confidence interval (needs 2 or more replications)"
-    if mean - halfwidth >= goal:
-        return MET, ""
-    if mean + halfwidth < goal:
-        return NOT_MET, ""
-    return UNDECIDED, "the 95 % CI straddles the goal"
 
 
 def share_meeting(tables: list, goal: float) -> tuple:
