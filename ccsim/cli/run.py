@@ -150,7 +150,7 @@ def service_level_goals(scenario, results: list, call_types: dict) -> dict:
         verdict, reason = decide(row["mean"], row["ci_halfwidth"], goal)
         goals[call_type.name] = {
             "goal": goal, "mean": row["mean"], "ci_halfwidth": row["ci_halfwidth"],
-            "verdict": f"{verdict} ({reason})" if reason else verdict,
+            "verdict": f"{verdict}: {reason}" if reason else verdict,
             "intervals_meeting": _interval_share(results, call_type.name),
         }
     return goals
