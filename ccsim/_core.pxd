@@ -121,6 +121,8 @@ cdef struct Dist:
     int32_t code         # compile.DIST_CODES
     double p0
     double p1
+    double p2
+    double cum           # a mixture component's cumulative weight (its components follow its row)
 
 cdef struct ArrivalProfile:
     int32_t start        # into rates

@@ -8,7 +8,7 @@ queued call's abandonment is an event checked against the slot's generation,
 so nothing ever scans a queue.
 """
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from libc.math cimport INFINITY, floor
+from libc.math cimport INFINITY, floor, fmod, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -51,9 +51,22 @@ cdef int _grow(void** buffer, int64_t* capacity, size_t item) noexcept nogil:
 
 
 cdef inline double _sample(Dist* d, bitgen_t* rng, double* empirical) noexcept nogil:
-    """One draw; the same numpy C routines that ``numpy.random.Generator`` uses."""
+    """One draw; the same numpy C routines that ``numpy.random.Generator`` uses.
+
+    Mirrors ``ccsim.engines.sampling.draw``: a mixture (code 8) picks its component
+    (the rows after it) with one uniform, then draws it from the same stream.
+    """
     cdef int32_t code = d.code
-    cdef int32_t index
+    cdef int32_t index, n
+    cdef double u, width
+    if code == 8:
+        u = random_standard_uniform(rng)
+        n = <int32_t>d.p0
+        index = 1
+        while index < n and u >= d[index].cum:
+            index += 1
+        d = d + index
+        code = d.code
     if code == 0:
         return d.p0 * random_standard_exponential(rng)
     if code == 1:
@@ -71,6 +84,12 @@ cdef inline double _sample(Dist* d, bitgen_t* rng, double* empirical) noexcept n
         if index >= <int32_t>d.p1:
             index = <int32_t>d.p1 - 1
         return empirical[<int32_t>d.p0 + index]
+    if code == 7:  # triangular (low, mode, high) by inversion
+        u = random_standard_uniform(rng)
+        width = d.p2 - d.p0
+        if u * width < d.p1 - d.p0:
+            return d.p0 + sqrt(u * width * (d.p1 - d.p0))
+        return d.p2 - sqrt((1.0 - u) * width * (d.p2 - d.p1))
     return INFINITY
 
 
@@ -89,9 +108,11 @@ cdef class Simulation:
     cdef double* rates
     cdef double* empirical
     cdef double* proficiency
-    cdef int32_t* handle_dist
-    cdef int32_t* patience_dist
-    cdef int32_t* acw_dist
+    cdef double* period_start       # durations by period of the day (compile.CompiledModel)
+    cdef int32_t* period_dist
+    cdef int32_t* handle_periods     # [K, 2]: (first, count)
+    cdef int32_t* patience_periods
+    cdef int32_t* acw_periods
     cdef int32_t* type_groups_start
     cdef int32_t* type_groups
     cdef int32_t* group_types_start
@@ -152,9 +173,11 @@ cdef class Simulation:
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
         self.proficiency = self._double_ptr(model.group_proficiency)
-        self.handle_dist = self._int_ptr(model.handle_dist)
-        self.patience_dist = self._int_ptr(model.patience_dist)
-        self.acw_dist = self._int_ptr(model.acw_dist)
+        self.period_start = self._double_ptr(model.period_start)
+        self.period_dist = self._int_ptr(model.period_dist)
+        self.handle_periods = self._int_ptr(model.handle_periods)
+        self.patience_periods = self._int_ptr(model.patience_periods)
+        self.acw_periods = self._int_ptr(model.acw_periods)
         self.type_groups_start = self._int_ptr(model.type_groups_start)
         self.type_groups = self._int_ptr(model.type_groups)
         self.group_types_start = self._int_ptr(model.group_types_start)
@@ -166,6 +189,8 @@ cdef class Simulation:
             self.dists[i].code = model.dist_code[i]
             self.dists[i].p0 = model.dist_param[i, 0]
             self.dists[i].p1 = model.dist_param[i, 1]
+            self.dists[i].p2 = model.dist_param[i, 2]
+            self.dists[i].cum = model.dist_cum[i]
         self.profiles = <ArrivalProfile*>self._alloc(self.n_types * sizeof(ArrivalProfile))
         for k in range(self.n_types):
             self.profiles[k].start = model.rate_start[k]
@@ -326,9 +351,9 @@ cdef class Simulation:
         cdef double t = self.now
         cdef int32_t interval = self._interval_of(t)
         cdef bint counted = t >= self.warmup
-        cdef double handle = _sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
-        cdef double patience = _sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
-        cdef double acw = _sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
+        cdef double handle = _sample(self._period_dist(self.handle_periods, k, t), self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
+        cdef double patience = _sample(self._period_dist(self.patience_periods, k, t), self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
+        cdef double acw = _sample(self._period_dist(self.acw_periods, k, t), self.streams[SRC_ACW * self.n_types + k], self.empirical)
         cdef double t_next = self._next_arrival(k, t)
         cdef int32_t agent, slot
         cdef int64_t call_id = self.calls_simulated
@@ -366,6 +391,22 @@ cdef class Simulation:
             self.n_timers += 1
             return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
         return 0
+
+    cdef inline Dist* _period_dist(self, int32_t* periods, int32_t k, double t) noexcept nogil:
+        """Call type k's distribution for a call arriving at t: the last period starting at or
+        before t's time of day (binary search; one period costs nothing). Mirrors
+        ``ccsim.engines.sampling.period_row``."""
+        cdef int32_t first = periods[2 * k], lo = 0, hi = periods[2 * k + 1], mid
+        cdef double day_time
+        if hi > 1:
+            day_time = fmod(t, 86400.0)
+            while hi - lo > 1:  # period_start[first + lo] <= day_time < period_start[first + hi]
+                mid = (lo + hi) >> 1
+                if self.period_start[first + mid] <= day_time:
+                    lo = mid
+                else:
+                    hi = mid
+        return &self.dists[self.period_dist[first + lo]]
 
     cdef int _answer(self, int32_t agent, int64_t call_id, double arrival, int32_t k, int32_t interval,
                      bint counted, double wait, double handle, double acw) noexcept nogil:
