@@ -196,7 +196,7 @@ class Component(BaseModel):
 
 
 class Mixture(_Dist):
-    """With probability ``weight`` of each component, a draw of its distribution.
+    """A random choice among components: with probability ``weight``, a draw of that component.
 
     One uniform draw picks the component (first one whose cumulative weight exceeds
     it, in the order written), then the component draws from the same stream. E.g.
@@ -248,7 +248,7 @@ def seconds_of_day(text: str) -> float:
 
 
 class Period(BaseModel):
-    """From ``start`` (time of day, "HH:MM") until the next period's start (the last: until midnight)."""
+    """One period of the day: from ``start`` ("HH:MM") until the next period's start (the last: until midnight)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
