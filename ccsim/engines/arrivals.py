@@ -1,6 +1,6 @@
 """Arrival times of a piecewise-constant Poisson process (times in seconds).
 
-The reference twin of ``Simulation._next_arrival`` in ``_core.pyx``: the same
+The reference twin of ``next_arrival`` in ``_arrivals.pxd`` (the core's): the same
 operations in the same order, so that both engines compute bit-identical
 arrival times from the same stream.
 """

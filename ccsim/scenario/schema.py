@@ -9,6 +9,8 @@ the JSON Schema: warm-up shorter than the horizon; the number of reporting
 intervals, of slots crossed by a piecewise profile and of per-interval statistics
 cells; total agents; total rates and empirical values; unique names; served
 call types that exist and call types that someone serves; uniform ``high >= low``;
+triangular ``low <= mode <= high``, ``low < high``; mixture weights summing to 1 and
+no mixture inside a mixture; periods of the day starting at "00:00", strictly increasing;
 a piecewise profile that is not all zeros; a weekly pattern on a daily profile
 (a slot dividing a day, rates covering it, weekday factors not all zero, a
 profile that repeats; ``start_weekday`` only with ``weekdays``); busyness on a
@@ -25,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
-from .distributions import Distribution, Empirical, PositiveSeconds, Seconds
+from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
@@ -152,11 +154,13 @@ class CallType(_Model):
     name: Name
     arrivals: Optional[Arrivals] = Field(default=None, description=(
         "calls dialling this call type straight (no menu); absent = only calls a menu routes here"))
-    handle_time: Distribution
-    patience: Optional[Distribution] = Field(
-        default=None, description="time a caller waits before hanging up; absent = infinite, 0 = never waits"
+    handle_time: Duration = Field(description="a distribution, or one per period of the day (by_period)")
+    patience: Optional[Duration] = Field(
+        default=None, description="time a caller waits before hanging up (a distribution, or one per period "
+                                  "of the day); absent = infinite, 0 = never waits"
     )
-    after_call_work: Optional[Distribution] = Field(default=None, description="absent = none")
+    after_call_work: Optional[Duration] = Field(default=None, description="a distribution, or one per period "
+                                                                          "of the day; absent = none")
     service_level_target: Optional[Fraction] = Field(
         default=None, description="goal for this call type's service level (fraction, 0.8 = 80 %); "
                                   "absent = the scenario-wide service_level.target")
@@ -345,18 +349,29 @@ def arrival_sources(s: Scenario):
 
 
 def all_distributions(s: Scenario):
-    """Every distribution of the scenario (None for an absent optional one)."""
+    """Every distribution of the scenario, those of periods and mixture components included
+    (None for an absent optional one)."""
+    from .distributions import Mixture, periods_of
+
+    def leaves(duration):
+        for _, dist in periods_of(duration) if duration is not None else [(0.0, None)]:
+            if isinstance(dist, Mixture):
+                yield from (c.dist for c in dist.components)
+            else:
+                yield dist
+
     for c in s.call_types:
-        yield from (c.handle_time, c.patience, c.after_call_work)
+        for duration in (c.handle_time, c.patience, c.after_call_work):
+            yield from leaves(duration)
         if c.retrials is not None:
-            yield c.retrials.delay
+            yield from leaves(c.retrials.delay)
     for e in s.entries:
         if e.retrials is not None:
-            yield e.retrials.delay
+            yield from leaves(e.retrials.delay)
     for tree in s.ivr:
-        yield tree.patience
+        yield from leaves(tree.patience)
         for node in tree.nodes:
-            yield node.duration
+            yield from leaves(node.duration)
 
 
 def _check_arrivals(s: Scenario) -> None:
