@@ -32,7 +32,8 @@ CALL_FIELDS = (
     "talk",  # sum of talk times of answered calls
     "handle",  # sum of talk + after-call work of answered calls
     "waiting_at_end",  # still waiting when a drain: false run was cut
-    "retrials",  # arrivals that were a caller's second or later attempt
+    "retrials",  # arrivals dialled straight that were a caller's second or later attempt (a routed
+    # call's retrial counts at its entry)
     "queue_full",  # blocked because the queue (or its pool) was full; also in "blocked"
     "routed",  # arrivals routed here by an entry's menu (the rest dialled the call type)
 )

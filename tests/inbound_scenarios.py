@@ -6,7 +6,7 @@ import copy
 # retrials after blocking and abandoning, a menu with a loop back, IVR hang-ups,
 # self-service, voicemail, a menu branch that hangs up, and a call type dialled straight.
 INBOUND = {
-    "name": "inbound", "horizon": 14400, "warmup": 900, "interval": 900, "lines": 26,
+    "name": "inbound", "horizon": 14400, "warmup": 900, "interval": 900, "lines": 18,
     "service_level": {"threshold": 20},
     "call_types": [
         {"name": "sales", "arrivals": {"process": "piecewise", "rates": [0.02, 0.06, 0.03], "slot": 3600},
@@ -20,7 +20,7 @@ INBOUND = {
         {"name": "complaints", "handle_time": {"dist": "exponential", "mean": 300},
          "patience": {"dist": "deterministic", "value": 240}},
     ],
-    "queue_pools": [{"name": "back", "capacity": 3, "call_types": ["service", "complaints"]}],
+    "queue_pools": [{"name": "back", "capacity": 2, "call_types": ["service", "complaints"]}],
     "agents": [{"name": "front", "count": 9, "serves": ["sales", "service"]},
                {"name": "back", "count": 3, "serves": ["complaints", "service"], "proficiency": 1.1}],
     "entries": [{"name": "hotline", "arrivals": {"process": "poisson", "rate": 0.06}, "ivr": "main",
@@ -71,6 +71,7 @@ def retrial_queue(rate, agents, lines, handle, patience, p_blocked, p_abandoned,
     (exponential delay), attempts practically unlimited: the chain ccsim.markov solves."""
     return {
         "name": "retrial", "horizon": horizon, "warmup": warmup, "interval": horizon / 20, "lines": lines,
+        "service_level": {"threshold": 0},  # answered within 0 s: answered at once
         "call_types": [{"name": "calls", "arrivals": {"process": "poisson", "rate": rate},
                         "handle_time": {"dist": "exponential", "mean": handle},
                         "patience": {"dist": "exponential", "mean": patience},

@@ -20,6 +20,7 @@ from ccsim.engines.arrivals import next_arrival
 from ccsim.engines.sampling import sample
 from ccsim.engines.simpy_engine import Tally
 from ccsim.results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS
+from ccsim.results import CALLER_FIELDS, ENTRY_FIELDS, NODE_FIELDS
 
 # ---------------------------------------------------------------- _heap
 
@@ -163,6 +164,9 @@ def test_stats_fields_match_results():
     assert _stats.CALL_FIELDS_COUNT == len(CALL_FIELDS)
     assert _stats.GROUP_FIELDS_COUNT == len(GROUP_FIELDS)
     assert _stats.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
+    assert _stats.ENTRY_FIELDS_COUNT == len(ENTRY_FIELDS)
+    assert _stats.NODE_FIELDS_COUNT == len(NODE_FIELDS)
+    assert _stats.CALLER_FIELDS_COUNT == len(CALLER_FIELDS)
 
 
 def random_spans(rng, n_groups, interval, horizon, n):

@@ -374,10 +374,10 @@ class ContactCenter:
         acw = self.draw_duration("after_call_work", k, now)
         call = Call(who, ring, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         tally.count(call, "arrived")
-        if who.attempt > 1:
-            tally.count(call, "retrials")
         if has_line:
             tally.count(call, "routed")
+        elif who.attempt > 1:
+            tally.count(call, "retrials")
         if not has_line and m.lines >= 0 and self.lines_busy >= m.lines:
             tally.count(call, "blocked")
             self.record(who, ring, "blocked", 0.0, call=call)
@@ -438,6 +438,8 @@ class ContactCenter:
             if rng.random() < p:
                 t = (self.env.now if start is None else start) + self.draw(m.retry_delay_dist[s], rng)
                 if t < m.horizon:
+                    if self.waiting + self.timers + self.pending_other >= m.max_pending:
+                        raise overflow_error(m, s, self.env.now, self.waiting, self.timers + self.pending_other)
                     return t
                 self.tally.caller(who, "retry_after_horizon")
                 return None
