@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import KPI_NAMES
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .status import InputError
@@ -107,8 +107,8 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "call_types": call_types,
         "groups": group_summary(results),
         "lost_calls": lost_call_summary(results),
-        "entries": _table_summary(results, "entries"),
-        "ivr_nodes": _table_summary(results, "ivr_nodes"),
+        "entries": _table_summary(results, "entry_names", "total_entries", ENTRY_FIELDS),
+        "ivr_nodes": _table_summary(results, "node_names", "node_totals", NODE_FIELDS),
         "service_level_goals": service_level_goals(scenario, results, call_types),
         "warnings": list(warnings),
     }
@@ -138,11 +138,13 @@ def lost_call_summary(results: list) -> dict:
     return {k: _mean_halfwidth([rep[k] for rep in per_rep]) for k in per_rep[0]}
 
 
-def _table_summary(results: list, method: str) -> dict:
-    """{row: {column: {mean, ci_halfwidth}}} of a per-entry or per-node table across replications."""
-    frames = [getattr(r, method)() for r in results]
-    return {row: {col: _mean_halfwidth([f.loc[row, col] for f in frames]) for col in frames[0].columns}
-            for row in frames[0].index}
+def _table_summary(results: list, names: str, array: str, columns) -> dict:
+    """{row: {column: {mean, ci_halfwidth}}} of a per-entry or per-node totals array across
+    replications (numpy only: a small run imports no pandas)."""
+    rows = getattr(results[0].model, names)
+    values = np.stack([getattr(r.stats, array) for r in results])  # [rep, row, column]
+    return {row: {col: _mean_halfwidth(values[:, i, j]) for j, col in enumerate(columns)}
+            for i, row in enumerate(rows)}
 
 
 def group_summary(results: list) -> dict:
