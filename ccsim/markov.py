@@ -192,8 +192,9 @@ def _stationary(gen: sp.csc_matrix, pin: int) -> np.ndarray:
     size = a.shape[0]
     for _ in range(4):
         rest = np.r_[0:pin, pin + 1:size]
-        # Q^T is column diagonally dominant: eliminating on the diagonal (symmetric
-        # ordering, no pivoting) keeps it so, hence stable down to 1e-300 probabilities
+        # Q^T is column diagonally dominant and elimination keeps it so: pivot on the
+        # diagonal (symmetric ordering), which keeps tiny probabilities positive in
+        # practice; a failure (negative or overflowed values) is refused below
         lu = splu(a[rest][:, rest].tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                   options=dict(SymmetricMode=True))
         x = lu.solve(-a[rest, pin].toarray().ravel())
