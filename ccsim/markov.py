@@ -21,7 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu, spsolve
+from scipy.sparse.linalg import splu
 
 from ccsim.analytic import _agents, _nonneg, _number, _positive
 
@@ -184,17 +184,31 @@ def _retrial_generator(p: _Retrial, n_cap: int, m_cap: int):
     return gen.tocsc(), leak.reshape(n_cap + 1, m_cap + 1)
 
 
-def _stationary(gen: sp.csc_matrix) -> np.ndarray:
-    """pi with pi Q = 0, sum 1: pin pi_0 = 1, solve the rest, normalise; residual checked."""
+def _stationary(gen: sp.csc_matrix, pin: int) -> np.ndarray:
+    """pi with pi Q = 0, sum 1: fix pi_pin = 1, solve the other balance equations
+    (sparse LU on the diagonal), normalise; re-solved pinned at the mode if pi_pin came out tiny
+    (the ratios pi_j / pi_pin must stay within floating-point range); residual checked."""
     a = gen.T.tocsc()
-    x = spsolve(a[1:, 1:].tocsc(), -a[1:, 0].toarray().ravel())
-    pi = np.concatenate(([1.0], np.atleast_1d(x)))
+    size = a.shape[0]
+    for _ in range(4):
+        rest = np.r_[0:pin, pin + 1:size]
+        # Q^T is column diagonally dominant and elimination keeps it so: pivot on the
+        # diagonal (symmetric ordering), which keeps tiny probabilities positive in
+        # practice; a failure (negative or overflowed values) is refused below
+        lu = splu(a[rest][:, rest].tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options=dict(SymmetricMode=True))
+        x = lu.solve(-a[rest, pin].toarray().ravel())
+        pi = np.insert(np.atleast_1d(x), pin, 1.0)
+        mode = int(np.argmax(np.nan_to_num(pi, nan=-np.inf)))  # an overflowed state if any
+        if pi[mode] < 1e30 and np.all(np.isfinite(pi)):
+            break
+        pin = mode
     total = pi.sum()
-    if not (np.all(np.isfinite(pi)) and total > 0):
-        raise ValueError("the truncated retrial chain could not be solved (state 0 is too "
-                         "unlikely: load far above capacity)")
+    if not (np.all(np.isfinite(pi)) and total > 0 and pi.min() >= -1e-12 * total):
+        raise ValueError("the truncated retrial chain could not be solved accurately: its "
+                         "probabilities span more than floating-point range (load far above "
+                         "capacity with slow retrials?)")
     pi = np.maximum(pi / total, 0.0)
-    pi /= pi.sum()
     scale = float(abs(gen.diagonal()).max())
     residual = float(np.abs(gen.T @ pi).max())
     if residual > _RESIDUAL * scale:
@@ -237,13 +251,15 @@ def retrial_queue(arrival_rate: float, service_rate: float, agents: int, lines: 
     n_cap = p.lines if p.lines is not None else p.c + _FIRST_EXTRA
     orbit_used = p.p_b > 0.0 and p.lines is not None or p.p_a > 0.0 and p.theta > 0.0
     m_cap = _FIRST_ORBIT if orbit_used else 0
+    mode = (min(n_cap, int(p.lam / p.mu)), 0)  # where to pin the solve: near the mass
     while True:
         if (n_cap + 1) * (m_cap + 1) > _MAX_STATES:
             raise ValueError(f"retrial chain needs more than {_MAX_STATES:,} states to bring the "
                              f"truncated mass below tol = {tol:g} (orbit cap {m_cap}, queue cap "
                              f"{n_cap}): load too close to capacity or retrial_rate too small")
         gen, leak = _retrial_generator(p, n_cap, m_cap)
-        pi = _stationary(gen).reshape(n_cap + 1, m_cap + 1)
+        pi = _stationary(gen, mode[0] * (m_cap + 1) + mode[1]).reshape(n_cap + 1, m_cap + 1)
+        mode = np.unravel_index(int(np.argmax(pi)), pi.shape)
         orbit_tail = _tail(pi.sum(axis=0)) if m_cap > 0 else 0.0
         queue_tail = _tail(pi.sum(axis=1)) if p.lines is None else 0.0
         if orbit_tail < tol and queue_tail < tol:
@@ -429,17 +445,18 @@ def ivr_tree(nodes: list, start: int = 0, patience_rate: float = 0.0) -> IvrResu
     start_row = np.zeros(n)
     start_row[start] = 1.0
     visits = lu.solve(start_row, trans="T")  # e_start (I - Q)^-1
-    # h[i, l] = P(absorbed in label l | at node i), labels only (hang-ups apart)
-    h = lu.solve(q[:, None] * to_exit) if labels else np.zeros((n, 0))
+    # h[i, l] = P(absorbed in l | at node i); the last column is IVR_HANG_UP
+    direct = np.hstack([to_exit, np.zeros((n, 1))])  # exits taken by a branch
+    h = lu.solve(np.hstack([q[:, None] * to_exit, (1.0 - q)[:, None]]))
     # Time spent in node i by callers who end in l: completers' time A_i times
-    # P(l after completing i) = sum_j p_ij h[j, l] + p_i,l; hangers-up's B_i for IVR_HANG_UP.
-    after = branch @ h + to_exit
-    time_labels = visits @ (a[:, None] * after)
+    # P(l after completing i) = sum_j p_ij h[j, l] + p_il; plus B_i (hangers-up) for IVR_HANG_UP.
+    time_labels = visits @ (a[:, None] * (branch @ h + direct))
+    time_labels[-1] += visits @ b
     hang_ups = visits * (1.0 - q)
     exit_probability = {label: float(visits @ (q * to_exit[:, k])) for label, k in column.items()}
     exit_probability[IVR_HANG_UP] = float(hang_ups.sum())
     time_by_exit = {label: float(time_labels[k]) for label, k in column.items()}
-    time_by_exit[IVR_HANG_UP] = float(visits @ b)
+    time_by_exit[IVR_HANG_UP] = float(time_labels[-1])
     mean_time_by_exit = {label: time_by_exit[label] / p if p > 0 else math.nan
                          for label, p in exit_probability.items()}
     return IvrResult(exit_probability=exit_probability, visits=visits, hang_ups=hang_ups,
