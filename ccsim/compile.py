@@ -368,11 +368,7 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
                     target.append(-1)
             cum[-1] = 1.0  # the last branch takes what rounding leaves
             branch_start.append(len(cum))
-    no_delay = None
     retry = [c.retrials for c in sources]
-    for r in retry:
-        if r is None and no_delay is None:
-            no_delay = table.add(d.Deterministic(dist="deterministic", value=0.0))
     pools = {p.name: i for i, p in enumerate(scenario.queue_pools)}
     pool_of = {name: pools[p.name] for p in scenario.queue_pools for name in p.call_types}
     i32 = lambda x: np.array(x, dtype=np.int32)  # noqa: E731
@@ -386,7 +382,7 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
         branch_kind=i32(kind), branch_target=i32(target),
         retry_blocked=np.array([r.blocked if r else 0.0 for r in retry], dtype=np.float64),
         retry_abandoned=np.array([r.abandoned if r else 0.0 for r in retry], dtype=np.float64),
-        retry_delay_dist=i32([table.add(r.delay) if r else no_delay for r in retry]),
+        retry_delay_dist=i32([table.add(r.delay) if r else -1 for r in retry]),  # -1: never drawn
         max_attempts=i32([r.max_attempts if r else 1 for r in retry]),
         queue_capacity=i32([-1 if c.queue_capacity is None or c.queue_capacity > INT32_MAX else c.queue_capacity
                             for c in scenario.call_types]),
