@@ -4,44 +4,67 @@
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 # Event kinds; the value is also the tie-break priority at equal times, so an
-# agent freed at t takes a caller whose patience ends at t (service first).
+# agent freed at t takes a caller whose patience ends at t (service first), and a
+# line freed at t is free for a call ringing at t.
 cdef enum:
     EV_TALK_END = 0      # target: agent
     EV_ACW_END = 1       # target: agent
-    EV_ARRIVAL = 2       # target: call type
-    EV_ABANDON = 3       # target: call slot (checked against gen)
+    EV_LINE_FREE = 2     # a queue-full message ends (no target)
+    EV_ARRIVAL = 3       # target: source (call type, or n_types + entry)
+    EV_RETRY = 4         # target: call slot of a caller between attempts
+    EV_IVR = 5           # target: call slot in a menu (its node ends, or its IVR patience)
+    EV_ABANDON = 6       # target: call slot (checked against gen)
 
 cdef enum:
     CALL_FREE = 0
     CALL_WAITING = 1
-    CALL_IN_SERVICE = 2
+    CALL_IVR = 2         # in a menu
+    CALL_ORBIT = 3       # between attempts
 
-# Sources of randomness, in compile.ENGINE_SOURCES order; stream = source * n_types + call type.
+# How an attempt was lost, for the retrial decision (Caller outcomes C_BLOCKED, C_ABANDONED).
 cdef enum:
-    SRC_ARRIVAL = 0
-    SRC_HANDLE = 1
-    SRC_PATIENCE = 2
-    SRC_ACW = 3
-    N_SOURCES = 4
+    LOST_BLOCKED = 0
+    LOST_ABANDONED = 1
+
+# Where an IVR branch leads (compile.BRANCH_KINDS).
+cdef enum:
+    BRANCH_NODE = 0
+    BRANCH_QUEUE = 1
+    BRANCH_SELF_SERVICE = 2
+    BRANCH_HANG_UP = 3
+    BRANCH_VOICEMAIL = 4
 
 # Error codes returned from nogil code (raised once the GIL is back).
 cdef enum:
     ERR_NONE = 0
     ERR_NO_MEMORY = 1    # malloc/realloc failed
-    ERR_BUDGET = 2       # callers waiting + patience timers reached max_pending
+    ERR_BUDGET = 2       # callers waiting, in menus or between attempts + patience timers reached max_pending
 
-cdef struct Call:
-    int64_t id           # arrival number within the run (0, 1, ...)
-    double arrival       # arrival time
+cdef struct Caller:      # who is calling, over all its attempts
+    int64_t id           # caller number within the run (0, 1, ...)
+    double first         # ring of its first attempt
+    double ring          # ring of the current attempt
+    int32_t source       # call type it dials, or n_types + entry
+    int32_t attempt      # 1, 2, ...
+    int32_t counted      # first attempt after the warm-up: counts in the caller totals
+
+cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or between attempts
+    Caller who
+    double arrival       # when it reached its call type (waits count from here)
     double handle        # talk time before the agent's proficiency factor
     double acw           # after-call work
+    double deadline      # in a menu: when its IVR patience runs out
+    double node_end      # in a menu: when its node ends
     uint32_t gen         # bumped when the slot is freed
     int32_t call_type
-    int32_t interval     # arrival interval
-    int32_t prev         # queue links (intrusive doubly linked list)
+    int32_t interval     # interval of the arrival at the call type
+    int32_t prev         # queue or menu-list links (intrusive doubly linked list)
     int32_t next
-    int32_t state        # CallState
-    int32_t counted      # 1 when it arrived after the warm-up
+    int32_t state        # CALL_*
+    int32_t counted      # 1 when it reached the call type after the warm-up
+    int32_t node         # in a menu: the node it is in
+    int32_t entry_interval  # in a menu: interval of the ring
+    int32_t entry_counted   # in a menu: rang after the warm-up
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)
@@ -53,23 +76,31 @@ cdef struct Agent:
     int32_t idle         # 1 when in its group's idle list
     int32_t call_type    # call type being handled (talk or ACW), -1 if none
 
-# Outcomes of a call record.
+# Outcomes of a call record; keep in step with results.OUTCOMES.
 cdef enum:
     OUT_ANSWERED = 0
     OUT_ABANDONED = 1
     OUT_BLOCKED = 2
     OUT_WAITING_AT_END = 3
+    OUT_QUEUE_FULL = 4
+    OUT_IVR_HUNG_UP = 5
+    OUT_HANG_UP = 6
+    OUT_SELF_SERVICE = 7
+    OUT_VOICEMAIL = 8
+    OUT_IN_IVR_AT_END = 9
 
-cdef struct CallRecord:  # one per call, only when records are asked for
-    int64_t id           # arrival number within the run
-    double arrival
+cdef struct CallRecord:  # one per attempt, only when records are asked for
+    int64_t id           # caller number within the run
+    double arrival       # ring of the attempt
     double wait          # time in queue (seconds)
     double talk          # talk time (answered calls; else 0)
     double acw           # after-call work (answered calls; else 0)
-    int32_t call_type
+    int32_t call_type    # -1 for an attempt that ended in a menu
     int32_t outcome      # OUT_*
     int32_t agent        # -1 unless answered
     int32_t group        # -1 unless answered
+    int32_t source       # call type, or n_types + entry
+    int32_t attempt
 
 cdef struct Queue:
     int32_t head

@@ -11,6 +11,7 @@ is an event checked against the slot's generation, so nothing ever scans a queue
 """
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
+from numpy.random.c_distributions cimport random_standard_uniform
 from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -27,10 +28,15 @@ from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._memory cimport grow
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
-    F_ABANDONED, F_ABANDONED_SHORT, F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE,
-    F_OFFERED, F_TALK, F_WAIT_ABANDONED, F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY,
-    G_HANDLE, G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_GROUP_FIELDS,
-    N_INTERVAL_GROUP_FIELDS, Stats, add_clock, count, interval_of,
+    C_ABANDONED, C_BLOCKED, C_CALLERS, C_HANG_UP, C_IN_SYSTEM_AT_END, C_IVR_HUNG_UP, C_RETRY_AFTER_HORIZON,
+    C_SELF_SERVICE, C_SERVED, C_VOICEMAIL, E_ARRIVED, E_BLOCKED, E_HANG_UP, E_IN_IVR_AT_END, E_IVR_HUNG_UP,
+    E_IVR_SECONDS, E_RETRIALS, E_ROUTED, E_SELF_SERVICE, E_VOICEMAIL, F_ABANDONED, F_ABANDONED_SHORT,
+    F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE, F_OFFERED, F_QUEUE_FULL, F_RETRIALS,
+    F_ROUTED, F_TALK, F_WAIT_ABANDONED, F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY, G_HANDLE,
+    G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
+    N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
+    N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
+    interval_of,
 )
 
 cnp.import_array()
@@ -39,6 +45,15 @@ cnp.import_array()
 CALL_FIELDS_COUNT = N_CALL_FIELDS
 GROUP_FIELDS_COUNT = N_GROUP_FIELDS
 INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
+ENTRY_FIELDS_COUNT = N_ENTRY_FIELDS
+NODE_FIELDS_COUNT = N_NODE_FIELDS
+CALLER_FIELDS_COUNT = N_CALLER_FIELDS
+
+# Where a menu exit is counted: (node field, entry field, caller field, record outcome) by branch kind.
+cdef int[5] NODE_EXIT = [N_TO_NODE, N_TO_QUEUE, N_SELF_SERVICE, N_HANG_UP, N_VOICEMAIL]
+cdef int[5] ENTRY_EXIT = [0, E_ROUTED, E_SELF_SERVICE, E_HANG_UP, E_VOICEMAIL]
+cdef int[5] CALLER_EXIT = [0, 0, C_SELF_SERVICE, C_HANG_UP, C_VOICEMAIL]
+cdef int[5] OUT_EXIT = [0, 0, OUT_SELF_SERVICE, OUT_HANG_UP, OUT_VOICEMAIL]
 
 
 cdef class Simulation:
@@ -51,7 +66,9 @@ cdef class Simulation:
 
     # settings
     cdef double horizon, warmup, interval, sl_threshold, short_abandon
-    cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain
+    cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
+    # first stream of each source of randomness (CompiledModel.stream_base)
+    cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr
     # model tables (borrowed from numpy arrays kept alive below)
     cdef double* rates
     cdef double* empirical
@@ -65,6 +82,26 @@ cdef class Simulation:
     cdef int32_t* type_groups
     cdef int32_t* group_types_start
     cdef int32_t* group_types
+    # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
+    cdef int32_t* entry_tree
+    cdef int32_t* tree_start
+    cdef int32_t* tree_patience_dist
+    cdef int32_t* node_tree
+    cdef int32_t* node_dist
+    cdef int32_t* node_branch_start
+    cdef double* branch_cum
+    cdef int32_t* branch_kind
+    cdef int32_t* branch_target
+    # retrials per source; queue limits per call type and pool
+    cdef double* retry_blocked
+    cdef double* retry_abandoned
+    cdef int32_t* retry_delay_dist
+    cdef int32_t* max_attempts
+    cdef int32_t* queue_capacity
+    cdef int32_t* queue_pool
+    cdef int32_t* pool_capacity
+    cdef int32_t* pool_waiting
+    cdef double* full_message
     cdef ArrivalProfile* profiles
     cdef Dist* dists
     cdef bitgen_t** streams
@@ -76,11 +113,14 @@ cdef class Simulation:
     cdef Agent* agents
     cdef Queue* queues
     cdef IdleList* idle
+    cdef Queue in_menu           # callers in a menu, in the order they entered it
     cdef int32_t lines_busy
+    cdef int64_t n_callers
     cdef double now
-    # run budget: callers waiting + patience timers running may not pass max_pending
-    cdef int64_t max_pending, n_waiting, n_timers
-    cdef int32_t overflow_type   # call type of the caller refused by the budget
+    # run budget: callers waiting, in a menu or between attempts (n_other) + patience
+    # timers running may not pass max_pending
+    cdef int64_t max_pending, n_waiting, n_timers, n_other
+    cdef int32_t overflow_type   # call type (or source) of the caller refused by the budget
     cdef int error               # ERR_* of the first failure inside the loop
     # statistics (arrays borrowed from the numpy arrays in _stats)
     cdef Stats stats
@@ -110,8 +150,16 @@ cdef class Simulation:
         self.n_agents = model.n_agents
         self.lines = model.lines
         self.drain = model.drain
-        if len(bit_generators) != N_SOURCES * self.n_types:
-            raise ValueError(f"expected {N_SOURCES * self.n_types} bit generators, got {len(bit_generators)}")
+        self.n_sources = model.n_sources
+        self.n_entries = model.n_entries
+        base = model.stream_base
+        if len(bit_generators) != base["end"]:
+            raise ValueError(f"expected {base['end']} bit generators, got {len(bit_generators)}")
+        self.base_handle = base["handle"]
+        self.base_patience = base["patience"]
+        self.base_acw = base["after_call_work"]
+        self.base_retrial = base["retrial"]
+        self.base_ivr = base["ivr"]
 
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
@@ -125,6 +173,26 @@ cdef class Simulation:
         self.type_groups = self._int_ptr(model.type_groups)
         self.group_types_start = self._int_ptr(model.group_types_start)
         self.group_types = self._int_ptr(model.group_types)
+        self.entry_tree = self._int_ptr(model.entry_tree)
+        self.tree_start = self._int_ptr(model.tree_start)
+        self.tree_patience_dist = self._int_ptr(model.tree_patience_dist)
+        self.node_tree = self._int_ptr(model.node_tree)
+        self.node_dist = self._int_ptr(model.node_dist)
+        self.node_branch_start = self._int_ptr(model.node_branch_start)
+        self.branch_cum = self._double_ptr(model.branch_cum)
+        self.branch_kind = self._int_ptr(model.branch_kind)
+        self.branch_target = self._int_ptr(model.branch_target)
+        self.retry_blocked = self._double_ptr(model.retry_blocked)
+        self.retry_abandoned = self._double_ptr(model.retry_abandoned)
+        self.retry_delay_dist = self._int_ptr(model.retry_delay_dist)
+        self.max_attempts = self._int_ptr(model.max_attempts)
+        self.queue_capacity = self._int_ptr(model.queue_capacity)
+        self.queue_pool = self._int_ptr(model.queue_pool)
+        self.pool_capacity = self._int_ptr(model.pool_capacity)
+        self.pool_waiting = self._int_ptr(np.zeros(max(model.n_pools, 1), dtype=np.int32))
+        self.full_message = self._double_ptr(model.full_message)
+        self.in_menu.head = -1
+        self.in_menu.tail = -1
 
         n = len(model.dist_code)
         self.dists = <Dist*>self._alloc(n * sizeof(Dist))
@@ -134,8 +202,8 @@ cdef class Simulation:
             self.dists[i].p1 = model.dist_param[i, 1]
             self.dists[i].p2 = model.dist_param[i, 2]
             self.dists[i].cum = model.dist_cum[i]
-        self.profiles = <ArrivalProfile*>self._alloc(self.n_types * sizeof(ArrivalProfile))
-        for k in range(self.n_types):
+        self.profiles = <ArrivalProfile*>self._alloc(self.n_sources * sizeof(ArrivalProfile))
+        for k in range(self.n_sources):
             self.profiles[k].start = model.rate_start[k]
             self.profiles[k].count = model.rate_count[k]
             self.profiles[k].repeat = model.rate_repeat[k]
@@ -182,12 +250,21 @@ cdef class Simulation:
             "total_calls": np.zeros((self.n_types, N_CALL_FIELDS)),
             "group_totals": np.zeros((self.n_groups, N_GROUP_FIELDS)),
             "interval_groups": np.zeros((self.n_intervals, self.n_groups, N_INTERVAL_GROUP_FIELDS)),
+            "interval_entries": np.zeros((self.n_intervals, self.n_entries, N_ENTRY_FIELDS)),
+            "total_entries": np.zeros((self.n_entries, N_ENTRY_FIELDS)),
+            "node_totals": np.zeros((model.n_nodes, N_NODE_FIELDS)),
+            "callers": np.zeros((self.n_sources, N_CALLER_FIELDS)),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
         self.stats.total_calls = self._double_ptr(stats["total_calls"])
         self.stats.group_totals = self._double_ptr(stats["group_totals"])
         self.stats.interval_groups = self._double_ptr(stats["interval_groups"])
+        self.stats.interval_entries = self._stat_ptr(stats, "interval_entries")
+        self.stats.total_entries = self._stat_ptr(stats, "total_entries")
+        self.stats.node_totals = self._stat_ptr(stats, "node_totals")
+        self.stats.callers = self._stat_ptr(stats, "callers")
+        self.stats.n_entries = self.n_entries
         self.stats.n_intervals = self.n_intervals
         self.stats.n_types = self.n_types
         self.stats.n_groups = self.n_groups
@@ -218,8 +295,15 @@ cdef class Simulation:
 
     cdef double* _double_ptr(self, array) except NULL:
         cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.float64)
+        if arr.size == 0:
+            arr = np.zeros(1)
         self._keep.append(arr)
         return <double*>cnp.PyArray_DATA(arr)
+
+    cdef double* _stat_ptr(self, dict stats, str name) except NULL:
+        """The buffer of statistics array ``name`` (written in place: never a copy)."""
+        cdef cnp.ndarray arr = stats[name]
+        return <double*>cnp.PyArray_DATA(arr) if arr.size else self._double_ptr(np.zeros(1))
 
     cdef int32_t* _int_ptr(self, array) except NULL:
         cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.int32)
@@ -237,7 +321,8 @@ cdef class Simulation:
         with nogil:
             error = self._run()
         if error == ERR_BUDGET:
-            raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting, self.n_timers)
+            raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting,
+                                 self.n_timers + self.n_other)
         if error != ERR_NONE:
             raise out_of_memory_error("core")
         if self.keep_records:
@@ -260,7 +345,7 @@ cdef class Simulation:
         cdef int handled
         cdef double t, last_time = 0.0
         self.calls_simulated = 0
-        for k in range(self.n_types):
+        for k in range(self.n_sources):
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
                 return self.error
@@ -270,21 +355,27 @@ cdef class Simulation:
             heap_pop(&self.heap, &ev)
             self.now = ev.time
             if ev.kind == EV_ARRIVAL:
-                if self._on_arrival(ev.target) != 0:
-                    return self.error
+                handled = self._on_arrival(ev.target)
             elif ev.kind == EV_TALK_END:
-                if self._on_talk_end(ev.target) != 0:
-                    return self.error
+                handled = self._on_talk_end(ev.target)
             elif ev.kind == EV_ACW_END:
-                if self._on_agent_free(ev.target) != 0:
-                    return self.error
-            else:
+                handled = self._on_agent_free(ev.target)
+            elif ev.kind == EV_ABANDON:
                 self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
-                if handled < 0:
-                    return self.error
-                if handled == 0:
+                if handled == 1:
+                    handled = 0
+                elif handled == 0:
                     continue  # a stale abandonment is not an event of the center
+            elif ev.kind == EV_IVR:
+                handled = self._on_menu_step(ev.target)
+            elif ev.kind == EV_RETRY:
+                handled = self._on_retry(ev.target)
+            else:  # EV_LINE_FREE
+                self.lines_busy -= 1
+                handled = 0
+            if handled != 0:
+                return self.error
             last_time = self.now
         self.end_time = last_time if self.drain else self.horizon
         if self._close() != 0:
@@ -296,55 +387,255 @@ cdef class Simulation:
         self.error = error
         return -1
 
-    cdef int _on_arrival(self, int32_t k) noexcept nogil:
+    cdef inline bint _over_budget(self, int32_t who) noexcept nogil:
+        """Whether one more caller pending (waiting, in a menu or between attempts) would pass
+        the run budget; notes ``who`` (a call type or source) for the message."""
+        if self.n_waiting + self.n_timers + self.n_other >= self.max_pending:
+            self.overflow_type = who
+            return True
+        return False
+
+    # ---- a caller's attempts -------------------------------------------------------
+
+    cdef int _on_arrival(self, int32_t s) noexcept nogil:
+        """A first attempt of source s (a call type, or n_types + entry)."""
+        cdef double t = self.now
+        cdef double t_next = self._next_arrival(s, t)
+        cdef Caller who
+        if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, s, 0) != 0:
+            return -1
+        who.id = self.n_callers
+        who.first = t
+        who.ring = t
+        who.source = s
+        who.attempt = 1
+        who.counted = t >= self.warmup
+        self.n_callers += 1
+        count_caller(&self.stats, s, who.counted, C_CALLERS)
+        self.calls_simulated += 1
+        if s < self.n_types:
+            return self._reach_type(&who, s, -1, False)
+        return self._enter_menu(&who, -1)
+
+    cdef int _on_retry(self, int32_t slot) noexcept nogil:
+        """A caller between attempts tries again (it keeps its slot)."""
+        cdef Caller* who = &self.calls[slot].who
+        self.n_other -= 1
+        who.attempt += 1
+        who.ring = self.now
+        self.calls_simulated += 1
+        if who.source < self.n_types:
+            return self._reach_type(who, who.source, slot, False)
+        return self._enter_menu(who, slot)
+
+    cdef int _reach_type(self, Caller* who, int32_t k, int32_t slot, bint has_line) noexcept nogil:
+        """The attempt reaches call type k (straight from its ring, or routed by a menu holding
+        a line). ``slot``: the caller's slot, or -1 (``who`` is then on the stack)."""
         cdef double t = self.now
         cdef int32_t interval = interval_of(&self.stats, t)
         cdef bint counted = t >= self.warmup
-        cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
-        cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
-        cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[SRC_ACW * self.n_types + k], self.empirical)
-        cdef double t_next = self._next_arrival(k, t)
-        cdef int32_t agent, slot
-        cdef int64_t call_id = self.calls_simulated
-        self.calls_simulated += 1
-        if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, k, 0) != 0:
-            return -1
+        cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
+        cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
+        cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
+        cdef double message
+        cdef int32_t agent
+        cdef Call* c
         count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
-        if self.lines >= 0 and self.lines_busy >= self.lines:
+        if has_line:
+            count(&self.stats, k, interval, counted, F_ROUTED, 1.0)
+        elif who.attempt > 1:
+            count(&self.stats, k, interval, counted, F_RETRIALS, 1.0)
+        if not has_line and self.lines >= 0 and self.lines_busy >= self.lines:
             count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
-            return self._record(call_id, t, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1)
-        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+            if self._record(who, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1) != 0:
+                return -1
+            return self._lost(who, slot, LOST_BLOCKED, t)
         agent = self._take_idle_agent(k)
+        if agent < 0:
+            if patience <= 0.0:  # never waits (Erlang B): lost, no queue
+                count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+                if has_line:
+                    self.lines_busy -= 1
+                if self._record_abandon(who, k, interval, counted, 0.0) != 0:
+                    return -1
+                return self._lost(who, slot, LOST_ABANDONED, t)
+            if self._queue_full(k):
+                count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
+                count(&self.stats, k, interval, counted, F_QUEUE_FULL, 1.0)
+                if self._record(who, 0.0, 0.0, 0.0, k, OUT_QUEUE_FULL, -1) != 0:
+                    return -1
+                message = self.full_message[k]
+                if message < 0.0:
+                    if has_line:
+                        self.lines_busy -= 1
+                    return self._lost(who, slot, LOST_BLOCKED, t)
+                if not has_line:
+                    self.lines_busy += 1
+                if self._push(t + message, EV_LINE_FREE, -1, 0) != 0:
+                    return -1
+                return self._lost(who, slot, LOST_BLOCKED, t + message)
+            if self._over_budget(k):
+                return self._fail(ERR_BUDGET)
+        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+        if not has_line:
+            self.lines_busy += 1  # a line is held while waiting and talking
         if agent >= 0:
-            self.lines_busy += 1
-            return self._answer(agent, call_id, t, k, interval, counted, 0.0, handle, acw)
-        if patience <= 0.0:
-            return self._record_abandon(call_id, t, k, interval, counted, 0.0)
-        if self.n_waiting + self.n_timers >= self.max_pending:
-            self.overflow_type = k
-            return self._fail(ERR_BUDGET)
-        slot = self._new_call()
+            if self._answer(agent, who, t, k, interval, counted, 0.0, handle, acw) != 0:
+                return -1
+            if slot >= 0:
+                self._free_call(slot)
+            return 0
         if slot < 0:
-            return -1
-        self.calls[slot].id = call_id
-        self.calls[slot].arrival = t
-        self.calls[slot].handle = handle
-        self.calls[slot].acw = acw
-        self.calls[slot].call_type = k
-        self.calls[slot].interval = interval
-        self.calls[slot].counted = counted
-        self.calls[slot].state = CALL_WAITING
+            slot = self._new_call()
+            if slot < 0:
+                return -1
+            self.calls[slot].who = who[0]
+        c = &self.calls[slot]
+        c.arrival = t
+        c.handle = handle
+        c.acw = acw
+        c.call_type = k
+        c.interval = interval
+        c.counted = counted
+        c.state = CALL_WAITING
         self._enqueue(k, slot)
-        self.lines_busy += 1
         if patience < INFINITY:
             self.n_timers += 1
-            return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
+            return self._push(t + patience, EV_ABANDON, slot, c.gen)
         return 0
+
+    cdef bint _queue_full(self, int32_t k) noexcept nogil:
+        """Whether call type k's queue, or its pool, has no waiting place left."""
+        cdef int32_t cap = self.queue_capacity[k], pool = self.queue_pool[k]
+        if cap >= 0 and self.queues[k].length >= cap:
+            return True
+        return pool >= 0 and self.pool_waiting[pool] >= self.pool_capacity[pool]
+
+    cdef int _lost(self, Caller* who, int32_t slot, int cause, double start) noexcept nogil:
+        """The attempt ended without service: the caller tries again (a retrial at
+        ``start`` + its delay, before the horizon) or its outcome is counted."""
+        cdef int32_t s = who.source
+        cdef double p = self.retry_blocked[s] if cause == LOST_BLOCKED else self.retry_abandoned[s]
+        cdef bitgen_t* rng
+        cdef double t
+        if who.attempt < self.max_attempts[s] and p > 0.0:
+            rng = self.streams[self.base_retrial + s]
+            if random_standard_uniform(rng) < p:
+                t = start + sample(&self.dists[self.retry_delay_dist[s]], rng, self.empirical)
+                if t < self.horizon:
+                    if self._over_budget(s):
+                        return self._fail(ERR_BUDGET)
+                    if slot < 0:
+                        slot = self._new_call()
+                        if slot < 0:
+                            return -1
+                        self.calls[slot].who = who[0]
+                    self.calls[slot].state = CALL_ORBIT
+                    self.n_other += 1
+                    return self._push(t, EV_RETRY, slot, self.calls[slot].gen)
+                count_caller(&self.stats, s, who.counted, C_RETRY_AFTER_HORIZON)
+                if slot >= 0:
+                    self._free_call(slot)
+                return 0
+        count_caller(&self.stats, s, who.counted, C_BLOCKED if cause == LOST_BLOCKED else C_ABANDONED)
+        if slot >= 0:
+            self._free_call(slot)
+        return 0
+
+    # ---- menus -----------------------------------------------------------------------
+
+    cdef int _enter_menu(self, Caller* who, int32_t slot) noexcept nogil:
+        """An attempt rings an entry: a line, then the entry's menu from its start node."""
+        cdef int32_t e = who.source - self.n_types
+        cdef double t = self.now
+        cdef int32_t interval = interval_of(&self.stats, t)
+        cdef bint counted = t >= self.warmup
+        cdef int32_t tree = self.entry_tree[e]
+        cdef Call* c
+        count_entry(&self.stats, e, interval, counted, E_ARRIVED, 1.0)
+        if who.attempt > 1:
+            count_entry(&self.stats, e, interval, counted, E_RETRIALS, 1.0)
+        if self.lines >= 0 and self.lines_busy >= self.lines:
+            count_entry(&self.stats, e, interval, counted, E_BLOCKED, 1.0)
+            if self._record(who, 0.0, 0.0, 0.0, -1, OUT_BLOCKED, -1) != 0:
+                return -1
+            return self._lost(who, slot, LOST_BLOCKED, t)
+        if self._over_budget(who.source):
+            return self._fail(ERR_BUDGET)
+        self.lines_busy += 1
+        if slot < 0:
+            slot = self._new_call()
+            if slot < 0:
+                return -1
+            self.calls[slot].who = who[0]
+        c = &self.calls[slot]
+        c.state = CALL_IVR
+        c.entry_interval = interval
+        c.entry_counted = counted
+        c.deadline = t + sample(&self.dists[self.tree_patience_dist[tree]], self.streams[self.base_ivr + tree],
+                                self.empirical)
+        self.n_other += 1
+        self._list_append(&self.in_menu, slot)
+        return self._enter_node(slot, self.tree_start[tree])
+
+    cdef int _enter_node(self, int32_t slot, int32_t j) noexcept nogil:
+        """The caller in ``slot`` starts node j: it ends after its duration, unless the
+        caller's IVR patience runs out first (a node ending just then is completed)."""
+        cdef Call* c = &self.calls[slot]
+        cdef double end
+        count_node(&self.stats, j, c.entry_counted, N_ENTERED)
+        c.node = j
+        end = self.now + sample(&self.dists[self.node_dist[j]], self.streams[self.base_ivr + self.node_tree[j]],
+                                self.empirical)
+        c.node_end = end
+        return self._push(c.deadline if c.deadline < end else end, EV_IVR, slot, c.gen)
+
+    cdef int _on_menu_step(self, int32_t slot) noexcept nogil:
+        """A node ends (a branch is taken) or the caller's IVR patience runs out inside it."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t j = c.node, e = c.who.source - self.n_types, b, kind, target
+        cdef double u
+        cdef bint counted = c.entry_counted
+        if self.now < c.node_end:  # hung up inside the node
+            self._list_remove(&self.in_menu, slot)
+            self.n_other -= 1
+            count_node(&self.stats, j, counted, N_HUNG_UP)
+            count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_HUNG_UP, 1.0)
+            count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
+            self.lines_busy -= 1
+            if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IVR_HUNG_UP, -1) != 0:
+                return -1
+            count_caller(&self.stats, c.who.source, c.who.counted, C_IVR_HUNG_UP)
+            self._free_call(slot)
+            return 0
+        u = random_standard_uniform(self.streams[self.base_ivr + self.node_tree[j]])
+        b = self.node_branch_start[j]
+        while u >= self.branch_cum[b]:
+            b += 1
+        kind = self.branch_kind[b]
+        target = self.branch_target[b]
+        count_node(&self.stats, j, counted, NODE_EXIT[kind])
+        if kind == BRANCH_NODE:
+            return self._enter_node(slot, target)
+        self._list_remove(&self.in_menu, slot)
+        self.n_other -= 1
+        count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
+        count_entry(&self.stats, e, c.entry_interval, counted, ENTRY_EXIT[kind], 1.0)
+        if kind == BRANCH_QUEUE:
+            return self._reach_type(&c.who, target, slot, True)
+        self.lines_busy -= 1
+        if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_EXIT[kind], -1) != 0:
+            return -1
+        count_caller(&self.stats, c.who.source, c.who.counted, CALLER_EXIT[kind])
+        self._free_call(slot)
+        return 0
+
+    # ---- agents ------------------------------------------------------------------------
 
     cdef inline Dist* _dist_at(self, int32_t* periods, int32_t k, double t) noexcept nogil:
         return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
 
-    cdef int _answer(self, int32_t agent, int64_t call_id, double arrival, int32_t k, int32_t interval,
+    cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t interval,
                      bint counted, double wait, double handle, double acw) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
         cdef double talk = handle * self.proficiency[a.group]
@@ -363,8 +654,9 @@ cdef class Simulation:
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
+        count_caller(&self.stats, who.source, who.counted, C_SERVED)
         if self.keep_records:
-            if self._record(call_id, arrival, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
+            if self._record(who, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
                 return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
 
@@ -390,34 +682,36 @@ cdef class Simulation:
         c = &self.calls[slot]
         k = c.call_type
         self._dequeue(k, slot)
-        if self._answer(agent, c.id, c.arrival, k, c.interval, c.counted, self.now - c.arrival, c.handle, c.acw) != 0:
+        if self._answer(agent, &c.who, c.arrival, k, c.interval, c.counted, self.now - c.arrival, c.handle,
+                        c.acw) != 0:
             return -1
         self._free_call(slot)
         return 0
 
     cdef int _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
-        """A queued caller's patience ran out; returns 1 if it was still waiting."""
+        """A queued caller's patience ran out; 1 if it was still waiting, 0 if stale, -1 on failure."""
         cdef Call* c = &self.calls[slot]
         if c.gen != gen or c.state != CALL_WAITING:
             return 0  # answered (or slot reused) before its patience ran out
         self._dequeue(c.call_type, slot)
         self.lines_busy -= 1
-        if self._record_abandon(c.id, c.arrival, c.call_type, c.interval, c.counted, self.now - c.arrival) != 0:
+        if self._record_abandon(&c.who, c.call_type, c.interval, c.counted, self.now - c.arrival) != 0:
             return -1
-        self._free_call(slot)
+        if self._lost(&c.who, slot, LOST_ABANDONED, self.now) != 0:
+            return -1
         return 1
 
-    cdef int _record_abandon(self, int64_t call_id, double arrival, int32_t k, int32_t interval,
-                             bint counted, double wait) noexcept nogil:
+    cdef int _record_abandon(self, Caller* who, int32_t k, int32_t interval, bint counted,
+                             double wait) noexcept nogil:
         count(&self.stats, k, interval, counted, F_ABANDONED, 1.0)
         count(&self.stats, k, interval, counted, F_WAIT_ABANDONED, wait)
         if wait < self.short_abandon:
             count(&self.stats, k, interval, counted, F_ABANDONED_SHORT, 1.0)
-        return self._record(call_id, arrival, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
+        return self._record(who, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
 
-    cdef int _record(self, int64_t call_id, double arrival, double wait, double talk, double acw,
-                     int32_t k, int32_t outcome, int32_t agent) noexcept nogil:
-        """Append one per-call record (only when asked for); -1 when out of memory."""
+    cdef int _record(self, Caller* who, double wait, double talk, double acw, int32_t k, int32_t outcome,
+                     int32_t agent) noexcept nogil:
+        """Append one per-attempt record (only when asked for); -1 when out of memory."""
         cdef CallRecord* r
         if not self.keep_records:
             return 0
@@ -426,8 +720,8 @@ cdef class Simulation:
                 return self._fail(ERR_NO_MEMORY)
         r = &self.records[self.n_records]
         self.n_records += 1
-        r.id = call_id
-        r.arrival = arrival
+        r.id = who.id
+        r.arrival = who.ring
         r.wait = wait
         r.talk = talk
         r.acw = acw
@@ -435,10 +729,12 @@ cdef class Simulation:
         r.outcome = outcome
         r.agent = agent
         r.group = self.agents[agent].group if agent >= 0 else -1
+        r.source = who.source
+        r.attempt = who.attempt
         return 0
 
     cdef int _close(self) noexcept nogil:
-        """Cut at the horizon: count callers still waiting; close agents' busy time."""
+        """Cut at the horizon: count callers still waiting or in a menu; close agents' busy time."""
         cdef int32_t k, slot, agent
         cdef Call* c
         for k in range(self.n_types):
@@ -446,9 +742,19 @@ cdef class Simulation:
             while slot >= 0:
                 c = &self.calls[slot]
                 count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
-                if self._record(c.id, c.arrival, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
+                count_caller(&self.stats, c.who.source, c.who.counted, C_IN_SYSTEM_AT_END)
+                if self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
                     return -1
                 slot = c.next
+        slot = self.in_menu.head
+        while slot >= 0:
+            c = &self.calls[slot]
+            count_entry(&self.stats, c.who.source - self.n_types, c.entry_interval, c.entry_counted,
+                        E_IN_IVR_AT_END, 1.0)
+            count_caller(&self.stats, c.who.source, c.who.counted, C_IN_SYSTEM_AT_END)
+            if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IN_IVR_AT_END, -1) != 0:
+                return -1
+            slot = c.next
         for agent in range(self.n_agents):
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
@@ -512,7 +818,18 @@ cdef class Simulation:
     # ---- queues and call slots -----------------------------------------------
 
     cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
-        cdef Queue* q = &self.queues[k]
+        self._list_append(&self.queues[k], slot)
+        self.n_waiting += 1
+        if self.queue_pool[k] >= 0:
+            self.pool_waiting[self.queue_pool[k]] += 1
+
+    cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
+        self._list_remove(&self.queues[k], slot)
+        self.n_waiting -= 1
+        if self.queue_pool[k] >= 0:
+            self.pool_waiting[self.queue_pool[k]] -= 1
+
+    cdef inline void _list_append(self, Queue* q, int32_t slot) noexcept nogil:
         self.calls[slot].next = -1
         self.calls[slot].prev = q.tail
         if q.tail >= 0:
@@ -521,10 +838,8 @@ cdef class Simulation:
             q.head = slot
         q.tail = slot
         q.length += 1
-        self.n_waiting += 1
 
-    cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
-        cdef Queue* q = &self.queues[k]
+    cdef inline void _list_remove(self, Queue* q, int32_t slot) noexcept nogil:
         cdef Call* c = &self.calls[slot]
         if c.prev >= 0:
             self.calls[c.prev].next = c.next
@@ -535,7 +850,6 @@ cdef class Simulation:
         else:
             q.tail = c.prev
         q.length -= 1
-        self.n_waiting -= 1
 
     cdef int32_t _new_call(self) noexcept nogil:
         cdef int32_t i, old = self.calls_capacity, new = 2 * self.calls_capacity
@@ -568,9 +882,8 @@ cdef class Simulation:
     # ---- arrivals ---------------------------------------------------------------
 
     cdef inline double _next_arrival(self, int32_t k, double t) noexcept nogil:
-        """Next arrival of call type k after t (``_arrivals.next_arrival`` on its stream)."""
-        return next_arrival(&self.profiles[k], self.rates, self.streams[SRC_ARRIVAL * self.n_types + k],
-                            t, self.horizon)
+        """Next first attempt of source k after t (``_arrivals.next_arrival`` on its stream)."""
+        return next_arrival(&self.profiles[k], self.rates, self.streams[k], t, self.horizon)
 
     # ---- event heap -------------------------------------------------------------
 

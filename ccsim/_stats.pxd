@@ -15,7 +15,50 @@ cdef enum:
     F_TALK = 9
     F_HANDLE = 10
     F_WAITING_AT_END = 11
-    N_CALL_FIELDS = 12
+    F_RETRIALS = 12
+    F_QUEUE_FULL = 13
+    F_ROUTED = 14
+    N_CALL_FIELDS = 15
+
+# Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
+cdef enum:
+    E_ARRIVED = 0
+    E_RETRIALS = 1
+    E_BLOCKED = 2
+    E_IVR_HUNG_UP = 3
+    E_HANG_UP = 4
+    E_SELF_SERVICE = 5
+    E_VOICEMAIL = 6
+    E_ROUTED = 7
+    E_IN_IVR_AT_END = 8
+    E_IVR_SECONDS = 9
+    N_ENTRY_FIELDS = 10
+
+# Per IVR node, totals; keep in step with results.NODE_FIELDS. The last three are
+# also the branch kinds 2..4 (self-service, hang-up, voicemail) plus 3.
+cdef enum:
+    N_ENTERED = 0
+    N_HUNG_UP = 1
+    N_TO_NODE = 2
+    N_TO_QUEUE = 3
+    N_SELF_SERVICE = 4
+    N_HANG_UP = 5
+    N_VOICEMAIL = 6
+    N_NODE_FIELDS = 7
+
+# Per source of callers, totals; keep in step with results.CALLER_FIELDS.
+cdef enum:
+    C_CALLERS = 0
+    C_SERVED = 1
+    C_ABANDONED = 2
+    C_BLOCKED = 3
+    C_IVR_HUNG_UP = 4
+    C_HANG_UP = 5
+    C_SELF_SERVICE = 6
+    C_VOICEMAIL = 7
+    C_RETRY_AFTER_HORIZON = 8
+    C_IN_SYSTEM_AT_END = 9
+    N_CALLER_FIELDS = 10
 
 # Per-group statistics; keep in step with results.GROUP_FIELDS.
 cdef enum:
@@ -37,9 +80,14 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double* total_calls      # [call type, N_CALL_FIELDS], post-warm-up arrivals
     double* group_totals     # [group, N_GROUP_FIELDS]
     double* interval_groups  # [interval, group, N_INTERVAL_GROUP_FIELDS]
+    double* interval_entries # [interval, entry, N_ENTRY_FIELDS]
+    double* total_entries    # [entry, N_ENTRY_FIELDS], post-warm-up rings
+    double* node_totals      # [node, N_NODE_FIELDS], post-warm-up rings
+    double* callers          # [source, N_CALLER_FIELDS], post-warm-up first attempts
     int32_t n_intervals
     int32_t n_types
     int32_t n_groups
+    int32_t n_entries
     double interval          # seconds per reporting interval
     double warmup
     double horizon
@@ -57,6 +105,24 @@ cdef inline void count(Stats* s, int32_t k, int32_t interval, bint counted, int 
     s.interval_calls[(interval * s.n_types + k) * N_CALL_FIELDS + field] += value
     if counted:
         s.total_calls[k * N_CALL_FIELDS + field] += value
+
+
+cdef inline void count_entry(Stats* s, int32_t e, int32_t interval, bint counted, int field,
+                             double value) noexcept nogil:
+    """Add to an attempt counter of entry e, by the interval of its ring."""
+    s.interval_entries[(interval * s.n_entries + e) * N_ENTRY_FIELDS + field] += value
+    if counted:
+        s.total_entries[e * N_ENTRY_FIELDS + field] += value
+
+
+cdef inline void count_node(Stats* s, int32_t j, bint counted, int field) noexcept nogil:
+    if counted:
+        s.node_totals[j * N_NODE_FIELDS + field] += 1.0
+
+
+cdef inline void count_caller(Stats* s, int32_t source, bint counted, int field) noexcept nogil:
+    if counted:
+        s.callers[source * N_CALLER_FIELDS + field] += 1.0
 
 
 cdef inline void add_clock(Stats* s, int32_t g, double start, double end, double weight,

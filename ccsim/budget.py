@@ -81,11 +81,54 @@ class Estimate:
 
 
 # ---------------------------------------------------------------- the estimate
+def expected_attempts(model: CompiledModel) -> np.ndarray:
+    """Expected attempts of each source (call types, then entries) over [0, horizon]: its
+    first attempts, times the attempts a caller makes at most on average (retrials)."""
+    first = expected_arrivals(model)
+    p = np.maximum(model.retry_blocked, model.retry_abandoned) if len(model.retry_blocked) else np.zeros(0)
+    attempts = model.max_attempts.astype(float) if len(model.max_attempts) else np.ones(model.n_sources)
+    with np.errstate(divide="ignore"):
+        factor = np.where(p < 1.0, np.minimum(attempts, 1.0 / np.maximum(1.0 - p, 1e-300)), attempts)
+    return first * (factor if len(factor) else 1.0)
+
+
+def routed_share(model: CompiledModel) -> np.ndarray:
+    """[entry, call type]: the share of an entry's attempts its menu routes to each call type
+    (callers never hanging up in the menu, so an upper bound)."""
+    out = np.zeros((model.n_entries, model.n_types))
+    for e in range(model.n_entries):
+        tree = int(model.entry_tree[e])
+        nodes = np.flatnonzero(model.node_tree == tree)
+        pos = {int(j): i for i, j in enumerate(nodes)}
+        q = np.zeros((len(nodes), len(nodes)))
+        r = np.zeros((len(nodes), model.n_types))
+        for j in nodes:
+            lo, hi = int(model.node_branch_start[j]), int(model.node_branch_start[j + 1])
+            cum = np.diff(np.concatenate([[0.0], model.branch_cum[lo:hi]]))
+            for b, p in zip(range(lo, hi), cum):
+                if model.branch_kind[b] == 0:
+                    q[pos[int(j)], pos[int(model.branch_target[b])]] += p
+                elif model.branch_kind[b] == 1:
+                    r[pos[int(j)], int(model.branch_target[b])] += p
+        start = np.zeros(len(nodes))
+        start[pos[int(model.tree_start[tree])]] = 1.0
+        visits = np.linalg.solve((np.eye(len(nodes)) - q).T, start)  # the schema refused loops with no way out
+        out[e] = np.clip(visits @ r, 0.0, 1.0)
+    return out
+
+
+def type_arrivals(model: CompiledModel, attempts: np.ndarray) -> np.ndarray:
+    """Expected attempts reaching each call type: its own, and those its entries' menus route to it."""
+    k = model.n_types
+    return attempts[:k] + (attempts[k:] @ routed_share(model) if model.n_entries else 0.0)
+
+
 def expected_arrivals(model: CompiledModel) -> np.ndarray:
-    """Expected arrivals of each call type over [0, horizon]: its rate profile integrated."""
-    out = np.zeros(model.n_types)
+    """Expected first attempts of each source (call types, then entries) over [0, horizon]:
+    its rate profile integrated."""
+    out = np.zeros(len(model.rate_start))
     with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(model.n_types):
+        for k in range(len(model.rate_start)):
             start, count = int(model.rate_start[k]), int(model.rate_count[k])
             rates = model.rates[start:start + count]
             slot, horizon = float(model.rate_slot[k]), model.horizon
@@ -207,9 +250,9 @@ def _pending(model: CompiledModel, rate: float, load: float, service_rate: float
 def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool = False,
              max_memory: float | None = None) -> Estimate:
     """What one run of ``model`` needs, without running it."""
-    calls = expected_arrivals(model)
+    calls = expected_attempts(model)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        rate = calls / model.horizon
+        rate = type_arrivals(model, calls) / model.horizon
     load, agents, service_rate = _load_and_capacity(model, rate)
     pending = [_pending(model, float(rate[k]), load[k], service_rate[k],
                         duration_mean(model, model.patience_periods, k)) for k in range(model.n_types)]
@@ -245,7 +288,7 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
     max_calls = _limit("max_calls", DEFAULT_MAX_CALLS if max_calls is None else max_calls, HARD_MAX_CALLS)
     max_memory = _limit("max_memory", DEFAULT_MAX_MEMORY if max_memory is None else max_memory, math.inf)
     est = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory)
-    names = model.call_type_names
+    names = model.source_names
     if not est.calls <= max_calls:
         k = int(np.nanargmax(np.nan_to_num(est.calls_by_type, posinf=np.finfo(float).max)))
         raise BudgetError(
@@ -337,11 +380,19 @@ def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
 def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int) -> BudgetError:
     """The error both engines raise when a caller of ``call_type`` would push the count of
     callers waiting plus patience timers running past ``model.max_pending``."""
+    if call_type >= model.n_types:  # a caller entering a menu or waiting to try again
+        return BudgetError(
+            f"run budget: at t = {now:.6g} s a caller of '{model.source_names[call_type]}' would enter its menu "
+            f"or wait to try again with {waiting:,} callers waiting and {timers:,} callers in menus, between "
+            f"attempts or with patience timers running, the most the memory budget allows "
+            f"({model.max_pending:,}). Add lines or agents, lower the retrial probabilities or the rate, or "
+            f"raise the budget with --max-memory (max_memory=).")
     est = estimate(model)
     name = model.call_type_names[call_type]
     average = est.offered_load[call_type]
     rate_now = rate_at(model, call_type, now)
-    load_now = average * rate_now / (est.calls_by_type[call_type] / model.horizon)
+    own = est.calls_by_type[call_type]
+    load_now = average * rate_now / (own / model.horizon) if own > 0 else average
     return BudgetError(
         f"run budget: at t = {now:.6g} s a caller of type '{name}' would join the queue with "
         f"{waiting:,} callers waiting and {timers:,} patience timers running, the most the memory budget "

@@ -38,8 +38,11 @@ INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
-SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness")
-ENGINE_SOURCES = SOURCES[:4]
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr")
+ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
+
+# Where an IVR branch leads (CompiledModel.branch_kind).
+BRANCH_KINDS = {"node": 0, "queue": 1, "self_service": 2, "hang_up": 3, "voicemail": 4}
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,37 @@ class CompiledModel:
     type_groups: np.ndarray
     group_types_start: np.ndarray
     group_types: np.ndarray
-    stream_keys: tuple = field(default=())  # (source, call type name) per engine stream, in stream order
-    busyness_cv: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [K]; 0 = no daily factor
+    stream_keys: tuple = field(default=())  # (source, name) per engine stream, in stream order (stream_base)
+    busyness_cv: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [S]; 0 = no daily factor
+    # Sources of first attempts: call types 0..K-1 ring their own queue, entries K..K+E-1 their
+    # menu; rate_* above and retry_* below have one row per source (S = K + E).
+    entry_names: tuple = ()
+    entry_tree: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [E] menu of entry
+    # IVR menus: nodes of all menus in one table; node j's branches are
+    # branch_*[node_branch_start[j]:node_branch_start[j+1]], chosen by one uniform u as the
+    # first with u < branch_cum (the last is 1.0).
+    tree_names: tuple = ()
+    tree_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [T] first node
+    tree_patience_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [T]
+    node_names: tuple = ()  # "menu.node" per node
+    node_tree: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [N]
+    node_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [N] duration
+    node_branch_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))  # [N + 1]
+    branch_cum: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [B] cumulative probability
+    branch_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] BRANCH_KINDS
+    branch_target: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] node or type
+    # Retrials per source: probabilities after being blocked / abandoning, the delay, and the
+    # attempts in all (1 = no retrials).
+    retry_blocked: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    retry_abandoned: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    retry_delay_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    max_attempts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    # Queue limits per call type: own capacity (-1 = none), pool (-1 = none), message seconds
+    # heard when full (-1 = blocked at once); pool_capacity per pool.
+    queue_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    queue_pool: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    pool_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    full_message: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
@@ -105,6 +137,39 @@ class CompiledModel:
     @property
     def n_agents(self) -> int:
         return int(self.group_count.sum())
+
+    @property
+    def n_entries(self) -> int:
+        return len(self.entry_names)
+
+    @property
+    def n_sources(self) -> int:
+        return self.n_types + self.n_entries
+
+    @property
+    def source_names(self) -> tuple:
+        return self.call_type_names + self.entry_names
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.tree_names)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_names)
+
+    @property
+    def n_pools(self) -> int:
+        return len(self.pool_capacity)
+
+    @property
+    def stream_base(self) -> dict:
+        """First engine stream of each source of randomness (``stream_keys`` order): arrivals
+        and retrials one per source (call types, then entries), handle / patience / ACW one per
+        call type, IVR one per menu."""
+        s, k = self.n_sources, self.n_types
+        return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
+                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "end": 2 * s + 3 * k + self.n_trees}
 
 
 class _DistTable:
@@ -169,10 +234,12 @@ def _encode(dist, empirical: list) -> tuple[int, tuple[float, float, float]]:
 
 
 def _busyness_cv(arrivals) -> float:
-    return float(arrivals.busyness.cv) if arrivals.busyness is not None else 0.0
+    return float(arrivals.busyness.cv) if arrivals is not None and arrivals.busyness is not None else 0.0
 
 
 def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, int]:
+    if arrivals is None:  # rings only through a menu: a zero rate over the horizon
+        return [0.0], float(scenario.horizon), 0
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
     if _busyness_cv(arrivals) > 0 and not isinstance(arrivals, PiecewiseArrivals):
         slot = DAY  # a constant rate in slots of a day, so that with_busyness can scale each day
@@ -204,8 +271,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     patience = [table.add_duration(c.patience) for c in types]
     acw = [table.add_duration(c.after_call_work or d.Deterministic(dist="deterministic", value=0.0)) for c in types]
 
+    sources = list(types) + list(scenario.entries)
     rate_start, rate_count, rate_slot, rate_repeat, rates = [], [], [], [], []
-    for c in types:
+    for c in sources:
         profile, slot, repeat = _arrival_profile(c.arrivals, scenario)
         rate_start.append(len(rates))
         rate_count.append(len(profile))
@@ -242,12 +310,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         rate_slot=np.array(rate_slot, dtype=np.float64),
         rate_repeat=np.array(rate_repeat, dtype=np.int32),
         rates=np.array(rates, dtype=np.float64),
-        dist_code=np.array(table.codes, dtype=np.int32),
-        dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
-        dist_cum=np.array(table.cum, dtype=np.float64),
-        empirical=np.array(table.empirical or [0.0], dtype=np.float64),
-        period_start=np.array(table.period_start, dtype=np.float64),
-        period_dist=np.array(table.period_dist, dtype=np.int32),
+        dist_code=None, dist_param=None, dist_cum=None, empirical=None,  # filled below, once every
+        period_start=None, period_dist=None,  # table has its rows
         handle_periods=np.array(handle, dtype=np.int32).reshape(-1, 2),
         patience_periods=np.array(patience, dtype=np.int32).reshape(-1, 2),
         acw_periods=np.array(acw, dtype=np.int32).reshape(-1, 2),
@@ -259,10 +323,74 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         type_groups=type_groups[1],
         group_types_start=group_types[0],
         group_types=group_types[1],
-        stream_keys=tuple((s, c.name) for s in ENGINE_SOURCES for c in types),
-        busyness_cv=np.array([_busyness_cv(c.arrivals) for c in types], dtype=np.float64),
+        stream_keys=(tuple(("arrival", c.name) for c in sources)
+                     + tuple((src, c.name) for src in ENGINE_SOURCES[1:] for c in types)
+                     + tuple(("retrial", c.name) for c in sources)
+                     + tuple(("ivr", tree.name) for tree in scenario.ivr)),
+        busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
+        **_inbound_tables(scenario, type_index, table, sources),
     )
+    model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
+                    dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
+                    dist_cum=np.array(table.cum, dtype=np.float64),
+                    empirical=np.array(table.empirical or [0.0], dtype=np.float64),
+                    period_start=np.array(table.period_start, dtype=np.float64),
+                    period_dist=np.array(table.period_dist, dtype=np.int32))
     return replace(model, max_pending=default_max_pending(model))
+
+
+def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sources: list) -> dict:
+    """Entries, IVR menus, retrials and queue limits as flat arrays (CompiledModel fields)."""
+    trees = {tree.name: t for t, tree in enumerate(scenario.ivr)}
+    node_names, node_tree, node_dist, branch_start = [], [], [], [0]
+    cum, kind, target, tree_start, tree_patience = [], [], [], [], []
+    for t, tree in enumerate(scenario.ivr):
+        first = len(node_names)
+        index = {node.name: first + j for j, node in enumerate(tree.nodes)}
+        tree_start.append(index[tree.start_node()])
+        tree_patience.append(table.add(tree.patience))
+        for node in tree.nodes:
+            node_names.append(f"{tree.name}.{node.name}")
+            node_tree.append(t)
+            node_dist.append(table.add(node.duration))
+            total = 0.0
+            for b in node.branches:
+                total += b.p
+                cum.append(total)
+                if b.node is not None:
+                    kind.append(BRANCH_KINDS["node"])
+                    target.append(index[b.node])
+                elif b.queue is not None:
+                    kind.append(BRANCH_KINDS["queue"])
+                    target.append(type_index[b.queue])
+                else:
+                    kind.append(BRANCH_KINDS[b.exit])
+                    target.append(-1)
+            cum[-1] = 1.0  # the last branch takes what rounding leaves
+            branch_start.append(len(cum))
+    retry = [c.retrials for c in sources]
+    pools = {p.name: i for i, p in enumerate(scenario.queue_pools)}
+    pool_of = {name: pools[p.name] for p in scenario.queue_pools for name in p.call_types}
+    i32 = lambda x: np.array(x, dtype=np.int32)  # noqa: E731
+    return dict(
+        entry_names=tuple(e.name for e in scenario.entries),
+        entry_tree=i32([trees[e.ivr] for e in scenario.entries]),
+        tree_names=tuple(tree.name for tree in scenario.ivr),
+        tree_start=i32(tree_start), tree_patience_dist=i32(tree_patience),
+        node_names=tuple(node_names), node_tree=i32(node_tree), node_dist=i32(node_dist),
+        node_branch_start=i32(branch_start), branch_cum=np.array(cum, dtype=np.float64),
+        branch_kind=i32(kind), branch_target=i32(target),
+        retry_blocked=np.array([r.blocked if r else 0.0 for r in retry], dtype=np.float64),
+        retry_abandoned=np.array([r.abandoned if r else 0.0 for r in retry], dtype=np.float64),
+        retry_delay_dist=i32([table.add(r.delay) if r else -1 for r in retry]),  # -1: never drawn
+        max_attempts=i32([r.max_attempts if r else 1 for r in retry]),
+        queue_capacity=i32([-1 if c.queue_capacity is None or c.queue_capacity > INT32_MAX else c.queue_capacity
+                            for c in scenario.call_types]),
+        queue_pool=i32([pool_of.get(c.name, -1) for c in scenario.call_types]),
+        pool_capacity=i32([min(p.capacity, INT32_MAX) for p in scenario.queue_pools]),
+        full_message=np.array([-1.0 if c.queue_full_message is None else c.queue_full_message
+                               for c in scenario.call_types], dtype=np.float64),
+    )
 
 
 def stream_seeds(model: CompiledModel, seed) -> list[np.random.SeedSequence]:
@@ -290,10 +418,10 @@ def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
 
 
 def busyness_factors(model: CompiledModel, seed, k: int, days: int) -> np.ndarray:
-    """Call type ``k``'s gamma factors (mean 1, cv ``busyness_cv[k]``) of days 0 .. days-1,
+    """Source ``k``'s (call type or entry) gamma factors (mean 1, cv ``busyness_cv[k]``) of days 0 .. days-1,
     from its own ("busyness", name) stream."""
     cv = float(model.busyness_cv[k])
-    rng = np.random.Generator(np.random.PCG64(_keyed(_root(seed), "busyness", model.call_type_names[k])))
+    rng = np.random.Generator(np.random.PCG64(_keyed(_root(seed), "busyness", model.source_names[k])))
     return rng.gamma(1.0 / (cv * cv), cv * cv, size=days)
 
 
@@ -309,7 +437,7 @@ def with_busyness(model: CompiledModel, seed) -> CompiledModel:
     if not (model.busyness_cv > 0).any():
         return model
     starts, counts, repeats, parts, offset = [], [], [], [], 0
-    for k in range(model.n_types):
+    for k in range(model.n_sources):
         start, count = int(model.rate_start[k]), int(model.rate_count[k])
         rates, repeat = model.rates[start:start + count], int(model.rate_repeat[k])
         if model.busyness_cv[k] > 0:

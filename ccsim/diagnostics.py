@@ -20,8 +20,9 @@ def stationary_arrivals(scenario: Scenario) -> bool:
     """True when every call type rings at one constant rate (Poisson, or a
     piecewise profile whose rates, weekday factors included, are all equal),
     without a random busyness factor per day."""
-    for call_type in scenario.call_types:
-        arrivals = call_type.arrivals
+    from .scenario.schema import arrival_sources
+
+    for _, arrivals in arrival_sources(scenario):
         if arrivals.busyness is not None and arrivals.busyness.cv > 0:
             return False  # the rate changes from day to day
         if isinstance(arrivals, PiecewiseArrivals):
@@ -38,6 +39,8 @@ def mean_arrival_rate(scenario: Scenario, index: int) -> float:
     """Calls per second of call type ``index``, averaged over [0, horizon]
     (busyness factors have mean 1 and do not change it)."""
     arrivals = scenario.call_types[index].arrivals
+    if arrivals is None:
+        return 0.0  # only what menus route to it
     if not isinstance(arrivals, PiecewiseArrivals):
         return arrivals.rate_per_second()
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)

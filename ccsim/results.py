@@ -32,6 +32,10 @@ CALL_FIELDS = (
     "talk",  # sum of talk times of answered calls
     "handle",  # sum of talk + after-call work of answered calls
     "waiting_at_end",  # still waiting when a drain: false run was cut
+    "retrials",  # arrivals dialled straight that were a caller's second or later attempt (a routed
+    # call's retrial counts at its entry)
+    "queue_full",  # blocked because the queue (or its pool) was full; also in "blocked"
+    "routed",  # arrivals routed here by an entry's menu (the rest dialled the call type)
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
@@ -39,12 +43,44 @@ GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
 # Per interval and group: clock seconds staffed and busy (talk or ACW).
 INTERVAL_GROUP_FIELDS = ("staffed", "busy")
 
-# Per-call records (CDR-like), one row per call, only when asked for.
-CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group")
+# Per entry (a number with an IVR menu), by the interval of the attempt's ring.
+ENTRY_FIELDS = (
+    "arrived",  # attempts that rang the entry (first attempts and retrials)
+    "retrials",  # of which retrials
+    "blocked",  # found all lines busy
+    "ivr_hung_up",  # ran out of IVR patience inside the menu
+    "hang_up",  # took a menu branch that ends the call
+    "self_service",  # served by the menu
+    "voicemail",  # left a voicemail
+    "routed",  # reached a call type's queue (then counted there as "arrived")
+    "in_ivr_at_end",  # still in the menu when a drain: false run was cut
+    "ivr_seconds",  # sum of the time callers spent in the menu (counted as they leave it)
+)
+# Per IVR node, totals over attempts that rang after the warm-up.
+NODE_FIELDS = ("entered", "hung_up", "to_node", "to_queue", "self_service", "hang_up", "voicemail")
+# Per source of callers (call types, then entries), totals over callers whose first attempt
+# rang after the warm-up: each caller once, by how its last attempt ended.
+CALLER_FIELDS = (
+    "callers",  # first attempts
+    "served",  # answered by an agent
+    "abandoned",  # hung up waiting in a queue and did not try again
+    "blocked",  # blocked (lines or full queue) and did not try again
+    "ivr_hung_up", "hang_up", "self_service", "voicemail",  # ended in the menu
+    "retry_after_horizon",  # would have tried again after the horizon, when arrivals have stopped
+    "in_system_at_end",  # waiting or in the menu when a drain: false run was cut
+)
+CALLER_OUTCOMES = CALLER_FIELDS[1:]
+
+# Per-call records (CDR-like), one row per attempt, only when asked for. ``id`` numbers the
+# caller (its retrials share it), ``source`` is its call type or entry (call types first).
+CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group",
+                      "source", "attempt")
 CALL_RECORD_DTYPE = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
                               ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
-                              ("outcome", np.int32), ("agent", np.int32), ("group", np.int32)], align=True)
-OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end")
+                              ("outcome", np.int32), ("agent", np.int32), ("group", np.int32),
+                              ("source", np.int32), ("attempt", np.int32)], align=True)
+OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end", "queue_full", "ivr_hung_up", "hang_up",
+            "self_service", "voicemail", "in_ivr_at_end")
 
 KPI_NAMES = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "service_level", "asa",
@@ -80,6 +116,22 @@ class RawStats:
     calls_simulated: int  # every arrival processed, warm-up included
     end_time: float  # clock of the last event of the center (after draining)
     call_records: Optional[np.ndarray] = None  # per-call records, when asked for (CALL_RECORD_FIELDS)
+    interval_entries: Optional[np.ndarray] = None  # [interval, entry, ENTRY_FIELDS]
+    total_entries: Optional[np.ndarray] = None  # [entry, ENTRY_FIELDS], post-warm-up attempts
+    node_totals: Optional[np.ndarray] = None  # [node, NODE_FIELDS]
+    callers: Optional[np.ndarray] = None  # [source, CALLER_FIELDS]
+
+    def __post_init__(self):
+        # engines and stores of before the inbound path leave these out: empty tables
+        n, k = self.interval_calls.shape[:2]
+        if self.interval_entries is None:
+            self.interval_entries = np.zeros((n, 0, len(ENTRY_FIELDS)))
+        if self.total_entries is None:
+            self.total_entries = np.zeros((self.interval_entries.shape[1], len(ENTRY_FIELDS)))
+        if self.node_totals is None:
+            self.node_totals = np.zeros((0, len(NODE_FIELDS)))
+        if self.callers is None:
+            self.callers = np.zeros((k + self.total_entries.shape[0], len(CALLER_FIELDS)))
 
 
 def _ratio(num, den):
@@ -190,6 +242,67 @@ class Result:
             out[name] = {key: float(v) for key, v in values.items()}
         return out
 
+    def lost_calls(self) -> dict:
+        """The lost-call breakdown (呼损) over attempts and callers after the warm-up.
+
+        Attempts: every ring, first or retrial; ``lost`` = blocked (lines busy, or queue
+        full) + abandoned in a queue; menu hang-ups are reported apart. Callers: each
+        counted once by how its last attempt ended.
+        """
+        s = self.stats
+        calls = dict(zip(CALL_FIELDS, s.total_calls.sum(axis=0)))
+        entries = dict(zip(ENTRY_FIELDS, s.total_entries.sum(axis=0)))
+        callers = dict(zip(CALLER_FIELDS, s.callers.sum(axis=0)))
+        blocked_lines = calls["blocked"] - calls["queue_full"] + entries["blocked"]
+        out = {
+            "attempts": calls["arrived"] - calls["routed"] + entries["arrived"],
+            "retrials": calls["retrials"] + entries["retrials"],
+            "blocked_lines": blocked_lines,
+            "blocked_queue_full": calls["queue_full"],
+            "abandoned": calls["abandoned"],
+            "lost": blocked_lines + calls["queue_full"] + calls["abandoned"],
+            "ivr_hung_up": entries["ivr_hung_up"],
+            "ivr_hang_up": entries["hang_up"],
+            "self_service": entries["self_service"],
+            "voicemail": entries["voicemail"],
+            "answered": calls["answered"],
+        }
+        out["first_attempts"] = out["attempts"] - out["retrials"]
+        for name in CALLER_FIELDS:
+            out[f"callers_{name}" if name != "callers" else "callers"] = callers[name]
+        out["callers_lost"] = (callers["abandoned"] + callers["blocked"] + callers["ivr_hung_up"]
+                               + callers["hang_up"] + callers["retry_after_horizon"])
+        return {k: float(v) for k, v in out.items()}
+
+    def entries(self):
+        """DataFrame, one row per entry (index ``entry``): ENTRY_FIELDS totals after the warm-up."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.stats.total_entries, index=list(self.model.entry_names),
+                             columns=list(ENTRY_FIELDS))
+        frame.index.name = "entry"
+        return frame
+
+    def ivr_nodes(self):
+        """DataFrame, one row per IVR node (index ``node``, "menu.node"): entered, hung up, and
+        where callers went from it (NODE_FIELDS), over attempts that rang after the warm-up."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.stats.node_totals, index=list(self.model.node_names), columns=list(NODE_FIELDS))
+        frame.index.name = "node"
+        frame.insert(2, "completed", frame["entered"] - frame["hung_up"])
+        return frame
+
+    def callers(self):
+        """DataFrame, one row per source of callers (index ``source``: call types, then entries):
+        callers (first attempts after the warm-up) and how their last attempt ended; the
+        outcome columns add up to ``callers``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.stats.callers, index=list(self.model.source_names), columns=list(CALLER_FIELDS))
+        frame.index.name = "source"
+        return frame
+
     def call_types(self):
         """DataFrame, one row per call type (index ``call_type``): the KPIs of ``kpis()``
         but occupancy, which agents have, not call types."""
@@ -285,7 +398,8 @@ class Result:
             raise ArgumentError("this run kept no per-call records; simulate it with call_records=True")
         from .experiment.call_records import record_frame
 
-        return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names)
+        return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names,
+                            source_names=self.model.source_names)
 
     def batch_means(self, batches: int = 20, level: float = 0.95) -> dict:
         """{kpi: (estimate, half-width)} from batch means over post-warm-up intervals.

@@ -20,6 +20,7 @@ from ccsim.engines.arrivals import next_arrival
 from ccsim.engines.sampling import sample
 from ccsim.engines.simpy_engine import Tally
 from ccsim.results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS
+from ccsim.results import CALLER_FIELDS, ENTRY_FIELDS, NODE_FIELDS
 
 # ---------------------------------------------------------------- _heap
 
@@ -163,6 +164,9 @@ def test_stats_fields_match_results():
     assert _stats.CALL_FIELDS_COUNT == len(CALL_FIELDS)
     assert _stats.GROUP_FIELDS_COUNT == len(GROUP_FIELDS)
     assert _stats.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
+    assert _stats.ENTRY_FIELDS_COUNT == len(ENTRY_FIELDS)
+    assert _stats.NODE_FIELDS_COUNT == len(NODE_FIELDS)
+    assert _stats.CALLER_FIELDS_COUNT == len(CALLER_FIELDS)
 
 
 def random_spans(rng, n_groups, interval, horizon, n):
@@ -193,7 +197,8 @@ def test_add_clock_is_bit_for_bit_tally_clock(seed):
     totals, by_interval = _stats.add_clock_many(n_intervals, n_groups, interval, warmup, horizon, spans)
 
     model = SimpleNamespace(n_intervals=n_intervals, n_types=1, n_groups=n_groups, horizon=horizon,
-                            warmup=warmup, interval=interval, group_count=[0] * n_groups)
+                            warmup=warmup, interval=interval, group_count=[0] * n_groups, n_entries=0,
+                            n_nodes=0, n_sources=1)
     tally = Tally(model)
     for group, start, end, weight, field in spans:
         tally.clock(group, start, end, weight, field)

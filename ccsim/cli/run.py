@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import KPI_NAMES
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .status import InputError
@@ -106,6 +106,9 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "kpis": kpis,
         "call_types": call_types,
         "groups": group_summary(results),
+        "lost_calls": lost_call_summary(results),
+        "entries": _table_summary(results, "entry_names", "total_entries", ENTRY_FIELDS),
+        "ivr_nodes": _table_summary(results, "node_names", "node_totals", NODE_FIELDS),
         "service_level_goals": service_level_goals(scenario, results, call_types),
         "warnings": list(warnings),
     }
@@ -127,6 +130,21 @@ def call_type_summary(results: list) -> dict:
     per_rep = [r.kpis_by_call_type() for r in results]
     names = list(per_rep[0])
     return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
+
+
+def lost_call_summary(results: list) -> dict:
+    """{item: {mean, ci_halfwidth}} of ``Result.lost_calls()`` across replications."""
+    per_rep = [r.lost_calls() for r in results]
+    return {k: _mean_halfwidth([rep[k] for rep in per_rep]) for k in per_rep[0]}
+
+
+def _table_summary(results: list, names: str, array: str, columns) -> dict:
+    """{row: {column: {mean, ci_halfwidth}}} of a per-entry or per-node totals array across
+    replications (numpy only: a small run imports no pandas)."""
+    rows = getattr(results[0].model, names)
+    values = np.stack([getattr(r.stats, array) for r in results])  # [rep, row, column]
+    return {row: {col: _mean_halfwidth(values[:, i, j]) for j, col in enumerate(columns)}
+            for i, row in enumerate(rows)}
 
 
 def group_summary(results: list) -> dict:
@@ -185,6 +203,7 @@ def print_run(scenario, summary: dict) -> None:
                   "in the interval it arrived in.")
     _print_call_types(console, summary)
     _print_groups(console, summary)
+    _print_lost_calls(console, summary)
     _print_goals(console, summary)
     calls, wall = summary["calls_simulated"], summary["wall_seconds"]
     speed = f"{calls / wall:,.0f} calls/s" if wall > 0 else "n/a calls/s"
@@ -210,6 +229,34 @@ def _print_groups(console, summary: dict) -> None:
     for name, row in summary["groups"].items():
         out.add_row(name, format_value("agents", row["agents"]["mean"]),
                     *(estimate(k, **row[k]) for k in GROUP_COLUMNS[1:]))
+    console.print(out)
+
+
+LOST_ROWS = (  # (summary key, label): attempts, then callers
+    ("attempts", "attempts (first and retrials)"), ("first_attempts", "  first attempts"),
+    ("retrials", "  retrials"), ("blocked_lines", "blocked: all lines busy"),
+    ("blocked_queue_full", "blocked: queue full"), ("abandoned", "abandoned in a queue"),
+    ("lost", "lost calls (blocked + abandoned)"), ("ivr_hung_up", "hung up in the IVR (patience)"),
+    ("ivr_hang_up", "IVR branch 'hang up'"), ("self_service", "self-served in the IVR"),
+    ("voicemail", "voicemail"), ("answered", "answered"),
+    ("callers", "callers (unique)"), ("callers_served", "  served"), ("callers_lost", "  lost for good"),
+    ("callers_retry_after_horizon", "  would retry after the horizon"),
+)
+
+
+def _print_lost_calls(console, summary: dict) -> None:
+    lost = summary["lost_calls"]
+    if not any(lost[k]["mean"] for k in ("blocked_lines", "blocked_queue_full", "abandoned", "ivr_hung_up",
+                                         "ivr_hang_up", "retrials", "voicemail", "self_service")):
+        return
+    console.print(f"Lost calls ({_ci_title(summary)}):")
+    out = table("", ("", "calls", "share of attempts"), right=("calls", "share of attempts"))
+    attempts = lost["attempts"]["mean"]
+    for key, label in LOST_ROWS:
+        row = lost[key]
+        share = row["mean"] / attempts if attempts and not key.startswith("callers") else math.nan
+        out.add_row(label, estimate("arrivals", row["mean"], row["ci_halfwidth"]),
+                    "" if not is_finite(share) else f"{100 * share:.2f} %")
     console.print(out)
 
 

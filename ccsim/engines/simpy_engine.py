@@ -19,8 +19,9 @@ import numpy as np
 import simpy
 
 from ..budget import overflow_error
-from ..compile import ENGINE_SOURCES, CompiledModel, bit_generators
-from ..results import CALL_FIELDS, CALL_RECORD_DTYPE, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES, RawStats
+from ..compile import BRANCH_KINDS, CompiledModel, bit_generators
+from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
+                       INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from .arrivals import next_arrival
 from .sampling import draw, period_row
 
@@ -32,9 +33,12 @@ from .sampling import draw, period_row
 # starting, an event succeeding, a process resuming): everything an event
 # causes is done before the next event of the center starts, as in the
 # core's loop of one handler per event.
-TALK_END, ACW_END, ARRIVAL, ABANDON = 2, 3, 4, 5
-
+TALK_END, ACW_END, LINE_FREE, ARRIVAL, RETRY, IVR_STEP, ABANDON = 2, 3, 4, 5, 6, 7, 8
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
+ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
+NODE = {name: i for i, name in enumerate(NODE_FIELDS)}
+CALLER = {name: i for i, name in enumerate(CALLER_FIELDS)}
+BRANCH = {code: name for name, code in BRANCH_KINDS.items()}
 GROUP = {name: i for i, name in enumerate(GROUP_FIELDS)}
 INTERVAL_GROUP = {name: i for i, name in enumerate(INTERVAL_GROUP_FIELDS)}
 
@@ -68,17 +72,31 @@ class Agent:
         self.busy = False
 
 
-class Call:
-    """One caller, with the durations drawn when it rang."""
+class Caller:
+    """One caller, over all its attempts (a retrial redials the same number)."""
 
-    __slots__ = ("id", "call_type", "arrival", "interval", "counted", "handle", "acw",
+    __slots__ = ("id", "source", "first", "counted", "attempt")
+
+    def __init__(self, id, source, first, counted):
+        self.id = id  # caller number within the run
+        self.source = source  # call type it dials, or n_types + entry
+        self.first = first  # time of the first attempt
+        self.counted = counted  # first attempt after the warm-up: counts in the caller totals
+        self.attempt = 1
+
+
+class Call:
+    """One attempt at a call type's queue, with the durations drawn when it reached it."""
+
+    __slots__ = ("who", "ring", "call_type", "arrival", "interval", "counted", "handle", "acw",
                  "answered", "agent", "talk_end")
 
-    def __init__(self, id, call_type, arrival, interval, counted, handle, acw):
-        self.id = id  # arrival number within the run
+    def __init__(self, who, ring, call_type, arrival, interval, counted, handle, acw):
+        self.who = who
+        self.ring = ring  # when this attempt rang
         self.call_type = call_type
-        self.arrival = arrival
-        self.interval = interval  # statistics go to the interval of the arrival
+        self.arrival = arrival  # when it reached the call type (waits count from here)
+        self.interval = interval  # statistics go to the interval of that arrival
         self.counted = counted  # arrived after the warm-up: counts in the totals
         self.handle = handle  # talk time before the agent's proficiency factor
         self.acw = acw  # after-call work
@@ -97,6 +115,10 @@ class Tally:
         self.total_calls = np.zeros((k, len(CALL_FIELDS)))
         self.group_totals = np.zeros((g, len(GROUP_FIELDS)))
         self.interval_groups = np.zeros((n, g, len(INTERVAL_GROUP_FIELDS)))
+        self.interval_entries = np.zeros((n, model.n_entries, len(ENTRY_FIELDS)))
+        self.total_entries = np.zeros((model.n_entries, len(ENTRY_FIELDS)))
+        self.node_totals = np.zeros((model.n_nodes, len(NODE_FIELDS)))
+        self.callers = np.zeros((model.n_sources, len(CALLER_FIELDS)))
         for group in range(g):
             self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
 
@@ -109,6 +131,20 @@ class Tally:
         self.interval_calls[call.interval, call.call_type, CALL[field]] += value
         if call.counted:
             self.total_calls[call.call_type, CALL[field]] += value
+
+    def entry(self, e, interval, counted, field, value=1.0):
+        """Add to an attempt counter of entry e, by the interval of its ring."""
+        self.interval_entries[interval, e, ENTRY[field]] += value
+        if counted:
+            self.total_entries[e, ENTRY[field]] += value
+
+    def node(self, j, counted, field):
+        if counted:
+            self.node_totals[j, NODE[field]] += 1.0
+
+    def caller(self, who, field):
+        if who.counted:
+            self.callers[who.source, CALLER[field]] += 1.0
 
     def group_answered(self, group, talk, handle):
         self.group_totals[group, GROUP["answered"]] += 1.0
@@ -148,13 +184,16 @@ class ContactCenter:
         self.records = [] if call_records else None  # per-call records, when asked for
         self.env = CenterClock()
         self.tally = Tally(model)
-        # One stream per (source, call type): stream index = source * n_types + call type.
-        n = model.n_types
+        # Streams in compile's stream_keys order; stream_base gives where each source starts.
         streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
-        self.rng = {source: streams[s * n:(s + 1) * n] for s, source in enumerate(ENGINE_SOURCES)}
+        base, n, s = model.stream_base, model.n_types, model.n_sources
+        self.rng = {"arrival": streams[:s], "retrial": streams[base["retrial"]:base["retrial"] + s],
+                    "ivr": streams[base["ivr"]:base["ivr"] + model.n_trees]}
+        for source in ("handle", "patience", "after_call_work"):
+            self.rng[source] = streams[base[source]:base[source] + n]
         self.rates = model.rates.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
-                          bool(model.rate_repeat[k])) for k in range(n)]
+                          bool(model.rate_repeat[k])) for k in range(s)]
         self.dists = [(int(code), float(p0), float(p1), float(p2), float(cum))
                       for code, (p0, p1, p2), cum in zip(model.dist_code, model.dist_param, model.dist_cum)]
         self.period_start = model.period_start.tolist()
@@ -170,19 +209,24 @@ class ContactCenter:
         self.idle = [deque(a for a in self.agents if a.group == g)  # longest idle first
                      for g in range(model.n_groups)]
         self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
-        self.lines_busy = 0  # calls waiting or talking
-        # Run budget, counted as the core counts it: callers waiting, and patience
-        # timers set and not yet run out (whether or not their caller was answered).
+        self.pool_waiting = [0] * model.n_pools  # callers waiting in each pool's queues
+        self.in_ivr = {}  # callers in a menu, in the order they entered it: Caller -> (entry, ring)
+        self.lines_busy = 0  # calls in the menu, waiting, talking, or hearing the queue-full message
+        # Run budget, counted as the core counts it: callers waiting, patience timers set and
+        # not yet run out (whether or not their caller was answered), callers in a menu and
+        # callers between attempts.
         self.waiting = 0
         self.timers = 0
-        self.calls_simulated = 0
+        self.pending_other = 0  # in a menu or between attempts
+        self.calls_simulated = 0  # attempts
+        self.n_callers = 0
         self.last_departure = 0.0
 
     # ---- the run ------------------------------------------------------------------
 
     def run(self) -> RawStats:
         m, env = self.model, self.env
-        for k in range(m.n_types):
+        for k in range(m.n_sources):
             env.process(self.phone_rings(k))
         if m.drain:
             env.run()
@@ -200,14 +244,21 @@ class ContactCenter:
             group_totals=t.group_totals, interval_groups=t.interval_groups,
             calls_simulated=self.calls_simulated, end_time=float(end_time),
             call_records=None if self.records is None else np.array(self.records, dtype=CALL_RECORD_DTYPE),
+            interval_entries=t.interval_entries, total_entries=t.total_entries,
+            node_totals=t.node_totals, callers=t.callers,
         )
 
     def close(self):
-        """Cut at the horizon: count callers still waiting; close busy time of agents on a call."""
+        """Cut at the horizon: count callers still waiting or in a menu; close busy time of agents on a call."""
         for queue in self.queues:
             for call in queue:
                 self.tally.count(call, "waiting_at_end")
-                self.record(call, "waiting_at_end", self.model.horizon - call.arrival)
+                self.tally.caller(call.who, "in_system_at_end")
+                self.record(call.who, call.ring, "waiting_at_end", self.model.horizon - call.arrival, call=call)
+        for who, (e, ring) in self.in_ivr.items():
+            self.tally.entry(e, self.tally.interval_of(ring), ring >= self.model.warmup, "in_ivr_at_end")
+            self.tally.caller(who, "in_system_at_end")
+            self.record(who, ring, "in_ivr_at_end", 0.0)
         for agent in self.agents:
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
@@ -215,7 +266,7 @@ class ContactCenter:
     # ---- processes ----------------------------------------------------------------
 
     def phone_rings(self, k):
-        """Process: the arrivals of call type k, each starting a caller, until the horizon."""
+        """Process: the first attempts of source k (a call type or an entry), until the horizon."""
         rng, horizon = self.rng["arrival"][k], self.model.horizon
         start, count, slot, repeat = self.profiles[k]
         t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, 0.0)
@@ -226,43 +277,178 @@ class ContactCenter:
             t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, t)
 
     def caller(self, k):
-        """Process: one caller of type k, from its ring to hanging up."""
-        yield from self.call(k)
+        """Process: one caller of source k, attempt after attempt, until the last one ends."""
+        now = self.env.now
+        who = Caller(self.n_callers, k, now, now >= self.model.warmup)
+        self.n_callers += 1
+        self.tally.caller(who, "callers")
+        while True:
+            retry_at = yield from self.attempt(who)
+            if retry_at is None:
+                break
+            self.pending_other += 1
+            yield self.env.at(retry_at, RETRY)
+            self.pending_other -= 1
+            who.attempt += 1
         self.last_departure = self.env.now
 
-    def call(self, k):
-        """The call's course: blocked, lost, or answered (at once or after queueing) and done."""
-        m, env, tally = self.model, self.env, self.tally
-        # Every caller draws all its durations, even if blocked: with common random
-        # numbers, caller i has the same needs whatever happens to the others.
-        now = env.now
-        handle = self.draw("handle", k, now)
-        patience = self.draw("patience", k, now)
-        acw = self.draw("after_call_work", k, now)
-        call = Call(self.calls_simulated, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+    def attempt(self, who):
+        """One attempt: through the lines (and the menu of an entry) to a queue. Returns the
+        time of the caller's next attempt, or None when it is done."""
+        m, env = self.model, self.env
         self.calls_simulated += 1
-        tally.count(call, "arrived")
+        if who.source < m.n_types:
+            return (yield from self.reach_type(who, who.source, env.now, has_line=False))
+        e, ring = who.source - m.n_types, env.now
+        interval, counted = self.tally.interval_of(ring), ring >= m.warmup
+        self.tally.entry(e, interval, counted, "arrived")
+        if who.attempt > 1:
+            self.tally.entry(e, interval, counted, "retrials")
         if m.lines >= 0 and self.lines_busy >= m.lines:
+            self.tally.entry(e, interval, counted, "blocked")
+            self.record(who, ring, "blocked", 0.0)
+            return self.lost(who, "blocked")
+        if self.waiting + self.timers + self.pending_other >= m.max_pending:
+            raise overflow_error(m, who.source, ring, self.waiting, self.timers + self.pending_other)
+        self.lines_busy += 1
+        return (yield from self.menu(who, e, ring, interval, counted))
+
+    def menu(self, who, e, ring, interval, counted):
+        """Walk entry e's IVR menu: node after node until a queue or an exit."""
+        m, env, tally = self.model, self.env, self.tally
+        tree = int(m.entry_tree[e])
+        rng = self.rng["ivr"][tree]
+        deadline = ring + self.draw(m.tree_patience_dist[tree], rng)
+        j = int(m.tree_start[tree])
+        self.in_ivr[who] = (e, ring)
+        self.pending_other += 1
+        while True:
+            tally.node(j, counted, "entered")
+            end = env.now + self.draw(m.node_dist[j], rng)
+            # a node that ends as patience runs out is completed (the menu before the hang-up)
+            yield env.at(deadline if deadline < end else end, IVR_STEP)
+            if env.now < end:
+                del self.in_ivr[who]
+                self.pending_other -= 1
+                tally.node(j, counted, "hung_up")
+                tally.entry(e, interval, counted, "ivr_hung_up")
+                tally.entry(e, interval, counted, "ivr_seconds", env.now - ring)
+                self.lines_busy -= 1
+                self.record(who, ring, "ivr_hung_up", 0.0)
+                tally.caller(who, "ivr_hung_up")
+                return None
+            u = rng.random()
+            b = int(m.node_branch_start[j])
+            while u >= m.branch_cum[b]:
+                b += 1
+            kind, target = BRANCH[int(m.branch_kind[b])], int(m.branch_target[b])
+            if kind == "node":
+                tally.node(j, counted, "to_node")
+                j = target
+                continue
+            del self.in_ivr[who]
+            self.pending_other -= 1
+            tally.entry(e, interval, counted, "ivr_seconds", env.now - ring)
+            if kind == "queue":
+                tally.node(j, counted, "to_queue")
+                tally.entry(e, interval, counted, "routed")
+                return (yield from self.reach_type(who, target, ring, has_line=True))
+            tally.node(j, counted, kind)
+            tally.entry(e, interval, counted, kind)
+            self.lines_busy -= 1
+            self.record(who, ring, kind, 0.0)
+            tally.caller(who, kind)
+            return None
+
+    def reach_type(self, who, k, ring, has_line):
+        """The attempt reaches call type k's queue (straight from its ring, or routed by a menu
+        holding a line): blocked, lost, or answered at once or after queueing. Returns the
+        time of the caller's next attempt, or None."""
+        m, env, tally = self.model, self.env, self.tally
+        # Every call draws all its durations when it reaches its call type, even if blocked:
+        # with common random numbers, the i-th call of a type has the same needs whatever
+        # happens to the others.
+        now = env.now
+        handle = self.draw_duration("handle", k, now)
+        patience = self.draw_duration("patience", k, now)
+        acw = self.draw_duration("after_call_work", k, now)
+        call = Call(who, ring, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+        tally.count(call, "arrived")
+        if has_line:
+            tally.count(call, "routed")
+        elif who.attempt > 1:
+            tally.count(call, "retrials")
+        if not has_line and m.lines >= 0 and self.lines_busy >= m.lines:
             tally.count(call, "blocked")
-            self.record(call, "blocked", 0.0)
-            return
-        tally.count(call, "offered")
+            self.record(who, ring, "blocked", 0.0, call=call)
+            return self.lost(who, "blocked")
         agent = self.take_idle_agent(k)
-        if agent is None and patience <= 0.0:
-            self.record_abandon(call, 0.0)  # never waits (Erlang B): lost, no line, no queue
-            return
-        if agent is None and self.waiting + self.timers >= m.max_pending:
-            raise overflow_error(m, k, now, self.waiting, self.timers)
-        self.lines_busy += 1  # a line is held while waiting and talking
+        if agent is None:
+            if patience <= 0.0:  # never waits (Erlang B): lost, no queue
+                tally.count(call, "offered")
+                if has_line:
+                    self.lines_busy -= 1
+                self.record_abandon(call, 0.0)
+                return self.lost(who, "abandoned")
+            if self.queue_full(k):
+                tally.count(call, "blocked")
+                tally.count(call, "queue_full")
+                self.record(who, ring, "queue_full", 0.0, call=call)
+                message = float(m.full_message[k])
+                if message < 0.0:
+                    if has_line:
+                        self.lines_busy -= 1
+                    return self.lost(who, "blocked")
+                if not has_line:
+                    self.lines_busy += 1
+                env.at(now + message, LINE_FREE).callbacks.append(self.free_line)
+                return self.lost(who, "blocked", now + message)
+            if self.waiting + self.timers + self.pending_other >= m.max_pending:
+                raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other)
+        tally.count(call, "offered")
+        if not has_line:
+            self.lines_busy += 1  # a line is held while waiting and talking
         if agent is not None:
             self.answer(agent, call)
         elif not (yield from self.wait(call, patience)):
-            return
+            return self.lost(who, "abandoned")
         yield call.talk_end
         self.lines_busy -= 1
         if call.acw > 0.0:
             yield env.at(env.now + call.acw, ACW_END)
         self.agent_free(call.agent)
+        return None
+
+    def queue_full(self, k):
+        """Whether call type k's queue, or its pool, has no waiting place left."""
+        m = self.model
+        cap, pool = int(m.queue_capacity[k]), int(m.queue_pool[k])
+        if cap >= 0 and len(self.queues[k]) >= cap:
+            return True
+        return pool >= 0 and self.pool_waiting[pool] >= int(m.pool_capacity[pool])
+
+    def lost(self, who, cause, start=None):
+        """The attempt ended without service (``cause`` "blocked" or "abandoned"): the time of
+        the caller's next attempt if it tries again before the horizon, else None (its outcome
+        counted). The delay runs from ``start`` (the end of a queue-full message), else now."""
+        m, s = self.model, who.source
+        p = float(m.retry_blocked[s] if cause == "blocked" else m.retry_abandoned[s])
+        if who.attempt < int(m.max_attempts[s]) and p > 0.0:
+            rng = self.rng["retrial"][s]
+            if rng.random() < p:
+                t = (self.env.now if start is None else start) + self.draw(m.retry_delay_dist[s], rng)
+                if t < m.horizon:
+                    if self.waiting + self.timers + self.pending_other >= m.max_pending:
+                        raise overflow_error(m, s, self.env.now, self.waiting, self.timers + self.pending_other)
+                    return t
+                self.tally.caller(who, "retry_after_horizon")
+                return None
+        self.tally.caller(who, cause)
+        return None
+
+    def free_line(self, _event):
+        self.lines_busy -= 1
+        self.last_departure = self.env.now
 
     def wait(self, call, patience):
         """Wait in the queue; True once answered, False after hanging up."""
@@ -270,12 +456,15 @@ class ContactCenter:
         queue = self.queues[call.call_type]
         queue.append(call)
         self.waiting += 1
+        pool = int(self.model.queue_pool[call.call_type])
+        if pool >= 0:
+            self.pool_waiting[pool] += 1
         call.answered = env.event()  # succeeded by the agent who takes the call
         if patience == math.inf:
             yield call.answered
             return True
         # An agent freed at the very instant patience ends has answered already:
-        # the ABANDON rank comes after every talk end, ACW end and arrival then.
+        # the ABANDON rank comes after every other event then.
         timer = env.at(env.now + patience, ABANDON)
         self.timers += 1
         timer.callbacks.append(self.timer_ran_out)
@@ -283,10 +472,16 @@ class ContactCenter:
         if call.answered.triggered:
             return True
         queue.remove(call)
-        self.waiting -= 1
+        self.dequeued(call)
         self.lines_busy -= 1
         self.record_abandon(call, env.now - call.arrival)
         return False
+
+    def dequeued(self, call):
+        self.waiting -= 1
+        pool = int(self.model.queue_pool[call.call_type])
+        if pool >= 0:
+            self.pool_waiting[pool] -= 1
 
     # ---- agents and routing -----------------------------------------------------------
 
@@ -304,8 +499,9 @@ class ContactCenter:
         tally.count(call, "handle", talk + call.acw)
         if call.counted:
             tally.group_answered(agent.group, talk, talk + call.acw)
+        tally.caller(call.who, "served")
         call.agent = agent
-        self.record(call, "answered", wait, talk, call.acw, agent)
+        self.record(call.who, call.ring, "answered", wait, talk, call.acw, agent, call)
         call.talk_end = self.env.at(now + talk, TALK_END)
 
     def agent_free(self, agent):
@@ -319,7 +515,7 @@ class ContactCenter:
             self.idle[agent.group].append(agent)
             return
         self.queues[call.call_type].popleft()  # the head of its queue
-        self.waiting -= 1
+        self.dequeued(call)
         self.answer(agent, call)
         call.answered.succeed()
 
@@ -342,7 +538,11 @@ class ContactCenter:
     def timer_ran_out(self, _event):
         self.timers -= 1
 
-    def draw(self, source, k, now):
+    def draw(self, row, rng):
+        """A draw of distribution ``row`` from ``rng``."""
+        return draw(self.dists, int(row), self.empirical, rng)
+
+    def draw_duration(self, source, k, now):
         """A draw of call type k's ``source`` duration, in the period of the day ``now`` falls in."""
         first, count = self.periods[source][k]
         row = period_row(self.period_start, self.period_dist, first, count, now)
@@ -353,13 +553,14 @@ class ContactCenter:
         self.tally.count(call, "wait_abandoned", wait)
         if wait < self.model.short_abandon:
             self.tally.count(call, "abandoned_short")
-        self.record(call, "abandoned", wait)
+        self.record(call.who, call.ring, "abandoned", wait, call=call)
 
-    def record(self, call, outcome, wait, talk=0.0, acw=0.0, agent=None):
+    def record(self, who, ring, outcome, wait, talk=0.0, acw=0.0, agent=None, call=None):
         """One per-call record (only when asked for), in the core's layout."""
         if self.records is not None:
-            self.records.append((call.id, call.arrival, wait, talk, acw, call.call_type, OUTCOMES.index(outcome),
-                                 -1 if agent is None else agent.index, -1 if agent is None else agent.group))
+            self.records.append((who.id, ring, wait, talk, acw, -1 if call is None else call.call_type,
+                                 OUTCOMES.index(outcome), -1 if agent is None else agent.index,
+                                 -1 if agent is None else agent.group, who.source, who.attempt))
 
 
 def _row(flat, start, i):

@@ -52,11 +52,13 @@ class ErlangModel:
 def erlang_model(scenario) -> Optional[ErlangModel]:
     """The Erlang model of ``scenario`` (a ``Scenario`` or a plain dict), or None."""
     s = scenario if isinstance(scenario, Scenario) else validate_scenario(scenario)
-    if len(s.call_types) != 1 or s.lines is not None:
+    if len(s.call_types) != 1 or s.lines is not None or s.entries:
         return None
     call = s.call_types[0]
     sl = s.service_level
     if sl.denominator == "answered" or (sl.denominator != "offered" and sl.short_abandon > 0):
+        return None
+    if call.retrials is not None or call.queue_capacity is not None or s.queue_pools:
         return None
     # durations by period of the day (no ``dist``) are not the stationary Erlang models
     if call.arrivals.process != "poisson" or getattr(call.handle_time, "dist", None) != "exponential":

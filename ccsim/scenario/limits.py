@@ -36,3 +36,6 @@ PROFICIENCY_MIN, PROFICIENCY_MAX = 1e-3, 1e3  # handle time x proficiency stays 
 MAX_NAME = 64  # call-type and group names
 MAX_TEXT = 10_000  # scenario name and description
 MAX_PATH = 4_096  # a CSV path
+MAX_BRANCHES = 32  # branches of one IVR node
+MAX_IVR_NODES = 10_000  # nodes of one IVR menu
+MAX_ATTEMPTS = 1_000  # attempts of one caller (the first and its retrials)

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
+from .inbound import Ivr, QueuePool, Retrials, check_inbound
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
                             description=f"letters, digits, '_' or '-', starting with a letter or '_' "
@@ -151,7 +152,8 @@ class CallType(_Model):
     """A kind of call with its own queue, traffic and durations."""
 
     name: Name
-    arrivals: Arrivals
+    arrivals: Optional[Arrivals] = Field(default=None, description=(
+        "calls dialling this call type straight (no menu); absent = only calls a menu routes here"))
     handle_time: Duration = Field(description="a distribution, or one per period of the day (by_period)")
     patience: Optional[Duration] = Field(
         default=None, description="time a caller waits before hanging up (a distribution, or one per period "
@@ -162,6 +164,25 @@ class CallType(_Model):
     service_level_target: Optional[Fraction] = Field(
         default=None, description="goal for this call type's service level (fraction, 0.8 = 80 %); "
                                   "absent = the scenario-wide service_level.target")
+    queue_capacity: Optional[Annotated[int, Field(ge=0, le=L.INT32_MAX), WholeNumber]] = Field(
+        default=None, description="callers waiting at most in this queue (a caller routed to a full queue "
+                                  "is blocked); absent = unlimited")
+    queue_full_message: Optional[Seconds] = Field(
+        default=None, description="seconds of the 'all agents busy' message a caller routed to a full queue "
+                                  "hears (holding a line) before the call ends; absent = blocked at once")
+    retrials: Optional[Retrials] = Field(default=None, title="Retrials", description=(
+        "callers of this call type who try again when blocked or after hanging up; absent = nobody does "
+        "(callers reaching it through an entry's menu follow the entry's retrials)"))
+
+
+class Entry(_Model):
+    """A number callers dial: its own arrivals, a line each, then an IVR menu."""
+
+    name: Name
+    arrivals: Arrivals
+    ivr: Name = Field(description="the menu (ivr[].name) its callers walk")
+    retrials: Optional[Retrials] = Field(default=None, title="Retrials", description=(
+        "callers who try again when blocked or after hanging up in a queue; absent = nobody does"))
 
 
 class AgentGroup(_Model):
@@ -219,6 +240,11 @@ class Scenario(_Model):
                                        description=f"1 to {L.MAX_CALL_TYPES:,} call types")
     agents: list[AgentGroup] = Field(min_length=1, max_length=L.MAX_GROUPS,
                                      description=f"1 to {L.MAX_GROUPS:,} agent groups")
+    entries: list[Entry] = Field(default=[], max_length=L.MAX_CALL_TYPES, description=(
+        "numbers callers dial, each with arrivals and an IVR menu (call types keep their own arrivals too)"))
+    ivr: list[Ivr] = Field(default=[], max_length=L.MAX_CALL_TYPES, description="IVR menus used by entries")
+    queue_pools: list[QueuePool] = Field(default=[], max_length=L.MAX_CALL_TYPES, description=(
+        "waiting places shared by several call types' queues"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -230,6 +256,7 @@ class Scenario(_Model):
             )
         _check_arrivals(self)
         _check_sizes(self)
+        check_inbound(self)
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
@@ -280,28 +307,28 @@ def _check_sizes(s: Scenario) -> None:
         raise _too_big("interval", f"the horizon ({s.horizon:g} s) holds {intervals:,.0f} reporting intervals of "
                                    f"{s.interval:g} s, more than the limit of {L.MAX_INTERVALS:,}; "
                                    "use a longer interval")
-    cells = max(1, math.ceil(intervals)) * (len(s.call_types) + len(s.agents))
+    cells = max(1, math.ceil(intervals)) * (len(s.call_types) + len(s.entries) + len(s.agents))
     if cells > L.MAX_STAT_CELLS:
         raise _too_big("interval", f"{math.ceil(intervals):,} reporting intervals x ({len(s.call_types)} call types "
                                    f"+ {len(s.agents)} agent groups) = {cells:,} per-interval statistics, more "
                                    f"than the limit of {L.MAX_STAT_CELLS:,}; use a longer interval")
     values = 0
-    for i, c in enumerate(s.call_types):
-        if isinstance(c.arrivals, PiecewiseArrivals):
-            slot = c.arrivals.slot or s.interval
+    for where, arrivals in arrival_sources(s):
+        if isinstance(arrivals, PiecewiseArrivals):
+            slot = arrivals.slot or s.interval
             slots = s.horizon / slot
             if slots > L.MAX_SLOTS:
-                where = f"call_types[{i}].arrivals" + (".slot" if c.arrivals.slot else "")
-                raise _too_big(where, f"the horizon ({s.horizon:g} s) crosses {slots:,.0f} slots of {slot:g} s, "
-                                      f"more than the limit of {L.MAX_SLOTS:,}; use a longer slot")
-            values += len(c.arrivals.rates) * (7 if c.arrivals.weekdays else 1)
-        if c.arrivals.busyness and c.arrivals.busyness.cv > 0:
-            slot = getattr(c.arrivals, "slot", None) or (s.interval if isinstance(c.arrivals, PiecewiseArrivals)
-                                                         else L.DAY)
+                raise _too_big(where + (".slot" if arrivals.slot else ""),
+                               f"the horizon ({s.horizon:g} s) crosses {slots:,.0f} slots of {slot:g} s, "
+                               f"more than the limit of {L.MAX_SLOTS:,}; use a longer slot")
+            values += len(arrivals.rates) * (7 if arrivals.weekdays else 1)
+        if arrivals.busyness and arrivals.busyness.cv > 0:
+            slot = getattr(arrivals, "slot", None) or (s.interval if isinstance(arrivals, PiecewiseArrivals)
+                                                       else L.DAY)
             values += math.ceil(s.horizon / slot) + 1
-        for d in (c.handle_time, c.patience, c.after_call_work):
-            if isinstance(d, Empirical):
-                values += len(d.values)
+    for d in all_distributions(s):
+        if isinstance(d, Empirical):
+            values += len(d.values)
     if values > L.MAX_TOTAL_VALUES:
         raise _too_big("call_types", f"the profiles and empirical distributions hold {values:,} numbers in all "
                                      "(a weekly pattern counts 7 days of rates, busyness one rate per slot of "
@@ -312,10 +339,44 @@ def _check_sizes(s: Scenario) -> None:
                                  f"{L.MAX_AGENTS:,}")
 
 
+def arrival_sources(s: Scenario):
+    """(field path, arrivals) of every source of first attempts: call types, then entries."""
+    for i, c in enumerate(s.call_types):
+        if c.arrivals is not None:
+            yield f"call_types[{i}].arrivals", c.arrivals
+    for i, e in enumerate(s.entries):
+        yield f"entries[{i}].arrivals", e.arrivals
+
+
+def all_distributions(s: Scenario):
+    """Every distribution of the scenario, those of periods and mixture components included
+    (None for an absent optional one)."""
+    from .distributions import Mixture, periods_of
+
+    def leaves(duration):
+        for _, dist in periods_of(duration) if duration is not None else [(0.0, None)]:
+            if isinstance(dist, Mixture):
+                yield from (c.dist for c in dist.components)
+            else:
+                yield dist
+
+    for c in s.call_types:
+        for duration in (c.handle_time, c.patience, c.after_call_work):
+            yield from leaves(duration)
+        if c.retrials is not None:
+            yield from leaves(c.retrials.delay)
+    for e in s.entries:
+        if e.retrials is not None:
+            yield from leaves(e.retrials.delay)
+    for tree in s.ivr:
+        yield from leaves(tree.patience)
+        for node in tree.nodes:
+            yield from leaves(node.duration)
+
+
 def _check_arrivals(s: Scenario) -> None:
     """Weekly patterns and busyness: day-based profiles, factors that let the phone ring."""
-    for i, c in enumerate(s.call_types):
-        a, where = c.arrivals, f"call_types[{i}].arrivals"
+    for where, a in arrival_sources(s):
         busy = a.busyness is not None and a.busyness.cv > 0
         if a.busyness is not None and 0 < a.busyness.cv < L.CV_MIN:
             raise PydanticCustomError("busyness_cv", f"busyness cv {a.busyness.cv:g} is too small for the gamma "

@@ -1,0 +1,81 @@
+"""Scenarios of the inbound path (entries, IVR menus, lines, queue limits, retrials)."""
+import copy
+
+# Every inbound feature at once, sized so that each outcome happens: lines below the peak
+# (blocking), small queues and a shared pool (queue full, with and without a message),
+# retrials after blocking and abandoning, a menu with a loop back, IVR hang-ups,
+# self-service, voicemail, a menu branch that hangs up, and a call type dialled straight.
+INBOUND = {
+    "name": "inbound", "horizon": 14400, "warmup": 900, "interval": 900, "lines": 18,
+    "service_level": {"threshold": 20},
+    "call_types": [
+        {"name": "sales", "arrivals": {"process": "piecewise", "rates": [0.02, 0.06, 0.03], "slot": 3600},
+         "handle_time": {"dist": "exponential", "mean": 180},
+         "patience": {"dist": "exponential", "mean": 60}, "queue_capacity": 4,
+         "retrials": {"blocked": 0.5, "abandoned": 0.4, "delay": {"dist": "exponential", "mean": 300},
+                      "max_attempts": 4}},
+        {"name": "service", "handle_time": {"dist": "lognormal", "mean": 240, "cv": 0.8},
+         "patience": {"dist": "exponential", "mean": 120}, "queue_full_message": 10,
+         "after_call_work": {"dist": "exponential", "mean": 15}},
+        {"name": "complaints", "handle_time": {"dist": "exponential", "mean": 300},
+         "patience": {"dist": "deterministic", "value": 240}},
+    ],
+    "queue_pools": [{"name": "back", "capacity": 2, "call_types": ["service", "complaints"]}],
+    "agents": [{"name": "front", "count": 9, "serves": ["sales", "service"]},
+               {"name": "back", "count": 3, "serves": ["complaints", "service"], "proficiency": 1.1}],
+    "entries": [{"name": "hotline", "arrivals": {"process": "poisson", "rate": 0.06}, "ivr": "main",
+                 "retrials": {"blocked": 0.6, "abandoned": 0.5, "delay": {"dist": "uniform", "low": 60, "high": 600},
+                              "max_attempts": 3}}],
+    "ivr": [{"name": "main", "patience": {"dist": "exponential", "mean": 90}, "nodes": [
+        {"name": "welcome", "duration": {"dist": "deterministic", "value": 12}, "branches": [
+            {"p": 0.45, "queue": "sales"}, {"p": 0.3, "node": "support"}, {"p": 0.1, "exit": "self_service"},
+            {"p": 0.05, "exit": "hang_up"}, {"p": 0.1, "exit": "voicemail"}]},
+        {"name": "support", "duration": {"dist": "exponential", "mean": 20}, "branches": [
+            {"p": 0.6, "queue": "service"}, {"p": 0.3, "queue": "complaints"}, {"p": 0.1, "node": "welcome"}]},
+    ]}],
+}
+
+
+def with_(scenario, **changes):
+    out = copy.deepcopy(scenario)
+    out.update(changes)
+    return out
+
+
+def menu_only(patience_mean=None, horizon=200_000.0, rate=0.5):
+    """An entry whose menu ends every call itself (no queue): for the absorbing-chain check.
+
+    Node durations are deterministic (welcome, 8 s) and exponential (orders, mean 30 s);
+    a loop back from 'orders' to 'welcome'.
+    """
+    tree = {"name": "menu", "nodes": [
+        {"name": "welcome", "duration": {"dist": "deterministic", "value": 8}, "branches": [
+            {"p": 0.5, "node": "orders"}, {"p": 0.3, "exit": "self_service"}, {"p": 0.2, "exit": "voicemail"}]},
+        {"name": "orders", "duration": {"dist": "exponential", "mean": 30}, "branches": [
+            {"p": 0.6, "exit": "self_service"}, {"p": 0.25, "exit": "hang_up"}, {"p": 0.15, "node": "welcome"}]},
+    ]}
+    if patience_mean is not None:
+        tree["patience"] = {"dist": "exponential", "mean": patience_mean}
+    return {
+        "name": "menu_only", "horizon": horizon, "interval": 3600,
+        "call_types": [{"name": "unused", "arrivals": {"process": "poisson", "rate": 1e-9},
+                        "handle_time": {"dist": "exponential", "mean": 60}}],
+        "agents": [{"name": "a", "count": 1, "serves": ["unused"]}],
+        "entries": [{"name": "line", "arrivals": {"process": "poisson", "rate": rate}, "ivr": "menu"}],
+        "ivr": [tree],
+    }
+
+
+def retrial_queue(rate, agents, lines, handle, patience, p_blocked, p_abandoned, delay, horizon, warmup):
+    """One call type dialled straight: M/M/c with lines, exponential patience and retrials
+    (exponential delay), attempts practically unlimited: the chain ccsim.markov solves."""
+    return {
+        "name": "retrial", "horizon": horizon, "warmup": warmup, "interval": horizon / 20, "lines": lines,
+        "service_level": {"threshold": 0},  # answered within 0 s: answered at once
+        "call_types": [{"name": "calls", "arrivals": {"process": "poisson", "rate": rate},
+                        "handle_time": {"dist": "exponential", "mean": handle},
+                        "patience": {"dist": "exponential", "mean": patience},
+                        "retrials": {"blocked": p_blocked, "abandoned": p_abandoned,
+                                     "delay": {"dist": "exponential", "mean": delay}, "max_attempts": 1000}}],
+        "agents": [{"name": "a", "count": agents, "serves": ["calls"]}],
+    }
