@@ -48,7 +48,8 @@ BYTES_PER_AGENT = {"core": 48 + 2 * 32, "simpy": 400}
 BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
 BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
-CALL_FIELDS, INTERVAL_GROUP_FIELDS = 12, 2
+CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS = 12, 2, 5
+BYTES_PER_AIRING = 2 * 32 + 8 * (CHANNEL_FIELDS + 4)  # its event in the heap, statistics, compiled arrays
 
 
 class BudgetError(UserError):
@@ -67,6 +68,7 @@ class Estimate:
     offered_load: tuple  # Erlangs per call type (mean rate x mean handle + after-call work)
     capacity: tuple  # agents able to take each call type
     pending_by_type: tuple  # callers waiting + patience timers running at the horizon (fluid model)
+    ad_calls: float = 0.0  # expected calls of the media airings (all of them may sit in the heap at once)
     memory_parts: dict = field(default_factory=dict)  # what -> bytes
     max_pending: int = HARD_MAX_PENDING  # the in-run limit that follows from the memory budget
 
@@ -80,9 +82,30 @@ class Estimate:
 
 
 # ---------------------------------------------------------------- the estimate
+def airing_expected_calls(model: CompiledModel) -> np.ndarray:
+    """Expected calls of each airing before the horizon: A r P(delay < horizon - s).
+
+    The delay is fixed + scale x Gamma(shape) (shape 0: Exponential(1)), so
+    P(delay < x) = P(G < (x - fixed) / scale), the regularized incomplete gamma.
+    """
+    if model.n_airings == 0:
+        return np.zeros(0)
+    from scipy.special import gammainc  # only scenarios with media pay for the import
+
+    c = model.airing_channel
+    delay, shape, scale = model.channel_delay[c], model.channel_shape[c], model.channel_scale[c]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        x = np.maximum(model.horizon - model.airing_time - delay, 0.0) / scale
+        p = np.where(shape > 0, gammainc(np.where(shape > 0, shape, 1.0), x), -np.expm1(-x))
+    return model.airing_mean * p
+
+
 def expected_arrivals(model: CompiledModel) -> np.ndarray:
-    """Expected arrivals of each call type over [0, horizon]: its rate profile integrated."""
+    """Expected arrivals of each call type over [0, horizon]: its rate profile integrated,
+    plus the expected calls of the media airings that ring it."""
     out = np.zeros(model.n_types)
+    if model.n_airings:
+        np.add.at(out, model.channel_type[model.airing_channel], airing_expected_calls(model))
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(model.n_types):
             start, count = int(model.rate_start[k]), int(model.rate_count[k])
@@ -95,9 +118,9 @@ def expected_arrivals(model: CompiledModel) -> np.ndarray:
                     out[k] = math.inf
                     continue
                 rest = horizon - cycles * count * slot
-                out[k] = cycles * slot * rates.sum() + (rates * np.clip(rest - offsets, 0.0, slot)).sum()
+                out[k] += cycles * slot * rates.sum() + (rates * np.clip(rest - offsets, 0.0, slot)).sum()
             else:
-                out[k] = (rates * np.clip(horizon - offsets, 0.0, slot)).sum()
+                out[k] += (rates * np.clip(horizon - offsets, 0.0, slot)).sum()
     return out
 
 
@@ -193,9 +216,15 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
                         distribution_mean(model, int(model.patience_dist[k]))) for k in range(model.n_types)]
     per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
     intervals = int(model.n_intervals)
+    ad_calls = float(airing_expected_calls(model).sum())
     parts = {
         "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
+                                                    + (model.n_channels + 1) * CHANNEL_FIELDS
                                                     + INTERVAL_REPORT_FIELDS),
+        "media airings": float(model.n_airings) * BYTES_PER_AIRING,
+        # An airing schedules all its calls at once: they wait in the heap until they ring and
+        # count against max_pending in the run, like waiting callers.
+        "scheduled ad calls": ad_calls * per_pending,
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
         "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
                       + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size),
@@ -203,13 +232,13 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
     }
     budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
-    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records"))
+    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records", "scheduled ad calls"))
     room = (budget - fixed) // per_pending if budget > fixed else 0
     return Estimate(
         calls=float(calls.sum()), calls_by_type=tuple(float(c) for c in calls),
         slot_steps=tuple(float(s) for s in slot_steps(model)), agents=model.n_agents, intervals=intervals,
         offered_load=tuple(load), capacity=tuple(agents), pending_by_type=tuple(pending),
-        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))),
+        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))), ad_calls=ad_calls,
     )
 
 
@@ -295,6 +324,9 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
     elif biggest == "call records":
         detail = (f" (about {_count(est.calls)} calls, one record each). Run without per-call records, "
                   f"or shorten the horizon")
+    elif biggest == "scheduled ad calls":
+        detail = (f": the media airings bring about {_count(est.ad_calls)} calls, and an airing schedules all of "
+                  f"its calls when it airs. Lower the spend or calls_per_unit, or shorten the horizon")
     elif biggest == "agents":
         detail = f" ({_count(est.agents)} agents). Model fewer agents"
     else:
@@ -312,22 +344,36 @@ def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
     return float(model.rates[start + i]) if i < count else 0.0
 
 
-def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int) -> BudgetError:
+def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int,
+                   scheduled: int = 0) -> BudgetError:
     """The error both engines raise when a caller of ``call_type`` would push the count of
-    callers waiting plus patience timers running past ``model.max_pending``."""
+    callers waiting plus patience timers running plus ad calls scheduled past ``model.max_pending``."""
     est = estimate(model)
     name = model.call_type_names[call_type]
     average = est.offered_load[call_type]
     rate_now = rate_at(model, call_type, now)
-    load_now = average * rate_now / (est.calls_by_type[call_type] / model.horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load_now = np.float64(average) * rate_now / (est.calls_by_type[call_type] / model.horizon)
+    ads = f", {scheduled:,} ad calls scheduled" if scheduled else ""
     return BudgetError(
         f"run budget: at t = {now:.6g} s a caller of type '{name}' would join the queue with "
-        f"{waiting:,} callers waiting and {timers:,} patience timers running, the most the memory budget "
+        f"{waiting:,} callers waiting{ads} and {timers:,} patience timers running, the most the memory budget "
         f"allows ({model.max_pending:,}). Call type '{name}' rings at {_count(rate_now)} calls/s then, an "
         f"offered load of {_count(load_now)} Erlangs ({_count(average)} on average over the horizon) against "
         f"{_count(est.capacity[call_type])} agents able to take it: its queue grows faster than agents "
         f"answer. Add agents, give callers a shorter patience, lower the rate or shorten the horizon, or "
         f"raise the budget with --max-memory (max_memory=).")
+
+
+def airing_overflow_error(model: CompiledModel, airing: int, now: float, calls: int, pending: int) -> BudgetError:
+    """The error both engines raise when an airing's calls would push the count of callers
+    waiting, patience timers running and ad calls scheduled past ``model.max_pending``."""
+    channel = model.channel_names[int(model.airing_channel[airing])]
+    return BudgetError(
+        f"run budget: at t = {now:.6g} s airing {airing} of channel '{channel}' draws {calls:,} calls (expected "
+        f"{_count(float(model.airing_mean[airing]))}), to be scheduled with {pending:,} callers waiting, patience "
+        f"timers running and ad calls scheduled already; the memory budget allows {model.max_pending:,}. Lower "
+        f"the airing's spend or the channel's calls_per_unit, or raise the budget with --max-memory (max_memory=).")
 
 
 def out_of_memory_error(engine: str) -> BudgetError:
@@ -357,5 +403,5 @@ def _bytes(x: float) -> str:
     return f"{x:.0f} B"
 
 
-__all__ = ["BudgetError", "Estimate", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
+__all__ = ["BudgetError", "Estimate", "airing_expected_calls", "airing_overflow_error", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
            "estimate", "expected_arrivals", "overflow_error", "with_budget"]

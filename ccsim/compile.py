@@ -36,8 +36,11 @@ INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
-SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness")
+# "ads" (appended last, so that the other streams keep their keys) is keyed by media
+# channel name: a channel's airings draw their counts and delays from it.
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "ads")
 ENGINE_SOURCES = SOURCES[:4]
+AD_SOURCE = "ads"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,19 @@ class CompiledModel:
     group_types: np.ndarray
     stream_keys: tuple = field(default=())  # (source, call type name) per engine stream, in stream order
     busyness_cv: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [K]; 0 = no daily factor
+    # media (ads): per channel, the call type it rings and its response delay
+    # fixed + scale x (Gamma(shape) if shape > 0 else Exponential(1)); per airing (in
+    # the scenario's order, inline then CSV): time, channel, Poisson mean (amount x
+    # calls per unit), spend. Streams: ("ads", channel) after the engine streams.
+    channel_names: tuple = field(default=())
+    channel_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    channel_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_shape: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    airing_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
@@ -92,6 +108,14 @@ class CompiledModel:
     @property
     def n_groups(self) -> int:
         return len(self.group_names)
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channel_names)
+
+    @property
+    def n_airings(self) -> int:
+        return len(self.airing_time)
 
     @property
     def n_agents(self) -> int:
@@ -134,10 +158,12 @@ def _encode(dist, empirical: list) -> tuple[int, tuple[float, float]]:
 
 
 def _busyness_cv(arrivals) -> float:
-    return float(arrivals.busyness.cv) if arrivals.busyness is not None else 0.0
+    return float(arrivals.busyness.cv) if arrivals is not None and arrivals.busyness is not None else 0.0
 
 
 def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, int]:
+    if arrivals is None:  # rung by media channels only: a rate of zero that stops at the horizon
+        return [0.0], float(scenario.horizon), 0
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
     if _busyness_cv(arrivals) > 0 and not isinstance(arrivals, PiecewiseArrivals):
         slot = DAY  # a constant rate in slots of a day, so that with_busyness can scale each day
@@ -221,10 +247,34 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         type_groups=type_groups[1],
         group_types_start=group_types[0],
         group_types=group_types[1],
-        stream_keys=tuple((s, c.name) for s in ENGINE_SOURCES for c in types),
+        stream_keys=tuple((s, c.name) for s in ENGINE_SOURCES for c in types)
+                    + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in types], dtype=np.float64),
+        **_media_arrays(scenario, type_index),
     )
     return replace(model, max_pending=default_max_pending(model))
+
+
+def _media_arrays(scenario: Scenario, type_index: dict) -> dict:
+    """The ``CompiledModel`` fields of the media schedule (empty arrays without media)."""
+    media = scenario.media
+    if media is None:
+        return {}
+    channels = media.channels
+    index = {c.name: i for i, c in enumerate(channels)}
+    params = np.array([c.response.delay_params() for c in channels], dtype=np.float64).reshape(-1, 3)
+    airings = media.airings
+    return {
+        "channel_names": tuple(c.name for c in channels),
+        "channel_type": np.array([type_index[c.call_type] for c in channels], dtype=np.int32),
+        "channel_delay": params[:, 0].copy(), "channel_shape": params[:, 1].copy(),
+        "channel_scale": params[:, 2].copy(),
+        "airing_time": np.array([a.time for a in airings], dtype=np.float64),
+        "airing_channel": np.array([index[a.channel] for a in airings], dtype=np.int32),
+        "airing_mean": np.array([media.amount(a, channels[index[a.channel]]) * channels[index[a.channel]].calls_per_unit
+                                 for a in airings], dtype=np.float64),
+        "airing_spend": np.array([a.spend for a in airings], dtype=np.float64),
+    }
 
 
 def stream_seeds(model: CompiledModel, seed) -> list[np.random.SeedSequence]:
@@ -249,6 +299,11 @@ def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.Se
 def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
     """The PCG64 bit generators of every stream, in ``stream_keys`` order."""
     return [np.random.PCG64(s) for s in stream_seeds(model, seed)]
+
+
+def ad_stream(model: CompiledModel, channel: int) -> int:
+    """Index of media channel ``channel``'s stream in ``stream_keys``: after the engine streams."""
+    return len(ENGINE_SOURCES) * model.n_types + channel
 
 
 def busyness_factors(model: CompiledModel, seed, k: int, days: int) -> np.ndarray:

@@ -19,7 +19,9 @@ NONSTATIONARY_NOTE = ("arrivals vary over the day: batch means would mislead; "
 def stationary_arrivals(scenario: Scenario) -> bool:
     """True when every call type rings at one constant rate (Poisson, or a
     piecewise profile whose rates, weekday factors included, are all equal),
-    without a random busyness factor per day."""
+    without a random busyness factor per day, and no media schedule (airings are peaks)."""
+    if scenario.media is not None:
+        return False
     for call_type in scenario.call_types:
         arrivals = call_type.arrivals
         if arrivals.busyness is not None and arrivals.busyness.cv > 0:
@@ -36,8 +38,10 @@ def stationary_arrivals(scenario: Scenario) -> bool:
 
 def mean_arrival_rate(scenario: Scenario, index: int) -> float:
     """Calls per second of call type ``index``, averaged over [0, horizon]
-    (busyness factors have mean 1 and do not change it)."""
+    (busyness factors have mean 1 and do not change it); organic calls only, not media."""
     arrivals = scenario.call_types[index].arrivals
+    if arrivals is None:
+        return 0.0
     if not isinstance(arrivals, PiecewiseArrivals):
         return arrivals.rate_per_second()
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)

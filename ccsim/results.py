@@ -39,11 +39,20 @@ GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
 # Per interval and group: clock seconds staffed and busy (talk or ACW).
 INTERVAL_GROUP_FIELDS = ("staffed", "busy")
 
-# Per-call records (CDR-like), one row per call, only when asked for.
-CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group")
+# Per media channel (index 0 = organic calls, then the channels in file order) and
+# per airing: what became of the calls, by the interval of their arrival.
+CHANNEL_FIELDS = ("arrived", "answered", "abandoned", "blocked", "waiting_at_end")
+ORGANIC = "organic"
+
+# Per-call records (CDR-like), one row per call, only when asked for. ``channel``
+# and ``airing`` are the media channel and airing indices of an ad call, -1 for
+# an organic one. Keep in step with the core's ``CallRecord`` struct.
+CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group",
+                      "channel", "airing")
 CALL_RECORD_DTYPE = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
                               ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
-                              ("outcome", np.int32), ("agent", np.int32), ("group", np.int32)], align=True)
+                              ("outcome", np.int32), ("agent", np.int32), ("group", np.int32),
+                              ("channel", np.int32), ("airing", np.int32)], align=True)
 OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end")
 
 KPI_NAMES = (
@@ -80,6 +89,9 @@ class RawStats:
     calls_simulated: int  # every arrival processed, warm-up included
     end_time: float  # clock of the last event of the center (after draining)
     call_records: Optional[np.ndarray] = None  # per-call records, when asked for (CALL_RECORD_FIELDS)
+    interval_channels: Optional[np.ndarray] = None  # [interval, 1 + channels, CHANNEL_FIELDS], 0 = organic
+    total_channels: Optional[np.ndarray] = None  # [1 + channels, CHANNEL_FIELDS], post-warm-up arrivals
+    airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up arrivals
 
 
 def _ratio(num, den):
@@ -200,6 +212,43 @@ class Result:
         frame.index.name = "call_type"
         return frame
 
+    def channels(self):
+        """DataFrame, one row per source of calls (index ``channel``: ``organic``, then the
+        media channels in file order): airings, spend, then the CHANNEL_FIELDS counts of
+        calls arriving after the warm-up, and ``calls_per_1000_spend`` (calls arrived per
+        1,000 of spend; NaN for organic calls and a channel with no spend)."""
+        import pandas as pd
+
+        m, totals = self.model, self.stats.total_channels
+        frame = pd.DataFrame(totals, index=[ORGANIC, *m.channel_names], columns=list(CHANNEL_FIELDS))
+        airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
+        spend = np.bincount(m.airing_channel, weights=m.airing_spend, minlength=m.n_channels)
+        frame.insert(0, "airings", np.concatenate([[np.nan], airings]))
+        frame.insert(1, "spend", np.concatenate([[np.nan], spend]))
+        frame["calls_per_1000_spend"] = 1000.0 * _ratio(frame["arrived"].to_numpy(), frame["spend"].to_numpy())
+        frame.index.name = "channel"
+        return frame
+
+    def airings(self):
+        """DataFrame, one row per airing (index ``airing``, the scenario's order: inline, then
+        CSV): time, channel, spend, ``expected_calls`` (Poisson mean of its calls before the
+        horizon) and the CHANNEL_FIELDS counts of its calls arriving after the warm-up."""
+        import pandas as pd
+
+        from .budget import airing_expected_calls
+
+        m = self.model
+        frame = pd.DataFrame({
+            "time": m.airing_time,
+            "channel": pd.Categorical.from_codes(m.airing_channel, categories=list(m.channel_names)),
+            "spend": m.airing_spend,
+            "expected_calls": airing_expected_calls(m),
+        })
+        for i, name in enumerate(CHANNEL_FIELDS):
+            frame[name] = self.stats.airing_calls[:, i]
+        frame.index.name = "airing"
+        return frame
+
     def group_table(self) -> dict:
         """{group name: {agents, answered, aht, occupancy}}."""
         out = {}
@@ -285,7 +334,8 @@ class Result:
             raise ArgumentError("this run kept no per-call records; simulate it with call_records=True")
         from .experiment.call_records import record_frame
 
-        return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names)
+        return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names,
+                            channel_names=self.model.channel_names)
 
     def batch_means(self, batches: int = 20, level: float = 0.95) -> dict:
         """{kpi: (estimate, half-width)} from batch means over post-warm-up intervals.

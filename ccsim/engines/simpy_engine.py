@@ -1,7 +1,9 @@
 """The SimPy reference engine: the executable statement of the semantics.
 
 One SimPy process per call type rings the phone, and one process per caller
-lives the call: line, queue, talk, after-call work. Agents are plain state that
+lives the call: line, queue, talk, after-call work. A media airing is an event
+at its time that schedules its calls (``air``); each rings as an organic call of
+its channel's call type would. Agents are plain state that
 the callers' processes hand on: the caller whose call ends frees its agent,
 who takes the next caller waiting or goes idle. Times are in seconds.
 
@@ -14,29 +16,33 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from functools import partial
 
 import numpy as np
 import simpy
 
-from ..budget import overflow_error
-from ..compile import ENGINE_SOURCES, CompiledModel, bit_generators
-from ..results import CALL_FIELDS, CALL_RECORD_DTYPE, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES, RawStats
+from ..budget import airing_overflow_error, overflow_error
+from ..compile import ENGINE_SOURCES, CompiledModel, ad_stream, bit_generators
+from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CHANNEL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES,
+                       RawStats)
 from .arrivals import next_arrival
 from .sampling import sample
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
-# after-call work) before arrivals, before abandonments, so a caller whose
-# patience ends as an agent frees up is served. Equal ranks: first scheduled,
+# after-call work) before arrivals (organic, then ad calls), before abandonments,
+# so a caller whose patience ends as an agent frees up is served; airings last
+# (an airing only schedules calls, from its channel's own stream). Equal ranks: first scheduled,
 # first done. The ranks sit above SimPy's own priorities (0 urgent, 1 normal),
 # which it gives to what one event sets off at the same instant (a process
 # starting, an event succeeding, a process resuming): everything an event
 # causes is done before the next event of the center starts, as in the
 # core's loop of one handler per event.
-TALK_END, ACW_END, ARRIVAL, ABANDON = 2, 3, 4, 5
+TALK_END, ACW_END, ARRIVAL, AD_ARRIVAL, ABANDON, AIRING = 2, 3, 4, 5, 6, 7
 
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 GROUP = {name: i for i, name in enumerate(GROUP_FIELDS)}
 INTERVAL_GROUP = {name: i for i, name in enumerate(INTERVAL_GROUP_FIELDS)}
+CHANNEL = {name: i for i, name in enumerate(CHANNEL_FIELDS)}
 
 
 class CenterClock(simpy.Environment):
@@ -71,12 +77,14 @@ class Agent:
 class Call:
     """One caller, with the durations drawn when it rang."""
 
-    __slots__ = ("id", "call_type", "arrival", "interval", "counted", "handle", "acw",
+    __slots__ = ("id", "call_type", "channel", "airing", "arrival", "interval", "counted", "handle", "acw",
                  "answered", "agent", "talk_end")
 
-    def __init__(self, id, call_type, arrival, interval, counted, handle, acw):
+    def __init__(self, id, call_type, channel, airing, arrival, interval, counted, handle, acw):
         self.id = id  # arrival number within the run
         self.call_type = call_type
+        self.channel = channel  # media channel of an ad call, -1 for an organic one
+        self.airing = airing  # its airing, -1 for an organic call
         self.arrival = arrival
         self.interval = interval  # statistics go to the interval of the arrival
         self.counted = counted  # arrived after the warm-up: counts in the totals
@@ -97,6 +105,9 @@ class Tally:
         self.total_calls = np.zeros((k, len(CALL_FIELDS)))
         self.group_totals = np.zeros((g, len(GROUP_FIELDS)))
         self.interval_groups = np.zeros((n, g, len(INTERVAL_GROUP_FIELDS)))
+        self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
+        self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
+        self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         for group in range(g):
             self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
 
@@ -109,6 +120,12 @@ class Tally:
         self.interval_calls[call.interval, call.call_type, CALL[field]] += value
         if call.counted:
             self.total_calls[call.call_type, CALL[field]] += value
+        if field in CHANNEL:  # and by source: organic (0) or media channel (1 + index), and airing
+            self.interval_channels[call.interval, call.channel + 1, CHANNEL[field]] += value
+            if call.counted:
+                self.total_channels[call.channel + 1, CHANNEL[field]] += value
+                if call.airing >= 0:
+                    self.airing_calls[call.airing, CHANNEL[field]] += value
 
     def group_answered(self, group, talk, handle):
         self.group_totals[group, GROUP["answered"]] += 1.0
@@ -152,6 +169,7 @@ class ContactCenter:
         n = model.n_types
         streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
         self.rng = {source: streams[s * n:(s + 1) * n] for s, source in enumerate(ENGINE_SOURCES)}
+        self.ad_rng = [streams[ad_stream(model, c)] for c in range(model.n_channels)]
         self.rates = model.rates.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
                           bool(model.rate_repeat[k])) for k in range(n)]
@@ -171,6 +189,7 @@ class ContactCenter:
         # timers set and not yet run out (whether or not their caller was answered).
         self.waiting = 0
         self.timers = 0
+        self.scheduled = 0  # ad calls scheduled by an airing and not yet rung
         self.calls_simulated = 0
         self.last_departure = 0.0
 
@@ -180,6 +199,8 @@ class ContactCenter:
         m, env = self.model, self.env
         for k in range(m.n_types):
             env.process(self.phone_rings(k))
+        for i, time in enumerate(m.airing_time.tolist()):
+            env.at(time, AIRING).callbacks.append(partial(self.air, i))
         if m.drain:
             env.run()
             # Not env.now: it has run on through the patience timers of callers
@@ -196,6 +217,7 @@ class ContactCenter:
             group_totals=t.group_totals, interval_groups=t.interval_groups,
             calls_simulated=self.calls_simulated, end_time=float(end_time),
             call_records=None if self.records is None else np.array(self.records, dtype=CALL_RECORD_DTYPE),
+            interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
         )
 
     def close(self):
@@ -221,12 +243,40 @@ class ContactCenter:
             self.env.process(self.caller(k))
             t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, t)
 
-    def caller(self, k):
+    def air(self, i, _event):
+        """Airing i: N ~ Poisson(amount x calls per unit) calls, each at the airing's time plus
+        a response delay, rung if before the horizon; all drawn from the channel's stream.
+
+        The order-statistics construction of the airing's Poisson process of intensity
+        amount x r x f(t - s) (see ``scenario.schema``)."""
+        m = self.model
+        c = int(m.airing_channel[i])
+        rng, s = self.ad_rng[c], float(m.airing_time[i])
+        delay, shape, scale = float(m.channel_delay[c]), float(m.channel_shape[c]), float(m.channel_scale[c])
+        n = int(rng.poisson(float(m.airing_mean[i])))
+        pending = self.waiting + self.timers + self.scheduled
+        if pending + n > m.max_pending:
+            raise airing_overflow_error(m, i, s, n, pending)
+        for _ in range(n):
+            if shape > 0.0:
+                t = s + (delay + scale * rng.standard_gamma(shape))
+            else:
+                t = s + (delay + scale * rng.standard_exponential())
+            if t < m.horizon:
+                self.scheduled += 1
+                self.env.at(t, AD_ARRIVAL).callbacks.append(partial(self.ad_rings, c, i))
+
+    def ad_rings(self, c, i, _event):
+        """An ad call of channel c (airing i) rings: a caller of the channel's call type."""
+        self.scheduled -= 1
+        self.env.process(self.caller(int(self.model.channel_type[c]), c, i))
+
+    def caller(self, k, channel=-1, airing=-1):
         """Process: one caller of type k, from its ring to hanging up."""
-        yield from self.call(k)
+        yield from self.call(k, channel, airing)
         self.last_departure = self.env.now
 
-    def call(self, k):
+    def call(self, k, channel, airing):
         """The call's course: blocked, lost, or answered (at once or after queueing) and done."""
         m, env, tally = self.model, self.env, self.tally
         # Every caller draws all its durations, even if blocked: with common random
@@ -235,7 +285,7 @@ class ContactCenter:
         patience = self.draw(m.patience_dist[k], "patience", k)
         acw = self.draw(m.acw_dist[k], "after_call_work", k)
         now = env.now
-        call = Call(self.calls_simulated, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+        call = Call(self.calls_simulated, k, channel, airing, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         self.calls_simulated += 1
         tally.count(call, "arrived")
         if m.lines >= 0 and self.lines_busy >= m.lines:
@@ -247,8 +297,8 @@ class ContactCenter:
         if agent is None and patience <= 0.0:
             self.record_abandon(call, 0.0)  # never waits (Erlang B): lost, no line, no queue
             return
-        if agent is None and self.waiting + self.timers >= m.max_pending:
-            raise overflow_error(m, k, now, self.waiting, self.timers)
+        if agent is None and self.waiting + self.timers + self.scheduled >= m.max_pending:
+            raise overflow_error(m, k, now, self.waiting, self.timers, self.scheduled)
         self.lines_busy += 1  # a line is held while waiting and talking
         if agent is not None:
             self.answer(agent, call)
@@ -353,7 +403,8 @@ class ContactCenter:
         """One per-call record (only when asked for), in the core's layout."""
         if self.records is not None:
             self.records.append((call.id, call.arrival, wait, talk, acw, call.call_type, OUTCOMES.index(outcome),
-                                 -1 if agent is None else agent.index, -1 if agent is None else agent.group))
+                                 -1 if agent is None else agent.index, -1 if agent is None else agent.group,
+                                 call.channel, call.airing))
 
 
 def _row(flat, start, i):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..files import atomic_path
-from ..results import OUTCOMES
+from ..results import ORGANIC, OUTCOMES
 
 METADATA_KEY = b"ccsim"
 
@@ -26,10 +26,13 @@ class CallRecordsError(UserError, OSError):
     """Per-call records could not be written (disk full, permissions); the message names the file."""
 
 
-def record_frame(records: np.ndarray, call_type_names, group_names, point=None, replication=None):
+def record_frame(records: np.ndarray, call_type_names, group_names, point=None, replication=None,
+                 channel_names=()):
     """A pandas DataFrame of call records sorted by call id (arrival order).
 
-    Call type, outcome and group are categories; agent is a nullable ``Int32``.
+    Call type, outcome, group and channel (``organic``, then the media channels)
+    are categories; agent is a nullable ``Int32``; airing is the index of an ad
+    call's airing, -1 for an organic call.
     ``point`` and ``replication``, when given, become constant columns.
     """
     import pandas as pd
@@ -50,6 +53,8 @@ def record_frame(records: np.ndarray, call_type_names, group_names, point=None, 
         "acw": records["acw"],
         "agent": pd.arrays.IntegerArray(records["agent"].astype(np.int32), records["agent"] < 0),
         "group": pd.Categorical.from_codes(records["group"], categories=list(group_names)),
+        "channel": pd.Categorical.from_codes(records["channel"] + 1, categories=[ORGANIC, *channel_names]),
+        "airing": records["airing"],
     })
     return pd.DataFrame(columns)
 
@@ -73,7 +78,7 @@ def provenance(scenario: dict, point: int, replication: int, seed: np.random.See
 
 
 def write_call_records(records: np.ndarray, call_type_names, group_names, path, point: int = 0,
-                       replication: int = 0, metadata: dict | None = None) -> Path:
+                       replication: int = 0, metadata: dict | None = None, channel_names=()) -> Path:
     """Write the records sorted by call id to ``path`` atomically (temp file, then rename).
 
     ``metadata`` (JSON-able, e.g. ``provenance(...)``) is stored under the key ``ccsim``.
@@ -81,7 +86,8 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    frame = record_frame(records, call_type_names, group_names, point=point, replication=replication)
+    frame = record_frame(records, call_type_names, group_names, point=point, replication=replication,
+                         channel_names=channel_names)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if metadata is not None:
         table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: json.dumps(metadata)})

@@ -176,7 +176,8 @@ def run_replication(task: Task) -> ReplicationRecord:
         write_call_records(result.stats.call_records, result.model.call_type_names, result.model.group_names,
                            Path(task.call_records_dir) / call_records_name(task.point, task.rep),
                            point=task.point, replication=task.rep,
-                           metadata=provenance(task.scenario, task.point, task.rep, task.seed(), task.label))
+                           metadata=provenance(task.scenario, task.point, task.rep, task.seed(), task.label),
+                           channel_names=result.model.channel_names)
     return record_from_result(task.point, task.rep, task.spawn_key, result)
 
 
