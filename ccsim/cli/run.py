@@ -107,6 +107,7 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "call_types": call_types,
         "groups": group_summary(results),
         "service_level_goals": service_level_goals(scenario, results, call_types),
+        "channels": channel_summary(results) if scenario.media is not None else {},
         "warnings": list(warnings),
     }
 
@@ -134,6 +135,21 @@ def group_summary(results: list) -> dict:
     per_rep = [r.group_table() for r in results]
     return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
             for name in per_rep[0]}
+
+
+def channel_summary(results: list) -> dict:
+    """{channel (organic first): {airings, spend, calls, answered: {mean, ci_halfwidth},
+    calls_per_1000_spend: {mean, ci_halfwidth}}} across replications, calls arriving after the warm-up."""
+    frames = [r.channels() for r in results]
+    columns = {"calls": "arrived", "answered": "answered", "calls_per_1000_spend": "calls_per_1000_spend"}
+    out = {}
+    for name in frames[0].index:
+        row = frames[0].loc[name]
+        out[name] = {"airings": None if math.isnan(row["airings"]) else int(row["airings"]),
+                     "spend": None if math.isnan(row["spend"]) else float(row["spend"])}
+        out[name].update({key: _mean_halfwidth([f.loc[name, column] for f in frames])
+                          for key, column in columns.items()})
+    return out
 
 
 def service_level_goals(scenario, results: list, call_types: dict) -> dict:
@@ -185,6 +201,7 @@ def print_run(scenario, summary: dict) -> None:
                   "in the interval it arrived in.")
     _print_call_types(console, summary)
     _print_groups(console, summary)
+    _print_channels(console, summary)
     _print_goals(console, summary)
     calls, wall = summary["calls_simulated"], summary["wall_seconds"]
     speed = f"{calls / wall:,.0f} calls/s" if wall > 0 else "n/a calls/s"
@@ -211,6 +228,28 @@ def _print_groups(console, summary: dict) -> None:
         out.add_row(name, format_value("agents", row["agents"]["mean"]),
                     *(estimate(k, **row[k]) for k in GROUP_COLUMNS[1:]))
     console.print(out)
+
+
+def _print_channels(console, summary: dict) -> None:
+    channels = summary.get("channels")
+    if not channels:
+        return
+    columns = ("channel", "airings", "spend", "calls", "answered", "calls per 1,000 spend")
+    console.print(f"Calls by media channel ({_ci_title(summary)}; organic = the base arrival profiles):")
+    out = table("", columns, right=columns[1:])
+    for name, row in channels.items():
+        out.add_row(name, "" if row["airings"] is None else f"{row['airings']:,}",
+                    "" if row["spend"] is None else f"{row['spend']:,.0f}",
+                    estimate("arrivals", **row["calls"]), estimate("answered", **row["answered"]),
+                    "" if row["spend"] is None else _per_thousand(row["calls_per_1000_spend"]))
+    console.print(out)
+
+
+def _per_thousand(cell: dict) -> str:
+    if not is_finite(cell["mean"]):
+        return "n/a"
+    half = f" ± {cell['ci_halfwidth']:.2f}" if is_finite(cell["ci_halfwidth"]) else ""
+    return f"{cell['mean']:.2f}{half}"
 
 
 def _print_goals(console, summary: dict) -> None:

@@ -25,7 +25,7 @@ from ..budget import airing_overflow_error, overflow_error
 from ..compile import ENGINE_SOURCES, CompiledModel, ad_stream, bit_generators
 from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CHANNEL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES,
                        RawStats)
-from .arrivals import next_arrival
+from .arrivals import ad_delay, next_arrival
 from .sampling import sample
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
@@ -258,10 +258,7 @@ class ContactCenter:
         if pending + n > m.max_pending:
             raise airing_overflow_error(m, i, s, n, pending)
         for _ in range(n):
-            if shape > 0.0:
-                t = s + (delay + scale * rng.standard_gamma(shape))
-            else:
-                t = s + (delay + scale * rng.standard_exponential())
+            t = s + ad_delay(rng, delay, shape, scale)
             if t < m.horizon:
                 self.scheduled += 1
                 self.env.at(t, AD_ARRIVAL).callbacks.append(partial(self.ad_rings, c, i))
