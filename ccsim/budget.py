@@ -9,6 +9,16 @@ What the estimate cannot foresee (a backlog built at a peak, patience timers of
 answered callers) is caught during the run by the limit ``max_pending`` on
 callers waiting plus patience timers running, which follows from the same
 memory budget (``overflow_error``).
+
+Media airings: their expected calls (A r P(delay < horizon - s) each) count in
+the expected arrivals of the call type they ring, so absurd spend is refused
+before the run. In the run, an airing schedules all of its calls at once: they
+wait in the event heap until they ring, and count against ``max_pending`` with
+the callers waiting and the timers running (``airing_overflow_error`` when an
+airing's draw would pass it). The heap then holds at most: one event per airing
+not yet aired (at most ``MAX_AIRINGS``), one per organic call type (its next
+arrival), one per busy agent (talk or ACW end), and ``max_pending`` callers
+waiting, timers and ad calls scheduled together.
 """
 from __future__ import annotations
 
@@ -31,7 +41,8 @@ DEFAULT_MAX_CALLS = 500_000_000
 # with room to spare; a run within budget needs far less (erlang_a.yaml: ~1 MB).
 DEFAULT_MAX_MEMORY = 4 * 2**30
 # Events are ordered by (time, kind << 56 | sequence): beyond 2^56 events the
-# sequence would spill into the kind bits. Every call costs at most 4 events.
+# sequence would spill into the kind bits. Every call costs at most 4 events (its arrival,
+# talk end, ACW end, abandonment), every media airing one more.
 HARD_MAX_CALLS = 10**15
 # Call slots are indexed by int32 and grow by doubling: at most 2^30 of them.
 HARD_MAX_PENDING = 2**30 - 1

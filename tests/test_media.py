@@ -268,7 +268,7 @@ def cumulative_intensity(data):
 @pytest.fixture(scope="module")
 def superposed():
     data = media_scenario()
-    results = ccsim.replicate(data, 200, seed=3, call_records=True)
+    results = [ccsim.simulate(data, seed=s, call_records=True) for s in np.random.SeedSequence(3).spawn(200)]
     return data, results
 
 
@@ -328,7 +328,7 @@ def test_ad_calls_carry_their_channel_and_airing(superposed):
 
 def busy_center(tmp_path, drain=True):
     """Two channels, inline and CSV airings, a line limit, a warm-up: every outcome happens."""
-    (tmp_path / "plan.csv").write_text("time,channel,spend,grp\n2000,web,10,40\n6500,tv,30000,\n9000,web,5,60\n")
+    (tmp_path / "plan.csv").write_text("time,channel,spend,grp\n2000,web,10,40\n6500,tv,30000,\n9000,web,5,60\n14200,tv,60000,\n")
     data = media_scenario(agents=6, handle=120, lines=14, warmup=900, drain=drain)
     data["media"]["airings_csv"] = {"path": "plan.csv"}
     return validate_scenario(data, base_dir=tmp_path)

@@ -284,8 +284,11 @@ class AiringsCsv(_Model):
 
 
 class Media(_Model):
-    """Ad-driven arrivals: channels and the airings of a media schedule (see the module docstring).
+    """Ad-driven arrivals: channels and the airings of a media schedule.
 
+    An airing of amount A (spend or GRP) on a channel adds A x ``calls_per_unit`` x
+    f(t - s) to the channel's call type's arrival rate, f the density of its
+    response delay; the engines sample it exactly (a Poisson count, then its delays).
     CSV airings are read at validation and appended after the inline ones (the
     airing index of the reports is this order); the model is then
     self-contained (``airings_csv`` cleared), wherever it runs.
