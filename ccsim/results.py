@@ -280,6 +280,9 @@ class Result:
         long format, one row per (interval, call type) with a ``call_type``
         column and the call KPIs. ``by="group"``: one row per (interval, agent
         group) with ``staffed_agents``, ``busy_agents`` and ``occupancy``.
+        ``by="channel"``: one row per (interval, source of calls: ``organic``, then
+        the media channels) with the counts arrived, answered, abandoned, blocked
+        and waiting_at_end.
         A pandas DataFrame, or with ``as_frame=False`` a numpy structured array.
 
         Call statistics belong to the interval of the call's arrival; staffing and

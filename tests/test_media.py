@@ -322,6 +322,10 @@ def test_ad_calls_carry_their_channel_and_airing(superposed):
     channels = results[0].channels()
     assert channels.loc["tv", "arrived"] == tv.sum() and channels.loc["organic", "arrived"] == organic.sum()
     assert channels.loc["tv", "spend"] == 100000 and channels.loc["web", "airings"] == 2
+    by_interval = results[0].intervals(by="channel")
+    assert len(by_interval) == 3 * results[0].model.n_intervals
+    np.testing.assert_array_equal(by_interval.groupby("channel", sort=False)["arrived"].sum().to_numpy(),
+                                  channels["arrived"].to_numpy())
 
 
 # ---------------------------------------------------------------- both engines, and conservation
