@@ -1,4 +1,4 @@
-"""Build the Cython core against numpy's headers and its random C library."""
+"""Build the Cython core (ccsim/_*.pyx) against numpy's headers and its random C library."""
 import os
 
 import numpy as np
@@ -7,19 +7,29 @@ from setuptools import Extension, setup
 
 NUMPY_RANDOM_LIB = os.path.join(np.get_include(), "..", "..", "random", "lib")
 
-core = Extension(
-    "ccsim._core",
-    sources=["ccsim/_core.pyx"],
+COMPILE = dict(
     include_dirs=[np.get_include()],
-    library_dirs=[NUMPY_RANDOM_LIB],
-    libraries=["npyrandom", "m"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=["-O3"],
 )
+# numpy's C random routines (npyrandom) only for the modules that draw
+RANDOM = dict(library_dirs=[NUMPY_RANDOM_LIB], libraries=["npyrandom", "m"])
+MATH = dict(libraries=["m"])
+
+# _core holds the simulation and its loop; the others are small modules whose
+# .pxd declares structs and inline functions (cimported by _core) and whose
+# .pyx is a thin Python wrapper for their tests (STYLE.md "Growing the core").
+extensions = [
+    Extension("ccsim._core", sources=["ccsim/_core.pyx"], **COMPILE, **RANDOM),
+    Extension("ccsim._heap", sources=["ccsim/_heap.pyx"], **COMPILE),
+    Extension("ccsim._random", sources=["ccsim/_random.pyx"], **COMPILE, **RANDOM),
+    Extension("ccsim._arrivals", sources=["ccsim/_arrivals.pyx"], **COMPILE, **RANDOM),
+    Extension("ccsim._stats", sources=["ccsim/_stats.pyx"], **COMPILE, **MATH),
+]
 
 setup(
     ext_modules=cythonize(
-        [core],
+        extensions,
         language_level=3,
         compiler_directives={
             "boundscheck": False,

@@ -1,6 +1,7 @@
 # Typed state of the Cython core. Times in seconds; indices are int32, -1 = none.
+# The event heap, sampling, arrivals and statistics have their own modules
+# (_heap, _random, _arrivals, _stats; _memory grows arrays), cimported by _core.pyx.
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
-from numpy.random cimport bitgen_t
 
 # Event kinds; the value is also the tie-break priority at equal times, so an
 # agent freed at t takes a caller whose patience ends at t (service first).
@@ -15,37 +16,6 @@ cdef enum:
     CALL_WAITING = 1
     CALL_IN_SERVICE = 2
 
-# Per-call statistics, by arrival interval; keep in step with results.CALL_FIELDS.
-cdef enum:
-    F_ARRIVED = 0
-    F_BLOCKED = 1
-    F_OFFERED = 2
-    F_ANSWERED = 3
-    F_ABANDONED = 4
-    F_ANSWERED_IN_SL = 5
-    F_ABANDONED_SHORT = 6
-    F_WAIT_ANSWERED = 7
-    F_WAIT_ABANDONED = 8
-    F_TALK = 9
-    F_HANDLE = 10
-    F_WAITING_AT_END = 11
-    N_CALL_FIELDS = 12
-
-# Per-group statistics; keep in step with results.GROUP_FIELDS.
-cdef enum:
-    G_ANSWERED = 0       # calls answered (post-warm-up arrivals)
-    G_TALK = 1           # their talk time
-    G_HANDLE = 2         # their talk + after-call work
-    G_BUSY = 3           # clock time busy or in ACW within [warm-up, horizon]
-    G_STAFFED = 4        # clock time logged in within [warm-up, horizon]
-    N_GROUP_FIELDS = 5
-
-# Per-interval, per-group clock time; keep in step with results.INTERVAL_GROUP_FIELDS.
-cdef enum:
-    IG_STAFFED = 0
-    IG_BUSY = 1
-    N_INTERVAL_GROUP_FIELDS = 2
-
 # Sources of randomness, in compile.ENGINE_SOURCES order; stream = source * n_types + call type.
 cdef enum:
     SRC_ARRIVAL = 0
@@ -59,13 +29,6 @@ cdef enum:
     ERR_NONE = 0
     ERR_NO_MEMORY = 1    # malloc/realloc failed
     ERR_BUDGET = 2       # callers waiting + patience timers reached max_pending
-
-cdef struct Event:
-    double time
-    uint64_t order       # kind << 56 | sequence number: deterministic ties
-    int32_t kind
-    int32_t target
-    uint32_t gen         # call-slot generation, to ignore stale abandonments
 
 cdef struct Call:
     int64_t id           # arrival number within the run (0, 1, ...)
@@ -116,14 +79,3 @@ cdef struct Queue:
 cdef struct IdleList:
     int32_t head         # longest idle first
     int32_t tail
-
-cdef struct Dist:
-    int32_t code         # compile.DIST_CODES
-    double p0
-    double p1
-
-cdef struct ArrivalProfile:
-    int32_t start        # into rates
-    int32_t count
-    int32_t repeat
-    double slot          # seconds per rate

@@ -1,15 +1,17 @@
 # cython: language_level=3
 """The fast engine: one simulation run of a compiled model, loop without the GIL.
 
-State lives in C arrays of the structs declared in ``_core.pxd``. Calls exist as
-slots only while they wait (an answered call's statistics are recorded at answer
-time), events sit in a binary heap ordered by (time, kind, sequence), and a
-queued call's abandonment is an event checked against the slot's generation,
-so nothing ever scans a queue.
+State lives in C arrays of the structs declared in ``_core.pxd``; the event
+heap (``_heap``), sampling (``_random``), arrivals (``_arrivals``) and statistics
+(``_stats``) are ``cdef inline`` functions of their own small modules, cimported
+here (STYLE.md "Growing the core"). Calls exist as slots only while they wait
+(an answered call's statistics are recorded at answer time), events sit in a
+binary heap ordered by (time, kind, sequence), and a queued call's abandonment
+is an event checked against the slot's generation, so nothing ever scans a queue.
 """
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from libc.math cimport INFINITY, floor
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.math cimport INFINITY
+from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
@@ -19,12 +21,16 @@ from .budget import out_of_memory_error, overflow_error
 
 cimport numpy as cnp
 from numpy.random cimport bitgen_t
-from numpy.random.c_distributions cimport (
-    random_lognormal,
-    random_standard_exponential,
-    random_standard_gamma,
-    random_standard_uniform,
-    random_weibull,
+
+from ccsim._arrivals cimport ArrivalProfile, next_arrival
+from ccsim._heap cimport Event, Heap, heap_pop, heap_push
+from ccsim._memory cimport grow
+from ccsim._random cimport Dist, sample
+from ccsim._stats cimport (
+    F_ABANDONED, F_ABANDONED_SHORT, F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE,
+    F_OFFERED, F_TALK, F_WAIT_ABANDONED, F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY,
+    G_HANDLE, G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_GROUP_FIELDS,
+    N_INTERVAL_GROUP_FIELDS, Stats, add_clock, count, interval_of,
 )
 
 cnp.import_array()
@@ -33,45 +39,6 @@ cnp.import_array()
 CALL_FIELDS_COUNT = N_CALL_FIELDS
 GROUP_FIELDS_COUNT = N_GROUP_FIELDS
 INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
-
-
-cdef inline bint _before(Event* a, Event* b) noexcept nogil:
-    # bitwise, not short-circuit: no branch for the CPU to mispredict in the heap
-    return (a.time < b.time) | ((a.time == b.time) & (a.order < b.order))
-
-
-cdef int _grow(void** buffer, int64_t* capacity, size_t item) noexcept nogil:
-    """Double a malloc'd array in place; -1 when out of memory (the old one stays valid)."""
-    cdef void* grown = realloc(buffer[0], 2 * capacity[0] * item)
-    if grown == NULL:
-        return -1
-    buffer[0] = grown
-    capacity[0] *= 2
-    return 0
-
-
-cdef inline double _sample(Dist* d, bitgen_t* rng, double* empirical) noexcept nogil:
-    """One draw; the same numpy C routines that ``numpy.random.Generator`` uses."""
-    cdef int32_t code = d.code
-    cdef int32_t index
-    if code == 0:
-        return d.p0 * random_standard_exponential(rng)
-    if code == 1:
-        return d.p0
-    if code == 2:
-        return d.p0 + d.p1 * random_standard_uniform(rng)
-    if code == 3:
-        return random_lognormal(rng, d.p0, d.p1)
-    if code == 4:
-        return d.p1 * random_standard_gamma(rng, d.p0)
-    if code == 5:
-        return d.p1 * random_weibull(rng, d.p0)
-    if code == 6:
-        index = <int32_t>(random_standard_uniform(rng) * d.p1)
-        if index >= <int32_t>d.p1:
-            index = <int32_t>d.p1 - 1
-        return empirical[<int32_t>d.p0 + index]
-    return INFINITY
 
 
 cdef class Simulation:
@@ -100,9 +67,7 @@ cdef class Simulation:
     cdef Dist* dists
     cdef bitgen_t** streams
     # dynamic state (owned, freed in __dealloc__)
-    cdef Event* heap
-    cdef int64_t heap_size, heap_capacity
-    cdef uint64_t sequence
+    cdef Heap heap
     cdef Call* calls
     cdef int32_t* free_slots
     cdef int32_t n_free, calls_capacity
@@ -115,11 +80,8 @@ cdef class Simulation:
     cdef int64_t max_pending, n_waiting, n_timers
     cdef int32_t overflow_type   # call type of the caller refused by the budget
     cdef int error               # ERR_* of the first failure inside the loop
-    # statistics (numpy-owned buffers)
-    cdef double* interval_calls
-    cdef double* total_calls
-    cdef double* group_totals
-    cdef double* interval_groups
+    # statistics (arrays borrowed from the numpy arrays in _stats)
+    cdef Stats stats
     cdef CallRecord* records
     cdef int64_t n_records, records_capacity
     cdef bint keep_records
@@ -198,8 +160,8 @@ cdef class Simulation:
         if call_records:
             self.records_capacity = 4096
             self.records = <CallRecord*>self._alloc(self.records_capacity * sizeof(CallRecord))
-        self.heap_capacity = 1024 + 2 * self.n_agents
-        self.heap = <Event*>self._alloc(self.heap_capacity * sizeof(Event))
+        self.heap.capacity = 1024 + 2 * self.n_agents
+        self.heap.data = <Event*>self._alloc(self.heap.capacity * sizeof(Event))
         self.calls_capacity = 1024
         self.calls = <Call*>self._alloc(self.calls_capacity * sizeof(Call))
         self.free_slots = <int32_t*>self._alloc(self.calls_capacity * sizeof(int32_t))
@@ -216,12 +178,18 @@ cdef class Simulation:
             "interval_groups": np.zeros((self.n_intervals, self.n_groups, N_INTERVAL_GROUP_FIELDS)),
         }
         self._stats = stats
-        self.interval_calls = self._double_ptr(stats["interval_calls"])
-        self.total_calls = self._double_ptr(stats["total_calls"])
-        self.group_totals = self._double_ptr(stats["group_totals"])
-        self.interval_groups = self._double_ptr(stats["interval_groups"])
+        self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
+        self.stats.total_calls = self._double_ptr(stats["total_calls"])
+        self.stats.group_totals = self._double_ptr(stats["group_totals"])
+        self.stats.interval_groups = self._double_ptr(stats["interval_groups"])
+        self.stats.n_intervals = self.n_intervals
+        self.stats.n_types = self.n_types
+        self.stats.n_groups = self.n_groups
+        self.stats.interval = self.interval
+        self.stats.warmup = self.warmup
+        self.stats.horizon = self.horizon
         for g in range(self.n_groups):
-            self._add_clock(g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
+            add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
 
     def __dealloc__(self):
         free(self.dists)
@@ -230,7 +198,7 @@ cdef class Simulation:
         free(self.agents)
         free(self.idle)
         free(self.queues)
-        free(self.heap)
+        free(self.heap.data)
         free(self.calls)
         free(self.free_slots)
         free(self.records)
@@ -290,10 +258,10 @@ cdef class Simulation:
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
                 return self.error
-        while self.heap_size > 0:
-            if not self.drain and self.heap[0].time > self.horizon:
+        while self.heap.size > 0:
+            if not self.drain and self.heap.data[0].time > self.horizon:
                 break
-            self._pop(&ev)
+            heap_pop(&self.heap, &ev)
             self.now = ev.time
             if ev.kind == EV_ARRIVAL:
                 if self._on_arrival(ev.target) != 0:
@@ -324,22 +292,22 @@ cdef class Simulation:
 
     cdef int _on_arrival(self, int32_t k) noexcept nogil:
         cdef double t = self.now
-        cdef int32_t interval = self._interval_of(t)
+        cdef int32_t interval = interval_of(&self.stats, t)
         cdef bint counted = t >= self.warmup
-        cdef double handle = _sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
-        cdef double patience = _sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
-        cdef double acw = _sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
+        cdef double handle = sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
+        cdef double patience = sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
+        cdef double acw = sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
         cdef double t_next = self._next_arrival(k, t)
         cdef int32_t agent, slot
         cdef int64_t call_id = self.calls_simulated
         self.calls_simulated += 1
         if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, k, 0) != 0:
             return -1
-        self._count(k, interval, counted, F_ARRIVED, 1.0)
+        count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
         if self.lines >= 0 and self.lines_busy >= self.lines:
-            self._count(k, interval, counted, F_BLOCKED, 1.0)
+            count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
             return self._record(call_id, t, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1)
-        self._count(k, interval, counted, F_OFFERED, 1.0)
+        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
         agent = self._take_idle_agent(k)
         if agent >= 0:
             self.lines_busy += 1
@@ -375,14 +343,14 @@ cdef class Simulation:
         a.busy_since = self.now
         a.call_type = k
         a.acw = acw
-        self._count(k, interval, counted, F_ANSWERED, 1.0)
-        self._count(k, interval, counted, F_WAIT_ANSWERED, wait)
+        count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
+        count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
         if wait <= self.sl_threshold:
-            self._count(k, interval, counted, F_ANSWERED_IN_SL, 1.0)
-        self._count(k, interval, counted, F_TALK, talk)
-        self._count(k, interval, counted, F_HANDLE, talk + acw)
+            count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)
+        count(&self.stats, k, interval, counted, F_TALK, talk)
+        count(&self.stats, k, interval, counted, F_HANDLE, talk + acw)
         if counted:
-            g = &self.group_totals[a.group * N_GROUP_FIELDS]
+            g = &self.stats.group_totals[a.group * N_GROUP_FIELDS]
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
@@ -403,7 +371,7 @@ cdef class Simulation:
         cdef Agent* a = &self.agents[agent]
         cdef int32_t slot, k
         cdef Call* c
-        self._add_clock(a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
+        add_clock(&self.stats, a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
         a.call_type = -1
         slot = self._longest_waiting(a.group)
         if slot < 0:
@@ -432,10 +400,10 @@ cdef class Simulation:
 
     cdef int _record_abandon(self, int64_t call_id, double arrival, int32_t k, int32_t interval,
                              bint counted, double wait) noexcept nogil:
-        self._count(k, interval, counted, F_ABANDONED, 1.0)
-        self._count(k, interval, counted, F_WAIT_ABANDONED, wait)
+        count(&self.stats, k, interval, counted, F_ABANDONED, 1.0)
+        count(&self.stats, k, interval, counted, F_WAIT_ABANDONED, wait)
         if wait < self.short_abandon:
-            self._count(k, interval, counted, F_ABANDONED_SHORT, 1.0)
+            count(&self.stats, k, interval, counted, F_ABANDONED_SHORT, 1.0)
         return self._record(call_id, arrival, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
 
     cdef int _record(self, int64_t call_id, double arrival, double wait, double talk, double acw,
@@ -445,7 +413,7 @@ cdef class Simulation:
         if not self.keep_records:
             return 0
         if self.n_records == self.records_capacity:
-            if _grow(<void**>&self.records, &self.records_capacity, sizeof(CallRecord)) != 0:
+            if grow(<void**>&self.records, &self.records_capacity, sizeof(CallRecord)) != 0:
                 return self._fail(ERR_NO_MEMORY)
         r = &self.records[self.n_records]
         self.n_records += 1
@@ -468,13 +436,13 @@ cdef class Simulation:
             slot = self.queues[k].head
             while slot >= 0:
                 c = &self.calls[slot]
-                self._count(k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
+                count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
                 if self._record(c.id, c.arrival, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
                     return -1
                 slot = c.next
         for agent in range(self.n_agents):
             if self.agents[agent].call_type >= 0:
-                self._add_clock(self.agents[agent].group, self.agents[agent].busy_since,
+                add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)
         return 0
 
@@ -590,123 +558,15 @@ cdef class Simulation:
 
     # ---- arrivals ---------------------------------------------------------------
 
-    cdef double _next_arrival(self, int32_t k, double t) noexcept nogil:
-        """Next arrival after t by inverting the piecewise-constant cumulative rate.
-
-        Mirrors ``ccsim.engines.arrivals.next_arrival`` operation for operation.
-        """
-        cdef ArrivalProfile* p = &self.profiles[k]
-        cdef double e = random_standard_exponential(self.streams[SRC_ARRIVAL * self.n_types + k])
-        cdef long long i = <long long>floor(t / p.slot)
-        cdef double slot_end, rate, need
-        while True:
-            slot_end = (i + 1) * p.slot
-            if p.repeat:
-                rate = self.rates[p.start + i % p.count]
-            elif i < p.count:
-                rate = self.rates[p.start + i]
-            else:
-                return INFINITY
-            if rate > 0.0:
-                need = e / rate
-                if t + need < slot_end:
-                    return t + need
-                e -= rate * (slot_end - t)
-            if slot_end >= self.horizon:
-                return INFINITY
-            t = slot_end
-            i += 1
-
-    # ---- statistics -----------------------------------------------------------
-
-    cdef inline int32_t _interval_of(self, double t) noexcept nogil:
-        # Bounded in floating point before the cast: a drained call can end far
-        # past the horizon, where t / interval no longer fits an int32.
-        cdef double i = t / self.interval
-        return <int32_t>i if i < self.n_intervals else self.n_intervals - 1
-
-    cdef inline void _count(self, int32_t k, int32_t interval, bint counted, int field, double value) noexcept nogil:
-        self.interval_calls[(interval * self.n_types + k) * N_CALL_FIELDS + field] += value
-        if counted:
-            self.total_calls[k * N_CALL_FIELDS + field] += value
-
-    cdef void _add_clock(self, int32_t g, double start, double end, double weight,
-                         int total_field, int interval_field) noexcept nogil:
-        """Spread clock time [start, end) over the intervals; the total keeps [warm-up, horizon]."""
-        cdef int32_t i
-        cdef double lo, hi
-        if end > self.horizon:
-            end = self.horizon
-        if end <= start:
-            return
-        lo = start if start > self.warmup else self.warmup
-        if end > lo:
-            self.group_totals[g * N_GROUP_FIELDS + total_field] += weight * (end - lo)
-        i = self._interval_of(start)
-        while i < self.n_intervals:
-            lo = i * self.interval
-            hi = lo + self.interval
-            if lo < start:
-                lo = start
-            if hi > end:
-                hi = end
-            if hi > lo:
-                self.interval_groups[(i * self.n_groups + g) * N_INTERVAL_GROUP_FIELDS + interval_field] += weight * (hi - lo)
-            if (i + 1) * self.interval >= end:
-                break
-            i += 1
+    cdef inline double _next_arrival(self, int32_t k, double t) noexcept nogil:
+        """Next arrival of call type k after t (``_arrivals.next_arrival`` on its stream)."""
+        return next_arrival(&self.profiles[k], self.rates, self.streams[SRC_ARRIVAL * self.n_types + k],
+                            t, self.horizon)
 
     # ---- event heap -------------------------------------------------------------
 
     cdef int _push(self, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
-        cdef int64_t i, parent
-        cdef Event ev
-        if self.heap_size == self.heap_capacity:
-            if _grow(<void**>&self.heap, &self.heap_capacity, sizeof(Event)) != 0:
-                return self._fail(ERR_NO_MEMORY)
-        ev.time = time
-        ev.order = (<uint64_t>kind << 56) | self.sequence
-        ev.kind = kind
-        ev.target = target
-        ev.gen = gen
-        self.sequence += 1
-        i = self.heap_size
-        self.heap_size += 1
-        while i > 0:
-            parent = (i - 1) >> 1
-            if not _before(&ev, &self.heap[parent]):
-                break
-            self.heap[i] = self.heap[parent]
-            i = parent
-        self.heap[i] = ev
+        """Schedule an event (``_heap.heap_push``); -1 when out of memory."""
+        if heap_push(&self.heap, time, kind, target, gen) != 0:
+            return self._fail(ERR_NO_MEMORY)
         return 0
-
-    cdef void _pop(self, Event* out) noexcept nogil:
-        """Remove the earliest event.
-
-        Bottom-up: the hole left at the root goes down to a leaf along the
-        smaller children (one comparison a level), then the last event sifts up
-        from there, which is short because it is usually a late one. Keys are
-        unique, so the order of events is the same as with a textbook heap.
-        """
-        cdef int64_t i = 0, child, parent, n
-        cdef Event last
-        out[0] = self.heap[0]
-        self.heap_size -= 1
-        n = self.heap_size
-        if n == 0:
-            return
-        last = self.heap[n]
-        child = 1
-        while child < n:
-            child += (child + 1 < n) & _before(&self.heap[child + 1], &self.heap[child])
-            self.heap[i] = self.heap[child]
-            i = child
-            child = 2 * i + 1
-        while i > 0:
-            parent = (i - 1) >> 1
-            if not _before(&last, &self.heap[parent]):
-                break
-            self.heap[i] = self.heap[parent]
-            i = parent
-        self.heap[i] = last

@@ -1,8 +1,8 @@
 """Arrival times of a piecewise-constant Poisson process, and of a media airing (seconds).
 
-The reference twins of the core's arrival sampling: the same operations in the
-same order, so that both engines compute bit-identical arrival times from the
-same stream.
+The reference twins of ``next_arrival``, ``airing_count`` and ``ad_delay`` in
+``_arrivals.pxd`` (the core's): the same operations in the same order, so that
+both engines compute bit-identical arrival times from the same stream.
 """
 from __future__ import annotations
 

@@ -1,0 +1,36 @@
+# cython: language_level=3
+"""Python-callable test wrapper of the arrival process declared in ``_arrivals.pxd``."""
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.math cimport INFINITY
+from libc.stdint cimport int64_t
+from numpy.random cimport bitgen_t
+
+import numpy as np
+
+from ccsim._arrivals cimport ArrivalProfile, next_arrival
+
+
+def arrival_times(rates, int start, int count, double slot, bint repeat, double horizon,
+                  bit_generator, double t=0.0, int64_t n=1000):
+    """Up to ``n`` successive arrival times from ``t``, stopping at the first past the horizon.
+
+    Each time is ``next_arrival`` from the one before, as the core chains them;
+    the last element may be ``inf`` (no arrival before the horizon).
+    """
+    cdef ArrivalProfile p
+    cdef double[::1] r = np.ascontiguousarray(rates if len(rates) else [0.0], dtype=np.float64)
+    cdef bitgen_t* rng = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
+    cdef double[::1] out = np.empty(n)
+    cdef int64_t i = 0
+    p.start = start
+    p.count = count
+    p.repeat = repeat
+    p.slot = slot
+    with bit_generator.lock:
+        while i < n:
+            t = next_arrival(&p, &r[0], rng, t, horizon)
+            out[i] = t
+            i += 1
+            if not t < horizon:
+                break
+    return np.asarray(out[:i])

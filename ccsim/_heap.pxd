@@ -1,0 +1,79 @@
+# The event heap: a binary min-heap of events ordered by (time, kind, sequence).
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+from ccsim._memory cimport grow
+
+
+cdef struct Event:
+    double time
+    uint64_t order       # kind << 56 | sequence number: deterministic ties
+    int32_t kind
+    int32_t target
+    uint32_t gen         # call-slot generation, to ignore stale abandonments
+
+cdef struct Heap:        # data is malloc'd by the owner, who frees it
+    Event* data
+    int64_t size
+    int64_t capacity
+    uint64_t sequence    # events pushed so far (the tie-break after kind)
+
+
+cdef inline bint _before(Event* a, Event* b) noexcept nogil:
+    # bitwise, not short-circuit: no branch for the CPU to mispredict in the heap
+    return (a.time < b.time) | ((a.time == b.time) & (a.order < b.order))
+
+
+cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Add an event; -1 when out of memory (the heap is then unchanged)."""
+    cdef int64_t i, parent
+    cdef Event ev
+    if h.size == h.capacity:
+        if grow(<void**>&h.data, &h.capacity, sizeof(Event)) != 0:
+            return -1
+    ev.time = time
+    ev.order = (<uint64_t>kind << 56) | h.sequence
+    ev.kind = kind
+    ev.target = target
+    ev.gen = gen
+    h.sequence += 1
+    i = h.size
+    h.size += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _before(&ev, &h.data[parent]):
+            break
+        h.data[i] = h.data[parent]
+        i = parent
+    h.data[i] = ev
+    return 0
+
+
+cdef inline void heap_pop(Heap* h, Event* out) noexcept nogil:
+    """Remove the earliest event into ``out`` (the heap must not be empty).
+
+    Bottom-up: the hole left at the root goes down to a leaf along the
+    smaller children (one comparison a level), then the last event sifts up
+    from there, which is short because it is usually a late one. Keys are
+    unique, so the order of events is the same as with a textbook heap.
+    """
+    cdef int64_t i = 0, child, parent, n
+    cdef Event last
+    out[0] = h.data[0]
+    h.size -= 1
+    n = h.size
+    if n == 0:
+        return
+    last = h.data[n]
+    child = 1
+    while child < n:
+        child += (child + 1 < n) & _before(&h.data[child + 1], &h.data[child])
+        h.data[i] = h.data[child]
+        i = child
+        child = 2 * i + 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _before(&last, &h.data[parent]):
+            break
+        h.data[i] = h.data[parent]
+        i = parent
+    h.data[i] = last

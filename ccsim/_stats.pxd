@@ -1,0 +1,89 @@
+# Statistics of one run: per-call counters by arrival interval and per-group clock time.
+from libc.stdint cimport int32_t
+
+# Per-call statistics, by arrival interval; keep in step with results.CALL_FIELDS.
+cdef enum:
+    F_ARRIVED = 0
+    F_BLOCKED = 1
+    F_OFFERED = 2
+    F_ANSWERED = 3
+    F_ABANDONED = 4
+    F_ANSWERED_IN_SL = 5
+    F_ABANDONED_SHORT = 6
+    F_WAIT_ANSWERED = 7
+    F_WAIT_ABANDONED = 8
+    F_TALK = 9
+    F_HANDLE = 10
+    F_WAITING_AT_END = 11
+    N_CALL_FIELDS = 12
+
+# Per-group statistics; keep in step with results.GROUP_FIELDS.
+cdef enum:
+    G_ANSWERED = 0       # calls answered (post-warm-up arrivals)
+    G_TALK = 1           # their talk time
+    G_HANDLE = 2         # their talk + after-call work
+    G_BUSY = 3           # clock time busy or in ACW within [warm-up, horizon]
+    G_STAFFED = 4        # clock time logged in within [warm-up, horizon]
+    N_GROUP_FIELDS = 5
+
+# Per-interval, per-group clock time; keep in step with results.INTERVAL_GROUP_FIELDS.
+cdef enum:
+    IG_STAFFED = 0
+    IG_BUSY = 1
+    N_INTERVAL_GROUP_FIELDS = 2
+
+cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner)
+    double* interval_calls   # [interval, call type, N_CALL_FIELDS]
+    double* total_calls      # [call type, N_CALL_FIELDS], post-warm-up arrivals
+    double* group_totals     # [group, N_GROUP_FIELDS]
+    double* interval_groups  # [interval, group, N_INTERVAL_GROUP_FIELDS]
+    int32_t n_intervals
+    int32_t n_types
+    int32_t n_groups
+    double interval          # seconds per reporting interval
+    double warmup
+    double horizon
+
+
+cdef inline int32_t interval_of(Stats* s, double t) noexcept nogil:
+    # Bounded in floating point before the cast: a drained call can end far
+    # past the horizon, where t / interval no longer fits an int32.
+    cdef double i = t / s.interval
+    return <int32_t>i if i < s.n_intervals else s.n_intervals - 1
+
+
+cdef inline void count(Stats* s, int32_t k, int32_t interval, bint counted, int field, double value) noexcept nogil:
+    """Add to a call counter, by arrival interval and, after the warm-up, to the totals."""
+    s.interval_calls[(interval * s.n_types + k) * N_CALL_FIELDS + field] += value
+    if counted:
+        s.total_calls[k * N_CALL_FIELDS + field] += value
+
+
+cdef inline void add_clock(Stats* s, int32_t g, double start, double end, double weight,
+                           int total_field, int interval_field) noexcept nogil:
+    """Spread clock time [start, end) over the intervals; the total keeps [warm-up, horizon].
+
+    Twin of ``Tally.clock`` in ``ccsim.engines.simpy_engine``.
+    """
+    cdef int32_t i
+    cdef double lo, hi
+    if end > s.horizon:
+        end = s.horizon
+    if end <= start:
+        return
+    lo = start if start > s.warmup else s.warmup
+    if end > lo:
+        s.group_totals[g * N_GROUP_FIELDS + total_field] += weight * (end - lo)
+    i = interval_of(s, start)
+    while i < s.n_intervals:
+        lo = i * s.interval
+        hi = lo + s.interval
+        if lo < start:
+            lo = start
+        if hi > end:
+            hi = end
+        if hi > lo:
+            s.interval_groups[(i * s.n_groups + g) * N_INTERVAL_GROUP_FIELDS + interval_field] += weight * (hi - lo)
+        if (i + 1) * s.interval >= end:
+            break
+        i += 1

@@ -1,0 +1,40 @@
+# cython: language_level=3
+"""Python-callable test wrapper of the statistics declared in ``_stats.pxd``."""
+import numpy as np
+
+from ccsim._stats cimport (
+    G_BUSY, G_STAFFED, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_GROUP_FIELDS, N_INTERVAL_GROUP_FIELDS,
+    Stats, add_clock,
+)
+
+CALL_FIELDS_COUNT = N_CALL_FIELDS
+GROUP_FIELDS_COUNT = N_GROUP_FIELDS
+INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
+
+
+def add_clock_many(int n_intervals, int n_groups, double interval, double warmup, double horizon, spans):
+    """Add each span (group, start, end, weight, field) with ``add_clock``, in order.
+
+    ``field`` is "busy" or "staffed"; returns (group_totals, interval_groups),
+    shaped as in ``RawStats``.
+    """
+    cdef Stats s
+    cdef double[:, ::1] totals = np.zeros((n_groups, N_GROUP_FIELDS))
+    cdef double[:, :, ::1] by_interval = np.zeros((n_intervals, n_groups, N_INTERVAL_GROUP_FIELDS))
+    fields = {"busy": (G_BUSY, IG_BUSY), "staffed": (G_STAFFED, IG_STAFFED)}
+    s.interval_calls = NULL
+    s.total_calls = NULL
+    s.group_totals = &totals[0, 0]
+    s.interval_groups = &by_interval[0, 0, 0]
+    s.n_intervals = n_intervals
+    s.n_types = 0
+    s.n_groups = n_groups
+    s.interval = interval
+    s.warmup = warmup
+    s.horizon = horizon
+    for g, start, end, weight, field in spans:
+        if not 0 <= g < n_groups:
+            raise ValueError(f"group {g} out of range")
+        total_field, interval_field = fields[field]
+        add_clock(&s, g, start, end, weight, total_field, interval_field)
+    return np.asarray(totals), np.asarray(by_interval)

@@ -1,0 +1,204 @@
+"""The core's small Cython modules, each through its thin Python wrapper.
+
+Every module is checked draw for draw (bit for bit) against its Python twin,
+the code the SimPy reference engine runs: ``_heap`` against ``heapq`` ordered by
+(time, kind, sequence), ``_random`` against ``engines.sampling.sample``,
+``_arrivals`` against ``engines.arrivals.next_arrival`` and ``_stats`` against
+the SimPy engine's ``Tally.clock``.
+"""
+import heapq
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ccsim import _arrivals, _heap, _random, _stats
+from ccsim.compile import DIST_CODES as D
+from ccsim.engines.arrivals import next_arrival
+from ccsim.engines.sampling import sample
+from ccsim.engines.simpy_engine import Tally
+from ccsim.results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS
+
+# ---------------------------------------------------------------- _heap
+
+
+def reference_order(times, kinds, pops=None):
+    """``heap_order`` done with heapq on (time, kind, sequence) keys."""
+    heap, order = [], []
+    for i, (time, kind) in enumerate(zip(times, kinds)):
+        heapq.heappush(heap, (time, kind, i))
+        for _ in range(0 if pops is None else pops[i]):
+            if heap:
+                order.append(heapq.heappop(heap)[2])
+    while heap:
+        order.append(heapq.heappop(heap)[2])
+    return order
+
+
+# few distinct times, so that ties on time (and on time and kind) are common
+event_times = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 1e9, math.inf]) | st.floats(0.0, 10.0)
+events = st.lists(st.tuples(event_times, st.integers(0, 3), st.integers(0, 3)), max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events)
+def test_the_heap_pops_in_time_kind_sequence_order(evs):
+    times, kinds, _ = zip(*evs) if evs else ((), (), ())
+    assert _heap.heap_order(list(times), list(kinds)) == sorted(
+        range(len(evs)), key=lambda i: (times[i], kinds[i], i))
+
+
+@settings(max_examples=200, deadline=None)
+@given(events)
+def test_the_heap_interleaves_pushes_and_pops_as_heapq(evs):
+    times, kinds, pops = (list(x) for x in zip(*evs)) if evs else ([], [], [])
+    assert _heap.heap_order(times, kinds, pops) == reference_order(times, kinds, pops)
+
+
+def test_the_heap_grows_through_a_large_random_run():
+    rng = np.random.default_rng(11)
+    n = 100_000
+    times = np.round(rng.exponential(size=n) * 1000, 1).tolist()  # rounded: many ties
+    kinds = rng.integers(0, 4, n).tolist()
+    pops = rng.integers(0, 3, n).tolist()
+    assert _heap.heap_order(times, kinds, pops) == reference_order(times, kinds, pops)
+    assert _heap.heap_order(times, kinds) == sorted(range(n), key=lambda i: (times[i], kinds[i], i))
+
+
+# ---------------------------------------------------------------- _random
+
+EMPIRICAL = [3.0, 7.5, 1.25, 9.0, 0.5, 42.0]
+CASES = [
+    ("infinite", 0.0, 0.0),
+    ("exponential", 180.0, 0.0),
+    ("deterministic", 30.0, 0.0),
+    ("uniform", 10.0, 50.0),
+    ("lognormal", 5.0, 0.6),
+    ("gamma", 0.7, 200.0),  # shape < 1 and > 1 take different paths in numpy
+    ("gamma", 3.5, 60.0),
+    ("weibull", 1.5, 120.0),
+    ("empirical", 0.0, 6.0),
+    ("empirical", 2.0, 3.0),  # a sub-range of the table, as compile lays out several
+    ("empirical", 5.0, 1.0),
+]
+
+
+@pytest.mark.parametrize("name,p0,p1", CASES)
+def test_sampling_is_draw_for_draw_the_reference(name, p0, p1):
+    assert {case[0] for case in CASES} == set(D)  # every distribution code is covered
+    fast, slow = np.random.PCG64(2026), np.random.PCG64(2026)
+    rng = np.random.Generator(slow)
+    drawn = _random.sample_many(D[name], p0, p1, EMPIRICAL, fast, 5000)
+    expected = [sample(D[name], p0, p1, EMPIRICAL, rng) for _ in range(5000)]
+    np.testing.assert_array_equal(drawn, expected)
+    # the same number of raw draws spent: the streams are at the same place
+    assert fast.random_raw() == slow.random_raw()
+
+
+def test_sampling_tells_streams_apart():
+    a = _random.sample_many(D["exponential"], 1.0, 0.0, [], np.random.PCG64(1), 10)
+    b = _random.sample_many(D["exponential"], 1.0, 0.0, [], np.random.PCG64(2), 10)
+    assert not np.array_equal(a, b)
+
+
+# ---------------------------------------------------------------- _arrivals
+
+
+def reference_times(rates, start, count, slot, repeat, horizon, seed, t, n):
+    """``arrival_times`` done with the Python twin ``next_arrival``."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    out = []
+    while len(out) < n:
+        t = next_arrival(rng, rates, start, count, slot, repeat, horizon, t)
+        out.append(t)
+        if not t < horizon:
+            break
+    return out
+
+
+def profiles():
+    """Random profiles: repeating or not, with zero-rate slots, all zero, one slot, offsets."""
+    rng = np.random.default_rng(7)
+    for case in range(40):
+        count = int(rng.integers(1, 30))
+        start = int(rng.integers(0, 5))
+        rates = rng.exponential(1 / 60, start + count + 3)  # calls per second
+        rates[rng.random(rates.size) < 0.3] = 0.0  # zero slots
+        if case % 10 == 0:
+            rates[start:start + count] = 0.0  # nothing ever arrives
+        slot = float(rng.choice([900.0, 1800.0, 3600.0, 21600.0, 333.3]))
+        repeat = bool(case % 2)
+        horizon = float(slot * count * rng.choice([0.5, 1.0, 3.7]))
+        t0 = float(rng.choice([0.0, slot * 0.5, slot]))
+        yield rates.tolist(), start, count, slot, repeat, horizon, case, t0
+
+
+@pytest.mark.parametrize("profile", list(profiles()), ids=lambda p: f"case{p[6]}")
+def test_arrivals_are_bit_for_bit_the_reference(profile):
+    rates, start, count, slot, repeat, horizon, seed, t0 = profile
+    fast = _arrivals.arrival_times(rates, start, count, slot, repeat, horizon, np.random.PCG64(seed), t0, 3000)
+    expected = reference_times(rates, start, count, slot, repeat, horizon, seed, t0, 3000)
+    np.testing.assert_array_equal(fast, expected)
+    assert len(fast) >= 1
+
+
+def test_arrivals_see_the_profile():
+    one = _arrivals.arrival_times([1 / 60, 0.0], 0, 2, 3600.0, True, 86400.0, np.random.PCG64(3))
+    other = _arrivals.arrival_times([0.0, 1 / 60], 0, 2, 3600.0, True, 86400.0, np.random.PCG64(3))
+    assert not np.array_equal(one, other)
+    assert all(int(t // 3600) % 2 == 0 for t in one[:-1])  # only in the first hour of each two
+
+
+# ---------------------------------------------------------------- _stats
+
+
+def test_stats_fields_match_results():
+    assert _stats.CALL_FIELDS_COUNT == len(CALL_FIELDS)
+    assert _stats.GROUP_FIELDS_COUNT == len(GROUP_FIELDS)
+    assert _stats.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
+
+
+def random_spans(rng, n_groups, interval, horizon, n):
+    """Clock spans: on and off interval edges, empty, reversed, before the warm-up, past the horizon."""
+    spans = []
+    for _ in range(n):
+        if rng.random() < 0.3:  # on a half-interval grid: exact edges
+            start, end = (float(x) * interval / 2 for x in rng.integers(0, int(2 * horizon / interval) + 4, 2))
+        else:
+            start = float(rng.uniform(0, horizon * 1.1))
+            end = start + float(rng.exponential(interval * rng.choice([0.1, 1.0, 5.0])))
+            if rng.random() < 0.05:
+                end = start - 1.0
+        weight = float(rng.choice([1.0, 3.0, 0.5]))
+        spans.append((int(rng.integers(n_groups)), start, end, weight, str(rng.choice(["busy", "staffed"]))))
+    return spans
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_add_clock_is_bit_for_bit_tally_clock(seed):
+    rng = np.random.default_rng(seed)
+    interval = float(rng.choice([900.0, 1800.0, 333.3, 0.1 * 3]))
+    horizon = float(interval * rng.integers(1, 40) * rng.choice([1.0, 0.97]))
+    warmup = float(rng.choice([0.0, horizon / 3]))
+    n_groups = int(rng.integers(1, 4))
+    n_intervals = max(1, math.ceil(horizon / interval))
+    spans = random_spans(rng, n_groups, interval, horizon, 500)
+    totals, by_interval = _stats.add_clock_many(n_intervals, n_groups, interval, warmup, horizon, spans)
+
+    model = SimpleNamespace(n_intervals=n_intervals, n_types=1, n_groups=n_groups, horizon=horizon,
+                            warmup=warmup, interval=interval, group_count=[0] * n_groups)
+    tally = Tally(model)
+    for group, start, end, weight, field in spans:
+        tally.clock(group, start, end, weight, field)
+    np.testing.assert_array_equal(totals, tally.group_totals)
+    np.testing.assert_array_equal(by_interval, tally.interval_groups)
+    assert totals.sum() > 0
+
+
+def test_add_clock_splits_at_interval_edges_and_the_warmup():
+    totals, by_interval = _stats.add_clock_many(4, 1, 10.0, 15.0, 40.0, [(0, 5.0, 35.0, 2.0, "busy")])
+    busy = GROUP_FIELDS.index("busy")
+    assert totals[0, busy] == 2.0 * 20.0  # [15, 35)
+    np.testing.assert_array_equal(by_interval[:, 0, INTERVAL_GROUP_FIELDS.index("busy")], [10.0, 20.0, 20.0, 10.0])
