@@ -9,14 +9,17 @@ cdef enum:
     EV_TALK_END = 0      # target: agent
     EV_ACW_END = 1       # target: agent
     EV_ARRIVAL = 2       # target: call type
-    EV_ABANDON = 3       # target: call slot (checked against gen)
+    EV_AD_ARRIVAL = 3    # target: airing (one of the calls it scheduled rings)
+    EV_ABANDON = 4       # target: call slot (checked against gen)
+    EV_AIRING = 5        # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
     CALL_WAITING = 1
     CALL_IN_SERVICE = 2
 
-# Sources of randomness, in compile.ENGINE_SOURCES order; stream = source * n_types + call type.
+# Sources of randomness, in compile.ENGINE_SOURCES order; stream = source * n_types + call type,
+# then one ("ads") stream per media channel: N_SOURCES * n_types + channel.
 cdef enum:
     SRC_ARRIVAL = 0
     SRC_HANDLE = 1
@@ -28,7 +31,8 @@ cdef enum:
 cdef enum:
     ERR_NONE = 0
     ERR_NO_MEMORY = 1    # malloc/realloc failed
-    ERR_BUDGET = 2       # callers waiting + patience timers reached max_pending
+    ERR_BUDGET = 2       # callers waiting + patience timers (+ ad calls scheduled) reached max_pending
+    ERR_AIRING_BUDGET = 3  # an airing's calls would pass max_pending
 
 cdef struct Call:
     int64_t id           # arrival number within the run (0, 1, ...)
@@ -42,6 +46,8 @@ cdef struct Call:
     int32_t next
     int32_t state        # CallState
     int32_t counted      # 1 when it arrived after the warm-up
+    int32_t channel      # media channel of an ad call, -1 for an organic one
+    int32_t airing       # its airing, -1 for an organic call
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)
@@ -70,6 +76,8 @@ cdef struct CallRecord:  # one per call, only when records are asked for
     int32_t outcome      # OUT_*
     int32_t agent        # -1 unless answered
     int32_t group        # -1 unless answered
+    int32_t channel      # media channel, -1 for an organic call (results.CALL_RECORD_DTYPE)
+    int32_t airing       # airing, -1 for an organic call
 
 cdef struct Queue:
     int32_t head

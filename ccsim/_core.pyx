@@ -17,20 +17,21 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from .budget import out_of_memory_error, overflow_error
+from .budget import airing_overflow_error, out_of_memory_error, overflow_error
 
 cimport numpy as cnp
 from numpy.random cimport bitgen_t
 
-from ccsim._arrivals cimport ArrivalProfile, next_arrival
+from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._memory cimport grow
 from ccsim._random cimport Dist, sample
 from ccsim._stats cimport (
-    F_ABANDONED, F_ABANDONED_SHORT, F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE,
-    F_OFFERED, F_TALK, F_WAIT_ABANDONED, F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY,
-    G_HANDLE, G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_GROUP_FIELDS,
-    N_INTERVAL_GROUP_FIELDS, Stats, add_clock, count, interval_of,
+    C_ABANDONED, C_ANSWERED, C_ARRIVED, C_BLOCKED, C_WAITING_AT_END, F_ABANDONED, F_ABANDONED_SHORT,
+    F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE, F_OFFERED, F_TALK, F_WAIT_ABANDONED,
+    F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY, G_HANDLE, G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED,
+    N_CALL_FIELDS, N_CHANNEL_FIELDS, N_GROUP_FIELDS, N_INTERVAL_GROUP_FIELDS, Stats, add_clock, count,
+    count_channel, interval_of,
 )
 
 cnp.import_array()
@@ -39,6 +40,7 @@ cnp.import_array()
 CALL_FIELDS_COUNT = N_CALL_FIELDS
 GROUP_FIELDS_COUNT = N_GROUP_FIELDS
 INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
+CHANNEL_FIELDS_COUNT = N_CHANNEL_FIELDS
 
 
 cdef class Simulation:
@@ -51,7 +53,7 @@ cdef class Simulation:
 
     # settings
     cdef double horizon, warmup, interval, sl_threshold, short_abandon
-    cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain
+    cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_channels, n_airings
     # model tables (borrowed from numpy arrays kept alive below)
     cdef double* rates
     cdef double* empirical
@@ -64,6 +66,10 @@ cdef class Simulation:
     cdef int32_t* group_types_start
     cdef int32_t* group_types
     cdef ArrivalProfile* profiles
+    cdef AdChannel* channels
+    cdef double* airing_time
+    cdef double* airing_mean
+    cdef int32_t* airing_channel
     cdef Dist* dists
     cdef bitgen_t** streams
     # dynamic state (owned, freed in __dealloc__)
@@ -77,8 +83,11 @@ cdef class Simulation:
     cdef int32_t lines_busy
     cdef double now
     # run budget: callers waiting + patience timers running may not pass max_pending
-    cdef int64_t max_pending, n_waiting, n_timers
+    # (+ ad calls scheduled by airings and not yet rung)
+    cdef int64_t max_pending, n_waiting, n_timers, n_scheduled
     cdef int32_t overflow_type   # call type of the caller refused by the budget
+    cdef int32_t overflow_airing  # airing whose calls the budget refused, and how many it drew
+    cdef int64_t overflow_calls
     cdef int error               # ERR_* of the first failure inside the loop
     # statistics (arrays borrowed from the numpy arrays in _stats)
     cdef Stats stats
@@ -108,8 +117,11 @@ cdef class Simulation:
         self.n_agents = model.n_agents
         self.lines = model.lines
         self.drain = model.drain
-        if len(bit_generators) != N_SOURCES * self.n_types:
-            raise ValueError(f"expected {N_SOURCES * self.n_types} bit generators, got {len(bit_generators)}")
+        self.n_channels = model.n_channels
+        self.n_airings = model.n_airings
+        if len(bit_generators) != N_SOURCES * self.n_types + self.n_channels:
+            raise ValueError(f"expected {N_SOURCES * self.n_types + self.n_channels} bit generators, "
+                             f"got {len(bit_generators)}")
 
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
@@ -134,6 +146,15 @@ cdef class Simulation:
             self.profiles[k].count = model.rate_count[k]
             self.profiles[k].repeat = model.rate_repeat[k]
             self.profiles[k].slot = model.rate_slot[k]
+        self.channels = <AdChannel*>self._alloc(self.n_channels * sizeof(AdChannel))
+        for i in range(self.n_channels):
+            self.channels[i].call_type = model.channel_type[i]
+            self.channels[i].delay = model.channel_delay[i]
+            self.channels[i].shape = model.channel_shape[i]
+            self.channels[i].scale = model.channel_scale[i]
+        self.airing_time = self._double_ptr(model.airing_time)
+        self.airing_mean = self._double_ptr(model.airing_mean)
+        self.airing_channel = self._int_ptr(model.airing_channel)
         self.streams = <bitgen_t**>self._alloc(len(bit_generators) * sizeof(bitgen_t*))
         for i, bit_generator in enumerate(bit_generators):
             self._keep.append(bit_generator)
@@ -160,7 +181,7 @@ cdef class Simulation:
         if call_records:
             self.records_capacity = 4096
             self.records = <CallRecord*>self._alloc(self.records_capacity * sizeof(CallRecord))
-        self.heap.capacity = 1024 + 2 * self.n_agents
+        self.heap.capacity = 1024 + 2 * self.n_agents + self.n_airings
         self.heap.data = <Event*>self._alloc(self.heap.capacity * sizeof(Event))
         self.calls_capacity = 1024
         self.calls = <Call*>self._alloc(self.calls_capacity * sizeof(Call))
@@ -176,12 +197,19 @@ cdef class Simulation:
             "total_calls": np.zeros((self.n_types, N_CALL_FIELDS)),
             "group_totals": np.zeros((self.n_groups, N_GROUP_FIELDS)),
             "interval_groups": np.zeros((self.n_intervals, self.n_groups, N_INTERVAL_GROUP_FIELDS)),
+            "interval_channels": np.zeros((self.n_intervals, self.n_channels + 1, N_CHANNEL_FIELDS)),
+            "total_channels": np.zeros((self.n_channels + 1, N_CHANNEL_FIELDS)),
+            "airing_calls": np.zeros((self.n_airings, N_CHANNEL_FIELDS)),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
         self.stats.total_calls = self._double_ptr(stats["total_calls"])
         self.stats.group_totals = self._double_ptr(stats["group_totals"])
         self.stats.interval_groups = self._double_ptr(stats["interval_groups"])
+        self.stats.interval_channels = self._double_ptr(stats["interval_channels"])
+        self.stats.total_channels = self._double_ptr(stats["total_channels"])
+        self.stats.airing_calls = self._double_ptr(stats["airing_calls"])
+        self.stats.n_channels = self.n_channels
         self.stats.n_intervals = self.n_intervals
         self.stats.n_types = self.n_types
         self.stats.n_groups = self.n_groups
@@ -194,6 +222,7 @@ cdef class Simulation:
     def __dealloc__(self):
         free(self.dists)
         free(self.profiles)
+        free(self.channels)
         free(self.streams)
         free(self.agents)
         free(self.idle)
@@ -231,7 +260,11 @@ cdef class Simulation:
         with nogil:
             error = self._run()
         if error == ERR_BUDGET:
-            raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting, self.n_timers)
+            raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting, self.n_timers,
+                                 self.n_scheduled)
+        if error == ERR_AIRING_BUDGET:
+            raise airing_overflow_error(self._model, self.overflow_airing, self.now, self.overflow_calls,
+                                        self.n_waiting + self.n_timers + self.n_scheduled)
         if error != ERR_NONE:
             raise out_of_memory_error("core")
         if self.keep_records:
@@ -258,6 +291,9 @@ cdef class Simulation:
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
                 return self.error
+        for k in range(self.n_airings):
+            if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
+                return self.error
         while self.heap.size > 0:
             if not self.drain and self.heap.data[0].time > self.horizon:
                 break
@@ -272,6 +308,15 @@ cdef class Simulation:
             elif ev.kind == EV_ACW_END:
                 if self._on_agent_free(ev.target) != 0:
                     return self.error
+            elif ev.kind == EV_AD_ARRIVAL:
+                self.n_scheduled -= 1
+                k = self.airing_channel[ev.target]
+                if self._arrive(self.channels[k].call_type, k, ev.target) != 0:
+                    return self.error
+            elif ev.kind == EV_AIRING:
+                if self._on_airing(ev.target) != 0:
+                    return self.error
+                continue  # it only schedules calls: not an event of the center (end_time)
             else:
                 self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
@@ -291,71 +336,98 @@ cdef class Simulation:
         return -1
 
     cdef int _on_arrival(self, int32_t k) noexcept nogil:
-        cdef double t = self.now
-        cdef int32_t interval = interval_of(&self.stats, t)
-        cdef bint counted = t >= self.warmup
-        cdef double handle = sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
-        cdef double patience = sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
-        cdef double acw = sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
-        cdef double t_next = self._next_arrival(k, t)
-        cdef int32_t agent, slot
-        cdef int64_t call_id = self.calls_simulated
-        self.calls_simulated += 1
+        """An organic call of type k rings: schedule the type's next arrival, then the call."""
+        cdef double t_next = self._next_arrival(k, self.now)
         if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, k, 0) != 0:
             return -1
-        count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
+        return self._arrive(k, -1, -1)
+
+    cdef int _on_airing(self, int32_t i) noexcept nogil:
+        """Airing i: N ~ Poisson(its mean) calls, each at its time + a response delay, those
+        before the horizon scheduled; all from its channel's stream. Twin of the SimPy ``air``."""
+        cdef int32_t c = self.airing_channel[i]
+        cdef bitgen_t* rng = self.streams[N_SOURCES * self.n_types + c]
+        cdef int64_t j, n = airing_count(self.airing_mean[i], rng)
+        cdef double t
+        if self.n_waiting + self.n_timers + self.n_scheduled + n > self.max_pending:
+            self.overflow_airing = i
+            self.overflow_calls = n
+            return self._fail(ERR_AIRING_BUDGET)
+        for j in range(n):
+            t = self.now + ad_delay(&self.channels[c], rng)
+            if t < self.horizon:
+                self.n_scheduled += 1
+                if self._push(t, EV_AD_ARRIVAL, i, 0) != 0:
+                    return -1
+        return 0
+
+    cdef int _arrive(self, int32_t k, int32_t channel, int32_t airing) noexcept nogil:
+        """A call of type k rings now (organic: channel and airing -1): line, agent or queue."""
+        cdef Call call
+        cdef int32_t agent, slot
+        cdef uint32_t gen
+        cdef double patience
+        call.id = self.calls_simulated
+        call.arrival = self.now
+        call.call_type = k
+        call.channel = channel
+        call.airing = airing
+        call.interval = interval_of(&self.stats, self.now)
+        call.counted = self.now >= self.warmup
+        call.handle = sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
+        patience = sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
+        call.acw = sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
+        self.calls_simulated += 1
+        self._count(&call, F_ARRIVED, C_ARRIVED, 1.0)
         if self.lines >= 0 and self.lines_busy >= self.lines:
-            count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
-            return self._record(call_id, t, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1)
-        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+            self._count(&call, F_BLOCKED, C_BLOCKED, 1.0)
+            return self._record(&call, 0.0, 0.0, OUT_BLOCKED, -1)
+        self._count(&call, F_OFFERED, -1, 1.0)
         agent = self._take_idle_agent(k)
         if agent >= 0:
             self.lines_busy += 1
-            return self._answer(agent, call_id, t, k, interval, counted, 0.0, handle, acw)
+            return self._answer(agent, &call, 0.0)
         if patience <= 0.0:
-            return self._record_abandon(call_id, t, k, interval, counted, 0.0)
-        if self.n_waiting + self.n_timers >= self.max_pending:
+            return self._record_abandon(&call, 0.0)
+        if self.n_waiting + self.n_timers + self.n_scheduled >= self.max_pending:
             self.overflow_type = k
             return self._fail(ERR_BUDGET)
         slot = self._new_call()
         if slot < 0:
             return -1
-        self.calls[slot].id = call_id
-        self.calls[slot].arrival = t
-        self.calls[slot].handle = handle
-        self.calls[slot].acw = acw
-        self.calls[slot].call_type = k
-        self.calls[slot].interval = interval
-        self.calls[slot].counted = counted
+        gen = self.calls[slot].gen
+        self.calls[slot] = call
+        self.calls[slot].gen = gen
         self.calls[slot].state = CALL_WAITING
         self._enqueue(k, slot)
         self.lines_busy += 1
         if patience < INFINITY:
             self.n_timers += 1
-            return self._push(t + patience, EV_ABANDON, slot, self.calls[slot].gen)
+            return self._push(self.now + patience, EV_ABANDON, slot, gen)
         return 0
 
-    cdef int _answer(self, int32_t agent, int64_t call_id, double arrival, int32_t k, int32_t interval,
-                     bint counted, double wait, double handle, double acw) noexcept nogil:
+    cdef int _answer(self, int32_t agent, Call* c, double wait) noexcept nogil:
+        """``agent`` takes call c now: its statistics are recorded at once; talk starts."""
         cdef Agent* a = &self.agents[agent]
-        cdef double talk = handle * self.proficiency[a.group]
+        cdef double talk = c.handle * self.proficiency[a.group]
+        cdef double acw = c.acw
         cdef double* g
         a.busy_since = self.now
-        a.call_type = k
+        a.call_type = c.call_type
         a.acw = acw
-        count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
-        count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
+        self._count(c, F_ANSWERED, C_ANSWERED, 1.0)
+        self._count(c, F_WAIT_ANSWERED, -1, wait)
         if wait <= self.sl_threshold:
-            count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)
-        count(&self.stats, k, interval, counted, F_TALK, talk)
-        count(&self.stats, k, interval, counted, F_HANDLE, talk + acw)
-        if counted:
+            self._count(c, F_ANSWERED_IN_SL, -1, 1.0)
+        self._count(c, F_TALK, -1, talk)
+        self._count(c, F_HANDLE, -1, talk + acw)
+        if c.counted:
             g = &self.stats.group_totals[a.group * N_GROUP_FIELDS]
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
         if self.keep_records:
-            if self._record(call_id, arrival, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
+            if self._record(c, wait, talk, OUT_ANSWERED, agent) != 0:
                 return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
 
@@ -381,7 +453,7 @@ cdef class Simulation:
         c = &self.calls[slot]
         k = c.call_type
         self._dequeue(k, slot)
-        if self._answer(agent, c.id, c.arrival, k, c.interval, c.counted, self.now - c.arrival, c.handle, c.acw) != 0:
+        if self._answer(agent, c, self.now - c.arrival) != 0:
             return -1
         self._free_call(slot)
         return 0
@@ -393,22 +465,22 @@ cdef class Simulation:
             return 0  # answered (or slot reused) before its patience ran out
         self._dequeue(c.call_type, slot)
         self.lines_busy -= 1
-        if self._record_abandon(c.id, c.arrival, c.call_type, c.interval, c.counted, self.now - c.arrival) != 0:
+        if self._record_abandon(c, self.now - c.arrival) != 0:
             return -1
         self._free_call(slot)
         return 1
 
-    cdef int _record_abandon(self, int64_t call_id, double arrival, int32_t k, int32_t interval,
-                             bint counted, double wait) noexcept nogil:
-        count(&self.stats, k, interval, counted, F_ABANDONED, 1.0)
-        count(&self.stats, k, interval, counted, F_WAIT_ABANDONED, wait)
+    cdef int _record_abandon(self, Call* c, double wait) noexcept nogil:
+        self._count(c, F_ABANDONED, C_ABANDONED, 1.0)
+        self._count(c, F_WAIT_ABANDONED, -1, wait)
         if wait < self.short_abandon:
-            count(&self.stats, k, interval, counted, F_ABANDONED_SHORT, 1.0)
-        return self._record(call_id, arrival, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
+            self._count(c, F_ABANDONED_SHORT, -1, 1.0)
+        return self._record(c, wait, 0.0, OUT_ABANDONED, -1)
 
-    cdef int _record(self, int64_t call_id, double arrival, double wait, double talk, double acw,
-                     int32_t k, int32_t outcome, int32_t agent) noexcept nogil:
-        """Append one per-call record (only when asked for); -1 when out of memory."""
+    cdef int _record(self, Call* c, double wait, double talk, int32_t outcome, int32_t agent) noexcept nogil:
+        """Append one per-call record (only when asked for); -1 when out of memory.
+
+        Talk and after-call work are an answered call's, 0 otherwise."""
         cdef CallRecord* r
         if not self.keep_records:
             return 0
@@ -417,15 +489,17 @@ cdef class Simulation:
                 return self._fail(ERR_NO_MEMORY)
         r = &self.records[self.n_records]
         self.n_records += 1
-        r.id = call_id
-        r.arrival = arrival
+        r.id = c.id
+        r.arrival = c.arrival
         r.wait = wait
         r.talk = talk
-        r.acw = acw
-        r.call_type = k
+        r.acw = c.acw if outcome == OUT_ANSWERED else 0.0
+        r.call_type = c.call_type
         r.outcome = outcome
         r.agent = agent
         r.group = self.agents[agent].group if agent >= 0 else -1
+        r.channel = c.channel
+        r.airing = c.airing
         return 0
 
     cdef int _close(self) noexcept nogil:
@@ -436,8 +510,8 @@ cdef class Simulation:
             slot = self.queues[k].head
             while slot >= 0:
                 c = &self.calls[slot]
-                count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
-                if self._record(c.id, c.arrival, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
+                self._count(c, F_WAITING_AT_END, C_WAITING_AT_END, 1.0)
+                if self._record(c, self.horizon - c.arrival, 0.0, OUT_WAITING_AT_END, -1) != 0:
                     return -1
                 slot = c.next
         for agent in range(self.n_agents):
@@ -555,6 +629,15 @@ cdef class Simulation:
         self.calls[slot].gen += 1
         self.free_slots[self.n_free] = slot
         self.n_free += 1
+
+    # ---- statistics -------------------------------------------------------------
+
+    cdef inline void _count(self, Call* c, int field, int channel_field, double value) noexcept nogil:
+        """Add to call counter ``field`` of c's type (``_stats.count``) and, unless
+        ``channel_field`` is -1, to that counter of c's source and airing (``count_channel``)."""
+        count(&self.stats, c.call_type, c.interval, c.counted, field, value)
+        if channel_field >= 0:
+            count_channel(&self.stats, c.channel, c.airing, c.interval, c.counted, channel_field, value)
 
     # ---- arrivals ---------------------------------------------------------------
 

@@ -17,6 +17,16 @@ cdef enum:
     F_WAITING_AT_END = 11
     N_CALL_FIELDS = 12
 
+# Per source of calls (organic, media channels) and per airing; keep in step with
+# results.CHANNEL_FIELDS.
+cdef enum:
+    C_ARRIVED = 0
+    C_ANSWERED = 1
+    C_ABANDONED = 2
+    C_BLOCKED = 3
+    C_WAITING_AT_END = 4
+    N_CHANNEL_FIELDS = 5
+
 # Per-group statistics; keep in step with results.GROUP_FIELDS.
 cdef enum:
     G_ANSWERED = 0       # calls answered (post-warm-up arrivals)
@@ -37,6 +47,10 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double* total_calls      # [call type, N_CALL_FIELDS], post-warm-up arrivals
     double* group_totals     # [group, N_GROUP_FIELDS]
     double* interval_groups  # [interval, group, N_INTERVAL_GROUP_FIELDS]
+    double* interval_channels  # [interval, 1 + channel, N_CHANNEL_FIELDS], 0 = organic
+    double* total_channels     # [1 + channel, N_CHANNEL_FIELDS], post-warm-up arrivals
+    double* airing_calls       # [airing, N_CHANNEL_FIELDS], post-warm-up arrivals
+    int32_t n_channels
     int32_t n_intervals
     int32_t n_types
     int32_t n_groups
@@ -57,6 +71,17 @@ cdef inline void count(Stats* s, int32_t k, int32_t interval, bint counted, int 
     s.interval_calls[(interval * s.n_types + k) * N_CALL_FIELDS + field] += value
     if counted:
         s.total_calls[k * N_CALL_FIELDS + field] += value
+
+
+cdef inline void count_channel(Stats* s, int32_t channel, int32_t airing, int32_t interval, bint counted,
+                               int field, double value) noexcept nogil:
+    """Add to a counter of a call's source (``channel`` -1: organic) by arrival interval and,
+    after the warm-up, to its totals and its airing's (``airing`` -1: none)."""
+    s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CHANNEL_FIELDS + field] += value
+    if counted:
+        s.total_channels[(channel + 1) * N_CHANNEL_FIELDS + field] += value
+        if airing >= 0:
+            s.airing_calls[airing * N_CHANNEL_FIELDS + field] += value
 
 
 cdef inline void add_clock(Stats* s, int32_t g, double start, double end, double weight,

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from .. import _core
 from ..compile import CompiledModel, bit_generators
-from ..results import CALL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, RawStats
+from ..results import CALL_FIELDS, CHANNEL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, RawStats
 
 assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
 assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"
 assert _core.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
+assert _core.CHANNEL_FIELDS_COUNT == len(CHANNEL_FIELDS)
 
 
 def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
@@ -22,4 +23,7 @@ def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
         calls_simulated=int(simulation.calls_simulated),
         end_time=float(simulation.end_time),
         call_records=arrays.get("call_records"),
+        interval_channels=arrays["interval_channels"],
+        total_channels=arrays["total_channels"],
+        airing_calls=arrays["airing_calls"],
     )
