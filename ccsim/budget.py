@@ -270,8 +270,8 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
             f"run budget: the scenario asks for about {_count(est.calls)} calls over its "
             f"{_count(model.horizon)} s horizon, more than the budget of {_count(max_calls)} calls. "
             f"{_spread(len(names))}'{names[k]}' brings {_count(est.calls_by_type[k])} of them "
-            f"({_count(est.calls_by_type[k] / model.horizon)} calls/s on average). Shorten the horizon, "
-            f"lower the arrival rate (is it per second where per hour was meant?), or raise the budget "
+            f"({_count(est.calls_by_type[k] / model.horizon)} calls/s on average){_ads_part(est)}. Shorten the "
+            f"horizon, lower the arrival rate (is it per second where per hour was meant?), or raise the budget "
             f"with --max-calls (max_calls= in ccsim.simulate / replicate).")
     k = int(np.argmax(est.slot_steps))
     if not est.slot_steps[k] <= max_calls:
@@ -287,6 +287,13 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
     if not est.memory <= max_memory:
         raise BudgetError(_memory_message(model, est, max_memory))
     return est
+
+
+def _ads_part(est: Estimate) -> str:
+    if not est.ad_calls > 0:
+        return ""
+    return (f"; media airings bring {_count(est.ad_calls)} of all the calls (lower their spend or a "
+            f"channel's calls_per_unit)")
 
 
 def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine: str = "core",

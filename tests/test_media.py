@@ -240,7 +240,9 @@ def test_times_of_one_airing_follow_its_response_curve(case):
 def test_the_core_draws_an_airing_as_the_reference_sampler():
     from ccsim import _arrivals
     for seed in range(5):
-        for mean, params in ((40.0, (0.0, 0.0, 600.0)), (15.0, (120.0, 3.0, 300.0))):
+        # Poisson means on both sides of numpy's switch of method at 10; spike and gamma delays
+        for mean, params in ((40.0, (0.0, 0.0, 600.0)), (15.0, (120.0, 3.0, 300.0)), (3.5, (0.0, 0.5, 80.0)),
+                             (0.0, (0.0, 0.0, 1.0))):
             want = airing_calls(np.random.Generator(np.random.PCG64(seed)), mean, *params, 100.0, 2000.0)
             got = _arrivals.airing_calls(np.random.PCG64(seed), mean, *params, 100.0, 2000.0)
             assert got[0] == want[0]
