@@ -380,10 +380,17 @@ def test_ads_leave_the_organic_callers_alone():
     assert (b["channel"] >= 0).sum() > 100
 
 
-def test_the_demo_scenario_runs_and_prints_its_channel_table():
-    result = CliRunner().invoke(cli, ["run", "scenarios/ads_demo.yaml"])
+def test_the_demo_scenario_runs_and_prints_its_channel_table(tmp_path):
+    import pandas as pd
+    result = CliRunner().invoke(cli, ["run", "scenarios/ads_demo.yaml", "--reps", "2", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Calls by media channel" in result.output and "online" in result.output
+    channels = pd.read_csv(tmp_path / "channels.csv", index_col="channel")
+    assert list(channels.index) == ["organic", "tv", "online"]
+    assert channels.loc["tv", "spend"] == 170000 and channels.loc["tv", "airings"] == 3
+    by_interval = pd.read_csv(tmp_path / "channel_intervals.csv")
+    sums = by_interval.groupby("channel")["arrived"].sum() / 2  # mean over the two replications
+    np.testing.assert_allclose(sums[channels.index], channels["calls"])  # no warm-up: every call counts
 
 
 def test_a_study_on_a_media_scenario_stores_and_resumes(tmp_path):
