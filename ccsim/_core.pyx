@@ -25,7 +25,7 @@ from numpy.random cimport bitgen_t
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._memory cimport grow
-from ccsim._random cimport Dist, sample
+from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
     C_ABANDONED, C_ANSWERED, C_ARRIVED, C_BLOCKED, C_WAITING_AT_END, F_ABANDONED, F_ABANDONED_SHORT,
     F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE, F_OFFERED, F_TALK, F_WAIT_ABANDONED,
@@ -58,9 +58,11 @@ cdef class Simulation:
     cdef double* rates
     cdef double* empirical
     cdef double* proficiency
-    cdef int32_t* handle_dist
-    cdef int32_t* patience_dist
-    cdef int32_t* acw_dist
+    cdef double* period_start       # durations by period of the day (compile.CompiledModel)
+    cdef int32_t* period_dist
+    cdef int32_t* handle_periods     # [K, 2]: (first, count)
+    cdef int32_t* patience_periods
+    cdef int32_t* acw_periods
     cdef int32_t* type_groups_start
     cdef int32_t* type_groups
     cdef int32_t* group_types_start
@@ -126,9 +128,11 @@ cdef class Simulation:
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
         self.proficiency = self._double_ptr(model.group_proficiency)
-        self.handle_dist = self._int_ptr(model.handle_dist)
-        self.patience_dist = self._int_ptr(model.patience_dist)
-        self.acw_dist = self._int_ptr(model.acw_dist)
+        self.period_start = self._double_ptr(model.period_start)
+        self.period_dist = self._int_ptr(model.period_dist)
+        self.handle_periods = self._int_ptr(model.handle_periods)
+        self.patience_periods = self._int_ptr(model.patience_periods)
+        self.acw_periods = self._int_ptr(model.acw_periods)
         self.type_groups_start = self._int_ptr(model.type_groups_start)
         self.type_groups = self._int_ptr(model.type_groups)
         self.group_types_start = self._int_ptr(model.group_types_start)
@@ -140,6 +144,8 @@ cdef class Simulation:
             self.dists[i].code = model.dist_code[i]
             self.dists[i].p0 = model.dist_param[i, 0]
             self.dists[i].p1 = model.dist_param[i, 1]
+            self.dists[i].p2 = model.dist_param[i, 2]
+            self.dists[i].cum = model.dist_cum[i]
         self.profiles = <ArrivalProfile*>self._alloc(self.n_types * sizeof(ArrivalProfile))
         for k in range(self.n_types):
             self.profiles[k].start = model.rate_start[k]
@@ -374,9 +380,9 @@ cdef class Simulation:
         call.airing = airing
         call.interval = interval_of(&self.stats, self.now)
         call.counted = self.now >= self.warmup
-        call.handle = sample(&self.dists[self.handle_dist[k]], self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
-        patience = sample(&self.dists[self.patience_dist[k]], self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
-        call.acw = sample(&self.dists[self.acw_dist[k]], self.streams[SRC_ACW * self.n_types + k], self.empirical)
+        call.handle = sample(self._dist_at(self.handle_periods, k, self.now), self.streams[SRC_HANDLE * self.n_types + k], self.empirical)
+        patience = sample(self._dist_at(self.patience_periods, k, self.now), self.streams[SRC_PATIENCE * self.n_types + k], self.empirical)
+        call.acw = sample(self._dist_at(self.acw_periods, k, self.now), self.streams[SRC_ACW * self.n_types + k], self.empirical)
         self.calls_simulated += 1
         self._count(&call, F_ARRIVED, C_ARRIVED, 1.0)
         if self.lines >= 0 and self.lines_busy >= self.lines:
@@ -405,6 +411,9 @@ cdef class Simulation:
             self.n_timers += 1
             return self._push(self.now + patience, EV_ABANDON, slot, gen)
         return 0
+
+    cdef inline Dist* _dist_at(self, int32_t* periods, int32_t k, double t) noexcept nogil:
+        return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
 
     cdef int _answer(self, int32_t agent, Call* c, double wait) noexcept nogil:
         """``agent`` takes call c now: its statistics are recorded at once; talk starts."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import UserError
+from .scenario.limits import DAY
 
 if TYPE_CHECKING:  # compile imports this module
     from .compile import CompiledModel
@@ -154,7 +155,7 @@ def busyness_rates(model: CompiledModel) -> float:
 
 def distribution_mean(model: CompiledModel, index: int) -> float:
     """Mean (seconds) of compiled distribution ``index``; inf for infinite patience."""
-    code, (p0, p1) = int(model.dist_code[index]), model.dist_param[index]
+    code, (p0, p1, p2) = int(model.dist_code[index]), model.dist_param[index]
     try:
         if code == -1:
             return math.inf
@@ -168,10 +169,31 @@ def distribution_mean(model: CompiledModel, index: int) -> float:
             return float(p0 * p1)
         if code == 5:  # weibull (shape, scale)
             return float(p1 * math.gamma(1.0 + 1.0 / p0))
+        if code == 7:  # triangular (low, mode, high)
+            return float((p0 + p1 + p2) / 3.0)
+        if code == 8:  # mixture: its components are the rows after it, with cumulative weights
+            cum = np.concatenate([[0.0], model.dist_cum[index + 1:index + 1 + int(p0)]])
+            cum[-1] = 1.0  # the last component takes what rounding leaves
+            return math.fsum(float(w) * distribution_mean(model, index + 1 + j) for j, w in enumerate(np.diff(cum)))
         start, count = int(p0), int(p1)  # empirical
         return float(np.mean(model.empirical[start:start + count]))
     except OverflowError:
         return math.inf
+
+
+def duration_mean(model: CompiledModel, periods: np.ndarray, k: int) -> float:
+    """Mean (seconds) of call type k's duration given by ``periods`` (e.g. ``model.handle_periods``):
+    with periods of the day, each period's mean weighted by its length in the day (not by
+    its traffic); inf if any period has infinite patience."""
+    first, count = int(periods[k, 0]), int(periods[k, 1])
+    starts = model.period_start[first:first + count]
+    lengths = np.diff(np.concatenate([starts, [DAY]]))
+    means = [distribution_mean(model, int(model.period_dist[first + i])) for i in range(count)]
+    if count == 1:
+        return means[0]
+    if any(math.isinf(m) for m in means):
+        return math.inf
+    return math.fsum(float(w) * m for w, m in zip(lengths, means)) / DAY
 
 
 def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
@@ -180,8 +202,8 @@ def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
     load, agents, service_rate = [], [], []
     for k in range(model.n_types):
         groups = model.type_groups[model.type_groups_start[k]:model.type_groups_start[k + 1]]
-        handle = distribution_mean(model, int(model.handle_dist[k]))
-        acw = distribution_mean(model, int(model.acw_dist[k]))
+        handle = duration_mean(model, model.handle_periods, k)
+        acw = duration_mean(model, model.acw_periods, k)
         counts = model.group_count[groups].astype(float)
         per_call = handle * model.group_proficiency[groups] + acw  # seconds an agent spends per call
         mean_per_call = float(np.dot(counts, per_call) / counts.sum())
@@ -224,7 +246,7 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         rate = calls / model.horizon
     load, agents, service_rate = _load_and_capacity(model, rate)
     pending = [_pending(model, float(rate[k]), load[k], service_rate[k],
-                        distribution_mean(model, int(model.patience_dist[k]))) for k in range(model.n_types)]
+                        duration_mean(model, model.patience_periods, k)) for k in range(model.n_types)]
     per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
     intervals = int(model.n_intervals)
     ad_calls = float(airing_expected_calls(model).sum())
@@ -328,7 +350,7 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
             f"{_bytes(max_memory)}; {_bytes(parts[biggest])} of it for the {biggest}")
     if biggest == "waiting callers":
         k = int(np.argmax(est.pending_by_type))
-        patience = distribution_mean(model, int(model.patience_dist[k]))
+        patience = duration_mean(model, model.patience_periods, k)
         why = "callers never hang up" if math.isinf(patience) else f"mean patience is {patience:g} s"
         detail = (f": call type '{model.call_type_names[k]}' is overloaded (offered load "
                   f"{_count(est.offered_load[k])} Erlangs against {_count(est.capacity[k])} agents able to take "

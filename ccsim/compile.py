@@ -27,6 +27,8 @@ DIST_CODES = {
     "gamma": 4,
     "weibull": 5,
     "empirical": 6,
+    "triangular": 7,
+    "mixture": 8,
 }
 AGENT_SELECTION = {"longest_idle": 0}
 QUEUE_SELECTION = {"longest_waiting": 0}
@@ -67,11 +69,18 @@ class CompiledModel:
     rates: np.ndarray
     # distributions: one row per distribution, referenced by index
     dist_code: np.ndarray  # int32, DIST_CODES
-    dist_param: np.ndarray  # float64 [n, 2]; empirical: (start, count) into empirical
+    dist_param: np.ndarray  # float64 [n, 3]; empirical: (start, count, -) into empirical
+    dist_cum: np.ndarray  # float64 [n]: a mixture component's cumulative weight (0 in other rows)
     empirical: np.ndarray
-    handle_dist: np.ndarray  # int32 [K]
-    patience_dist: np.ndarray  # int32 [K]
-    acw_dist: np.ndarray  # int32 [K]
+    # durations by period of the day: call type k's handle time has the periods
+    # handle_periods[k] = (first, count) of period_start (seconds since midnight,
+    # increasing, the first 0) and period_dist (distribution rows); one period for
+    # a plain distribution. Likewise patience and after-call work.
+    period_start: np.ndarray  # float64 [P]
+    period_dist: np.ndarray  # int32 [P]
+    handle_periods: np.ndarray  # int32 [K, 2]
+    patience_periods: np.ndarray  # int32 [K, 2]
+    acw_periods: np.ndarray  # int32 [K, 2]
     # agents, grouped: agents of group g are group_start[g] .. group_start[g]+group_count[g]-1
     group_count: np.ndarray  # int64 [G]
     group_start: np.ndarray  # int64 [G]
@@ -123,19 +132,41 @@ class CompiledModel:
 
 
 class _DistTable:
+    """Distribution rows, and the period tables that point into them.
+
+    A mixture of n components is its row (count n in p0) followed by its
+    components' rows, each holding its cumulative weight in ``cum``.
+    """
+
     def __init__(self):
-        self.codes, self.params, self.empirical = [], [], []
+        self.codes, self.params, self.cum, self.empirical = [], [], [], []
+        self.period_start, self.period_dist = [], []
 
     def add(self, dist) -> int:
         code, p = _encode(dist, self.empirical)
         self.codes.append(code)
         self.params.append(p)
-        return len(self.codes) - 1
+        self.cum.append(0.0)
+        row = len(self.codes) - 1
+        if isinstance(dist, d.Mixture):
+            cum = 0.0
+            for component in dist.components:
+                cum += component.weight  # the engines compare a uniform with these very numbers
+                self.cum[self.add(component.dist)] = cum
+        return row
+
+    def add_duration(self, duration) -> tuple[int, int]:
+        """(first, count) of a duration's periods in the period table."""
+        first = len(self.period_start)
+        for start, dist in d.periods_of(duration):
+            self.period_start.append(start)
+            self.period_dist.append(self.add(dist))
+        return first, len(self.period_start) - first
 
 
-def _encode(dist, empirical: list) -> tuple[int, tuple[float, float]]:
+def _encode(dist, empirical: list) -> tuple[int, tuple[float, float, float]]:
     if dist is None:
-        return DIST_CODES["infinite"], (0.0, 0.0)
+        return DIST_CODES["infinite"], (0.0, 0.0, 0.0)
     kind = dist.dist
     if isinstance(dist, d.Exponential):
         p = (dist.mean, 0.0)
@@ -152,9 +183,13 @@ def _encode(dist, empirical: list) -> tuple[int, tuple[float, float]]:
     elif isinstance(dist, d.Empirical):
         p = (float(len(empirical)), float(len(dist.values)))
         empirical.extend(dist.values)
+    elif isinstance(dist, d.Triangular):
+        p = (dist.low, dist.mode, dist.high)
+    elif isinstance(dist, d.Mixture):
+        p = (float(len(dist.components)), 0.0)  # its components are the rows after it
     else:  # pragma: no cover - the schema admits nothing else
         raise TypeError(f"unknown distribution {dist!r}")
-    return DIST_CODES[kind], p
+    return DIST_CODES[kind], (tuple(p) + (0.0,))[:3]
 
 
 def _busyness_cv(arrivals) -> float:
@@ -191,9 +226,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     groups = sorted(scenario.agents, key=lambda g: g.name)
 
     table = _DistTable()
-    handle = [table.add(c.handle_time) for c in types]
-    patience = [table.add(c.patience) for c in types]
-    acw = [table.add(c.after_call_work or d.Deterministic(dist="deterministic", value=0.0)) for c in types]
+    handle = [table.add_duration(c.handle_time) for c in types]
+    patience = [table.add_duration(c.patience) for c in types]
+    acw = [table.add_duration(c.after_call_work or d.Deterministic(dist="deterministic", value=0.0)) for c in types]
 
     rate_start, rate_count, rate_slot, rate_repeat, rates = [], [], [], [], []
     for c in types:
@@ -234,11 +269,14 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         rate_repeat=np.array(rate_repeat, dtype=np.int32),
         rates=np.array(rates, dtype=np.float64),
         dist_code=np.array(table.codes, dtype=np.int32),
-        dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 2),
+        dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
+        dist_cum=np.array(table.cum, dtype=np.float64),
         empirical=np.array(table.empirical or [0.0], dtype=np.float64),
-        handle_dist=np.array(handle, dtype=np.int32),
-        patience_dist=np.array(patience, dtype=np.int32),
-        acw_dist=np.array(acw, dtype=np.int32),
+        period_start=np.array(table.period_start, dtype=np.float64),
+        period_dist=np.array(table.period_dist, dtype=np.int32),
+        handle_periods=np.array(handle, dtype=np.int32).reshape(-1, 2),
+        patience_periods=np.array(patience, dtype=np.int32).reshape(-1, 2),
+        acw_periods=np.array(acw, dtype=np.int32).reshape(-1, 2),
         group_count=counts,
         group_start=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
         group_proficiency=np.array([g.proficiency for g in groups], dtype=np.float64),

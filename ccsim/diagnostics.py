@@ -75,7 +75,10 @@ class Instability:
 
 
 def offered_load(scenario: Scenario, index: int) -> float:
-    """Erlangs of call type ``index``: mean arrival rate x mean work per call (talk + after-call work)."""
+    """Erlangs of call type ``index``: mean arrival rate x mean work per call (talk + after-call work).
+
+    A duration by period of the day counts with its time-weighted mean over the day
+    (``ByPeriod.mean_value``), not weighted by when the calls come."""
     call_type = scenario.call_types[index]
     work = call_type.handle_time.mean_value()
     if call_type.after_call_work is not None:

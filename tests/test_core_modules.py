@@ -82,16 +82,21 @@ CASES = [
     ("empirical", 0.0, 6.0),
     ("empirical", 2.0, 3.0),  # a sub-range of the table, as compile lays out several
     ("empirical", 5.0, 1.0),
+    ("triangular", 10.0, 40.0, 200.0),
+    ("triangular", 10.0, 10.0, 50.0),  # mode at low
+    ("triangular", 10.0, 50.0, 50.0),  # mode at high
 ]
 
 
-@pytest.mark.parametrize("name,p0,p1", CASES)
-def test_sampling_is_draw_for_draw_the_reference(name, p0, p1):
-    assert {case[0] for case in CASES} == set(D)  # every distribution code is covered
+@pytest.mark.parametrize("name,p0,p1,p2", [case + (0.0,) * (4 - len(case)) for case in CASES])
+def test_sampling_is_draw_for_draw_the_reference(name, p0, p1, p2):
+    # every distribution code is covered; a mixture (component rows after it) through whole
+    # runs, core against SimPy, in test_distributions_more.py
+    assert {case[0] for case in CASES} == set(D) - {"mixture"}
     fast, slow = np.random.PCG64(2026), np.random.PCG64(2026)
     rng = np.random.Generator(slow)
-    drawn = _random.sample_many(D[name], p0, p1, EMPIRICAL, fast, 5000)
-    expected = [sample(D[name], p0, p1, EMPIRICAL, rng) for _ in range(5000)]
+    drawn = _random.sample_many(D[name], p0, p1, EMPIRICAL, fast, 5000, p2)
+    expected = [sample(D[name], p0, p1, EMPIRICAL, rng, p2) for _ in range(5000)]
     np.testing.assert_array_equal(drawn, expected)
     # the same number of raw draws spent: the streams are at the same place
     assert fast.random_raw() == slow.random_raw()

@@ -381,25 +381,29 @@ def test_valid_scenarios_validate_and_compile(data):
     assert model.n_types == k and model.n_groups == g
     assert model.group_names == tuple(sorted(a["name"] for a in data["agents"]))
     assert model.n_intervals == max(1, math.ceil(scenario.horizon / scenario.interval))
-    for name in ("rate_start", "rate_count", "rate_slot", "rate_repeat", "handle_dist", "patience_dist", "acw_dist"):
+    for name in ("rate_start", "rate_count", "rate_slot", "rate_repeat"):
         assert getattr(model, name).shape == (k,), name
+    for name in ("handle_periods", "patience_periods", "acw_periods"):
+        assert getattr(model, name).shape == (k, 2), name
+        assert (getattr(model, name)[:, 1] == 1).all(), name  # a plain distribution: one period
     assert model.rates.shape == (model.rate_count.sum(),)
     assert np.array_equal(model.rate_start, np.concatenate([[0], np.cumsum(model.rate_count)[:-1]]))
     assert np.all(model.rates >= 0) and np.all(model.rate_slot > 0)
 
     n_dists = len(model.dist_code)
-    assert model.dist_param.shape == (n_dists, 2) and n_dists == 3 * k
-    for index in np.concatenate([model.handle_dist, model.patience_dist, model.acw_dist]):
+    assert model.dist_param.shape == (n_dists, 3) and n_dists == 3 * k
+    assert np.array_equal(model.period_start, np.zeros(3 * k))
+    for index in model.period_dist:
         assert 0 <= index < n_dists
     assert set(model.dist_code) <= set(DIST_CODES.values())
     empirical = [d for c in data["call_types"] for key in ("handle_time", "patience", "after_call_work")
                  if (d := c.get(key)) and d["dist"] == "empirical"]
     assert len(model.empirical) == max(1, sum(len(d["values"]) for d in empirical))
-    for code, (start, count) in zip(model.dist_code, model.dist_param):
+    for code, (start, count, _) in zip(model.dist_code, model.dist_param):
         if code == DIST_CODES["empirical"]:
             assert 0 <= start and start + count <= len(model.empirical)
     for i, c in enumerate(data["call_types"]):
-        patience_code = model.dist_code[model.patience_dist[i]]
+        patience_code = model.dist_code[model.period_dist[model.patience_periods[i, 0]]]
         assert (patience_code == DIST_CODES["infinite"]) == ("patience" not in c)
 
     assert model.group_count.shape == model.group_start.shape == model.group_proficiency.shape == (g,)

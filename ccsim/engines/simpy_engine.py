@@ -26,7 +26,7 @@ from ..compile import ENGINE_SOURCES, CompiledModel, ad_stream, bit_generators
 from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CHANNEL_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES,
                        RawStats)
 from .arrivals import ad_delay, next_arrival
-from .sampling import sample
+from .sampling import draw, period_row
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
 # after-call work) before arrivals (organic, then ad calls), before abandonments,
@@ -173,8 +173,12 @@ class ContactCenter:
         self.rates = model.rates.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
                           bool(model.rate_repeat[k])) for k in range(n)]
-        self.dists = [(int(code), float(p0), float(p1))
-                      for code, (p0, p1) in zip(model.dist_code, model.dist_param)]
+        self.dists = [(int(code), float(p0), float(p1), float(p2), float(cum))
+                      for code, (p0, p1, p2), cum in zip(model.dist_code, model.dist_param, model.dist_cum)]
+        self.period_start = model.period_start.tolist()
+        self.period_dist = model.period_dist.tolist()
+        self.periods = {"handle": model.handle_periods.tolist(), "patience": model.patience_periods.tolist(),
+                        "after_call_work": model.acw_periods.tolist()}
         self.empirical = model.empirical.tolist()
         self.proficiency = model.group_proficiency.tolist()
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
@@ -278,10 +282,10 @@ class ContactCenter:
         m, env, tally = self.model, self.env, self.tally
         # Every caller draws all its durations, even if blocked: with common random
         # numbers, caller i has the same needs whatever happens to the others.
-        handle = self.draw(m.handle_dist[k], "handle", k)
-        patience = self.draw(m.patience_dist[k], "patience", k)
-        acw = self.draw(m.acw_dist[k], "after_call_work", k)
         now = env.now
+        handle = self.draw("handle", k, now)
+        patience = self.draw("patience", k, now)
+        acw = self.draw("after_call_work", k, now)
         call = Call(self.calls_simulated, k, channel, airing, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         self.calls_simulated += 1
         tally.count(call, "arrived")
@@ -385,9 +389,11 @@ class ContactCenter:
     def timer_ran_out(self, _event):
         self.timers -= 1
 
-    def draw(self, dist, source, k):
-        code, p0, p1 = self.dists[dist]
-        return sample(code, p0, p1, self.empirical, self.rng[source][k])
+    def draw(self, source, k, now):
+        """A draw of call type k's ``source`` duration, in the period of the day ``now`` falls in."""
+        first, count = self.periods[source][k]
+        row = period_row(self.period_start, self.period_dist, first, count, now)
+        return draw(self.dists, row, self.empirical, self.rng[source][k])
 
     def record_abandon(self, call, wait):
         self.tally.count(call, "abandoned")

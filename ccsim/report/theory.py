@@ -3,7 +3,8 @@
 A scenario qualifies when it is the textbook model: one call type, Poisson
 arrivals at a constant rate, exponential handle time, no after-call work, no
 trunk limit, every agent at proficiency 1, and patience exponential (Erlang A),
-absent (Erlang C) or deterministic 0 (Erlang B). The service level must use the
+absent (Erlang C) or deterministic 0 (Erlang B); none of them given by period of
+the day (the formulas are stationary). The service level must use the
 "offered" denominator, the one the formulas compute.
 """
 from __future__ import annotations
@@ -57,7 +58,8 @@ def erlang_model(scenario) -> Optional[ErlangModel]:
     sl = s.service_level
     if sl.denominator == "answered" or (sl.denominator != "offered" and sl.short_abandon > 0):
         return None
-    if call.arrivals.process != "poisson" or call.handle_time.dist != "exponential":
+    # durations by period of the day (no ``dist``) are not the stationary Erlang models
+    if call.arrivals.process != "poisson" or getattr(call.handle_time, "dist", None) != "exponential":
         return None
     if call.arrivals.busyness is not None and call.arrivals.busyness.cv > 0:
         return None  # a random rate per day: doubly stochastic, not the Erlang models' Poisson
@@ -72,9 +74,9 @@ def erlang_model(scenario) -> Optional[ErlangModel]:
 def _patience_kind(patience):
     if patience is None:
         return "C", None
-    if patience.dist == "exponential":
+    if getattr(patience, "dist", None) == "exponential":
         return "A", patience.mean
-    if patience.dist == "deterministic" and patience.value == 0:
+    if getattr(patience, "dist", None) == "deterministic" and patience.value == 0:
         return "B", None
     return None, None
 

@@ -12,7 +12,7 @@ import typing
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from .problems import FILE, TOP, Problem, ScenarioError, format_path, show
 from .schema import Scenario
@@ -209,6 +209,9 @@ def _step(annotation, part):
     if origin is list and isinstance(part, int):
         return typing.get_args(annotation)[0]
     if origin in (typing.Union, types.UnionType):
+        for member in typing.get_args(annotation):
+            if _tag(member) == part:  # a union told apart by a function (``Duration``)
+                return member
         for member in map(_unwrap, typing.get_args(annotation)):
             if _is_model(member) and any(typing.get_origin(f.annotation) is typing.Literal
                                          and part in typing.get_args(f.annotation)
@@ -217,6 +220,15 @@ def _step(annotation, part):
         return None
     if _is_model(annotation) and isinstance(part, str) and part in annotation.model_fields:
         return annotation.model_fields[part].annotation
+    return None
+
+
+def _tag(annotation):
+    """The ``Tag`` of a union member, or None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        for extra in annotation.__metadata__:
+            if isinstance(extra, Tag):
+                return extra.tag
     return None
 
 

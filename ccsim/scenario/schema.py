@@ -9,6 +9,8 @@ the JSON Schema: warm-up shorter than the horizon; the number of reporting
 intervals, of slots crossed by a piecewise profile and of per-interval statistics
 cells; total agents; total rates and empirical values; unique names; served
 call types that exist and call types that someone serves; uniform ``high >= low``;
+triangular ``low <= mode <= high``, ``low < high``; mixture weights summing to 1 and
+no mixture inside a mixture; periods of the day starting at "00:00", strictly increasing;
 a piecewise profile that is not all zeros; a weekly pattern on a daily profile
 (a slot dividing a day, rates covering it, weekday factors not all zero, a
 profile that repeats; ``start_weekday`` only with ``weekdays``); busyness on a
@@ -53,7 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
-from .distributions import Distribution, Empirical, PositiveSeconds, Seconds
+from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .media_csv import read_airings_csv
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
@@ -180,11 +182,13 @@ class CallType(_Model):
     name: Name
     arrivals: Optional[Arrivals] = Field(default=None, description=(
         "the base (organic) arrivals; absent = none: then a media channel must ring this call type"))
-    handle_time: Distribution
-    patience: Optional[Distribution] = Field(
-        default=None, description="time a caller waits before hanging up; absent = infinite, 0 = never waits"
+    handle_time: Duration = Field(description="a distribution, or one per period of the day (by_period)")
+    patience: Optional[Duration] = Field(
+        default=None, description="time a caller waits before hanging up (a distribution, or one per period "
+                                  "of the day); absent = infinite, 0 = never waits"
     )
-    after_call_work: Optional[Distribution] = Field(default=None, description="absent = none")
+    after_call_work: Optional[Duration] = Field(default=None, description="a distribution, or one per period "
+                                                                          "of the day; absent = none")
     service_level_target: Optional[Fraction] = Field(
         default=None, description="goal for this call type's service level (fraction, 0.8 = 80 %); "
                                   "absent = the scenario-wide service_level.target")
