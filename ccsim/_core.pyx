@@ -8,6 +8,9 @@ here (STYLE.md "Growing the core"). Calls exist as slots only while they wait
 (an answered call's statistics are recorded at answer time), events sit in a
 binary heap ordered by (time, kind, sequence), and a queued call's abandonment
 is an event checked against the slot's generation, so nothing ever scans a queue.
+A media airing is an event too: it draws its calls' count and delays from its
+channel's stream (``_arrivals``) and schedules each as an ad arrival, which then
+lives as an organic call of the channel's call type (``_arrive``).
 """
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY

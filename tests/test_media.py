@@ -413,3 +413,15 @@ def test_a_study_on_a_media_scenario_stores_and_resumes(tmp_path):
     for rep, result in enumerate(fresh):
         assert by_rep[rep].kpis == result.kpis()
     assert {r.rep: r.kpis for r in first.records} == {rep: by_rep[rep].kpis for rep in (0, 1)}
+
+
+def test_a_sweep_can_set_a_channel_by_name_and_an_airing_by_index():
+    from ccsim.experiment.overrides import apply_and_validate
+    from ccsim.scenario import load_scenario, scenario_to_dict
+
+    base = scenario_to_dict(load_scenario("scenarios/ads_demo.yaml"))
+    changed = apply_and_validate(base, {"media.channels.tv.calls_per_unit": 0.008, "media.airings.0.spend": 1000})
+    model = compile_scenario(validate_scenario(changed))
+    assert model.airing_mean[0] == 1000 * 0.008 and model.airing_mean[1] == 80000 * 0.008
+    with pytest.raises(Exception, match="media.airings"):
+        apply_and_validate(base, {"media.airings.0.time": 86400})  # outside the horizon
