@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Python-callable test wrapper of the arrival process declared in ``_arrivals.pxd``."""
+"""Python-callable test wrappers of the arrival processes declared in ``_arrivals.pxd``."""
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t
@@ -7,7 +7,7 @@ from numpy.random cimport bitgen_t
 
 import numpy as np
 
-from ccsim._arrivals cimport ArrivalProfile, next_arrival
+from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 
 
 def arrival_times(rates, int start, int count, double slot, bint repeat, double horizon,
@@ -34,3 +34,28 @@ def arrival_times(rates, int start, int count, double slot, bint repeat, double 
             if not t < horizon:
                 break
     return np.asarray(out[:i])
+
+
+def airing_calls(bit_generator, double mean, double delay, double shape, double scale, double time,
+                 double horizon):
+    """One airing's calls as the core draws them: (N, the times before the horizon, in draw order).
+
+    ``airing_count`` then N x ``ad_delay``, as ``Simulation._on_airing``; twin of
+    ``ccsim.engines.arrivals.airing_calls``.
+    """
+    cdef AdChannel c
+    cdef bitgen_t* rng = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
+    cdef int64_t j, n
+    cdef double t
+    c.call_type = 0
+    c.delay = delay
+    c.shape = shape
+    c.scale = scale
+    times = []
+    with bit_generator.lock:
+        n = airing_count(mean, rng)
+        for j in range(n):
+            t = time + ad_delay(&c, rng)
+            if t < horizon:
+                times.append(t)
+    return n, np.array(times, dtype=np.float64)

@@ -11,9 +11,11 @@ cdef enum:
     EV_ACW_END = 1       # target: agent
     EV_LINE_FREE = 2     # a queue-full message ends (no target)
     EV_ARRIVAL = 3       # target: source (call type, or n_types + entry)
-    EV_RETRY = 4         # target: call slot of a caller between attempts
-    EV_IVR = 5           # target: call slot in a menu (its node ends, or its IVR patience)
-    EV_ABANDON = 6       # target: call slot (checked against gen)
+    EV_AD_ARRIVAL = 4    # target: airing (one of the calls it scheduled rings)
+    EV_RETRY = 5         # target: call slot of a caller between attempts
+    EV_IVR = 6           # target: call slot in a menu (its node ends, or its IVR patience)
+    EV_ABANDON = 7       # target: call slot (checked against gen)
+    EV_AIRING = 8        # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
@@ -38,7 +40,9 @@ cdef enum:
 cdef enum:
     ERR_NONE = 0
     ERR_NO_MEMORY = 1    # malloc/realloc failed
-    ERR_BUDGET = 2       # callers waiting, in menus or between attempts + patience timers reached max_pending
+    ERR_BUDGET = 2       # callers waiting, in menus or between attempts + patience timers (+ ad calls
+                         # scheduled) reached max_pending
+    ERR_AIRING_BUDGET = 3  # an airing's calls would pass max_pending
 
 cdef struct Caller:      # who is calling, over all its attempts
     int64_t id           # caller number within the run (0, 1, ...)
@@ -47,6 +51,9 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t source       # call type it dials, or n_types + entry
     int32_t attempt      # 1, 2, ...
     int32_t counted      # first attempt after the warm-up: counts in the caller totals
+    int32_t interval     # interval of the first ring (channel statistics)
+    int32_t channel      # media channel of an ad caller, -1 for an organic one
+    int32_t airing       # its airing, -1 for an organic caller
 
 cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or between attempts
     Caller who
@@ -101,6 +108,8 @@ cdef struct CallRecord:  # one per attempt, only when records are asked for
     int32_t group        # -1 unless answered
     int32_t source       # call type, or n_types + entry
     int32_t attempt
+    int32_t channel      # media channel, -1 for an organic caller (results.CALL_RECORD_DTYPE)
+    int32_t airing       # airing, -1 for an organic caller
 
 cdef struct Queue:
     int32_t head

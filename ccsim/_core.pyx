@@ -18,12 +18,12 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from .budget import out_of_memory_error, overflow_error
+from .budget import airing_overflow_error, out_of_memory_error, overflow_error
 
 cimport numpy as cnp
 from numpy.random cimport bitgen_t
 
-from ccsim._arrivals cimport ArrivalProfile, next_arrival
+from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._memory cimport grow
 from ccsim._random cimport Dist, period_dist, sample
@@ -48,6 +48,7 @@ INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
 ENTRY_FIELDS_COUNT = N_ENTRY_FIELDS
 NODE_FIELDS_COUNT = N_NODE_FIELDS
 CALLER_FIELDS_COUNT = N_CALLER_FIELDS
+CHANNEL_FIELDS_COUNT = N_CALLER_FIELDS  # a media channel's callers: the caller fields
 
 # Where a menu exit is counted: (node field, entry field, caller field, record outcome) by branch kind.
 cdef int[5] NODE_EXIT = [N_TO_NODE, N_TO_QUEUE, N_SELF_SERVICE, N_HANG_UP, N_VOICEMAIL]
@@ -67,8 +68,9 @@ cdef class Simulation:
     # settings
     cdef double horizon, warmup, interval, sl_threshold, short_abandon
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
+    cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
-    cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr
+    cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads
     # model tables (borrowed from numpy arrays kept alive below)
     cdef double* rates
     cdef double* empirical
@@ -103,6 +105,11 @@ cdef class Simulation:
     cdef int32_t* pool_waiting
     cdef double* full_message
     cdef ArrivalProfile* profiles
+    # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
+    cdef AdChannel* channels
+    cdef double* airing_time
+    cdef double* airing_mean
+    cdef int32_t* airing_channel
     cdef Dist* dists
     cdef bitgen_t** streams
     # dynamic state (owned, freed in __dealloc__)
@@ -119,8 +126,10 @@ cdef class Simulation:
     cdef double now
     # run budget: callers waiting, in a menu or between attempts (n_other) + patience
     # timers running may not pass max_pending
-    cdef int64_t max_pending, n_waiting, n_timers, n_other
+    cdef int64_t max_pending, n_waiting, n_timers, n_other, n_scheduled
     cdef int32_t overflow_type   # call type (or source) of the caller refused by the budget
+    cdef int32_t overflow_airing  # airing whose calls the budget refused, and how many it drew
+    cdef int64_t overflow_calls
     cdef int error               # ERR_* of the first failure inside the loop
     # statistics (arrays borrowed from the numpy arrays in _stats)
     cdef Stats stats
@@ -160,6 +169,9 @@ cdef class Simulation:
         self.base_acw = base["after_call_work"]
         self.base_retrial = base["retrial"]
         self.base_ivr = base["ivr"]
+        self.base_ads = base["ads"]
+        self.n_channels = model.n_channels
+        self.n_airings = model.n_airings
 
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
@@ -208,6 +220,15 @@ cdef class Simulation:
             self.profiles[k].count = model.rate_count[k]
             self.profiles[k].repeat = model.rate_repeat[k]
             self.profiles[k].slot = model.rate_slot[k]
+        self.channels = <AdChannel*>self._alloc(self.n_channels * sizeof(AdChannel))
+        for i in range(self.n_channels):
+            self.channels[i].call_type = model.channel_source[i]  # a source: call type, or n_types + entry
+            self.channels[i].delay = model.channel_delay[i]
+            self.channels[i].shape = model.channel_shape[i]
+            self.channels[i].scale = model.channel_scale[i]
+        self.airing_time = self._double_ptr(model.airing_time)
+        self.airing_mean = self._double_ptr(model.airing_mean)
+        self.airing_channel = self._int_ptr(model.airing_channel)
         self.streams = <bitgen_t**>self._alloc(len(bit_generators) * sizeof(bitgen_t*))
         for i, bit_generator in enumerate(bit_generators):
             self._keep.append(bit_generator)
@@ -234,7 +255,7 @@ cdef class Simulation:
         if call_records:
             self.records_capacity = 4096
             self.records = <CallRecord*>self._alloc(self.records_capacity * sizeof(CallRecord))
-        self.heap.capacity = 1024 + 2 * self.n_agents
+        self.heap.capacity = 1024 + 2 * self.n_agents + self.n_airings
         self.heap.data = <Event*>self._alloc(self.heap.capacity * sizeof(Event))
         self.calls_capacity = 1024
         self.calls = <Call*>self._alloc(self.calls_capacity * sizeof(Call))
@@ -254,6 +275,9 @@ cdef class Simulation:
             "total_entries": np.zeros((self.n_entries, N_ENTRY_FIELDS)),
             "node_totals": np.zeros((model.n_nodes, N_NODE_FIELDS)),
             "callers": np.zeros((self.n_sources, N_CALLER_FIELDS)),
+            "interval_channels": np.zeros((self.n_intervals, self.n_channels + 1, N_CALLER_FIELDS)),
+            "total_channels": np.zeros((self.n_channels + 1, N_CALLER_FIELDS)),
+            "airing_calls": np.zeros((self.n_airings, N_CALLER_FIELDS)),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
@@ -265,6 +289,10 @@ cdef class Simulation:
         self.stats.node_totals = self._stat_ptr(stats, "node_totals")
         self.stats.callers = self._stat_ptr(stats, "callers")
         self.stats.n_entries = self.n_entries
+        self.stats.interval_channels = self._stat_ptr(stats, "interval_channels")
+        self.stats.total_channels = self._stat_ptr(stats, "total_channels")
+        self.stats.airing_calls = self._stat_ptr(stats, "airing_calls")
+        self.stats.n_channels = self.n_channels
         self.stats.n_intervals = self.n_intervals
         self.stats.n_types = self.n_types
         self.stats.n_groups = self.n_groups
@@ -277,6 +305,7 @@ cdef class Simulation:
     def __dealloc__(self):
         free(self.dists)
         free(self.profiles)
+        free(self.channels)
         free(self.streams)
         free(self.agents)
         free(self.idle)
@@ -322,7 +351,10 @@ cdef class Simulation:
             error = self._run()
         if error == ERR_BUDGET:
             raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting,
-                                 self.n_timers + self.n_other)
+                                 self.n_timers + self.n_other, self.n_scheduled)
+        if error == ERR_AIRING_BUDGET:
+            raise airing_overflow_error(self._model, self.overflow_airing, self.now, self.overflow_calls,
+                                        self.n_waiting + self.n_timers + self.n_other + self.n_scheduled)
         if error != ERR_NONE:
             raise out_of_memory_error("core")
         if self.keep_records:
@@ -349,6 +381,9 @@ cdef class Simulation:
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
                 return self.error
+        for k in range(self.n_airings):
+            if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
+                return self.error
         while self.heap.size > 0:
             if not self.drain and self.heap.data[0].time > self.horizon:
                 break
@@ -371,6 +406,12 @@ cdef class Simulation:
                 handled = self._on_menu_step(ev.target)
             elif ev.kind == EV_RETRY:
                 handled = self._on_retry(ev.target)
+            elif ev.kind == EV_AD_ARRIVAL:
+                handled = self._on_ad_arrival(ev.target)
+            elif ev.kind == EV_AIRING:
+                if self._on_airing(ev.target) != 0:
+                    return self.error
+                continue  # it only schedules calls: not an event of the center (end_time)
             else:  # EV_LINE_FREE
                 self.lines_busy -= 1
                 handled = 0
@@ -390,7 +431,7 @@ cdef class Simulation:
     cdef inline bint _over_budget(self, int32_t who) noexcept nogil:
         """Whether one more caller pending (waiting, in a menu or between attempts) would pass
         the run budget; notes ``who`` (a call type or source) for the message."""
-        if self.n_waiting + self.n_timers + self.n_other >= self.max_pending:
+        if self.n_waiting + self.n_timers + self.n_other + self.n_scheduled >= self.max_pending:
             self.overflow_type = who
             return True
         return False
@@ -401,17 +442,50 @@ cdef class Simulation:
         """A first attempt of source s (a call type, or n_types + entry)."""
         cdef double t = self.now
         cdef double t_next = self._next_arrival(s, t)
-        cdef Caller who
         if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, s, 0) != 0:
             return -1
+        return self._first_attempt(s, -1, -1)
+
+    cdef int _on_ad_arrival(self, int32_t i) noexcept nogil:
+        """A call that airing i scheduled rings: a first attempt at its channel's source."""
+        cdef int32_t c = self.airing_channel[i]
+        self.n_scheduled -= 1
+        return self._first_attempt(self.channels[c].call_type, c, i)
+
+    cdef int _on_airing(self, int32_t i) noexcept nogil:
+        """Airing i: N ~ Poisson(its mean) calls, each at its time + a response delay, those
+        before the horizon scheduled; all from its channel's stream. Twin of the SimPy ``air``."""
+        cdef int32_t c = self.airing_channel[i]
+        cdef bitgen_t* rng = self.streams[self.base_ads + c]
+        cdef int64_t j, n = airing_count(self.airing_mean[i], rng)
+        cdef double t
+        if self.n_waiting + self.n_timers + self.n_other + self.n_scheduled + n > self.max_pending:
+            self.overflow_airing = i
+            self.overflow_calls = n
+            return self._fail(ERR_AIRING_BUDGET)
+        for j in range(n):
+            t = self.now + ad_delay(&self.channels[c], rng)
+            if t < self.horizon:
+                self.n_scheduled += 1
+                if self._push(t, EV_AD_ARRIVAL, i, 0) != 0:
+                    return -1
+        return 0
+
+    cdef int _first_attempt(self, int32_t s, int32_t channel, int32_t airing) noexcept nogil:
+        """A new caller of source s (organic: channel and airing -1) rings now."""
+        cdef double t = self.now
+        cdef Caller who
         who.id = self.n_callers
         who.first = t
         who.ring = t
         who.source = s
         who.attempt = 1
         who.counted = t >= self.warmup
+        who.interval = interval_of(&self.stats, t)
+        who.channel = channel
+        who.airing = airing
         self.n_callers += 1
-        count_caller(&self.stats, s, who.counted, C_CALLERS)
+        self._count_caller(&who, C_CALLERS)
         self.calls_simulated += 1
         if s < self.n_types:
             return self._reach_type(&who, s, -1, False)
@@ -533,11 +607,11 @@ cdef class Simulation:
                     self.calls[slot].state = CALL_ORBIT
                     self.n_other += 1
                     return self._push(t, EV_RETRY, slot, self.calls[slot].gen)
-                count_caller(&self.stats, s, who.counted, C_RETRY_AFTER_HORIZON)
+                self._count_caller(who, C_RETRY_AFTER_HORIZON)
                 if slot >= 0:
                     self._free_call(slot)
                 return 0
-        count_caller(&self.stats, s, who.counted, C_BLOCKED if cause == LOST_BLOCKED else C_ABANDONED)
+        self._count_caller(who, C_BLOCKED if cause == LOST_BLOCKED else C_ABANDONED)
         if slot >= 0:
             self._free_call(slot)
         return 0
@@ -605,7 +679,7 @@ cdef class Simulation:
             self.lines_busy -= 1
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IVR_HUNG_UP, -1) != 0:
                 return -1
-            count_caller(&self.stats, c.who.source, c.who.counted, C_IVR_HUNG_UP)
+            self._count_caller(&c.who, C_IVR_HUNG_UP)
             self._free_call(slot)
             return 0
         u = random_standard_uniform(self.streams[self.base_ivr + self.node_tree[j]])
@@ -626,11 +700,14 @@ cdef class Simulation:
         self.lines_busy -= 1
         if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_EXIT[kind], -1) != 0:
             return -1
-        count_caller(&self.stats, c.who.source, c.who.counted, CALLER_EXIT[kind])
+        self._count_caller(&c.who, CALLER_EXIT[kind])
         self._free_call(slot)
         return 0
 
     # ---- agents ------------------------------------------------------------------------
+
+    cdef inline void _count_caller(self, Caller* who, int field) noexcept nogil:
+        count_caller(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted, field)
 
     cdef inline Dist* _dist_at(self, int32_t* periods, int32_t k, double t) noexcept nogil:
         return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
@@ -654,7 +731,7 @@ cdef class Simulation:
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
-        count_caller(&self.stats, who.source, who.counted, C_SERVED)
+        self._count_caller(who, C_SERVED)
         if self.keep_records:
             if self._record(who, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
                 return -1
@@ -731,6 +808,8 @@ cdef class Simulation:
         r.group = self.agents[agent].group if agent >= 0 else -1
         r.source = who.source
         r.attempt = who.attempt
+        r.channel = who.channel
+        r.airing = who.airing
         return 0
 
     cdef int _close(self) noexcept nogil:
@@ -742,7 +821,7 @@ cdef class Simulation:
             while slot >= 0:
                 c = &self.calls[slot]
                 count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
-                count_caller(&self.stats, c.who.source, c.who.counted, C_IN_SYSTEM_AT_END)
+                self._count_caller(&c.who, C_IN_SYSTEM_AT_END)
                 if self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
                     return -1
                 slot = c.next
@@ -751,7 +830,7 @@ cdef class Simulation:
             c = &self.calls[slot]
             count_entry(&self.stats, c.who.source - self.n_types, c.entry_interval, c.entry_counted,
                         E_IN_IVR_AT_END, 1.0)
-            count_caller(&self.stats, c.who.source, c.who.counted, C_IN_SYSTEM_AT_END)
+            self._count_caller(&c.who, C_IN_SYSTEM_AT_END)
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IN_IVR_AT_END, -1) != 0:
                 return -1
             slot = c.next

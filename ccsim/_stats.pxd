@@ -84,6 +84,10 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double* total_entries    # [entry, N_ENTRY_FIELDS], post-warm-up rings
     double* node_totals      # [node, N_NODE_FIELDS], post-warm-up rings
     double* callers          # [source, N_CALLER_FIELDS], post-warm-up first attempts
+    double* interval_channels  # [interval, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring
+    double* total_channels     # [1 + channel, N_CALLER_FIELDS], post-warm-up first rings
+    double* airing_calls       # [airing, N_CALLER_FIELDS], post-warm-up first rings
+    int32_t n_channels
     int32_t n_intervals
     int32_t n_types
     int32_t n_groups
@@ -120,9 +124,16 @@ cdef inline void count_node(Stats* s, int32_t j, bint counted, int field) noexce
         s.node_totals[j * N_NODE_FIELDS + field] += 1.0
 
 
-cdef inline void count_caller(Stats* s, int32_t source, bint counted, int field) noexcept nogil:
+cdef inline void count_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t interval,
+                              bint counted, int field) noexcept nogil:
+    """Count a caller (once per caller and field): by source, and by media channel (``channel``
+    -1: organic) in the interval of its first ring and, with an airing (-1: none), by airing."""
+    s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS + field] += 1.0
     if counted:
         s.callers[source * N_CALLER_FIELDS + field] += 1.0
+        s.total_channels[(channel + 1) * N_CALLER_FIELDS + field] += 1.0
+        if airing >= 0:
+            s.airing_calls[airing * N_CALLER_FIELDS + field] += 1.0
 
 
 cdef inline void add_clock(Stats* s, int32_t g, double start, double end, double weight,

@@ -29,6 +29,10 @@ def add_clock_many(int n_intervals, int n_groups, double interval, double warmup
     s.total_calls = NULL
     s.group_totals = &totals[0, 0]
     s.interval_groups = &by_interval[0, 0, 0]
+    s.interval_channels = NULL
+    s.total_channels = NULL
+    s.airing_calls = NULL
+    s.n_channels = 0
     s.n_intervals = n_intervals
     s.n_types = 0
     s.n_groups = n_groups

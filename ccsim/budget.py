@@ -9,6 +9,16 @@ What the estimate cannot foresee (a backlog built at a peak, patience timers of
 answered callers) is caught during the run by the limit ``max_pending`` on
 callers waiting plus patience timers running, which follows from the same
 memory budget (``overflow_error``).
+
+Media airings: their expected calls (A r P(delay < horizon - s) each) count in
+the expected arrivals of the call type they ring, so absurd spend is refused
+before the run. In the run, an airing schedules all of its calls at once: they
+wait in the event heap until they ring, and count against ``max_pending`` with
+the callers waiting and the timers running (``airing_overflow_error`` when an
+airing's draw would pass it). The heap then holds at most: one event per airing
+not yet aired (at most ``MAX_AIRINGS``), one per organic call type (its next
+arrival), one per busy agent (talk or ACW end), and ``max_pending`` callers
+waiting, timers and ad calls scheduled together.
 """
 from __future__ import annotations
 
@@ -32,7 +42,8 @@ DEFAULT_MAX_CALLS = 500_000_000
 # with room to spare; a run within budget needs far less (erlang_a.yaml: ~1 MB).
 DEFAULT_MAX_MEMORY = 4 * 2**30
 # Events are ordered by (time, kind << 56 | sequence): beyond 2^56 events the
-# sequence would spill into the kind bits. Every call costs at most 4 events.
+# sequence would spill into the kind bits. Every call costs at most 4 events (its arrival,
+# talk end, ACW end, abandonment), every media airing one more.
 HARD_MAX_CALLS = 10**15
 # Call slots are indexed by int32 and grow by doubling: at most 2^30 of them.
 HARD_MAX_PENDING = 2**30 - 1
@@ -49,7 +60,8 @@ BYTES_PER_AGENT = {"core": 48 + 2 * 32, "simpy": 400}
 BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
 BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
-CALL_FIELDS, INTERVAL_GROUP_FIELDS = 12, 2
+CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS = 12, 2, 5
+BYTES_PER_AIRING = 2 * 32 + 8 * (CHANNEL_FIELDS + 4)  # its event in the heap, statistics, compiled arrays
 
 
 class BudgetError(UserError):
@@ -68,6 +80,7 @@ class Estimate:
     offered_load: tuple  # Erlangs per call type (mean rate x mean handle + after-call work)
     capacity: tuple  # agents able to take each call type
     pending_by_type: tuple  # callers waiting + patience timers running at the horizon (fluid model)
+    ad_calls: float = 0.0  # expected calls of the media airings (all of them may sit in the heap at once)
     memory_parts: dict = field(default_factory=dict)  # what -> bytes
     max_pending: int = HARD_MAX_PENDING  # the in-run limit that follows from the memory budget
 
@@ -123,10 +136,30 @@ def type_arrivals(model: CompiledModel, attempts: np.ndarray) -> np.ndarray:
     return attempts[:k] + (attempts[k:] @ routed_share(model) if model.n_entries else 0.0)
 
 
+def airing_expected_calls(model: CompiledModel) -> np.ndarray:
+    """Expected calls of each airing before the horizon: A r P(delay < horizon - s).
+
+    The delay is fixed + scale x Gamma(shape) (shape 0: Exponential(1)), so
+    P(delay < x) = P(G < (x - fixed) / scale), the regularized incomplete gamma.
+    """
+    if model.n_airings == 0:
+        return np.zeros(0)
+    from scipy.special import gammainc  # only scenarios with media pay for the import
+
+    c = model.airing_channel
+    delay, shape, scale = model.channel_delay[c], model.channel_shape[c], model.channel_scale[c]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        x = np.maximum(model.horizon - model.airing_time - delay, 0.0) / scale
+        p = np.where(shape > 0, gammainc(np.where(shape > 0, shape, 1.0), x), -np.expm1(-x))
+    return model.airing_mean * p
+
+
 def expected_arrivals(model: CompiledModel) -> np.ndarray:
     """Expected first attempts of each source (call types, then entries) over [0, horizon]:
-    its rate profile integrated."""
+    its rate profile integrated, plus the expected calls of the media airings that ring it."""
     out = np.zeros(len(model.rate_start))
+    if model.n_airings:
+        np.add.at(out, model.channel_source[model.airing_channel], airing_expected_calls(model))
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(len(model.rate_start)):
             start, count = int(model.rate_start[k]), int(model.rate_count[k])
@@ -139,9 +172,9 @@ def expected_arrivals(model: CompiledModel) -> np.ndarray:
                     out[k] = math.inf
                     continue
                 rest = horizon - cycles * count * slot
-                out[k] = cycles * slot * rates.sum() + (rates * np.clip(rest - offsets, 0.0, slot)).sum()
+                out[k] += cycles * slot * rates.sum() + (rates * np.clip(rest - offsets, 0.0, slot)).sum()
             else:
-                out[k] = (rates * np.clip(horizon - offsets, 0.0, slot)).sum()
+                out[k] += (rates * np.clip(horizon - offsets, 0.0, slot)).sum()
     return out
 
 
@@ -258,9 +291,15 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
                         duration_mean(model, model.patience_periods, k)) for k in range(model.n_types)]
     per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
     intervals = int(model.n_intervals)
+    ad_calls = float(airing_expected_calls(model).sum())
     parts = {
         "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
+                                                    + (model.n_channels + 1) * CHANNEL_FIELDS
                                                     + INTERVAL_REPORT_FIELDS),
+        "media airings": float(model.n_airings) * BYTES_PER_AIRING,
+        # An airing schedules all its calls at once: they wait in the heap until they ring and
+        # count against max_pending in the run, like waiting callers.
+        "scheduled ad calls": ad_calls * per_pending,
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
         "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
                       + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size),
@@ -268,13 +307,13 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
     }
     budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
-    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records"))
+    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records", "scheduled ad calls"))
     room = (budget - fixed) // per_pending if budget > fixed else 0
     return Estimate(
         calls=float(calls.sum()), calls_by_type=tuple(float(c) for c in calls),
         slot_steps=tuple(float(s) for s in slot_steps(model)), agents=model.n_agents, intervals=intervals,
         offered_load=tuple(load), capacity=tuple(agents), pending_by_type=tuple(pending),
-        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))),
+        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))), ad_calls=ad_calls,
     )
 
 
@@ -295,8 +334,8 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
             f"run budget: the scenario asks for about {_count(est.calls)} calls over its "
             f"{_count(model.horizon)} s horizon, more than the budget of {_count(max_calls)} calls. "
             f"{_spread(len(names))}'{names[k]}' brings {_count(est.calls_by_type[k])} of them "
-            f"({_count(est.calls_by_type[k] / model.horizon)} calls/s on average). Shorten the horizon, "
-            f"lower the arrival rate (is it per second where per hour was meant?), or raise the budget "
+            f"({_count(est.calls_by_type[k] / model.horizon)} calls/s on average){_ads_part(est)}. Shorten the "
+            f"horizon, lower the arrival rate (is it per second where per hour was meant?), or raise the budget "
             f"with --max-calls (max_calls= in ccsim.simulate / replicate).")
     k = int(np.argmax(est.slot_steps))
     if not est.slot_steps[k] <= max_calls:
@@ -312,6 +351,13 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
     if not est.memory <= max_memory:
         raise BudgetError(_memory_message(model, est, max_memory))
     return est
+
+
+def _ads_part(est: Estimate) -> str:
+    if not est.ad_calls > 0:
+        return ""
+    return (f"; media airings bring {_count(est.ad_calls)} of all the calls (lower their spend or a "
+            f"channel's calls_per_unit)")
 
 
 def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine: str = "core",
@@ -360,6 +406,9 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
     elif biggest == "call records":
         detail = (f" (about {_count(est.calls)} calls, one record each). Run without per-call records, "
                   f"or shorten the horizon")
+    elif biggest == "scheduled ad calls":
+        detail = (f": the media airings bring about {_count(est.ad_calls)} calls, and an airing schedules all of "
+                  f"its calls when it airs. Lower the spend or calls_per_unit, or shorten the horizon")
     elif biggest == "agents":
         detail = f" ({_count(est.agents)} agents). Model fewer agents"
     else:
@@ -377,9 +426,11 @@ def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
     return float(model.rates[start + i]) if i < count else 0.0
 
 
-def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int) -> BudgetError:
+def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: int, timers: int,
+                   scheduled: int = 0) -> BudgetError:
     """The error both engines raise when a caller of ``call_type`` would push the count of
-    callers waiting plus patience timers running past ``model.max_pending``."""
+    callers waiting plus patience timers running (plus callers in menus or between attempts,
+    plus ad calls scheduled) past ``model.max_pending``."""
     if call_type >= model.n_types:  # a caller entering a menu or waiting to try again
         return BudgetError(
             f"run budget: at t = {now:.6g} s a caller of '{model.source_names[call_type]}' would enter its menu "
@@ -392,15 +443,28 @@ def overflow_error(model: CompiledModel, call_type: int, now: float, waiting: in
     average = est.offered_load[call_type]
     rate_now = rate_at(model, call_type, now)
     own = est.calls_by_type[call_type]
-    load_now = average * rate_now / (own / model.horizon) if own > 0 else average
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load_now = np.float64(average) * rate_now / (own / model.horizon) if own > 0 else average
+    ads = f", {scheduled:,} ad calls scheduled" if scheduled else ""
     return BudgetError(
         f"run budget: at t = {now:.6g} s a caller of type '{name}' would join the queue with "
-        f"{waiting:,} callers waiting and {timers:,} patience timers running, the most the memory budget "
+        f"{waiting:,} callers waiting{ads} and {timers:,} patience timers running, the most the memory budget "
         f"allows ({model.max_pending:,}). Call type '{name}' rings at {_count(rate_now)} calls/s then, an "
         f"offered load of {_count(load_now)} Erlangs ({_count(average)} on average over the horizon) against "
         f"{_count(est.capacity[call_type])} agents able to take it: its queue grows faster than agents "
         f"answer. Add agents, give callers a shorter patience, lower the rate or shorten the horizon, or "
         f"raise the budget with --max-memory (max_memory=).")
+
+
+def airing_overflow_error(model: CompiledModel, airing: int, now: float, calls: int, pending: int) -> BudgetError:
+    """The error both engines raise when an airing's calls would push the count of callers
+    waiting, patience timers running and ad calls scheduled past ``model.max_pending``."""
+    channel = model.channel_names[int(model.airing_channel[airing])]
+    return BudgetError(
+        f"run budget: at t = {now:.6g} s airing {airing} of channel '{channel}' draws {calls:,} calls (expected "
+        f"{_count(float(model.airing_mean[airing]))}), to be scheduled with {pending:,} callers waiting, patience "
+        f"timers running and ad calls scheduled already; the memory budget allows {model.max_pending:,}. Lower "
+        f"the airing's spend or the channel's calls_per_unit, or raise the budget with --max-memory (max_memory=).")
 
 
 def out_of_memory_error(engine: str) -> BudgetError:
@@ -430,5 +494,5 @@ def _bytes(x: float) -> str:
     return f"{x:.0f} B"
 
 
-__all__ = ["BudgetError", "Estimate", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
+__all__ = ["BudgetError", "Estimate", "airing_expected_calls", "airing_overflow_error", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
            "estimate", "expected_arrivals", "overflow_error", "with_budget"]

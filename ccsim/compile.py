@@ -38,8 +38,10 @@ INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
-SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr")
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
+# "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
+AD_SOURCE = "ads"
 
 # Where an IVR branch leads (CompiledModel.branch_kind).
 BRANCH_KINDS = {"node": 0, "queue": 1, "self_service": 2, "hang_up": 3, "voicemail": 4}
@@ -122,6 +124,19 @@ class CompiledModel:
     queue_pool: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     pool_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     full_message: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # media (ads): per channel, the source it rings (a call type, or n_types + entry) and its
+    # response delay fixed + scale x (Gamma(shape) if shape > 0 else Exponential(1)); per
+    # airing (in the scenario's order, inline then CSV): time, channel, Poisson mean (amount x
+    # calls per unit), spend. Streams: ("ads", channel), last (stream_base).
+    channel_names: tuple = field(default=())
+    channel_source: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    channel_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_shape: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    airing_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    airing_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
@@ -133,6 +148,14 @@ class CompiledModel:
     @property
     def n_groups(self) -> int:
         return len(self.group_names)
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channel_names)
+
+    @property
+    def n_airings(self) -> int:
+        return len(self.airing_time)
 
     @property
     def n_agents(self) -> int:
@@ -166,10 +189,10 @@ class CompiledModel:
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu."""
-        s, k = self.n_sources, self.n_types
+        call type, IVR one per menu, ads one per media channel."""
+        s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
         return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
-                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "end": 2 * s + 3 * k + self.n_trees}
+                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "end": ads + self.n_channels}
 
 
 class _DistTable:
@@ -238,7 +261,7 @@ def _busyness_cv(arrivals) -> float:
 
 
 def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, int]:
-    if arrivals is None:  # rings only through a menu: a zero rate over the horizon
+    if arrivals is None:  # rung only by menus or media channels: a zero rate that stops at the horizon
         return [0.0], float(scenario.horizon), 0
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
     if _busyness_cv(arrivals) > 0 and not isinstance(arrivals, PiecewiseArrivals):
@@ -326,9 +349,11 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         stream_keys=(tuple(("arrival", c.name) for c in sources)
                      + tuple((src, c.name) for src in ENGINE_SOURCES[1:] for c in types)
                      + tuple(("retrial", c.name) for c in sources)
-                     + tuple(("ivr", tree.name) for tree in scenario.ivr)),
+                     + tuple(("ivr", tree.name) for tree in scenario.ivr)
+                     + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
+        **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
     )
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
@@ -393,6 +418,28 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
     )
 
 
+def _media_arrays(scenario: Scenario, source_index: dict) -> dict:
+    """The ``CompiledModel`` fields of the media schedule (empty arrays without media)."""
+    media = scenario.media
+    if media is None:
+        return {}
+    channels = media.channels
+    index = {c.name: i for i, c in enumerate(channels)}
+    params = np.array([c.response.delay_params() for c in channels], dtype=np.float64).reshape(-1, 3)
+    airings = media.airings
+    return {
+        "channel_names": tuple(c.name for c in channels),
+        "channel_source": np.array([source_index[c.target()] for c in channels], dtype=np.int32),
+        "channel_delay": params[:, 0].copy(), "channel_shape": params[:, 1].copy(),
+        "channel_scale": params[:, 2].copy(),
+        "airing_time": np.array([a.time for a in airings], dtype=np.float64),
+        "airing_channel": np.array([index[a.channel] for a in airings], dtype=np.int32),
+        "airing_mean": np.array([media.amount(a, channels[index[a.channel]]) * channels[index[a.channel]].calls_per_unit
+                                 for a in airings], dtype=np.float64),
+        "airing_spend": np.array([a.spend for a in airings], dtype=np.float64),
+    }
+
+
 def stream_seeds(model: CompiledModel, seed) -> list[np.random.SeedSequence]:
     """One SeedSequence per (source, call type), keyed by names, not positions.
 
@@ -415,6 +462,11 @@ def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.Se
 def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
     """The PCG64 bit generators of every stream, in ``stream_keys`` order."""
     return [np.random.PCG64(s) for s in stream_seeds(model, seed)]
+
+
+def ad_stream(model: CompiledModel, channel: int) -> int:
+    """Index of media channel ``channel``'s stream in ``stream_keys`` (the last ones: stream_base)."""
+    return model.stream_base["ads"] + channel
 
 
 def busyness_factors(model: CompiledModel, seed, k: int, days: int) -> np.ndarray:

@@ -19,9 +19,11 @@ NONSTATIONARY_NOTE = ("arrivals vary over the day: batch means would mislead; "
 def stationary_arrivals(scenario: Scenario) -> bool:
     """True when every call type rings at one constant rate (Poisson, or a
     piecewise profile whose rates, weekday factors included, are all equal),
-    without a random busyness factor per day."""
+    without a random busyness factor per day, and no media schedule (airings are peaks)."""
     from .scenario.schema import arrival_sources
 
+    if scenario.media is not None:
+        return False
     for _, arrivals in arrival_sources(scenario):
         if arrivals.busyness is not None and arrivals.busyness.cv > 0:
             return False  # the rate changes from day to day
@@ -37,10 +39,10 @@ def stationary_arrivals(scenario: Scenario) -> bool:
 
 def mean_arrival_rate(scenario: Scenario, index: int) -> float:
     """Calls per second of call type ``index``, averaged over [0, horizon]
-    (busyness factors have mean 1 and do not change it)."""
+    (busyness factors have mean 1 and do not change it); organic calls only, not media."""
     arrivals = scenario.call_types[index].arrivals
     if arrivals is None:
-        return 0.0  # only what menus route to it
+        return 0.0  # only what menus route to it or media channels ring
     if not isinstance(arrivals, PiecewiseArrivals):
         return arrivals.rate_per_second()
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)

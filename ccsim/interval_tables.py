@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .results import CALL_TYPE_KPIS, INTERVAL_GROUP_FIELDS, _ratio, compute_kpis
+from .results import CALL_TYPE_KPIS, CHANNEL_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, compute_kpis
 
 
 def _span(model) -> dict:
@@ -60,7 +60,19 @@ def _group_columns(result) -> dict:
     return columns
 
 
-BREAKDOWNS = {None: _all_columns, "call_type": _call_type_columns, "group": _group_columns}
+def _channel_columns(result) -> dict:
+    """One row per (interval, source of calls: ``organic``, then the media channels): the
+    CHANNEL_FIELDS counts of the calls that arrived in the interval."""
+    m, s = result.model, result.stats
+    columns = _long(m, (ORGANIC, *m.channel_names))
+    columns["channel"] = columns.pop("name")
+    counts = s.interval_channels.reshape(-1, len(CHANNEL_FIELDS))
+    columns.update((name, counts[:, i]) for i, name in enumerate(CHANNEL_FIELDS))
+    return columns
+
+
+BREAKDOWNS = {None: _all_columns, "call_type": _call_type_columns, "group": _group_columns,
+              "channel": _channel_columns}
 
 
 def to_frame(columns: dict):

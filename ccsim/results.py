@@ -71,14 +71,23 @@ CALLER_FIELDS = (
 )
 CALLER_OUTCOMES = CALLER_FIELDS[1:]
 
+# Per media channel (index 0 = organic callers, then the channels in file order), by the
+# interval of the caller's first ring, and per airing: each caller once, by how its last
+# attempt ended (the caller fields: callers, served, abandoned, blocked, ...).
+CHANNEL_FIELDS = CALLER_FIELDS
+ORGANIC = "organic"
+
 # Per-call records (CDR-like), one row per attempt, only when asked for. ``id`` numbers the
-# caller (its retrials share it), ``source`` is its call type or entry (call types first).
+# caller (its retrials share it), ``source`` is its call type or entry (call types first);
+# ``channel`` and ``airing`` are the media channel and airing of an ad caller, -1 for an
+# organic one. Keep in step with the core's ``CallRecord`` struct.
 CALL_RECORD_FIELDS = ("id", "arrival", "wait", "talk", "acw", "call_type", "outcome", "agent", "group",
-                      "source", "attempt")
+                      "source", "attempt", "channel", "airing")
 CALL_RECORD_DTYPE = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait", np.float64),
                               ("talk", np.float64), ("acw", np.float64), ("call_type", np.int32),
                               ("outcome", np.int32), ("agent", np.int32), ("group", np.int32),
-                              ("source", np.int32), ("attempt", np.int32)], align=True)
+                              ("source", np.int32), ("attempt", np.int32), ("channel", np.int32),
+                              ("airing", np.int32)], align=True)
 OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end", "queue_full", "ivr_hung_up", "hang_up",
             "self_service", "voicemail", "in_ivr_at_end")
 
@@ -120,6 +129,9 @@ class RawStats:
     total_entries: Optional[np.ndarray] = None  # [entry, ENTRY_FIELDS], post-warm-up attempts
     node_totals: Optional[np.ndarray] = None  # [node, NODE_FIELDS]
     callers: Optional[np.ndarray] = None  # [source, CALLER_FIELDS]
+    interval_channels: Optional[np.ndarray] = None  # [interval, 1 + channels, CHANNEL_FIELDS], 0 = organic
+    total_channels: Optional[np.ndarray] = None  # [1 + channels, CHANNEL_FIELDS], post-warm-up first rings
+    airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up first rings
 
     def __post_init__(self):
         # engines and stores of before the inbound path leave these out: empty tables
@@ -132,6 +144,12 @@ class RawStats:
             self.node_totals = np.zeros((0, len(NODE_FIELDS)))
         if self.callers is None:
             self.callers = np.zeros((k + self.total_entries.shape[0], len(CALLER_FIELDS)))
+        if self.interval_channels is None:
+            self.interval_channels = np.zeros((n, 1, len(CHANNEL_FIELDS)))
+        if self.total_channels is None:
+            self.total_channels = np.zeros((self.interval_channels.shape[1], len(CHANNEL_FIELDS)))
+        if self.airing_calls is None:
+            self.airing_calls = np.zeros((0, len(CHANNEL_FIELDS)))
 
 
 def _ratio(num, den):
@@ -313,6 +331,43 @@ class Result:
         frame.index.name = "call_type"
         return frame
 
+    def channels(self):
+        """DataFrame, one row per source of calls (index ``channel``: ``organic``, then the
+        media channels in file order): airings, spend, then the CHANNEL_FIELDS counts of
+        callers whose first ring came after the warm-up, and ``calls_per_1000_spend`` (callers per
+        1,000 of spend; NaN for organic calls and a channel with no spend)."""
+        import pandas as pd
+
+        m, totals = self.model, self.stats.total_channels
+        frame = pd.DataFrame(totals, index=[ORGANIC, *m.channel_names], columns=list(CHANNEL_FIELDS))
+        airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
+        spend = np.bincount(m.airing_channel, weights=m.airing_spend, minlength=m.n_channels)
+        frame.insert(0, "airings", np.concatenate([[np.nan], airings]))
+        frame.insert(1, "spend", np.concatenate([[np.nan], spend]))
+        frame["calls_per_1000_spend"] = 1000.0 * _ratio(frame["callers"].to_numpy(), frame["spend"].to_numpy())
+        frame.index.name = "channel"
+        return frame
+
+    def airings(self):
+        """DataFrame, one row per airing (index ``airing``, the scenario's order: inline, then
+        CSV): time, channel, spend, ``expected_calls`` (Poisson mean of its calls before the
+        horizon) and the CHANNEL_FIELDS counts of its callers (first ring after the warm-up)."""
+        import pandas as pd
+
+        from .budget import airing_expected_calls
+
+        m = self.model
+        frame = pd.DataFrame({
+            "time": m.airing_time,
+            "channel": pd.Categorical.from_codes(m.airing_channel, categories=list(m.channel_names)),
+            "spend": m.airing_spend,
+            "expected_calls": airing_expected_calls(m),
+        })
+        for i, name in enumerate(CHANNEL_FIELDS):
+            frame[name] = self.stats.airing_calls[:, i]
+        frame.index.name = "airing"
+        return frame
+
     def group_table(self) -> dict:
         """{group name: {agents, answered, aht, occupancy}}."""
         out = {}
@@ -344,6 +399,9 @@ class Result:
         long format, one row per (interval, call type) with a ``call_type``
         column and the call KPIs. ``by="group"``: one row per (interval, agent
         group) with ``staffed_agents``, ``busy_agents`` and ``occupancy``.
+        ``by="channel"``: one row per (interval, source of calls: ``organic``, then
+        the media channels) with the counts arrived, answered, abandoned, blocked
+        and waiting_at_end.
         A pandas DataFrame, or with ``as_frame=False`` a numpy structured array.
 
         Call statistics belong to the interval of the call's arrival; staffing and
@@ -399,7 +457,7 @@ class Result:
         from .experiment.call_records import record_frame
 
         return record_frame(self.stats.call_records, self.model.call_type_names, self.model.group_names,
-                            source_names=self.model.source_names)
+                            source_names=self.model.source_names, channel_names=self.model.channel_names)
 
     def batch_means(self, batches: int = 20, level: float = 0.95) -> dict:
         """{kpi: (estimate, half-width)} from batch means over post-warm-up intervals.

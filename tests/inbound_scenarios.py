@@ -79,3 +79,14 @@ def retrial_queue(rate, agents, lines, handle, patience, p_blocked, p_abandoned,
                                      "delay": {"dist": "exponential", "mean": delay}, "max_attempts": 1000}}],
         "agents": [{"name": "a", "count": agents, "serves": ["calls"]}],
     }
+
+
+# The media schedule on top: a TV channel ringing the hotline (through its menu) and a web
+# channel ringing sales straight.
+MEDIA = {"channels": [
+    {"name": "tv", "entry": "hotline", "calls_per_unit": 0.004,
+     "response": {"kind": "gamma", "delay": 60, "mean": 600, "shape": 2}},
+    {"name": "web", "call_type": "sales", "calls_per_unit": 0.002, "response": {"kind": "spike", "decay": 300}}],
+    "airings": [{"time": 3000, "channel": "tv", "spend": 40000}, {"time": 7200, "channel": "web", "spend": 60000},
+                {"time": 9000, "channel": "tv", "spend": 25000}]}
+INBOUND_MEDIA = with_(INBOUND, media=MEDIA)

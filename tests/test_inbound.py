@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pytest
 import yaml
-from inbound_scenarios import INBOUND, with_
+from inbound_scenarios import INBOUND, INBOUND_MEDIA, with_
 
 import ccsim
 from ccsim.cli import cli
@@ -18,7 +18,7 @@ from ccsim.results import CALL_FIELDS, CALLER_FIELDS, ENTRY_FIELDS, NODE_FIELDS
 from ccsim.scenario import ScenarioError, validate_scenario
 
 RAW_ARRAYS = ("interval_calls", "total_calls", "group_totals", "interval_groups", "interval_entries",
-              "total_entries", "node_totals", "callers")
+              "total_entries", "node_totals", "callers", "interval_channels", "total_channels", "airing_calls")
 
 
 def run(scenario, engine, seed=1, records=True):
@@ -35,6 +35,8 @@ CASES = {
     "drain": INBOUND,
     "cut": with_(INBOUND, drain=False),
     "no_lines": with_(INBOUND, lines=None),
+    "media": INBOUND_MEDIA,
+    "media_cut": with_(INBOUND_MEDIA, drain=False),
 }
 
 
@@ -92,6 +94,20 @@ def test_every_attempt_is_accounted_for_once(engine, case):
     # what menus route to the call types is what the call types receive from menus
     assert stats.total_entries[:, ENTRY_FIELDS.index("routed")].sum() == \
         stats.total_calls[:, CALL_FIELDS.index("routed")].sum()
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_media_callers_are_attributed_through_menus_and_retrials(engine):
+    stats = run(INBOUND_MEDIA, engine, 3)
+    for table in (stats.interval_channels, stats.total_channels, stats.airing_calls):
+        np.testing.assert_array_equal(table[..., 0], table[..., 1:].sum(axis=-1))  # each caller once
+    # the channels split the callers of the sources they ring
+    np.testing.assert_array_equal(stats.total_channels.sum(axis=0), stats.callers.sum(axis=0))
+    tv = stats.total_channels[1]
+    assert tv[CALLER_FIELDS.index("ivr_hung_up")] > 0 and tv[CALLER_FIELDS.index("served")] > 0
+    records = stats.call_records
+    tv_attempts = records[records["channel"] == 0]
+    assert (tv_attempts["source"] == 3).all() and tv_attempts["attempt"].max() > 1  # the hotline, retrials
 
 
 def test_node_counts_add_up():

@@ -218,7 +218,11 @@ def test_readme_json_keys_are_what_run_prints(tmp_path):
     json_bullet = _bullet(readme, "- **`--json`** prints one object:")
     listed = re.findall(r"`([a-z_]+)`", json_bullet.split(". `ci_halfwidth` is")[0])
     out_bullet = _bullet(readme, "- **`--out DIR`** writes")
-    files = re.findall(r"`([a-z_]+\.(?:csv|json))`", out_bullet)
+    from ccsim.cli.run import MEDIA_FILES
+
+    media = re.search(r"\(with media\s+also(.*?)\)", out_bullet, re.S)  # files only a media scenario gets
+    assert media and re.findall(r"`([a-z_]+\.csv)`", media.group(1)) == list(MEDIA_FILES)
+    files = re.findall(r"`([a-z_]+\.(?:csv|json))`", out_bullet[:media.start()] + out_bullet[media.end():])
     cwd = _workdir(tmp_path)
     done = _run(["ccsim", "run", "scenarios/day_profile.yaml", "--json", "--out", "out"], cwd)
     assert done.returncode == 0, done.stderr

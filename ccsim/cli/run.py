@@ -22,7 +22,10 @@ from .status import InputError
 
 OUT_FILES = ("intervals.csv", "call_type_intervals.csv", "group_intervals.csv", "call_types.csv", "groups.csv",
              "summary.json")
+# and, for a scenario with media, per channel (summary) and per (replication, interval, channel)
+MEDIA_FILES = ("channels.csv", "channel_intervals.csv")
 GROUP_COLUMNS = ("agents", "answered", "aht", "occupancy")
+CHANNEL_COLUMNS = ("airings", "spend", "calls", "answered", "calls_per_1000_spend")
 # KPIs of a call type shown in the terminal (all of them go to --json and --out), in KPI_NAMES order
 CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "asa", "abandon_rate", "aht")
 
@@ -50,7 +53,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     scenario = load_scenario(scenario_file)
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
-        check_folder_contents(out, OUT_FILES, "--out", [scenario_file])
+        check_folder_contents(out, out_files(scenario), "--out", [scenario_file])
         make_folder(out, "--out")  # an unusable folder fails now, not after the run
     if html is not None:
         check_output_path(html, "--html", [scenario_file])
@@ -69,7 +72,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         print_run(scenario, summary)
     if out is not None:
         write_outputs(out, results, summary)
-        click.echo(f"wrote {', '.join(str(out / name) for name in OUT_FILES)}", err=True)
+        click.echo(f"wrote {', '.join(str(out / name) for name in out_files(scenario))}", err=True)
     if html is not None:
         note_replaced([html])
         write_run_report(html, scenario, scenario_file, results, seed, engine)
@@ -110,6 +113,7 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "entries": _table_summary(results, "entry_names", "total_entries", ENTRY_FIELDS),
         "ivr_nodes": _table_summary(results, "node_names", "node_totals", NODE_FIELDS),
         "service_level_goals": service_level_goals(scenario, results, call_types),
+        "channels": channel_summary(results) if scenario.media is not None else {},
         "warnings": list(warnings),
     }
 
@@ -152,6 +156,22 @@ def group_summary(results: list) -> dict:
     per_rep = [r.group_table() for r in results]
     return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
             for name in per_rep[0]}
+
+
+def channel_summary(results: list) -> dict:
+    """{channel (organic first): {airings, spend, calls (unique callers), answered (callers served):
+    {mean, ci_halfwidth}, calls_per_1000_spend: {mean, ci_halfwidth}}} across replications, callers
+    whose first ring came after the warm-up."""
+    frames = [r.channels() for r in results]
+    columns = {"calls": "callers", "answered": "served", "calls_per_1000_spend": "calls_per_1000_spend"}
+    out = {}
+    for name in frames[0].index:
+        row = frames[0].loc[name]
+        out[name] = {"airings": None if math.isnan(row["airings"]) else int(row["airings"]),
+                     "spend": None if math.isnan(row["spend"]) else float(row["spend"])}
+        out[name].update({key: _mean_halfwidth([f.loc[name, column] for f in frames])
+                          for key, column in columns.items()})
+    return out
 
 
 def service_level_goals(scenario, results: list, call_types: dict) -> dict:
@@ -204,6 +224,7 @@ def print_run(scenario, summary: dict) -> None:
     _print_call_types(console, summary)
     _print_groups(console, summary)
     _print_lost_calls(console, summary)
+    _print_channels(console, summary)
     _print_goals(console, summary)
     calls, wall = summary["calls_simulated"], summary["wall_seconds"]
     speed = f"{calls / wall:,.0f} calls/s" if wall > 0 else "n/a calls/s"
@@ -260,6 +281,29 @@ def _print_lost_calls(console, summary: dict) -> None:
     console.print(out)
 
 
+def _print_channels(console, summary: dict) -> None:
+    channels = summary.get("channels")
+    if not channels:
+        return
+    columns = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+    console.print(f"Callers by media channel ({_ci_title(summary)}; organic = the base arrival profiles; "
+                  "each caller once, retrials included):")
+    out = table("", columns, right=columns[1:])
+    for name, row in channels.items():
+        out.add_row(name, "" if row["airings"] is None else f"{row['airings']:,}",
+                    "" if row["spend"] is None else f"{row['spend']:,.0f}",
+                    estimate("arrivals", **row["calls"]), estimate("answered", **row["answered"]),
+                    "" if row["spend"] is None else _per_thousand(row["calls_per_1000_spend"]))
+    console.print(out)
+
+
+def _per_thousand(cell: dict) -> str:
+    if not is_finite(cell["mean"]):
+        return "n/a"
+    half = f" ± {cell['ci_halfwidth']:.2f}" if is_finite(cell["ci_halfwidth"]) else ""
+    return f"{cell['mean']:.2f}{half}"
+
+
 def _print_goals(console, summary: dict) -> None:
     goals = summary["service_level_goals"]
     if not goals:
@@ -276,9 +320,14 @@ def _print_goals(console, summary: dict) -> None:
 
 
 # ---------------------------------------------------------------- files
+def out_files(scenario) -> tuple:
+    """The files ``--out`` writes for ``scenario``."""
+    return OUT_FILES + (MEDIA_FILES if scenario.media is not None else ())
+
+
 def write_outputs(folder: Path, results: list, summary: dict) -> None:
-    """The per-interval tables (all, by call type, by group), the per-call-type and
-    per-group summaries and summary.json, each written atomically."""
+    """The per-interval tables (all, by call type, by group; by channel with media), the
+    per-call-type, per-group (and per-channel) summaries and summary.json, each written atomically."""
     frames = {
         "intervals.csv": intervals_frame(results),
         "call_type_intervals.csv": intervals_frame(results, by="call_type"),
@@ -286,7 +335,10 @@ def write_outputs(folder: Path, results: list, summary: dict) -> None:
         "call_types.csv": _wide(summary["call_types"], "call_type", KPI_NAMES, summary["reps"]),
         "groups.csv": _wide(summary["groups"], "group", GROUP_COLUMNS, summary["reps"]),
     }
-    note_replaced(folder / name for name in OUT_FILES)
+    if summary["channels"]:
+        frames["channels.csv"] = _wide(summary["channels"], "channel", CHANNEL_COLUMNS, summary["reps"])
+        frames["channel_intervals.csv"] = intervals_frame(results, by="channel")
+    note_replaced(folder / name for name in (*frames, "summary.json"))
     for name, frame in frames.items():
         write_csv(folder / name, frame, "--out")
     write_json(folder / "summary.json", summary, "--out")
@@ -306,13 +358,17 @@ def intervals_frame(results: list, by=None):
 
 
 def _wide(rows: dict, key: str, columns, reps: int):
-    """One row per call type (or group): reps, then each column's mean and ci_halfwidth."""
+    """One row per call type (or group, or channel): reps, then each column's mean and
+    ci_halfwidth (a plain value, such as a channel's spend, has no CI column)."""
     import pandas as pd
 
     records = []
     for name, values in rows.items():
         record = {key: name, "reps": reps}
         for column in columns:
+            if not isinstance(values[column], dict):
+                record[column] = values[column]
+                continue
             record[column] = values[column]["mean"]
             record[f"{column}_ci_halfwidth"] = values[column]["ci_halfwidth"]
         records.append(record)

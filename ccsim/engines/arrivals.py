@@ -1,8 +1,8 @@
-"""Arrival times of a piecewise-constant Poisson process (times in seconds).
+"""Arrival times of a piecewise-constant Poisson process, and of a media airing (seconds).
 
-The reference twin of ``next_arrival`` in ``_arrivals.pxd`` (the core's): the same
-operations in the same order, so that both engines compute bit-identical
-arrival times from the same stream.
+The reference twins of ``next_arrival``, ``airing_count`` and ``ad_delay`` in
+``_arrivals.pxd`` (the core's): the same operations in the same order, so that
+both engines compute bit-identical arrival times from the same stream.
 """
 from __future__ import annotations
 
@@ -36,3 +36,19 @@ def next_arrival(rng, rates, start, count, slot, repeat, horizon, t):
             return math.inf
         t = slot_end
         i += 1
+
+
+def ad_delay(rng, delay, shape, scale):
+    """One response delay of a media channel: ``delay`` + ``scale`` x Gamma(``shape``), or
+    x Exponential(1) when ``shape`` is 0 (a spike)."""
+    if shape > 0.0:
+        return delay + scale * rng.standard_gamma(shape)
+    return delay + scale * rng.standard_exponential()
+
+
+def airing_calls(rng, mean, delay, shape, scale, time, horizon):
+    """One airing's calls, as the engines draw them: N ~ Poisson(``mean``), then N delays;
+    returns (N, the arrival times before the horizon, in the order drawn)."""
+    n = int(rng.poisson(mean))
+    times = [time + ad_delay(rng, delay, shape, scale) for _ in range(n)]
+    return n, [t for t in times if t < horizon]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .. import _core
 from ..compile import CompiledModel, bit_generators
-from ..results import CALL_FIELDS, CALLER_FIELDS, ENTRY_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS, NODE_FIELDS, RawStats
+from ..results import (CALL_FIELDS, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS,
+                       NODE_FIELDS, RawStats)
 
 assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
 assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"
@@ -11,6 +12,7 @@ assert _core.INTERVAL_GROUP_FIELDS_COUNT == len(INTERVAL_GROUP_FIELDS)
 assert _core.ENTRY_FIELDS_COUNT == len(ENTRY_FIELDS)
 assert _core.NODE_FIELDS_COUNT == len(NODE_FIELDS)
 assert _core.CALLER_FIELDS_COUNT == len(CALLER_FIELDS)
+assert _core.CHANNEL_FIELDS_COUNT == len(CHANNEL_FIELDS)
 
 
 def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
@@ -29,4 +31,7 @@ def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
         total_entries=arrays["total_entries"],
         node_totals=arrays["node_totals"],
         callers=arrays["callers"],
+        interval_channels=arrays["interval_channels"],
+        total_channels=arrays["total_channels"],
+        airing_calls=arrays["airing_calls"],
     )

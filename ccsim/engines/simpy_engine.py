@@ -14,15 +14,16 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from functools import partial
 
 import numpy as np
 import simpy
 
-from ..budget import overflow_error
-from ..compile import BRANCH_KINDS, CompiledModel, bit_generators
-from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
+from ..budget import airing_overflow_error, overflow_error
+from ..compile import BRANCH_KINDS, CompiledModel, ad_stream, bit_generators
+from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
-from .arrivals import next_arrival
+from .arrivals import ad_delay, next_arrival
 from .sampling import draw, period_row
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
@@ -33,7 +34,9 @@ from .sampling import draw, period_row
 # starting, an event succeeding, a process resuming): everything an event
 # causes is done before the next event of the center starts, as in the
 # core's loop of one handler per event.
-TALK_END, ACW_END, LINE_FREE, ARRIVAL, RETRY, IVR_STEP, ABANDON = 2, 3, 4, 5, 6, 7, 8
+# Airings come last at their instant: an airing only schedules calls, from its channel's
+# own stream (see ``air``).
+TALK_END, ACW_END, LINE_FREE, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, ABANDON, AIRING = 2, 3, 4, 5, 6, 7, 8, 9, 10
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
 NODE = {name: i for i, name in enumerate(NODE_FIELDS)}
@@ -75,14 +78,17 @@ class Agent:
 class Caller:
     """One caller, over all its attempts (a retrial redials the same number)."""
 
-    __slots__ = ("id", "source", "first", "counted", "attempt")
+    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing")
 
-    def __init__(self, id, source, first, counted):
+    def __init__(self, id, source, first, interval, counted, channel, airing):
         self.id = id  # caller number within the run
         self.source = source  # call type it dials, or n_types + entry
         self.first = first  # time of the first attempt
+        self.interval = interval  # its interval: the caller's channel statistics go there
         self.counted = counted  # first attempt after the warm-up: counts in the caller totals
         self.attempt = 1
+        self.channel = channel  # media channel of an ad caller, -1 for an organic one
+        self.airing = airing  # its airing, -1 for an organic caller
 
 
 class Call:
@@ -119,6 +125,9 @@ class Tally:
         self.total_entries = np.zeros((model.n_entries, len(ENTRY_FIELDS)))
         self.node_totals = np.zeros((model.n_nodes, len(NODE_FIELDS)))
         self.callers = np.zeros((model.n_sources, len(CALLER_FIELDS)))
+        self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
+        self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
+        self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         for group in range(g):
             self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
 
@@ -143,8 +152,15 @@ class Tally:
             self.node_totals[j, NODE[field]] += 1.0
 
     def caller(self, who, field):
+        """Count a caller (once per caller and field): by source, and by media channel (0 =
+        organic) in the interval of its first ring and, with an airing, by airing."""
+        f = CALLER[field]
+        self.interval_channels[who.interval, who.channel + 1, f] += 1.0
         if who.counted:
-            self.callers[who.source, CALLER[field]] += 1.0
+            self.callers[who.source, f] += 1.0
+            self.total_channels[who.channel + 1, f] += 1.0
+            if who.airing >= 0:
+                self.airing_calls[who.airing, f] += 1.0
 
     def group_answered(self, group, talk, handle):
         self.group_totals[group, GROUP["answered"]] += 1.0
@@ -191,6 +207,7 @@ class ContactCenter:
                     "ivr": streams[base["ivr"]:base["ivr"] + model.n_trees]}
         for source in ("handle", "patience", "after_call_work"):
             self.rng[source] = streams[base[source]:base[source] + n]
+        self.ad_rng = [streams[ad_stream(model, c)] for c in range(model.n_channels)]
         self.rates = model.rates.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
                           bool(model.rate_repeat[k])) for k in range(s)]
@@ -218,6 +235,7 @@ class ContactCenter:
         self.waiting = 0
         self.timers = 0
         self.pending_other = 0  # in a menu or between attempts
+        self.scheduled = 0  # ad calls scheduled by an airing and not yet rung
         self.calls_simulated = 0  # attempts
         self.n_callers = 0
         self.last_departure = 0.0
@@ -228,6 +246,8 @@ class ContactCenter:
         m, env = self.model, self.env
         for k in range(m.n_sources):
             env.process(self.phone_rings(k))
+        for i, time in enumerate(m.airing_time.tolist()):
+            env.at(time, AIRING).callbacks.append(partial(self.air, i))
         if m.drain:
             env.run()
             # Not env.now: it has run on through the patience timers of callers
@@ -246,6 +266,7 @@ class ContactCenter:
             call_records=None if self.records is None else np.array(self.records, dtype=CALL_RECORD_DTYPE),
             interval_entries=t.interval_entries, total_entries=t.total_entries,
             node_totals=t.node_totals, callers=t.callers,
+            interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
         )
 
     def close(self):
@@ -276,10 +297,35 @@ class ContactCenter:
             self.env.process(self.caller(k))
             t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, t)
 
-    def caller(self, k):
+    def air(self, i, _event):
+        """Airing i: N ~ Poisson(amount x calls per unit) calls, each at the airing's time plus
+        a response delay, rung if before the horizon; all drawn from the channel's stream.
+
+        The order-statistics construction of the airing's Poisson process of intensity
+        amount x r x f(t - s) (see ``scenario.schema``)."""
+        m = self.model
+        c = int(m.airing_channel[i])
+        rng, s = self.ad_rng[c], float(m.airing_time[i])
+        delay, shape, scale = float(m.channel_delay[c]), float(m.channel_shape[c]), float(m.channel_scale[c])
+        n = int(rng.poisson(float(m.airing_mean[i])))
+        pending = self.waiting + self.timers + self.pending_other + self.scheduled
+        if pending + n > m.max_pending:
+            raise airing_overflow_error(m, i, s, n, pending)
+        for _ in range(n):
+            t = s + ad_delay(rng, delay, shape, scale)
+            if t < m.horizon:
+                self.scheduled += 1
+                self.env.at(t, AD_ARRIVAL).callbacks.append(partial(self.ad_rings, c, i))
+
+    def ad_rings(self, c, i, _event):
+        """An ad call of channel c (airing i) rings: a first attempt at the channel's call type or entry."""
+        self.scheduled -= 1
+        self.env.process(self.caller(int(self.model.channel_source[c]), c, i))
+
+    def caller(self, k, channel=-1, airing=-1):
         """Process: one caller of source k, attempt after attempt, until the last one ends."""
         now = self.env.now
-        who = Caller(self.n_callers, k, now, now >= self.model.warmup)
+        who = Caller(self.n_callers, k, now, self.tally.interval_of(now), now >= self.model.warmup, channel, airing)
         self.n_callers += 1
         self.tally.caller(who, "callers")
         while True:
@@ -308,8 +354,8 @@ class ContactCenter:
             self.tally.entry(e, interval, counted, "blocked")
             self.record(who, ring, "blocked", 0.0)
             return self.lost(who, "blocked")
-        if self.waiting + self.timers + self.pending_other >= m.max_pending:
-            raise overflow_error(m, who.source, ring, self.waiting, self.timers + self.pending_other)
+        if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
+            raise overflow_error(m, who.source, ring, self.waiting, self.timers + self.pending_other, self.scheduled)
         self.lines_busy += 1
         return (yield from self.menu(who, e, ring, interval, counted))
 
@@ -403,8 +449,8 @@ class ContactCenter:
                     self.lines_busy += 1
                 env.at(now + message, LINE_FREE).callbacks.append(self.free_line)
                 return self.lost(who, "blocked", now + message)
-            if self.waiting + self.timers + self.pending_other >= m.max_pending:
-                raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other)
+            if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
+                raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other, self.scheduled)
         tally.count(call, "offered")
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
@@ -438,8 +484,8 @@ class ContactCenter:
             if rng.random() < p:
                 t = (self.env.now if start is None else start) + self.draw(m.retry_delay_dist[s], rng)
                 if t < m.horizon:
-                    if self.waiting + self.timers + self.pending_other >= m.max_pending:
-                        raise overflow_error(m, s, self.env.now, self.waiting, self.timers + self.pending_other)
+                    if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
+                        raise overflow_error(m, s, self.env.now, self.waiting, self.timers + self.pending_other, self.scheduled)
                     return t
                 self.tally.caller(who, "retry_after_horizon")
                 return None
@@ -560,7 +606,8 @@ class ContactCenter:
         if self.records is not None:
             self.records.append((who.id, ring, wait, talk, acw, -1 if call is None else call.call_type,
                                  OUTCOMES.index(outcome), -1 if agent is None else agent.index,
-                                 -1 if agent is None else agent.group, who.source, who.attempt))
+                                 -1 if agent is None else agent.group, who.source, who.attempt, who.channel,
+                                 who.airing))
 
 
 def _row(flat, start, i):

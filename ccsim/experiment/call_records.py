@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..files import atomic_path
-from ..results import OUTCOMES
+from ..results import ORGANIC, OUTCOMES
 
 METADATA_KEY = b"ccsim"
 
@@ -27,12 +27,13 @@ class CallRecordsError(UserError, OSError):
 
 
 def record_frame(records: np.ndarray, call_type_names, group_names, point=None, replication=None,
-                 source_names=None):
+                 source_names=None, channel_names=()):
     """A pandas DataFrame of call records (one per attempt) sorted by caller id (first
     arrival order), a caller's attempts in order.
 
-    Call type, outcome, group and source are categories (a call type is missing for an
-    attempt that ended in a menu); agent is a nullable ``Int32``.
+    Call type, outcome, group, source and channel (``organic``, then the media channels)
+    are categories (a call type is missing for an attempt that ended in a menu); agent is
+    a nullable ``Int32``; airing is the index of an ad call's airing, -1 for an organic call.
     ``point`` and ``replication``, when given, become constant columns.
     """
     import pandas as pd
@@ -55,6 +56,8 @@ def record_frame(records: np.ndarray, call_type_names, group_names, point=None, 
         "group": pd.Categorical.from_codes(records["group"], categories=list(group_names)),
         "source": pd.Categorical.from_codes(records["source"], categories=list(source_names or call_type_names)),
         "attempt": records["attempt"],
+        "channel": pd.Categorical.from_codes(records["channel"] + 1, categories=[ORGANIC, *channel_names]),
+        "airing": records["airing"],
     })
     return pd.DataFrame(columns)
 
@@ -78,7 +81,8 @@ def provenance(scenario: dict, point: int, replication: int, seed: np.random.See
 
 
 def write_call_records(records: np.ndarray, call_type_names, group_names, path, point: int = 0,
-                       replication: int = 0, metadata: dict | None = None, source_names=None) -> Path:
+                       replication: int = 0, metadata: dict | None = None, source_names=None,
+                       channel_names=()) -> Path:
     """Write the records sorted by call id to ``path`` atomically (temp file, then rename).
 
     ``metadata`` (JSON-able, e.g. ``provenance(...)``) is stored under the key ``ccsim``.
@@ -87,7 +91,7 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path, 
     import pyarrow.parquet as pq
 
     frame = record_frame(records, call_type_names, group_names, point=point, replication=replication,
-                         source_names=source_names)
+                         source_names=source_names, channel_names=channel_names)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if metadata is not None:
         table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: json.dumps(metadata)})

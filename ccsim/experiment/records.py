@@ -177,7 +177,7 @@ def run_replication(task: Task) -> ReplicationRecord:
                            Path(task.call_records_dir) / call_records_name(task.point, task.rep),
                            point=task.point, replication=task.rep,
                            metadata=provenance(task.scenario, task.point, task.rep, task.seed(), task.label),
-                           source_names=result.model.source_names)
+                           source_names=result.model.source_names, channel_names=result.model.channel_names)
     return record_from_result(task.point, task.rep, task.spawn_key, result)
 
 

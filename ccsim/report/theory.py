@@ -52,7 +52,7 @@ class ErlangModel:
 def erlang_model(scenario) -> Optional[ErlangModel]:
     """The Erlang model of ``scenario`` (a ``Scenario`` or a plain dict), or None."""
     s = scenario if isinstance(scenario, Scenario) else validate_scenario(scenario)
-    if len(s.call_types) != 1 or s.lines is not None or s.entries:
+    if len(s.call_types) != 1 or s.lines is not None or s.entries or s.media is not None:
         return None
     call = s.call_types[0]
     sl = s.service_level

@@ -130,12 +130,6 @@ def check_inbound(s) -> None:
         if entry.ivr not in trees:
             raise _err("unknown_ivr", f"entry '{entry.name}' uses menu '{entry.ivr}', which is not defined "
                                       f"(menus: {', '.join(sorted(trees)) or 'none'})", f"{where}.ivr")
-    routed = {b.queue for tree in s.ivr for node in tree.nodes for b in node.branches if b.queue}
-    for i, c in enumerate(s.call_types):
-        if c.arrivals is None and c.name not in routed:
-            raise _err("never_rings", f"call type '{c.name}' has no arrivals and no menu routes calls to it: "
-                                      "give it arrivals or a menu branch with queue: " + c.name,
-                       f"call_types[{i}].arrivals")
     used = {e.ivr for e in s.entries}
     for i, tree in enumerate(s.ivr):
         if tree.name not in used:

@@ -33,6 +33,13 @@ WEEKDAY_FACTOR_MAX = 1e3  # a day-of-week factor multiplies a daily profile's ra
 DAY = 86_400.0  # seconds in a day: weekly patterns and busyness work in whole days
 PROFICIENCY_MIN, PROFICIENCY_MAX = 1e-3, 1e3  # handle time x proficiency stays <= 1e12 s
 
+# Media schedules: each airing is one event queued at the start of a run and one row of the
+# per-airing statistics; a gamma response's shape stays where numpy's sampler is exact.
+MAX_AIRINGS = 100_000
+MAX_CHANNELS = 1_000
+RESPONSE_SHAPE_MIN, RESPONSE_SHAPE_MAX = 1e-2, 1e4
+MAX_CALLS_PER_UNIT = 1e6  # expected calls per unit of spend or GRP
+MAX_AMOUNT = 1e12  # spend or GRP of one airing
 MAX_NAME = 64  # call-type and group names
 MAX_TEXT = 10_000  # scenario name and description
 MAX_PATH = 4_096  # a CSV path

@@ -127,7 +127,7 @@ def _describe(error: dict, loc: tuple) -> str:
         hint = difflib.get_close_matches(str(loc[-1]), _fields_at(error["loc"][:-1]), n=1) if loc else []
         return "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if kind == "union_tag_invalid":
-        what = "distribution" if ctx.get("discriminator") == "'dist'" else "arrival process"
+        what = {"'dist'": "distribution", "'kind'": "response"}.get(ctx.get("discriminator"), "arrival process")
         tag = ctx.get("tag")
         shown = repr(tag) if isinstance(tag, str) and len(tag) <= 40 else show(tag)
         return f"unknown {what} {shown}; expected one of {ctx.get('expected_tags')}"
@@ -179,7 +179,8 @@ def _number(bound) -> str:
     return f"{bound:g}" if isinstance(bound, float) else str(bound)
 
 
-_OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big"}
+_OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big",
+                 "media", "no_arrivals"}
 
 
 def _looks_numeric(text: str) -> bool:

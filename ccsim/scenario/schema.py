@@ -15,7 +15,33 @@ a piecewise profile that is not all zeros; a weekly pattern on a daily profile
 (a slot dividing a day, rates covering it, weekday factors not all zero, a
 profile that repeats; ``start_weekday`` only with ``weekdays``); busyness on a
 slot dividing a day, its ``cv`` 0 or at least ``CV_MIN``; empirical ``values``
-or ``csv`` with ``column`` (and the CSV file's content).
+or ``csv`` with ``column`` (and the CSV file's content); a media schedule (below).
+
+Media: ad-driven arrivals
+-------------------------
+An airing at time s of a channel with ``calls_per_unit`` r and amount A (its
+spend or GRP, per the channel's ``unit``) adds A r f(t - s) to its call type's
+arrival intensity, f the density of the channel's response delay (``spike``:
+Exponential(mean ``decay``); ``gamma``: ``delay`` + Gamma(``shape``, ``mean`` /
+``shape``)). The engines sample this exactly, by order statistics: at time s
+they draw N ~ Poisson(A r), then N iid delays from f, and ring a call at each
+s + delay before the horizon. Why this is the non-homogeneous Poisson process
+of intensity A r f(t - s): for a Poisson process of intensity lambda(t) with
+finite integral Lambda, the number of points is Poisson(Lambda) and, given it,
+the points are iid with density lambda / Lambda (the order-statistics property,
+which characterises the process); here lambda / Lambda = f(t - s). Dropping
+points at or after the horizon is restricting the process to [0, horizon).
+Airings and the base profile are independent (each channel draws from its own
+stream), and a superposition of independent Poisson processes is the Poisson
+process of the summed intensity: a call type rings at its base rate plus the
+response curves of all its airings, exactly.
+
+Media rules checked here: channel names unique, each channel's call type
+defined; an airing's channel defined, its time in [0, horizon) ("airings
+outside the horizon" never ring and are refused), spend and grp >= 0, grp
+present when its channel counts in grp; a schedule that is not empty, at most
+``MAX_AIRINGS`` airings; CSV rows sorted by time. A call type needs arrivals,
+or a channel that rings it.
 """
 from __future__ import annotations
 
@@ -23,12 +49,15 @@ import math
 import numbers
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pathlib import Path
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
+from .media_csv import read_airings_csv
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
                             description=f"letters, digits, '_' or '-', starting with a letter or '_' "
@@ -153,7 +182,8 @@ class CallType(_Model):
 
     name: Name
     arrivals: Optional[Arrivals] = Field(default=None, description=(
-        "calls dialling this call type straight (no menu); absent = only calls a menu routes here"))
+        "calls dialling this call type straight (no menu); absent = only calls a menu routes or a "
+        "media channel rings here"))
     handle_time: Duration = Field(description="a distribution, or one per period of the day (by_period)")
     patience: Optional[Duration] = Field(
         default=None, description="time a caller waits before hanging up (a distribution, or one per period "
@@ -220,6 +250,133 @@ class Routing(_Model):
     queue_selection: Literal["longest_waiting"] = "longest_waiting"
 
 
+Amount = Annotated[float, Field(ge=0, le=L.MAX_AMOUNT, allow_inf_nan=False)]
+
+
+class SpikeResponse(_Model):
+    """Calls start at the airing and decay: delay ~ Exponential(mean ``decay``)."""
+
+    kind: Literal["spike"]
+    decay: PositiveSeconds = Field(description="mean delay from the airing to a call (seconds, > 0)")
+
+    def delay_params(self) -> tuple[float, float, float]:
+        """(fixed delay, shape, scale) of the engines' sampler; shape 0 = exponential."""
+        return 0.0, 0.0, float(self.decay)
+
+
+class GammaResponse(_Model):
+    """Calls after a fixed ``delay`` plus a Gamma(``shape``, ``mean`` / ``shape``) time."""
+
+    kind: Literal["gamma"]
+    delay: Seconds = Field(default=0.0, description="fixed delay before the response starts (seconds)")
+    mean: PositiveSeconds = Field(description="mean of the gamma part (seconds, > 0)")
+    shape: float = Field(ge=L.RESPONSE_SHAPE_MIN, le=L.RESPONSE_SHAPE_MAX, allow_inf_nan=False, description=(
+        f"gamma shape (from {L.RESPONSE_SHAPE_MIN:g} to {L.RESPONSE_SHAPE_MAX:g}; 1 = exponential)"))
+
+    def delay_params(self) -> tuple[float, float, float]:
+        return float(self.delay), float(self.shape), self.mean / self.shape
+
+
+Response = Annotated[Union[SpikeResponse, GammaResponse], Field(discriminator="kind")]
+
+
+class Channel(_Model):
+    """A media channel: the call type its airings ring, how many calls a unit brings, and when."""
+
+    name: Name
+    call_type: Optional[Name] = Field(default=None, description="the call type its calls ring straight")
+    entry: Optional[Name] = Field(default=None, description=(
+        "or the entry (a number with an IVR menu) its calls ring; give exactly one of call_type and entry"))
+    calls_per_unit: float = Field(ge=0, le=L.MAX_CALLS_PER_UNIT, allow_inf_nan=False, description=(
+        f"expected calls per unit of an airing's amount (>= 0, at most {L.MAX_CALLS_PER_UNIT:g})"))
+    unit: Literal["spend", "grp"] = Field(default="spend", description="what an airing's amount is: spend or grp")
+    response: Response
+
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.call_type is None) == (self.entry is None):
+            raise ValueError("a channel rings exactly one of 'call_type' or 'entry'")
+        return self
+
+    def target(self) -> str:
+        """The name of the call type or entry its calls ring."""
+        return self.call_type if self.call_type is not None else self.entry
+
+
+class Airing(_Model):
+    """One airing: when, on which channel, its spend and (optional) GRP."""
+
+    time: Seconds = Field(description="seconds from the start of the run (>= 0, before the horizon)")
+    channel: Name
+    spend: Amount = Field(description=f"money spent on the airing (>= 0, at most {L.MAX_AMOUNT:g})")
+    grp: Optional[Amount] = Field(default=None, description="gross rating points (needed if the channel's unit "
+                                                            "is grp)")
+
+
+class AiringsCsv(_Model):
+    """A CSV file of airings: columns time, channel, spend and (optional) grp, rows sorted by time."""
+
+    path: Annotated[str, Field(min_length=1, max_length=L.MAX_PATH)] = Field(
+        description="relative to the scenario's folder")
+
+
+class Media(_Model):
+    """Ad-driven arrivals: channels and the airings of a media schedule.
+
+    An airing of amount A (spend or GRP) on a channel adds A x ``calls_per_unit`` x
+    f(t - s) to the channel's call type's arrival rate, f the density of its
+    response delay; the engines sample it exactly (a Poisson count, then its delays).
+    CSV airings are read at validation and appended after the inline ones (the
+    airing index of the reports is this order); the model is then
+    self-contained (``airings_csv`` cleared), wherever it runs.
+    """
+
+    channels: list[Channel] = Field(min_length=1, max_length=L.MAX_CHANNELS,
+                                    description=f"1 to {L.MAX_CHANNELS:,} channels")
+    airings: Optional[list[Airing]] = Field(default=None, min_length=1, max_length=L.MAX_AIRINGS, description=(
+        f"inline airings (1 to {L.MAX_AIRINGS:,}, with the CSV ones)"))
+    airings_csv: Optional[AiringsCsv] = Field(default=None, title="Airings CSV")
+    # (file, line) of each airing read from CSV, by airing index; None for inline ones
+    _origins: list = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _schedule(self, info: ValidationInfo):
+        _unique(self.channels, "media.channels")
+        units = {c.name: c.unit for c in self.channels}
+        inline = list(self.airings or [])
+        if not inline and self.airings_csv is None:
+            raise PydanticCustomError("media", "an empty schedule: give airings (a list) or airings_csv "
+                                      "(a CSV file), or leave media out", {"path": "media"})
+        for j, airing in enumerate(inline):
+            where = f"media.airings[{j}]"
+            if airing.channel not in units:
+                raise PydanticCustomError("media", "channel '{name}' is not defined in media.channels (channels: "
+                                          "{known})", {"path": f"{where}.channel", "name": airing.channel,
+                                                       "known": ", ".join(sorted(units))})
+            if units[airing.channel] == "grp" and airing.grp is None:
+                raise PydanticCustomError("media", "channel '{name}' counts in grp, so this airing needs a grp",
+                                          {"path": f"{where}.grp", "name": airing.channel})
+        origins = [None] * len(inline)
+        if self.airings_csv is not None:
+            path = Path((info.context or {}).get("base_dir", ".")) / self.airings_csv.path
+            try:
+                rows = read_airings_csv(path, units, len(inline))
+            except ValueError as err:
+                raise PydanticCustomError("media", "{message}", {"path": "media.airings_csv.path",
+                                                                 "message": str(err)}) from None
+            inline += [Airing.model_construct(**fields) for fields, _ in rows]
+            origins += [(str(path), line) for _, line in rows]
+            object.__setattr__(self, "airings", inline)
+            object.__setattr__(self, "airings_csv", None)
+        self._origins = origins
+        return self
+
+    def amount(self, airing: Airing, channel: Channel) -> float:
+        """The airing's amount in its channel's unit."""
+        return float(airing.grp if channel.unit == "grp" else airing.spend)
+
+
 class Scenario(_Model):
     """A whole contact center and how long to simulate it."""
 
@@ -245,6 +402,8 @@ class Scenario(_Model):
     ivr: list[Ivr] = Field(default=[], max_length=L.MAX_CALL_TYPES, description="IVR menus used by entries")
     queue_pools: list[QueuePool] = Field(default=[], max_length=L.MAX_CALL_TYPES, description=(
         "waiting places shared by several call types' queues"))
+    media: Optional[Media] = Field(default=None, title="Media", description=(
+        "ad-driven arrivals: channels and a schedule of airings; absent = none"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -260,6 +419,7 @@ class Scenario(_Model):
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
+        _check_media(self, known)
         for i, group in enumerate(self.agents):
             for j, name in enumerate(group.serves):
                 if name not in known:
@@ -307,11 +467,13 @@ def _check_sizes(s: Scenario) -> None:
         raise _too_big("interval", f"the horizon ({s.horizon:g} s) holds {intervals:,.0f} reporting intervals of "
                                    f"{s.interval:g} s, more than the limit of {L.MAX_INTERVALS:,}; "
                                    "use a longer interval")
-    cells = max(1, math.ceil(intervals)) * (len(s.call_types) + len(s.entries) + len(s.agents))
+    channels = len(s.media.channels) if s.media else 0
+    cells = max(1, math.ceil(intervals)) * (len(s.call_types) + len(s.entries) + len(s.agents) + channels)
     if cells > L.MAX_STAT_CELLS:
+        media = f" + {channels} media channels" if channels else ""
         raise _too_big("interval", f"{math.ceil(intervals):,} reporting intervals x ({len(s.call_types)} call types "
-                                   f"+ {len(s.agents)} agent groups) = {cells:,} per-interval statistics, more "
-                                   f"than the limit of {L.MAX_STAT_CELLS:,}; use a longer interval")
+                                   f"+ {len(s.agents)} agent groups{media}) = {cells:,} per-interval statistics, "
+                                   f"more than the limit of {L.MAX_STAT_CELLS:,}; use a longer interval")
     values = 0
     for where, arrivals in arrival_sources(s):
         if isinstance(arrivals, PiecewiseArrivals):
@@ -407,3 +569,39 @@ def _check_arrivals(s: Scenario) -> None:
         if busy and not slots_per_day(slot):
             raise PydanticCustomError("busyness_slot", f"busyness changes at midnight, so the slot must divide a "
                                       f"day: {L.DAY:,.0f} s / {slot:g} s is not a whole number", {"path": slot_path})
+
+
+def _check_media(s: Scenario, known: set) -> None:
+    """Channels ring call types or entries that exist; airings lie in [0, horizon); every call
+    type rings (its own arrivals, a media channel, or a menu routing to it)."""
+    rung = {b.queue for tree in s.ivr for node in tree.nodes for b in node.branches if b.queue}
+    entries = {e.name for e in s.entries}
+    if s.media is not None:
+        for i, channel in enumerate(s.media.channels):
+            if channel.call_type is not None and channel.call_type not in known:
+                raise PydanticCustomError(
+                    "unknown_call_type", "channel '{channel}' rings call type '{name}', which is not defined "
+                    "(call types: {known})", {"path": f"media.channels[{i}].call_type", "channel": channel.name,
+                                              "name": channel.call_type, "known": ", ".join(sorted(known))})
+            if channel.entry is not None and channel.entry not in entries:
+                raise PydanticCustomError(
+                    "unknown_entry", "channel '{channel}' rings entry '{name}', which is not defined "
+                    "(entries: {known})", {"path": f"media.channels[{i}].entry", "channel": channel.name,
+                                           "name": channel.entry, "known": ", ".join(sorted(entries)) or "none"})
+            rung.add(channel.call_type)
+        for j, airing in enumerate(s.media.airings):
+            if airing.time < s.horizon:
+                continue
+            origin = s.media._origins[j] if j < len(s.media._origins) else None
+            where = f" ({origin[0]}, line {origin[1]})" if origin else ""
+            raise PydanticCustomError(
+                "media", "airings outside the horizon: an airing at {time} s{where} is not before the horizon "
+                "({horizon} s), so it could never ring", {"path": "media.airings_csv.path" if origin else
+                                                          f"media.airings[{j}].time", "time": f"{airing.time:g}",
+                                                          "where": where, "horizon": f"{s.horizon:g}"})
+    for i, call_type in enumerate(s.call_types):
+        if call_type.arrivals is None and call_type.name not in rung:
+            raise PydanticCustomError(
+                "no_arrivals", "call type '{name}' has no arrivals, no media channel rings it and no menu "
+                "routes calls to it: give it arrivals, a channel in media.channels or a menu branch with "
+                "queue: {name}", {"path": f"call_types[{i}].arrivals", "name": call_type.name})
