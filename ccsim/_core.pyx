@@ -9,6 +9,7 @@ here (STYLE.md "Growing the core"). Calls exist as slots only while they wait
 binary heap ordered by (time, kind, sequence), and a queued call's abandonment
 is an event checked against the slot's generation, so nothing ever scans a queue.
 """
+cimport cython
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
 from numpy.random.c_distributions cimport random_standard_uniform
@@ -57,6 +58,7 @@ cdef int[5] CALLER_EXIT = [0, 0, C_SELF_SERVICE, C_HANG_UP, C_VOICEMAIL]
 cdef int[5] OUT_EXIT = [0, 0, OUT_SELF_SERVICE, OUT_HANG_UP, OUT_VOICEMAIL]
 
 
+@cython.final  # no subclass: method calls are direct C calls, which the compiler may inline
 cdef class Simulation:
     """One run of one compiled model with one set of random streams.
 
@@ -578,7 +580,7 @@ cdef class Simulation:
             return self._push(t + patience, EV_ABANDON, slot, c.gen)
         return 0
 
-    cdef bint _queue_full(self, int32_t k) noexcept nogil:
+    cdef inline bint _queue_full(self, int32_t k) noexcept nogil:
         """Whether call type k's queue, or its pool, has no waiting place left."""
         cdef int32_t cap = self.queue_capacity[k], pool = self.queue_pool[k]
         if cap >= 0 and self.queues[k].length >= cap:
