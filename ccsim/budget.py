@@ -435,7 +435,10 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
 
 
 def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
-    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile."""
+    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile; a replay's mean
+    rate over the horizon (its recorded calls have no rate at an instant)."""
+    if model.replay_count[call_type] > 0:
+        return float(replay_calls(model)[call_type] / model.horizon)
     start, count = int(model.rate_start[call_type]), int(model.rate_count[call_type])
     i = int(min(t / model.rate_slot[call_type], 2**62))
     if model.rate_repeat[call_type]:

@@ -172,6 +172,32 @@ def test_a_replay_of_a_poisson_runs_own_times_reproduces_that_run(tmp_path):
     assert not np.array_equal(ccsim.simulate(replayed, seed=seed).stats.total_calls, run.stats.total_calls)
 
 
+def test_replays_of_poisson_samples_give_the_erlang_c_waiting_probability():
+    # M/M/3 at 2 Erlangs: each replication replays its own Poisson sample (drawn here, not by
+    # the engine) with its own seed; P(wait) per replication, a Student-t interval over them at
+    # 99.9 % must hold Erlang C's C(3, 2) = 4/9, and must not hold C(4, 2) (power).
+    from scipy import stats
+
+    from ccsim.analytic import erlang_c
+    from ccsim.results import CALL_FIELDS
+    rate, handle, horizon, reps = 0.02, 100.0, 60_000.0, 30
+    answered, in_sl = CALL_FIELDS.index("answered"), CALL_FIELDS.index("answered_in_sl")
+    p_wait = []
+    for rep in range(reps):
+        gaps = np.random.default_rng([2026, rep]).exponential(1 / rate, int(rate * horizon * 1.5))
+        times = np.cumsum(gaps)
+        scenario = {"horizon": horizon, "warmup": 6000, "interval": 6000, "service_level": {"threshold": 0},
+                    "call_types": [{"name": "inbound", "arrivals": {"process": "replay",
+                                                                    "times": times[times < horizon].tolist()},
+                                    "handle_time": {"dist": "exponential", "mean": handle}}],
+                    "agents": [{"name": "team", "count": 3, "serves": ["inbound"]}]}
+        total = ccsim.simulate(scenario, seed=np.random.SeedSequence([7, rep])).stats.total_calls[0]
+        p_wait.append(1.0 - total[in_sl] / total[answered])
+    mean, half = np.mean(p_wait), stats.t.ppf(1 - 0.0005, reps - 1) * np.std(p_wait, ddof=1) / math.sqrt(reps)
+    assert abs(mean - erlang_c(3, rate * handle)) <= half, (mean, half)
+    assert abs(mean - erlang_c(4, rate * handle)) > half
+
+
 # ---------------------------------------------------------------- what the rest of ccsim sees
 
 def test_the_validated_scenario_is_self_contained(tmp_path):
@@ -268,3 +294,10 @@ def test_the_cli_refuses_a_bad_recording_without_a_traceback(tmp_path):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert f"{tmp_path / 'calls.csv'}, line 4: time 3 is earlier than the row before" in result.stderr
+
+
+def test_the_budgets_overflow_message_quotes_a_replays_mean_rate():
+    from ccsim.budget import rate_at
+    model = compile_scenario(validate_scenario(one_type({"process": "replay", "times": [0.0, 1.0, 1.0, 3.0]},
+                                                        horizon=2.0)))
+    assert rate_at(model, 0, 1.0) == 3 / 2.0  # 0, 1, 1 ring before the horizon
