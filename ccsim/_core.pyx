@@ -222,6 +222,10 @@ cdef class Simulation:
             self.profiles[k].count = model.rate_count[k]
             self.profiles[k].repeat = model.rate_repeat[k]
             self.profiles[k].slot = model.rate_slot[k]
+            self.profiles[k].times = self._double_ptr(model.replay_times) + <int64_t>model.replay_start[k]
+            self.profiles[k].n_times = model.replay_count[k]
+            self.profiles[k].period = model.replay_period[k]
+            self.profiles[k].cursor = 0
         self.channels = <AdChannel*>self._alloc(self.n_channels * sizeof(AdChannel))
         for i in range(self.n_channels):
             self.channels[i].call_type = model.channel_source[i]  # a source: call type, or n_types + entry
@@ -963,7 +967,8 @@ cdef class Simulation:
     # ---- arrivals ---------------------------------------------------------------
 
     cdef inline double _next_arrival(self, int32_t k, double t) noexcept nogil:
-        """Next first attempt of source k after t (``_arrivals.next_arrival`` on its stream)."""
+        """Next first attempt of source k after t (``_arrivals.next_arrival`` on its stream; a replay
+        source's next recorded call)."""
         return next_arrival(&self.profiles[k], self.rates, self.streams[k], t, self.horizon)
 
     # ---- event heap -------------------------------------------------------------
