@@ -19,6 +19,7 @@ from ccsim.experiment.records import Point, ReplicationRecord, run_replication, 
 from ccsim.experiment.store import (Store, StoreExistsError, StoreMismatchError, StoreNotFoundError,
                                    StoreWriteError, fingerprint)
 from factories import single_queue, two_call_types
+from inbound_scenarios import INBOUND_MEDIA
 
 
 def small(agents=100, horizon=5000):
@@ -54,6 +55,15 @@ def assert_same_record(a, b):
     assert a.intervals == b.intervals
     assert a.intervals_by_call_type == b.intervals_by_call_type
     assert (a.calls_simulated, a.wall_seconds) == (b.calls_simulated, b.wall_seconds)
+    assert_same_inbound(a, b)
+
+
+def assert_same_inbound(a, b):
+    """The inbound and media fields (store format 3) are equal, NaN equal to NaN."""
+    for name in ("lost_calls", "entries", "ivr_nodes", "channels"):
+        assert list(getattr(a, name)) == list(getattr(b, name))
+        assert same_numbers(getattr(a, name), getattr(b, name)), name
+    assert (a.airings, a.intervals_by_channel) == (b.airings, b.intervals_by_channel)
 
 
 def test_round_trip(tmp_path):
@@ -241,3 +251,83 @@ def test_a_store_is_readable_without_ccsim(tmp_path):
         assert frame["warmup"].dtype == bool
         np.testing.assert_array_equal(frame["arrivals"].to_numpy(), expected["arrivals"])
         assert json.loads(kpis)["answered"] == original.kpis["answered"]
+
+
+# -- the inbound and media fields (format 3), and format-2 stores ------------------------------
+
+MEDIA_POINTS = [Point(0, "media", {}, INBOUND_MEDIA)]
+
+
+def test_a_media_study_stores_and_resumes_its_breakdowns(tmp_path):
+    from ccsim.experiment.runner import run_study
+
+    path = tmp_path / "media.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    resumed = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
+    with Store.open(path) as store:
+        loaded = store.load().records
+    assert [r.rep for r in loaded] == [0, 1, 2] == [r.rep for r in resumed.records]
+    for record in loaded:
+        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+        assert_same_record(dataclasses.replace(fresh, wall_seconds=record.wall_seconds), record)
+        assert record.lost_calls["lost"] == (record.lost_calls["blocked_lines"] + record.lost_calls["blocked_queue_full"]
+                                             + record.lost_calls["abandoned"]) > 0
+        assert list(record.channels) == ["organic", "tv", "web"] and record.channels["tv"]["callers"] > 0
+        assert list(record.entries) == ["hotline"] and "main.support" in record.ivr_nodes
+        assert list(record.airing_table()["channel"]) == ["tv", "web", "tv"]
+        assert set(record.channel_interval_table()["channel"]) == {"organic", "tv", "web"}
+
+
+def test_a_plain_record_has_a_breakdown_but_no_inbound_tables(tmp_path):
+    record = run_replication(task_for(POINTS[0], 0, 7, True))
+    assert record.lost_calls["lost"] == record.kpis["abandoned"] + record.kpis["blocked"]
+    assert (record.entries, record.ivr_nodes, record.channels) == ({}, {}, {})
+    assert (record.airings, record.intervals_by_channel) == (b"", b"")
+    assert len(record.airing_table()) == 0 and len(record.channel_interval_table()) == 0
+
+
+def make_format_2(path) -> None:
+    """Turn a store into the layout of store format 2: no inbound columns, user_version 2."""
+    db = sqlite3.connect(path)
+    for column in ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel"):
+        db.execute(f"ALTER TABLE replications DROP COLUMN {column}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+
+
+def test_a_format_2_store_still_loads_and_resumes(tmp_path):
+    from ccsim.experiment.runner import run_study
+
+    path = tmp_path / "old.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    make_format_2(path)
+    with Store.open(path) as store:
+        assert store.version == 2
+        old = store.load().records
+    assert [r.rep for r in old] == [0, 1]
+    for record in old:
+        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+        assert same_numbers(record.kpis, fresh.kpis) and record.intervals == fresh.intervals
+        assert (record.lost_calls, record.entries, record.ivr_nodes, record.channels) == ({}, {}, {}, {})
+        assert (record.airings, record.intervals_by_channel) == (b"", b"")
+    # resuming keeps the store's own format: the new replication is stored without the new fields
+    data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
+    assert [r.rep for r in data.records] == [0, 1, 2]
+    with Store.open(path) as store:
+        assert store.version == 2
+        again = store.load().records
+    assert [r.rep for r in again] == [0, 1, 2] and again[2].lost_calls == {}
+    assert same_numbers(again[2].kpis, run_replication(task_for(MEDIA_POINTS[0], 2, 11, True)).kpis)
+
+
+def test_a_format_2_store_makes_a_report(tmp_path):
+    from ccsim.experiment.runner import run_study
+    from ccsim.report import render_html
+
+    path = tmp_path / "old.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    make_format_2(path)
+    with Store.open(path) as store:
+        html = render_html(store.load())
+    assert "KPI summary" in html and 'id="lost-calls"' not in html

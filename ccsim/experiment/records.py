@@ -6,7 +6,7 @@ finishing) is the same record and the store keeps it once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -56,6 +56,29 @@ class ReplicationRecord:
     # Result.intervals(by="call_type") as an Arrow IPC stream (long format, a string
     # ``call_type`` column); b"" for a record made without it
     intervals_by_call_type: bytes = b""
+    # The inbound and media breakdowns (store format 3; empty in records read from a format-2
+    # store). ``lost_calls``: Result.lost_calls(). ``entries``: {entry: ENTRY_FIELDS totals};
+    # ``ivr_nodes``: {"menu.node": entered, hung_up, completed, where callers went};
+    # ``channels``: {organic, then each channel: airings, spend, CHANNEL_FIELDS counts,
+    # calls_per_1000_spend} -- each {} when the scenario has no entries, menus or media.
+    lost_calls: dict = field(default_factory=dict)
+    entries: dict = field(default_factory=dict)
+    ivr_nodes: dict = field(default_factory=dict)
+    channels: dict = field(default_factory=dict)
+    # Result.airings() and Result.intervals(by="channel") as Arrow IPC streams (a string
+    # ``channel`` column); b"" without media
+    airings: bytes = b""
+    intervals_by_channel: bytes = b""
+
+    def airing_table(self) -> np.ndarray:
+        """The airings (time, channel, spend, expected_calls, caller counts) as a structured
+        array; empty without media."""
+        return _structured(ipc_to_table(self.airings)) if self.airings else np.zeros(0)
+
+    def channel_interval_table(self) -> np.ndarray:
+        """The per-(interval, channel) caller counts as a structured array (long format);
+        empty without media."""
+        return _structured(ipc_to_table(self.intervals_by_channel)) if self.intervals_by_channel else np.zeros(0)
 
     def interval_table(self) -> np.ndarray:
         """The per-interval table as a numpy structured array."""
@@ -194,7 +217,34 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
         calls_simulated=int(result.calls_simulated),
         wall_seconds=float(result.wall_seconds),
         intervals_by_call_type=intervals_to_ipc(result.intervals(by="call_type", as_frame=False)),
+        **inbound_fields(result),
     )
+
+
+def _rows(frame) -> dict:
+    """{index: {column: float}} of a numeric DataFrame."""
+    return {str(name): {k: float(v) for k, v in row.items()} for name, row in frame.iterrows()}
+
+
+def inbound_fields(result) -> dict:
+    """The record fields of the inbound path and the media schedule: the lost-call breakdown
+    always, entries, IVR nodes and channels (with their airings and per-interval table)
+    when the scenario has them."""
+    m = result.model
+    out = {"lost_calls": result.lost_calls()}
+    if len(m.entry_names):
+        out["entries"] = _rows(result.entries())
+    if len(m.node_names):
+        out["ivr_nodes"] = _rows(result.ivr_nodes())
+    if m.n_channels:
+        out["channels"] = _rows(result.channels())
+        from ..interval_tables import to_structured
+
+        airings = result.airings()
+        columns = {name: airings[name].astype(str if name == "channel" else float).to_numpy() for name in airings}
+        out["airings"] = intervals_to_ipc(to_structured(columns))
+        out["intervals_by_channel"] = intervals_to_ipc(result.intervals(by="channel", as_frame=False))
+    return out
 
 
 @dataclass(frozen=True)
