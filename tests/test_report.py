@@ -22,7 +22,7 @@ from ccsim.errors import UserError
 from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, intervals_to_ipc, record_from_result,
                                       run_replication, task_for)
 from ccsim.report import figures, goals, stats, theory, write_html
-from ccsim.results import CALL_FIELDS, KPI_NAMES, mean_halfwidth
+from ccsim.results import CALL_FIELDS, ENTRY_FIELDS, KPI_NAMES, mean_halfwidth
 from factories import two_call_types
 
 SEED = 2024
@@ -751,3 +751,28 @@ def test_media_and_ivr_report_renders_in_chromium(inbound_runs, tmp_path):
     box = facts.boxes["chart-p0-media"]
     assert box["width"] > 600 and box["height"] > 300 and box["visible"]
     assert box["markers"] == 3  # one marker per airing drawn
+
+
+@pytest.mark.parametrize("name, attempts", [("inbound_media", True), ("inbound", True), ("ads_demo", False),
+                                            ("erlang_a", False)])
+def test_arrivals_chart_shows_attempts_with_entries(inbound_runs, name, attempts):
+    results, html = inbound_runs[name]
+    traces = _traces(html)["chart-p0-arrivals"]
+    bars = [t for t in traces if t["type"] == "bar"]
+    if not attempts:
+        assert [t["name"] for t in bars] == ["arrivals"]
+        return
+    assert [t["name"] for t in bars] == ["first attempts", "retrials"]
+    keep = [after_warmup(r) for r in results]
+    for trace, column in zip(bars, ("first", "retrials")):
+        per_rep = []
+        for r, k in zip(results, keep):
+            calls, entries = r.stats.interval_calls.sum(axis=1), r.stats.interval_entries.sum(axis=1)
+            retrials = calls[:, CALL_FIELDS.index("retrials")] + entries[:, ENTRY_FIELDS.index("retrials")]
+            rings = (calls[:, CALL_FIELDS.index("arrived")] - calls[:, CALL_FIELDS.index("routed")]
+                     + entries[:, ENTRY_FIELDS.index("arrived")])
+            per_rep.append((rings - retrials if column == "first" else retrials)[k])
+        np.testing.assert_allclose(trace["y"], np.mean(per_rep, axis=0))
+    # the totals over intervals after the warm-up are the lost-call breakdown's
+    total = sum(np.sum(t["y"]) for t in bars)
+    assert total == pytest.approx(np.mean([r.lost_calls()["attempts"] for r in results]))

@@ -64,6 +64,7 @@ def assert_same_inbound(a, b):
         assert list(getattr(a, name)) == list(getattr(b, name))
         assert same_numbers(getattr(a, name), getattr(b, name)), name
     assert (a.airings, a.intervals_by_channel) == (b.airings, b.intervals_by_channel)
+    assert a.intervals_attempts == b.intervals_attempts
 
 
 def test_round_trip(tmp_path):
@@ -276,20 +277,25 @@ def test_a_media_study_stores_and_resumes_its_breakdowns(tmp_path):
         assert list(record.entries) == ["hotline"] and "main.support" in record.ivr_nodes
         assert list(record.airing_table()["channel"]) == ["tv", "web", "tv"]
         assert set(record.channel_interval_table()["channel"]) == {"organic", "tv", "web"}
+        attempts = record.attempt_interval_table()
+        after = ~attempts["warmup"]
+        assert attempts["first_attempts"][after].sum() == record.lost_calls["first_attempts"]
+        assert attempts["retrials"][after].sum() == record.lost_calls["retrials"]
 
 
 def test_a_plain_record_has_a_breakdown_but_no_inbound_tables(tmp_path):
     record = run_replication(task_for(POINTS[0], 0, 7, True))
     assert record.lost_calls["lost"] == record.kpis["abandoned"] + record.kpis["blocked"]
     assert (record.entries, record.ivr_nodes, record.channels) == ({}, {}, {})
-    assert (record.airings, record.intervals_by_channel) == (b"", b"")
-    assert len(record.airing_table()) == 0 and len(record.channel_interval_table()) == 0
+    assert (record.airings, record.intervals_by_channel, record.intervals_attempts) == (b"", b"", b"")
+    assert len(record.airing_table()) == 0 and len(record.attempt_interval_table()) == 0 and len(record.channel_interval_table()) == 0
 
 
 def make_format_2(path) -> None:
     """Turn a store into the layout of store format 2: no inbound columns, user_version 2."""
     db = sqlite3.connect(path)
-    for column in ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel"):
+    for column in ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel",
+                   "intervals_attempts"):
         db.execute(f"ALTER TABLE replications DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 2")
     db.commit()
@@ -310,7 +316,7 @@ def test_a_format_2_store_still_loads_and_resumes(tmp_path):
         fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
         assert same_numbers(record.kpis, fresh.kpis) and record.intervals == fresh.intervals
         assert (record.lost_calls, record.entries, record.ivr_nodes, record.channels) == ({}, {}, {}, {})
-        assert (record.airings, record.intervals_by_channel) == (b"", b"")
+        assert (record.airings, record.intervals_by_channel, record.intervals_attempts) == (b"", b"", b"")
     # resuming keeps the store's own format: the new replication is stored without the new fields
     data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
     assert [r.rep for r in data.records] == [0, 1, 2]

@@ -177,7 +177,8 @@ def test_corrupt_call_type_interval_blob(copy, corrupt):
     ("entries", "[1]", "entries table of replication 1 of point 0"),
     ("ivr_nodes", "nope", "ivr_nodes table of replication 1 of point 0"),
     ("airings", b"\x00\x11\x22", "airings table of replication 1 of point 0"),
-    ("intervals_by_channel", "text, not a blob", "intervals_by_channel table of replication 1 of point 0")])
+    ("intervals_by_channel", "text, not a blob", "intervals_by_channel table of replication 1 of point 0"),
+    ("intervals_attempts", b"junk", "intervals_attempts table of replication 1 of point 0")])
 def test_bad_inbound_columns(copy, column, value, says):
     sql(copy, f"UPDATE replications SET {column} = ? WHERE point = 0 AND rep = 1", value)
     assert_store_error(copy, "damaged", says)

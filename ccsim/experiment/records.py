@@ -69,6 +69,9 @@ class ReplicationRecord:
     # ``channel`` column); b"" without media
     airings: bytes = b""
     intervals_by_channel: bytes = b""
+    # Per interval, attempts by the interval of their ring: first_attempts and retrials (call
+    # types dialled straight and entries), an Arrow IPC stream; b"" without entries or retrials
+    intervals_attempts: bytes = b""
 
     def airing_table(self) -> np.ndarray:
         """The airings (time, channel, spend, expected_calls, caller counts) as a structured
@@ -79,6 +82,10 @@ class ReplicationRecord:
         """The per-(interval, channel) caller counts as a structured array (long format);
         empty without media."""
         return _structured(ipc_to_table(self.intervals_by_channel)) if self.intervals_by_channel else np.zeros(0)
+
+    def attempt_interval_table(self) -> np.ndarray:
+        """Per interval: start, end, warmup, first_attempts, retrials; empty without entries or retrials."""
+        return _structured(ipc_to_table(self.intervals_attempts)) if self.intervals_attempts else np.zeros(0)
 
     def interval_table(self) -> np.ndarray:
         """The per-interval table as a numpy structured array."""
@@ -226,12 +233,28 @@ def _rows(frame) -> dict:
     return {str(name): {k: float(v) for k, v in row.items()} for name, row in frame.iterrows()}
 
 
+def attempt_intervals(result) -> np.ndarray:
+    """Per interval: first attempts and retrials that rang in it (call types dialled straight,
+    then entries; a call a menu routes counts at its entry), as a structured array."""
+    from ..interval_tables import _span, to_structured
+    from ..results import CALL_FIELDS, ENTRY_FIELDS
+
+    s = result.stats
+    calls = {name: s.interval_calls[:, :, i].sum(axis=1) for i, name in enumerate(CALL_FIELDS)}
+    entries = {name: s.interval_entries[:, :, i].sum(axis=1) for i, name in enumerate(ENTRY_FIELDS)}
+    retrials = calls["retrials"] + entries["retrials"]
+    attempts = calls["arrived"] - calls["routed"] + entries["arrived"]
+    return to_structured({**_span(result.model), "first_attempts": attempts - retrials, "retrials": retrials})
+
+
 def inbound_fields(result) -> dict:
     """The record fields of the inbound path and the media schedule: the lost-call breakdown
     always, entries, IVR nodes and channels (with their airings and per-interval table)
     when the scenario has them."""
     m = result.model
     out = {"lost_calls": result.lost_calls()}
+    if len(m.entry_names) or (m.max_attempts > 1).any():
+        out["intervals_attempts"] = intervals_to_ipc(attempt_intervals(result))
     if len(m.entry_names):
         out["entries"] = _rows(result.entries())
     if len(m.node_names):

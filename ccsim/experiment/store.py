@@ -79,6 +79,8 @@ CREATE TABLE replications (
     channels TEXT NOT NULL,      -- JSON, {organic / channel: airings, spend, caller counts}; {} without media
     airings BLOB NOT NULL,       -- Arrow IPC stream, one row per airing; empty without media
     intervals_by_channel BLOB NOT NULL,  -- Arrow IPC stream, per (interval, channel); empty without media
+    intervals_attempts BLOB NOT NULL,    -- Arrow IPC stream, first attempts and retrials per interval;
+                                         -- empty without entries or retrials
     PRIMARY KEY (point, rep)
 );
 """
@@ -86,9 +88,10 @@ CREATE TABLE replications (
 # The replication columns of each readable format; format 3 adds the inbound and media ones.
 COLUMNS_V2 = ("point", "rep", "spawn_key", "kpis", "by_call_type", '"groups"', "intervals",
               "intervals_by_call_type", "calls_simulated", "wall_seconds")
-INBOUND_COLUMNS = ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel")
+INBOUND_COLUMNS = ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel",
+                   "intervals_attempts")
 # What a format-2 store reads as in their place
-INBOUND_DEFAULTS = ("'{}'", "'{}'", "'{}'", "'{}'", "X''", "X''")
+INBOUND_DEFAULTS = ("'{}'", "'{}'", "'{}'", "'{}'", "X''", "X''", "X''")
 
 
 def insert_statement(version: int) -> str:
@@ -244,7 +247,8 @@ class Store:
         )
         if self.version >= 3:
             row += (dumps_numbers(record.lost_calls), dumps_numbers(record.entries), dumps_numbers(record.ivr_nodes),
-                    dumps_numbers(record.channels), bytes(record.airings), bytes(record.intervals_by_channel))
+                    dumps_numbers(record.channels), bytes(record.airings), bytes(record.intervals_by_channel),
+                    bytes(record.intervals_attempts))
         try:
             return self._insert(row)
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
@@ -419,14 +423,14 @@ def _record(path: Path, row: tuple) -> ReplicationRecord:
 
 def _inbound(path: Path, where: str, values: tuple) -> dict:
     """The format-3 fields of a record (JSON and Arrow blobs), checked."""
-    lost, entries, nodes, channels, airings, by_channel = values
+    lost, entries, nodes, channels, airings, by_channel, attempts = values
     out = {}
     with _reading(path, f"the lost-call breakdown of {where}"):
         out["lost_calls"] = _kpi_dict(lost)
     for name, text in (("entries", entries), ("ivr_nodes", nodes), ("channels", channels)):
         with _reading(path, f"the {name} table of {where}"):
             out[name] = _nested_dict(text)
-    for name, blob in (("airings", airings), ("intervals_by_channel", by_channel)):
+    for name, blob in (("airings", airings), ("intervals_by_channel", by_channel), ("intervals_attempts", attempts)):
         with _reading(path, f"the {name} table of {where}"):
             if _blob(blob):
                 ipc_to_table(blob)

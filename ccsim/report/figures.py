@@ -98,6 +98,29 @@ def arrivals_staffing(iv: dict, title: str) -> go.Figure:
     return _style(fig, title)
 
 
+def attempts_staffing(iv: dict, attempts: dict, title: str) -> go.Figure:
+    """Attempts per interval, first attempts and retrials stacked (bars), against staffed and
+    busy agents (second axis): the arrivals chart of a scenario with entries or retrials.
+
+    ``attempts``: an ``interval_summary`` of the records' attempt tables (first_attempts, retrials).
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    x = _hours(iv)
+    for name, label, colour in (("first_attempts", "first attempts", "#9ecae1"), ("retrials", "retrials", "#fdae6b")):
+        mean, hw = attempts[name]
+        fig.add_trace(go.Bar(x=_hours(attempts), y=mean, width=_width(attempts), name=label, marker_color=colour,
+                             customdata=hw, hovertemplate=f"{label}: %{{y:,.1f}} ± %{{customdata:,.1f}}<extra></extra>"),
+                      secondary_y=False)
+    for name, colour, dash in (("staffed_agents", "#d62728", "solid"), ("busy_agents", "#2ca02c", "dot")):
+        fig.add_trace(go.Scatter(x=x, y=iv[name][0], mode="lines+markers", name=name.replace("_", " "),
+                                 line={"color": colour, "dash": dash}), secondary_y=True)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="attempts / interval", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="agents", rangemode="tozero", showgrid=False, tickmode="auto", secondary_y=True)
+    fig.update_xaxes(title_text="time (h)")
+    return _style(fig, title)
+
+
 def goal_line(x, goal: float, name: str = "goal", colour: str = "#333") -> go.Scatter:
     """A service-level goal (a fraction) drawn as a dashed horizontal line in %, over ``x``."""
     x = np.asarray(x, dtype=float)

@@ -142,6 +142,14 @@ def _intervals_note(data) -> str:
     return note
 
 
+def _arrivals_figure(records: list, iv: dict):
+    """Arrivals and staffing; attempts (first and retrials) instead when every record holds them."""
+    if all(r.intervals_attempts for r in records):
+        attempts = stats.interval_summary(records, [r.attempt_interval_table() for r in records])
+        return figures.attempts_staffing(iv, attempts, "Attempts (first and retrials) and staffing")
+    return figures.arrivals_staffing(iv, "Arrivals and staffing")
+
+
 def _interval_block(data, point) -> dict:
     """The per-interval charts of one point: totals, then per call type when stored."""
     records = data.records_of(point.point)
@@ -150,7 +158,7 @@ def _interval_block(data, point) -> dict:
     iv = stats.interval_summary(records)
     name = f"p{point.point}"
     charts = [
-        _chart(figures.arrivals_staffing(iv, "Arrivals and staffing"), f"{name}-arrivals"),
+        _chart(_arrivals_figure(records, iv), f"{name}-arrivals"),
         _chart(figures.lost_calls(iv, "Lost calls (abandoned + blocked)"), f"{name}-lost"),
         _chart(figures.service_level_band(iv, "Service level", goals.overall_goal(point.scenario)),
                f"{name}-service-level"),
