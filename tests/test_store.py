@@ -337,3 +337,34 @@ def test_a_format_2_store_makes_a_report(tmp_path):
     with Store.open(path) as store:
         html = render_html(store.load())
     assert "KPI summary" in html and 'id="lost-calls"' not in html
+
+
+def test_inbound_fields_are_the_results_tables():
+    result = ccsim.simulate(INBOUND_MEDIA, seed=3)
+    record = run_replication(task_for(MEDIA_POINTS[0], 0, 3, True))
+    for name, frame in (("entries", result.entries()), ("ivr_nodes", result.ivr_nodes()),
+                        ("channels", result.channels())):
+        assert same_numbers(getattr(record, name), {str(k): {c: float(v) for c, v in row.items()}
+                                                    for k, row in frame.iterrows()}), name
+        assert list(next(iter(getattr(record, name).values()))) == list(frame.columns)
+    airings = result.airings()
+    table = record.airing_table()
+    assert list(table.dtype.names) == list(airings.columns)
+    assert list(table["channel"]) == list(airings["channel"].astype(str))
+    for column in airings.columns.drop("channel"):
+        np.testing.assert_array_equal(table[column], airings[column].to_numpy(dtype=float))
+
+
+def test_a_media_replication_does_not_load_pandas(tmp_path):
+    """Workers run replications without pandas (start-up time); so do inbound and media ones."""
+    import subprocess
+    import sys
+
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from inbound_scenarios import INBOUND_MEDIA; "
+            "from ccsim.experiment.records import Point, run_replication, task_for; "
+            "r = run_replication(task_for(Point(0, 'm', {}, INBOUND_MEDIA), 0, 3, True)); "
+            "assert r.channels and r.ivr_nodes and r.airings; print('pandas' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"

@@ -228,9 +228,9 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
     )
 
 
-def _rows(frame) -> dict:
-    """{index: {column: float}} of a numeric DataFrame."""
-    return {str(name): {k: float(v) for k, v in row.items()} for name, row in frame.iterrows()}
+def _table(names, values, columns) -> dict:
+    """{name: {column: float}} of the rows of a 2-d array."""
+    return {str(n): {c: float(v) for c, v in zip(columns, row)} for n, row in zip(names, values)}
 
 
 def attempt_intervals(result) -> np.ndarray:
@@ -247,25 +247,63 @@ def attempt_intervals(result) -> np.ndarray:
     return to_structured({**_span(result.model), "first_attempts": attempts - retrials, "retrials": retrials})
 
 
+def _node_table(result) -> dict:
+    """``Result.ivr_nodes()`` as {node: {column: float}}, without pandas (workers do not load it)."""
+    from ..results import NODE_FIELDS
+
+    totals = result.stats.node_totals
+    columns = list(NODE_FIELDS)
+    completed = totals[:, columns.index("entered")] - totals[:, columns.index("hung_up")]
+    values = np.insert(totals, 2, completed, axis=1)
+    return _table(result.model.node_names, values, columns[:2] + ["completed"] + columns[2:])
+
+
+def _channel_table(result) -> dict:
+    """``Result.channels()`` as {source: {column: float}}, without pandas."""
+    from ..results import CHANNEL_FIELDS, ORGANIC
+
+    m, totals = result.model, result.stats.total_channels
+    airings = np.concatenate([[np.nan], np.bincount(m.airing_channel, minlength=m.n_channels)])
+    spend = np.concatenate([[np.nan], np.bincount(m.airing_channel, weights=m.airing_spend,
+                                                    minlength=m.n_channels)])
+    callers = totals[:, CHANNEL_FIELDS.index("callers")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_spend = np.where(spend > 0, 1000.0 * callers / np.where(spend > 0, spend, 1.0), np.nan)
+    values = np.column_stack([airings, spend, totals, per_spend])
+    columns = ["airings", "spend", *CHANNEL_FIELDS, "calls_per_1000_spend"]
+    return _table((ORGANIC, *m.channel_names), values, columns)
+
+
+def _airing_table(result) -> np.ndarray:
+    """``Result.airings()`` as a structured array (channel names as text), without pandas."""
+    from ..budget import airing_expected_calls
+    from ..interval_tables import to_structured
+    from ..results import CHANNEL_FIELDS
+
+    m = result.model
+    columns = {"time": m.airing_time, "channel": np.array(m.channel_names, dtype=object)[m.airing_channel],
+               "spend": m.airing_spend, "expected_calls": airing_expected_calls(m)}
+    columns.update((name, result.stats.airing_calls[:, i]) for i, name in enumerate(CHANNEL_FIELDS))
+    return to_structured(columns)
+
+
 def inbound_fields(result) -> dict:
     """The record fields of the inbound path and the media schedule: the lost-call breakdown
-    always, entries, IVR nodes and channels (with their airings and per-interval table)
-    when the scenario has them."""
+    always, per-interval attempts with entries or retrials, entries, IVR nodes and channels
+    (with their airings and per-interval callers) when the scenario has them."""
+    from ..results import ENTRY_FIELDS
+
     m = result.model
     out = {"lost_calls": result.lost_calls()}
     if len(m.entry_names) or (m.max_attempts > 1).any():
         out["intervals_attempts"] = intervals_to_ipc(attempt_intervals(result))
     if len(m.entry_names):
-        out["entries"] = _rows(result.entries())
+        out["entries"] = _table(m.entry_names, result.stats.total_entries, ENTRY_FIELDS)
     if len(m.node_names):
-        out["ivr_nodes"] = _rows(result.ivr_nodes())
+        out["ivr_nodes"] = _node_table(result)
     if m.n_channels:
-        out["channels"] = _rows(result.channels())
-        from ..interval_tables import to_structured
-
-        airings = result.airings()
-        columns = {name: airings[name].astype(str if name == "channel" else float).to_numpy() for name in airings}
-        out["airings"] = intervals_to_ipc(to_structured(columns))
+        out["channels"] = _channel_table(result)
+        out["airings"] = intervals_to_ipc(_airing_table(result))
         out["intervals_by_channel"] = intervals_to_ipc(result.intervals(by="channel", as_frame=False))
     return out
 
