@@ -286,8 +286,11 @@ def test_scheduler_without_scheme_is_taken_as_tcp(tmp_path):
 def test_ctrl_c_says_what_is_stored_and_how_to_continue(tmp_path):
     base = write(tmp_path, "base.yaml", scenario(horizon=2_000_000, rate=0.2))
     args = ["sweep", base, "--grid", "agents.team.count=38..42:2", "--reps", "30", "--workers", "1"]
+    # A terminal's process has Ctrl-C's default action, whatever this test process inherited
+    # (an ignored SIGINT stays ignored across exec, and Python then installs no handler).
     child = subprocess.Popen([sys.executable, "-m", "ccsim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=tmp_path, start_new_session=True)
+                             text=True, cwd=tmp_path, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         stores = []
