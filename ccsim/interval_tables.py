@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .results import CALL_TYPE_KPIS, CHANNEL_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, compute_kpis
+from .results import (CALL_FIELDS, CALL_TYPE_KPIS, CHANNEL_FIELDS, ENTRY_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC,
+                      _ratio, compute_kpis)
+
+# Counts of the inbound path in the per-(interval, call type) table, after the KPIs.
+CALL_TYPE_COUNTS = ("retrials", "routed", "queue_full")
 
 
 def _span(model) -> dict:
@@ -45,6 +49,17 @@ def _call_type_columns(result) -> dict:
     calls = s.interval_calls.reshape(-1, s.interval_calls.shape[-1])
     kpis = compute_kpis(calls, np.nan, np.nan, result.sl_denominator)
     columns.update((k, kpis[k]) for k in CALL_TYPE_KPIS)
+    columns.update((k, calls[:, CALL_FIELDS.index(k)]) for k in CALL_TYPE_COUNTS)
+    return columns
+
+
+def _entry_columns(result) -> dict:
+    """One row per (interval, entry): the ENTRY_FIELDS of the attempts that rang in the interval."""
+    m, s = result.model, result.stats
+    columns = _long(m, m.entry_names)
+    columns["entry"] = columns.pop("name")
+    counts = s.interval_entries.reshape(-1, len(ENTRY_FIELDS))
+    columns.update((name, counts[:, i]) for i, name in enumerate(ENTRY_FIELDS))
     return columns
 
 
@@ -72,7 +87,7 @@ def _channel_columns(result) -> dict:
 
 
 BREAKDOWNS = {None: _all_columns, "call_type": _call_type_columns, "group": _group_columns,
-              "channel": _channel_columns}
+              "channel": _channel_columns, "entry": _entry_columns}
 
 
 def to_frame(columns: dict):

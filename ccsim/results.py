@@ -397,11 +397,14 @@ class Result:
         ``by=None``: one row per interval, all call types and groups together
         (``staffed_agents``, ``busy_agents`` and the KPIs). ``by="call_type"``:
         long format, one row per (interval, call type) with a ``call_type``
-        column and the call KPIs. ``by="group"``: one row per (interval, agent
+        column, the call KPIs and the counts ``retrials`` (straight redials), ``routed`` (from a
+        menu) and ``queue_full``. ``by="group"``: one row per (interval, agent
         group) with ``staffed_agents``, ``busy_agents`` and ``occupancy``.
-        ``by="channel"``: one row per (interval, source of calls: ``organic``, then
-        the media channels) with the counts arrived, answered, abandoned, blocked
-        and waiting_at_end.
+        ``by="entry"``: one row per (interval, entry) with the ENTRY_FIELDS counts of the
+        attempts that rang it (first and retrials), the menu's outcomes and ``ivr_seconds``.
+        ``by="channel"``: one row per (interval of the first ring, source of callers:
+        ``organic``, then the media channels) with the caller counts (CHANNEL_FIELDS: callers,
+        served, abandoned, blocked, ...), each caller once.
         A pandas DataFrame, or with ``as_frame=False`` a numpy structured array.
 
         Call statistics belong to the interval of the call's arrival; staffing and

@@ -90,3 +90,24 @@ MEDIA = {"channels": [
     "airings": [{"time": 3000, "channel": "tv", "spend": 40000}, {"time": 7200, "channel": "web", "spend": 60000},
                 {"time": 9000, "channel": "tv", "spend": 25000}]}
 INBOUND_MEDIA = with_(INBOUND, media=MEDIA)
+
+
+def everything():
+    """Every inbound feature together, for the engines' bit-for-bit comparison: the menu,
+    lines, queue limits and retrials of INBOUND, the media schedule, a replayed direct number
+    (with ties and a repeat), a mixture patience (some hang up at once), a triangular ACW and
+    handle times by period of the day."""
+    s = copy.deepcopy(INBOUND_MEDIA)
+    s["call_types"][2]["arrivals"] = {"process": "replay", "times": [100, 100, 950, 2000, 2000, 2000, 3300],
+                                      "repeat_every": 3600}
+    s["call_types"][0]["patience"] = {"dist": "mixture", "components": [
+        {"weight": 0.05, "dist": {"dist": "deterministic", "value": 0}},
+        {"weight": 0.95, "dist": {"dist": "exponential", "mean": 60}}]}
+    s["call_types"][1]["after_call_work"] = {"dist": "triangular", "low": 5, "mode": 10, "high": 40}
+    s["call_types"][0]["handle_time"] = {"by_period": [
+        {"start": "00:00", "dist": {"dist": "exponential", "mean": 180}},
+        {"start": "02:00", "dist": {"dist": "lognormal", "mean": 240, "cv": 0.9}}]}
+    return s
+
+
+EVERYTHING = everything()

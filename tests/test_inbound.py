@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pytest
 import yaml
-from inbound_scenarios import INBOUND, INBOUND_MEDIA, with_
+from inbound_scenarios import EVERYTHING, INBOUND, INBOUND_MEDIA, with_
 
 import ccsim
 from ccsim.cli import cli
@@ -37,6 +37,8 @@ CASES = {
     "no_lines": with_(INBOUND, lines=None),
     "media": INBOUND_MEDIA,
     "media_cut": with_(INBOUND_MEDIA, drain=False),
+    "everything": EVERYTHING,
+    "everything_cut": with_(EVERYTHING, drain=False),
 }
 
 
@@ -263,3 +265,17 @@ def test_the_shipped_media_hotline_prints_lost_calls_and_channels(runner):
     for words in ("Lost calls", "blocked: all lines busy", "hung up in the IVR", "retrials",
                   "Callers by media channel", "tv", "online", "organic"):
         assert words in out.output, words
+
+
+def test_interval_tables_by_entry_and_the_inbound_counts_by_call_type():
+    result = ccsim.simulate(INBOUND, seed=6)
+    by_entry = result.intervals(by="entry")
+    assert list(by_entry["entry"].unique()) == ["hotline"]
+    first = int(np.ceil(INBOUND["warmup"] / INBOUND["interval"]))
+    after = by_entry[by_entry["start"] >= INBOUND["warmup"]]
+    assert first > 0 and after["arrived"].sum() == result.entries().loc["hotline", "arrived"]
+    by_type = result.intervals(by="call_type")
+    totals = dict(zip(CALL_FIELDS, result.stats.total_calls.sum(axis=0)))
+    kept = by_type[by_type["start"] >= INBOUND["warmup"]]
+    for name in ("retrials", "routed", "queue_full"):
+        assert kept[name].sum() == totals[name] > 0, name
