@@ -28,3 +28,6 @@ def pytest_terminal_summary(terminalreporter):
     if "core erlang_a" in THROUGHPUT and "simpy erlang_a" in THROUGHPUT:
         ratio = THROUGHPUT["core erlang_a"] / THROUGHPUT["simpy erlang_a"]
         terminalreporter.write_line(f"{'core / simpy':32s} {ratio:14,.1f} x")
+    if "core erlang_a" in THROUGHPUT and "core media_hotline" in THROUGHPUT:
+        share = THROUGHPUT["core media_hotline"] / THROUGHPUT["core erlang_a"]
+        terminalreporter.write_line(f"{'media_hotline / erlang_a (core)':32s} {100 * share:13,.0f} %")

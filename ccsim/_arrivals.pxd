@@ -11,17 +11,48 @@ cdef struct ArrivalProfile:
     int32_t count
     int32_t repeat
     double slot          # seconds per rate
+    # A replay (n_times > 0): the recorded times (shift included, sorted), repeated every
+    # period seconds if period > 0; cursor = the calls rung so far (the next call's index).
+    double* times
+    int32_t n_times
+    double period
+    int64_t cursor
+
+
+cdef inline double replay_arrival(double* times, int32_t count, double period, int64_t j,
+                                  double t) noexcept nogil:
+    """Call j of a replay, no earlier than t (the call before); INFINITY past a replay played once.
+
+    Twin of ``ccsim.engines.arrivals.replay_arrival``: a pure function of j, so that calls
+    recorded at one instant each ring.
+    """
+    cdef int64_t cycle
+    cdef double time
+    if period > 0.0:
+        cycle = j // count
+        time = times[j - cycle * count] + <double>cycle * period
+    elif j < count:
+        time = times[j]
+    else:
+        return INFINITY
+    return time if time > t else t
 
 
 cdef inline double next_arrival(ArrivalProfile* p, double* rates, bitgen_t* rng,
                                 double t, double horizon) noexcept nogil:
-    """Next arrival after t by inverting the piecewise-constant cumulative rate.
+    """Next arrival after t by inverting the piecewise-constant cumulative rate; for a replay,
+    its next recorded call (``replay_arrival`` at the profile's cursor, which moves on), no
+    random number drawn.
 
     Mirrors ``ccsim.engines.arrivals.next_arrival`` operation for operation.
     """
-    cdef double e = random_standard_exponential(rng)
-    cdef long long i = <long long>floor(t / p.slot)
-    cdef double slot_end, rate, need
+    cdef double e, slot_end, rate, need
+    cdef long long i
+    if p.n_times > 0:
+        p.cursor += 1
+        return replay_arrival(p.times, p.n_times, p.period, p.cursor - 1, t)
+    e = random_standard_exponential(rng)
+    i = <long long>floor(t / p.slot)
     while True:
         slot_end = (i + 1) * p.slot
         if p.repeat:

@@ -19,6 +19,7 @@ def arrival_times(rates, int start, int count, double slot, bint repeat, double 
     """
     cdef ArrivalProfile p
     cdef double[::1] r = np.ascontiguousarray(rates if len(rates) else [0.0], dtype=np.float64)
+    p.n_times = 0  # a rate profile (replay_times chains a replay)
     cdef bitgen_t* rng = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
     cdef double[::1] out = np.empty(n)
     cdef int64_t i = 0
@@ -59,3 +60,24 @@ def airing_calls(bit_generator, double mean, double delay, double shape, double 
             if t < horizon:
                 times.append(t)
     return n, np.array(times, dtype=np.float64)
+
+
+def replay_times(times, double period, double horizon, int64_t n=1000):
+    """Up to ``n`` successive calls of a replay of ``times`` (repeated every ``period`` if > 0), as the core
+    chains ``next_arrival`` on a replay profile from t = 0, stopping at the first at or past the horizon."""
+    cdef ArrivalProfile p
+    cdef double[::1] r = np.ascontiguousarray(times, dtype=np.float64)
+    cdef double[::1] out = np.empty(n)
+    cdef double t = 0.0
+    cdef int64_t i = 0
+    p.times = &r[0]
+    p.n_times = len(times)
+    p.period = period
+    p.cursor = 0
+    while i < n:
+        t = next_arrival(&p, NULL, NULL, t, horizon)
+        out[i] = t
+        i += 1
+        if not t < horizon:
+            break
+    return np.asarray(out[:i])

@@ -9,6 +9,7 @@ here (STYLE.md "Growing the core"). Calls exist as slots only while they wait
 binary heap ordered by (time, kind, sequence), and a queued call's abandonment
 is an event checked against the slot's generation, so nothing ever scans a queue.
 """
+cimport cython
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
 from numpy.random.c_distributions cimport random_standard_uniform
@@ -66,6 +67,7 @@ cdef int[5] CALLER_EXIT = [0, 0, C_SELF_SERVICE, C_HANG_UP, C_VOICEMAIL]
 cdef int[5] OUT_EXIT = [0, 0, OUT_SELF_SERVICE, OUT_HANG_UP, OUT_VOICEMAIL]
 
 
+@cython.final  # no subclass: method calls are direct C calls, which the compiler may inline
 cdef class Simulation:
     """One run of one compiled model with one set of random streams.
 
@@ -272,6 +274,10 @@ cdef class Simulation:
             self.profiles[k].count = model.rate_count[k]
             self.profiles[k].repeat = model.rate_repeat[k]
             self.profiles[k].slot = model.rate_slot[k]
+            self.profiles[k].times = self._double_ptr(model.replay_times) + <int64_t>model.replay_start[k]
+            self.profiles[k].n_times = model.replay_count[k]
+            self.profiles[k].period = model.replay_period[k]
+            self.profiles[k].cursor = 0
         self.channels = <AdChannel*>self._alloc(self.n_channels * sizeof(AdChannel))
         for i in range(self.n_channels):
             self.channels[i].call_type = model.channel_source[i]  # a source: call type, or n_types + entry
@@ -656,7 +662,7 @@ cdef class Simulation:
             return self._push(t + patience, EV_ABANDON, slot, c.gen)
         return 0
 
-    cdef bint _queue_full(self, int32_t k) noexcept nogil:
+    cdef inline bint _queue_full(self, int32_t k) noexcept nogil:
         """Whether call type k's queue, or its pool, has no waiting place left."""
         cdef int32_t cap = self.queue_capacity[k], pool = self.queue_pool[k]
         if cap >= 0 and self.queues[k].length >= cap:
@@ -1222,7 +1228,8 @@ cdef class Simulation:
     # ---- arrivals ---------------------------------------------------------------
 
     cdef inline double _next_arrival(self, int32_t k, double t) noexcept nogil:
-        """Next first attempt of source k after t (``_arrivals.next_arrival`` on its stream)."""
+        """Next first attempt of source k after t (``_arrivals.next_arrival`` on its stream; a replay
+        source's next recorded call)."""
         return next_arrival(&self.profiles[k], self.rates, self.streams[k], t, self.horizon)
 
     # ---- event heap -------------------------------------------------------------

@@ -154,10 +154,26 @@ def airing_expected_calls(model: CompiledModel) -> np.ndarray:
     return model.airing_mean * p
 
 
+def replay_calls(model: CompiledModel) -> np.ndarray:
+    """Calls each source's replay rings before the horizon (0 for a rate profile): each recorded
+    time t rings once if played once, else at t, t + P, ... below the horizon (P the period)."""
+    out = np.zeros(len(model.rate_start))
+    with np.errstate(over="ignore", divide="ignore"):
+        for k in np.flatnonzero(model.replay_count):
+            start, count = int(model.replay_start[k]), int(model.replay_count[k])
+            times, period = model.replay_times[start:start + count], float(model.replay_period[k])
+            if period > 0:
+                out[k] = np.ceil(np.maximum(model.horizon - times, 0.0) / period).sum()
+            else:
+                out[k] = float(np.searchsorted(times, model.horizon, side="left"))
+    return out
+
+
 def expected_arrivals(model: CompiledModel) -> np.ndarray:
     """Expected first attempts of each source (call types, then entries) over [0, horizon]:
-    its rate profile integrated, plus the expected calls of the media airings that ring it."""
-    out = np.zeros(len(model.rate_start))
+    its rate profile integrated, plus the expected calls of the media airings that ring it,
+    plus the calls of its replay (exact: no randomness)."""
+    out = replay_calls(model)
     if model.n_airings:
         np.add.at(out, model.channel_source[model.airing_channel], airing_expected_calls(model))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -302,7 +318,8 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         "scheduled ad calls": ad_calls * per_pending,
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
         "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
-                      + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size),
+                      + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size
+                               + model.replay_times.size),
         "waiting callers": float(sum(pending)) * per_pending,
         "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
     }
@@ -418,7 +435,10 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
 
 
 def rate_at(model: CompiledModel, call_type: int, t: float) -> float:
-    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile."""
+    """Arrival rate (calls/s) of ``call_type`` at time t, from its rate profile; a replay's mean
+    rate over the horizon (its recorded calls have no rate at an instant)."""
+    if model.replay_count[call_type] > 0:
+        return float(replay_calls(model)[call_type] / model.horizon)
     start, count = int(model.rate_start[call_type]), int(model.rate_count[call_type])
     i = int(min(t / model.rate_slot[call_type], 2**62))
     if model.rate_repeat[call_type]:
@@ -495,4 +515,4 @@ def _bytes(x: float) -> str:
 
 
 __all__ = ["BudgetError", "Estimate", "airing_expected_calls", "airing_overflow_error", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
-           "estimate", "expected_arrivals", "overflow_error", "with_budget"]
+           "estimate", "expected_arrivals", "overflow_error", "replay_calls", "with_budget"]

@@ -15,7 +15,7 @@ import numpy as np
 from .budget import HARD_MAX_PENDING, default_max_pending
 from .scenario import distributions as d
 from .scenario.limits import DAY
-from .scenario.schema import PiecewiseArrivals, Scenario
+from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario
 
 # Distribution codes shared by the compiled model and both engines.
 DIST_CODES = {
@@ -169,6 +169,13 @@ class CompiledModel:
     ann_threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ann_long: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ann_short: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # replayed arrivals: source k rings at replay_times[replay_start[k]:+replay_count[k]] (the
+    # recorded times plus the shift, sorted), again every replay_period[k] s if > 0 (0 = once);
+    # replay_count[k] = 0 for a rate profile. A replay source's rate profile is zero.
+    replay_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    replay_count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    replay_period: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    replay_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
@@ -294,7 +301,8 @@ def _busyness_cv(arrivals) -> float:
 
 
 def _arrival_profile(arrivals, scenario: Scenario) -> tuple[list[float], float, int]:
-    if arrivals is None:  # rung only by menus or media channels: a zero rate that stops at the horizon
+    if arrivals is None or isinstance(arrivals, ReplayArrivals):
+        # rung only by menus, media channels or a replay: a zero rate that stops at the horizon
         return [0.0], float(scenario.horizon), 0
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
     if _busyness_cv(arrivals) > 0 and not isinstance(arrivals, PiecewiseArrivals):
@@ -337,6 +345,15 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         rate_repeat.append(repeat)
         rates.extend(profile)
 
+    replay_start, replay_count, replay_period, replay_times = [], [], [], []
+    for c in sources:
+        replay = c.arrivals if isinstance(c.arrivals, ReplayArrivals) else None
+        replay_start.append(len(replay_times))
+        replay_count.append(len(replay.times) if replay else 0)
+        replay_period.append(float(replay.repeat_every or 0.0) if replay else 0.0)
+        if replay:
+            replay_times.extend(t + replay.shift for t in replay.times)
+
     serves = np.zeros((len(groups), len(types)), dtype=np.uint8)
     for g, group in enumerate(groups):
         for name in group.serves:
@@ -366,6 +383,10 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         rate_slot=np.array(rate_slot, dtype=np.float64),
         rate_repeat=np.array(rate_repeat, dtype=np.int32),
         rates=np.array(rates, dtype=np.float64),
+        replay_start=np.array(replay_start, dtype=np.int32),
+        replay_count=np.array(replay_count, dtype=np.int32),
+        replay_period=np.array(replay_period, dtype=np.float64),
+        replay_times=np.array(replay_times, dtype=np.float64),
         dist_code=None, dist_param=None, dist_cum=None, empirical=None,  # filled below, once every
         period_start=None, period_dist=None,  # table has its rows
         handle_periods=np.array(handle, dtype=np.int32).reshape(-1, 2),

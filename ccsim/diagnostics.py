@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario.schema import PiecewiseArrivals, Scenario
+from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario
 
 NONSTATIONARY_NOTE = ("arrivals vary over the day: batch means would mislead; "
                       "run --reps 10 or more for confidence intervals")
@@ -19,7 +19,8 @@ NONSTATIONARY_NOTE = ("arrivals vary over the day: batch means would mislead; "
 def stationary_arrivals(scenario: Scenario) -> bool:
     """True when every call type rings at one constant rate (Poisson, or a
     piecewise profile whose rates, weekday factors included, are all equal),
-    without a random busyness factor per day, and no media schedule (airings are peaks)."""
+    without a random busyness factor per day, and no media schedule (airings are peaks) and no
+    replayed recorded calls (treated as non-stationary: a recording has its own pattern)."""
     from .scenario.schema import arrival_sources
 
     if scenario.media is not None:
@@ -27,6 +28,8 @@ def stationary_arrivals(scenario: Scenario) -> bool:
     for _, arrivals in arrival_sources(scenario):
         if arrivals.busyness is not None and arrivals.busyness.cv > 0:
             return False  # the rate changes from day to day
+        if isinstance(arrivals, ReplayArrivals):
+            return False  # recorded calls: their pattern (a day's peaks) is not a constant rate
         if isinstance(arrivals, PiecewiseArrivals):
             rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)
             if len(set(rates)) > 1:
@@ -43,6 +46,8 @@ def mean_arrival_rate(scenario: Scenario, index: int) -> float:
     arrivals = scenario.call_types[index].arrivals
     if arrivals is None:
         return 0.0  # only what menus route to it or media channels ring
+    if isinstance(arrivals, ReplayArrivals):
+        return arrivals.occurrences(scenario.horizon) / scenario.horizon
     if not isinstance(arrivals, PiecewiseArrivals):
         return arrivals.rate_per_second()
     rates, slot, repeat = arrivals.profile(scenario.interval, scenario.horizon)

@@ -255,3 +255,11 @@ def test_cli_refuses_a_bad_menu_with_exit_2(tmp_path, runner):
     assert out.exit_code == 2
     assert "Traceback" not in out.output
     assert "ivr[0].nodes[0].branches" in out.output and "line" in out.output
+
+
+def test_the_shipped_media_hotline_prints_lost_calls_and_channels(runner):
+    out = runner.invoke(cli, ["run", "scenarios/media_hotline.yaml", "--reps", "2"])
+    assert out.exit_code == 0, out.output
+    for words in ("Lost calls", "blocked: all lines busy", "hung up in the IVR", "retrials",
+                  "Callers by media channel", "tv", "online", "organic"):
+        assert words in out.output, words

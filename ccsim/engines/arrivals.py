@@ -1,6 +1,6 @@
-"""Arrival times of a piecewise-constant Poisson process, and of a media airing (seconds).
+"""Arrival times of a piecewise-constant Poisson process, of a replay, and of a media airing (seconds).
 
-The reference twins of ``next_arrival``, ``airing_count`` and ``ad_delay`` in
+The reference twins of ``next_arrival``, ``replay_arrival``, ``airing_count`` and ``ad_delay`` in
 ``_arrivals.pxd`` (the core's): the same operations in the same order, so that
 both engines compute bit-identical arrival times from the same stream.
 """
@@ -36,6 +36,25 @@ def next_arrival(rng, rates, start, count, slot, repeat, horizon, t):
             return math.inf
         t = slot_end
         i += 1
+
+
+def replay_arrival(times, start, count, period, j, t):
+    """Call ``j`` (0, 1, ...) of a replay, rung no earlier than the call before (at ``t``); ``inf`` after
+    the last call of a replay played once.
+
+    The recorded times (shift included) are ``times[start:start + count]``; with a ``period`` > 0
+    they repeat: call j is recorded time j mod count in cycle j // count. A pure function of j,
+    so that calls recorded at one instant each ring (the engines count j, one per call); the
+    maximum with ``t`` only guards the order against rounding where cycles meet.
+    """
+    if period > 0.0:
+        cycle, i = divmod(j, count)
+        time = times[start + i] + cycle * period
+    elif j < count:
+        time = times[start + j]
+    else:
+        return math.inf
+    return time if time > t else t
 
 
 def ad_delay(rng, delay, shape, scale):

@@ -25,7 +25,7 @@ from ..compile import BRANCH_KINDS, CLOSED_ACTIONS, CompiledModel, ad_stream, bi
 from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
-from .arrivals import ad_delay, next_arrival
+from .arrivals import ad_delay, next_arrival, replay_arrival
 from .sampling import draw, period_row
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
@@ -232,6 +232,7 @@ class ContactCenter:
             self.rng[source] = streams[base[source]:base[source] + n]
         self.ad_rng = [streams[ad_stream(model, c)] for c in range(model.n_channels)]
         self.rates = model.rates.tolist()
+        self.replay_times = model.replay_times.tolist()
         self.profiles = [(int(model.rate_start[k]), int(model.rate_count[k]), float(model.rate_slot[k]),
                           bool(model.rate_repeat[k])) for k in range(s)]
         self.dists = [(int(code), float(p0), float(p1), float(p2), float(cum))
@@ -323,6 +324,9 @@ class ContactCenter:
 
     def phone_rings(self, k):
         """Process: the first attempts of source k (a call type or an entry), until the horizon."""
+        if self.model.replay_count[k] > 0:
+            yield from self.replay_rings(k)
+            return
         rng, horizon = self.rng["arrival"][k], self.model.horizon
         start, count, slot, repeat = self.profiles[k]
         t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, 0.0)
@@ -331,6 +335,19 @@ class ContactCenter:
             # The caller's process starts at once, before any other event at this instant.
             self.env.process(self.caller(k))
             t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, t)
+
+    def replay_rings(self, k):
+        """Process: the recorded calls of replay source k, call j after call j - 1 (calls recorded
+        at one instant each ring), until the horizon; no random number drawn."""
+        m = self.model
+        times, start, count = self.replay_times, int(m.replay_start[k]), int(m.replay_count[k])
+        period, j = float(m.replay_period[k]), 0
+        t = replay_arrival(times, start, count, period, j, 0.0)
+        while t < m.horizon:
+            yield self.env.at(t, ARRIVAL)
+            self.env.process(self.caller(k))
+            j += 1
+            t = replay_arrival(times, start, count, period, j, t)
 
     def air(self, i, _event):
         """Airing i: N ~ Poisson(amount x calls per unit) calls, each at the airing's time plus

@@ -19,7 +19,8 @@ MAX_AGENTS = 1_000_000  # agents in all groups together
 MAX_CALL_TYPES = 1_000
 MAX_GROUPS = 1_000
 MAX_LIST_VALUES = 1_000_000  # rates of one profile; values of one empirical distribution
-MAX_TOTAL_VALUES = 2_000_000  # rates and empirical values in the whole scenario
+MAX_TOTAL_VALUES = 2_000_000  # rates, empirical values and replayed times in the whole scenario
+MAX_REPLAY_CALLS = 1_000_000  # recorded times of one replayed arrival process
 
 # Lognormal: sigma^2 = ln(1 + cv^2) lies in [1e-12, 13.8] and E[X^2] = mean^2 (1 + cv^2) <= 1e24.
 # Gamma: shape = 1/cv^2 lies in [1e-6, 1e12] and scale = mean cv^2 <= 1e15: finite and non-zero.

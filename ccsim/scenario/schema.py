@@ -15,7 +15,9 @@ a piecewise profile that is not all zeros; a weekly pattern on a daily profile
 (a slot dividing a day, rates covering it, weekday factors not all zero, a
 profile that repeats; ``start_weekday`` only with ``weekdays``); busyness on a
 slot dividing a day, its ``cv`` 0 or at least ``CV_MIN``; empirical ``values``
-or ``csv`` with ``column`` (and the CSV file's content); a media schedule (below).
+or ``csv`` with ``column`` (and the CSV file's content); replayed arrivals: ``csv`` or
+``times``, times sorted, ``repeat_every`` at least the last time, no busyness or weekdays
+(and the CSV file's content, ``replay_csv``); a media schedule (below).
 
 Media: ad-driven arrivals
 -------------------------
@@ -47,7 +49,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pathlib import Path
 
@@ -59,6 +61,7 @@ from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .media_csv import read_airings_csv
+from .replay_csv import read_replay_csv
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
                             description=f"letters, digits, '_' or '-', starting with a letter or '_' "
@@ -169,7 +172,96 @@ class PiecewiseArrivals(_Model):
         return [r * self.weekdays[(first + day) % 7] for day in range(7) for r in rates], slot, True
 
 
-Arrivals = Annotated[Union[PoissonArrivals, PiecewiseArrivals], Field(discriminator="process")]
+class ReplayArrivals(_Model):
+    """Recorded arrival times replayed as they are: one call rings at each time (< horizon).
+
+    The times (seconds from the start of the run, sorted; equal times are several
+    calls at one instant) come from ``column`` of a CSV file, optionally only the rows
+    whose ``call_type_column`` holds ``value``; a relative path is taken from the
+    scenario file's folder. They are read at validation and inlined (``times``), so
+    the validated model is self-contained. ``shift`` is added to every time; with
+    ``repeat_every`` P the recorded pattern repeats: time t also rings at t + P,
+    t + 2P, ... (P at least the last time). No randomness is drawn for these calls.
+    """
+
+    process: Literal["replay"]
+    csv: Optional[Annotated[str, Field(min_length=1, max_length=L.MAX_PATH)]] = Field(
+        default=None, description="a CSV file with a header row, one row per call; relative to the scenario's "
+                                  "folder (read at validation into times)")
+    column: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default=None, description="the header of the column of times (seconds, sorted); absent = 'time'")
+    call_type_column: Optional[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default=None, description="a column naming each row's call type: only rows holding 'value' are replayed")
+    value: Optional[Union[Annotated[str, Field(max_length=256)], int]] = Field(
+        default=None, description="the call_type_column cell of the rows to replay")
+    times: Optional[Annotated[list[Seconds], Field(min_length=1, max_length=L.MAX_REPLAY_CALLS)]] = Field(
+        default=None, description=f"or the recorded times inline (seconds, sorted, each >= 0; 1 to "
+                                  f"{L.MAX_REPLAY_CALLS:,})")
+    shift: Seconds = Field(default=0.0, description="seconds added to every recorded time")
+    repeat_every: Optional[PositiveSeconds] = Field(default=None, description=(
+        "the recorded pattern repeats every this many seconds (at least the last recorded time); "
+        "absent = played once"))
+    busyness: ClassVar[None] = None  # a recorded day has no random daily factor
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_random_factors(cls, data):
+        if isinstance(data, dict):
+            for key in ("busyness", "weekdays"):
+                if key in data:
+                    raise PydanticCustomError(
+                        "replay", "{key} is not allowed with replay: recorded times ring exactly as recorded "
+                        "(repeat them with repeat_every; use a poisson or piecewise process for {key})",
+                        {"key": key})
+        return data
+
+    @model_validator(mode="after")
+    def _load(self, info: ValidationInfo):
+        if (self.times is None) == (self.csv is None):
+            raise ValueError("give either 'csv' (a file of recorded times) or 'times' (a list), not both or neither")
+        if (self.call_type_column is None) != (self.value is None):
+            raise ValueError("'call_type_column' and 'value' go together: the column naming each row's call "
+                             "type, and the value of the rows to replay")
+        if self.csv is not None:
+            self._read(Path((info.context or {}).get("base_dir", ".")) / self.csv)
+        elif self.call_type_column is not None or self.column is not None:
+            raise ValueError("'column', 'call_type_column' and 'value' are only meaningful with 'csv'")
+        else:
+            for i in range(1, len(self.times)):
+                if self.times[i] < self.times[i - 1]:
+                    raise ValueError(f"times[{i}] ({self.times[i]:g}) is earlier than times[{i - 1}] "
+                                     f"({self.times[i - 1]:g}): recorded times must be sorted")
+            if self.repeat_every is not None and self.repeat_every < self.times[-1]:
+                raise ValueError(f"repeat_every ({self.repeat_every:g} s) is shorter than the last recorded time "
+                                 f"({self.times[-1]:g} s): the repeated patterns would overlap")
+        return self
+
+    def _read(self, path: Path) -> None:
+        """Read the CSV's times into ``times`` (the model becomes self-contained)."""
+        value = None if self.value is None else str(self.value)
+        try:
+            times, lines = read_replay_csv(path, self.column or "time", self.call_type_column, value)
+        except ValueError as err:
+            raise PydanticCustomError("replay", "{message}", {"message": str(err)}) from None
+        if self.repeat_every is not None and self.repeat_every < times[-1]:
+            raise PydanticCustomError("replay", "{message}", {"message": (
+                f"{path}, line {lines[-1]}: the last recorded time ({times[-1]:g} s) is after repeat_every "
+                f"({self.repeat_every:g} s): the repeated patterns would overlap")})
+        for name, v in (("times", times), ("csv", None), ("column", None), ("call_type_column", None),
+                        ("value", None)):
+            object.__setattr__(self, name, v)
+
+    def occurrences(self, horizon: float) -> float:
+        """Calls rung before ``horizon`` (float: may be huge with a tiny repeat_every)."""
+        import bisect
+        first = [t + self.shift for t in self.times]
+        if self.repeat_every is None:
+            return float(bisect.bisect_left(first, horizon))
+        cycles = [(horizon - t) / self.repeat_every for t in first if t < horizon]
+        return float(sum(math.ceil(n) if n < 2**62 else math.inf for n in cycles))
+
+
+Arrivals = Annotated[Union[PoissonArrivals, PiecewiseArrivals, ReplayArrivals], Field(discriminator="process")]
 
 
 def slots_per_day(slot: float) -> int:
@@ -495,6 +587,8 @@ def _check_sizes(s: Scenario) -> None:
                                f"the horizon ({s.horizon:g} s) crosses {slots:,.0f} slots of {slot:g} s, "
                                f"more than the limit of {L.MAX_SLOTS:,}; use a longer slot")
             values += len(arrivals.rates) * (7 if arrivals.weekdays else 1)
+        if isinstance(arrivals, ReplayArrivals):
+            values += len(arrivals.times)
         if arrivals.busyness and arrivals.busyness.cv > 0:
             slot = getattr(arrivals, "slot", None) or (s.interval if isinstance(arrivals, PiecewiseArrivals)
                                                        else L.DAY)
@@ -503,7 +597,8 @@ def _check_sizes(s: Scenario) -> None:
         if isinstance(d, Empirical):
             values += len(d.values)
     if values > L.MAX_TOTAL_VALUES:
-        raise _too_big("call_types", f"the profiles and empirical distributions hold {values:,} numbers in all "
+        raise _too_big("call_types", f"the profiles, replayed times and empirical distributions hold {values:,} "
+                                     "numbers in all "
                                      "(a weekly pattern counts 7 days of rates, busyness one rate per slot of "
                                      f"the horizon), more than the limit of {L.MAX_TOTAL_VALUES:,}")
     agents = sum(g.count for g in s.agents)

@@ -1,0 +1,78 @@
+"""Recorded arrival times (one row per call) read from a CSV file, for replayed arrivals.
+
+Like ``csv_column``, messages name the file and the line and quote at most the
+one offending cell. Times are seconds from the start of the run, each >= 0, in
+a column sorted in time order (equal times are several calls at one instant);
+``call_type_column`` and ``value`` keep only the rows of one call type.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Optional
+
+from . import limits as L
+from .csv_column import _column_index, _read_text
+
+
+def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = None,
+                    value: Optional[str] = None) -> tuple[list[float], list[int]]:
+    """(times, CSV line of each time) of the rows kept; ``ValueError`` names the file and line.
+
+    Rows are kept when ``call_type_column`` is absent, or when its cell (stripped)
+    equals ``value``. Rows must be sorted by time: the first row out of order is named.
+    """
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValueError(f"{path}: the CSV file is empty (expected a header row naming column '{column}')")
+        index = _column_index(path, header, column)
+        kind = None if call_type_column is None else _column_index(path, header, call_type_column)
+        times, lines = [], []
+        for row in reader:
+            if not row:  # a blank line
+                continue
+            line = reader.line_num
+            if kind is not None and _cell(path, row, line, kind, call_type_column) != value:
+                continue
+            if len(times) >= L.MAX_REPLAY_CALLS:
+                raise ValueError(f"{path}, line {line}: more than {L.MAX_REPLAY_CALLS:,} recorded calls to "
+                                 "replay, the limit of one replay")
+            t = _time(path, row, line, index, column)
+            if times and t < times[-1]:
+                raise ValueError(f"{path}, line {line}: time {t:g} is earlier than the row before (line "
+                                 f"{lines[-1]}, {times[-1]:g}); recorded calls must be sorted by time")
+            times.append(t)
+            lines.append(line)
+    except csv.Error as err:
+        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    if not times:
+        which = (f" whose column '{call_type_column}' is {value!r}" if call_type_column is not None
+                 else "")
+        raise ValueError(f"{path}: no recorded calls to replay: no row{which} after the header row")
+    return times, lines
+
+
+def _cell(path, row, line, i, column) -> str:
+    if i >= len(row):
+        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
+                         f"cell{'s' if len(row) != 1 else ''})")
+    return row[i].strip()
+
+
+def _time(path, row, line, i, column) -> float:
+    text = _cell(path, row, line, i, column)
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected a time in "
+                         "seconds") from None
+    if not (math.isfinite(value) and 0 <= value <= L.MAX_SECONDS):
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected a time >= 0 and at "
+                         f"most {L.MAX_SECONDS:g} seconds")
+    return value
