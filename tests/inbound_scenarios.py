@@ -107,7 +107,7 @@ def callbacks_scenario(closed=None):
                                    "rates": [0.06 * f for f in night + day + evening]}
     s["call_types"][0]["callback"] = {"offer_after": 30, "accept": 0.6, "answer": 0.7, "ring": 20,
                                       "max_attempts": 2, "retry_delay": 300, "target": 600}
-    s["call_types"][1]["announcement"] = {"threshold": 60, "patience_factor_long": 0.6,
+    s["call_types"][1]["announcement"] = {"threshold": 30, "patience_factor_long": 0.6,
                                           "patience_factor_short": 1.5}
     s["call_types"][1]["callback"] = {"answer": 0.8, "ring": 25, "max_attempts": 3, "retry_delay": 900,
                                       "target": 3600}

@@ -257,6 +257,23 @@ def test_unused_sections_cost_nothing():
         assert a.end_time == b.end_time
 
 
+def test_the_shared_scenario_announces_long_and_short_waits(monkeypatch):
+    """Both announcement branches run in the shared scenario (so the bit-for-bit test covers them)."""
+    from ccsim.engines import simpy_engine
+
+    seen = []
+    original = simpy_engine.ContactCenter.announced
+
+    def spy(self, k, predicted, patience):
+        if self.model.ann_on[k]:
+            seen.append(predicted > self.model.ann_threshold[k])
+        return original(self, k, predicted, patience)
+
+    monkeypatch.setattr(simpy_engine.ContactCenter, "announced", spy)
+    run(CALLBACKS, "simpy", 1, records=False)
+    assert sum(seen) > 0 and len(seen) - sum(seen) > 0
+
+
 def test_the_accept_fraction_is_binomial():
     """Accepted among offered: Binomial(offered, accept) (each offer one uniform of its own stream)."""
     s = with_(CALLBACKS, horizon=1_000_000)
@@ -306,6 +323,7 @@ BAD = {
                  "not sorted"),
     "end_before_start": (_hours(open={"monday": [["12:00", "08:00"]]}), "hours.open.monday[0]", "at or before"),
     "bad_time": (_hours(open={"monday": [["8h", "12:00"]]}), "hours.open.monday[0][0]", "HH:MM"),
+    "unquoted_yaml_time": (_hours(open={"monday": [["08:00", 720]]}), "hours.open.monday[0][1]", "quote"),
     "24_as_start": (_hours(open={"monday": [["24:00", "24:00"]]}), "hours.open.monday[0][0]", "HH:MM"),
     "weekday": (_hours(open={"funday": [["08:00", "12:00"]]}), "hours.open.funday", "unknown weekday"),
     "never_open": (_hours(open={}), "hours.open", "never open"),

@@ -70,7 +70,7 @@ class Hours(_Model):
     """When the center is open, week after week."""
 
     start_weekday: Literal[WEEKDAYS] = Field(default="monday", description="weekday of time 0")
-    open: dict[str, list[list[str]]] = Field(description=(
+    open: dict[str, list[list[Union[str, int]]]] = Field(description=(
         'weekday -> list of ["HH:MM", "HH:MM"] opening intervals (end "24:00" allowed); '
         "a weekday left out is closed all day"))
     closed: ClosedAction = Field(description="what a call ringing while closed gets")
@@ -110,8 +110,11 @@ def _err(kind: str, message: str, path: str):
     return PydanticCustomError(kind, message.replace("{", "{{").replace("}", "}}"), {"path": path})
 
 
-def _clock(text: str, path: str, end: bool) -> float:
-    match = _HHMM.match(text) if isinstance(text, str) else None
+def _clock(text, path: str, end: bool) -> float:
+    if not isinstance(text, str):  # YAML 1.1 reads an unquoted 12:00 as the number 720
+        raise _err("hours", f"{text!r} is not a time of day \"HH:MM\": quote the times in YAML "
+                            "(\"12:00\"; unquoted, 12:00 is read as the number 720)", path)
+    match = _HHMM.match(text)
     if not match or (int(match.group(1)) == 24 and (int(match.group(2)) != 0 or not end)):
         raise _err("hours", f"'{text}' is not a time of day \"HH:MM\" (00:00 to 23:59; 24:00 only as an end)",
                    path)
