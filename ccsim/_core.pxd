@@ -23,7 +23,7 @@ cdef enum:
     CALL_WAITING = 1
     CALL_IVR = 2         # in a menu
     CALL_ORBIT = 3       # between attempts
-    CALL_CB_LISTED = 4   # a callback item available, in its type's callback list
+    CALL_CB_LISTED = 4   # a callback item available, in its type's callback heap
     CALL_CB_LATER = 5    # a callback item waiting to become available (in the cb_later list)
 
 # How an attempt was lost, for the retrial decision (Caller outcomes C_BLOCKED, C_ABANDONED).
@@ -76,6 +76,7 @@ cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or be
     int32_t entry_interval  # in a menu: interval of the ring
     int32_t entry_counted   # in a menu: rang after the warm-up
     int32_t tries        # a callback item: agent attempts so far
+    int64_t cb_seq       # a listed callback item: the order it was listed in (ties of request time)
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)
@@ -125,6 +126,11 @@ cdef struct Queue:
     int32_t head
     int32_t tail
     int32_t length
+
+cdef struct SlotHeap:    # a binary min-heap of call slots (callback items by request time, then cb_seq)
+    int32_t* data
+    int64_t size
+    int64_t capacity
 
 cdef struct IdleList:
     int32_t head         # longest idle first

@@ -132,9 +132,10 @@ cdef class Simulation:
     cdef double* ann_threshold
     cdef double* ann_long
     cdef double* ann_short
-    cdef Queue* cb_lists         # available callback items per call type, sorted by request time
+    cdef SlotHeap* cb_heaps      # available callback items per call type: a heap by (request, cb_seq)
     cdef Queue cb_later          # items waiting to become available, in the order scheduled
-    cdef int64_t n_cb_listed     # items in all cb_lists
+    cdef int64_t n_cb_listed     # items in all cb_heaps
+    cdef int64_t cb_seq          # items listed so far
     cdef ArrivalProfile* profiles
     # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
     cdef AdChannel* channels
@@ -295,13 +296,13 @@ cdef class Simulation:
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
         self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
         self.queues = <Queue*>self._alloc(self.n_types * sizeof(Queue))
-        self.cb_lists = <Queue*>self._alloc(self.n_types * sizeof(Queue))
+        self.cb_heaps = <SlotHeap*>self._alloc(self.n_types * sizeof(SlotHeap))
         for k in range(self.n_types):
             self.queues[k].head = -1
             self.queues[k].tail = -1
             self.queues[k].length = 0
-            self.cb_lists[k].head = -1
-            self.cb_lists[k].tail = -1
+            self.cb_heaps[k].capacity = 16
+            self.cb_heaps[k].data = <int32_t*>self._alloc(16 * sizeof(int32_t))
         for g in range(self.n_groups):
             self.idle[g].head = -1
             self.idle[g].tail = -1
@@ -371,7 +372,10 @@ cdef class Simulation:
         free(self.agents)
         free(self.idle)
         free(self.queues)
-        free(self.cb_lists)
+        if self.cb_heaps != NULL:
+            for k in range(self.n_types):
+                free(self.cb_heaps[k].data)
+        free(self.cb_heaps)
         free(self.heap.data)
         free(self.calls)
         free(self.free_slots)
@@ -847,8 +851,7 @@ cdef class Simulation:
             self._oldest_items(a.group, &overdue, &oldest)
         slot = self._longest_waiting(a.group) if overdue < 0 else -1
         if slot < 0 and (overdue >= 0 or oldest >= 0):
-            slot = overdue if overdue >= 0 else oldest
-            self._cb_remove(slot)
+            slot = self._cb_pop(self.calls[overdue if overdue >= 0 else oldest].call_type)
             return self._call_back(agent, slot)
         if slot < 0:
             a.idle_since = self.now
@@ -932,16 +935,15 @@ cdef class Simulation:
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IN_IVR_AT_END, -1) != 0:
                 return -1
             slot = c.next
-        for k in range(self.n_types + 1):  # callback items: listed by type, then those not yet available
-            slot = self.cb_lists[k].head if k < self.n_types else self.cb_later.head
-            while slot >= 0:
-                c = &self.calls[slot]
-                count(&self.stats, c.call_type, c.interval, c.counted, F_CB_PENDING_AT_END, 1.0)
-                self._count_caller(&c.who, C_CALLBACK_PENDING)
-                if self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, c.call_type, OUT_CALLBACK_PENDING,
-                                -1) != 0:
+        for k in range(self.n_types):  # callback items: available ones by type, oldest first
+            while self.cb_heaps[k].size > 0:
+                if self._item_pending(self._cb_pop(k)) != 0:
                     return -1
-                slot = c.next
+        slot = self.cb_later.head  # then those not yet available, in the order scheduled
+        while slot >= 0:
+            if self._item_pending(slot) != 0:
+                return -1
+            slot = self.calls[slot].next
         for agent in range(self.n_agents):
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
@@ -1023,36 +1025,71 @@ cdef class Simulation:
         self._list_remove(&self.cb_later, slot)
         return self._item_available(slot)
 
-    cdef int _item_available(self, int32_t slot) noexcept nogil:
-        """An item goes at once to an idle agent able to take it, else into its type's list
-        (sorted by request time, after equal ones: a scan back from the newest)."""
+    cdef int _item_pending(self, int32_t slot) noexcept nogil:
+        """Count an item still pending at the cut."""
         cdef Call* c = &self.calls[slot]
-        cdef Queue* q = &self.queues[0]
-        cdef int32_t agent = self._take_idle_agent(c.call_type), p
+        count(&self.stats, c.call_type, c.interval, c.counted, F_CB_PENDING_AT_END, 1.0)
+        self._count_caller(&c.who, C_CALLBACK_PENDING)
+        return self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, c.call_type, OUT_CALLBACK_PENDING, -1)
+
+    cdef int _item_available(self, int32_t slot) noexcept nogil:
+        """An item goes at once to an idle agent able to take it, else into its type's heap
+        (by request time; ties: first listed first)."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t agent = self._take_idle_agent(c.call_type)
         if agent >= 0:
             return self._call_back(agent, slot)
-        q = &self.cb_lists[c.call_type]
-        p = q.tail
-        while p >= 0 and self.calls[p].arrival > c.arrival:
-            p = self.calls[p].prev
         c.state = CALL_CB_LISTED
-        c.prev = p
-        c.next = self.calls[p].next if p >= 0 else q.head
-        if c.next >= 0:
-            self.calls[c.next].prev = slot
-        else:
-            q.tail = slot
-        if p >= 0:
-            self.calls[p].next = slot
-        else:
-            q.head = slot
-        q.length += 1
+        c.cb_seq = self.cb_seq
+        self.cb_seq += 1
+        return self._cb_push(c.call_type, slot)
+
+    cdef inline bint _item_before(self, int32_t a, int32_t b) noexcept nogil:
+        cdef Call* x = &self.calls[a]
+        cdef Call* y = &self.calls[b]
+        return x.arrival < y.arrival or (x.arrival == y.arrival and x.cb_seq < y.cb_seq)
+
+    cdef int _cb_push(self, int32_t k, int32_t slot) noexcept nogil:
+        """Add an item to type k's heap (O(log n)); -1 when out of memory."""
+        cdef SlotHeap* h = &self.cb_heaps[k]
+        cdef int64_t i, parent
+        if h.size == h.capacity:
+            if grow(<void**>&h.data, &h.capacity, sizeof(int32_t)) != 0:
+                return self._fail(ERR_NO_MEMORY)
+        i = h.size
+        h.size += 1
+        while i > 0:
+            parent = (i - 1) >> 1
+            if not self._item_before(slot, h.data[parent]):
+                break
+            h.data[i] = h.data[parent]
+            i = parent
+        h.data[i] = slot
         self.n_cb_listed += 1
         return 0
 
-    cdef void _cb_remove(self, int32_t slot) noexcept nogil:
-        self._list_remove(&self.cb_lists[self.calls[slot].call_type], slot)
+    cdef int32_t _cb_pop(self, int32_t k) noexcept nogil:
+        """Remove and return type k's oldest item (the heap must not be empty; O(log n))."""
+        cdef SlotHeap* h = &self.cb_heaps[k]
+        cdef int32_t top = h.data[0], last
+        cdef int64_t i = 0, child
+        h.size -= 1
         self.n_cb_listed -= 1
+        if h.size == 0:
+            return top
+        last = h.data[h.size]
+        while True:
+            child = 2 * i + 1
+            if child >= h.size:
+                break
+            if child + 1 < h.size and self._item_before(h.data[child + 1], h.data[child]):
+                child += 1
+            if not self._item_before(h.data[child], last):
+                break
+            h.data[i] = h.data[child]
+            i = child
+        h.data[i] = last
+        return top
 
     cdef void _oldest_items(self, int32_t g, int32_t* overdue, int32_t* oldest) noexcept nogil:
         """The oldest overdue item and the oldest item among the types group g serves (-1: none)."""
@@ -1060,9 +1097,9 @@ cdef class Simulation:
         cdef double r, best_over = INFINITY, best = INFINITY
         for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[i]
-            head = self.cb_lists[k].head
-            if head < 0:
+            if self.cb_heaps[k].size == 0:
                 continue
+            head = self.cb_heaps[k].data[0]
             r = self.calls[head].arrival
             if r < best:
                 best = r

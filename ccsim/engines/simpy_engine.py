@@ -11,7 +11,6 @@ two disagree, this file says what was meant.
 """
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 from collections import deque
@@ -252,10 +251,11 @@ class ContactCenter:
         self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
         self.pool_waiting = [0] * model.n_pools  # callers waiting in each pool's queues
         self.in_ivr = {}  # callers in a menu, in the order they entered it: Caller -> (entry, ring)
-        # Callback items: available ones per call type, sorted by request time (ties: first
-        # queued first); those waiting to become available (an opening, a retry), in the order
-        # they were scheduled.
+        # Callback items: available ones per call type, a heap of (request time, listing order,
+        # item); those waiting to become available (an opening, a retry), in the order they
+        # were scheduled.
         self.cb_items = [[] for _ in range(n)]
+        self.cb_seq = 0
         self.cb_later = {}
         self.cb_rng = streams[base["callback"]:base["callback"] + n]
         self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
@@ -312,7 +312,8 @@ class ContactCenter:
             self.tally.entry(e, self.tally.interval_of(ring), ring >= self.model.warmup, "in_ivr_at_end")
             self.tally.caller(who, "in_system_at_end")
             self.record(who, ring, "in_ivr_at_end", 0.0)
-        for item in [i for items in self.cb_items for i in items] + list(self.cb_later):
+        oldest_first = [heapq.heappop(items)[2] for items in self.cb_items for _ in range(len(items))]
+        for item in oldest_first + list(self.cb_later):
             self.tally.count(item, "callbacks_pending_at_end")
             self.tally.caller(item.who, "callback_pending")
             self.record(item.who, item.ring, "callback_pending", self.model.horizon - item.request, call=item)
@@ -607,10 +608,12 @@ class ContactCenter:
         self.item_available(item)
 
     def item_available(self, item):
-        """An item goes at once to an idle agent able to take it, else to its type's list."""
+        """An item goes at once to an idle agent able to take it, else to its type's heap
+        (oldest request first; ties: first listed first)."""
         agent = self.take_idle_agent(item.call_type)
         if agent is None:
-            bisect.insort(self.cb_items[item.call_type], item, key=lambda i: i.request)
+            heapq.heappush(self.cb_items[item.call_type], (item.request, self.cb_seq, item))
+            self.cb_seq += 1
         else:
             self.call_back(agent, item)
 
@@ -656,7 +659,7 @@ class ContactCenter:
     def oldest_items(self, group):
         """(oldest overdue item, oldest item) among the types ``group`` serves (tie: lower type)."""
         now, target = self.env.now, self.model.cb_target
-        heads = [self.cb_items[k][0] for k in self.types_served[group] if self.cb_items[k]]
+        heads = [self.cb_items[k][0][2] for k in self.types_served[group] if self.cb_items[k]]
         overdue = [i for i in heads if now - i.request >= float(target[i.call_type])]
         key = lambda i: (i.request, i.call_type)  # noqa: E731
         return (min(overdue, key=key) if overdue else None), (min(heads, key=key) if heads else None)
@@ -757,7 +760,7 @@ class ContactCenter:
         if call is None:
             item = overdue or oldest
             if item is not None:
-                self.cb_items[item.call_type].pop(0)  # the head of its list
+                heapq.heappop(self.cb_items[item.call_type])  # the head of its heap
                 self.call_back(agent, item)
                 return
             agent.idle_since = now
