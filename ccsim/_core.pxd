@@ -55,6 +55,7 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t attempt      # 1, 2, ...
     int32_t counted      # first attempt after the warm-up: counts in the caller totals
     int32_t interval     # interval of the first ring (channel statistics)
+    int32_t ring_interval  # interval of the current attempt's ring
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
 

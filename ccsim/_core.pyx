@@ -550,6 +550,7 @@ cdef class Simulation:
         who.attempt = 1
         who.counted = t >= self.warmup
         who.interval = interval_of(&self.stats, t)
+        who.ring_interval = who.interval
         who.channel = channel
         who.airing = airing
         self.n_callers += 1
@@ -565,6 +566,7 @@ cdef class Simulation:
         self.n_other -= 1
         who.attempt += 1
         who.ring = self.now
+        who.ring_interval = interval_of(&self.stats, self.now)
         self.calls_simulated += 1
         if who.source < self.n_types:
             return self._reach_type(who, who.source, slot, False, False)
@@ -574,7 +576,8 @@ cdef class Simulation:
         """The attempt reaches call type k (straight from its ring, or routed by a menu or forwarded
         while closed, holding a line). ``slot``: the caller's slot, or -1 (``who`` is then on the stack)."""
         cdef double t = self.now
-        cdef int32_t interval = interval_of(&self.stats, t)
+        # straight from its ring (now), or routed by a menu later
+        cdef int32_t interval = interval_of(&self.stats, t) if has_line else who.ring_interval
         cdef bint counted = t >= self.warmup
         cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
         cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)

@@ -28,6 +28,12 @@ return {
   trace_elements: document.querySelectorAll('.js-plotly-plot g.trace').length,
   traces_in_data: rendered.reduce((n, p) => n + (p.data ? p.data.length : 0), 0),
   js_errors: (window.__ccsimErrors || []).slice(),
+  boxes: Object.fromEntries(Array.from(charts).map(c => {
+    const r = c.getBoundingClientRect();
+    const svg = c.querySelector('svg.main-svg');
+    return [c.id, {width: r.width, height: r.height, markers: c.querySelectorAll('path.point').length,
+                   visible: !!svg && c.offsetParent !== null && getComputedStyle(c).visibility !== 'hidden'}];
+  })),
   title: document.title,
 };
 """
@@ -55,6 +61,7 @@ class PageFacts:
     screenshot: Path | None = None
     page_height: int = 0
     title: str = ""
+    boxes: dict = field(default_factory=dict)  # {chart div id: {width, height, markers, visible}}
 
 
 def require_browser() -> None:

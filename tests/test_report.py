@@ -22,7 +22,7 @@ from ccsim.errors import UserError
 from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, intervals_to_ipc, record_from_result,
                                       run_replication, task_for)
 from ccsim.report import figures, goals, stats, theory, write_html
-from ccsim.results import CALL_FIELDS, KPI_NAMES, mean_halfwidth
+from ccsim.results import CALL_FIELDS, ENTRY_FIELDS, KPI_NAMES, mean_halfwidth
 from factories import two_call_types
 
 SEED = 2024
@@ -575,3 +575,204 @@ def test_sweep_and_interval_charts_draw_the_goal(reports, studies):
     charts = _traces(reports["sweep"])
     assert any(t["name"] == "goal 80 %" for t in charts["chart-sweep"])
     assert charts["chart-p0-service-level"][-1]["name"] == "goal 80 %"
+
+
+# ---------------------------------------------------------------- inbound path and media
+INBOUND_REPS = 3
+
+
+def _yaml_scenario(name: str, **changes) -> dict:
+    from ccsim.scenario import load_scenario, scenario_to_dict
+
+    return {**scenario_to_dict(load_scenario(f"scenarios/{name}.yaml")), **changes}
+
+
+def inbound_scenarios() -> dict:
+    from inbound_scenarios import INBOUND, INBOUND_MEDIA
+
+    return {"inbound_media": INBOUND_MEDIA, "inbound": INBOUND, "ads_demo": _yaml_scenario("ads_demo"),
+            "erlang_a": _yaml_scenario("erlang_a", horizon=10800.0, warmup=900.0)}
+
+
+@pytest.fixture(scope="module")
+def inbound_runs(tmp_path_factory) -> dict:
+    """{name: (Results, HTML report written by ``ccsim run --html``)} of the inbound and media
+    scenarios, and of Erlang A (none of the features)."""
+    import yaml
+    from click.testing import CliRunner
+
+    import ccsim
+    from ccsim.cli import cli
+
+    folder = tmp_path_factory.mktemp("inbound_reports")
+    out = {}
+    for name, data in inbound_scenarios().items():
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        html = folder / f"{name}.html"
+        result = CliRunner().invoke(cli, ["run", str(path), "--reps", str(INBOUND_REPS), "--seed", str(SEED),
+                                          "--html", str(html)])
+        assert result.exit_code == 0, result.output
+        out[name] = (ccsim.replicate(data, INBOUND_REPS, seed=SEED), html)
+    return out
+
+
+SECTIONS = {"inbound_media": {"lost-calls", "ivr", "media"}, "inbound": {"lost-calls", "ivr"},
+            "ads_demo": {"media"}, "erlang_a": set()}
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_inbound_sections_appear_exactly_with_the_feature(inbound_runs, name):
+    _, html = inbound_runs[name]
+    sections = set(page_tables(html))
+    assert sections & {"lost-calls", "ivr", "media"} == SECTIONS[name]
+    charts = _traces(html)
+    assert ("chart-p0-media" in charts) == ("media" in SECTIONS[name])
+    assert len(charts) == 4 + (2 if name in ("inbound", "inbound_media", "ads_demo") else 0) + (
+        "media" in SECTIONS[name])  # several call types: 2 charts by call type
+
+
+def test_plain_studies_have_no_inbound_sections(reports):
+    for path in reports.values():
+        assert not set(page_tables(path)) & {"lost-calls", "ivr", "media"}
+
+
+def _count_cell(values) -> tuple:
+    """A count's mean ± half-width as the report writes it."""
+    mean, hw = t_interval(values)
+    return (f"{mean:,.0f}" if float(mean).is_integer() else f"{mean:,.1f}"), f"± {hw:,.1f}"
+
+
+def _rows(table) -> dict:
+    """{first cell text (or first two): row cells} of a page table, and its header."""
+    header = [c[0] for c in table[0]]
+    return header, table[1:]
+
+
+def test_lost_call_table_holds_the_results_numbers(inbound_runs):
+    results, html = inbound_runs["inbound_media"]
+    header, rows = _rows(page_tables(html)["lost-calls"][0])
+    assert header == ["", "inbound_media.yaml"]
+    by_label = {r[0][0]: r[1][:2] for r in rows}
+    lost = [r.lost_calls() for r in results]
+    for key, label in (("attempts", "attempts (first + retrials)"), ("retrials", "retrials"),
+                       ("blocked_lines", "blocked: all lines busy"), ("blocked_queue_full", "blocked: queue full"),
+                       ("abandoned", "abandoned in a queue"), ("lost", "lost calls (blocked + abandoned)"),
+                       ("ivr_hung_up", "hung up in the IVR (patience)"), ("callers", "callers"),
+                       ("callers_lost", "callers lost")):
+        assert by_label[label] == _count_cell([x[key] for x in lost]), label
+    mean, hw = t_interval([x["lost"] / x["attempts"] for x in lost])
+    assert by_label["lost / attempts"] == (f"{100 * mean:.2f} %", f"± {100 * hw:.2f} pp")
+    for x in lost:  # the sentence of the section holds
+        assert x["lost"] == x["blocked_lines"] + x["blocked_queue_full"] + x["abandoned"]
+    assert "Lost calls = blocked (all lines busy, or the queue full) + abandoned" in html.read_text()
+
+
+def test_entry_and_node_tables_hold_the_results_numbers(inbound_runs):
+    results, html = inbound_runs["inbound_media"]
+    entries, nodes = page_tables(html)["ivr"]
+    header, rows = _rows(entries)
+    assert [r[1][0] for r in rows] == ["hotline"]
+    for column, label in (("arrived", "attempts"), ("ivr_hung_up", "hung up in the IVR"), ("routed", "to a queue"),
+                          ("voicemail", "voicemail")):
+        assert rows[0][header.index(label)][:2] == _count_cell([r.entries().loc["hotline", column] for r in results])
+    header, rows = _rows(nodes)
+    assert [r[1][0] for r in rows] == ["main.welcome", "main.support"]
+    for row in rows:
+        for column, label in (("entered", "entered"), ("hung_up", "hung up"), ("completed", "completed"),
+                              ("to_node", "to a node"), ("to_queue", "to a queue")):
+            expected = _count_cell([r.ivr_nodes().loc[row[1][0], column] for r in results])
+            assert row[header.index(label)][:2] == expected, (row[1][0], label)
+
+
+def test_channel_table_holds_the_results_numbers(inbound_runs):
+    results, html = inbound_runs["inbound_media"]
+    header, rows = _rows(page_tables(html)["media"][0])
+    assert [r[1][0] for r in rows] == ["organic", "tv", "web"]
+    frames = [r.channels() for r in results]
+    for row in rows:
+        name = row[1][0]
+        for column in ("callers", "served", "abandoned", "blocked"):
+            assert row[header.index(column)][:2] == _count_cell([f.loc[name, column] for f in frames])
+        if name == "organic":
+            assert row[header.index("airings")][0] == row[header.index("spend")][0] == "—"
+            continue
+        assert row[header.index("airings")][0] == f"{frames[0].loc[name, 'airings']:,.0f}"
+        assert row[header.index("spend")][0] == f"{frames[0].loc[name, 'spend']:,.0f}"
+        mean, hw = t_interval([f.loc[name, "calls_per_1000_spend"] for f in frames])
+        assert row[header.index("callers per 1,000 spend")][:2] == (f"{mean:,.2f}", f"± {hw:,.2f}")
+
+
+@pytest.mark.parametrize("name", ["inbound_media", "ads_demo"])
+def test_media_figure_draws_channel_series_and_one_marker_per_airing(inbound_runs, name):
+    results, html = inbound_runs[name]
+    traces = _traces(html)["chart-p0-media"]
+    frames = [r.intervals(by="channel") for r in results]
+    frames = [f[~f["warmup"]] for f in frames]
+    sources = ["organic", *results[0].model.channel_names]
+    series = [t for t in traces if t.get("stackgroup")]
+    assert [t["name"] for t in series] == sources
+    for trace, source in zip(series, sources):
+        expected = np.mean([f[f["channel"] == source]["callers"].to_numpy() for f in frames], axis=0)
+        np.testing.assert_allclose(trace["y"], expected)
+        first = frames[0][frames[0]["channel"] == source]
+        np.testing.assert_allclose(trace["x"], (first["start"] + first["end"]) / 2 / 3600)
+    markers = [t for t in traces if t.get("mode") == "markers"]
+    airings = results[0].airings()
+    assert sum(len(t["x"]) for t in markers) == len(airings)
+    for trace in markers:
+        channel = trace["name"].removesuffix(" airings")
+        mine = airings[airings["channel"] == channel]
+        np.testing.assert_allclose(trace["x"], mine["time"] / 3600)
+        np.testing.assert_allclose(trace["y"], mine["spend"])
+        assert channel in trace["hovertemplate"] and "spend" in trace["hovertemplate"]
+    assert {t["name"] for t in markers} == {f"{c} airings" for c in set(airings["channel"])}
+
+
+def test_a_study_report_shows_the_lost_calls_per_point(tmp_path):
+    from inbound_scenarios import INBOUND
+
+    points = [Point(0, "18 lines", {}, INBOUND), Point(1, "24 lines", {"lines": 24}, {**INBOUND, "lines": 24})]
+    data = study("compare", points)
+    header, rows = _rows(page_tables(write_html(data, tmp_path / "c.html"))["lost-calls"][0])
+    assert header == ["", "18 lines", "24 lines"]
+    blocked = {r[0][0]: r for r in rows}["blocked: all lines busy"]
+    for i, p in enumerate(points, start=1):
+        assert blocked[i][:2] == _count_cell([r.lost_calls["blocked_lines"] for r in data.records_of(p.point)])
+
+
+@pytest.mark.browser
+def test_media_and_ivr_report_renders_in_chromium(inbound_runs, tmp_path):
+    _, html = inbound_runs["inbound_media"]
+    facts = browser.open_page(html, screenshot=tmp_path / "inbound_media.png")
+    assert facts.chart_divs == facts.rendered_plots == facts.plotly_divs == 7
+    assert facts.trace_elements == facts.traces_in_data
+    assert facts.severe == [], f"console errors: {facts.severe}"
+    box = facts.boxes["chart-p0-media"]
+    assert box["width"] > 600 and box["height"] > 300 and box["visible"]
+    assert box["markers"] == 3  # one marker per airing drawn
+
+
+@pytest.mark.parametrize("name, attempts", [("inbound_media", True), ("inbound", True), ("ads_demo", False),
+                                            ("erlang_a", False)])
+def test_arrivals_chart_shows_attempts_with_entries(inbound_runs, name, attempts):
+    results, html = inbound_runs[name]
+    traces = _traces(html)["chart-p0-arrivals"]
+    bars = [t for t in traces if t["type"] == "bar"]
+    if not attempts:
+        assert [t["name"] for t in bars] == ["arrivals"]
+        return
+    assert [t["name"] for t in bars] == ["first attempts", "retrials"]
+    keep = [after_warmup(r) for r in results]
+    for trace, column in zip(bars, ("first", "retrials")):
+        per_rep = []
+        for r, k in zip(results, keep):
+            calls, entries = r.stats.interval_calls.sum(axis=1), r.stats.interval_entries.sum(axis=1)
+            retrials = calls[:, CALL_FIELDS.index("retrials")] + entries[:, ENTRY_FIELDS.index("retrials")]
+            rings = (calls[:, CALL_FIELDS.index("arrived")] - calls[:, CALL_FIELDS.index("routed")]
+                     + entries[:, ENTRY_FIELDS.index("arrived")])
+            per_rep.append((rings - retrials if column == "first" else retrials)[k])
+        np.testing.assert_allclose(trace["y"], np.mean(per_rep, axis=0))
+    # the totals over intervals after the warm-up are the lost-call breakdown's
+    total = sum(np.sum(t["y"]) for t in bars)
+    assert total == pytest.approx(np.mean([r.lost_calls()["attempts"] for r in results]))

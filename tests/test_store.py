@@ -19,6 +19,7 @@ from ccsim.experiment.records import Point, ReplicationRecord, run_replication, 
 from ccsim.experiment.store import (Store, StoreExistsError, StoreMismatchError, StoreNotFoundError,
                                    StoreWriteError, fingerprint)
 from factories import single_queue, two_call_types
+from inbound_scenarios import INBOUND_MEDIA
 
 
 def small(agents=100, horizon=5000):
@@ -54,6 +55,16 @@ def assert_same_record(a, b):
     assert a.intervals == b.intervals
     assert a.intervals_by_call_type == b.intervals_by_call_type
     assert (a.calls_simulated, a.wall_seconds) == (b.calls_simulated, b.wall_seconds)
+    assert_same_inbound(a, b)
+
+
+def assert_same_inbound(a, b):
+    """The inbound and media fields (store format 3) are equal, NaN equal to NaN."""
+    for name in ("lost_calls", "entries", "ivr_nodes", "channels"):
+        assert list(getattr(a, name)) == list(getattr(b, name))
+        assert same_numbers(getattr(a, name), getattr(b, name)), name
+    assert (a.airings, a.intervals_by_channel) == (b.airings, b.intervals_by_channel)
+    assert a.intervals_attempts == b.intervals_attempts
 
 
 def test_round_trip(tmp_path):
@@ -241,3 +252,119 @@ def test_a_store_is_readable_without_ccsim(tmp_path):
         assert frame["warmup"].dtype == bool
         np.testing.assert_array_equal(frame["arrivals"].to_numpy(), expected["arrivals"])
         assert json.loads(kpis)["answered"] == original.kpis["answered"]
+
+
+# -- the inbound and media fields (format 3), and format-2 stores ------------------------------
+
+MEDIA_POINTS = [Point(0, "media", {}, INBOUND_MEDIA)]
+
+
+def test_a_media_study_stores_and_resumes_its_breakdowns(tmp_path):
+    from ccsim.experiment.runner import run_study
+
+    path = tmp_path / "media.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    resumed = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
+    with Store.open(path) as store:
+        loaded = store.load().records
+    assert [r.rep for r in loaded] == [0, 1, 2] == [r.rep for r in resumed.records]
+    for record in loaded:
+        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+        assert_same_record(dataclasses.replace(fresh, wall_seconds=record.wall_seconds), record)
+        assert record.lost_calls["lost"] == (record.lost_calls["blocked_lines"] + record.lost_calls["blocked_queue_full"]
+                                             + record.lost_calls["abandoned"]) > 0
+        assert list(record.channels) == ["organic", "tv", "web"] and record.channels["tv"]["callers"] > 0
+        assert list(record.entries) == ["hotline"] and "main.support" in record.ivr_nodes
+        assert list(record.airing_table()["channel"]) == ["tv", "web", "tv"]
+        assert set(record.channel_interval_table()["channel"]) == {"organic", "tv", "web"}
+        attempts = record.attempt_interval_table()
+        after = ~attempts["warmup"]
+        assert attempts["first_attempts"][after].sum() == record.lost_calls["first_attempts"]
+        assert attempts["retrials"][after].sum() == record.lost_calls["retrials"]
+
+
+def test_a_plain_record_has_a_breakdown_but_no_inbound_tables(tmp_path):
+    record = run_replication(task_for(POINTS[0], 0, 7, True))
+    assert record.lost_calls["lost"] == record.kpis["abandoned"] + record.kpis["blocked"]
+    assert (record.entries, record.ivr_nodes, record.channels) == ({}, {}, {})
+    assert (record.airings, record.intervals_by_channel, record.intervals_attempts) == (b"", b"", b"")
+    assert len(record.airing_table()) == 0 and len(record.attempt_interval_table()) == 0 and len(record.channel_interval_table()) == 0
+
+
+def make_format_2(path) -> None:
+    """Turn a store into the layout of store format 2: no inbound columns, user_version 2."""
+    db = sqlite3.connect(path)
+    for column in ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel",
+                   "intervals_attempts"):
+        db.execute(f"ALTER TABLE replications DROP COLUMN {column}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+
+
+def test_a_format_2_store_still_loads_and_resumes(tmp_path):
+    from ccsim.experiment.runner import run_study
+
+    path = tmp_path / "old.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    make_format_2(path)
+    with Store.open(path) as store:
+        assert store.version == 2
+        old = store.load().records
+    assert [r.rep for r in old] == [0, 1]
+    for record in old:
+        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+        assert same_numbers(record.kpis, fresh.kpis) and record.intervals == fresh.intervals
+        assert (record.lost_calls, record.entries, record.ivr_nodes, record.channels) == ({}, {}, {}, {})
+        assert (record.airings, record.intervals_by_channel, record.intervals_attempts) == (b"", b"", b"")
+    # resuming keeps the store's own format: the new replication is stored without the new fields
+    data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
+    assert [r.rep for r in data.records] == [0, 1, 2]
+    with Store.open(path) as store:
+        assert store.version == 2
+        again = store.load().records
+    assert [r.rep for r in again] == [0, 1, 2] and again[2].lost_calls == {}
+    assert same_numbers(again[2].kpis, run_replication(task_for(MEDIA_POINTS[0], 2, 11, True)).kpis)
+
+
+def test_a_format_2_store_makes_a_report(tmp_path):
+    from ccsim.experiment.runner import run_study
+    from ccsim.report import render_html
+
+    path = tmp_path / "old.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    make_format_2(path)
+    with Store.open(path) as store:
+        html = render_html(store.load())
+    assert "KPI summary" in html and 'id="lost-calls"' not in html
+
+
+def test_inbound_fields_are_the_results_tables():
+    result = ccsim.simulate(INBOUND_MEDIA, seed=3)
+    record = run_replication(task_for(MEDIA_POINTS[0], 0, 3, True))
+    for name, frame in (("entries", result.entries()), ("ivr_nodes", result.ivr_nodes()),
+                        ("channels", result.channels())):
+        assert same_numbers(getattr(record, name), {str(k): {c: float(v) for c, v in row.items()}
+                                                    for k, row in frame.iterrows()}), name
+        assert list(next(iter(getattr(record, name).values()))) == list(frame.columns)
+    airings = result.airings()
+    table = record.airing_table()
+    assert list(table.dtype.names) == list(airings.columns)
+    assert list(table["channel"]) == list(airings["channel"].astype(str))
+    for column in airings.columns.drop("channel"):
+        np.testing.assert_array_equal(table[column], airings[column].to_numpy(dtype=float))
+
+
+def test_a_media_replication_does_not_load_pandas(tmp_path):
+    """Workers run replications without pandas (start-up time); so do inbound and media ones."""
+    import subprocess
+    import sys
+
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from inbound_scenarios import INBOUND_MEDIA; "
+            "from ccsim.experiment.records import Point, run_replication, task_for; "
+            "r = run_replication(task_for(Point(0, 'm', {}, INBOUND_MEDIA), 0, 3, True)); "
+            "assert r.channels and r.ivr_nodes and r.airings; print('pandas' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"

@@ -104,7 +104,7 @@ def test_ccsim_report_on_a_yaml_file_exits_2_without_a_traceback(tmp_path):
 
 def test_old_format_is_refused(copy):
     sql(copy, "PRAGMA user_version = 1")
-    message = assert_store_error(copy, "older ccsim", f"store format 1; this ccsim reads format {FORMAT_VERSION}")
+    message = assert_store_error(copy, "older ccsim", f"store format 1; this ccsim reads formats 2 to {FORMAT_VERSION}")
     with pytest.raises(StoreFormatError):
         read_all(copy)
     assert "Run the study again into a new store" in message
@@ -168,6 +168,20 @@ def test_corrupt_call_type_interval_blob(copy, corrupt):
     db.commit()
     db.close()
     assert_store_error(copy, "damaged", "per-call-type interval table of replication 2 of point 0")
+
+
+@pytest.mark.parametrize("column, value, says", [
+    ("lost_calls", "not json {", "lost-call breakdown of replication 1 of point 0"),
+    ("lost_calls", '{"lost": "many"}', "not a number"),
+    ("channels", '{"tv": 3}', "channels table of replication 1 of point 0"),
+    ("entries", "[1]", "entries table of replication 1 of point 0"),
+    ("ivr_nodes", "nope", "ivr_nodes table of replication 1 of point 0"),
+    ("airings", b"\x00\x11\x22", "airings table of replication 1 of point 0"),
+    ("intervals_by_channel", "text, not a blob", "intervals_by_channel table of replication 1 of point 0"),
+    ("intervals_attempts", b"junk", "intervals_attempts table of replication 1 of point 0")])
+def test_bad_inbound_columns(copy, column, value, says):
+    sql(copy, f"UPDATE replications SET {column} = ? WHERE point = 0 AND rep = 1", value)
+    assert_store_error(copy, "damaged", says)
 
 
 def test_bad_design_point(copy):

@@ -55,3 +55,22 @@ def test_replications_and_intervals_as_long_frames():
     assert list(long.columns[:2]) == ["point", "replication"] and len(long) == 4 * 4  # 4 intervals of 900 s
     mine = long[(long["point"] == 1) & (long["replication"] == 0)].drop(columns=["point", "replication"])
     pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone.intervals())
+
+
+def test_a_media_study_reports_lost_calls_and_channels_per_replication():
+    import ccsim
+    from inbound_scenarios import INBOUND_MEDIA
+
+    more_lines = {**INBOUND_MEDIA, "lines": 30}
+    study = compare([INBOUND_MEDIA, more_lines], reps=2, seed=5, labels=["18", "30"], backend="serial")
+    lost = study.lost_calls()
+    assert list(lost[["point", "replication"]].itertuples(index=False, name=None)) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    channels = study.channels()
+    assert list(channels["channel"][:3]) == ["organic", "tv", "web"] and len(channels) == 12
+    for (point, scenario), rep in ((p, r) for p in enumerate([INBOUND_MEDIA, more_lines]) for r in range(2)):
+        result = ccsim.replicate(scenario, 2, seed=5)[rep]
+        row = lost[(lost["point"] == point) & (lost["replication"] == rep)].iloc[0]
+        assert {k: row[k] for k in result.lost_calls()} == result.lost_calls()
+        mine = channels[(channels["point"] == point) & (channels["replication"] == rep)].set_index("channel")
+        pd.testing.assert_frame_equal(mine.drop(columns=["point", "replication"]), result.channels(),
+                                      check_names=False)

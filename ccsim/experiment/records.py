@@ -6,7 +6,7 @@ finishing) is the same record and the store keeps it once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -56,6 +56,36 @@ class ReplicationRecord:
     # Result.intervals(by="call_type") as an Arrow IPC stream (long format, a string
     # ``call_type`` column); b"" for a record made without it
     intervals_by_call_type: bytes = b""
+    # The inbound and media breakdowns (store format 3; empty in records read from a format-2
+    # store). ``lost_calls``: Result.lost_calls(). ``entries``: {entry: ENTRY_FIELDS totals};
+    # ``ivr_nodes``: {"menu.node": entered, hung_up, completed, where callers went};
+    # ``channels``: {organic, then each channel: airings, spend, CHANNEL_FIELDS counts,
+    # calls_per_1000_spend} -- each {} when the scenario has no entries, menus or media.
+    lost_calls: dict = field(default_factory=dict)
+    entries: dict = field(default_factory=dict)
+    ivr_nodes: dict = field(default_factory=dict)
+    channels: dict = field(default_factory=dict)
+    # Result.airings() and Result.intervals(by="channel") as Arrow IPC streams (a string
+    # ``channel`` column); b"" without media
+    airings: bytes = b""
+    intervals_by_channel: bytes = b""
+    # Per interval, attempts by the interval of their ring: first_attempts and retrials (call
+    # types dialled straight and entries), an Arrow IPC stream; b"" without entries or retrials
+    intervals_attempts: bytes = b""
+
+    def airing_table(self) -> np.ndarray:
+        """The airings (time, channel, spend, expected_calls, caller counts) as a structured
+        array; empty without media."""
+        return _structured(ipc_to_table(self.airings)) if self.airings else np.zeros(0)
+
+    def channel_interval_table(self) -> np.ndarray:
+        """The per-(interval, channel) caller counts as a structured array (long format);
+        empty without media."""
+        return _structured(ipc_to_table(self.intervals_by_channel)) if self.intervals_by_channel else np.zeros(0)
+
+    def attempt_interval_table(self) -> np.ndarray:
+        """Per interval: start, end, warmup, first_attempts, retrials; empty without entries or retrials."""
+        return _structured(ipc_to_table(self.intervals_attempts)) if self.intervals_attempts else np.zeros(0)
 
     def interval_table(self) -> np.ndarray:
         """The per-interval table as a numpy structured array."""
@@ -194,7 +224,88 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
         calls_simulated=int(result.calls_simulated),
         wall_seconds=float(result.wall_seconds),
         intervals_by_call_type=intervals_to_ipc(result.intervals(by="call_type", as_frame=False)),
+        **inbound_fields(result),
     )
+
+
+def _table(names, values, columns) -> dict:
+    """{name: {column: float}} of the rows of a 2-d array."""
+    return {str(n): {c: float(v) for c, v in zip(columns, row)} for n, row in zip(names, values)}
+
+
+def attempt_intervals(result) -> np.ndarray:
+    """Per interval: first attempts and retrials that rang in it (call types dialled straight,
+    then entries; a call a menu routes counts at its entry), as a structured array."""
+    from ..interval_tables import _span, to_structured
+    from ..results import CALL_FIELDS, ENTRY_FIELDS
+
+    s = result.stats
+    calls = {name: s.interval_calls[:, :, i].sum(axis=1) for i, name in enumerate(CALL_FIELDS)}
+    entries = {name: s.interval_entries[:, :, i].sum(axis=1) for i, name in enumerate(ENTRY_FIELDS)}
+    retrials = calls["retrials"] + entries["retrials"]
+    attempts = calls["arrived"] - calls["routed"] + entries["arrived"]
+    return to_structured({**_span(result.model), "first_attempts": attempts - retrials, "retrials": retrials})
+
+
+def _node_table(result) -> dict:
+    """``Result.ivr_nodes()`` as {node: {column: float}}, without pandas (workers do not load it)."""
+    from ..results import NODE_FIELDS
+
+    totals = result.stats.node_totals
+    columns = list(NODE_FIELDS)
+    completed = totals[:, columns.index("entered")] - totals[:, columns.index("hung_up")]
+    values = np.insert(totals, 2, completed, axis=1)
+    return _table(result.model.node_names, values, columns[:2] + ["completed"] + columns[2:])
+
+
+def _channel_table(result) -> dict:
+    """``Result.channels()`` as {source: {column: float}}, without pandas."""
+    from ..results import CHANNEL_FIELDS, ORGANIC
+
+    m, totals = result.model, result.stats.total_channels
+    airings = np.concatenate([[np.nan], np.bincount(m.airing_channel, minlength=m.n_channels)])
+    spend = np.concatenate([[np.nan], np.bincount(m.airing_channel, weights=m.airing_spend,
+                                                    minlength=m.n_channels)])
+    callers = totals[:, CHANNEL_FIELDS.index("callers")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_spend = np.where(spend > 0, 1000.0 * callers / np.where(spend > 0, spend, 1.0), np.nan)
+    values = np.column_stack([airings, spend, totals, per_spend])
+    columns = ["airings", "spend", *CHANNEL_FIELDS, "calls_per_1000_spend"]
+    return _table((ORGANIC, *m.channel_names), values, columns)
+
+
+def _airing_table(result) -> np.ndarray:
+    """``Result.airings()`` as a structured array (channel names as text), without pandas."""
+    from ..budget import airing_expected_calls
+    from ..interval_tables import to_structured
+    from ..results import CHANNEL_FIELDS
+
+    m = result.model
+    columns = {"time": m.airing_time, "channel": np.array(m.channel_names, dtype=object)[m.airing_channel],
+               "spend": m.airing_spend, "expected_calls": airing_expected_calls(m)}
+    columns.update((name, result.stats.airing_calls[:, i]) for i, name in enumerate(CHANNEL_FIELDS))
+    return to_structured(columns)
+
+
+def inbound_fields(result) -> dict:
+    """The record fields of the inbound path and the media schedule: the lost-call breakdown
+    always, per-interval attempts with entries or retrials, entries, IVR nodes and channels
+    (with their airings and per-interval callers) when the scenario has them."""
+    from ..results import ENTRY_FIELDS
+
+    m = result.model
+    out = {"lost_calls": result.lost_calls()}
+    if len(m.entry_names) or (m.max_attempts > 1).any():
+        out["intervals_attempts"] = intervals_to_ipc(attempt_intervals(result))
+    if len(m.entry_names):
+        out["entries"] = _table(m.entry_names, result.stats.total_entries, ENTRY_FIELDS)
+    if len(m.node_names):
+        out["ivr_nodes"] = _node_table(result)
+    if m.n_channels:
+        out["channels"] = _channel_table(result)
+        out["airings"] = intervals_to_ipc(_airing_table(result))
+        out["intervals_by_channel"] = intervals_to_ipc(result.intervals(by="channel", as_frame=False))
+    return out
 
 
 @dataclass(frozen=True)

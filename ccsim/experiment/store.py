@@ -9,8 +9,13 @@ The file describes itself, so pandas, DuckDB or plain ``sqlite3`` + ``pyarrow``
 read it without ccsim: KPI dictionaries are standard JSON (SQLite's
 ``json_extract`` works; NaN is written as ``null`` and infinities as the strings
 ``"Infinity"``/``"-Infinity"``), and each interval table (``intervals``, the totals;
-``intervals_by_call_type``, one row per interval and call type) is an Arrow IPC
-stream (``pyarrow.ipc.open_stream(blob).read_all()``).
+``intervals_by_call_type``, one row per interval and call type; ``intervals_by_channel``
+and ``airings``, the media schedule's callers) is an Arrow IPC stream
+(``pyarrow.ipc.open_stream(blob).read_all()``).
+
+Format 3 adds the lost-call breakdown and the entry, IVR-node and media-channel tables
+of each replication; a format-2 store still opens (those read as empty), and
+replications added to it are stored in its own format, without them.
 
 A file that is not such a store, or a damaged one, raises a ``StoreError``
 (a ``UserError``) naming the file and what to do, never an internal error.
@@ -32,7 +37,9 @@ from .design_diff import differences
 from .records import Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
 
-FORMAT_VERSION = 2  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy)
+FORMAT_VERSION = 3  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
+# 2: without the inbound and media columns)
+READABLE_VERSIONS = (2, 3)
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 SCHEMA = """
@@ -66,14 +73,38 @@ CREATE TABLE replications (
     calls_simulated INTEGER NOT NULL,
     wall_seconds REAL NOT NULL,
     finished_at TEXT NOT NULL,   -- ISO 8601, UTC, when the replication was stored
+    lost_calls TEXT NOT NULL,    -- JSON, the lost-call breakdown (format 3 on)
+    entries TEXT NOT NULL,       -- JSON, {entry: counts}; {} without entries
+    ivr_nodes TEXT NOT NULL,     -- JSON, {"menu.node": counts}; {} without IVR menus
+    channels TEXT NOT NULL,      -- JSON, {organic / channel: airings, spend, caller counts}; {} without media
+    airings BLOB NOT NULL,       -- Arrow IPC stream, one row per airing; empty without media
+    intervals_by_channel BLOB NOT NULL,  -- Arrow IPC stream, per (interval, channel); empty without media
+    intervals_attempts BLOB NOT NULL,    -- Arrow IPC stream, first attempts and retrials per interval;
+                                         -- empty without entries or retrials
     PRIMARY KEY (point, rep)
 );
 """
 
-INSERT = """INSERT OR IGNORE INTO replications
-    (point, rep, spawn_key, kpis, by_call_type, "groups", intervals, intervals_by_call_type, calls_simulated,
-     wall_seconds, finished_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# The replication columns of each readable format; format 3 adds the inbound and media ones.
+COLUMNS_V2 = ("point", "rep", "spawn_key", "kpis", "by_call_type", '"groups"', "intervals",
+              "intervals_by_call_type", "calls_simulated", "wall_seconds")
+INBOUND_COLUMNS = ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel",
+                   "intervals_attempts")
+# What a format-2 store reads as in their place
+INBOUND_DEFAULTS = ("'{}'", "'{}'", "'{}'", "'{}'", "X''", "X''", "X''")
+
+
+def insert_statement(version: int) -> str:
+    """The INSERT of one replication into a store of format ``version``."""
+    columns = COLUMNS_V2 + ("finished_at",) + (INBOUND_COLUMNS if version >= 3 else ())
+    return (f"INSERT OR IGNORE INTO replications ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
+def select_statement(version: int) -> str:
+    """The SELECT of every replication of a store of format ``version``, in format-3 column order."""
+    extra = INBOUND_COLUMNS if version >= 3 else (f"{d} AS {c}" for d, c in zip(INBOUND_DEFAULTS, INBOUND_COLUMNS))
+    return f"SELECT {', '.join(COLUMNS_V2 + tuple(extra))} FROM replications ORDER BY point, rep"
 
 
 class StoreError(UserError, ValueError):
@@ -110,6 +141,8 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection):
         self.path = path
         self._db = connection
+        with _reading(path, "its format"):
+            self.version = int(connection.execute("PRAGMA user_version").fetchone()[0])
         with _reading(path, "its points"):
             self._point_ids = {row[0] for row in self._db.execute("SELECT point FROM points")}
 
@@ -212,6 +245,10 @@ class Store:
             int(record.calls_simulated), float(record.wall_seconds),
             _now(),
         )
+        if self.version >= 3:
+            row += (dumps_numbers(record.lost_calls), dumps_numbers(record.entries), dumps_numbers(record.ivr_nodes),
+                    dumps_numbers(record.channels), bytes(record.airings), bytes(record.intervals_by_channel),
+                    bytes(record.intervals_attempts))
         try:
             return self._insert(row)
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
@@ -226,7 +263,7 @@ class Store:
         """One committed transaction (the disk write a full disk makes fail)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            inserted = self._db.execute(INSERT, row).rowcount == 1
+            inserted = self._db.execute(insert_statement(self.version), row).rowcount == 1
             self._db.execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:
@@ -254,10 +291,7 @@ class Store:
         """The whole study, records sorted by ``(point, rep)``; every field is checked."""
         meta = self.metadata
         with _reading(self.path, "the stored replications"):
-            rows = self._db.execute(
-                'SELECT point, rep, spawn_key, kpis, by_call_type, "groups", intervals, intervals_by_call_type, '
-                "calls_simulated, wall_seconds FROM replications ORDER BY point, rep"
-            ).fetchall()
+            rows = self._db.execute(select_statement(self.version)).fetchall()
         records = [_record(self.path, row) for row in rows]
         return StudyData(
             name=meta["name"], kind=meta["kind"], seed=meta["seed"], crn=meta["crn"],
@@ -333,11 +367,11 @@ def _check_format(path: Path, db) -> None:
             f"{path} is an SQLite database but not a ccsim study store (it has no ccsim tables); "
             "give the .sqlite file that ccsim compare / ccsim sweep wrote"
         )
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         age = "an older" if version < FORMAT_VERSION else "a newer"
         raise StoreFormatError(
-            f"{path} was written by {age} ccsim (store format {version}; this ccsim reads format "
-            f"{FORMAT_VERSION}). Run the study again into a new store, or read this one with the "
+            f"{path} was written by {age} ccsim (store format {version}; this ccsim reads formats "
+            f"{READABLE_VERSIONS[0]} to {FORMAT_VERSION}). Run the study again into a new store, or read this one with the "
             "ccsim version that wrote it"
         )
     missing = {"study", "points", "replications"} - tables
@@ -365,7 +399,7 @@ def _reading(path: Path, what: str):
 
 
 def _record(path: Path, row: tuple) -> ReplicationRecord:
-    p, r, key, kpis, by_type, groups, intervals, by_type_intervals, calls, wall = row
+    p, r, key, kpis, by_type, groups, intervals, by_type_intervals, calls, wall = row[:10]
     where = f"replication {r} of point {p}"
     with _reading(path, f"the spawn_key of {where}"):
         spawn_key = tuple(int(k) for k in json.loads(key))
@@ -380,11 +414,28 @@ def _record(path: Path, row: tuple) -> ReplicationRecord:
         ipc_to_table(intervals)
     record = ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
                                intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall),
-                               intervals_by_call_type=by_type_intervals)
+                               intervals_by_call_type=by_type_intervals, **_inbound(path, where, row[10:]))
     with _reading(path, f"the per-call-type interval table of {where}"):
         if _blob(by_type_intervals):
             record.call_type_interval_tables()  # an Arrow stream holding the record's call types
     return record
+
+
+def _inbound(path: Path, where: str, values: tuple) -> dict:
+    """The format-3 fields of a record (JSON and Arrow blobs), checked."""
+    lost, entries, nodes, channels, airings, by_channel, attempts = values
+    out = {}
+    with _reading(path, f"the lost-call breakdown of {where}"):
+        out["lost_calls"] = _kpi_dict(lost)
+    for name, text in (("entries", entries), ("ivr_nodes", nodes), ("channels", channels)):
+        with _reading(path, f"the {name} table of {where}"):
+            out[name] = _nested_dict(text)
+    for name, blob in (("airings", airings), ("intervals_by_channel", by_channel), ("intervals_attempts", attempts)):
+        with _reading(path, f"the {name} table of {where}"):
+            if _blob(blob):
+                ipc_to_table(blob)
+            out[name] = blob
+    return out
 
 
 def _blob(value) -> bytes:

@@ -52,6 +52,26 @@ class Study:
                 for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))]
         return pd.DataFrame(rows)
 
+    def lost_calls(self):
+        """One row per (point, replication): label, then ``Result.lost_calls()`` (empty columns
+        for replications read from a store of format 2, which did not keep it)."""
+        import pandas as pd
+
+        labels = {p.point: p.label for p in self.data.points}
+        rows = [{"point": r.point, "label": labels.get(r.point, ""), "replication": r.rep, **r.lost_calls}
+                for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))]
+        return pd.DataFrame(rows)
+
+    def channels(self):
+        """One row per (point, replication, source of callers: organic, then each media channel):
+        the columns of ``Result.channels()``; empty without a media schedule."""
+        import pandas as pd
+
+        rows = [{"point": r.point, "replication": r.rep, "channel": name, **values}
+                for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))
+                for name, values in r.channels.items()]
+        return pd.DataFrame(rows)
+
     def intervals(self):
         """One row per (point, replication, interval), long format: ``point``,
         ``replication``, then the columns of ``Result.intervals()``."""

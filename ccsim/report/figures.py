@@ -98,6 +98,29 @@ def arrivals_staffing(iv: dict, title: str) -> go.Figure:
     return _style(fig, title)
 
 
+def attempts_staffing(iv: dict, attempts: dict, title: str) -> go.Figure:
+    """Attempts per interval, first attempts and retrials stacked (bars), against staffed and
+    busy agents (second axis): the arrivals chart of a scenario with entries or retrials.
+
+    ``attempts``: an ``interval_summary`` of the records' attempt tables (first_attempts, retrials).
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    x = _hours(iv)
+    for name, label, colour in (("first_attempts", "first attempts", "#9ecae1"), ("retrials", "retrials", "#fdae6b")):
+        mean, hw = attempts[name]
+        fig.add_trace(go.Bar(x=_hours(attempts), y=mean, width=_width(attempts), name=label, marker_color=colour,
+                             customdata=hw, hovertemplate=f"{label}: %{{y:,.1f}} ± %{{customdata:,.1f}}<extra></extra>"),
+                      secondary_y=False)
+    for name, colour, dash in (("staffed_agents", "#d62728", "solid"), ("busy_agents", "#2ca02c", "dot")):
+        fig.add_trace(go.Scatter(x=x, y=iv[name][0], mode="lines+markers", name=name.replace("_", " "),
+                                 line={"color": colour, "dash": dash}), secondary_y=True)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="attempts / interval", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="agents", rangemode="tozero", showgrid=False, tickmode="auto", secondary_y=True)
+    fig.update_xaxes(title_text="time (h)")
+    return _style(fig, title)
+
+
 def goal_line(x, goal: float, name: str = "goal", colour: str = "#333") -> go.Scatter:
     """A service-level goal (a fraction) drawn as a dashed horizontal line in %, over ``x``."""
     x = np.asarray(x, dtype=float)
@@ -147,6 +170,47 @@ def lost_calls(iv: dict, title: str) -> go.Figure:
     fig.update_yaxes(title_text="calls / interval", rangemode="tozero")
     fig.update_xaxes(title_text="time (h)")
     return _style(fig, title)
+
+
+# ---------------------------------------------------------------- media
+AIRING_SYMBOLS = ("triangle-down", "diamond", "square", "star", "circle", "cross")
+
+
+def media_arrivals(channels: dict, airings: np.ndarray, title: str) -> go.Figure:
+    """Callers per interval by source (stacked areas: organic, then each channel) against the
+    ad schedule on one time axis: each airing a marker at its time, its height the spend
+    (right axis), hover: channel and spend.
+
+    ``channels``: {"start", "end": interval bounds (s), source: mean callers per interval};
+    ``airings``: structured array with time (s), channel and spend.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    x = _hours(channels)
+    sources = [k for k in channels if k not in ("start", "end")]
+    for i, name in enumerate(sources):
+        fig.add_trace(go.Scatter(x=x, y=channels[name], mode="lines", name=name, stackgroup="callers",
+                                 line={"color": color(i), "width": 1.5}, fillcolor=_rgba(color(i), 0.35),
+                                 hovertemplate=f"{name}: %{{y:,.1f}} callers<extra></extra>"),
+                      secondary_y=False)
+    for i, name in enumerate(sources[1:], start=1):
+        mine = airings[airings["channel"] == name] if len(airings) else airings
+        if not len(mine):
+            continue
+        fig.add_trace(go.Scatter(
+            x=mine["time"] / 3600.0, y=mine["spend"], mode="markers", name=f"{name} airings",
+            legendgroup=name, marker={"color": color(i), "size": 12, "symbol": AIRING_SYMBOLS[(i - 1) % 6],
+                                      "line": {"color": "#333", "width": 1}},
+            customdata=np.stack([mine["time"] / 3600.0, mine["spend"]], axis=-1),
+            hovertemplate=f"{name} airing at %{{customdata[0]:.2f}} h: spend %{{customdata[1]:,.0f}}<extra></extra>",
+        ), secondary_y=True)
+        for t in mine["time"]:
+            fig.add_vline(x=float(t) / 3600.0, line={"color": color(i), "width": 1, "dash": "dot"}, opacity=0.6)
+    fig.update_yaxes(title_text="callers / interval", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="spend per airing", rangemode="tozero", showgrid=False, secondary_y=True)
+    fig.update_xaxes(title_text="time (h)")
+    fig = _style(fig, title, height=420)
+    fig.update_layout(hovermode="closest")
+    return fig
 
 
 # ---------------------------------------------------------------- per interval and call type

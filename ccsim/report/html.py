@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
-from . import figures, goals, page, stats, tables
+from . import figures, goals, inbound, page, stats, tables
 
 KINDS = ("run", "compare", "sweep")
 MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
@@ -93,6 +93,7 @@ def page_context(data, title: str) -> dict:
         "intervals_note": _intervals_note(data), "interval_blocks": [_interval_block(data, p)
                                                                      for p in data.points[:MAX_INTERVAL_POINTS]],
     }
+    context.update(inbound.sections(data, _chart, MAX_INTERVAL_POINTS))
     if data.kind == "compare" and len(data.points) > 1:
         context["comparison"] = {"chart": _chart(figures.compare_differences(data), "compare", wide=True),
                                  "table": tables.difference_table(data)}
@@ -141,6 +142,14 @@ def _intervals_note(data) -> str:
     return note
 
 
+def _arrivals_figure(records: list, iv: dict):
+    """Arrivals and staffing; attempts (first and retrials) instead when every record holds them."""
+    if all(r.intervals_attempts for r in records):
+        attempts = stats.interval_summary(records, [r.attempt_interval_table() for r in records])
+        return figures.attempts_staffing(iv, attempts, "Attempts (first and retrials) and staffing")
+    return figures.arrivals_staffing(iv, "Arrivals and staffing")
+
+
 def _interval_block(data, point) -> dict:
     """The per-interval charts of one point: totals, then per call type when stored."""
     records = data.records_of(point.point)
@@ -149,7 +158,7 @@ def _interval_block(data, point) -> dict:
     iv = stats.interval_summary(records)
     name = f"p{point.point}"
     charts = [
-        _chart(figures.arrivals_staffing(iv, "Arrivals and staffing"), f"{name}-arrivals"),
+        _chart(_arrivals_figure(records, iv), f"{name}-arrivals"),
         _chart(figures.lost_calls(iv, "Lost calls (abandoned + blocked)"), f"{name}-lost"),
         _chart(figures.service_level_band(iv, "Service level", goals.overall_goal(point.scenario)),
                f"{name}-service-level"),

@@ -77,6 +77,22 @@ TEMPLATE = """<!DOCTYPE html>
 <section id="call-types"><h2>Call types</h2>{{ note(call_types_note) }}{{ table(call_type_table) }}</section>
 
 <section id="agent-groups"><h2>Agent groups</h2>{{ note(groups_note) }}{{ table(group_table) }}</section>
+{%- if lost_calls %}
+
+<section id="lost-calls"><h2>Lost calls</h2>{{ note(lost_calls.note) }}{{ table(lost_calls.table, "ccsim-table lost-calls") }}</section>
+{%- endif %}
+{%- if ivr %}
+
+<section id="ivr"><h2>Entries and IVR menus</h2>
+{%- if ivr.entries %}<h3>Entries</h3>{{ note(ivr.entries_note) }}{{ table(ivr.entries, "ccsim-table entries") }}{% endif %}
+{%- if ivr.nodes %}<h3>IVR nodes</h3>{{ note(ivr.nodes_note) }}{{ table(ivr.nodes, "ccsim-table ivr-nodes") }}{% endif %}
+</section>
+{%- endif %}
+{%- if media %}
+
+<section id="media"><h2>Media</h2>{{ note(media.note) }}{{ table(media.table, "ccsim-table channels") }}
+{{ note(media.chart_note) }}<div class="charts">{% for c in media.charts %}{{ chart(c) }}{% endfor %}</div></section>
+{%- endif %}
 
 <section id="per-interval"><h2>Per interval</h2>{{ note(intervals_note) }}
 {%- for block in interval_blocks %}
