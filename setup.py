@@ -25,6 +25,7 @@ extensions = [
     Extension("ccsim._random", sources=["ccsim/_random.pyx"], **COMPILE, **RANDOM),
     Extension("ccsim._arrivals", sources=["ccsim/_arrivals.pyx"], **COMPILE, **RANDOM),
     Extension("ccsim._stats", sources=["ccsim/_stats.pyx"], **COMPILE, **MATH),
+    Extension("ccsim._hours", sources=["ccsim/_hours.pyx"], **COMPILE, **MATH),
 ]
 
 setup(

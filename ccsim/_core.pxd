@@ -14,14 +14,17 @@ cdef enum:
     EV_AD_ARRIVAL = 4    # target: airing (one of the calls it scheduled rings)
     EV_RETRY = 5         # target: call slot of a caller between attempts
     EV_IVR = 6           # target: call slot in a menu (its node ends, or its IVR patience)
-    EV_ABANDON = 7       # target: call slot (checked against gen)
-    EV_AIRING = 8        # target: airing (draws and schedules its calls; last at its instant)
+    EV_CB_READY = 7      # target: call slot of a callback item that becomes available (an opening, a retry)
+    EV_ABANDON = 8       # target: call slot (checked against gen)
+    EV_AIRING = 9        # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
     CALL_WAITING = 1
     CALL_IVR = 2         # in a menu
     CALL_ORBIT = 3       # between attempts
+    CALL_CB_LISTED = 4   # a callback item available, in its type's callback heap
+    CALL_CB_LATER = 5    # a callback item waiting to become available (in the cb_later list)
 
 # How an attempt was lost, for the retrial decision (Caller outcomes C_BLOCKED, C_ABANDONED).
 cdef enum:
@@ -73,6 +76,8 @@ cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or be
     int32_t node         # in a menu: the node it is in
     int32_t entry_interval  # in a menu: interval of the ring
     int32_t entry_counted   # in a menu: rang after the warm-up
+    int32_t tries        # a callback item: agent attempts so far
+    int64_t cb_seq       # a listed callback item: the order it was listed in (ties of request time)
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)
@@ -83,6 +88,7 @@ cdef struct Agent:
     double acw           # after-call work of its current call
     int32_t idle         # 1 when in its group's idle list
     int32_t call_type    # call type being handled (talk or ACW), -1 if none
+    int32_t callback     # 1 when that work is a callback (no line to free)
 
 # Outcomes of a call record; keep in step with results.OUTCOMES.
 cdef enum:
@@ -96,6 +102,11 @@ cdef enum:
     OUT_SELF_SERVICE = 7
     OUT_VOICEMAIL = 8
     OUT_IN_IVR_AT_END = 9
+    OUT_CLOSED = 10
+    OUT_CALLBACK_REQUESTED = 11
+    OUT_CALLBACK_DONE = 12
+    OUT_CALLBACK_FAILED = 13
+    OUT_CALLBACK_PENDING = 14
 
 cdef struct CallRecord:  # one per attempt, only when records are asked for
     int64_t id           # caller number within the run
@@ -116,6 +127,11 @@ cdef struct Queue:
     int32_t head
     int32_t tail
     int32_t length
+
+cdef struct SlotHeap:    # a binary min-heap of call slots (callback items by request time, then cb_seq)
+    int32_t* data
+    int64_t size
+    int64_t capacity
 
 cdef struct IdleList:
     int32_t head         # longest idle first

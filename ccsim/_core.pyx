@@ -26,10 +26,13 @@ from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
+from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
-    C_ABANDONED, C_BLOCKED, C_CALLERS, C_HANG_UP, C_IN_SYSTEM_AT_END, C_IVR_HUNG_UP, C_RETRY_AFTER_HORIZON,
+    C_ABANDONED, C_BLOCKED, C_CALLBACK_DONE, C_CALLBACK_FAILED, C_CALLBACK_PENDING, C_CALLERS, C_CLOSED,
+    E_CLOSED, F_CB_ACCEPTED, F_CB_DELAY, F_CB_DONE, F_CB_FAILED, F_CB_OFFERED, F_CB_PENDING_AT_END,
+    F_CB_REQUESTED, F_CLOSED, F_FORWARDED, F_VOICEMAILS, C_HANG_UP, C_IN_SYSTEM_AT_END, C_IVR_HUNG_UP, C_RETRY_AFTER_HORIZON,
     C_SELF_SERVICE, C_SERVED, C_VOICEMAIL, E_ARRIVED, E_BLOCKED, E_HANG_UP, E_IN_IVR_AT_END, E_IVR_HUNG_UP,
     E_IVR_SECONDS, E_RETRIALS, E_ROUTED, E_SELF_SERVICE, E_VOICEMAIL, F_ABANDONED, F_ABANDONED_SHORT,
     F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE, F_OFFERED, F_QUEUE_FULL, F_RETRIALS,
@@ -50,6 +53,12 @@ ENTRY_FIELDS_COUNT = N_ENTRY_FIELDS
 NODE_FIELDS_COUNT = N_NODE_FIELDS
 CALLER_FIELDS_COUNT = N_CALLER_FIELDS
 CHANNEL_FIELDS_COUNT = N_CALLER_FIELDS  # a media channel's callers: the caller fields
+
+# compile.CLOSED_ACTIONS
+cdef enum:
+    CLOSED_MESSAGE = 0
+    CLOSED_VOICEMAIL = 1
+    CLOSED_FORWARD = 2
 
 # Where a menu exit is counted: (node field, entry field, caller field, record outcome) by branch kind.
 cdef int[5] NODE_EXIT = [N_TO_NODE, N_TO_QUEUE, N_SELF_SERVICE, N_HANG_UP, N_VOICEMAIL]
@@ -106,6 +115,27 @@ cdef class Simulation:
     cdef int32_t* pool_capacity
     cdef int32_t* pool_waiting
     cdef double* full_message
+    # opening hours (closed_action -1: none), voicemail call type, callbacks and announcements
+    # per call type (CompiledModel: closed_*, hours_*, voicemail_type, cb_*, wait_unit, ann_*)
+    cdef Week week
+    cdef int32_t closed_action, closed_forward, voicemail_type, base_callback
+    cdef double closed_seconds
+    cdef double* cb_offer_after
+    cdef double* cb_accept
+    cdef double* cb_answer
+    cdef double* cb_ring
+    cdef int32_t* cb_max_attempts
+    cdef double* cb_retry_delay
+    cdef double* cb_target
+    cdef double* wait_unit
+    cdef int32_t* ann_on
+    cdef double* ann_threshold
+    cdef double* ann_long
+    cdef double* ann_short
+    cdef SlotHeap* cb_heaps      # available callback items per call type: a heap by (request, cb_seq)
+    cdef Queue cb_later          # items waiting to become available, in the order scheduled
+    cdef int64_t n_cb_listed     # items in all cb_heaps
+    cdef int64_t cb_seq          # items listed so far
     cdef ArrivalProfile* profiles
     # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
     cdef AdChannel* channels
@@ -207,6 +237,29 @@ cdef class Simulation:
         self.full_message = self._double_ptr(model.full_message)
         self.in_menu.head = -1
         self.in_menu.tail = -1
+        self.cb_later.head = -1
+        self.cb_later.tail = -1
+        self.closed_action = model.closed_action
+        self.closed_forward = model.closed_forward
+        self.closed_seconds = model.closed_seconds
+        self.voicemail_type = model.voicemail_type
+        self.base_callback = base["callback"]
+        self.week.opens = self._double_ptr(model.hours_open)
+        self.week.closes = self._double_ptr(model.hours_close)
+        self.week.n = len(model.hours_open)
+        self.week.shift = model.hours_shift
+        self.cb_offer_after = self._double_ptr(model.cb_offer_after)
+        self.cb_accept = self._double_ptr(model.cb_accept)
+        self.cb_answer = self._double_ptr(model.cb_answer)
+        self.cb_ring = self._double_ptr(model.cb_ring)
+        self.cb_max_attempts = self._int_ptr(model.cb_max_attempts)
+        self.cb_retry_delay = self._double_ptr(model.cb_retry_delay)
+        self.cb_target = self._double_ptr(model.cb_target)
+        self.wait_unit = self._double_ptr(model.wait_unit)
+        self.ann_on = self._int_ptr(model.ann_on)
+        self.ann_threshold = self._double_ptr(model.ann_threshold)
+        self.ann_long = self._double_ptr(model.ann_long)
+        self.ann_short = self._double_ptr(model.ann_short)
 
         n = len(model.dist_code)
         self.dists = <Dist*>self._alloc(n * sizeof(Dist))
@@ -243,10 +296,13 @@ cdef class Simulation:
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
         self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
         self.queues = <Queue*>self._alloc(self.n_types * sizeof(Queue))
+        self.cb_heaps = <SlotHeap*>self._alloc(self.n_types * sizeof(SlotHeap))
         for k in range(self.n_types):
             self.queues[k].head = -1
             self.queues[k].tail = -1
             self.queues[k].length = 0
+            self.cb_heaps[k].capacity = 16
+            self.cb_heaps[k].data = <int32_t*>self._alloc(16 * sizeof(int32_t))
         for g in range(self.n_groups):
             self.idle[g].head = -1
             self.idle[g].tail = -1
@@ -316,6 +372,10 @@ cdef class Simulation:
         free(self.agents)
         free(self.idle)
         free(self.queues)
+        if self.cb_heaps != NULL:
+            for k in range(self.n_types):
+                free(self.cb_heaps[k].data)
+        free(self.cb_heaps)
         free(self.heap.data)
         free(self.calls)
         free(self.free_slots)
@@ -414,6 +474,8 @@ cdef class Simulation:
                 handled = self._on_retry(ev.target)
             elif ev.kind == EV_AD_ARRIVAL:
                 handled = self._on_ad_arrival(ev.target)
+            elif ev.kind == EV_CB_READY:
+                handled = self._on_cb_ready(ev.target)
             elif ev.kind == EV_AIRING:
                 if self._on_airing(ev.target) != 0:
                     return self.error
@@ -495,7 +557,7 @@ cdef class Simulation:
         self._count_caller(&who, C_CALLERS)
         self.calls_simulated += 1
         if s < self.n_types:
-            return self._reach_type(&who, s, -1, False)
+            return self._reach_type(&who, s, -1, False, False)
         return self._enter_menu(&who, -1)
 
     cdef int _on_retry(self, int32_t slot) noexcept nogil:
@@ -507,12 +569,12 @@ cdef class Simulation:
         who.ring_interval = interval_of(&self.stats, self.now)
         self.calls_simulated += 1
         if who.source < self.n_types:
-            return self._reach_type(who, who.source, slot, False)
+            return self._reach_type(who, who.source, slot, False, False)
         return self._enter_menu(who, slot)
 
-    cdef int _reach_type(self, Caller* who, int32_t k, int32_t slot, bint has_line) noexcept nogil:
-        """The attempt reaches call type k (straight from its ring, or routed by a menu holding
-        a line). ``slot``: the caller's slot, or -1 (``who`` is then on the stack)."""
+    cdef int _reach_type(self, Caller* who, int32_t k, int32_t slot, bint has_line, bint forwarded) noexcept nogil:
+        """The attempt reaches call type k (straight from its ring, or routed by a menu or forwarded
+        while closed, holding a line). ``slot``: the caller's slot, or -1 (``who`` is then on the stack)."""
         cdef double t = self.now
         # straight from its ring (now), or routed by a menu later
         cdef int32_t interval = interval_of(&self.stats, t) if has_line else who.ring_interval
@@ -520,11 +582,13 @@ cdef class Simulation:
         cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
         cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
         cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
-        cdef double message
+        cdef double message, predicted
         cdef int32_t agent
         cdef Call* c
         count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
-        if has_line:
+        if forwarded:
+            count(&self.stats, k, interval, counted, F_FORWARDED, 1.0)
+        elif has_line:
             count(&self.stats, k, interval, counted, F_ROUTED, 1.0)
         elif who.attempt > 1:
             count(&self.stats, k, interval, counted, F_RETRIALS, 1.0)
@@ -533,6 +597,9 @@ cdef class Simulation:
             if self._record(who, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1) != 0:
                 return -1
             return self._lost(who, slot, LOST_BLOCKED, t)
+        if not has_line and self._closed_now():
+            count(&self.stats, k, interval, counted, F_CLOSED, 1.0)
+            return self._closed(who, slot)
         agent = self._take_idle_agent(k)
         if agent < 0:
             if patience <= 0.0:  # never waits (Erlang B): lost, no queue
@@ -559,6 +626,21 @@ cdef class Simulation:
                 return self._lost(who, slot, LOST_BLOCKED, t + message)
             if self._over_budget(k):
                 return self._fail(ERR_BUDGET)
+            predicted = (<double>(self.queues[k].length + 1)) * self.wait_unit[k]
+            if predicted > self.cb_offer_after[k]:  # virtual hold: a callback offered
+                count(&self.stats, k, interval, counted, F_CB_OFFERED, 1.0)
+                if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_accept[k]:
+                    count(&self.stats, k, interval, counted, F_CB_ACCEPTED, 1.0)
+                    if has_line:
+                        self.lines_busy -= 1
+                    if self._record(who, 0.0, 0.0, 0.0, k, OUT_CALLBACK_REQUESTED, -1) != 0:
+                        return -1
+                    slot = self._item(who, slot, k, t, handle, acw)
+                    if slot < 0:
+                        return -1
+                    return self._request_callback(slot, True, 0.0)
+            if self.ann_on[k]:  # the announced wait scales the caller's patience
+                patience *= self.ann_long[k] if predicted > self.ann_threshold[k] else self.ann_short[k]
         count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
@@ -643,6 +725,9 @@ cdef class Simulation:
             if self._record(who, 0.0, 0.0, 0.0, -1, OUT_BLOCKED, -1) != 0:
                 return -1
             return self._lost(who, slot, LOST_BLOCKED, t)
+        if self._closed_now():
+            count_entry(&self.stats, e, interval, counted, E_CLOSED, 1.0)
+            return self._closed(who, slot)
         if self._over_budget(who.source):
             return self._fail(ERR_BUDGET)
         self.lines_busy += 1
@@ -705,10 +790,12 @@ cdef class Simulation:
         count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
         count_entry(&self.stats, e, c.entry_interval, counted, ENTRY_EXIT[kind], 1.0)
         if kind == BRANCH_QUEUE:
-            return self._reach_type(&c.who, target, slot, True)
+            return self._reach_type(&c.who, target, slot, True, False)
         self.lines_busy -= 1
         if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_EXIT[kind], -1) != 0:
             return -1
+        if kind == BRANCH_VOICEMAIL and self.voicemail_type >= 0:
+            return self._voicemail(&c.who, slot)
         self._count_caller(&c.who, CALLER_EXIT[kind])
         self._free_call(slot)
         return 0
@@ -748,19 +835,27 @@ cdef class Simulation:
 
     cdef int _on_talk_end(self, int32_t agent) noexcept nogil:
         cdef double acw = self.agents[agent].acw
-        self.lines_busy -= 1
+        if not self.agents[agent].callback:  # a callback is dialled on outbound trunks
+            self.lines_busy -= 1
         if acw > 0.0:
             return self._push(self.now + acw, EV_ACW_END, agent, 0)
         return self._on_agent_free(agent)
 
     cdef int _on_agent_free(self, int32_t agent) noexcept nogil:
-        """The agent is done with its call: take the longest-waiting eligible caller or go idle."""
+        """The agent is done with its call: an overdue callback item, else the longest-waiting
+        eligible caller, else the oldest callback item, else idle."""
         cdef Agent* a = &self.agents[agent]
-        cdef int32_t slot, k
+        cdef int32_t slot, k, overdue = -1, oldest = -1
         cdef Call* c
         add_clock(&self.stats, a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
         a.call_type = -1
-        slot = self._longest_waiting(a.group)
+        a.callback = 0
+        if self.n_cb_listed > 0:
+            self._oldest_items(a.group, &overdue, &oldest)
+        slot = self._longest_waiting(a.group) if overdue < 0 else -1
+        if slot < 0 and (overdue >= 0 or oldest >= 0):
+            slot = self._cb_pop(self.calls[overdue if overdue >= 0 else oldest].call_type)
+            return self._call_back(agent, slot)
         if slot < 0:
             a.idle_since = self.now
             self._idle_push(agent)
@@ -843,10 +938,213 @@ cdef class Simulation:
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IN_IVR_AT_END, -1) != 0:
                 return -1
             slot = c.next
+        for k in range(self.n_types):  # callback items: available ones by type, oldest first
+            while self.cb_heaps[k].size > 0:
+                if self._item_pending(self._cb_pop(k)) != 0:
+                    return -1
+        slot = self.cb_later.head  # then those not yet available, in the order scheduled
+        while slot >= 0:
+            if self._item_pending(slot) != 0:
+                return -1
+            slot = self.calls[slot].next
         for agent in range(self.n_agents):
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)
+        return 0
+
+    # ---- opening hours and callbacks ---------------------------------------------
+
+    cdef inline bint _closed_now(self) noexcept nogil:
+        return self.closed_action >= 0 and not week_open(&self.week, self.now)
+
+    cdef int _closed(self, Caller* who, int32_t slot) noexcept nogil:
+        """The attempt rang while closed (a free line found): the closed action."""
+        self.lines_busy += 1  # the message, the recording or the forwarded call holds a line
+        if self.closed_action == CLOSED_FORWARD:
+            return self._reach_type(who, self.closed_forward, slot, True, True)
+        if self._record(who, 0.0, 0.0, 0.0, -1, OUT_CLOSED if self.closed_action == CLOSED_MESSAGE
+                        else OUT_VOICEMAIL, -1) != 0:
+            return -1
+        if self._push(self.now + self.closed_seconds, EV_LINE_FREE, -1, 0) != 0:
+            return -1
+        if self.closed_action == CLOSED_VOICEMAIL:
+            return self._voicemail(who, slot)
+        self._count_caller(who, C_CLOSED)
+        if slot >= 0:
+            self._free_call(slot)
+        return 0
+
+    cdef int _voicemail(self, Caller* who, int32_t slot) noexcept nogil:
+        """A voicemail: a callback item of the voicemail call type (durations drawn now from its
+        streams), available at once if open, else at the next opening."""
+        cdef int32_t k = self.voicemail_type
+        cdef double t = self.now, handle, acw
+        handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
+        sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
+        acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
+        slot = self._item(who, slot, k, t, handle, acw)
+        if slot < 0:
+            return -1
+        count(&self.stats, k, self.calls[slot].interval, self.calls[slot].counted, F_VOICEMAILS, 1.0)
+        if self._closed_now():
+            return self._request_callback(slot, False, week_next_open(&self.week, t))
+        return self._request_callback(slot, True, 0.0)
+
+    cdef int32_t _item(self, Caller* who, int32_t slot, int32_t k, double t, double handle,
+                       double acw) noexcept nogil:
+        """The caller's slot (a new one if -1) made a callback item of type k requested at t."""
+        cdef Call* c
+        if slot < 0:
+            slot = self._new_call()
+            if slot < 0:
+                return -1
+            self.calls[slot].who = who[0]
+        c = &self.calls[slot]
+        c.arrival = t
+        c.handle = handle
+        c.acw = acw
+        c.call_type = k
+        c.interval = interval_of(&self.stats, t)
+        c.counted = t >= self.warmup
+        c.tries = 0
+        return slot
+
+    cdef int _request_callback(self, int32_t slot, bint at_once, double t) noexcept nogil:
+        """A new callback item: available now, or at an event at t."""
+        cdef Call* c = &self.calls[slot]
+        count(&self.stats, c.call_type, c.interval, c.counted, F_CB_REQUESTED, 1.0)
+        self.n_other += 1
+        if at_once:
+            return self._item_available(slot)
+        return self._later(slot, t)
+
+    cdef int _later(self, int32_t slot, double t) noexcept nogil:
+        self.calls[slot].state = CALL_CB_LATER
+        self._list_append(&self.cb_later, slot)
+        return self._push(t, EV_CB_READY, slot, self.calls[slot].gen)
+
+    cdef int _on_cb_ready(self, int32_t slot) noexcept nogil:
+        self._list_remove(&self.cb_later, slot)
+        return self._item_available(slot)
+
+    cdef int _item_pending(self, int32_t slot) noexcept nogil:
+        """Count an item still pending at the cut."""
+        cdef Call* c = &self.calls[slot]
+        count(&self.stats, c.call_type, c.interval, c.counted, F_CB_PENDING_AT_END, 1.0)
+        self._count_caller(&c.who, C_CALLBACK_PENDING)
+        return self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, c.call_type, OUT_CALLBACK_PENDING, -1)
+
+    cdef int _item_available(self, int32_t slot) noexcept nogil:
+        """An item goes at once to an idle agent able to take it, else into its type's heap
+        (by request time; ties: first listed first)."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t agent = self._take_idle_agent(c.call_type)
+        if agent >= 0:
+            return self._call_back(agent, slot)
+        c.state = CALL_CB_LISTED
+        c.cb_seq = self.cb_seq
+        self.cb_seq += 1
+        return self._cb_push(c.call_type, slot)
+
+    cdef inline bint _item_before(self, int32_t a, int32_t b) noexcept nogil:
+        cdef Call* x = &self.calls[a]
+        cdef Call* y = &self.calls[b]
+        return x.arrival < y.arrival or (x.arrival == y.arrival and x.cb_seq < y.cb_seq)
+
+    cdef int _cb_push(self, int32_t k, int32_t slot) noexcept nogil:
+        """Add an item to type k's heap (O(log n)); -1 when out of memory."""
+        cdef SlotHeap* h = &self.cb_heaps[k]
+        cdef int64_t i, parent
+        if h.size == h.capacity:
+            if grow(<void**>&h.data, &h.capacity, sizeof(int32_t)) != 0:
+                return self._fail(ERR_NO_MEMORY)
+        i = h.size
+        h.size += 1
+        while i > 0:
+            parent = (i - 1) >> 1
+            if not self._item_before(slot, h.data[parent]):
+                break
+            h.data[i] = h.data[parent]
+            i = parent
+        h.data[i] = slot
+        self.n_cb_listed += 1
+        return 0
+
+    cdef int32_t _cb_pop(self, int32_t k) noexcept nogil:
+        """Remove and return type k's oldest item (the heap must not be empty; O(log n))."""
+        cdef SlotHeap* h = &self.cb_heaps[k]
+        cdef int32_t top = h.data[0], last
+        cdef int64_t i = 0, child
+        h.size -= 1
+        self.n_cb_listed -= 1
+        if h.size == 0:
+            return top
+        last = h.data[h.size]
+        while True:
+            child = 2 * i + 1
+            if child >= h.size:
+                break
+            if child + 1 < h.size and self._item_before(h.data[child + 1], h.data[child]):
+                child += 1
+            if not self._item_before(h.data[child], last):
+                break
+            h.data[i] = h.data[child]
+            i = child
+        h.data[i] = last
+        return top
+
+    cdef void _oldest_items(self, int32_t g, int32_t* overdue, int32_t* oldest) noexcept nogil:
+        """The oldest overdue item and the oldest item among the types group g serves (-1: none)."""
+        cdef int32_t i, k, head
+        cdef double r, best_over = INFINITY, best = INFINITY
+        for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
+            k = self.group_types[i]
+            if self.cb_heaps[k].size == 0:
+                continue
+            head = self.cb_heaps[k].data[0]
+            r = self.calls[head].arrival
+            if r < best:
+                best = r
+                oldest[0] = head
+            if self.now - r >= self.cb_target[k] and r < best_over:
+                best_over = r
+                overdue[0] = head
+
+    cdef int _call_back(self, int32_t agent, int32_t slot) noexcept nogil:
+        """``agent`` calls item ``slot`` back (no line: outbound trunks); one uniform of the
+        type's callback stream decides whether the customer answers."""
+        cdef Agent* a = &self.agents[agent]
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t k = c.call_type
+        cdef double talk, ring
+        a.busy_since = self.now
+        a.call_type = k
+        a.callback = 1
+        c.tries += 1
+        if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_answer[k]:
+            talk = c.handle * self.proficiency[a.group]
+            count(&self.stats, k, c.interval, c.counted, F_CB_DONE, 1.0)
+            count(&self.stats, k, c.interval, c.counted, F_CB_DELAY, self.now - c.arrival)
+            self._count_caller(&c.who, C_CALLBACK_DONE)
+            if self._record(&c.who, self.now - c.arrival, talk, c.acw, k, OUT_CALLBACK_DONE, agent) != 0:
+                return -1
+            self.n_other -= 1
+            a.acw = c.acw
+            self._free_call(slot)
+            return self._push(self.now + talk, EV_TALK_END, agent, 0)
+        ring = self.cb_ring[k]
+        a.acw = 0.0
+        if self._push(self.now + ring, EV_TALK_END, agent, 0) != 0:
+            return -1
+        if c.tries < self.cb_max_attempts[k]:
+            return self._later(slot, self.now + ring + self.cb_retry_delay[k])
+        count(&self.stats, k, c.interval, c.counted, F_CB_FAILED, 1.0)
+        self._count_caller(&c.who, C_CALLBACK_FAILED)
+        if self._record(&c.who, self.now - c.arrival, 0.0, 0.0, k, OUT_CALLBACK_FAILED, -1) != 0:
+            return -1
+        self.n_other -= 1
+        self._free_call(slot)
         return 0
 
     # ---- routing --------------------------------------------------------------

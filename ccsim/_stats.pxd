@@ -18,7 +18,17 @@ cdef enum:
     F_RETRIALS = 12
     F_QUEUE_FULL = 13
     F_ROUTED = 14
-    N_CALL_FIELDS = 15
+    F_CLOSED = 15
+    F_FORWARDED = 16
+    F_CB_OFFERED = 17
+    F_CB_ACCEPTED = 18
+    F_VOICEMAILS = 19
+    F_CB_REQUESTED = 20
+    F_CB_DONE = 21
+    F_CB_FAILED = 22
+    F_CB_DELAY = 23
+    F_CB_PENDING_AT_END = 24
+    N_CALL_FIELDS = 25
 
 # Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
 cdef enum:
@@ -32,7 +42,8 @@ cdef enum:
     E_ROUTED = 7
     E_IN_IVR_AT_END = 8
     E_IVR_SECONDS = 9
-    N_ENTRY_FIELDS = 10
+    E_CLOSED = 10
+    N_ENTRY_FIELDS = 11
 
 # Per IVR node, totals; keep in step with results.NODE_FIELDS. The last three are
 # also the branch kinds 2..4 (self-service, hang-up, voicemail) plus 3.
@@ -58,7 +69,11 @@ cdef enum:
     C_VOICEMAIL = 7
     C_RETRY_AFTER_HORIZON = 8
     C_IN_SYSTEM_AT_END = 9
-    N_CALLER_FIELDS = 10
+    C_CLOSED = 10
+    C_CALLBACK_DONE = 11
+    C_CALLBACK_FAILED = 12
+    C_CALLBACK_PENDING = 13
+    N_CALLER_FIELDS = 14
 
 # Per-group statistics; keep in step with results.GROUP_FIELDS.
 cdef enum:

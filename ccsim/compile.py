@@ -38,10 +38,15 @@ INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
-SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads")
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
+# "callback" is keyed by call type: whether an offered caller accepts a callback, whether a
+# called-back customer answers (one uniform each).
+CALLBACK_SOURCE = "callback"
+# What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
+CLOSED_ACTIONS = {"message": 0, "voicemail": 1, "forward": 2}
 
 # Where an IVR branch leads (CompiledModel.branch_kind).
 BRANCH_KINDS = {"node": 0, "queue": 1, "self_service": 2, "hang_up": 3, "voicemail": 4}
@@ -137,6 +142,33 @@ class CompiledModel:
     airing_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     airing_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
     airing_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Opening hours: the week's opening intervals [hours_open[i], hours_close[i]) in seconds since
+    # Monday 00:00 (sorted, disjoint); time 0 is hours_shift into the week. closed_action -1 = no
+    # hours (always open), else CLOSED_ACTIONS, with closed_seconds (message or recording) and
+    # closed_forward (call type). voicemail_type: who calls voicemails back (-1 = nobody).
+    closed_action: int = -1
+    closed_seconds: float = 0.0
+    closed_forward: int = -1
+    hours_shift: float = 0.0
+    hours_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hours_close: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    voicemail_type: int = -1
+    # Callbacks per call type: offered when the predicted wait (waiting + 1) x wait_unit exceeds
+    # cb_offer_after (inf = never); wait_unit = (mean handle + mean ACW) / agents able to serve it.
+    cb_offer_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cb_accept: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cb_answer: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cb_ring: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cb_max_attempts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    cb_retry_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cb_target: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    wait_unit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Announcements per call type: ann_on 1 = patience x ann_long if the prediction exceeds
+    # ann_threshold, else x ann_short.
+    ann_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    ann_threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ann_long: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ann_short: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # replayed arrivals: source k rings at replay_times[replay_start[k]:+replay_count[k]] (the
     # recorded times plus the shift, sorted), again every replay_period[k] s if > 0 (0 = once);
     # replay_count[k] = 0 for a rate profile. A replay source's rate profile is zero.
@@ -196,10 +228,11 @@ class CompiledModel:
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu, ads one per media channel."""
+        call type, IVR one per menu, ads one per media channel, callback one per call type."""
         s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
+        cb = ads + self.n_channels
         return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
-                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "end": ads + self.n_channels}
+                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "end": cb + k}
 
 
 class _DistTable:
@@ -371,10 +404,12 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple((src, c.name) for src in ENGINE_SOURCES[1:] for c in types)
                      + tuple(("retrial", c.name) for c in sources)
                      + tuple(("ivr", tree.name) for tree in scenario.ivr)
-                     + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))),
+                     + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
+                     + tuple((CALLBACK_SOURCE, c.name) for c in types)),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
+        **_callback_tables(scenario, type_index, counts, serves),
     )
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
@@ -437,6 +472,41 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
         full_message=np.array([-1.0 if c.queue_full_message is None else c.queue_full_message
                                for c in scenario.call_types], dtype=np.float64),
     )
+
+
+def _callback_tables(scenario: Scenario, type_index: dict, counts: np.ndarray, serves: np.ndarray) -> dict:
+    """Opening hours, voicemail, callbacks and announcements as ``CompiledModel`` fields."""
+    from .scenario.hours import Callback, WEEKDAYS, week_table
+
+    out = {}
+    hours = scenario.hours
+    if hours is not None:
+        opens, closes = week_table(hours)
+        closed = hours.closed
+        out.update(closed_action=CLOSED_ACTIONS[closed.action], hours_shift=WEEKDAYS.index(hours.start_weekday) * DAY,
+                   closed_seconds=float(getattr(closed, "message", getattr(closed, "duration", 0.0))),
+                   closed_forward=type_index[closed.call_type] if closed.action == "forward" else -1,
+                   hours_open=np.array(opens, dtype=np.float64), hours_close=np.array(closes, dtype=np.float64))
+    if scenario.voicemail is not None:
+        out["voicemail_type"] = type_index[scenario.voicemail.call_type]
+    types = scenario.call_types
+    cbs = [c.callback or Callback() for c in types]
+    agents = (counts[:, None] * serves).sum(axis=0)  # agents able to serve each type
+    f64 = lambda x: np.array(x, dtype=np.float64)  # noqa: E731
+    work = [c.handle_time.mean_value() + (c.after_call_work.mean_value() if c.after_call_work else 0.0)
+            for c in types]
+    out.update(
+        cb_offer_after=f64([math.inf if cb.offer_after is None else cb.offer_after for cb in cbs]),
+        cb_accept=f64([cb.accept for cb in cbs]), cb_answer=f64([cb.answer for cb in cbs]),
+        cb_ring=f64([cb.ring for cb in cbs]), cb_max_attempts=np.array([cb.max_attempts for cb in cbs], dtype=np.int32),
+        cb_retry_delay=f64([cb.retry_delay for cb in cbs]), cb_target=f64([cb.target for cb in cbs]),
+        wait_unit=f64([w / float(n) for w, n in zip(work, agents)]),
+        ann_on=np.array([c.announcement is not None for c in types], dtype=np.int32),
+        ann_threshold=f64([c.announcement.threshold if c.announcement else 0.0 for c in types]),
+        ann_long=f64([c.announcement.patience_factor_long if c.announcement else 1.0 for c in types]),
+        ann_short=f64([c.announcement.patience_factor_short if c.announcement else 1.0 for c in types]),
+    )
+    return out
 
 
 def _media_arrays(scenario: Scenario, source_index: dict) -> dict:

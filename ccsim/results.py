@@ -36,6 +36,17 @@ CALL_FIELDS = (
     # call's retrial counts at its entry)
     "queue_full",  # blocked because the queue (or its pool) was full; also in "blocked"
     "routed",  # arrivals routed here by an entry's menu (the rest dialled the call type)
+    # opening hours and callbacks (arrived = blocked + offered + closed + callbacks_accepted)
+    "closed",  # dialled straight while the center was closed (then messaged, voicemail or forwarded)
+    "forwarded",  # arrivals forwarded here by the closed action 'forward' (not in "routed")
+    "callbacks_offered",  # callers offered a callback instead of waiting (virtual hold)
+    "callbacks_accepted",  # of which accepted: they left the queue with a callback request
+    "voicemails",  # voicemails left for this (the voicemail) call type to call back
+    "callbacks_requested",  # callback items created: callbacks_accepted + voicemails
+    "callbacks_done",  # items an agent called back and the customer answered
+    "callbacks_failed",  # items given up after max_attempts unanswered calls
+    "callback_delay",  # sum over callbacks_done of (answer time - request time)
+    "callbacks_pending_at_end",  # items still pending when a drain: false run was cut
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
@@ -55,6 +66,7 @@ ENTRY_FIELDS = (
     "routed",  # reached a call type's queue (then counted there as "arrived")
     "in_ivr_at_end",  # still in the menu when a drain: false run was cut
     "ivr_seconds",  # sum of the time callers spent in the menu (counted as they leave it)
+    "closed",  # rang while the center was closed (message, voicemail or forward: not in the menu)
 )
 # Per IVR node, totals over attempts that rang after the warm-up.
 NODE_FIELDS = ("entered", "hung_up", "to_node", "to_queue", "self_service", "hang_up", "voicemail")
@@ -68,6 +80,9 @@ CALLER_FIELDS = (
     "ivr_hung_up", "hang_up", "self_service", "voicemail",  # ended in the menu
     "retry_after_horizon",  # would have tried again after the horizon, when arrivals have stopped
     "in_system_at_end",  # waiting or in the menu when a drain: false run was cut
+    "closed",  # heard the closed message
+    # a callback request (virtual hold, or a voicemail when a voicemail call type is set) ends as
+    "callback_done", "callback_failed", "callback_pending",  # (pending: when a drain: false run was cut)
 )
 CALLER_OUTCOMES = CALLER_FIELDS[1:]
 
@@ -89,7 +104,8 @@ CALL_RECORD_DTYPE = np.dtype([("id", np.int64), ("arrival", np.float64), ("wait"
                               ("source", np.int32), ("attempt", np.int32), ("channel", np.int32),
                               ("airing", np.int32)], align=True)
 OUTCOMES = ("answered", "abandoned", "blocked", "waiting_at_end", "queue_full", "ivr_hung_up", "hang_up",
-            "self_service", "voicemail", "in_ivr_at_end")
+            "self_service", "voicemail", "in_ivr_at_end", "closed", "callback_requested", "callback_done",
+            "callback_failed", "callback_pending")
 
 KPI_NAMES = (
     "arrivals", "offered", "answered", "abandoned", "blocked", "service_level", "asa",
@@ -273,7 +289,7 @@ class Result:
         callers = dict(zip(CALLER_FIELDS, s.callers.sum(axis=0)))
         blocked_lines = calls["blocked"] - calls["queue_full"] + entries["blocked"]
         out = {
-            "attempts": calls["arrived"] - calls["routed"] + entries["arrived"],
+            "attempts": calls["arrived"] - calls["routed"] - calls["forwarded"] + entries["arrived"],
             "retrials": calls["retrials"] + entries["retrials"],
             "blocked_lines": blocked_lines,
             "blocked_queue_full": calls["queue_full"],
@@ -284,12 +300,18 @@ class Result:
             "self_service": entries["self_service"],
             "voicemail": entries["voicemail"],
             "answered": calls["answered"],
+            "closed": calls["closed"] + entries["closed"],
+            "voicemail_callbacks": calls["voicemails"],
+            "callbacks_requested": calls["callbacks_requested"],
+            "callbacks_done": calls["callbacks_done"],
+            "callbacks_failed": calls["callbacks_failed"],
         }
         out["first_attempts"] = out["attempts"] - out["retrials"]
         for name in CALLER_FIELDS:
             out[f"callers_{name}" if name != "callers" else "callers"] = callers[name]
         out["callers_lost"] = (callers["abandoned"] + callers["blocked"] + callers["ivr_hung_up"]
-                               + callers["hang_up"] + callers["retry_after_horizon"])
+                               + callers["hang_up"] + callers["retry_after_horizon"] + callers["closed"]
+                               + callers["callback_failed"])
         return {k: float(v) for k, v in out.items()}
 
     def entries(self):

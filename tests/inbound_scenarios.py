@@ -92,12 +92,49 @@ MEDIA = {"channels": [
 INBOUND_MEDIA = with_(INBOUND, media=MEDIA)
 
 
+# Opening hours, voicemail callbacks, virtual hold and announcements on top of the inbound
+# scenario, over 30 hours from a Friday midnight: closed Friday night until 07:00 and from
+# 19:00 (voicemails, called back at the next opening; those of Friday evening wait for
+# Saturday 09:00, after the horizon: served while draining, pending at a cut), sales offers
+# callbacks (some unanswered, retried, some failing), service announces its wait.
+def callbacks_scenario(closed=None):
+    s = copy.deepcopy(INBOUND_MEDIA)
+    s.update(horizon=108000, interval=3600, warmup=0, name="callbacks")
+    night, day, evening = [0.1] * 7, [1.0] * 12, [0.2] * 5  # by hour of the day
+    s["call_types"][0]["arrivals"] = {"process": "piecewise", "slot": 3600,
+                                      "rates": [0.02 * f for f in night + day + evening]}
+    s["entries"][0]["arrivals"] = {"process": "piecewise", "slot": 3600,
+                                   "rates": [0.06 * f for f in night + day + evening]}
+    s["call_types"][0]["callback"] = {"offer_after": 30, "accept": 0.6, "answer": 0.7, "ring": 20,
+                                      "max_attempts": 2, "retry_delay": 300, "target": 600}
+    s["call_types"][1]["announcement"] = {"threshold": 30, "patience_factor_long": 0.6,
+                                          "patience_factor_short": 1.5}
+    s["call_types"][1]["callback"] = {"answer": 0.8, "ring": 25, "max_attempts": 3, "retry_delay": 900,
+                                      "target": 3600}
+    s["agents"][0]["count"] = 8
+    if closed and closed["action"] == "forward":  # an on-duty queue, rung only while closed
+        s["call_types"].append({"name": "oncall", "handle_time": {"dist": "exponential", "mean": 200},
+                                "patience": {"dist": "exponential", "mean": 150}})
+        s["agents"][1]["serves"] = ["complaints", "service", "oncall"]
+    s["hours"] = {"start_weekday": "friday",
+                  "open": {"friday": [["07:00", "12:00"], ["12:00", "19:00"]], "saturday": [["09:00", "12:00"]]},
+                  "closed": closed or {"action": "voicemail", "duration": 30}}
+    s["voicemail"] = {"call_type": "service"}
+    return s
+
+
+CALLBACKS = callbacks_scenario()
+CALLBACKS_FORWARD = callbacks_scenario({"action": "forward", "call_type": "oncall"})
+CALLBACKS_MESSAGE = callbacks_scenario({"action": "message", "message": 15})
+
+
 def everything():
     """Every inbound feature together, for the engines' bit-for-bit comparison: the menu,
-    lines, queue limits and retrials of INBOUND, the media schedule, a replayed direct number
+    lines, queue limits and retrials of INBOUND, the media schedule, opening hours with
+    voicemail callbacks, virtual hold and announcements (CALLBACKS), a replayed direct number
     (with ties and a repeat), a mixture patience (some hang up at once), a triangular ACW and
     handle times by period of the day."""
-    s = copy.deepcopy(INBOUND_MEDIA)
+    s = callbacks_scenario()
     s["call_types"][2]["arrivals"] = {"process": "replay", "times": [100, 100, 950, 2000, 2000, 2000, 3300],
                                       "repeat_every": 3600}
     s["call_types"][0]["patience"] = {"dist": "mixture", "components": [

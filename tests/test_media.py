@@ -92,7 +92,8 @@ def test_csv_airings_are_inlined_after_the_inline_ones(tmp_path):
     assert again.media.airings == s.media.airings
     model = compile_scenario(s)
     assert model.airing_mean[-1] == 1.5 * 0.5 and model.airing_mean[-2] == 10 * 0.002  # grp and spend units
-    assert model.stream_keys[-2:] == (("ads", "tv"), ("ads", "web"))
+    ads = model.stream_base["ads"]
+    assert model.stream_keys[ads:ads + 2] == (("ads", "tv"), ("ads", "web"))
 
 
 @pytest.mark.parametrize("change, path, words", [

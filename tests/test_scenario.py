@@ -419,8 +419,9 @@ def test_valid_scenarios_validate_and_compile(data):
     for grp in range(g):
         types = model.group_types[model.group_types_start[grp]:model.group_types_start[grp + 1]]
         assert list(types) == list(np.flatnonzero(model.serves[grp]))
-    # per call type: arrival, handle, patience, after-call work and retrial streams (no entries or menus here)
-    assert len(model.stream_keys) == model.stream_base["end"] == (len(ENGINE_SOURCES) + 1) * k
+    # per call type: arrival, handle, patience, after-call work, retrial and callback streams (no entries
+    # or menus here)
+    assert len(model.stream_keys) == model.stream_base["end"] == (len(ENGINE_SOURCES) + 2) * k
     assert {name for _, name in model.stream_keys} == set(model.call_type_names)
 
 

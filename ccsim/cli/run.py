@@ -259,7 +259,9 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
     ("blocked_queue_full", "blocked: queue full"), ("abandoned", "abandoned in a queue"),
     ("lost", "lost calls (blocked + abandoned)"), ("ivr_hung_up", "hung up in the IVR (patience)"),
     ("ivr_hang_up", "IVR branch 'hang up'"), ("self_service", "self-served in the IVR"),
-    ("voicemail", "voicemail"), ("answered", "answered"),
+    ("voicemail", "voicemail"), ("answered", "answered"), ("closed", "closed: heard the closed message"),
+    ("voicemail_callbacks", "voicemails to call back"), ("callbacks_requested", "callbacks requested"),
+    ("callbacks_done", "  called back (answered)"), ("callbacks_failed", "  callbacks failed"),
     ("callers", "callers (unique)"), ("callers_served", "  served"), ("callers_lost", "  lost for good"),
     ("callers_retry_after_horizon", "  would retry after the horizon"),
 )
@@ -268,7 +270,8 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
 def _print_lost_calls(console, summary: dict) -> None:
     lost = summary["lost_calls"]
     if not any(lost[k]["mean"] for k in ("blocked_lines", "blocked_queue_full", "abandoned", "ivr_hung_up",
-                                         "ivr_hang_up", "retrials", "voicemail", "self_service")):
+                                         "ivr_hang_up", "retrials", "voicemail", "self_service", "closed",
+                                         "callbacks_requested")):
         return
     console.print(f"Lost calls ({_ci_title(summary)}):")
     out = table("", ("", "calls", "share of attempts"), right=("calls", "share of attempts"))

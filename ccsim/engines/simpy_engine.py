@@ -20,9 +20,10 @@ import numpy as np
 import simpy
 
 from ..budget import airing_overflow_error, overflow_error
-from ..compile import BRANCH_KINDS, CompiledModel, ad_stream, bit_generators
+from ..compile import BRANCH_KINDS, CLOSED_ACTIONS, CompiledModel, ad_stream, bit_generators
 from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
+from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .sampling import draw, period_row
 
@@ -35,8 +36,10 @@ from .sampling import draw, period_row
 # causes is done before the next event of the center starts, as in the
 # core's loop of one handler per event.
 # Airings come last at their instant: an airing only schedules calls, from its channel's
-# own stream (see ``air``).
-TALK_END, ACW_END, LINE_FREE, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, ABANDON, AIRING = 2, 3, 4, 5, 6, 7, 8, 9, 10
+# own stream (see ``air``). A callback item becoming available (CB_READY) comes after the
+# arrivals and before the abandonments of its instant.
+TALK_END, ACW_END, LINE_FREE, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ABANDON, AIRING = range(2, 12)
+CLOSED = {code: name for name, code in CLOSED_ACTIONS.items()}
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
 NODE = {name: i for i, name in enumerate(NODE_FIELDS)}
@@ -109,6 +112,24 @@ class Call:
         self.answered = None  # SimPy event, while the caller waits in a queue
         self.agent = None
         self.talk_end = None  # SimPy event, once answered
+
+
+class CallbackItem:
+    """A callback request of call type ``call_type`` (virtual hold, or a voicemail): the
+    caller's kept durations, and the agent attempts made so far."""
+
+    __slots__ = ("who", "ring", "call_type", "request", "interval", "counted", "handle", "acw", "tries")
+
+    def __init__(self, who, ring, call_type, request, interval, counted, handle, acw):
+        self.who = who
+        self.ring = ring  # ring of the attempt that asked for it
+        self.call_type = call_type
+        self.request = request  # when it was asked for: FIFO order, overdue and delay count from here
+        self.interval = interval  # its statistics go to the interval of the request
+        self.counted = counted
+        self.handle = handle
+        self.acw = acw
+        self.tries = 0
 
 
 class Tally:
@@ -203,6 +224,7 @@ class ContactCenter:
         # Streams in compile's stream_keys order; stream_base gives where each source starts.
         streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
         base, n, s = model.stream_base, model.n_types, model.n_sources
+        m = model
         self.rng = {"arrival": streams[:s], "retrial": streams[base["retrial"]:base["retrial"] + s],
                     "ivr": streams[base["ivr"]:base["ivr"] + model.n_trees]}
         for source in ("handle", "patience", "after_call_work"):
@@ -229,6 +251,15 @@ class ContactCenter:
         self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
         self.pool_waiting = [0] * model.n_pools  # callers waiting in each pool's queues
         self.in_ivr = {}  # callers in a menu, in the order they entered it: Caller -> (entry, ring)
+        # Callback items: available ones per call type, a heap of (request time, listing order,
+        # item); those waiting to become available (an opening, a retry), in the order they
+        # were scheduled.
+        self.cb_items = [[] for _ in range(n)]
+        self.cb_seq = 0
+        self.cb_later = {}
+        self.cb_rng = streams[base["callback"]:base["callback"] + n]
+        self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
+                                                         float(m.hours_shift)))
         self.lines_busy = 0  # calls in the menu, waiting, talking, or hearing the queue-full message
         # Run budget, counted as the core counts it: callers waiting, patience timers set and
         # not yet run out (whether or not their caller was answered), callers in a menu and
@@ -281,6 +312,11 @@ class ContactCenter:
             self.tally.entry(e, self.tally.interval_of(ring), ring >= self.model.warmup, "in_ivr_at_end")
             self.tally.caller(who, "in_system_at_end")
             self.record(who, ring, "in_ivr_at_end", 0.0)
+        oldest_first = [heapq.heappop(items)[2] for items in self.cb_items for _ in range(len(items))]
+        for item in oldest_first + list(self.cb_later):
+            self.tally.count(item, "callbacks_pending_at_end")
+            self.tally.caller(item.who, "callback_pending")
+            self.record(item.who, item.ring, "callback_pending", self.model.horizon - item.request, call=item)
         for agent in self.agents:
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
@@ -371,6 +407,9 @@ class ContactCenter:
             self.tally.entry(e, interval, counted, "blocked")
             self.record(who, ring, "blocked", 0.0)
             return self.lost(who, "blocked")
+        if self.closed_now():
+            self.tally.entry(e, interval, counted, "closed")
+            return (yield from self.closed(who, ring))
         if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
             raise overflow_error(m, who.source, ring, self.waiting, self.timers + self.pending_other, self.scheduled)
         self.lines_busy += 1
@@ -420,13 +459,16 @@ class ContactCenter:
             tally.entry(e, interval, counted, kind)
             self.lines_busy -= 1
             self.record(who, ring, kind, 0.0)
-            tally.caller(who, kind)
+            if kind == "voicemail" and m.voicemail_type >= 0:
+                self.voicemail(who, ring)
+            else:
+                tally.caller(who, kind)
             return None
 
-    def reach_type(self, who, k, ring, has_line):
-        """The attempt reaches call type k's queue (straight from its ring, or routed by a menu
-        holding a line): blocked, lost, or answered at once or after queueing. Returns the
-        time of the caller's next attempt, or None."""
+    def reach_type(self, who, k, ring, has_line, forwarded=False):
+        """The attempt reaches call type k's queue (straight from its ring, or routed by a menu or
+        forwarded while closed, holding a line): blocked, closed, lost, a callback request, or
+        answered at once or after queueing. Returns the time of the caller's next attempt, or None."""
         m, env, tally = self.model, self.env, self.tally
         # Every call draws all its durations when it reaches its call type, even if blocked:
         # with common random numbers, the i-th call of a type has the same needs whatever
@@ -437,7 +479,9 @@ class ContactCenter:
         acw = self.draw_duration("after_call_work", k, now)
         call = Call(who, ring, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         tally.count(call, "arrived")
-        if has_line:
+        if forwarded:
+            tally.count(call, "forwarded")
+        elif has_line:
             tally.count(call, "routed")
         elif who.attempt > 1:
             tally.count(call, "retrials")
@@ -445,6 +489,9 @@ class ContactCenter:
             tally.count(call, "blocked")
             self.record(who, ring, "blocked", 0.0, call=call)
             return self.lost(who, "blocked")
+        if not has_line and self.closed_now():
+            tally.count(call, "closed")
+            return (yield from self.closed(who, ring))
         agent = self.take_idle_agent(k)
         if agent is None:
             if patience <= 0.0:  # never waits (Erlang B): lost, no queue
@@ -468,6 +515,14 @@ class ContactCenter:
                 return self.lost(who, "blocked", now + message)
             if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
                 raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other, self.scheduled)
+            predicted = float(len(self.queues[k]) + 1) * float(m.wait_unit[k])
+            if self.accepts_callback(call, predicted):
+                if has_line:
+                    self.lines_busy -= 1
+                self.record(who, ring, "callback_requested", 0.0, call=call)
+                self.request_callback(CallbackItem(who, ring, k, now, call.interval, call.counted, handle, acw))
+                return None
+            patience = self.announced(k, predicted, patience)
         tally.count(call, "offered")
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
@@ -481,6 +536,133 @@ class ContactCenter:
             yield env.at(env.now + call.acw, ACW_END)
         self.agent_free(call.agent)
         return None
+
+    # ---- opening hours, callbacks and announcements ----------------------------------------
+
+    def closed_now(self):
+        """Whether the center is closed now (never without hours)."""
+        return self.week is not None and not is_open(*self.week, self.env.now)
+
+    def closed(self, who, ring):
+        """The attempt rang while closed (a free line found): the closed action. Returns the time
+        of the caller's next attempt, or None."""
+        m, env = self.model, self.env
+        action = CLOSED[m.closed_action]
+        self.lines_busy += 1  # the message, the recording or the forwarded call holds a line
+        if action == "forward":
+            return (yield from self.reach_type(who, m.closed_forward, ring, has_line=True, forwarded=True))
+        self.record(who, ring, "closed" if action == "message" else "voicemail", 0.0)
+        env.at(env.now + m.closed_seconds, LINE_FREE).callbacks.append(self.free_line)
+        if action == "message":
+            self.tally.caller(who, "closed")
+        else:
+            self.voicemail(who, ring)
+        return None
+
+    def voicemail(self, who, ring):
+        """A voicemail: a callback item of the voicemail call type, with durations drawn now from
+        its streams, available at once if open, else at the next opening."""
+        m, now, k = self.model, self.env.now, self.model.voicemail_type
+        handle = self.draw_duration("handle", k, now)
+        self.draw_duration("patience", k, now)  # drawn as for any call reaching the type (CRN)
+        acw = self.draw_duration("after_call_work", k, now)
+        item = CallbackItem(who, ring, k, now, self.tally.interval_of(now), now >= m.warmup, handle, acw)
+        self.tally.count(item, "voicemails")
+        self.request_callback(item, None if not self.closed_now() else next_open(*self.week, now))
+
+    def accepts_callback(self, call, predicted):
+        """Virtual hold: offered when the predicted wait exceeds offer_after; one uniform of the
+        call type's callback stream decides acceptance."""
+        m, k = self.model, call.call_type
+        if not predicted > float(m.cb_offer_after[k]):
+            return False
+        self.tally.count(call, "callbacks_offered")
+        if self.cb_rng[k].random() < float(m.cb_accept[k]):
+            self.tally.count(call, "callbacks_accepted")
+            return True
+        return False
+
+    def announced(self, k, predicted, patience):
+        """A caller about to wait hears the predicted wait: its patience, scaled."""
+        m = self.model
+        if not m.ann_on[k]:
+            return patience
+        return patience * float(m.ann_long[k] if predicted > float(m.ann_threshold[k]) else m.ann_short[k])
+
+    def request_callback(self, item, available_at=None):
+        """A new callback item: available now (``available_at`` None) or at an event then."""
+        self.tally.count(item, "callbacks_requested")
+        self.pending_other += 1
+        if available_at is None:
+            self.item_available(item)
+        else:
+            self.later(item, available_at)
+
+    def later(self, item, t):
+        self.cb_later[item] = None
+        self.env.at(t, CB_READY).callbacks.append(partial(self.item_ready, item))
+
+    def item_ready(self, item, _event):
+        self.last_departure = self.env.now
+        del self.cb_later[item]
+        self.item_available(item)
+
+    def item_available(self, item):
+        """An item goes at once to an idle agent able to take it, else to its type's heap
+        (oldest request first; ties: first listed first)."""
+        agent = self.take_idle_agent(item.call_type)
+        if agent is None:
+            heapq.heappush(self.cb_items[item.call_type], (item.request, self.cb_seq, item))
+            self.cb_seq += 1
+        else:
+            self.call_back(agent, item)
+
+    def call_back(self, agent, item):
+        """``agent`` calls the customer back (no line: outbound trunks). One uniform of the
+        type's callback stream decides whether the customer answers."""
+        m, env, tally, k = self.model, self.env, self.tally, item.call_type
+        now = env.now
+        agent.busy, agent.busy_since = True, now
+        item.tries += 1
+        if self.cb_rng[k].random() < float(m.cb_answer[k]):
+            talk = item.handle * self.proficiency[agent.group]
+            tally.count(item, "callbacks_done")
+            tally.count(item, "callback_delay", now - item.request)
+            tally.caller(item.who, "callback_done")
+            self.record(item.who, item.ring, "callback_done", now - item.request, talk, item.acw, agent, item)
+            self.pending_other -= 1
+            env.at(now + talk, TALK_END).callbacks.append(partial(self.call_back_ends, agent, item.acw))
+            return
+        ring = float(m.cb_ring[k])
+        env.at(now + ring, TALK_END).callbacks.append(partial(self.call_back_ends, agent, 0.0))
+        if item.tries < int(m.cb_max_attempts[k]):
+            self.later(item, now + ring + float(m.cb_retry_delay[k]))
+            return
+        tally.count(item, "callbacks_failed")
+        tally.caller(item.who, "callback_failed")
+        self.record(item.who, item.ring, "callback_failed", now - item.request, call=item)
+        self.pending_other -= 1
+
+    def call_back_ends(self, agent, acw, _event):
+        """The callback's talk (or unanswered ring) ends: after-call work, then the agent is free."""
+        env = self.env
+        self.last_departure = env.now
+        if acw > 0.0:
+            env.at(env.now + acw, ACW_END).callbacks.append(partial(self.call_back_done, agent))
+        else:
+            self.agent_free(agent)
+
+    def call_back_done(self, agent, _event):
+        self.last_departure = self.env.now
+        self.agent_free(agent)
+
+    def oldest_items(self, group):
+        """(oldest overdue item, oldest item) among the types ``group`` serves (tie: lower type)."""
+        now, target = self.env.now, self.model.cb_target
+        heads = [self.cb_items[k][0][2] for k in self.types_served[group] if self.cb_items[k]]
+        overdue = [i for i in heads if now - i.request >= float(target[i.call_type])]
+        key = lambda i: (i.request, i.call_type)  # noqa: E731
+        return (min(overdue, key=key) if overdue else None), (min(heads, key=key) if heads else None)
 
     def queue_full(self, k):
         """Whether call type k's queue, or its pool, has no waiting place left."""
@@ -568,12 +750,19 @@ class ContactCenter:
         call.talk_end = self.env.at(now + talk, TALK_END)
 
     def agent_free(self, agent):
-        """The agent has finished its call (talk and after-call work): next caller, or idle."""
+        """The agent has finished its call (talk and after-call work): an overdue callback item,
+        else the longest-waiting caller, else the oldest item, else idle."""
         now = self.env.now
         self.tally.clock(agent.group, agent.busy_since, now, 1.0, "busy")
         agent.busy = False
-        call = self.longest_waiting(agent.group)
+        overdue, oldest = self.oldest_items(agent.group)
+        call = None if overdue is not None else self.longest_waiting(agent.group)
         if call is None:
+            item = overdue or oldest
+            if item is not None:
+                heapq.heappop(self.cb_items[item.call_type])  # the head of its heap
+                self.call_back(agent, item)
+                return
             agent.idle_since = now
             self.idle[agent.group].append(agent)
             return

@@ -243,7 +243,7 @@ def attempt_intervals(result) -> np.ndarray:
     calls = {name: s.interval_calls[:, :, i].sum(axis=1) for i, name in enumerate(CALL_FIELDS)}
     entries = {name: s.interval_entries[:, :, i].sum(axis=1) for i, name in enumerate(ENTRY_FIELDS)}
     retrials = calls["retrials"] + entries["retrials"]
-    attempts = calls["arrived"] - calls["routed"] + entries["arrived"]
+    attempts = calls["arrived"] - calls["routed"] - calls["forwarded"] + entries["arrived"]
     return to_structured({**_span(result.model), "first_attempts": attempts - retrials, "retrials": retrials})
 
 

@@ -42,6 +42,9 @@ LOST_CALL_ROWS = (
     ("self_service", "self-service"), ("voicemail", "voicemail"), ("answered", "answered"),
     ("callers", "callers"), ("callers_served", "callers served"), ("callers_lost", "callers lost"),
     ("callers_retry_after_horizon", "callers who would retry after the horizon"),
+    ("closed", "closed: heard the closed message"), ("voicemail_callbacks", "voicemails to call back"),
+    ("callbacks_requested", "callbacks requested"), ("callbacks_done", "called back (answered)"),
+    ("callbacks_failed", "callbacks failed"),
 )
 ENTRY_COLUMNS = (
     ("arrived", "attempts"), ("retrials", "retrials"), ("blocked", "blocked (lines)"),
@@ -57,12 +60,13 @@ CHANNEL_COLUMNS = (
     ("callers", "callers"), ("served", "served"), ("abandoned", "abandoned"), ("blocked", "blocked"),
 )
 # Call-type and scenario keys that make calls lost otherwise than by abandoning
-_CALL_TYPE_FEATURES = ("queue_capacity", "queue_full_message", "retrials")
+_CALL_TYPE_FEATURES = ("queue_capacity", "queue_full_message", "retrials", "callback")
 
 
 def has_lost_call_features(scenario: dict) -> bool:
-    """Whether a scenario (plain data) has lines, queue limits, retrials or entries."""
+    """Whether a scenario (plain data) has lines, queue limits, retrials, entries, hours or callbacks."""
     return (scenario.get("lines") is not None or bool(scenario.get("entries")) or bool(scenario.get("queue_pools"))
+            or scenario.get("hours") is not None
             or any(ct.get(k) is not None for ct in scenario.get("call_types", []) for k in _CALL_TYPE_FEATURES))
 
 

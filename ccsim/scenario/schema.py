@@ -58,6 +58,7 @@ from pydantic_core import PydanticCustomError
 
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
+from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
@@ -295,6 +296,11 @@ class CallType(_Model):
     retrials: Optional[Retrials] = Field(default=None, title="Retrials", description=(
         "callers of this call type who try again when blocked or after hanging up; absent = nobody does "
         "(callers reaching it through an entry's menu follow the entry's retrials)"))
+    callback: Optional[Callback] = Field(default=None, title="Callback", description=(
+        "virtual hold (a callback offered when the predicted wait is long) and how this type's callback "
+        "items are dialled; absent = no offer, default dialling"))
+    announcement: Optional[Announcement] = Field(default=None, title="Announcement", description=(
+        "callers who must wait hear the predicted wait, which scales their patience; absent = none"))
 
 
 class Entry(_Model):
@@ -496,6 +502,10 @@ class Scenario(_Model):
         "waiting places shared by several call types' queues"))
     media: Optional[Media] = Field(default=None, title="Media", description=(
         "ad-driven arrivals: channels and a schedule of airings; absent = none"))
+    hours: Optional[Hours] = Field(default=None, title="Hours", description=(
+        "opening hours and what a call ringing while closed gets; absent = always open"))
+    voicemail: Optional[Voicemail] = Field(default=None, title="Voicemail", description=(
+        "the call type whose agents call voicemails back; absent = voicemails are only counted"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -508,6 +518,7 @@ class Scenario(_Model):
         _check_arrivals(self)
         _check_sizes(self)
         check_inbound(self)
+        check_hours(self)
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
@@ -670,6 +681,10 @@ def _check_media(s: Scenario, known: set) -> None:
     """Channels ring call types or entries that exist; airings lie in [0, horizon); every call
     type rings (its own arrivals, a media channel, or a menu routing to it)."""
     rung = {b.queue for tree in s.ivr for node in tree.nodes for b in node.branches if b.queue}
+    if s.hours is not None and s.hours.closed.action == "forward":
+        rung.add(s.hours.closed.call_type)  # takes the calls of closed hours
+    if s.voicemail is not None:
+        rung.add(s.voicemail.call_type)  # has voicemails to call back
     entries = {e.name for e in s.entries}
     if s.media is not None:
         for i, channel in enumerate(s.media.channels):

@@ -1,0 +1,42 @@
+# Opening hours: the week's opening intervals and their binary searches (O(log n)).
+# Twin of ccsim.scenario.hours.is_open / next_open: the same comparisons and arithmetic.
+from libc.math cimport fmod
+from libc.stdint cimport int32_t
+
+cdef struct Week:
+    double* opens        # [n] starts of the opening intervals, seconds since Monday 00:00, sorted
+    double* closes       # [n] their ends (disjoint intervals)
+    int32_t n
+    double shift         # time 0 is this far into the week (start_weekday x 86400)
+
+
+cdef inline double week_time(Week* w, double t) noexcept nogil:
+    return fmod(t + w.shift, 604800.0)
+
+
+cdef inline int32_t _upper(Week* w, double x) noexcept nogil:
+    """Index of the first opening strictly after x (bisect_right)."""
+    cdef int32_t lo = 0, hi = w.n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x < w.opens[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+cdef inline bint week_open(Week* w, double t) noexcept nogil:
+    """Whether the center is open at t."""
+    cdef double x = week_time(w, t)
+    cdef int32_t i = _upper(w, x) - 1
+    return i >= 0 and x < w.closes[i]
+
+
+cdef inline double week_next_open(Week* w, double t) noexcept nogil:
+    """The next opening after t (t a closed time)."""
+    cdef double x = week_time(w, t)
+    cdef int32_t i = _upper(w, x)
+    if i < w.n:
+        return t + (w.opens[i] - x)
+    return t + ((604800.0 - x) + w.opens[0])
