@@ -307,7 +307,7 @@ def test_lost_call_breakdown_and_cli(tmp_path, runner):
     path.write_text(yaml.safe_dump(CALLBACKS_MESSAGE))
     out = runner.invoke(cli, ["run", str(path)])
     assert out.exit_code == 0, out.output
-    assert "closed: heard the closed message" in out.output and "callbacks requested" in out.output
+    assert "rang while closed" in out.output and "callbacks requested" in out.output
 
 
 # ---------------------------------------------------------------- bad input

@@ -259,7 +259,7 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
     ("blocked_queue_full", "blocked: queue full"), ("abandoned", "abandoned in a queue"),
     ("lost", "lost calls (blocked + abandoned)"), ("ivr_hung_up", "hung up in the IVR (patience)"),
     ("ivr_hang_up", "IVR branch 'hang up'"), ("self_service", "self-served in the IVR"),
-    ("voicemail", "voicemail"), ("answered", "answered"), ("closed", "closed: heard the closed message"),
+    ("voicemail", "voicemail"), ("answered", "answered"), ("closed", "rang while closed (message, voicemail or forward)"),
     ("voicemail_callbacks", "voicemails to call back"), ("callbacks_requested", "callbacks requested"),
     ("callbacks_done", "  called back (answered)"), ("callbacks_failed", "  callbacks failed"),
     ("callers", "callers (unique)"), ("callers_served", "  served"), ("callers_lost", "  lost for good"),

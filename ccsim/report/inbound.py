@@ -42,7 +42,7 @@ LOST_CALL_ROWS = (
     ("self_service", "self-service"), ("voicemail", "voicemail"), ("answered", "answered"),
     ("callers", "callers"), ("callers_served", "callers served"), ("callers_lost", "callers lost"),
     ("callers_retry_after_horizon", "callers who would retry after the horizon"),
-    ("closed", "closed: heard the closed message"), ("voicemail_callbacks", "voicemails to call back"),
+    ("closed", "rang while closed (message, voicemail or forward)"), ("voicemail_callbacks", "voicemails to call back"),
     ("callbacks_requested", "callbacks requested"), ("callbacks_done", "called back (answered)"),
     ("callbacks_failed", "callbacks failed"),
 )
