@@ -56,6 +56,7 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t counted      # first attempt after the warm-up: counts in the caller totals
     int32_t interval     # interval of the first ring (channel statistics)
     int32_t ring_interval  # interval of the current attempt's ring
+    int32_t priority     # the current attempt's priority in its queue (a menu branch's; else 0)
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
 

@@ -105,6 +105,9 @@ cdef class Simulation:
     cdef double* branch_cum
     cdef int32_t* branch_kind
     cdef int32_t* branch_target
+    cdef int32_t* branch_priority
+    cdef int32_t n_levels        # queue priority levels: queue of (type k, level l) is queues[k * n_levels + l]
+    cdef int32_t* type_waiting   # callers waiting per call type, all levels
     # retrials per source; queue limits per call type and pool
     cdef double* retry_blocked
     cdef double* retry_abandoned
@@ -226,6 +229,9 @@ cdef class Simulation:
         self.branch_cum = self._double_ptr(model.branch_cum)
         self.branch_kind = self._int_ptr(model.branch_kind)
         self.branch_target = self._int_ptr(model.branch_target)
+        self.branch_priority = self._int_ptr(model.branch_priority)
+        self.n_levels = model.n_priorities
+        self.type_waiting = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
         self.retry_blocked = self._double_ptr(model.retry_blocked)
         self.retry_abandoned = self._double_ptr(model.retry_abandoned)
         self.retry_delay_dist = self._int_ptr(model.retry_delay_dist)
@@ -295,12 +301,13 @@ cdef class Simulation:
 
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
         self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
-        self.queues = <Queue*>self._alloc(self.n_types * sizeof(Queue))
+        self.queues = <Queue*>self._alloc(self.n_types * self.n_levels * sizeof(Queue))
         self.cb_heaps = <SlotHeap*>self._alloc(self.n_types * sizeof(SlotHeap))
-        for k in range(self.n_types):
+        for k in range(self.n_types * self.n_levels):
             self.queues[k].head = -1
             self.queues[k].tail = -1
             self.queues[k].length = 0
+        for k in range(self.n_types):
             self.cb_heaps[k].capacity = 16
             self.cb_heaps[k].data = <int32_t*>self._alloc(16 * sizeof(int32_t))
         for g in range(self.n_groups):
@@ -548,6 +555,7 @@ cdef class Simulation:
         who.ring = t
         who.source = s
         who.attempt = 1
+        who.priority = 0
         who.counted = t >= self.warmup
         who.interval = interval_of(&self.stats, t)
         who.ring_interval = who.interval
@@ -566,6 +574,7 @@ cdef class Simulation:
         self.n_other -= 1
         who.attempt += 1
         who.ring = self.now
+        who.priority = 0
         who.ring_interval = interval_of(&self.stats, self.now)
         self.calls_simulated += 1
         if who.source < self.n_types:
@@ -626,7 +635,7 @@ cdef class Simulation:
                 return self._lost(who, slot, LOST_BLOCKED, t + message)
             if self._over_budget(k):
                 return self._fail(ERR_BUDGET)
-            predicted = (<double>(self.queues[k].length + 1)) * self.wait_unit[k]
+            predicted = (<double>(self.type_waiting[k] + 1)) * self.wait_unit[k]
             if predicted > self.cb_offer_after[k]:  # virtual hold: a callback offered
                 count(&self.stats, k, interval, counted, F_CB_OFFERED, 1.0)
                 if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_accept[k]:
@@ -672,7 +681,7 @@ cdef class Simulation:
     cdef inline bint _queue_full(self, int32_t k) noexcept nogil:
         """Whether call type k's queue, or its pool, has no waiting place left."""
         cdef int32_t cap = self.queue_capacity[k], pool = self.queue_pool[k]
-        if cap >= 0 and self.queues[k].length >= cap:
+        if cap >= 0 and self.type_waiting[k] >= cap:
             return True
         return pool >= 0 and self.pool_waiting[pool] >= self.pool_capacity[pool]
 
@@ -790,6 +799,7 @@ cdef class Simulation:
         count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
         count_entry(&self.stats, e, c.entry_interval, counted, ENTRY_EXIT[kind], 1.0)
         if kind == BRANCH_QUEUE:
+            c.who.priority = self.branch_priority[b]
             return self._reach_type(&c.who, target, slot, True, False)
         self.lines_busy -= 1
         if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_EXIT[kind], -1) != 0:
@@ -918,10 +928,11 @@ cdef class Simulation:
 
     cdef int _close(self) noexcept nogil:
         """Cut at the horizon: count callers still waiting or in a menu; close agents' busy time."""
-        cdef int32_t k, slot, agent
+        cdef int32_t k, q, slot, agent
         cdef Call* c
-        for k in range(self.n_types):
-            slot = self.queues[k].head
+        for q in range(self.n_types * self.n_levels):  # by call type, then priority level
+            k = q // self.n_levels
+            slot = self.queues[q].head
             while slot >= 0:
                 c = &self.calls[slot]
                 count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
@@ -1165,14 +1176,21 @@ cdef class Simulation:
         return best
 
     cdef int32_t _longest_waiting(self, int32_t g) noexcept nogil:
-        """Head call of the queue (among those group g serves) that has waited longest, or -1."""
-        cdef int32_t i, k, head, best = -1
+        """The caller group g takes next: the highest priority among the queues it serves, then
+        the one who has waited longest (tie: lower call type), or -1. O(types x levels)."""
+        cdef int32_t i, k, level, head, best = -1, best_level = -1
         cdef double best_arrival = INFINITY
         for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[i]
-            head = self.queues[k].head
-            if head >= 0 and self.calls[head].arrival < best_arrival:
+            level = self.n_levels - 1
+            head = self.queues[k * self.n_levels + level].head
+            while head < 0 and level > 0:
+                level -= 1
+                head = self.queues[k * self.n_levels + level].head
+            if head >= 0 and (level > best_level or
+                              (level == best_level and self.calls[head].arrival < best_arrival)):
                 best = head
+                best_level = level
                 best_arrival = self.calls[head].arrival
         return best
 
@@ -1204,13 +1222,15 @@ cdef class Simulation:
     # ---- queues and call slots -----------------------------------------------
 
     cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
-        self._list_append(&self.queues[k], slot)
+        self._list_append(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        self.type_waiting[k] += 1
         self.n_waiting += 1
         if self.queue_pool[k] >= 0:
             self.pool_waiting[self.queue_pool[k]] += 1
 
     cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
-        self._list_remove(&self.queues[k], slot)
+        self._list_remove(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        self.type_waiting[k] -= 1
         self.n_waiting -= 1
         if self.queue_pool[k] >= 0:
             self.pool_waiting[self.queue_pool[k]] -= 1

@@ -117,6 +117,8 @@ class CompiledModel:
     branch_cum: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [B] cumulative probability
     branch_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] BRANCH_KINDS
     branch_target: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] node or type
+    branch_priority: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] queue priority
+    n_priorities: int = 1  # queue priority levels 0 .. n_priorities-1 (one FIFO per call type and level)
     # Retrials per source: probabilities after being blocked / abandoning, the delay, and the
     # attempts in all (1 = no retrials).
     retry_blocked: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -424,7 +426,7 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
     """Entries, IVR menus, retrials and queue limits as flat arrays (CompiledModel fields)."""
     trees = {tree.name: t for t, tree in enumerate(scenario.ivr)}
     node_names, node_tree, node_dist, branch_start = [], [], [], [0]
-    cum, kind, target, tree_start, tree_patience = [], [], [], [], []
+    cum, kind, target, priority, tree_start, tree_patience = [], [], [], [], [], []
     for t, tree in enumerate(scenario.ivr):
         first = len(node_names)
         index = {node.name: first + j for j, node in enumerate(tree.nodes)}
@@ -438,6 +440,7 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
             for b in node.branches:
                 total += b.p
                 cum.append(total)
+                priority.append(b.priority)
                 if b.node is not None:
                     kind.append(BRANCH_KINDS["node"])
                     target.append(index[b.node])
@@ -460,7 +463,8 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
         tree_start=i32(tree_start), tree_patience_dist=i32(tree_patience),
         node_names=tuple(node_names), node_tree=i32(node_tree), node_dist=i32(node_dist),
         node_branch_start=i32(branch_start), branch_cum=np.array(cum, dtype=np.float64),
-        branch_kind=i32(kind), branch_target=i32(target),
+        branch_kind=i32(kind), branch_target=i32(target), branch_priority=i32(priority),
+        n_priorities=1 + max(priority, default=0),
         retry_blocked=np.array([r.blocked if r else 0.0 for r in retry], dtype=np.float64),
         retry_abandoned=np.array([r.abandoned if r else 0.0 for r in retry], dtype=np.float64),
         retry_delay_dist=i32([table.add(r.delay) if r else -1 for r in retry]),  # -1: never drawn

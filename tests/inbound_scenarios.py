@@ -131,7 +131,8 @@ CALLBACKS_MESSAGE = callbacks_scenario({"action": "message", "message": 15})
 def everything():
     """Every inbound feature together, for the engines' bit-for-bit comparison: the menu,
     lines, queue limits and retrials of INBOUND, the media schedule, opening hours with
-    voicemail callbacks, virtual hold and announcements (CALLBACKS), a replayed direct number
+    voicemail callbacks, virtual hold and announcements (CALLBACKS), queue priorities from the
+    menu, a replayed direct number
     (with ties and a repeat), a mixture patience (some hang up at once), a triangular ACW and
     handle times by period of the day."""
     s = callbacks_scenario()
@@ -141,6 +142,10 @@ def everything():
         {"weight": 0.05, "dist": {"dist": "deterministic", "value": 0}},
         {"weight": 0.95, "dist": {"dist": "exponential", "mean": 60}}]}
     s["call_types"][1]["after_call_work"] = {"dist": "triangular", "low": 5, "mode": 10, "high": 40}
+    welcome = s["ivr"][0]["nodes"][0]["branches"]
+    welcome[0]["priority"] = 2  # menu callers to sales go before straight ones
+    support = s["ivr"][0]["nodes"][1]["branches"]
+    support[1]["priority"] = 1
     s["call_types"][0]["handle_time"] = {"by_period": [
         {"start": "00:00", "dist": {"dist": "exponential", "mean": 180}},
         {"start": "02:00", "dist": {"dist": "lognormal", "mean": 240, "cv": 0.9}}]}

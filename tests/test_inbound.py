@@ -282,3 +282,39 @@ def test_interval_tables_by_entry_and_the_inbound_counts_by_call_type():
     kept = by_type[by_type["start"] >= INBOUND["warmup"]]
     for name in ("retrials", "routed", "queue_full"):
         assert kept[name].sum() == totals[name] > 0, name
+
+
+PRIORITY = {
+    "horizon": 100, "interval": 100,
+    "call_types": [{"name": "sales", "arrivals": {"process": "replay", "times": [0, 1]},
+                    "handle_time": {"dist": "deterministic", "value": 10}}],
+    "agents": [{"name": "one", "count": 1, "serves": ["sales"]}],
+    "entries": [{"name": "vip", "arrivals": {"process": "replay", "times": [2]}, "ivr": "fast"}],
+    "ivr": [{"name": "fast", "nodes": [{"name": "hello", "duration": {"dist": "deterministic", "value": 1},
+                                         "branches": [{"p": 1, "queue": "sales", "priority": 1}]}]}],
+}
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("priority, first", [(1, "vip"), (0, "sales")])
+def test_a_higher_priority_caller_is_answered_first(engine, priority, first):
+    """One agent busy until t = 10; a straight caller waits from t = 1, a menu caller from t = 3:
+    with priority 1 the menu caller goes first, with 0 the longest-waiting one does."""
+    s = copy.deepcopy(PRIORITY)
+    s["ivr"][0]["nodes"][0]["branches"][0]["priority"] = priority
+    records = run(s, engine).call_records
+    answered = records[records["outcome"] == 0]
+    assert len(answered) == 3
+    waits = {("sales" if r["source"] == 0 else "vip", r["arrival"]): r["wait"] for r in answered}
+    if first == "vip":
+        assert waits[("vip", 2.0)] == 7.0 and waits[("sales", 1.0)] == 19.0
+    else:
+        assert waits[("sales", 1.0)] == 9.0 and waits[("vip", 2.0)] == 17.0
+
+
+def test_priority_belongs_to_a_queue_branch():
+    s = copy.deepcopy(PRIORITY)
+    s["ivr"][0]["nodes"][0]["branches"] = [{"p": 1, "exit": "self_service", "priority": 2}]
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(s)
+    assert "ivr[0].nodes[0].branches[0]" in str(err.value) and "priority" in str(err.value)

@@ -81,7 +81,7 @@ class Agent:
 class Caller:
     """One caller, over all its attempts (a retrial redials the same number)."""
 
-    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing")
+    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing", "priority")
 
     def __init__(self, id, source, first, interval, counted, channel, airing):
         self.id = id  # caller number within the run
@@ -90,6 +90,7 @@ class Caller:
         self.interval = interval  # its interval: the caller's channel statistics go there
         self.counted = counted  # first attempt after the warm-up: counts in the caller totals
         self.attempt = 1
+        self.priority = 0  # the current attempt's priority in its queue (a menu branch's; else 0)
         self.channel = channel  # media channel of an ad caller, -1 for an organic one
         self.airing = airing  # its airing, -1 for an organic caller
 
@@ -248,7 +249,10 @@ class ContactCenter:
                        for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
         self.idle = [deque(a for a in self.agents if a.group == g)  # longest idle first
                      for g in range(model.n_groups)]
-        self.queues = [deque() for _ in range(n)]  # waiting callers per call type, FIFO
+        # waiting callers per (call type k, priority level l), FIFO: queues[k * levels + l]
+        self.levels = int(model.n_priorities)
+        self.queues = [deque() for _ in range(n * self.levels)]
+        self.type_waiting = [0] * n  # callers waiting per call type, all levels
         self.pool_waiting = [0] * model.n_pools  # callers waiting in each pool's queues
         self.in_ivr = {}  # callers in a menu, in the order they entered it: Caller -> (entry, ring)
         # Callback items: available ones per call type, a heap of (request time, listing order,
@@ -389,6 +393,7 @@ class ContactCenter:
             yield self.env.at(retry_at, RETRY)
             self.pending_other -= 1
             who.attempt += 1
+            who.priority = 0
         self.last_departure = self.env.now
 
     def attempt(self, who):
@@ -454,6 +459,7 @@ class ContactCenter:
             if kind == "queue":
                 tally.node(j, counted, "to_queue")
                 tally.entry(e, interval, counted, "routed")
+                who.priority = int(m.branch_priority[b])
                 return (yield from self.reach_type(who, target, ring, has_line=True))
             tally.node(j, counted, kind)
             tally.entry(e, interval, counted, kind)
@@ -515,7 +521,7 @@ class ContactCenter:
                 return self.lost(who, "blocked", now + message)
             if self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
                 raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other, self.scheduled)
-            predicted = float(len(self.queues[k]) + 1) * float(m.wait_unit[k])
+            predicted = float(self.type_waiting[k] + 1) * float(m.wait_unit[k])
             if self.accepts_callback(call, predicted):
                 if has_line:
                     self.lines_busy -= 1
@@ -668,7 +674,7 @@ class ContactCenter:
         """Whether call type k's queue, or its pool, has no waiting place left."""
         m = self.model
         cap, pool = int(m.queue_capacity[k]), int(m.queue_pool[k])
-        if cap >= 0 and len(self.queues[k]) >= cap:
+        if cap >= 0 and self.type_waiting[k] >= cap:
             return True
         return pool >= 0 and self.pool_waiting[pool] >= int(m.pool_capacity[pool])
 
@@ -698,8 +704,9 @@ class ContactCenter:
     def wait(self, call, patience):
         """Wait in the queue; True once answered, False after hanging up."""
         env = self.env
-        queue = self.queues[call.call_type]
+        queue = self.queue_of(call)
         queue.append(call)
+        self.type_waiting[call.call_type] += 1
         self.waiting += 1
         pool = int(self.model.queue_pool[call.call_type])
         if pool >= 0:
@@ -724,6 +731,7 @@ class ContactCenter:
 
     def dequeued(self, call):
         self.waiting -= 1
+        self.type_waiting[call.call_type] -= 1
         pool = int(self.model.queue_pool[call.call_type])
         if pool >= 0:
             self.pool_waiting[pool] -= 1
@@ -766,7 +774,7 @@ class ContactCenter:
             agent.idle_since = now
             self.idle[agent.group].append(agent)
             return
-        self.queues[call.call_type].popleft()  # the head of its queue
+        self.queue_of(call).popleft()  # the head of its queue
         self.dequeued(call)
         self.answer(agent, call)
         call.answered.succeed()
@@ -780,10 +788,24 @@ class ContactCenter:
         self.idle[agent.group].popleft()
         return agent
 
+    def queue_of(self, call):
+        """The FIFO of a call's type and priority level."""
+        return self.queues[call.call_type * self.levels + call.who.priority]
+
     def longest_waiting(self, group):
-        """The head caller, among the queues ``group`` serves, who arrived first (tie: lower type)."""
-        heads = [self.queues[k][0] for k in self.types_served[group] if self.queues[k]]
-        return min(heads, key=lambda c: (c.arrival, c.call_type)) if heads else None
+        """The caller ``group`` takes next: the highest priority among the queues it serves, then
+        the one who arrived first (tie: lower type)."""
+        best = None
+        for k in self.types_served[group]:  # in ascending call type
+            for level in reversed(range(self.levels)):
+                queue = self.queues[k * self.levels + level]
+                if queue:
+                    head = queue[0]
+                    if best is None or level > best.who.priority or (
+                            level == best.who.priority and head.arrival < best.arrival):
+                        best = head
+                    break
+        return best
 
     # ---- helpers ------------------------------------------------------------------------
 

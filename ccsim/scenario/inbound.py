@@ -50,11 +50,16 @@ class Branch(_Model):
     queue: Optional[Name] = Field(default=None, description="a call type: the caller joins its queue")
     exit: Optional[Literal[EXITS]] = Field(default=None, description=(
         "self_service (served by the menu), hang_up (the caller chooses to end the call) or voicemail"))
+    priority: Annotated[int, Field(ge=0, le=L.MAX_PRIORITY)] = Field(default=0, description=(
+        f"with queue: the caller's priority in it (0 to {L.MAX_PRIORITY}; higher is answered first by an agent "
+        "freeing up; callers dialling a call type straight have 0)"))
 
     @model_validator(mode="after")
     def _one_target(self):
         if sum(x is not None for x in (self.node, self.queue, self.exit)) != 1:
             raise ValueError("a branch needs exactly one of 'node', 'queue' or 'exit'")
+        if self.priority and self.queue is None:
+            raise ValueError("'priority' belongs to a branch to a queue")
         return self
 
 
