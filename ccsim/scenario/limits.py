@@ -47,3 +47,8 @@ MAX_PATH = 4_096  # a CSV path
 MAX_BRANCHES = 32  # branches of one IVR node
 MAX_IVR_NODES = 10_000  # nodes of one IVR menu
 MAX_ATTEMPTS = 1_000  # attempts of one caller (the first and its retrials)
+
+# A scenario's checks section (ccsim check): its expectations and replication budget.
+MAX_CHECKS = 1_000  # expectations in checks.expect
+MAX_CHECK_REPS = 100_000  # checks.max_reps: replications at the last look
+CHECK_ALPHA, CHECK_MIN_REPS, CHECK_MAX_REPS = 0.05, 5, 80  # ccsim check's defaults
