@@ -158,6 +158,16 @@ def test_compare_accepts_scenarios_with_the_section(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_sweep_runs_a_scenario_with_the_section(tmp_path):
+    path = write(tmp_path, with_checks(center(), expect=EXPECT))
+    result = invoke("sweep", path, "--grid", "agents.team.count=8..9", "--grid", "checks.alpha=[0.05,0.1]",
+                    "--reps", 2, "--workers", 1, "--store", tmp_path / "sweep.sqlite", "--json")
+    assert result.exit_code == 0, result.output
+    result = invoke("sweep", path, "--grid", "checks.alpha=[0.7]", "--reps", 2, "--workers", 1,
+                    "--store", tmp_path / "bad.sqlite")
+    assert result.exit_code == 2 and "checks.alpha" in result.stderr and "Traceback" not in result.output
+
+
 def test_baseline_section_is_ignored(tmp_path):
     old = write(tmp_path, with_checks(center(), expect=["asa <= 0.001"]), "old.yaml")
     new = write(tmp_path, center(), "new.yaml")
