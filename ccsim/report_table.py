@@ -10,7 +10,8 @@ import math
 
 from .results import KPI_DEFINITIONS, KPI_NAMES
 
-RATE_KPIS = ("service_level", "abandon_rate", "blocked_rate", "occupancy")
+RATE_KPIS = ("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate", "blocked_lines_rate",
+             "ivr_hang_up_rate", "callers_lost_rate")
 TIME_KPIS = ("asa", "aht", "mean_wait_abandoned")
 
 

@@ -129,6 +129,25 @@ KPI_DEFINITIONS = {
     "waiting_at_end": "callers still waiting when a drain: false run was cut",
 }
 
+# KPIs of the inbound path (Result.lost_call_kpis()), from the lost-call breakdown of
+# Result.lost_calls(): attempts are every ring (first or retrial), callers each counted once.
+LOST_KPI_NAMES = ("lost_rate", "blocked_lines_rate", "ivr_hang_up_rate", "callers_lost_rate", "callers")
+LOST_KPI_DEFINITIONS = {
+    "lost_rate": "lost / attempts: lost = blocked (lines busy, or queue full) + abandoned in a queue; "
+                 "attempts = every ring, first or retrial",
+    "blocked_lines_rate": "attempts that found every line busy / attempts (needs lines)",
+    "ivr_hang_up_rate": "IVR hang-ups by patience / attempts that rang an entry (needs entries, "
+                        "and a menu with patience)",
+    "callers_lost_rate": "callers lost for good / callers: each caller once, lost when its last attempt "
+                         "was blocked, abandoned, hung up in the menu (patience or a hang_up branch), "
+                         "heard the closed message, had its callback fail, or would have retried after the "
+                         "horizon",
+    "callers": "callers (first attempts); per media channel with [channel=NAME] (or [channel=organic])",
+}
+# A caller's last outcomes that lose it for good (Result.lost_calls()'s callers_lost).
+CALLER_LOST_OUTCOMES = ("abandoned", "blocked", "ivr_hung_up", "hang_up", "retry_after_horizon", "closed",
+                        "callback_failed")
+
 
 @dataclass
 class RawStats:
@@ -309,10 +328,30 @@ class Result:
         out["first_attempts"] = out["attempts"] - out["retrials"]
         for name in CALLER_FIELDS:
             out[f"callers_{name}" if name != "callers" else "callers"] = callers[name]
-        out["callers_lost"] = (callers["abandoned"] + callers["blocked"] + callers["ivr_hung_up"]
-                               + callers["hang_up"] + callers["retry_after_horizon"] + callers["closed"]
-                               + callers["callback_failed"])
+        out["callers_lost"] = sum(callers[name] for name in CALLER_LOST_OUTCOMES)
         return {k: float(v) for k, v in out.items()}
+
+    def lost_call_kpis(self) -> dict:
+        """The LOST_KPI_NAMES of the center (definitions in LOST_KPI_DEFINITIONS), from ``lost_calls()``."""
+        lost = self.lost_calls()
+        entry_attempts = float(self.stats.total_entries[:, ENTRY_FIELDS.index("arrived")].sum())
+        return {
+            "lost_rate": float(_ratio(lost["lost"], lost["attempts"])),
+            "blocked_lines_rate": float(_ratio(lost["blocked_lines"], lost["attempts"])),
+            "ivr_hang_up_rate": float(_ratio(lost["ivr_hung_up"], entry_attempts)),
+            "callers_lost_rate": float(_ratio(lost["callers_lost"], lost["callers"])),
+            "callers": lost["callers"],
+        }
+
+    def channel_kpis(self) -> dict:
+        """{channel: {callers, callers_lost_rate}} per source of callers (``organic``, then the
+        media channels), over callers whose first ring came after the warm-up."""
+        totals = self.stats.total_channels
+        lost = sum(totals[:, CHANNEL_FIELDS.index(name)] for name in CALLER_LOST_OUTCOMES)
+        callers = totals[:, CHANNEL_FIELDS.index("callers")]
+        rates = _ratio(lost, callers)
+        return {name: {"callers": float(callers[i]), "callers_lost_rate": float(rates[i])}
+                for i, name in enumerate((ORGANIC, *self.model.channel_names))}
 
     def entries(self):
         """DataFrame, one row per entry (index ``entry``): ENTRY_FIELDS totals after the warm-up."""

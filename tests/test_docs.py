@@ -21,7 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 from ccsim.cli import cli
-from ccsim.results import KPI_DEFINITIONS, KPI_NAMES
+from ccsim.results import KPI_DEFINITIONS, KPI_NAMES, LOST_KPI_DEFINITIONS, LOST_KPI_NAMES
 from ccsim.scenario import Scenario, validate_scenario
 from test_readme_examples import PYTHON, readme_blocks, run_python_block, shell_commands
 
@@ -132,6 +132,8 @@ def test_every_kpi_is_defined(site):
     text = " ".join(page_text(site, "reference/kpis").split())
     for name in KPI_NAMES:
         assert f"{name} {' '.join(KPI_DEFINITIONS[name].split())}" in text, name
+    for name in LOST_KPI_NAMES:
+        assert f"{name} {' '.join(LOST_KPI_DEFINITIONS[name].split())}" in text, name
 
 
 def test_every_command_has_its_help(site):

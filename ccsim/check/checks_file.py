@@ -7,6 +7,10 @@
       - service_level[sales] >= 0.7 every interval 09:00-21:00
 
 (a bare list of expectations works too). Every error names the file and line.
+
+A scenario may keep the same list in its own ``checks:`` section
+(``scenario_checks``); its errors name ``checks.expect[i]`` and, when the
+scenario was read from a file, the file and line.
 """
 from __future__ import annotations
 
@@ -45,6 +49,24 @@ def read_checks(path) -> list:
     return out
 
 
+def scenario_checks(scenario, source=None, lines=None) -> list:
+    """The ``Expectation``s of a scenario's ``checks.expect`` (none without the section).
+
+    ``source`` and ``lines`` (the YAML reader's ``Lines``) place each one in its file:
+    ``plan.yaml:12: checks.expect[2]``.
+    """
+    section = getattr(scenario, "checks", None)
+    if section is None:
+        return []
+    out = []
+    for i, text in enumerate(section.expect):
+        path = f"checks.expect[{i}]"
+        line = lines.line_of(("checks", "expect", i)) if lines is not None else None
+        where = f"{source}:{line}: {path}" if source and line else f"{source}: {path}" if source else path
+        out.append(parse_expectation(text, where))
+    return out
+
+
 def _key_line(text: str, key) -> int:
     """The line where a top-level ``key:`` is written (the reader keeps lines of values only)."""
     for number, line in enumerate(text.splitlines(), 1):
@@ -53,4 +75,4 @@ def _key_line(text: str, key) -> int:
     return 1
 
 
-__all__ = ["read_checks"]
+__all__ = ["read_checks", "scenario_checks"]

@@ -5,10 +5,15 @@ Grammar (spaces optional around operators)::
     KPI[SCOPE] OP TARGET [every interval HH:MM-HH:MM]
     KPI[SCOPE]: no worse than MARGIN            (with --baseline: new vs old)
 
-SCOPE is a call type (``[sales]``) or a team (``[team=A]``, agent group KPIs:
-answered, aht, occupancy); without it the KPI covers the whole center. OP is
+SCOPE is a call type (``[sales]``), a team (``[team=A]``, agent group KPIs:
+answered, aht, occupancy) or a media channel (``[channel=tv]``, or
+``[channel=organic]``: callers, callers_lost_rate); without it the KPI covers
+the whole center. The lost-call KPIs (``ccsim.results.LOST_KPI_NAMES``: lost_rate,
+blocked_lines_rate, ivr_hang_up_rate, callers_lost_rate, callers) are the
+center's only, totals over the run (no call type, no window). OP is
 one of ``>=``, ``<=``, ``>``, ``<``. Only the syntax and the KPI's range are
-checked here; names of call types and teams are checked against the scenario
+checked here; names of call types, teams and channels, and whether the scenario
+can have a lost-call KPI at all, are checked against the scenario
 (``ccsim.check.measures``).
 """
 from __future__ import annotations
@@ -19,16 +24,22 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import UserError
-from ..results import KPI_NAMES
+from ..results import KPI_NAMES, LOST_KPI_NAMES
 
 # KPIs of an agent group (Result.group_table()).
 TEAM_KPIS = ("answered", "aht", "occupancy")
+# KPIs of a media channel (Result.channel_kpis()).
+CHANNEL_KPIS = ("callers", "callers_lost_rate")
+# KPIs of the whole center: Result.kpis() and Result.lost_call_kpis().
+CENTER_KPIS = KPI_NAMES + LOST_KPI_NAMES
 # KPIs that are fractions; every other one is a count or a time (>= 0).
-FRACTIONS = ("service_level", "abandon_rate", "blocked_rate", "occupancy")
+FRACTIONS = ("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate", "blocked_lines_rate",
+             "ivr_hang_up_rate", "callers_lost_rate")
 # True: higher is better; False: lower is better (the same judgement as a comparison's verdict).
 HIGHER_IS_BETTER = {"answered": True, "abandoned": False, "blocked": False, "service_level": True,
                     "asa": False, "abandon_rate": False, "blocked_rate": False, "aht": False,
-                    "waiting_at_end": False}
+                    "waiting_at_end": False, "lost_rate": False, "blocked_lines_rate": False,
+                    "ivr_hang_up_rate": False, "callers_lost_rate": False}
 OPERATORS = (">=", "<=", ">", "<")
 
 
@@ -49,6 +60,7 @@ class Expectation:
     window: Optional[tuple] = None  # (from, to) seconds of the day: every interval inside
     comparison: bool = False  # new - old against the margin
     where: str = "--expect"  # where it was written (option, or file:line)
+    channel: Optional[str] = None  # a media channel, or "organic"
 
     @property
     def higher_passes(self) -> bool:
@@ -57,7 +69,8 @@ class Expectation:
     @property
     def subject(self) -> str:
         """The KPI and its scope, as in the expression (``occupancy[team=A]``)."""
-        scope = f"[team={self.team}]" if self.team else f"[{self.call_type}]" if self.call_type else ""
+        scope = (f"[team={self.team}]" if self.team else f"[channel={self.channel}]" if self.channel
+                 else f"[{self.call_type}]" if self.call_type else "")
         return self.kpi + scope
 
 
@@ -80,21 +93,25 @@ def parse_expectation(text: str, where: str = "--expect") -> Expectation:
     match = _TARGET.match(text)
     if match is None:
         raise _error(where, text, "it is not of the form 'KPI >= TARGET', 'KPI[call type] <= TARGET', "
-                                  "'KPI[team=NAME] >= TARGET', '... every interval 09:00-21:00' or "
+                                  "'KPI[team=NAME] >= TARGET', 'callers[channel=NAME] >= TARGET', "
+                                  "'... every interval 09:00-21:00' or "
                                   "'KPI: no worse than MARGIN'")
     op = match.group("op")
     if op in ("=", "==", "!="):
         raise _error(where, text, f"the operator {op!r} cannot be decided by a confidence interval; "
                                   "use one of >=, <=, >, <")
-    kpi, call_type, team = _subject(text, where, match)
+    kpi, call_type, team, channel = _subject(text, where, match)
     target = _number(text, where, match.group("target"), "target")
     _check_range(text, where, kpi, target)
     window = _window(text, where, match.group("window")) if match.group("window") else None
-    return Expectation(text.strip(), kpi, op, target, call_type, team, window, False, where)
+    if window is not None and (kpi in LOST_KPI_NAMES or channel is not None):
+        raise _error(where, text, f"{kpi} is a total over the run, with no per-interval values; "
+                                  "drop 'every interval'")
+    return Expectation(text.strip(), kpi, op, target, call_type, team, window, False, where, channel)
 
 
 def _comparison(text: str, where: str, match) -> Expectation:
-    kpi, call_type, team = _subject(text, where, match)
+    kpi, call_type, team, channel = _subject(text, where, match)
     better = HIGHER_IS_BETTER.get(kpi)
     if better is None:
         raise _error(where, text, f"{kpi} has no better direction (higher is not better or worse), so "
@@ -108,27 +125,32 @@ def _comparison(text: str, where: str, match) -> Expectation:
                                   f"{'lower' if better else 'higher'}: write {sign}{abs(margin):g}")
     # new - old must stay above -|margin| (higher is better) or below +|margin| (lower is better)
     op, target = (">=", -abs(margin)) if better else ("<=", abs(margin))
-    return Expectation(text.strip(), kpi, op, target, call_type, team, None, True, where)
+    return Expectation(text.strip(), kpi, op, target, call_type, team, None, True, where, channel)
 
 
 def _subject(text: str, where: str, match) -> tuple:
     kpi, scope = match.group("kpi"), match.group("scope")
-    call_type = team = None
+    call_type = team = channel = None
     if scope is not None:
         if not scope:
-            raise _error(where, text, "the brackets are empty; write [CALL_TYPE] or [team=NAME]")
+            raise _error(where, text, "the brackets are empty; write [CALL_TYPE], [team=NAME] or [channel=NAME]")
         key, eq, value = scope.partition("=")
         if eq:
-            if key.strip() != "team" or not value.strip():
-                raise _error(where, text, f"the scope [{scope}] is neither [CALL_TYPE] nor [team=NAME]")
-            team = value.strip()
+            if key.strip() not in ("team", "channel") or not value.strip():
+                raise _error(where, text, f"the scope [{scope}] is neither [CALL_TYPE] nor [team=NAME] "
+                                          "nor [channel=NAME]")
+            team, channel = (value.strip(), None) if key.strip() == "team" else (None, value.strip())
         else:
             call_type = scope
-    known = TEAM_KPIS if team else tuple(k for k in KPI_NAMES if k != "occupancy") if call_type else KPI_NAMES
+    if call_type and kpi in LOST_KPI_NAMES:
+        raise _error(where, text, f"{kpi} is a KPI of the whole center, not split by call type; "
+                                  f"write it without [{call_type}]")
+    known = (TEAM_KPIS if team else CHANNEL_KPIS if channel
+             else tuple(k for k in KPI_NAMES if k != "occupancy") if call_type else CENTER_KPIS)
     if kpi not in known:
-        whose = "a team" if team else "a call type" if call_type else "the center"
+        whose = "a team" if team else "a media channel" if channel else "a call type" if call_type else "the center"
         raise _error(where, text, f"unknown KPI {kpi!r} for {whose}; known KPIs: {', '.join(known)}")
-    return kpi, call_type, team
+    return kpi, call_type, team, channel
 
 
 def _number(text: str, where: str, raw: str, what: str) -> float:

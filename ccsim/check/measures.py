@@ -1,16 +1,17 @@
 """What an expectation measures in one replication: one value, or one per interval.
 
-A ``Measure`` is built from the compiled model (so a call type, a team or a
-window the scenario does not have is an error before any run) and reads a
-``Result``: ``Result.kpis()``, ``kpis_by_call_type()``, ``group_table()``, or
-for a window the raw per-interval counters (``stats.interval_calls``) through
-``ccsim.results.compute_kpis``.
+A ``Measure`` is built from the compiled model (so a call type, a team, a
+channel or a window the scenario does not have, or a lost-call KPI it cannot
+have, is an error before any run) and reads a ``Result``: ``Result.kpis()``,
+``lost_call_kpis()``, ``kpis_by_call_type()``, ``group_table()``,
+``channel_kpis()``, or for a window the raw per-interval counters
+(``stats.interval_calls``) through ``ccsim.results.compute_kpis``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..results import INTERVAL_GROUP_FIELDS, compute_kpis
+from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, compute_kpis
 from .expressions import Expectation, ExpectationError
 
 DAY = 86400.0
@@ -19,11 +20,14 @@ DAY = 86400.0
 class Measure:
     """The values of ``expectation`` in one replication of a scenario compiled to ``model``."""
 
-    def __init__(self, expectation: Expectation, model, what: str = "the scenario"):
+    def __init__(self, expectation: Expectation, model, what: str = "the scenario", scenario=None):
         self.expectation = expectation
         e = expectation
         self.call_type = _index(e, e.call_type, model.call_type_names, "call type", what)
         self.team = _index(e, e.team, model.group_names, "team (agent group)", what)
+        self.channel = _index(e, e.channel, (ORGANIC, *model.channel_names), "media channel", what)
+        if e.kpi in LOST_KPI_NAMES and e.channel is None:
+            _check_possible(e, model, scenario, what)
         self.intervals = None
         self.labels = [e.subject]
         if e.window is not None:
@@ -46,6 +50,10 @@ class Measure:
             return self._per_interval(result)
         if self.team is not None:
             return np.array([result.group_table()[e.team][e.kpi]], dtype=float)
+        if self.channel is not None:
+            return np.array([result.channel_kpis()[e.channel][e.kpi]], dtype=float)
+        if e.kpi in LOST_KPI_NAMES:
+            return np.array([result.lost_call_kpis()[e.kpi]], dtype=float)
         if self.call_type is not None:
             return np.array([result.kpis_by_call_type()[e.call_type][e.kpi]], dtype=float)
         return np.array([result.kpis()[e.kpi]], dtype=float)
@@ -60,6 +68,22 @@ class Measure:
         busy = clock[:, INTERVAL_GROUP_FIELDS.index("busy")]
         kpis = compute_kpis(calls, busy, staffed, result.sl_denominator)
         return np.asarray(kpis[self.expectation.kpi], dtype=float)
+
+
+def _check_possible(e: Expectation, model, scenario, what: str) -> None:
+    """A lost-call KPI that ``what`` can never have (always 0 by construction) is an error, not a verdict."""
+    if e.kpi == "blocked_lines_rate" and model.lines < 0:
+        raise _error(e, f"{what} has unlimited lines (no 'lines:'), so no call is ever blocked by lines; "
+                        f"{e.kpi} needs lines")
+    if e.kpi == "ivr_hang_up_rate":
+        if not model.entry_names:
+            raise _error(e, f"{what} has no entries (numbers with an IVR menu), so nobody can hang up in a "
+                            f"menu; {e.kpi} needs entries")
+        if scenario is not None:
+            used = {entry.ivr for entry in scenario.entries}
+            if not any(menu.patience is not None for menu in scenario.ivr if menu.name in used):
+                raise _error(e, f"no IVR menu of {what}'s entries has a patience, so nobody hangs up in a menu "
+                                f"by patience; {e.kpi} needs ivr[].patience")
 
 
 def _intervals_in(model, window: tuple) -> np.ndarray:

@@ -3,7 +3,9 @@
     def test_plan(ccsim_check):
         ccsim_check("plan.yaml").expect("service_level >= 0.8", "abandon_rate <= 0.05")
 
-The expectations of one ``expect`` call are decided together (the chance that
+``expect()`` with no expectations decides the scenario's own ``checks:``
+section (with its alpha / min_reps / max_reps unless given). The expectations
+of one ``expect`` call are decided together (the chance that
 any of their verdicts is wrong is at most ``alpha``). A failed expectation fails
 the test with the estimates and intervals; an undecided one fails it too
 (``undecided="skip"`` skips instead), since a CI gate must not pass on no evidence.
@@ -25,11 +27,13 @@ class ScenarioCheck:
         self.reports = []
 
     def expect(self, *expectations: str) -> "ScenarioCheck":
-        """Decide ``expectations`` together; fail (or skip) the test unless all pass. Chainable."""
+        """Decide ``expectations`` together (none: the scenario's ``checks:`` section); fail (or skip)
+        the test unless all pass. Chainable."""
         from . import FAIL, UNDECIDED, check
         from .reports import explanation
 
-        report = check(self.scenario, expectations, baseline=self.baseline, **self.options)
+        options = {"scenario_checks": not expectations, **self.options}
+        report = check(self.scenario, expectations, baseline=self.baseline, **options)
         self.reports.append(report)
         lines = [f"{o.verdict}: {o.expectation.text}: {explanation(o)}" for o in report.outcomes
                  if o.verdict != "pass"]

@@ -7,17 +7,18 @@ paired one (the two versions of the center see the same callers).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from ..scenario import limits as L
+from .checks_file import scenario_checks as scenario_checks_of
 from .expressions import Expectation, ExpectationError, parse_expectation
 from .measures import Measure
 from .sequential import FAIL, PASS, UNDECIDED, Decision, decide, looks
 
-DEFAULT_ALPHA = 0.05
-DEFAULT_MIN_REPS = 5
-DEFAULT_MAX_REPS = 80
+DEFAULT_ALPHA, DEFAULT_MIN_REPS, DEFAULT_MAX_REPS = L.CHECK_ALPHA, L.CHECK_MIN_REPS, L.CHECK_MAX_REPS
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,29 @@ class CheckReport:
         return {v: sum(o.verdict == v for o in self.outcomes) for v in (PASS, FAIL, UNDECIDED)}
 
 
-def check(scenario, expectations, baseline=None, seed: int = 1, alpha: float = DEFAULT_ALPHA,
-          min_reps: int = DEFAULT_MIN_REPS, max_reps: int = DEFAULT_MAX_REPS, engine: str = "core",
-          progress=None) -> CheckReport:
+def check(scenario, expectations=(), baseline=None, seed: int = 1, alpha=None, min_reps=None, max_reps=None,
+          engine: str = "core", progress=None, scenario_checks: bool = True) -> CheckReport:
     """Decide ``expectations`` (``Expectation``s or their text) on ``scenario`` at level ``alpha``.
 
     ``scenario`` and ``baseline`` are paths, dicts or ``Scenario``s; 'no worse
     than' expectations compare ``scenario`` with ``baseline``, replication by
-    replication with the same seeds. ``progress(done, planned)`` is called after
+    replication with the same seeds. With ``scenario_checks`` the scenario's own
+    ``checks.expect`` come first, then ``expectations``; ``alpha``, ``min_reps`` and
+    ``max_reps`` left None are the section's, or the defaults (0.05, 5, 80). The
+    baseline's section is ignored. ``progress(done, planned)`` is called after
     each replication. The probability that any verdict is wrong is at most ``alpha``.
     """
     from ..api import as_scenario, replication_seeds, simulate
     from ..compile import compile_scenario
 
-    expectations = [e if isinstance(e, Expectation) else parse_expectation(e) for e in expectations]
+    new, source, lines = _scenario_and_lines(scenario)
+    given = [e if isinstance(e, Expectation) else parse_expectation(e) for e in expectations]
+    expectations = (scenario_checks_of(new, source, lines) if scenario_checks else []) + given
     if not expectations:
-        raise ExpectationError("nothing to check: give at least one expectation (--expect or --checks)")
+        raise ExpectationError("nothing to check: give at least one expectation (--expect or --checks), or "
+                               "list them in the scenario's checks: section (checks: {expect: [...]})")
+    alpha, min_reps, max_reps = _options(new, alpha, min_reps, max_reps)
     schedule = _schedule(min_reps, max_reps, alpha)
-    new = as_scenario(scenario)
     old = as_scenario(baseline) if baseline is not None else None
     comparisons = [e for e in expectations if e.comparison]
     if comparisons and old is None:
@@ -86,9 +92,9 @@ def check(scenario, expectations, baseline=None, seed: int = 1, alpha: float = D
     old_model = compile_scenario(old) if comparisons else None
     measures = []
     for e in expectations:
-        measure = Measure(e, new_model, "the scenario")
+        measure = Measure(e, new_model, "the scenario", new)
         if e.comparison:
-            Measure(e, old_model, "the baseline")  # the same call type / team must exist there
+            Measure(e, old_model, "the baseline", old)  # the same call type / team must exist there
         measures.append(measure)
     targets = [(m.expectation.op, m.expectation.target) for m in measures for _ in range(m.size)]
     seeds = replication_seeds(seed, schedule[-1])
@@ -116,6 +122,31 @@ def check(scenario, expectations, baseline=None, seed: int = 1, alpha: float = D
         outcomes.append(_outcome(m.expectation, parts))
     return CheckReport(scenario=new.name, outcomes=outcomes, alpha=alpha, seed=seed, looks=schedule,
                        reps=len(done), baseline=old.name if old is not None else None, engine=engine)
+
+
+def _scenario_and_lines(scenario) -> tuple:
+    """(Scenario, file name or None, Lines or None): a file keeps its lines, for messages."""
+    from ..api import as_scenario
+    from ..scenario.loader import load_scenario_with_lines
+
+    if isinstance(scenario, (str, Path)):
+        new, lines = load_scenario_with_lines(scenario)
+        return new, str(scenario), lines
+    return as_scenario(scenario), None, None
+
+
+def _options(scenario, alpha, min_reps, max_reps) -> tuple:
+    """alpha, min_reps, max_reps: as given, else the scenario's checks section, else the defaults."""
+    section = scenario.checks
+
+    def pick(given, name, default):
+        if given is not None:
+            return given
+        value = getattr(section, name) if section is not None else None
+        return value if value is not None else default
+
+    return (pick(alpha, "alpha", DEFAULT_ALPHA), pick(min_reps, "min_reps", DEFAULT_MIN_REPS),
+            pick(max_reps, "max_reps", DEFAULT_MAX_REPS))
 
 
 def _schedule(min_reps, max_reps, alpha) -> list:

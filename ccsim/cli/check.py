@@ -27,14 +27,18 @@ EXIT_FOR = {"pass": EXIT_OK, "fail": EXIT_FAIL, "undecided": EXIT_UNDECIDED}
                    "--baseline 'service_level: no worse than -0.01'.")
 @click.option("--checks", "checks_file", type=click.Path(path_type=Path),
               help="A YAML file listing expectations under 'expect:' (added to --expect).")
+@click.option("--scenario-checks/--no-scenario-checks", default=True, show_default=True,
+              help="Check the expectations of SCENARIO's own 'checks:' section too (first, then --expect, "
+                   "then --checks); --no-scenario-checks leaves them out.")
 @click.option("--baseline", type=click.Path(path_type=Path),
               help="The old version of the center: 'no worse than' expectations compare SCENARIO with it, "
                    "paired replication by replication (common random numbers).")
-@click.option("--alpha", type=float, default=DEFAULT_ALPHA, show_default=True,
+@click.option("--alpha", type=float, default=None, show_default=f"checks.alpha, else {DEFAULT_ALPHA}",
               help="The chance that any verdict of the check is wrong is at most this.")
-@click.option("--min-reps", type=click.IntRange(min=2), default=DEFAULT_MIN_REPS, show_default=True,
-              help="Replications at the first look.")
-@click.option("--max-reps", type=click.IntRange(min=2), default=DEFAULT_MAX_REPS, show_default=True,
+@click.option("--min-reps", type=click.IntRange(min=2), default=None,
+              show_default=f"checks.min_reps, else {DEFAULT_MIN_REPS}", help="Replications at the first look.")
+@click.option("--max-reps", type=click.IntRange(min=2), default=None,
+              show_default=f"checks.max_reps, else {DEFAULT_MAX_REPS}",
               help="The budget: replications at the last look (looks double from --min-reps).")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
               help="Root seed; replication r uses child r of SeedSequence(seed) (the baseline too).")
@@ -44,7 +48,7 @@ EXIT_FOR = {"pass": EXIT_OK, "fail": EXIT_FAIL, "undecided": EXIT_UNDECIDED}
               help="Write a JUnit XML report (one test case per expectation) here.")
 @click.option("--markdown", "markdown_path", type=click.Path(path_type=Path),
               help="Write a Markdown summary (for a pull-request comment) here.")
-def check(scenario_file: Path, expects, checks_file, baseline, alpha, min_reps, max_reps, seed, engine,
+def check(scenario_file: Path, expects, checks_file, scenario_checks, baseline, alpha, min_reps, max_reps, seed, engine,
           junit_path, markdown_path):
     """Check SCENARIO against KPI targets with statistically honest verdicts.
 
@@ -55,6 +59,10 @@ def check(scenario_file: Path, expects, checks_file, baseline, alpha, min_reps, 
     probability alpha/(K*m). It passes or fails when the interval lies on one
     side of its target. By the union bound the chance that any verdict is
     wrong is at most --alpha (0.05 by default).
+
+    Expectations come from SCENARIO's own 'checks:' section, --expect and
+    --checks, all together; the section's alpha, min_reps and max_reps are
+    the defaults of the options of the same names.
 
     Exit status: 0 all pass, 1 some expectation fails, 3 none fails but some
     are undecided (the budget ran out), 2 bad input.
@@ -72,14 +80,10 @@ def check(scenario_file: Path, expects, checks_file, baseline, alpha, min_reps, 
     expectations = [parse_expectation(text, f"--expect #{i + 1}") for i, text in enumerate(expects)]
     if checks_file is not None:
         expectations += read_checks(checks_file)
-    if not expectations:
-        raise InputError("nothing to check: give expectations with --expect 'service_level >= 0.8' "
-                         "or a file with --checks")
-    scenario = load_scenario(scenario_file)
     old = load_scenario(baseline) if baseline is not None else None
     with progress_bar(_show_progress()) as progress:
-        report = run_check(scenario, expectations, baseline=old, seed=seed, alpha=alpha, min_reps=min_reps,
-                           max_reps=max_reps, engine=engine, progress=progress)
+        report = run_check(scenario_file, expectations, baseline=old, seed=seed, alpha=alpha, min_reps=min_reps,
+                           max_reps=max_reps, engine=engine, progress=progress, scenario_checks=scenario_checks)
     _print(report)
     for path, render in ((junit_path, junit_xml), (markdown_path, markdown)):
         if path is not None:

@@ -48,3 +48,8 @@ MAX_BRANCHES = 32  # branches of one IVR node
 MAX_IVR_NODES = 10_000  # nodes of one IVR menu
 MAX_ATTEMPTS = 1_000  # attempts of one caller (the first and its retrials)
 MAX_PRIORITY = 9  # queue priorities of callers routed by a menu: 0 (default) to 9
+
+# A scenario's checks section (ccsim check): its expectations and replication budget.
+MAX_CHECKS = 1_000  # expectations in checks.expect
+MAX_CHECK_REPS = 100_000  # checks.max_reps: replications at the last look
+CHECK_ALPHA, CHECK_MIN_REPS, CHECK_MAX_REPS = 0.05, 5, 80  # ccsim check's defaults

@@ -21,11 +21,17 @@ from .yaml_reader import MAX_BYTES, Lines, decode, read_yaml
 _VALIDATOR_NAME = re.compile(r"(function|model)-(after|before|wrap|plain)\[")
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"  # schema.Name, described in words
 
-__all__ = ["Problem", "ScenarioError", "load_scenario", "parse_scenario", "scenario_to_dict", "validate_scenario"]
+__all__ = ["Problem", "ScenarioError", "load_scenario", "load_scenario_with_lines", "parse_scenario", "scenario_to_dict", "validate_scenario"]
 
 
 def load_scenario(path) -> Scenario:
     """Parse and validate a YAML scenario file."""
+    return load_scenario_with_lines(path)[0]
+
+
+def load_scenario_with_lines(path) -> tuple:
+    """``(Scenario, Lines)``: the validated scenario of a YAML file, and where each value was written
+    (``lines.line_of(("checks", "expect", 2))``), for messages about values read after validation."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(str(path), [Problem(FILE, "file not found" if not path.exists() else "not a file")])
@@ -38,7 +44,9 @@ def load_scenario(path) -> Scenario:
             data = handle.read(MAX_BYTES + 1)  # never more than the limit, whatever the file
     except OSError as err:
         raise ScenarioError(str(path), [Problem(FILE, f"cannot read the file ({err.strerror or err})")]) from None
-    return parse_scenario(data, source=str(path), base_dir=path.parent)
+    text = decode(data, str(path))
+    document, lines = read_yaml(text, str(path))
+    return validate_scenario(document, source=str(path), base_dir=path.parent, lines=lines), lines
 
 
 def parse_scenario(text, source: str = "<string>", base_dir=".") -> Scenario:
@@ -180,7 +188,7 @@ def _number(bound) -> str:
 
 
 _OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big",
-                 "media", "no_arrivals", "replay"}
+                 "media", "no_arrivals", "replay", "checks"}
 
 
 def _looks_numeric(text: str) -> bool:

@@ -475,6 +475,39 @@ class Media(_Model):
         return float(airing.grp if channel.unit == "grp" else airing.spend)
 
 
+CheckReps = Annotated[int, Field(ge=2, le=L.MAX_CHECK_REPS), WholeNumber]
+
+
+class Checks(_Model):
+    """The center's KPI targets for ``ccsim check`` (``ccsim run`` ignores them).
+
+    Only the structure is checked here; ``ccsim check`` reads each expectation
+    (``ccsim.check.expressions``) and names ``checks.expect[i]`` and its line.
+    The options are defaults: ``ccsim check``'s own options override them.
+    """
+
+    expect: list[Annotated[str, Field(min_length=1, max_length=L.MAX_TEXT)]] = Field(
+        min_length=1, max_length=L.MAX_CHECKS, description=(
+            f"1 to {L.MAX_CHECKS:,} expectations, e.g. 'service_level >= 0.80', 'abandon_rate[sales] <= 5%', "
+            "'service_level >= 0.7 every interval 09:00-21:00' (see the guide to ccsim check)"))
+    alpha: Optional[Annotated[float, Field(gt=0, lt=0.5, allow_inf_nan=False)]] = Field(
+        default=None, description=f"the chance that any verdict is wrong is at most this (> 0, < 0.5); "
+                                  f"absent = {L.CHECK_ALPHA:g}")
+    min_reps: Optional[CheckReps] = Field(default=None, description=(
+        f"replications at the first look (2 to {L.MAX_CHECK_REPS:,}); absent = {L.CHECK_MIN_REPS}"))
+    max_reps: Optional[CheckReps] = Field(default=None, description=(
+        f"replications at the last look (2 to {L.MAX_CHECK_REPS:,}, at least min_reps); "
+        f"absent = {L.CHECK_MAX_REPS}"))
+
+    @model_validator(mode="after")
+    def _budget(self):
+        low = self.min_reps if self.min_reps is not None else L.CHECK_MIN_REPS
+        if self.max_reps is not None and self.max_reps < low:
+            raise PydanticCustomError("checks", "max_reps ({high}) must be at least min_reps ({low})",
+                                      {"path": "checks.max_reps", "high": self.max_reps, "low": low})
+        return self
+
+
 class Scenario(_Model):
     """A whole contact center and how long to simulate it."""
 
@@ -506,6 +539,9 @@ class Scenario(_Model):
         "opening hours and what a call ringing while closed gets; absent = always open"))
     voicemail: Optional[Voicemail] = Field(default=None, title="Voicemail", description=(
         "the call type whose agents call voicemails back; absent = voicemails are only counted"))
+    checks: Optional[Checks] = Field(default=None, title="Checks", description=(
+        "KPI targets for ccsim check (expect, and optional alpha, min_reps, max_reps); "
+        "ccsim run ignores them; absent = none"))
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -2,7 +2,8 @@
 
 A page asks for a generated part with a marker alone on its line, e.g.
 ``<!-- generated: scenario-fields -->``. The parts come from public, stable things
-(``Scenario.model_json_schema()``, ``ccsim.results.KPI_NAMES`` and ``KPI_DEFINITIONS``,
+(``Scenario.model_json_schema()``, ``ccsim.results.KPI_NAMES`` and ``KPI_DEFINITIONS``, ``LOST_KPI_NAMES``
+and ``LOST_KPI_DEFINITIONS``,
 the click group ``ccsim.cli.cli``), so the reference cannot drift from the code.
 A marker naming no known part, or a KPI without a definition, fails the build.
 """
@@ -309,8 +310,16 @@ def command_reference(group, prog_name: str) -> str:
     return "\n\n".join(sections) + "\n"
 
 
+def lost_call_kpi_definitions() -> str:
+    """The lost-call KPIs of ``ccsim check``, in ``LOST_KPI_NAMES`` order, from ``LOST_KPI_DEFINITIONS``."""
+    from ccsim.results import LOST_KPI_DEFINITIONS, LOST_KPI_NAMES
+
+    return kpi_table(LOST_KPI_NAMES, LOST_KPI_DEFINITIONS)
+
+
 GENERATORS = {
     "scenario-fields": scenario_fields,
     "kpi-definitions": kpi_definitions,
+    "lost-call-kpi-definitions": lost_call_kpi_definitions,
     "cli": cli_reference,
 }
