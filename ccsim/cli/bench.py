@@ -36,6 +36,7 @@ WORKLOADS = (
     ("erlang_b", "scenarios/erlang_b.yaml", 1),
     ("erlang_c", "scenarios/erlang_c.yaml", 1),
     ("day_profile", "scenarios/day_profile.yaml", 100),
+    ("media_hotline", "scenarios/media_hotline.yaml", 10),  # menus, lines, retrials, ads, callbacks
 )
 DEFAULT_ROUNDS = 15
 # day_profile (100 runs of 5,000 calls a round) is the noisiest under load: -9.7 % in an unchanged run
