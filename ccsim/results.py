@@ -6,6 +6,7 @@ KPIs are computed here, once, for every engine.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -324,6 +325,9 @@ class Result:
             "callbacks_requested": calls["callbacks_requested"],
             "callbacks_done": calls["callbacks_done"],
             "callbacks_failed": calls["callbacks_failed"],
+            # mean seconds from a callback's request to the customer answering the agent's call
+            "callback_mean_delay": (calls["callback_delay"] / calls["callbacks_done"] if calls["callbacks_done"]
+                                    else math.nan),
         }
         out["first_attempts"] = out["attempts"] - out["retrials"]
         for name in CALLER_FIELDS:

@@ -350,3 +350,15 @@ def test_cli_refuses_bad_hours_with_exit_2(tmp_path, runner):
     assert out.exit_code == 2
     assert "Traceback" not in out.output
     assert "hours.open.monday[1]" in out.output
+
+
+def test_the_lost_call_breakdown_states_the_mean_callback_delay(runner, tmp_path):
+    result = ccsim.simulate(CALLBACKS, seed=3)
+    lost = result.lost_calls()
+    totals = dict(zip(CALL_FIELDS, result.stats.total_calls.sum(axis=0)))
+    assert totals["callbacks_done"] > 0
+    assert lost["callback_mean_delay"] == totals["callback_delay"] / totals["callbacks_done"] > 0
+    path = tmp_path / "callbacks.yaml"
+    path.write_text(yaml.safe_dump(CALLBACKS))
+    out = runner.invoke(cli, ["run", str(path)])
+    assert out.exit_code == 0 and "mean delay, request to call back" in out.output

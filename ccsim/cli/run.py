@@ -262,6 +262,7 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
     ("voicemail", "voicemail"), ("answered", "answered"), ("closed", "rang while closed (message, voicemail or forward)"),
     ("voicemail_callbacks", "voicemails to call back"), ("callbacks_requested", "callbacks requested"),
     ("callbacks_done", "  called back (answered)"), ("callbacks_failed", "  callbacks failed"),
+    ("callback_mean_delay", "  mean delay, request to call back"),
     ("callers", "callers (unique)"), ("callers_served", "  served"), ("callers_lost", "  lost for good"),
     ("callers_retry_after_horizon", "  would retry after the horizon"),
 )
@@ -278,6 +279,10 @@ def _print_lost_calls(console, summary: dict) -> None:
     attempts = lost["attempts"]["mean"]
     for key, label in LOST_ROWS:
         row = lost[key]
+        if key.endswith("_delay"):  # seconds, not calls
+            if is_finite(row["mean"]):
+                out.add_row(label, estimate("asa", row["mean"], row["ci_halfwidth"]), "")
+            continue
         share = row["mean"] / attempts if attempts and not key.startswith("callers") else math.nan
         out.add_row(label, estimate("arrivals", row["mean"], row["ci_halfwidth"]),
                     "" if not is_finite(share) else f"{100 * share:.2f} %")
