@@ -132,6 +132,9 @@ def _shorten(path: Path) -> None:
     scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
     if float(scenario.get("horizon", 0)) > HORIZON_CAP:
         scenario["horizon"] = float(scenario.get("warmup", 0)) + SHORT_MEASURE
+        media = scenario.get("media")
+        if media:  # airings must lie before the horizon: keep those of the shorter run
+            media["airings"] = [a for a in media.get("airings", []) if a["time"] < scenario["horizon"]]
         path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
 
 
