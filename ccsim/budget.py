@@ -60,7 +60,9 @@ BYTES_PER_AGENT = {"core": 48 + 2 * 32, "simpy": 400}
 BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
 BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
-CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS = 12, 2, 5
+# len() of results.CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS and ENTRY_FIELDS (numbers, not
+# an import: the CLI's budget check stays light; tests/test_budget.py keeps them in step)
+CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS = 25, 2, 14, 11
 BYTES_PER_AIRING = 2 * 32 + 8 * (CHANNEL_FIELDS + 4)  # its event in the heap, statistics, compiled arrays
 
 
@@ -311,6 +313,7 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
     parts = {
         "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
                                                     + (model.n_channels + 1) * CHANNEL_FIELDS
+                                                    + model.n_entries * ENTRY_FIELDS
                                                     + INTERVAL_REPORT_FIELDS),
         "media airings": float(model.n_airings) * BYTES_PER_AIRING,
         # An airing schedules all its calls at once: they wait in the heap until they ring and

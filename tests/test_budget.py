@@ -204,3 +204,10 @@ def test_running_out_of_memory_is_a_budget_error(monkeypatch):
     for engine in ("core", "simpy"):
         with pytest.raises(BudgetError, match="ran out of memory"):
             ccsim.simulate(single_queue(), engine=engine)
+
+
+def test_the_memory_estimate_counts_every_statistics_field():
+    from ccsim import results
+    assert (b.CALL_FIELDS, b.INTERVAL_GROUP_FIELDS, b.CHANNEL_FIELDS, b.ENTRY_FIELDS) == (
+        len(results.CALL_FIELDS), len(results.INTERVAL_GROUP_FIELDS), len(results.CHANNEL_FIELDS),
+        len(results.ENTRY_FIELDS))
