@@ -107,6 +107,21 @@ def expected_attempts(model: CompiledModel) -> np.ndarray:
     return first * (factor if len(factor) else 1.0)
 
 
+def callback_attempts(model: CompiledModel, attempts: np.ndarray) -> float:
+    """An upper bound on the calls agents make to callback items over the run: every call
+    reaching a type that offers callbacks may accept one, every attempt may leave a voicemail
+    for the voicemail type, and an item takes min(max_attempts, 1 / answer) calls on average."""
+    if not len(model.cb_max_attempts):
+        return 0.0
+    reaching = type_arrivals(model, attempts)
+    items = np.where(np.isfinite(model.cb_offer_after), reaching * model.cb_accept, 0.0)
+    if model.voicemail_type >= 0:
+        items[model.voicemail_type] += attempts.sum()
+    with np.errstate(divide="ignore"):
+        per_item = np.minimum(model.cb_max_attempts.astype(float), 1.0 / model.cb_answer)
+    return float(np.sum(items * per_item))
+
+
 def routed_share(model: CompiledModel) -> np.ndarray:
     """[entry, call type]: the share of an entry's attempts its menu routes to each call type
     (callers never hanging up in the menu, so an upper bound)."""
@@ -330,7 +345,7 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
     fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records", "scheduled ad calls"))
     room = (budget - fixed) // per_pending if budget > fixed else 0
     return Estimate(
-        calls=float(calls.sum()), calls_by_type=tuple(float(c) for c in calls),
+        calls=float(calls.sum() + callback_attempts(model, calls)), calls_by_type=tuple(float(c) for c in calls),
         slot_steps=tuple(float(s) for s in slot_steps(model)), agents=model.n_agents, intervals=intervals,
         offered_load=tuple(load), capacity=tuple(agents), pending_by_type=tuple(pending),
         memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))), ad_calls=ad_calls,

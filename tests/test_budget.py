@@ -211,3 +211,22 @@ def test_the_memory_estimate_counts_every_statistics_field():
     assert (b.CALL_FIELDS, b.INTERVAL_GROUP_FIELDS, b.CHANNEL_FIELDS, b.ENTRY_FIELDS) == (
         len(results.CALL_FIELDS), len(results.INTERVAL_GROUP_FIELDS), len(results.CHANNEL_FIELDS),
         len(results.ENTRY_FIELDS))
+
+
+def test_callbacks_that_are_never_answered_count_in_the_budget():
+    """Voicemails called back up to 1,000 times each, never answered: a run a million times
+    longer than its calls say, refused before it starts."""
+    import copy
+
+    from inbound_scenarios import CALLBACKS
+
+    from ccsim.compile import compile_scenario
+    from ccsim.scenario import validate_scenario
+    s = copy.deepcopy(CALLBACKS)
+    s["call_types"][1]["callback"] = {"answer": 0.0, "ring": 0, "max_attempts": 1000, "retry_delay": 0,
+                                      "target": 3600}
+    model = compile_scenario(validate_scenario(s))
+    plain = b.estimate(compile_scenario(validate_scenario(CALLBACKS)))
+    assert b.estimate(model).calls > 100 * plain.calls
+    with pytest.raises(b.BudgetError):
+        b.check_budget(model, max_calls=10 * plain.calls)
