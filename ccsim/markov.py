@@ -1,4 +1,4 @@
-"""Exact solvers for two models the simulator grows into: retrials and IVR menus.
+"""Exact solvers for models the simulator grows into: retrials, IVR menus, routing.
 
 Units: time in seconds, rates per second.  Both solvers are exact for their
 Markov models (up to a stated truncation for the retrial queue) and serve as
@@ -12,6 +12,13 @@ the mass.
 
 ``ivr_tree``: an IVR menu as an absorbing Markov chain, with one exponential
 IVR patience per caller for the whole stay in the menu.
+
+``priority_queue``: M/M/c with K classes under non-preemptive priority, equal
+service rates; per-class mean waits by Cobham's formula.
+
+``multiskill_chain``: two call types, specialists of each type and
+cross-trained agents under a stated static routing rule, optional abandonment;
+the stationary law of the CTMC with both queues truncated like the retrial orbit.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from ccsim.analytic import _agents, _nonneg, _number, _positive
+from ccsim.analytic import _agents, _nonneg, _number, _positive, erlang_c
 
 _MAX_STATES = 2_000_000  # refuse larger truncated retrial chains
 _FIRST_ORBIT = 32  # first orbit cap tried; doubled until the boundary is light
@@ -184,7 +191,7 @@ def _retrial_generator(p: _Retrial, n_cap: int, m_cap: int):
     return gen.tocsc(), leak.reshape(n_cap + 1, m_cap + 1)
 
 
-def _stationary(gen: sp.csc_matrix, pin: int) -> np.ndarray:
+def _stationary(gen: sp.csc_matrix, pin: int, what: str = "retrial chain") -> np.ndarray:
     """pi with pi Q = 0, sum 1: fix pi_pin = 1, solve the other balance equations
     (sparse LU on the diagonal), normalise; re-solved pinned at the mode if pi_pin came out tiny
     (the ratios pi_j / pi_pin must stay within floating-point range); residual checked."""
@@ -205,14 +212,14 @@ def _stationary(gen: sp.csc_matrix, pin: int) -> np.ndarray:
         pin = mode
     total = pi.sum()
     if not (np.all(np.isfinite(pi)) and total > 0 and pi.min() >= -1e-12 * total):
-        raise ValueError("the truncated retrial chain could not be solved accurately: its "
+        raise ValueError(f"the truncated {what} could not be solved accurately: its "
                          "probabilities span more than floating-point range (load far above "
                          "capacity with slow retrials?)")
     pi = np.maximum(pi / total, 0.0)
     scale = float(abs(gen.diagonal()).max())
     residual = float(np.abs(gen.T @ pi).max())
     if residual > _RESIDUAL * scale:
-        raise ValueError(f"retrial chain solve inaccurate: residual {residual:.3g} "
+        raise ValueError(f"{what} solve inaccurate: residual {residual:.3g} "
                          f"(rates up to {scale:.3g}/s)")
     return pi
 
@@ -462,3 +469,354 @@ def ivr_tree(nodes: list, start: int = 0, patience_rate: float = 0.0) -> IvrResu
     return IvrResult(exit_probability=exit_probability, visits=visits, hang_ups=hang_ups,
                      mean_time=float(visits @ (a + b)), time_by_exit=time_by_exit,
                      mean_time_by_exit=mean_time_by_exit)
+
+
+# ================================================================ priority queue
+@dataclass(frozen=True)
+class PriorityResult:
+    """Stationary M/M/c with non-preemptive priority classes (times in seconds).
+
+    Arrays have one entry per class, class 0 the highest priority.
+    p_wait[k]: probability a class-k call finds every agent busy (Erlang C
+        C(c, a) for every class, by PASTA).
+    mean_wait[k]: mean wait in queue of class k (Cobham).
+    mean_response[k]: mean_wait[k] + 1 / service_rate.
+    mean_queue[k]: mean number of class-k calls waiting (Little).
+    overall_mean_wait: arrival-rate-weighted mean of mean_wait; equals the
+        FCFS Erlang C mean wait C(c, a) / (c mu - lambda) (conservation law).
+    occupancy: a / c.
+    """
+
+    p_wait: np.ndarray
+    mean_wait: np.ndarray
+    mean_response: np.ndarray
+    mean_queue: np.ndarray
+    overall_mean_wait: float
+    occupancy: float
+
+
+def _rates(name: str, values, count: int | None = None) -> np.ndarray:
+    """A non-empty sequence of rates >= 0 (exactly ``count`` of them if given)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of rates, got {values!r}")
+    if count is not None and len(values) != count:
+        raise ValueError(f"{name} must hold exactly {count} rates, got {values!r}")
+    return np.array([_nonneg(f"{name}[{k}]", v) for k, v in enumerate(values)])
+
+
+def priority_queue(arrival_rates, service_rate: float, agents: int) -> PriorityResult:
+    """M/M/c, K classes, non-preemptive priority (class 0 highest), FIFO in a class.
+
+    Class k arrives at arrival_rates[k] (λ_k, per second, >= 0, total λ > 0);
+    every call is served at service_rate (μ, per second) by one of ``agents``
+    (c) agents; nobody abandons.  A freed agent takes the head of the
+    highest-priority non-empty queue; a call in service is never interrupted.
+    With a = λ/μ, C(c, a) the Erlang C probability of waiting and
+    σ_k = Σ_{i<=k} λ_i / (c μ) (σ_{-1} = 0), Cobham's formula gives
+        W_k = C(c, a) / (c μ (1 - σ_{k-1}) (1 - σ_k)).
+    Raises ValueError for bad input or an unstable system (σ_{K-1} >= 1).
+    """
+    lam = _rates("arrival_rates", arrival_rates)
+    mu = _positive("service_rate", service_rate)
+    c = _agents(agents)
+    total = float(lam.sum())
+    if total <= 0.0:
+        raise ValueError(f"arrival_rates must not all be zero, got {arrival_rates!r}")
+    cmu = c * mu
+    if total >= cmu:
+        raise ValueError(f"unstable: total of arrival_rates = {total:g}/s >= agents * service_rate"
+                         f" = {cmu:g}/s")
+    a = total / mu
+    p_wait = erlang_c(c, a)
+    sigma = np.cumsum(lam) / cmu
+    before = np.r_[0.0, sigma[:-1]]
+    wait = p_wait / (cmu * (1.0 - before) * (1.0 - sigma))
+    return PriorityResult(p_wait=np.full(lam.size, p_wait), mean_wait=wait,
+                          mean_response=wait + 1.0 / mu, mean_queue=lam * wait,
+                          overall_mean_wait=float(lam @ wait) / total, occupancy=a / c)
+
+
+# ================================================================ multi-skill chain
+_MS_FIELDS = ("b0", "b1", "x0", "x1", "q0", "q1")
+_FIRST_QUEUE = 32  # first queue cap tried by multiskill_chain; doubled until light
+_MS_MAX_STATES = 400_000  # refuse larger truncated multi-skill chains (the solve gets slow)
+
+
+def _queue_tail(marginal: np.ndarray) -> tuple[float, float]:
+    """(mass, first moment) at the queue cap and beyond it, by a geometric estimate whose ratio
+    is taken one level inside: the cap is a reflecting boundary whose level can hold more than
+    the one before (the other type's departures keep it there), which would fake a ratio >= 1."""
+    last, inner, before = (float(v) for v in marginal[-3:][::-1])
+    ratio = inner / before if before > 0 else 0.0
+    if ratio >= 1.0:
+        return math.inf, math.inf
+    cap = marginal.size - 1
+    mass = last / (1.0 - ratio)
+    return mass, mass * (cap + ratio / (1.0 - ratio))
+
+
+@dataclass(frozen=True)
+class MultiskillResult:
+    """Stationary two-type multi-skill system (times in seconds, rates per second).
+
+    distribution: numpy structured array, one row per state, fields b0, b1
+        (busy specialists of type 0 / 1), x0, x1 (cross-trained agents busy on
+        type 0 / 1), q0, q1 (calls waiting of type 0 / 1), p (probability).
+    Per type k (arrays of 2):
+      p_wait[k]: probability a type-k arrival finds no idle eligible agent
+        (PASTA; it then waits, or is dropped by the truncation at q_k = cap).
+      mean_queue[k]: mean number of type-k calls waiting.
+      mean_wait[k]: mean wait of all offered type-k calls, mean_queue / λ_k
+        (Little; abandoners count their time to abandonment; with no
+        abandonment this is the mean wait of answered calls).
+      abandonment_rate[k]: θ_k mean_queue[k]; p_abandon[k] = that / λ_k.
+      served[k]: answered calls per second, μ_k E[b_k + x_k].
+      cross_busy[k]: mean number of cross-trained agents busy on type k.
+    occupancy: (specialists 0, specialists 1, cross-trained) mean busy / group
+        size, nan for an empty group.
+    Truncation: queue_cap (largest q0 and q1 kept), boundary_mass (mass at the
+        cap with a geometric estimate beyond, below tol), truncation_leak[k]
+        (type-k arrivals per second dropped at the cap; λ_k = served[k] +
+        abandonment_rate[k] + truncation_leak[k] to ~1e-9 relative).
+    """
+
+    distribution: np.ndarray
+    p_wait: np.ndarray
+    mean_queue: np.ndarray
+    mean_wait: np.ndarray
+    abandonment_rate: np.ndarray
+    p_abandon: np.ndarray
+    served: np.ndarray
+    cross_busy: np.ndarray
+    occupancy: np.ndarray
+    queue_cap: int
+    boundary_mass: float
+    truncation_leak: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Multiskill:
+    """Checked parameters of the multi-skill model."""
+
+    lam: np.ndarray
+    mu: np.ndarray
+    theta: np.ndarray
+    n0: int
+    n1: int
+    nx: int
+
+
+def _group_size(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _multiskill_params(arrival_rates, service_rates, groups, patience_rates) -> _Multiskill:
+    lam = _rates("arrival_rates", arrival_rates, 2)
+    for k in range(2):
+        _positive(f"arrival_rates[{k}]", lam[k])
+    mu = _rates("service_rates", service_rates, 2)
+    for k in range(2):
+        _positive(f"service_rates[{k}]", mu[k])
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__") or len(groups) != 3:
+        raise ValueError(f"groups must be (specialists of type 0, of type 1, cross-trained), "
+                         f"got {groups!r}")
+    n0, n1, nx = (_group_size(f"groups[{i}]", g) for i, g in enumerate(groups))
+    theta = np.zeros(2) if patience_rates is None else _rates("patience_rates", patience_rates, 2)
+    for k, n in enumerate((n0, n1)):
+        if n + nx == 0:
+            raise ValueError(f"groups: no agent can serve type {k} (groups[{k}] + groups[2] = 0)")
+    p = _Multiskill(lam=lam, mu=mu, theta=theta, n0=n0, n1=n1, nx=nx)
+    _check_multiskill_capacity(p)
+    return p
+
+
+def _check_multiskill_capacity(p: _Multiskill) -> None:
+    """Refuse loads no routing could carry without abandonment: type k alone
+    needs ρ_k < n_k + n_x, both together ρ_0 + ρ_1 < n_0 + n_1 + n_x (ρ_k =
+    λ_k/μ_k), a type with θ_k > 0 is never unstable.  These are necessary, not
+    sufficient: specialists of one type may idle while the other type waits,
+    and a chain that is unstable all the same is refused by the truncation
+    (its queue tail never becomes light)."""
+    rho = p.lam / p.mu
+    patient = p.theta == 0.0
+    for k, n in enumerate((p.n0, p.n1)):
+        if patient[k] and rho[k] >= n + p.nx:
+            raise ValueError(f"unstable: type {k} load arrival_rates[{k}] / service_rates[{k}] = "
+                             f"{rho[k]:g} Erl >= the {n + p.nx} agents who can serve it")
+    if patient.all() and rho.sum() >= p.n0 + p.n1 + p.nx:
+        raise ValueError(f"unstable: total load {rho.sum():g} Erl >= all {p.n0 + p.n1 + p.nx} agents")
+
+
+def _multiskill_states(p: _Multiskill, cap: int) -> np.ndarray:
+    """All states (rows b0, b1, x0, x1, q0, q1): q_k > 0 only when every agent who
+    can serve type k is busy (b_k = n_k and x0 + x1 = n_x)."""
+    grids = np.meshgrid(np.arange(p.n0 + 1), np.arange(p.n1 + 1), np.arange(p.nx + 1),
+                        np.arange(p.nx + 1), indexing="ij")
+    base = np.stack([g.ravel() for g in grids], axis=1)
+    base = base[base[:, 2] + base[:, 3] <= p.nx]
+    cross_full = base[:, 2] + base[:, 3] == p.nx
+    can_wait = [(base[:, 0] == p.n0) & cross_full, (base[:, 1] == p.n1) & cross_full]
+    parts = []
+    for w0 in (False, True):
+        for w1 in (False, True):
+            rows = base[(can_wait[0] == w0) & (can_wait[1] == w1)]
+            q0 = np.arange(cap + 1) if w0 else np.zeros(1, dtype=int)
+            q1 = np.arange(cap + 1) if w1 else np.zeros(1, dtype=int)
+            qq = np.stack([g.ravel() for g in np.meshgrid(q0, q1, indexing="ij")], axis=1)
+            parts.append(np.hstack([np.repeat(rows, len(qq), axis=0), np.tile(qq, (len(rows), 1))]))
+    return np.vstack(parts)
+
+
+def _multiskill_generator(p: _Multiskill, cap: int):
+    """(states sorted by key, sparse generator, per-state leak rate of each type).
+
+    Transitions (μ_k, θ_k per type; "free" = idle cross-trained agents):
+      type-k arrival: to an idle specialist of k, else an idle cross-trained
+        agent, else queue k (dropped and counted as leak at q_k = cap);
+      a specialist of k finishes: takes the head of queue k if any, else idles;
+      a cross-trained agent finishes (either type): takes the head of queue 0
+        if non-empty, else of queue 1, else idles;
+      a waiting type-k call abandons at θ_k each.
+    """
+    states = _multiskill_states(p, cap)
+    radix = np.array([p.n1 + 1, p.nx + 1, p.nx + 1, cap + 1, cap + 1, 1])
+    weights = np.cumprod(radix[::-1])[::-1]  # mixed-radix place values, last = 1
+
+    def key(s):
+        return s @ weights
+
+    order = np.argsort(key(states))
+    states = states[order]
+    keys = key(states)
+    b0, b1, x0, x1, q0, q1 = states.T
+    n_spec = (p.n0, p.n1)
+    free = p.nx - x0 - x1
+    busy_spec, queue = (b0, b1), (q0, q1)
+    rows, cols, rates = [], [], []
+    leak = np.zeros((len(states), 2))
+
+    def move(mask, delta, rate):
+        rate = np.broadcast_to(np.asarray(rate, dtype=float), mask.shape)
+        keep = mask & (rate > 0)
+        target = states[keep] + np.asarray(delta)
+        at = np.searchsorted(keys, key(target))
+        if not np.array_equal(keys[np.minimum(at, len(keys) - 1)], key(target)):
+            raise AssertionError("multi-skill transition left the state space")  # a bug, not input
+        rows.append(np.flatnonzero(keep))
+        cols.append(at)
+        rates.append(rate[keep])
+
+    def unit(**changes):
+        return [changes.get(f, 0) for f in _MS_FIELDS]
+
+    for k in range(2):
+        b, q, n = busy_spec[k], queue[k], n_spec[k]
+        spec_full = b == n
+        move(~spec_full, unit(**{f"b{k}": 1}), p.lam[k])
+        move(spec_full & (free > 0), unit(**{f"x{k}": 1}), p.lam[k])
+        waits = spec_full & (free == 0)
+        move(waits & (q < cap), unit(**{f"q{k}": 1}), p.lam[k])
+        leak[:, k] = (waits & (q == cap)) * p.lam[k]
+        move(q > 0, unit(**{f"q{k}": -1}), b * p.mu[k])  # specialist takes its queue
+        move(q == 0, unit(**{f"b{k}": -1}), b * p.mu[k])  # specialist idles
+        move(q > 0, unit(**{f"q{k}": -1}), q * p.theta[k])  # abandonment
+    # cross-trained agent finishing type 0 (rate x0 μ0) or type 1 (x1 μ1): queue 0 first
+    move(q0 > 0, unit(q0=-1), x0 * p.mu[0])
+    move((q0 == 0) & (q1 > 0), unit(x0=-1, x1=1, q1=-1), x0 * p.mu[0])
+    move((q0 == 0) & (q1 == 0), unit(x0=-1), x0 * p.mu[0])
+    move(q0 > 0, unit(x1=-1, x0=1, q0=-1), x1 * p.mu[1])
+    move((q0 == 0) & (q1 > 0), unit(q1=-1), x1 * p.mu[1])
+    move((q0 == 0) & (q1 == 0), unit(x1=-1), x1 * p.mu[1])
+    size = len(states)
+    gen = sp.coo_matrix((np.concatenate(rates), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(size, size)).tocsr()
+    gen = gen - sp.diags(np.asarray(gen.sum(axis=1)).ravel())
+    return states, gen.tocsc(), leak
+
+
+def multiskill_chain(arrival_rates, service_rates, groups, patience_rates=None,
+                     max_queue: int | None = None, tol: float = 1e-10) -> MultiskillResult:
+    """Stationary law of a two-type multi-skill contact center (a CTMC).
+
+    Call types 0 and 1 arrive as Poisson streams at arrival_rates = (λ_0, λ_1)
+    per second.  groups = (n_0, n_1, n_x): n_0 specialists of type 0, n_1 of
+    type 1, n_x cross-trained agents serving both.  A type-k call is served at
+    service_rates[k] (μ_k per second) by whichever agent takes it; waiting
+    type-k calls abandon at patience_rates[k] (θ_k per second; None or 0:
+    never).  Routing, exactly:
+      * an arriving type-k call goes to an idle specialist of type k if any,
+        else to an idle cross-trained agent, else joins queue k (FIFO);
+      * a freed specialist of type k takes the head of queue k, else idles;
+      * a freed cross-trained agent takes the head of queue 0 if it is
+        non-empty, else the head of queue 1, else idles (static priority of
+        type 0 at the cross-trained agents -- NOT longest-waiting-first, which
+        is not Markov in the queue lengths); nobody is ever interrupted.
+    State (b0, b1, x0, x1, q0, q1): busy specialists of each type, cross-trained
+    agents busy on type 0 and on type 1, queue lengths; q_k > 0 only when every
+    agent able to serve type k is busy.
+
+    Both queues are truncated at the same cap (arrivals at the cap are dropped
+    and reported as truncation_leak): max_queue None grows the cap from 32 by
+    doubling until the mass at the cap, with a geometric estimate of the tail
+    beyond, is below tol, and so is the same estimate of the neglected part of
+    each mean queue (relative to the mean when above 1); an integer max_queue is used as is and refused if
+    that mass is not below tol.  Raises ValueError for bad input, a load above
+    capacity (see _check_multiskill_capacity) or more than 400,000 states.
+    """
+    p = _multiskill_params(arrival_rates, service_rates, groups, patience_rates)
+    tol = _positive("tol", tol)
+    if max_queue is not None:
+        if isinstance(max_queue, bool) or not isinstance(max_queue, Integral) or max_queue < 2:
+            raise ValueError(f"max_queue must be None or an integer >= 2, got {max_queue!r}")
+    cap = _FIRST_QUEUE if max_queue is None else int(max_queue)
+    while True:
+        corner = (p.n0 + 1) * (p.n1 + 1) * (p.nx + 1) * (p.nx + 2) // 2 + (p.nx + 1) * (cap + 1) ** 2
+        if corner > _MS_MAX_STATES:
+            raise ValueError(f"multi-skill chain needs more than {_MS_MAX_STATES:,} states to bring "
+                             f"the truncated mass below tol = {tol:g} (queue cap {cap}): load too "
+                             f"close to capacity or unstable under this routing")
+        states, gen, leak = _multiskill_generator(p, cap)
+        pi = _stationary(gen, 0, "multi-skill chain")
+        marginals = [np.bincount(states[:, 4 + k], weights=pi, minlength=cap + 1) for k in range(2)]
+        tails = [_queue_tail(m) for m in marginals]
+        tail = max(mass for mass, _ in tails)
+        # the neglected part of each mean queue must be as small, relative to that mean
+        moment = max(first / max(1.0, float(m @ np.arange(cap + 1))) for m, (_, first) in zip(marginals, tails))
+        if tail < tol and moment < tol:
+            return _multiskill_result(p, states, pi, leak, cap, tail)
+        if max_queue is not None:
+            raise ValueError(f"max_queue = {max_queue} leaves {tail:.3g} of the mass (and "
+                             f"{moment:.3g} of a mean queue) at or beyond the cap, not below "
+                             f"tol = {tol:g}: raise it or pass None")
+        cap *= 2
+
+
+def _multiskill_result(p: _Multiskill, states: np.ndarray, pi: np.ndarray, leak: np.ndarray,
+                       cap: int, tail: float) -> MultiskillResult:
+    b0, b1, x0, x1, q0, q1 = states.T
+    cross_full = x0 + x1 == p.nx
+    waits = np.array([pi @ ((b0 == p.n0) & cross_full), pi @ ((b1 == p.n1) & cross_full)])
+    mean_queue = np.array([pi @ q0, pi @ q1])
+    cross_busy = np.array([pi @ x0, pi @ x1])
+    spec_busy = np.array([pi @ b0, pi @ b1])
+    served = p.mu * (spec_busy + cross_busy)
+    abandoned = p.theta * mean_queue
+    truncation_leak = pi @ leak
+    error = np.abs(p.lam - served - abandoned - truncation_leak)
+    if np.any(error > _RESIDUAL * np.maximum(p.lam, 1.0)):
+        raise ValueError(f"multi-skill chain flow balance off by {error.max():.3g}/s")
+    sizes = np.array([p.n0, p.n1, p.nx], dtype=float)
+    busy = np.array([spec_busy[0], spec_busy[1], cross_busy.sum()])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        occupancy = np.where(sizes > 0, busy / sizes, math.nan)
+    table = np.zeros(len(states), dtype=[(f, np.int64) for f in _MS_FIELDS] + [("p", np.float64)])
+    for i, f in enumerate(_MS_FIELDS):
+        table[f] = states[:, i]
+    table["p"] = pi
+    return MultiskillResult(
+        distribution=table, p_wait=waits, mean_queue=mean_queue, mean_wait=mean_queue / p.lam,
+        abandonment_rate=abandoned, p_abandon=abandoned / p.lam, served=served,
+        cross_busy=cross_busy, occupancy=occupancy, queue_cap=cap, boundary_mass=tail,
+        truncation_leak=truncation_leak)

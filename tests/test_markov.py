@@ -7,10 +7,10 @@ import pytest
 from scipy.special import gammaln
 from scipy.stats import norm
 
-from ccsim.analytic import erlang_a_metrics, erlang_b
+from ccsim.analytic import erlang_a_metrics, erlang_b, erlang_c_metrics
 from ccsim.markov import (
     IVR_HANG_UP, _retrial_generator, _retrial_params, _retrial_result, _stationary,
-    ivr_tree, retrial_queue,
+    ivr_tree, multiskill_chain, priority_queue, retrial_queue,
 )
 
 
@@ -397,3 +397,247 @@ def test_hang_up_time_counts_the_nodes_completed_before():
     assert r.mean_time_by_exit["x"] == pytest.approx(d0 + d1, rel=1e-14)
     patient = ivr_tree([node(("deterministic", d0), (1, 1.0)), node(("deterministic", d1), ("x", 1.0))])
     assert math.isnan(patient.mean_time_by_exit[IVR_HANG_UP]) and patient.mean_time == d0 + d1
+
+
+# ================================================================ priority queue
+PRIORITY_CASES = [([0.9, 1.2], 1.0, 3), ([0.01, 0.02, 0.005], 1 / 180, 10),
+                  ([2.0, 0.5, 1.0, 3.0], 0.3, 25), ([0.0, 0.4], 0.5, 1)]
+
+
+@pytest.mark.parametrize("c, lam, mu", [(1, 0.5, 1.0), (3, 2.1, 1.0), (50, 0.25, 1 / 180)])
+def test_one_class_is_erlang_c(c, lam, mu):
+    r = priority_queue([lam], mu, c)
+    ref = erlang_c_metrics(c, lam, 1 / mu, 0.0)
+    assert r.mean_wait[0] == pytest.approx(ref.asa, rel=1e-12)
+    assert r.p_wait[0] == pytest.approx(ref.p_wait, rel=1e-12)
+    assert r.mean_response[0] == pytest.approx(ref.asa + 1 / mu, rel=1e-12)
+
+
+@pytest.mark.parametrize("lams, mu, c", PRIORITY_CASES)
+def test_priority_conservation_law_and_monotone(lams, mu, c):
+    r = priority_queue(lams, mu, c)
+    ref = erlang_c_metrics(c, sum(lams), 1 / mu, 0.0)
+    assert np.dot(lams, r.mean_wait) / sum(lams) == pytest.approx(ref.asa, rel=1e-12)
+    assert r.overall_mean_wait == pytest.approx(ref.asa, rel=1e-12)
+    assert r.mean_queue.sum() == pytest.approx(ref.mean_queue, rel=1e-12)
+    assert np.all(np.diff(r.mean_wait) > 0)  # a higher priority waits less
+    assert np.allclose(r.p_wait, ref.p_wait, rtol=1e-12)
+
+
+def simulate_priority(lams, mu, c, customers, seed):
+    """Non-preemptive priority M/M/c by events (heapq of completion times); returns
+    (class, wait) of the customers whose wait is known, in arrival order."""
+    import heapq
+    from collections import deque
+    rng = np.random.default_rng(seed)
+    lam = sum(lams)
+    arrive = np.cumsum(rng.exponential(1 / lam, customers))
+    kind = rng.choice(len(lams), customers, p=np.array(lams) / lam)
+    service = rng.exponential(1 / mu, customers)
+    wait = np.full(customers, np.nan)
+    busy: list[float] = []
+    queues = [deque() for _ in lams]
+    for i in range(customers):
+        t = arrive[i]
+        while busy and busy[0] <= t:
+            done = heapq.heappop(busy)
+            for q in queues:  # the freed agent takes the highest-priority head
+                if q:
+                    j = q.popleft()
+                    wait[j] = done - arrive[j]
+                    heapq.heappush(busy, done + service[j])
+                    break
+        if len(busy) < c:
+            wait[i] = 0.0
+            heapq.heappush(busy, t + service[i])
+        else:
+            queues[kind[i]].append(i)
+    known = ~np.isnan(wait)
+    return kind[known], wait[known]
+
+
+def batch_means_agree(waits, expected, batches=20, level=0.999, bonferroni=1):
+    """expected inside the batch-means t interval of the waits (arrival order)."""
+    from scipy.stats import t as student
+    means = np.array([b.mean() for b in np.array_split(waits, batches)])
+    half = student.isf((1 - level) / (2 * bonferroni), batches - 1) * means.std(ddof=1) / math.sqrt(batches)
+    return abs(means.mean() - expected) <= half
+
+
+def test_priority_against_monte_carlo():
+    lams, mu, c = [0.9, 1.2], 1.0, 3
+    kind, wait = simulate_priority(lams, mu, c, 200_000, seed=20261129)
+    kind, wait = kind[10_000:], wait[10_000:]  # warm-up
+    r = priority_queue(lams, mu, c)
+    for k in range(2):
+        assert batch_means_agree(wait[kind == k], r.mean_wait[k], bonferroni=2)
+    # power: FCFS (the Erlang C wait for everyone) is rejected for both classes
+    fcfs = erlang_c_metrics(c, sum(lams), 1 / mu, 0.0).asa
+    for k in range(2):
+        assert not batch_means_agree(wait[kind == k], fcfs, bonferroni=2)
+
+
+@pytest.mark.parametrize("args, name", [
+    (([1.0, 1.0], 0.5, 4), "unstable"),
+    (([1.0, -0.1], 1.0, 4), r"arrival_rates\[1\]"),
+    (([0.0, 0.0], 1.0, 4), "arrival_rates"),
+    (([], 1.0, 4), "arrival_rates"),
+    ((0.5, 1.0, 4), "arrival_rates"),
+    (([0.5], 0.0, 4), "service_rate"),
+    (([0.5], 1.0, 0), "agents"),
+])
+def test_priority_bad_inputs_raise(args, name):
+    with pytest.raises(ValueError, match=name):
+        priority_queue(*args)
+
+
+# ================================================================ multi-skill chain
+@pytest.mark.parametrize("lams, mus, groups, thetas", [
+    ((2.0, 1.5), (0.5, 0.4), (5, 4), (0.1, 0.2)),
+    ((0.9, 0.3), (1.0, 0.5), (1, 2), None),
+    ((0.05, 0.02), (1 / 180, 1 / 240), (12, 7), (1 / 60, 0.0)),
+])
+def test_no_cross_training_decouples_into_erlang_a_or_c(lams, mus, groups, thetas):
+    r = multiskill_chain(lams, mus, (*groups, 0), thetas)
+    for k in range(2):
+        patience = None if thetas is None or thetas[k] == 0 else 1 / thetas[k]
+        ref = erlang_a_metrics(groups[k], lams[k], 1 / mus[k], patience, 0.0)
+        assert r.p_wait[k] == pytest.approx(ref.p_wait, abs=1e-9)
+        assert r.p_abandon[k] == pytest.approx(ref.p_abandon, abs=1e-9)
+        assert r.mean_wait[k] == pytest.approx(ref.mean_wait_all, rel=1e-9)
+        assert r.mean_queue[k] == pytest.approx(ref.mean_queue, rel=1e-9)
+        assert r.occupancy[k] == pytest.approx(ref.occupancy, abs=1e-9)
+    assert math.isnan(r.occupancy[2]) and np.all(r.cross_busy == 0)
+
+
+@pytest.mark.parametrize("lams, mu, c", [((0.9, 1.2), 1.0, 3), ((0.3, 0.2), 0.2, 4),
+                                         ((1.5, 0.5), 0.5, 6)])
+def test_cross_trained_only_is_the_priority_queue(lams, mu, c):
+    r = multiskill_chain(lams, (mu, mu), (0, 0, c))
+    ref = priority_queue(lams, mu, c)
+    assert np.allclose(r.mean_wait, ref.mean_wait, rtol=1e-8, atol=0)
+    assert np.allclose(r.p_wait, ref.p_wait, rtol=1e-8, atol=0)
+
+
+MULTISKILL_CASES = [((0.9, 1.2), (1.0, 0.8), (1, 1, 2), None),
+                    ((2.0, 1.0), (0.5, 0.4), (3, 1, 2), (0.2, 0.1)),
+                    ((0.8, 3.0), (0.6, 1.5), (0, 2, 2), (0.0, 0.3)),
+                    ((0.3, 0.4), (0.2, 0.25), (2, 0, 3), (0.05, 0.0))]
+
+
+@pytest.mark.parametrize("lams, mus, groups, thetas", MULTISKILL_CASES)
+def test_multiskill_flow_balance_and_little(lams, mus, groups, thetas):
+    r = multiskill_chain(lams, mus, groups, thetas)
+    d = r.distribution
+    theta = np.zeros(2) if thetas is None else np.array(thetas)
+    assert d["p"].sum() == pytest.approx(1.0, rel=1e-12) and d["p"].min() >= 0
+    full = d["x0"] + d["x1"] == groups[2]
+    for k in range(2):
+        b, x, q = d[f"b{k}"], d[f"x{k}"], d[f"q{k}"]
+        # arrival side: admitted = offered minus those finding queue k at the cap
+        blocked = d["p"] @ ((b == groups[k]) & full & (q == r.queue_cap))
+        admitted = lams[k] * (1 - blocked)
+        # departure side, Little at the agents: mean busy on k = answered rate / mu_k
+        assert admitted == pytest.approx(mus[k] * (d["p"] @ (b + x)) + theta[k] * (d["p"] @ q),
+                                         rel=1e-9)
+        assert r.served[k] + r.abandonment_rate[k] + r.truncation_leak[k] == pytest.approx(
+            lams[k], rel=1e-9)
+        assert r.mean_wait[k] * lams[k] == pytest.approx(d["p"] @ q, rel=1e-12)  # Little, queue
+        assert r.truncation_leak[k] < 1e-9 * lams[k]
+        # queue k is never non-empty while an agent able to serve k idles
+        assert np.all((q == 0) | ((b == groups[k]) & full))
+    assert r.boundary_mass < 1e-10
+    # each group's occupancy is a fraction (nan for an empty group)
+    for g, n in enumerate(groups):
+        assert n == 0 and math.isnan(r.occupancy[g]) or 0 <= r.occupancy[g] <= 1
+
+
+@pytest.mark.parametrize("lams, mus, groups, thetas", MULTISKILL_CASES)
+def test_multiskill_doubling_the_queue_cap_changes_nothing(lams, mus, groups, thetas):
+    r = multiskill_chain(lams, mus, groups, thetas)
+    big = multiskill_chain(lams, mus, groups, thetas, max_queue=2 * r.queue_cap)
+    for field in ("p_wait", "mean_queue", "mean_wait", "p_abandon", "served", "cross_busy"):
+        assert np.all(np.abs(getattr(r, field) - getattr(big, field))
+                      < 1e-9 * np.maximum(1.0, np.abs(getattr(big, field))))
+
+
+def dense_multiskill(lams, mus, groups, thetas, cap):
+    """Stationary law written state by state from the routing rules (dict of states), solved
+    densely: the independent reference for the vectorised generator."""
+    n0, n1, nx = groups
+    states = [(b0, b1, x0, x1, q0, q1)
+              for b0 in range(n0 + 1) for b1 in range(n1 + 1) for x0 in range(nx + 1)
+              for x1 in range(nx + 1 - x0) for q0 in range(cap + 1) for q1 in range(cap + 1)
+              if (q0 == 0 or (b0 == n0 and x0 + x1 == nx)) and (q1 == 0 or (b1 == n1 and x0 + x1 == nx))]
+    index = {s: i for i, s in enumerate(states)}
+    gen = np.zeros((len(states), len(states)))
+    for s, i in index.items():
+        out = []
+        b, x, q = [s[0], s[1]], [s[2], s[3]], [s[4], s[5]]
+        for k in range(2):
+            t = list(s)
+            if b[k] < groups[k]:
+                t[k] += 1
+            elif sum(x) < nx:
+                t[2 + k] += 1
+            elif q[k] < cap:
+                t[4 + k] += 1
+            out.append((t, lams[k]))
+            t = list(s)  # a specialist of k finishes
+            if q[k]:
+                t[4 + k] -= 1
+            else:
+                t[k] -= 1
+            out.append((t, b[k] * mus[k]))
+            t = list(s)  # a cross-trained agent finishes a type-k call
+            t[2 + k] -= 1
+            j = 0 if q[0] else 1 if q[1] else None
+            if j is not None:
+                t[2 + j] += 1
+                t[4 + j] -= 1
+            out.append((t, x[k] * mus[k]))
+            t = list(s)
+            t[4 + k] -= 1
+            out.append((t, q[k] * thetas[k]))
+        for t, rate in out:
+            if rate > 0 and tuple(t) != s:
+                gen[i, index[tuple(t)]] += rate
+    np.fill_diagonal(gen, -gen.sum(axis=1))
+    lhs = gen.T.copy()
+    lhs[-1] = 1.0
+    pi = np.linalg.solve(lhs, np.r_[np.zeros(len(states) - 1), 1.0])
+    return {s: pi[i] for s, i in index.items()}
+
+
+@pytest.mark.parametrize("groups", [(1, 2, 2), (0, 1, 3), (2, 0, 1)])
+def test_multiskill_matches_an_independent_dense_solve(groups):
+    lams, mus, thetas, cap = (1.1, 0.9), (0.7, 0.5), (0.6, 0.4), 14
+    r = multiskill_chain(lams, mus, groups, thetas, max_queue=cap, tol=1.0)
+    ref = dense_multiskill(lams, mus, groups, thetas, cap)
+    d = r.distribution
+    assert len(d) == len(ref)
+    for row in d:
+        assert row["p"] == pytest.approx(ref[tuple(int(v) for v in list(row)[:6])], abs=1e-13)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(arrival_rates=(1.0,)), "arrival_rates"),
+    (dict(arrival_rates=(0.0, 1.0)), r"arrival_rates\[0\]"),
+    (dict(service_rates=(1.0, -1.0)), r"service_rates\[1\]"),
+    (dict(groups=(1, 1)), "groups"),
+    (dict(groups=(1, 1.5, 1)), r"groups\[1\]"),
+    (dict(groups=(-1, 1, 1)), r"groups\[0\]"),
+    (dict(groups=(0, 1, 0)), "type 0"),
+    (dict(patience_rates=(0.1, -0.1)), r"patience_rates\[1\]"),
+    (dict(max_queue=0), "max_queue"),
+    (dict(max_queue=2), "max_queue"),  # too small for tol
+    (dict(tol=0.0), "tol"),
+    (dict(arrival_rates=(3.0, 0.1), groups=(1, 1, 1)), "unstable"),  # type 0 alone
+    (dict(arrival_rates=(1.5, 1.6), groups=(1, 1, 1)), "unstable"),  # together
+    (dict(arrival_rates=(1.99, 0.999), groups=(1, 1, 1)), "states"),  # refused by the truncation
+])
+def test_multiskill_bad_inputs_raise(kwargs, name):
+    args = dict(arrival_rates=(0.5, 0.5), service_rates=(1.0, 1.0), groups=(1, 1, 1))
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        multiskill_chain(**args)
