@@ -358,3 +358,28 @@ def test_the_pure_python_parser_reads_the_same(monkeypatch):
     with_libyaml = [parse_scenario(text) for text in texts]
     use_pure_python_yaml(monkeypatch)
     assert [parse_scenario(text) for text in texts] == with_libyaml
+
+
+def test_a_key_with_brackets_in_a_cross_field_error_is_named_not_a_crash():
+    """Found by the soak: an opening-hours weekday written 'wednesday[' (a cross-field check
+    names it in its path) gave a ValueError inside the loader."""
+    from ccsim.scenario import ScenarioError, parse_scenario
+    text = SMALL_HOURS.replace("monday:", "wednesday[:")
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text)
+    assert "wednesday[" in str(err.value)
+
+
+SMALL_HOURS = """\
+horizon: 3600
+call_types:
+  - name: a
+    arrivals: {process: poisson, rate: 0.01}
+    handle_time: {dist: exponential, mean: 60}
+agents:
+  - {name: t, count: 1, serves: [a]}
+hours:
+  open:
+    monday: [["08:00", "20:00"]]
+  closed: {action: message, message: 10}
+"""

@@ -107,11 +107,16 @@ def _problem(error: dict, lines) -> Problem:
 
 
 def _parse_path(text: str) -> tuple:
+    """A cross-field check's path ("ivr[0].nodes[2].branches") as a location tuple. A piece
+    whose brackets hold no index is a key as written (a user's key may contain "[")."""
     loc: list = []
-    for piece in text.replace("]", "").split("."):
-        name, *indices = piece.split("[")
-        loc.append(name)
-        loc.extend(int(i) for i in indices)
+    for piece in text.split("."):
+        name, *indices = piece.replace("]", "").split("[")
+        if all(i.isdigit() for i in indices):
+            loc.append(name)
+            loc.extend(int(i) for i in indices)
+        else:
+            loc.append(piece)
     return tuple(loc)
 
 
