@@ -106,10 +106,11 @@ def test_ordered_groups_fills_the_first_group_first(engine):
     agents idle, so ordered_groups gives each to the first group of its order, longest_idle
     spreads them over both groups."""
     def scenario(policy):
-        return {"horizon": 10_000, "routing": {"agent_selection": policy},
-                "call_types": [{"name": "a", "arrivals": {"process": "replay", "times": list(range(0, 10_000, 100))},
-                                "handle_time": {"dist": "uniform", "low": 10, "high": 50}, "groups": ["zeta", "alpha"]}],
-                "agents": [{"name": "alpha", "count": 2, "serves": ["a"]}, {"name": "zeta", "count": 2, "serves": ["a"]}]}
+        calls = {"name": "a", "arrivals": {"process": "replay", "times": list(range(0, 10_000, 100))},
+                 "handle_time": {"dist": "uniform", "low": 10, "high": 50}, "groups": ["zeta", "alpha"]}
+        return {"horizon": 10_000, "routing": {"agent_selection": policy}, "call_types": [calls],
+                "agents": [{"name": "alpha", "count": 2, "serves": ["a"]},
+                           {"name": "zeta", "count": 2, "serves": ["a"]}]}
     answered = GROUP_FIELDS.index("answered")
     ordered = ccsim.simulate(scenario("ordered_groups"), seed=1, engine=engine).stats.group_totals[:, answered]
     assert list(ordered) == [0, 100]  # alpha (index 0) never, zeta every call
