@@ -55,6 +55,13 @@ CALLER_FIELDS_COUNT = N_CALLER_FIELDS
 CHANNEL_FIELDS_COUNT = N_CALLER_FIELDS  # a media channel's callers: the caller fields
 
 # compile.CLOSED_ACTIONS
+# Routing policies (compile.AGENT_SELECTION, compile.QUEUE_SELECTION).
+cdef enum:
+    AGENT_LONGEST_IDLE = 0
+    AGENT_ORDERED_GROUPS = 1
+    QUEUE_LONGEST_WAITING = 0
+    QUEUE_PRIORITY = 1
+
 cdef enum:
     CLOSED_MESSAGE = 0
     CLOSED_VOICEMAIL = 1
@@ -95,6 +102,8 @@ cdef class Simulation:
     cdef int32_t* type_groups
     cdef int32_t* group_types_start
     cdef int32_t* group_types
+    cdef int32_t agent_selection    # compile.AGENT_SELECTION: 0 longest idle, 1 ordered groups
+    cdef int32_t queue_selection    # compile.QUEUE_SELECTION: 0 longest waiting, 1 priority by serves order
     # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
     cdef int32_t* entry_tree
     cdef int32_t* tree_start
@@ -220,6 +229,8 @@ cdef class Simulation:
         self.type_groups = self._int_ptr(model.type_groups)
         self.group_types_start = self._int_ptr(model.group_types_start)
         self.group_types = self._int_ptr(model.group_types)
+        self.agent_selection = model.agent_selection
+        self.queue_selection = model.queue_selection
         self.entry_tree = self._int_ptr(model.entry_tree)
         self.tree_start = self._int_ptr(model.tree_start)
         self.tree_patience_dist = self._int_ptr(model.tree_patience_dist)
@@ -1107,19 +1118,21 @@ cdef class Simulation:
 
     cdef void _oldest_items(self, int32_t g, int32_t* overdue, int32_t* oldest) noexcept nogil:
         """The oldest overdue item and the oldest item among the types group g serves (-1: none)."""
-        cdef int32_t i, k, head
+        cdef int32_t i, k, head, best_k = -1, best_over_k = -1
         cdef double r, best_over = INFINITY, best = INFINITY
         for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
-            k = self.group_types[i]
+            k = self.group_types[i]  # in serves order: ties go to the lower type explicitly
             if self.cb_heaps[k].size == 0:
                 continue
             head = self.cb_heaps[k].data[0]
             r = self.calls[head].arrival
-            if r < best:
+            if r < best or (r == best and k < best_k):
                 best = r
+                best_k = k
                 oldest[0] = head
-            if self.now - r >= self.cb_target[k] and r < best_over:
+            if self.now - r >= self.cb_target[k] and (r < best_over or (r == best_over and k < best_over_k)):
                 best_over = r
+                best_over_k = k
                 overdue[0] = head
 
     cdef int _call_back(self, int32_t agent, int32_t slot) noexcept nogil:
@@ -1161,14 +1174,21 @@ cdef class Simulation:
     # ---- routing --------------------------------------------------------------
 
     cdef int32_t _take_idle_agent(self, int32_t k) noexcept nogil:
-        """Longest-idle agent among the groups serving call type k, or -1."""
+        """An idle agent for call type k (removed from its idle list), or -1. O(groups of k).
+        longest_idle: the longest idle among the groups serving k (tie: lower agent index);
+        ordered_groups: the longest idle of the first group, in k's routing order, with one."""
         cdef int32_t i, g, head, best = -1
         cdef double best_since = INFINITY
         for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
             g = self.type_groups[i]
             head = self.idle[g].head
-            if head >= 0 and (self.agents[head].idle_since < best_since or
-                              (self.agents[head].idle_since == best_since and head < best)):
+            if head < 0:
+                continue
+            if self.agent_selection == AGENT_ORDERED_GROUPS:
+                best = head
+                break
+            if (self.agents[head].idle_since < best_since or
+                    (self.agents[head].idle_since == best_since and head < best)):
                 best = head
                 best_since = self.agents[head].idle_since
         if best >= 0:
@@ -1176,10 +1196,12 @@ cdef class Simulation:
         return best
 
     cdef int32_t _longest_waiting(self, int32_t g) noexcept nogil:
-        """The caller group g takes next: the highest priority among the queues it serves, then
-        the one who has waited longest (tie: lower call type), or -1. O(types x levels)."""
-        cdef int32_t i, k, level, head, best = -1, best_level = -1
-        cdef double best_arrival = INFINITY
+        """The caller group g takes next, or -1: the highest priority level among the queues it
+        serves, then longest_waiting: the one who arrived first (tie: lower call type);
+        priority: the first queue in g's serves order. FIFO within a queue. O(types x levels)."""
+        cdef int32_t i, k, level, head, best = -1, best_level = -1, best_k = -1
+        cdef double arrival, best_arrival = INFINITY
+        cdef bint by_order = self.queue_selection == QUEUE_PRIORITY
         for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[i]
             level = self.n_levels - 1
@@ -1187,11 +1209,15 @@ cdef class Simulation:
             while head < 0 and level > 0:
                 level -= 1
                 head = self.queues[k * self.n_levels + level].head
-            if head >= 0 and (level > best_level or
-                              (level == best_level and self.calls[head].arrival < best_arrival)):
+            if head < 0 or level < best_level:
+                continue
+            arrival = self.calls[head].arrival
+            if level > best_level or (not by_order and (
+                    arrival < best_arrival or (arrival == best_arrival and k < best_k))):
                 best = head
                 best_level = level
-                best_arrival = self.calls[head].arrival
+                best_arrival = arrival
+                best_k = k
         return best
 
     cdef void _idle_push(self, int32_t agent) noexcept nogil:

@@ -15,7 +15,7 @@ import numpy as np
 from .budget import HARD_MAX_PENDING, default_max_pending
 from .scenario import distributions as d
 from .scenario.limits import DAY
-from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario
+from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario, routing_order
 
 # Distribution codes shared by the compiled model and both engines.
 DIST_CODES = {
@@ -30,8 +30,9 @@ DIST_CODES = {
     "triangular": 7,
     "mixture": 8,
 }
-AGENT_SELECTION = {"longest_idle": 0}
-QUEUE_SELECTION = {"longest_waiting": 0}
+# Routing policies (CompiledModel.agent_selection / queue_selection; schema.Routing says what each does).
+AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1}
+QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1}
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
 
 INT32_MAX = 2**31 - 1
@@ -93,7 +94,10 @@ class CompiledModel:
     group_start: np.ndarray  # int64 [G]
     group_proficiency: np.ndarray  # float64 [G], multiplies handle time
     serves: np.ndarray  # uint8 [G, K]
-    # routing tables (CSR): groups serving type k, and types served by group g
+    # routing tables (CSR): the groups serving type k in its routing order (call_types[].groups,
+    # else file order of the agents list; NOT group index order), and the types group g serves in
+    # its serves order (duplicates dropped). ordered_groups / priority read these orders; the
+    # other policies break ties by index, so for them the order does not matter.
     type_groups_start: np.ndarray
     type_groups: np.ndarray
     group_types_start: np.ndarray
@@ -363,8 +367,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     # int64: a sum of counts the schema admits must not wrap; the budget refuses
     # more agents than the core's int32 indices (and memory) can hold.
     counts = np.array([g.count for g in groups], dtype=np.int64)
-    type_groups = _csr([list(np.flatnonzero(serves[:, k])) for k in range(len(types))])
-    group_types = _csr([list(np.flatnonzero(serves[g])) for g in range(len(groups))])
+    group_index = {g.name: i for i, g in enumerate(groups)}
+    type_groups = _csr([[group_index[name] for name in routing_order(scenario, c)] for c in types])
+    group_types = _csr([[type_index[name] for name in dict.fromkeys(g.serves)] for g in groups])
 
     model = CompiledModel(
         horizon=float(scenario.horizon),

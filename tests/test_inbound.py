@@ -30,6 +30,22 @@ def fields(array, names):
     return dict(zip(names, np.moveaxis(array, -1, 0)))
 
 
+def routed() -> dict:
+    """INBOUND with the routing tables and queue priority levels: ordered groups (service tries
+    back first), strict priority by the groups' serves order (front takes service before sales),
+    and menu callers to sales and to complaints on higher levels than the rest."""
+    s = copy.deepcopy(INBOUND)
+    s["routing"] = {"agent_selection": "ordered_groups", "queue_selection": "priority"}
+    s["agents"][0]["serves"] = ["service", "sales"]
+    s["call_types"][1]["groups"] = ["back", "front"]
+    s["ivr"][0]["nodes"][0]["branches"][0]["priority"] = 2
+    s["ivr"][0]["nodes"][1]["branches"][1]["priority"] = 1
+    return s
+
+
+ROUTED = routed()
+
+
 # ---------------------------------------------------------------- both engines, bit for bit
 CASES = {
     "drain": INBOUND,
@@ -39,6 +55,8 @@ CASES = {
     "media_cut": with_(INBOUND_MEDIA, drain=False),
     "everything": EVERYTHING,
     "everything_cut": with_(EVERYTHING, drain=False),
+    "routed": ROUTED,
+    "routed_cut": with_(ROUTED, drain=False),
 }
 
 

@@ -413,12 +413,18 @@ def test_valid_scenarios_validate_and_compile(data):
     assert model.serves.sum(axis=0).min() >= 1  # every call type has a group
     assert model.type_groups_start.shape == (k + 1,) and model.group_types_start.shape == (g + 1,)
     assert len(model.type_groups) == len(model.group_types) == model.serves.sum()
+    group_index = {name: i for i, name in enumerate(model.group_names)}
     for t in range(k):
         served_by = model.type_groups[model.type_groups_start[t]:model.type_groups_start[t + 1]]
-        assert list(served_by) == list(np.flatnonzero(model.serves[:, t]))
+        assert sorted(served_by) == list(np.flatnonzero(model.serves[:, t]))
+        # the routing order: the file order of the agents list (no call type lists its groups here)
+        name = data["call_types"][t]["name"]
+        assert list(served_by) == [group_index[a["name"]] for a in data["agents"] if name in a["serves"]]
     for grp in range(g):
         types = model.group_types[model.group_types_start[grp]:model.group_types_start[grp + 1]]
-        assert list(types) == list(np.flatnonzero(model.serves[grp]))
+        assert sorted(types) == list(np.flatnonzero(model.serves[grp]))
+        serves = next(a["serves"] for a in data["agents"] if a["name"] == model.group_names[grp])
+        assert list(types) == [model.call_type_names.index(n) for n in dict.fromkeys(serves)]  # serves order
     # per call type: arrival, handle, patience, after-call work, retrial and callback streams (no entries
     # or menus here)
     assert len(model.stream_keys) == model.stream_base["end"] == (len(ENGINE_SOURCES) + 2) * k

@@ -110,12 +110,23 @@ def with_(scenario, **changes):
     return out
 
 
+# SKILLS with the routing tables switched on: sales and retention try their team first, then the
+# generalists; service names the generalists first; billing takes the file order (generalists,
+# service_team); the generalists serve in an order of their own (strict priority by call type).
+ROUTED = copy.deepcopy(with_(
+    SKILLS, routing={"agent_selection": "ordered_groups", "queue_selection": "priority"},
+    agents=[dict(SKILLS["agents"][0], serves=["retention", "billing", "service", "sales"]), *SKILLS["agents"][1:]],
+    call_types=[dict(c, groups=order) if order else c for c, order in zip(SKILLS["call_types"], (
+        ["sales_team", "generalists"], ["generalists", "service_team"], None, ["sales_team", "generalists"]))]))
+
 # (scenario, totals that must be > 0 so the comparison exercises what it claims)
 CASES = {
     "single_queue_drain": (SINGLE_QUEUE, {"answered", "abandoned"}),
     "single_queue_cut": (with_(SINGLE_QUEUE, drain=False), {"answered", "abandoned"}),
     "skills_drain": (SKILLS, {"blocked", "abandoned", "abandoned_short", "answered_in_sl"}),
     "skills_cut": (with_(SKILLS, drain=False), {"blocked", "abandoned", "waiting_at_end"}),
+    "routed_drain": (ROUTED, {"blocked", "abandoned", "abandoned_short", "answered_in_sl"}),
+    "routed_cut": (with_(ROUTED, drain=False), {"blocked", "abandoned", "waiting_at_end"}),
     "loss": (LOSS, {"answered", "abandoned"}),
     "patient_drain": (PATIENT, {"answered", "answered_in_sl"}),
     "patient_cut": (with_(PATIENT, drain=False), {"answered", "waiting_at_end"}),
@@ -142,6 +153,15 @@ def assert_same_stats(core, ref):
     np.testing.assert_allclose(ref.interval_groups, core.interval_groups, rtol=1e-9, atol=0,
                                err_msg="interval_groups")
     assert ref.end_time == core.end_time
+
+
+def test_routed_skills_differ_from_the_default_routing():
+    """The routing policies change who answers what: the bit-identity check above exercises them."""
+    answered = GROUP_FIELDS.index("answered")
+    routed = ccsim.simulate(ROUTED, seed=1, engine="core").stats
+    for policy in ({"agent_selection": "longest_idle"}, {"queue_selection": "longest_waiting"}):
+        other = ccsim.simulate(with_(ROUTED, routing=dict(ROUTED["routing"], **policy)), seed=1, engine="core").stats
+        assert not np.array_equal(other.group_totals[:, answered], routed.group_totals[:, answered]), policy
 
 
 @pytest.mark.parametrize("case", CASES)

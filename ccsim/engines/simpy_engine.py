@@ -20,7 +20,8 @@ import numpy as np
 import simpy
 
 from ..budget import airing_overflow_error, overflow_error
-from ..compile import BRANCH_KINDS, CLOSED_ACTIONS, CompiledModel, ad_stream, bit_generators
+from ..compile import (AGENT_SELECTION, BRANCH_KINDS, CLOSED_ACTIONS, QUEUE_SELECTION, CompiledModel, ad_stream,
+                       bit_generators)
 from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
@@ -780,11 +781,16 @@ class ContactCenter:
         call.answered.succeed()
 
     def take_idle_agent(self, k):
-        """The longest-idle agent among the groups serving type k (tie: lowest index), or None."""
+        """An idle agent for type k (taken off its idle list), or None. longest_idle: the longest
+        idle among the groups serving k (tie: lowest index); ordered_groups: the longest idle of
+        the first group, in k's routing order, that has one."""
         heads = [self.idle[g][0] for g in self.groups_serving[k] if self.idle[g]]
         if not heads:
             return None
-        agent = min(heads, key=lambda a: (a.idle_since, a.index))
+        if self.model.agent_selection == AGENT_SELECTION["ordered_groups"]:
+            agent = heads[0]
+        else:
+            agent = min(heads, key=lambda a: (a.idle_since, a.index))
         self.idle[agent.group].popleft()
         return agent
 
@@ -793,19 +799,21 @@ class ContactCenter:
         return self.queues[call.call_type * self.levels + call.who.priority]
 
     def longest_waiting(self, group):
-        """The caller ``group`` takes next: the highest priority among the queues it serves, then
-        the one who arrived first (tie: lower type)."""
-        best = None
-        for k in self.types_served[group]:  # in ascending call type
+        """The caller ``group`` takes next: the highest priority level among the queues it serves,
+        then longest_waiting: the one who arrived first (tie: lower type); priority: the first
+        queue in the group's serves order. FIFO within a queue."""
+        heads = []  # (level, position in serves order, head) of each non-empty queue
+        for position, k in enumerate(self.types_served[group]):  # in the group's serves order
             for level in reversed(range(self.levels)):
                 queue = self.queues[k * self.levels + level]
                 if queue:
-                    head = queue[0]
-                    if best is None or level > best.who.priority or (
-                            level == best.who.priority and head.arrival < best.arrival):
-                        best = head
+                    heads.append((level, position, queue[0]))
                     break
-        return best
+        if not heads:
+            return None
+        if self.model.queue_selection == QUEUE_SELECTION["priority"]:
+            return min(heads, key=lambda h: (-h[0], h[1]))[2]
+        return min(heads, key=lambda h: (-h[0], h[2].arrival, h[2].call_type))[2]
 
     # ---- helpers ------------------------------------------------------------------------
 

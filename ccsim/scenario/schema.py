@@ -301,6 +301,10 @@ class CallType(_Model):
         "items are dialled; absent = no offer, default dialling"))
     announcement: Optional[Announcement] = Field(default=None, title="Announcement", description=(
         "callers who must wait hear the predicted wait, which scales their patience; absent = none"))
+    groups: Optional[list[Name]] = Field(default=None, min_length=1, max_length=L.MAX_GROUPS, description=(
+        "the agent groups (agents[].name) serving this call type, in the order routing.agent_selection: "
+        "ordered_groups tries them; if given, every group serving the type, each once; absent = the groups "
+        "serving it in file order"))
 
 
 class Entry(_Model):
@@ -342,10 +346,22 @@ class ServiceLevel(_Model):
 
 
 class Routing(_Model):
-    """How the ACD picks an agent for a call and a call for a freed agent."""
+    """How the ACD picks an agent for a call and a call for a freed agent.
 
-    agent_selection: Literal["longest_idle"] = "longest_idle"
-    queue_selection: Literal["longest_waiting"] = "longest_waiting"
+    Agent selection, for a call of type k finding idle agents:
+    ``longest_idle`` -- the agent idle longest among all groups serving k (tie: lowest agent index);
+    ``ordered_groups`` -- the first group in k's routing order (``call_types[].groups``, absent =
+    the serving groups in file order) that has an idle agent, its longest-idle one.
+
+    Queue selection, for a freed agent of group g (callers waiting on a higher IVR priority
+    level always go first; an overdue callback item before any caller, as always):
+    ``longest_waiting`` -- the caller who arrived first among the queues g serves (tie: lower
+    call type index); ``priority`` -- the head of the first non-empty queue in g's ``serves``
+    order (strict priority by call type, FIFO within a queue).
+    """
+
+    agent_selection: Literal["longest_idle", "ordered_groups"] = "longest_idle"
+    queue_selection: Literal["longest_waiting", "priority"] = "longest_waiting"
 
 
 Amount = Annotated[float, Field(ge=0, le=L.MAX_AMOUNT, allow_inf_nan=False)]
@@ -577,10 +593,50 @@ class Scenario(_Model):
                     "no agent group serves call type '{name}'",
                     {"path": f"call_types[{i}].name", "name": call_type.name},
                 )
+        _check_routing_orders(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:
         return {c.name: i for i, c in enumerate(self.call_types)}
+
+
+def routing_order(s: Scenario, call_type: CallType) -> list[str]:
+    """The names of the groups serving ``call_type``, in the order ``ordered_groups`` tries them:
+    its ``groups`` list, else the serving groups in file order."""
+    if call_type.groups is not None:
+        return list(call_type.groups)
+    return [g.name for g in s.agents if call_type.name in g.serves]
+
+
+def _check_routing_orders(s: Scenario) -> None:
+    """A call type's ``groups`` lists each group serving it exactly once, and no other."""
+    by_name = {g.name: g for g in s.agents}
+    for i, call_type in enumerate(s.call_types):
+        if call_type.groups is None:
+            continue
+        seen = {}
+        for j, name in enumerate(call_type.groups):
+            path = f"call_types[{i}].groups[{j}]"
+            if name not in by_name:
+                raise PydanticCustomError(
+                    "routing_order", "group '{name}' is not defined in agents (groups: {known})",
+                    {"path": path, "name": name, "known": ", ".join(sorted(by_name))})
+            if call_type.name not in by_name[name].serves:
+                raise PydanticCustomError(
+                    "routing_order", "group '{name}' does not serve call type '{type}' (add it to the "
+                    "group's serves, or remove it from this list)", {"path": path, "name": name,
+                                                                     "type": call_type.name})
+            if name in seen:
+                raise PydanticCustomError(
+                    "routing_order", "group '{name}' is listed twice (also at groups[{first}])",
+                    {"path": path, "name": name, "first": seen[name]})
+            seen[name] = j
+        missing = [g.name for g in s.agents if call_type.name in g.serves and g.name not in seen]
+        if missing:
+            raise PydanticCustomError(
+                "routing_order", "groups must list every group serving call type '{type}': missing {missing} "
+                "(leave groups out to try the serving groups in file order)",
+                {"path": f"call_types[{i}].groups", "type": call_type.name, "missing": ", ".join(missing)})
 
 
 def _unique(items, field):
