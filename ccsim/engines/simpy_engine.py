@@ -165,7 +165,8 @@ class Tally:
         self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
-        shifted = model.group_shifted.tolist() if len(model.group_shifted) == g else [0] * g
+        shifted = list(getattr(model, "group_shifted", ()))
+        shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
             if not shifted[group]:  # a group with shifts counts it as its agents log in and out
                 self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
