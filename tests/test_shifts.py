@@ -280,3 +280,24 @@ def test_cli_refuses_a_bad_shift_with_exit_2(tmp_path, runner):
     out = runner.invoke(cli, ["run", str(path)])
     assert out.exit_code == 2
     assert "agents[0].shifts[0].breaks[1]" in out.output
+
+
+LATE = {"name": "late", "horizon": 9000, "interval": 900,
+        "call_types": [{"name": "a", "arrivals": {"process": "poisson", "rate": 0.05},
+                        "handle_time": {"dist": "deterministic", "value": 1800}}],
+        "agents": [{"name": "solo", "count": 1, "serves": ["a"],
+                    "shifts": [{"start": "01:00", "end": "01:30"}]}]}
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_a_login_takes_a_waiting_caller_and_a_call_ending_at_the_logout_frees_the_agent_first(engine):
+    """Callers wait from time 0; the agent logs in at 3600 s and answers the first at once; that
+    call ends at 5400 s, the shift's end: the agent freed first (the logout comes after it at
+    equal times) takes the next caller, and logs out when that call ends at 7200 s."""
+    raw = run(LATE, engine)
+    rec = raw.call_records[raw.call_records["outcome"] == ANSWERED]
+    answer = rec["arrival"] + rec["wait"]
+    assert answer.tolist() == [3600.0, 5400.0]
+    assert rec["arrival"][0] < rec["arrival"][1] < 3600.0
+    assert raw.group_totals[0, GROUP_FIELDS.index("staffed")] == 3600.0
+    np.testing.assert_array_equal(raw.interval_groups[:, 0, STAFFED], [0, 0, 0, 0, 900, 900, 900, 900, 0, 0])
