@@ -502,31 +502,31 @@ def _schedule_tables(scenario: Scenario) -> dict:
     from .scenario.hours import WEEK, WEEKDAYS
     from .scenario.shifts import week_on
 
-    agent_sched, shifted, start, opens, closes = [], [], [0], [], []
+    shifted = [group.shifts is not None for group in scenario.agents]
+    start, opens, closes = [0], [], []
+    # per agent only when a group has shifts: a roster without them costs nothing per agent
+    agent_sched = np.full(sum(g.count for g in scenario.agents) if any(shifted) else 0, -1, dtype=np.int32)
+    first = 0
     for i, group in enumerate(scenario.agents):
-        shifted.append(group.shifts is not None)
-        if group.shifts is None:
-            agent_sched += [-1] * group.count
-            continue
-        given = 0
-        for j, shift in enumerate(group.shifts):
-            on, off = week_on(shift, f"agents[{i}].shifts[{j}]")
-            n = group.count if shift.agents is None else shift.agents
-            if on == [0.0] and off == [WEEK]:
-                agent_sched += [-1] * n
-            else:
-                agent_sched += [len(start) - 1] * n
-                opens += on
-                closes += off
+        if group.shifts is not None:
+            at = first
+            for j, shift in enumerate(group.shifts):
+                on, off = week_on(shift, f"agents[{i}].shifts[{j}]")
+                n = group.count if shift.agents is None else shift.agents
+                if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
+                    agent_sched[at:at + n] = len(start) - 1
+                    opens += on
+                    closes += off
+                    start.append(len(opens))
+                at += n
+            if at < first + group.count:  # the rest never log in: an empty table
+                agent_sched[at:first + group.count] = len(start) - 1
                 start.append(len(opens))
-            given += n
-        if given < group.count:  # never log in: an empty table
-            agent_sched += [len(start) - 1] * (group.count - given)
-            start.append(len(opens))
+        first += group.count
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
-                sched_close=np.array(closes, dtype=np.float64), agent_sched=np.array(agent_sched, dtype=np.int32),
+                sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32))
 
 
