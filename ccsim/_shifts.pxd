@@ -16,6 +16,10 @@ cdef inline bint sched_start(Week* w, double* base, int32_t* cursor) noexcept no
     if i >= 0 and x < w.closes[i]:
         cursor[0] = i
         return True
+    if x + 604800.0 < w.closes[w.n - 1]:  # in the last interval, which runs on over the week's end
+        cursor[0] = w.n - 1
+        base[0] -= 604800.0
+        return True
     i += 1
     if i == w.n:
         i = 0

@@ -161,7 +161,8 @@ class CompiledModel:
     voicemail_type: int = -1
     # Agent schedules (scenario.shifts): table t's on-duty intervals (logged in, not on break) are
     # [sched_open[i], sched_close[i]) for i in sched_start[t]..sched_start[t+1]-1, in seconds since
-    # Monday 00:00 (sorted, disjoint, not touching); time 0 is sched_shift into the week.
+    # Monday 00:00 (sorted, disjoint, not touching; the last close passes 604800 when time on duty
+    # runs on over the week's end); time 0 is sched_shift into the week.
     # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
     # has shifts: its staffed time is counted per agent, as they log in and out.
     sched_shift: float = 0.0

@@ -301,3 +301,42 @@ def test_a_login_takes_a_waiting_caller_and_a_call_ending_at_the_logout_frees_th
     assert rec["arrival"][0] < rec["arrival"][1] < 3600.0
     assert raw.group_totals[0, GROUP_FIELDS.index("staffed")] == 3600.0
     np.testing.assert_array_equal(raw.interval_groups[:, 0, STAFFED], [0, 0, 0, 0, 900, 900, 900, 900, 0, 0])
+
+
+# ---------------------------------------------------------------- the schedule cursor
+def _merged(periods):
+    out = []
+    for lo, hi in sorted(periods):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+@pytest.mark.parametrize("weekday", ["monday", "saturday", "sunday"])
+def test_the_core_schedule_cursor_is_its_twin_and_the_schedule(weekday):
+    """``_shifts`` (core) and ``engines.shifts.Schedule`` give the same change times, bit for
+    bit, and they are the on/off boundaries of the schedule computed from the text."""
+    from ccsim import _shifts
+    from ccsim.engines.shifts import Schedule
+    from ccsim.scenario.shifts import Shift, week_on
+
+    shift0 = WEEKDAYS.index(weekday) * DAY
+    for group in SHIFTS["agents"]:
+        for shift in group["shifts"]:
+            opens, closes = week_on(Shift.model_validate(shift))
+            on, core = _shifts.changes(opens, closes, shift0, 40)
+            twin = Schedule(opens, closes, shift0)
+            twin_on = twin.start()
+            ref = [twin.first_change(twin_on)]
+            for i in range(39):
+                ref.append(twin.change(twin_on if i % 2 else not twin_on))
+            assert (on, core) == (twin_on, ref)
+            text = {"horizon": 21 * DAY, "hours": {"start_weekday": weekday},
+                    "agents": [{"count": 1, "shifts": [dict(shift, agents=1)]}]}
+            periods = _merged(on_duty(text)[0, 0])
+            bounds = [t for lo, hi in periods for t in (lo, hi) if t > 0.0]
+            assert on == (periods[0][0] == 0.0)
+            n = min(40, sum(t < 20 * DAY for t in bounds))
+            assert core[:n] == bounds[:n]

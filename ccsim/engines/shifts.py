@@ -29,6 +29,10 @@ class Schedule:
         if i >= 0 and x < self.closes[i]:
             self.cursor = i
             return True
+        if x + WEEK < self.closes[-1]:  # in the last interval, which runs on over the week's end
+            self.cursor = len(self.opens) - 1
+            self.base -= WEEK
+            return True
         i += 1
         if i == len(self.opens):
             i = 0

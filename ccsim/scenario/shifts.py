@@ -85,7 +85,8 @@ def _weekdays(shift: Shift, path: str) -> list[int]:
 def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]]:
     """(opens, closes): when the shift's agents are on duty (logged in, not on break), in seconds
     since Monday 00:00, sorted, disjoint, touching ones merged; a piece past the week's end wraps
-    to its start. Raises the field-path errors of a bad shift."""
+    to its start, except that time on duty running on over the week's end is one interval, the
+    last, whose close is past WEEK. Raises the field-path errors of a bad shift."""
     start, length = _span(shift, path)
     breaks = _breaks(shift, start, length, path)
     pieces, at = [], 0.0
@@ -114,6 +115,9 @@ def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]
         else:
             opens.append(lo)
             closes.append(hi)
+    if len(opens) > 1 and opens[0] == 0.0 and closes[-1] == WEEK:  # on duty across the week's end:
+        closes[-1] = WEEK + closes.pop(0)  # one interval, its close past WEEK
+        opens.pop(0)
     return opens, closes
 
 
