@@ -509,12 +509,8 @@ cdef class Simulation:
             if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
                 return self.error
         for k in range(self.n_agents):
-            if self.agents[k].sched >= 0 and self.schedules[self.agents[k].sched].n > 0:
-                t = self.agents[k].week_base + (self.schedules[self.agents[k].sched].closes[self.agents[k].cursor]
-                                                if self.agents[k].on else
-                                                self.schedules[self.agents[k].sched].opens[self.agents[k].cursor])
-                if self._push_shift(t, k) != 0:
-                    return self.error
+            if self._first_shift(k) != 0:
+                return self.error
         while self.heap.size > 0:
             # after the horizon: cut, or drained until only schedule changes are left
             if self.heap.data[0].time > self.horizon and (not self.drain or self.heap.size == self.n_shift_events):
@@ -957,7 +953,6 @@ cdef class Simulation:
         one when its call ends. On: an agent off duty logs in (or is back from its break) and takes
         its next work at once; a busy one just goes on (its break or logout never happened)."""
         cdef Agent* a = &self.agents[agent]
-        cdef double t
         a.on = not a.on
         if self._push_shift(sched_change(&self.schedules[a.sched], a.on, &a.week_base, &a.cursor), agent) != 0:
             return -1
@@ -971,6 +966,15 @@ cdef class Simulation:
             a.on_since = self.now
             return self._next_work(agent)
         return 0
+
+    cdef int _first_shift(self, int32_t agent) noexcept nogil:
+        """Schedule the agent's first schedule change (none without a table, or with an empty one)."""
+        cdef Agent* a = &self.agents[agent]
+        cdef Week* w
+        if a.sched < 0 or self.schedules[a.sched].n == 0:
+            return 0
+        w = &self.schedules[a.sched]
+        return self._push_shift(a.week_base + (w.closes[a.cursor] if a.on else w.opens[a.cursor]), agent)
 
     cdef inline int _push_shift(self, double t, int32_t agent) noexcept nogil:
         """Schedule the agent's next schedule change (they go on past the horizon while a drained
