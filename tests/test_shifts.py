@@ -260,6 +260,7 @@ BAD = {
     "unquoted_time": (_shift(start=480), "agents[0].shifts[0].start", "quote the times"),
     "bad_break_time": (_shift(breaks=[{"start": "25:00", "minutes": 5}]), "agents[0].shifts[0].breaks[0].start",
                        "not a time of day"),
+    "no_weekday": (_shift(weekdays=[]), "agents[0].shifts[0].weekdays", "at least 1"),
     "unknown_weekday": (_shift(weekdays=["monday", "funday"]), "agents[0].shifts[0].weekdays[1]",
                         "unknown weekday 'funday'"),
 }

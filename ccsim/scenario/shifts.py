@@ -35,7 +35,8 @@ class Shift(_Model):
     start: Union[str, int] = Field(description='time of day "HH:MM" the shift starts')
     end: Union[str, int] = Field(description='time of day "HH:MM" it ends ("24:00" allowed; earlier than '
                                              'start = the next day)')
-    weekdays: Optional[list[str]] = Field(default=None, description="weekdays it starts on; absent = every day")
+    weekdays: Optional[list[str]] = Field(default=None, min_length=1, max_length=7,
+                                          description="weekdays it starts on; absent = every day")
     agents: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS)]] = Field(
         default=None, description="how many of the group's agents work it; absent = all of the group")
     breaks: list[Break] = Field(default_factory=list, description="breaks, by start time inside the shift")
