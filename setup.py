@@ -26,6 +26,7 @@ extensions = [
     Extension("ccsim._arrivals", sources=["ccsim/_arrivals.pyx"], **COMPILE, **RANDOM),
     Extension("ccsim._stats", sources=["ccsim/_stats.pyx"], **COMPILE, **MATH),
     Extension("ccsim._hours", sources=["ccsim/_hours.pyx"], **COMPILE, **MATH),
+    Extension("ccsim._shifts", sources=["ccsim/_shifts.pyx"], **COMPILE, **MATH),
 ]
 
 setup(

@@ -10,13 +10,15 @@ cdef enum:
     EV_TALK_END = 0      # target: agent
     EV_ACW_END = 1       # target: agent
     EV_LINE_FREE = 2     # a queue-full message ends (no target)
-    EV_ARRIVAL = 3       # target: source (call type, or n_types + entry)
-    EV_AD_ARRIVAL = 4    # target: airing (one of the calls it scheduled rings)
-    EV_RETRY = 5         # target: call slot of a caller between attempts
-    EV_IVR = 6           # target: call slot in a menu (its node ends, or its IVR patience)
-    EV_CB_READY = 7      # target: call slot of a callback item that becomes available (an opening, a retry)
-    EV_ABANDON = 8       # target: call slot (checked against gen)
-    EV_AIRING = 9        # target: airing (draws and schedules its calls; last at its instant)
+    EV_SHIFT = 3         # target: agent (its schedule changes: log in / back from a break, or log
+                         # out / a break); after agents freed at t, before arrivals at t
+    EV_ARRIVAL = 4       # target: source (call type, or n_types + entry)
+    EV_AD_ARRIVAL = 5    # target: airing (one of the calls it scheduled rings)
+    EV_RETRY = 6         # target: call slot of a caller between attempts
+    EV_IVR = 7           # target: call slot in a menu (its node ends, or its IVR patience)
+    EV_CB_READY = 8      # target: call slot of a callback item that becomes available (an opening, a retry)
+    EV_ABANDON = 9       # target: call slot (checked against gen)
+    EV_AIRING = 10       # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
@@ -90,6 +92,12 @@ cdef struct Agent:
     int32_t idle         # 1 when in its group's idle list
     int32_t call_type    # call type being handled (talk or ACW), -1 if none
     int32_t callback     # 1 when that work is a callback (no line to free)
+    int32_t sched        # its weekly on-duty table (compile.CompiledModel.agent_sched), -1 = always on
+    int32_t on           # 1 when its schedule says on duty (logged in and not on break)
+    int32_t off          # 1 when off duty (logged out or on break: no calls, no staffed time)
+    int32_t cursor       # the table interval of its next schedule change (_shifts)
+    double week_base     # time of the Monday 00:00 of that change's week
+    double on_since      # when it last came on duty (staffed time)
 
 # Outcomes of a call record; keep in step with results.OUTCOMES.
 cdef enum:

@@ -28,6 +28,7 @@ from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, 
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
+from ccsim._shifts cimport sched_change, sched_start
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
     C_ABANDONED, C_BLOCKED, C_CALLBACK_DONE, C_CALLBACK_FAILED, C_CALLBACK_PENDING, C_CALLERS, C_CLOSED,
@@ -149,6 +150,12 @@ cdef class Simulation:
     cdef int64_t n_cb_listed     # items in all cb_heaps
     cdef int64_t cb_seq          # items listed so far
     cdef ArrivalProfile* profiles
+    # agent schedules: the weekly on-duty tables (CompiledModel.sched_*), and per group 1 when it
+    # has shifts (its staffed time counted per agent)
+    cdef Week* schedules
+    cdef int32_t n_schedules
+    cdef int32_t* group_shifted
+    cdef int64_t n_shift_events  # schedule changes in the heap (a drained run ends when only they are left)
     # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
     cdef AdChannel* channels
     cdef double* airing_time
@@ -310,6 +317,7 @@ cdef class Simulation:
             self._keep.append(bit_generator)
             self.streams[i] = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
 
+        self._schedule_tables(model)
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
         self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
         self.queues = <Queue*>self._alloc(self.n_types * self.n_levels * sizeof(Queue))
@@ -329,7 +337,7 @@ cdef class Simulation:
                 self.agents[a].call_type = -1
                 self.agents[a].idle = 0
                 self.agents[a].idle_since = 0.0
-                self._idle_push(a)
+                self._start_schedule(a, model.agent_sched[a] if self.group_shifted[g] else -1)
 
         self.keep_records = call_records
         if call_records:
@@ -380,7 +388,38 @@ cdef class Simulation:
         self.stats.warmup = self.warmup
         self.stats.horizon = self.horizon
         for g in range(self.n_groups):
-            add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
+            if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
+                add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
+
+    cdef int _schedule_tables(self, model) except -1:
+        """The weekly on-duty tables as ``Week`` structs over the model's arrays."""
+        cdef int32_t t
+        cdef double* opens = self._double_ptr(model.sched_open)
+        cdef double* closes = self._double_ptr(model.sched_close)
+        starts = model.sched_start
+        self.n_schedules = len(starts) - 1
+        self.schedules = <Week*>self._alloc(max(self.n_schedules, 1) * sizeof(Week))
+        for t in range(self.n_schedules):
+            self.schedules[t].opens = opens + <int64_t>starts[t]
+            self.schedules[t].closes = closes + <int64_t>starts[t]
+            self.schedules[t].n = starts[t + 1] - starts[t]
+            self.schedules[t].shift = model.sched_shift
+        shifted = model.group_shifted if len(model.group_shifted) == self.n_groups else np.zeros(self.n_groups)
+        self.group_shifted = self._int_ptr(shifted)
+        return 0
+
+    cdef void _start_schedule(self, int32_t agent, int32_t sched) noexcept:
+        """Agent state at time 0: on duty (idle) unless its table says otherwise; its first
+        schedule change is pushed by ``_run``."""
+        cdef Agent* a = &self.agents[agent]
+        a.sched = sched
+        a.on = 1
+        if sched >= 0:
+            a.on = self.schedules[sched].n > 0 and sched_start(&self.schedules[sched], &a.week_base, &a.cursor)
+        a.off = not a.on
+        a.on_since = 0.0
+        if a.on:
+            self._idle_push(agent)
 
     def __dealloc__(self):
         free(self.dists)
@@ -388,6 +427,7 @@ cdef class Simulation:
         free(self.channels)
         free(self.streams)
         free(self.agents)
+        free(self.schedules)
         free(self.idle)
         free(self.queues)
         if self.cb_heaps != NULL:
@@ -468,8 +508,12 @@ cdef class Simulation:
         for k in range(self.n_airings):
             if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
                 return self.error
+        for k in range(self.n_agents):
+            if self._first_shift(k) != 0:
+                return self.error
         while self.heap.size > 0:
-            if not self.drain and self.heap.data[0].time > self.horizon:
+            # after the horizon: cut, or drained until only schedule changes are left
+            if self.heap.data[0].time > self.horizon and (not self.drain or self.heap.size == self.n_shift_events):
                 break
             heap_pop(&self.heap, &ev)
             self.now = ev.time
@@ -479,6 +523,11 @@ cdef class Simulation:
                 handled = self._on_talk_end(ev.target)
             elif ev.kind == EV_ACW_END:
                 handled = self._on_agent_free(ev.target)
+            elif ev.kind == EV_SHIFT:
+                self.n_shift_events -= 1
+                if self._on_shift(ev.target) != 0:
+                    return self.error
+                continue  # not an event of the center's calls (end_time)
             elif ev.kind == EV_ABANDON:
                 self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
@@ -863,14 +912,23 @@ cdef class Simulation:
         return self._on_agent_free(agent)
 
     cdef int _on_agent_free(self, int32_t agent) noexcept nogil:
-        """The agent is done with its call: an overdue callback item, else the longest-waiting
-        eligible caller, else the oldest callback item, else idle."""
+        """The agent is done with its call (talk and after-call work): its next work."""
         cdef Agent* a = &self.agents[agent]
-        cdef int32_t slot, k, overdue = -1, oldest = -1
-        cdef Call* c
         add_clock(&self.stats, a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
         a.call_type = -1
         a.callback = 0
+        return self._next_work(agent)
+
+    cdef int _next_work(self, int32_t agent) noexcept nogil:
+        """A free agent (its call done, or just on duty): off duty if its schedule says so (a
+        logout or break that came during the call), else an overdue callback item, else the
+        longest-waiting eligible caller, else the oldest callback item, else idle."""
+        cdef Agent* a = &self.agents[agent]
+        cdef int32_t slot, k, overdue = -1, oldest = -1
+        cdef Call* c
+        if not a.on:
+            self._go_off(agent)
+            return 0
         if self.n_cb_listed > 0:
             self._oldest_items(a.group, &overdue, &oldest)
         slot = self._longest_waiting(a.group) if overdue < 0 else -1
@@ -889,6 +947,46 @@ cdef class Simulation:
             return -1
         self._free_call(slot)
         return 0
+
+    cdef int _on_shift(self, int32_t agent) noexcept nogil:
+        """Agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a busy
+        one when its call ends. On: an agent off duty logs in (or is back from its break) and takes
+        its next work at once; a busy one just goes on (its break or logout never happened)."""
+        cdef Agent* a = &self.agents[agent]
+        a.on = not a.on
+        if self._push_shift(sched_change(&self.schedules[a.sched], a.on, &a.week_base, &a.cursor), agent) != 0:
+            return -1
+        if not a.on:
+            if a.idle:
+                self._idle_remove(agent)
+                self._go_off(agent)
+            return 0
+        if a.off:
+            a.off = 0
+            a.on_since = self.now
+            return self._next_work(agent)
+        return 0
+
+    cdef int _first_shift(self, int32_t agent) noexcept nogil:
+        """Schedule the agent's first schedule change (none without a table, or with an empty one)."""
+        cdef Agent* a = &self.agents[agent]
+        cdef Week* w
+        if a.sched < 0 or self.schedules[a.sched].n == 0:
+            return 0
+        w = &self.schedules[a.sched]
+        return self._push_shift(a.week_base + (w.closes[a.cursor] if a.on else w.opens[a.cursor]), agent)
+
+    cdef inline int _push_shift(self, double t, int32_t agent) noexcept nogil:
+        """Schedule the agent's next schedule change (they go on past the horizon while a drained
+        run has calls to finish: an agent logs in to take them, and out when its shift ends)."""
+        self.n_shift_events += 1
+        return self._push(t, EV_SHIFT, agent, 0)
+
+    cdef inline void _go_off(self, int32_t agent) noexcept nogil:
+        """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
+        cdef Agent* a = &self.agents[agent]
+        a.off = 1
+        add_clock(&self.stats, a.group, a.on_since, self.now, 1.0, G_STAFFED, IG_STAFFED)
 
     cdef int _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
         """A queued caller's patience ran out; 1 if it was still waiting, 0 if stale, -1 on failure."""
@@ -973,6 +1071,9 @@ cdef class Simulation:
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)
+            if self.group_shifted[self.agents[agent].group] and not self.agents[agent].off:
+                add_clock(&self.stats, self.agents[agent].group, self.agents[agent].on_since,
+                          self.horizon, 1.0, G_STAFFED, IG_STAFFED)
         return 0
 
     # ---- opening hours and callbacks ---------------------------------------------

@@ -56,7 +56,7 @@ MIN_PENDING = 1024  # callers waiting + timers any run may hold (the core's firs
 # and events (tracemalloc peak over an overload: 1.4 kB a caller waiting without
 # timer, 2.2 kB one with its timer, i.e. two items).
 BYTES_PER_PENDING = {"core": 2 * (72 + 4), "simpy": 2048}
-BYTES_PER_AGENT = {"core": 48 + 2 * 32, "simpy": 400}
+BYTES_PER_AGENT = {"core": 88 + 2 * 32, "simpy": 400}  # the Agent struct (with its schedule) + 2 events
 BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
 BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means

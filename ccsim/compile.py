@@ -159,6 +159,18 @@ class CompiledModel:
     hours_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     hours_close: np.ndarray = field(default_factory=lambda: np.zeros(0))
     voicemail_type: int = -1
+    # Agent schedules (scenario.shifts): table t's on-duty intervals (logged in, not on break) are
+    # [sched_open[i], sched_close[i]) for i in sched_start[t]..sched_start[t+1]-1, in seconds since
+    # Monday 00:00 (sorted, disjoint, not touching; the last close passes 604800 when time on duty
+    # runs on over the week's end); time 0 is sched_shift into the week.
+    # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
+    # has shifts: its staffed time is counted per agent, as they log in and out.
+    sched_shift: float = 0.0
+    sched_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+    sched_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sched_close: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_sched: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    group_shifted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     # Callbacks per call type: offered when the predicted wait (waiting + 1) x wait_unit exceeds
     # cb_offer_after (inf = never); wait_unit = (mean handle + mean ACW) / agents able to serve it.
     cb_offer_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -417,6 +429,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
         **_callback_tables(scenario, type_index, counts, serves),
+        **_schedule_tables(scenario),
     )
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
@@ -481,6 +494,41 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
         full_message=np.array([-1.0 if c.queue_full_message is None else c.queue_full_message
                                for c in scenario.call_types], dtype=np.float64),
     )
+
+
+def _schedule_tables(scenario: Scenario) -> dict:
+    """The agents' weekly on-duty tables (``CompiledModel.sched_*``): one table per shift, given
+    to the group's agents in order; agents in no shift get an empty table (never on duty); a
+    shift on duty all week long is no schedule at all (-1)."""
+    from .scenario.hours import WEEK, WEEKDAYS
+    from .scenario.shifts import week_on
+
+    shifted = [group.shifts is not None for group in scenario.agents]
+    start, opens, closes = [0], [], []
+    # per agent only when a group has shifts: a roster without them costs nothing per agent
+    agent_sched = np.full(sum(g.count for g in scenario.agents) if any(shifted) else 0, -1, dtype=np.int32)
+    first = 0
+    for i, group in enumerate(scenario.agents):
+        if group.shifts is not None:
+            at = first
+            for j, shift in enumerate(group.shifts):
+                on, off = week_on(shift, f"agents[{i}].shifts[{j}]")
+                n = group.count if shift.agents is None else shift.agents
+                if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
+                    agent_sched[at:at + n] = len(start) - 1
+                    opens += on
+                    closes += off
+                    start.append(len(opens))
+                at += n
+            if at < first + group.count:  # the rest never log in: an empty table
+                agent_sched[at:first + group.count] = len(start) - 1
+                start.append(len(opens))
+        first += group.count
+    hours = scenario.hours
+    return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
+                sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
+                sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
+                group_shifted=np.array(shifted, dtype=np.int32))
 
 
 def _callback_tables(scenario: Scenario, type_index: dict, counts: np.ndarray, serves: np.ndarray) -> dict:

@@ -27,6 +27,7 @@ from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FI
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .sampling import draw, period_row
+from .shifts import schedules
 
 # Ties at equal times, lower rank first: agents freed (talk end, then end of
 # after-call work) before arrivals, before abandonments, so a caller whose
@@ -36,10 +37,13 @@ from .sampling import draw, period_row
 # starting, an event succeeding, a process resuming): everything an event
 # causes is done before the next event of the center starts, as in the
 # core's loop of one handler per event.
+# A schedule change (SHIFT: a login, logout or break) comes after the agents freed at its
+# instant, so a call ending as a shift ends is finished, and before the arrivals, so an agent
+# logging in at t takes a call ringing at t.
 # Airings come last at their instant: an airing only schedules calls, from its channel's
 # own stream (see ``air``). A callback item becoming available (CB_READY) comes after the
 # arrivals and before the abandonments of its instant.
-TALK_END, ACW_END, LINE_FREE, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ABANDON, AIRING = range(2, 12)
+TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ABANDON, AIRING = range(2, 13)
 CLOSED = {code: name for name, code in CLOSED_ACTIONS.items()}
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
@@ -65,18 +69,28 @@ class CenterClock(simpy.Environment):
         heapq.heappush(self._queue, (time, rank, next(self._eid), event))
         return event
 
+    def pending(self):
+        """Events scheduled and not yet processed."""
+        return len(self._queue)
+
 
 class Agent:
-    """One agent: which group, and since when idle or busy."""
+    """One agent: which group, since when idle or busy, and where in its schedule."""
 
-    __slots__ = ("index", "group", "idle_since", "busy_since", "busy")
+    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "schedule", "on", "off", "on_since")
 
-    def __init__(self, index, group):
+    def __init__(self, index, group, schedule):
         self.index = index
         self.group = group
-        self.idle_since = 0.0  # all agents start idle at time 0
+        self.idle_since = 0.0  # agents on duty at time 0 start idle then
         self.busy_since = 0.0  # start of the current call (talk, then after-call work)
         self.busy = False
+        self.schedule = schedule  # engines.shifts.Schedule, None = on duty all the time
+        # on: its schedule says on duty (logged in, not on break); off: it is off duty (no calls,
+        # no staffed time; a busy agent goes off when its call ends); on_since: staffed time
+        self.on = schedule is None or (len(schedule.opens) > 0 and schedule.start())
+        self.off = not self.on
+        self.on_since = 0.0
 
 
 class Caller:
@@ -151,8 +165,11 @@ class Tally:
         self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
+        shifted = list(getattr(model, "group_shifted", ()))
+        shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
-            self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
+            if not shifted[group]:  # a group with shifts counts it as its agents log in and out
+                self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
 
     def interval_of(self, t):
         """Reporting interval of time t; the last one also takes times after the horizon."""
@@ -246,9 +263,12 @@ class ContactCenter:
         self.proficiency = model.group_proficiency.tolist()
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
-        self.agents = [Agent(a, g) for g in range(model.n_groups)
+        plans = schedules(model)
+        self.agents = [Agent(a, g, plans[a]) for g in range(model.n_groups)
                        for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
-        self.idle = [deque(a for a in self.agents if a.group == g)  # longest idle first
+        shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else []
+        self.shifted = [bool(shifted and shifted[a.group]) for a in self.agents]  # staffed time counted per agent
+        self.idle = [deque(a for a in self.agents if a.group == g and a.on)  # longest idle first
                      for g in range(model.n_groups)]
         # waiting callers per (call type k, priority level l), FIFO: queues[k * levels + l]
         self.levels = int(model.n_priorities)
@@ -276,6 +296,7 @@ class ContactCenter:
         self.calls_simulated = 0  # attempts
         self.n_callers = 0
         self.last_departure = 0.0
+        self.shift_events = 0  # schedule changes scheduled and not yet done
 
     # ---- the run ------------------------------------------------------------------
 
@@ -285,8 +306,14 @@ class ContactCenter:
             env.process(self.phone_rings(k))
         for i, time in enumerate(m.airing_time.tolist()):
             env.at(time, AIRING).callbacks.append(partial(self.air, i))
+        for agent in self.agents:
+            if agent.schedule is not None and agent.schedule.opens:
+                self.schedule_change(agent, agent.schedule.first_change(agent.on))
         if m.drain:
-            env.run()
+            # Schedule changes go on past the horizon while calls are still to finish: the run
+            # ends when they are all that is left.
+            while env.peek() < math.inf and not (env.peek() > m.horizon and env.pending() == self.shift_events):
+                env.step()
             # Not env.now: it has run on through the patience timers of callers
             # answered long before, which are not events of the center.
             end_time = self.last_departure
@@ -325,6 +352,8 @@ class ContactCenter:
         for agent in self.agents:
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
+            if self.shifted[agent.index] and not agent.off:
+                self.tally.clock(agent.group, agent.on_since, self.model.horizon, 1.0, "staffed")
 
     # ---- processes ----------------------------------------------------------------
 
@@ -759,11 +788,19 @@ class ContactCenter:
         call.talk_end = self.env.at(now + talk, TALK_END)
 
     def agent_free(self, agent):
-        """The agent has finished its call (talk and after-call work): an overdue callback item,
-        else the longest-waiting caller, else the oldest item, else idle."""
-        now = self.env.now
-        self.tally.clock(agent.group, agent.busy_since, now, 1.0, "busy")
+        """The agent has finished its call (talk and after-call work): its next work."""
+        self.tally.clock(agent.group, agent.busy_since, self.env.now, 1.0, "busy")
         agent.busy = False
+        self.next_work(agent)
+
+    def next_work(self, agent):
+        """A free agent (its call done, or just on duty): off duty if its schedule says so (a
+        logout or break that came during the call), else an overdue callback item, else the
+        longest-waiting caller, else the oldest item, else idle."""
+        now = self.env.now
+        if not agent.on:
+            self.go_off(agent)
+            return
         overdue, oldest = self.oldest_items(agent.group)
         call = None if overdue is not None else self.longest_waiting(agent.group)
         if call is None:
@@ -779,6 +816,33 @@ class ContactCenter:
         self.dequeued(call)
         self.answer(agent, call)
         call.answered.succeed()
+
+    def schedule_change(self, agent, t):
+        """The agent's next schedule change, at t (past the horizon too: see ``run``)."""
+        self.shift_events += 1
+        self.env.at(t, SHIFT).callbacks.append(partial(self.on_shift, agent))
+
+    def on_shift(self, agent, _event):
+        """The agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a
+        busy one when its call ends. On: an agent off duty logs in (or is back from its break) and
+        takes its next work at once; a busy one just goes on."""
+        self.shift_events -= 1
+        agent.on = not agent.on
+        self.schedule_change(agent, agent.schedule.change(agent.on))
+        if not agent.on:
+            if not agent.busy and not agent.off:  # idle
+                self.idle[agent.group].remove(agent)
+                self.go_off(agent)
+            return
+        if agent.off:
+            agent.off = False
+            agent.on_since = self.env.now
+            self.next_work(agent)
+
+    def go_off(self, agent):
+        """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
+        agent.off = True
+        self.tally.clock(agent.group, agent.on_since, self.env.now, 1.0, "staffed")
 
     def take_idle_agent(self, k):
         """An idle agent for type k (taken off its idle list), or None. longest_idle: the longest

@@ -59,6 +59,7 @@ from pydantic_core import PydanticCustomError
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
+from .shifts import Shift, check_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
@@ -327,6 +328,9 @@ class AgentGroup(_Model):
     proficiency: Annotated[float, Field(ge=L.PROFICIENCY_MIN, le=L.PROFICIENCY_MAX, allow_inf_nan=False)] = Field(
         default=1.0, description=f"multiplies handle time (0.8 = 20 % faster); from {L.PROFICIENCY_MIN:g} "
                                  f"to {L.PROFICIENCY_MAX:g}")
+    shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
+        "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
+        "group's agents given to them in order; absent = on duty all the time"))
 
 
 class ServiceLevel(_Model):
@@ -571,6 +575,7 @@ class Scenario(_Model):
         _check_sizes(self)
         check_inbound(self)
         check_hours(self)
+        check_shifts(self)
         _unique(self.call_types, "call_types")
         _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}

@@ -1,0 +1,67 @@
+"""Agent schedules in the SimPy engine: an agent's cursor over its weekly on-duty table.
+
+Twin of ``_shifts.pxd``: the same comparisons and additions, so both engines put every
+schedule change at the same time, bit for bit.
+"""
+from __future__ import annotations
+
+import bisect
+
+from ..scenario.hours import WEEK
+
+
+class Schedule:
+    """Where an agent is in its weekly table (opens, closes: its on-duty intervals since Monday
+    00:00; ``shift``: how far into the week time 0 is)."""
+
+    __slots__ = ("opens", "closes", "shift", "base", "cursor")
+
+    def __init__(self, opens, closes, shift):
+        self.opens, self.closes, self.shift = opens, closes, shift
+        self.base, self.cursor = -shift, 0
+
+    def start(self):
+        """Whether on duty at time 0 (the table is not empty); sets the cursor to the interval
+        whose close (on duty) or open (off duty) is the first change."""
+        x = self.shift  # week time of time 0
+        i = bisect.bisect_right(self.opens, x) - 1
+        self.base = -self.shift
+        if i >= 0 and x < self.closes[i]:
+            self.cursor = i
+            return True
+        if x + WEEK < self.closes[-1]:  # in the last interval, which runs on over the week's end
+            self.cursor = len(self.opens) - 1
+            self.base -= WEEK
+            return True
+        i += 1
+        if i == len(self.opens):
+            i = 0
+            self.base += WEEK
+        self.cursor = i
+        return False
+
+    def first_change(self, on):
+        return self.base + (self.closes[self.cursor] if on else self.opens[self.cursor])
+
+    def change(self, on):
+        """The time of the change after the one that made the agent ``on``."""
+        if on:
+            return self.base + self.closes[self.cursor]
+        self.cursor += 1
+        if self.cursor == len(self.opens):
+            self.cursor = 0
+            self.base += WEEK
+        return self.base + self.opens[self.cursor]
+
+
+def schedules(model):
+    """Each agent's ``Schedule`` (None: on duty all the time; an empty table: never on duty)."""
+    out = []
+    shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else [0] * model.n_groups
+    opens, closes, start = model.sched_open.tolist(), model.sched_close.tolist(), model.sched_start.tolist()
+    for g in range(model.n_groups):
+        for a in range(int(model.group_start[g]), int(model.group_start[g] + model.group_count[g])):
+            t = int(model.agent_sched[a]) if shifted[g] else -1
+            out.append(None if t < 0 else Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]],
+                                                   float(model.sched_shift)))
+    return out
