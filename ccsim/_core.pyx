@@ -719,18 +719,10 @@ cdef class Simulation:
             if slot >= 0:
                 self._free_call(slot)
             return 0
+        slot = self._hold(who, slot, k, t, interval, counted, handle, acw)
         if slot < 0:
-            slot = self._new_call()
-            if slot < 0:
-                return -1
-            self.calls[slot].who = who[0]
+            return -1
         c = &self.calls[slot]
-        c.arrival = t
-        c.handle = handle
-        c.acw = acw
-        c.call_type = k
-        c.interval = interval
-        c.counted = counted
         c.state = CALL_WAITING
         self._enqueue(k, slot)
         if patience < INFINITY:
@@ -759,11 +751,9 @@ cdef class Simulation:
                 if t < self.horizon:
                     if self._over_budget(s):
                         return self._fail(ERR_BUDGET)
+                    slot = self._own_slot(who, slot)
                     if slot < 0:
-                        slot = self._new_call()
-                        if slot < 0:
-                            return -1
-                        self.calls[slot].who = who[0]
+                        return -1
                     self.calls[slot].state = CALL_ORBIT
                     self.n_other += 1
                     return self._push(t, EV_RETRY, slot, self.calls[slot].gen)
@@ -800,11 +790,9 @@ cdef class Simulation:
         if self._over_budget(who.source):
             return self._fail(ERR_BUDGET)
         self.lines_busy += 1
+        slot = self._own_slot(who, slot)
         if slot < 0:
-            slot = self._new_call()
-            if slot < 0:
-                return -1
-            self.calls[slot].who = who[0]
+            return -1
         c = &self.calls[slot]
         c.state = CALL_IVR
         c.entry_interval = interval
@@ -1117,20 +1105,35 @@ cdef class Simulation:
     cdef int32_t _item(self, Caller* who, int32_t slot, int32_t k, double t, double handle,
                        double acw) noexcept nogil:
         """The caller's slot (a new one if -1) made a callback item of type k requested at t."""
-        cdef Call* c
+        slot = self._hold(who, slot, k, t, interval_of(&self.stats, t), t >= self.warmup, handle, acw)
+        if slot >= 0:
+            self.calls[slot].tries = 0
+        return slot
+
+    cdef inline int32_t _own_slot(self, Caller* who, int32_t slot) noexcept nogil:
+        """The caller's slot: ``slot``, or if -1 a new one holding a copy of ``who`` (on the stack
+        until then); -1 when out of memory."""
         if slot < 0:
             slot = self._new_call()
-            if slot < 0:
-                return -1
-            self.calls[slot].who = who[0]
+            if slot >= 0:
+                self.calls[slot].who = who[0]
+        return slot
+
+    cdef int32_t _hold(self, Caller* who, int32_t slot, int32_t k, double t, int32_t interval, bint counted,
+                       double handle, double acw) noexcept nogil:
+        """The caller's slot (a new one, holding a copy of ``who``, if -1) as a call of type k that
+        reached it at t with its drawn durations; -1 when out of memory."""
+        cdef Call* c
+        slot = self._own_slot(who, slot)
+        if slot < 0:
+            return -1
         c = &self.calls[slot]
         c.arrival = t
         c.handle = handle
         c.acw = acw
         c.call_type = k
-        c.interval = interval_of(&self.stats, t)
-        c.counted = t >= self.warmup
-        c.tries = 0
+        c.interval = interval
+        c.counted = counted
         return slot
 
     cdef int _request_callback(self, int32_t slot, bint at_once, double t) noexcept nogil:

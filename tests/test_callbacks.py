@@ -10,30 +10,18 @@ import math
 import numpy as np
 import pytest
 import yaml
+from engine_checks import RAW_ARRAYS, assert_refused, assert_same_run, fields, run
 from inbound_scenarios import CALLBACKS, CALLBACKS_FORWARD, CALLBACKS_MESSAGE, INBOUND, with_
 from scipy import stats as sps
 
 import ccsim
 from ccsim import _hours as core_hours
 from ccsim.cli import cli
-from ccsim.compile import compile_scenario
-from ccsim.engines import ENGINES
 from ccsim.results import CALL_FIELDS, CALLER_FIELDS, ENTRY_FIELDS, OUTCOMES
-from ccsim.scenario import ScenarioError, validate_scenario
+from ccsim.scenario import validate_scenario
 from ccsim.scenario.hours import WEEKDAYS, is_open, next_open
 
-RAW_ARRAYS = ("interval_calls", "total_calls", "group_totals", "interval_groups", "interval_entries",
-              "total_entries", "node_totals", "callers", "interval_channels", "total_channels", "airing_calls")
 OUT = {name: i for i, name in enumerate(OUTCOMES)}
-
-
-def run(scenario, engine, seed=1, records=True):
-    model = compile_scenario(validate_scenario(scenario))
-    return ENGINES[engine](model, seed, call_records=records)
-
-
-def fields(array, names):
-    return dict(zip(names, np.moveaxis(array, -1, 0)))
 
 
 CASES = {
@@ -50,11 +38,7 @@ CASES = {
 @pytest.mark.parametrize("seed", [1, 7])
 def test_core_and_simpy_are_bit_identical(case, seed):
     core, ref = run(CASES[case], "core", seed), run(CASES[case], "simpy", seed)
-    assert core.calls_simulated == ref.calls_simulated
-    assert core.end_time == ref.end_time
-    for name in RAW_ARRAYS:
-        np.testing.assert_array_equal(getattr(core, name), getattr(ref, name), err_msg=name)
-    np.testing.assert_array_equal(core.call_records, ref.call_records)
+    assert_same_run(core, ref)
 
 
 def test_the_scenarios_exercise_every_outcome():
@@ -337,10 +321,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_hours_are_refused_with_the_path(case):
     scenario, path, words = BAD[case]
-    with pytest.raises(ScenarioError) as err:
-        validate_scenario(scenario)
-    text = str(err.value)
-    assert path in text and words in text, text
+    assert_refused(scenario, path, words)
 
 
 def test_cli_refuses_bad_hours_with_exit_2(tmp_path, runner):

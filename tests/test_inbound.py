@@ -8,27 +8,13 @@ import copy
 import numpy as np
 import pytest
 import yaml
+from engine_checks import assert_refused, assert_same_run, fields, run
 from inbound_scenarios import EVERYTHING, INBOUND, INBOUND_MEDIA, with_
 
 import ccsim
 from ccsim.cli import cli
-from ccsim.compile import compile_scenario
-from ccsim.engines import ENGINES
 from ccsim.results import CALL_FIELDS, CALLER_FIELDS, ENTRY_FIELDS, NODE_FIELDS
 from ccsim.scenario import ScenarioError, validate_scenario
-
-RAW_ARRAYS = ("interval_calls", "total_calls", "group_totals", "interval_groups", "interval_entries",
-              "total_entries", "node_totals", "callers", "interval_channels", "total_channels", "airing_calls")
-
-
-def run(scenario, engine, seed=1, records=True):
-    model = compile_scenario(validate_scenario(scenario))
-    return ENGINES[engine](model, seed, call_records=records)
-
-
-def fields(array, names):
-    return dict(zip(names, np.moveaxis(array, -1, 0)))
-
 
 def routed() -> dict:
     """INBOUND with the routing tables and queue priority levels: ordered groups (service tries
@@ -64,11 +50,7 @@ CASES = {
 @pytest.mark.parametrize("seed", [1, 7])
 def test_core_and_simpy_are_bit_identical(case, seed):
     core, ref = run(CASES[case], "core", seed), run(CASES[case], "simpy", seed)
-    assert core.calls_simulated == ref.calls_simulated
-    assert core.end_time == ref.end_time
-    for name in RAW_ARRAYS:
-        np.testing.assert_array_equal(getattr(core, name), getattr(ref, name), err_msg=name)
-    np.testing.assert_array_equal(core.call_records, ref.call_records)
+    assert_same_run(core, ref)
 
 
 def test_the_shared_scenario_exercises_every_outcome():
@@ -226,10 +208,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_menus_are_refused_with_the_path(case):
     scenario, path, words = BAD[case]
-    with pytest.raises(ScenarioError) as err:
-        validate_scenario(scenario)
-    text = str(err.value)
-    assert path in text and words in text, text
+    assert_refused(scenario, path, words)
 
 
 def test_a_loop_with_no_way_out_is_refused():

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
+from engine_checks import assert_same_run
 from inbound_scenarios import INBOUND, with_
 
 import ccsim
@@ -28,8 +29,6 @@ from ccsim.engines.arrivals import replay_arrival
 from ccsim.scenario import ScenarioError, validate_scenario
 from ccsim.scenario import limits as L
 
-RAW_ARRAYS = ("interval_calls", "total_calls", "group_totals", "interval_groups", "interval_entries",
-              "total_entries", "node_totals", "callers", "interval_channels", "total_channels", "airing_calls")
 
 # Two call types in one recording; ties at 5 s (three calls of 'sales') and at 30 s.
 CALLS_CSV = """time,queue
@@ -136,11 +135,7 @@ def mixed(tmp_path):
 def test_core_and_simpy_are_bit_identical_with_replays(tmp_path, drain, seed):
     model = compile_scenario(validate_scenario(with_(mixed(tmp_path), drain=drain)))
     core, ref = (ENGINES[engine](model, seed, call_records=True) for engine in ("core", "simpy"))
-    assert core.calls_simulated == ref.calls_simulated
-    assert core.end_time == ref.end_time
-    for name in RAW_ARRAYS:
-        np.testing.assert_array_equal(getattr(core, name), getattr(ref, name), err_msg=name)
-    np.testing.assert_array_equal(core.call_records, ref.call_records)
+    assert_same_run(core, ref)
     entry = model.n_types  # the entry's first attempts: its recording, shifted and repeated once
     assert len(first_rings(core.call_records, entry)) == int(expected_arrivals(model)[entry])
 

@@ -10,17 +10,15 @@ import copy
 import numpy as np
 import pytest
 import yaml
+from engine_checks import RAW_ARRAYS, assert_refused, assert_same_run, run
 from inbound_scenarios import EVERYTHING, with_
 
 from ccsim.cli import cli
 from ccsim.compile import compile_scenario
-from ccsim.engines import ENGINES
 from ccsim.results import GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES
-from ccsim.scenario import ScenarioError, validate_scenario
+from ccsim.scenario import validate_scenario
 from ccsim.scenario.hours import WEEKDAYS
 
-RAW_ARRAYS = ("interval_calls", "total_calls", "group_totals", "interval_groups", "interval_entries",
-              "total_entries", "node_totals", "callers", "interval_channels", "total_channels", "airing_calls")
 STAFFED = INTERVAL_GROUP_FIELDS.index("staffed")
 BUSY = INTERVAL_GROUP_FIELDS.index("busy")
 ANSWERED = OUTCOMES.index("answered")
@@ -53,10 +51,6 @@ SHIFTS = {
             {"start": "06:00", "end": "24:00", "agents": 1}]},
     ],
 }
-
-
-def run(scenario, engine, seed=1, records=True):
-    return ENGINES[engine](compile_scenario(validate_scenario(scenario)), seed, call_records=records)
 
 
 def quiet(scenario):
@@ -209,11 +203,7 @@ def test_a_busy_agent_finishes_its_call_past_its_shift_end(engine):
 def test_core_and_simpy_are_bit_identical(drain, seed):
     scenario = with_(SHIFTS, drain=drain)
     core, ref = run(scenario, "core", seed), run(scenario, "simpy", seed)
-    assert core.calls_simulated == ref.calls_simulated
-    assert core.end_time == ref.end_time
-    for name in RAW_ARRAYS:
-        np.testing.assert_array_equal(getattr(core, name), getattr(ref, name), err_msg=name)
-    np.testing.assert_array_equal(core.call_records, ref.call_records)
+    assert_same_run(core, ref)
 
 
 def test_shifts_on_the_everything_scenario_are_bit_identical():
@@ -269,10 +259,7 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_shifts_are_refused_with_the_path(case):
     scenario, path, words = BAD[case]
-    with pytest.raises(ScenarioError) as err:
-        validate_scenario(scenario)
-    text = str(err.value)
-    assert path in text and words in text, text
+    assert_refused(scenario, path, words)
 
 
 def test_cli_refuses_a_bad_shift_with_exit_2(tmp_path, runner):

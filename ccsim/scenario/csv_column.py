@@ -21,26 +21,48 @@ _NAME_LIKE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,63}")
 
 def read_csv_column(path: Path, column: str) -> list[float]:
     """The numbers of one CSV column (each >= 0 and at most ``MAX_SECONDS``); ``ValueError`` names the row."""
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{path}: the CSV file is empty (expected a header row naming column '{column}')")
-        index = _column_index(path, header, column)
-        values = []
-        for row in reader:
-            if not row:  # a blank line
-                continue
-            if len(values) >= L.MAX_LIST_VALUES:
-                raise ValueError(f"{path}: column '{column}' has more than {L.MAX_LIST_VALUES:,} values, "
-                                 "the limit of an empirical distribution")
-            values.append(_cell(path, column, row, index, reader.line_num))
-    except csv.Error as err:
-        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    header, rows = read_rows(path, f"a header row naming column '{column}'")
+    index = _column_index(path, header, column)
+    values = []
+    for line, row in rows:
+        if len(values) >= L.MAX_LIST_VALUES:
+            raise ValueError(f"{path}: column '{column}' has more than {L.MAX_LIST_VALUES:,} values, "
+                             "the limit of an empirical distribution")
+        values.append(_cell(path, column, row, index, line))
     if not values:
         raise ValueError(f"{path}: column '{column}' has no values (only the header row)")
     return values
+
+
+def read_rows(path: Path, expected: str):
+    """(header, rows) of the CSV file at ``path``: ``rows`` yields (line, cells) of each row that
+    is not blank. Every problem (missing, unreadable, binary, not CSV, empty) is a ``ValueError``
+    naming the file and line; ``expected`` says what the header row should hold."""
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as err:
+        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    if header is None:
+        raise ValueError(f"{path}: the CSV file is empty (expected {expected})")
+    return header, _data_rows(path, reader)
+
+
+def _data_rows(path: Path, reader):
+    try:
+        for row in reader:
+            if row:  # not a blank line
+                yield reader.line_num, row
+    except csv.Error as err:
+        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+
+
+def cell_text(path: Path, row: list[str], line: int, index: int, column: str) -> str:
+    """The stripped text of a row's cell; ``ValueError`` if the row is too short for it."""
+    if index >= len(row):
+        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
+                         f"cell{'s' if len(row) != 1 else ''})")
+    return row[index].strip()
 
 
 def _read_text(path: Path) -> str:
@@ -78,10 +100,7 @@ def _column_index(path: Path, header: list[str], column: str) -> int:
 
 
 def _cell(path: Path, column: str, row: list[str], index: int, line: int) -> float:
-    if index >= len(row):
-        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
-                         f"cell{'s' if len(row) != 1 else ''})")
-    text = row[index].strip()
+    text = cell_text(path, row, line, index, column)
     shown = text if len(text) <= 40 else text[:40] + "…"
     try:
         value = float(text)

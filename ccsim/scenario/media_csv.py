@@ -7,14 +7,12 @@ a spreadsheet is, so that a shuffled export is caught rather than silently used.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import _column_index, _read_text
+from .csv_column import _column_index, cell_text, read_rows
 
 REQUIRED = ("time", "channel", "spend")
 
@@ -26,38 +24,28 @@ def read_airings_csv(path: Path, channels: dict, start_count: int = 0) -> list[t
     channel and that a GRP channel's row has its grp. ``start_count``: airings
     already given inline (the cap ``MAX_AIRINGS`` is on all of them together).
     """
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{path}: the CSV file is empty (expected a header row: time, channel, spend, grp)")
-        index = {name: _column_index(path, header, name) for name in REQUIRED}
-        names = [h.strip() for h in header]
-        grp_index = names.index("grp") if "grp" in names else None
-        rows, previous = [], -math.inf
-        for row in reader:
-            if not row:  # a blank line
-                continue
-            line = reader.line_num
-            if start_count + len(rows) >= L.MAX_AIRINGS:
-                raise ValueError(f"{path}, line {line}: more than {L.MAX_AIRINGS:,} airings in the schedule "
-                                 "(inline and CSV together), the limit")
-            fields = _row(path, row, line, index, grp_index, channels)
-            if fields["time"] < previous:
-                raise ValueError(f"{path}, line {line}: time {fields['time']:g} is earlier than the row before "
-                                 f"({previous:g}); airings must be sorted by time")
-            previous = fields["time"]
-            rows.append((fields, line))
-    except csv.Error as err:
-        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    header, data = read_rows(path, "a header row: time, channel, spend, grp")
+    index = {name: _column_index(path, header, name) for name in REQUIRED}
+    names = [h.strip() for h in header]
+    grp_index = names.index("grp") if "grp" in names else None
+    rows, previous = [], -math.inf
+    for line, row in data:
+        if start_count + len(rows) >= L.MAX_AIRINGS:
+            raise ValueError(f"{path}, line {line}: more than {L.MAX_AIRINGS:,} airings in the schedule "
+                             "(inline and CSV together), the limit")
+        fields = _row(path, row, line, index, grp_index, channels)
+        if fields["time"] < previous:
+            raise ValueError(f"{path}, line {line}: time {fields['time']:g} is earlier than the row before "
+                             f"({previous:g}); airings must be sorted by time")
+        previous = fields["time"]
+        rows.append((fields, line))
     if not rows:
         raise ValueError(f"{path}: no airings (only the header row): an empty schedule")
     return rows
 
 
 def _row(path, row, line, index, grp_index, channels) -> dict:
-    channel = _text(path, row, line, index["channel"], "channel")
+    channel = cell_text(path, row, line, index["channel"], "channel")
     if channel not in channels:
         shown = channel if len(channel) <= 40 else channel[:40] + "…"
         raise ValueError(f"{path}, line {line}: channel {shown!r} is not defined in media.channels "
@@ -76,15 +64,8 @@ def _row(path, row, line, index, grp_index, channels) -> dict:
     return fields
 
 
-def _text(path, row, line, i, column) -> str:
-    if i >= len(row):
-        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
-                         f"cell{'s' if len(row) != 1 else ''})")
-    return row[i].strip()
-
-
 def _number(path, row, line, i, column, high) -> float:
-    text = _text(path, row, line, i, column)
+    text = cell_text(path, row, line, i, column)
     shown = text if len(text) <= 40 else text[:40] + "…"
     try:
         value = float(text)

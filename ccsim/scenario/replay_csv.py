@@ -7,14 +7,12 @@ a column sorted in time order (equal times are several calls at one instant);
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import _column_index, _read_text
+from .csv_column import _column_index, cell_text, read_rows
 
 
 def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = None,
@@ -24,32 +22,22 @@ def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = N
     Rows are kept when ``call_type_column`` is absent, or when its cell (stripped)
     equals ``value``. Rows must be sorted by time: the first row out of order is named.
     """
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{path}: the CSV file is empty (expected a header row naming column '{column}')")
-        index = _column_index(path, header, column)
-        kind = None if call_type_column is None else _column_index(path, header, call_type_column)
-        times, lines = [], []
-        for row in reader:
-            if not row:  # a blank line
-                continue
-            line = reader.line_num
-            if kind is not None and _cell(path, row, line, kind, call_type_column) != value:
-                continue
-            if len(times) >= L.MAX_REPLAY_CALLS:
-                raise ValueError(f"{path}, line {line}: more than {L.MAX_REPLAY_CALLS:,} recorded calls to "
-                                 "replay, the limit of one replay")
-            t = _time(path, row, line, index, column)
-            if times and t < times[-1]:
-                raise ValueError(f"{path}, line {line}: time {t:g} is earlier than the row before (line "
-                                 f"{lines[-1]}, {times[-1]:g}); recorded calls must be sorted by time")
-            times.append(t)
-            lines.append(line)
-    except csv.Error as err:
-        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+    header, rows = read_rows(path, f"a header row naming column '{column}'")
+    index = _column_index(path, header, column)
+    kind = None if call_type_column is None else _column_index(path, header, call_type_column)
+    times, lines = [], []
+    for line, row in rows:
+        if kind is not None and cell_text(path, row, line, kind, call_type_column) != value:
+            continue
+        if len(times) >= L.MAX_REPLAY_CALLS:
+            raise ValueError(f"{path}, line {line}: more than {L.MAX_REPLAY_CALLS:,} recorded calls to "
+                             "replay, the limit of one replay")
+        t = _time(path, row, line, index, column)
+        if times and t < times[-1]:
+            raise ValueError(f"{path}, line {line}: time {t:g} is earlier than the row before (line "
+                             f"{lines[-1]}, {times[-1]:g}); recorded calls must be sorted by time")
+        times.append(t)
+        lines.append(line)
     if not times:
         which = (f" whose column '{call_type_column}' is {value!r}" if call_type_column is not None
                  else "")
@@ -57,15 +45,8 @@ def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = N
     return times, lines
 
 
-def _cell(path, row, line, i, column) -> str:
-    if i >= len(row):
-        raise ValueError(f"{path}, line {line}: column '{column}' is missing (the row has {len(row)} "
-                         f"cell{'s' if len(row) != 1 else ''})")
-    return row[i].strip()
-
-
 def _time(path, row, line, i, column) -> float:
-    text = _cell(path, row, line, i, column)
+    text = cell_text(path, row, line, i, column)
     shown = text if len(text) <= 40 else text[:40] + "…"
     try:
         value = float(text)
