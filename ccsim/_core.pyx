@@ -38,7 +38,7 @@ from ccsim._stats cimport (
     E_IVR_SECONDS, E_RETRIALS, E_ROUTED, E_SELF_SERVICE, E_VOICEMAIL, F_ABANDONED, F_ABANDONED_SHORT,
     F_ANSWERED, F_ANSWERED_IN_SL, F_ARRIVED, F_BLOCKED, F_HANDLE, F_OFFERED, F_QUEUE_FULL, F_RETRIALS,
     F_ROUTED, F_TALK, F_WAIT_ABANDONED, F_WAIT_ANSWERED, F_WAITING_AT_END, G_ANSWERED, G_BUSY, G_HANDLE,
-    G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
+    G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of,
@@ -93,7 +93,8 @@ cdef class Simulation:
     # model tables (borrowed from numpy arrays kept alive below)
     cdef double* rates
     cdef double* empirical
-    cdef double* proficiency
+    cdef double* agent_factor       # [agent, call type]: multiplies handle time (CompiledModel.agent_factor)
+    cdef double* acw_factor         # [agent]: multiplies after-call work
     cdef double* period_start       # durations by period of the day (compile.CompiledModel)
     cdef int32_t* period_dist
     cdef int32_t* handle_periods     # [K, 2]: (first, count)
@@ -226,7 +227,9 @@ cdef class Simulation:
 
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
-        self.proficiency = self._double_ptr(model.group_proficiency)
+        factor, acw_factor = model.agent_factors()
+        self.agent_factor = self._double_ptr(factor)
+        self.acw_factor = self._double_ptr(acw_factor)
         self.period_start = self._double_ptr(model.period_start)
         self.period_dist = self._int_ptr(model.period_dist)
         self.handle_periods = self._int_ptr(model.handle_periods)
@@ -366,6 +369,8 @@ cdef class Simulation:
             "interval_channels": np.zeros((self.n_intervals, self.n_channels + 1, N_CALLER_FIELDS)),
             "total_channels": np.zeros((self.n_channels + 1, N_CALLER_FIELDS)),
             "airing_calls": np.zeros((self.n_airings, N_CALLER_FIELDS)),
+            "agent_totals": np.zeros((self.n_agents, N_AGENT_FIELDS)),
+            "agent_types": np.zeros((self.n_agents, self.n_types)),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
@@ -380,6 +385,8 @@ cdef class Simulation:
         self.stats.interval_channels = self._stat_ptr(stats, "interval_channels")
         self.stats.total_channels = self._stat_ptr(stats, "total_channels")
         self.stats.airing_calls = self._stat_ptr(stats, "airing_calls")
+        self.stats.agent_totals = self._stat_ptr(stats, "agent_totals")
+        self.stats.agent_types = self._stat_ptr(stats, "agent_types")
         self.stats.n_channels = self.n_channels
         self.stats.n_intervals = self.n_intervals
         self.stats.n_types = self.n_types
@@ -390,6 +397,8 @@ cdef class Simulation:
         for g in range(self.n_groups):
             if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
                 add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
+                for a in range(model.group_start[g], model.group_start[g] + model.group_count[g]):
+                    agent_clock(&self.stats, a, A_STAFFED, 0.0, self.horizon)
 
     cdef int _schedule_tables(self, model) except -1:
         """The weekly on-duty tables as ``Week`` structs over the model's arrays."""
@@ -869,8 +878,9 @@ cdef class Simulation:
     cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t interval,
                      bint counted, double wait, double handle, double acw) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef double talk = handle * self.proficiency[a.group]
+        cdef double talk = handle * self.agent_factor[agent * self.n_types + k]
         cdef double* g
+        acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
         a.call_type = k
         a.acw = acw
@@ -885,6 +895,7 @@ cdef class Simulation:
             g[G_ANSWERED] += 1.0
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
+            count_answer(&self.stats, agent, k, talk, acw)
         self._count_caller(who, C_SERVED)
         if self.keep_records:
             if self._record(who, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
@@ -903,6 +914,7 @@ cdef class Simulation:
         """The agent is done with its call (talk and after-call work): its next work."""
         cdef Agent* a = &self.agents[agent]
         add_clock(&self.stats, a.group, a.busy_since, self.now, 1.0, G_BUSY, IG_BUSY)
+        agent_clock(&self.stats, agent, A_BUSY, a.busy_since, self.now)
         a.call_type = -1
         a.callback = 0
         return self._next_work(agent)
@@ -975,6 +987,7 @@ cdef class Simulation:
         cdef Agent* a = &self.agents[agent]
         a.off = 1
         add_clock(&self.stats, a.group, a.on_since, self.now, 1.0, G_STAFFED, IG_STAFFED)
+        agent_clock(&self.stats, agent, A_STAFFED, a.on_since, self.now)
 
     cdef int _on_abandon(self, int32_t slot, uint32_t gen) noexcept nogil:
         """A queued caller's patience ran out; 1 if it was still waiting, 0 if stale, -1 on failure."""
@@ -1059,9 +1072,11 @@ cdef class Simulation:
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)
+                agent_clock(&self.stats, agent, A_BUSY, self.agents[agent].busy_since, self.horizon)
             if self.group_shifted[self.agents[agent].group] and not self.agents[agent].off:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].on_since,
                           self.horizon, 1.0, G_STAFFED, IG_STAFFED)
+                agent_clock(&self.stats, agent, A_STAFFED, self.agents[agent].on_since, self.horizon)
         return 0
 
     # ---- opening hours and callbacks ---------------------------------------------
@@ -1251,14 +1266,14 @@ cdef class Simulation:
         a.callback = 1
         c.tries += 1
         if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_answer[k]:
-            talk = c.handle * self.proficiency[a.group]
+            talk = c.handle * self.agent_factor[agent * self.n_types + k]
             count(&self.stats, k, c.interval, c.counted, F_CB_DONE, 1.0)
             count(&self.stats, k, c.interval, c.counted, F_CB_DELAY, self.now - c.arrival)
             self._count_caller(&c.who, C_CALLBACK_DONE)
-            if self._record(&c.who, self.now - c.arrival, talk, c.acw, k, OUT_CALLBACK_DONE, agent) != 0:
+            a.acw = c.acw * self.acw_factor[agent]
+            if self._record(&c.who, self.now - c.arrival, talk, a.acw, k, OUT_CALLBACK_DONE, agent) != 0:
                 return -1
             self.n_other -= 1
-            a.acw = c.acw
             self._free_call(slot)
             return self._push(self.now + talk, EV_TALK_END, agent, 0)
         ring = self.cb_ring[k]

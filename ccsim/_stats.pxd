@@ -84,6 +84,16 @@ cdef enum:
     G_STAFFED = 4        # clock time logged in within [warm-up, horizon]
     N_GROUP_FIELDS = 5
 
+# Per-agent totals (post-warm-up answers; clock time within [warm-up, horizon]); keep in step
+# with results.AGENT_FIELDS.
+cdef enum:
+    A_ANSWERED = 0
+    A_TALK = 1
+    A_ACW = 2
+    A_BUSY = 3
+    A_STAFFED = 4
+    N_AGENT_FIELDS = 5
+
 # Per-interval, per-group clock time; keep in step with results.INTERVAL_GROUP_FIELDS.
 cdef enum:
     IG_STAFFED = 0
@@ -102,6 +112,8 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double* interval_channels  # [interval, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring
     double* total_channels     # [1 + channel, N_CALLER_FIELDS], post-warm-up first rings
     double* airing_calls       # [airing, N_CALLER_FIELDS], post-warm-up first rings
+    double* agent_totals       # [agent, N_AGENT_FIELDS]
+    double* agent_types        # [agent, call type]: calls answered (post-warm-up arrivals)
     int32_t n_channels
     int32_t n_intervals
     int32_t n_types
@@ -149,6 +161,25 @@ cdef inline void count_caller(Stats* s, int32_t source, int32_t channel, int32_t
         s.total_channels[(channel + 1) * N_CALLER_FIELDS + field] += 1.0
         if airing >= 0:
             s.airing_calls[airing * N_CALLER_FIELDS + field] += 1.0
+
+
+cdef inline void count_answer(Stats* s, int32_t agent, int32_t k, double talk, double acw) noexcept nogil:
+    """An answer of a post-warm-up call by ``agent``: its per-agent totals."""
+    cdef double* a = &s.agent_totals[agent * N_AGENT_FIELDS]
+    a[A_ANSWERED] += 1.0
+    a[A_TALK] += talk
+    a[A_ACW] += acw
+    s.agent_types[agent * s.n_types + k] += 1.0
+
+
+cdef inline void agent_clock(Stats* s, int32_t agent, int field, double start, double end) noexcept nogil:
+    """Add the agent's clock time [start, end) within [warm-up, horizon] to its ``field``."""
+    if end > s.horizon:
+        end = s.horizon
+    if start < s.warmup:
+        start = s.warmup
+    if end > start:
+        s.agent_totals[agent * N_AGENT_FIELDS + field] += end - start
 
 
 cdef inline void add_clock(Stats* s, int32_t g, double start, double end, double weight,

@@ -166,6 +166,11 @@ class CompiledModel:
     # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
     # has shifts: its staffed time is counted per agent, as they log in and out.
     sched_shift: float = 0.0
+    # Individual agents (agents of group g are group_start[g]..): agent_factor[a, k] multiplies
+    # the handle time of a type-k call agent a answers, agent_acw_factor[a] its after-call work.
+    # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
+    agent_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    agent_acw_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sched_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
     sched_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sched_close: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -197,6 +202,20 @@ class CompiledModel:
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
+
+    def agent_factors(self) -> tuple:
+        """(agent_factor [A, K], agent_acw_factor [A]) as the engines read them: the model's, or
+        when empty each agent at its group's proficiency and an ACW factor of 1."""
+        if len(self.agent_acw_factor) == self.n_agents and self.agent_factor.shape == (self.n_agents, self.n_types):
+            return np.ascontiguousarray(self.agent_factor, dtype=np.float64), \
+                np.ascontiguousarray(self.agent_acw_factor, dtype=np.float64)
+        per_agent = np.repeat(np.asarray(self.group_proficiency, dtype=np.float64), self.group_count)
+        return np.repeat(per_agent[:, None], self.n_types, axis=1), np.ones(self.n_agents)
+
+    @property
+    def agent_group(self) -> np.ndarray:
+        """int32 [A]: each agent's group."""
+        return np.repeat(np.arange(self.n_groups, dtype=np.int32), self.group_count)
 
     @property
     def n_types(self) -> int:

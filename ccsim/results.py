@@ -52,6 +52,8 @@ CALL_FIELDS = (
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
 GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
+# Per-agent totals: answers of post-warm-up calls, clock time within [warm-up, horizon].
+AGENT_FIELDS = ("answered", "talk", "acw", "busy", "staffed")
 # Per interval and group: clock seconds staffed and busy (talk or ACW).
 INTERVAL_GROUP_FIELDS = ("staffed", "busy")
 
@@ -168,6 +170,8 @@ class RawStats:
     interval_channels: Optional[np.ndarray] = None  # [interval, 1 + channels, CHANNEL_FIELDS], 0 = organic
     total_channels: Optional[np.ndarray] = None  # [1 + channels, CHANNEL_FIELDS], post-warm-up first rings
     airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up first rings
+    agent_totals: Optional[np.ndarray] = None  # [agent, AGENT_FIELDS]
+    agent_types: Optional[np.ndarray] = None  # [agent, call type]: calls answered (post-warm-up arrivals)
 
     def __post_init__(self):
         # engines and stores of before the inbound path leave these out: empty tables
@@ -186,6 +190,10 @@ class RawStats:
             self.total_channels = np.zeros((self.interval_channels.shape[1], len(CHANNEL_FIELDS)))
         if self.airing_calls is None:
             self.airing_calls = np.zeros((0, len(CHANNEL_FIELDS)))
+        if self.agent_totals is None:
+            self.agent_totals = np.zeros((0, len(AGENT_FIELDS)))
+        if self.agent_types is None:
+            self.agent_types = np.zeros((self.agent_totals.shape[0], k))
 
 
 def _ratio(num, den):

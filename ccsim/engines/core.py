@@ -34,4 +34,6 @@ def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
         interval_channels=arrays["interval_channels"],
         total_channels=arrays["total_channels"],
         airing_calls=arrays["airing_calls"],
+        agent_totals=arrays["agent_totals"],
+        agent_types=arrays["agent_types"],
     )

@@ -22,7 +22,7 @@ import simpy
 from ..budget import airing_overflow_error, overflow_error
 from ..compile import (AGENT_SELECTION, BRANCH_KINDS, CLOSED_ACTIONS, QUEUE_SELECTION, CompiledModel, ad_stream,
                        bit_generators)
-from ..results import (CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
+from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
@@ -51,6 +51,7 @@ NODE = {name: i for i, name in enumerate(NODE_FIELDS)}
 CALLER = {name: i for i, name in enumerate(CALLER_FIELDS)}
 BRANCH = {code: name for name, code in BRANCH_KINDS.items()}
 GROUP = {name: i for i, name in enumerate(GROUP_FIELDS)}
+AGENT = {name: i for i, name in enumerate(AGENT_FIELDS)}
 INTERVAL_GROUP = {name: i for i, name in enumerate(INTERVAL_GROUP_FIELDS)}
 
 
@@ -165,11 +166,15 @@ class Tally:
         self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
+        self.agent_totals = np.zeros((model.n_agents, len(AGENT_FIELDS)))
+        self.agent_types = np.zeros((model.n_agents, k))
         shifted = list(getattr(model, "group_shifted", ()))
         shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
             if not shifted[group]:  # a group with shifts counts it as its agents log in and out
                 self.clock(group, 0.0, model.horizon, float(model.group_count[group]), "staffed")
+                for a in range(int(model.group_start[group]), int(model.group_start[group] + model.group_count[group])):
+                    self.agent_clock(a, "staffed", 0.0, model.horizon)
 
     def interval_of(self, t):
         """Reporting interval of time t; the last one also takes times after the horizon."""
@@ -206,6 +211,21 @@ class Tally:
         self.group_totals[group, GROUP["answered"]] += 1.0
         self.group_totals[group, GROUP["talk"]] += talk
         self.group_totals[group, GROUP["handle"]] += handle
+
+    def answered_by(self, agent, k, talk, acw):
+        """A post-warm-up call of type k answered by ``agent`` (an index): its per-agent totals."""
+        row = self.agent_totals[agent]
+        row[AGENT["answered"]] += 1.0
+        row[AGENT["talk"]] += talk
+        row[AGENT["acw"]] += acw
+        self.agent_types[agent, k] += 1.0
+
+    def agent_clock(self, agent, field, start, end):
+        """Add the agent's clock time [start, end) within [warm-up, horizon] to its ``field``."""
+        end = min(end, self.model.horizon)
+        start = max(start, self.model.warmup)
+        if end > start:
+            self.agent_totals[agent, AGENT[field]] += end - start
 
     def clock(self, group, start, end, weight, field):
         """Add ``weight`` x clock time [start, end), cut at the horizon, to a group's ``field``.
@@ -260,7 +280,9 @@ class ContactCenter:
         self.periods = {"handle": model.handle_periods.tolist(), "patience": model.patience_periods.tolist(),
                         "after_call_work": model.acw_periods.tolist()}
         self.empirical = model.empirical.tolist()
-        self.proficiency = model.group_proficiency.tolist()
+        factor, acw_factor = model.agent_factors()
+        self.factor = factor.tolist()  # [agent][call type]: multiplies handle time
+        self.acw_factor = acw_factor.tolist()
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
         plans = schedules(model)
@@ -331,6 +353,7 @@ class ContactCenter:
             interval_entries=t.interval_entries, total_entries=t.total_entries,
             node_totals=t.node_totals, callers=t.callers,
             interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
+            agent_totals=t.agent_totals, agent_types=t.agent_types,
         )
 
     def close(self):
@@ -352,8 +375,10 @@ class ContactCenter:
         for agent in self.agents:
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
+                self.tally.agent_clock(agent.index, "busy", agent.busy_since, self.model.horizon)
             if self.shifted[agent.index] and not agent.off:
                 self.tally.clock(agent.group, agent.on_since, self.model.horizon, 1.0, "staffed")
+                self.tally.agent_clock(agent.index, "staffed", agent.on_since, self.model.horizon)
 
     # ---- processes ----------------------------------------------------------------
 
@@ -661,13 +686,14 @@ class ContactCenter:
         agent.busy, agent.busy_since = True, now
         item.tries += 1
         if self.cb_rng[k].random() < float(m.cb_answer[k]):
-            talk = item.handle * self.proficiency[agent.group]
+            talk = item.handle * self.factor[agent.index][k]
+            acw = item.acw * self.acw_factor[agent.index]
             tally.count(item, "callbacks_done")
             tally.count(item, "callback_delay", now - item.request)
             tally.caller(item.who, "callback_done")
-            self.record(item.who, item.ring, "callback_done", now - item.request, talk, item.acw, agent, item)
+            self.record(item.who, item.ring, "callback_done", now - item.request, talk, acw, agent, item)
             self.pending_other -= 1
-            env.at(now + talk, TALK_END).callbacks.append(partial(self.call_back_ends, agent, item.acw))
+            env.at(now + talk, TALK_END).callbacks.append(partial(self.call_back_ends, agent, acw))
             return
         ring = float(m.cb_ring[k])
         env.at(now + ring, TALK_END).callbacks.append(partial(self.call_back_ends, agent, 0.0))
@@ -772,24 +798,27 @@ class ContactCenter:
         """``agent`` takes ``call`` now: its statistics are recorded at once; talk starts."""
         now, tally = self.env.now, self.tally
         wait = now - call.arrival
-        talk = call.handle * self.proficiency[agent.group]
+        talk = call.handle * self.factor[agent.index][call.call_type]
+        call.acw = acw = call.acw * self.acw_factor[agent.index]
         agent.busy, agent.busy_since = True, now
         tally.count(call, "answered")
         tally.count(call, "wait_answered", wait)
         if wait <= self.model.sl_threshold:
             tally.count(call, "answered_in_sl")
         tally.count(call, "talk", talk)
-        tally.count(call, "handle", talk + call.acw)
+        tally.count(call, "handle", talk + acw)
         if call.counted:
-            tally.group_answered(agent.group, talk, talk + call.acw)
+            tally.group_answered(agent.group, talk, talk + acw)
+            tally.answered_by(agent.index, call.call_type, talk, acw)
         tally.caller(call.who, "served")
         call.agent = agent
-        self.record(call.who, call.ring, "answered", wait, talk, call.acw, agent, call)
+        self.record(call.who, call.ring, "answered", wait, talk, acw, agent, call)
         call.talk_end = self.env.at(now + talk, TALK_END)
 
     def agent_free(self, agent):
         """The agent has finished its call (talk and after-call work): its next work."""
         self.tally.clock(agent.group, agent.busy_since, self.env.now, 1.0, "busy")
+        self.tally.agent_clock(agent.index, "busy", agent.busy_since, self.env.now)
         agent.busy = False
         self.next_work(agent)
 
@@ -843,6 +872,7 @@ class ContactCenter:
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
         agent.off = True
         self.tally.clock(agent.group, agent.on_since, self.env.now, 1.0, "staffed")
+        self.tally.agent_clock(agent.index, "staffed", agent.on_since, self.env.now)
 
     def take_idle_agent(self, k):
         """An idle agent for type k (taken off its idle list), or None. longest_idle: the longest
