@@ -171,6 +171,18 @@ class CompiledModel:
     # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
     agent_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     agent_acw_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # The roster: who each agent is (empty = the defaults of ``roster``). Ids are unique; team
+    # (组) and squad (队) names, the squad's leader flag, tenure in days, and the abilities the
+    # funnel and workforce policies read: conversion probability on sales calls, QA fatal and
+    # non-fatal error rates (per call scored).
+    agent_ids: tuple = ()
+    agent_team: tuple = ()
+    agent_squad: tuple = ()
+    agent_leader: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    agent_tenure: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_qa_fatal: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_qa_nonfatal: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sched_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
     sched_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sched_close: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -211,6 +223,34 @@ class CompiledModel:
                 np.ascontiguousarray(self.agent_acw_factor, dtype=np.float64)
         per_agent = np.repeat(np.asarray(self.group_proficiency, dtype=np.float64), self.group_count)
         return np.repeat(per_agent[:, None], self.n_types, axis=1), np.ones(self.n_agents)
+
+    def roster(self):
+        """pandas DataFrame, one row per agent (index ``agent``, its number in the engines): ``id``,
+        ``group``, ``team``, ``squad``, ``leader``, ``tenure_days``, ``conversion``, ``qa_fatal``,
+        ``qa_nonfatal``. Without a roster: ids ``<group>-<n>`` (n from 1), team = the group, no
+        squad, no leader, tenure 0, abilities NaN."""
+        import pandas as pd
+
+        n = self.n_agents
+        group = [self.group_names[g] for g in self.agent_group]
+        number = np.arange(n) - np.repeat(np.asarray(self.group_start, dtype=np.int64), self.group_count) + 1
+
+        def column(values, default):
+            return list(values) if len(values) == n else default
+
+        frame = pd.DataFrame({
+            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)]),
+            "group": group,
+            "team": column(self.agent_team, group),
+            "squad": column(self.agent_squad, [""] * n),
+            "leader": np.asarray(column(self.agent_leader, [0] * n), dtype=bool),
+            "tenure_days": np.asarray(column(self.agent_tenure, [0.0] * n), dtype=float),
+            "conversion": np.asarray(column(self.agent_conversion, [np.nan] * n), dtype=float),
+            "qa_fatal": np.asarray(column(self.agent_qa_fatal, [np.nan] * n), dtype=float),
+            "qa_nonfatal": np.asarray(column(self.agent_qa_nonfatal, [np.nan] * n), dtype=float),
+        })
+        frame.index.name = "agent"
+        return frame
 
     @property
     def agent_group(self) -> np.ndarray:
