@@ -172,6 +172,9 @@ class RawStats:
     airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up first rings
     agent_totals: Optional[np.ndarray] = None  # [agent, AGENT_FIELDS]
     agent_types: Optional[np.ndarray] = None  # [agent, call type]: calls answered (post-warm-up arrivals)
+    # answers with wait <= each of CompiledModel.sl_thresholds (the extra service-level thresholds)
+    interval_within: Optional[np.ndarray] = None  # [interval, call type, threshold]
+    total_within: Optional[np.ndarray] = None  # [call type, threshold], post-warm-up arrivals
 
     def __post_init__(self):
         # engines and stores of before the inbound path leave these out: empty tables
@@ -194,6 +197,10 @@ class RawStats:
             self.agent_totals = np.zeros((0, len(AGENT_FIELDS)))
         if self.agent_types is None:
             self.agent_types = np.zeros((self.agent_totals.shape[0], k))
+        if self.interval_within is None:
+            self.interval_within = np.zeros((n, k, 0))
+        if self.total_within is None:
+            self.total_within = np.zeros((k, self.interval_within.shape[2]))
 
 
 def _ratio(num, den):
