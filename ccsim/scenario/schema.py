@@ -363,8 +363,8 @@ class ServiceLevel(_Model):
         seen = set()
         for i, t in enumerate(self.thresholds):
             if t in seen:
-                raise PydanticCustomError("service_level", "threshold {value:g} s is listed twice",
-                                          {"path": f"service_level.thresholds.{i}", "value": t})
+                raise PydanticCustomError("service_level", f"threshold {t:g} s is listed twice",
+                                          {"path": f"service_level.thresholds[{i}]"})
             seen.add(t)
         return self
 
