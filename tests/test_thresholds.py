@@ -110,3 +110,28 @@ def test_answered_denominator_applies():
     r = ccsim.simulate(s, seed=2)
     answered = r.stats.total_calls[1, CALL_FIELDS.index("answered")]
     assert r.service_levels().loc[("service", 60.0), "service_level"] == r.stats.total_within[1, 4] / answered
+
+
+def test_cli_run_shows_thresholds_and_the_multi_threshold_table(tmp_path):
+    import json
+
+    import yaml
+    from click.testing import CliRunner
+
+    from ccsim.cli import cli
+
+    path = tmp_path / "thr.yaml"
+    path.write_text(yaml.safe_dump(with_thresholds(5.0)))
+    out = CliRunner().invoke(cli, ["run", str(path), "--reps", "2"])
+    assert out.exit_code == 0, out.output
+    assert "own thresholds: sales 5 s" in out.stdout and "within 60 s" in out.stdout
+    summary = json.loads(CliRunner().invoke(cli, ["run", str(path), "--reps", "2", "--json"]).stdout)
+    assert summary["service_level_thresholds"] == {"sales": 5.0, "service": 20.0}
+    results = ccsim.replicate(with_thresholds(5.0), 2, seed=1)
+    cell = summary["service_levels"]["all"]["30"]
+    want = service_level_table(results).loc[("all", 30.0)]
+    assert (cell["mean"], cell["ci_halfwidth"]) == pytest.approx((want["mean"], want["ci_halfwidth"]))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(two_call_types()))
+    out = CliRunner().invoke(cli, ["run", str(plain)])
+    assert out.exit_code == 0 and "several thresholds" not in out.stdout
