@@ -135,3 +135,24 @@ def test_cli_run_shows_thresholds_and_the_multi_threshold_table(tmp_path):
     plain.write_text(yaml.safe_dump(two_call_types()))
     out = CliRunner().invoke(cli, ["run", str(plain)])
     assert out.exit_code == 0 and "several thresholds" not in out.stdout
+
+
+def test_html_report_shows_own_thresholds_and_the_multi_threshold_table():
+    from ccsim.experiment.records import Point, StudyData, record_from_result
+    from ccsim.report.html import render_html
+    from ccsim.scenario import scenario_to_dict
+
+    scenario = validate_scenario(with_thresholds(5.0))
+    results = ccsim.replicate(scenario, 2, seed=4)
+    records = [record_from_result(0, rep, (rep,), r) for rep, r in enumerate(results)]
+    assert records[0].service_levels["all"]["60"] == results[0].service_levels().loc[("all", 60.0), "service_level"]
+    data = StudyData(name="thr", kind="run", seed=4, crn=True, engine="core",
+                     points=[Point(0, "thr", {}, scenario_to_dict(scenario))], records=records)
+    page = render_html(data)
+    assert 'id="service-levels"' in page and "within 60 s" in page and "SL within" in page
+    assert "own thresholds: sales 5 s" in page
+    plain = [record_from_result(0, 0, (0,), ccsim.simulate(two_call_types()))]
+    data = StudyData(name="plain", kind="run", seed=1, crn=True, engine="core",
+                     points=[Point(0, "plain", {}, scenario_to_dict(validate_scenario(two_call_types())))],
+                     records=plain)
+    assert 'id="service-levels"' not in render_html(data)
