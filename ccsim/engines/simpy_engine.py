@@ -168,7 +168,7 @@ class Tally:
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         self.agent_totals = np.zeros((model.n_agents, len(AGENT_FIELDS)))
         self.agent_types = np.zeros((model.n_agents, k))
-        self.thresholds = model.sl_thresholds.tolist()
+        self.thresholds = list(getattr(model, "sl_thresholds", ()))  # floats
         self.interval_within = np.zeros((n, k, len(self.thresholds)))
         self.total_within = np.zeros((k, len(self.thresholds)))
         shifted = list(getattr(model, "group_shifted", ()))
