@@ -47,6 +47,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of,
 )
+from ccsim._stats cimport count_within
 
 cnp.import_array()
 
@@ -95,7 +96,7 @@ cdef class Simulation:
     """
 
     # settings
-    cdef double horizon, warmup, interval, sl_threshold, short_abandon
+    cdef double horizon, warmup, interval, short_abandon
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
@@ -236,6 +237,7 @@ cdef class Simulation:
     cdef object _model
     cdef object _stats
     cdef bint _done
+    cdef double* sl_type_threshold  # [call type]: its service-level threshold (CompiledModel.type_thresholds)
 
     def __cinit__(self, model, bit_generators, bint call_records=False, router=None):
         cdef int32_t k, g, i, a, n
@@ -245,7 +247,6 @@ cdef class Simulation:
         self.horizon = model.horizon
         self.warmup = model.warmup
         self.interval = model.interval
-        self.sl_threshold = model.sl_threshold
         self.short_abandon = model.short_abandon
         self.n_intervals = model.n_intervals
         self.n_types = model.n_types
@@ -419,6 +420,8 @@ cdef class Simulation:
             "airing_calls": np.zeros((self.n_airings, N_CALLER_FIELDS)),
             "agent_totals": np.zeros((self.n_agents, N_AGENT_FIELDS)),
             "agent_types": np.zeros((self.n_agents, self.n_types)),
+            "interval_within": np.zeros((self.n_intervals, self.n_types, len(model.sl_thresholds))),
+            "total_within": np.zeros((self.n_types, len(model.sl_thresholds))),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
@@ -442,6 +445,11 @@ cdef class Simulation:
         self.stats.interval = self.interval
         self.stats.warmup = self.warmup
         self.stats.horizon = self.horizon
+        self.sl_type_threshold = self._double_ptr(model.type_thresholds())
+        self.stats.interval_within = self._stat_ptr(stats, "interval_within")
+        self.stats.total_within = self._stat_ptr(stats, "total_within")
+        self.stats.thresholds = self._double_ptr(model.sl_thresholds)
+        self.stats.n_thresholds = len(model.sl_thresholds)
         for g in range(self.n_groups):
             if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
                 add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
@@ -1032,8 +1040,10 @@ cdef class Simulation:
         a.handled += 1
         count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
         count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
-        if wait <= self.sl_threshold:
+        if wait <= self.sl_type_threshold[k]:
             count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)
+        if self.stats.n_thresholds:
+            count_within(&self.stats, k, interval, counted, wait)
         count(&self.stats, k, interval, counted, F_TALK, talk)
         count(&self.stats, k, interval, counted, F_HANDLE, talk + acw)
         if counted:

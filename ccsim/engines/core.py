@@ -37,4 +37,6 @@ def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> 
         airing_calls=arrays["airing_calls"],
         agent_totals=arrays["agent_totals"],
         agent_types=arrays["agent_types"],
+        interval_within=arrays["interval_within"],
+        total_within=arrays["total_within"],
     )

@@ -176,6 +176,9 @@ class Tally:
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         self.agent_totals = np.zeros((model.n_agents, len(AGENT_FIELDS)))
         self.agent_types = np.zeros((model.n_agents, k))
+        self.thresholds = list(getattr(model, "sl_thresholds", ()))  # floats
+        self.interval_within = np.zeros((n, k, len(self.thresholds)))
+        self.total_within = np.zeros((k, len(self.thresholds)))
         shifted = list(getattr(model, "group_shifted", ()))
         shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
@@ -227,6 +230,14 @@ class Tally:
         row[AGENT["talk"]] += talk
         row[AGENT["acw"]] += acw
         self.agent_types[agent, k] += 1.0
+
+    def answered_within(self, call, wait):
+        """Count an answer after ``wait`` seconds at each extra threshold it meets."""
+        for j, threshold in enumerate(self.thresholds):
+            if wait <= threshold:
+                self.interval_within[call.interval, call.call_type, j] += 1.0
+                if call.counted:
+                    self.total_within[call.call_type, j] += 1.0
 
     def agent_clock(self, agent, field, start, end):
         """Add the agent's clock time [start, end) within [warm-up, horizon] to its ``field``."""
@@ -293,6 +304,7 @@ class ContactCenter:
         factor, acw_factor = model.agent_factors()
         self.factor = factor.tolist()  # [agent][call type]: multiplies handle time
         self.acw_factor = acw_factor.tolist()
+        self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
         plans = schedules(model)
@@ -383,6 +395,7 @@ class ContactCenter:
             node_totals=t.node_totals, callers=t.callers,
             interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
             agent_totals=t.agent_totals, agent_types=t.agent_types,
+            interval_within=t.interval_within, total_within=t.total_within,
         )
 
     def close(self):
@@ -843,8 +856,9 @@ class ContactCenter:
         agent.handled += 1
         tally.count(call, "answered")
         tally.count(call, "wait_answered", wait)
-        if wait <= self.model.sl_threshold:
+        if wait <= self.sl_threshold[call.call_type]:
             tally.count(call, "answered_in_sl")
+        tally.answered_within(call, wait)
         tally.count(call, "talk", talk)
         tally.count(call, "handle", talk + acw)
         if call.counted:
