@@ -59,7 +59,7 @@ from pydantic_core import PydanticCustomError
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
-from .shifts import Shift, check_shifts
+from .shifts import Shift, Shrinkage, check_shifts
 from .routing import Routing, check_routing
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .media_csv import read_airings_csv
@@ -332,6 +332,9 @@ class AgentGroup(_Model):
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
         "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
         "group's agents given to them in order; absent = on duty all the time"))
+    shrinkage: Shrinkage = Field(default=0.0, description=(
+        "probability (0 <= p < 1) that an agent is absent for a day's shift (a shift's own shrinkage "
+        "overrides it); drawn per replication from the group's own stream"))
 
 
 class ServiceLevel(_Model):

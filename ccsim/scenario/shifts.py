@@ -15,18 +15,36 @@ from __future__ import annotations
 
 from typing import Annotated, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from . import limits as L
 from .hours import WEEK, WEEKDAYS, _clock, _err, _Model
 
 
-class Break(_Model):
-    """A break: from a time of day inside the shift, for some minutes."""
+Shrinkage = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
 
-    start: Union[str, int] = Field(description='time of day "HH:MM" the break starts (inside its shift)')
+
+class Break(_Model):
+    """A break (lunch is one too): from a fixed time of day inside the shift, or placed by the
+    compile inside a window of start times, staggered across the shift's agents."""
+
+    start: Optional[Union[str, int]] = Field(default=None, description=(
+        'time of day "HH:MM" the break starts (inside its shift); or give earliest and latest'))
+    earliest: Optional[Union[str, int]] = Field(default=None, description=(
+        'window: the earliest time of day "HH:MM" the break may start'))
+    latest: Optional[Union[str, int]] = Field(default=None, description=(
+        'window: the latest time of day "HH:MM" the break may start (the shift\'s agents are spread '
+        'evenly from earliest to latest)'))
     minutes: Annotated[float, Field(gt=0.0, le=24 * 60, allow_inf_nan=False)] = Field(
         description="length of the break in minutes")
+
+    @model_validator(mode="after")
+    def _start_or_window(self):
+        if self.start is not None and (self.earliest is not None or self.latest is not None):
+            raise ValueError("give either 'start' (a fixed break) or 'earliest' and 'latest' (a window), not both")
+        if self.start is None and (self.earliest is None or self.latest is None):
+            raise ValueError("a break needs 'start', or both 'earliest' and 'latest' (a window of start times)")
+        return self
 
 
 class Shift(_Model):
@@ -39,7 +57,9 @@ class Shift(_Model):
                                           description="weekdays it starts on; absent = every day")
     agents: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS)]] = Field(
         default=None, description="how many of the group's agents work it; absent = all of the group")
-    breaks: list[Break] = Field(default_factory=list, description="breaks, by start time inside the shift")
+    breaks: list[Break] = Field(default_factory=list, description="breaks, by start time or window inside the shift")
+    shrinkage: Optional[Shrinkage] = Field(default=None, description=(
+        "probability that an agent of this shift is absent for a day's instance of it; absent = the group's"))
 
 
 def _span(shift: Shift, path: str) -> tuple[float, float]:
@@ -51,22 +71,70 @@ def _span(shift: Shift, path: str) -> tuple[float, float]:
     return start, (end - start) if end > start else (end + L.DAY - start)
 
 
-def _breaks(shift: Shift, start: float, length: float, path: str) -> list[tuple[float, float]]:
-    """The breaks as (offset from the shift start, end offset), sorted; each inside the shift,
-    none overlapping another."""
+def _offset(text, start: float, path: str) -> float:
+    """Seconds from the shift's start to a time of day (the next one at or after the start)."""
+    return (_clock(text, path, False) - start) % L.DAY
+
+
+def break_starts(shift: Shift, start: float, length: float, path: str) -> list[tuple[float, float]]:
+    """Per break (earliest, latest) start offset from the shift start (equal for a fixed break);
+    every placement inside the shift."""
     out = []
     for j, brk in enumerate(shift.breaks):
         where = f"{path}.breaks[{j}]"
-        offset = (_clock(brk.start, f"{where}.start", False) - start) % L.DAY
-        end = offset + brk.minutes * 60.0
-        if end > length:
-            raise _err("shifts", f"the break at {brk.start} ({brk.minutes:g} minutes) is not inside its shift "
+        if brk.start is not None:
+            lo = hi = _offset(brk.start, start, f"{where}.start")
+            said = f"the break at {brk.start}"
+        else:
+            lo, hi = _offset(brk.earliest, start, f"{where}.earliest"), _offset(brk.latest, start, f"{where}.latest")
+            said = f"the break window {brk.earliest} to {brk.latest}"
+            if hi < lo:
+                raise _err("shifts", f"{said}: the latest start is before the earliest inside the shift "
+                                     f"({shift.start} to {shift.end})", where)
+        if hi + brk.minutes * 60.0 > length:
+            raise _err("shifts", f"{said} ({brk.minutes:g} minutes) is not inside its shift "
                                  f"({shift.start} to {shift.end})", where)
+        out.append((lo, hi))
+    return out
+
+
+def placed(windows: list[tuple[float, float]], k: int, n: int) -> list[float]:
+    """Break start offsets of agent k of a shift's n agents: a fixed break where it is; a
+    window's start spread evenly over its span, the first agent at the earliest start, the last
+    at the latest (whole seconds, rounded half to even), so that not everyone breaks at once."""
+    return [lo if hi == lo or n == 1 else lo + round((hi - lo) * k / (n - 1)) for lo, hi in windows]
+
+
+def _breaks(shift: Shift, starts: list[float], path: str) -> list[tuple[float, float]]:
+    """The breaks starting at ``starts`` as (offset from the shift start, end offset), sorted;
+    none overlapping another."""
+    out = []
+    for j, (brk, offset) in enumerate(zip(shift.breaks, starts)):
+        end = offset + brk.minutes * 60.0
         for k, (o, e) in enumerate(out):
             if offset < e and o < end:
-                raise _err("shifts", f"the break at {brk.start} overlaps breaks[{k}] of the same shift", where)
+                what = f"the break at {brk.start}" if brk.start is not None else "the break placed in its window"
+                raise _err("shifts", f"{what} overlaps breaks[{k}] of the same shift (at "
+                                     f"{_hhmm(starts[k], shift, path)})", f"{path}.breaks[{j}]")
         out.append((offset, end))
     return sorted(out)
+
+
+def _hhmm(offset: float, shift: Shift, path: str) -> str:
+    t = (_clock(shift.start, f"{path}.start", False) + offset) % L.DAY
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}" + (f":{int(t % 60):02d}" if t % 60 else "")
+
+
+def _pieces(breaks: list[tuple[float, float]], length: float) -> tuple[tuple[float, float], ...]:
+    """On-duty (offset, end offset) pieces of a shift of ``length`` seconds with ``breaks``."""
+    pieces, at = [], 0.0
+    for offset, end in breaks:
+        if offset > at:
+            pieces.append((at, offset))
+        at = max(at, end)
+    if at < length:
+        pieces.append((at, length))
+    return tuple(pieces)
 
 
 def _weekdays(shift: Shift, path: str) -> list[int]:
@@ -83,31 +151,44 @@ def _weekdays(shift: Shift, path: str) -> list[int]:
     return days
 
 
-def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]]:
-    """(opens, closes): when the shift's agents are on duty (logged in, not on break), in seconds
-    since Monday 00:00, sorted, disjoint, touching ones merged; a piece past the week's end wraps
-    to its start, except that time on duty running on over the week's end is one interval, the
-    last, whose close is past WEEK. Raises the field-path errors of a bad shift."""
+def plan(shift: Shift, n: int, path: str = "shift") -> tuple[float, tuple[int, ...], list[tuple]]:
+    """(start time of day, weekdays, per agent k of the shift's ``n`` its on-duty pieces):
+    everything the schedule tables are made of. Raises the field-path errors of a bad shift,
+    including breaks overlapping once placed (checked for every agent)."""
     start, length = _span(shift, path)
-    breaks = _breaks(shift, start, length, path)
-    pieces, at = [], 0.0
-    for offset, end in breaks:
-        if offset > at:
-            pieces.append((at, offset))
-        at = max(at, end)
-    if at < length:
-        pieces.append((at, length))
+    windows = break_starts(shift, start, length, path)
+    days = tuple(_weekdays(shift, path))
+    fixed = all(lo == hi for lo, hi in windows)
+    pieces = []
+    for k in range(1 if fixed else n):
+        pieces.append(_pieces(_breaks(shift, placed(windows, k, n), path), length))
+    return start, days, pieces * n if fixed else pieces
+
+
+def period_on(start: float, days, pieces, weeks: int = 1, absent=None) -> tuple[list[float], list[float]]:
+    """(opens, closes): when a shift's agent is on duty over a period of ``weeks`` weeks, in
+    seconds since Monday 00:00 of its first week, sorted, disjoint, touching ones merged. The
+    shift starts at ``start`` on its ``days`` (weekday numbers) of every week, except the period
+    days d (counted from that Monday) with ``absent[d]`` true; ``pieces`` are its on-duty
+    offsets from its start. A piece past the period's end wraps to its start, except that time
+    on duty running on over the period's end is one interval, the last, whose close is past the
+    period."""
+    period = weeks * WEEK
     spans = []
-    for day in _weekdays(shift, path):
-        base = day * L.DAY + start
-        for lo, hi in pieces:
-            lo, hi = base + lo, base + hi
-            if lo >= WEEK:
-                spans.append((lo - WEEK, hi - WEEK))
-            elif hi > WEEK:
-                spans += [(lo, WEEK), (0.0, hi - WEEK)]
-            else:
-                spans.append((lo, hi))
+    for week in range(weeks):
+        for weekday in days:
+            day = week * 7 + weekday
+            if absent is not None and absent[day]:
+                continue
+            base = day * L.DAY + start
+            for lo, hi in pieces:
+                lo, hi = base + lo, base + hi
+                if lo >= period:
+                    spans.append((lo - period, hi - period))
+                elif hi > period:
+                    spans += [(lo, period), (0.0, hi - period)]
+                else:
+                    spans.append((lo, hi))
     spans.sort()
     opens, closes = [], []
     for lo, hi in spans:
@@ -116,10 +197,18 @@ def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]
         else:
             opens.append(lo)
             closes.append(hi)
-    if len(opens) > 1 and opens[0] == 0.0 and closes[-1] == WEEK:  # on duty across the week's end:
-        closes[-1] = WEEK + closes.pop(0)  # one interval, its close past WEEK
+    if len(opens) > 1 and opens[0] == 0.0 and closes[-1] == period:  # on duty across the period's end:
+        closes[-1] = period + closes.pop(0)  # one interval, its close past the period
         opens.pop(0)
     return opens, closes
+
+
+def week_on(shift: Shift, path: str = "shift", k: int = 0, n: int = 1) -> tuple[list[float], list[float]]:
+    """(opens, closes): when agent k of the shift's n agents is on duty (logged in, not on
+    break) over a week (``period_on`` of one week, nobody absent). Raises the field-path errors
+    of a bad shift."""
+    start, days, pieces = plan(shift, n, path)
+    return period_on(start, days, pieces[k])
 
 
 def check_shifts(s) -> None:
@@ -129,8 +218,9 @@ def check_shifts(s) -> None:
             continue
         total = 0
         for j, shift in enumerate(group.shifts):
-            week_on(shift, f"agents[{i}].shifts[{j}]")
-            total += group.count if shift.agents is None else shift.agents
+            n = group.count if shift.agents is None else shift.agents
+            plan(shift, n, f"agents[{i}].shifts[{j}]")
+            total += n
         if total > group.count:
             raise _err("shifts", f"the shifts of group '{group.name}' need {total} agents; the group has "
                                  f"{group.count} (agents: N of each shift, absent = all of the group)",
