@@ -18,7 +18,7 @@ from typing import Annotated, Optional, Union
 from pydantic import Field, model_validator
 
 from . import limits as L
-from .hours import WEEK, WEEKDAYS, _clock, _err, _Model
+from .hours import WEEK, WEEKDAYS, _clock, _err, _Model, week_table
 
 
 Shrinkage = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
@@ -225,3 +225,50 @@ def check_shifts(s) -> None:
             raise _err("shifts", f"the shifts of group '{group.name}' need {total} agents; the group has "
                                  f"{group.count} (agents: N of each shift, absent = all of the group)",
                        f"agents[{i}].shifts")
+    check_coverage(s)
+
+
+def _group_on(group) -> list[tuple[float, float]]:
+    """When at least one of the group's agents is on duty in the week (before absences), as
+    (start, end) spans in seconds since Monday 00:00 (within the week); [(0, WEEK)] without shifts."""
+    if group.shifts is None:
+        return [(0.0, WEEK)]
+    spans = []
+    for shift in group.shifts:
+        n = group.count if shift.agents is None else shift.agents
+        start, days, pieces = plan(shift, n)
+        for own in set(pieces):
+            for lo, hi in zip(*period_on(start, days, own)):
+                spans += [(lo, min(hi, WEEK))] + ([(0.0, hi - WEEK)] if hi > WEEK else [])
+    return spans
+
+
+def check_coverage(s) -> None:
+    """Every call type has a serving agent on duty at some time its calls can wait: while the
+    center is open (``hours``; all week without them, and for the call types that take work
+    while closed: the one closed calls are forwarded to, the voicemail call type, and a call
+    type offering callbacks, whose items wait for an agent whenever it comes)."""
+    known = {c.name for c in s.call_types}
+    if not all(name in known for g in s.agents for name in g.serves):
+        return  # an unknown call type is reported by the schema with its own path
+    if s.hours is not None:
+        opens, closes = week_table(s.hours)
+    always = {getattr(s.hours.closed, "call_type", None) if s.hours else None,
+              s.voicemail.call_type if s.voicemail else None}
+    on = {g.name: _group_on(g) for g in s.agents}
+    for i, call_type in enumerate(s.call_types):
+        groups = [g for g in s.agents if call_type.name in g.serves]
+        spans = [span for g in groups for span in on[g.name]]
+        if not groups:
+            continue  # no serving group: the schema's own error
+        names = ", ".join(f"'{g.name}'" for g in groups)
+        if not spans:
+            raise _err("shifts", f"no agent can ever serve call type '{call_type.name}': the groups serving it "
+                                 f"({names}) have no agent in any shift", f"call_types[{i}].name")
+        offers = call_type.callback is not None and call_type.callback.offer_after is not None
+        if s.hours is None or call_type.name in always or offers:
+            continue
+        if not any(lo < c and o < hi for lo, hi in spans for o, c in zip(opens, closes)):
+            raise _err("shifts", f"no agent can ever serve call type '{call_type.name}': the shifts of the groups "
+                                 f"serving it ({names}) never cover the opening hours (hours.open)",
+                       f"call_types[{i}].name")
