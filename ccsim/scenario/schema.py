@@ -333,7 +333,7 @@ class AgentGroup(_Model):
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
         "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
         "group's agents given to them in order; absent = on duty all the time"))
-    staffing: Optional[Staffing] = Field(default=None, description=(
+    staffing: Optional[Staffing] = Field(default=None, title="Staffing", description=(
         "instead of shifts: agents required per interval, from which a roster of shifts is made "
         "(scenario.staffing; the scenario then holds the shifts)"))
     shrinkage: Shrinkage = Field(default=0.0, description=(
