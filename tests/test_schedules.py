@@ -395,3 +395,16 @@ def test_a_bad_requirement_csv_names_its_file_and_line(tmp_path, runner):
     file.write_text(yaml.safe_dump(s))
     out = runner.invoke(cli, ["validate", str(file)])
     assert out.exit_code == 2 and "need.csv, line 3" in out.output and "Traceback" not in out.output
+
+
+def test_validate_shows_the_shifts_made_from_staffing(tmp_path, runner):
+    from ccsim.staffing import roster_from_requirements as public
+
+    s = staffed_scenario({"required": DAILY, "shift_lengths_hours": [8, 6]})
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(s))
+    out = runner.invoke(cli, ["validate", "--show-shifts", str(file)])
+    assert out.exit_code == 0, out.output
+    shown = yaml.safe_load(out.output.split("\n", 1)[1])["g"]
+    made = public(DAILY, 30, [8, 6])
+    assert [(x["start"], x["end"], x["agents"]) for x in shown] == [(x.start, x.end, x.agents) for x in made]
