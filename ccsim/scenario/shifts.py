@@ -3,13 +3,21 @@
 An agent group's ``shifts`` is a list of shifts; each has a ``start`` and an ``end`` time of
 day ("HH:MM"; an end earlier than the start is on the next day, "24:00" allowed as an end),
 the ``weekdays`` it starts on (default: every day), how many of the group's ``agents`` work it
-(default: all of the group) and its ``breaks`` (a start time of day inside the shift and
-``minutes``). The group's agents are given to the shifts in order: the first shift's agents
-are the group's agents 0..N-1, the next shift's the following ones; agents in no shift never
-log in. Weekdays count from ``hours.start_weekday`` at time 0 (Monday without ``hours``).
+(default: all of the group), its ``breaks`` (a start time of day inside the shift, or a window
+of start times ``earliest``..``latest``, and ``minutes``) and its ``shrinkage`` (absent = the
+group's). The group's agents are given to the shifts in order: the first shift's agents are
+the group's agents 0..N-1, the next shift's the following ones; agents in no shift never log
+in. Weekdays count from ``hours.start_weekday`` at time 0 (Monday without ``hours``).
 
-``week_on`` turns a shift into the week's on-duty intervals (logged in and not on break),
-the table both engines read; ``check_shifts`` raises the field-path errors of bad input.
+A window's break is placed per agent by ``placed``: agent k of the shift's n agents starts it
+at earliest + (latest - earliest) * k / (n - 1), rounded to a whole second (one agent: at
+earliest), so that the shift's agents do not all break at once.
+
+``plan`` turns a shift into its start, weekdays and each agent's on-duty pieces; ``period_on``
+turns those into the on-duty intervals (logged in and not on break) over a period of whole
+weeks, some days absent (shrinkage: ``ccsim.schedules``); ``week_on`` is one week with nobody
+absent, the table both engines read without shrinkage. ``check_shifts`` raises the field-path
+errors of bad input, ``check_coverage`` those of a call type no agent can ever serve.
 """
 from __future__ import annotations
 
