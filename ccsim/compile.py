@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .budget import HARD_MAX_PENDING, default_max_pending
+from .roster import roster_tables
 from .scenario import distributions as d
 from .scenario.limits import DAY
 from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario, routing_order
@@ -39,7 +40,8 @@ INT32_MAX = 2**31 - 1
 
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
-SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback")
+SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
+           "roster")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -92,7 +94,8 @@ class CompiledModel:
     # agents, grouped: agents of group g are group_start[g] .. group_start[g]+group_count[g]-1
     group_count: np.ndarray  # int64 [G]
     group_start: np.ndarray  # int64 [G]
-    group_proficiency: np.ndarray  # float64 [G], multiplies handle time
+    group_proficiency: np.ndarray  # float64 [G], multiplies handle time (with a roster: the mean factor of
+    # a group's agents over the types it serves, an estimate for the budget; the engines read agent_factor)
     serves: np.ndarray  # uint8 [G, K]
     # routing tables (CSR): the groups serving type k in its routing order (call_types[].groups,
     # else file order of the agents list; NOT group index order), and the types group g serves in
@@ -437,7 +440,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             serves[g, type_index[name]] = 1
     # int64: a sum of counts the schema admits must not wrap; the budget refuses
     # more agents than the core's int32 indices (and memory) can hold.
-    counts = np.array([g.count for g in groups], dtype=np.int64)
+    counts = np.array([g.size for g in groups], dtype=np.int64)
     group_index = {g.name: i for i, g in enumerate(groups)}
     type_groups = _csr([[group_index[name] for name in routing_order(scenario, c)] for c in types])
     group_types = _csr([[type_index[name] for name in dict.fromkeys(g.serves)] for g in groups])
@@ -472,7 +475,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         acw_periods=np.array(acw, dtype=np.int32).reshape(-1, 2),
         group_count=counts,
         group_start=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
-        group_proficiency=np.array([g.proficiency for g in groups], dtype=np.float64),
+        group_proficiency=np.array([g.proficiency if g.identical() else 1.0 for g in groups], dtype=np.float64),
         serves=serves,
         type_groups_start=type_groups[0],
         type_groups=type_groups[1],
@@ -488,7 +491,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
         **_callback_tables(scenario, type_index, counts, serves),
-        **_schedule_tables(scenario),
+        **_schedule_tables(scenario, groups),
+        **roster_tables(scenario, groups, types),
     )
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
@@ -496,7 +500,21 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                     empirical=np.array(table.empirical or [0.0], dtype=np.float64),
                     period_start=np.array(table.period_start, dtype=np.float64),
                     period_dist=np.array(table.period_dist, dtype=np.int32))
+    model = _roster_proficiency(model, groups)
     return replace(model, max_pending=default_max_pending(model))
+
+
+def _roster_proficiency(model: CompiledModel, groups: list) -> CompiledModel:
+    """``group_proficiency`` of the groups not of identical agents: the mean factor of their agents
+    over the types they serve (the budget's estimate; the engines read ``agent_factor``)."""
+    if not len(model.agent_factor):
+        return model
+    values = model.group_proficiency.copy()
+    for g, group in enumerate(groups):
+        if not group.identical():
+            first, n = int(model.group_start[g]), int(model.group_count[g])
+            values[g] = float(model.agent_factor[first:first + n][:, model.serves[g] > 0].mean())
+    return replace(model, group_proficiency=values)
 
 
 def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sources: list) -> dict:
@@ -555,34 +573,52 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
     )
 
 
-def _schedule_tables(scenario: Scenario) -> dict:
-    """The agents' weekly on-duty tables (``CompiledModel.sched_*``): one table per shift, given
-    to the group's agents in order; agents in no shift get an empty table (never on duty); a
-    shift on duty all week long is no schedule at all (-1)."""
+def _schedule_tables(scenario: Scenario, groups: list) -> dict:
+    """The agents' weekly on-duty tables (``CompiledModel.sched_*``), for the groups in compiled
+    order: one table per group shift, given to the group's agents in order (members with shifts
+    of their own left out); the group's agents in no shift get an empty table (never on duty); a
+    member's own shifts its own table (identical member tables shared); a table on duty all week long is no
+    schedule at all (-1). A group is ``shifted`` when it or one of its members has shifts."""
     from .scenario.hours import WEEK, WEEKDAYS
-    from .scenario.shifts import week_on
+    from .scenario.shifts import group_shift_agents, week_on, week_on_all
 
-    shifted = [group.shifts is not None for group in scenario.agents]
-    start, opens, closes = [0], [], []
+    file_index = {id(g): i for i, g in enumerate(scenario.agents)}
+    shifted = [g.shifts is not None or any(m.shifts is not None for m in g.members or ()) for g in groups]
+    start, opens, closes, tables = [0], [], [], {}
+
+    def table(on: list, off: list, share: bool = False) -> int:
+        """The index of a new table (on, off), or with ``share`` of the same one added before; -1
+        for on duty all week."""
+        if on == [0.0] and off == [WEEK]:
+            return -1
+        key = (tuple(on), tuple(off)) if share else len(start)
+        if key not in tables:
+            tables[key] = len(start) - 1
+            opens.extend(on)
+            closes.extend(off)
+            start.append(len(opens))
+        return tables[key]
+
     # per agent only when a group has shifts: a roster without them costs nothing per agent
-    agent_sched = np.full(sum(g.count for g in scenario.agents) if any(shifted) else 0, -1, dtype=np.int32)
+    agent_sched = np.full(sum(g.size for g in groups) if any(shifted) else 0, -1, dtype=np.int32)
     first = 0
-    for i, group in enumerate(scenario.agents):
+    for group, has in zip(groups, shifted):
+        i = file_index[id(group)]
+        agents = [first + a for a, m in enumerate(group.members or [None] * group.size)
+                  if m is None or m.shifts is None]  # those the group's shifts are given to
         if group.shifts is not None:
-            at = first
+            at = 0
             for j, shift in enumerate(group.shifts):
-                on, off = week_on(shift, f"agents[{i}].shifts[{j}]")
-                n = group.count if shift.agents is None else shift.agents
-                if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
-                    agent_sched[at:at + n] = len(start) - 1
-                    opens += on
-                    closes += off
-                    start.append(len(opens))
+                n = group_shift_agents(group) if shift.agents is None else shift.agents
+                agent_sched[agents[at:at + n]] = table(*week_on(shift, f"agents[{i}].shifts[{j}]"))
                 at += n
-            if at < first + group.count:  # the rest never log in: an empty table
-                agent_sched[at:first + group.count] = len(start) - 1
-                start.append(len(opens))
-        first += group.count
+            if at < len(agents):  # the rest never log in: an empty table
+                agent_sched[agents[at:]] = table([], [])
+        for a, member in enumerate(group.members or ()):
+            if member.shifts is not None:
+                agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"),
+                                               share=True)
+        first += group.size
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),

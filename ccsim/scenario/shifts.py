@@ -108,7 +108,14 @@ def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]
                 spans += [(lo, WEEK), (0.0, hi - WEEK)]
             else:
                 spans.append((lo, hi))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """(opens, closes) of the union of ``spans`` (pieces of the week in [0, WEEK]): sorted,
+    disjoint, touching ones merged, and time on duty across the week's end one interval, the
+    last, whose close is past WEEK."""
+    spans = sorted(spans)
     opens, closes = [], []
     for lo, hi in spans:
         if closes and lo <= closes[-1]:
@@ -122,16 +129,35 @@ def week_on(shift: Shift, path: str = "shift") -> tuple[list[float], list[float]
     return opens, closes
 
 
+def week_on_all(shifts: list[Shift], path: str) -> tuple[list[float], list[float]]:
+    """(opens, closes) of an agent working several shifts: on duty in any of them."""
+    spans = []
+    for j, shift in enumerate(shifts):
+        for lo, hi in zip(*week_on(shift, f"{path}[{j}]")):
+            spans += [(lo, WEEK), (0.0, hi - WEEK)] if hi > WEEK else [(lo, hi)]
+    return merge_spans(spans)
+
+
+def group_shift_agents(group) -> int:
+    """Agents the group's shifts are given to: its agents, except members with shifts of their own."""
+    return group.size - sum(1 for m in group.members or () if m.shifts is not None)
+
+
 def check_shifts(s) -> None:
-    """Every group's shifts are well formed and give out at most the group's agents."""
+    """Every group's and member's shifts are well formed; a group's give out at most its agents
+    (those without shifts of their own)."""
     for i, group in enumerate(s.agents):
+        for j, member in enumerate(group.members or ()):
+            if member.shifts is not None:
+                week_on_all(member.shifts, f"agents[{i}].members[{j}].shifts")
         if group.shifts is None:
             continue
-        total = 0
+        total, count = 0, group_shift_agents(group)
         for j, shift in enumerate(group.shifts):
             week_on(shift, f"agents[{i}].shifts[{j}]")
-            total += group.count if shift.agents is None else shift.agents
-        if total > group.count:
+            total += count if shift.agents is None else shift.agents
+        if total > count:
+            own = " without shifts of their own" if count < group.size else ""
             raise _err("shifts", f"the shifts of group '{group.name}' need {total} agents; the group has "
-                                 f"{group.count} (agents: N of each shift, absent = all of the group)",
+                                 f"{count}{own} (agents: N of each shift, absent = all of the group)",
                        f"agents[{i}].shifts")
