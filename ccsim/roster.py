@@ -1,8 +1,8 @@
 """The roster as ``CompiledModel`` fields: who each agent is and how fast (``scenario/agents.py``).
 
 Agents are numbered group by group in the compiled (name) order of the groups, members in file
-order within a group. A scenario whose groups all give identical agents (``count`` and one
-proficiency number) compiles to no roster at all (the defaults of ``CompiledModel``), so its
+
+
 runs are those of before rosters existed.
 
 A population group's draws come from one stream of its own: ``roster_stream(roster_seed,

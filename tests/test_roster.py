@@ -41,7 +41,7 @@ ROSTER = {
                              after_call_work={"dist": "exponential", "mean": 30}),
                    call_type("service", 0.015, {"dist": "lognormal", "mean": 240, "cv": 0.8})],
     "agents": [
-        {"name": "experts", "serves": ["sales", "service"], "proficiency": {"sales": 0.9}, "members": [
+        {"name": "experts", "serves": ["sales", "service"], "skills": {"sales": 0.9}, "members": [
             {"id": "li", "team": "north", "squad": "n1", "leader": True, "tenure_days": 800,
              "skills": {"sales": 0.8, "service": 1.3}, "acw_factor": 0.7, "conversion": 0.3,
              "qa_fatal": 0.01, "qa_nonfatal": 0.05},
@@ -175,7 +175,7 @@ EXACT = {
     "call_types": [call_type("sales", 0.03, {"dist": "deterministic", "value": 100},
                              after_call_work={"dist": "deterministic", "value": 10}),
                    call_type("service", 0.02, {"dist": "deterministic", "value": 50})],
-    "agents": [{"name": "mixed", "serves": ["sales", "service"], "proficiency": {"sales": 1.5},
+    "agents": [{"name": "mixed", "serves": ["sales", "service"], "skills": {"sales": 1.5},
                 "members": [{"id": "a", "skills": {"sales": 2.0}, "acw_factor": 1.5},
                             {"id": "b", "skills": {"service": 0.5}},
                             {"id": "c"}]}],
@@ -315,8 +315,8 @@ BAD = {
     "skill_not_served": (_bad(lambda g: (g.pop("count"), g.update(members=[{"id": "x", "skills": {"sales": 0.9}}])),
                               group=2), "agents[2].members[0].skills.sales",
                          "'sales' is not a call type group 'basic' serves"),
-    "proficiency_not_served": (_bad(_set(("proficiency", {"billing": 0.9})), group=2),
-                               "agents[2].proficiency.billing", "is not a call type group 'basic' serves"),
+    "group_skill_not_served": (_bad(_set(("skills", {"sales": 0.9})), group=2),
+                               "agents[2].skills.sales", "is not a call type group 'basic' serves"),
     "duplicate_member_id": (_bad(_set(("members", 2, "id", "li"))), "agents[0].members[2].id",
                             "agent id 'li' is used twice"),
     "id_of_another_group": (_bad(_set(("members", 2, "id", "basic-2"))), "agents[", "agent id 'basic-2' is used twice"),

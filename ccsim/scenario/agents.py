@@ -12,9 +12,10 @@ An agent group gives its agents in one of three ways (exactly one):
 - ``population``: ``count`` agents drawn from distributions (``Draw``), dealt to ``teams``
   round-robin, each team cut into squads of ``squad_size`` whose first agent leads.
 
-A handle-time factor of agent a for call type k is the group's ``proficiency`` (one number,
-or a mapping call type -> factor, absent types 1.0) times the member's skill for k (or the
-drawn ``proficiency``). Factors lie in [PROFICIENCY_MIN, PROFICIENCY_MAX].
+The handle-time factor of agent a for call type k is the group's ``proficiency`` times the
+group's ``skills`` for k (call type -> factor, absent types 1.0) times the member's skill for k
+(or the drawn ``proficiency``), one float64 product computed in compile. Each factor lies in
+[PROFICIENCY_MIN, PROFICIENCY_MAX].
 
 The roster is drawn when the scenario is compiled, from one stream per group keyed by the
 scenario's ``roster_seed`` and the group's name: it is part of the scenario, the same for
@@ -161,8 +162,7 @@ def check_agents(s) -> None:
         if len(given) != 1:
             raise _err("agents", f"give exactly one of count, members and population (found "
                                  f"{' and '.join(given) or 'none'})", f"{where}.{given[-1] if given else 'count'}")
-        if isinstance(group.proficiency, dict):
-            _check_types(group.proficiency, group, f"{where}.proficiency")
+        _check_types(group.skills, group, f"{where}.skills")
         for j, member in enumerate(group.members or ()):
             _check_types(member.skills, group, f"{where}.members[{j}].skills")
             for k, shift in enumerate(member.shifts or ()):

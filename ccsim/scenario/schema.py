@@ -333,10 +333,12 @@ class AgentGroup(_Model):
     population: Optional[Population] = Field(default=None, title="Population", description=(
         "or agents drawn from distributions (with roster_seed), dealt to teams and squads"))
     serves: list[Name] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description="names of call types")
-    proficiency: Union[GroupFactor, dict[str, GroupFactor]] = Field(
-        default=1.0, description=f"multiplies handle time (0.8 = 20 % faster; from {L.PROFICIENCY_MIN:g} "
-                                 f"to {L.PROFICIENCY_MAX:g}): one number, or call type -> factor (types the "
-                                 "group serves; absent = 1.0); times each agent's own factor")
+    proficiency: GroupFactor = Field(
+        default=1.0, description=f"multiplies handle time (0.8 = 20 % faster); from {L.PROFICIENCY_MIN:g} "
+                                 f"to {L.PROFICIENCY_MAX:g}")
+    skills: dict[str, GroupFactor] = Field(default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
+        "call type -> handle-time factor of the group for that type (types the group serves; absent = 1.0), "
+        "times proficiency and each agent's own factor"))
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
         "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
         "group's agents (those members without shifts of their own) given to them in order; absent = "
@@ -352,14 +354,12 @@ class AgentGroup(_Model):
         return self.count or 0
 
     def type_factor(self, call_type: str) -> float:
-        """The group's handle-time factor for ``call_type``."""
-        if isinstance(self.proficiency, dict):
-            return float(self.proficiency.get(call_type, 1.0))
-        return float(self.proficiency)
+        """The group's handle-time factor for ``call_type``: proficiency x its skill (float64)."""
+        return float(self.proficiency) * float(self.skills.get(call_type, 1.0))
 
     def identical(self) -> bool:
         """Agents given by count, at one proficiency for every call type (today's identical agents)."""
-        return self.count is not None and not isinstance(self.proficiency, dict)
+        return self.count is not None and not self.skills
 
 
 class ServiceLevel(_Model):
@@ -603,6 +603,7 @@ class Scenario(_Model):
                 "warm-up ({warmup} s) must be shorter than the horizon ({horizon} s)",
                 {"path": "warmup", "warmup": self.warmup, "horizon": self.horizon},
             )
+        _unique(self.agents, "agents")
         check_agents(self)
         _check_arrivals(self)
         _check_sizes(self)
@@ -610,7 +611,6 @@ class Scenario(_Model):
         check_hours(self)
         check_shifts(self)
         _unique(self.call_types, "call_types")
-        _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
         _check_media(self, known)
         for i, group in enumerate(self.agents):
