@@ -2,7 +2,8 @@
 
 Agents are numbered group by group in the compiled (name) order of the groups, members in file
 order within a group. A scenario whose groups all give identical agents (``count``, no group
-``skills``) compiles to no roster at all (the defaults of ``CompiledModel``), so its runs are those of before rosters existed.
+``skills``) compiles to no roster at all (the defaults of ``CompiledModel``), so its runs are
+those of before rosters existed.
 
 A population group's draws come from one stream of its own: ``roster_stream(roster_seed,
 group name)``, spawn key (the "roster" source, crc32 of the name) under ``roster_seed`` --
