@@ -35,7 +35,7 @@ import math
 from typing import Annotated, Literal, Optional, Union
 
 import numpy as np
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from . import limits as L
 from .hours import _err, _Model
@@ -50,6 +50,8 @@ Days = Annotated[float, Field(ge=0.0, le=L.MAX_SECONDS / L.DAY, allow_inf_nan=Fa
 Positive = Annotated[float, Field(gt=0.0, le=L.MAX_SECONDS, allow_inf_nan=False)]
 Cv = Annotated[float, Field(ge=L.CV_MIN, le=L.CV_MAX, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-L.MAX_SECONDS, le=L.MAX_SECONDS, allow_inf_nan=False)]
+# numpy's integers (a count from np.arange in a sweep) are whole numbers too (as schema.WholeNumber)
+WholeNumber = BeforeValidator(lambda v: int(v) if isinstance(v, np.integer) else v)
 
 
 class ConstantDraw(_Model):
@@ -137,7 +139,7 @@ class Member(_Model):
 class Population(_Model):
     """Agents drawn from distributions (one stream per group: see ``roster_seed``)."""
 
-    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS)] = Field(description="agents drawn")
+    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber] = Field(description="agents drawn")
     proficiency: Draw = Field(default=ConstantDraw(dist="constant", value=1.0), description=(
         "handle-time factor of each agent (times the group's proficiency)"))
     acw_factor: Draw = Field(default=ConstantDraw(dist="constant", value=1.0), description=(
@@ -148,7 +150,7 @@ class Population(_Model):
     tenure_days: Optional[Draw] = Field(default=None, description="days since hired; absent = 0")
     teams: Optional[list[Label]] = Field(default=None, min_length=1, max_length=L.MAX_AGENTS, description=(
         "team names the agents are dealt to round-robin; absent = one team, the group's name"))
-    squad_size: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS)]] = Field(default=None, description=(
+    squad_size: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber]] = Field(default=None, description=(
         "each team cut into squads of this many, in dealing order, the first of each the leader; "
         "absent = no squads"))
 
@@ -254,18 +256,20 @@ def group_hierarchy(group) -> tuple[list[str], list[str], list[bool]]:
 
 
 def _check_hierarchy(s) -> None:
-    """Ids unique in the scenario; a squad in one team, with at most one leader."""
+    """Ids unique in the scenario; a squad in one team, with at most one leader. Only members and
+    squads are walked: the ids ccsim gives (``<group>-<n>``) are unique among themselves."""
     ids, squads, leaders = {}, {}, {}
+    given = {g.name: g.size for g in s.agents if g.members is None}  # groups whose ids ccsim gives
     for i, group in enumerate(s.agents):
+        if group.members is None and (group.population is None or group.population.squad_size is None):
+            continue
         team, squad, leader = group_hierarchy(group)
-        for j, agent_id in enumerate(group_ids(group)):
-            where = f"agents[{i}].members[{j}]" if group.members is not None else f"agents[{i}].name"
-            if agent_id in ids:
-                raise _err("agents", f"agent id '{agent_id}' is used twice (also {ids[agent_id]}; a group "
-                                     f"without members names its agents <group>-1, <group>-2, ...)",
-                           f"{where}.id" if group.members is not None else where)
-            ids[agent_id] = where if group.members is not None else f"agent {j + 1} of group '{group.name}'"
-            if group.population is not None:
+        for j in range(group.size):
+            if group.members is not None:
+                where = f"agents[{i}].members[{j}]"
+                _check_id(group.members[j].id, ids, given, f"{where}.id")
+                ids[group.members[j].id] = where
+            else:
                 where = f"agents[{i}].population.squad_size"
             if not squad[j]:
                 continue
@@ -278,6 +282,16 @@ def _check_hierarchy(s) -> None:
                     raise _err("agents", f"squad '{squad[j]}' has two leaders (also {leaders[squad[j]]})",
                                f"{where}.leader" if group.members is not None else where)
                 leaders[squad[j]] = where
+
+
+def _check_id(agent_id: str, ids: dict, given: dict, path: str) -> None:
+    """A member's id is neither another member's nor one ccsim gives a group's agent."""
+    if agent_id in ids:
+        raise _err("agents", f"agent id '{agent_id}' is used twice (also {ids[agent_id]})", path)
+    group, _, number = agent_id.rpartition("-")
+    if group in given and number.isdigit() and str(int(number)) == number and 1 <= int(number) <= given[group]:
+        raise _err("agents", f"agent id '{agent_id}' is used twice: it is also agent {number} of group '{group}' "
+                             "(a group without members names its agents <group>-1, <group>-2, ...)", path)
 
 
 def draw_population(group, seed: np.random.SeedSequence) -> dict:
