@@ -167,7 +167,8 @@ class CompiledModel:
     # Monday 00:00 (sorted, disjoint, not touching; the last close passes 604800 when time on duty
     # runs on over the week's end); time 0 is sched_shift into the week.
     # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
-    # has shifts: its staffed time is counted per agent, as they log in and out.
+    # or one of its members has shifts: its staffed time is counted per agent, as they log in and out
+    # (an agent of a shifted group at -1 is on duty from 0 to the end).
     sched_shift: float = 0.0
     # Individual agents (agents of group g are group_start[g]..): agent_factor[a, k] multiplies
     # the handle time of a type-k call agent a answers, agent_acw_factor[a] its after-call work.
@@ -580,7 +581,6 @@ def _schedule_tables(scenario: Scenario, groups: list) -> dict:
     member's own shifts its own table (identical member tables shared); a table on duty all week long is no
     schedule at all (-1). A group is ``shifted`` when it or one of its members has shifts."""
     from .scenario.hours import WEEK, WEEKDAYS
-    from .scenario.shifts import group_shift_agents, week_on, week_on_all
 
     file_index = {id(g): i for i, g in enumerate(scenario.agents)}
     shifted = [g.shifts is not None or any(m.shifts is not None for m in g.members or ()) for g in groups]
@@ -603,27 +603,43 @@ def _schedule_tables(scenario: Scenario, groups: list) -> dict:
     agent_sched = np.full(sum(g.size for g in groups) if any(shifted) else 0, -1, dtype=np.int32)
     first = 0
     for group, has in zip(groups, shifted):
-        i = file_index[id(group)]
-        agents = [first + a for a, m in enumerate(group.members or [None] * group.size)
-                  if m is None or m.shifts is None]  # those the group's shifts are given to
-        if group.shifts is not None:
-            at = 0
-            for j, shift in enumerate(group.shifts):
-                n = group_shift_agents(group) if shift.agents is None else shift.agents
-                agent_sched[agents[at:at + n]] = table(*week_on(shift, f"agents[{i}].shifts[{j}]"))
-                at += n
-            if at < len(agents):  # the rest never log in: an empty table
-                agent_sched[agents[at:]] = table([], [])
-        for a, member in enumerate(group.members or ()):
-            if member.shifts is not None:
-                agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"),
-                                               share=True)
+        if has:
+            _give_shifts(group, file_index[id(group)], first, agent_sched, table)
         first += group.size
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                 sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32))
+
+
+def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table) -> None:
+    """Set ``agent_sched`` of group ``group`` (file index ``i``, agents from ``first``): the
+    group's shifts given in order to its agents without shifts of their own, the rest an empty
+    table; a member's own shifts its own (shared) table."""
+    from .scenario.shifts import group_shift_agents, week_on, week_on_all
+
+    members = group.members
+    own = None if members is None else np.array([first + a for a, m in enumerate(members) if m.shifts is None],
+                                                dtype=np.int64)
+
+    def give(lo: int, hi: int, t: int) -> None:  # the group's agents lo..hi-1 (of those it gives to)
+        if own is None:
+            agent_sched[first + lo:first + hi] = t
+        else:
+            agent_sched[own[lo:hi]] = t
+
+    if group.shifts is not None:
+        at, count = 0, group_shift_agents(group)
+        for j, shift in enumerate(group.shifts):
+            n = count if shift.agents is None else shift.agents
+            give(at, at + n, table(*week_on(shift, f"agents[{i}].shifts[{j}]")))
+            at += n
+        if at < count:  # the rest never log in: an empty table
+            give(at, count, table([], []))
+    for a, member in enumerate(members or ()):
+        if member.shifts is not None:
+            agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"), share=True)
 
 
 def _callback_tables(scenario: Scenario, type_index: dict, counts: np.ndarray, serves: np.ndarray) -> dict:
