@@ -106,6 +106,8 @@ cdef class Simulation:
     cdef double* empirical
     cdef double* agent_factor       # [agent, call type]: multiplies handle time (CompiledModel.agent_factor)
     cdef double* acw_factor         # [agent]: multiplies after-call work
+    cdef double* proficiency        # [group]: the factor when agents are identical (no agent_factor)
+    cdef bint per_agent             # 1: agent_factor and acw_factor; 0: proficiency, ACW factor 1
     cdef double* period_start       # durations by period of the day (compile.CompiledModel)
     cdef int32_t* period_dist
     cdef int32_t* handle_periods     # [K, 2]: (first, count)
@@ -270,9 +272,10 @@ cdef class Simulation:
 
         self.rates = self._double_ptr(model.rates)
         self.empirical = self._double_ptr(model.empirical)
-        factor, acw_factor = model.agent_factors()
-        self.agent_factor = self._double_ptr(factor)
-        self.acw_factor = self._double_ptr(acw_factor)
+        self.per_agent = model.has_agent_factors
+        self.proficiency = self._double_ptr(model.group_proficiency)
+        self.agent_factor = self._double_ptr(model.agent_factor if self.per_agent else np.zeros(1))
+        self.acw_factor = self._double_ptr(model.agent_acw_factor if self.per_agent else np.zeros(1))
         self.period_start = self._double_ptr(model.period_start)
         self.period_dist = self._int_ptr(model.period_dist)
         self.handle_periods = self._int_ptr(model.handle_periods)
@@ -1033,9 +1036,10 @@ cdef class Simulation:
     cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t interval,
                      bint counted, double wait, double handle, double acw) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef double talk = handle * self.agent_factor[agent * self.n_types + k]
+        cdef double talk = handle * self._factor(agent, k)
         cdef double* g
-        acw = acw * self.acw_factor[agent]
+        if self.per_agent:
+            acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
         a.call_type = k
         a.acw = acw
@@ -1059,6 +1063,12 @@ cdef class Simulation:
             if self._record(who, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
                 return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef inline double _factor(self, int32_t agent, int32_t k) noexcept nogil:
+        """The handle-time factor of ``agent`` for a call of type k."""
+        if self.per_agent:
+            return self.agent_factor[agent * self.n_types + k]
+        return self.proficiency[self.agents[agent].group]
 
     cdef int _on_talk_end(self, int32_t agent) noexcept nogil:
         cdef double acw = self.agents[agent].acw
@@ -1417,11 +1427,11 @@ cdef class Simulation:
         a.callback = 1
         c.tries += 1
         if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_answer[k]:
-            talk = c.handle * self.agent_factor[agent * self.n_types + k]
+            talk = c.handle * self._factor(agent, k)
             count(&self.stats, k, c.interval, c.counted, F_CB_DONE, 1.0)
             count(&self.stats, k, c.interval, c.counted, F_CB_DELAY, self.now - c.arrival)
             self._count_caller(&c.who, C_CALLBACK_DONE)
-            a.acw = c.acw * self.acw_factor[agent]
+            a.acw = c.acw * self.acw_factor[agent] if self.per_agent else c.acw
             if self._record(&c.who, self.now - c.arrival, talk, a.acw, k, OUT_CALLBACK_DONE, agent) != 0:
                 return -1
             self.n_other -= 1
@@ -1557,8 +1567,10 @@ cdef class Simulation:
             best_level = level
             best_arrival = arrival
             best_k = k
-            best_prio = self.agent_priority[agent * self.n_types + k]
-            best_score = (self.now - arrival) * self.wait_weight[k]
+            if policy == QUEUE_SKILL_PRIORITY:
+                best_prio = self.agent_priority[agent * self.n_types + k]
+            elif policy == QUEUE_WEIGHTED_WAIT:
+                best_score = (self.now - arrival) * self.wait_weight[k]
         return best
 
     # ---- a Python router (ccsim.router) ------------------------------------------------
@@ -1701,7 +1713,7 @@ cdef class Simulation:
         return self.agents[agent].handled
 
     def handle_factor(self, int32_t agent, int32_t call_type):
-        return self.agent_factor[agent * self.n_types + call_type]
+        return self._factor(agent, call_type)
 
     def set_timer(self, double time, tag):
         """``on_timer(center, tag)`` at ``time``."""

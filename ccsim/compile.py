@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .budget import HARD_MAX_PENDING, default_max_pending
+from .roster import roster_tables
 from .scenario import distributions as d
 from .scenario.limits import DAY
 from .scenario.schema import PiecewiseArrivals, ReplayArrivals, Scenario, routing_order
@@ -41,7 +42,7 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence")
+           "routing", "absence", "roster")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -96,7 +97,8 @@ class CompiledModel:
     # agents, grouped: agents of group g are group_start[g] .. group_start[g]+group_count[g]-1
     group_count: np.ndarray  # int64 [G]
     group_start: np.ndarray  # int64 [G]
-    group_proficiency: np.ndarray  # float64 [G], multiplies handle time
+    group_proficiency: np.ndarray  # float64 [G], multiplies handle time (with a roster: the mean factor of
+    # a group's agents over the types it serves, an estimate for the budget; the engines read agent_factor)
     serves: np.ndarray  # uint8 [G, K]
     # routing tables (CSR): the groups serving type k in its routing order (call_types[].groups,
     # else file order of the agents list; NOT group index order), and the types group g serves in
@@ -168,7 +170,8 @@ class CompiledModel:
     # Monday 00:00 (sorted, disjoint, not touching; the last close passes 604800 when time on duty
     # runs on over the week's end); time 0 is sched_shift into the week.
     # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
-    # has shifts: its staffed time is counted per agent, as they log in and out.
+    # or one of its members has shifts: its staffed time is counted per agent, as they log in and out
+    # (an agent of a shifted group at -1 is on duty from 0 to the end).
     sched_shift: float = 0.0
     # sched_period: the tables' period (a whole number of weeks; one without shrinkage).
     # sched_plan: with shrinkage, per shift (first agent, agents, group name, the group's first
@@ -189,7 +192,8 @@ class CompiledModel:
     # distinct finite positive ``after`` delays of type k, sorted (a call is re-examined then);
     # type_rules[k] = 1 when a rule of k depends on the queue or idle agents (a call queued
     # behind others may let a group take the head). wait_weight[k] = 1 / wait target
-    # (weighted_wait); agent_priority[a, k] = agent a's skill priority for k (skill_priority).
+    # (weighted_wait); agent_priority[a, k] = agent a's skill priority for k (only under
+    # skill_priority; else empty).
     tg_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
     tg_ewt_over: np.ndarray = field(default_factory=lambda: np.zeros(0))
     tg_queue_over: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
@@ -253,6 +257,11 @@ class CompiledModel:
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
+
+    @property
+    def has_agent_factors(self) -> bool:
+        """Whether the agents have their own factors (else each is at its group's proficiency)."""
+        return len(self.agent_acw_factor) == self.n_agents and self.agent_factor.shape == (self.n_agents, self.n_types)
 
     def agent_factors(self) -> tuple:
         """(agent_factor [A, K], agent_acw_factor [A]) as the engines read them: the model's, or
@@ -484,7 +493,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             serves[g, type_index[name]] = 1
     # int64: a sum of counts the schema admits must not wrap; the budget refuses
     # more agents than the core's int32 indices (and memory) can hold.
-    counts = np.array([g.count for g in groups], dtype=np.int64)
+    counts = np.array([g.size for g in groups], dtype=np.int64)
     group_index = {g.name: i for i, g in enumerate(groups)}
     type_groups = _csr([[group_index[name] for name in routing_order(scenario, c)] for c in types])
     group_types = _csr([[type_index[name] for name in dict.fromkeys(g.serves)] for g in groups])
@@ -519,7 +528,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         acw_periods=np.array(acw, dtype=np.int32).reshape(-1, 2),
         group_count=counts,
         group_start=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64),
-        group_proficiency=np.array([g.proficiency for g in groups], dtype=np.float64),
+        group_proficiency=np.array([g.proficiency if g.identical() else 1.0 for g in groups], dtype=np.float64),
         serves=serves,
         type_groups_start=type_groups[0],
         type_groups=type_groups[1],
@@ -536,8 +545,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
         **_callback_tables(scenario, type_index, counts, serves),
-        **_schedule_tables(scenario),
+        **_schedule_tables(scenario, groups),
         **_service_level_tables(scenario),
+        **roster_tables(scenario, groups, types),
     )
     model = replace(model, **_routing_tables(scenario, model))
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
@@ -546,6 +556,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                     empirical=np.array(table.empirical or [0.0], dtype=np.float64),
                     period_start=np.array(table.period_start, dtype=np.float64),
                     period_dist=np.array(table.period_dist, dtype=np.int32))
+    model = _roster_proficiency(model, groups)
     return replace(model, max_pending=default_max_pending(model))
 
 
@@ -557,6 +568,19 @@ def _service_level_tables(scenario: Scenario) -> dict:
            for c in scenario.call_types]
     return {"sl_type_threshold": np.array(own, dtype=np.float64),
             "sl_thresholds": np.array(sorted(sl.thresholds), dtype=np.float64)}
+
+
+def _roster_proficiency(model: CompiledModel, groups: list) -> CompiledModel:
+    """``group_proficiency`` of the groups not of identical agents: the mean factor of their agents
+    over the types they serve (the budget's estimate; the engines read ``agent_factor``)."""
+    if not len(model.agent_factor):
+        return model
+    values = model.group_proficiency.copy()
+    for g, group in enumerate(groups):
+        if not group.identical():
+            first, n = int(model.group_start[g]), int(model.group_count[g])
+            values[g] = float(model.agent_factor[first:first + n][:, model.serves[g] > 0].mean())
+    return replace(model, group_proficiency=values)
 
 
 def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
@@ -606,8 +630,10 @@ def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
     delay_start = np.concatenate([[0], np.cumsum([len(d) for d in delays])]).astype(np.int32)
     flat_delays = [d for row in delays for d in row]
     target = [r.wait_targets.get(name, scenario.service_level.threshold) for name in model.call_type_names]
-    priority = np.zeros((model.n_agents, model.n_types), dtype=np.int32)
-    for g, name in enumerate(model.group_names):
+    # per agent only under skill_priority: a roster read by no policy costs nothing per agent
+    skill = r.queue_selection == "skill_priority"
+    priority = np.zeros((model.n_agents if skill else 0, model.n_types), dtype=np.int32)
+    for g, name in enumerate(model.group_names if skill else ()):
         chosen = r.skill_priorities.get(name, {})
         row = np.full(model.n_types, 1000, dtype=np.int32)  # types it does not serve: never read
         for j, k in enumerate(served[g]):
@@ -678,21 +704,25 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
     )
 
 
-def _schedule_tables(scenario: Scenario) -> dict:
-    """The agents' weekly on-duty tables (``CompiledModel.sched_*``): one table per shift, or per
-    break placement when its breaks have windows, given to the group's agents in order; agents in
-    no shift get an empty table (never on duty); a shift on duty all week long is no schedule at
-    all (-1). With shrinkage anywhere, ``sched_plan`` keeps what ``with_absences`` needs to
-    remake the tables over several weeks with each replication's absences."""
+def _schedule_tables(scenario: Scenario, groups: list) -> dict:
+    """The agents' weekly on-duty tables (``CompiledModel.sched_*``), for the groups in compiled
+    order: each group shift's agents (its agents in order, members with shifts of their own left
+    out) get the shift's table, one per break placement when its breaks have windows; the
+    group's agents in no shift an empty table (never on duty); a member's own shifts its own
+    table; a table on duty all week long is no schedule at all (-1); identical tables are stored
+    once. A group is ``shifted`` when it or one of its members has shifts. With shrinkage
+    anywhere, ``sched_plan`` keeps what ``with_absences`` needs to remake the tables over several
+    weeks with each replication's absences (one entry per agent and shift)."""
     from .scenario.hours import WEEK, WEEKDAYS
-    from .scenario.shifts import period_on, plan
 
-    shifted = [group.shifts is not None for group in scenario.agents]
+    file_index = {id(g): i for i, g in enumerate(scenario.agents)}
+    shifted = [g.shifts is not None or any(m.shifts is not None for m in g.members or ()) for g in groups]
     start, opens, closes, plans, tables = [0], [], [], [], {}
-    # per agent only when a group has shifts: a roster without them costs nothing per agent
-    agent_sched = np.full(sum(g.count for g in scenario.agents) if any(shifted) else 0, -1, dtype=np.int32)
 
-    def table(on, off):  # the index of a table, each distinct one stored once
+    def table(on: list, off: list) -> int:
+        """The index of table (on, off), each distinct one stored once; -1 for on duty all week."""
+        if on == [0.0] and off == [WEEK]:
+            return -1
         key = (tuple(on), tuple(off))
         if key not in tables:
             tables[key] = len(start) - 1
@@ -701,29 +731,53 @@ def _schedule_tables(scenario: Scenario) -> dict:
             start.append(len(opens))
         return tables[key]
 
+    # per agent only when a group has shifts: a roster without them costs nothing per agent
+    agent_sched = np.full(sum(g.size for g in groups) if any(shifted) else 0, -1, dtype=np.int32)
     first = 0
-    for i, group in enumerate(scenario.agents):
-        if group.shifts is not None:
-            at = first
-            for j, shift in enumerate(group.shifts):
-                n = group.count if shift.agents is None else shift.agents
-                begin, days, pieces = plan(shift, n, f"agents[{i}].shifts[{j}]")
-                for k in range(n):
-                    on, off = period_on(begin, days, pieces[k])
-                    if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
-                        agent_sched[at + k] = table(on, off)
-                p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
-                plans.append((at, n, group.name, first, p, begin, days, tuple(pieces)))
-                at += n
-            if at < first + group.count:  # the rest never log in: an empty table
-                agent_sched[at:first + group.count] = table([], [])
-        first += group.count
+    for group, has in zip(groups, shifted):
+        if has:
+            _give_shifts(group, file_index[id(group)], first, agent_sched, table, plans)
+        first += group.size
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                 sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32),
                 sched_plan=tuple(plans) if any(p[4] > 0 for p in plans) else ())
+
+
+def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plans: list) -> None:
+    """Set ``agent_sched`` of group ``group`` (file index ``i``, agents from ``first``): the
+    group's shifts given in order to its agents without shifts of their own, the rest an empty
+    table; a member's own shifts its own table. Appends the ``sched_plan`` entries (agent, 1,
+    group name, the group's first agent, shrinkage, start, weekdays, its on-duty pieces): one
+    per agent and shift, since with members a shift's agents need not be in a row, and an agent
+    with several own shifts has one entry for each (``with_absences`` unites them)."""
+    from .scenario.shifts import group_shift_agents, period_on, plan, week_on_all
+
+    members = group.members
+    given = list(range(first, first + group.size)) if members is None else \
+        [first + a for a, m in enumerate(members) if m.shifts is None]  # the agents the group's shifts go to
+    if group.shifts is not None:
+        at, count = 0, group_shift_agents(group)
+        for j, shift in enumerate(group.shifts):
+            n = count if shift.agents is None else shift.agents
+            begin, days, pieces = plan(shift, n, f"agents[{i}].shifts[{j}]")
+            p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
+            for k in range(n):
+                agent_sched[given[at + k]] = table(*period_on(begin, days, pieces[k]))
+                plans.append((given[at + k], 1, group.name, first, p, begin, days, (pieces[k],)))
+            at += n
+        for k in range(at, count):  # the rest never log in: an empty table
+            agent_sched[given[k]] = table([], [])
+    for a, member in enumerate(members or ()):
+        if member.shifts is None:
+            continue
+        for j, shift in enumerate(member.shifts):
+            begin, days, pieces = plan(shift, 1, f"agents[{i}].members[{a}].shifts[{j}]")
+            p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
+            plans.append((first + a, 1, group.name, first, p, begin, days, (pieces[0],)))
+        agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"))
 
 
 def _callback_tables(scenario: Scenario, type_index: dict, counts: np.ndarray, serves: np.ndarray) -> dict:

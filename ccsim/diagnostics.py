@@ -95,7 +95,25 @@ def offered_load(scenario: Scenario, index: int) -> float:
 def capacity(scenario: Scenario, names) -> float:
     """Erlangs the groups serving any of ``names`` can carry (proficiency scales handle time)."""
     names = set(names)
-    return sum(g.count / g.proficiency for g in scenario.agents if names & set(g.serves))
+    return sum(g.size / _mean_factor(g, names) for g in scenario.agents if names & set(g.serves))
+
+
+def _mean_factor(group, names: set) -> float:
+    """A group's mean handle-time factor for calls of ``names`` (its proficiency for identical
+    agents; else the mean over those types it serves of the group's factor times its agents' mean
+    own factor: the members' skills, or the population's mean proficiency)."""
+    if group.identical():
+        return group.proficiency
+    served = [n for n in group.serves if n in names]
+    own = {n: 1.0 for n in served}
+    if group.members is not None:
+        own = {n: sum(m.skills.get(n, 1.0) for m in group.members) / len(group.members) for n in served}
+    elif group.population is not None:
+        draw = group.population.proficiency
+        mean = {"constant": lambda: draw.value, "uniform": lambda: (draw.low + draw.high) / 2}.get(
+            draw.dist, lambda: draw.mean)()
+        own = {n: mean for n in served}
+    return sum(group.type_factor(n) * own[n] for n in served) / len(served)
 
 
 def instabilities(scenario: Scenario) -> list[Instability]:

@@ -503,6 +503,25 @@ class Result:
         frame.index.name = "group"
         return frame
 
+    def agents(self):
+        """DataFrame, one row per agent (index ``agent``, its number in the engines): the roster
+        (``CompiledModel.roster``: id, group, team, squad, leader, tenure_days, conversion,
+        qa_fatal, qa_nonfatal), then this replication's totals (AGENT_FIELDS: answered, talk,
+        acw, busy, staffed; seconds), ``occupancy`` = busy / staffed, ``aht`` = (talk + acw) /
+        answered (NaN without answers or staffed time), and ``answered_<type>`` per call type.
+        Answers, talk and ACW count calls that arrived after the warm-up; busy and staffed are
+        clock time after it. ``mean_agents`` averages it over replications."""
+        frame = self.model.roster()
+        totals = self.stats.agent_totals
+        for i, name in enumerate(AGENT_FIELDS):
+            frame[name] = totals[:, i] if len(totals) == len(frame) else np.zeros(len(frame))
+        frame["occupancy"] = _ratio(frame["busy"].to_numpy(), frame["staffed"].to_numpy())
+        frame["aht"] = _ratio((frame["talk"] + frame["acw"]).to_numpy(), frame["answered"].to_numpy())
+        types = self.stats.agent_types
+        for k, name in enumerate(self.model.call_type_names):
+            frame[f"answered_{name}"] = types[:, k] if len(types) == len(frame) else np.zeros(len(frame))
+        return frame
+
     def intervals(self, by: Optional[str] = None, as_frame: bool = True):
         """Per-interval table: clock span, ``warmup`` flag, then staffing or KPIs.
 
@@ -602,6 +621,25 @@ class Result:
 
 REPR_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 CALL_TYPE_KPIS = tuple(k for k in KPI_NAMES if k != "occupancy")
+
+
+def mean_agents(results: list):
+    """``Result.agents()`` averaged over replications of one scenario (the same roster): the
+    roster columns as they are, each total and ``answered_<type>`` the mean over replications,
+    ``occupancy`` and ``aht`` the ratios of those means (mean busy / mean staffed)."""
+    if not results:
+        raise ArgumentError("mean_agents needs at least one Result")
+    frames = [r.agents() for r in results]
+    first = frames[0]
+    numbers = list(AGENT_FIELDS) + [c for c in first.columns if c.startswith("answered_")]
+    for other in frames[1:]:
+        if len(other) != len(first) or list(other["id"]) != list(first["id"]):
+            raise ArgumentError("mean_agents needs replications of one roster (the same agents)")
+    out = first.copy()
+    out[numbers] = np.mean([f[numbers].to_numpy() for f in frames], axis=0)
+    out["occupancy"] = _ratio(out["busy"].to_numpy(), out["staffed"].to_numpy())
+    out["aht"] = _ratio((out["talk"] + out["acw"]).to_numpy(), out["answered"].to_numpy())
+    return out
 
 
 def describe_seed(seed) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 from .compile import CompiledModel, _keyed, _root
 from .scenario.hours import WEEK
 from .scenario.limits import DAY
-from .scenario.shifts import period_on
+from .scenario.shifts import merge_spans, period_on
 
 
 def period_weeks(model: CompiledModel) -> int:
@@ -59,21 +59,33 @@ def with_absences(model: CompiledModel, seed) -> CompiledModel:
     absent = absences(model, seed)
     period = weeks * WEEK
     start, opens, closes, tables = [0, 0], [], [], {((), ()): 0}  # table 0: empty (never on duty)
-    agent_sched = np.full(len(model.agent_sched), -1, dtype=np.int32)
-    for g in np.flatnonzero(model.group_shifted):  # agents in no shift: never on duty
-        agent_sched[model.group_start[g]:model.group_start[g] + model.group_count[g]] = 0
+    # agents of a shifted group in no shift: never on duty (table 0); members of one without shifts
+    # of their own, always on duty (-1) as before; the others remade below
+    agent_sched = np.where(np.asarray(model.agent_sched) < 0, -1, 0).astype(np.int32)
+    duty = {}  # agent -> its tables, one per shift it works (several: a member's own shifts)
     for at, n, group, first, p, begin, days, pieces in model.sched_plan:
         for k in range(n):
-            on, off = period_on(begin, days, pieces[k], weeks, absent[group][at - first + k])
-            if on == [0.0] and off == [period]:  # on duty all the time: no schedule
-                agent_sched[at + k] = -1
-                continue
-            key = (tuple(on), tuple(off))
-            if key not in tables:
-                tables[key] = len(start) - 1
-                opens.extend(on)
-                closes.extend(off)
-                start.append(len(opens))
-            agent_sched[at + k] = tables[key]
+            duty.setdefault(at + k, []).append(period_on(begin, days, pieces[k], weeks, absent[group][at - first + k]))
+    for agent, parts in duty.items():
+        on, off = parts[0] if len(parts) == 1 else _union(parts, period)
+        if on == [0.0] and off == [period]:  # on duty all the time: no schedule
+            agent_sched[agent] = -1
+            continue
+        key = (tuple(on), tuple(off))
+        if key not in tables:
+            tables[key] = len(start) - 1
+            opens.extend(on)
+            closes.extend(off)
+            start.append(len(opens))
+        agent_sched[agent] = tables[key]
     return replace(model, sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                    sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched, sched_period=period)
+
+
+def _union(parts, period: float) -> tuple[list[float], list[float]]:
+    """(opens, closes) of an agent on duty in any of ``parts`` (tables of the same period)."""
+    spans = []
+    for opens, closes in parts:
+        for lo, hi in zip(opens, closes):
+            spans += [(lo, period), (0.0, hi - period)] if hi > period else [(lo, hi)]
+    return merge_spans(spans, period)

@@ -122,7 +122,8 @@ def test_every_field_of_every_model_is_in_its_section(site):
 def test_bounds_and_defaults_are_shown(site):
     by_section = sections((site / "reference/scenario/index.html").read_text(encoding="utf-8"))
     agents = by_section["model-agentgroup"]
-    assert re.search(r"agents\[\]\.count\s+integer\s+required\s+≥ 1", agents)
+    assert re.search(r"agents\[\]\.name\s+string\s+required", agents)
+    assert re.search(r"agents\[\]\.count\s+integer \(or absent\)\s+absent\s+≥ 1", agents)  # or members, population
     assert re.search(r"agents\[\]\.proficiency\s+number\s+1\.0\s+≥ 0\.001; ≤ 1000", agents)
     target = by_section["model-servicelevel"]
     assert re.search(r"service_level\.target\s+number \(or absent\)\s+absent\s+≥ 0; ≤ 1", target)

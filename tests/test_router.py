@@ -126,7 +126,7 @@ class WrongType(ccsim.Router):
 
     def on_agent_free(self, center, agent):
         served = center.types_served(center.group_of(agent))
-        return next(k for k in range(center.model.n_types) if k not in served)
+        return next((k for k in range(center.model.n_types) if k not in served), center.model.n_types)
 
 
 class Raises(ccsim.Router):

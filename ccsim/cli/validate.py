@@ -16,7 +16,7 @@ def validate(scenario_file: Path, show_shifts: bool):
 
     scenario = load_scenario(scenario_file)
     n_types = len(scenario.call_types)
-    n_agents = sum(g.count for g in scenario.agents)
+    n_agents = sum(g.size for g in scenario.agents)
     name = scenario.name or scenario_file.stem
     click.echo(f"ok: {name} ({n_types} call type{'s' if n_types != 1 else ''}, "
                f"{n_agents} agent{'s' if n_agents != 1 else ''})")

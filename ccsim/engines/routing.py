@@ -32,8 +32,8 @@ class Idle:
     def __init__(self, model: CompiledModel, agents):
         self.policy = int(model.agent_selection)
         self.groups = [deque() if self.policy in LISTED else [] for _ in range(model.n_groups)]
-        factor, _ = model.agent_factors()
-        self.factor = factor.tolist()
+        best = self.policy == AGENT_SELECTION["best_proficiency"]
+        self.factor = model.agent_factors()[0].tolist() if best else None
         conversion = (np.nan_to_num(np.asarray(model.agent_conversion, dtype=np.float64))
                       if len(model.agent_conversion) == model.n_agents else np.zeros(model.n_agents))
         self.minus_conversion = (-conversion).tolist()

@@ -301,9 +301,12 @@ class ContactCenter:
         self.periods = {"handle": model.handle_periods.tolist(), "patience": model.patience_periods.tolist(),
                         "after_call_work": model.acw_periods.tolist()}
         self.empirical = model.empirical.tolist()
-        factor, acw_factor = model.agent_factors()
-        self.factor = factor.tolist()  # [agent][call type]: multiplies handle time
-        self.acw_factor = acw_factor.tolist()
+        # handle-time factor per (agent, call type) and ACW factor per agent; identical agents: the
+        # group's proficiency and 1
+        self.per_agent = model.has_agent_factors
+        self.proficiency = model.group_proficiency.tolist()
+        self.factor = model.agent_factor.tolist() if self.per_agent else None
+        self.acw_factor = model.agent_acw_factor.tolist() if self.per_agent else None
         self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
@@ -731,8 +734,8 @@ class ContactCenter:
         agent.busy, agent.busy_since = True, now
         item.tries += 1
         if self.cb_rng[k].random() < float(m.cb_answer[k]):
-            talk = item.handle * self.factor[agent.index][k]
-            acw = item.acw * self.acw_factor[agent.index]
+            talk = item.handle * self.talk_factor(agent, k)
+            acw = item.acw * self.acw_factor[agent.index] if self.per_agent else item.acw
             tally.count(item, "callbacks_done")
             tally.count(item, "callback_delay", now - item.request)
             tally.caller(item.who, "callback_done")
@@ -850,8 +853,10 @@ class ContactCenter:
         """``agent`` takes ``call`` now: its statistics are recorded at once; talk starts."""
         now, tally = self.env.now, self.tally
         wait = now - call.arrival
-        talk = call.handle * self.factor[agent.index][call.call_type]
-        call.acw = acw = call.acw * self.acw_factor[agent.index]
+        talk = call.handle * self.talk_factor(agent, call.call_type)
+        if self.per_agent:
+            call.acw = call.acw * self.acw_factor[agent.index]
+        acw = call.acw
         agent.busy, agent.busy_since = True, now
         agent.handled += 1
         tally.count(call, "answered")
@@ -896,6 +901,10 @@ class ContactCenter:
             self.idle.add(agent)
             return
         self.answer_waiting(agent, call)
+
+    def talk_factor(self, agent, k):
+        """The handle-time factor of ``agent`` for a call of type k."""
+        return self.factor[agent.index][k] if self.per_agent else self.proficiency[agent.group]
 
     def answer_waiting(self, agent, call):
         """``agent`` takes the waiting ``call`` off its queue."""
@@ -995,7 +1004,9 @@ class ContactCenter:
                     break
         if not heads:
             return None
-        order = call_order(int(self.model.queue_selection), self.agent_priority[agent.index], self.wait_weight, now)
+        policy = int(self.model.queue_selection)
+        priority = self.agent_priority[agent.index] if policy == QUEUE_SELECTION["skill_priority"] else None
+        order = call_order(policy, priority, self.wait_weight, now)
         return min(heads, key=order)[2]
 
     # ---- a Python router (ccsim.router) ----------------------------------------------
@@ -1182,7 +1193,7 @@ class RouterState:
         return self.center.agents[agent].handled
 
     def handle_factor(self, agent, call_type):
-        return self.center.factor[agent][call_type]
+        return self.center.talk_factor(self.center.agents[agent], call_type)
 
     def set_timer(self, time, tag):
         center = self.center

@@ -65,7 +65,7 @@ def erlang_model(scenario) -> Optional[ErlangModel]:
         return None
     if call.arrivals.busyness is not None and call.arrivals.busyness.cv > 0:
         return None  # a random rate per day: doubly stochastic, not the Erlang models' Poisson
-    if call.after_call_work is not None or any(g.proficiency != 1.0 for g in s.agents):
+    if call.after_call_work is not None or any(not g.identical() or g.proficiency != 1.0 for g in s.agents):
         return None
     kind, patience = _patience_kind(call.patience)
     if kind is None:
@@ -101,4 +101,4 @@ def agents_besides(scenario, path: str) -> Optional[int]:
         index = int(key)
     else:
         return None
-    return sum(g.count for i, g in enumerate(s.agents) if i != index)
+    return sum(g.size for i, g in enumerate(s.agents) if i != index)

@@ -60,6 +60,7 @@ from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .shifts import Shift, Shrinkage, check_shifts
+from .agents import Member, Population, check_agents
 from .routing import Routing, check_routing
 from .staffing import Staffing, staffed_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
@@ -72,6 +73,7 @@ Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Z
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Rate = Annotated[float, Field(ge=0, le=L.MAX_RATE, allow_inf_nan=False)]
 PositiveRate = Annotated[float, Field(gt=0, le=L.MAX_RATE, allow_inf_nan=False)]
+GroupFactor = Annotated[float, Field(ge=L.PROFICIENCY_MIN, le=L.PROFICIENCY_MAX, allow_inf_nan=False)]
 
 PER_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
@@ -325,18 +327,28 @@ class Entry(_Model):
 
 
 class AgentGroup(_Model):
-    """Identical agents: how many, which call types they take, how fast."""
+    """Agents taking the same call types: ``count`` identical ones, named ``members`` or a drawn
+    ``population`` (exactly one; ``scenario/agents.py``), how fast, and when they work."""
 
     name: Name
-    count: Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber] = Field(
-        description=f"agents in the group (1 to {L.MAX_AGENTS:,}; all groups together at most {L.MAX_AGENTS:,})")
+    count: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS), WholeNumber]] = Field(
+        default=None, description=f"identical agents in the group (1 to {L.MAX_AGENTS:,}; all groups together at "
+                                  f"most {L.MAX_AGENTS:,}); or members, or population")
+    members: Optional[list[Member]] = Field(default=None, min_length=1, max_length=L.MAX_AGENTS, description=(
+        "or the agents one by one (id, team, squad, leader, tenure, skills, abilities, own shifts)"))
+    population: Optional[Population] = Field(default=None, title="Population", description=(
+        "or agents drawn from distributions (with roster_seed), dealt to teams and squads"))
     serves: list[Name] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description="names of call types")
-    proficiency: Annotated[float, Field(ge=L.PROFICIENCY_MIN, le=L.PROFICIENCY_MAX, allow_inf_nan=False)] = Field(
+    proficiency: GroupFactor = Field(
         default=1.0, description=f"multiplies handle time (0.8 = 20 % faster); from {L.PROFICIENCY_MIN:g} "
                                  f"to {L.PROFICIENCY_MAX:g}")
+    skills: dict[str, GroupFactor] = Field(default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
+        "call type -> handle-time factor of the group for that type (types the group serves; absent = 1.0), "
+        "times proficiency and each agent's own factor"))
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
         "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
-        "group's agents given to them in order; absent = on duty all the time"))
+        "group's agents (those members without shifts of their own) given to them in order; absent = "
+        "on duty all the time"))
     staffing: Optional[Staffing] = Field(default=None, title="Staffing", description=(
         "instead of shifts: agents required per interval, from which a roster of shifts is made "
         "(scenario.staffing; the scenario then holds the shifts)"))
@@ -352,12 +364,30 @@ class AgentGroup(_Model):
                 raise ValueError("give either 'shifts' or 'staffing' (required counts a roster is made from), not both")
             shifts = staffed_shifts(self.staffing)
             needed = sum(s.agents for s in shifts)
-            if needed > self.count:
-                raise ValueError(f"the roster made from staffing needs {needed} agents; count is {self.count} "
+            if needed > self.size:
+                raise ValueError(f"the roster made from staffing needs {needed} agents; the group has {self.size} agents "
                                  f"(give count: {needed} or more)")
             object.__setattr__(self, "shifts", shifts)
             object.__setattr__(self, "staffing", None)
         return self
+
+
+    @property
+    def size(self) -> int:
+        """Agents in the group (0 while invalid: none of count, members, population)."""
+        if self.members is not None:
+            return len(self.members)
+        if self.population is not None:
+            return self.population.count
+        return self.count or 0
+
+    def type_factor(self, call_type: str) -> float:
+        """The group's handle-time factor for ``call_type``: proficiency x its skill (float64)."""
+        return float(self.proficiency) * float(self.skills.get(call_type, 1.0))
+
+    def identical(self) -> bool:
+        """Agents given by count, at one proficiency for every call type (today's identical agents)."""
+        return self.count is not None and not self.skills
 
 
 class ServiceLevel(_Model):
@@ -583,6 +613,9 @@ class Scenario(_Model):
         "opening hours and what a call ringing while closed gets; absent = always open"))
     voicemail: Optional[Voicemail] = Field(default=None, title="Voicemail", description=(
         "the call type whose agents call voicemails back; absent = voicemails are only counted"))
+    roster_seed: Annotated[int, Field(ge=0, le=2**63 - 1), WholeNumber] = Field(default=0, description=(
+        "the seed the agent populations are drawn from (one stream per group, keyed by its name): the "
+        "roster is part of the scenario, the same for every replication and run seed"))
     checks: Optional[Checks] = Field(default=None, title="Checks", description=(
         "KPI targets for ccsim check (expect, and optional alpha, min_reps, max_reps); "
         "ccsim run ignores them; absent = none"))
@@ -595,13 +628,14 @@ class Scenario(_Model):
                 "warm-up ({warmup} s) must be shorter than the horizon ({horizon} s)",
                 {"path": "warmup", "warmup": self.warmup, "horizon": self.horizon},
             )
+        _unique(self.agents, "agents")
+        check_agents(self)
         _check_arrivals(self)
         _check_sizes(self)
         check_inbound(self)
         check_hours(self)
         check_shifts(self)
         _unique(self.call_types, "call_types")
-        _unique(self.agents, "agents")
         known = {c.name for c in self.call_types}
         _check_media(self, known)
         for i, group in enumerate(self.agents):
@@ -723,7 +757,7 @@ def _check_sizes(s: Scenario) -> None:
                                      "numbers in all "
                                      "(a weekly pattern counts 7 days of rates, busyness one rate per slot of "
                                      f"the horizon), more than the limit of {L.MAX_TOTAL_VALUES:,}")
-    agents = sum(g.count for g in s.agents)
+    agents = sum(g.size for g in s.agents)
     if agents > L.MAX_AGENTS:
         raise _too_big("agents", f"{agents:,} agents in all groups together, more than the limit of "
                                  f"{L.MAX_AGENTS:,}")

@@ -211,6 +211,23 @@ def period_on(start: float, days, pieces, weeks: int = 1, absent=None) -> tuple[
     return opens, closes
 
 
+def merge_spans(spans: list[tuple[float, float]], period: float = WEEK) -> tuple[list[float], list[float]]:
+    """(opens, closes) of the union of ``spans`` (pieces of the period in [0, period]): sorted,
+    disjoint, touching ones merged, and time on duty across the period's end one interval, the
+    last, whose close is past the period."""
+    opens, closes = [], []
+    for lo, hi in sorted(spans):
+        if closes and lo <= closes[-1]:
+            closes[-1] = max(closes[-1], hi)
+        else:
+            opens.append(lo)
+            closes.append(hi)
+    if len(opens) > 1 and opens[0] == 0.0 and closes[-1] == period:
+        closes[-1] = period + closes.pop(0)
+        opens.pop(0)
+    return opens, closes
+
+
 def week_on(shift: Shift, path: str = "shift", k: int = 0, n: int = 1) -> tuple[list[float], list[float]]:
     """(opens, closes): when agent k of the shift's n agents is on duty (logged in, not on
     break) over a week (``period_on`` of one week, nobody absent). Raises the field-path errors
@@ -219,35 +236,66 @@ def week_on(shift: Shift, path: str = "shift", k: int = 0, n: int = 1) -> tuple[
     return period_on(start, days, pieces[k])
 
 
+def week_on_all(shifts: list[Shift], path: str) -> tuple[list[float], list[float]]:
+    """(opens, closes) of an agent working several shifts: on duty in any of them."""
+    spans = []
+    for j, shift in enumerate(shifts):
+        for lo, hi in zip(*week_on(shift, f"{path}[{j}]")):
+            spans += [(lo, WEEK), (0.0, hi - WEEK)] if hi > WEEK else [(lo, hi)]
+    return merge_spans(spans)
+
+
+def group_shift_agents(group) -> int:
+    """Agents the group's shifts are given to: its agents, except members with shifts of their own."""
+    return group.size - sum(1 for m in group.members or () if m.shifts is not None)
+
+
 def check_shifts(s) -> None:
-    """Every group's shifts are well formed and give out at most the group's agents."""
+    """Every group's and member's shifts are well formed; a group's give out at most its agents
+    (those without shifts of their own)."""
     for i, group in enumerate(s.agents):
+        for j, member in enumerate(group.members or ()):
+            if member.shifts is not None:
+                week_on_all(member.shifts, f"agents[{i}].members[{j}].shifts")
         if group.shifts is None:
             continue
-        total = 0
+        total, count = 0, group_shift_agents(group)
         for j, shift in enumerate(group.shifts):
-            n = group.count if shift.agents is None else shift.agents
+            n = count if shift.agents is None else shift.agents
             plan(shift, n, f"agents[{i}].shifts[{j}]")
             total += n
-        if total > group.count:
+        if total > count:
+            own = " without shifts of their own" if count < group.size else ""
             raise _err("shifts", f"the shifts of group '{group.name}' need {total} agents; the group has "
-                                 f"{group.count} (agents: N of each shift, absent = all of the group)",
+                                 f"{count}{own} (agents: N of each shift, absent = all of the group)",
                        f"agents[{i}].shifts")
     check_coverage(s)
 
 
 def _group_on(group) -> list[tuple[float, float]]:
     """When at least one of the group's agents is on duty in the week (before absences), as
-    (start, end) spans in seconds since Monday 00:00 (within the week); [(0, WEEK)] without shifts."""
-    if group.shifts is None:
+    (start, end) spans in seconds since Monday 00:00 (within the week); [(0, WEEK)] while some of
+    its agents have no shifts at all (the group's, or a member's own)."""
+    count = group_shift_agents(group)
+    if group.shifts is None and count > 0:
         return [(0.0, WEEK)]
     spans = []
-    for shift in group.shifts:
-        n = group.count if shift.agents is None else shift.agents
+
+    def add(opens, closes):
+        nonlocal spans
+        for lo, hi in zip(opens, closes):
+            spans += [(lo, min(hi, WEEK))] + ([(0.0, hi - WEEK)] if hi > WEEK else [])
+
+    for shift in group.shifts or ():
+        n = count if shift.agents is None else shift.agents
+        if n == 0:
+            continue
         start, days, pieces = plan(shift, n)
         for own in set(pieces):
-            for lo, hi in zip(*period_on(start, days, own)):
-                spans += [(lo, min(hi, WEEK))] + ([(0.0, hi - WEEK)] if hi > WEEK else [])
+            add(*period_on(start, days, own))
+    for member in group.members or ():
+        if member.shifts is not None:
+            add(*week_on_all(member.shifts, "member"))
     return spans
 
 
