@@ -61,6 +61,7 @@ from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .shifts import Shift, check_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
+from .transfers import Transfer, check_transfers
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
 
@@ -306,6 +307,10 @@ class CallType(_Model):
         "the agent groups (agents[].name) serving this call type, in the order routing.agent_selection: "
         "ordered_groups tries them; if given, every group serving the type, each once; absent = the groups "
         "serving it in file order"))
+    transfers: list[Transfer] = Field(default=[], max_length=L.MAX_CALL_TYPES, description=(
+        "where answered calls of this type go when their talk ends: each {to: a call type, p: probability}; "
+        "the caller keeps its identity, channel and line and joins that type's queue (probabilities add up "
+        "to at most 1; the same type is allowed; absent = none)"))
 
 
 class Entry(_Model):
@@ -599,6 +604,7 @@ class Scenario(_Model):
                     {"path": f"call_types[{i}].name", "name": call_type.name},
                 )
         _check_routing_orders(self)
+        check_transfers(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:
