@@ -782,12 +782,13 @@ def _check_arrivals(s: Scenario) -> None:
 
 def _check_media(s: Scenario, known: set) -> None:
     """Channels ring call types or entries that exist; airings lie in [0, horizon); every call
-    type rings (its own arrivals, a media channel, or a menu routing to it)."""
+    type rings (its own arrivals, a media channel, a menu routing to it, or a transfer)."""
     rung = {b.queue for tree in s.ivr for node in tree.nodes for b in node.branches if b.queue}
     if s.hours is not None and s.hours.closed.action == "forward":
         rung.add(s.hours.closed.call_type)  # takes the calls of closed hours
     if s.voicemail is not None:
         rung.add(s.voicemail.call_type)  # has voicemails to call back
+    rung.update(t.to for c in s.call_types for t in c.transfers if t.p > 0)  # takes transferred callers
     entries = {e.name for e in s.entries}
     if s.media is not None:
         for i, channel in enumerate(s.media.channels):
@@ -815,6 +816,6 @@ def _check_media(s: Scenario, known: set) -> None:
     for i, call_type in enumerate(s.call_types):
         if call_type.arrivals is None and call_type.name not in rung:
             raise PydanticCustomError(
-                "no_arrivals", "call type '{name}' has no arrivals, no media channel rings it and no menu "
-                "routes calls to it: give it arrivals, a channel in media.channels or a menu branch with "
-                "queue: {name}", {"path": f"call_types[{i}].arrivals", "name": call_type.name})
+                "no_arrivals", "call type '{name}' has no arrivals, no media channel rings it, no menu "
+                "routes calls to it and no call type transfers to it: give it arrivals, a channel in "
+                "media.channels or a menu branch with queue: {name}", {"path": f"call_types[{i}].arrivals", "name": call_type.name})

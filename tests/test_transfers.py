@@ -1,0 +1,180 @@
+"""Transfers: at the end of a talk, a call may go to another call type's queue.
+
+Both engines bit for bit on every inbound feature with transfers on top, every caller and
+transfer accounted for once, the transferred share against its binomial interval, the mean
+time in the center of a tandem of infinite-server queues against E[talk A] + p E[talk B],
+and bad transfers refused with the path of the bad field.
+"""
+import copy
+import math
+
+import numpy as np
+import pytest
+from engine_checks import assert_refused, assert_same_run, fields, run
+from inbound_scenarios import EVERYTHING, with_
+
+import ccsim
+from ccsim.results import AGENT_FIELDS, CALL_FIELDS, CALLER_FIELDS, CALLER_OUTCOMES, OUTCOMES
+
+Z = 3.29  # two-sided 99.9 %
+
+
+def with_transfers(scenario):
+    """EVERYTHING (menu, lines, retrials, callbacks, hours, media...) with transfers: sales to
+    service, service on to complaints and to itself, complaints back to sales."""
+    s = copy.deepcopy(scenario)
+    types = {c["name"]: c for c in s["call_types"]}
+    types["sales"]["transfers"] = [{"to": "service", "p": 0.25}]
+    types["service"]["transfers"] = [{"to": "complaints", "p": 0.1}, {"to": "service", "p": 0.05}]
+    types["complaints"]["transfers"] = [{"to": "sales", "p": 0.15}]
+    s["agents"][0]["count"], s["agents"][1]["count"] = 12, 4  # load enough to answer live calls
+    return s
+
+
+def tandem(p, agents=300, rate=0.2, horizon=100_000.0, warmup=0.0):
+    """Type a (talk mean 60 s) transfers to b (talk mean 120 s) with probability p; agents enough
+    that nobody waits (an infinite-server tandem); no after-call work."""
+    return {
+        "name": "tandem", "horizon": horizon, "warmup": warmup, "interval": 3600,
+        "call_types": [
+            {"name": "a", "arrivals": {"process": "poisson", "rate": rate},
+             "handle_time": {"dist": "exponential", "mean": 60}, "transfers": [{"to": "b", "p": p}]},
+            {"name": "b", "handle_time": {"dist": "exponential", "mean": 120}}],
+        "agents": [{"name": "all", "count": agents, "serves": ["a", "b"]}],
+    }
+
+
+TRANSFERS = with_transfers(EVERYTHING)
+# a busy tandem cut at the horizon: callers waiting, and talking with a transfer to come
+BUSY_TANDEM = with_(tandem(0.5, agents=14, rate=0.15, horizon=20_000.0, warmup=1000.0), drain=False)
+BUSY_TANDEM["call_types"][1]["patience"] = {"dist": "exponential", "mean": 300}
+BUSY_TANDEM["call_types"][1]["after_call_work"] = {"dist": "exponential", "mean": 20}
+CASES = {"drain": TRANSFERS, "cut": with_(TRANSFERS, drain=False), "tandem_cut": BUSY_TANDEM}
+
+
+# ---------------------------------------------------------------- both engines, bit for bit
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("seed", [1, 7])
+def test_core_and_simpy_are_bit_identical_with_transfers(case, seed):
+    assert_same_run(run(CASES[case], "core", seed), run(CASES[case], "simpy", seed))
+
+
+def test_the_transfer_scenario_exercises_transfers():
+    stats = run(TRANSFERS, "core", 1)
+    calls = fields(stats.total_calls, CALL_FIELDS)
+    assert (calls["transferred_out"] > 0).all() and (calls["transferred_in"] > 0).all()
+    assert calls["routed"].sum() > 0 and calls["retrials"].sum() > 0 and calls["callbacks_done"].sum() > 0
+    cut = run(BUSY_TANDEM, "core", 1)
+    caller = fields(cut.callers.sum(axis=0), CALLER_FIELDS)
+    waiting = fields(cut.total_calls.sum(axis=0), CALL_FIELDS)["waiting_at_end"]
+    assert caller["in_system_at_end"] > waiting > 0  # some were talking, to be transferred
+
+
+def test_no_transfers_draws_nothing_and_changes_nothing():
+    """A type without transfers never touches its transfer stream: the run is the one without
+    the feature (a transfer list with p = 0 only draws from its own stream)."""
+    s = copy.deepcopy(EVERYTHING)
+    s["call_types"][0]["transfers"] = [{"to": "service", "p": 0.0}]
+    for engine in ("core", "simpy"):
+        plain, zero = run(EVERYTHING, engine, 2), run(s, engine, 2)
+        assert_same_run(plain, zero)
+
+
+# ---------------------------------------------------------------- conservation
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_caller_is_counted_once(engine, case):
+    """A transferred caller is served once (at its last leg), or ends otherwise once."""
+    stats = run(CASES[case], engine, 3)
+    outcomes = [CALLER_FIELDS.index(name) for name in CALLER_OUTCOMES]
+    for table in (stats.callers, stats.total_channels, stats.interval_channels):
+        np.testing.assert_array_equal(table[..., 0], table[..., outcomes].sum(axis=-1))
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_transfers_out_are_transfers_in(engine):
+    """Drained, every transfer decided at an answer reaches its new type; the per-agent counts
+    add up to the per-type ones; offered calls still end answered or abandoned."""
+    stats = run(TRANSFERS, engine, 4)
+    c = fields(stats.interval_calls.sum(axis=0), CALL_FIELDS)
+    assert c["transferred_out"].sum() == c["transferred_in"].sum() > 0
+    total = fields(stats.total_calls, CALL_FIELDS)
+    transfers = stats.agent_totals[:, AGENT_FIELDS.index("transfers")]
+    assert transfers.sum() == total["transferred_out"].sum()
+    np.testing.assert_array_equal(total["offered"], total["answered"] + total["abandoned"])
+    np.testing.assert_array_equal(total["arrived"], total["blocked"] + total["offered"] + total["closed"]
+                                  + total["callbacks_accepted"])
+
+
+def test_tandem_transfers_arrive_at_the_other_type():
+    stats = run(tandem(0.3, horizon=20_000.0), "core", 1)
+    c = fields(stats.total_calls, CALL_FIELDS)
+    assert c["transferred_out"][0] == c["transferred_in"][1] == c["arrived"][1] > 0
+    assert c["routed"].sum() == 0 and c["transferred_out"][1] == 0
+
+
+# ---------------------------------------------------------------- against probability
+@pytest.mark.parametrize("p", [0.1, 0.5])
+def test_the_transferred_share_matches_p(p):
+    stats = run(tandem(p, horizon=50_000.0), "core", 11)
+    c = fields(stats.total_calls, CALL_FIELDS)
+    n = c["answered"][0]
+    share = c["transferred_out"][0] / n
+    assert abs(share - p) < Z * math.sqrt(p * (1 - p) / n), (share, n)
+
+
+def test_mean_time_in_center_of_a_tandem():
+    """Nobody waits: a caller's time in the center is its talk at a, plus its talk at b when
+    transferred; its mean is E[A] + p E[B] = 60 + 0.3 x 120 = 96 s. The interval comes from the
+    callers' own times (call records); leaving out the transfer (60 s) is rejected."""
+    p = 0.3
+    result = ccsim.simulate(tandem(p), seed=5, call_records=True)
+    calls = result.calls()
+    assert (calls["wait"] == 0).all()
+    answered = calls[calls["outcome"] == "answered"] if calls["outcome"].dtype == object else \
+        calls[calls["outcome"] == OUTCOMES.index("answered")]
+    per_caller = answered.groupby("id")["talk"].sum().to_numpy()
+    mean, hw = per_caller.mean(), Z * per_caller.std(ddof=1) / math.sqrt(len(per_caller))
+    assert result.kpis()["time_in_center"] == pytest.approx(mean, rel=1e-9)
+    assert abs(mean - (60 + p * 120)) < hw, (mean, hw)
+    assert abs(mean - 60) > hw  # the formula without transfers is rejected
+
+
+def test_records_of_a_transferred_caller():
+    """The transferred attempt's record says answered; the new leg has its own, same caller and
+    attempt, at the other type."""
+    result = ccsim.simulate(tandem(0.5, horizon=5000.0), seed=2, call_records=True)
+    calls = result.calls()
+    b = calls[calls["call_type"] == "b"]
+    a = calls[calls["call_type"] == "a"]
+    assert len(b) > 0 and set(b["id"]) <= set(a["id"])
+    assert (b["attempt"] == 1).all()
+    assert len(a) == a["id"].nunique()
+
+
+# ---------------------------------------------------------------- bad input
+def _types(*transfers_a, transfers_b=()):
+    s = tandem(0.1)
+    s["call_types"][0]["transfers"] = list(transfers_a)
+    s["call_types"][1]["transfers"] = list(transfers_b)
+    return s
+
+
+@pytest.mark.parametrize("scenario, path, words", [
+    (_types({"to": "nowhere", "p": 0.1}), "call_types[0].transfers[0].to", "'nowhere', which is not defined"),
+    (_types({"to": "b", "p": 1.5}), "call_types[0].transfers[0].p", "less than or equal to 1"),
+    (_types({"to": "b", "p": -0.1}), "call_types[0].transfers[0].p", "greater than or equal to 0"),
+    (_types({"to": "b", "p": 0.7}, {"to": "a", "p": 0.4}), "call_types[0].transfers", "add up to 1.1"),
+    (_types({"to": "b", "p": 1.0}, transfers_b=[{"to": "a", "p": 1.0}]), "call_types[0].transfers",
+     "transferred forever"),
+    (_types({"to": "a", "p": 1.0}), "call_types[0].transfers", "transferred forever"),
+])
+def test_bad_transfers_are_refused(scenario, path, words):
+    assert_refused(scenario, path, words)
+
+
+def test_certain_transfers_that_can_end_are_allowed():
+    """a always goes to b, b to itself half the time: every caller ends."""
+    from ccsim.scenario import validate_scenario
+
+    validate_scenario(_types({"to": "b", "p": 1.0}, transfers_b=[{"to": "b", "p": 0.5}]))
