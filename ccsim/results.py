@@ -95,6 +95,7 @@ CALLER_FIELDS = (
     "time_in_center",
 )
 CALLER_OUTCOMES = CALLER_FIELDS[1:-1]
+CALLER_COUNTS = CALLER_FIELDS[:-1]  # the counts (callers and outcomes): the columns of the caller tables
 
 # Per media channel (index 0 = organic callers, then the channels in file order), by the
 # interval of the caller's first ring, and per airing: each caller once, by how its last
@@ -353,7 +354,7 @@ class Result:
                                     else math.nan),
         }
         out["first_attempts"] = out["attempts"] - out["retrials"]
-        for name in CALLER_FIELDS:
+        for name in CALLER_COUNTS:
             out[f"callers_{name}" if name != "callers" else "callers"] = callers[name]
         out["callers_lost"] = sum(callers[name] for name in CALLER_LOST_OUTCOMES)
         return {k: float(v) for k, v in out.items()}
@@ -402,11 +403,11 @@ class Result:
     def callers(self):
         """DataFrame, one row per source of callers (index ``source``: call types, then entries):
         callers (first attempts after the warm-up) and how their last attempt ended; the
-        outcome columns (CALLER_OUTCOMES) add up to ``callers``; ``time_in_center`` is a sum of
-        seconds over the served (``time_in_center()`` gives the mean)."""
+        outcome columns add up to ``callers`` (the time in the center: ``time_in_center()``)."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.stats.callers, index=list(self.model.source_names), columns=list(CALLER_FIELDS))
+        frame = pd.DataFrame(self.stats.callers[:, :len(CALLER_COUNTS)], index=list(self.model.source_names),
+                             columns=list(CALLER_COUNTS))
         frame.index.name = "source"
         return frame
 
@@ -428,7 +429,8 @@ class Result:
         import pandas as pd
 
         m, totals = self.model, self.stats.total_channels
-        frame = pd.DataFrame(totals, index=[ORGANIC, *m.channel_names], columns=list(CHANNEL_FIELDS))
+        frame = pd.DataFrame(totals[:, :len(CALLER_COUNTS)], index=[ORGANIC, *m.channel_names],
+                             columns=list(CALLER_COUNTS))
         airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
         spend = np.bincount(m.airing_channel, weights=m.airing_spend, minlength=m.n_channels)
         frame.insert(0, "airings", np.concatenate([[np.nan], airings]))
@@ -452,7 +454,7 @@ class Result:
             "spend": m.airing_spend,
             "expected_calls": airing_expected_calls(m),
         })
-        for i, name in enumerate(CHANNEL_FIELDS):
+        for i, name in enumerate(CALLER_COUNTS):
             frame[name] = self.stats.airing_calls[:, i]
         frame.index.name = "airing"
         return frame
