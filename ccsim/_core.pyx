@@ -41,7 +41,7 @@ from ccsim._stats cimport (
     G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
-    interval_of, A_TRANSFERS, C_TIME_IN_CENTER, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
+    interval_of, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
 
 cnp.import_array()
@@ -90,8 +90,12 @@ cdef class Simulation:
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
     cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads
-    # transfers per call type (CompiledModel.transfer_table), and their streams
+    # transfers and consults per call type (CompiledModel.transfer_table, consult_table, talk_extra),
+    # and their streams
     cdef int32_t base_transfer
+    cdef int32_t* talk_extra
+    cdef double* consult_p
+    cdef int32_t* consult_dist
     cdef int32_t* transfer_start
     cdef double* transfer_cum
     cdef int32_t* transfer_to
@@ -232,6 +236,10 @@ cdef class Simulation:
         self.transfer_start = self._int_ptr(transfer_start)
         self.transfer_cum = self._double_ptr(transfer_cum)
         self.transfer_to = self._int_ptr(transfer_to)
+        consult_p, consult_dist = model.consult_table()
+        self.consult_p = self._double_ptr(consult_p)
+        self.consult_dist = self._int_ptr(consult_dist)
+        self.talk_extra = self._int_ptr(model.talk_extra())
         self.n_channels = model.n_channels
         self.n_airings = model.n_airings
 
@@ -897,6 +905,10 @@ cdef class Simulation:
         cdef double talk = handle * self.agent_factor[agent * self.n_types + k]
         cdef double* g
         cdef int32_t to = -1
+        if self.talk_extra[k]:  # the one branch of a type without transfers or consults
+            if self.consult_p[k] > 0.0:
+                talk += self._consult(k, interval, counted)
+            to = self._transfer_to(k)
         acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
         a.call_type = k
@@ -913,8 +925,6 @@ cdef class Simulation:
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
             count_answer(&self.stats, agent, k, talk, acw)
-        if self.transfer_start[k + 1] > self.transfer_start[k]:  # the one branch of a type without transfers
-            to = self._transfer_to(k)
         if to < 0:  # served: its time in the center ends with this talk
             self._count_caller(who, C_SERVED)
             add_caller(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted,
@@ -932,11 +942,23 @@ cdef class Simulation:
 
     # ---- transfers ---------------------------------------------------------------------
 
+    cdef double _consult(self, int32_t k, int32_t interval, bint counted) noexcept nogil:
+        """The extra talk of a consult, or 0: one uniform of the type's ("transfer", k) stream
+        against its consult probability, then (consulted) a draw of its consult duration."""
+        cdef bitgen_t* rng = self.streams[self.base_transfer + k]
+        if random_standard_uniform(rng) >= self.consult_p[k]:
+            return 0.0
+        count(&self.stats, k, interval, counted, F_CONSULTS, 1.0)
+        return sample(&self.dists[self.consult_dist[k]], rng, self.empirical)
+
     cdef int32_t _transfer_to(self, int32_t k) noexcept nogil:
         """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of
-        its ("transfer", k) stream against the cumulative probabilities."""
-        cdef double u = random_standard_uniform(self.streams[self.base_transfer + k])
+        its ("transfer", k) stream against the cumulative probabilities (none drawn without transfers)."""
+        cdef double u
         cdef int32_t j
+        if self.transfer_start[k + 1] == self.transfer_start[k]:
+            return -1
+        u = random_standard_uniform(self.streams[self.base_transfer + k])
         for j in range(self.transfer_start[k], self.transfer_start[k + 1]):
             if u < self.transfer_cum[j]:
                 return self.transfer_to[j]

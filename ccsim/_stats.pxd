@@ -30,7 +30,8 @@ cdef enum:
     F_CB_PENDING_AT_END = 24
     F_TRANSFERRED_OUT = 25
     F_TRANSFERRED_IN = 26
-    N_CALL_FIELDS = 27
+    F_CONSULTS = 27
+    N_CALL_FIELDS = 28
 
 # Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
 cdef enum:

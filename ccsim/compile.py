@@ -214,6 +214,11 @@ class CompiledModel:
     transfer_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))  # [K + 1]
     transfer_cum: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [T] cumulative probability
     transfer_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [T] call type
+    # Consults per call type: with probability consult_p[k] (0 = none) an answered call's talk gets
+    # an extra draw of distribution row consult_dist[k]; one uniform, then the duration, from the
+    # same ("transfer", k) stream, before the transfer's uniform.
+    consult_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [K]
+    consult_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [K], -1 = none
     # replayed arrivals: source k rings at replay_times[replay_start[k]:+replay_count[k]] (the
     # recorded times plus the shift, sorted), again every replay_period[k] s if > 0 (0 = once);
     # replay_count[k] = 0 for a rate profile. A replay source's rate profile is zero.
@@ -240,6 +245,20 @@ class CompiledModel:
         if len(self.transfer_start) == self.n_types + 1:
             return self.transfer_start, self.transfer_cum, self.transfer_to
         return np.zeros(self.n_types + 1, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
+
+    def consult_table(self) -> tuple:
+        """(consult_p [K], consult_dist [K]) as the engines read them: no consults when the model has
+        no table."""
+        if len(self.consult_p) == self.n_types:
+            return self.consult_p, self.consult_dist
+        return np.zeros(self.n_types), np.full(self.n_types, -1, dtype=np.int32)
+
+    def talk_extra(self) -> np.ndarray:
+        """int32 [K]: 1 for a call type whose answered calls draw from its transfer stream (it has
+        transfers or consults), 0 for one that draws nothing at an answer."""
+        start, _, _ = self.transfer_table()
+        p, _ = self.consult_table()
+        return ((np.diff(start) > 0) | (p > 0)).astype(np.int32)
 
     def roster(self):
         """pandas DataFrame, one row per agent (index ``agent``, its number in the engines): ``id``,
@@ -510,6 +529,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_callback_tables(scenario, type_index, counts, serves),
         **_schedule_tables(scenario),
         **_transfer_tables(scenario, type_index),
+        consult_p=np.array([c.consult.p if c.consult else 0.0 for c in types], dtype=np.float64),
+        consult_dist=np.array([table.add(c.consult.duration) if c.consult else -1 for c in types], dtype=np.int32),
     )
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),

@@ -51,6 +51,7 @@ CALL_FIELDS = (
     # transfers (counted by the interval of the leg's arrival at its call type)
     "transferred_out",  # answered calls of this type transferred to a queue when their talk ended
     "transferred_in",  # arrivals that are such transfers (not in "routed"); in "arrived"
+    "consults",  # answered calls whose talk included a consult (its time is in "talk")
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].

@@ -27,6 +27,10 @@ def with_transfers(scenario):
     types["sales"]["transfers"] = [{"to": "service", "p": 0.25}]
     types["service"]["transfers"] = [{"to": "complaints", "p": 0.1}, {"to": "service", "p": 0.05}]
     types["complaints"]["transfers"] = [{"to": "sales", "p": 0.15}]
+    types["service"]["consult"] = {"p": 0.3, "duration": {"dist": "gamma", "mean": 60, "cv": 0.5}}
+    types["sales"]["consult"] = {"p": 0.1, "duration": {"dist": "mixture", "components": [
+        {"weight": 0.5, "dist": {"dist": "deterministic", "value": 20}},
+        {"weight": 0.5, "dist": {"dist": "exponential", "mean": 90}}]}}
     s["agents"][0]["count"], s["agents"][1]["count"] = 12, 4  # load enough to answer live calls
     return s
 
@@ -63,6 +67,7 @@ def test_the_transfer_scenario_exercises_transfers():
     stats = run(TRANSFERS, "core", 1)
     calls = fields(stats.total_calls, CALL_FIELDS)
     assert (calls["transferred_out"] > 0).all() and (calls["transferred_in"] > 0).all()
+    assert calls["consults"][0] > 0 and calls["consults"][1] > 0 and calls["consults"][2] == 0
     assert calls["routed"].sum() > 0 and calls["retrials"].sum() > 0 and calls["callbacks_done"].sum() > 0
     cut = run(BUSY_TANDEM, "core", 1)
     caller = fields(cut.callers.sum(axis=0), CALLER_FIELDS)
@@ -151,6 +156,24 @@ def test_records_of_a_transferred_caller():
     assert len(a) == a["call_id"].nunique() and (a["outcome"] == "answered").all()
 
 
+def test_consults_lengthen_the_talk_by_their_mean_share():
+    """A consult with probability q = 0.4 of mean 30 s on talks of mean 60 s: the consulted share
+    is q (binomial interval), and a talk's mean is 60 + q x 30 = 72 s (interval from the calls'
+    own talks); without the consult (60 s) is rejected."""
+    s = tandem(0.0, horizon=60_000.0)
+    del s["call_types"][1], s["call_types"][0]["transfers"]
+    s["agents"][0]["serves"] = ["a"]
+    s["call_types"][0]["consult"] = {"p": 0.4, "duration": {"dist": "exponential", "mean": 30}}
+    result = ccsim.simulate(s, seed=9, call_records=True)
+    c = fields(result.stats.total_calls, CALL_FIELDS)
+    n = c["answered"][0]
+    assert abs(c["consults"][0] / n - 0.4) < Z * math.sqrt(0.4 * 0.6 / n)
+    talk = result.calls()["talk"].to_numpy()
+    mean, hw = talk.mean(), Z * talk.std(ddof=1) / math.sqrt(len(talk))
+    assert abs(mean - 72) < hw and abs(mean - 60) > hw, (mean, hw)
+    assert result.kpis()["aht"] == pytest.approx(mean, rel=1e-9)  # no after-call work
+
+
 # ---------------------------------------------------------------- bad input
 def _types(*transfers_a, transfers_b=()):
     s = tandem(0.1)
@@ -168,6 +191,11 @@ def _types(*transfers_a, transfers_b=()):
     (_types({"to": "b", "p": 1.0}, transfers_b=[{"to": "a", "p": 1.0}]), "call_types[0].transfers",
      "transferred forever"),
     (_types({"to": "a", "p": 1.0}), "call_types[0].transfers", "transferred forever"),
+    (dict(_types(), call_types=[dict(_types()["call_types"][0], consult={"p": 2, "duration": {
+        "dist": "exponential", "mean": 30}}), _types()["call_types"][1]]), "call_types[0].consult.p",
+     "less than or equal to 1"),
+    (dict(_types(), call_types=[dict(_types()["call_types"][0], consult={"p": 0.5}), _types()["call_types"][1]]),
+     "call_types[0].consult.duration", "required field is missing"),
 ])
 def test_bad_transfers_are_refused(scenario, path, words):
     assert_refused(scenario, path, words)

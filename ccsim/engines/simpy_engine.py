@@ -321,6 +321,8 @@ class ContactCenter:
         self.transfers = [list(zip(cum[start[k]:start[k + 1]].tolist(), to[start[k]:start[k + 1]].tolist()))
                           for k in range(n)]
         self.transfer_rng = streams[base["transfer"]:base["transfer"] + n]
+        self.consult_p, self.consult_dist = (a.tolist() for a in model.consult_table())
+        self.talk_extra = model.talk_extra().tolist()  # 1: draws from its transfer stream at an answer
         self.transferring = {}  # agent index -> the caller it talks to and will transfer
         self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
                                                          float(m.hours_shift)))
@@ -632,9 +634,23 @@ class ContactCenter:
             self.agent_free(agent)
         return (yield from self.reach_type(call.who, call.transfer_to, ring, has_line=True, transferred=True))
 
+    def consult(self, call):
+        """The extra talk of a consult, or 0: one uniform of the type's transfer stream against its
+        consult probability, then (consulted) a draw of its consult duration."""
+        k = call.call_type
+        if not self.consult_p[k] > 0.0:
+            return 0.0
+        rng = self.transfer_rng[k]
+        if rng.random() >= self.consult_p[k]:
+            return 0.0
+        self.tally.count(call, "consults")
+        return self.draw(self.consult_dist[k], rng)
+
     def transfer_to(self, k):
         """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of its
-        transfer stream against the cumulative probabilities."""
+        transfer stream against the cumulative probabilities (none drawn without transfers)."""
+        if not self.transfers[k]:
+            return -1
         u = self.transfer_rng[k].random()
         for cum, to in self.transfers[k]:
             if u < cum:
@@ -842,6 +858,9 @@ class ContactCenter:
         now, tally = self.env.now, self.tally
         wait = now - call.arrival
         talk = call.handle * self.factor[agent.index][call.call_type]
+        if self.talk_extra[call.call_type]:
+            talk += self.consult(call)
+            call.transfer_to = self.transfer_to(call.call_type)
         call.acw = acw = call.acw * self.acw_factor[agent.index]
         agent.busy, agent.busy_since = True, now
         tally.count(call, "answered")
@@ -853,8 +872,6 @@ class ContactCenter:
         if call.counted:
             tally.group_answered(agent.group, talk, talk + acw)
             tally.answered_by(agent.index, call.call_type, talk, acw)
-        if self.transfers[call.call_type]:
-            call.transfer_to = self.transfer_to(call.call_type)
         if call.transfer_to < 0:  # served: its time in the center ends with this talk
             tally.caller(call.who, "served")
             tally.caller_add(call.who, "time_in_center", now + talk - call.ring)

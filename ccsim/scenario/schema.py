@@ -61,7 +61,7 @@ from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .shifts import Shift, check_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
-from .transfers import Transfer, check_transfers
+from .transfers import Consult, Transfer, check_transfers
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
 
@@ -311,6 +311,8 @@ class CallType(_Model):
         "where answered calls of this type go when their talk ends: each {to: a call type, p: probability}; "
         "the caller keeps its identity, channel and line and joins that type's queue (probabilities add up "
         "to at most 1; the same type is allowed; absent = none)"))
+    consult: Optional[Consult] = Field(default=None, title="Consult", description=(
+        "with probability p an answered call's talk includes a consult of the given duration; absent = none"))
 
 
 class Entry(_Model):

@@ -9,6 +9,10 @@ type add up to at most 1 (the rest end after their talk). A transfer to the same
 call type is allowed (a second agent of the same skill). A set of call types whose
 transfers are certain (they add up to 1) and lead only among themselves would pass
 a served caller on forever: refused.
+
+A call type's ``consult`` lengthens some talks: with probability ``p`` the agent consults
+(a colleague, a supervisor, a system) and the talk gets an extra ``duration``, drawn from
+its own distribution (not scaled by the agent's proficiency).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
+from .distributions import Distribution
 
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -33,6 +38,15 @@ class Transfer(BaseModel):
 
     to: Name = Field(description="the call type (call_types[].name) whose queue takes the transferred caller")
     p: Probability = Field(description="probability that an answered call of this type is transferred there")
+
+
+class Consult(BaseModel):
+    """Some talks of this call type include a consult, which lengthens them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    p: Probability = Field(description="probability that an answered call includes a consult")
+    duration: Distribution = Field(description="the consult's extra talk time (seconds), a distribution")
 
 
 def _err(message: str, path: str):
