@@ -7,18 +7,21 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 # agent freed at t takes a caller whose patience ends at t (service first), and a
 # line freed at t is free for a call ringing at t.
 cdef enum:
-    EV_TALK_END = 0      # target: agent
-    EV_ACW_END = 1       # target: agent
-    EV_LINE_FREE = 2     # a queue-full message ends (no target)
-    EV_SHIFT = 3         # target: agent (its schedule changes: log in / back from a break, or log
+    EV_DAY = 0           # a new day: the agents' calls-today counts start again (fewest_calls)
+    EV_TALK_END = 1      # target: agent
+    EV_ACW_END = 2       # target: agent
+    EV_LINE_FREE = 3     # a queue-full message ends (no target)
+    EV_SHIFT = 4         # target: agent (its schedule changes: log in / back from a break, or log
                          # out / a break); after agents freed at t, before arrivals at t
-    EV_ARRIVAL = 4       # target: source (call type, or n_types + entry)
-    EV_AD_ARRIVAL = 5    # target: airing (one of the calls it scheduled rings)
-    EV_RETRY = 6         # target: call slot of a caller between attempts
-    EV_IVR = 7           # target: call slot in a menu (its node ends, or its IVR patience)
-    EV_CB_READY = 8      # target: call slot of a callback item that becomes available (an opening, a retry)
-    EV_ABANDON = 9       # target: call slot (checked against gen)
-    EV_AIRING = 10       # target: airing (draws and schedules its calls; last at its instant)
+    EV_ARRIVAL = 5       # target: source (call type, or n_types + entry)
+    EV_AD_ARRIVAL = 6    # target: airing (one of the calls it scheduled rings)
+    EV_RETRY = 7         # target: call slot of a caller between attempts
+    EV_IVR = 8           # target: call slot in a menu (its node ends, or its IVR patience)
+    EV_CB_READY = 9      # target: call slot of a callback item that becomes available (an opening, a retry)
+    EV_OVERFLOW = 10     # target: call slot (checked against gen): it has waited a delay after which
+                         # more groups may take it; before its patience ends at the same instant
+    EV_ABANDON = 11      # target: call slot (checked against gen)
+    EV_AIRING = 12       # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
@@ -83,6 +86,7 @@ cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or be
     int32_t entry_counted   # in a menu: rang after the warm-up
     int32_t tries        # a callback item: agent attempts so far
     int64_t cb_seq       # a listed callback item: the order it was listed in (ties of request time)
+    int32_t ov_step      # waiting: the index of its type's next re-routing delay (CompiledModel.type_delays)
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)
@@ -100,6 +104,7 @@ cdef struct Agent:
     int32_t cursor       # the table interval of its next schedule change (_shifts)
     double week_base     # time of the Monday 00:00 of that change's week
     double on_since      # when it last came on duty (staffed time)
+    int32_t handled      # calls answered today (fewest_calls)
     int32_t transfer     # slot (CALL_TALKING, call_type = where to) of the caller it transfers at its talk end, -1 = none
 
 # Outcomes of a call record; keep in step with results.OUTCOMES.

@@ -28,6 +28,10 @@ from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, 
 from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
+from ccsim._routing cimport (
+    AgentHeap, AgentPool, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove, pair_allows, pool_add,
+    pool_remove,
+)
 from ccsim._shifts cimport sched_change, sched_start
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
@@ -60,8 +64,14 @@ CHANNEL_FIELDS_COUNT = N_CALLER_FIELDS  # a media channel's callers: the caller 
 cdef enum:
     AGENT_LONGEST_IDLE = 0
     AGENT_ORDERED_GROUPS = 1
+    AGENT_FEWEST_CALLS = 2
+    AGENT_BEST_PROFICIENCY = 3
+    AGENT_BEST_CONVERSION = 4
+    AGENT_RANDOM = 5
     QUEUE_LONGEST_WAITING = 0
     QUEUE_PRIORITY = 1
+    QUEUE_SKILL_PRIORITY = 2
+    QUEUE_WEIGHTED_WAIT = 3
 
 cdef enum:
     CLOSED_MESSAGE = 0
@@ -115,6 +125,32 @@ cdef class Simulation:
     cdef int32_t* group_types
     cdef int32_t agent_selection    # compile.AGENT_SELECTION: 0 longest idle, 1 ordered groups
     cdef int32_t queue_selection    # compile.QUEUE_SELECTION: 0 longest waiting, 1 priority by serves order
+    # routing rules per (type, group) pair along type_groups (tg_*) and group_types (gt_*), the
+    # re-routing delays per type, and the policy tables (CompiledModel: tg_*, gt_*, type_*, ...)
+    cdef double* tg_after
+    cdef double* tg_ewt_over
+    cdef int32_t* tg_queue_over
+    cdef int32_t* tg_min_idle
+    cdef int32_t* tg_pos
+    cdef double* gt_after
+    cdef double* gt_ewt_over
+    cdef int32_t* gt_queue_over
+    cdef int32_t* gt_min_idle
+    cdef int32_t* type_delay_start
+    cdef double* type_delays
+    cdef int32_t* type_rules
+    cdef double* wait_weight
+    cdef int32_t* agent_priority
+    cdef int32_t base_routing
+    # idle agents: per group a FIFO list (longest_idle, ordered_groups), keyed heaps (one per group,
+    # or per (group, type it serves) for best_proficiency: heaps[g * keys.stride + slot]), or a
+    # pool (random); idle_count per group in every case
+    cdef bint keyed
+    cdef AgentHeap* heaps
+    cdef IdleKeys keys
+    cdef AgentPool* pools
+    cdef int32_t* pool_where
+    cdef int32_t* idle_count
     # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
     cdef int32_t* entry_tree
     cdef int32_t* tree_start
@@ -259,6 +295,8 @@ cdef class Simulation:
         self.group_types = self._int_ptr(model.group_types)
         self.agent_selection = model.agent_selection
         self.queue_selection = model.queue_selection
+        self.base_routing = base["routing"]
+        self._routing_tables(model)
         self.entry_tree = self._int_ptr(model.entry_tree)
         self.tree_start = self._int_ptr(model.tree_start)
         self.tree_patience_dist = self._int_ptr(model.tree_patience_dist)
@@ -341,6 +379,7 @@ cdef class Simulation:
         self._schedule_tables(model)
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
         self.idle = <IdleList*>self._alloc(self.n_groups * sizeof(IdleList))
+        self._idle_structures(model)
         self.queues = <Queue*>self._alloc(self.n_types * self.n_levels * sizeof(Queue))
         self.cb_heaps = <SlotHeap*>self._alloc(self.n_types * sizeof(SlotHeap))
         for k in range(self.n_types * self.n_levels):
@@ -436,6 +475,67 @@ cdef class Simulation:
         self.group_shifted = self._int_ptr(shifted)
         return 0
 
+    cdef int _routing_tables(self, model) except -1:
+        """The routing rules and policy tables over the model's arrays."""
+        self.tg_after = self._double_ptr(model.tg_after)
+        self.tg_ewt_over = self._double_ptr(model.tg_ewt_over)
+        self.tg_queue_over = self._int_ptr(model.tg_queue_over)
+        self.tg_min_idle = self._int_ptr(model.tg_min_idle)
+        self.tg_pos = self._int_ptr(model.tg_pos)
+        self.gt_after = self._double_ptr(model.gt_after)
+        self.gt_ewt_over = self._double_ptr(model.gt_ewt_over)
+        self.gt_queue_over = self._int_ptr(model.gt_queue_over)
+        self.gt_min_idle = self._int_ptr(model.gt_min_idle)
+        self.type_delay_start = self._int_ptr(model.type_delay_start)
+        self.type_delays = self._double_ptr(model.type_delays)
+        self.type_rules = self._int_ptr(model.type_rules)
+        self.wait_weight = self._double_ptr(model.wait_weight)
+        self.agent_priority = self._int_ptr(model.agent_priority)
+        return 0
+
+    cdef int _idle_structures(self, model) except -1:
+        """Idle counts, and the keyed heaps or the random pools the agent-selection policy reads.
+        Keys: fewest_calls the calls answered today (set as the agent becomes idle),
+        best_proficiency the handle-time factor for each type the group serves, best_conversion
+        minus the conversion ability (absent: 0)."""
+        cdef int32_t g, j, n, a, stride = 1, first
+        cdef int32_t policy = self.agent_selection
+        self.idle_count = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        self.keyed = policy in (AGENT_FEWEST_CALLS, AGENT_BEST_PROFICIENCY, AGENT_BEST_CONVERSION)
+        if self.keyed:
+            served = np.diff(np.asarray(model.group_types_start))
+            if policy == AGENT_BEST_PROFICIENCY:
+                stride = max(int(served.max()) if len(served) else 1, 1)
+            key = np.zeros((max(self.n_agents, 1), stride))
+            factor, _ = model.agent_factors()
+            conversion = np.nan_to_num(np.asarray(model.agent_conversion, dtype=np.float64)) \
+                if len(model.agent_conversion) == self.n_agents else np.zeros(self.n_agents)
+            for g in range(self.n_groups):
+                first = model.group_start[g]
+                n = model.group_count[g]
+                types = model.group_types[model.group_types_start[g]:model.group_types_start[g + 1]]
+                if policy == AGENT_BEST_PROFICIENCY:
+                    for j in range(len(types)):
+                        key[first:first + n, j] = factor[first:first + n, types[j]]
+                elif policy == AGENT_BEST_CONVERSION:
+                    key[first:first + n, 0] = -conversion[first:first + n]
+            self.keys.key = self._double_ptr(key)
+            self.keys.since = self._double_ptr(np.zeros(max(self.n_agents, 1)))
+            self.keys.pos = self._int_ptr(np.zeros(max(self.n_agents, 1) * stride, dtype=np.int32))
+            self.keys.stride = stride
+            self.heaps = <AgentHeap*>self._alloc(self.n_groups * stride * sizeof(AgentHeap))
+            for g in range(self.n_groups):
+                for j in range(stride):
+                    self.heaps[g * stride + j].data = self._int_ptr(np.zeros(max(model.group_count[g], 1),
+                                                                             dtype=np.int32))
+                    self.heaps[g * stride + j].slot = j
+        elif policy == AGENT_RANDOM:
+            self.pools = <AgentPool*>self._alloc(self.n_groups * sizeof(AgentPool))
+            self.pool_where = self._int_ptr(np.zeros(max(self.n_agents, 1), dtype=np.int32))
+            for g in range(self.n_groups):
+                self.pools[g].data = self._int_ptr(np.zeros(max(model.group_count[g], 1), dtype=np.int32))
+        return 0
+
     cdef void _start_schedule(self, int32_t agent, int32_t sched) noexcept:
         """Agent state at time 0: on duty (idle) unless its table says otherwise; its first
         schedule change is pushed by ``_run``."""
@@ -457,6 +557,8 @@ cdef class Simulation:
         free(self.agents)
         free(self.schedules)
         free(self.idle)
+        free(self.heaps)
+        free(self.pools)
         free(self.queues)
         if self.cb_heaps != NULL:
             for k in range(self.n_types):
@@ -539,6 +641,9 @@ cdef class Simulation:
         for k in range(self.n_agents):
             if self._first_shift(k) != 0:
                 return self.error
+        if self.agent_selection == AGENT_FEWEST_CALLS and 86400.0 < self.horizon:
+            if self._push(86400.0, EV_DAY, -1, 0) != 0:
+                return self.error
         while self.heap.size > 0:
             # after the horizon: cut, or drained until only schedule changes are left
             if self.heap.data[0].time > self.horizon and (not self.drain or self.heap.size == self.n_shift_events):
@@ -571,6 +676,16 @@ cdef class Simulation:
                 handled = self._on_ad_arrival(ev.target)
             elif ev.kind == EV_CB_READY:
                 handled = self._on_cb_ready(ev.target)
+            elif ev.kind == EV_OVERFLOW:
+                handled = self._on_overflow(ev.target, ev.gen)
+                if handled == 1:
+                    handled = 0
+                elif handled == 0:
+                    continue  # stale: the call was answered or has gone
+            elif ev.kind == EV_DAY:
+                if self._on_day() != 0:
+                    return self.error
+                continue  # not an event of the center's calls (end_time)
             elif ev.kind == EV_AIRING:
                 if self._on_airing(ev.target) != 0:
                     return self.error
@@ -702,7 +817,10 @@ cdef class Simulation:
         if not has_line and self._closed_now():
             count(&self.stats, k, interval, counted, F_CLOSED, 1.0)
             return self._closed(who, slot)
-        agent = self._take_idle_agent(k)
+        if self.type_rules[k] and self._queued_ahead(k, who.priority):
+            agent = -1  # callers ahead: a group this call makes eligible takes the head (_dispatch)
+        else:
+            agent = self._take_idle_agent(k, t, self.type_waiting[k] + 1, True)
         if agent < 0:
             if patience <= 0.0:  # never waits (Erlang B): lost, no queue
                 count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
@@ -760,8 +878,22 @@ cdef class Simulation:
         self._enqueue(k, slot)
         if patience < INFINITY:
             self.n_timers += 1
-            return self._push(t + patience, EV_ABANDON, slot, c.gen)
+            if self._push(t + patience, EV_ABANDON, slot, c.gen) != 0:
+                return -1
+        c.ov_step = 0
+        if self._next_delay(slot) != 0:
+            return -1
+        if self.type_rules[k]:
+            return self._dispatch(k)
         return 0
+
+    cdef inline bint _queued_ahead(self, int32_t k, int32_t level) noexcept nogil:
+        """Whether callers of type k wait on priority level ``level`` or higher."""
+        cdef int32_t l
+        for l in range(level, self.n_levels):
+            if self.queues[k * self.n_levels + l].head >= 0:
+                return True
+        return False
 
     cdef inline bint _queue_full(self, int32_t k) noexcept nogil:
         """Whether call type k's queue, or its pool, has no waiting place left."""
@@ -913,6 +1045,7 @@ cdef class Simulation:
         a.busy_since = self.now
         a.call_type = k
         a.acw = acw
+        a.handled += 1
         count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
         count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
         if wait <= self.sl_threshold:
@@ -1022,7 +1155,7 @@ cdef class Simulation:
             return 0
         if self.n_cb_listed > 0:
             self._oldest_items(a.group, &overdue, &oldest)
-        slot = self._longest_waiting(a.group) if overdue < 0 else -1
+        slot = self._select_call(agent) if overdue < 0 else -1
         if slot < 0 and (overdue >= 0 or oldest >= 0):
             slot = self._cb_pop(self.calls[overdue if overdue >= 0 else oldest].call_type)
             return self._call_back(agent, slot)
@@ -1030,14 +1163,7 @@ cdef class Simulation:
             a.idle_since = self.now
             self._idle_push(agent)
             return 0
-        c = &self.calls[slot]
-        k = c.call_type
-        self._dequeue(k, slot)
-        if self._answer(agent, &c.who, c.arrival, k, c.interval, c.counted, self.now - c.arrival, c.handle,
-                        c.acw) != 0:
-            return -1
-        self._free_call(slot)
-        return 0
+        return self._answer_waiting(agent, slot)
 
     cdef int _on_shift(self, int32_t agent) noexcept nogil:
         """Agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a busy
@@ -1273,7 +1399,7 @@ cdef class Simulation:
         """An item goes at once to an idle agent able to take it, else into its type's heap
         (by request time; ties: first listed first)."""
         cdef Call* c = &self.calls[slot]
-        cdef int32_t agent = self._take_idle_agent(c.call_type)
+        cdef int32_t agent = self._take_idle_agent(c.call_type, c.arrival, 0, False)
         if agent >= 0:
             return self._call_back(agent, slot)
         c.state = CALL_CB_LISTED
@@ -1385,57 +1511,198 @@ cdef class Simulation:
 
     # ---- routing --------------------------------------------------------------
 
-    cdef int32_t _take_idle_agent(self, int32_t k) noexcept nogil:
-        """An idle agent for call type k (removed from its idle list), or -1. O(groups of k).
-        longest_idle: the longest idle among the groups serving k (tie: lower agent index);
-        ordered_groups: the longest idle of the first group, in k's routing order, with one."""
-        cdef int32_t i, g, head, best = -1
-        cdef double best_since = INFINITY
+    cdef int32_t _take_idle_agent(self, int32_t k, double arrival, int32_t waiting, bint rules) noexcept nogil:
+        """An idle agent for a call of type k that arrived at ``arrival`` (removed from the idle
+        structures), or -1: among the groups serving k that the rules of (k, group) allow (with
+        ``waiting`` callers of k counting the call; ``rules`` 0: every serving group, as for a
+        callback item), the agent the agent-selection policy picks. O(groups of k) (+ O(log n)
+        for the keyed heaps)."""
+        cdef int32_t i, g, cand, best = -1, slot = 0
+        cdef int64_t total = 0, r
+        cdef double key, best_key = INFINITY, since, best_since = INFINITY
+        cdef int32_t policy = self.agent_selection
         for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
             g = self.type_groups[i]
-            head = self.idle[g].head
-            if head < 0:
+            if self.idle_count[g] == 0:
                 continue
-            if self.agent_selection == AGENT_ORDERED_GROUPS:
-                best = head
+            if rules and not pair_allows(self.tg_after[i], self.tg_ewt_over[i], self.tg_queue_over[i],
+                                         self.tg_min_idle[i], self.now, arrival, waiting, self.wait_unit[k],
+                                         self.idle_count[g]):
+                continue
+            if policy == AGENT_RANDOM:
+                total += self.idle_count[g]
+                continue
+            if self.keyed:
+                slot = self.tg_pos[i] if policy == AGENT_BEST_PROFICIENCY else 0
+                cand = self.heaps[g * self.keys.stride + slot].data[0]
+                key = self.keys.key[cand * self.keys.stride + slot]
+            else:
+                cand = self.idle[g].head
+                key = 0.0
+            if policy == AGENT_ORDERED_GROUPS:
+                best = cand
                 break
-            if (self.agents[head].idle_since < best_since or
-                    (self.agents[head].idle_since == best_since and head < best)):
-                best = head
-                best_since = self.agents[head].idle_since
+            since = self.agents[cand].idle_since
+            if key < best_key or (key == best_key and (since < best_since or (since == best_since and cand < best))):
+                best = cand
+                best_key = key
+                best_since = since
+        if policy == AGENT_RANDOM and total > 0:
+            r = 0
+            if total > 1:
+                r = <int64_t>(random_standard_uniform(self.streams[self.base_routing]) * total)
+            for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
+                g = self.type_groups[i]
+                if self.idle_count[g] == 0:
+                    continue
+                if rules and not pair_allows(self.tg_after[i], self.tg_ewt_over[i], self.tg_queue_over[i],
+                                             self.tg_min_idle[i], self.now, arrival, waiting, self.wait_unit[k],
+                                             self.idle_count[g]):
+                    continue
+                if r < self.idle_count[g]:
+                    best = self.pools[g].data[r]
+                    break
+                r -= self.idle_count[g]
         if best >= 0:
             self._idle_remove(best)
         return best
 
-    cdef int32_t _longest_waiting(self, int32_t g) noexcept nogil:
-        """The caller group g takes next, or -1: the highest priority level among the queues it
-        serves, then longest_waiting: the one who arrived first (tie: lower call type);
-        priority: the first queue in g's serves order. FIFO within a queue. O(types x levels)."""
-        cdef int32_t i, k, level, head, best = -1, best_level = -1, best_k = -1
-        cdef double arrival, best_arrival = INFINITY
-        cdef bint by_order = self.queue_selection == QUEUE_PRIORITY
-        for i in range(self.group_types_start[g], self.group_types_start[g + 1]):
-            k = self.group_types[i]
+    cdef int32_t _select_call(self, int32_t agent) noexcept nogil:
+        """The caller a freed agent of group g takes next, or -1. Per queue g serves (that the
+        rules of (type, g) allow): the head of its highest priority level that may be taken
+        (one that waited its re-routing delay, or any while the expected wait is over its
+        bound). Among those the highest level first, then the queue-selection policy:
+        longest_waiting the one who arrived first (tie: lower call type), priority the first in
+        g's serves order, skill_priority the agent's skill priority then the one who arrived
+        first, weighted_wait the largest wait x the type's weight (tie: lower call type).
+        O(types of g x levels)."""
+        cdef int32_t g = self.agents[agent].group
+        cdef int32_t s, k, level, head, best = -1, best_level = -1, best_k = -1, waiting, prio, best_prio = 0
+        cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
+        cdef bint ewt_over
+        cdef int32_t policy = self.queue_selection
+        for s in range(self.group_types_start[g], self.group_types_start[g + 1]):
+            k = self.group_types[s]
+            waiting = self.type_waiting[k]
+            if waiting == 0:
+                continue
+            if self.gt_queue_over[s] >= 0 and waiting <= self.gt_queue_over[s]:
+                continue
+            if self.idle_count[g] + 1 <= self.gt_min_idle[s]:
+                continue
+            ewt_over = <double>waiting * self.wait_unit[k] > self.gt_ewt_over[s]
             level = self.n_levels - 1
-            head = self.queues[k * self.n_levels + level].head
-            while head < 0 and level > 0:
-                level -= 1
+            head = -1
+            while level >= 0:
                 head = self.queues[k * self.n_levels + level].head
+                if head >= 0 and (ewt_over or self.now >= self.calls[head].arrival + self.gt_after[s]):
+                    break
+                head = -1
+                level -= 1
             if head < 0 or level < best_level:
                 continue
             arrival = self.calls[head].arrival
-            if level > best_level or (not by_order and (
-                    arrival < best_arrival or (arrival == best_arrival and k < best_k))):
-                best = head
-                best_level = level
-                best_arrival = arrival
-                best_k = k
+            if level > best_level:
+                pass
+            elif policy == QUEUE_PRIORITY:
+                continue
+            elif policy == QUEUE_SKILL_PRIORITY:
+                prio = self.agent_priority[agent * self.n_types + k]
+                if not (prio < best_prio or (prio == best_prio and (
+                        arrival < best_arrival or (arrival == best_arrival and k < best_k)))):
+                    continue
+            elif policy == QUEUE_WEIGHTED_WAIT:
+                score = (self.now - arrival) * self.wait_weight[k]
+                if not (score > best_score or (score == best_score and k < best_k)):
+                    continue
+            elif not (arrival < best_arrival or (arrival == best_arrival and k < best_k)):
+                continue
+            best = head
+            best_level = level
+            best_arrival = arrival
+            best_k = k
+            best_prio = self.agent_priority[agent * self.n_types + k]
+            best_score = (self.now - arrival) * self.wait_weight[k]
         return best
+
+    cdef int _dispatch(self, int32_t k) noexcept nogil:
+        """After a call of type k queued behind others (a type whose rules depend on its queue
+        or on idle agents): a group it made eligible takes the head of k's highest level it may
+        take (at most one call: taking it undoes what made the group eligible)."""
+        cdef int32_t level, head, agent
+        for level in range(self.n_levels - 1, -1, -1):
+            head = self.queues[k * self.n_levels + level].head
+            if head < 0:
+                continue
+            agent = self._take_idle_agent(k, self.calls[head].arrival, self.type_waiting[k], True)
+            if agent >= 0:
+                return self._answer_waiting(agent, head)
+        return 0
+
+    cdef int _answer_waiting(self, int32_t agent, int32_t slot) noexcept nogil:
+        """``agent`` takes the waiting caller in ``slot`` off its queue."""
+        cdef Call* c = &self.calls[slot]
+        self._dequeue(c.call_type, slot)
+        if self._answer(agent, &c.who, c.arrival, c.call_type, c.interval, c.counted, self.now - c.arrival,
+                        c.handle, c.acw) != 0:
+            return -1
+        self._free_call(slot)
+        return 0
+
+    cdef int _on_overflow(self, int32_t slot, uint32_t gen) noexcept nogil:
+        """A waiting call reached its type's next re-routing delay: an idle agent of a group it may
+        now go to takes it; else its next delay is scheduled. 1 if it was still waiting, 0 if stale,
+        -1 on failure."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t k, agent
+        if c.gen != gen or c.state != CALL_WAITING:
+            return 0
+        k = c.call_type
+        agent = self._take_idle_agent(k, c.arrival, self.type_waiting[k], True)
+        if agent >= 0:
+            return 1 if self._answer_waiting(agent, slot) == 0 else -1
+        return 1 if self._next_delay(slot) == 0 else -1
+
+    cdef inline int _next_delay(self, int32_t slot) noexcept nogil:
+        """Schedule the waiting call's next re-routing delay, if its type has one more."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t i = self.type_delay_start[c.call_type] + c.ov_step
+        if i >= self.type_delay_start[c.call_type + 1]:
+            return 0
+        c.ov_step += 1
+        return self._push(c.arrival + self.type_delays[i], EV_OVERFLOW, slot, c.gen)
+
+    cdef int _on_day(self) noexcept nogil:
+        """Midnight: every agent's calls-today count starts again (fewest_calls heaps re-ordered)."""
+        cdef int32_t a, g
+        for a in range(self.n_agents):
+            self.agents[a].handled = 0
+            self.keys.key[a * self.keys.stride] = 0.0
+        for g in range(self.n_groups):
+            agent_heap_build(&self.heaps[g * self.keys.stride], &self.keys)
+        if self.now + 86400.0 < self.horizon:
+            return self._push(self.now + 86400.0, EV_DAY, -1, 0)
+        return 0
 
     cdef void _idle_push(self, int32_t agent) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef IdleList* lst = &self.idle[a.group]
+        cdef IdleList* lst
+        cdef int32_t j, n
         a.idle = 1
+        self.idle_count[a.group] += 1
+        if self.keyed:
+            self.keys.since[agent] = a.idle_since
+            if self.agent_selection == AGENT_FEWEST_CALLS:
+                self.keys.key[agent * self.keys.stride] = a.handled
+            n = self.group_types_start[a.group + 1] - self.group_types_start[a.group] \
+                if self.agent_selection == AGENT_BEST_PROFICIENCY else 1
+            for j in range(n):
+                agent_heap_push(&self.heaps[a.group * self.keys.stride + j], &self.keys, agent)
+            return
+        if self.agent_selection == AGENT_RANDOM:
+            pool_add(&self.pools[a.group], self.pool_where, agent)
+            return
+        lst = &self.idle[a.group]
         a.next = -1
         a.prev = lst.tail
         if lst.tail >= 0:
@@ -1446,7 +1713,20 @@ cdef class Simulation:
 
     cdef void _idle_remove(self, int32_t agent) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef IdleList* lst = &self.idle[a.group]
+        cdef IdleList* lst
+        cdef int32_t j, n
+        a.idle = 0
+        self.idle_count[a.group] -= 1
+        if self.keyed:
+            n = self.group_types_start[a.group + 1] - self.group_types_start[a.group] \
+                if self.agent_selection == AGENT_BEST_PROFICIENCY else 1
+            for j in range(n):
+                agent_heap_remove(&self.heaps[a.group * self.keys.stride + j], &self.keys, agent)
+            return
+        if self.agent_selection == AGENT_RANDOM:
+            pool_remove(&self.pools[a.group], self.pool_where, agent)
+            return
+        lst = &self.idle[a.group]
         if a.prev >= 0:
             self.agents[a.prev].next = a.next
         else:
@@ -1455,7 +1735,6 @@ cdef class Simulation:
             self.agents[a.next].prev = a.prev
         else:
             lst.tail = a.prev
-        a.idle = 0
 
     # ---- queues and call slots -----------------------------------------------
 

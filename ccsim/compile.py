@@ -31,8 +31,9 @@ DIST_CODES = {
     "mixture": 8,
 }
 # Routing policies (CompiledModel.agent_selection / queue_selection; schema.Routing says what each does).
-AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1}
-QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1}
+AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1, "fewest_calls": 2, "best_proficiency": 3,
+                   "best_conversion": 4, "random": 5}
+QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1, "skill_priority": 2, "weighted_wait": 3}
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
 
 INT32_MAX = 2**31 - 1
@@ -40,7 +41,7 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "transfer")
+           "routing", "transfer")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -175,6 +176,29 @@ class CompiledModel:
     # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
     agent_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     agent_acw_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Routing rules per (call type, group) pair, aligned with type_groups (tg_*) and with
+    # group_types (gt_*): the group may take a call that waited >= after, or while the type's
+    # expected wait (waiting x wait_unit) > ewt_over; only while more than queue_over wait (-1:
+    # no threshold); only if min_idle of its agents stay idle (0: no reserve). tg_pos[i]: the
+    # pair's position in the group's serves list. type_delays[type_delay_start[k]:..]: the
+    # distinct finite positive ``after`` delays of type k, sorted (a call is re-examined then);
+    # type_rules[k] = 1 when a rule of k depends on the queue or idle agents (a call queued
+    # behind others may let a group take the head). wait_weight[k] = 1 / wait target
+    # (weighted_wait); agent_priority[a, k] = agent a's skill priority for k (skill_priority).
+    tg_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tg_ewt_over: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tg_queue_over: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    tg_min_idle: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    tg_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    gt_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gt_ewt_over: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gt_queue_over: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    gt_min_idle: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    type_delay_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+    type_delays: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    type_rules: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    wait_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_priority: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
     # The roster: who each agent is (empty = the defaults of ``roster``). Ids are unique; team
     # (组) and squad (队) names, the squad's leader flag, tenure in days, and the abilities the
     # funnel and workforce policies read: conversion probability on sales calls, QA fatal and
@@ -341,13 +365,13 @@ class CompiledModel:
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu, ads one per media channel, callback and transfer one per call
-        type."""
+        call type, IVR one per menu, ads one per media channel, callback one per call type, routing
+        one (the random agent selection), transfer one per call type (last)."""
         s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
         cb = ads + self.n_channels
         return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
-                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb,
-                "transfer": cb + k, "end": cb + 2 * k}
+                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "routing": cb + k,
+                "transfer": cb + k + 1, "end": cb + 2 * k + 1}
 
 
 class _DistTable:
@@ -522,6 +546,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple(("ivr", tree.name) for tree in scenario.ivr)
                      + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
                      + tuple((CALLBACK_SOURCE, c.name) for c in types)
+                     + (("routing", "agents"),)
                      + tuple((TRANSFER_SOURCE, c.name) for c in types)),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
@@ -532,6 +557,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         consult_p=np.array([c.consult.p if c.consult else 0.0 for c in types], dtype=np.float64),
         consult_dist=np.array([table.add(c.consult.duration) if c.consult else -1 for c in types], dtype=np.int32),
     )
+    model = replace(model, **_routing_tables(scenario, model))
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
                     dist_param=np.array(table.params, dtype=np.float64).reshape(-1, 3),
                     dist_cum=np.array(table.cum, dtype=np.float64),
@@ -539,6 +565,69 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                     period_start=np.array(table.period_start, dtype=np.float64),
                     period_dist=np.array(table.period_dist, dtype=np.int32))
     return replace(model, max_pending=default_max_pending(model))
+
+
+def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
+    """The routing rules as per-pair arrays along both CSR tables, the re-examination delays per
+    type, the wait weights and the agents' skill priorities (CompiledModel fields)."""
+    r = scenario.routing
+    types = {name: k for k, name in enumerate(model.call_type_names)}
+    groups = {name: g for g, name in enumerate(model.group_names)}
+    after, ewt, queue_over, min_idle = {}, {}, {}, {}
+    for o in r.overflow:
+        key = (types[o.call_type], groups[o.group])
+        after[key] = math.inf if o.after is None else float(o.after)
+        ewt[key] = math.inf if o.expected_wait_over is None else float(o.expected_wait_over)
+    for t in r.thresholds:
+        queue_over[(types[t.call_type], groups[t.group])] = int(t.queue_over)
+    for res in r.reserve:  # the group keeps agents idle for res.call_type: every other type it serves waits
+        g = groups[res.group]
+        for name in dict.fromkeys(next(a for a in scenario.agents if a.name == res.group).serves):
+            k = types[name]
+            if name != res.call_type:
+                min_idle[(k, g)] = max(min_idle.get((k, g), 0), int(res.agents))
+
+    def pairs(starts, flat, by_type):
+        rows = {"after": [], "ewt_over": [], "queue_over": [], "min_idle": []}
+        for i in range(len(starts) - 1):
+            for j in range(starts[i], starts[i + 1]):
+                key = (i, int(flat[j])) if by_type else (int(flat[j]), i)
+                rows["after"].append(after.get(key, 0.0))
+                rows["ewt_over"].append(ewt.get(key, math.inf))
+                rows["queue_over"].append(queue_over.get(key, -1))
+                rows["min_idle"].append(min_idle.get(key, 0))
+        return (np.array(rows["after"], dtype=np.float64), np.array(rows["ewt_over"], dtype=np.float64),
+                np.array(rows["queue_over"], dtype=np.int32), np.array(rows["min_idle"], dtype=np.int32))
+
+    tg = pairs(model.type_groups_start, model.type_groups, True)
+    gt = pairs(model.group_types_start, model.group_types, False)
+    served = [model.group_types[model.group_types_start[g]:model.group_types_start[g + 1]].tolist()
+              for g in range(model.n_groups)]
+    tg_pos = [served[int(g)].index(k) for k in range(model.n_types)
+              for g in model.type_groups[model.type_groups_start[k]:model.type_groups_start[k + 1]]]
+    delays, rules = [], []
+    for k in range(model.n_types):
+        lo, hi = model.type_groups_start[k], model.type_groups_start[k + 1]
+        delays.append(sorted({float(d) for d in tg[0][lo:hi] if 0.0 < d < math.inf}))
+        rules.append(int(bool(np.any(tg[1][lo:hi] < math.inf) or np.any(tg[2][lo:hi] >= 0)
+                              or np.any(tg[3][lo:hi] > 0))))
+    delay_start = np.concatenate([[0], np.cumsum([len(d) for d in delays])]).astype(np.int32)
+    flat_delays = [d for row in delays for d in row]
+    target = [r.wait_targets.get(name, scenario.service_level.threshold) for name in model.call_type_names]
+    priority = np.zeros((model.n_agents, model.n_types), dtype=np.int32)
+    for g, name in enumerate(model.group_names):
+        chosen = r.skill_priorities.get(name, {})
+        row = np.full(model.n_types, 1000, dtype=np.int32)  # types it does not serve: never read
+        for j, k in enumerate(served[g]):
+            row[k] = chosen.get(model.call_type_names[k], 100 + j)  # unranked types after ranked ones
+        first = int(model.group_start[g])
+        priority[first:first + int(model.group_count[g])] = row
+    return dict(tg_after=tg[0], tg_ewt_over=tg[1], tg_queue_over=tg[2], tg_min_idle=tg[3],
+                tg_pos=np.array(tg_pos, dtype=np.int32), gt_after=gt[0], gt_ewt_over=gt[1], gt_queue_over=gt[2],
+                gt_min_idle=gt[3], type_delay_start=delay_start, type_delays=np.array(flat_delays, dtype=np.float64),
+                type_rules=np.array(rules, dtype=np.int32),
+                wait_weight=np.array([1.0 / t if t > 0 else 1.0 for t in target], dtype=np.float64),
+                agent_priority=priority)
 
 
 def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sources: list) -> dict:

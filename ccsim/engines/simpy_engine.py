@@ -26,6 +26,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
+from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
 from .shifts import schedules
 
@@ -43,7 +44,10 @@ from .shifts import schedules
 # Airings come last at their instant: an airing only schedules calls, from its channel's
 # own stream (see ``air``). A callback item becoming available (CB_READY) comes after the
 # arrivals and before the abandonments of its instant.
-TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ABANDON, AIRING = range(2, 13)
+# A new day (DAY: the agents' calls-today counts start again) comes first at its instant. A
+# waiting call reaching a re-routing delay (OVERFLOW) comes just before the abandonments.
+(DAY, TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, OVERFLOW, ABANDON,
+ AIRING) = range(2, 15)
 CLOSED = {code: name for name, code in CLOSED_ACTIONS.items()}
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
@@ -78,7 +82,8 @@ class CenterClock(simpy.Environment):
 class Agent:
     """One agent: which group, since when idle or busy, and where in its schedule."""
 
-    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "schedule", "on", "off", "on_since")
+    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "schedule", "on", "off", "on_since",
+                 "handled")
 
     def __init__(self, index, group, schedule):
         self.index = index
@@ -92,6 +97,7 @@ class Agent:
         self.on = schedule is None or (len(schedule.opens) > 0 and schedule.start())
         self.off = not self.on
         self.on_since = 0.0
+        self.handled = 0  # calls answered today (fewest_calls)
 
 
 class Caller:
@@ -115,7 +121,7 @@ class Call:
     """One attempt at a call type's queue, with the durations drawn when it reached it."""
 
     __slots__ = ("who", "ring", "call_type", "arrival", "interval", "counted", "handle", "acw",
-                 "answered", "agent", "talk_end", "transfer_to")
+                 "answered", "agent", "talk_end", "ov_step", "transfer_to")
 
     def __init__(self, who, ring, call_type, arrival, interval, counted, handle, acw):
         self.who = who
@@ -301,8 +307,25 @@ class ContactCenter:
                        for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
         shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else []
         self.shifted = [bool(shifted and shifted[a.group]) for a in self.agents]  # staffed time counted per agent
-        self.idle = [deque(a for a in self.agents if a.group == g and a.on)  # longest idle first
-                     for g in range(model.n_groups)]
+        self.idle = Idle(model, self.agents)
+        self.routing_rng = streams[base["routing"]]
+        self.agent_priority = model.agent_priority.tolist()
+        self.wait_weight = model.wait_weight.tolist()
+        self.wait_unit = model.wait_unit.tolist()
+        self.type_rules = model.type_rules.tolist()
+        self.delays = [model.type_delays[model.type_delay_start[k]:model.type_delay_start[k + 1]].tolist()
+                       for k in range(n)]
+        # the rules of each (type, group) pair, along each type's groups and each group's types
+        tg = (model.tg_after.tolist(), model.tg_ewt_over.tolist(), model.tg_queue_over.tolist(),
+              model.tg_min_idle.tolist())
+        gt = (model.gt_after.tolist(), model.gt_ewt_over.tolist(), model.gt_queue_over.tolist(),
+              model.gt_min_idle.tolist())
+        self.type_rules_of = [[tuple(col[i] for col in tg) for i in range(model.type_groups_start[k],
+                                                                          model.type_groups_start[k + 1])]
+                              for k in range(n)]
+        self.group_rules_of = [[tuple(col[i] for col in gt) for i in range(model.group_types_start[g],
+                                                                           model.group_types_start[g + 1])]
+                               for g in range(model.n_groups)]
         # waiting callers per (call type k, priority level l), FIFO: queues[k * levels + l]
         self.levels = int(model.n_priorities)
         self.queues = [deque() for _ in range(n * self.levels)]
@@ -350,6 +373,8 @@ class ContactCenter:
         for agent in self.agents:
             if agent.schedule is not None and agent.schedule.opens:
                 self.schedule_change(agent, agent.schedule.first_change(agent.on))
+        if m.agent_selection == AGENT_SELECTION["fewest_calls"] and 86400.0 < m.horizon:
+            env.at(86400.0, DAY).callbacks.append(self.new_day)
         if m.drain:
             # Schedule changes go on past the horizon while calls are still to finish: the run
             # ends when they are all that is left.
@@ -576,7 +601,10 @@ class ContactCenter:
         if not has_line and self.closed_now():
             tally.count(call, "closed")
             return (yield from self.closed(who, ring))
-        agent = self.take_idle_agent(k)
+        if self.type_rules[k] and self.queued_ahead(k, who.priority):
+            agent = None  # callers ahead: a group this call makes eligible takes the head (dispatch)
+        else:
+            agent = self.take_idle_agent(k, now, self.type_waiting[k] + 1)
         if agent is None:
             if patience <= 0.0:  # never waits (Erlang B): lost, no queue
                 tally.count(call, "offered")
@@ -730,7 +758,7 @@ class ContactCenter:
     def item_available(self, item):
         """An item goes at once to an idle agent able to take it, else to its type's heap
         (oldest request first; ties: first listed first)."""
-        agent = self.take_idle_agent(item.call_type)
+        agent = self.take_idle_agent(item.call_type, item.request, 0, rules=False)
         if agent is None:
             heapq.heappush(self.cb_items[item.call_type], (item.request, self.cb_seq, item))
             self.cb_seq += 1
@@ -827,17 +855,24 @@ class ContactCenter:
         if pool >= 0:
             self.pool_waiting[pool] += 1
         call.answered = env.event()  # succeeded by the agent who takes the call
-        if patience == math.inf:
+        timer = None
+        if patience < math.inf:
+            # An agent freed at the very instant patience ends has answered already:
+            # the ABANDON rank comes after every other event then.
+            timer = env.at(env.now + patience, ABANDON)
+            self.timers += 1
+            timer.callbacks.append(self.timer_ran_out)
+        call.ov_step = 0
+        self.next_delay(call)
+        if self.type_rules[call.call_type]:
+            self.dispatch(call.call_type)
+        if timer is None:
             yield call.answered
             return True
-        # An agent freed at the very instant patience ends has answered already:
-        # the ABANDON rank comes after every other event then.
-        timer = env.at(env.now + patience, ABANDON)
-        self.timers += 1
-        timer.callbacks.append(self.timer_ran_out)
         yield call.answered | timer
         if call.answered.triggered:
             return True
+        call.ov_step = -1  # gone: a re-routing delay still scheduled is stale
         queue.remove(call)
         self.dequeued(call)
         self.lines_busy -= 1
@@ -863,6 +898,7 @@ class ContactCenter:
             call.transfer_to = self.transfer_to(call.call_type)
         call.acw = acw = call.acw * self.acw_factor[agent.index]
         agent.busy, agent.busy_since = True, now
+        agent.handled += 1
         tally.count(call, "answered")
         tally.count(call, "wait_answered", wait)
         if wait <= self.model.sl_threshold:
@@ -900,7 +936,7 @@ class ContactCenter:
             self.go_off(agent)
             return
         overdue, oldest = self.oldest_items(agent.group)
-        call = None if overdue is not None else self.longest_waiting(agent.group)
+        call = None if overdue is not None else self.select_call(agent)
         if call is None:
             item = overdue or oldest
             if item is not None:
@@ -908,9 +944,17 @@ class ContactCenter:
                 self.call_back(agent, item)
                 return
             agent.idle_since = now
-            self.idle[agent.group].append(agent)
+            self.idle.add(agent)
             return
-        self.queue_of(call).popleft()  # the head of its queue
+        self.answer_waiting(agent, call)
+
+    def answer_waiting(self, agent, call):
+        """``agent`` takes the waiting ``call`` off its queue."""
+        queue = self.queue_of(call)
+        if queue[0] is call:
+            queue.popleft()
+        else:
+            queue.remove(call)
         self.dequeued(call)
         self.answer(agent, call)
         call.answered.succeed()
@@ -929,7 +973,7 @@ class ContactCenter:
         self.schedule_change(agent, agent.schedule.change(agent.on))
         if not agent.on:
             if not agent.busy and not agent.off:  # idle
-                self.idle[agent.group].remove(agent)
+                self.idle.remove(agent)
                 self.go_off(agent)
             return
         if agent.off:
@@ -943,40 +987,102 @@ class ContactCenter:
         self.tally.clock(agent.group, agent.on_since, self.env.now, 1.0, "staffed")
         self.tally.agent_clock(agent.index, "staffed", agent.on_since, self.env.now)
 
-    def take_idle_agent(self, k):
-        """An idle agent for type k (taken off its idle list), or None. longest_idle: the longest
-        idle among the groups serving k (tie: lowest index); ordered_groups: the longest idle of
-        the first group, in k's routing order, that has one."""
-        heads = [self.idle[g][0] for g in self.groups_serving[k] if self.idle[g]]
-        if not heads:
+    def take_idle_agent(self, k, arrival, waiting, rules=True):
+        """An idle agent for a call of type k that arrived at ``arrival`` (taken off the idle
+        structures), or None: among the groups serving k that the rules of (k, group) allow (with
+        ``waiting`` callers of k counting the call; ``rules`` False: every serving group), the one
+        the agent-selection policy picks (see ``_core.Simulation._take_idle_agent``)."""
+        m, now, idle = self.model, self.env.now, self.idle
+        groups = []
+        for g, rule in zip(self.groups_serving[k], self.type_rules_of[k]):
+            if idle.count(g) and (not rules or allows(*rule, now, arrival, waiting, self.wait_unit[k], idle.count(g))):
+                groups.append(g)
+        if not groups:
             return None
-        if self.model.agent_selection == AGENT_SELECTION["ordered_groups"]:
-            agent = heads[0]
+        policy = int(m.agent_selection)
+        if policy == AGENT_SELECTION["random"]:
+            total = sum(idle.count(g) for g in groups)
+            r = int(self.routing_rng.random() * total) if total > 1 else 0
+            for g in groups:
+                if r < idle.count(g):
+                    agent = idle.groups[g][r]
+                    break
+                r -= idle.count(g)
+        elif policy == AGENT_SELECTION["ordered_groups"]:
+            agent = idle.top(groups[0], k)
         else:
-            agent = min(heads, key=lambda a: (a.idle_since, a.index))
-        self.idle[agent.group].popleft()
+            agent = min((idle.top(g, k) for g in groups), key=lambda a: (idle.key(a, k), a.idle_since, a.index))
+        idle.remove(agent)
         return agent
 
     def queue_of(self, call):
         """The FIFO of a call's type and priority level."""
         return self.queues[call.call_type * self.levels + call.who.priority]
 
-    def longest_waiting(self, group):
-        """The caller ``group`` takes next: the highest priority level among the queues it serves,
-        then longest_waiting: the one who arrived first (tie: lower type); priority: the first
-        queue in the group's serves order. FIFO within a queue."""
-        heads = []  # (level, position in serves order, head) of each non-empty queue
-        for position, k in enumerate(self.types_served[group]):  # in the group's serves order
+    def queued_ahead(self, k, level):
+        """Whether callers of type k wait on priority level ``level`` or higher."""
+        return any(self.queues[k * self.levels + lv] for lv in range(level, self.levels))
+
+    def select_call(self, agent):
+        """The caller a freed ``agent`` takes next, or None (see ``_core.Simulation._select_call``):
+        per queue its group serves that the rules allow, the head of the highest level that may be
+        taken; among those the highest level, then the queue-selection policy."""
+        now, g = self.env.now, agent.group
+        heads = []  # (level, position in serves order, head) of each queue that may be taken
+        for position, (k, rule) in enumerate(zip(self.types_served[g], self.group_rules_of[g])):
+            after, ewt_over, queue_over, min_idle = rule
+            waiting = self.type_waiting[k]
+            if waiting == 0 or (queue_over >= 0 and waiting <= queue_over) or self.idle.count(g) + 1 <= min_idle:
+                continue
+            over = float(waiting) * self.wait_unit[k] > ewt_over
             for level in reversed(range(self.levels)):
                 queue = self.queues[k * self.levels + level]
-                if queue:
+                if queue and (over or now >= queue[0].arrival + after):
                     heads.append((level, position, queue[0]))
                     break
         if not heads:
             return None
-        if self.model.queue_selection == QUEUE_SELECTION["priority"]:
-            return min(heads, key=lambda h: (-h[0], h[1]))[2]
-        return min(heads, key=lambda h: (-h[0], h[2].arrival, h[2].call_type))[2]
+        order = call_order(int(self.model.queue_selection), self.agent_priority[agent.index], self.wait_weight, now)
+        return min(heads, key=order)[2]
+
+    def dispatch(self, k):
+        """After a call of type k queued behind others: a group it made eligible takes the head of
+        k's highest level it may take (see ``_core.Simulation._dispatch``)."""
+        for level in reversed(range(self.levels)):
+            queue = self.queues[k * self.levels + level]
+            if queue:
+                agent = self.take_idle_agent(k, queue[0].arrival, self.type_waiting[k])
+                if agent is not None:
+                    self.answer_waiting(agent, queue[0])
+                    return
+
+    def next_delay(self, call):
+        """Schedule the waiting call's next re-routing delay, if its type has one more."""
+        delays = self.delays[call.call_type]
+        if call.ov_step < len(delays):
+            t = call.arrival + delays[call.ov_step]
+            call.ov_step += 1
+            self.env.at(t, OVERFLOW).callbacks.append(partial(self.overflow, call))
+
+    def overflow(self, call, _event):
+        """A waiting call reached a re-routing delay: an idle agent of a group it may now go to
+        takes it; else its next delay is scheduled."""
+        if call.answered.triggered or call.ov_step < 0:
+            return  # answered, or gone
+        self.last_departure = self.env.now
+        k = call.call_type
+        agent = self.take_idle_agent(k, call.arrival, self.type_waiting[k])
+        if agent is None:
+            self.next_delay(call)
+        else:
+            self.answer_waiting(agent, call)
+
+    def new_day(self, _event):
+        """Midnight: every agent's calls-today count starts again."""
+        for agent in self.agents:
+            agent.handled = 0
+        if self.env.now + 86400.0 < self.model.horizon:
+            self.env.at(self.env.now + 86400.0, DAY).callbacks.append(self.new_day)
 
     # ---- helpers ------------------------------------------------------------------------
 

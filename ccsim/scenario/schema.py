@@ -60,6 +60,7 @@ from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .shifts import Shift, check_shifts
+from .routing import Routing, check_routing
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .transfers import Consult, Transfer, check_transfers
 from .media_csv import read_airings_csv
@@ -356,25 +357,6 @@ class ServiceLevel(_Model):
                                   "reports say whether it is met, overall and per interval")
 
 
-class Routing(_Model):
-    """How the ACD picks an agent for a call and a call for a freed agent.
-
-    Agent selection, for a call of type k finding idle agents:
-    ``longest_idle`` -- the agent idle longest among all groups serving k (tie: lowest agent index);
-    ``ordered_groups`` -- the first group in k's routing order (``call_types[].groups``, absent =
-    the serving groups in file order) that has an idle agent, its longest-idle one.
-
-    Queue selection, for a freed agent of group g (callers waiting on a higher IVR priority
-    level always go first; an overdue callback item before any caller, as always):
-    ``longest_waiting`` -- the caller who arrived first among the queues g serves (tie: lower
-    call type index); ``priority`` -- the head of the first non-empty queue in g's ``serves``
-    order (strict priority by call type, FIFO within a queue).
-    """
-
-    agent_selection: Literal["longest_idle", "ordered_groups"] = "longest_idle"
-    queue_selection: Literal["longest_waiting", "priority"] = "longest_waiting"
-
-
 Amount = Annotated[float, Field(ge=0, le=L.MAX_AMOUNT, allow_inf_nan=False)]
 
 
@@ -606,6 +588,7 @@ class Scenario(_Model):
                     {"path": f"call_types[{i}].name", "name": call_type.name},
                 )
         _check_routing_orders(self)
+        check_routing(self)
         check_transfers(self)
         return self
 
