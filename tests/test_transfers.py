@@ -53,7 +53,9 @@ TRANSFERS = with_transfers(EVERYTHING)
 BUSY_TANDEM = with_(tandem(0.5, agents=14, rate=0.15, horizon=20_000.0, warmup=1000.0), drain=False)
 BUSY_TANDEM["call_types"][1]["patience"] = {"dist": "exponential", "mean": 300}
 BUSY_TANDEM["call_types"][1]["after_call_work"] = {"dist": "exponential", "mean": 20}
-CASES = {"drain": TRANSFERS, "cut": with_(TRANSFERS, drain=False), "tandem_cut": BUSY_TANDEM}
+CASES = {"drain": TRANSFERS, "cut": with_(TRANSFERS, drain=False), "tandem_cut": BUSY_TANDEM,
+         "random_weighted": with_(TRANSFERS, routing={"agent_selection": "random", "queue_selection": "weighted_wait"}),
+         "fewest_calls": with_(TRANSFERS, routing={"agent_selection": "fewest_calls"})}
 
 
 # ---------------------------------------------------------------- both engines, bit for bit
