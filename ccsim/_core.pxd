@@ -18,10 +18,11 @@ cdef enum:
     EV_RETRY = 7         # target: call slot of a caller between attempts
     EV_IVR = 8           # target: call slot in a menu (its node ends, or its IVR patience)
     EV_CB_READY = 9      # target: call slot of a callback item that becomes available (an opening, a retry)
-    EV_OVERFLOW = 10     # target: call slot (checked against gen): it has waited a delay after which
+    EV_ROUTER_TIMER = 10  # target: the tag of a Python router's timer
+    EV_OVERFLOW = 11     # target: call slot (checked against gen): it has waited a delay after which
                          # more groups may take it; before its patience ends at the same instant
-    EV_ABANDON = 11      # target: call slot (checked against gen)
-    EV_AIRING = 12       # target: airing (draws and schedules its calls; last at its instant)
+    EV_ABANDON = 12      # target: call slot (checked against gen)
+    EV_AIRING = 13       # target: airing (draws and schedules its calls; last at its instant)
 
 cdef enum:
     CALL_FREE = 0
@@ -52,6 +53,7 @@ cdef enum:
     ERR_BUDGET = 2       # callers waiting, in menus or between attempts + patience timers (+ ad calls
                          # scheduled) reached max_pending
     ERR_AIRING_BUDGET = 3  # an airing's calls would pass max_pending
+    ERR_ROUTER = 4       # a Python router raised, or returned what the center cannot do
 
 cdef struct Caller:      # who is calling, over all its attempts
     int64_t id           # caller number within the run (0, 1, ...)

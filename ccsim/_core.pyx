@@ -47,6 +47,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
+from ccsim._stats cimport count_within
 
 cnp.import_array()
 
@@ -95,7 +96,7 @@ cdef class Simulation:
     """
 
     # settings
-    cdef double horizon, warmup, interval, sl_threshold, short_abandon
+    cdef double horizon, warmup, interval, short_abandon
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
@@ -151,6 +152,12 @@ cdef class Simulation:
     cdef AgentPool* pools
     cdef int32_t* pool_where
     cdef int32_t* idle_count
+    # a Python router (ccsim.router.Router) replacing the routing of callers, if any
+    cdef object router
+    cdef bint has_router
+    cdef bint in_timer
+    cdef object router_exc
+    cdef object _serves
     # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
     cdef int32_t* entry_tree
     cdef int32_t* tree_start
@@ -239,8 +246,9 @@ cdef class Simulation:
     cdef object _model
     cdef object _stats
     cdef bint _done
+    cdef double* sl_type_threshold  # [call type]: its service-level threshold (CompiledModel.type_thresholds)
 
-    def __cinit__(self, model, bit_generators, bint call_records=False):
+    def __cinit__(self, model, bit_generators, bint call_records=False, router=None):
         cdef int32_t k, g, i, a, n
         self._keep = []
         self._model = model
@@ -248,7 +256,6 @@ cdef class Simulation:
         self.horizon = model.horizon
         self.warmup = model.warmup
         self.interval = model.interval
-        self.sl_threshold = model.sl_threshold
         self.short_abandon = model.short_abandon
         self.n_intervals = model.n_intervals
         self.n_types = model.n_types
@@ -296,6 +303,9 @@ cdef class Simulation:
         self.agent_selection = model.agent_selection
         self.queue_selection = model.queue_selection
         self.base_routing = base["routing"]
+        self.router = router
+        self.has_router = router is not None
+        self._serves = np.asarray(model.serves, dtype=bool)
         self._routing_tables(model)
         self.entry_tree = self._int_ptr(model.entry_tree)
         self.tree_start = self._int_ptr(model.tree_start)
@@ -429,6 +439,8 @@ cdef class Simulation:
             "airing_calls": np.zeros((self.n_airings, N_CALLER_FIELDS)),
             "agent_totals": np.zeros((self.n_agents, N_AGENT_FIELDS)),
             "agent_types": np.zeros((self.n_agents, self.n_types)),
+            "interval_within": np.zeros((self.n_intervals, self.n_types, len(model.sl_thresholds))),
+            "total_within": np.zeros((self.n_types, len(model.sl_thresholds))),
         }
         self._stats = stats
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
@@ -452,6 +464,11 @@ cdef class Simulation:
         self.stats.interval = self.interval
         self.stats.warmup = self.warmup
         self.stats.horizon = self.horizon
+        self.sl_type_threshold = self._double_ptr(model.type_thresholds())
+        self.stats.interval_within = self._stat_ptr(stats, "interval_within")
+        self.stats.total_within = self._stat_ptr(stats, "total_within")
+        self.stats.thresholds = self._double_ptr(model.sl_thresholds)
+        self.stats.n_thresholds = len(model.sl_thresholds)
         for g in range(self.n_groups):
             if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
                 add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
@@ -609,6 +626,8 @@ cdef class Simulation:
         if error == ERR_AIRING_BUDGET:
             raise airing_overflow_error(self._model, self.overflow_airing, self.now, self.overflow_calls,
                                         self.n_waiting + self.n_timers + self.n_other + self.n_scheduled)
+        if error == ERR_ROUTER:
+            raise self.router_exc
         if error != ERR_NONE:
             raise out_of_memory_error("core")
         if self.keep_records:
@@ -676,6 +695,8 @@ cdef class Simulation:
                 handled = self._on_ad_arrival(ev.target)
             elif ev.kind == EV_CB_READY:
                 handled = self._on_cb_ready(ev.target)
+            elif ev.kind == EV_ROUTER_TIMER:
+                handled = self._on_router_timer(ev.target)
             elif ev.kind == EV_OVERFLOW:
                 handled = self._on_overflow(ev.target, ev.gen)
                 if handled == 1:
@@ -693,7 +714,7 @@ cdef class Simulation:
             else:  # EV_LINE_FREE
                 self.lines_busy -= 1
                 handled = 0
-            if handled != 0:
+            if handled != 0 or (self.has_router and self.error != ERR_NONE):
                 return self.error
             last_time = self.now
         self.end_time = last_time if self.drain else self.horizon
@@ -1048,8 +1069,10 @@ cdef class Simulation:
         a.handled += 1
         count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
         count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
-        if wait <= self.sl_threshold:
+        if wait <= self.sl_type_threshold[k]:
             count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)
+        if self.stats.n_thresholds:
+            count_within(&self.stats, k, interval, counted, wait)
         count(&self.stats, k, interval, counted, F_TALK, talk)
         count(&self.stats, k, interval, counted, F_HANDLE, talk + acw)
         if counted:
@@ -1521,6 +1544,8 @@ cdef class Simulation:
         cdef int64_t total = 0, r
         cdef double key, best_key = INFINITY, since, best_since = INFINITY
         cdef int32_t policy = self.agent_selection
+        if self.has_router and rules:
+            return self._router_arrival(k)
         for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
             g = self.type_groups[i]
             if self.idle_count[g] == 0:
@@ -1581,6 +1606,8 @@ cdef class Simulation:
         cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
         cdef bint ewt_over
         cdef int32_t policy = self.queue_selection
+        if self.has_router:
+            return self._router_free(agent)
         for s in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[s]
             waiting = self.type_waiting[k]
@@ -1624,6 +1651,168 @@ cdef class Simulation:
             best_prio = self.agent_priority[agent * self.n_types + k]
             best_score = (self.now - arrival) * self.wait_weight[k]
         return best
+
+    # ---- a Python router (ccsim.router) ------------------------------------------------
+
+    cdef int32_t _router_arrival(self, int32_t k) noexcept nogil:
+        """The router's agent for a caller of type k (taken off the idle list), or -1."""
+        cdef int32_t i, agent = -1
+        cdef bint any_idle = False
+        for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
+            if self.idle_count[self.type_groups[i]] > 0:
+                any_idle = True
+                break
+        if not any_idle or self.error != ERR_NONE:
+            return -1
+        with gil:
+            try:
+                agent = self._router_agent(self.router.on_arrival(self, k), k)
+            except BaseException as exc:
+                self.router_exc = exc
+                self.error = ERR_ROUTER
+                agent = -1
+        if agent >= 0:
+            self._idle_remove(agent)
+        return agent
+
+    cdef int32_t _router_agent(self, answer, int32_t k) except? -2:
+        """``on_arrival``'s answer checked: an idle agent of a group serving k, or -1 (None)."""
+        from .router import bad_agent
+        if answer is None:
+            return -1
+        try:
+            agent = int(answer) if not isinstance(answer, float) else None
+        except (TypeError, ValueError):
+            agent = None
+        if agent is None or not 0 <= agent < self.n_agents:
+            raise bad_agent("on_arrival", answer, f"which is not an agent number (0 to {self.n_agents - 1})")
+        if not self.agents[agent].idle:
+            raise bad_agent("on_arrival", answer, "which is not idle")
+        if not self._serves[self.agents[agent].group, k]:
+            raise bad_agent("on_arrival", answer, f"whose group does not serve call type {k}")
+        return agent
+
+    cdef int32_t _router_free(self, int32_t agent) noexcept nogil:
+        """The caller a freed agent takes by the router's choice of call type, or -1."""
+        cdef int32_t s, g = self.agents[agent].group, k = -1
+        cdef bint any_waiting = False
+        for s in range(self.group_types_start[g], self.group_types_start[g + 1]):
+            if self.type_waiting[self.group_types[s]] > 0:
+                any_waiting = True
+                break
+        if not any_waiting or self.error != ERR_NONE:
+            return -1
+        with gil:
+            try:
+                k = self._router_type(self.router.on_agent_free(self, agent), g, "on_agent_free")
+            except BaseException as exc:
+                self.router_exc = exc
+                self.error = ERR_ROUTER
+                k = -1
+        return self._head(k) if k >= 0 else -1
+
+    cdef int32_t _router_type(self, answer, int32_t g, str hook) except? -2:
+        """A hook's call type checked: one group g serves with callers waiting, or -1 (None)."""
+        from .router import bad_type
+        if answer is None:
+            return -1
+        try:
+            k = int(answer) if not isinstance(answer, float) else None
+        except (TypeError, ValueError):
+            k = None
+        if k is None or not 0 <= k < self.n_types:
+            raise bad_type(hook, answer, f"which is not a call type number (0 to {self.n_types - 1})")
+        if not self._serves[g, k]:
+            raise bad_type(hook, answer, f"which group {g} does not serve")
+        if self.type_waiting[k] == 0:
+            raise bad_type(hook, answer, "which has no caller waiting")
+        return k
+
+    cdef inline int32_t _head(self, int32_t k) noexcept nogil:
+        """The caller an agent takes from type k: the head of its highest non-empty level, or -1."""
+        cdef int32_t level = self.n_levels - 1, head
+        while level >= 0:
+            head = self.queues[k * self.n_levels + level].head
+            if head >= 0:
+                return head
+            level -= 1
+        return -1
+
+    cdef int _on_router_timer(self, int32_t tag) noexcept nogil:
+        with gil:
+            self.in_timer = True
+            try:
+                self.router.on_timer(self, tag)
+            except BaseException as exc:
+                self.router_exc = exc
+                self.error = ERR_ROUTER
+            self.in_timer = False
+        return 0
+
+    # the state a router reads (ccsim.router.RoutingState)
+
+    @property
+    def model(self):
+        return self._model
+
+    @property
+    def now(self):
+        return self.now
+
+    def idle_agents(self, int32_t group):
+        """The idle agents of ``group``, longest idle first."""
+        out = []
+        cdef int32_t a = self.idle[group].head
+        while a >= 0:
+            out.append(a)
+            a = self.agents[a].next
+        return out
+
+    def waiting(self, int32_t call_type):
+        return self.type_waiting[call_type]
+
+    def oldest_arrival(self, int32_t call_type):
+        cdef int32_t head = self._head(call_type)
+        return None if head < 0 else self.calls[head].arrival
+
+    def groups_serving(self, int32_t call_type):
+        return [self.type_groups[i] for i in range(self.type_groups_start[call_type],
+                                                   self.type_groups_start[call_type + 1])]
+
+    def types_served(self, int32_t group):
+        return [self.group_types[s] for s in range(self.group_types_start[group], self.group_types_start[group + 1])]
+
+    def group_of(self, int32_t agent):
+        return self.agents[agent].group
+
+    def idle_since(self, int32_t agent):
+        return self.agents[agent].idle_since
+
+    def calls_answered(self, int32_t agent):
+        return self.agents[agent].handled
+
+    def handle_factor(self, int32_t agent, int32_t call_type):
+        return self.agent_factor[agent * self.n_types + call_type]
+
+    def set_timer(self, double time, tag):
+        """``on_timer(center, tag)`` at ``time``."""
+        from .router import RouterError
+        if not time >= self.now:
+            raise RouterError(f"router set a timer at {time!r}, before now ({self.now!r})")
+        if self._push(time, EV_ROUTER_TIMER, <int32_t>int(tag), 0) != 0:
+            raise MemoryError
+
+    def assign(self, int32_t agent, int32_t call_type):
+        """In ``on_timer``: idle ``agent`` takes the head of ``call_type``'s queue."""
+        from .router import RouterError, bad_agent
+        if not self.in_timer:
+            raise RouterError("center.assign may only be called from on_timer")
+        if not 0 <= agent < self.n_agents or not self.agents[agent].idle:
+            raise bad_agent("assign", agent, "which is not idle")
+        self._router_type(call_type, self.agents[agent].group, "assign")
+        self._idle_remove(agent)
+        if self._answer_waiting(agent, self._head(call_type)) != 0:
+            raise MemoryError
 
     cdef int _dispatch(self, int32_t k) noexcept nogil:
         """After a call of type k queued behind others (a type whose rules depend on its queue

@@ -1,5 +1,5 @@
 # Statistics of one run: per-call counters by arrival interval and per-group clock time.
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, int64_t
 
 # Per-call statistics, by arrival interval; keep in step with results.CALL_FIELDS.
 cdef enum:
@@ -127,6 +127,10 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double interval          # seconds per reporting interval
     double warmup
     double horizon
+    double* interval_within    # [interval, call type, threshold]: answers with wait <= thresholds[j]
+    double* total_within       # [call type, threshold], post-warm-up arrivals
+    double* thresholds         # the extra service-level thresholds (CompiledModel.sl_thresholds)
+    int32_t n_thresholds       # 0: none (nothing counted)
 
 
 cdef inline int32_t interval_of(Stats* s, double t) noexcept nogil:
@@ -141,6 +145,18 @@ cdef inline void count(Stats* s, int32_t k, int32_t interval, bint counted, int 
     s.interval_calls[(interval * s.n_types + k) * N_CALL_FIELDS + field] += value
     if counted:
         s.total_calls[k * N_CALL_FIELDS + field] += value
+
+
+cdef inline void count_within(Stats* s, int32_t k, int32_t interval, bint counted, double wait) noexcept nogil:
+    """An answer after ``wait`` seconds, at each extra threshold it meets (ascending: stops at
+    the first it misses). Twin of ``Tally.answered_within``."""
+    cdef int32_t j = s.n_thresholds - 1
+    cdef int64_t row = (<int64_t>interval * s.n_types + k) * s.n_thresholds
+    while j >= 0 and wait <= s.thresholds[j]:
+        s.interval_within[row + j] += 1.0
+        if counted:
+            s.total_within[k * s.n_thresholds + j] += 1.0
+        j -= 1
 
 
 cdef inline void count_entry(Stats* s, int32_t e, int32_t interval, bint counted, int field,

@@ -34,24 +34,29 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
 
 
 def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,
-             max_calls=None, max_memory=None) -> Result:
+             max_calls=None, max_memory=None, router=None) -> Result:
     """Run replication 0 of root seed ``seed`` (an int >= 0).
 
     A ``numpy.random.SeedSequence`` is used as is (no child is taken).
     ``call_records=True`` also keeps one record per call (``result.calls()``;
     memory then grows with the number of calls).
     ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
+    ``router``: a ``ccsim.Router`` routing the callers instead of the scenario's routing.
     """
     _check_engine(engine)
     seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
     model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
-    return _run(scenario, model, seed, engine, call_records)
+    return _run(scenario, model, seed, engine, call_records, router)
 
 
-def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_records: bool = False) -> Result:
+def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_records: bool = False,
+         router=None) -> Result:
     started = time.perf_counter()
-    stats = ENGINES[engine](model, seed, call_records) if call_records else ENGINES[engine](model, seed)
+    if router is not None:
+        stats = ENGINES[engine](model, seed, call_records, router=router)
+    else:
+        stats = ENGINES[engine](model, seed, call_records) if call_records else ENGINES[engine](model, seed)
     wall = time.perf_counter() - started
     return Result(
         engine=engine, seed=seed, scenario_name=scenario.name, model=model, stats=stats,
@@ -76,10 +81,12 @@ def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
 
 
 def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str = "core",
-              progress=None, max_calls=None, max_memory=None) -> list[Result]:
+              progress=None, max_calls=None, max_memory=None, router=None) -> list[Result]:
     """Replications ``0 .. reps-1`` of root seed ``seed``.
 
     ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
+    ``router``: a ``ccsim.Router`` routing the callers instead of the scenario's routing (one
+    object for every replication: keep its state per run, or none).
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
@@ -93,7 +100,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
     for child in seeds:
         if progress is not None:
             progress(len(results), reps)
-        results.append(_run(scenario, model, child, engine))
+        results.append(_run(scenario, model, child, engine, router=router))
     if progress is not None:
         progress(reps, reps)
     return results

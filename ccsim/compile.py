@@ -226,6 +226,12 @@ class CompiledModel:
     cb_retry_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cb_target: np.ndarray = field(default_factory=lambda: np.zeros(0))
     wait_unit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Service level per call type: answered within sl_type_threshold[k] seconds counts in
+    # answered_in_sl (empty = sl_threshold for every type: a model built before per-type
+    # thresholds); sl_thresholds: the extra thresholds reported at once (ascending; empty = none),
+    # counted in RawStats.answered_within.
+    sl_type_threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sl_thresholds: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # Announcements per call type: ann_on 1 = patience x ann_long if the prediction exceeds
     # ann_threshold, else x ann_short.
     ann_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
@@ -320,6 +326,13 @@ class CompiledModel:
     @property
     def n_types(self) -> int:
         return len(self.call_type_names)
+
+    def type_thresholds(self) -> np.ndarray:
+        """float64 [K]: the service-level threshold of each call type as the engines read it
+        (``sl_type_threshold``, or ``sl_threshold`` for every type when empty)."""
+        if len(self.sl_type_threshold) == self.n_types:
+            return np.ascontiguousarray(self.sl_type_threshold, dtype=np.float64)
+        return np.full(self.n_types, float(self.sl_threshold))
 
     @property
     def n_groups(self) -> int:
@@ -553,6 +566,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
         **_callback_tables(scenario, type_index, counts, serves),
         **_schedule_tables(scenario),
+        **_service_level_tables(scenario),
         **_transfer_tables(scenario, type_index),
         consult_p=np.array([c.consult.p if c.consult else 0.0 for c in types], dtype=np.float64),
         consult_dist=np.array([table.add(c.consult.duration) if c.consult else -1 for c in types], dtype=np.int32),
@@ -565,6 +579,16 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                     period_start=np.array(table.period_start, dtype=np.float64),
                     period_dist=np.array(table.period_dist, dtype=np.int32))
     return replace(model, max_pending=default_max_pending(model))
+
+
+def _service_level_tables(scenario: Scenario) -> dict:
+    """Each call type's service-level threshold (its own, else the scenario-wide one) and the
+    extra thresholds in ascending order (CompiledModel.sl_type_threshold, sl_thresholds)."""
+    sl = scenario.service_level
+    own = [sl.threshold if c.service_level_threshold is None else c.service_level_threshold
+           for c in scenario.call_types]
+    return {"sl_type_threshold": np.array(own, dtype=np.float64),
+            "sl_thresholds": np.array(sorted(sl.thresholds), dtype=np.float64)}
 
 
 def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:

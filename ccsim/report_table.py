@@ -27,6 +27,10 @@ def kpi_definitions(scenario) -> dict:
     out = dict(KPI_DEFINITIONS)
     sl = scenario.service_level
     out["service_level"] = service_level_definition(sl.threshold, sl.denominator, sl.short_abandon)
+    own = [f"{c.name} {c.service_level_threshold:g} s" for c in scenario.call_types
+           if c.service_level_threshold is not None]
+    if own:
+        out["service_level"] += f" (own thresholds: {', '.join(own)})"
     return {name: out.get(name, "") for name in KPI_NAMES}
 
 

@@ -181,6 +181,9 @@ class RawStats:
     airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up first rings
     agent_totals: Optional[np.ndarray] = None  # [agent, AGENT_FIELDS]
     agent_types: Optional[np.ndarray] = None  # [agent, call type]: calls answered (post-warm-up arrivals)
+    # answers with wait <= each of CompiledModel.sl_thresholds (the extra service-level thresholds)
+    interval_within: Optional[np.ndarray] = None  # [interval, call type, threshold]
+    total_within: Optional[np.ndarray] = None  # [call type, threshold], post-warm-up arrivals
 
     def __post_init__(self):
         # engines and stores of before the inbound path leave these out: empty tables
@@ -203,6 +206,10 @@ class RawStats:
             self.agent_totals = np.zeros((0, len(AGENT_FIELDS)))
         if self.agent_types is None:
             self.agent_types = np.zeros((self.agent_totals.shape[0], k))
+        if self.interval_within is None:
+            self.interval_within = np.zeros((n, k, 0))
+        if self.total_within is None:
+            self.total_within = np.zeros((k, self.interval_within.shape[2]))
 
 
 def _ratio(num, den):
@@ -216,12 +223,7 @@ def compute_kpis(calls: np.ndarray, busy, staffed, sl_denominator: str = "offere
     Works elementwise, so ``calls`` may carry leading axes (intervals, batches).
     """
     f = {name: calls[..., i] for i, name in enumerate(CALL_FIELDS)}
-    if sl_denominator == "answered":
-        sl_den = f["answered"]
-    elif sl_denominator == "offered_excl_short_abandons":
-        sl_den = f["offered"] - f["abandoned_short"]
-    else:
-        sl_den = f["offered"]
+    sl_den = _sl_denominator(calls, sl_denominator)
     return {
         "arrivals": f["arrived"],
         "offered": f["offered"],
@@ -237,6 +239,26 @@ def compute_kpis(calls: np.ndarray, busy, staffed, sl_denominator: str = "offere
         "mean_wait_abandoned": _ratio(f["wait_abandoned"], f["abandoned"]),
         "waiting_at_end": f["waiting_at_end"],
     }
+
+
+def _sl_denominator(calls: np.ndarray, sl_denominator: str) -> np.ndarray:
+    """The service level's denominator from call counters (last axis CALL_FIELDS)."""
+    f = {name: calls[..., CALL_FIELDS.index(name)] for name in ("offered", "answered", "abandoned_short")}
+    if sl_denominator == "answered":
+        return f["answered"]
+    if sl_denominator == "offered_excl_short_abandons":
+        return f["offered"] - f["abandoned_short"]
+    return f["offered"]
+
+
+def service_level_within(calls: np.ndarray, within: np.ndarray, sl_denominator: str = "offered") -> np.ndarray:
+    """Service level at each extra threshold: ``within`` (last axis: thresholds, answers with
+    wait <= each) over the denominator of ``calls`` (last axis CALL_FIELDS; same leading axes)."""
+    return _ratio(within, _sl_denominator(calls, sl_denominator)[..., None])
+
+
+# The row of the service-level tables holding every call type together.
+ALL_TYPES = "all"
 
 
 def mean_halfwidth(values, level: float = 0.95):
@@ -320,6 +342,23 @@ class Result:
             values = compute_kpis(self.stats.total_calls[k], np.nan, np.nan, self.sl_denominator)
             out[name] = {key: float(v) for key, v in values.items()}
         return out
+
+    def service_level_values(self) -> np.ndarray:
+        """float [call types + 1, thresholds]: the service level of each call type (the last row:
+        all call types together) at each extra threshold (``service_level.thresholds``, ascending),
+        with the configured denominator, over calls that arrived after the warm-up."""
+        s = self.stats
+        calls = np.vstack([s.total_calls, s.total_calls.sum(axis=0)[None]])
+        within = np.vstack([s.total_within, s.total_within.sum(axis=0)[None]])
+        return service_level_within(calls, within, self.sl_denominator)
+
+    def service_levels(self):
+        """DataFrame, one row per (call type, threshold) (a MultiIndex; call type ``all`` = every
+        call type together): ``service_level`` at each of ``service_level.thresholds`` with the
+        configured denominator. Empty when the scenario lists no thresholds; the service level at
+        each call type's own threshold is ``kpis_by_call_type()``'s. Across replications:
+        ``service_level_table``."""
+        return _service_level_frame(self.model, {"service_level": self.service_level_values()})
 
     def lost_calls(self) -> dict:
         """The lost-call breakdown (呼损) over attempts and callers after the warm-up.
@@ -596,6 +635,43 @@ def describe_seed(seed) -> str:
 
 def _short_number(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def _service_level_frame(model, columns: dict):
+    """A long DataFrame indexed by (call_type, threshold) of [call types + 1, thresholds] arrays."""
+    import pandas as pd
+
+    names = [*model.call_type_names, ALL_TYPES]
+    thresholds = [float(t) for t in model.sl_thresholds]
+    index = pd.MultiIndex.from_product([names, thresholds], names=["call_type", "threshold"])
+    return pd.DataFrame({k: np.asarray(v, dtype=float).reshape(-1) for k, v in columns.items()}, index=index)
+
+
+def service_level_table(results: list, level: float = 0.95):
+    """``Result.service_levels()`` across replications: columns ``mean`` and ``ci_halfwidth``
+    (Student t over the replications; with one, batch means over its post-warm-up intervals as
+    in ``summarize``)."""
+    if len(results) == 1:
+        mean, halfwidth = results[0].service_level_values(), _batch_halfwidths(results[0], level)
+    else:
+        mean, halfwidth = mean_halfwidth(np.stack([r.service_level_values() for r in results]), level)
+    return _service_level_frame(results[0].model, {"mean": mean, "ci_halfwidth": halfwidth})
+
+
+def _batch_halfwidths(result: Result, level: float, batches: int = 20) -> np.ndarray:
+    """Half-widths of ``service_level_values()`` from batch means (as ``Result.batch_means``)."""
+    m, s = result.model, result.stats
+    first = int(np.ceil(m.warmup / m.interval - 1e-9))
+    calls, within = s.interval_calls[first:], s.interval_within[first:]
+    usable = len(calls) - len(calls) % batches
+    if usable < batches:
+        return np.full((m.n_types + 1, within.shape[2]), np.nan)
+    size = usable // batches
+    calls = calls[:usable].reshape(batches, size, *calls.shape[1:]).sum(axis=1)  # [batch, type, field]
+    within = within[:usable].reshape(batches, size, *within.shape[1:]).sum(axis=1)
+    calls = np.concatenate([calls, calls.sum(axis=1, keepdims=True)], axis=1)
+    within = np.concatenate([within, within.sum(axis=1, keepdims=True)], axis=1)
+    return mean_halfwidth(service_level_within(calls, within, result.sl_denominator), level)[1]
 
 
 def summarize(results: list, level: float = 0.95) -> dict:

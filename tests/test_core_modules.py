@@ -197,8 +197,8 @@ def test_add_clock_is_bit_for_bit_tally_clock(seed):
     totals, by_interval = _stats.add_clock_many(n_intervals, n_groups, interval, warmup, horizon, spans)
 
     model = SimpleNamespace(n_intervals=n_intervals, n_types=1, n_groups=n_groups, horizon=horizon,
-                            warmup=warmup, interval=interval, group_count=[0] * n_groups, n_entries=0,
-                            n_nodes=0, n_sources=1, n_channels=0, n_airings=0)
+                            warmup=warmup, interval=interval, group_count=[0] * n_groups, group_start=[0] * n_groups, n_entries=0,
+                            n_nodes=0, n_sources=1, n_channels=0, n_airings=0, n_agents=0)
     tally = Tally(model)
     for group, start, end, weight, field in spans:
         tally.clock(group, start, end, weight, field)

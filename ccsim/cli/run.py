@@ -113,6 +113,9 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "entries": _table_summary(results, "entry_names", "total_entries", ENTRY_FIELDS),
         "ivr_nodes": _table_summary(results, "node_names", "node_totals", NODE_FIELDS),
         "service_level_goals": service_level_goals(scenario, results, call_types),
+        "service_level_thresholds": {c.name: float(t) for c, t in
+                                     zip(scenario.call_types, results[0].model.type_thresholds())},
+        "service_levels": service_level_summary(results, with_ci=method != "none"),
         "channels": channel_summary(results) if scenario.media is not None else {},
         "warnings": list(warnings),
     }
@@ -194,6 +197,18 @@ def service_level_goals(scenario, results: list, call_types: dict) -> dict:
     return goals
 
 
+def service_level_summary(results: list, with_ci: bool = True) -> dict:
+    """{call type (then "all"): {threshold in s (a string key): {mean, ci_halfwidth}}} at each
+    of ``service_level.thresholds`` (``results.service_level_table``); {} without them."""
+    from ..results import service_level_table
+
+    out = {}
+    for (name, threshold), row in service_level_table(results).iterrows():
+        half = float(row["ci_halfwidth"]) if with_ci else None
+        out.setdefault(name, {})[f"{threshold:g}"] = {"mean": float(row["mean"]), "ci_halfwidth": half}
+    return out
+
+
 def _interval_share(results: list, call_type: str) -> float:
     """Share of post-warm-up intervals, pooled over replications, meeting the call
     type's goal (``Result.service_level_attainment``; intervals with no call left out)."""
@@ -239,8 +254,26 @@ def _print_call_types(console, summary: dict) -> None:
     names = list(summary["call_types"])
     console.print(f"Per call type ({_ci_title(summary)}):")
     out = table("", ("KPI", *names), right=names)
+    thresholds = summary["service_level_thresholds"]
     for kpi in CALL_TYPE_TABLE_KPIS:
         out.add_row(kpi, *(estimate(kpi, **summary["call_types"][n][kpi]) for n in names))
+        if kpi == "service_level":
+            out.add_row("  within (s)", *(f"{thresholds[n]:g} s" for n in names))
+    console.print(out)
+    _print_service_levels(console, summary)
+
+
+def _print_service_levels(console, summary: dict) -> None:
+    """Service level of each call type (and all together) at each of service_level.thresholds."""
+    levels = summary["service_levels"]
+    if not levels:
+        return
+    thresholds = list(next(iter(levels.values())))
+    columns = tuple(f"within {t} s" for t in thresholds)
+    console.print(f"Service level at several thresholds ({_ci_title(summary)}):")
+    out = table("", ("call type", *columns), right=columns)
+    for name, row in levels.items():
+        out.add_row(name, *(estimate("service_level", **row[t]) for t in thresholds))
     console.print(out)
 
 

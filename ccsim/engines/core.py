@@ -15,9 +15,10 @@ assert _core.CALLER_FIELDS_COUNT == len(CALLER_FIELDS)
 assert _core.CHANNEL_FIELDS_COUNT == len(CHANNEL_FIELDS)
 
 
-def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
-    """Simulate one replication of ``model`` with the streams derived from ``seed``."""
-    simulation = _core.Simulation(model, bit_generators(model, seed), call_records)
+def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> RawStats:
+    """Simulate one replication of ``model`` with the streams derived from ``seed`` (routing
+    callers by ``router``, a ``ccsim.router.Router``, if given)."""
+    simulation = _core.Simulation(model, bit_generators(model, seed), call_records, router)
     arrays = simulation.run()
     return RawStats(
         interval_calls=arrays["interval_calls"],
@@ -36,4 +37,6 @@ def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
         airing_calls=arrays["airing_calls"],
         agent_totals=arrays["agent_totals"],
         agent_types=arrays["agent_types"],
+        interval_within=arrays["interval_within"],
+        total_within=arrays["total_within"],
     )

@@ -26,6 +26,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
+from ..router import RouterError, bad_agent, bad_type
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
 from .shifts import schedules
@@ -46,8 +47,9 @@ from .shifts import schedules
 # arrivals and before the abandonments of its instant.
 # A new day (DAY: the agents' calls-today counts start again) comes first at its instant. A
 # waiting call reaching a re-routing delay (OVERFLOW) comes just before the abandonments.
-(DAY, TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, OVERFLOW, ABANDON,
- AIRING) = range(2, 15)
+# A Python router's timer (ROUTER_TIMER) comes just before those.
+(DAY, TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ROUTER_TIMER, OVERFLOW,
+ ABANDON, AIRING) = range(2, 16)
 CLOSED = {code: name for name, code in CLOSED_ACTIONS.items()}
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
@@ -175,6 +177,9 @@ class Tally:
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         self.agent_totals = np.zeros((model.n_agents, len(AGENT_FIELDS)))
         self.agent_types = np.zeros((model.n_agents, k))
+        self.thresholds = list(getattr(model, "sl_thresholds", ()))  # floats
+        self.interval_within = np.zeros((n, k, len(self.thresholds)))
+        self.total_within = np.zeros((k, len(self.thresholds)))
         shifted = list(getattr(model, "group_shifted", ()))
         shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
@@ -237,6 +242,14 @@ class Tally:
         row[AGENT["acw"]] += acw
         self.agent_types[agent, k] += 1.0
 
+    def answered_within(self, call, wait):
+        """Count an answer after ``wait`` seconds at each extra threshold it meets."""
+        for j, threshold in enumerate(self.thresholds):
+            if wait <= threshold:
+                self.interval_within[call.interval, call.call_type, j] += 1.0
+                if call.counted:
+                    self.total_within[call.call_type, j] += 1.0
+
     def agent_clock(self, agent, field, start, end):
         """Add the agent's clock time [start, end) within [warm-up, horizon] to its ``field``."""
         end = min(end, self.model.horizon)
@@ -272,8 +285,10 @@ class Tally:
 class ContactCenter:
     """One run: the clock, the agents, the queues, and the callers' processes."""
 
-    def __init__(self, model: CompiledModel, seed, call_records: bool = False):
+    def __init__(self, model: CompiledModel, seed, call_records: bool = False, router=None):
         self.model = model
+        self.router = router  # a ccsim.router.Router replacing the routing of callers, or None
+        self.router_state = RouterState(self) if router is not None else None
         self.records = [] if call_records else None  # per-call records, when asked for
         self.env = CenterClock()
         self.tally = Tally(model)
@@ -300,6 +315,7 @@ class ContactCenter:
         factor, acw_factor = model.agent_factors()
         self.factor = factor.tolist()  # [agent][call type]: multiplies handle time
         self.acw_factor = acw_factor.tolist()
+        self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
         plans = schedules(model)
@@ -398,6 +414,7 @@ class ContactCenter:
             node_totals=t.node_totals, callers=t.callers,
             interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
             agent_totals=t.agent_totals, agent_types=t.agent_types,
+            interval_within=t.interval_within, total_within=t.total_within,
         )
 
     def close(self):
@@ -901,8 +918,9 @@ class ContactCenter:
         agent.handled += 1
         tally.count(call, "answered")
         tally.count(call, "wait_answered", wait)
-        if wait <= self.model.sl_threshold:
+        if wait <= self.sl_threshold[call.call_type]:
             tally.count(call, "answered_in_sl")
+        tally.answered_within(call, wait)
         tally.count(call, "talk", talk)
         tally.count(call, "handle", talk + acw)
         if call.counted:
@@ -993,6 +1011,8 @@ class ContactCenter:
         ``waiting`` callers of k counting the call; ``rules`` False: every serving group), the one
         the agent-selection policy picks (see ``_core.Simulation._take_idle_agent``)."""
         m, now, idle = self.model, self.env.now, self.idle
+        if self.router is not None and rules:
+            return self.router_arrival(k)
         groups = []
         for g, rule in zip(self.groups_serving[k], self.type_rules_of[k]):
             if idle.count(g) and (not rules or allows(*rule, now, arrival, waiting, self.wait_unit[k], idle.count(g))):
@@ -1028,6 +1048,8 @@ class ContactCenter:
         per queue its group serves that the rules allow, the head of the highest level that may be
         taken; among those the highest level, then the queue-selection policy."""
         now, g = self.env.now, agent.group
+        if self.router is not None:
+            return self.router_free(agent)
         heads = []  # (level, position in serves order, head) of each queue that may be taken
         for position, (k, rule) in enumerate(zip(self.types_served[g], self.group_rules_of[g])):
             after, ewt_over, queue_over, min_idle = rule
@@ -1044,6 +1066,76 @@ class ContactCenter:
             return None
         order = call_order(int(self.model.queue_selection), self.agent_priority[agent.index], self.wait_weight, now)
         return min(heads, key=order)[2]
+
+    # ---- a Python router (ccsim.router) ----------------------------------------------
+
+    def router_arrival(self, k):
+        """The router's agent for a caller of type k (taken off the idle list), or None."""
+        if not any(self.idle.count(g) for g in self.groups_serving[k]):
+            return None
+        agent = self.router_agent(self.router.on_arrival(self.router_state, k), k)
+        if agent is not None:
+            self.idle.remove(agent)
+        return agent
+
+    def router_agent(self, answer, k):
+        """``on_arrival``'s answer checked (see ``_core.Simulation._router_agent``)."""
+        if answer is None:
+            return None
+        try:
+            a = int(answer) if not isinstance(answer, float) else None
+        except (TypeError, ValueError):
+            a = None
+        n = self.model.n_agents
+        if a is None or not 0 <= a < n:
+            raise bad_agent("on_arrival", answer, f"which is not an agent number (0 to {n - 1})")
+        agent = self.agents[a]
+        if agent.busy or agent.off or agent not in self.idle.groups[agent.group]:
+            raise bad_agent("on_arrival", answer, "which is not idle")
+        if not self.model.serves[agent.group, k]:
+            raise bad_agent("on_arrival", answer, f"whose group does not serve call type {k}")
+        return agent
+
+    def router_free(self, agent):
+        """The caller a freed agent takes by the router's choice of call type, or None."""
+        if not any(self.type_waiting[k] for k in self.types_served[agent.group]):
+            return None
+        k = self.router_type(self.router.on_agent_free(self.router_state, agent.index), agent.group, "on_agent_free")
+        return None if k is None else self.head(k)
+
+    def router_type(self, answer, g, hook):
+        """A hook's call type checked (see ``_core.Simulation._router_type``)."""
+        if answer is None:
+            return None
+        try:
+            k = int(answer) if not isinstance(answer, float) else None
+        except (TypeError, ValueError):
+            k = None
+        n = self.model.n_types
+        if k is None or not 0 <= k < n:
+            raise bad_type(hook, answer, f"which is not a call type number (0 to {n - 1})")
+        if not self.model.serves[g, k]:
+            raise bad_type(hook, answer, f"which group {g} does not serve")
+        if self.type_waiting[k] == 0:
+            raise bad_type(hook, answer, "which has no caller waiting")
+        return k
+
+    def head(self, k):
+        """The caller an agent takes from type k: the head of its highest non-empty level."""
+        for level in reversed(range(self.levels)):
+            queue = self.queues[k * self.levels + level]
+            if queue:
+                return queue[0]
+        return None
+
+    def router_timer(self, tag, _event):
+        self.last_departure = self.env.now
+        state = self.router_state
+        state.in_timer = True
+        try:
+            self.router.on_timer(state, tag)
+        finally:
+            state.in_timer = False
 
     def dispatch(self, k):
         """After a call of type k queued behind others: a group it made eligible takes the head of
@@ -1120,6 +1212,68 @@ def _row(flat, start, i):
     return flat[start[i]:start[i + 1]].tolist()
 
 
-def run(model: CompiledModel, seed, call_records: bool = False) -> RawStats:
-    """Simulate one replication of ``model`` with the streams derived from ``seed``."""
-    return ContactCenter(model, seed, call_records).run()
+class RouterState:
+    """What a router's hooks read and do (``ccsim.router.RoutingState``; the core's twin is the
+    ``Simulation`` itself)."""
+
+    def __init__(self, center):
+        self.center = center
+        self.model = center.model
+        self.in_timer = False
+
+    @property
+    def now(self):
+        return self.center.env.now
+
+    def idle_agents(self, group):
+        return [a.index for a in self.center.idle.groups[group]]
+
+    def waiting(self, call_type):
+        return self.center.type_waiting[call_type]
+
+    def oldest_arrival(self, call_type):
+        head = self.center.head(call_type)
+        return None if head is None else head.arrival
+
+    def groups_serving(self, call_type):
+        return list(self.center.groups_serving[call_type])
+
+    def types_served(self, group):
+        return list(self.center.types_served[group])
+
+    def group_of(self, agent):
+        return self.center.agents[agent].group
+
+    def idle_since(self, agent):
+        return self.center.agents[agent].idle_since
+
+    def calls_answered(self, agent):
+        return self.center.agents[agent].handled
+
+    def handle_factor(self, agent, call_type):
+        return self.center.factor[agent][call_type]
+
+    def set_timer(self, time, tag):
+        center = self.center
+        time = float(time)
+        if not time >= center.env.now:
+            raise RouterError(f"router set a timer at {time!r}, before now ({center.env.now!r})")
+        center.env.at(time, ROUTER_TIMER).callbacks.append(partial(center.router_timer, int(tag)))
+
+    def assign(self, agent, call_type):
+        center = self.center
+        if not self.in_timer:
+            raise RouterError("center.assign may only be called from on_timer")
+        if not 0 <= agent < center.model.n_agents or center.agents[agent] not in center.idle.groups[
+                center.agents[agent].group]:
+            raise bad_agent("assign", agent, "which is not idle")
+        a = center.agents[agent]
+        center.router_type(call_type, a.group, "assign")
+        center.idle.remove(a)
+        center.answer_waiting(a, center.head(call_type))
+
+
+def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> RawStats:
+    """Simulate one replication of ``model`` with the streams derived from ``seed`` (routing
+    callers by ``router``, a ``ccsim.router.Router``, if given)."""
+    return ContactCenter(model, seed, call_records, router).run()

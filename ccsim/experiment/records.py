@@ -72,6 +72,9 @@ class ReplicationRecord:
     # Per interval, attempts by the interval of their ring: first_attempts and retrials (call
     # types dialled straight and entries), an Arrow IPC stream; b"" without entries or retrials
     intervals_attempts: bytes = b""
+    # Result.service_levels(): {call type, then "all": {threshold (s, a string): service level}};
+    # {} without service_level.thresholds. Not kept by the store (format 3): {} when read back.
+    service_levels: dict = field(default_factory=dict)
 
     def airing_table(self) -> np.ndarray:
         """The airings (time, channel, spend, expected_calls, caller counts) as a structured
@@ -225,7 +228,18 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
         wall_seconds=float(result.wall_seconds),
         intervals_by_call_type=intervals_to_ipc(result.intervals(by="call_type", as_frame=False)),
         **inbound_fields(result),
+        service_levels=service_level_dict(result),
     )
+
+
+def service_level_dict(result) -> dict:
+    """``Result.service_levels()`` as {call type, then "all": {"T": value}}, without pandas."""
+    from ..results import ALL_TYPES
+
+    values = result.service_level_values()
+    names = (*result.model.call_type_names, ALL_TYPES)
+    return {name: {f"{t:g}": float(v) for t, v in zip(result.model.sl_thresholds, row)}
+            for name, row in zip(names, values) if len(row)}
 
 
 def _table(names, values, columns) -> dict:

@@ -41,6 +41,9 @@ NOTES = {
     "sweep": "Dashed: exact steady-state Erlang prediction, drawn when the swept override is an agent count "
              "of a single Poisson/exponential queue.",
     "call_types": "Per call type, mean over replications ± 95 % half-width. Occupancy belongs to agent groups.",
+    "service_levels": "Service level of each call type (all: every call type together) at each of "
+                      "service_level.thresholds, with the scenario's denominator: mean over replications "
+                      "± 95 % half-width. The call-type table's service level uses each type's own threshold.",
     "groups": "Per group, mean over replications ± 95 % half-width.",
     "intervals": "Per reporting interval after the warm-up; bands and error bars are 95 % CIs across "
                  "replications.",
@@ -89,6 +92,7 @@ def page_context(data, title: str) -> dict:
         "goal_table": goal_table, "goals_note": NOTES["goals"] if goal_table else NOTES["no_goals"],
         "comparison": None, "sweep": None,
         "call_type_table": tables.call_type_table(data), "call_types_note": NOTES["call_types"],
+        "service_level_table": tables.service_level_table(data), "service_levels_note": NOTES["service_levels"],
         "group_table": tables.group_table(data), "groups_note": NOTES["groups"],
         "intervals_note": _intervals_note(data), "interval_blocks": [_interval_block(data, p)
                                                                      for p in data.points[:MAX_INTERVAL_POINTS]],

@@ -75,6 +75,10 @@ TEMPLATE = """<!DOCTYPE html>
 {%- endif %}
 
 <section id="call-types"><h2>Call types</h2>{{ note(call_types_note) }}{{ table(call_type_table) }}</section>
+{%- if service_level_table %}
+
+<section id="service-levels"><h2>Service level at several thresholds</h2>{{ note(service_levels_note) }}{{ table(service_level_table) }}</section>
+{%- endif %}
 
 <section id="agent-groups"><h2>Agent groups</h2>{{ note(groups_note) }}{{ table(group_table) }}</section>
 {%- if lost_calls %}

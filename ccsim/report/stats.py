@@ -58,6 +58,16 @@ def call_type_summary(records: list, kpis) -> dict:
             for name in names}
 
 
+def service_level_summary(records: list) -> dict:
+    """{call type (then "all"): {threshold: (mean, half-width)}} of the records' service levels
+    at the extra thresholds; {} when the records hold none (no thresholds, or read from a store)."""
+    if not records or any(not r.service_levels for r in records):
+        return {}
+    first = records[0].service_levels
+    return {name: {t: mean_halfwidth([r.service_levels[name][t] for r in records]) for t in row}
+            for name, row in first.items()}
+
+
 def group_summary(records: list) -> dict:
     """{group: {column: (mean, half-width)}} over the replications of one point."""
     names = list(dict.fromkeys(g for r in records for g in r.groups))

@@ -109,19 +109,47 @@ def kpi_summary_table(data) -> Table:
 
 
 def call_type_rows(data) -> list:
-    """One row per (point, call type): {point, call_type, kpi: (mean, half-width)}."""
+    """One row per (point, call type): {point, call_type, sl_threshold, kpi: (mean, half-width)}."""
     rows = []
     for p in data.points:
+        own = _own_thresholds(p.scenario)
         for name, cells in stats.call_type_summary(data.records_of(p.point), CALL_TYPE_KPIS).items():
-            rows.append({"point": p.label, "call_type": name, **cells})
+            rows.append({"point": p.label, "call_type": name, "sl_threshold": own.get(name), **cells})
     return rows
 
 
+def _own_thresholds(scenario: dict) -> dict:
+    """{call type: its service-level threshold (s)}: its own, else the scenario-wide one."""
+    default = (scenario.get("service_level") or {}).get("threshold", 20.0)
+    out = {}
+    for c in scenario.get("call_types", ()):
+        own = c.get("service_level_threshold")
+        out[c["name"]] = default if own is None else own
+    return out
+
+
 def call_type_table(data) -> Table:
-    """KPIs per call type (columns in ``KPI_NAMES`` order, occupancy left out)."""
-    columns = [text_column("point", "point"), text_column("call_type", "call type")]
+    """KPIs per call type (columns in ``KPI_NAMES`` order, occupancy left out), the service
+    level with the type's own threshold."""
+    columns = [text_column("point", "point"), text_column("call_type", "call type"),
+               Column("sl_threshold", "SL within", lambda t: f"{t:g} s")]
     columns += [Column(k, KPI_LABELS.get(k, k.replace("_", " ")), mean_ci(k)) for k in CALL_TYPE_KPIS]
     return build_table(columns, call_type_rows(data))
+
+
+def service_level_table(data) -> Optional[Table]:
+    """Per (point, call type, then all): the service level at each extra threshold, mean ±
+    95 % half-width; None when no point holds them (no thresholds, or records from a store)."""
+    rows, thresholds = [], []
+    for p in data.points:
+        for name, cells in stats.service_level_summary(data.records_of(p.point)).items():
+            rows.append({"point": p.label, "call_type": name, **cells})
+            thresholds += [t for t in cells if t not in thresholds]
+    if not rows:
+        return None
+    columns = [text_column("point", "point"), text_column("call_type", "call type")]
+    columns += [Column(t, f"within {t} s", mean_ci("service_level")) for t in thresholds]
+    return build_table(columns, rows)
 
 
 # ---------------------------------------------------------------- agent groups

@@ -17,6 +17,7 @@ MAX_SLOTS = 1_000_000  # piecewise-profile slots crossed within the horizon (hor
 MAX_STAT_CELLS = 4_000_000
 MAX_AGENTS = 1_000_000  # agents in all groups together
 MAX_CALL_TYPES = 1_000
+MAX_SL_THRESHOLDS = 8  # service_level.thresholds: extra thresholds reported at once
 MAX_GROUPS = 1_000
 MAX_LIST_VALUES = 1_000_000  # rates of one profile; values of one empirical distribution
 MAX_TOTAL_VALUES = 2_000_000  # rates, empirical values and replayed times in the whole scenario

@@ -290,6 +290,10 @@ class CallType(_Model):
     service_level_target: Optional[Fraction] = Field(
         default=None, description="goal for this call type's service level (fraction, 0.8 = 80 %); "
                                   "absent = the scenario-wide service_level.target")
+    service_level_threshold: Optional[Seconds] = Field(
+        default=None, description=f"seconds within which an answer counts for this call type's service level "
+                                  f"(>= 0, at most {L.MAX_SECONDS:g}); absent = the scenario-wide "
+                                  "service_level.threshold")
     queue_capacity: Optional[Annotated[int, Field(ge=0, le=L.INT32_MAX), WholeNumber]] = Field(
         default=None, description="callers waiting at most in this queue (a caller routed to a full queue "
                                   "is blocked); absent = unlimited")
@@ -347,6 +351,9 @@ class ServiceLevel(_Model):
     ``offered`` (default): answered within T / offered.
     ``answered``: answered within T / answered.
     ``offered_excl_short_abandons``: answered within T / (offered - abandoned within ``short_abandon``).
+
+    A call type may have its own T (``call_types[].service_level_threshold``); ``thresholds``
+    lists more values of T at which every call type's service level is reported too.
     """
 
     threshold: Seconds = Field(default=20.0, description=f"seconds (>= 0, at most {L.MAX_SECONDS:g})")
@@ -355,6 +362,19 @@ class ServiceLevel(_Model):
     target: Optional[Fraction] = Field(
         default=None, description="goal for every call type's service level (fraction, 0.8 = 80 %); "
                                   "reports say whether it is met, overall and per interval")
+    thresholds: list[Seconds] = Field(default=[], max_length=L.MAX_SL_THRESHOLDS, description=(
+        f"more thresholds (seconds, distinct, at most {L.MAX_SL_THRESHOLDS}) at which every call type's "
+        "service level is also reported (same denominator), e.g. [10, 20, 30, 60]; absent = none"))
+
+    @model_validator(mode="after")
+    def _distinct_thresholds(self):
+        seen = set()
+        for i, t in enumerate(self.thresholds):
+            if t in seen:
+                raise PydanticCustomError("service_level", f"threshold {t:g} s is listed twice",
+                                          {"path": f"service_level.thresholds[{i}]"})
+            seen.add(t)
+        return self
 
 
 Amount = Annotated[float, Field(ge=0, le=L.MAX_AMOUNT, allow_inf_nan=False)]

@@ -1,0 +1,130 @@
+"""Routing policies written in Python: the ``Router`` protocol.
+
+A ``Router`` replaces the scenario's routing (its ``routing:`` policies and rules) for callers
+waiting in queues; callback items keep the built-in choice (the longest-idle agent). Both
+engines call it at the same points with the same state, so a router gives bit-identical
+results in the core and the SimPy reference engine::
+
+    class Specialists(ccsim.Router):
+        def on_arrival(self, center, call_type):
+            for g in center.groups_serving(call_type):   # the call type's routing order
+                idle = center.idle_agents(g)             # longest idle first
+                if idle:
+                    return idle[0]
+            return None                                  # the caller queues
+
+        def on_agent_free(self, center, agent):
+            waiting = [k for k in center.types_served(center.group_of(agent)) if center.waiting(k)]
+            return min(waiting, key=center.oldest_arrival) if waiting else None
+
+    result = ccsim.simulate("center.yaml", router=Specialists())
+
+Hooks:
+
+``on_arrival(center, call_type)`` -- a caller reaches ``call_type``'s queue and some group
+serving it has an idle agent: return an idle agent of such a group to answer it now, or None
+to queue it.
+
+``on_agent_free(center, agent)`` -- an agent is free (its call and after-call work done, or
+just on duty), no callback item is overdue, and callers wait in some call type its group
+serves: return one of those call types (the agent takes its longest-waiting caller on the
+highest IVR priority level), or None to leave the agent idle.
+
+``on_timer(center, tag)`` (optional) -- a timer set by ``center.set_timer(time, tag)`` rings;
+``center.assign(agent, call_type)`` gives an idle agent the head of a call type's queue.
+
+The state a hook reads (``RoutingState``) is the same in both engines. A router is called
+from the engine's loop with Python's interpreter, so a run with one is much slower than the
+built-in policies (README: speed); it runs in the calling process (``simulate``,
+``replicate``), not in a process pool.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Protocol
+
+import numpy as np
+
+from .errors import UserError
+
+
+class RouterError(UserError):
+    """A router's hook returned something the center cannot do (an agent not idle, a call
+    type its group does not serve or without callers)."""
+
+
+class RoutingState(Protocol):
+    """What a router's hooks read (and, in ``on_timer``, do). Agents, groups and call types are
+    numbers: ``center.model`` (a ``CompiledModel``) has their names."""
+
+    model: object
+    now: float
+
+    def idle_agents(self, group: int) -> list[int]:
+        """The idle agents of ``group``, longest idle first."""
+
+    def waiting(self, call_type: int) -> int:
+        """Callers waiting in ``call_type``'s queue (all priority levels)."""
+
+    def oldest_arrival(self, call_type: int) -> Optional[float]:
+        """When the caller an agent would take from ``call_type`` arrived (None: nobody waits)."""
+
+    def groups_serving(self, call_type: int) -> list[int]:
+        """The groups serving ``call_type``, in its routing order."""
+
+    def types_served(self, group: int) -> list[int]:
+        """The call types ``group`` serves, in its serves order."""
+
+    def group_of(self, agent: int) -> int: ...
+
+    def idle_since(self, agent: int) -> float: ...
+
+    def calls_answered(self, agent: int) -> int:
+        """Calls the agent answered since the run's start."""
+
+    def handle_factor(self, agent: int, call_type: int) -> float:
+        """The agent's handle-time factor for ``call_type`` (smaller = faster)."""
+
+    def set_timer(self, time: float, tag: int) -> None:
+        """``on_timer(center, tag)`` at ``time`` (not before now; ``tag`` an int)."""
+
+    def assign(self, agent: int, call_type: int) -> None:
+        """In ``on_timer``: idle ``agent`` takes the head of ``call_type``'s queue."""
+
+
+class Router:
+    """Base class of a Python routing policy: override ``on_arrival`` and ``on_agent_free``,
+    and ``on_timer`` if the router sets timers (see the module's documentation)."""
+
+    def on_arrival(self, center: RoutingState, call_type: int) -> Optional[int]:
+        return None
+
+    def on_agent_free(self, center: RoutingState, agent: int) -> Optional[int]:
+        return None
+
+    def on_timer(self, center: RoutingState, tag: int) -> None:
+        return None
+
+
+def router_model(model):
+    """The model a run with a router simulates: the scenario's routing rules off (the router
+    decides), idle agents kept longest idle first."""
+    n, k = model.n_groups, model.n_types
+    return dataclasses.replace(
+        model, agent_selection=0, queue_selection=0,
+        tg_after=np.zeros(len(model.type_groups)), tg_ewt_over=np.full(len(model.type_groups), np.inf),
+        tg_queue_over=np.full(len(model.type_groups), -1, dtype=np.int32),
+        tg_min_idle=np.zeros(len(model.type_groups), dtype=np.int32),
+        gt_after=np.zeros(len(model.group_types)), gt_ewt_over=np.full(len(model.group_types), np.inf),
+        gt_queue_over=np.full(len(model.group_types), -1, dtype=np.int32),
+        gt_min_idle=np.zeros(len(model.group_types), dtype=np.int32),
+        type_delay_start=np.zeros(k + 1, dtype=np.int32), type_delays=np.zeros(0),
+        type_rules=np.zeros(k, dtype=np.int32)) if n else model
+
+
+def bad_agent(hook: str, agent, why: str) -> RouterError:
+    return RouterError(f"router.{hook} returned agent {agent!r}, {why}")
+
+
+def bad_type(hook: str, call_type, why: str) -> RouterError:
+    return RouterError(f"router.{hook} returned call type {call_type!r}, {why}")

@@ -1,0 +1,157 @@
+"""The Python router API: routers that re-implement built-in policies give bit-identical runs
+to them, in the core and in the SimPy engine; timers; a router's bad answers are refused."""
+import copy
+
+import numpy as np
+import pytest
+from engine_checks import assert_same_run
+from test_routing_policies import CENTER
+
+import ccsim
+from ccsim.compile import compile_scenario
+from ccsim.engines import ENGINES
+from ccsim.results import OUTCOMES
+from ccsim.scenario import validate_scenario
+
+ANSWERED = OUTCOMES.index("answered")
+
+
+class LongestIdle(ccsim.Router):
+    """longest_idle + longest_waiting, in Python."""
+
+    def on_arrival(self, center, call_type):
+        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
+        return min(idle)[1] if idle else None
+
+    def on_agent_free(self, center, agent):
+        heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))
+                 if center.waiting(k)]
+        return min(heads)[1] if heads else None
+
+
+class OrderedPriority(ccsim.Router):
+    """ordered_groups + priority, in Python."""
+
+    def on_arrival(self, center, call_type):
+        for g in center.groups_serving(call_type):
+            idle = center.idle_agents(g)
+            if idle:
+                return idle[0]
+        return None
+
+    def on_agent_free(self, center, agent):
+        for k in center.types_served(center.group_of(agent)):
+            if center.waiting(k):
+                return k
+        return None
+
+
+class Backup(ccsim.Router):
+    """Group 'cross' (index 0 after compile's sorting) takes sales only after 30 s, by a timer."""
+
+    def __init__(self, model):
+        self.cross = model.group_names.index("cross")
+        self.sales = model.call_type_names.index("sales")
+
+    def allowed(self, center, g, k, arrival):
+        return g != self.cross or k != self.sales or center.now >= arrival + 30.0
+
+    def on_arrival(self, center, call_type):
+        for g in center.groups_serving(call_type):
+            idle = center.idle_agents(g)
+            if idle and self.allowed(center, g, call_type, center.now):
+                return idle[0]
+        if call_type == self.sales:
+            center.set_timer(center.now + 30.0, 1)
+        return None
+
+    def on_agent_free(self, center, agent):
+        g = center.group_of(agent)
+        heads = [(center.oldest_arrival(k), k) for k in center.types_served(g)
+                 if center.waiting(k) and self.allowed(center, g, k, center.oldest_arrival(k))]
+        return min(heads)[1] if heads else None
+
+    def on_timer(self, center, tag):
+        idle = center.idle_agents(self.cross)
+        if idle and center.waiting(self.sales) and center.now >= center.oldest_arrival(self.sales) + 30.0:
+            center.assign(idle[0], self.sales)
+
+
+def scenario(agent, queue):
+    s = copy.deepcopy(CENTER)
+    s["routing"] = {"agent_selection": agent, "queue_selection": queue}
+    return s
+
+
+@pytest.mark.parametrize("router, agent, queue", [(LongestIdle, "longest_idle", "longest_waiting"),
+                                                  (OrderedPriority, "ordered_groups", "priority")])
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_a_router_reimplementing_a_builtin_policy_gives_the_same_run(router, agent, queue, engine):
+    model = compile_scenario(validate_scenario(scenario(agent, queue)))
+    builtin = ENGINES["core"](model, 4, call_records=True)
+    routed = ENGINES[engine](model, 4, call_records=True, router=router())
+    assert_same_run(builtin, routed)
+    assert builtin.call_records.size > 1000
+
+
+def test_a_router_with_timers_gives_the_same_run_in_both_engines():
+    model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
+    core = ENGINES["core"](model, 9, call_records=True, router=Backup(model))
+    ref = ENGINES["simpy"](model, 9, call_records=True, router=Backup(model))
+    assert_same_run(core, ref)
+    rec = core.call_records
+    cross = (rec["outcome"] == ANSWERED) & (rec["group"] == model.group_names.index("cross")) \
+        & (rec["call_type"] == model.call_type_names.index("sales"))
+    assert cross.sum() > 10
+    assert rec["wait"][cross].min() >= 30.0 - 1e-9
+
+
+def test_simulate_and_replicate_take_a_router():
+    s = scenario("ordered_groups", "priority")
+    a = ccsim.simulate(s, seed=2, router=OrderedPriority())
+    b = ccsim.simulate(s, seed=2)
+    assert a.kpis() == b.kpis()
+    reps = ccsim.replicate(s, 2, seed=2, router=OrderedPriority())
+    assert [r.kpis() for r in reps] == [r.kpis() for r in ccsim.replicate(s, 2, seed=2)]
+
+
+class Busy(ccsim.Router):
+    def on_arrival(self, center, call_type):
+        return 10 ** 6
+
+
+class WrongType(ccsim.Router):
+    def on_arrival(self, center, call_type):
+        return None
+
+    def on_agent_free(self, center, agent):
+        served = center.types_served(center.group_of(agent))
+        return next(k for k in range(center.model.n_types) if k not in served)
+
+
+class Raises(ccsim.Router):
+    def on_arrival(self, center, call_type):
+        raise KeyError("my bug")
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("router, error, words", [
+    (Busy(), ccsim.RouterError, "router.on_arrival returned agent 1000000, which is not an agent number"),
+    (WrongType(), ccsim.RouterError, "router.on_agent_free returned call type"),
+    (Raises(), KeyError, "my bug"),
+])
+def test_a_routers_bad_answer_or_error_stops_the_run_with_it(engine, router, error, words):
+    model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
+    with pytest.raises(error, match=words.replace("(", r"\(")):
+        ENGINES[engine](model, 1, router=router)
+
+
+def test_assign_outside_a_timer_is_refused():
+    class Early(ccsim.Router):
+        def on_arrival(self, center, call_type):
+            center.assign(0, call_type)
+
+    model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
+    for engine in ("core", "simpy"):
+        with pytest.raises(ccsim.RouterError, match="only be called from on_timer"):
+            ENGINES[engine](model, 1, router=Early())
