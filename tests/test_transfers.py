@@ -208,3 +208,28 @@ def test_certain_transfers_that_can_end_are_allowed():
     from ccsim.scenario import validate_scenario
 
     validate_scenario(_types({"to": "b", "p": 1.0}, transfers_b=[{"to": "b", "p": 0.5}]))
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_a_python_router_routes_transferred_callers_as_the_builtin(engine):
+    """Transferred callers go through a Python router as through the built-in policy it
+    re-implements (longest_idle + longest_waiting; on the router tests' multi-skill center, which
+    it re-implements exactly): the same run, bit for bit."""
+    from test_router import LongestIdle
+    from test_routing_policies import CENTER
+
+    from ccsim.compile import compile_scenario
+    from ccsim.engines import ENGINES
+    from ccsim.scenario import validate_scenario
+
+    s = copy.deepcopy(CENTER)
+    types = {c["name"]: c for c in s["call_types"]}
+    types["sales"]["transfers"] = [{"to": "service", "p": 0.2}]
+    types["service"]["transfers"] = [{"to": "vip", "p": 0.1}, {"to": "service", "p": 0.05}]
+    types["vip"]["transfers"] = [{"to": "sales", "p": 0.1}]
+    types["service"]["consult"] = {"p": 0.3, "duration": {"dist": "exponential", "mean": 40}}
+    model = compile_scenario(validate_scenario(s))
+    builtin = ENGINES["core"](model, 4, call_records=True)
+    routed = ENGINES[engine](model, 4, call_records=True, router=LongestIdle())
+    assert fields(builtin.total_calls, CALL_FIELDS)["transferred_in"].sum() > 0
+    assert_same_run(builtin, routed)
