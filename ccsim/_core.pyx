@@ -341,6 +341,7 @@ cdef class Simulation:
         self.week.closes = self._double_ptr(model.hours_close)
         self.week.n = len(model.hours_open)
         self.week.shift = model.hours_shift
+        self.week.period = 604800.0
         self.cb_offer_after = self._double_ptr(model.cb_offer_after)
         self.cb_accept = self._double_ptr(model.cb_accept)
         self.cb_answer = self._double_ptr(model.cb_answer)
@@ -488,6 +489,7 @@ cdef class Simulation:
             self.schedules[t].closes = closes + <int64_t>starts[t]
             self.schedules[t].n = starts[t + 1] - starts[t]
             self.schedules[t].shift = model.sched_shift
+            self.schedules[t].period = model.sched_period
         shifted = model.group_shifted if len(model.group_shifted) == self.n_groups else np.zeros(self.n_groups)
         self.group_shifted = self._int_ptr(shifted)
         return 0

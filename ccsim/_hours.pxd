@@ -8,6 +8,8 @@ cdef struct Week:
     double* closes       # [n] their ends (disjoint intervals)
     int32_t n
     double shift         # time 0 is this far into the week (start_weekday x 86400)
+    double period        # the table repeats every this many seconds (604800 for opening hours;
+                         # schedule tables: a whole number of weeks, see _shifts.pxd)
 
 
 cdef inline double week_time(Week* w, double t) noexcept nogil:

@@ -14,6 +14,7 @@ def lookup(opens, closes, double shift, times):
     w.closes = &c[0]
     w.n = len(o)
     w.shift = shift
+    w.period = 604800.0
     out_open, out_next = [], []
     for t in times:
         is_open = week_open(&w, t)

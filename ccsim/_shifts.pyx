@@ -8,7 +8,7 @@ from ccsim._hours cimport Week
 from ccsim._shifts cimport sched_change, sched_start
 
 
-def changes(opens, closes, double shift, int n):
+def changes(opens, closes, double shift, int n, double period=604800.0):
     """(on duty at time 0?, the times of the first n schedule changes) with the core's functions."""
     cdef double[::1] o = np.ascontiguousarray(opens, dtype=np.float64)
     cdef double[::1] c = np.ascontiguousarray(closes, dtype=np.float64)
@@ -20,6 +20,7 @@ def changes(opens, closes, double shift, int n):
     w.closes = &c[0]
     w.n = len(o)
     w.shift = shift
+    w.period = period
     on = sched_start(&w, &base, &cursor)
     first = on
     out = [base + (w.closes[cursor] if on else w.opens[cursor])]

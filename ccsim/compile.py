@@ -41,13 +41,15 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "transfer")
+           "routing", "absence", "transfer")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
 # "callback" is keyed by call type: whether an offered caller accepts a callback, whether a
 # called-back customer answers (one uniform each).
 CALLBACK_SOURCE = "callback"
+# "absence" is keyed by agent group: which of its agents skip which days' shifts (shrinkage),
+# drawn before the run (ccsim.schedules.with_absences).
 # "transfer" is keyed by call type: whether an answered call is transferred, and where (one
 # uniform per answered call of a type with transfers; its streams come last: stream_base).
 TRANSFER_SOURCE = "transfer"
@@ -171,6 +173,12 @@ class CompiledModel:
     # agent_sched[a]: agent a's table, -1 = on duty all the time. group_shifted[g] = 1 when group g
     # has shifts: its staffed time is counted per agent, as they log in and out.
     sched_shift: float = 0.0
+    # sched_period: the tables' period (a whole number of weeks; one without shrinkage).
+    # sched_plan: with shrinkage, per shift (first agent, agents, group name, the group's first
+    # agent, shrinkage, start, weekdays, per agent its on-duty pieces): ``with_absences`` remakes
+    # the tables from it with a replication's absences (empty: no shrinkage, tables as they are).
+    sched_period: float = 604800.0
+    sched_plan: tuple = ()
     # Individual agents (agents of group g are group_start[g]..): agent_factor[a, k] multiplies
     # the handle time of a type-k call agent a answers, agent_acw_factor[a] its after-call work.
     # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
@@ -725,38 +733,51 @@ def _transfer_tables(scenario: Scenario, type_index: dict) -> dict:
 
 
 def _schedule_tables(scenario: Scenario) -> dict:
-    """The agents' weekly on-duty tables (``CompiledModel.sched_*``): one table per shift, given
-    to the group's agents in order; agents in no shift get an empty table (never on duty); a
-    shift on duty all week long is no schedule at all (-1)."""
+    """The agents' weekly on-duty tables (``CompiledModel.sched_*``): one table per shift, or per
+    break placement when its breaks have windows, given to the group's agents in order; agents in
+    no shift get an empty table (never on duty); a shift on duty all week long is no schedule at
+    all (-1). With shrinkage anywhere, ``sched_plan`` keeps what ``with_absences`` needs to
+    remake the tables over several weeks with each replication's absences."""
     from .scenario.hours import WEEK, WEEKDAYS
-    from .scenario.shifts import week_on
+    from .scenario.shifts import period_on, plan
 
     shifted = [group.shifts is not None for group in scenario.agents]
-    start, opens, closes = [0], [], []
+    start, opens, closes, plans, tables = [0], [], [], [], {}
     # per agent only when a group has shifts: a roster without them costs nothing per agent
     agent_sched = np.full(sum(g.count for g in scenario.agents) if any(shifted) else 0, -1, dtype=np.int32)
+
+    def table(on, off):  # the index of a table, each distinct one stored once
+        key = (tuple(on), tuple(off))
+        if key not in tables:
+            tables[key] = len(start) - 1
+            opens.extend(on)
+            closes.extend(off)
+            start.append(len(opens))
+        return tables[key]
+
     first = 0
     for i, group in enumerate(scenario.agents):
         if group.shifts is not None:
             at = first
             for j, shift in enumerate(group.shifts):
-                on, off = week_on(shift, f"agents[{i}].shifts[{j}]")
                 n = group.count if shift.agents is None else shift.agents
-                if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
-                    agent_sched[at:at + n] = len(start) - 1
-                    opens += on
-                    closes += off
-                    start.append(len(opens))
+                begin, days, pieces = plan(shift, n, f"agents[{i}].shifts[{j}]")
+                for k in range(n):
+                    on, off = period_on(begin, days, pieces[k])
+                    if on != [0.0] or off != [WEEK]:  # else on duty all week: no schedule (-1)
+                        agent_sched[at + k] = table(on, off)
+                p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
+                plans.append((at, n, group.name, first, p, begin, days, tuple(pieces)))
                 at += n
             if at < first + group.count:  # the rest never log in: an empty table
-                agent_sched[at:first + group.count] = len(start) - 1
-                start.append(len(opens))
+                agent_sched[at:first + group.count] = table([], [])
         first += group.count
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                 sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
-                group_shifted=np.array(shifted, dtype=np.int32))
+                group_shifted=np.array(shifted, dtype=np.int32),
+                sched_plan=tuple(plans) if any(p[4] > 0 for p in plans) else ())
 
 
 def _callback_tables(scenario: Scenario, type_index: dict, counts: np.ndarray, serves: np.ndarray) -> dict:

@@ -8,7 +8,9 @@ import click
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-def validate(scenario_file: Path):
+@click.option("--show-shifts", is_flag=True, help="also print every group's shifts as YAML (the rosters "
+                                                  "made from staffing included)")
+def validate(scenario_file: Path, show_shifts: bool):
     """Check SCENARIO against the schema (nothing is simulated)."""
     from ..scenario import load_scenario
 
@@ -18,6 +20,13 @@ def validate(scenario_file: Path):
     name = scenario.name or scenario_file.stem
     click.echo(f"ok: {name} ({n_types} call type{'s' if n_types != 1 else ''}, "
                f"{n_agents} agent{'s' if n_agents != 1 else ''})")
+    if show_shifts:
+        import yaml
+
+        shifts = {g.name: [x.model_dump(exclude_none=True, exclude_defaults=True) for x in g.shifts]
+                  for g in scenario.agents if g.shifts is not None}
+        click.echo(yaml.safe_dump(shifts, sort_keys=False, allow_unicode=True).rstrip() if shifts
+                   else "no group has shifts")
 
 
 @click.command()

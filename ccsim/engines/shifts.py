@@ -1,4 +1,5 @@
-"""Agent schedules in the SimPy engine: an agent's cursor over its weekly on-duty table.
+"""Agent schedules in the SimPy engine: an agent's cursor over its on-duty table (repeating
+every ``period``: a week, or a whole number of weeks with shrinkage).
 
 Twin of ``_shifts.pxd``: the same comparisons and additions, so both engines put every
 schedule change at the same time, bit for bit.
@@ -14,29 +15,29 @@ class Schedule:
     """Where an agent is in its weekly table (opens, closes: its on-duty intervals since Monday
     00:00; ``shift``: how far into the week time 0 is)."""
 
-    __slots__ = ("opens", "closes", "shift", "base", "cursor")
+    __slots__ = ("opens", "closes", "shift", "period", "base", "cursor")
 
-    def __init__(self, opens, closes, shift):
-        self.opens, self.closes, self.shift = opens, closes, shift
+    def __init__(self, opens, closes, shift, period=WEEK):
+        self.opens, self.closes, self.shift, self.period = opens, closes, shift, period
         self.base, self.cursor = -shift, 0
 
     def start(self):
         """Whether on duty at time 0 (the table is not empty); sets the cursor to the interval
         whose close (on duty) or open (off duty) is the first change."""
-        x = self.shift  # week time of time 0
+        x = self.shift  # period time of time 0
         i = bisect.bisect_right(self.opens, x) - 1
         self.base = -self.shift
         if i >= 0 and x < self.closes[i]:
             self.cursor = i
             return True
-        if x + WEEK < self.closes[-1]:  # in the last interval, which runs on over the week's end
+        if x + self.period < self.closes[-1]:  # in the last interval, which runs on over the period's end
             self.cursor = len(self.opens) - 1
-            self.base -= WEEK
+            self.base -= self.period
             return True
         i += 1
         if i == len(self.opens):
             i = 0
-            self.base += WEEK
+            self.base += self.period
         self.cursor = i
         return False
 
@@ -50,7 +51,7 @@ class Schedule:
         self.cursor += 1
         if self.cursor == len(self.opens):
             self.cursor = 0
-            self.base += WEEK
+            self.base += self.period
         return self.base + self.opens[self.cursor]
 
 
@@ -63,5 +64,5 @@ def schedules(model):
         for a in range(int(model.group_start[g]), int(model.group_start[g] + model.group_count[g])):
             t = int(model.agent_sched[a]) if shifted[g] else -1
             out.append(None if t < 0 else Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]],
-                                                   float(model.sched_shift)))
+                                                   float(model.sched_shift), float(model.sched_period)))
     return out

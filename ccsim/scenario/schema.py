@@ -59,8 +59,9 @@ from pydantic_core import PydanticCustomError
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
-from .shifts import Shift, check_shifts
+from .shifts import Shift, Shrinkage, check_shifts
 from .routing import Routing, check_routing
+from .staffing import Staffing, staffed_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .transfers import Consult, Transfer, check_transfers
 from .media_csv import read_airings_csv
@@ -343,6 +344,27 @@ class AgentGroup(_Model):
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_AGENTS, description=(
         "when the agents work (scenario.shifts): shifts with weekdays, agent counts and breaks, the "
         "group's agents given to them in order; absent = on duty all the time"))
+    staffing: Optional[Staffing] = Field(default=None, title="Staffing", description=(
+        "instead of shifts: agents required per interval, from which a roster of shifts is made "
+        "(scenario.staffing; the scenario then holds the shifts)"))
+    shrinkage: Shrinkage = Field(default=0.0, description=(
+        "probability (0 <= p < 1) that an agent is absent for a day's shift (a shift's own shrinkage "
+        "overrides it); drawn per replication from the group's own stream"))
+
+    @model_validator(mode="after")
+    def _roster(self):
+        """A group's staffing becomes its roster of shifts (``staffing.staffed_shifts``)."""
+        if self.staffing is not None:
+            if self.shifts is not None:
+                raise ValueError("give either 'shifts' or 'staffing' (required counts a roster is made from), not both")
+            shifts = staffed_shifts(self.staffing)
+            needed = sum(s.agents for s in shifts)
+            if needed > self.count:
+                raise ValueError(f"the roster made from staffing needs {needed} agents; count is {self.count} "
+                                 f"(give count: {needed} or more)")
+            object.__setattr__(self, "shifts", shifts)
+            object.__setattr__(self, "staffing", None)
+        return self
 
 
 class ServiceLevel(_Model):
