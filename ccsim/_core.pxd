@@ -31,6 +31,7 @@ cdef enum:
     CALL_ORBIT = 3       # between attempts
     CALL_CB_LISTED = 4   # a callback item available, in its type's callback heap
     CALL_CB_LATER = 5    # a callback item waiting to become available (in the cb_later list)
+    CALL_TALKING = 6     # a caller talking who will be transferred at its talk end (Agent.transfer)
 
 # How an attempt was lost, for the retrial decision (Caller outcomes C_BLOCKED, C_ABANDONED).
 cdef enum:
@@ -66,6 +67,7 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t priority     # the current attempt's priority in its queue (a menu branch's; else 0)
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
+    int32_t transferring  # 1 from its transfer until it reaches the new call type (counted there)
 
 cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or between attempts
     Caller who
@@ -105,6 +107,7 @@ cdef struct Agent:
     double week_base     # time of the Monday 00:00 of that change's week
     double on_since      # when it last came on duty (staffed time)
     int32_t handled      # calls answered today (fewest_calls)
+    int32_t transfer     # slot (CALL_TALKING, call_type = where to) of the caller it transfers at its talk end, -1 = none
 
 # Outcomes of a call record; keep in step with results.OUTCOMES.
 cdef enum:

@@ -45,7 +45,7 @@ from ccsim._stats cimport (
     G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
-    interval_of,
+    interval_of, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
 from ccsim._stats cimport count_within
 
@@ -101,6 +101,15 @@ cdef class Simulation:
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
     cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads
+    # transfers and consults per call type (CompiledModel.transfer_table, consult_table, talk_extra),
+    # and their streams
+    cdef int32_t base_transfer
+    cdef int32_t* talk_extra
+    cdef double* consult_p
+    cdef int32_t* consult_dist
+    cdef int32_t* transfer_start
+    cdef double* transfer_cum
+    cdef int32_t* transfer_to
     # model tables (borrowed from numpy arrays kept alive below)
     cdef double* rates
     cdef double* empirical
@@ -267,6 +276,15 @@ cdef class Simulation:
         self.base_retrial = base["retrial"]
         self.base_ivr = base["ivr"]
         self.base_ads = base["ads"]
+        self.base_transfer = base["transfer"]
+        transfer_start, transfer_cum, transfer_to = model.transfer_table()
+        self.transfer_start = self._int_ptr(transfer_start)
+        self.transfer_cum = self._double_ptr(transfer_cum)
+        self.transfer_to = self._int_ptr(transfer_to)
+        consult_p, consult_dist = model.consult_table()
+        self.consult_p = self._double_ptr(consult_p)
+        self.consult_dist = self._int_ptr(consult_dist)
+        self.talk_extra = self._int_ptr(model.talk_extra())
         self.n_channels = model.n_channels
         self.n_airings = model.n_airings
 
@@ -393,6 +411,7 @@ cdef class Simulation:
                 self.agents[a].call_type = -1
                 self.agents[a].idle = 0
                 self.agents[a].idle_since = 0.0
+                self.agents[a].transfer = -1
                 self._start_schedule(a, model.agent_sched[a] if self.group_shifted[g] else -1)
 
         self.keep_records = call_records
@@ -771,6 +790,7 @@ cdef class Simulation:
         who.ring_interval = who.interval
         who.channel = channel
         who.airing = airing
+        who.transferring = 0
         self.n_callers += 1
         self._count_caller(&who, C_CALLERS)
         self.calls_simulated += 1
@@ -808,7 +828,11 @@ cdef class Simulation:
         if forwarded:
             count(&self.stats, k, interval, counted, F_FORWARDED, 1.0)
         elif has_line:
-            count(&self.stats, k, interval, counted, F_ROUTED, 1.0)
+            if who.transferring:  # a transfer at the end of a talk (``_transfer``)
+                who.transferring = 0
+                count(&self.stats, k, interval, counted, F_TRANSFERRED_IN, 1.0)
+            else:
+                count(&self.stats, k, interval, counted, F_ROUTED, 1.0)
         elif who.attempt > 1:
             count(&self.stats, k, interval, counted, F_RETRIALS, 1.0)
         if not has_line and self.lines >= 0 and self.lines_busy >= self.lines:
@@ -1038,6 +1062,11 @@ cdef class Simulation:
         cdef Agent* a = &self.agents[agent]
         cdef double talk = handle * self._factor(agent, k)
         cdef double* g
+        cdef int32_t to = -1
+        if self.talk_extra[k]:  # the one branch of a type without transfers or consults
+            if self.consult_p[k] > 0.0:
+                talk += self._consult(k, interval, counted)
+            to = self._transfer_to(k)
         if self.per_agent:
             acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
@@ -1058,10 +1087,19 @@ cdef class Simulation:
             g[G_TALK] += talk
             g[G_HANDLE] += talk + acw
             count_answer(&self.stats, agent, k, talk, acw)
-        self._count_caller(who, C_SERVED)
+        if to < 0:  # served: its time in the center ends with this talk
+            self._count_caller(who, C_SERVED)
+            add_caller(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted,
+                       C_TIME_IN_CENTER, self.now + talk - who.ring)
+        else:  # served at its last leg
+            count(&self.stats, k, interval, counted, F_TRANSFERRED_OUT, 1.0)
+            if counted:
+                self.stats.agent_totals[agent * N_AGENT_FIELDS + A_TRANSFERS] += 1.0
         if self.keep_records:
             if self._record(who, wait, talk, acw, k, OUT_ANSWERED, agent) != 0:
                 return -1
+        if to >= 0 and self._hold_transfer(agent, who, to) != 0:
+            return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
 
     cdef inline double _factor(self, int32_t agent, int32_t k) noexcept nogil:
@@ -1070,8 +1108,61 @@ cdef class Simulation:
             return self.agent_factor[agent * self.n_types + k]
         return self.proficiency[self.agents[agent].group]
 
+    # ---- transfers ---------------------------------------------------------------------
+
+    cdef double _consult(self, int32_t k, int32_t interval, bint counted) noexcept nogil:
+        """The extra talk of a consult, or 0: one uniform of the type's ("transfer", k) stream
+        against its consult probability, then (consulted) a draw of its consult duration."""
+        cdef bitgen_t* rng = self.streams[self.base_transfer + k]
+        if random_standard_uniform(rng) >= self.consult_p[k]:
+            return 0.0
+        count(&self.stats, k, interval, counted, F_CONSULTS, 1.0)
+        return sample(&self.dists[self.consult_dist[k]], rng, self.empirical)
+
+    cdef int32_t _transfer_to(self, int32_t k) noexcept nogil:
+        """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of
+        its ("transfer", k) stream against the cumulative probabilities (none drawn without transfers)."""
+        cdef double u
+        cdef int32_t j
+        if self.transfer_start[k + 1] == self.transfer_start[k]:
+            return -1
+        u = random_standard_uniform(self.streams[self.base_transfer + k])
+        for j in range(self.transfer_start[k], self.transfer_start[k + 1]):
+            if u < self.transfer_cum[j]:
+                return self.transfer_to[j]
+        return -1
+
+    cdef int _hold_transfer(self, int32_t agent, Caller* who, int32_t to) noexcept nogil:
+        """The caller ``agent`` talks to keeps a slot (only a caller to transfer does) until its
+        talk ends; -1 when out of memory."""
+        cdef Caller w = who[0]  # ``who`` may point into the slots, which a new slot may move
+        cdef int32_t slot = self._new_call()
+        if slot < 0:
+            return -1
+        self.calls[slot].who = w
+        self.calls[slot].call_type = to
+        self.calls[slot].state = CALL_TALKING
+        self.agents[agent].transfer = slot
+        return 0
+
+    cdef int _transfer(self, int32_t agent, int32_t slot) noexcept nogil:
+        """The talk ends with a transfer: the agent goes on to its after-call work (or its next
+        work), then the caller, keeping its line, reaches the new call type."""
+        cdef int32_t k = self.calls[slot].call_type
+        cdef double acw = self.agents[agent].acw
+        self.agents[agent].transfer = -1
+        if acw > 0.0:
+            if self._push(self.now + acw, EV_ACW_END, agent, 0) != 0:
+                return -1
+        elif self._on_agent_free(agent) != 0:
+            return -1
+        self.calls[slot].who.transferring = 1  # after the agent's next work: it may have moved the slots
+        return self._reach_type(&self.calls[slot].who, k, slot, True, False)
+
     cdef int _on_talk_end(self, int32_t agent) noexcept nogil:
         cdef double acw = self.agents[agent].acw
+        if self.agents[agent].transfer >= 0:
+            return self._transfer(agent, self.agents[agent].transfer)
         if not self.agents[agent].callback:  # a callback is dialled on outbound trunks
             self.lines_busy -= 1
         if acw > 0.0:
@@ -1230,6 +1321,8 @@ cdef class Simulation:
                 return -1
             slot = self.calls[slot].next
         for agent in range(self.n_agents):
+            if self.agents[agent].transfer >= 0:  # talking, to be transferred: not served yet
+                self._count_caller(&self.calls[self.agents[agent].transfer].who, C_IN_SYSTEM_AT_END)
             if self.agents[agent].call_type >= 0:
                 add_clock(&self.stats, self.agents[agent].group, self.agents[agent].busy_since,
                                 self.horizon, 1.0, G_BUSY, IG_BUSY)

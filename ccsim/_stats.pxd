@@ -28,7 +28,10 @@ cdef enum:
     F_CB_FAILED = 22
     F_CB_DELAY = 23
     F_CB_PENDING_AT_END = 24
-    N_CALL_FIELDS = 25
+    F_TRANSFERRED_OUT = 25
+    F_TRANSFERRED_IN = 26
+    F_CONSULTS = 27
+    N_CALL_FIELDS = 28
 
 # Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
 cdef enum:
@@ -73,7 +76,8 @@ cdef enum:
     C_CALLBACK_DONE = 11
     C_CALLBACK_FAILED = 12
     C_CALLBACK_PENDING = 13
-    N_CALLER_FIELDS = 14
+    C_TIME_IN_CENTER = 14    # a sum of seconds, not a count (count_caller_time)
+    N_CALLER_FIELDS = 15
 
 # Per-group statistics; keep in step with results.GROUP_FIELDS.
 cdef enum:
@@ -92,7 +96,8 @@ cdef enum:
     A_ACW = 2
     A_BUSY = 3
     A_STAFFED = 4
-    N_AGENT_FIELDS = 5
+    A_TRANSFERS = 5
+    N_AGENT_FIELDS = 6
 
 # Per-interval, per-group clock time; keep in step with results.INTERVAL_GROUP_FIELDS.
 cdef enum:
@@ -171,12 +176,18 @@ cdef inline void count_caller(Stats* s, int32_t source, int32_t channel, int32_t
                               bint counted, int field) noexcept nogil:
     """Count a caller (once per caller and field): by source, and by media channel (``channel``
     -1: organic) in the interval of its first ring and, with an airing (-1: none), by airing."""
-    s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS + field] += 1.0
+    add_caller(s, source, channel, airing, interval, counted, field, 1.0)
+
+
+cdef inline void add_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t interval,
+                            bint counted, int field, double value) noexcept nogil:
+    """Add ``value`` to a caller field, where ``count_caller`` counts."""
+    s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS + field] += value
     if counted:
-        s.callers[source * N_CALLER_FIELDS + field] += 1.0
-        s.total_channels[(channel + 1) * N_CALLER_FIELDS + field] += 1.0
+        s.callers[source * N_CALLER_FIELDS + field] += value
+        s.total_channels[(channel + 1) * N_CALLER_FIELDS + field] += value
         if airing >= 0:
-            s.airing_calls[airing * N_CALLER_FIELDS + field] += 1.0
+            s.airing_calls[airing * N_CALLER_FIELDS + field] += value
 
 
 cdef inline void count_answer(Stats* s, int32_t agent, int32_t k, double talk, double acw) noexcept nogil:

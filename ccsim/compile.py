@@ -42,7 +42,7 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence", "roster")
+           "routing", "absence", "roster", "transfer")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -51,6 +51,9 @@ AD_SOURCE = "ads"
 CALLBACK_SOURCE = "callback"
 # "absence" is keyed by agent group: which of its agents skip which days' shifts (shrinkage),
 # drawn before the run (ccsim.schedules.with_absences).
+# "transfer" is keyed by call type: whether an answered call is transferred, and where (one
+# uniform per answered call of a type with transfers; its streams come last: stream_base).
+TRANSFER_SOURCE = "transfer"
 # What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
 CLOSED_ACTIONS = {"message": 0, "voicemail": 1, "forward": 2}
 
@@ -247,6 +250,17 @@ class CompiledModel:
     ann_threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ann_long: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ann_short: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Transfers per call type: an answered call of type k is transferred to transfer_to[j] for the
+    # first j in transfer_start[k]..transfer_start[k+1]-1 with u < transfer_cum[j] (u one uniform
+    # of its ("transfer", k) stream, drawn at the answer); none if u passes them all.
+    transfer_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))  # [K + 1]
+    transfer_cum: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [T] cumulative probability
+    transfer_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [T] call type
+    # Consults per call type: with probability consult_p[k] (0 = none) an answered call's talk gets
+    # an extra draw of distribution row consult_dist[k]; one uniform, then the duration, from the
+    # same ("transfer", k) stream, before the transfer's uniform.
+    consult_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [K]
+    consult_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [K], -1 = none
     # replayed arrivals: source k rings at replay_times[replay_start[k]:+replay_count[k]] (the
     # recorded times plus the shift, sorted), again every replay_period[k] s if > 0 (0 = once);
     # replay_count[k] = 0 for a rate profile. A replay source's rate profile is zero.
@@ -271,6 +285,27 @@ class CompiledModel:
                 np.ascontiguousarray(self.agent_acw_factor, dtype=np.float64)
         per_agent = np.repeat(np.asarray(self.group_proficiency, dtype=np.float64), self.group_count)
         return np.repeat(per_agent[:, None], self.n_types, axis=1), np.ones(self.n_agents)
+
+    def transfer_table(self) -> tuple:
+        """(transfer_start [K + 1], transfer_cum, transfer_to) as the engines read them: no
+        transfers at all when the model has no table (one built without ``compile_scenario``)."""
+        if len(self.transfer_start) == self.n_types + 1:
+            return self.transfer_start, self.transfer_cum, self.transfer_to
+        return np.zeros(self.n_types + 1, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
+
+    def consult_table(self) -> tuple:
+        """(consult_p [K], consult_dist [K]) as the engines read them: no consults when the model has
+        no table."""
+        if len(self.consult_p) == self.n_types:
+            return self.consult_p, self.consult_dist
+        return np.zeros(self.n_types), np.full(self.n_types, -1, dtype=np.int32)
+
+    def talk_extra(self) -> np.ndarray:
+        """int32 [K]: 1 for a call type whose answered calls draw from its transfer stream (it has
+        transfers or consults), 0 for one that draws nothing at an answer."""
+        start, _, _ = self.transfer_table()
+        p, _ = self.consult_table()
+        return ((np.diff(start) > 0) | (p > 0)).astype(np.int32)
 
     def roster(self):
         """pandas DataFrame, one row per agent (index ``agent``, its number in the engines): ``id``,
@@ -360,12 +395,13 @@ class CompiledModel:
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu, ads one per media channel, callback one per call type."""
+        call type, IVR one per menu, ads one per media channel, callback one per call type, routing
+        one (the random agent selection), transfer one per call type (last)."""
         s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
         cb = ads + self.n_channels
         return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
                 "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "routing": cb + k,
-                "end": cb + k + 1}
+                "transfer": cb + k + 1, "end": cb + 2 * k + 1}
 
 
 class _DistTable:
@@ -540,7 +576,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple(("ivr", tree.name) for tree in scenario.ivr)
                      + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
                      + tuple((CALLBACK_SOURCE, c.name) for c in types)
-                     + (("routing", "agents"),)),
+                     + (("routing", "agents"),)
+                     + tuple((TRANSFER_SOURCE, c.name) for c in types)),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
@@ -548,6 +585,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_schedule_tables(scenario, groups),
         **_service_level_tables(scenario),
         **roster_tables(scenario, groups, types),
+        **_transfer_tables(scenario, type_index),
+        consult_p=np.array([c.consult.p if c.consult else 0.0 for c in types], dtype=np.float64),
+        consult_dist=np.array([table.add(c.consult.duration) if c.consult else -1 for c in types], dtype=np.int32),
     )
     model = replace(model, **_routing_tables(scenario, model))
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),
@@ -702,6 +742,20 @@ def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sou
         full_message=np.array([-1.0 if c.queue_full_message is None else c.queue_full_message
                                for c in scenario.call_types], dtype=np.float64),
     )
+
+
+def _transfer_tables(scenario: Scenario, type_index: dict) -> dict:
+    """Each call type's transfers as ``CompiledModel.transfer_*`` (CSR rows, cumulative probabilities)."""
+    start, cum, to = [0], [], []
+    for c in scenario.call_types:
+        total = 0.0
+        for t in c.transfers:
+            total += t.p
+            cum.append(total)
+            to.append(type_index[t.to])
+        start.append(len(cum))
+    return dict(transfer_start=np.array(start, dtype=np.int32), transfer_cum=np.array(cum, dtype=np.float64),
+                transfer_to=np.array(to, dtype=np.int32))
 
 
 def _schedule_tables(scenario: Scenario, groups: list) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .results import (CALL_FIELDS, CALL_TYPE_KPIS, CHANNEL_FIELDS, ENTRY_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC,
+from .results import (CALLER_COUNTS, CALL_FIELDS, CALL_TYPE_KPIS, CHANNEL_FIELDS, ENTRY_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC,
                       _ratio, compute_kpis)
 
 # Counts of the inbound path in the per-(interval, call type) table, after the KPIs.
@@ -77,12 +77,12 @@ def _group_columns(result) -> dict:
 
 def _channel_columns(result) -> dict:
     """One row per (interval, source of calls: ``organic``, then the media channels): the
-    CHANNEL_FIELDS counts of the calls that arrived in the interval."""
+    caller counts (CALLER_COUNTS) of the calls that arrived in the interval."""
     m, s = result.model, result.stats
     columns = _long(m, (ORGANIC, *m.channel_names))
     columns["channel"] = columns.pop("name")
     counts = s.interval_channels.reshape(-1, len(CHANNEL_FIELDS))
-    columns.update((name, counts[:, i]) for i, name in enumerate(CHANNEL_FIELDS))
+    columns.update((name, counts[:, i]) for i, name in enumerate(CALLER_COUNTS))  # the counts
     return columns
 
 

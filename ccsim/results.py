@@ -48,12 +48,17 @@ CALL_FIELDS = (
     "callbacks_failed",  # items given up after max_attempts unanswered calls
     "callback_delay",  # sum over callbacks_done of (answer time - request time)
     "callbacks_pending_at_end",  # items still pending when a drain: false run was cut
+    # transfers (counted by the interval of the leg's arrival at its call type)
+    "transferred_out",  # answered calls of this type transferred to a queue when their talk ended
+    "transferred_in",  # arrivals that are such transfers (not in "routed"); in "arrived"
+    "consults",  # answered calls whose talk included a consult (its time is in "talk")
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
 GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
 # Per-agent totals: answers of post-warm-up calls, clock time within [warm-up, horizon].
-AGENT_FIELDS = ("answered", "talk", "acw", "busy", "staffed")
+# transfers: answered calls the agent transferred to a queue at the end of their talk.
+AGENT_FIELDS = ("answered", "talk", "acw", "busy", "staffed", "transfers")
 # Per interval and group: clock seconds staffed and busy (talk or ACW).
 INTERVAL_GROUP_FIELDS = ("staffed", "busy")
 
@@ -86,8 +91,12 @@ CALLER_FIELDS = (
     "closed",  # heard the closed message
     # a callback request (virtual hold, or a voicemail when a voicemail call type is set) ends as
     "callback_done", "callback_failed", "callback_pending",  # (pending: when a drain: false run was cut)
+    # not an outcome: the sum over served callers of the seconds from the ring of the attempt they
+    # were served in to the end of their last talk (after every transfer); / served = the mean
+    "time_in_center",
 )
-CALLER_OUTCOMES = CALLER_FIELDS[1:]
+CALLER_OUTCOMES = CALLER_FIELDS[1:-1]
+CALLER_COUNTS = CALLER_FIELDS[:-1]  # the counts (callers and outcomes): the columns of the caller tables
 
 # Per media channel (index 0 = organic callers, then the channels in file order), by the
 # interval of the caller's first ring, and per airing: each caller once, by how its last
@@ -316,7 +325,15 @@ class Result:
             staffed = s.group_totals[:, GROUP_FIELDS.index("staffed")].sum()
             out = compute_kpis(s.total_calls.sum(axis=0), busy, staffed, self.sl_denominator)
             self._kpis = {k: float(v) for k, v in out.items()}
+            self._kpis["time_in_center"] = self.time_in_center()
         return dict(self._kpis)
+
+    def time_in_center(self) -> float:
+        """Mean seconds a served caller spent in the center (after the warm-up): from the ring of the
+        attempt it was served in (IVR included) to the end of its last talk, every transfer
+        included; nan without served callers. Also ``kpis()["time_in_center"]``."""
+        callers = self.stats.callers.sum(axis=0)
+        return float(_ratio(callers[CALLER_FIELDS.index("time_in_center")], callers[CALLER_FIELDS.index("served")]))
 
     def kpis_by_call_type(self) -> dict:
         """{call type name: KPI dict}; occupancy is not split by call type (nan)."""
@@ -377,7 +394,7 @@ class Result:
                                     else math.nan),
         }
         out["first_attempts"] = out["attempts"] - out["retrials"]
-        for name in CALLER_FIELDS:
+        for name in CALLER_COUNTS:
             out[f"callers_{name}" if name != "callers" else "callers"] = callers[name]
         out["callers_lost"] = sum(callers[name] for name in CALLER_LOST_OUTCOMES)
         return {k: float(v) for k, v in out.items()}
@@ -426,10 +443,11 @@ class Result:
     def callers(self):
         """DataFrame, one row per source of callers (index ``source``: call types, then entries):
         callers (first attempts after the warm-up) and how their last attempt ended; the
-        outcome columns add up to ``callers``."""
+        outcome columns add up to ``callers`` (the time in the center: ``time_in_center()``)."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.stats.callers, index=list(self.model.source_names), columns=list(CALLER_FIELDS))
+        frame = pd.DataFrame(self.stats.callers[:, :len(CALLER_COUNTS)], index=list(self.model.source_names),
+                             columns=list(CALLER_COUNTS))
         frame.index.name = "source"
         return frame
 
@@ -451,7 +469,8 @@ class Result:
         import pandas as pd
 
         m, totals = self.model, self.stats.total_channels
-        frame = pd.DataFrame(totals, index=[ORGANIC, *m.channel_names], columns=list(CHANNEL_FIELDS))
+        frame = pd.DataFrame(totals[:, :len(CALLER_COUNTS)], index=[ORGANIC, *m.channel_names],
+                             columns=list(CALLER_COUNTS))
         airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
         spend = np.bincount(m.airing_channel, weights=m.airing_spend, minlength=m.n_channels)
         frame.insert(0, "airings", np.concatenate([[np.nan], airings]))
@@ -475,7 +494,7 @@ class Result:
             "spend": m.airing_spend,
             "expected_calls": airing_expected_calls(m),
         })
-        for i, name in enumerate(CHANNEL_FIELDS):
+        for i, name in enumerate(CALLER_COUNTS):
             frame[name] = self.stats.airing_calls[:, i]
         frame.index.name = "airing"
         return frame

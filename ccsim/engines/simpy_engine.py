@@ -123,7 +123,7 @@ class Call:
     """One attempt at a call type's queue, with the durations drawn when it reached it."""
 
     __slots__ = ("who", "ring", "call_type", "arrival", "interval", "counted", "handle", "acw",
-                 "answered", "agent", "talk_end", "ov_step")
+                 "answered", "agent", "talk_end", "ov_step", "transfer_to")
 
     def __init__(self, who, ring, call_type, arrival, interval, counted, handle, acw):
         self.who = who
@@ -137,6 +137,7 @@ class Call:
         self.answered = None  # SimPy event, while the caller waits in a queue
         self.agent = None
         self.talk_end = None  # SimPy event, once answered
+        self.transfer_to = -1  # once answered: the call type it is transferred to at its talk end, -1 = none
 
 
 class CallbackItem:
@@ -217,6 +218,16 @@ class Tally:
             self.total_channels[who.channel + 1, f] += 1.0
             if who.airing >= 0:
                 self.airing_calls[who.airing, f] += 1.0
+
+    def caller_add(self, who, field, value):
+        """Add ``value`` to a caller field, where ``caller`` counts."""
+        f = CALLER[field]
+        self.interval_channels[who.interval, who.channel + 1, f] += value
+        if who.counted:
+            self.callers[who.source, f] += value
+            self.total_channels[who.channel + 1, f] += value
+            if who.airing >= 0:
+                self.airing_calls[who.airing, f] += value
 
     def group_answered(self, group, talk, handle):
         self.group_totals[group, GROUP["answered"]] += 1.0
@@ -347,6 +358,14 @@ class ContactCenter:
         self.cb_seq = 0
         self.cb_later = {}
         self.cb_rng = streams[base["callback"]:base["callback"] + n]
+        # transfers per call type: [(cumulative probability, call type), ...], drawn from its own stream
+        start, cum, to = model.transfer_table()
+        self.transfers = [list(zip(cum[start[k]:start[k + 1]].tolist(), to[start[k]:start[k + 1]].tolist()))
+                          for k in range(n)]
+        self.transfer_rng = streams[base["transfer"]:base["transfer"] + n]
+        self.consult_p, self.consult_dist = (a.tolist() for a in model.consult_table())
+        self.talk_extra = model.talk_extra().tolist()  # 1: draws from its transfer stream at an answer
+        self.transferring = {}  # agent index -> the caller it talks to and will transfer
         self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
                                                          float(m.hours_shift)))
         self.lines_busy = 0  # calls in the menu, waiting, talking, or hearing the queue-full message
@@ -418,6 +437,8 @@ class ContactCenter:
             self.tally.caller(item.who, "callback_pending")
             self.record(item.who, item.ring, "callback_pending", self.model.horizon - item.request, call=item)
         for agent in self.agents:
+            if agent.index in self.transferring:  # talking, to be transferred: not served yet
+                self.tally.caller(self.transferring[agent.index], "in_system_at_end")
             if agent.busy:
                 self.tally.clock(agent.group, agent.busy_since, self.model.horizon, 1.0, "busy")
                 self.tally.agent_clock(agent.index, "busy", agent.busy_since, self.model.horizon)
@@ -571,7 +592,7 @@ class ContactCenter:
                 tally.caller(who, kind)
             return None
 
-    def reach_type(self, who, k, ring, has_line, forwarded=False):
+    def reach_type(self, who, k, ring, has_line, forwarded=False, transferred=False):
         """The attempt reaches call type k's queue (straight from its ring, or routed by a menu or
         forwarded while closed, holding a line): blocked, closed, lost, a callback request, or
         answered at once or after queueing. Returns the time of the caller's next attempt, or None."""
@@ -587,6 +608,8 @@ class ContactCenter:
         tally.count(call, "arrived")
         if forwarded:
             tally.count(call, "forwarded")
+        elif transferred:
+            tally.count(call, "transferred_in")
         elif has_line:
             tally.count(call, "routed")
         elif who.attempt > 1:
@@ -640,11 +663,47 @@ class ContactCenter:
         elif not (yield from self.wait(call, patience)):
             return self.lost(who, "abandoned")
         yield call.talk_end
+        if call.transfer_to >= 0:
+            return (yield from self.transfer(call, ring))
         self.lines_busy -= 1
         if call.acw > 0.0:
             yield env.at(env.now + call.acw, ACW_END)
         self.agent_free(call.agent)
         return None
+
+    def transfer(self, call, ring):
+        """The talk ends with a transfer: the agent goes on to its after-call work (or its next work),
+        then the caller, keeping its line, reaches the new call type. Returns as ``reach_type``."""
+        agent = call.agent
+        del self.transferring[agent.index]
+        if call.acw > 0.0:
+            self.env.at(self.env.now + call.acw, ACW_END).callbacks.append(partial(self.call_back_done, agent))
+        else:
+            self.agent_free(agent)
+        return (yield from self.reach_type(call.who, call.transfer_to, ring, has_line=True, transferred=True))
+
+    def consult(self, call):
+        """The extra talk of a consult, or 0: one uniform of the type's transfer stream against its
+        consult probability, then (consulted) a draw of its consult duration."""
+        k = call.call_type
+        if not self.consult_p[k] > 0.0:
+            return 0.0
+        rng = self.transfer_rng[k]
+        if rng.random() >= self.consult_p[k]:
+            return 0.0
+        self.tally.count(call, "consults")
+        return self.draw(self.consult_dist[k], rng)
+
+    def transfer_to(self, k):
+        """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of its
+        transfer stream against the cumulative probabilities (none drawn without transfers)."""
+        if not self.transfers[k]:
+            return -1
+        u = self.transfer_rng[k].random()
+        for cum, to in self.transfers[k]:
+            if u < cum:
+                return to
+        return -1
 
     # ---- opening hours, callbacks and announcements ----------------------------------------
 
@@ -854,6 +913,9 @@ class ContactCenter:
         now, tally = self.env.now, self.tally
         wait = now - call.arrival
         talk = call.handle * self.talk_factor(agent, call.call_type)
+        if self.talk_extra[call.call_type]:
+            talk += self.consult(call)
+            call.transfer_to = self.transfer_to(call.call_type)
         if self.per_agent:
             call.acw = call.acw * self.acw_factor[agent.index]
         acw = call.acw
@@ -869,7 +931,14 @@ class ContactCenter:
         if call.counted:
             tally.group_answered(agent.group, talk, talk + acw)
             tally.answered_by(agent.index, call.call_type, talk, acw)
-        tally.caller(call.who, "served")
+        if call.transfer_to < 0:  # served: its time in the center ends with this talk
+            tally.caller(call.who, "served")
+            tally.caller_add(call.who, "time_in_center", now + talk - call.ring)
+        else:  # served at its last leg
+            tally.count(call, "transferred_out")
+            if call.counted:
+                tally.agent_totals[agent.index, AGENT["transfers"]] += 1.0
+            self.transferring[agent.index] = call.who
         call.agent = agent
         self.record(call.who, call.ring, "answered", wait, talk, acw, agent, call)
         call.talk_end = self.env.at(now + talk, TALK_END)

@@ -274,17 +274,17 @@ def _node_table(result) -> dict:
 
 def _channel_table(result) -> dict:
     """``Result.channels()`` as {source: {column: float}}, without pandas."""
-    from ..results import CHANNEL_FIELDS, ORGANIC
+    from ..results import CALLER_COUNTS, ORGANIC
 
-    m, totals = result.model, result.stats.total_channels
+    m, totals = result.model, result.stats.total_channels[:, :len(CALLER_COUNTS)]  # the counts
     airings = np.concatenate([[np.nan], np.bincount(m.airing_channel, minlength=m.n_channels)])
     spend = np.concatenate([[np.nan], np.bincount(m.airing_channel, weights=m.airing_spend,
                                                     minlength=m.n_channels)])
-    callers = totals[:, CHANNEL_FIELDS.index("callers")]
+    callers = totals[:, CALLER_COUNTS.index("callers")]
     with np.errstate(divide="ignore", invalid="ignore"):
         per_spend = np.where(spend > 0, 1000.0 * callers / np.where(spend > 0, spend, 1.0), np.nan)
     values = np.column_stack([airings, spend, totals, per_spend])
-    columns = ["airings", "spend", *CHANNEL_FIELDS, "calls_per_1000_spend"]
+    columns = ["airings", "spend", *CALLER_COUNTS, "calls_per_1000_spend"]
     return _table((ORGANIC, *m.channel_names), values, columns)
 
 
@@ -292,12 +292,12 @@ def _airing_table(result) -> np.ndarray:
     """``Result.airings()`` as a structured array (channel names as text), without pandas."""
     from ..budget import airing_expected_calls
     from ..interval_tables import to_structured
-    from ..results import CHANNEL_FIELDS
+    from ..results import CALLER_COUNTS
 
     m = result.model
     columns = {"time": m.airing_time, "channel": np.array(m.channel_names, dtype=object)[m.airing_channel],
                "spend": m.airing_spend, "expected_calls": airing_expected_calls(m)}
-    columns.update((name, result.stats.airing_calls[:, i]) for i, name in enumerate(CHANNEL_FIELDS))
+    columns.update((name, result.stats.airing_calls[:, i]) for i, name in enumerate(CALLER_COUNTS))
     return to_structured(columns)
 
 

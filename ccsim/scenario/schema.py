@@ -64,6 +64,7 @@ from .agents import Member, Population, check_agents
 from .routing import Routing, check_routing
 from .staffing import Staffing, staffed_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
+from .transfers import Consult, Transfer, check_transfers
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
 
@@ -314,6 +315,12 @@ class CallType(_Model):
         "the agent groups (agents[].name) serving this call type, in the order routing.agent_selection: "
         "ordered_groups tries them; if given, every group serving the type, each once; absent = the groups "
         "serving it in file order"))
+    transfers: list[Transfer] = Field(default=[], max_length=L.MAX_CALL_TYPES, description=(
+        "where answered calls of this type go when their talk ends: each {to: a call type, p: probability}; "
+        "the caller keeps its identity, channel and line and joins that type's queue (probabilities add up "
+        "to at most 1; the same type is allowed; absent = none)"))
+    consult: Optional[Consult] = Field(default=None, title="Consult", description=(
+        "with probability p an answered call's talk includes a consult of the given duration; absent = none"))
 
 
 class Entry(_Model):
@@ -658,6 +665,7 @@ class Scenario(_Model):
                 )
         _check_routing_orders(self)
         check_routing(self)
+        check_transfers(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:
@@ -835,12 +843,13 @@ def _check_arrivals(s: Scenario) -> None:
 
 def _check_media(s: Scenario, known: set) -> None:
     """Channels ring call types or entries that exist; airings lie in [0, horizon); every call
-    type rings (its own arrivals, a media channel, or a menu routing to it)."""
+    type rings (its own arrivals, a media channel, a menu routing to it, or a transfer)."""
     rung = {b.queue for tree in s.ivr for node in tree.nodes for b in node.branches if b.queue}
     if s.hours is not None and s.hours.closed.action == "forward":
         rung.add(s.hours.closed.call_type)  # takes the calls of closed hours
     if s.voicemail is not None:
         rung.add(s.voicemail.call_type)  # has voicemails to call back
+    rung.update(t.to for c in s.call_types for t in c.transfers if t.p > 0)  # takes transferred callers
     entries = {e.name for e in s.entries}
     if s.media is not None:
         for i, channel in enumerate(s.media.channels):
@@ -868,6 +877,6 @@ def _check_media(s: Scenario, known: set) -> None:
     for i, call_type in enumerate(s.call_types):
         if call_type.arrivals is None and call_type.name not in rung:
             raise PydanticCustomError(
-                "no_arrivals", "call type '{name}' has no arrivals, no media channel rings it and no menu "
-                "routes calls to it: give it arrivals, a channel in media.channels or a menu branch with "
-                "queue: {name}", {"path": f"call_types[{i}].arrivals", "name": call_type.name})
+                "no_arrivals", "call type '{name}' has no arrivals, no media channel rings it, no menu "
+                "routes calls to it and no call type transfers to it: give it arrivals, a channel in "
+                "media.channels or a menu branch with queue: {name}", {"path": f"call_types[{i}].arrivals", "name": call_type.name})
