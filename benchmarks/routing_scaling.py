@@ -65,6 +65,7 @@ def sweep(rows, reps, calls, with_plain):
         head += " M/M/c+M calls/s | routing / M/M/c+M |"
         rule += "---:|---:|"
     lines, first = [head, rule], None
+    print(head, rule, sep="\n")
     for agents, skills in rows:
         data = center(agents, skills, calls)
         n, rate, occ = speed(data, reps)

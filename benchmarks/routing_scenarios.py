@@ -6,14 +6,15 @@ serving every skill, which takes a call only once it has waited 10 s (an overflo
 Every group works two 12.5-hour shifts a day (00:00-12:30 and 12:00-00:30, half of its
 agents each; so about half of all agents are on duty at a time) with three breaks each,
 staggered by group; handle time exponential 180 s plus 10 s after-call work, patience
-exponential 300 s. The arrival rate keeps the on-duty agents about 87 % busy, and the
+exponential 300 s. The offered load is 91 % of the on-duty agents' capacity (about 85 % occupancy
+once abandonment is counted), and the
 horizon (whole days) is long enough for about ``calls`` arrivals.
 """
 import math
 
 DAY = 86400
 AHT = 190.0  # seconds of talk + after-call work
-OCCUPANCY = 0.87
+OCCUPANCY = 0.91
 ON_DUTY_HOURS = 12.5 - 1.0  # a shift less its breaks (15 + 30 + 15 minutes)
 
 
