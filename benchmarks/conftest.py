@@ -6,6 +6,7 @@ import pytest
 
 # the tests' shared scenarios and grids (tests/factories.py) serve the benchmarks too
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # routing_scenarios
 
 THROUGHPUT: dict = {}
 
@@ -31,3 +32,6 @@ def pytest_terminal_summary(terminalreporter):
     if "core erlang_a" in THROUGHPUT and "core media_hotline" in THROUGHPUT:
         share = THROUGHPUT["core media_hotline"] / THROUGHPUT["core erlang_a"]
         terminalreporter.write_line(f"{'media_hotline / erlang_a (core)':32s} {100 * share:13,.0f} %")
+    if "core erlang_a" in THROUGHPUT and "core routing 500x6" in THROUGHPUT:
+        share = THROUGHPUT["core routing 500x6"] / THROUGHPUT["core erlang_a"]
+        terminalreporter.write_line(f"{'routing 500x6 / erlang_a (core)':32s} {100 * share:13,.0f} %")

@@ -1,0 +1,79 @@
+"""experiments/routing_study.py with a few replications: it writes its report, and every
+confidence interval is the paired (CRN) one, computed from the per-replication differences."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from ccsim.experiment import analysis
+
+SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "routing_study.py"
+REPS = 4
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("routing_study", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+study = _load()
+
+
+@pytest.fixture(scope="module")
+def ran():
+    return study.run(REPS, seed=11, workers=1)
+
+
+def _direct(base, other, level=0.95):
+    """The paired t interval, computed here from scratch: d_r = other_r - base_r."""
+    d = np.array(other) - np.array(base)
+    half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean(), d.mean() - half, d.mean() + half
+
+
+def test_the_study_is_paired_with_every_policy_scope_and_kpi(ran):
+    data, rows = ran
+    assert data.crn and [p.label for p in data.points] == list(study.POLICIES)
+    scopes = ["all", "sales", "order_status", "after_sales", "complaints"]
+    assert len(rows) == (len(study.POLICIES) - 1) * len(scopes) * len(study.KPIS)
+    assert {(r["policy"], r["scope"], r["kpi"]) for r in rows} == {
+        (p, s, k) for p in list(study.POLICIES)[1:] for s in scopes for k in study.KPIS}
+    assert all(r["reps"] == REPS for r in rows)
+
+
+def test_every_interval_comes_from_the_paired_differences(ran):
+    data, rows = ran
+    for row in rows:
+        point = next(p.point for p in data.points if p.label == row["policy"])
+        pick = (lambda r: r.kpis[row["kpi"]]) if row["scope"] == "all" else \
+            (lambda r: r.by_call_type[row["scope"]][row["kpi"]])
+        base = [pick(r) for r in sorted(data.records_of(0), key=lambda r: r.rep)]
+        other = [pick(r) for r in sorted(data.records_of(point), key=lambda r: r.rep)]
+        diff, low, high = _direct(base, other)
+        assert row["diff"] == pytest.approx(diff, abs=1e-12)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-9), row
+        assert row["policy_mean"] == pytest.approx(np.mean(other), abs=1e-12)
+
+
+def test_the_whole_center_agrees_with_the_library_comparison(ran):
+    data, rows = ran
+    table = analysis.compare(data, baseline=0, kpis=list(study.KPIS))
+    for row in (r for r in rows if r["scope"] == "all"):
+        lib = table[(table.label == row["policy"]) & (table.kpi == row["kpi"])].iloc[0]
+        assert (row["diff"], row["ci_low"], row["ci_high"]) == pytest.approx(
+            (lib["diff"], lib["ci_low"], lib["ci_high"]), abs=1e-9)
+
+
+def test_the_command_line_writes_the_markdown_report(tmp_path, capsys):
+    study.main(["--reps", "2", "--seed", "3", "--workers", "1", "--out", str(tmp_path)])
+    text = (tmp_path / "routing_study.md").read_text()
+    assert text in capsys.readouterr().out
+    for words in ("# Routing study on multiskill.yaml", "## best_proficiency + skill_priority",
+                  "## ordered_groups + priority", "| sales | service level |", "| complaints | abandonment |"):
+        assert words in text, words
+    with pytest.raises(SystemExit):
+        study.main(["--reps", "1", "--out", str(tmp_path)])
