@@ -45,7 +45,7 @@ from ccsim._stats cimport (
     G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
-    interval_of, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
+    interval_of, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
 from ccsim._stats cimport count_within
 
@@ -144,6 +144,8 @@ cdef class Simulation:
     cdef int32_t* type_rules
     cdef double* wait_weight
     cdef int32_t* agent_priority
+    cdef int32_t* backup            # [type, group]: 1 = a backup pair (answers count as overflowed)
+    cdef bint has_backup
     cdef int32_t base_routing
     # idle agents: per group a FIFO list (longest_idle, ordered_groups), keyed heaps (one per group,
     # or per (group, type it serves) for best_proficiency: heaps[g * keys.stride + slot]), or a
@@ -513,6 +515,8 @@ cdef class Simulation:
         self.type_rules = self._int_ptr(model.type_rules)
         self.wait_weight = self._double_ptr(model.wait_weight)
         self.agent_priority = self._int_ptr(model.agent_priority)
+        self.has_backup = model.backup.size > 0
+        self.backup = self._int_ptr(model.backup)
         return 0
 
     cdef int _idle_structures(self, model) except -1:
@@ -1074,6 +1078,8 @@ cdef class Simulation:
         a.acw = acw
         a.handled += 1
         count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
+        if self.has_backup and self.backup[k * self.n_groups + a.group]:
+            count(&self.stats, k, interval, counted, F_OVERFLOWED, 1.0)
         count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
         if wait <= self.sl_type_threshold[k]:
             count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)

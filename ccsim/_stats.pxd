@@ -31,7 +31,8 @@ cdef enum:
     F_TRANSFERRED_OUT = 25
     F_TRANSFERRED_IN = 26
     F_CONSULTS = 27
-    N_CALL_FIELDS = 28
+    F_OVERFLOWED = 28
+    N_CALL_FIELDS = 29
 
 # Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
 cdef enum:

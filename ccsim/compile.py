@@ -211,6 +211,9 @@ class CompiledModel:
     type_rules: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     wait_weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
     agent_priority: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
+    # backup[k, g] = 1 when group g is a backup for type k (an overflow rule holds it back): its
+    # answers of type k count as "overflowed"; empty without overflow rules
+    backup: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
     # The roster: who each agent is (empty = the defaults of ``roster``). Ids are unique; team
     # (组) and squad (队) names, the squad's leader flag, tenure in days, and the abilities the
     # funnel and workforce policies read: conversion probability on sales calls, QA fatal and
@@ -670,6 +673,9 @@ def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
     delay_start = np.concatenate([[0], np.cumsum([len(d) for d in delays])]).astype(np.int32)
     flat_delays = [d for row in delays for d in row]
     target = [r.wait_targets.get(name, scenario.service_level.threshold) for name in model.call_type_names]
+    backup = np.zeros((model.n_types, model.n_groups) if after else (0, 0), dtype=np.int32)
+    for k, g in after:
+        backup[k, g] = 1
     # per agent only under skill_priority: a roster read by no policy costs nothing per agent
     skill = r.queue_selection == "skill_priority"
     priority = np.zeros((model.n_agents if skill else 0, model.n_types), dtype=np.int32)
@@ -685,7 +691,7 @@ def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
                 gt_min_idle=gt[3], type_delay_start=delay_start, type_delays=np.array(flat_delays, dtype=np.float64),
                 type_rules=np.array(rules, dtype=np.int32),
                 wait_weight=np.array([1.0 / t if t > 0 else 1.0 for t in target], dtype=np.float64),
-                agent_priority=priority)
+                agent_priority=priority, backup=backup)
 
 
 def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sources: list) -> dict:

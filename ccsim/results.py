@@ -52,6 +52,7 @@ CALL_FIELDS = (
     "transferred_out",  # answered calls of this type transferred to a queue when their talk ended
     "transferred_in",  # arrivals that are such transfers (not in "routed"); in "arrived"
     "consults",  # answered calls whose talk included a consult (its time is in "talk")
+    "overflowed",  # answered by a backup group: one held back by a routing.overflow rule for the type
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].

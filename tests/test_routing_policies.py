@@ -211,3 +211,23 @@ def test_bad_routing_rules_are_refused_with_their_path(routing, path, words):
     scenario = copy.deepcopy(CENTER)
     scenario["routing"] = routing
     assert_refused(scenario, path, words)
+
+
+def test_overflowed_counts_the_answers_of_backup_groups():
+    """'overflowed' per call type = the answered calls whose group an overflow rule held back
+    (cross for sales and service, helpers for vip), call for call against the records."""
+    model, stats = _records(center("longest_idle", "longest_waiting"))
+    rec = stats.call_records
+    answered = rec["outcome"] == ANSWERED
+    backup = {("sales", "cross"), ("service", "cross"), ("vip", "helpers")}
+    expected = np.zeros(model.n_types)
+    for k, name in enumerate(model.call_type_names):
+        for g, group in enumerate(model.group_names):
+            if (name, group) in backup:
+                expected[k] += np.sum(answered & (rec["call_type"] == k) & (rec["group"] == g)
+                                      & (rec["arrival"] >= model.warmup))
+    got = stats.total_calls[:, CALL_FIELDS.index("overflowed")]
+    np.testing.assert_array_equal(got, expected)
+    assert got.sum() > 20
+    no_rules = ENGINES["core"](compile_scenario(validate_scenario(center("longest_idle", "longest_waiting", False))), 7)
+    assert no_rules.total_calls[:, CALL_FIELDS.index("overflowed")].sum() == 0

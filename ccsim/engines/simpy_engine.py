@@ -330,6 +330,7 @@ class ContactCenter:
         self.routing_rng = streams[base["routing"]]
         self.agent_priority = model.agent_priority.tolist()
         self.wait_weight = model.wait_weight.tolist()
+        self.backup = model.backup.tolist() if model.backup.size else None
         self.wait_unit = model.wait_unit.tolist()
         self.type_rules = model.type_rules.tolist()
         self.delays = [model.type_delays[model.type_delay_start[k]:model.type_delay_start[k + 1]].tolist()
@@ -922,6 +923,8 @@ class ContactCenter:
         agent.busy, agent.busy_since = True, now
         agent.handled += 1
         tally.count(call, "answered")
+        if self.backup is not None and self.backup[call.call_type][agent.group]:
+            tally.count(call, "overflowed")
         tally.count(call, "wait_answered", wait)
         if wait <= self.sl_threshold[call.call_type]:
             tally.count(call, "answered_in_sl")
