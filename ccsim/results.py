@@ -57,6 +57,29 @@ CALL_FIELDS = (
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
 GROUP_FIELDS = ("answered", "talk", "handle", "busy", "staffed")
+# The sales funnel (scenario ``funnel:``): each order of a post-warm-up call, counted once by
+# the state it reached at the cut (horizon + funnel.follow_days), in the rows of its call type,
+# media channel (0 = organic), airing and the agent who took the call. Identities, in every row:
+#   orders = verified + cancelled_by_customer + cancelled_unreached + pending_verification
+#   verified = shipped + awaiting_shipment
+#   shipped = signed + refused + in_transit
+#   signed = collected + awaiting_settlement
+# Values are money: order_value (the product), cross_sell_value, and parcel values (order +
+# cross-sell) for shipped, signed, refused and collected.
+FUNNEL_FIELDS = (
+    "sales_answered",  # answered calls of a call type with a funnel
+    "orders", "order_value", "cross_sells", "cross_sell_value",
+    "verification_attempts",
+    "verified", "cancelled_by_customer", "cancelled_unreached", "pending_verification",
+    "shipped", "shipped_value", "awaiting_shipment",
+    "signed", "signed_value", "refused", "refused_value", "in_transit",
+    "collected", "collected_value", "awaiting_settlement",
+    "returned",  # refused parcels back at the warehouse by the cut
+)
+# Money flow by the day each event happens (day d = [d x 86400, (d+1) x 86400) s), per media
+# channel (0 = organic), for orders of post-warm-up calls, up to the cut.
+FUNNEL_DAY_FIELDS = ("orders", "gross_value", "verified", "cancelled", "shipped", "shipped_value", "signed",
+                     "refused", "collected", "collected_value", "returned")
 # Per-agent totals: answers of post-warm-up calls, clock time within [warm-up, horizon].
 # transfers: answered calls the agent transferred to a queue at the end of their talk.
 AGENT_FIELDS = ("answered", "talk", "acw", "busy", "staffed", "transfers")
@@ -182,6 +205,12 @@ class RawStats:
     airing_calls: Optional[np.ndarray] = None  # [airing, CHANNEL_FIELDS], post-warm-up first rings
     agent_totals: Optional[np.ndarray] = None  # [agent, AGENT_FIELDS]
     agent_types: Optional[np.ndarray] = None  # [agent, call type]: calls answered (post-warm-up arrivals)
+    # the sales funnel (FUNNEL_FIELDS; empty without one)
+    funnel_types: Optional[np.ndarray] = None  # [call type, FUNNEL_FIELDS]
+    funnel_channels: Optional[np.ndarray] = None  # [1 + channel, FUNNEL_FIELDS], 0 = organic
+    funnel_airings: Optional[np.ndarray] = None  # [airing, FUNNEL_FIELDS]
+    funnel_agents: Optional[np.ndarray] = None  # [agent, FUNNEL_FIELDS]
+    funnel_days: Optional[np.ndarray] = None  # [day, 1 + channel, FUNNEL_DAY_FIELDS]
     # answers with wait <= each of CompiledModel.sl_thresholds (the extra service-level thresholds)
     interval_within: Optional[np.ndarray] = None  # [interval, call type, threshold]
     total_within: Optional[np.ndarray] = None  # [call type, threshold], post-warm-up arrivals
@@ -207,6 +236,17 @@ class RawStats:
             self.agent_totals = np.zeros((0, len(AGENT_FIELDS)))
         if self.agent_types is None:
             self.agent_types = np.zeros((self.agent_totals.shape[0], k))
+        nf = len(FUNNEL_FIELDS)
+        if self.funnel_types is None:
+            self.funnel_types = np.zeros((k, nf))
+        if self.funnel_channels is None:
+            self.funnel_channels = np.zeros((self.total_channels.shape[0], nf))
+        if self.funnel_airings is None:
+            self.funnel_airings = np.zeros((self.airing_calls.shape[0], nf))
+        if self.funnel_agents is None:
+            self.funnel_agents = np.zeros((self.agent_totals.shape[0], nf))
+        if self.funnel_days is None:
+            self.funnel_days = np.zeros((0, self.total_channels.shape[0], len(FUNNEL_DAY_FIELDS)))
         if self.interval_within is None:
             self.interval_within = np.zeros((n, k, 0))
         if self.total_within is None:
