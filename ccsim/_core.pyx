@@ -162,6 +162,7 @@ cdef class Simulation:
     cdef bint in_timer
     cdef object router_exc
     cdef object _serves
+    cdef object _agent_sched
     # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
     cdef int32_t* entry_tree
     cdef int32_t* tree_start
@@ -213,6 +214,13 @@ cdef class Simulation:
     cdef int32_t n_schedules
     cdef int32_t* group_shifted
     cdef int64_t n_shift_events  # schedule changes in the heap (a drained run ends when only they are left)
+    # per schedule table: where its agents are in it (they change together: one event per table),
+    # and its agents, in index order: table_agents[table_first[t]:table_first[t + 1]]
+    cdef double* table_base
+    cdef int32_t* table_cursor
+    cdef int32_t* table_on
+    cdef int32_t* table_first
+    cdef int32_t* table_agents
     # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
     cdef AdChannel* channels
     cdef double* airing_time
@@ -405,6 +413,7 @@ cdef class Simulation:
         for k in range(self.n_types):
             self.cb_heaps[k].capacity = 16
             self.cb_heaps[k].data = <int32_t*>self._alloc(16 * sizeof(int32_t))
+        self._table_agents(model)
         for g in range(self.n_groups):
             self.idle[g].head = -1
             self.idle[g].tail = -1
@@ -414,7 +423,7 @@ cdef class Simulation:
                 self.agents[a].idle = 0
                 self.agents[a].idle_since = 0.0
                 self.agents[a].transfer = -1
-                self._start_schedule(a, model.agent_sched[a] if self.group_shifted[g] else -1)
+                self._start_schedule(a, self._agent_sched[a])
 
         self.keep_records = call_records
         if call_records:
@@ -562,14 +571,36 @@ cdef class Simulation:
                 self.pools[g].data = self._int_ptr(np.zeros(max(model.group_count[g], 1), dtype=np.int32))
         return 0
 
+    cdef int _table_agents(self, model) except -1:
+        """Each schedule table's agents (in index order) and its state at time 0 (its agents all
+        change together, so one event per table moves them: the heap holds a schedule change per
+        table, not per agent)."""
+        cdef int32_t t
+        shifted = np.repeat(np.asarray([self.group_shifted[g] for g in range(self.n_groups)], dtype=bool),
+                            np.asarray(model.group_count, dtype=np.int64))
+        sched = np.full(self.n_agents, -1, dtype=np.int32)  # an agent's table; -1: on duty all the time
+        if len(model.agent_sched) == self.n_agents:
+            sched = np.where(shifted, np.asarray(model.agent_sched, dtype=np.int32), -1).astype(np.int32)
+        used = sched[sched >= 0]
+        order = np.argsort(used, kind="stable")
+        self.table_agents = self._int_ptr(np.flatnonzero(sched >= 0)[order].astype(np.int32))
+        counts = np.bincount(used, minlength=self.n_schedules)[:self.n_schedules]
+        self.table_first = self._int_ptr(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        self.table_base = self._double_ptr(np.zeros(max(self.n_schedules, 1)))
+        self.table_cursor = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
+        self.table_on = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
+        for t in range(self.n_schedules):
+            if self.schedules[t].n > 0:
+                self.table_on[t] = sched_start(&self.schedules[t], &self.table_base[t], &self.table_cursor[t])
+        self._agent_sched = sched
+        return 0
+
     cdef void _start_schedule(self, int32_t agent, int32_t sched) noexcept:
-        """Agent state at time 0: on duty (idle) unless its table says otherwise; its first
+        """Agent state at time 0: on duty (idle) unless its table says otherwise; its table's first
         schedule change is pushed by ``_run``."""
         cdef Agent* a = &self.agents[agent]
         a.sched = sched
-        a.on = 1
-        if sched >= 0:
-            a.on = self.schedules[sched].n > 0 and sched_start(&self.schedules[sched], &a.week_base, &a.cursor)
+        a.on = 1 if sched < 0 else self.table_on[sched]
         a.off = not a.on
         a.on_since = 0.0
         if a.on:
@@ -666,7 +697,7 @@ cdef class Simulation:
         for k in range(self.n_airings):
             if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
                 return self.error
-        for k in range(self.n_agents):
+        for k in range(self.n_schedules):
             if self._first_shift(k) != 0:
                 return self.error
         if self.agent_selection == AGENT_FEWEST_CALLS and 86400.0 < self.horizon:
@@ -1206,39 +1237,45 @@ cdef class Simulation:
             return 0
         return self._answer_waiting(agent, slot)
 
-    cdef int _on_shift(self, int32_t agent) noexcept nogil:
-        """Agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a busy
-        one when its call ends. On: an agent off duty logs in (or is back from its break) and takes
-        its next work at once; a busy one just goes on (its break or logout never happened)."""
-        cdef Agent* a = &self.agents[agent]
-        a.on = not a.on
-        if self._push_shift(sched_change(&self.schedules[a.sched], a.on, &a.week_base, &a.cursor), agent) != 0:
+    cdef int _on_shift(self, int32_t t) noexcept nogil:
+        """Table t's schedule changes, for each of its agents in index order. Off: an idle agent
+        logs out (or starts its break) now, a busy one when its call ends. On: an agent off duty
+        logs in (or is back from its break) and takes its next work at once; a busy one just goes
+        on (its break or logout never happened)."""
+        cdef int32_t i, agent
+        cdef bint on = not self.table_on[t]
+        cdef Agent* a
+        self.table_on[t] = on
+        if self._push_shift(sched_change(&self.schedules[t], on, &self.table_base[t], &self.table_cursor[t]), t) != 0:
             return -1
-        if not a.on:
-            if a.idle:
-                self._idle_remove(agent)
-                self._go_off(agent)
-            return 0
-        if a.off:
-            a.off = 0
-            a.on_since = self.now
-            return self._next_work(agent)
+        for i in range(self.table_first[t], self.table_first[t + 1]):
+            agent = self.table_agents[i]
+            a = &self.agents[agent]
+            a.on = on
+            if not on:
+                if a.idle:
+                    self._idle_remove(agent)
+                    self._go_off(agent)
+            elif a.off:
+                a.off = 0
+                a.on_since = self.now
+                if self._next_work(agent) != 0:
+                    return -1
         return 0
 
-    cdef int _first_shift(self, int32_t agent) noexcept nogil:
-        """Schedule the agent's first schedule change (none without a table, or with an empty one)."""
-        cdef Agent* a = &self.agents[agent]
-        cdef Week* w
-        if a.sched < 0 or self.schedules[a.sched].n == 0:
+    cdef int _first_shift(self, int32_t t) noexcept nogil:
+        """Schedule table t's first change (none for an empty table, or one no agent has)."""
+        cdef Week* w = &self.schedules[t]
+        if w.n == 0 or self.table_first[t + 1] == self.table_first[t]:
             return 0
-        w = &self.schedules[a.sched]
-        return self._push_shift(a.week_base + (w.closes[a.cursor] if a.on else w.opens[a.cursor]), agent)
+        return self._push_shift(self.table_base[t] + (w.closes[self.table_cursor[t]] if self.table_on[t]
+                                                      else w.opens[self.table_cursor[t]]), t)
 
-    cdef inline int _push_shift(self, double t, int32_t agent) noexcept nogil:
-        """Schedule the agent's next schedule change (they go on past the horizon while a drained
-        run has calls to finish: an agent logs in to take them, and out when its shift ends)."""
+    cdef inline int _push_shift(self, double time, int32_t t) noexcept nogil:
+        """Schedule table t's next change (changes go on past the horizon while a drained run has
+        calls to finish: an agent logs in to take them, and out when its shift ends)."""
         self.n_shift_events += 1
-        return self._push(t, EV_SHIFT, agent, 0)
+        return self._push(time, EV_SHIFT, t, 0)
 
     cdef inline void _go_off(self, int32_t agent) noexcept nogil:
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""

@@ -84,19 +84,19 @@ class CenterClock(simpy.Environment):
 class Agent:
     """One agent: which group, since when idle or busy, and where in its schedule."""
 
-    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "schedule", "on", "off", "on_since",
+    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "table", "on", "off", "on_since",
                  "handled")
 
-    def __init__(self, index, group, schedule):
+    def __init__(self, index, group, table, on):
         self.index = index
         self.group = group
         self.idle_since = 0.0  # agents on duty at time 0 start idle then
         self.busy_since = 0.0  # start of the current call (talk, then after-call work)
         self.busy = False
-        self.schedule = schedule  # engines.shifts.Schedule, None = on duty all the time
+        self.table = table  # its schedule table, -1 = on duty all the time
         # on: its schedule says on duty (logged in, not on break); off: it is off duty (no calls,
         # no staffed time; a busy agent goes off when its call ends); on_since: staffed time
-        self.on = schedule is None or (len(schedule.opens) > 0 and schedule.start())
+        self.on = on
         self.off = not self.on
         self.on_since = 0.0
         self.handled = 0  # calls answered today (fewest_calls)
@@ -321,8 +321,10 @@ class ContactCenter:
         self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
-        plans = schedules(model)
-        self.agents = [Agent(a, g, plans[a]) for g in range(model.n_groups)
+        table_of, self.tables = schedules(model)  # per table: (engines.shifts.Schedule, on duty)
+        self.table_on = [on for _, on in self.tables]
+        self.agents = [Agent(a, g, table_of[a], table_of[a] < 0 or self.table_on[table_of[a]])
+                       for g in range(model.n_groups)
                        for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
         shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else []
         self.shifted = [bool(shifted and shifted[a.group]) for a in self.agents]  # staffed time counted per agent
@@ -390,9 +392,13 @@ class ContactCenter:
             env.process(self.phone_rings(k))
         for i, time in enumerate(m.airing_time.tolist()):
             env.at(time, AIRING).callbacks.append(partial(self.air, i))
+        self.table_agents = [[] for _ in self.tables]  # each table's agents, in index order
         for agent in self.agents:
-            if agent.schedule is not None and agent.schedule.opens:
-                self.schedule_change(agent, agent.schedule.first_change(agent.on))
+            if agent.table >= 0:
+                self.table_agents[agent.table].append(agent)
+        for t, (schedule, on) in enumerate(self.tables):
+            if schedule.opens and self.table_agents[t]:
+                self.schedule_change(t, schedule.first_change(on))
         if m.agent_selection == AGENT_SELECTION["fewest_calls"] and 86400.0 < m.horizon:
             env.at(86400.0, DAY).callbacks.append(self.new_day)
         if m.drain:
@@ -989,27 +995,28 @@ class ContactCenter:
         self.answer(agent, call)
         call.answered.succeed()
 
-    def schedule_change(self, agent, t):
-        """The agent's next schedule change, at t (past the horizon too: see ``run``)."""
+    def schedule_change(self, table, t):
+        """Schedule table ``table``'s next change, at t (past the horizon too: see ``run``)."""
         self.shift_events += 1
-        self.env.at(t, SHIFT).callbacks.append(partial(self.on_shift, agent))
+        self.env.at(t, SHIFT).callbacks.append(partial(self.on_shift, table))
 
-    def on_shift(self, agent, _event):
-        """The agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a
-        busy one when its call ends. On: an agent off duty logs in (or is back from its break) and
-        takes its next work at once; a busy one just goes on."""
+    def on_shift(self, table, _event):
+        """A table's schedule changes, for each of its agents in index order. Off: an idle agent
+        logs out (or starts its break) now, a busy one when its call ends. On: an agent off duty
+        logs in (or is back from its break) and takes its next work at once; a busy one just goes on."""
         self.shift_events -= 1
-        agent.on = not agent.on
-        self.schedule_change(agent, agent.schedule.change(agent.on))
-        if not agent.on:
-            if not agent.busy and not agent.off:  # idle
-                self.idle.remove(agent)
-                self.go_off(agent)
-            return
-        if agent.off:
-            agent.off = False
-            agent.on_since = self.env.now
-            self.next_work(agent)
+        on = self.table_on[table] = not self.table_on[table]
+        self.schedule_change(table, self.tables[table][0].change(on))
+        for agent in self.table_agents[table]:
+            agent.on = on
+            if not on:
+                if not agent.busy and not agent.off:  # idle
+                    self.idle.remove(agent)
+                    self.go_off(agent)
+            elif agent.off:
+                agent.off = False
+                agent.on_since = self.env.now
+                self.next_work(agent)
 
     def go_off(self, agent):
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
