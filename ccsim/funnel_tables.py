@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .scenario.funnel import stages
+
 # Rows of CompiledModel.fn_stage_dist: the delays of the order's life, in this order.
 STAGES = ("verification", "retry", "shipping", "delivery", "settlement", "returns")
 DAY = 86400.0
@@ -22,7 +24,7 @@ def funnel_tables(scenario, table) -> dict:
     types = scenario.call_types
     channels = [c.name for c in scenario.media.channels] if scenario.media is not None else []
     sales = [f.call_types.get(c.name) for c in types]
-    v, dl = f.verification, f.delivery
+    v, shipping, dl, settlement, returns = stages(f)
     sign = [dl.sign_for] + [dl.by_channel.get(name, dl.sign_for) for name in channels]
     regions = dl.regions or []
     cum = np.cumsum([r.share for r in regions]) if regions else np.ones(1)
@@ -40,8 +42,8 @@ def funnel_tables(scenario, table) -> dict:
         "fn_channel_factor": np.array([f.channels.get(name, 1.0) for name in channels], dtype=np.float64),
         "fn_wait": np.array([w for w, _ in f.wait_curve], dtype=np.float64),
         "fn_wait_factor": np.array([x for _, x in f.wait_curve], dtype=np.float64),
-        "fn_stage_dist": np.array([table.add(delay) for delay in (v.delay, v.retry_delay, f.shipping.delay, dl.delay,
-                                                                  f.settlement.delay, f.returns.delay)],
+        "fn_stage_dist": np.array([table.add(delay) for delay in (v.delay, v.retry_delay, shipping.delay, dl.delay,
+                                                                  settlement.delay, returns.delay)],
                                   dtype=np.int32),
         "fn_confirm": float(v.confirm),
         "fn_cancel": float(v.cancel),

@@ -59,7 +59,7 @@ class SalesCallType(_Model):
         "order probability when the answering agent has no conversion ability of its own"))
     factor: Factor = Field(default=1.0, description="multiplies every base probability of this type (>= 0)")
     order_value: Distribution = Field(description="the order's value (money), a distribution")
-    cross_sell: Optional[CrossSell] = Field(default=None, description="absent = no cross-sell")
+    cross_sell: Optional[CrossSell] = Field(default=None, title="Cross Sell", description="absent = no cross-sell")
     order_talk_factor: float = Field(default=1.0, gt=0.0, le=1e3, allow_inf_nan=False, description=(
         "the talk time of a call that ends in an order is multiplied by this (> 0)"))
 
@@ -131,11 +131,16 @@ class Funnel(_Model):
     wait_curve: list[tuple[float, float]] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
         "[[wait seconds, conversion factor], ...], waits increasing: linear between points, flat "
         "outside; absent = 1"))
-    verification: Verification = Verification()
-    shipping: Stage = Stage()
-    delivery: Delivery = Delivery()
-    settlement: Stage = Stage()
-    returns: Stage = Stage()
+    verification: Optional[Verification] = Field(default=None, title="Verification", description=(
+        "order verification (核单); absent = every order confirmed at once"))
+    shipping: Optional[Stage] = Field(default=None, title="Shipping", description="from verification to shipment; "
+                                                                           "absent = at once")
+    delivery: Optional[Delivery] = Field(default=None, title="Delivery", description=(
+        "from shipment to delivery, and sign-for (签收); absent = delivered at once and always signed for"))
+    settlement: Optional[Stage] = Field(default=None, title="Settlement", description=(
+        "from sign-for to collected money (回款); absent = at once"))
+    returns: Optional[Stage] = Field(default=None, title="Returns", description=(
+        "from a refused delivery to the parcel back at the warehouse; absent = at once"))
 
     @model_validator(mode="after")
     def _curve(self):
@@ -151,6 +156,12 @@ class Funnel(_Model):
         return self
 
 
+def stages(f: Funnel) -> tuple:
+    """(verification, shipping, delivery, settlement, returns) of ``f``, the defaults where absent."""
+    return (f.verification or Verification(), f.shipping or Stage(), f.delivery or Delivery(),
+            f.settlement or Stage(), f.returns or Stage())
+
+
 def check_funnel(s) -> None:
     """The funnel's call types exist and its channels are media channels (called by ``Scenario``)."""
     f = s.funnel
@@ -162,7 +173,8 @@ def check_funnel(s) -> None:
             raise _err(f"funnel call type '{name}' is not defined (call types: {', '.join(sorted(types))})",
                        f"funnel.call_types.{name}")
     channels = {c.name for c in s.media.channels} if s.media is not None else set()
-    for where, names in (("funnel.channels", f.channels), ("funnel.delivery.by_channel", f.delivery.by_channel)):
+    by_channel = f.delivery.by_channel if f.delivery is not None else {}
+    for where, names in (("funnel.channels", f.channels), ("funnel.delivery.by_channel", by_channel)):
         for name in names:
             if name not in channels:
                 known = ", ".join(sorted(channels)) or "none: the scenario has no media"
