@@ -102,7 +102,7 @@ class Delivery(_Model):
 
     delay: Distribution = Field(default=_NOW, description="seconds from shipment to delivery")
     sign_for: Probability = Field(default=1.0, description="probability the customer signs for the parcel")
-    by_channel: dict[Name, Probability] = Field(default={}, description=(
+    by_channel: dict[str, Probability] = Field(default={}, description=(
         "sign-for probability of a media channel's customers (media.channels[].name), instead of sign_for"))
     regions: list[Region] = Field(default=[], max_length=L.MAX_CHANNELS, description=(
         "delivery regions, shares adding up to 1; absent = one region with factor 1"))
@@ -124,9 +124,9 @@ class Funnel(_Model):
 
     follow_days: float = Field(default=30.0, ge=0.0, le=MAX_FOLLOW_DAYS, allow_inf_nan=False, description=(
         f"orders are followed this many days past the horizon (0 to {MAX_FOLLOW_DAYS:,})"))
-    call_types: dict[Name, SalesCallType] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description=(
+    call_types: dict[str, SalesCallType] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description=(
         "the call types that sell (call_types[].name); the others have no funnel"))
-    channels: dict[Name, Factor] = Field(default={}, description=(
+    channels: dict[str, Factor] = Field(default={}, description=(
         "conversion factor of each media channel's callers (media.channels[].name); absent = 1"))
     wait_curve: list[tuple[float, float]] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
         "[[wait seconds, conversion factor], ...], waits increasing: linear between points, flat "
