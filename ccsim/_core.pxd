@@ -68,6 +68,7 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
     int32_t transferring  # 1 from its transfer until it reaches the new call type (counted there)
+    double propensity    # with a funnel: its uniform drawn at the first ring (buys iff < the order probability)
 
 cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or between attempts
     Caller who

@@ -33,6 +33,7 @@ from ccsim._routing cimport (
     pool_remove,
 )
 from ccsim._shifts cimport sched_change, sched_start
+from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
     C_ABANDONED, C_BLOCKED, C_CALLBACK_DONE, C_CALLBACK_FAILED, C_CALLBACK_PENDING, C_CALLERS, C_CLOSED,
@@ -47,7 +48,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
-from ccsim._stats cimport count_within
+from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE
 
 cnp.import_array()
 
@@ -259,6 +260,9 @@ cdef class Simulation:
     cdef object _stats
     cdef bint _done
     cdef double* sl_type_threshold  # [call type]: its service-level threshold (CompiledModel.type_thresholds)
+    cdef bint has_funnel            # the sales funnel (_funnel): propensities drawn, orders followed
+    cdef Funnel funnel
+    cdef int32_t base_propensity, base_order
 
     def __cinit__(self, model, bit_generators, bint call_records=False, router=None):
         cdef int32_t k, g, i, a, n
@@ -484,6 +488,16 @@ cdef class Simulation:
         self.stats.total_within = self._stat_ptr(stats, "total_within")
         self.stats.thresholds = self._double_ptr(model.sl_thresholds)
         self.stats.n_thresholds = len(model.sl_thresholds)
+        self.has_funnel = model.has_funnel
+        if self.has_funnel:
+            from ._funnel import funnel_stats
+            from .funnel_tables import funnel_arrays
+            stats.update(funnel_stats(model))
+            funnel_init(&self.funnel, funnel_arrays(model), stats, model, self._keep)
+            self.funnel.dists = self.dists
+            self.funnel.empirical = self.empirical
+            self.base_propensity = base["propensity"]
+            self.base_order = base["order"]
         for g in range(self.n_groups):
             if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
                 add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
@@ -826,6 +840,7 @@ cdef class Simulation:
         who.channel = channel
         who.airing = airing
         who.transferring = 0
+        who.propensity = random_standard_uniform(self.streams[self.base_propensity + s]) if self.has_funnel else 1.0
         self.n_callers += 1
         self._count_caller(&who, C_CALLERS)
         self.calls_simulated += 1
@@ -1102,6 +1117,8 @@ cdef class Simulation:
             if self.consult_p[k] > 0.0:
                 talk += self._consult(k, interval, counted)
             to = self._transfer_to(k)
+        if self.has_funnel and self.funnel.sells[k]:
+            talk = talk * self._sell(agent, who, k, interval, counted, wait)
         if self.per_agent:
             acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
@@ -1138,6 +1155,22 @@ cdef class Simulation:
         if to >= 0 and self._hold_transfer(agent, who, to) != 0:
             return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef double _sell(self, int32_t agent, Caller* who, int32_t k, int32_t interval, bint counted,
+                      double wait) noexcept nogil:
+        """A type-k call answered by ``agent``: an order iff the caller's propensity is below the
+        order probability; its life drawn and counted (_funnel). Returns the talk factor."""
+        cdef Order o
+        if counted:
+            count_sale(&self.funnel, k, who.channel, who.airing, agent)
+        if who.propensity >= order_probability(&self.funnel, k, agent, who.channel, wait):
+            return 1.0
+        order_life(&self.funnel, self.streams[self.base_order + k], k, who.channel, self.now, &o)
+        count(&self.stats, k, interval, counted, F_ORDERS, 1.0)
+        count(&self.stats, k, interval, counted, F_ORDER_VALUE, o.value)
+        if counted:
+            count_order(&self.funnel, &o, k, who.channel, who.airing, agent)
+        return self.funnel.talk_factor[k]
 
     cdef inline double _factor(self, int32_t agent, int32_t k) noexcept nogil:
         """The handle-time factor of ``agent`` for a call of type k."""

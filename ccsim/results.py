@@ -53,6 +53,9 @@ CALL_FIELDS = (
     "transferred_in",  # arrivals that are such transfers (not in "routed"); in "arrived"
     "consults",  # answered calls whose talk included a consult (its time is in "talk")
     "overflowed",  # answered by a backup group: one held back by a routing.overflow rule for the type
+    # the sales funnel (scenario funnel:, call types that sell): answered calls that ended in an order
+    "orders",
+    "order_value",  # sum of their order values (the product, without cross-sell: FUNNEL_FIELDS)
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].

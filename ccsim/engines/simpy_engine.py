@@ -26,6 +26,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
+from .funnel import Funnel
 from ..router import RouterError, bad_agent, bad_type
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
@@ -105,7 +106,8 @@ class Agent:
 class Caller:
     """One caller, over all its attempts (a retrial redials the same number)."""
 
-    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing", "priority")
+    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing", "priority",
+                 "propensity")
 
     def __init__(self, id, source, first, interval, counted, channel, airing):
         self.id = id  # caller number within the run
@@ -117,6 +119,7 @@ class Caller:
         self.priority = 0  # the current attempt's priority in its queue (a menu branch's; else 0)
         self.channel = channel  # media channel of an ad caller, -1 for an organic one
         self.airing = airing  # its airing, -1 for an organic caller
+        self.propensity = 1.0  # with a funnel: its uniform drawn at the first ring (buys iff < the order probability)
 
 
 class Call:
@@ -369,6 +372,11 @@ class ContactCenter:
         self.consult_p, self.consult_dist = (a.tolist() for a in model.consult_table())
         self.talk_extra = model.talk_extra().tolist()  # 1: draws from its transfer stream at an answer
         self.transferring = {}  # agent index -> the caller it talks to and will transfer
+        # the sales funnel (ccsim.engines.funnel): a propensity per caller, orders at answers
+        self.funnel = Funnel(model, self.dists, self.empirical) if model.has_funnel else None
+        if self.funnel is not None:
+            self.propensity_rng = streams[base["propensity"]:base["propensity"] + s]
+            self.order_rng = streams[base["order"]:base["order"] + n]
         self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
                                                          float(m.hours_shift)))
         self.lines_busy = 0  # calls in the menu, waiting, talking, or hearing the queue-full message
@@ -425,6 +433,7 @@ class ContactCenter:
             interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
             agent_totals=t.agent_totals, agent_types=t.agent_types,
             interval_within=t.interval_within, total_within=t.total_within,
+            **(self.funnel.stats() if self.funnel is not None else {}),
         )
 
     def close(self):
@@ -511,6 +520,8 @@ class ContactCenter:
         """Process: one caller of source k, attempt after attempt, until the last one ends."""
         now = self.env.now
         who = Caller(self.n_callers, k, now, self.tally.interval_of(now), now >= self.model.warmup, channel, airing)
+        if self.funnel is not None:
+            who.propensity = self.propensity_rng[k].random()
         self.n_callers += 1
         self.tally.caller(who, "callers")
         while True:
@@ -923,6 +934,8 @@ class ContactCenter:
         if self.talk_extra[call.call_type]:
             talk += self.consult(call)
             call.transfer_to = self.transfer_to(call.call_type)
+        if self.funnel is not None and self.funnel.sells[call.call_type]:
+            talk = talk * self.sell(agent, call, wait)
         if self.per_agent:
             call.acw = call.acw * self.acw_factor[agent.index]
         acw = call.acw
@@ -951,6 +964,16 @@ class ContactCenter:
         call.agent = agent
         self.record(call.who, call.ring, "answered", wait, talk, acw, agent, call)
         call.talk_end = self.env.at(now + talk, TALK_END)
+
+    def sell(self, agent, call, wait):
+        """The funnel at an answer of a type that sells: counts the order, if any; the talk factor."""
+        k = call.call_type
+        value, factor = self.funnel.sell(self.order_rng[k], call.who, k, agent.index, wait, self.env.now,
+                                         call.counted)
+        if value is not None:
+            self.tally.count(call, "orders")
+            self.tally.count(call, "order_value", value)
+        return factor
 
     def agent_free(self, agent):
         """The agent has finished its call (talk and after-call work): its next work."""
