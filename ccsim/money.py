@@ -331,8 +331,10 @@ def _daily_costs(result, n: int) -> dict:
 def mean_frames(frames: list, level: float = 0.95):
     """(mean, half-width) DataFrames of same-shaped tables across replications: numeric columns
     averaged (Student t half-width; NaN with one replication), other columns as in the first."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     first = frames[0]
-    numbers = [c for c in first.columns if np.issubdtype(first[c].dtype, np.number)]
+    numbers = [c for c in first.columns if is_numeric_dtype(first[c]) and not is_bool_dtype(first[c])]
     mean, hw = mean_halfwidth(np.stack([f[numbers].to_numpy(dtype=float) for f in frames]), level)
     out_mean, out_hw = first.copy(), first.copy()
     out_mean[numbers] = mean
@@ -340,6 +342,48 @@ def mean_frames(frames: list, level: float = 0.95):
     return out_mean, out_hw
 
 
+
+
+def _cells(mean, hw, key: str) -> list:
+    """Rows of (mean, half-width) tables as [{key: index, column: {mean, ci_halfwidth}}]."""
+    rows = []
+    for name in mean.index:
+        row = {key: name if isinstance(name, str) else int(name)}
+        for column in mean.columns:
+            value = mean.loc[name, column]
+            if isinstance(value, (int, float, np.integer, np.floating)):
+                row[column] = {"mean": float(value), "ci_halfwidth": float(hw.loc[name, column])}
+            else:
+                row[column] = value
+        rows.append(row)
+    return rows
+
+
+def money_report(results: list, level: float = 0.95) -> dict:
+    """Everything ``ccsim run`` prints, writes to --json and draws about money, across
+    replications (each number {mean, ci_halfwidth}, Student t; NaN half-width with one):
+    ``kpis``, ``costs``, ``funnel`` (FUNNEL_FIELDS totals), and the rows of the ``channels``,
+    ``airings``, ``teams``, ``agents`` and ``days`` tables."""
+    summary = money_summary(results, level)
+    out = {
+        "kpis": {k: summary[k] for k in MONEY_KPI_NAMES},
+        "costs": {k[len("cost_"):]: v for k, v in summary.items() if k.startswith("cost_")},
+        "funnel": {}, "definitions": dict(MONEY_KPI_DEFINITIONS),
+    }
+    totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])
+    for i, name in enumerate(FUNNEL_FIELDS):
+        mean, hw = mean_halfwidth(totals[:, i], level)
+        out["funnel"][name] = {"mean": mean, "ci_halfwidth": hw}
+    for key, by, index in (("channels", "channel", "channel"), ("airings", "airing", "airing"),
+                           ("teams", "team", "team"), ("agents", "agent", "agent"), ("days", "day", "day")):
+        frames = [r.funnel(by=by) for r in results]
+        if by == "agent":
+            frames = [f.set_index("id") for f in frames]
+        out[key] = _cells(*mean_frames(frames, level), "id" if by == "agent" else index)
+    return out
+
+
 __all__ = ["COST_ITEMS", "MONEY_KPI_NAMES", "MONEY_KPI_DEFINITIONS", "agent_table", "airing_table",
            "channel_table", "cost_breakdown", "day_table", "funnel_table", "has_funnel", "has_money",
-           "line_seconds", "lost_sales", "mean_frames", "money_kpis", "money_summary", "team_table"]
+           "line_seconds", "lost_sales", "mean_frames", "money_kpis", "money_report", "money_summary",
+           "team_table"]
