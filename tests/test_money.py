@@ -288,3 +288,56 @@ def test_json_of_a_run_has_the_money(tmp_path):
     assert data["money"]["kpis"]["total_cost"]["mean"] > 12000
     assert set(data["money"]["costs"]) >= set(money.COST_ITEMS)
     assert [row["channel"] for row in data["money"]["channels"]] == ["organic", "tv", "web"]
+
+
+@pytest.fixture(scope="module")
+def money_page(shop, tmp_path_factory):
+    """The HTML report of three replications with constructed funnels (``ccsim run --html``'s path)."""
+    from ccsim.cli.run import write_run_report
+
+    results = [with_funnel(copy.deepcopy(shop), seed=i) for i in range(3)]
+    path = tmp_path_factory.mktemp("money") / "shop.html"
+    write_run_report(path, shop.scenario, "shop.yaml", results, seed=3, engine="core")
+    return results, path
+
+
+def _traces(path) -> dict:
+    from test_report import _traces as parse
+
+    return parse(path)
+
+
+def test_report_draws_the_funnel_and_the_cumulative_money(money_page):
+    results, path = money_page
+    charts = _traces(path)
+    funnel = charts["chart-money-funnel"][0]
+    stages = ("sales_answered", "orders", "verified", "shipped", "signed", "collected")
+    means = [np.mean([r.stats.funnel_types[:, F[s]].sum() for r in results]) for s in stages]
+    assert funnel["type"] == "funnel" and funnel["x"] == pytest.approx(means)
+    revenue, cost = (t for t in charts["chart-money-cumulative"] if t.get("mode") == "lines+markers")
+    assert revenue["y"][-1] == pytest.approx(np.mean([r.money()["collected_revenue"] for r in results]))
+    assert cost["y"][-1] == pytest.approx(np.mean([r.costs()["total"] for r in results]))
+    text = path.read_text(encoding="utf-8")
+    for piece in ('id="money"', "ROI per channel", "ROI per airing", "money-agents", "ROAS"):
+        assert piece in text
+
+
+def test_report_of_a_run_without_money_has_no_money_section(shop, tmp_path):
+    from ccsim.cli.run import write_run_report
+
+    plain = ccsim.simulate({k: v for k, v in SHOP.items() if k != "costs"}, seed=1)
+    write_run_report(tmp_path / "plain.html", plain.scenario, "plain.yaml", [plain], seed=1, engine="core")
+    assert 'id="money"' not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_money_report_renders_in_chromium(money_page, tmp_path):
+    import browser
+
+    _, path = money_page
+    facts = browser.open_page(path, screenshot=tmp_path / "money.png")
+    assert facts.chart_divs == facts.rendered_plots == facts.plotly_divs
+    assert facts.severe == [], f"console errors: {facts.severe}"
+    for name in ("chart-money-funnel", "chart-money-cumulative"):
+        box = facts.boxes[name]
+        assert box["width"] > 300 and box["height"] > 200 and box["visible"]

@@ -75,7 +75,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         click.echo(f"wrote {', '.join(str(out / name) for name in out_files(scenario))}", err=True)
     if html is not None:
         note_replaced([html])
-        write_run_report(html, scenario, scenario_file, results, seed, engine)
+        write_run_report(html, scenario, scenario_file, results, seed, engine, summary["money"])
         click.echo(f"wrote {html}", err=True)
 
 
@@ -479,7 +479,8 @@ def _wide(rows: dict, key: str, columns, reps: int):
     return pd.DataFrame(records)
 
 
-def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str) -> None:
+def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str,
+                     money=None) -> None:
     from ..experiment.records import Point, StudyData, record_from_result
     from ..report import write_html
     from ..scenario import scenario_to_dict
@@ -490,7 +491,7 @@ def write_run_report(path: Path, scenario, scenario_file, results: list, seed: i
     data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
                      engine=engine, points=[point], records=records)
     try:
-        write_html(data, path)
+        write_html(data, path, money=money if money is not None else money_summary(results))
     except OSError as err:
         raise InputError(f"--html: cannot write {path}: {err.strerror or err}; the results above are "
                          "complete (and --out, if given, was written)") from None
