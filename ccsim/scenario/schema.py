@@ -66,6 +66,7 @@ from .staffing import Staffing, staffed_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .transfers import Consult, Transfer, check_transfers
 from .funnel import Funnel, check_funnel
+from .costs import Costs, check_costs
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
 
@@ -630,6 +631,8 @@ class Scenario(_Model):
     checks: Optional[Checks] = Field(default=None, title="Checks", description=(
         "KPI targets for ccsim check (expect, and optional alpha, min_reps, max_reps); "
         "ccsim run ignores them; absent = none"))
+    costs: Optional[Costs] = Field(default=None, title="Costs", description=(
+        "unit costs (agent hour, telecom minute, per order) for the money KPIs; absent = none"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -671,6 +674,7 @@ class Scenario(_Model):
         check_routing(self)
         check_transfers(self)
         check_funnel(self)
+        check_costs(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:
