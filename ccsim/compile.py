@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -44,6 +45,9 @@ INT32_MAX = 2**31 - 1
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
            "routing", "absence", "roster", "transfer", "propensity", "order")
+# The order of the engines' streams in stream_keys (CompiledModel.stream_base).
+STREAM_ORDER = ("arrival", "handle", "patience", "after_call_work", "retrial", "ivr", "ads", "callback", "routing",
+                "transfer", "propensity", "order")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -313,7 +317,7 @@ class CompiledModel:
         """Whether a call type sells (scenario.funnel): callers draw a propensity, orders are followed."""
         return len(self.fn_sells) == self.n_types and bool(np.any(self.fn_sells))
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def has_agent_factors(self) -> bool:
         """Whether the agents have their own factors (else each is at its group's proficiency)."""
         return len(self.agent_acw_factor) == self.n_agents and self.agent_factor.shape == (self.n_agents, self.n_types)
@@ -341,7 +345,39 @@ class CompiledModel:
             return self.consult_p, self.consult_dist
         return np.zeros(self.n_types), np.full(self.n_types, -1, dtype=np.int32)
 
+    @cached_property
+    def type_plain(self) -> np.ndarray:
+        """int32 [K]: 1 for a call type no routing rule of whose (type, group) pairs can hold a
+        group back (no delay, expected-wait bound, threshold or reserve): the engines skip the rules."""
+        out = np.ones(self.n_types, dtype=np.int32)
+        if len(self.tg_after) != len(self.type_groups):
+            return out
+        held = (np.asarray(self.tg_after) > 0) | (np.asarray(self.tg_queue_over) >= 0) | (np.asarray(self.tg_min_idle) > 0)
+        for k in range(self.n_types):
+            lo, hi = self.type_groups_start[k], self.type_groups_start[k + 1]
+            out[k] = 0 if held[lo:hi].any() else 1
+        return out
+
+    @cached_property
+    def schedule_agents(self) -> tuple:
+        """(int32 [A] each agent's table, -1 = on duty all the time; int32 [T + 1] table_first and
+        int32 table_agents: the agents of table t, in index order, are
+        table_agents[table_first[t]:table_first[t + 1]]). The engines move a table's agents together."""
+        n_tables = len(self.sched_start) - 1
+        sched = np.full(self.n_agents, -1, dtype=np.int32)
+        if len(self.agent_sched) == self.n_agents and len(self.group_shifted) == self.n_groups:
+            shifted = np.repeat(np.asarray(self.group_shifted, dtype=bool), np.asarray(self.group_count, dtype=np.int64))
+            sched = np.where(shifted, np.asarray(self.agent_sched, dtype=np.int32), -1).astype(np.int32)
+        used = sched[sched >= 0]
+        agents = np.flatnonzero(sched >= 0)[np.argsort(used, kind="stable")].astype(np.int32)
+        counts = np.bincount(used, minlength=n_tables)[:n_tables]
+        return sched, np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), agents
+
     def talk_extra(self) -> np.ndarray:
+        return self._talk_extra
+
+    @cached_property
+    def _talk_extra(self) -> np.ndarray:
         """int32 [K]: 1 for a call type whose answered calls draw from its transfer stream (it has
         transfers or consults), 0 for one that draws nothing at an answer."""
         start, _, _ = self.transfer_table()
@@ -376,7 +412,7 @@ class CompiledModel:
         frame.index.name = "agent"
         return frame
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def agent_group(self) -> np.ndarray:
         """int32 [A]: each agent's group."""
         return np.repeat(np.arange(self.n_groups, dtype=np.int32), self.group_count)
@@ -404,7 +440,7 @@ class CompiledModel:
     def n_airings(self) -> int:
         return len(self.airing_time)
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def n_agents(self) -> int:
         return int(self.group_count.sum())
 
@@ -432,20 +468,23 @@ class CompiledModel:
     def n_pools(self) -> int:
         return len(self.pool_capacity)
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu, ads one per media channel, callback one per call type, routing
-        one (the random agent selection), transfer one per call type; with a funnel, propensity one
-        per source and order one per call type (last)."""
-        s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
-        cb = ads + self.n_channels
-        end = cb + 2 * k + 1
-        funnel = s + k if self.has_funnel else 0
-        return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
-                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "routing": cb + k,
-                "transfer": cb + k + 1, "propensity": end, "order": end + s, "end": end + funnel}
+        call type, IVR one per menu, ads one per media channel, callback one per call type; then
+        only when used: routing one (the random agent selection), transfer one per call type
+        (some type transfers or consults), with a funnel propensity one per source and order one
+        per call type (last). Read from ``stream_keys``, so a run creates no stream it never draws from."""
+        counts = {}
+        for source, _ in self.stream_keys:
+            counts[source] = counts.get(source, 0) + 1
+        base, at = {}, 0
+        for source in STREAM_ORDER:
+            base[source] = at
+            at += counts.get(source, 0)
+        base["end"] = at
+        return base
 
 
 class _DistTable:
@@ -620,8 +659,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple(("ivr", tree.name) for tree in scenario.ivr)
                      + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
                      + tuple((CALLBACK_SOURCE, c.name) for c in types)
-                     + (("routing", "agents"),)
-                     + tuple((TRANSFER_SOURCE, c.name) for c in types)
+                     + ((("routing", "agents"),) if scenario.routing.agent_selection == "random" else ())
+                     + (tuple((TRANSFER_SOURCE, c.name) for c in types)
+                        if any(c.transfers or c.consult for c in types) else ())
                      + (tuple((PROPENSITY_SOURCE, c.name) for c in sources)
                         + tuple((ORDER_SOURCE, c.name) for c in types) if scenario.funnel is not None else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
