@@ -1,0 +1,222 @@
+"""The agent, team and skill views of a run (issue "Reports"): who worked how much, and how
+each call type was served.
+
+``agent_table`` is one row per agent: the roster, the engines' totals (``Result.agents()``),
+then ``idle`` = staffed - busy, ``break_time`` and ``logged_in`` (see below), ``occupancy`` =
+busy / staffed, ``aht``, ``calls_per_hour`` = answered per staffed hour, and a ``rank`` (1 =
+best) by a score, ``calls_per_hour`` unless asked otherwise. ``rollup`` sums it per team (组) or
+per squad (队), recomputing the ratios from the sums and naming the leader; ``skill_table`` is one
+row per call type: its service level at its own threshold, ASA, abandonment, overflow and
+transfers. ``*_summary`` functions average them over replications with Student-t CIs.
+
+Break and logged-in time are not counted by the engines; they are measured here from the
+schedule the replication ran (``CompiledModel.shift_plan``, with the replication's absences
+under shrinkage, the same draws as the engines'): ``break_time`` is the planned break time of
+the agent's shifts inside [warm-up, horizon], ``logged_in`` = staffed + break_time. The
+approximation: the engines end a break on time, so a call running past a break's start shortens
+the break, and that overrun counts as staffed *and* as break (``logged_in`` is then high by the
+overrun); an agent absent for a shift (shrinkage) has neither. Agents without shifts have no
+breaks (logged_in = staffed).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .results import AGENT_FIELDS, CALL_FIELDS, ArgumentError, _ratio, mean_halfwidth
+
+# The summed columns of the agent table (seconds but answered and transfers); answered_<type> too.
+AGENT_SUMS = (*AGENT_FIELDS, "idle", "break_time", "logged_in")
+# The ratios, recomputed from sums in every rollup.
+AGENT_RATIOS = ("occupancy", "aht", "calls_per_hour")
+DEFAULT_RANK = "calls_per_hour"
+# Columns where a lower value ranks first.
+LOWER_IS_BETTER = ("aht", "idle", "break_time")
+AGENT_DEFINITIONS = {
+    "answered": "calls answered (post-warm-up arrivals)",
+    "talk": "talk time (s)", "acw": "after-call work (s)", "busy": "talk + ACW clock time (s)",
+    "staffed": "on duty: logged in and not on a break (s)", "transfers": "calls transferred to a queue",
+    "idle": "staffed - busy (s)", "break_time": "planned break time inside the agent's shifts (s)",
+    "logged_in": "staffed + break_time (s)", "occupancy": "busy / staffed",
+    "aht": "(talk + ACW) / answered (s)", "calls_per_hour": "answered per staffed hour (the default rank score)",
+}
+
+
+# ---------------------------------------------------------------- schedule time
+def _measure(spans, lo: float, hi: float, period: float) -> float:
+    """Seconds of ``spans`` ((open, close) pairs of a period; a close past the period wraps to
+    its start) inside [lo, hi]."""
+    total = 0.0
+    for a, b in spans:
+        pieces = [(a, min(b, period))] + ([(0.0, b - period)] if b > period else [])
+        total += sum(max(0.0, min(y, hi) - max(x, lo)) for x, y in pieces)
+    return total
+
+
+def _union(parts: list, period: float) -> list:
+    """The union of several (opens, closes) of one period, as (open, close) pairs."""
+    from .scenario.shifts import merge_spans
+
+    spans = []
+    for opens, closes in parts:
+        for a, b in zip(opens, closes):
+            spans += [(a, period), (0.0, b - period)] if b > period else [(a, b)]
+    return list(zip(*merge_spans(spans, period)))
+
+
+def break_seconds(model, seed) -> np.ndarray:
+    """float [agents]: each agent's planned break time inside [warm-up, horizon] in the
+    replication of ``seed`` (its absences under shrinkage): the time inside its shifts minus its
+    time on duty by the schedule (0 for an agent without shifts)."""
+    from .scenario.shifts import period_on
+    from .schedules import absences, period_weeks
+
+    out = np.zeros(model.n_agents)
+    if not model.shift_plan:
+        return out
+    weeks = period_weeks(model)
+    period = weeks * 604800.0
+    absent = absences(model, seed) if model.sched_plan else {}
+    first = dict(zip(model.group_names, np.asarray(model.group_start)))
+    group_of = np.asarray(model.agent_group)
+    login, duty = {}, {}
+    for agent, begin, days, pieces, length in model.shift_plan:
+        group = model.group_names[group_of[agent]]
+        row = absent[group][agent - first[group]] if group in absent else None
+        login.setdefault(agent, []).append(period_on(begin, days, ((0.0, length),), weeks, row))
+        duty.setdefault(agent, []).append(period_on(begin, days, pieces, weeks, row))
+    lo, hi = model.sched_shift + model.warmup, model.sched_shift + model.horizon
+    for agent in login:
+        out[agent] = max(0.0, _measure(_union(login[agent], period), lo, hi, period)
+                         - _measure(_union(duty[agent], period), lo, hi, period))
+    return out
+
+
+# ---------------------------------------------------------------- one replication
+def _derived(frame) -> None:
+    """Add (or recompute from the sums) the ratio columns of an agent table or rollup."""
+    frame["occupancy"] = _ratio(frame["busy"].to_numpy(float), frame["staffed"].to_numpy(float))
+    frame["aht"] = _ratio((frame["talk"] + frame["acw"]).to_numpy(float), frame["answered"].to_numpy(float))
+    frame["calls_per_hour"] = _ratio(3600.0 * frame["answered"].to_numpy(float), frame["staffed"].to_numpy(float))
+
+
+def agent_table(result, rank_by: str = DEFAULT_RANK, ascending=None):
+    """DataFrame, one row per agent (index ``agent``): ``Result.agents()`` with idle, break_time,
+    logged_in and calls_per_hour added, and ``rank`` (1 = best; ties share the best rank;
+    agents with no value last) by ``rank_by`` (a numeric column; larger is better except for
+    LOWER_IS_BETTER columns, or as ``ascending`` says)."""
+    frame = result.agents()
+    frame["idle"] = np.maximum(frame["staffed"] - frame["busy"], 0.0)
+    frame["break_time"] = break_seconds(result.model, result.seed)
+    frame["logged_in"] = frame["staffed"] + frame["break_time"]
+    _derived(frame)
+    return rank(frame, rank_by, ascending)
+
+
+def rank(frame, by: str = DEFAULT_RANK, ascending=None):
+    """``frame`` with a ``rank`` column (1 = best, ties share the best rank, NaN last) by column
+    ``by``, sorted by it."""
+    if by not in frame.columns or not np.issubdtype(frame[by].dtype, np.number) or frame[by].dtype == bool:
+        numeric = [c for c in frame.columns if np.issubdtype(frame[c].dtype, np.number) and frame[c].dtype != bool]
+        raise ArgumentError(f"cannot rank agents by {by!r}: give a numeric column ({', '.join(numeric)})")
+    asc = by in LOWER_IS_BETTER if ascending is None else bool(ascending)
+    frame = frame.copy()
+    frame["rank"] = frame[by].rank(method="min", ascending=asc, na_option="bottom").astype(int)
+    return frame.sort_values(["rank", "id"], kind="stable")
+
+
+def rollup(agents, by: str = "team"):
+    """Sums of an agent table per team (``by="team"``) or per squad (``by="squad"``, index (team,
+    squad); agents without a squad left out): agents, every AGENT_SUMS and ``answered_<type>``
+    column summed, the ratios recomputed from the sums, and ``leader`` (the ids of the squads'
+    leaders, comma-separated)."""
+    import pandas as pd
+
+    if by not in ("team", "squad"):
+        raise ArgumentError(f"by must be 'team' or 'squad', got {by!r}")
+    keys = ["team"] if by == "team" else ["team", "squad"]
+    frame = agents if by == "team" else agents[agents["squad"] != ""]
+    sums = [*AGENT_SUMS, *(c for c in agents.columns if c.startswith("answered_"))]
+    grouped = frame.groupby(keys, sort=True)
+    out = grouped[sums].sum()
+    out.insert(0, "agents", grouped.size())
+    leaders = frame[frame["leader"]].groupby(keys)["id"].agg(lambda ids: ", ".join(map(str, sorted(ids))))
+    out.insert(1, "leader", leaders.reindex(out.index).fillna(""))
+    if not len(out):
+        out = pd.DataFrame(columns=["agents", "leader", *sums], index=pd.MultiIndex.from_tuples([], names=keys))
+    _derived(out)
+    return out
+
+
+def skill_table(result):
+    """DataFrame, one row per call type (index ``call_type``): ``threshold`` (its own, s),
+    offered, answered, ``service_level`` at that threshold, ``asa``, abandoned, ``abandon_rate``,
+    ``overflowed`` (answered by a backup group) and ``overflow_share`` (of the answered),
+    ``transferred_in``, ``transferred_out``, over calls that arrived after the warm-up."""
+    import pandas as pd
+
+    rows = {}
+    kpis = result.kpis_by_call_type()
+    for k, name in enumerate(result.model.call_type_names):
+        counts = dict(zip(CALL_FIELDS, result.stats.total_calls[k]))
+        rows[name] = {
+            "threshold": float(result.model.type_thresholds()[k]),
+            "offered": counts["offered"], "answered": counts["answered"],
+            "service_level": kpis[name]["service_level"], "asa": kpis[name]["asa"],
+            "abandoned": counts["abandoned"], "abandon_rate": kpis[name]["abandon_rate"],
+            "overflowed": counts["overflowed"],
+            "overflow_share": float(_ratio(counts["overflowed"], counts["answered"])),
+            "transferred_in": counts["transferred_in"], "transferred_out": counts["transferred_out"],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=SKILL_COLUMNS)
+    frame.index.name = "call_type"
+    return frame
+
+
+SKILL_COLUMNS = ("threshold", "offered", "answered", "service_level", "asa", "abandoned", "abandon_rate",
+                 "overflowed", "overflow_share", "transferred_in", "transferred_out")
+SKILL_RATES = ("service_level", "asa", "abandon_rate", "overflow_share")
+
+
+# ---------------------------------------------------------------- over replications
+def mean_agent_table(tables: list, rank_by: str = DEFAULT_RANK, ascending=None):
+    """Agent tables of replications of one roster averaged: each sum the mean over
+    replications, the ratios those of the means, ranked again (``rank``)."""
+    if not tables:
+        raise ArgumentError("mean_agent_table needs at least one agent table")
+    first = tables[0].sort_index()
+    sums = [*AGENT_SUMS, *(c for c in first.columns if c.startswith("answered_"))]
+    out = first.copy()
+    out[sums] = np.mean([t.sort_index()[sums].to_numpy(float) for t in tables], axis=0)
+    _derived(out)
+    return rank(out, rank_by, ascending)
+
+
+def rollup_summary(tables: list, by: str = "team"):
+    """``rollup`` of each replication's agent table, averaged (sums: means; ratios: of the means)
+    with a ``<ratio>_ci`` Student-t half-width of each ratio over the replications (NaN from one)."""
+    rollups = [rollup(t, by) for t in tables]
+    out = rollups[0].copy()
+    numbers = [c for c in out.columns if c not in ("agents", "leader", *AGENT_RATIOS)]
+    out[numbers] = np.mean([r[numbers].to_numpy(float) for r in rollups], axis=0)
+    _derived(out)
+    for ratio in AGENT_RATIOS:
+        out[f"{ratio}_ci"] = _halfwidths([r[ratio].to_numpy(float) for r in rollups])
+    return out
+
+
+def skill_summary(tables: list):
+    """``skill_table`` of replications averaged (counts: means; rates: means of the
+    replications' rates) with a ``<rate>_ci`` Student-t half-width for each SKILL_RATES column."""
+    out = tables[0].copy()
+    numbers = [c for c in SKILL_COLUMNS if c != "threshold"]
+    values = np.stack([t[numbers].to_numpy(float) for t in tables])
+    out[numbers] = mean_halfwidth(values)[0] if len(tables) > 1 else values[0]
+    for rate in SKILL_RATES:
+        out[f"{rate}_ci"] = _halfwidths([t[rate].to_numpy(float) for t in tables])
+    return out
+
+
+def _halfwidths(rows: list) -> np.ndarray:
+    if len(rows) < 2:
+        return np.full(len(rows[0]), np.nan)
+    return mean_halfwidth(np.stack(rows))[1]
