@@ -115,9 +115,14 @@ def agent_table(result, rank_by: str = DEFAULT_RANK, ascending=None):
 def rank(frame, by: str = DEFAULT_RANK, ascending=None):
     """``frame`` with a ``rank`` column (1 = best, ties share the best rank, NaN last) by column
     ``by``, sorted by it."""
-    if by not in frame.columns or not np.issubdtype(frame[by].dtype, np.number) or frame[by].dtype == bool:
-        numeric = [c for c in frame.columns if np.issubdtype(frame[c].dtype, np.number) and frame[c].dtype != bool]
-        raise ArgumentError(f"cannot rank agents by {by!r}: give a numeric column ({', '.join(numeric)})")
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    def numeric(column) -> bool:
+        return is_numeric_dtype(frame[column]) and not is_bool_dtype(frame[column])
+
+    if by not in frame.columns or not numeric(by):
+        numbers = ", ".join(c for c in frame.columns if numeric(c) and c != "rank")
+        raise ArgumentError(f"cannot rank agents by {by!r}: give a numeric column ({numbers})")
     asc = by in LOWER_IS_BETTER if ascending is None else bool(ascending)
     frame = frame.copy()
     frame["rank"] = frame[by].rank(method="min", ascending=asc, na_option="bottom").astype(int)
