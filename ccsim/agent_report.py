@@ -91,25 +91,101 @@ def break_seconds(model, seed) -> np.ndarray:
     return out
 
 
-# ---------------------------------------------------------------- one replication
-def _derived(frame) -> None:
-    """Add (or recompute from the sums) the ratio columns of an agent table or rollup."""
-    frame["occupancy"] = _ratio(frame["busy"].to_numpy(float), frame["staffed"].to_numpy(float))
-    frame["aht"] = _ratio((frame["talk"] + frame["acw"]).to_numpy(float), frame["answered"].to_numpy(float))
-    frame["calls_per_hour"] = _ratio(3600.0 * frame["answered"].to_numpy(float), frame["staffed"].to_numpy(float))
+# ---------------------------------------------------------------- one replication, numpy
+# (workers and the command line build these without pandas; the DataFrames below wrap them)
+def _ratios(columns: dict) -> None:
+    """Add (or recompute from the sums) the AGENT_RATIOS of agent or rollup columns."""
+    columns["occupancy"] = _ratio(np.asarray(columns["busy"], float), np.asarray(columns["staffed"], float))
+    columns["aht"] = _ratio(np.asarray(columns["talk"], float) + columns["acw"], np.asarray(columns["answered"], float))
+    columns["calls_per_hour"] = _ratio(3600.0 * np.asarray(columns["answered"], float),
+                                       np.asarray(columns["staffed"], float))
+
+
+def agent_columns(result) -> dict:
+    """{column: array} of ``agent_table`` before ranking, in agent order, without pandas: the
+    roster, AGENT_FIELDS, ``answered_<type>``, idle, break_time, logged_in and the ratios."""
+    model, stats = result.model, result.stats
+    out = model.roster_columns()
+    n = model.n_agents
+    totals = stats.agent_totals if len(stats.agent_totals) == n else np.zeros((n, len(AGENT_FIELDS)))
+    types = stats.agent_types if len(stats.agent_types) == n else np.zeros((n, model.n_types))
+    out.update((name, totals[:, i].astype(float)) for i, name in enumerate(AGENT_FIELDS))
+    out.update((f"answered_{name}", types[:, k].astype(float)) for k, name in enumerate(model.call_type_names))
+    out["idle"] = np.maximum(out["staffed"] - out["busy"], 0.0)
+    out["break_time"] = break_seconds(model, result.seed)
+    out["logged_in"] = out["staffed"] + out["break_time"]
+    _ratios(out)
+    return out
+
+
+def summed_columns(columns: dict) -> list:
+    """The columns a rollup sums: AGENT_SUMS and ``answered_<type>``."""
+    return [*AGENT_SUMS, *(c for c in columns if c.startswith("answered_"))]
+
+
+def rollup_columns(columns: dict, by: str = "team") -> dict:
+    """``rollup`` without pandas: {"team"[, "squad"], "agents", "leader", sums..., ratios} with one
+    entry per team (or squad), sorted."""
+    if by not in ("team", "squad"):
+        raise ArgumentError(f"by must be 'team' or 'squad', got {by!r}")
+    team, squad = np.asarray(columns["team"], dtype=object), np.asarray(columns["squad"], dtype=object)
+    keep = np.ones(len(team), bool) if by == "team" else squad != ""
+    keys = list(zip(team[keep])) if by == "team" else list(zip(team[keep], squad[keep]))
+    names = sorted(set(keys))
+    where = {k: i for i, k in enumerate(names)}
+    row = np.array([where[k] for k in keys], dtype=np.int64)
+    out = {"team": np.array([k[0] for k in names], dtype=object)}
+    if by == "squad":
+        out["squad"] = np.array([k[1] for k in names], dtype=object)
+    out["agents"] = np.bincount(row, minlength=len(names)).astype(float)
+    ids, leaders = np.asarray(columns["id"], dtype=object)[keep], np.asarray(columns["leader"], bool)[keep]
+    out["leader"] = np.array([", ".join(sorted(str(i) for i in ids[(row == r) & leaders])) for r in range(len(names))],
+                             dtype=object)
+    for name in summed_columns(columns):
+        out[name] = np.bincount(row, weights=np.asarray(columns[name], float)[keep], minlength=len(names))
+    _ratios(out)
+    return out
+
+
+def skill_columns(result) -> dict:
+    """``skill_table`` without pandas: {"call_type", SKILL_COLUMNS...}, one entry per call type."""
+    model, totals = result.model, result.stats.total_calls
+    f = {name: totals[:, i].astype(float) for i, name in enumerate(CALL_FIELDS)}
+    kpis = result.kpis_by_call_type()
+    names = list(model.call_type_names)
+    return {
+        "call_type": np.array(names, dtype=object),
+        "threshold": np.asarray(model.type_thresholds(), float),
+        "offered": f["offered"], "answered": f["answered"],
+        "service_level": np.array([kpis[n]["service_level"] for n in names], float),
+        "asa": np.array([kpis[n]["asa"] for n in names], float),
+        "abandoned": f["abandoned"], "abandon_rate": np.array([kpis[n]["abandon_rate"] for n in names], float),
+        "overflowed": f["overflowed"], "overflow_share": _ratio(f["overflowed"], f["answered"]),
+        "transferred_in": f["transferred_in"], "transferred_out": f["transferred_out"],
+    }
+
+
+SKILL_COLUMNS = ("threshold", "offered", "answered", "service_level", "asa", "abandoned", "abandon_rate",
+                 "overflowed", "overflow_share", "transferred_in", "transferred_out")
+SKILL_RATES = ("service_level", "asa", "abandon_rate", "overflow_share")
+
+
+# ---------------------------------------------------------------- one replication, pandas
+def agent_frame(columns: dict):
+    """An agent table (index ``agent``) of ``agent_columns``, unranked."""
+    import pandas as pd
+
+    frame = pd.DataFrame(columns)
+    frame.index.name = "agent"
+    return frame
 
 
 def agent_table(result, rank_by: str = DEFAULT_RANK, ascending=None):
     """DataFrame, one row per agent (index ``agent``): ``Result.agents()`` with idle, break_time,
     logged_in and calls_per_hour added, and ``rank`` (1 = best; ties share the best rank;
     agents with no value last) by ``rank_by`` (a numeric column; larger is better except for
-    LOWER_IS_BETTER columns, or as ``ascending`` says)."""
-    frame = result.agents()
-    frame["idle"] = np.maximum(frame["staffed"] - frame["busy"], 0.0)
-    frame["break_time"] = break_seconds(result.model, result.seed)
-    frame["logged_in"] = frame["staffed"] + frame["break_time"]
-    _derived(frame)
-    return rank(frame, rank_by, ascending)
+    LOWER_IS_BETTER columns, or as ``ascending`` says), sorted by rank."""
+    return rank(agent_frame(agent_columns(result)), rank_by, ascending)
 
 
 def rank(frame, by: str = DEFAULT_RANK, ascending=None):
@@ -136,20 +212,10 @@ def rollup(agents, by: str = "team"):
     leaders, comma-separated)."""
     import pandas as pd
 
-    if by not in ("team", "squad"):
-        raise ArgumentError(f"by must be 'team' or 'squad', got {by!r}")
+    columns = rollup_columns({c: agents[c].to_numpy() for c in agents.columns}, by)
     keys = ["team"] if by == "team" else ["team", "squad"]
-    frame = agents if by == "team" else agents[agents["squad"] != ""]
-    sums = [*AGENT_SUMS, *(c for c in agents.columns if c.startswith("answered_"))]
-    grouped = frame.groupby(keys, sort=True)
-    out = grouped[sums].sum()
-    out.insert(0, "agents", grouped.size())
-    leaders = frame[frame["leader"]].groupby(keys)["id"].agg(lambda ids: ", ".join(map(str, sorted(ids))))
-    out.insert(1, "leader", leaders.reindex(out.index).fillna(""))
-    if not len(out):
-        out = pd.DataFrame(columns=["agents", "leader", *sums], index=pd.MultiIndex.from_tuples([], names=keys))
-    _derived(out)
-    return out
+    frame = pd.DataFrame(columns)
+    return frame.set_index(keys)
 
 
 def skill_table(result):
@@ -159,27 +225,7 @@ def skill_table(result):
     ``transferred_in``, ``transferred_out``, over calls that arrived after the warm-up."""
     import pandas as pd
 
-    rows = {}
-    kpis = result.kpis_by_call_type()
-    for k, name in enumerate(result.model.call_type_names):
-        counts = dict(zip(CALL_FIELDS, result.stats.total_calls[k]))
-        rows[name] = {
-            "threshold": float(result.model.type_thresholds()[k]),
-            "offered": counts["offered"], "answered": counts["answered"],
-            "service_level": kpis[name]["service_level"], "asa": kpis[name]["asa"],
-            "abandoned": counts["abandoned"], "abandon_rate": kpis[name]["abandon_rate"],
-            "overflowed": counts["overflowed"],
-            "overflow_share": float(_ratio(counts["overflowed"], counts["answered"])),
-            "transferred_in": counts["transferred_in"], "transferred_out": counts["transferred_out"],
-        }
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=SKILL_COLUMNS)
-    frame.index.name = "call_type"
-    return frame
-
-
-SKILL_COLUMNS = ("threshold", "offered", "answered", "service_level", "asa", "abandoned", "abandon_rate",
-                 "overflowed", "overflow_share", "transferred_in", "transferred_out")
-SKILL_RATES = ("service_level", "asa", "abandon_rate", "overflow_share")
+    return pd.DataFrame(skill_columns(result)).set_index("call_type")
 
 
 # ---------------------------------------------------------------- over replications
@@ -192,7 +238,7 @@ def mean_agent_table(tables: list, rank_by: str = DEFAULT_RANK, ascending=None):
     sums = [*AGENT_SUMS, *(c for c in first.columns if c.startswith("answered_"))]
     out = first.copy()
     out[sums] = np.mean([t.sort_index()[sums].to_numpy(float) for t in tables], axis=0)
-    _derived(out)
+    _ratios(out)
     return rank(out, rank_by, ascending)
 
 
@@ -203,7 +249,7 @@ def rollup_summary(tables: list, by: str = "team"):
     out = rollups[0].copy()
     numbers = [c for c in out.columns if c not in ("agents", "leader", *AGENT_RATIOS)]
     out[numbers] = np.mean([r[numbers].to_numpy(float) for r in rollups], axis=0)
-    _derived(out)
+    _ratios(out)
     for ratio in AGENT_RATIOS:
         out[f"{ratio}_ci"] = _halfwidths([r[ratio].to_numpy(float) for r in rollups])
     return out

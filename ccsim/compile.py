@@ -321,26 +321,30 @@ class CompiledModel:
         squad, no leader, tenure 0, abilities NaN."""
         import pandas as pd
 
+        frame = pd.DataFrame(self.roster_columns())
+        frame.index.name = "agent"
+        return frame
+
+    def roster_columns(self) -> dict:
+        """``roster()``'s columns as numpy arrays (text as object arrays), without pandas."""
         n = self.n_agents
         group = [self.group_names[g] for g in self.agent_group]
         number = np.arange(n) - np.repeat(np.asarray(self.group_start, dtype=np.int64), self.group_count) + 1
 
-        def column(values, default):
-            return list(values) if len(values) == n else default
+        def column(values, default, dtype=float):
+            return np.asarray(list(values) if len(values) == n else default, dtype=dtype)
 
-        frame = pd.DataFrame({
-            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)]),
-            "group": group,
-            "team": column(self.agent_team, group),
-            "squad": column(self.agent_squad, [""] * n),
-            "leader": np.asarray(column(self.agent_leader, [0] * n), dtype=bool),
-            "tenure_days": np.asarray(column(self.agent_tenure, [0.0] * n), dtype=float),
-            "conversion": np.asarray(column(self.agent_conversion, [np.nan] * n), dtype=float),
-            "qa_fatal": np.asarray(column(self.agent_qa_fatal, [np.nan] * n), dtype=float),
-            "qa_nonfatal": np.asarray(column(self.agent_qa_nonfatal, [np.nan] * n), dtype=float),
-        })
-        frame.index.name = "agent"
-        return frame
+        return {
+            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)], object),
+            "group": np.asarray(group, dtype=object),
+            "team": column(self.agent_team, group, object),
+            "squad": column(self.agent_squad, [""] * n, object),
+            "leader": column(self.agent_leader, [0] * n, bool),
+            "tenure_days": column(self.agent_tenure, [0.0] * n),
+            "conversion": column(self.agent_conversion, [np.nan] * n),
+            "qa_fatal": column(self.agent_qa_fatal, [np.nan] * n),
+            "qa_nonfatal": column(self.agent_qa_nonfatal, [np.nan] * n),
+        }
 
     @property
     def agent_group(self) -> np.ndarray:
