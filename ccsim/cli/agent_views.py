@@ -37,7 +37,7 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
         "skills": _rows([skill_columns(r) for r in results], ("call_type",), SKILL_COLUMNS, keep=("threshold",)),
         "teams": _rows([rollup_columns(t, "team") for t in tables], ("team",), TEAM_COLUMNS, ("agents", "leader")),
         "squads": _rows([rollup_columns(t, "squad") for t in tables], ("team", "squad"), TEAM_COLUMNS,
-                        ("agents", "leader")),
+                        ("team", "squad", "agents", "leader")),
     }
     if agents > 0:
         mean = dict(tables[0])
@@ -108,7 +108,7 @@ def print_agent_views(console, summary: dict, show_agents: bool, show_teams: boo
     if show_teams or show_agents:
         _print_rollup(console, table, f"Per team ({note}):", "team", views["teams"])
     if show_agents and views["squads"]:
-        _print_rollup(console, table, f"Per squad ({note}):", "team/squad", views["squads"])
+        _print_rollup(console, table, f"Per squad ({note}):", "squad", views["squads"])
     if show_agents and views.get("agents"):
         _print_top_agents(console, table, views["agents"], note)
     if len(views["skills"]) > 1:
@@ -119,12 +119,12 @@ def _print_rollup(console, table, title: str, key: str, rows: dict) -> None:
     leaders = key != "team" and any(row["leader"] for row in rows.values())  # a team's: its squads'
 
     columns = ("answered", "occupancy", "aht", "calls_per_hour", "break_time")
-    labels = ("answered", "occ.", "AHT", "calls/h", "breaks")
+    labels = ("calls", "occ.", "AHT", "calls/h", "breaks")
     console.print(title)
     out = table("", (key, "agents", *(("leader",) if leaders else ()), *labels), right=("agents", *labels),
-                no_wrap=(key,))
+                no_wrap=(key, *labels))
     for name, row in rows.items():
-        out.add_row(name, f"{row['agents']:g}", *((row["leader"] or "-",) if leaders else ()),
+        out.add_row(row.get(key, name), f"{row['agents']:g}", *((row["leader"] or "-",) if leaders else ()),
                     *(cell(c, row[c]["mean"]) for c in columns))
     console.print(out)
 
