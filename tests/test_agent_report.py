@@ -134,3 +134,69 @@ def test_a_model_without_shifts_has_no_breaks():
     result = ccsim.simulate("scenarios/erlang_c.yaml", seed=1)
     table = result.agent_table()
     assert (table["break_time"] == 0).all() and (table["logged_in"] == table["staffed"]).all()
+
+
+# ---- the command line and the HTML report ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def roster_file(tmp_path_factory):
+    import yaml
+
+    path = tmp_path_factory.mktemp("roster") / "roster.yaml"
+    path.write_text(yaml.safe_dump(ROSTER))
+    return path
+
+
+def invoke(*args) -> str:
+    from click.testing import CliRunner
+
+    from ccsim.cli import cli
+
+    done = CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "80"})
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def test_run_json_has_the_views_of_the_results(roster_file):
+    import json
+
+    out = json.loads(invoke("run", roster_file, "--reps", "2", "--seed", "3", "--agents", "4", "--json"))
+    views = out["agent_views"]
+    results = ccsim.replicate(ROSTER, 2, seed=3)
+    teams = [r.rollup("team") for r in results]
+    assert list(views["teams"]) == ["basic", "north", "south"]
+    for team in views["teams"]:
+        assert views["teams"][team]["answered"]["mean"] == pytest.approx(np.mean([t.loc[team, "answered"]
+                                                                                  for t in teams]))
+    assert views["squads"]["north/n1"]["leader"] == "li" and views["squads"]["north/n1"]["squad"] == "n1"
+    best = mean_agent_table([r.agent_table() for r in results])
+    assert [a["id"] for a in views["agents"]] == list(best["id"][:4]) and [a["rank"] for a in views["agents"]] == [1, 2, 3, 4]
+    skills = [r.skills() for r in results]
+    assert views["skills"]["sales"]["overflowed"]["mean"] == np.mean([s.loc["sales", "overflowed"] for s in skills])
+    assert views["skills"]["sales"]["threshold"] == 20
+
+
+def test_run_shows_teams_and_skills_by_default_and_agents_on_request(roster_file):
+    text = invoke("run", roster_file, "--seed", "2")
+    assert "Per team" in text and "Per skill" in text and "Per squad" not in text and "Top " not in text
+    more = invoke("run", roster_file, "--seed", "2", "--agents", "3")
+    assert "Per squad" in more and "Top 3 agents by calls per staffed hour" in more
+    assert max(len(line) for line in more.splitlines()) <= 80
+    plain = invoke("run", "scenarios/erlang_c.yaml", "--seed", "2")
+    assert "Per team" not in plain and "Per skill" not in plain  # no teams, one call type
+
+
+def test_html_report_has_the_agent_sections(roster_file, tmp_path):
+    import re
+
+    invoke("run", roster_file, "--reps", "2", "--html", tmp_path / "r.html")
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    section = text[text.index('<section id="agents">'):]
+    section = section[:section.index("</section>")]
+    assert '<table class="ccsim-table agents sortable">' in section
+    for heading in ("Teams", "Squads", "Agents, ranked", "Skills"):
+        assert f">{heading}</h3>" in section
+    agents = section[section.index("ccsim-table agents"):section.index("ccsim-table skills")]
+    rows = re.findall(r"<tr>(.*?)</tr>", agents, re.S)
+    assert len(rows) == 1 + 17  # header, every agent
+    assert ">li</td>" in section and ">pool.north.1</td>" in section
