@@ -200,3 +200,23 @@ def test_html_report_has_the_agent_sections(roster_file, tmp_path):
     rows = re.findall(r"<tr>(.*?)</tr>", agents, re.S)
     assert len(rows) == 1 + 17  # header, every agent
     assert ">li</td>" in section and ">pool.north.1</td>" in section
+
+
+def test_a_study_keeps_the_agent_views_per_replication():
+    from ccsim.experiment.study import compare
+
+    small = copy.deepcopy(ROSTER)
+    small["horizon"] = DAY / 2
+    more = copy.deepcopy(small)
+    more["agents"][2]["count"] = 4
+    study = compare([small, more], reps=2, seed=5, backend="serial")
+    agents, teams, skills = study.agents(), study.teams(), study.skills()
+    assert len(agents) == 2 * 17 + 2 * 19 and set(agents["replication"]) == {0, 1}
+    summed = agents.groupby(["point", "replication", "team"])["answered"].sum()
+    np.testing.assert_allclose(teams.set_index(["point", "replication", "team"])["answered"], summed)
+    assert len(study.teams("squad")) == 4 * 5 and len(skills) == 4 * 2
+    # the same replication as ccsim.replicate's (common random numbers): the same agent table
+    direct = ccsim.replicate(small, 2, seed=5)[1].agent_table().sort_index()
+    mine = agents[(agents.point == 0) & (agents.replication == 1)]
+    np.testing.assert_allclose(mine["break_time"], direct["break_time"])
+    np.testing.assert_array_equal(mine["answered"], direct["answered"])
