@@ -27,6 +27,7 @@ extensions = [
     Extension("ccsim._stats", sources=["ccsim/_stats.pyx"], **COMPILE, **MATH),
     Extension("ccsim._hours", sources=["ccsim/_hours.pyx"], **COMPILE, **MATH),
     Extension("ccsim._shifts", sources=["ccsim/_shifts.pyx"], **COMPILE, **MATH),
+    Extension("ccsim._funnel", sources=["ccsim/_funnel.pyx"], **COMPILE, **RANDOM),
 ]
 
 setup(

@@ -35,3 +35,6 @@ def pytest_terminal_summary(terminalreporter):
     if "core erlang_a" in THROUGHPUT and "core routing 500x6" in THROUGHPUT:
         share = THROUGHPUT["core routing 500x6"] / THROUGHPUT["core erlang_a"]
         terminalreporter.write_line(f"{'routing 500x6 / erlang_a (core)':32s} {100 * share:13,.0f} %")
+    if "core erlang_a" in THROUGHPUT and "core erlang_a python router" in THROUGHPUT:
+        share = THROUGHPUT["core erlang_a python router"] / THROUGHPUT["core erlang_a"]
+        terminalreporter.write_line(f"{'python router / built-in (core)':32s} {100 * share:13,.1f} %")

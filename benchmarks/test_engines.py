@@ -20,13 +20,13 @@ SCENARIO = "scenarios/erlang_a.yaml"
 MEDIA_HOTLINE = "scenarios/media_hotline.yaml"
 
 
-def _bench(benchmark, record_throughput, name, scenario, engine, rounds, reps=1):
+def _bench(benchmark, record_throughput, name, scenario, engine, rounds, reps=1, router=None):
     model = compile_scenario(scenario)
     results = []
 
     def run():
         for _ in range(reps):
-            results.append(_run(scenario, model, len(results), engine))
+            results.append(_run(scenario, model, len(results), engine, router=router))
 
     benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=0)
     calls = sum(r.calls_simulated for r in results)
@@ -55,3 +55,24 @@ def test_core_media_hotline(benchmark, record_throughput):
 def test_core_routing_500_agents_6_skills(benchmark, record_throughput):
     scenario = validate_scenario(center(500, 6))
     _bench(benchmark, record_throughput, "core routing 500x6", scenario, "core", rounds=5)
+
+
+class LongestIdle(ccsim.Router):
+    """The built-in longest_idle + longest_waiting policy written as a Python router."""
+
+    def on_arrival(self, center, call_type):
+        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
+        return min(idle)[1] if idle else None
+
+    def on_agent_free(self, center, agent):
+        heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))
+                 if center.waiting(k)]
+        return min(heads)[1] if heads else None
+
+
+def test_core_erlang_a_python_router(benchmark, record_throughput):
+    """The core with a Python router (the slow path for new ideas), erlang_a cut to a tenth."""
+    full = ccsim.load_scenario(SCENARIO)
+    scenario = full.model_copy(update={"horizon": full.warmup + (full.horizon - full.warmup) / 10})
+    _bench(benchmark, record_throughput, "core erlang_a python router", scenario, "core", rounds=1,
+           router=LongestIdle())

@@ -11,7 +11,7 @@ cdef enum:
     EV_TALK_END = 1      # target: agent
     EV_ACW_END = 2       # target: agent
     EV_LINE_FREE = 3     # a queue-full message ends (no target)
-    EV_SHIFT = 4         # target: agent (its schedule changes: log in / back from a break, or log
+    EV_SHIFT = 4         # target: schedule table (its agents' schedule changes: log in / back from a break, or log
                          # out / a break); after agents freed at t, before arrivals at t
     EV_ARRIVAL = 5       # target: source (call type, or n_types + entry)
     EV_AD_ARRIVAL = 6    # target: airing (one of the calls it scheduled rings)
@@ -68,6 +68,7 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
     int32_t transferring  # 1 from its transfer until it reaches the new call type (counted there)
+    double propensity    # with a funnel: its uniform drawn at the first ring (buys iff < the order probability)
 
 cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or between attempts
     Caller who
@@ -103,8 +104,6 @@ cdef struct Agent:
     int32_t sched        # its weekly on-duty table (compile.CompiledModel.agent_sched), -1 = always on
     int32_t on           # 1 when its schedule says on duty (logged in and not on break)
     int32_t off          # 1 when off duty (logged out or on break: no calls, no staffed time)
-    int32_t cursor       # the table interval of its next schedule change (_shifts)
-    double week_base     # time of the Monday 00:00 of that change's week
     double on_since      # when it last came on duty (staffed time)
     int32_t handled      # calls answered today (fewest_calls)
     int32_t transfer     # slot (CALL_TALKING, call_type = where to) of the caller it transfers at its talk end, -1 = none

@@ -33,6 +33,7 @@ from ccsim._routing cimport (
     pool_remove,
 )
 from ccsim._shifts cimport sched_change, sched_start
+from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
     C_ABANDONED, C_BLOCKED, C_CALLBACK_DONE, C_CALLBACK_FAILED, C_CALLBACK_PENDING, C_CALLERS, C_CLOSED,
@@ -47,7 +48,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
-from ccsim._stats cimport count_within
+from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE
 
 cnp.import_array()
 
@@ -162,6 +163,7 @@ cdef class Simulation:
     cdef bint in_timer
     cdef object router_exc
     cdef object _serves
+    cdef object _agent_sched
     # entries and menus (CompiledModel: entry_tree, tree_*, node_*, branch_*)
     cdef int32_t* entry_tree
     cdef int32_t* tree_start
@@ -213,6 +215,13 @@ cdef class Simulation:
     cdef int32_t n_schedules
     cdef int32_t* group_shifted
     cdef int64_t n_shift_events  # schedule changes in the heap (a drained run ends when only they are left)
+    # per schedule table: where its agents are in it (they change together: one event per table),
+    # and its agents, in index order: table_agents[table_first[t]:table_first[t + 1]]
+    cdef double* table_base
+    cdef int32_t* table_cursor
+    cdef int32_t* table_on
+    cdef int32_t* table_first
+    cdef int32_t* table_agents
     # media: per channel the source it rings (AdChannel.call_type) and its delay; per airing
     cdef AdChannel* channels
     cdef double* airing_time
@@ -251,6 +260,9 @@ cdef class Simulation:
     cdef object _stats
     cdef bint _done
     cdef double* sl_type_threshold  # [call type]: its service-level threshold (CompiledModel.type_thresholds)
+    cdef bint has_funnel            # the sales funnel (_funnel): propensities drawn, orders followed
+    cdef Funnel funnel
+    cdef int32_t base_propensity, base_order
 
     def __cinit__(self, model, bit_generators, bint call_records=False, router=None):
         cdef int32_t k, g, i, a, n
@@ -405,6 +417,7 @@ cdef class Simulation:
         for k in range(self.n_types):
             self.cb_heaps[k].capacity = 16
             self.cb_heaps[k].data = <int32_t*>self._alloc(16 * sizeof(int32_t))
+        self._table_agents(model)
         for g in range(self.n_groups):
             self.idle[g].head = -1
             self.idle[g].tail = -1
@@ -414,7 +427,7 @@ cdef class Simulation:
                 self.agents[a].idle = 0
                 self.agents[a].idle_since = 0.0
                 self.agents[a].transfer = -1
-                self._start_schedule(a, model.agent_sched[a] if self.group_shifted[g] else -1)
+                self._start_schedule(a, self._agent_sched[a])
 
         self.keep_records = call_records
         if call_records:
@@ -475,6 +488,16 @@ cdef class Simulation:
         self.stats.total_within = self._stat_ptr(stats, "total_within")
         self.stats.thresholds = self._double_ptr(model.sl_thresholds)
         self.stats.n_thresholds = len(model.sl_thresholds)
+        self.has_funnel = model.has_funnel
+        if self.has_funnel:
+            from ._funnel import funnel_stats
+            from .funnel_tables import funnel_arrays
+            stats.update(funnel_stats(model))
+            funnel_init(&self.funnel, funnel_arrays(model), stats, model, self._keep)
+            self.funnel.dists = self.dists
+            self.funnel.empirical = self.empirical
+            self.base_propensity = base["propensity"]
+            self.base_order = base["order"]
         for g in range(self.n_groups):
             if not self.group_shifted[g]:  # a group with shifts counts it as its agents log in and out
                 add_clock(&self.stats, g, 0.0, self.horizon, <double>model.group_count[g], G_STAFFED, IG_STAFFED)
@@ -562,14 +585,36 @@ cdef class Simulation:
                 self.pools[g].data = self._int_ptr(np.zeros(max(model.group_count[g], 1), dtype=np.int32))
         return 0
 
+    cdef int _table_agents(self, model) except -1:
+        """Each schedule table's agents (in index order) and its state at time 0 (its agents all
+        change together, so one event per table moves them: the heap holds a schedule change per
+        table, not per agent)."""
+        cdef int32_t t
+        shifted = np.repeat(np.asarray([self.group_shifted[g] for g in range(self.n_groups)], dtype=bool),
+                            np.asarray(model.group_count, dtype=np.int64))
+        sched = np.full(self.n_agents, -1, dtype=np.int32)  # an agent's table; -1: on duty all the time
+        if len(model.agent_sched) == self.n_agents:
+            sched = np.where(shifted, np.asarray(model.agent_sched, dtype=np.int32), -1).astype(np.int32)
+        used = sched[sched >= 0]
+        order = np.argsort(used, kind="stable")
+        self.table_agents = self._int_ptr(np.flatnonzero(sched >= 0)[order].astype(np.int32))
+        counts = np.bincount(used, minlength=self.n_schedules)[:self.n_schedules]
+        self.table_first = self._int_ptr(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        self.table_base = self._double_ptr(np.zeros(max(self.n_schedules, 1)))
+        self.table_cursor = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
+        self.table_on = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
+        for t in range(self.n_schedules):
+            if self.schedules[t].n > 0:
+                self.table_on[t] = sched_start(&self.schedules[t], &self.table_base[t], &self.table_cursor[t])
+        self._agent_sched = sched
+        return 0
+
     cdef void _start_schedule(self, int32_t agent, int32_t sched) noexcept:
-        """Agent state at time 0: on duty (idle) unless its table says otherwise; its first
+        """Agent state at time 0: on duty (idle) unless its table says otherwise; its table's first
         schedule change is pushed by ``_run``."""
         cdef Agent* a = &self.agents[agent]
         a.sched = sched
-        a.on = 1
-        if sched >= 0:
-            a.on = self.schedules[sched].n > 0 and sched_start(&self.schedules[sched], &a.week_base, &a.cursor)
+        a.on = 1 if sched < 0 else self.table_on[sched]
         a.off = not a.on
         a.on_since = 0.0
         if a.on:
@@ -666,7 +711,7 @@ cdef class Simulation:
         for k in range(self.n_airings):
             if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
                 return self.error
-        for k in range(self.n_agents):
+        for k in range(self.n_schedules):
             if self._first_shift(k) != 0:
                 return self.error
         if self.agent_selection == AGENT_FEWEST_CALLS and 86400.0 < self.horizon:
@@ -795,6 +840,7 @@ cdef class Simulation:
         who.channel = channel
         who.airing = airing
         who.transferring = 0
+        who.propensity = random_standard_uniform(self.streams[self.base_propensity + s]) if self.has_funnel else 1.0
         self.n_callers += 1
         self._count_caller(&who, C_CALLERS)
         self.calls_simulated += 1
@@ -1071,6 +1117,8 @@ cdef class Simulation:
             if self.consult_p[k] > 0.0:
                 talk += self._consult(k, interval, counted)
             to = self._transfer_to(k)
+        if self.has_funnel and self.funnel.sells[k]:
+            talk = talk * self._sell(agent, who, k, interval, counted, wait)
         if self.per_agent:
             acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
@@ -1107,6 +1155,22 @@ cdef class Simulation:
         if to >= 0 and self._hold_transfer(agent, who, to) != 0:
             return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef double _sell(self, int32_t agent, Caller* who, int32_t k, int32_t interval, bint counted,
+                      double wait) noexcept nogil:
+        """A type-k call answered by ``agent``: an order iff the caller's propensity is below the
+        order probability; its life drawn and counted (_funnel). Returns the talk factor."""
+        cdef Order o
+        if counted:
+            count_sale(&self.funnel, k, who.channel, who.airing, agent)
+        if who.propensity >= order_probability(&self.funnel, k, agent, who.channel, wait):
+            return 1.0
+        order_life(&self.funnel, self.streams[self.base_order + k], k, who.channel, self.now, &o)
+        count(&self.stats, k, interval, counted, F_ORDERS, 1.0)
+        count(&self.stats, k, interval, counted, F_ORDER_VALUE, o.value)
+        if counted:
+            count_order(&self.funnel, &o, k, who.channel, who.airing, agent)
+        return self.funnel.talk_factor[k]
 
     cdef inline double _factor(self, int32_t agent, int32_t k) noexcept nogil:
         """The handle-time factor of ``agent`` for a call of type k."""
@@ -1206,39 +1270,45 @@ cdef class Simulation:
             return 0
         return self._answer_waiting(agent, slot)
 
-    cdef int _on_shift(self, int32_t agent) noexcept nogil:
-        """Agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a busy
-        one when its call ends. On: an agent off duty logs in (or is back from its break) and takes
-        its next work at once; a busy one just goes on (its break or logout never happened)."""
-        cdef Agent* a = &self.agents[agent]
-        a.on = not a.on
-        if self._push_shift(sched_change(&self.schedules[a.sched], a.on, &a.week_base, &a.cursor), agent) != 0:
+    cdef int _on_shift(self, int32_t t) noexcept nogil:
+        """Table t's schedule changes, for each of its agents in index order. Off: an idle agent
+        logs out (or starts its break) now, a busy one when its call ends. On: an agent off duty
+        logs in (or is back from its break) and takes its next work at once; a busy one just goes
+        on (its break or logout never happened)."""
+        cdef int32_t i, agent
+        cdef bint on = not self.table_on[t]
+        cdef Agent* a
+        self.table_on[t] = on
+        if self._push_shift(sched_change(&self.schedules[t], on, &self.table_base[t], &self.table_cursor[t]), t) != 0:
             return -1
-        if not a.on:
-            if a.idle:
-                self._idle_remove(agent)
-                self._go_off(agent)
-            return 0
-        if a.off:
-            a.off = 0
-            a.on_since = self.now
-            return self._next_work(agent)
+        for i in range(self.table_first[t], self.table_first[t + 1]):
+            agent = self.table_agents[i]
+            a = &self.agents[agent]
+            a.on = on
+            if not on:
+                if a.idle:
+                    self._idle_remove(agent)
+                    self._go_off(agent)
+            elif a.off:
+                a.off = 0
+                a.on_since = self.now
+                if self._next_work(agent) != 0:
+                    return -1
         return 0
 
-    cdef int _first_shift(self, int32_t agent) noexcept nogil:
-        """Schedule the agent's first schedule change (none without a table, or with an empty one)."""
-        cdef Agent* a = &self.agents[agent]
-        cdef Week* w
-        if a.sched < 0 or self.schedules[a.sched].n == 0:
+    cdef int _first_shift(self, int32_t t) noexcept nogil:
+        """Schedule table t's first change (none for an empty table, or one no agent has)."""
+        cdef Week* w = &self.schedules[t]
+        if w.n == 0 or self.table_first[t + 1] == self.table_first[t]:
             return 0
-        w = &self.schedules[a.sched]
-        return self._push_shift(a.week_base + (w.closes[a.cursor] if a.on else w.opens[a.cursor]), agent)
+        return self._push_shift(self.table_base[t] + (w.closes[self.table_cursor[t]] if self.table_on[t]
+                                                      else w.opens[self.table_cursor[t]]), t)
 
-    cdef inline int _push_shift(self, double t, int32_t agent) noexcept nogil:
-        """Schedule the agent's next schedule change (they go on past the horizon while a drained
-        run has calls to finish: an agent logs in to take them, and out when its shift ends)."""
+    cdef inline int _push_shift(self, double time, int32_t t) noexcept nogil:
+        """Schedule table t's next change (changes go on past the horizon while a drained run has
+        calls to finish: an agent logs in to take them, and out when its shift ends)."""
         self.n_shift_events += 1
-        return self._push(t, EV_SHIFT, agent, 0)
+        return self._push(time, EV_SHIFT, t, 0)
 
     cdef inline void _go_off(self, int32_t agent) noexcept nogil:
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""

@@ -32,7 +32,9 @@ cdef enum:
     F_TRANSFERRED_IN = 26
     F_CONSULTS = 27
     F_OVERFLOWED = 28
-    N_CALL_FIELDS = 29
+    F_ORDERS = 29
+    F_ORDER_VALUE = 30
+    N_CALL_FIELDS = 31
 
 # Per entry, by the interval of the attempt's ring; keep in step with results.ENTRY_FIELDS.
 cdef enum:

@@ -62,7 +62,7 @@ BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
 # len() of results.CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS and ENTRY_FIELDS (numbers, not
 # an import: the CLI's budget check stays light; tests/test_budget.py keeps them in step)
-CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS = 29, 2, 15, 11
+CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS = 31, 2, 15, 11
 BYTES_PER_AIRING = 2 * 32 + 8 * (CHANNEL_FIELDS + 4)  # its event in the heap, statistics, compiled arrays
 
 

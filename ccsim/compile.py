@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .budget import HARD_MAX_PENDING, default_max_pending
+from .funnel_tables import funnel_tables
 from .roster import roster_tables
 from .scenario import distributions as d
 from .scenario.limits import DAY
@@ -42,7 +43,7 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence", "roster", "transfer")
+           "routing", "absence", "roster", "transfer", "propensity", "order")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -54,6 +55,11 @@ CALLBACK_SOURCE = "callback"
 # "transfer" is keyed by call type: whether an answered call is transferred, and where (one
 # uniform per answered call of a type with transfers; its streams come last: stream_base).
 TRANSFER_SOURCE = "transfer"
+# With a funnel only (their streams come after the transfer ones: stream_base): "propensity" is
+# keyed by source (call type or entry): one uniform per caller at its first ring; "order" by call
+# type: the lives of its orders (ccsim.engines.funnel says in what order they are drawn).
+PROPENSITY_SOURCE = "propensity"
+ORDER_SOURCE = "order"
 # What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
 CLOSED_ACTIONS = {"message": 0, "voicemail": 1, "forward": 2}
 
@@ -275,9 +281,41 @@ class CompiledModel:
     replay_count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     replay_period: np.ndarray = field(default_factory=lambda: np.zeros(0))
     replay_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # The sales funnel (scenario.funnel; ccsim.funnel_tables): empty fn_sells = no funnel. Per call
+    # type: sells (1/0), base conversion, type factor, talk factor of an order, order value
+    # distribution row, cross-sell probability and value row (-1 none); per media channel its
+    # conversion factor; the wait curve (points, factors); the delay rows of the order's life
+    # (funnel_tables.STAGES); verification probabilities, attempts and deadline (s); sign-for
+    # probability per 1 + channel (0 = organic); regions as cumulative shares and sign factors.
+    # fn_cut: horizon + follow days (s), where orders stop being followed.
+    fn_cut: float = 0.0
+    fn_sells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    fn_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_type_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_talk_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_value_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    fn_cross_p: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_cross_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    fn_channel_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_wait: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_wait_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_stage_dist: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    fn_confirm: float = 1.0
+    fn_cancel: float = 0.0
+    fn_max_attempts: int = 1
+    fn_deadline: float = 0.0
+    fn_sign: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fn_region_cum: np.ndarray = field(default_factory=lambda: np.ones(1))
+    fn_region_factor: np.ndarray = field(default_factory=lambda: np.ones(1))
+    fn_region_names: tuple = ()
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
+
+    @property
+    def has_funnel(self) -> bool:
+        """Whether a call type sells (scenario.funnel): callers draw a propensity, orders are followed."""
+        return len(self.fn_sells) == self.n_types and bool(np.any(self.fn_sells))
 
     @property
     def has_agent_factors(self) -> bool:
@@ -407,12 +445,15 @@ class CompiledModel:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
         call type, IVR one per menu, ads one per media channel, callback one per call type, routing
-        one (the random agent selection), transfer one per call type (last)."""
+        one (the random agent selection), transfer one per call type; with a funnel, propensity one
+        per source and order one per call type (last)."""
         s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
         cb = ads + self.n_channels
+        end = cb + 2 * k + 1
+        funnel = s + k if self.has_funnel else 0
         return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
                 "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "routing": cb + k,
-                "transfer": cb + k + 1, "end": cb + 2 * k + 1}
+                "transfer": cb + k + 1, "propensity": end, "order": end + s, "end": end + funnel}
 
 
 class _DistTable:
@@ -588,7 +629,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
                      + tuple((CALLBACK_SOURCE, c.name) for c in types)
                      + (("routing", "agents"),)
-                     + tuple((TRANSFER_SOURCE, c.name) for c in types)),
+                     + tuple((TRANSFER_SOURCE, c.name) for c in types)
+                     + (tuple((PROPENSITY_SOURCE, c.name) for c in sources)
+                        + tuple((ORDER_SOURCE, c.name) for c in types) if scenario.funnel is not None else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),
@@ -599,6 +642,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         **_transfer_tables(scenario, type_index),
         consult_p=np.array([c.consult.p if c.consult else 0.0 for c in types], dtype=np.float64),
         consult_dist=np.array([table.add(c.consult.duration) if c.consult else -1 for c in types], dtype=np.int32),
+        **funnel_tables(scenario, table),
     )
     model = replace(model, **_routing_tables(scenario, model))
     model = replace(model, dist_code=np.array(table.codes, dtype=np.int32),

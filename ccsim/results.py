@@ -53,6 +53,9 @@ CALL_FIELDS = (
     "transferred_in",  # arrivals that are such transfers (not in "routed"); in "arrived"
     "consults",  # answered calls whose talk included a consult (its time is in "talk")
     "overflowed",  # answered by a backup group: one held back by a routing.overflow rule for the type
+    # the sales funnel (scenario funnel:, call types that sell): answered calls that ended in an order
+    "orders",
+    "order_value",  # sum of their order values (the product, without cross-sell: FUNNEL_FIELDS)
 )
 # Per agent group, totals: calls and their durations (post-warm-up arrivals),
 # and clock time busy / staffed within [warm-up, horizon].
@@ -367,7 +370,40 @@ class Result:
             out = compute_kpis(s.total_calls.sum(axis=0), busy, staffed, self.sl_denominator)
             self._kpis = {k: float(v) for k, v in out.items()}
             self._kpis["time_in_center"] = self.time_in_center()
+            from .money import has_money
+
+            if has_money(self):
+                self._kpis.update(self.money())
         return dict(self._kpis)
+
+    def money(self) -> dict:
+        """The money KPIs (``ccsim.money.MONEY_KPI_NAMES``: conversion, roi, collected_revenue, ...;
+        definitions in ``MONEY_KPI_DEFINITIONS``). Also in ``kpis()`` when the scenario has a
+        sales funnel or a ``costs:`` section. Across replications: ``ccsim.money.money_summary``."""
+        from .money import money_kpis
+
+        return money_kpis(self)
+
+    def costs(self) -> dict:
+        """What the run cost, by item (``ccsim.money.COST_ITEMS``: agents, telecom, fulfilment,
+        shipping, returns, ads) and ``total``, with ``agent_hours`` and ``line_minutes``."""
+        from .money import cost_breakdown
+
+        return cost_breakdown(self)
+
+    def funnel(self, by: Optional[str] = None):
+        """The sales funnel as a DataFrame: ``by=None`` per call type (then ``all``), the
+        FUNNEL_FIELDS counts; ``"channel"``, ``"airing"``: orders, revenue, spend and ROAS per
+        source; ``"agent"``, ``"team"``: calls, orders, conversion, revenue, cost; ``"day"``,
+        ``"week"``: funnel counts and money by the day events happen (``ccsim.money``)."""
+        from . import money
+
+        tables = {None: money.funnel_table, "channel": money.channel_table, "airing": money.airing_table,
+                  "agent": money.agent_table, "team": money.team_table, "day": money.day_table,
+                  "week": lambda r: money.day_table(r, week=True)}
+        if by not in tables:
+            raise ArgumentError(f"by must be one of {', '.join(map(repr, tables))}, got {by!r}")
+        return tables[by](self)
 
     def time_in_center(self) -> float:
         """Mean seconds a served caller spent in the center (after the warm-up): from the ring of the

@@ -99,10 +99,10 @@ def test_checks_file_and_its_line_aware_errors(files, tmp_path):
     good.write_text("expect:\n  - service_level >= 0.5\n  - abandon_rate[inbound] <= 0.2\n")
     assert invoke(files[8], "--checks", good).exit_code == 0
     bad = tmp_path / "bad.yaml"
-    bad.write_text("expect:\n  - service_level >= 0.5\n  - roi >= 3\n")
+    bad.write_text("expect:\n  - service_level >= 0.5\n  - nps >= 3\n")
     result = invoke(files[8], "--checks", bad)
     assert result.exit_code == 2
-    assert f"{bad}:3" in result.stderr and "unknown KPI 'roi'" in result.stderr
+    assert f"{bad}:3" in result.stderr and "unknown KPI 'nps'" in result.stderr
     assert "Traceback" not in result.output
     bad.write_text("expect:\n  - service_level >= 0.5\n  - 0.8\n")
     result = invoke(files[8], "--checks", bad)
@@ -113,7 +113,7 @@ def test_checks_file_and_its_line_aware_errors(files, tmp_path):
 
 
 @pytest.mark.parametrize("expr, words", [
-    ("roi >= 3", ["unknown KPI 'roi'", "service_level"]),
+    ("nps >= 3", ["unknown KPI 'nps'", "service_level"]),
     ("service_level >= 80", ["outside its range"]),
     ("service_level >= 0.8 +", ["not of the form"]),
     ("service_level[sales] >= 0.8", ["no call type named 'sales'", "'inbound'"]),

@@ -32,7 +32,7 @@ def test_baseline_margins_follow_the_kpi_direction():
 
 
 @pytest.mark.parametrize("text, words", [
-    ("roi >= 3", ["unknown KPI 'roi'", "service_level", "abandon_rate"]),
+    ("nps >= 3", ["unknown KPI 'nps'", "service_level", "abandon_rate"]),
     ("service_level >= 80", ["fraction between 0 and 1", "outside its range", "0.8"]),
     ("abandon_rate <= -0.1", ["outside its range"]),
     ("asa <= -1", ["never negative"]),

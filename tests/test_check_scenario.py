@@ -88,7 +88,7 @@ def test_section_options_are_defaults_the_cli_overrides(tmp_path):
 
 
 @pytest.mark.parametrize("bad, words", [
-    ("roi >= 3", ["unknown KPI 'roi'"]),
+    ("nps >= 3", ["unknown KPI 'nps'"]),
     ("service_level >= 80", ["outside its range"]),
     ("service_level[sales] >= 0.8", ["no call type named 'sales'"]),
 ])

@@ -9,7 +9,8 @@ SCOPE is a call type (``[sales]``), a team (``[team=A]``, agent group KPIs:
 answered, aht, occupancy) or a media channel (``[channel=tv]``, or
 ``[channel=organic]``: callers, callers_lost_rate); without it the KPI covers
 the whole center. The lost-call KPIs (``ccsim.results.LOST_KPI_NAMES``: lost_rate,
-blocked_lines_rate, ivr_hang_up_rate, callers_lost_rate, callers) are the
+blocked_lines_rate, ivr_hang_up_rate, callers_lost_rate, callers) and the money KPIs
+(``ccsim.money.MONEY_KPI_NAMES``: conversion, roi, collected_revenue, ...) are the
 center's only, totals over the run (no call type, no window). OP is
 one of ``>=``, ``<=``, ``>``, ``<``. Only the syntax and the KPI's range are
 checked here; names of call types, teams and channels, and whether the scenario
@@ -24,22 +25,31 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import UserError
+from ..money import MONEY_FRACTIONS, MONEY_KPI_NAMES
 from ..results import KPI_NAMES, LOST_KPI_NAMES
 
 # KPIs of an agent group (Result.group_table()).
 TEAM_KPIS = ("answered", "aht", "occupancy")
-# KPIs of a media channel (Result.channel_kpis()).
-CHANNEL_KPIS = ("callers", "callers_lost_rate")
-# KPIs of the whole center: Result.kpis() and Result.lost_call_kpis().
-CENTER_KPIS = KPI_NAMES + LOST_KPI_NAMES
-# KPIs that are fractions; every other one is a count or a time (>= 0).
+# KPIs of a media channel (Result.channel_kpis(); the money ones: Result.funnel(by="channel")).
+CHANNEL_MONEY_KPIS = ("orders", "conversion", "collected_revenue", "roas")
+CHANNEL_KPIS = ("callers", "callers_lost_rate") + CHANNEL_MONEY_KPIS
+# KPIs of the whole center: Result.kpis(), Result.lost_call_kpis() and Result.money().
+CENTER_KPIS = KPI_NAMES + LOST_KPI_NAMES + MONEY_KPI_NAMES
+# KPIs of the whole run only: no call type, no window.
+RUN_KPIS = LOST_KPI_NAMES + MONEY_KPI_NAMES
+# KPIs that are fractions; every other one is a count, a time or money (>= 0, but SIGNED).
 FRACTIONS = ("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate", "blocked_lines_rate",
-             "ivr_hang_up_rate", "callers_lost_rate")
+             "ivr_hang_up_rate", "callers_lost_rate") + MONEY_FRACTIONS
+SIGNED = ("profit",)
 # True: higher is better; False: lower is better (the same judgement as a comparison's verdict).
 HIGHER_IS_BETTER = {"answered": True, "abandoned": False, "blocked": False, "service_level": True,
                     "asa": False, "abandon_rate": False, "blocked_rate": False, "aht": False,
                     "waiting_at_end": False, "lost_rate": False, "blocked_lines_rate": False,
-                    "ivr_hang_up_rate": False, "callers_lost_rate": False}
+                    "ivr_hang_up_rate": False, "callers_lost_rate": False,
+                    "orders": True, "conversion": True, "cross_sell_rate": True, "verification_rate": True,
+                    "sign_for_rate": True, "gross_sales": True, "collected_revenue": True, "total_cost": False,
+                    "cost_per_order": False, "revenue_per_agent_hour": True, "roi": True, "profit": True,
+                    "lost_sales_calls": False, "lost_revenue": False, "roas": True}
 OPERATORS = (">=", "<=", ">", "<")
 
 
@@ -104,7 +114,7 @@ def parse_expectation(text: str, where: str = "--expect") -> Expectation:
     target = _number(text, where, match.group("target"), "target")
     _check_range(text, where, kpi, target)
     window = _window(text, where, match.group("window")) if match.group("window") else None
-    if window is not None and (kpi in LOST_KPI_NAMES or channel is not None):
+    if window is not None and (kpi in RUN_KPIS or channel is not None):
         raise _error(where, text, f"{kpi} is a total over the run, with no per-interval values; "
                                   "drop 'every interval'")
     return Expectation(text.strip(), kpi, op, target, call_type, team, window, False, where, channel)
@@ -142,7 +152,7 @@ def _subject(text: str, where: str, match) -> tuple:
             team, channel = (value.strip(), None) if key.strip() == "team" else (None, value.strip())
         else:
             call_type = scope
-    if call_type and kpi in LOST_KPI_NAMES:
+    if call_type and kpi in RUN_KPIS:
         raise _error(where, text, f"{kpi} is a KPI of the whole center, not split by call type; "
                                   f"write it without [{call_type}]")
     known = (TEAM_KPIS if team else CHANNEL_KPIS if channel
@@ -167,7 +177,7 @@ def _check_range(text: str, where: str, kpi: str, target: float) -> None:
         hint = f" (did you mean {target / 100:g}, or {target:g}%?)" if 1 < target <= 100 else ""
         raise _error(where, text, f"{kpi} is a fraction between 0 and 1, so the target {target:g} is outside "
                                   f"its range{hint}")
-    if target < 0:
+    if target < 0 and kpi not in SIGNED:
         raise _error(where, text, f"{kpi} is never negative, so the target {target:g} is outside its range")
 
 

@@ -3,7 +3,7 @@
 A ``Measure`` is built from the compiled model (so a call type, a team, a
 channel or a window the scenario does not have, or a lost-call KPI it cannot
 have, is an error before any run) and reads a ``Result``: ``Result.kpis()``,
-``lost_call_kpis()``, ``kpis_by_call_type()``, ``group_table()``,
+``lost_call_kpis()``, ``money()``, ``funnel(by="channel")``, ``kpis_by_call_type()``, ``group_table()``,
 ``channel_kpis()``, or for a window the raw per-interval counters
 (``stats.interval_calls``) through ``ccsim.results.compute_kpis``.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..money import MONEY_KPI_NAMES
 from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, compute_kpis
-from .expressions import Expectation, ExpectationError
+from .expressions import CHANNEL_MONEY_KPIS, Expectation, ExpectationError
 
 DAY = 86400.0
 
@@ -28,6 +29,8 @@ class Measure:
         self.channel = _index(e, e.channel, (ORGANIC, *model.channel_names), "media channel", what)
         if e.kpi in LOST_KPI_NAMES and e.channel is None:
             _check_possible(e, model, scenario, what)
+        if e.kpi in MONEY_KPI_NAMES + CHANNEL_MONEY_KPIS:
+            _check_money(e, scenario, what)
         self.intervals = None
         self.labels = [e.subject]
         if e.window is not None:
@@ -50,8 +53,12 @@ class Measure:
             return self._per_interval(result)
         if self.team is not None:
             return np.array([result.group_table()[e.team][e.kpi]], dtype=float)
+        if self.channel is not None and e.kpi in CHANNEL_MONEY_KPIS:
+            return np.array([result.funnel(by="channel")[e.kpi].iloc[self.channel]], dtype=float)
         if self.channel is not None:
             return np.array([result.channel_kpis()[e.channel][e.kpi]], dtype=float)
+        if e.kpi in MONEY_KPI_NAMES:
+            return np.array([result.money()[e.kpi]], dtype=float)
         if e.kpi in LOST_KPI_NAMES:
             return np.array([result.lost_call_kpis()[e.kpi]], dtype=float)
         if self.call_type is not None:
@@ -84,6 +91,15 @@ def _check_possible(e: Expectation, model, scenario, what: str) -> None:
             if not any(menu.patience is not None for menu in scenario.ivr if menu.name in used):
                 raise _error(e, f"no IVR menu of {what}'s entries has a patience, so nobody hangs up in a menu "
                                 f"by patience; {e.kpi} needs ivr[].patience")
+
+
+def _check_money(e: Expectation, scenario, what: str) -> None:
+    """A money KPI needs a sales funnel or costs (without both it is NaN or 0 by construction)."""
+    if scenario is None:
+        return
+    if getattr(scenario, "funnel", None) is None and getattr(scenario, "costs", None) is None:
+        raise _error(e, f"{what} has neither a sales funnel (funnel:) nor costs (costs:), so {e.kpi} "
+                        "means nothing; add them to the scenario")
 
 
 def _intervals_in(model, window: tuple) -> np.ndarray:

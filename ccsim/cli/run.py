@@ -79,7 +79,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         click.echo(f"wrote {', '.join(str(out / name) for name in out_files(scenario))}", err=True)
     if html is not None:
         note_replaced([html])
-        write_run_report(html, scenario, scenario_file, results, seed, engine)
+        write_run_report(html, scenario, scenario_file, results, seed, engine, summary["money"])
         click.echo(f"wrote {html}", err=True)
 
 
@@ -121,9 +121,17 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
                                      zip(scenario.call_types, results[0].model.type_thresholds())},
         "service_levels": service_level_summary(results, with_ci=method != "none"),
         "channels": channel_summary(results) if scenario.media is not None else {},
+        "money": money_summary(results),
         "agent_views": agent_views_summary(results, top_agents),
         "warnings": list(warnings),
     }
+
+
+def money_summary(results: list) -> dict:
+    """``ccsim.money.money_report`` when the scenario has a sales funnel or costs, else {}."""
+    from ..money import has_money, money_report
+
+    return money_report(results) if has_money(results[0]) else {}
 
 
 def _mean_halfwidth(values) -> dict:
@@ -246,6 +254,7 @@ def print_run(scenario, summary: dict, show_agents: bool = False, show_teams: bo
     print_agent_views(console, summary, show_agents, show_teams)
     _print_lost_calls(console, summary)
     _print_channels(console, summary)
+    _print_money(console, summary)
     _print_goals(console, summary)
     calls, wall = summary["calls_simulated"], summary["wall_seconds"]
     speed = f"{calls / wall:,.0f} calls/s" if wall > 0 else "n/a calls/s"
@@ -344,6 +353,60 @@ def _print_channels(console, summary: dict) -> None:
     console.print(out)
 
 
+FUNNEL_ROWS = (  # (funnel field, label): the stages of an order, then the money
+    ("sales_answered", "answered sales calls"), ("orders", "orders"), ("cross_sells", "  with a cross-sell"),
+    ("verified", "verified"), ("cancelled_by_customer", "  cancelled by the customer"),
+    ("cancelled_unreached", "  cancelled, customer unreached"), ("pending_verification", "  pending verification"),
+    ("shipped", "shipped"), ("signed", "signed for"), ("refused", "refused"), ("in_transit", "  in transit"),
+    ("returned", "  returned to the warehouse"), ("collected", "collected"),
+)
+MONEY_ROWS = ("conversion", "cross_sell_rate", "verification_rate", "sign_for_rate", "gross_sales",
+              "collected_revenue", "total_cost", "cost_per_order", "revenue_per_agent_hour", "roi", "profit",
+              "lost_sales_calls", "lost_revenue")
+
+
+def _money(cell: dict, digits: int = 0) -> str:
+    if not is_finite(cell["mean"]):
+        return "n/a"
+    half = f" ± {cell['ci_halfwidth']:,.{digits}f}" if is_finite(cell["ci_halfwidth"]) else ""
+    return f"{cell['mean']:,.{digits}f}{half}"
+
+
+def _print_money(console, summary: dict) -> None:
+    """The funnel (stages, money KPIs and costs) and the ROI per channel, when there is money."""
+    money = summary.get("money")
+    if not money:
+        return
+    funnel = money["funnel"]
+    if funnel["sales_answered"]["mean"]:
+        console.print(f"Sales funnel ({_ci_title(summary)}; orders of calls after the warm-up, by the state "
+                      "they reached at the cut):")
+        out = table("", ("stage", "orders", "share of orders"), right=("orders", "share of orders"))
+        orders = funnel["orders"]["mean"]
+        for key, label in FUNNEL_ROWS:
+            share = funnel[key]["mean"] / orders if orders and key != "sales_answered" else math.nan
+            out.add_row(label, _money(funnel[key]), f"{100 * share:.1f} %" if is_finite(share) else "")
+        console.print(out)
+    console.print(f"Money ({_ci_title(summary)}; definitions: docs/kpis.md, or --json):")
+    out = table("", ("KPI", "value"), right=("value",))
+    for key in MONEY_ROWS:
+        digits = 3 if key in ("conversion", "cross_sell_rate", "verification_rate", "sign_for_rate", "roi") else 0
+        out.add_row(key, _money(money["kpis"][key], digits))
+    for key in ("agents", "telecom", "fulfilment", "shipping", "returns", "ads"):
+        out.add_row(f"  cost: {key}", _money(money["costs"][key]))
+    console.print(out)
+    if len(money["channels"]) > 1:
+        columns = ("channel", "callers", "orders", "conversion", "collected revenue", "spend", "ROAS")
+        console.print(f"ROI per ad channel ({_ci_title(summary)}; ROAS = collected revenue / spend):")
+        out = table("", columns, right=columns[1:])
+        for row in money["channels"]:
+            out.add_row(row["channel"], _money(row["callers"]), _money(row["orders"]),
+                        _money(row["conversion"], 3), _money(row["collected_revenue"]),
+                        _money(row["spend"]) if is_finite(row["spend"]["mean"]) else "",
+                        _money(row["roas"], 2) if is_finite(row["roas"]["mean"]) else "")
+        console.print(out)
+
+
 def _per_thousand(cell: dict) -> str:
     if not is_finite(cell["mean"]):
         return "n/a"
@@ -422,7 +485,8 @@ def _wide(rows: dict, key: str, columns, reps: int):
     return pd.DataFrame(records)
 
 
-def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str) -> None:
+def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str,
+                     money=None) -> None:
     from ..experiment.records import Point, StudyData, record_from_result
     from ..report import write_html
     from ..scenario import scenario_to_dict
@@ -433,7 +497,7 @@ def write_run_report(path: Path, scenario, scenario_file, results: list, seed: i
     data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
                      engine=engine, points=[point], records=records)
     try:
-        write_html(data, path)
+        write_html(data, path, money=money if money is not None else money_summary(results))
     except OSError as err:
         raise InputError(f"--html: cannot write {path}: {err.strerror or err}; the results above are "
                          "complete (and --out, if given, was written)") from None

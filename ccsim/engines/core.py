@@ -1,10 +1,10 @@
 """The Cython core behind the engine interface (the only module importing ``_core``)."""
 from __future__ import annotations
 
-from .. import _core
+from .. import _core, _funnel
 from ..compile import CompiledModel, bit_generators
 from ..results import (CALL_FIELDS, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS,
-                       NODE_FIELDS, RawStats)
+                       NODE_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, RawStats)
 
 assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
 assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"
@@ -13,6 +13,8 @@ assert _core.ENTRY_FIELDS_COUNT == len(ENTRY_FIELDS)
 assert _core.NODE_FIELDS_COUNT == len(NODE_FIELDS)
 assert _core.CALLER_FIELDS_COUNT == len(CALLER_FIELDS)
 assert _core.CHANNEL_FIELDS_COUNT == len(CHANNEL_FIELDS)
+assert _funnel.FUNNEL_FIELDS_COUNT == len(FUNNEL_FIELDS)
+assert _funnel.FUNNEL_DAY_FIELDS_COUNT == len(FUNNEL_DAY_FIELDS)
 
 
 def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> RawStats:
@@ -37,6 +39,11 @@ def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> 
         airing_calls=arrays["airing_calls"],
         agent_totals=arrays["agent_totals"],
         agent_types=arrays["agent_types"],
+        funnel_types=arrays.get("funnel_types"),
+        funnel_channels=arrays.get("funnel_channels"),
+        funnel_airings=arrays.get("funnel_airings"),
+        funnel_agents=arrays.get("funnel_agents"),
+        funnel_days=arrays.get("funnel_days"),
         interval_within=arrays["interval_within"],
         total_within=arrays["total_within"],
     )

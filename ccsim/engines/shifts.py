@@ -56,13 +56,18 @@ class Schedule:
 
 
 def schedules(model):
-    """Each agent's ``Schedule`` (None: on duty all the time; an empty table: never on duty)."""
-    out = []
+    """(each agent's table index, -1 = on duty all the time; per table its ``Schedule``, started,
+    and whether its agents are on duty at time 0): the agents of a table change together, one
+    event per table. An empty table: never on duty, no change."""
     shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else [0] * model.n_groups
     opens, closes, start = model.sched_open.tolist(), model.sched_close.tolist(), model.sched_start.tolist()
+    per_agent = []
     for g in range(model.n_groups):
         for a in range(int(model.group_start[g]), int(model.group_start[g] + model.group_count[g])):
-            t = int(model.agent_sched[a]) if shifted[g] else -1
-            out.append(None if t < 0 else Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]],
-                                                   float(model.sched_shift), float(model.sched_period)))
-    return out
+            per_agent.append(int(model.agent_sched[a]) if shifted[g] and len(model.agent_sched) else -1)
+    tables = []
+    for t in range(len(start) - 1):
+        schedule = Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]], float(model.sched_shift),
+                            float(model.sched_period))
+        tables.append((schedule, bool(schedule.opens) and schedule.start()))
+    return per_agent, tables

@@ -26,6 +26,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
                        INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
+from .funnel import Funnel
 from ..router import RouterError, bad_agent, bad_type
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
@@ -84,19 +85,19 @@ class CenterClock(simpy.Environment):
 class Agent:
     """One agent: which group, since when idle or busy, and where in its schedule."""
 
-    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "schedule", "on", "off", "on_since",
+    __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "table", "on", "off", "on_since",
                  "handled")
 
-    def __init__(self, index, group, schedule):
+    def __init__(self, index, group, table, on):
         self.index = index
         self.group = group
         self.idle_since = 0.0  # agents on duty at time 0 start idle then
         self.busy_since = 0.0  # start of the current call (talk, then after-call work)
         self.busy = False
-        self.schedule = schedule  # engines.shifts.Schedule, None = on duty all the time
+        self.table = table  # its schedule table, -1 = on duty all the time
         # on: its schedule says on duty (logged in, not on break); off: it is off duty (no calls,
         # no staffed time; a busy agent goes off when its call ends); on_since: staffed time
-        self.on = schedule is None or (len(schedule.opens) > 0 and schedule.start())
+        self.on = on
         self.off = not self.on
         self.on_since = 0.0
         self.handled = 0  # calls answered today (fewest_calls)
@@ -105,7 +106,8 @@ class Agent:
 class Caller:
     """One caller, over all its attempts (a retrial redials the same number)."""
 
-    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing", "priority")
+    __slots__ = ("id", "source", "first", "interval", "counted", "attempt", "channel", "airing", "priority",
+                 "propensity")
 
     def __init__(self, id, source, first, interval, counted, channel, airing):
         self.id = id  # caller number within the run
@@ -117,6 +119,7 @@ class Caller:
         self.priority = 0  # the current attempt's priority in its queue (a menu branch's; else 0)
         self.channel = channel  # media channel of an ad caller, -1 for an organic one
         self.airing = airing  # its airing, -1 for an organic caller
+        self.propensity = 1.0  # with a funnel: its uniform drawn at the first ring (buys iff < the order probability)
 
 
 class Call:
@@ -321,8 +324,10 @@ class ContactCenter:
         self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
-        plans = schedules(model)
-        self.agents = [Agent(a, g, plans[a]) for g in range(model.n_groups)
+        table_of, self.tables = schedules(model)  # per table: (engines.shifts.Schedule, on duty)
+        self.table_on = [on for _, on in self.tables]
+        self.agents = [Agent(a, g, table_of[a], table_of[a] < 0 or self.table_on[table_of[a]])
+                       for g in range(model.n_groups)
                        for a in range(model.group_start[g], model.group_start[g] + model.group_count[g])]
         shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else []
         self.shifted = [bool(shifted and shifted[a.group]) for a in self.agents]  # staffed time counted per agent
@@ -367,6 +372,11 @@ class ContactCenter:
         self.consult_p, self.consult_dist = (a.tolist() for a in model.consult_table())
         self.talk_extra = model.talk_extra().tolist()  # 1: draws from its transfer stream at an answer
         self.transferring = {}  # agent index -> the caller it talks to and will transfer
+        # the sales funnel (ccsim.engines.funnel): a propensity per caller, orders at answers
+        self.funnel = Funnel(model, self.dists, self.empirical) if model.has_funnel else None
+        if self.funnel is not None:
+            self.propensity_rng = streams[base["propensity"]:base["propensity"] + s]
+            self.order_rng = streams[base["order"]:base["order"] + n]
         self.week = (None if m.closed_action < 0 else (m.hours_open.tolist(), m.hours_close.tolist(),
                                                          float(m.hours_shift)))
         self.lines_busy = 0  # calls in the menu, waiting, talking, or hearing the queue-full message
@@ -390,9 +400,13 @@ class ContactCenter:
             env.process(self.phone_rings(k))
         for i, time in enumerate(m.airing_time.tolist()):
             env.at(time, AIRING).callbacks.append(partial(self.air, i))
+        self.table_agents = [[] for _ in self.tables]  # each table's agents, in index order
         for agent in self.agents:
-            if agent.schedule is not None and agent.schedule.opens:
-                self.schedule_change(agent, agent.schedule.first_change(agent.on))
+            if agent.table >= 0:
+                self.table_agents[agent.table].append(agent)
+        for t, (schedule, on) in enumerate(self.tables):
+            if schedule.opens and self.table_agents[t]:
+                self.schedule_change(t, schedule.first_change(on))
         if m.agent_selection == AGENT_SELECTION["fewest_calls"] and 86400.0 < m.horizon:
             env.at(86400.0, DAY).callbacks.append(self.new_day)
         if m.drain:
@@ -419,6 +433,7 @@ class ContactCenter:
             interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
             agent_totals=t.agent_totals, agent_types=t.agent_types,
             interval_within=t.interval_within, total_within=t.total_within,
+            **(self.funnel.stats() if self.funnel is not None else {}),
         )
 
     def close(self):
@@ -505,6 +520,8 @@ class ContactCenter:
         """Process: one caller of source k, attempt after attempt, until the last one ends."""
         now = self.env.now
         who = Caller(self.n_callers, k, now, self.tally.interval_of(now), now >= self.model.warmup, channel, airing)
+        if self.funnel is not None:
+            who.propensity = self.propensity_rng[k].random()
         self.n_callers += 1
         self.tally.caller(who, "callers")
         while True:
@@ -917,6 +934,8 @@ class ContactCenter:
         if self.talk_extra[call.call_type]:
             talk += self.consult(call)
             call.transfer_to = self.transfer_to(call.call_type)
+        if self.funnel is not None and self.funnel.sells[call.call_type]:
+            talk = talk * self.sell(agent, call, wait)
         if self.per_agent:
             call.acw = call.acw * self.acw_factor[agent.index]
         acw = call.acw
@@ -945,6 +964,16 @@ class ContactCenter:
         call.agent = agent
         self.record(call.who, call.ring, "answered", wait, talk, acw, agent, call)
         call.talk_end = self.env.at(now + talk, TALK_END)
+
+    def sell(self, agent, call, wait):
+        """The funnel at an answer of a type that sells: counts the order, if any; the talk factor."""
+        k = call.call_type
+        value, factor = self.funnel.sell(self.order_rng[k], call.who, k, agent.index, wait, self.env.now,
+                                         call.counted)
+        if value is not None:
+            self.tally.count(call, "orders")
+            self.tally.count(call, "order_value", value)
+        return factor
 
     def agent_free(self, agent):
         """The agent has finished its call (talk and after-call work): its next work."""
@@ -989,27 +1018,28 @@ class ContactCenter:
         self.answer(agent, call)
         call.answered.succeed()
 
-    def schedule_change(self, agent, t):
-        """The agent's next schedule change, at t (past the horizon too: see ``run``)."""
+    def schedule_change(self, table, t):
+        """Schedule table ``table``'s next change, at t (past the horizon too: see ``run``)."""
         self.shift_events += 1
-        self.env.at(t, SHIFT).callbacks.append(partial(self.on_shift, agent))
+        self.env.at(t, SHIFT).callbacks.append(partial(self.on_shift, table))
 
-    def on_shift(self, agent, _event):
-        """The agent's schedule changes. Off: an idle agent logs out (or starts its break) now, a
-        busy one when its call ends. On: an agent off duty logs in (or is back from its break) and
-        takes its next work at once; a busy one just goes on."""
+    def on_shift(self, table, _event):
+        """A table's schedule changes, for each of its agents in index order. Off: an idle agent
+        logs out (or starts its break) now, a busy one when its call ends. On: an agent off duty
+        logs in (or is back from its break) and takes its next work at once; a busy one just goes on."""
         self.shift_events -= 1
-        agent.on = not agent.on
-        self.schedule_change(agent, agent.schedule.change(agent.on))
-        if not agent.on:
-            if not agent.busy and not agent.off:  # idle
-                self.idle.remove(agent)
-                self.go_off(agent)
-            return
-        if agent.off:
-            agent.off = False
-            agent.on_since = self.env.now
-            self.next_work(agent)
+        on = self.table_on[table] = not self.table_on[table]
+        self.schedule_change(table, self.tables[table][0].change(on))
+        for agent in self.table_agents[table]:
+            agent.on = on
+            if not on:
+                if not agent.busy and not agent.off:  # idle
+                    self.idle.remove(agent)
+                    self.go_off(agent)
+            elif agent.off:
+                agent.off = False
+                agent.on_since = self.env.now
+                self.next_work(agent)
 
     def go_off(self, agent):
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""

@@ -37,6 +37,19 @@ HIGHER_IS_BETTER = {
     "sign_for_rate": True,
     "revenue": True,
     "roi": True,
+    # the other money KPIs (ccsim.money.MONEY_KPI_NAMES)
+    "sales_answered": None,
+    "orders": True,
+    "cross_sell_rate": True,
+    "verification_rate": True,
+    "gross_sales": True,
+    "collected_revenue": True,
+    "total_cost": False,
+    "cost_per_order": False,
+    "revenue_per_agent_hour": True,
+    "profit": True,
+    "lost_sales_calls": False,
+    "lost_revenue": False,
 }
 
 NO_DIFFERENCE = "no significant difference"

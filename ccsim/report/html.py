@@ -17,6 +17,7 @@ from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
 from . import agents, figures, goals, inbound, page, stats, tables
+from . import money as money_section
 
 KINDS = ("run", "compare", "sweep")
 MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
@@ -60,29 +61,30 @@ class Chart:
     wide: bool = False
 
 
-def write_html(data, path, title=None) -> Path:
+def write_html(data, path, title=None, money=None) -> Path:
     """Write the report of ``data`` (a ``StudyData``) to ``path``; returns the path.
+    ``money``: ``ccsim.money.money_report`` of a run (the money section), or None.
 
     Written to a temporary file in the same folder, then renamed over ``path``,
     so a reader never sees a half-written report.
     """
     path = Path(path)
-    text = render_html(data, title)
+    text = render_html(data, title, money)
     write_text_atomic(path, lambda handle: handle.write(text))
     return path
 
 
-def render_html(data, title=None) -> str:
+def render_html(data, title=None, money=None) -> str:
     """The report of ``data`` as one HTML document."""
     if data.kind not in KINDS:
         raise ValueError(f"unknown study kind {data.kind!r}; expected one of {', '.join(KINDS)}")
     if not data.points:
         raise ValueError(f"study {data.name!r} has no design points")
     template = _ENVIRONMENT.from_string(page.TEMPLATE)
-    return template.render(**page_context(data, title or f"ccsim report: {data.name}"))
+    return template.render(**page_context(data, title or f"ccsim report: {data.name}", money))
 
 
-def page_context(data, title: str) -> dict:
+def page_context(data, title: str, money=None) -> dict:
     """Everything the page template shows, as plain data."""
     goal_table = tables.goal_table(data)
     context = {
@@ -98,6 +100,7 @@ def page_context(data, title: str) -> dict:
                                                                      for p in data.points[:MAX_INTERVAL_POINTS]],
     }
     context.update(inbound.sections(data, _chart, MAX_INTERVAL_POINTS))
+    context["money"] = money_section.section(money, _chart)
     context.update(agents.sections(data), sort_script=Markup(page.SORT_SCRIPT))
     if data.kind == "compare" and len(data.points) > 1:
         context["comparison"] = {"chart": _chart(figures.compare_differences(data), "compare", wide=True),

@@ -143,6 +143,17 @@ TEMPLATE = """<!DOCTYPE html>
 <section id="media"><h2>Media</h2>{{ note(media.note) }}{{ table(media.table, "ccsim-table channels") }}
 {{ note(media.chart_note) }}<div class="charts">{% for c in media.charts %}{{ chart(c) }}{% endfor %}</div></section>
 {%- endif %}
+{%- if money %}
+
+<section id="money"><h2>Money</h2>{{ note(money.note) }}
+{%- if money.charts %}<div class="charts">{% for c in money.charts %}{{ chart(c) }}{% endfor %}</div>{% endif %}
+{{ table(money.kpis, "ccsim-table money-kpis") }}
+{%- if money.channels %}<h3>ROI per channel</h3>{{ note(money.channels_note) }}{{ table(money.channels, "ccsim-table money-channels") }}{% endif %}
+{%- if money.airings %}<h3>ROI per airing</h3>{{ table(money.airings, "ccsim-table money-airings") }}{% endif %}
+<h3>Teams and agents</h3>{{ note(money.agents_note) }}{{ table(money.teams, "ccsim-table money-teams") }}
+{{ table(money.agents, "ccsim-table money-agents") }}
+</section>
+{%- endif %}
 
 <section id="per-interval"><h2>Per interval</h2>{{ note(intervals_note) }}
 {%- for block in interval_blocks %}

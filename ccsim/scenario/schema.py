@@ -65,6 +65,8 @@ from .routing import Routing, check_routing
 from .staffing import Staffing, staffed_shifts
 from .inbound import Ivr, QueuePool, Retrials, check_inbound
 from .transfers import Consult, Transfer, check_transfers
+from .funnel import Funnel, check_funnel
+from .costs import Costs, check_costs
 from .media_csv import read_airings_csv
 from .replay_csv import read_replay_csv
 
@@ -623,9 +625,14 @@ class Scenario(_Model):
     roster_seed: Annotated[int, Field(ge=0, le=2**63 - 1), WholeNumber] = Field(default=0, description=(
         "the seed the agent populations are drawn from (one stream per group, keyed by its name): the "
         "roster is part of the scenario, the same for every replication and run seed"))
+    funnel: Optional[Funnel] = Field(default=None, title="Funnel", description=(
+        "the sales funnel: conversion of answered sales calls, orders, verification, delivery, sign-for "
+        "and collected money; absent = none"))
     checks: Optional[Checks] = Field(default=None, title="Checks", description=(
         "KPI targets for ccsim check (expect, and optional alpha, min_reps, max_reps); "
         "ccsim run ignores them; absent = none"))
+    costs: Optional[Costs] = Field(default=None, title="Costs", description=(
+        "unit costs (agent hour, telecom minute, per order) for the money KPIs; absent = none"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -666,6 +673,8 @@ class Scenario(_Model):
         _check_routing_orders(self)
         check_routing(self)
         check_transfers(self)
+        check_funnel(self)
+        check_costs(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:

@@ -3,7 +3,7 @@
 A page asks for a generated part with a marker alone on its line, e.g.
 ``<!-- generated: scenario-fields -->``. The parts come from public, stable things
 (``Scenario.model_json_schema()``, ``ccsim.results.KPI_NAMES`` and ``KPI_DEFINITIONS``, ``LOST_KPI_NAMES``
-and ``LOST_KPI_DEFINITIONS``,
+and ``LOST_KPI_DEFINITIONS``, ``ccsim.money.MONEY_KPI_NAMES`` and ``MONEY_KPI_DEFINITIONS``,
 the click group ``ccsim.cli.cli``), so the reference cannot drift from the code.
 A marker naming no known part, or a KPI without a definition, fails the build.
 """
@@ -317,8 +317,16 @@ def lost_call_kpi_definitions() -> str:
     return kpi_table(LOST_KPI_NAMES, LOST_KPI_DEFINITIONS)
 
 
+def money_kpi_definitions() -> str:
+    """The money KPIs, in ``ccsim.money.MONEY_KPI_NAMES`` order, from ``MONEY_KPI_DEFINITIONS``."""
+    from ccsim.money import MONEY_KPI_DEFINITIONS, MONEY_KPI_NAMES
+
+    return kpi_table(MONEY_KPI_NAMES, MONEY_KPI_DEFINITIONS)
+
+
 GENERATORS = {
     "scenario-fields": scenario_fields,
+    "money-kpi-definitions": money_kpi_definitions,
     "kpi-definitions": kpi_definitions,
     "lost-call-kpi-definitions": lost_call_kpi_definitions,
     "cli": cli_reference,

@@ -1,0 +1,389 @@
+"""The money side of the sales funnel: costs, KPIs, ROI per channel and airing, per agent and day.
+
+Everything is computed from a ``Result`` (its ``RawStats`` and the scenario's ``costs:`` and
+media schedule), for every engine alike; across replications (``money_summary``,
+``mean_frames``) each number gets a Student-t confidence interval, as the other KPIs.
+
+What is counted (definitions in docs/kpis.md):
+
+- **agents**: staffed (logged-in) seconds of each group after the warm-up
+  (``group_totals[:, "staffed"]``) / 3600 x the group's ``costs.agent_hour`` (or ``by_group``).
+- **telecom**: line minutes of calls that arrived after the warm-up x ``telecom_minute``; a
+  line minute is a minute a caller holds an inbound line in the menu, waiting or talking:
+  ``ivr_seconds`` of the entries + ``wait_answered`` + ``wait_abandoned`` + ``talk`` of every
+  call type (a transferred caller's later legs too; callbacks' talk too), / 60. Not counted: the
+  closed message, blocked attempts, after-call work.
+- **fulfilment** and **shipping**: shipped orders x ``fulfilment_per_order`` / ``shipping_per_order``.
+- **returns**: refused parcels x ``return_per_order``.
+- **ads**: the ``spend`` of the airings at or after the warm-up (before the horizon).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .results import (CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
+                      INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, mean_halfwidth)
+
+DAY = 86400.0
+COST_ITEMS = ("agents", "telecom", "fulfilment", "shipping", "returns", "ads")
+# The money KPIs (Result.money(); in Result.kpis() when the scenario has a funnel or costs).
+MONEY_KPI_NAMES = (
+    "sales_answered", "orders", "conversion", "cross_sell_rate", "verification_rate", "sign_for_rate",
+    "gross_sales", "collected_revenue", "total_cost", "cost_per_order", "revenue_per_agent_hour", "roi",
+    "profit", "lost_sales_calls", "lost_revenue",
+)
+MONEY_FRACTIONS = ("conversion", "cross_sell_rate", "verification_rate", "sign_for_rate")
+MONEY_KPI_DEFINITIONS = {
+    "sales_answered": "answered calls of the call types with a funnel",
+    "orders": "orders taken on those calls",
+    "conversion": "orders / sales_answered",
+    "cross_sell_rate": "cross_sells / orders",
+    "verification_rate": "verified / orders (orders confirmed by the cut)",
+    "sign_for_rate": "signed / shipped (parcels signed for by the cut)",
+    "gross_sales": "order_value + cross_sell_value of the orders taken",
+    "collected_revenue": "collected_value: money of signed parcels settled by the cut",
+    "total_cost": "agents + telecom + fulfilment + shipping + returns + ads",
+    "cost_per_order": "total_cost / orders",
+    "revenue_per_agent_hour": "collected_revenue / staffed (logged-in) agent hours",
+    "roi": "collected_revenue / total_cost",
+    "profit": "collected_revenue - total_cost",
+    "lost_sales_calls": "abandoned + blocked calls of the call types with a funnel",
+    "lost_revenue": "per funnel call type, lost calls x conversion x gross sales per order of its answered "
+                    "calls (= lost x gross_sales / sales_answered), summed",
+}
+# The columns of the per-source tables (channels, airings, agents, teams).
+FLOW = ("orders", "gross_sales", "collected_revenue")
+
+
+def _f(name: str) -> int:
+    return FUNNEL_FIELDS.index(name)
+
+
+def costs_of(result):
+    """The scenario's ``Costs`` (zero costs when it has no ``costs:`` or is unknown)."""
+    from .scenario.costs import Costs
+
+    scenario = result.scenario
+    costs = getattr(scenario, "costs", None) if scenario is not None else None
+    return costs if costs is not None else Costs()
+
+
+def has_funnel(result) -> bool:
+    """Whether the run has a sales funnel (the scenario's ``funnel:``, or funnel counts)."""
+    if getattr(result.scenario, "funnel", None) is not None:
+        return True
+    return bool(np.any(result.stats.funnel_types))
+
+
+def has_money(result) -> bool:
+    """Whether the money KPIs mean something: a funnel, or a ``costs:`` section."""
+    return has_funnel(result) or getattr(result.scenario, "costs", None) is not None
+
+
+def group_hour_costs(result) -> np.ndarray:
+    """float [G]: each group's cost per logged-in agent hour."""
+    costs = costs_of(result)
+    return np.array([costs.group_hour(name) for name in result.model.group_names], dtype=float)
+
+
+def line_seconds(result) -> float:
+    """Seconds callers held inbound lines (menu + waiting + talk), calls after the warm-up."""
+    calls, entries = result.stats.total_calls.sum(axis=0), result.stats.total_entries.sum(axis=0)
+    waits = sum(calls[CALL_FIELDS.index(n)] for n in ("wait_answered", "wait_abandoned", "talk"))
+    return float(waits + entries[ENTRY_FIELDS.index("ivr_seconds")])
+
+
+def airing_counted(result) -> np.ndarray:
+    """bool [airings]: the airings whose spend counts (at or after the warm-up)."""
+    return np.asarray(result.model.airing_time, dtype=float) >= result.model.warmup
+
+
+def cost_breakdown(result) -> dict:
+    """{item: money} for COST_ITEMS, and ``total``; also ``agent_hours`` and ``line_minutes``."""
+    costs, s = costs_of(result), result.stats
+    staffed = s.group_totals[:, GROUP_FIELDS.index("staffed")]
+    funnel = s.funnel_types.sum(axis=0)
+    shipped, refused = funnel[_f("shipped")], funnel[_f("refused")]
+    spend = np.asarray(result.model.airing_spend, dtype=float)
+    out = {
+        "agents": float(np.sum(staffed / 3600.0 * group_hour_costs(result))),
+        "telecom": line_seconds(result) / 60.0 * costs.telecom_minute,
+        "fulfilment": float(shipped * costs.fulfilment_per_order),
+        "shipping": float(shipped * costs.shipping_per_order),
+        "returns": float(refused * costs.return_per_order),
+        "ads": float(spend[airing_counted(result)].sum()),
+    }
+    out["total"] = float(sum(out[k] for k in COST_ITEMS))
+    out["agent_hours"] = float(staffed.sum() / 3600.0)
+    out["line_minutes"] = line_seconds(result) / 60.0
+    return out
+
+
+def funnel_totals(result) -> dict:
+    """{FUNNEL_FIELDS name: total over the call types}."""
+    return {name: float(v) for name, v in zip(FUNNEL_FIELDS, result.stats.funnel_types.sum(axis=0))}
+
+
+def _kpis_of(funnel: dict, cost: dict, lost_calls: float, lost_revenue: float) -> dict:
+    gross = funnel["order_value"] + funnel["cross_sell_value"]
+    revenue = funnel["collected_value"]
+    total = cost["total"]
+    return {
+        "sales_answered": funnel["sales_answered"],
+        "orders": funnel["orders"],
+        "conversion": float(_ratio(funnel["orders"], funnel["sales_answered"])),
+        "cross_sell_rate": float(_ratio(funnel["cross_sells"], funnel["orders"])),
+        "verification_rate": float(_ratio(funnel["verified"], funnel["orders"])),
+        "sign_for_rate": float(_ratio(funnel["signed"], funnel["shipped"])),
+        "gross_sales": gross,
+        "collected_revenue": revenue,
+        "total_cost": total,
+        "cost_per_order": float(_ratio(total, funnel["orders"])),
+        "revenue_per_agent_hour": float(_ratio(revenue, cost["agent_hours"])),
+        "roi": float(_ratio(revenue, total)),
+        "profit": revenue - total,
+        "lost_sales_calls": lost_calls,
+        "lost_revenue": lost_revenue,
+    }
+
+
+def lost_sales(result) -> tuple:
+    """(lost sales calls, lost revenue): per call type with a funnel (answered sales calls > 0),
+    abandoned + blocked calls, and those x its gross sales per answered sales call."""
+    s = result.stats
+    answered = s.funnel_types[:, _f("sales_answered")]
+    gross = s.funnel_types[:, _f("order_value")] + s.funnel_types[:, _f("cross_sell_value")]
+    lost = s.total_calls[:, CALL_FIELDS.index("abandoned")] + s.total_calls[:, CALL_FIELDS.index("blocked")]
+    funnel = answered > 0
+    per_call = np.where(funnel, gross / np.where(funnel, answered, 1.0), 0.0)
+    return float(lost[funnel].sum()), float((lost * per_call)[funnel].sum())
+
+
+def money_kpis(result) -> dict:
+    """The MONEY_KPI_NAMES of one replication (definitions in MONEY_KPI_DEFINITIONS)."""
+    return _kpis_of(funnel_totals(result), cost_breakdown(result), *lost_sales(result))
+
+
+def money_summary(results: list, level: float = 0.95) -> dict:
+    """{kpi: {"mean", "ci_halfwidth"}} of the money KPIs and cost items across replications
+    (Student t; one replication: half-width NaN)."""
+    rows = [{**money_kpis(r), **{f"cost_{k}": v for k, v in cost_breakdown(r).items()}} for r in results]
+    out = {}
+    for key in rows[0]:
+        mean, hw = mean_halfwidth([row[key] for row in rows], level)
+        out[key] = {"mean": mean, "ci_halfwidth": hw}
+    return out
+
+
+# ---- tables of one replication ------------------------------------------------------------
+
+
+def _flow_columns(table: np.ndarray) -> dict:
+    """orders, gross_sales, collected_revenue and sales_answered of a [rows, FUNNEL_FIELDS] table."""
+    return {
+        "sales_answered": table[:, _f("sales_answered")],
+        "orders": table[:, _f("orders")],
+        "gross_sales": table[:, _f("order_value")] + table[:, _f("cross_sell_value")],
+        "collected_revenue": table[:, _f("collected_value")],
+    }
+
+
+def funnel_table(result):
+    """DataFrame, one row per call type then ``all`` (index ``call_type``): FUNNEL_FIELDS counts."""
+    import pandas as pd
+
+    table = result.stats.funnel_types
+    table = np.vstack([table, table.sum(axis=0, keepdims=True)])
+    frame = pd.DataFrame(table, index=[*result.model.call_type_names, "all"], columns=list(FUNNEL_FIELDS))
+    frame.index.name = "call_type"
+    return frame
+
+
+def channel_table(result):
+    """DataFrame, one row per source of callers (index ``channel``: ``organic``, then the media
+    channels): callers (first ring after the warm-up), sales_answered, orders, conversion,
+    gross_sales, collected_revenue, spend (counted airings; NaN for organic) and
+    ``roas`` = collected_revenue / spend. Its rows add up to the run's totals."""
+    import pandas as pd
+
+    m, s = result.model, result.stats
+    frame = pd.DataFrame(_flow_columns(s.funnel_channels), index=[ORGANIC, *m.channel_names])
+    frame.insert(0, "callers", s.total_channels[:, CHANNEL_FIELDS.index("callers")])
+    frame.insert(3, "conversion", _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy()))
+    counted = airing_counted(result)
+    spend = np.bincount(np.asarray(m.airing_channel)[counted], weights=np.asarray(m.airing_spend)[counted],
+                        minlength=m.n_channels)
+    frame["spend"] = np.concatenate([[np.nan], spend])
+    frame["roas"] = _ratio(frame["collected_revenue"].to_numpy(), frame["spend"].to_numpy())
+    frame.index.name = "channel"
+    return frame
+
+
+def airing_table(result):
+    """DataFrame, one row per airing (index ``airing``): time, channel, spend (0 when before the
+    warm-up, not counted), callers, orders, gross_sales, collected_revenue, roas."""
+    import pandas as pd
+
+    m, s = result.model, result.stats
+    spend = np.where(airing_counted(result), np.asarray(m.airing_spend, dtype=float), 0.0)
+    flow = _flow_columns(s.funnel_airings)
+    frame = pd.DataFrame({
+        "time": np.asarray(m.airing_time, dtype=float),
+        "channel": [m.channel_names[c] for c in m.airing_channel],
+        "spend": spend,
+        "callers": s.airing_calls[:, CHANNEL_FIELDS.index("callers")],
+        "orders": flow["orders"], "gross_sales": flow["gross_sales"],
+        "collected_revenue": flow["collected_revenue"],
+    })
+    frame["roas"] = _ratio(frame["collected_revenue"].to_numpy(), frame["spend"].to_numpy())
+    frame.index.name = "airing"
+    return frame
+
+
+def agent_table(result):
+    """DataFrame, one row per agent (index ``agent``): id, group, team, answered, staffed hours,
+    sales_answered, orders, conversion (orders / sales_answered), gross_sales,
+    collected_revenue (of the orders the agent took) and cost (staffed hours x the group's cost)."""
+    frame = result.agents()[["id", "group", "team", "answered", "staffed"]].copy()
+    frame["staffed_hours"] = frame.pop("staffed") / 3600.0
+    table = result.stats.funnel_agents
+    flow = _flow_columns(table) if len(table) == len(frame) else {k: np.zeros(len(frame)) for k in
+                                                                    ("sales_answered", *FLOW)}
+    for name, values in flow.items():
+        frame[name] = values
+    frame["conversion"] = _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy())
+    hour = dict(zip(result.model.group_names, group_hour_costs(result)))
+    frame["cost"] = frame["staffed_hours"] * frame["group"].map(hour).astype(float)
+    return frame
+
+
+def team_table(result):
+    """``agent_table`` summed per team (index ``team``), conversion recomputed from the sums."""
+    return _by_team(agent_table(result))
+
+
+def _by_team(agents):
+    numbers = ["answered", "staffed_hours", "sales_answered", *FLOW, "cost"]
+    frame = agents.groupby("team", sort=False)[numbers].sum()
+    frame.insert(0, "agents", agents.groupby("team", sort=False).size())
+    frame["conversion"] = _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy())
+    return frame
+
+
+def day_table(result, week: bool = False):
+    """DataFrame, one row per day (or week, ``week=True``) of the funnel's clock (index ``day`` /
+    ``week``, from 0): FUNNEL_DAY_FIELDS (all channels), the costs of the day (agents and
+    telecom by the interval, ads by the airing, fulfilment and shipping by the shipment,
+    returns by the refusal), ``cost`` and the cumulative ``cum_revenue`` (collected_value) and
+    ``cum_cost``."""
+    import pandas as pd
+
+    days = result.stats.funnel_days.sum(axis=1)  # [day, FUNNEL_DAY_FIELDS]
+    items = _daily_costs(result, max(len(days), _days_of(result)))
+    n = len(items["agents"])
+    table = np.zeros((n, len(FUNNEL_DAY_FIELDS)))
+    table[:len(days)] = days
+    frame = pd.DataFrame(table, columns=list(FUNNEL_DAY_FIELDS))
+    for name, values in items.items():
+        frame[f"cost_{name}"] = values
+    frame["cost"] = sum(items[k] for k in COST_ITEMS)
+    if week:
+        frame = frame.groupby(np.arange(n) // 7).sum()
+    frame["cum_revenue"] = frame["collected_value"].cumsum()
+    frame["cum_cost"] = frame["cost"].cumsum()
+    frame.index.name = "week" if week else "day"
+    return frame
+
+
+def _days_of(result) -> int:
+    return int(np.ceil(result.model.horizon / DAY - 1e-9))
+
+
+def _daily_costs(result, n: int) -> dict:
+    """{COST_ITEMS name: float [n] money per day}."""
+    m, s, costs = result.model, result.stats, costs_of(result)
+    first = int(np.ceil(m.warmup / m.interval - 1e-9))
+    day = (np.arange(m.n_intervals) * m.interval // DAY).astype(int)[first:]
+    staffed = s.interval_groups[first:, :, INTERVAL_GROUP_FIELDS.index("staffed")]
+    calls = s.interval_calls[first:].sum(axis=1)
+    line = sum(calls[:, CALL_FIELDS.index(k)] for k in ("wait_answered", "wait_abandoned", "talk"))
+    if s.interval_entries.shape[1]:
+        line = line + s.interval_entries[first:, :, ENTRY_FIELDS.index("ivr_seconds")].sum(axis=1)
+    counted = airing_counted(result)
+    funnel = np.zeros((n, len(FUNNEL_DAY_FIELDS)))
+    days = s.funnel_days.sum(axis=1)
+    funnel[:len(days)] = days[:n]
+    shipped, refused = funnel[:, FUNNEL_DAY_FIELDS.index("shipped")], funnel[:, FUNNEL_DAY_FIELDS.index("refused")]
+    return {
+        "agents": np.bincount(day, weights=staffed @ group_hour_costs(result) / 3600.0, minlength=n)[:n],
+        "telecom": np.bincount(day, weights=line / 60.0 * costs.telecom_minute, minlength=n)[:n],
+        "fulfilment": shipped * costs.fulfilment_per_order,
+        "shipping": shipped * costs.shipping_per_order,
+        "returns": refused * costs.return_per_order,
+        "ads": np.bincount((np.asarray(m.airing_time, dtype=float)[counted] // DAY).astype(int),
+                           weights=np.asarray(m.airing_spend, dtype=float)[counted], minlength=n)[:n],
+    }
+
+
+# ---- across replications ------------------------------------------------------------------
+
+
+def mean_frames(frames: list, level: float = 0.95):
+    """(mean, half-width) DataFrames of same-shaped tables across replications: numeric columns
+    averaged (Student t half-width; NaN with one replication), other columns as in the first."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    first = frames[0]
+    numbers = [c for c in first.columns if is_numeric_dtype(first[c]) and not is_bool_dtype(first[c])]
+    mean, hw = mean_halfwidth(np.stack([f[numbers].to_numpy(dtype=float) for f in frames]), level)
+    out_mean, out_hw = first.copy(), first.copy()
+    out_mean[numbers] = mean
+    out_hw[numbers] = hw
+    return out_mean, out_hw
+
+
+
+
+def _cells(mean, hw, key: str) -> list:
+    """Rows of (mean, half-width) tables as [{key: index, column: {mean, ci_halfwidth}}]."""
+    rows = []
+    for name in mean.index:
+        row = {key: name if isinstance(name, str) else int(name)}
+        for column in mean.columns:
+            value = mean.loc[name, column]
+            if isinstance(value, (int, float, np.integer, np.floating)):
+                row[column] = {"mean": float(value), "ci_halfwidth": float(hw.loc[name, column])}
+            else:
+                row[column] = value
+        rows.append(row)
+    return rows
+
+
+def money_report(results: list, level: float = 0.95) -> dict:
+    """Everything ``ccsim run`` prints, writes to --json and draws about money, across
+    replications (each number {mean, ci_halfwidth}, Student t; NaN half-width with one):
+    ``kpis``, ``costs``, ``funnel`` (FUNNEL_FIELDS totals), and the rows of the ``channels``,
+    ``airings``, ``teams``, ``agents`` and ``days`` tables."""
+    summary = money_summary(results, level)
+    out = {
+        "kpis": {k: summary[k] for k in MONEY_KPI_NAMES},
+        "costs": {k[len("cost_"):]: v for k, v in summary.items() if k.startswith("cost_")},
+        "funnel": {}, "definitions": dict(MONEY_KPI_DEFINITIONS),
+    }
+    totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])
+    for i, name in enumerate(FUNNEL_FIELDS):
+        mean, hw = mean_halfwidth(totals[:, i], level)
+        out["funnel"][name] = {"mean": mean, "ci_halfwidth": hw}
+    for key, by, index in (("channels", "channel", "channel"), ("airings", "airing", "airing"),
+                           ("teams", "team", "team"), ("agents", "agent", "agent"), ("days", "day", "day")):
+        frames = [r.funnel(by=by) for r in results]
+        if by == "agent":
+            frames = [f.set_index("id") for f in frames]
+        out[key] = _cells(*mean_frames(frames, level), "id" if by == "agent" else index)
+    return out
+
+
+__all__ = ["COST_ITEMS", "MONEY_KPI_NAMES", "MONEY_KPI_DEFINITIONS", "agent_table", "airing_table",
+           "channel_table", "cost_breakdown", "day_table", "funnel_table", "has_funnel", "has_money",
+           "line_seconds", "lost_sales", "mean_frames", "money_kpis", "money_report", "money_summary",
+           "team_table"]
