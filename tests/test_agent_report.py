@@ -170,7 +170,8 @@ def test_run_json_has_the_views_of_the_results(roster_file):
                                                                                   for t in teams]))
     assert views["squads"]["north/n1"]["leader"] == "li" and views["squads"]["north/n1"]["squad"] == "n1"
     best = mean_agent_table([r.agent_table() for r in results])
-    assert [a["id"] for a in views["agents"]] == list(best["id"][:4]) and [a["rank"] for a in views["agents"]] == [1, 2, 3, 4]
+    assert [a["id"] for a in views["agents"]] == list(best["id"][:4])
+    assert [a["rank"] for a in views["agents"]] == [1, 2, 3, 4]
     skills = [r.skills() for r in results]
     assert views["skills"]["sales"]["overflowed"]["mean"] == np.mean([s.loc["sales", "overflowed"] for s in skills])
     assert views["skills"]["sales"]["threshold"] == 20

@@ -36,7 +36,8 @@ ROLLUP_COLUMNS = (("answered", "answered", "count"), ("occupancy", "occupancy", 
                   ("transfers", "transfers", "count"))
 AGENT_TABLE_COLUMNS = (("calls_per_hour", "calls / staffed h", "number"), ("answered", "answered", "count"),
                        ("occupancy", "occupancy", "rate"), ("aht", "AHT", "time"), ("talk", "talk (h)", "hours"),
-                       ("acw", "ACW (h)", "hours"), ("idle", "idle (h)", "hours"), ("break_time", "breaks (h)", "hours"),
+                       ("acw", "ACW (h)", "hours"), ("idle", "idle (h)", "hours"),
+                       ("break_time", "breaks (h)", "hours"),
                        ("logged_in", "logged in (h)", "hours"), ("transfers", "transfers", "count"))
 SKILL_TABLE_COLUMNS = (("service_level", "service level", "rate"), ("asa", "ASA", "time"),
                        ("abandon_rate", "abandoned", "rate"), ("offered", "offered", "count"),
