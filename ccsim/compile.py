@@ -192,6 +192,10 @@ class CompiledModel:
     # the tables from it with a replication's absences (empty: no shrinkage, tables as they are).
     sched_period: float = 604800.0
     sched_plan: tuple = ()
+    # shift_plan: the reports' view of every shift instance (not read by the engines): per agent and
+    # shift (agent, start, weekdays, its on-duty pieces, the shift's length in seconds), with or
+    # without shrinkage; ``ccsim.agent_report`` measures logged-in and break time from it.
+    shift_plan: tuple = ()
     # Individual agents (agents of group g are group_start[g]..): agent_factor[a, k] multiplies
     # the handle time of a type-k call agent a answers, agent_acw_factor[a] its after-call work.
     # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
@@ -391,26 +395,30 @@ class CompiledModel:
         squad, no leader, tenure 0, abilities NaN."""
         import pandas as pd
 
+        frame = pd.DataFrame(self.roster_columns())
+        frame.index.name = "agent"
+        return frame
+
+    def roster_columns(self) -> dict:
+        """``roster()``'s columns as numpy arrays (text as object arrays), without pandas."""
         n = self.n_agents
         group = [self.group_names[g] for g in self.agent_group]
         number = np.arange(n) - np.repeat(np.asarray(self.group_start, dtype=np.int64), self.group_count) + 1
 
-        def column(values, default):
-            return list(values) if len(values) == n else default
+        def column(values, default, dtype=float):
+            return np.asarray(list(values) if len(values) == n else default, dtype=dtype)
 
-        frame = pd.DataFrame({
-            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)]),
-            "group": group,
-            "team": column(self.agent_team, group),
-            "squad": column(self.agent_squad, [""] * n),
-            "leader": np.asarray(column(self.agent_leader, [0] * n), dtype=bool),
-            "tenure_days": np.asarray(column(self.agent_tenure, [0.0] * n), dtype=float),
-            "conversion": np.asarray(column(self.agent_conversion, [np.nan] * n), dtype=float),
-            "qa_fatal": np.asarray(column(self.agent_qa_fatal, [np.nan] * n), dtype=float),
-            "qa_nonfatal": np.asarray(column(self.agent_qa_nonfatal, [np.nan] * n), dtype=float),
-        })
-        frame.index.name = "agent"
-        return frame
+        return {
+            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)], object),
+            "group": np.asarray(group, dtype=object),
+            "team": column(self.agent_team, group, object),
+            "squad": column(self.agent_squad, [""] * n, object),
+            "leader": column(self.agent_leader, [0] * n, bool),
+            "tenure_days": column(self.agent_tenure, [0.0] * n),
+            "conversion": column(self.agent_conversion, [np.nan] * n),
+            "qa_fatal": column(self.agent_qa_fatal, [np.nan] * n),
+            "qa_nonfatal": column(self.agent_qa_nonfatal, [np.nan] * n),
+        }
 
     @cached_property  # the model is frozen: computed once
     def agent_group(self) -> np.ndarray:
@@ -887,17 +895,19 @@ def _schedule_tables(scenario: Scenario, groups: list) -> dict:
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                 sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32),
-                sched_plan=tuple(plans) if any(p[4] > 0 for p in plans) else ())
+                sched_plan=tuple(p[:8] for p in plans) if any(p[4] > 0 for p in plans) else (),
+                shift_plan=tuple((p[0], p[5], p[6], p[7][0], p[8]) for p in plans))
 
 
 def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plans: list) -> None:
     """Set ``agent_sched`` of group ``group`` (file index ``i``, agents from ``first``): the
     group's shifts given in order to its agents without shifts of their own, the rest an empty
     table; a member's own shifts its own table. Appends the ``sched_plan`` entries (agent, 1,
-    group name, the group's first agent, shrinkage, start, weekdays, its on-duty pieces): one
+    group name, the group's first agent, shrinkage, start, weekdays, its on-duty pieces, and the
+    shift's length, which ``sched_plan`` leaves out): one
     per agent and shift, since with members a shift's agents need not be in a row, and an agent
     with several own shifts has one entry for each (``with_absences`` unites them)."""
-    from .scenario.shifts import group_shift_agents, period_on, plan, week_on_all
+    from .scenario.shifts import _span, group_shift_agents, period_on, plan, week_on_all
 
     members = group.members
     given = list(range(first, first + group.size)) if members is None else \
@@ -907,10 +917,11 @@ def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plan
         for j, shift in enumerate(group.shifts):
             n = count if shift.agents is None else shift.agents
             begin, days, pieces = plan(shift, n, f"agents[{i}].shifts[{j}]")
+            length = _span(shift, f"agents[{i}].shifts[{j}]")[1]
             p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
             for k in range(n):
                 agent_sched[given[at + k]] = table(*period_on(begin, days, pieces[k]))
-                plans.append((given[at + k], 1, group.name, first, p, begin, days, (pieces[k],)))
+                plans.append((given[at + k], 1, group.name, first, p, begin, days, (pieces[k],), length))
             at += n
         for k in range(at, count):  # the rest never log in: an empty table
             agent_sched[given[k]] = table([], [])
@@ -920,7 +931,8 @@ def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plan
         for j, shift in enumerate(member.shifts):
             begin, days, pieces = plan(shift, 1, f"agents[{i}].members[{a}].shifts[{j}]")
             p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
-            plans.append((first + a, 1, group.name, first, p, begin, days, (pieces[0],)))
+            length = _span(shift, f"agents[{i}].members[{a}].shifts[{j}]")[1]
+            plans.append((first + a, 1, group.name, first, p, begin, days, (pieces[0],), length))
         agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"))
 
 
