@@ -213,6 +213,8 @@ def service_level_goals(scenario, results: list, call_types: dict) -> dict:
 def service_level_summary(results: list, with_ci: bool = True) -> dict:
     """{call type (then "all"): {threshold in s (a string key): {mean, ci_halfwidth}}} at each
     of ``service_level.thresholds`` (``results.service_level_table``); {} without them."""
+    if not results or not len(results[0].model.sl_thresholds):
+        return {}  # no extra thresholds: nothing to tabulate (and no pandas for a small run)
     from ..results import service_level_table
 
     out = {}
