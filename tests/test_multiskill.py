@@ -11,7 +11,7 @@ from ccsim.results import OUTCOMES
 from ccsim.scenario import scenario_to_dict
 
 PATH = "scenarios/multiskill.yaml"
-GROUPS = ("sales_a", "sales_b", "service", "cross", "senior")
+GROUPS = ("sales_a", "sales_b", "gold", "service", "cross", "senior")
 POLICIES = [("longest_idle", "longest_waiting"), ("best_proficiency", "skill_priority"),
             ("ordered_groups", "priority")]
 
