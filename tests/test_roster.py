@@ -359,6 +359,8 @@ BAD = {
                                 group=1), "agents[1].population.conversion", "use beta"),
     "beta_too_wide": (_bad(_set(("population", "qa_fatal", {"dist": "beta", "mean": 0.1, "sd": 0.4})), group=1),
                       "agents[1].population.qa_fatal.sd", "sd^2 < mean (1 - mean)"),
+    "beta_sd_underflows": (_bad(_set(("population", "qa_fatal", {"dist": "beta", "mean": 0.1, "sd": 1e-302})),
+                                group=1), "agents[1].population.qa_fatal.sd", "greater than or equal to 1e-06"),
     "constant_out_of_range": (_bad(_set(("population", "conversion", {"dist": "constant", "value": 1.5})),
                                    group=1), "agents[1].population.conversion.value", "outside [0, 1]"),
     "team_twice": (_bad(_set(("population", "teams", ["a", "a"])), group=1), "agents[1].population.teams[1]",

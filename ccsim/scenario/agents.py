@@ -86,11 +86,12 @@ class GammaDraw(_Model):
 
 
 class BetaDraw(_Model):
-    """Beta on [0, 1] of the given mean and standard deviation (sd^2 < mean (1 - mean))."""
+    """Beta on [0, 1] of the given mean and standard deviation (sd^2 < mean (1 - mean); sd at least
+    ``CV_MIN``, below which sd^2 underflows: use ``constant`` for no spread)."""
 
     dist: Literal["beta"]
     mean: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
-    sd: Annotated[float, Field(gt=0.0, lt=0.5, allow_inf_nan=False)]
+    sd: Annotated[float, Field(ge=L.CV_MIN, lt=0.5, allow_inf_nan=False)]
 
 
 class NormalDraw(_Model):
