@@ -21,7 +21,7 @@ FIELDS = TIME_FIELDS + TEXT_FIELDS
 OUTCOME_KINDS = ("served", "abandoned", "phantom")
 SECONDS = "seconds"  # time_format of times written as seconds (from the date's midnight, or from 0)
 _TOP = {"name", "separator", "date", "time_format", "missing_times", "columns", "arrival", "outcomes",
-        "no_agent", "interval"}
+        "no_agent", "priority_levels"}
 
 
 class MappingError(UserError):
@@ -43,7 +43,7 @@ class Mapping:
     arrival: str = "arrival"          # the time field that is the call's arrival
     no_agent: tuple = ()
     name: str = ""
-    extra: dict = field(default_factory=dict)
+    priority_levels: dict = field(default_factory=dict)  # the log's priority -> ccsim's level (0-9)
 
     def fail(self, where: str, message: str) -> MappingError:
         """A ``MappingError`` naming this mapping and ``where`` (a field path)."""
@@ -102,7 +102,17 @@ def mapping_from_dict(data, source: str = "<mapping>") -> Mapping:
                    date_format=(date or {}).get("format", "%Y-%m-%d"), separator=separator,
                    missing_times=tuple(str(v) for v in _list(data.get("missing_times", []), "missing_times", fail)),
                    arrival=arrival, no_agent=tuple(str(v) for v in _list(data.get("no_agent", []), "no_agent", fail)),
-                   name=str(data.get("name", "")))
+                   name=str(data.get("name", "")), priority_levels=_levels(data.get("priority_levels", {}), fail))
+
+
+def _levels(levels, fail) -> dict:
+    """The log's priority values -> ccsim priority levels 0..9 (higher goes first)."""
+    if not isinstance(levels, dict):
+        raise fail("priority_levels", f"expected a mapping of the log's values to levels 0-9, found {levels!r}")
+    for key, value in levels.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 9:
+            raise fail(f"priority_levels.{key}", f"expected a level from 0 to 9, found {value!r}")
+    return {str(k): v for k, v in levels.items()}
 
 
 def _columns(columns, fail) -> dict:
