@@ -2,7 +2,7 @@
 
 ``fit_log(log)`` gives a ``FitResult``: per call type the arrival rates per slot of the day
 and weekday (exact Poisson 95 % CIs) and the day-to-day variation beyond Poisson (the
-busyness cv, bootstrap CI), the handle-time fits (lognormal, gamma, Weibull by maximum
+busyness cv, chi-square CI), the handle-time fits (lognormal, gamma, Weibull by maximum
 likelihood, chosen by AIC, with KS distances and Fisher CIs), patience from censored waits
 (Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
 and the share of callers reaching the queue, the priority shares and the share of short
@@ -22,7 +22,6 @@ from .reader import DAY, CallLog
 from .survival import Hazard, KaplanMeier, hazard, kaplan_meier, naive_abandoner_mean
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-BOOTSTRAP = 400  # resamples of days for the busyness cv's CI
 
 
 class FitError(UserError):
@@ -39,7 +38,6 @@ class FitOptions:
     patience: str = "auto"           # "auto" (AIC) or a family
     short_abandon: float = 5.0       # an abandon within this many seconds is "short"
     min_calls: int = 20              # below this many values a distribution is not fitted
-    seed: int = 0                    # the bootstrap's
 
 
 @dataclass
@@ -112,16 +110,15 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
     profile = options.profile if options.profile != "auto" else ("week" if log.days >= 7 else "day")
     if profile == "week" and log.days < 7:
         raise FitError(f"a weekly profile needs at least 7 days of log; this one covers {log.days}")
-    rng = np.random.default_rng(options.seed)
     types = {}
     for name, group in calls.groupby("call_type", sort=True, observed=True):
-        types[str(name)] = _fit_type(str(name), group, log, profile, options, rng)
+        types[str(name)] = _fit_type(str(name), group, log, profile, options)
     seen = agents_serving(calls, log.days, options.slot)
     return FitResult(log, options, profile, types, seen, _profile_mean(seen, log, profile))
 
 
-def _fit_type(name, calls, log, profile, options, rng) -> TypeFit:
-    fit = TypeFit(name=name, calls=len(calls), arrivals=arrivals(calls, log, profile, options, rng))
+def _fit_type(name, calls, log, profile, options) -> TypeFit:
+    fit = TypeFit(name=name, calls=len(calls), arrivals=arrivals(calls, log, profile, options))
     _fit_handle(fit, calls, options)
     _fit_patience(fit, calls, log, options)
     _fit_ivr(fit, calls, log, options)
@@ -135,7 +132,7 @@ def _weekday_of_day(log: CallLog, days: int) -> np.ndarray:
     return (np.arange(days) + first) % 7
 
 
-def arrivals(calls, log: CallLog, profile: str, options: FitOptions, rng) -> Arrivals:
+def arrivals(calls, log: CallLog, profile: str, options: FitOptions) -> Arrivals:
     """Rates per (weekday or day) and slot, exact Poisson CIs, and the busyness cv."""
     from scipy import stats
 
@@ -154,34 +151,43 @@ def arrivals(calls, log: CallLog, profile: str, options: FitOptions, rng) -> Arr
         low = stats.chi2.ppf(0.025, 2 * counts) / 2 / hours
         high = stats.chi2.ppf(0.975, 2 * counts + 2) / 2 / hours
     daily = per_day.sum(axis=1)
-    cv, ci = busyness(daily, group, rng)
+    cv, ci = busyness(daily, group)
     return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci)
 
 
-def busyness(daily, group, rng) -> tuple:
-    """The cv of a day's rate factor (a gamma-mixed Poisson), from the daily counts.
+def busyness(daily, group) -> tuple:
+    """The cv of a day's rate factor (a gamma-mixed Poisson) from the daily counts, with a 95 % CI.
 
-    Within a group of k like days (the same weekday) with mean count E, a day's count has
-    variance E + E^2 cv^2; the sample variance s^2 (divisor k - 1) is unbiased for it, so
-    cv^2 = sum (k-1)(s^2 - mean) / sum (k-1) mean^2 over the groups, cut at 0. The CI is a
-    percentile bootstrap resampling the days within each group.
+    Within a group of k like days (the same weekday) with mean count m, a day's count has
+    variance m + m^2 cv^2 and the sample variance s^2 (divisor k - 1) is unbiased for it, so
+    cv^2 = sum (k-1)(s^2 - m) / sum (k-1) m^2 over the groups, cut at 0. The CI inverts the
+    pivot sum (k-1) s^2 / (m + m^2 cv^2) ~ chi-square(sum (k-1)) (daily counts near normal:
+    tens of calls a day or more).
     """
+    from scipy import optimize, stats
+
     daily = np.asarray(daily, float)
-
-    def estimate(values_by_group):
-        num = den = 0.0
-        for v in values_by_group:
-            if len(v) < 2 or v.mean() <= 0:
-                continue
-            m = v.mean()
-            num += (len(v) - 1) * (v.var(ddof=1) - m)
-            den += (len(v) - 1) * m * m
-        return float(np.sqrt(max(num, 0.0) / den)) if den > 0 else 0.0
-
     groups = [daily[group == g] for g in np.unique(group)]
-    cv = estimate(groups)
-    boot = [estimate([v[rng.integers(0, len(v), len(v))] for v in groups]) for _ in range(BOOTSTRAP)]
-    return cv, (float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975)))
+    groups = [v for v in groups if len(v) >= 2 and v.mean() > 0]
+    if not groups:
+        return 0.0, (0.0, float("inf"))
+    df = np.array([len(v) - 1 for v in groups], float)
+    s2 = np.array([v.var(ddof=1) for v in groups])
+    m = np.array([v.mean() for v in groups])
+    cv = float(np.sqrt(max(np.sum(df * (s2 - m)), 0.0) / np.sum(df * m * m)))
+
+    def pivot(c, q):
+        return np.sum(df * s2 / (m + m * m * c * c)) - stats.chi2.ppf(q, df.sum())
+
+    def bound(q):
+        if pivot(0.0, q) <= 0:
+            return 0.0
+        top = 1.0
+        while pivot(top, q) > 0 and top < 1e3:
+            top *= 2
+        return float(optimize.brentq(pivot, 0.0, top, args=(q,)))
+
+    return cv, (bound(0.975), bound(0.025))
 
 
 # ---------------------------------------------------------------- durations

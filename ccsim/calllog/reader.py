@@ -82,10 +82,14 @@ def read_log(path, mapping) -> CallLog:
 
 def _check_columns(raw, mapping: Mapping, path):
     have = list(raw.columns)
+    hint = ""
+    if len(have) == 1:
+        found = [s for s in ("\t", ";", "|", ",") if s in have[0]]
+        hint = f"; its header holds {found[0]!r}: set separator" if found else ""
     for field, column in mapping.columns.items():
         if column not in have:
             raise mapping.fail(f"columns.{field}", f"the log {path} has no column {column!r} (its columns: "
-                                                   f"{', '.join(have)})")
+                                                   f"{', '.join(have)}{hint})")
     if mapping.date_column is not None and mapping.date_column not in have:
         raise mapping.fail("date.column", f"the log {path} has no column {mapping.date_column!r}")
 
