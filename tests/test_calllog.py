@@ -260,3 +260,39 @@ def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     assert done.exit_code == 2
     assert "columns.arrival" in done.output and "'q_strat'" in done.output and "Traceback" not in done.output
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_ccsim_fit_strict_names_the_bad_rows(tmp_path):
+    import yaml
+
+    log, mapping = tmp_path / "toy.csv", tmp_path / "toy.yaml"
+    log.write_text(TOY)
+    mapping.write_text(yaml.safe_dump(MAPPING))
+    done = CliRunner().invoke(cli, ["fit", str(log), "--mapping", str(mapping), "-o", str(tmp_path / "x.yaml"),
+                                    "--strict"])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert "1 unparsable time (row 5: q_in 8:61:00)" in done.output
+    assert "1 end before start (row 4: s_out before s_in)" in done.output
+    assert "phantom" not in done.output
+
+
+def test_log_file_errors(tmp_path):
+    from ccsim.calllog import LogError
+
+    with pytest.raises(LogError, match="no such file"):
+        read_log(tmp_path / "none.csv", mapping_from_dict(MAPPING))
+    (tmp_path / "semi.csv").write_text(TOY.replace(",", ";"))
+    with pytest.raises(MappingError, match="its header holds ';': set separator"):
+        read_log(tmp_path / "semi.csv", mapping_from_dict(MAPPING))
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(LogError, match="not a table"):
+        read_log(tmp_path / "empty.csv", mapping_from_dict(MAPPING))
+
+
+def test_a_day_of_log_cannot_make_a_week(tmp_path):
+    from ccsim.calllog.fit import FitError
+
+    with pytest.raises(FitError, match="at least 7 days"):
+        fit_log(toy_log(tmp_path), FitOptions(profile="week"))
+    with pytest.raises(FitError, match="does not divide a day"):
+        fit_log(toy_log(tmp_path), FitOptions(slot=7000))

@@ -274,10 +274,11 @@ def agents_serving(calls, days: int, slot: int) -> np.ndarray:
     last = np.maximum(np.ceil(end / slot).astype(np.int64) - 1, first)
     span = last - first + 1
     slot_ids = np.repeat(first, span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span))
-    agent = np.repeat(served["agent"].astype("category").cat.codes.to_numpy().astype(np.int64), span)
-    pairs = np.unique(slot_ids * 100_000 + agent)
+    codes = served["agent"].astype("category").cat.codes.to_numpy().astype(np.int64)
+    width = int(codes.max()) + 1
+    pairs = np.unique(slot_ids * width + np.repeat(codes, span))
     total = days * slots
-    ids = pairs // 100_000
+    ids = pairs // width
     ids = ids[ids < total]
     return np.bincount(ids, minlength=total).reshape(days, slots).astype(float)
 

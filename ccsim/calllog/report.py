@@ -67,16 +67,20 @@ def _type_lines(fit: TypeFit, result: FitResult) -> list:
     if fit.patience is not None:
         out.append(f"  patience (censored: {fit.abandoned:,} abandons of {fit.patience.n:,} "
                    f"who waited): {fit_line(fit.patience)}")
-        out.append(f"    Kaplan-Meier median {fit.km.median():.0f} s; S(60 s) {fit.km.at(60.0):.3f}; "
+        median = fit.km.median()
+        median = f"{median:.0f} s" if np.isfinite(median) else "beyond the longest wait"
+        out.append(f"    Kaplan-Meier median {median}; S(60 s) {fit.km.at(60.0):.3f}; "
                    f"abandoners' mean wait {fit.naive_patience_mean:.0f} s (biased low: not an estimate)")
     else:
-        out.append(f"  patience: not fitted ({fit.abandoned} abandons); the scenario's callers wait as long as it takes")
+        out.append(f"  patience: not fitted ({fit.abandoned} abandons); the scenario's callers wait "
+                   "as long as it takes")
     if fit.abandoned:
         out.append(f"  short abandons (< {result.options.short_abandon:g} s): {fit.short_abandons:,} "
                    f"({fit.short_abandons / fit.abandoned:.1%} of abandons)")
     if fit.ivr is not None:
         out.append(f"  IVR time: {fit_line(fit.ivr)}")
-        out.append(f"  reached the queue: {_ci(fit.reached_queue, fit.reached_ci, '{:.3f}')} (the rest hung up in the IVR)")
+        out.append(f"  reached the queue: {_ci(fit.reached_queue, fit.reached_ci, '{:.3f}')} "
+                   "(the rest hung up in the IVR)")
     if len(fit.priorities) > 1:
         out.append("  priority levels: " + ", ".join(f"{k}: {v:.1%}" for k, v in fit.priorities.items()))
     return out

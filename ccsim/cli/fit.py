@@ -13,6 +13,24 @@ import click
 
 from .output import check_output_path
 
+STRICT_SHOWN = 3  # rows named per reason by --strict
+
+
+def refuse_bad_rows(log) -> None:
+    """``--strict``: a ``UserError`` naming the first rows of each reason, if any real row was excluded."""
+    from ..errors import UserError
+
+    bad = log.excluded[log.excluded["reason"] != "phantom call"]
+    if not len(bad):
+        return
+    parts = []
+    for reason, rows in bad.groupby("reason", sort=False):
+        named = "; ".join(f"row {r.row}: {r.detail}" if r.detail else f"row {r.row}"
+                          for r in rows.head(STRICT_SHOWN).itertuples())
+        parts.append(f"{len(rows)} {reason} ({named}{', ...' if len(rows) > STRICT_SHOWN else ''})")
+    raise UserError(f"log {log.source}: {len(bad)} bad rows (--strict): " + ", ".join(parts))
+
+
 HANDLE_CHOICES = ("auto", "lognormal", "gamma", "weibull", "empirical")
 PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 
@@ -38,8 +56,10 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 @click.option("--exclusions", type=click.Path(path_type=Path),
               help="Write every excluded row (row, reason, detail) to this CSV file.")
 @click.option("--name", help="The scenario's name (default: the mapping's name + _fitted).")
+@click.option("--strict", is_flag=True,
+              help="Refuse the log (exit 2) if any row other than a phantom call is excluded.")
 def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon,
-        exclusions, name):
+        exclusions, name, strict):
     """Fit a scenario to the call log LOG and write it to --out."""
     from ..calllog import read_log
     from ..calllog.fit import FitOptions, fit_log
@@ -52,6 +72,8 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
         if path is not None:
             check_output_path(path, option, inputs=(log_file,), what="call log")
     log = read_log(log_file, mapping_spec)
+    if strict:
+        refuse_bad_rows(log)
     options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon)
     result = fit_log(log, options)
     scenario = result.scenario(name=name)
