@@ -97,11 +97,12 @@ def _register() -> None:
     from .bench import bench
     from .check import check
     from .erlang import erlang
+    from .fit import fit
     from .run import run
     from .study import compare, report, sweep
     from .validate import schema, validate
 
-    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench):
+    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit):
         cli.add_command(command)
 
 

@@ -1,0 +1,294 @@
+"""Estimate a scenario's inputs from a ``CallLog``, each with its uncertainty.
+
+``fit_log(log)`` gives a ``FitResult``: per call type the arrival rates per slot of the day
+and weekday (exact Poisson 95 % CIs) and the day-to-day variation beyond Poisson (the
+busyness cv, chi-square CI), the handle-time fits (lognormal, gamma, Weibull by maximum
+likelihood, chosen by AIC, with KS distances and Fisher CIs), patience from censored waits
+(Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
+and the share of callers reaching the queue, the priority shares and the share of short
+abandons; for the center the agents seen serving per slot. ``FitResult.scenario()`` turns
+them into a ccsim scenario (``scenario.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..errors import UserError
+from .distributions import HANDLE_FAMILIES, PATIENCE_FAMILIES, Fit, fit_best, positive
+from .reader import DAY, CallLog
+from .survival import Hazard, KaplanMeier, hazard, kaplan_meier, naive_abandoner_mean
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class FitError(UserError):
+    """A log that cannot support a fit (no calls of a kind the fit needs)."""
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Choices of a fit: slot width (s), weekly or daily profile, families, short-abandon limit."""
+
+    slot: int = 1800
+    profile: str = "auto"            # "week" (needs 7 days), "day", or "auto" (week when >= 7 days)
+    handle: str = "auto"             # "auto" (AIC), a family, or "empirical"
+    patience: str = "auto"           # "auto" (AIC) or a family
+    short_abandon: float = 5.0       # an abandon within this many seconds is "short"
+    min_calls: int = 20              # below this many values a distribution is not fitted
+
+
+@dataclass
+class Arrivals:
+    """Arrival rates (calls per hour) per weekday and slot with 95 % CIs, and the busyness."""
+
+    counts: np.ndarray               # [profile days, slots] calls
+    exposure_days: np.ndarray        # [profile days] days observed of each
+    rate: np.ndarray                 # [profile days, slots] calls per hour
+    low: np.ndarray
+    high: np.ndarray
+    daily: np.ndarray                # calls on each day of the log
+    busyness_cv: float
+    busyness_ci: tuple
+
+
+@dataclass
+class TypeFit:
+    """Everything fitted for one call type."""
+
+    name: str
+    calls: int
+    arrivals: Arrivals
+    handle: Optional[Fit] = None
+    handle_fits: dict = field(default_factory=dict)
+    handle_values: np.ndarray = None
+    patience: Optional[Fit] = None
+    patience_fits: dict = field(default_factory=dict)
+    km: Optional[KaplanMeier] = None
+    hazard: Optional[Hazard] = None
+    naive_patience_mean: float = float("nan")
+    queued: int = 0
+    abandoned: int = 0
+    short_abandons: int = 0
+    ivr: Optional[Fit] = None
+    reached_queue: float = 1.0       # share of arrivals not hanging up in the IVR
+    reached_ci: tuple = (1.0, 1.0)
+    priorities: dict = field(default_factory=dict)   # ccsim level -> share of queued/served calls
+
+
+@dataclass
+class FitResult:
+    """The fit of a whole log."""
+
+    log: CallLog
+    options: FitOptions
+    profile: str                     # "week" or "day"
+    types: dict                      # call type -> TypeFit
+    agents_seen: np.ndarray          # [days, slots] distinct agents serving
+    staffing: np.ndarray             # [profile days, slots] mean agents serving (what the scenario uses)
+
+    @property
+    def slots_per_day(self) -> int:
+        return int(DAY // self.options.slot)
+
+    def scenario(self, **kwargs) -> dict:
+        """The fitted model as a ccsim scenario (plain data; ``ccsim.calllog.scenario``)."""
+        from .scenario import fitted_scenario
+
+        return fitted_scenario(self, **kwargs)
+
+
+def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
+    """Fit every call type of ``log`` (see the module's docstring)."""
+    calls = log.calls
+    if not len(calls):
+        raise FitError(f"log {log.source}: no call left to fit after the exclusions ({log.exclusion_summary()})")
+    if DAY % options.slot:
+        raise FitError(f"slot {options.slot} s does not divide a day")
+    profile = options.profile if options.profile != "auto" else ("week" if log.days >= 7 else "day")
+    if profile == "week" and log.days < 7:
+        raise FitError(f"a weekly profile needs at least 7 days of log; this one covers {log.days}")
+    types = {}
+    for name, group in calls.groupby("call_type", sort=True, observed=True):
+        types[str(name)] = _fit_type(str(name), group, log, profile, options)
+    seen = agents_serving(calls, log.days, options.slot)
+    return FitResult(log, options, profile, types, seen, _profile_mean(seen, log, profile))
+
+
+def _fit_type(name, calls, log, profile, options) -> TypeFit:
+    fit = TypeFit(name=name, calls=len(calls), arrivals=arrivals(calls, log, profile, options))
+    _fit_handle(fit, calls, options)
+    _fit_patience(fit, calls, log, options)
+    _fit_ivr(fit, calls, log, options)
+    fit.priorities = _priorities(calls, log)
+    return fit
+
+
+# ---------------------------------------------------------------- arrivals
+def _weekday_of_day(log: CallLog, days: int) -> np.ndarray:
+    first = log.origin.weekday() if log.origin is not None else 0
+    return (np.arange(days) + first) % 7
+
+
+def arrivals(calls, log: CallLog, profile: str, options: FitOptions) -> Arrivals:
+    """Rates per (weekday or day) and slot, exact Poisson CIs, and the busyness cv."""
+    from scipy import stats
+
+    slots = int(DAY // options.slot)
+    days = log.days
+    day = calls["day"].to_numpy()
+    slot = (calls["time_of_day"].to_numpy() // options.slot).astype(int)
+    per_day = np.bincount(day * slots + slot, minlength=days * slots).reshape(days, slots)
+    group = _weekday_of_day(log, days) if profile == "week" else np.zeros(days, int)
+    k = 7 if profile == "week" else 1
+    counts = np.vstack([per_day[group == g].sum(axis=0) for g in range(k)])
+    exposure = np.bincount(group, minlength=k).astype(float)
+    hours = exposure[:, None] * options.slot / 3600.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = counts / hours
+        low = stats.chi2.ppf(0.025, 2 * counts) / 2 / hours
+        high = stats.chi2.ppf(0.975, 2 * counts + 2) / 2 / hours
+    daily = per_day.sum(axis=1)
+    cv, ci = busyness(daily, group)
+    return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci)
+
+
+def busyness(daily, group) -> tuple:
+    """The cv of a day's rate factor (a gamma-mixed Poisson) from the daily counts, with a 95 % CI.
+
+    Within a group of k like days (the same weekday) with mean count m, a day's count has
+    variance m + m^2 cv^2 and the sample variance s^2 (divisor k - 1) is unbiased for it, so
+    cv^2 = sum (k-1)(s^2 - m) / sum (k-1) m^2 over the groups, cut at 0. The CI inverts the
+    pivot sum (k-1) s^2 / (m + m^2 cv^2) ~ chi-square(sum (k-1)) (daily counts near normal:
+    tens of calls a day or more).
+    """
+    from scipy import optimize, stats
+
+    daily = np.asarray(daily, float)
+    groups = [daily[group == g] for g in np.unique(group)]
+    groups = [v for v in groups if len(v) >= 2 and v.mean() > 0]
+    if not groups:
+        return 0.0, (0.0, float("inf"))
+    df = np.array([len(v) - 1 for v in groups], float)
+    s2 = np.array([v.var(ddof=1) for v in groups])
+    m = np.array([v.mean() for v in groups])
+    cv = float(np.sqrt(max(np.sum(df * (s2 - m)), 0.0) / np.sum(df * m * m)))
+
+    def pivot(c, q):
+        return np.sum(df * s2 / (m + m * m * c * c)) - stats.chi2.ppf(q, df.sum())
+
+    def bound(q):
+        if pivot(0.0, q) <= 0:
+            return 0.0
+        top = 1.0
+        while pivot(top, q) > 0 and top < 1e3:
+            top *= 2
+        return float(optimize.brentq(pivot, 0.0, top, args=(q,)))
+
+    return cv, (bound(0.975), bound(0.025))
+
+
+# ---------------------------------------------------------------- durations
+def _fit_handle(fit: TypeFit, calls, options: FitOptions):
+    if "handle" not in calls:
+        return
+    values = calls.loc[calls["outcome"] == "served", "handle"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    fit.handle_values = values
+    if len(values) < options.min_calls:
+        return
+    families = HANDLE_FAMILIES if options.handle in ("auto", "empirical") else (options.handle,)
+    fit.handle, fit.handle_fits = fit_best(values, families)
+
+
+def patience_data(calls, log: CallLog) -> tuple:
+    """(waits, abandoned?) of the callers who waited: abandoners are events, served callers
+    are censored at their wait. A caller served at once (wait 0) says nothing and is left out."""
+    served = calls["outcome"].to_numpy() == "served"
+    abandoned = calls["outcome"].to_numpy() == "abandoned"
+    wait = calls["wait"].to_numpy(dtype=float)
+    use = (served | abandoned) & np.isfinite(wait) & ~(served & (wait <= 0))
+    if "queue_entry" in log.mapping.columns:
+        use &= calls["queued"].to_numpy()
+    return wait[use], abandoned[use]
+
+
+def _fit_patience(fit: TypeFit, calls, log, options: FitOptions):
+    t, events = patience_data(calls, log)
+    fit.queued = int(calls["queued"].sum()) if "queue_entry" in log.mapping.columns else len(t)
+    fit.abandoned = int(events.sum())
+    fit.short_abandons = int((events & (t < options.short_abandon)).sum())
+    if fit.abandoned < options.min_calls // 2 or len(t) < options.min_calls:
+        return
+    fit.km = kaplan_meier(positive(t), events)
+    fit.hazard = hazard(t, events)
+    fit.naive_patience_mean = naive_abandoner_mean(t, events)
+    families = PATIENCE_FAMILIES if options.patience == "auto" else (options.patience,)
+    fit.patience, fit.patience_fits = fit_best(t, families, events)
+
+
+def _fit_ivr(fit: TypeFit, calls, log, options: FitOptions):
+    if "ivr_time" not in calls:
+        return
+    values = calls["ivr_time"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) >= options.min_calls:
+        fit.ivr, _ = fit_best(values, HANDLE_FAMILIES)
+    hung = int((calls["outcome"] == "ivr_abandoned").sum())
+    fit.reached_queue = 1.0 - hung / len(calls)
+    fit.reached_ci = _wilson(len(calls) - hung, len(calls))
+
+
+def _wilson(k: int, n: int) -> tuple:
+    if n == 0:
+        return (0.0, 1.0)
+    p, z = k / n, 1.959963984540054
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (float(max(centre - half, 0.0)), float(min(centre + half, 1.0)))
+
+
+def _priorities(calls, log: CallLog) -> dict:
+    """Share of each ccsim priority level among the calls reaching the queue."""
+    if "priority" not in log.mapping.columns:
+        return {0: 1.0}
+    reached = calls[calls["outcome"] != "ivr_abandoned"]["priority"].astype(str)
+    levels = log.mapping.priority_levels
+    mapped = reached.map(lambda v: levels.get(v, int(v) if v.isdigit() and int(v) <= 9 else 0))
+    shares = mapped.value_counts(normalize=True).sort_index()
+    return {int(k): float(v) for k, v in shares.items()} or {0: 1.0}
+
+
+# ---------------------------------------------------------------- staffing
+def agents_serving(calls, days: int, slot: int) -> np.ndarray:
+    """[days, slots]: distinct named agents with a service overlapping each slot."""
+    slots = int(DAY // slot)
+    served = calls[(calls["outcome"] == "served") & calls["agent"].notna()]
+    if "service_start" not in served or not len(served):
+        return np.zeros((days, slots))
+    start = served["service_start"].to_numpy(dtype=float)
+    end = np.maximum(served["service_end"].to_numpy(dtype=float), start)
+    first = (start // slot).astype(np.int64)
+    last = np.maximum(np.ceil(end / slot).astype(np.int64) - 1, first)
+    span = last - first + 1
+    slot_ids = np.repeat(first, span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span))
+    codes = served["agent"].astype("category").cat.codes.to_numpy().astype(np.int64)
+    width = int(codes.max()) + 1
+    pairs = np.unique(slot_ids * width + np.repeat(codes, span))
+    total = days * slots
+    ids = pairs // width
+    ids = ids[ids < total]
+    return np.bincount(ids, minlength=total).reshape(days, slots).astype(float)
+
+
+def _profile_mean(seen, log: CallLog, profile: str) -> np.ndarray:
+    group = _weekday_of_day(log, len(seen)) if profile == "week" else np.zeros(len(seen), int)
+    k = 7 if profile == "week" else 1
+    return np.vstack([seen[group == g].mean(axis=0) if (group == g).any() else np.zeros(seen.shape[1])
+                      for g in range(k)])
+
+
+__all__ = ["Arrivals", "FitError", "FitOptions", "FitResult", "TypeFit", "WEEKDAYS", "agents_serving",
+           "arrivals", "busyness", "fit_log", "patience_data"]

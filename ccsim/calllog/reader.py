@@ -1,0 +1,259 @@
+"""Read a call log (one row per call) through a column mapping into a ``CallLog``.
+
+Everything is vectorised (pandas): the bank log's 33,344 rows read in well under a second.
+No row is dropped silently: a row that cannot be used is in ``CallLog.excluded`` with its
+row number (the line of the file; the header is line 1) and the reason, and
+``CallLog.exclusion_summary()`` counts them by reason. A mapping that does not fit the log
+(a column it does not have, a time format that parses none of its values) is a
+``MappingError`` naming the mapping's field and the first row concerned.
+
+Times become seconds from the midnight of the log's first day (``origin``). With a date
+column, a stage time earlier than the call's arrival (by at most 12 hours) belongs to the
+next day: a call across midnight.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .mapping import SECONDS, TIME_FIELDS, Mapping, load_mapping
+
+DAY = 86400.0
+FIRST_ROW = 2  # the line of the first data row (the header is line 1)
+# (reason, stage start field, stage end field) for the "ends before it starts" checks
+_STAGES = (("ivr", "ivr_entry", "ivr_exit"), ("queue", "queue_entry", "queue_exit"),
+           ("service", "service_start", "service_end"))
+
+
+class LogError(UserError):
+    """A log file that cannot be read at all (missing, empty, not a table)."""
+
+
+@dataclass
+class CallLog:
+    """The kept calls of a log, the excluded rows and why, and where the times start.
+
+    ``calls`` has one row per kept call: ``row`` (line in the file), ``call_id``,
+    ``call_type``, ``priority``, ``agent`` (missing when nobody), ``outcome`` (``served``,
+    ``abandoned`` in the queue, or ``ivr_abandoned``: hung up before reaching the queue),
+    every mapped time field in seconds from ``origin`` (NaN when the stage did not happen),
+    ``day`` (0 = the first day), ``weekday`` (0 = Monday), ``time_of_day`` (s), ``queued``,
+    ``wait`` (s in the queue; 0 for a call served at once), ``handle`` and ``ivr_time`` (s).
+    ``excluded`` has ``row``, ``reason`` and ``detail``.
+    """
+
+    calls: "object"
+    excluded: "object"
+    origin: "object"            # pandas Timestamp of time 0 (None for a log in plain seconds)
+    source: str
+    rows: int                   # data rows in the file
+    mapping: Mapping
+    notes: tuple = ()           # facts worth reporting that are not exclusions
+
+    def exclusion_summary(self) -> dict:
+        """Reason -> number of rows excluded for it, largest first."""
+        return {k: int(v) for k, v in self.excluded["reason"].value_counts().items()}
+
+    @property
+    def days(self) -> int:
+        """Days the log covers (from the first day to the last, inclusive)."""
+        return int(self.calls["day"].max()) + 1 if len(self.calls) else 0
+
+
+def read_log(path, mapping) -> CallLog:
+    """Read the log file ``path`` with ``mapping`` (a ``Mapping``, a file or a shipped name)."""
+    import pandas as pd
+
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, sep=mapping.separator, dtype=str, keep_default_na=False, na_filter=False)
+    except FileNotFoundError:
+        raise LogError(f"log {path}: no such file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise LogError(f"log {path}: not a table with separator {mapping.separator!r}: {err}") from None
+    raw.columns = [c.strip() for c in raw.columns]
+    _check_columns(raw, mapping, path)
+    return _build(raw, mapping, str(path))
+
+
+def _check_columns(raw, mapping: Mapping, path):
+    have = list(raw.columns)
+    hint = ""
+    if len(have) == 1:
+        found = [s for s in ("\t", ";", "|", ",") if s in have[0]]
+        hint = f"; its header holds {found[0]!r}: set separator" if found else ""
+    for field, column in mapping.columns.items():
+        if column not in have:
+            raise mapping.fail(f"columns.{field}", f"the log {path} has no column {column!r} (its columns: "
+                                                   f"{', '.join(have)}{hint})")
+    if mapping.date_column is not None and mapping.date_column not in have:
+        raise mapping.fail("date.column", f"the log {path} has no column {mapping.date_column!r}")
+
+
+def _build(raw, mapping: Mapping, source: str) -> CallLog:
+    import pandas as pd
+
+    n = len(raw)
+    rows = np.arange(FIRST_ROW, FIRST_ROW + n)
+    reasons = np.full(n, "", dtype=object)
+    details = np.full(n, "", dtype=object)
+
+    def exclude(mask, reason, detail=""):
+        new = mask & (reasons == "")
+        reasons[new] = reason
+        details[new] = detail if isinstance(detail, str) else detail[new]
+
+    text = {f: raw[c].str.strip() for f, c in mapping.columns.items() if f not in TIME_FIELDS}
+    outcome = _outcomes(text["outcome"].to_numpy(), mapping)
+    exclude(outcome == "phantom", "phantom call")
+    exclude(outcome == "", "unknown outcome", "outcome " + text["outcome"].to_numpy().astype(object))
+    day_seconds, origin = _dates(raw, mapping, exclude, rows)
+    times = {f: _times(raw[c].str.strip(), f, mapping, rows, exclude) for f, c in mapping.columns.items()
+             if f in TIME_FIELDS}
+    times = {f: t + day_seconds for f, t in times.items()}
+    arrival = times[mapping.arrival]
+    exclude(np.isnan(arrival), "no arrival time", f"{mapping.columns[mapping.arrival]} empty")
+    if mapping.date_column is not None:
+        _roll_midnight(times, arrival)
+    _check_stages(times, exclude, mapping)
+    queued = ~np.isnan(times["queue_entry"]) if "queue_entry" in times else np.zeros(n, bool)
+    outcome = _ivr_abandons(outcome, queued, mapping)
+    _check_outcomes(outcome, times, exclude, mapping)
+
+    keep = reasons == ""
+    calls = pd.DataFrame({"row": rows})
+    for field in ("call_id", "call_type", "priority", "agent"):
+        calls[field] = text[field].to_numpy() if field in text else ""
+    if "agent" in text:
+        calls["agent"] = calls["agent"].where(~calls["agent"].isin(set(mapping.no_agent) | {""}))
+    calls["outcome"] = outcome
+    for field, t in times.items():
+        calls[field] = t
+    calls["arrival"] = arrival
+    calls["queued"] = queued
+    calls = calls[keep].reset_index(drop=True)
+    _derive(calls, times, 0 if origin is None else origin.weekday())
+    excluded = pd.DataFrame({"row": rows[~keep], "reason": reasons[~keep], "detail": details[~keep]})
+    return CallLog(calls=calls, excluded=excluded, origin=origin, source=source, rows=n, mapping=mapping,
+                   notes=_notes(calls))
+
+
+def _outcomes(values, mapping: Mapping):
+    out = np.full(len(values), "", dtype=object)
+    for kind, listed in mapping.outcomes.items():
+        out[np.isin(values, listed)] = kind
+    return out
+
+
+def _dates(raw, mapping: Mapping, exclude, rows):
+    """Seconds from the first day's midnight to each row's midnight, and that first midnight."""
+    import pandas as pd
+
+    n = len(raw)
+    if mapping.date_column is None:
+        return np.zeros(n), None
+    values = raw[mapping.date_column].str.strip()
+    dates = pd.to_datetime(values, format=mapping.date_format, errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.all() and n:
+        raise mapping.fail("date.format", f"{mapping.date_format!r} parses no date of column "
+                                          f"{mapping.date_column!r} (row {rows[0]}: {values.iloc[0]!r})")
+    exclude(bad, "unparsable date", f"{mapping.date_column} " + values.to_numpy().astype(object))
+    origin = dates.min().normalize() if (~bad).any() else None
+    seconds = ((dates.dt.normalize() - origin).dt.total_seconds()).to_numpy() if origin is not None else np.zeros(n)
+    return np.nan_to_num(seconds), origin
+
+
+def _times(values, field, mapping: Mapping, rows, exclude):
+    """A time column in seconds (of the day with a date column, else from the log's first midnight)."""
+    import pandas as pd
+
+    missing = values.isin(set(mapping.missing_times) | {""}).to_numpy()
+    if mapping.time_format == SECONDS:
+        parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        stamps = pd.to_datetime(values, format=mapping.time_format, errors="coerce")
+        if mapping.date_column is not None:
+            parsed = (stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+        else:
+            parsed = (stamps - stamps.min().normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(parsed) & ~missing
+    if bad.any() and bad.sum() == (~missing).sum():
+        i = int(np.argmax(bad))
+        raise mapping.fail(f"columns.{field}", f"time_format {mapping.time_format!r} parses no value of column "
+                                               f"{mapping.columns[field]!r} (row {rows[i]}: {values.iloc[i]!r})")
+    column = mapping.columns[field]
+    exclude(bad, "unparsable time", f"{column} " + values.to_numpy().astype(object))
+    exclude(~np.isnan(parsed) & (parsed < 0), "negative time", f"{column} " + values.to_numpy().astype(object))
+    parsed = np.where(missing, np.nan, parsed)
+    return parsed
+
+
+def _roll_midnight(times, arrival):
+    """A stage time before the arrival (within 12 h) is on the next day."""
+    for field, t in times.items():
+        before = t < arrival
+        roll = before & (t + DAY - arrival <= DAY / 2)
+        t[roll] += DAY
+
+
+def _check_stages(times, exclude, mapping):
+    for stage, start, end in _STAGES:
+        if start in times and end in times:
+            a, b = times[start], times[end]
+            exclude(b < a, "end before start", f"{mapping.columns[end]} before {mapping.columns[start]}")
+            exclude(np.isnan(a) != np.isnan(b), "half a stage",
+                    f"only one of {mapping.columns[start]}, {mapping.columns[end]}")
+
+
+def _ivr_abandons(outcome, queued, mapping):
+    """An abandon that never reached the queue hung up in the IVR (when the log has queue times)."""
+    if "queue_entry" not in mapping.columns:
+        return outcome
+    outcome = outcome.copy()
+    outcome[(outcome == "abandoned") & ~queued] = "ivr_abandoned"
+    return outcome
+
+
+def _check_outcomes(outcome, times, exclude, mapping):
+    if "service_start" in times:
+        exclude((outcome == "served") & np.isnan(times["service_start"]), "served without a service time",
+                f"{mapping.columns['service_start']} empty")
+        exclude((outcome != "served") & ~np.isnan(times["service_start"]), "service time on an unserved call",
+                f"{mapping.columns['service_start']} given")
+    if "queue_exit" in times:
+        exclude((outcome == "abandoned") & np.isnan(times["queue_exit"]), "abandoned without a queue exit",
+                f"{mapping.columns['queue_exit']} empty")
+
+
+def _derive(calls, times, first_weekday: int):
+    """Day, weekday, time of day, wait, handle and IVR time of the kept calls."""
+    arrival = calls["arrival"].to_numpy()
+    calls["day"] = (arrival // DAY).astype(int)
+    calls["time_of_day"] = arrival - calls["day"] * DAY
+    calls["weekday"] = (calls["day"] + first_weekday) % 7  # 0 = Monday (the first day's, without dates)
+    wait = np.zeros(len(calls))
+    if "queue_entry" in times and "queue_exit" in times:
+        q = calls["queued"].to_numpy()
+        wait[q] = (calls["queue_exit"] - calls["queue_entry"]).to_numpy()[q]
+    elif "service_start" in times:
+        wait = np.where(calls["outcome"] == "served", calls["service_start"] - arrival, np.nan)
+    calls["wait"] = wait
+    if "service_start" in times and "service_end" in times:
+        calls["handle"] = calls["service_end"] - calls["service_start"]
+    if "ivr_entry" in times and "ivr_exit" in times:
+        calls["ivr_time"] = calls["ivr_exit"] - calls["ivr_entry"]
+
+
+def _notes(calls) -> tuple:
+    served = calls["outcome"] == "served"
+    nobody = int((served & calls["agent"].isna()).sum()) if "agent" in calls else 0
+    return (f"{nobody} served calls name no agent (kept: their handle times count, not the staffing)",) \
+        if nobody else ()
+
+
+__all__ = ["CallLog", "LogError", "read_log"]

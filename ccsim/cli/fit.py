@@ -1,0 +1,89 @@
+"""``ccsim fit``: a call log (CDRs) to a scenario, with a fit report.
+
+Reads LOG through a column mapping (a file, or a shipped one by name: ``bank``), fits
+arrivals, handle times, patience (censored), IVR, priorities and staffing
+(``ccsim.calllog``), prints the fit report, validates the scenario it made and writes it.
+Rows the reader excludes are listed by reason (all of them with ``--exclusions FILE``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .output import check_output_path
+
+STRICT_SHOWN = 3  # rows named per reason by --strict
+
+
+def refuse_bad_rows(log) -> None:
+    """``--strict``: a ``UserError`` naming the first rows of each reason, if any real row was excluded."""
+    from ..errors import UserError
+
+    bad = log.excluded[log.excluded["reason"] != "phantom call"]
+    if not len(bad):
+        return
+    parts = []
+    for reason, rows in bad.groupby("reason", sort=False):
+        named = "; ".join(f"row {r.row}: {r.detail}" if r.detail else f"row {r.row}"
+                          for r in rows.head(STRICT_SHOWN).itertuples())
+        parts.append(f"{len(rows)} {reason} ({named}{', ...' if len(rows) > STRICT_SHOWN else ''})")
+    raise UserError(f"log {log.source}: {len(bad)} bad rows (--strict): " + ", ".join(parts))
+
+
+HANDLE_CHOICES = ("auto", "lognormal", "gamma", "weibull", "empirical")
+PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
+
+
+@click.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(path_type=Path))
+@click.option("--mapping", "mapping_spec", required=True, metavar="M",
+              help="Column mapping: a YAML file, or the name of a shipped one (bank).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Write the fitted scenario (YAML) here.")
+@click.option("--html", type=click.Path(path_type=Path),
+              help="Also write the fit report (Q-Q plots, Kaplan-Meier curves, hazards, rates) here.")
+@click.option("--slot", type=click.IntRange(min=60), default=1800, show_default=True,
+              help="Seconds per arrival-rate and staffing slot (divides a day).")
+@click.option("--profile", type=click.Choice(("auto", "week", "day")), default="auto", show_default=True,
+              help="A week of slots from Monday (needs 7 days of log), one day, or auto (a week when possible).")
+@click.option("--handle", type=click.Choice(HANDLE_CHOICES), default="auto", show_default=True,
+              help="Handle-time family: auto = the smallest AIC of lognormal, gamma and Weibull.")
+@click.option("--patience", type=click.Choice(PATIENCE_CHOICES), default="auto", show_default=True,
+              help="Patience family (censored MLE): auto = the smallest AIC.")
+@click.option("--short-abandon", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="An abandon within this many seconds counts as short.")
+@click.option("--exclusions", type=click.Path(path_type=Path),
+              help="Write every excluded row (row, reason, detail) to this CSV file.")
+@click.option("--name", help="The scenario's name (default: the mapping's name + _fitted).")
+@click.option("--strict", is_flag=True,
+              help="Refuse the log (exit 2) if any row other than a phantom call is excluded.")
+def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon,
+        exclusions, name, strict):
+    """Fit a scenario to the call log LOG and write it to --out."""
+    from ..calllog import read_log
+    from ..calllog.fit import FitOptions, fit_log
+    from ..calllog.report import html_report, text_report
+    from ..files import write_text_atomic
+    from ..scenario import validate_scenario
+    from ..scenario.yaml_reader import dump_yaml
+
+    for path, option in ((out, "-o"), (html, "--html"), (exclusions, "--exclusions")):
+        if path is not None:
+            check_output_path(path, option, inputs=(log_file,), what="call log")
+    log = read_log(log_file, mapping_spec)
+    if strict:
+        refuse_bad_rows(log)
+    options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon)
+    result = fit_log(log, options)
+    scenario = result.scenario(name=name)
+    validate_scenario(scenario, source=str(out), base_dir=str(out.parent))
+    click.echo(text_report(result))
+    write_text_atomic(out, lambda f: f.write(f"# {scenario['description']}\n" + dump_yaml(scenario)))
+    click.echo(f"scenario written: {out}")
+    if exclusions is not None:
+        write_text_atomic(exclusions, lambda f: log.excluded.to_csv(f, index=False))
+        click.echo(f"excluded rows written: {exclusions}")
+    if html is not None:
+        write_text_atomic(html, lambda f: f.write(html_report(result, title=f"ccsim fit: {log_file.name}")))
+        click.echo(f"report written: {html}")

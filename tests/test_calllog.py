@@ -1,0 +1,298 @@
+"""Call logs: the CDR reader (the bank log, hand-made logs with bad rows, wrong mappings),
+Kaplan-Meier against a hand computation, the duration MLEs, the busyness estimator, and
+``ccsim fit`` end to end on the bank log."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ccsim import simulate
+from ccsim.calllog import MappingError, load_mapping, read_log
+from ccsim.calllog.distributions import Z95, fit_family
+from ccsim.calllog.fit import FitOptions, busyness, fit_log
+from ccsim.calllog.mapping import mapping_from_dict
+from ccsim.calllog.survival import hazard, kaplan_meier
+from ccsim.cli import cli
+from ccsim.scenario import load_scenario, validate_scenario
+
+BANK = Path("/work/shared/data/anonymous_bank_feb1999.tsv")
+if not BANK.exists():  # a checkout next to the shared data folder
+    BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "anonymous_bank_feb1999.tsv"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return read_log(BANK, "bank")
+
+
+# ---------------------------------------------------------------- the bank log
+def test_bank_counts_and_exclusions(bank):
+    # the data README: 33,344 rows, 278 phantom calls, 27,162 AGENT and 5,904 HANG rows
+    assert bank.rows == 33_344
+    assert bank.exclusion_summary() == {"phantom call": 278, "service time on an unserved call": 97,
+                                        "served without a service time": 50, "end before start": 23,
+                                        "half a stage": 1}
+    assert len(bank.calls) + len(bank.excluded) == bank.rows
+    outcomes = bank.calls["outcome"].value_counts().to_dict()
+    assert outcomes == {"served": 27_162 - 50 - 22, "abandoned": 3_864, "ivr_abandoned": 1_941}
+    assert bank.days == 28 and bank.origin.weekday() == 0  # 1 February 1999 was a Monday
+    assert sorted(bank.calls["call_type"].unique()) == ["IN", "NE", "NW", "PE", "PS", "TT"]
+    assert bank.calls["handle"].min() >= 0 and bank.calls["wait"].min() >= 0
+
+
+def test_bank_rows_are_file_lines(bank):
+    lines = BANK.read_text().splitlines()
+    for row in bank.excluded.loc[bank.excluded["reason"] == "phantom call", "row"].head(20):
+        assert "\tPHANTOM\t" in lines[row - 1]
+    first = bank.calls.iloc[0]
+    assert first["row"] == 2 and first["call_id"] == lines[1].split("\t")[1]
+
+
+def test_bank_midnight_crossing(bank):
+    # row 2888 (call 2886 in pandas' count) enters at 23:59:32 and ends service at 0:01:28 the next day
+    call = bank.calls[bank.calls["row"] == 2888].iloc[0]
+    assert call["handle"] == 105 and call["service_end"] > call["service_start"]
+
+
+# ---------------------------------------------------------------- hand-made logs
+MAPPING = {"name": "toy", "date": {"column": "day", "format": "%Y-%m-%d"}, "time_format": "%H:%M:%S",
+           "missing_times": [""],
+           "columns": {"call_id": "id", "call_type": "type", "outcome": "result", "agent": "who",
+                       "queue_entry": "q_in", "queue_exit": "q_out", "service_start": "s_in",
+                       "service_end": "s_out"},
+           "arrival": "queue_entry",
+           "outcomes": {"served": ["OK"], "abandoned": ["HANG"], "phantom": ["GHOST"]}}
+
+TOY = """id,type,day,q_in,q_out,s_in,s_out,result,who
+1,a,2024-03-04,08:00:00,08:00:10,08:00:10,08:03:10,OK,ann
+2,a,2024-03-04,08:01:00,08:01:30,,,HANG,
+3,a,2024-03-04,08:02:00,08:02:05,08:02:05,08:01:00,OK,bob
+4,a,2024-03-04,8:61:00,08:03:00,08:03:00,08:04:00,OK,bob
+5,a,2024-03-04,08:05:00,08:05:00,08:05:00,08:06:00,GHOST,
+6,a,2024-03-04,08:06:00,08:06:20,08:06:20,08:07:00,LOST,ann
+7,a,2024-02-30,08:07:00,08:07:10,08:07:10,08:08:00,OK,ann
+8,a,2024-03-04,23:59:50,00:00:05,00:00:05,00:02:05,OK,ann
+9,b,2024-03-05,09:00:00,09:00:03,,,OK,ann
+"""
+
+
+def toy_log(tmp_path, text=TOY, **changes):
+    path = tmp_path / "toy.csv"
+    path.write_text(text)
+    return read_log(path, mapping_from_dict({**MAPPING, **changes}, "toy.yaml"))
+
+
+def test_bad_rows_are_reported_with_row_and_reason(tmp_path):
+    log = toy_log(tmp_path)
+    bad = {int(r.row): (r.reason, r.detail) for r in log.excluded.itertuples()}
+    # line numbers of the file: the header is line 1, call id k is line k + 1
+    assert bad == {4: ("end before start", "s_out before s_in"),
+                   5: ("unparsable time", "q_in 8:61:00"),
+                   6: ("phantom call", ""),
+                   7: ("unknown outcome", "outcome LOST"),
+                   8: ("unparsable date", "day 2024-02-30"),
+                   10: ("served without a service time", "s_in empty")}
+    assert log.exclusion_summary()["phantom call"] == 1
+    assert list(log.calls["row"]) == [2, 3, 9]
+    kept = log.calls.set_index("row")
+    assert kept.loc[2, "wait"] == 10 and kept.loc[2, "handle"] == 180
+    assert kept.loc[3, "outcome"] == "abandoned" and kept.loc[3, "wait"] == 30
+    assert kept.loc[9, "handle"] == 120 and kept.loc[9, "wait"] == 15   # across midnight
+    assert kept.loc[9, "weekday"] == 0  # 4 March 2024 was a Monday
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"columns": {**MAPPING["columns"], "queue_exit": "q_exit"}}, "columns.queue_exit", "no column 'q_exit'"),
+    ({"columns": {**MAPPING["columns"], "wait": "q_out"}}, "columns.wait", "unknown field"),
+    ({"time_format": "%H.%M.%S"}, "columns.queue_entry", "row 2: '08:00:00'"),
+    ({"date": {"column": "day", "format": "%d/%m/%Y"}}, "date.format", "row 2"),
+    ({"outcomes": {"served": ["OK"], "abandoned": ["OK"]}}, "outcomes.abandoned", "also listed"),
+    ({"outcomes": {"served": ["OK"]}}, "outcomes.abandoned", "required"),
+    ({"arrival": "service_end_time"}, "arrival", "not a time field"),
+    ({"separator": ";;"}, "separator", "one character"),
+    ({"colums": {}}, "colums", "unknown field"),
+    ({"priority_levels": {"2": 12}}, "priority_levels.2", "0 to 9"),
+])
+def test_wrong_mapping_names_the_field(tmp_path, change, field, words):
+    with pytest.raises(MappingError) as err:
+        toy_log(tmp_path, **change)
+    assert f"toy.yaml: {field}:" in str(err.value) and words in str(err.value)
+
+
+def test_shipped_mapping_by_name_and_unknown_name():
+    assert load_mapping("bank").columns["queue_entry"] == "q_start"
+    with pytest.raises(MappingError, match="no shipped mapping"):
+        load_mapping("no_such_mapping")
+
+
+# ---------------------------------------------------------------- Kaplan-Meier, MLE
+def test_kaplan_meier_hand_case():
+    # times 1 2 2+ 3 4+ 5 (+ censored); at t=2 the censored caller is still at risk
+    km = kaplan_meier([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1])
+    assert list(km.times) == [1, 2, 3, 5]
+    assert list(km.at_risk) == [6, 5, 3, 1] and list(km.events) == [1, 1, 1, 1]
+    expected = [5 / 6, 5 / 6 * 4 / 5, 5 / 6 * 4 / 5 * 2 / 3, 0.0]
+    assert km.survival == pytest.approx(expected, rel=1e-15, abs=1e-15)
+    # Greenwood: var S(t) = S(t)^2 sum d / (n (n - d))
+    assert km.se[0] == pytest.approx(5 / 6 * math.sqrt(1 / 30), rel=1e-14)
+    assert km.se[1] == pytest.approx(2 / 3 * math.sqrt(1 / 30 + 1 / 20), rel=1e-14)
+    assert km.se[2] == pytest.approx(4 / 9 * math.sqrt(1 / 30 + 1 / 20 + 1 / 6), rel=1e-14)
+    assert km.at([0.5, 1, 2.5, 4.9, 6]) == pytest.approx([1, 5 / 6, 2 / 3, 4 / 9, 0])
+    assert km.median() == 3
+
+
+def test_kaplan_meier_without_censoring_is_the_empirical_survival():
+    t = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+    km = kaplan_meier(t, np.ones(len(t), bool))
+    assert km.survival == pytest.approx([np.mean(t > x) for x in km.times], abs=1e-15)
+
+
+def test_censored_exponential_is_the_closed_form():
+    t = np.array([10.0, 20, 30, 40, 50, 60])
+    events = np.array([1, 0, 1, 0, 1, 1], bool)
+    fit = fit_family("exponential", t, events)
+    assert fit.params["mean"] == pytest.approx(t.sum() / 4, rel=1e-12)
+    low, high = fit.ci["mean"]  # Fisher information of log(mean): the number of events
+    assert low == pytest.approx(t.sum() / 4 * math.exp(-Z95 / 2), rel=1e-5)
+    assert high == pytest.approx(t.sum() / 4 * math.exp(Z95 / 2), rel=1e-5)
+
+
+@pytest.mark.parametrize("family, truth, draw", [
+    ("lognormal", {"mean": 180.0, "cv": 0.9}, lambda r, n: r.lognormal(np.log(180 / math.sqrt(1.81)),
+                                                                       math.sqrt(math.log(1.81)), n)),
+    ("gamma", {"mean": 240.0, "cv": 0.7}, lambda r, n: r.gamma(1 / 0.49, 240 * 0.49, n)),
+    ("weibull", {"shape": 1.4, "scale": 200.0}, lambda r, n: 200 * r.weibull(1.4, n)),
+])
+def test_complete_mle_covers_the_truth_and_aic_picks_the_family(family, truth, draw):
+    from ccsim.calllog.distributions import HANDLE_FAMILIES, fit_best
+
+    rng = np.random.default_rng(11)
+    hits, picked = 0, 0
+    for _ in range(20):
+        best, fits = fit_best(draw(rng, 3000), HANDLE_FAMILIES)
+        fit = fits[family]
+        hits += all(fit.ci[k][0] <= v <= fit.ci[k][1] for k, v in truth.items())
+        picked += best.family == family
+    # each CI is 95 %: both parameters inside in at least 15 of 20 samples (P(fail) < 1 %
+    # even if the two were independent); AIC picks the true family most of the time
+    assert hits >= 15 and picked >= 15
+
+
+def test_hazard_of_exponential_patience_is_flat():
+    rng = np.random.default_rng(5)
+    patience, wait = rng.exponential(100, 20000), rng.exponential(80, 20000)
+    h = hazard(np.minimum(patience, wait), patience <= wait, width=30, horizon=180)
+    assert np.all((h.low <= 0.01) & (0.01 <= h.high))
+
+
+# ---------------------------------------------------------------- busyness
+def test_busyness_ci_covers_the_truth():
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(7), 4)   # four weeks
+    mean = np.array([1500, 1600, 1550, 1400, 500, 200, 1500], float)
+    hits = 0
+    for _ in range(100):
+        factor = rng.gamma(1 / 0.15 ** 2, 0.15 ** 2, len(groups))
+        counts = rng.poisson(mean[groups] * factor)
+        _, (low, high) = busyness(counts, groups)
+        hits += low <= 0.15 <= high
+    assert hits >= 88  # a 95 % interval: P(88 or fewer of 100) < 1 %
+
+
+def test_busyness_of_poisson_days_is_small():
+    rng = np.random.default_rng(4)
+    groups = np.repeat(np.arange(7), 4)
+    cv, (low, _) = busyness(rng.poisson(1000, len(groups)), groups)
+    assert low == 0.0 and cv < 0.05
+
+
+# ---------------------------------------------------------------- fit and ccsim fit on the bank log
+@pytest.fixture(scope="module")
+def bank_fit(bank):
+    return fit_log(bank, FitOptions())
+
+
+def test_bank_fit_scenario_validates_and_runs(bank_fit):
+    scenario = bank_fit.scenario()
+    model = validate_scenario(scenario)
+    assert {t.name for t in model.call_types} == {"IN", "NE", "NW", "PE", "PS", "TT"}
+    assert len(scenario["call_types"][0]["patience"]) >= 2
+    short = {**scenario, "horizon": 86400}
+    result = simulate(short, seed=3)
+    assert result.kpis()["offered"] > 500
+
+
+def test_bank_fit_facts(bank_fit):
+    ps = bank_fit.types["PS"]
+    # the log's own counts: calls per type and a week profile of 7 x 48 slots
+    assert ps.calls == 21_152 and ps.arrivals.rate.shape == (7, 48)
+    assert ps.arrivals.counts.sum() == ps.calls and list(ps.arrivals.exposure_days) == [4] * 7
+    # a censored patience estimate is far above the abandoners' mean wait (the naive, biased one)
+    assert ps.patience.ci["mean"][0] > 3 * ps.naive_patience_mean
+    assert ps.priorities[1] == pytest.approx(0.36, abs=0.01)
+    assert 5 <= bank_fit.staffing.max() <= 25  # the bank had about ten agents on duty at the peak
+
+
+def test_ccsim_fit_end_to_end(tmp_path):
+    out, page, rows = tmp_path / "bank.yaml", tmp_path / "fit.html", tmp_path / "excluded.csv"
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(out), "--html", str(page),
+                                    "--exclusions", str(rows)])
+    assert done.exit_code == 0, done.output
+    assert "phantom call (rows 109, 553" in done.output and "Kaplan-Meier median" in done.output
+    scenario = load_scenario(out)
+    assert len(scenario.entries) == 6 and scenario.agents[0].shifts
+    html = page.read_text()
+    assert "patience survival" in html and "Q-Q" in html
+    assert len(rows.read_text().splitlines()) == 1 + 449
+    run = CliRunner().invoke(cli, ["validate", str(out)])
+    assert run.exit_code == 0 and "6 call types" in run.output
+
+
+def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("separator: \"\\t\"\ncolumns: {outcome: outcome, arrival: q_strat}\n"
+                       "outcomes: {served: [AGENT], abandoned: [HANG]}\n")
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", str(mapping), "-o", str(tmp_path / "x.yaml")])
+    assert done.exit_code == 2
+    assert "columns.arrival" in done.output and "'q_strat'" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_ccsim_fit_strict_names_the_bad_rows(tmp_path):
+    import yaml
+
+    log, mapping = tmp_path / "toy.csv", tmp_path / "toy.yaml"
+    log.write_text(TOY)
+    mapping.write_text(yaml.safe_dump(MAPPING))
+    done = CliRunner().invoke(cli, ["fit", str(log), "--mapping", str(mapping), "-o", str(tmp_path / "x.yaml"),
+                                    "--strict"])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert "1 unparsable time (row 5: q_in 8:61:00)" in done.output
+    assert "1 end before start (row 4: s_out before s_in)" in done.output
+    assert "phantom" not in done.output
+
+
+def test_log_file_errors(tmp_path):
+    from ccsim.calllog import LogError
+
+    with pytest.raises(LogError, match="no such file"):
+        read_log(tmp_path / "none.csv", mapping_from_dict(MAPPING))
+    (tmp_path / "semi.csv").write_text(TOY.replace(",", ";"))
+    with pytest.raises(MappingError, match="its header holds ';': set separator"):
+        read_log(tmp_path / "semi.csv", mapping_from_dict(MAPPING))
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(LogError, match="not a table"):
+        read_log(tmp_path / "empty.csv", mapping_from_dict(MAPPING))
+
+
+def test_a_day_of_log_cannot_make_a_week(tmp_path):
+    from ccsim.calllog.fit import FitError
+
+    with pytest.raises(FitError, match="at least 7 days"):
+        fit_log(toy_log(tmp_path), FitOptions(profile="week"))
+    with pytest.raises(FitError, match="does not divide a day"):
+        fit_log(toy_log(tmp_path), FitOptions(slot=7000))
