@@ -1,0 +1,84 @@
+"""A run in steps: simulate to a time, change the roster, go on (multi-period runs).
+
+``paused_run(model, seed, engine)`` starts one replication on either engine and returns a
+``PausedRun``: ``run_until(t)`` processes the events at times <= t; between calls the
+cumulative per-agent statistics can be read (``agent_totals``, ``funnel_agents``: live arrays
+the engine keeps adding to -- copy them to keep a period's values) and agents can leave
+(``leave``); ``finish()`` runs to the end and returns the RawStats. Run in steps with no roster
+change, a run is bit for bit the single ``run`` of the same model and seed (the engines pause
+between events, they never restart).
+
+Abilities the engines read through arrays of the model (``agent_factor``, ``agent_acw_factor``;
+the funnel's ``agent_conversion`` in the core, its list in the SimPy engine) are changed with
+``set_conversion`` and ``set_handle_factor``, which write both engines' copies in the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compile import with_busyness
+from ..schedules import with_absences
+
+
+def paused_run(model, seed, engine: str = "core", call_records: bool = False):
+    """A ``PausedRun`` of one replication of ``model`` (seed ``seed``) on ``engine``."""
+    if engine not in ("core", "simpy"):
+        raise ValueError(f"unknown engine {engine!r}: 'core' or 'simpy'")
+    model = with_absences(with_busyness(model, seed), seed)
+    return PausedRun(model, seed, engine, call_records)
+
+
+class PausedRun:
+    """One replication run in steps on one engine (see the module's docstring)."""
+
+    def __init__(self, model, seed, engine: str, call_records: bool = False):
+        self.model = model
+        self.engine = engine
+        self.now = 0.0  # the time run_until last ran to
+        self._finished = False
+        if engine == "core":
+            from .core import simulation
+
+            self._sim = simulation(model, seed, call_records)
+        else:
+            from .simpy_engine import ContactCenter
+
+            self._sim = ContactCenter(model, seed, call_records)
+
+    def run_until(self, t: float) -> None:
+        """Process the events at times <= t."""
+        if self._finished:
+            raise RuntimeError("the run has finished")
+        if t < self.now:
+            raise ValueError(f"run_until({t}): the run is already at {self.now}")
+        self._sim.run_until(float(t))
+        self.now = float(t)
+
+    def leave(self, agent: int) -> None:
+        """Agent ``agent`` leaves now, for good (idle: at once; busy: when its call ends)."""
+        self._sim.leave(int(agent))
+
+    @property
+    def agent_totals(self) -> np.ndarray:
+        """[agent, AGENT_FIELDS]: cumulative so far (a live array: copy it to keep it)."""
+        if self.engine == "core":
+            return self._sim.stats["agent_totals"]
+        return self._sim.tally.agent_totals
+
+    @property
+    def funnel_agents(self):
+        """[agent, FUNNEL_FIELDS]: cumulative so far (live), or None without a funnel."""
+        if self.engine == "core":
+            return self._sim.stats.get("funnel_agents")
+        return None if self._sim.funnel is None else self._sim.funnel.agents
+
+    def finish(self):
+        """Run to the end; the run's RawStats."""
+        if self._finished:
+            raise RuntimeError("the run has finished")
+        self._finished = True
+        if self.engine == "core":
+            from .core import raw_stats
+
+            return raw_stats(self._sim)
+        return self._sim.run()
