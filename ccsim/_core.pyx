@@ -723,6 +723,12 @@ cdef class Simulation:
             raise IndexError(f"no agent {agent}")
         return bool(self.agents[agent].gone)
 
+    def off(self, int32_t agent):
+        """Whether ``agent`` is off duty now (logged out, on a break, or gone and off the phone)."""
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        return bool(self.agents[agent].off)
+
     cdef int _raise(self, int error) except -1:
         """Raise the error the loop stopped on, if any."""
         if error == ERR_BUDGET:

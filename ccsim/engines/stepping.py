@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import with_busyness
+from ..results import AGENT_FIELDS
 from ..schedules import with_absences
 
 
@@ -60,10 +61,32 @@ class PausedRun:
 
     @property
     def agent_totals(self) -> np.ndarray:
-        """[agent, AGENT_FIELDS]: cumulative so far (a live array: copy it to keep it)."""
+        """[agent, AGENT_FIELDS]: cumulative so far (a live array: copy it to keep it). Note that
+        an agent of a group without shifts has its staffed time counted to the horizon from the
+        start (``agent_totals_now`` corrects it), and busy time is counted as each call ends."""
         if self.engine == "core":
             return self._sim.stats["agent_totals"]
         return self._sim.tally.agent_totals
+
+    def agent_totals_now(self) -> np.ndarray:
+        """A copy of ``agent_totals`` whose staffed time is the time staffed up to ``now``: an
+        agent of a group without shifts still on duty has the time from now to the horizon
+        (counted in advance) taken off."""
+        out = np.array(self.agent_totals, dtype=np.float64, copy=True)
+        m = self.model
+        shifted = np.asarray(m.group_shifted) if len(m.group_shifted) == m.n_groups else np.zeros(m.n_groups)
+        ahead = max(m.horizon - max(self.now, m.warmup), 0.0)
+        staffed = AGENT_FIELDS.index("staffed")
+        for g in np.flatnonzero(shifted == 0):
+            for a in range(int(m.group_start[g]), int(m.group_start[g]) + int(m.group_count[g])):
+                if not self._off(a):
+                    out[a, staffed] -= ahead
+        return out
+
+    def _off(self, agent: int) -> bool:
+        if self.engine == "core":
+            return self._sim.off(agent)
+        return self._sim.agents[agent].off
 
     @property
     def funnel_agents(self):
