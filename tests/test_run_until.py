@@ -11,12 +11,6 @@ from ccsim.engines.stepping import paused_run
 from ccsim.scenario import validate_scenario
 
 
-def shifted_queue():
-    """A queue whose two groups log in and out by shifts, with individual agents."""
-    s = single_queue(agents=8, horizon=3 * 86400, rate=0.03, handle=200, patience=120)
-    return s
-
-
 def stepped(scenario, engine, steps, seed=3, leave=()):
     """The RawStats of ``scenario`` run to each time of ``steps`` then finished; ``leave``:
     (time, agent) pairs, each agent leaving after the step ending at that time."""

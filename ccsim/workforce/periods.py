@@ -150,8 +150,9 @@ def _period_kpis(agents, funnel, active, true_conv, left) -> dict:
     median = float(np.median(true_conv[known])) if known.any() else np.nan
     gone = np.array(left["eliminated"], dtype=np.int64)
     wrong = int((true_conv[gone] > median).sum()) if len(gone) and known.any() else 0
+    handle = agents[:, _A["talk"]].sum() + agents[:, _A["acw"]].sum()
     return dict(answered=float(answered), staffed_hours=float(agents[:, _A["staffed"]].sum() / 3600.0),
-                aht=float((agents[:, _A["talk"]].sum() + agents[:, _A["acw"]].sum()) / answered) if answered else np.nan,
+                aht=float(handle / answered) if answered else np.nan,
                 sales_answered=float(sales), orders=float(funnel[:, _F["orders"]].sum()),
                 observed_conversion=float(funnel[:, _F["orders"]].sum() / sales) if sales else np.nan,
                 order_value=float(funnel[:, _F["order_value"]].sum()),
