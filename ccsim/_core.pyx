@@ -682,9 +682,7 @@ cdef class Simulation:
     def run_until(self, double t):
         """Process the events at times <= t (the first call pushes the first events), then
         return to Python with the run paused: its statistic arrays (``stats``) hold the
-        cumulative counts so far, and the roster may be changed (``leave``, and the ability
-        arrays the core reads through pointers -- ``agent_factor``, ``agent_acw_factor``, the
-        funnel's ``agent_conversion`` -- modified in place) before the next call. ``run()``
+        cumulative counts so far, and agents may leave (``leave``) before the next call. ``run()``
         then finishes the run: ``run_until`` in steps and ``run`` give the same run bit for bit."""
         cdef int error
         if self._done:

@@ -8,9 +8,9 @@ the engine keeps adding to -- copy them to keep a period's values) and agents ca
 change, a run is bit for bit the single ``run`` of the same model and seed (the engines pause
 between events, they never restart).
 
-Abilities the engines read through arrays of the model (``agent_factor``, ``agent_acw_factor``;
-the funnel's ``agent_conversion`` in the core, its list in the SimPy engine) are changed with
-``set_conversion`` and ``set_handle_factor``, which write both engines' copies in the same way.
+Changing abilities between periods (learning, training) is not built yet: the core reads
+``agent_factor`` / ``agent_acw_factor`` through pointers into the model's arrays, but the SimPy
+engine and the funnel keep copies, so an in-place change would not reach both engines alike.
 """
 from __future__ import annotations
 
