@@ -107,6 +107,7 @@ cdef struct Agent:
     double on_since      # when it last came on duty (staffed time)
     int32_t handled      # calls answered today (fewest_calls)
     int32_t transfer     # slot (CALL_TALKING, call_type = where to) of the caller it transfers at its talk end, -1 = none
+    int32_t gone         # 1 once it has left the center (Simulation.leave): off duty for good
 
 # Outcomes of a call record; keep in step with results.OUTCOMES.
 cdef enum:

@@ -261,6 +261,8 @@ cdef class Simulation:
     cdef object _model
     cdef object _stats
     cdef bint _done
+    cdef bint _started              # run_until has done the setup (the first events pushed)
+    cdef double _last_time          # time of the last event of the center's calls (end_time)
     cdef double* sl_type_threshold  # [call type]: its service-level threshold (CompiledModel.type_thresholds)
     cdef bint has_funnel            # the sales funnel (_funnel): propensities drawn, orders followed
     cdef Funnel funnel
@@ -664,13 +666,69 @@ cdef class Simulation:
         return <int32_t*>cnp.PyArray_DATA(arr)
 
     def run(self):
-        """Simulate to the end; returns the statistic arrays (a dict of numpy arrays)."""
+        """Simulate to the end; returns the statistic arrays (a dict of numpy arrays). After
+        ``run_until`` calls it goes on from where they stopped."""
         cdef int error
         if self._done:
             raise RuntimeError("a Simulation runs once; build a new one")
         self._done = True
         with nogil:
             error = self._run()
+        self._raise(error)
+        if self.keep_records:
+            self._stats["call_records"] = self._records_array()
+        return self._stats
+
+    def run_until(self, double t):
+        """Process the events at times <= t (the first call pushes the first events), then
+        return to Python with the run paused: its statistic arrays (``stats``) hold the
+        cumulative counts so far, and agents may leave (``leave``) before the next call. ``run()``
+        then finishes the run: ``run_until`` in steps and ``run`` give the same run bit for bit."""
+        cdef int error
+        if self._done:
+            raise RuntimeError("the run has finished")
+        with nogil:
+            error = self._advance(t, False)
+        self._raise(error)
+
+    @property
+    def stats(self):
+        """The statistic arrays, cumulative so far (written in place as the run goes on)."""
+        return self._stats
+
+    def leave(self, int32_t agent):
+        """Agent ``agent`` leaves the center now, never to come back: an idle agent at once, a
+        busy one when its call ends (its after-call work done); off duty at every later schedule
+        change. Its staffed time stops when it goes (an agent always on duty had it counted to
+        the horizon at the start: the rest is taken back). Twin of ``ContactCenter.leave``."""
+        cdef Agent* a
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        a = &self.agents[agent]
+        if a.gone:
+            return
+        a.gone = 1
+        if a.off:
+            return
+        a.on = 0
+        if a.idle:
+            self._idle_remove(agent)
+            self._go_off(agent)
+
+    def gone(self, int32_t agent):
+        """Whether ``agent`` has left (``leave``)."""
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        return bool(self.agents[agent].gone)
+
+    def off(self, int32_t agent):
+        """Whether ``agent`` is off duty now (logged out, on a break, or gone and off the phone)."""
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        return bool(self.agents[agent].off)
+
+    cdef int _raise(self, int error) except -1:
+        """Raise the error the loop stopped on, if any."""
         if error == ERR_BUDGET:
             raise overflow_error(self._model, self.overflow_type, self.now, self.n_waiting,
                                  self.n_timers + self.n_other, self.n_scheduled)
@@ -681,9 +739,7 @@ cdef class Simulation:
             raise self.router_exc
         if error != ERR_NONE:
             raise out_of_memory_error("core")
-        if self.keep_records:
-            self._stats["call_records"] = self._records_array()
-        return self._stats
+        return 0
 
     cdef object _records_array(self):
         from .results import CALL_RECORD_DTYPE as dtype
@@ -696,11 +752,21 @@ cdef class Simulation:
     # ---- the event loop -------------------------------------------------------
 
     cdef int _run(self) noexcept nogil:
-        cdef Event ev
+        """The whole run (from where ``run_until`` left it), then the close."""
+        if self._advance(INFINITY, True) != 0:
+            return self.error
+        self.end_time = self._last_time if self.drain else self.horizon
+        if self._close() != 0:
+            return self.error
+        return ERR_NONE
+
+    cdef int _setup(self) noexcept nogil:
+        """The first events: each source's first arrival, the airings, the schedule changes."""
         cdef int32_t k
-        cdef int handled
-        cdef double t, last_time = 0.0
+        cdef double t
+        self._started = True
         self.calls_simulated = 0
+        self._last_time = 0.0
         for k in range(self.n_sources):
             t = self._next_arrival(k, 0.0)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
@@ -714,9 +780,19 @@ cdef class Simulation:
         if self.agent_selection == AGENT_FEWEST_CALLS and 86400.0 < self.horizon:
             if self._push(86400.0, EV_DAY, -1, 0) != 0:
                 return self.error
+        return ERR_NONE
+
+    cdef int _advance(self, double until, bint to_end) noexcept nogil:
+        """Process events until the run's end, or (``to_end`` false) only those at times <= until."""
+        cdef Event ev
+        cdef int handled
+        if not self._started and self._setup() != 0:
+            return self.error
         while self.heap.size > 0:
             # after the horizon: cut, or drained until only schedule changes are left
             if self.heap.data[0].time > self.horizon and (not self.drain or self.heap.size == self.n_shift_events):
+                break
+            if not to_end and self.heap.data[0].time > until:
                 break
             heap_pop(&self.heap, &ev)
             self.now = ev.time
@@ -767,10 +843,7 @@ cdef class Simulation:
                 handled = 0
             if handled != 0 or (self.has_router and self.error != ERR_NONE):
                 return self.error
-            last_time = self.now
-        self.end_time = last_time if self.drain else self.horizon
-        if self._close() != 0:
-            return self.error
+            self._last_time = self.now
         return ERR_NONE
 
     cdef int _fail(self, int error) noexcept nogil:
@@ -1280,6 +1353,8 @@ cdef class Simulation:
         for i in range(self.table_first[t], self.table_first[t + 1]):
             agent = self.table_agents[i]
             a = &self.agents[agent]
+            if a.gone:
+                continue  # it has left the center
             a.on = on
             if not on:
                 if a.idle:
@@ -1309,7 +1384,14 @@ cdef class Simulation:
     cdef inline void _go_off(self, int32_t agent) noexcept nogil:
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
         cdef Agent* a = &self.agents[agent]
+        cdef double lo
         a.off = 1
+        if not self.group_shifted[a.group]:  # it leaves (gone): its staffed time was counted to the horizon
+            add_clock(&self.stats, a.group, self.now, self.horizon, -1.0, G_STAFFED, IG_STAFFED)
+            lo = self.now if self.now > self.stats.warmup else self.stats.warmup
+            if self.horizon > lo:
+                self.stats.agent_totals[agent * N_AGENT_FIELDS + A_STAFFED] -= self.horizon - lo
+            return
         add_clock(&self.stats, a.group, a.on_since, self.now, 1.0, G_STAFFED, IG_STAFFED)
         agent_clock(&self.stats, agent, A_STAFFED, a.on_since, self.now)
 

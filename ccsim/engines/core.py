@@ -20,7 +20,16 @@ assert _funnel.FUNNEL_DAY_FIELDS_COUNT == len(FUNNEL_DAY_FIELDS)
 def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> RawStats:
     """Simulate one replication of ``model`` with the streams derived from ``seed`` (routing
     callers by ``router``, a ``ccsim.router.Router``, if given)."""
-    simulation = _core.Simulation(model, bit_generators(model, seed), call_records, router)
+    return raw_stats(simulation(model, seed, call_records, router))
+
+
+def simulation(model: CompiledModel, seed, call_records: bool = False, router=None):
+    """The core's ``Simulation`` of one replication, not yet run (``run_until`` / ``run``)."""
+    return _core.Simulation(model, bit_generators(model, seed), call_records, router)
+
+
+def raw_stats(simulation) -> RawStats:
+    """Finish ``simulation`` (``run``) and return its statistics as RawStats."""
     arrays = simulation.run()
     return RawStats(
         interval_calls=arrays["interval_calls"],

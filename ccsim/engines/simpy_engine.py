@@ -86,7 +86,7 @@ class Agent:
     """One agent: which group, since when idle or busy, and where in its schedule."""
 
     __slots__ = ("index", "group", "idle_since", "busy_since", "busy", "table", "on", "off", "on_since",
-                 "handled")
+                 "handled", "gone")
 
     def __init__(self, index, group, table, on):
         self.index = index
@@ -101,6 +101,7 @@ class Agent:
         self.off = not self.on
         self.on_since = 0.0
         self.handled = 0  # calls answered today (fewest_calls)
+        self.gone = False  # it has left the center (ContactCenter.leave): off duty for good
 
 
 class Caller:
@@ -391,11 +392,14 @@ class ContactCenter:
         self.n_callers = 0
         self.last_departure = 0.0
         self.shift_events = 0  # schedule changes scheduled and not yet done
+        self.started = False  # run_until has scheduled the first events
 
     # ---- the run ------------------------------------------------------------------
 
-    def run(self) -> RawStats:
+    def start(self):
+        """The first events: each source's arrivals, the airings, the schedule changes."""
         m, env = self.model, self.env
+        self.started = True
         for k in range(m.n_sources):
             env.process(self.phone_rings(k))
         for i, time in enumerate(m.airing_time.tolist()):
@@ -409,18 +413,52 @@ class ContactCenter:
                 self.schedule_change(t, schedule.first_change(on))
         if m.agent_selection == AGENT_SELECTION["fewest_calls"] and 86400.0 < m.horizon:
             env.at(86400.0, DAY).callbacks.append(self.new_day)
-        if m.drain:
-            # Schedule changes go on past the horizon while calls are still to finish: the run
-            # ends when they are all that is left.
-            while env.peek() < math.inf and not (env.peek() > m.horizon and env.pending() == self.shift_events):
-                env.step()
-            # Not env.now: it has run on through the patience timers of callers
-            # answered long before, which are not events of the center.
-            end_time = self.last_departure
-        else:
-            while env.peek() <= m.horizon:  # events at exactly the horizon still happen
-                env.step()
-            end_time = m.horizon
+
+    def advance(self, until=math.inf, to_end=True):
+        """Process events until the run's end, or (``to_end`` false) only those at times <= until.
+
+        The end: past the horizon, a cut run stops (events at exactly the horizon still happen);
+        a drained one goes on while calls are still to finish (schedule changes go on past the
+        horizon too) and stops when only schedule changes are left."""
+        m, env = self.model, self.env
+        if not self.started:
+            self.start()
+        while env.peek() < math.inf:
+            if env.peek() > m.horizon and (not m.drain or env.pending() == self.shift_events):
+                break
+            if not to_end and env.peek() > until:
+                break
+            env.step()
+
+    def run_until(self, t):
+        """Process the events at times <= t, then return with the run paused (twin of the core's
+        ``Simulation.run_until``): ``tally`` holds the cumulative counts so far."""
+        self.advance(t, to_end=False)
+
+    def leave(self, index):
+        """Agent ``index`` leaves the center now, never to come back: an idle agent at once, a
+        busy one when its call ends; off duty at every later schedule change (twin of the core's
+        ``Simulation.leave``)."""
+        if not 0 <= index < len(self.agents):
+            raise IndexError(f"no agent {index}")
+        agent = self.agents[index]
+        if agent.gone:
+            return
+        agent.gone = True
+        if agent.off:
+            return
+        agent.on = False
+        if not agent.busy:  # idle
+            self.idle.remove(agent)
+            self.go_off(agent)
+
+    def run(self) -> RawStats:
+        """Simulate to the end (from where ``run_until`` left the run) and close."""
+        m = self.model
+        self.advance()
+        # Not env.now: it has run on through the patience timers of callers
+        # answered long before, which are not events of the center.
+        end_time = self.last_departure if m.drain else m.horizon
         self.close()
         t = self.tally
         return RawStats(
@@ -1031,6 +1069,8 @@ class ContactCenter:
         on = self.table_on[table] = not self.table_on[table]
         self.schedule_change(table, self.tables[table][0].change(on))
         for agent in self.table_agents[table]:
+            if agent.gone:
+                continue  # it has left the center
             agent.on = on
             if not on:
                 if not agent.busy and not agent.off:  # idle
@@ -1044,6 +1084,13 @@ class ContactCenter:
     def go_off(self, agent):
         """The agent logs out or starts a break: its staffed time since it came on duty is counted."""
         agent.off = True
+        if not self.shifted[agent.index]:  # it leaves (gone): its staffed time was counted to the horizon
+            now, m = self.env.now, self.model
+            self.tally.clock(agent.group, now, m.horizon, -1.0, "staffed")
+            lo = max(now, m.warmup)
+            if m.horizon > lo:
+                self.tally.agent_totals[agent.index, AGENT["staffed"]] -= m.horizon - lo
+            return
         self.tally.clock(agent.group, agent.on_since, self.env.now, 1.0, "staffed")
         self.tally.agent_clock(agent.index, "staffed", agent.on_since, self.env.now)
 

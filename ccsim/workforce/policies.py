@@ -1,0 +1,197 @@
+"""Workforce policies: small objects with one hook, ``between(ctx)``, run between periods.
+
+Each policy returns the agents who leave the phones now and why (``reason``: eliminated,
+promoted, quit); ``run_periods`` makes them leave (``PausedRun.leave``) and keeps the ledger.
+A policy acts after every ``every``-th period (1: each period; 3 with monthly periods: each
+quarter). Its random draws (ties in a ranking, who quits) come from its own stream, keyed by
+the run's seed, the policy's name and the period (``PeriodContext.rng``), so a policy never
+shifts the callers or another policy's draws.
+
+Policies are built in Python or from a list of dicts (``policies_from_spec``, as a
+``workforce: policies:`` list would be written in a scenario file); bad values raise
+``WorkforceError`` naming the field path.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import WorkforceError
+from .ranking import KPIS, bottom_k, scores, top_k
+
+REASONS = ("eliminated", "quit", "promoted")
+
+
+class Policy:
+    """One policy: acts after every ``every``-th period; ``between`` returns the agents who leave."""
+
+    reason = "eliminated"
+    name = "policy"
+
+    def __init__(self, every: int = 1, path: str = "workforce.policies[0]"):
+        self.path = path
+        self.every = _positive_int(every, f"{path}.every")
+
+    def acts_after(self, period: int) -> bool:
+        """Whether the policy acts after period ``period`` (0-based)."""
+        return (period + 1) % self.every == 0
+
+    def between(self, ctx) -> np.ndarray:  # pragma: no cover - the interface
+        raise NotImplementedError
+
+
+class _Ranked(Policy):
+    """A policy acting on a ranking: ``kpi`` over the last ``window`` periods, agents with at
+    least ``min_calls`` calls (the KPI's calls: sales calls for conversion and revenue)."""
+
+    def __init__(self, kpi="conversion", window=1, min_calls=0, every=1, min_per_group=None,
+                 path="workforce.policies[0]"):
+        super().__init__(every, path)
+        if kpi not in KPIS:
+            raise WorkforceError(f"{path}.kpi", f"unknown KPI {kpi!r}: expected one of {', '.join(KPIS)}")
+        self.kpi = kpi
+        self.window = _positive_int(window, f"{path}.window")
+        self.min_calls = _non_negative(min_calls, f"{path}.min_calls")
+        self.min_per_group = None if min_per_group is None else _non_negative_int(min_per_group,
+                                                                                  f"{path}.min_per_group")
+
+    def ranked(self, ctx):
+        """(score, eligible) over the window: active agents with enough calls."""
+        agents, funnel = ctx.window(self.window)
+        if KPIS[self.kpi][1] and not ctx.has_funnel:
+            raise WorkforceError(f"{self.path}.kpi", f"KPI {self.kpi!r} needs the scenario's funnel")
+        score, calls = scores(self.kpi, agents, funnel)
+        return score, ctx.active & (calls >= self.min_calls) & (calls > 0)
+
+    def guarded(self, chosen, ctx) -> np.ndarray:
+        """``chosen`` (in ranking order) less those whose group would fall below
+        ``min_per_group``; without that option, a group left with no agent is an error."""
+        left = ctx.headcount_by_group()
+        kept = []
+        for a in chosen:
+            g = ctx.group[a]
+            floor = 1 if self.min_per_group is None else self.min_per_group
+            if left[g] - 1 < floor:
+                if self.min_per_group is None:
+                    raise WorkforceError(self.path, f"eliminating after period {ctx.period + 1} would leave group "
+                                         f"{ctx.group_names[g]!r} with no agent and there is no hiring: "
+                                         "set min_per_group (agents kept in each group)")
+                continue
+            left[g] -= 1
+            kept.append(a)
+        return np.array(kept, dtype=np.int64)
+
+
+class BottomElimination(_Ranked):
+    """末位淘汰: the bottom ``k`` agents, or the bottom ``fraction`` of those ranked (rounded
+    down), of the ranking leave."""
+
+    name = "bottom_elimination"
+
+    def __init__(self, k=None, fraction=None, **kw):
+        super().__init__(**kw)
+        if (k is None) == (fraction is None):
+            raise WorkforceError(self.path, "give exactly one of k (agents) and fraction (of those ranked)")
+        self.k = None if k is None else _non_negative_int(k, f"{self.path}.k")
+        if fraction is not None and not (isinstance(fraction, (int, float)) and 0 <= fraction <= 1):
+            raise WorkforceError(f"{self.path}.fraction", f"expected a number in [0, 1], found {fraction!r}")
+        self.fraction = fraction
+
+    def between(self, ctx) -> np.ndarray:
+        score, eligible = self.ranked(ctx)
+        k = self.k if self.k is not None else math.floor(self.fraction * int(eligible.sum()) + 1e-9)
+        return self.guarded(bottom_k(score, eligible, k, ctx.rng(self.name)), ctx)
+
+
+class ThresholdElimination(_Ranked):
+    """Agents ranked whose score is below ``below`` leave (AHT scores are minus seconds)."""
+
+    name = "threshold_elimination"
+
+    def __init__(self, below, **kw):
+        super().__init__(**kw)
+        if not isinstance(below, (int, float)):
+            raise WorkforceError(f"{self.path}.below", f"expected a number, found {below!r}")
+        self.below = float(below)
+
+    def between(self, ctx) -> np.ndarray:
+        score, eligible = self.ranked(ctx)
+        under = eligible & (np.nan_to_num(score, nan=np.inf) < self.below)
+        order = bottom_k(score, under, int(under.sum()), ctx.rng(self.name))
+        return self.guarded(order, ctx)
+
+
+class Promotion(_Ranked):
+    """能者上: the top ``k`` of the ranking become team leaders and leave the phones."""
+
+    name = "promotion"
+    reason = "promoted"
+
+    def __init__(self, k=1, **kw):
+        super().__init__(**kw)
+        self.k = _non_negative_int(k, f"{self.path}.k")
+
+    def between(self, ctx) -> np.ndarray:
+        score, eligible = self.ranked(ctx)
+        return self.guarded(top_k(score, eligible, self.k, ctx.rng(self.name)), ctx)
+
+
+class Attrition(Policy):
+    """Voluntary attrition: each active agent quits with probability ``hazard`` per period
+    (independent draws, one per agent whether active or not, from the policy's stream)."""
+
+    name = "attrition"
+    reason = "quit"
+
+    def __init__(self, hazard, every=1, path="workforce.policies[0]"):
+        super().__init__(every, path)
+        if not isinstance(hazard, (int, float)) or not 0 <= hazard <= 1:
+            raise WorkforceError(f"{path}.hazard", f"expected a probability in [0, 1], found {hazard!r}")
+        self.hazard = float(hazard)
+
+    def between(self, ctx) -> np.ndarray:
+        u = ctx.rng(self.name).random(len(ctx.active))
+        return np.flatnonzero(ctx.active & (u < self.hazard))
+
+
+KINDS = {"bottom_elimination": BottomElimination, "threshold_elimination": ThresholdElimination,
+         "promotion": Promotion, "attrition": Attrition}
+
+
+def policies_from_spec(spec, path: str = "workforce.policies") -> list:
+    """Policies from a list of dicts, each with ``kind`` (one of KINDS) and its options."""
+    if not isinstance(spec, list):
+        raise WorkforceError(path, f"expected a list of policies, found {type(spec).__name__}")
+    out = []
+    for i, item in enumerate(spec):
+        where = f"{path}[{i}]"
+        if not isinstance(item, dict) or "kind" not in item:
+            raise WorkforceError(where, "expected a mapping with a 'kind'")
+        options = dict(item)
+        kind = options.pop("kind")
+        if kind not in KINDS:
+            raise WorkforceError(f"{where}.kind", f"unknown policy {kind!r}: expected one of {', '.join(KINDS)}")
+        try:
+            out.append(KINDS[kind](path=where, **options))
+        except TypeError as err:
+            raise WorkforceError(where, f"bad option for {kind}: {err}") from None
+    return out
+
+
+def _positive_int(value, path):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise WorkforceError(path, f"expected a whole number >= 1, found {value!r}")
+    return value
+
+
+def _non_negative_int(value, path):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise WorkforceError(path, f"expected a whole number >= 0, found {value!r}")
+    return value
+
+
+def _non_negative(value, path):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise WorkforceError(path, f"expected a number >= 0, found {value!r}")
+    return value
