@@ -778,6 +778,10 @@ def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
             row[k] = chosen.get(model.call_type_names[k], 100 + j)  # unranked types after ranked ones
         first = int(model.group_start[g])
         priority[first:first + int(model.group_count[g])] = row
+        group = next(x for x in scenario.agents if x.name == name)
+        for a, member in enumerate(group.members or ()):  # a member's own priorities over the group's
+            for k_name, level in member.skill_priorities.items():
+                priority[first + a, model.call_type_names.index(k_name)] = level
     return dict(tg_after=tg[0], tg_ewt_over=tg[1], tg_queue_over=tg[2], tg_min_idle=tg[3],
                 tg_pos=np.array(tg_pos, dtype=np.int32), gt_after=gt[0], gt_ewt_over=gt[1], gt_queue_over=gt[2],
                 gt_min_idle=gt[3], type_delay_start=delay_start, type_delays=np.array(flat_delays, dtype=np.float64),

@@ -231,3 +231,32 @@ def test_overflowed_counts_the_answers_of_backup_groups():
     assert got.sum() > 20
     no_rules = ENGINES["core"](compile_scenario(validate_scenario(center("longest_idle", "longest_waiting", False))), 7)
     assert no_rules.total_calls[:, CALL_FIELDS.index("overflowed")].sum() == 0
+
+
+def test_members_skill_priorities_override_the_groups():
+    """queue_selection skill_priority with members ranking the call types their own way: in an
+    overloaded center (both queues rarely empty) each member takes mostly its first type; both
+    engines bit for bit."""
+    scenario = {
+        "name": "prio", "horizon": 20000.0, "warmup": 1000,
+        "routing": {"queue_selection": "skill_priority", "skill_priorities": {"duo": {"sales": 1, "vip": 2}}},
+        "call_types": [
+            {"name": "sales", "arrivals": {"process": "poisson", "rate": 0.02},
+             "handle_time": {"dist": "exponential", "mean": 100}, "patience": {"dist": "exponential", "mean": 600}},
+            {"name": "vip", "arrivals": {"process": "poisson", "rate": 0.02},
+             "handle_time": {"dist": "exponential", "mean": 100}, "patience": {"dist": "exponential", "mean": 600}}],
+        "agents": [{"name": "duo", "serves": ["sales", "vip"], "members": [
+            {"id": "ana", "skill_priorities": {"vip": 1, "sales": 2}},
+            {"id": "bo"}]}],  # bo follows the group: sales first
+    }
+    model = compile_scenario(validate_scenario(scenario))
+    assert model.agent_priority.tolist() == [[2, 1], [1, 2]]
+    core, ref = ENGINES["core"](model, 3, call_records=True), ENGINES["simpy"](model, 3, call_records=True)
+    assert_same_run(core, ref)
+    answered = core.agent_types  # [agent, call type]
+    assert answered.sum() > 200
+    assert answered[0, 1] / answered[0].sum() > 0.9  # ana: vip
+    assert answered[1, 0] / answered[1].sum() > 0.9  # bo: sales
+    bad = copy.deepcopy(scenario)
+    bad["agents"][0]["members"][1]["skill_priorities"] = {"complaints": 1}
+    assert_refused(bad, "agents[0].members[1].skill_priorities.complaints", "is not a call type")

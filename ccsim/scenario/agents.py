@@ -130,6 +130,10 @@ class Member(_Model):
     skills: dict[str, Factor] = Field(default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
         "call type -> handle-time factor for this agent (types the group serves; absent = 1.0)"))
     acw_factor: Factor = Field(default=1.0, description="multiplies after-call work")
+    skill_priorities: dict[str, Annotated[int, Field(ge=1, le=99)]] = Field(
+        default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
+            "call type -> this agent's priority for it, 1 = taken first (routing.queue_selection: "
+            "skill_priority), over the group's routing.skill_priorities; types the group serves"))
     conversion: Optional[Fraction] = Field(default=None, description="probability of a sale on a sales call")
     qa_fatal: Optional[Fraction] = Field(default=None, description="fatal QA errors per scored call")
     qa_nonfatal: Optional[Fraction] = Field(default=None, description="non-fatal QA errors per scored call")
@@ -168,6 +172,7 @@ def check_agents(s) -> None:
         _check_types(group.skills, group, f"{where}.skills")
         for j, member in enumerate(group.members or ()):
             _check_types(member.skills, group, f"{where}.members[{j}].skills")
+            _check_types(member.skill_priorities, group, f"{where}.members[{j}].skill_priorities")
             for k, shift in enumerate(member.shifts or ()):
                 if shift.agents is not None:
                     raise _err("agents", "a member works each of its own shifts: 'agents' is for a group's "
