@@ -108,6 +108,8 @@ def differences(data, channels: list) -> list:
 
 def verdict(row: dict) -> str:
     """better / worse (or higher / lower for calls) when the CI excludes 0."""
+    if row["ci_low"] == row["ci_high"] == 0:
+        return "identical in every replication"
     if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])) or row["ci_low"] <= 0 <= row["ci_high"]:
         return "no significant difference"
     higher = row["diff"] > 0
@@ -135,6 +137,10 @@ def _level(kpi: str, value: float) -> str:
     return f"{value:.3f}" if kpi == "roi" else f"{value:,.0f}"
 
 
+def _reduction(value: float) -> str:
+    return f"{value:.1f}" if np.isfinite(value) else "-"
+
+
 def markdown(rows: list, reps: int, seed: int, moved: float, expected: dict) -> str:
     """The report: one table of paired differences per change."""
     lines = ["# Ad ROI study on media_hotline.yaml", "",
@@ -156,7 +162,7 @@ def markdown(rows: list, reps: int, seed: int, moved: float, expected: dict) -> 
             lines.append(f"| {_name(r['kpi'])} | {_level(r['kpi'], r['baseline_mean'])} | "
                          f"{_level(r['kpi'], r['mean'])} | {_fmt(r['kpi'], r['diff'])} | "
                          f"[{_fmt(r['kpi'], r['ci_low'])}, {_fmt(r['kpi'], r['ci_high'])}] | "
-                         f"{r['variance_reduction']:.1f} | {verdict(r)} |")
+                         f"{_reduction(r['variance_reduction'])} | {verdict(r)} |")
         lines.append("")
     return "\n".join(lines)
 
