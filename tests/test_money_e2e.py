@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
+from engine_checks import assert_same_run
 
 import ccsim
 from ccsim import money
@@ -61,6 +62,15 @@ def test_the_funnel_leaves_the_calls_and_their_routing_alone():
     for name in ("agent_types", "group_totals", "total_entries", "total_channels"):
         np.testing.assert_array_equal(getattr(a.stats, name), getattr(b.stats, name), err_msg=name)
     assert b.stats.total_calls[:, C["orders"]].sum() == 0 < a.stats.total_calls[:, C["orders"]].sum()
+
+
+def test_engines_agree_on_the_shipped_funnel_and_money():
+    """Core and SimPy reference: the same run of the shipped file (its own funnel, its roster
+    with conversion abilities), so the same money."""
+    a, b = ccsim.simulate(load(), seed=SEED), ccsim.simulate(load(), seed=SEED, engine="simpy")
+    assert a.stats.funnel_types[:, F["collected"]].sum() > 1000
+    assert_same_run(a.stats, b.stats)
+    assert a.money() == b.money() and a.costs() == b.costs()
 
 
 # ---- identities between the engine's arrays and the money tables ----------------------------
