@@ -41,8 +41,9 @@ from ccsim.scenario import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "media_hotline.yaml"
-KPIS = {"callers": "callers (all numbers)", "arrivals": "calls into a queue's call type", "orders": "orders", "conversion": "conversion",
-        "collected_revenue": "collected revenue", "total_cost": "total cost", "roi": "ROI"}
+KPIS = {"callers": "callers (all numbers)", "arrivals": "calls into a queue's call type", "orders": "orders",
+        "conversion": "conversion", "collected_revenue": "collected revenue", "total_cost": "total cost",
+        "roi": "ROI"}
 HIGHER_IS_BETTER = {"orders": True, "conversion": True, "collected_revenue": True, "total_cost": False,
                     "roi": True}
 LEVEL = 0.95
