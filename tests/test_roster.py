@@ -359,6 +359,8 @@ BAD = {
                                 group=1), "agents[1].population.conversion", "use beta"),
     "beta_too_wide": (_bad(_set(("population", "qa_fatal", {"dist": "beta", "mean": 0.1, "sd": 0.4})), group=1),
                       "agents[1].population.qa_fatal.sd", "sd^2 < mean (1 - mean)"),
+    "beta_too_narrow": (_bad(_set(("population", "conversion", {"dist": "beta", "mean": 0.3, "sd": 1e-300})),
+                             group=1), "agents[1].population.conversion.sd", "use a constant draw"),
     "constant_out_of_range": (_bad(_set(("population", "conversion", {"dist": "constant", "value": 1.5})),
                                    group=1), "agents[1].population.conversion.value", "outside [0, 1]"),
     "team_twice": (_bad(_set(("population", "teams", ["a", "a"])), group=1), "agents[1].population.teams[1]",

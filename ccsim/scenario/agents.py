@@ -113,6 +113,9 @@ KINDS = {
     "days": ((0.0, L.MAX_SECONDS / L.DAY), ("constant", "uniform", "lognormal", "gamma"),
              "use lognormal or gamma (mean, cv), or uniform with low >= 0"),
 }
+# A beta's smallest sd: below it the shape parameters mean (1 - mean) / sd^2 overflow the
+# sampler (sd^2 underflows to 0 below about 1e-162); a constant draw gives one value.
+BETA_SD_MIN = 1e-6
 # Population attributes in draw order: (field, kind).
 DRAWN = (("proficiency", "factor"), ("acw_factor", "factor"), ("conversion", "fraction"),
          ("qa_fatal", "fraction"), ("qa_nonfatal", "fraction"), ("tenure_days", "days"))
@@ -214,6 +217,9 @@ def check_draw(draw, kind: str, path: str, name: str) -> None:
         if draw.low < low or draw.high > high:
             raise _err("agents", f"a uniform on [{draw.low:g}, {draw.high:g}] can draw a {name} outside "
                                  f"[{low:g}, {high:g}]: {advice}", path)
+    if draw.dist == "beta" and draw.sd < BETA_SD_MIN:
+        raise _err("agents", f"a beta's sd of {draw.sd:g} is below {BETA_SD_MIN:g}: for one value for every "
+                             "agent use a constant draw", f"{path}.sd")
     if draw.dist == "beta" and draw.sd ** 2 >= draw.mean * (1.0 - draw.mean):
         raise _err("agents", f"a beta of mean {draw.mean:g} has sd below {math.sqrt(draw.mean * (1 - draw.mean)):g}"
                              f" (sd^2 < mean (1 - mean)); found {draw.sd:g}", f"{path}.sd")

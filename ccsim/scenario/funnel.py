@@ -42,7 +42,8 @@ def _err(message: str, path: str):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict as every section (schema._Model): a quoted "190" is text, not a number
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CrossSell(_Model):
@@ -128,7 +129,7 @@ class Funnel(_Model):
         "the call types that sell (call_types[].name); the others have no funnel"))
     channels: dict[str, Factor] = Field(default={}, description=(
         "conversion factor of each media channel's callers (media.channels[].name); absent = 1"))
-    wait_curve: list[tuple[float, float]] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
+    wait_curve: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
         "[[wait seconds, conversion factor], ...], waits increasing: linear between points, flat "
         "outside; absent = 1"))
     verification: Optional[Verification] = Field(default=None, title="Verification", description=(
