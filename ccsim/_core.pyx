@@ -46,7 +46,7 @@ from ccsim._stats cimport (
     G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
-    interval_of, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
+    interval_of, count_served, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
 from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE
 
@@ -152,6 +152,8 @@ cdef class Simulation:
     # or per (group, type it serves) for best_proficiency: heaps[g * keys.stride + slot]), or a
     # pool (random); idle_count per group in every case
     cdef bint keyed
+    cdef bint listed                # idle agents in FIFO lists (longest_idle, ordered_groups)
+    cdef int32_t* type_plain        # [type]: 1 when no rule of any pair of the type can hold a group back
     cdef AgentHeap* heaps
     cdef IdleKeys keys
     cdef AgentPool* pools
@@ -322,7 +324,7 @@ cdef class Simulation:
         self.base_routing = base["routing"]
         self.router = router
         self.has_router = router is not None
-        self._serves = np.asarray(model.serves, dtype=bool)
+        self._serves = np.asarray(model.serves, dtype=bool) if router is not None else None
         self._routing_tables(model)
         self.entry_tree = self._int_ptr(model.entry_tree)
         self.tree_start = self._int_ptr(model.tree_start)
@@ -536,6 +538,7 @@ cdef class Simulation:
         self.type_delay_start = self._int_ptr(model.type_delay_start)
         self.type_delays = self._double_ptr(model.type_delays)
         self.type_rules = self._int_ptr(model.type_rules)
+        self.type_plain = self._int_ptr(model.type_plain)
         self.wait_weight = self._double_ptr(model.wait_weight)
         self.agent_priority = self._int_ptr(model.agent_priority)
         self.has_backup = model.backup.size > 0
@@ -551,6 +554,7 @@ cdef class Simulation:
         cdef int32_t policy = self.agent_selection
         self.idle_count = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
         self.keyed = policy in (AGENT_FEWEST_CALLS, AGENT_BEST_PROFICIENCY, AGENT_BEST_CONVERSION)
+        self.listed = policy in (AGENT_LONGEST_IDLE, AGENT_ORDERED_GROUPS)
         if self.keyed:
             served = np.diff(np.asarray(model.group_types_start))
             if policy == AGENT_BEST_PROFICIENCY:
@@ -590,16 +594,9 @@ cdef class Simulation:
         change together, so one event per table moves them: the heap holds a schedule change per
         table, not per agent)."""
         cdef int32_t t
-        shifted = np.repeat(np.asarray([self.group_shifted[g] for g in range(self.n_groups)], dtype=bool),
-                            np.asarray(model.group_count, dtype=np.int64))
-        sched = np.full(self.n_agents, -1, dtype=np.int32)  # an agent's table; -1: on duty all the time
-        if len(model.agent_sched) == self.n_agents:
-            sched = np.where(shifted, np.asarray(model.agent_sched, dtype=np.int32), -1).astype(np.int32)
-        used = sched[sched >= 0]
-        order = np.argsort(used, kind="stable")
-        self.table_agents = self._int_ptr(np.flatnonzero(sched >= 0)[order].astype(np.int32))
-        counts = np.bincount(used, minlength=self.n_schedules)[:self.n_schedules]
-        self.table_first = self._int_ptr(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        sched, first, agents = model.schedule_agents
+        self.table_agents = self._int_ptr(agents)
+        self.table_first = self._int_ptr(first)
         self.table_base = self._double_ptr(np.zeros(max(self.n_schedules, 1)))
         self.table_cursor = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
         self.table_on = self._int_ptr(np.zeros(max(self.n_schedules, 1), dtype=np.int32))
@@ -1142,9 +1139,8 @@ cdef class Simulation:
             g[G_HANDLE] += talk + acw
             count_answer(&self.stats, agent, k, talk, acw)
         if to < 0:  # served: its time in the center ends with this talk
-            self._count_caller(who, C_SERVED)
-            add_caller(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted,
-                       C_TIME_IN_CENTER, self.now + talk - who.ring)
+            count_served(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted,
+                         self.now + talk - who.ring)
         else:  # served at its last leg
             count(&self.stats, k, interval, counted, F_TRANSFERRED_OUT, 1.0)
             if counted:
@@ -1634,6 +1630,10 @@ cdef class Simulation:
         cdef int32_t policy = self.agent_selection
         if self.has_router and rules:
             return self._router_arrival(k)
+        if self.type_plain[k]:
+            if policy == AGENT_LONGEST_IDLE:
+                return self._take_longest_idle(k)
+            rules = False  # no rule of k's pairs can hold a group back
         for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
             g = self.type_groups[i]
             if self.idle_count[g] == 0:
@@ -1676,6 +1676,21 @@ cdef class Simulation:
                     best = self.pools[g].data[r]
                     break
                 r -= self.idle_count[g]
+        if best >= 0:
+            self._idle_remove(best)
+        return best
+
+    cdef inline int32_t _take_longest_idle(self, int32_t k) noexcept nogil:
+        """longest_idle without rules (the common case, kept tight): the longest idle among the
+        groups serving k (tie: lower agent index), off its idle list; or -1."""
+        cdef int32_t i, head, best = -1
+        cdef double best_since = INFINITY
+        for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
+            head = self.idle[self.type_groups[i]].head
+            if head >= 0 and (self.agents[head].idle_since < best_since or
+                              (self.agents[head].idle_since == best_since and head < best)):
+                best = head
+                best_since = self.agents[head].idle_since
         if best >= 0:
             self._idle_remove(best)
         return best
@@ -1963,12 +1978,26 @@ cdef class Simulation:
             return self._push(self.now + 86400.0, EV_DAY, -1, 0)
         return 0
 
-    cdef void _idle_push(self, int32_t agent) noexcept nogil:
+    cdef inline void _idle_push(self, int32_t agent) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef IdleList* lst
-        cdef int32_t j, n
+        cdef IdleList* lst = &self.idle[a.group]
         a.idle = 1
         self.idle_count[a.group] += 1
+        if self.listed:  # longest_idle, ordered_groups: a FIFO list per group
+            a.next = -1
+            a.prev = lst.tail
+            if lst.tail >= 0:
+                self.agents[lst.tail].next = agent
+            else:
+                lst.head = agent
+            lst.tail = agent
+            return
+        self._idle_push_other(agent)
+
+    cdef void _idle_push_other(self, int32_t agent) noexcept nogil:
+        """An idle agent into the keyed heaps or the random pool."""
+        cdef Agent* a = &self.agents[agent]
+        cdef int32_t j, n
         if self.keyed:
             self.keys.since[agent] = a.idle_since
             if self.agent_selection == AGENT_FEWEST_CALLS:
@@ -1978,42 +2007,36 @@ cdef class Simulation:
             for j in range(n):
                 agent_heap_push(&self.heaps[a.group * self.keys.stride + j], &self.keys, agent)
             return
-        if self.agent_selection == AGENT_RANDOM:
-            pool_add(&self.pools[a.group], self.pool_where, agent)
-            return
-        lst = &self.idle[a.group]
-        a.next = -1
-        a.prev = lst.tail
-        if lst.tail >= 0:
-            self.agents[lst.tail].next = agent
-        else:
-            lst.head = agent
-        lst.tail = agent
+        pool_add(&self.pools[a.group], self.pool_where, agent)
 
-    cdef void _idle_remove(self, int32_t agent) noexcept nogil:
+    cdef inline void _idle_remove(self, int32_t agent) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
-        cdef IdleList* lst
-        cdef int32_t j, n
+        cdef IdleList* lst = &self.idle[a.group]
         a.idle = 0
         self.idle_count[a.group] -= 1
+        if self.listed:
+            if a.prev >= 0:
+                self.agents[a.prev].next = a.next
+            else:
+                lst.head = a.next
+            if a.next >= 0:
+                self.agents[a.next].prev = a.prev
+            else:
+                lst.tail = a.prev
+            return
+        self._idle_remove_other(agent)
+
+    cdef void _idle_remove_other(self, int32_t agent) noexcept nogil:
+        """An agent out of the keyed heaps or the random pool."""
+        cdef Agent* a = &self.agents[agent]
+        cdef int32_t j, n
         if self.keyed:
             n = self.group_types_start[a.group + 1] - self.group_types_start[a.group] \
                 if self.agent_selection == AGENT_BEST_PROFICIENCY else 1
             for j in range(n):
                 agent_heap_remove(&self.heaps[a.group * self.keys.stride + j], &self.keys, agent)
             return
-        if self.agent_selection == AGENT_RANDOM:
-            pool_remove(&self.pools[a.group], self.pool_where, agent)
-            return
-        lst = &self.idle[a.group]
-        if a.prev >= 0:
-            self.agents[a.prev].next = a.next
-        else:
-            lst.head = a.next
-        if a.next >= 0:
-            self.agents[a.next].prev = a.prev
-        else:
-            lst.tail = a.prev
+        pool_remove(&self.pools[a.group], self.pool_where, agent)
 
     # ---- queues and call slots -----------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -44,6 +45,9 @@ INT32_MAX = 2**31 - 1
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
            "routing", "absence", "roster", "transfer", "propensity", "order")
+# The order of the engines' streams in stream_keys (CompiledModel.stream_base).
+STREAM_ORDER = ("arrival", "handle", "patience", "after_call_work", "retrial", "ivr", "ads", "callback", "routing",
+                "transfer", "propensity", "order")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -188,6 +192,10 @@ class CompiledModel:
     # the tables from it with a replication's absences (empty: no shrinkage, tables as they are).
     sched_period: float = 604800.0
     sched_plan: tuple = ()
+    # shift_plan: the reports' view of every shift instance (not read by the engines): per agent and
+    # shift (agent, start, weekdays, its on-duty pieces, the shift's length in seconds), with or
+    # without shrinkage; ``ccsim.agent_report`` measures logged-in and break time from it.
+    shift_plan: tuple = ()
     # Individual agents (agents of group g are group_start[g]..): agent_factor[a, k] multiplies
     # the handle time of a type-k call agent a answers, agent_acw_factor[a] its after-call work.
     # Empty = every agent of group g at group_proficiency[g] and 1 (``agent_factors``).
@@ -313,7 +321,7 @@ class CompiledModel:
         """Whether a call type sells (scenario.funnel): callers draw a propensity, orders are followed."""
         return len(self.fn_sells) == self.n_types and bool(np.any(self.fn_sells))
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def has_agent_factors(self) -> bool:
         """Whether the agents have their own factors (else each is at its group's proficiency)."""
         return len(self.agent_acw_factor) == self.n_agents and self.agent_factor.shape == (self.n_agents, self.n_types)
@@ -341,7 +349,39 @@ class CompiledModel:
             return self.consult_p, self.consult_dist
         return np.zeros(self.n_types), np.full(self.n_types, -1, dtype=np.int32)
 
+    @cached_property
+    def type_plain(self) -> np.ndarray:
+        """int32 [K]: 1 for a call type no routing rule of whose (type, group) pairs can hold a
+        group back (no delay, expected-wait bound, threshold or reserve): the engines skip the rules."""
+        out = np.ones(self.n_types, dtype=np.int32)
+        if len(self.tg_after) != len(self.type_groups):
+            return out
+        held = (np.asarray(self.tg_after) > 0) | (np.asarray(self.tg_queue_over) >= 0) | (np.asarray(self.tg_min_idle) > 0)
+        for k in range(self.n_types):
+            lo, hi = self.type_groups_start[k], self.type_groups_start[k + 1]
+            out[k] = 0 if held[lo:hi].any() else 1
+        return out
+
+    @cached_property
+    def schedule_agents(self) -> tuple:
+        """(int32 [A] each agent's table, -1 = on duty all the time; int32 [T + 1] table_first and
+        int32 table_agents: the agents of table t, in index order, are
+        table_agents[table_first[t]:table_first[t + 1]]). The engines move a table's agents together."""
+        n_tables = len(self.sched_start) - 1
+        sched = np.full(self.n_agents, -1, dtype=np.int32)
+        if len(self.agent_sched) == self.n_agents and len(self.group_shifted) == self.n_groups:
+            shifted = np.repeat(np.asarray(self.group_shifted, dtype=bool), np.asarray(self.group_count, dtype=np.int64))
+            sched = np.where(shifted, np.asarray(self.agent_sched, dtype=np.int32), -1).astype(np.int32)
+        used = sched[sched >= 0]
+        agents = np.flatnonzero(sched >= 0)[np.argsort(used, kind="stable")].astype(np.int32)
+        counts = np.bincount(used, minlength=n_tables)[:n_tables]
+        return sched, np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), agents
+
     def talk_extra(self) -> np.ndarray:
+        return self._talk_extra
+
+    @cached_property
+    def _talk_extra(self) -> np.ndarray:
         """int32 [K]: 1 for a call type whose answered calls draw from its transfer stream (it has
         transfers or consults), 0 for one that draws nothing at an answer."""
         start, _, _ = self.transfer_table()
@@ -355,28 +395,32 @@ class CompiledModel:
         squad, no leader, tenure 0, abilities NaN."""
         import pandas as pd
 
+        frame = pd.DataFrame(self.roster_columns())
+        frame.index.name = "agent"
+        return frame
+
+    def roster_columns(self) -> dict:
+        """``roster()``'s columns as numpy arrays (text as object arrays), without pandas."""
         n = self.n_agents
         group = [self.group_names[g] for g in self.agent_group]
         number = np.arange(n) - np.repeat(np.asarray(self.group_start, dtype=np.int64), self.group_count) + 1
 
-        def column(values, default):
-            return list(values) if len(values) == n else default
+        def column(values, default, dtype=float):
+            return np.asarray(list(values) if len(values) == n else default, dtype=dtype)
 
-        frame = pd.DataFrame({
-            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)]),
-            "group": group,
-            "team": column(self.agent_team, group),
-            "squad": column(self.agent_squad, [""] * n),
-            "leader": np.asarray(column(self.agent_leader, [0] * n), dtype=bool),
-            "tenure_days": np.asarray(column(self.agent_tenure, [0.0] * n), dtype=float),
-            "conversion": np.asarray(column(self.agent_conversion, [np.nan] * n), dtype=float),
-            "qa_fatal": np.asarray(column(self.agent_qa_fatal, [np.nan] * n), dtype=float),
-            "qa_nonfatal": np.asarray(column(self.agent_qa_nonfatal, [np.nan] * n), dtype=float),
-        })
-        frame.index.name = "agent"
-        return frame
+        return {
+            "id": column(self.agent_ids, [f"{g}-{i}" for g, i in zip(group, number)], object),
+            "group": np.asarray(group, dtype=object),
+            "team": column(self.agent_team, group, object),
+            "squad": column(self.agent_squad, [""] * n, object),
+            "leader": column(self.agent_leader, [0] * n, bool),
+            "tenure_days": column(self.agent_tenure, [0.0] * n),
+            "conversion": column(self.agent_conversion, [np.nan] * n),
+            "qa_fatal": column(self.agent_qa_fatal, [np.nan] * n),
+            "qa_nonfatal": column(self.agent_qa_nonfatal, [np.nan] * n),
+        }
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def agent_group(self) -> np.ndarray:
         """int32 [A]: each agent's group."""
         return np.repeat(np.arange(self.n_groups, dtype=np.int32), self.group_count)
@@ -404,7 +448,7 @@ class CompiledModel:
     def n_airings(self) -> int:
         return len(self.airing_time)
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def n_agents(self) -> int:
         return int(self.group_count.sum())
 
@@ -432,20 +476,23 @@ class CompiledModel:
     def n_pools(self) -> int:
         return len(self.pool_capacity)
 
-    @property
+    @cached_property  # the model is frozen: computed once
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
-        call type, IVR one per menu, ads one per media channel, callback one per call type, routing
-        one (the random agent selection), transfer one per call type; with a funnel, propensity one
-        per source and order one per call type (last)."""
-        s, k, ads = self.n_sources, self.n_types, 2 * self.n_sources + 3 * self.n_types + self.n_trees
-        cb = ads + self.n_channels
-        end = cb + 2 * k + 1
-        funnel = s + k if self.has_funnel else 0
-        return {"arrival": 0, "handle": s, "patience": s + k, "after_call_work": s + 2 * k,
-                "retrial": s + 3 * k, "ivr": 2 * s + 3 * k, "ads": ads, "callback": cb, "routing": cb + k,
-                "transfer": cb + k + 1, "propensity": end, "order": end + s, "end": end + funnel}
+        call type, IVR one per menu, ads one per media channel, callback one per call type; then
+        only when used: routing one (the random agent selection), transfer one per call type
+        (some type transfers or consults), with a funnel propensity one per source and order one
+        per call type (last). Read from ``stream_keys``, so a run creates no stream it never draws from."""
+        counts = {}
+        for source, _ in self.stream_keys:
+            counts[source] = counts.get(source, 0) + 1
+        base, at = {}, 0
+        for source in STREAM_ORDER:
+            base[source] = at
+            at += counts.get(source, 0)
+        base["end"] = at
+        return base
 
 
 class _DistTable:
@@ -620,8 +667,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + tuple(("ivr", tree.name) for tree in scenario.ivr)
                      + tuple((AD_SOURCE, c.name) for c in (scenario.media.channels if scenario.media else ()))
                      + tuple((CALLBACK_SOURCE, c.name) for c in types)
-                     + (("routing", "agents"),)
-                     + tuple((TRANSFER_SOURCE, c.name) for c in types)
+                     + ((("routing", "agents"),) if scenario.routing.agent_selection == "random" else ())
+                     + (tuple((TRANSFER_SOURCE, c.name) for c in types)
+                        if any(c.transfers or c.consult for c in types) else ())
                      + (tuple((PROPENSITY_SOURCE, c.name) for c in sources)
                         + tuple((ORDER_SOURCE, c.name) for c in types) if scenario.funnel is not None else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
@@ -847,17 +895,19 @@ def _schedule_tables(scenario: Scenario, groups: list) -> dict:
                 sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
                 sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32),
-                sched_plan=tuple(plans) if any(p[4] > 0 for p in plans) else ())
+                sched_plan=tuple(p[:8] for p in plans) if any(p[4] > 0 for p in plans) else (),
+                shift_plan=tuple((p[0], p[5], p[6], p[7][0], p[8]) for p in plans))
 
 
 def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plans: list) -> None:
     """Set ``agent_sched`` of group ``group`` (file index ``i``, agents from ``first``): the
     group's shifts given in order to its agents without shifts of their own, the rest an empty
     table; a member's own shifts its own table. Appends the ``sched_plan`` entries (agent, 1,
-    group name, the group's first agent, shrinkage, start, weekdays, its on-duty pieces): one
+    group name, the group's first agent, shrinkage, start, weekdays, its on-duty pieces, and the
+    shift's length, which ``sched_plan`` leaves out): one
     per agent and shift, since with members a shift's agents need not be in a row, and an agent
     with several own shifts has one entry for each (``with_absences`` unites them)."""
-    from .scenario.shifts import group_shift_agents, period_on, plan, week_on_all
+    from .scenario.shifts import _span, group_shift_agents, period_on, plan, week_on_all
 
     members = group.members
     given = list(range(first, first + group.size)) if members is None else \
@@ -867,10 +917,11 @@ def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plan
         for j, shift in enumerate(group.shifts):
             n = count if shift.agents is None else shift.agents
             begin, days, pieces = plan(shift, n, f"agents[{i}].shifts[{j}]")
+            length = _span(shift, f"agents[{i}].shifts[{j}]")[1]
             p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
             for k in range(n):
                 agent_sched[given[at + k]] = table(*period_on(begin, days, pieces[k]))
-                plans.append((given[at + k], 1, group.name, first, p, begin, days, (pieces[k],)))
+                plans.append((given[at + k], 1, group.name, first, p, begin, days, (pieces[k],), length))
             at += n
         for k in range(at, count):  # the rest never log in: an empty table
             agent_sched[given[k]] = table([], [])
@@ -880,7 +931,8 @@ def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plan
         for j, shift in enumerate(member.shifts):
             begin, days, pieces = plan(shift, 1, f"agents[{i}].members[{a}].shifts[{j}]")
             p = shift.shrinkage if shift.shrinkage is not None else group.shrinkage
-            plans.append((first + a, 1, group.name, first, p, begin, days, (pieces[0],)))
+            length = _span(shift, f"agents[{i}].members[{a}].shifts[{j}]")[1]
+            plans.append((first + a, 1, group.name, first, p, begin, days, (pieces[0],), length))
         agent_sched[first + a] = table(*week_on_all(member.shifts, f"agents[{i}].members[{a}].shifts"))
 
 

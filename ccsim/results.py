@@ -618,6 +618,27 @@ class Result:
             frame[f"answered_{name}"] = types[:, k] if len(types) == len(frame) else np.zeros(len(frame))
         return frame
 
+    def agent_table(self, rank_by: str = "calls_per_hour", ascending=None):
+        """DataFrame, one row per agent, ranked: ``agents()`` with idle, break_time, logged_in,
+        calls_per_hour and ``rank`` (``ccsim.agent_report.agent_table``: definitions there)."""
+        from .agent_report import agent_table
+
+        return agent_table(self, rank_by, ascending)
+
+    def rollup(self, by: str = "team"):
+        """The agent table summed per team (``by="team"``) or squad (``by="squad"``), ratios from
+        the sums, leaders named (``ccsim.agent_report.rollup``)."""
+        from .agent_report import rollup
+
+        return rollup(self.agent_table(), by)
+
+    def skills(self):
+        """DataFrame, one row per call type: service level at its own threshold, ASA, abandonment,
+        overflowed count and share, transfers in and out (``ccsim.agent_report.skill_table``)."""
+        from .agent_report import skill_table
+
+        return skill_table(self)
+
     def intervals(self, by: Optional[str] = None, as_frame: bool = True):
         """Per-interval table: clock span, ``warmup`` flag, then staffing or KPIs.
 

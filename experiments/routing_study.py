@@ -1,18 +1,24 @@
-"""Three routing policies on the seed's multi-skill center (scenarios/multiskill.yaml), with CRN.
+"""Four routing policies on the seed's multi-skill center (scenarios/multiskill.yaml), with CRN.
 
 Policies (agent selection + queue selection; the scenario's overflow, reservation and
-threshold rules hold under all three):
+threshold rules hold under all four):
   longest_idle       longest idle agent + longest waiting call (the baseline, the scenario's own)
   best_proficiency   the fastest agent for the call type + each team's skill priorities
-  ordered_groups     the call type's group order (specialists first) + strict priority by the
-                     order of each team's serves (with the sales overflow delay as a minimum
+  ordered_groups     the call type's group order (the gold sellers, then the sales teams, then
+                     the cross team for sales; specialists first) + strict priority by the order
+                     of each team's serves (with the sales overflow delay as a minimum
                      head-of-queue wait before the cross team takes sales)
+  best_conversion    performance-based routing: the idle agent with the highest conversion
+                     ability (agents without one count as 0) + longest waiting call
 
 Replication r of every policy uses the same seed (common random numbers: the same callers,
-the same menu choices, the same patience), so each policy's difference from the baseline is
-estimated from the paired differences d_r = policy_r - baseline_r: mean(d) +- t * sd(d) / sqrt(n).
-Prints, and writes as Markdown, the paired differences of service level, ASA and abandonment
-rate with their 95 % confidence intervals, for the whole center and for each call type.
+the same menu choices, the same patience, the same buying propensity), so each policy's
+difference from the baseline is estimated from the paired differences d_r = policy_r -
+baseline_r: mean(d) +- t * sd(d) / sqrt(n). Prints, and writes as Markdown, the paired
+differences of service level, ASA and abandonment rate with their 95 % confidence intervals,
+for the whole center and for each call type, and of the sales funnel's conversion (orders per
+answered sales call) and collected revenue (回款, money of signed parcels settled within the
+funnel's follow-up) for the whole center (only sales sells).
 
 Usage: python experiments/routing_study.py [--reps 20] [--seed 2026] [--workers N] [--out results]
 Writes results/routing_study.md.
@@ -37,8 +43,12 @@ POLICIES = {
     "longest_idle + longest_waiting": ("longest_idle", "longest_waiting"),
     "best_proficiency + skill_priority": ("best_proficiency", "skill_priority"),
     "ordered_groups + priority": ("ordered_groups", "priority"),
+    "best_conversion + longest_waiting": ("best_conversion", "longest_waiting"),
 }
-KPIS = {"service_level": "service level", "asa": "ASA (s)", "abandon_rate": "abandonment"}
+KPIS = {"service_level": "service level", "asa": "ASA (s)", "abandon_rate": "abandonment"}  # every scope
+MONEY = {"conversion": "conversion", "collected_revenue": "collected revenue"}  # the whole center only
+LABELS = {**KPIS, **MONEY}
+FRACTIONS = ("service_level", "abandon_rate", "conversion")  # shown in percentage points
 LEVEL = 0.95
 
 
@@ -73,24 +83,36 @@ def paired_difference(base: dict, other: dict, level: float = LEVEL) -> dict:
 
 
 def differences(data, scopes: list) -> list:
-    """One row per (policy other than the baseline, scope, KPI): the paired difference and its CI."""
+    """One row per (policy other than the baseline, scope, KPI): the paired difference and its CI;
+    the KPIS in every scope, then the MONEY KPIs of the whole center."""
     base = data.records_of(0)
+    cells = [(scope, kpi) for scope in scopes for kpi in KPIS] + [("all", kpi) for kpi in MONEY]
     rows = []
     for point in data.points[1:]:
         records = data.records_of(point.point)
-        for scope in scopes:
-            for kpi in KPIS:
-                stats = paired_difference(kpi_values(base, scope, kpi), kpi_values(records, scope, kpi))
-                rows.append({"policy": point.label, "scope": scope, "kpi": kpi, **stats})
+        for scope, kpi in cells:
+            stats = paired_difference(kpi_values(base, scope, kpi), kpi_values(records, scope, kpi))
+            rows.append({"policy": point.label, "scope": scope, "kpi": kpi, **stats})
     return rows
 
 
 def _fmt(kpi: str, value: float) -> str:
-    return f"{value:+.2f}" if kpi == "asa" else f"{100 * value:+.2f} pp"
+    """A difference: fractions in percentage points, ASA in seconds, money in whole units."""
+    if kpi in FRACTIONS:
+        return f"{100 * value:+.2f} pp"
+    return f"{value:+,.0f}" if kpi == "collected_revenue" else f"{value:+.2f}"
+
+
+def _level(kpi: str, value: float) -> str:
+    """A level (baseline or policy mean): fractions in %, ASA in seconds, money in whole units."""
+    if kpi in FRACTIONS:
+        return f"{100 * value:.2f}"
+    return f"{value:,.0f}" if kpi == "collected_revenue" else f"{value:.2f}"
 
 
 def _verdict(row: dict) -> str:
-    """better / worse when the CI excludes 0 (higher service level, lower ASA and abandonment)."""
+    """better / worse when the CI excludes 0 (higher service level, conversion and revenue, lower
+    ASA and abandonment)."""
     if not np.isfinite(row["ci_low"]) or row["ci_low"] <= 0 <= row["ci_high"]:
         return "no significant difference"
     return "better" if (row["diff"] > 0) == HIGHER_IS_BETTER[row["kpi"]] else "worse"
@@ -101,15 +123,15 @@ def markdown(rows: list, reps: int, seed: int) -> str:
     lines = ["# Routing study on multiskill.yaml", "",
              f"{reps} replications per policy, common random numbers (seed {seed}); each cell is the "
              f"mean paired difference policy - baseline (longest_idle + longest_waiting) with its "
-             f"{100 * LEVEL:.0f} % confidence interval; service level and abandonment in percentage points, "
-             "ASA in seconds.", ""]
+             f"{100 * LEVEL:.0f} % confidence interval; service level, abandonment and conversion in %, "
+             "their differences in percentage points, ASA in seconds, collected revenue in the "
+             "scenario's currency (yuan) over the week's orders, followed to the funnel's cut.", ""]
     for policy in dict.fromkeys(r["policy"] for r in rows):
         lines += [f"## {policy}", "", "| scope | KPI | baseline | policy | difference | 95 % CI | verdict |",
                   "|---|---|---:|---:|---:|---|---|"]
         for r in (r for r in rows if r["policy"] == policy):
-            scale = 1 if r["kpi"] == "asa" else 100
-            lines.append(f"| {r['scope']} | {KPIS[r['kpi']]} | {scale * r['baseline_mean']:.2f} | "
-                         f"{scale * r['policy_mean']:.2f} | {_fmt(r['kpi'], r['diff'])} | "
+            lines.append(f"| {r['scope']} | {LABELS[r['kpi']]} | {_level(r['kpi'], r['baseline_mean'])} | "
+                         f"{_level(r['kpi'], r['policy_mean'])} | {_fmt(r['kpi'], r['diff'])} | "
                          f"[{_fmt(r['kpi'], r['ci_low'])}, {_fmt(r['kpi'], r['ci_high'])}] | {_verdict(r)} |")
         lines.append("")
     return "\n".join(lines)

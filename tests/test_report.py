@@ -22,6 +22,7 @@ from ccsim.errors import UserError
 from ccsim.experiment.records import (Point, ReplicationRecord, StudyData, intervals_to_ipc, record_from_result,
                                       run_replication, task_for)
 from ccsim.report import figures, goals, stats, theory, write_html
+from ccsim.report.page import SORT_SCRIPT
 from ccsim.results import CALL_FIELDS, ENTRY_FIELDS, KPI_NAMES, mean_halfwidth
 from factories import two_call_types
 
@@ -365,8 +366,9 @@ def test_user_text_is_escaped(reports, studies):
     assert "pwned" in text and HOSTILE not in text
     assert '&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;' in text  # title, header, table cells
     assert "<script>alert" not in text
-    # every <script> on the page is plotly.js or a plotly chart
-    assert text.count("<script") == 1 + EXPECTED_CHARTS["multi"]
+    # every <script> on the page is plotly.js, a plotly chart or the agent table's sorting
+    assert 'id="agents"' in text and text.count(f"<script>{SORT_SCRIPT}</script>") == 1
+    assert text.count("<script") == 1 + EXPECTED_CHARTS["multi"] + 1
 
 
 def test_one_replication_has_no_ci_and_leaves_goals_undecided(studies, tmp_path):

@@ -39,9 +39,11 @@ def test_the_study_is_paired_with_every_policy_scope_and_kpi(ran):
     data, rows = ran
     assert data.crn and [p.label for p in data.points] == list(study.POLICIES)
     scopes = ["all", "sales", "order_status", "after_sales", "complaints"]
-    assert len(rows) == (len(study.POLICIES) - 1) * len(scopes) * len(study.KPIS)
+    assert len(study.POLICIES) == 4 and "best_conversion + longest_waiting" in study.POLICIES
+    cells = {(s, k) for s in scopes for k in study.KPIS} | {("all", k) for k in study.MONEY}
+    assert len(rows) == (len(study.POLICIES) - 1) * len(cells)
     assert {(r["policy"], r["scope"], r["kpi"]) for r in rows} == {
-        (p, s, k) for p in list(study.POLICIES)[1:] for s in scopes for k in study.KPIS}
+        (p, s, k) for p in list(study.POLICIES)[1:] for s, k in cells}
     assert all(r["reps"] == REPS for r in rows)
 
 
@@ -54,18 +56,29 @@ def test_every_interval_comes_from_the_paired_differences(ran):
         base = [pick(r) for r in sorted(data.records_of(0), key=lambda r: r.rep)]
         other = [pick(r) for r in sorted(data.records_of(point), key=lambda r: r.rep)]
         diff, low, high = _direct(base, other)
-        assert row["diff"] == pytest.approx(diff, abs=1e-12)
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-9), row
-        assert row["policy_mean"] == pytest.approx(np.mean(other), abs=1e-12)
+        assert row["diff"] == pytest.approx(diff, rel=1e-12, abs=1e-12)  # rel: revenue is in millions
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-9, abs=1e-9), row
+        assert row["policy_mean"] == pytest.approx(np.mean(other), rel=1e-12, abs=1e-12)
 
 
 def test_the_whole_center_agrees_with_the_library_comparison(ran):
     data, rows = ran
-    table = analysis.compare(data, baseline=0, kpis=list(study.KPIS))
+    table = analysis.compare(data, baseline=0, kpis=list(study.LABELS))
     for row in (r for r in rows if r["scope"] == "all"):
         lib = table[(table.label == row["policy"]) & (table.kpi == row["kpi"])].iloc[0]
         assert (row["diff"], row["ci_low"], row["ci_high"]) == pytest.approx(
-            (lib["diff"], lib["ci_low"], lib["ci_high"]), abs=1e-9)
+            (lib["diff"], lib["ci_low"], lib["ci_high"]), rel=1e-9, abs=1e-9)
+
+
+def test_routing_sales_to_the_best_converters_raises_conversion(ran):
+    """The gold sellers and the best of the sales teams take more sales calls: over the same
+    callers (their buying propensity is common), conversion rises in every replication."""
+    data, rows = ran
+    row = next(r for r in rows if r["policy"] == "best_conversion + longest_waiting" and r["kpi"] == "conversion")
+    assert row["ci_low"] > 0, row
+    money = next(r for r in rows if r["policy"] == "best_conversion + longest_waiting"
+                 and r["kpi"] == "collected_revenue")
+    assert np.isfinite(money["diff"]) and money["baseline_mean"] > 0
 
 
 def test_the_command_line_writes_the_markdown_report(tmp_path, capsys):
@@ -73,7 +86,9 @@ def test_the_command_line_writes_the_markdown_report(tmp_path, capsys):
     text = (tmp_path / "routing_study.md").read_text()
     assert text in capsys.readouterr().out
     for words in ("# Routing study on multiskill.yaml", "## best_proficiency + skill_priority",
-                  "## ordered_groups + priority", "| sales | service level |", "| complaints | abandonment |"):
+                  "## ordered_groups + priority", "## best_conversion + longest_waiting",
+                  "| sales | service level |", "| complaints | abandonment |", "| all | conversion |",
+                  "| all | collected revenue |"):
         assert words in text, words
     with pytest.raises(SystemExit):
         study.main(["--reps", "1", "--out", str(tmp_path)])

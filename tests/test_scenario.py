@@ -425,10 +425,10 @@ def test_valid_scenarios_validate_and_compile(data):
         assert sorted(types) == list(np.flatnonzero(model.serves[grp]))
         serves = next(a["serves"] for a in data["agents"] if a["name"] == model.group_names[grp])
         assert list(types) == [model.call_type_names.index(n) for n in dict.fromkeys(serves)]  # serves order
-    # per call type: arrival, handle, patience, after-call work, retrial, callback and transfer streams (no entries
-    # or menus here), and the one routing stream
-    assert len(model.stream_keys) == model.stream_base["end"] == (len(ENGINE_SOURCES) + 3) * k + 1
-    assert {name for s, name in model.stream_keys if s != "routing"} == set(model.call_type_names)
+    # per call type: arrival, handle, patience, after-call work, retrial and callback streams (no entries,
+    # menus, random routing, transfers or funnel here: their streams exist only when used)
+    assert len(model.stream_keys) == model.stream_base["end"] == (len(ENGINE_SOURCES) + 2) * k
+    assert {name for _, name in model.stream_keys} == set(model.call_type_names)
 
 
 # Numeric fields where zero is valid (negative still is not); every other number must be > 0.

@@ -65,6 +65,13 @@ def assert_same_inbound(a, b):
         assert same_numbers(getattr(a, name), getattr(b, name)), name
     assert (a.airings, a.intervals_by_channel) == (b.airings, b.intervals_by_channel)
     assert a.intervals_attempts == b.intervals_attempts
+    assert_same_agents(a, b)
+
+
+def assert_same_agents(a, b):
+    """The agent views (store format 4) are equal, NaN equal to NaN."""
+    assert a.agents == b.agents
+    assert list(a.skills) == list(b.skills) and same_numbers(a.skills, b.skills)
 
 
 def test_round_trip(tmp_path):
@@ -293,6 +300,7 @@ def test_a_plain_record_has_a_breakdown_but_no_inbound_tables(tmp_path):
 
 def make_format_2(path) -> None:
     """Turn a store into the layout of store format 2: no inbound columns, user_version 2."""
+    make_format_3(path)
     db = sqlite3.connect(path)
     for column in ("lost_calls", "entries", "ivr_nodes", "channels", "airings", "intervals_by_channel",
                    "intervals_attempts"):
@@ -300,6 +308,64 @@ def make_format_2(path) -> None:
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
+
+
+def make_format_3(path) -> None:
+    """Turn a store into the layout of store format 3: no agent views, user_version 3."""
+    db = sqlite3.connect(path)
+    for column in ("agents", "skills"):
+        db.execute(f"ALTER TABLE replications DROP COLUMN {column}")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+
+
+def test_a_format_3_store_still_loads_and_resumes(tmp_path):
+    from ccsim.experiment.runner import run_study
+
+    path = tmp_path / "v3.sqlite"
+    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
+    make_format_3(path)
+    with Store.open(path) as store:
+        assert store.version == 3
+        old = store.load().records
+    for record in old:
+        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+        assert same_numbers(record.kpis, fresh.kpis) and same_numbers(record.lost_calls, fresh.lost_calls)
+        assert (record.agents, record.skills, record.agent_columns()) == (b"", {}, {})
+    data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
+    assert [r.rep for r in data.records] == [0, 1, 2]
+    with Store.open(path) as store:
+        assert store.version == 3
+        again = store.load().records
+    assert again[2].agents == b"" and again[2].lost_calls  # its own format: inbound fields, no agents
+
+
+def test_agent_views_survive_the_store(tmp_path):
+    """The per-agent table and the per-skill one round-trip and are the Result's tables."""
+    from test_roster import ROSTER
+
+    from ccsim.agent_report import agent_columns, rollup_columns
+
+    point = Point(0, "roster", {}, ROSTER)
+    made = run_replication(task_for(point, 0, 5, True))
+    with create(tmp_path / "a.sqlite", points=[point]) as store:
+        assert store.add(made)
+    with Store.open(tmp_path / "a.sqlite") as store:
+        loaded = store.load().records[0]
+    assert_same_agents(made, loaded)
+    columns = loaded.agent_columns()
+    expected = agent_columns(ccsim.simulate(ROSTER, seed=np.random.SeedSequence(5, spawn_key=(0,))))
+    assert list(columns) == list(expected)
+    for name, values in expected.items():
+        if values.dtype == object:
+            assert list(columns[name]) == list(values), name
+        else:
+            np.testing.assert_array_equal(columns[name], values, err_msg=name)
+    teams = rollup_columns(columns, "team")
+    assert list(teams["team"]) == ["basic", "north", "south"] and teams["answered"].sum() == columns["answered"].sum()
+    assert set(loaded.skills) == {"sales", "service"}
+    assert loaded.skills["sales"]["answered"] == made.by_call_type["sales"]["answered"]
 
 
 def test_a_format_2_store_still_loads_and_resumes(tmp_path):

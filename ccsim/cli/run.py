@@ -18,6 +18,7 @@ from ..report_table import format_value, is_finite, kpi_definitions
 from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
+from .agent_views import agent_views_summary, has_teams, print_agent_views
 from .status import InputError
 
 OUT_FILES = ("intervals.csv", "call_type_intervals.csv", "group_intervals.csv", "call_types.csv", "groups.csv",
@@ -43,8 +44,11 @@ CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "as
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder for intervals.csv, call_types.csv, groups.csv and summary.json (created if needed).")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML report here.")
+@click.option("--agents", "top_agents", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Also show the N best agents by calls per staffed hour, and the team and squad tables.")
 @budget_options
-def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html, max_calls, max_memory):
+def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html, top_agents, max_calls,
+        max_memory):
     """Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."""
     from ..api import replicate
     from ..diagnostics import instabilities
@@ -63,13 +67,13 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     with progress_bar(show_progress(as_json)) as progress:
         results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress, max_calls=max_calls,
                             max_memory=max_memory)
-    summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings)
+    summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings, top_agents)
     if as_json:
         from ..jsonio import to_json
 
         click.echo(to_json(summary))
     else:
-        print_run(scenario, summary)
+        print_run(scenario, summary, top_agents > 0, has_teams(results))
     if out is not None:
         write_outputs(out, results, summary)
         click.echo(f"wrote {', '.join(str(out / name) for name in out_files(scenario))}", err=True)
@@ -81,7 +85,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
 
 # ---------------------------------------------------------------- the summary
 def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, engine: str,
-                  warnings=()) -> dict:
+                  warnings=(), top_agents: int = 0) -> dict:
     """The object printed by ``--json`` and written to summary.json."""
     from ..diagnostics import NONSTATIONARY_NOTE, stationary_arrivals
     from ..results import summarize
@@ -118,6 +122,7 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
         "service_levels": service_level_summary(results, with_ci=method != "none"),
         "channels": channel_summary(results) if scenario.media is not None else {},
         "money": money_summary(results),
+        "agent_views": agent_views_summary(results, top_agents),
         "warnings": list(warnings),
     }
 
@@ -208,6 +213,8 @@ def service_level_goals(scenario, results: list, call_types: dict) -> dict:
 def service_level_summary(results: list, with_ci: bool = True) -> dict:
     """{call type (then "all"): {threshold in s (a string key): {mean, ci_halfwidth}}} at each
     of ``service_level.thresholds`` (``results.service_level_table``); {} without them."""
+    if not results or not len(results[0].model.sl_thresholds):
+        return {}  # no extra thresholds: nothing to tabulate (and no pandas for a small run)
     from ..results import service_level_table
 
     out = {}
@@ -226,7 +233,7 @@ def _interval_share(results: list, call_type: str) -> float:
 
 
 # ---------------------------------------------------------------- the terminal
-def print_run(scenario, summary: dict) -> None:
+def print_run(scenario, summary: dict, show_agents: bool = False, show_teams: bool = False) -> None:
     console = stdout_console()
     reps = summary["reps"]
     title = (f"{summary['scenario']}: {summary['engine']} engine, "
@@ -246,6 +253,7 @@ def print_run(scenario, summary: dict) -> None:
                   "in the interval it arrived in.")
     _print_call_types(console, summary)
     _print_groups(console, summary)
+    print_agent_views(console, summary, show_agents, show_teams)
     _print_lost_calls(console, summary)
     _print_channels(console, summary)
     _print_money(console, summary)

@@ -296,7 +296,7 @@ def study_payload(kind: str, data, store_path, targets: dict) -> dict:
         payload["comparison"] = analysis.compare(data, baseline=data.points[0].point).to_dict(orient="records")
     if kind == "sweep":
         frame = analysis.sweep_table(data)
-        frame = frame.rename(columns={f"{k}_ci": f"{k}_ci_halfwidth" for k in KPI_NAMES})
+        frame = frame.rename(columns={c: f"{c}_halfwidth" for c in frame.columns if c.endswith("_ci")})
         payload["sweep"] = frame.to_dict(orient="records")
     return payload
 

@@ -332,7 +332,7 @@ class ContactCenter:
         shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else []
         self.shifted = [bool(shifted and shifted[a.group]) for a in self.agents]  # staffed time counted per agent
         self.idle = Idle(model, self.agents)
-        self.routing_rng = streams[base["routing"]]
+        self.routing_rng = streams[base["routing"]] if base["transfer"] > base["routing"] else None
         self.agent_priority = model.agent_priority.tolist()
         self.wait_weight = model.wait_weight.tolist()
         self.backup = model.backup.tolist() if model.backup.size else None

@@ -75,6 +75,22 @@ class ReplicationRecord:
     # Result.service_levels(): {call type, then "all": {threshold (s, a string): service level}};
     # {} without service_level.thresholds. Not kept by the store (format 3): {} when read back.
     service_levels: dict = field(default_factory=dict)
+    # The agent views (store format 4; empty in records of older stores): ``agents``, the per-agent
+    # table of ``ccsim.agent_report.agent_columns`` (roster, totals, idle, break_time, logged_in,
+    # ratios, answered_<type>; agent order) as an Arrow IPC stream; ``skills``: {call type:
+    # {threshold, offered, ..., transferred_out}} (``agent_report.skill_columns``).
+    agents: bytes = b""
+    skills: dict = field(default_factory=dict)
+
+    def agent_columns(self) -> dict:
+        """The per-agent table as {column: numpy array} (text columns as object arrays); {} for a
+        record without it. ``ccsim.agent_report.rollup_columns`` sums it per team or squad."""
+        if not self.agents:
+            return {}
+        table = ipc_to_table(self.agents)
+        return {name: np.asarray(table.column(name).to_pylist(),
+                                 dtype=object if str(table.schema.field(name).type) == "string" else None)
+                for name in table.column_names}
 
     def airing_table(self) -> np.ndarray:
         """The airings (time, channel, spend, expected_calls, caller counts) as a structured
@@ -229,7 +245,20 @@ def record_from_result(point: int, rep: int, spawn_key: tuple, result) -> Replic
         intervals_by_call_type=intervals_to_ipc(result.intervals(by="call_type", as_frame=False)),
         **inbound_fields(result),
         service_levels=service_level_dict(result),
+        **agent_fields(result),
     )
+
+
+def agent_fields(result) -> dict:
+    """The record fields of the agent views: the per-agent table (an Arrow IPC stream) and the
+    per-skill table, without pandas (workers do not load it)."""
+    from ..agent_report import agent_columns, skill_columns
+    from ..interval_tables import to_structured
+
+    skills = skill_columns(result)
+    names = skills.pop("call_type")
+    return {"agents": intervals_to_ipc(to_structured(agent_columns(result))) if result.model.n_agents else b"",
+            "skills": {str(n): {c: float(v[i]) for c, v in skills.items()} for i, n in enumerate(names)}}
 
 
 def service_level_dict(result) -> dict:

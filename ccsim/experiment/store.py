@@ -15,7 +15,10 @@ and ``airings``, the media schedule's callers) is an Arrow IPC stream
 
 Format 3 adds the lost-call breakdown and the entry, IVR-node and media-channel tables
 of each replication; a format-2 store still opens (those read as empty), and
-replications added to it are stored in its own format, without them.
+replications added to it are stored in its own format, without them. Format 4 adds the
+agent views the same way: ``agents`` (the per-agent table, an Arrow IPC stream: roster,
+totals, idle, break and logged-in time, ratios) and ``skills`` (JSON, per call type); a
+format-2 or -3 store reads them as empty.
 
 A file that is not such a store, or a damaged one, raises a ``StoreError``
 (a ``UserError``) naming the file and what to do, never an internal error.
@@ -37,9 +40,9 @@ from .design_diff import differences
 from .records import Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
 
-FORMAT_VERSION = 3  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
-# 2: without the inbound and media columns)
-READABLE_VERSIONS = (2, 3)
+FORMAT_VERSION = 4  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
+# 2: without the inbound and media columns; 3: without the agent views)
+READABLE_VERSIONS = (2, 3, 4)
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 SCHEMA = """
@@ -81,6 +84,8 @@ CREATE TABLE replications (
     intervals_by_channel BLOB NOT NULL,  -- Arrow IPC stream, per (interval, channel); empty without media
     intervals_attempts BLOB NOT NULL,    -- Arrow IPC stream, first attempts and retrials per interval;
                                          -- empty without entries or retrials
+    agents BLOB NOT NULL,        -- Arrow IPC stream, one row per agent (format 4 on); empty without agents
+    skills TEXT NOT NULL,        -- JSON, {call type: threshold, service level, ASA, overflow, transfers}
     PRIMARY KEY (point, rep)
 );
 """
@@ -92,19 +97,24 @@ INBOUND_COLUMNS = ("lost_calls", "entries", "ivr_nodes", "channels", "airings", 
                    "intervals_attempts")
 # What a format-2 store reads as in their place
 INBOUND_DEFAULTS = ("'{}'", "'{}'", "'{}'", "'{}'", "X''", "X''", "X''")
+# Format 4 adds the agent views; what a format-2 or -3 store reads as in their place
+AGENT_COLUMNS = ("agents", "skills")
+AGENT_DEFAULTS = ("X''", "'{}'")
 
 
 def insert_statement(version: int) -> str:
     """The INSERT of one replication into a store of format ``version``."""
-    columns = COLUMNS_V2 + ("finished_at",) + (INBOUND_COLUMNS if version >= 3 else ())
+    columns = (COLUMNS_V2 + ("finished_at",) + (INBOUND_COLUMNS if version >= 3 else ())
+               + (AGENT_COLUMNS if version >= 4 else ()))
     return (f"INSERT OR IGNORE INTO replications ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})")
 
 
 def select_statement(version: int) -> str:
-    """The SELECT of every replication of a store of format ``version``, in format-3 column order."""
+    """The SELECT of every replication of a store of format ``version``, in format-4 column order."""
     extra = INBOUND_COLUMNS if version >= 3 else (f"{d} AS {c}" for d, c in zip(INBOUND_DEFAULTS, INBOUND_COLUMNS))
-    return f"SELECT {', '.join(COLUMNS_V2 + tuple(extra))} FROM replications ORDER BY point, rep"
+    agents = AGENT_COLUMNS if version >= 4 else (f"{d} AS {c}" for d, c in zip(AGENT_DEFAULTS, AGENT_COLUMNS))
+    return f"SELECT {', '.join(COLUMNS_V2 + tuple(extra) + tuple(agents))} FROM replications ORDER BY point, rep"
 
 
 class StoreError(UserError, ValueError):
@@ -249,6 +259,8 @@ class Store:
             row += (dumps_numbers(record.lost_calls), dumps_numbers(record.entries), dumps_numbers(record.ivr_nodes),
                     dumps_numbers(record.channels), bytes(record.airings), bytes(record.intervals_by_channel),
                     bytes(record.intervals_attempts))
+        if self.version >= 4:
+            row += (bytes(record.agents), dumps_numbers(record.skills))
         try:
             return self._insert(row)
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
@@ -414,7 +426,8 @@ def _record(path: Path, row: tuple) -> ReplicationRecord:
         ipc_to_table(intervals)
     record = ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
                                intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall),
-                               intervals_by_call_type=by_type_intervals, **_inbound(path, where, row[10:]))
+                               intervals_by_call_type=by_type_intervals, **_inbound(path, where, row[10:17]),
+                               **_agents(path, where, row[17:]))
     with _reading(path, f"the per-call-type interval table of {where}"):
         if _blob(by_type_intervals):
             record.call_type_interval_tables()  # an Arrow stream holding the record's call types
@@ -436,6 +449,17 @@ def _inbound(path: Path, where: str, values: tuple) -> dict:
                 ipc_to_table(blob)
             out[name] = blob
     return out
+
+
+def _agents(path: Path, where: str, values: tuple) -> dict:
+    """The format-4 fields of a record (the agent table's Arrow blob, the skills' JSON), checked."""
+    agents, skills = values
+    with _reading(path, f"the agents table of {where}"):
+        if _blob(agents):
+            ipc_to_table(agents)
+    with _reading(path, f"the skills table of {where}"):
+        skills = _nested_dict(skills)
+    return {"agents": agents, "skills": skills}
 
 
 def _blob(value) -> bytes:

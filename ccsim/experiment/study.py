@@ -72,6 +72,41 @@ class Study:
                 for name, values in r.channels.items()]
         return pd.DataFrame(rows)
 
+    def agents(self):
+        """One row per (point, replication, agent): ``point``, ``replication``, then the columns of
+        ``Result.agent_table()`` unranked, in agent order (``ccsim.agent_report.rank`` ranks them;
+        ``mean_agent_table`` averages a point's); empty for a store of format 2 or 3."""
+        return self._agent_views(lambda columns: columns)
+
+    def teams(self, by: str = "team"):
+        """One row per (point, replication, team) (``by="squad"``: per squad): ``point``,
+        ``replication``, then the columns of ``Result.rollup(by)``; empty for a store of format 2 or 3."""
+        from ..agent_report import rollup_columns
+
+        return self._agent_views(lambda columns: rollup_columns(columns, by))
+
+    def skills(self):
+        """One row per (point, replication, call type): the columns of ``Result.skills()``;
+        empty for a store of format 2 or 3."""
+        import pandas as pd
+
+        rows = [{"point": r.point, "replication": r.rep, "call_type": name, **values}
+                for r in sorted(self.data.records, key=lambda r: (r.point, r.rep))
+                for name, values in r.skills.items()]
+        return pd.DataFrame(rows)
+
+    def _agent_views(self, table):
+        import pandas as pd
+
+        frames = []
+        for r in sorted(self.data.records, key=lambda r: (r.point, r.rep)):
+            if r.agents:
+                frame = pd.DataFrame(table(r.agent_columns()))
+                frame.insert(0, "replication", r.rep)
+                frame.insert(0, "point", r.point)
+                frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
     def intervals(self):
         """One row per (point, replication, interval), long format: ``point``,
         ``replication``, then the columns of ``Result.intervals()``."""

@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
-from . import figures, goals, inbound, page, stats, tables
+from . import agents, figures, goals, inbound, page, stats, tables
 from . import money as money_section
 
 KINDS = ("run", "compare", "sweep")
@@ -101,6 +101,7 @@ def page_context(data, title: str, money=None) -> dict:
     }
     context.update(inbound.sections(data, _chart, MAX_INTERVAL_POINTS))
     context["money"] = money_section.section(money, _chart)
+    context.update(agents.sections(data), sort_script=Markup(page.SORT_SCRIPT))
     if data.kind == "compare" and len(data.points) > 1:
         context["comparison"] = {"chart": _chart(figures.compare_differences(data), "compare", wide=True),
                                  "table": tables.difference_table(data)}

@@ -33,6 +33,38 @@ td.verdict-not-met { color: #c62828; font-weight: 600; }
 td.verdict-undecided { color: #8a6d00; font-weight: 600; }
 .hw { display: block; color: #777; font-size: 11px; font-weight: normal; }
 tbody tr:hover { background: #f7fafd; }
+table.sortable th { cursor: pointer; }
+table.sortable th[aria-sort]::after { content: " \\25BE"; color: #888; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\25B4"; }
+"""
+
+# Click a header of a table.sortable to sort its rows by that column (numbers by value, "n/a"
+# last; text alphabetically); a second click reverses the order.
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("thead th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var up = th.getAttribute("aria-sort") === "descending";
+      table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var numeric = th.classList.contains("num"), body = table.tBodies[0];
+      var key = function (row) {
+        var cell = row.cells[col], text = cell.firstChild ? cell.firstChild.textContent : "";
+        if (!numeric) return text;
+        var x = parseFloat(text.replace(/[^0-9.eE+-]/g, ""));
+        return isNaN(x) ? null : x;
+      };
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (x === null || y === null) return x === y ? 0 : (x === null ? 1 : -1);
+        var c = numeric ? x - y : String(x).localeCompare(String(y));
+        return up ? c : -c;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
 """
 
 TEMPLATE = """<!DOCTYPE html>
@@ -81,6 +113,20 @@ TEMPLATE = """<!DOCTYPE html>
 {%- endif %}
 
 <section id="agent-groups"><h2>Agent groups</h2>{{ note(groups_note) }}{{ table(group_table) }}</section>
+{%- if agent_views %}
+
+<section id="agents"><h2>Agents, teams and skills</h2>
+{%- for block in agent_views.points %}
+{%- if agent_views.several %}<h3>{{ block.label }}</h3>{% endif %}
+<h3 id="teams-p{{ loop.index0 }}">Teams</h3>{{ note(agent_views.notes.agents) }}{{ table(block.teams, "ccsim-table teams") }}
+{%- if block.squads %}
+<h3>Squads</h3>{{ table(block.squads, "ccsim-table squads") }}{% endif %}
+<h3>Agents, ranked</h3>{{ note(agent_views.notes.ranked) }}{{ table(block.agents, "ccsim-table agents sortable") }}
+<h3>Skills</h3>{{ note(agent_views.notes.skills) }}{{ table(block.skills, "ccsim-table skills") }}
+{%- endfor %}
+</section>
+<script>{{ sort_script }}</script>
+{%- endif %}
 {%- if lost_calls %}
 
 <section id="lost-calls"><h2>Lost calls</h2>{{ note(lost_calls.note) }}{{ table(lost_calls.table, "ccsim-table lost-calls") }}</section>

@@ -86,11 +86,12 @@ class GammaDraw(_Model):
 
 
 class BetaDraw(_Model):
-    """Beta on [0, 1] of the given mean and standard deviation (sd^2 < mean (1 - mean))."""
+    """Beta on [0, 1] of the given mean and standard deviation (sd^2 < mean (1 - mean); sd at least
+    ``CV_MIN``, below which sd^2 underflows: use ``constant`` for no spread)."""
 
     dist: Literal["beta"]
     mean: Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
-    sd: Annotated[float, Field(gt=0.0, lt=0.5, allow_inf_nan=False)]
+    sd: Annotated[float, Field(ge=L.CV_MIN, lt=0.5, allow_inf_nan=False)]
 
 
 class NormalDraw(_Model):
@@ -113,9 +114,6 @@ KINDS = {
     "days": ((0.0, L.MAX_SECONDS / L.DAY), ("constant", "uniform", "lognormal", "gamma"),
              "use lognormal or gamma (mean, cv), or uniform with low >= 0"),
 }
-# A beta's smallest sd: below it the shape parameters mean (1 - mean) / sd^2 overflow the
-# sampler (sd^2 underflows to 0 below about 1e-162); a constant draw gives one value.
-BETA_SD_MIN = 1e-6
 # Population attributes in draw order: (field, kind).
 DRAWN = (("proficiency", "factor"), ("acw_factor", "factor"), ("conversion", "fraction"),
          ("qa_fatal", "fraction"), ("qa_nonfatal", "fraction"), ("tenure_days", "days"))
@@ -217,9 +215,6 @@ def check_draw(draw, kind: str, path: str, name: str) -> None:
         if draw.low < low or draw.high > high:
             raise _err("agents", f"a uniform on [{draw.low:g}, {draw.high:g}] can draw a {name} outside "
                                  f"[{low:g}, {high:g}]: {advice}", path)
-    if draw.dist == "beta" and draw.sd < BETA_SD_MIN:
-        raise _err("agents", f"a beta's sd of {draw.sd:g} is below {BETA_SD_MIN:g}: for one value for every "
-                             "agent use a constant draw", f"{path}.sd")
     if draw.dist == "beta" and draw.sd ** 2 >= draw.mean * (1.0 - draw.mean):
         raise _err("agents", f"a beta of mean {draw.mean:g} has sd below {math.sqrt(draw.mean * (1 - draw.mean)):g}"
                              f" (sd^2 < mean (1 - mean)); found {draw.sd:g}", f"{path}.sd")

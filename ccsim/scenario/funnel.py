@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
@@ -31,6 +31,8 @@ from .distributions import Deterministic, Distribution
 Name = Annotated[str, Field(min_length=1, max_length=L.MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Factor = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+_Number = Annotated[float, Strict()]
+WaitPoint = Annotated[tuple[_Number, _Number], Strict(False)]  # a YAML [wait, factor] list of two numbers
 MAX_FOLLOW_DAYS = 3_650
 MAX_WAIT_POINTS = 1_000
 TOLERANCE = 1e-9  # region shares adding up to 1 within this
@@ -42,8 +44,7 @@ def _err(message: str, path: str):
 
 
 class _Model(BaseModel):
-    # strict as every section (schema._Model): a quoted "190" is text, not a number
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True)  # "190" is text, not a number
 
 
 class CrossSell(_Model):
@@ -129,7 +130,7 @@ class Funnel(_Model):
         "the call types that sell (call_types[].name); the others have no funnel"))
     channels: dict[str, Factor] = Field(default={}, description=(
         "conversion factor of each media channel's callers (media.channels[].name); absent = 1"))
-    wait_curve: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
+    wait_curve: list[WaitPoint] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
         "[[wait seconds, conversion factor], ...], waits increasing: linear between points, flat "
         "outside; absent = 1"))
     verification: Optional[Verification] = Field(default=None, title="Verification", description=(
