@@ -147,16 +147,28 @@ def _kpis_of(funnel: dict, cost: dict, lost_calls: float, lost_revenue: float) -
     }
 
 
+def selling_types(result) -> np.ndarray:
+    """bool [call types]: the call types with a sales funnel, those the scenario lists under
+    ``funnel.call_types`` (a result without a scenario funnel, its statistics filled by hand:
+    the call types with answered sales calls)."""
+    names = list(result.model.call_type_names)
+    funnel = getattr(result.scenario, "funnel", None)
+    if funnel is not None:
+        return np.array([name in funnel.call_types for name in names], dtype=bool)
+    return result.stats.funnel_types[:, _f("sales_answered")] > 0
+
+
 def lost_sales(result) -> tuple:
-    """(lost sales calls, lost revenue): per call type with a funnel (answered sales calls > 0),
-    abandoned + blocked calls, and those x its gross sales per answered sales call."""
+    """(lost sales calls, lost revenue) as MONEY_KPI_DEFINITIONS: per call type with a funnel
+    (``selling_types``), its abandoned + blocked calls, and those x the gross sales per answered
+    call of that type (= its conversion x gross sales per order; 0 when none was answered)."""
     s = result.stats
     answered = s.funnel_types[:, _f("sales_answered")]
     gross = s.funnel_types[:, _f("order_value")] + s.funnel_types[:, _f("cross_sell_value")]
     lost = s.total_calls[:, CALL_FIELDS.index("abandoned")] + s.total_calls[:, CALL_FIELDS.index("blocked")]
-    funnel = answered > 0
-    per_call = np.where(funnel, gross / np.where(funnel, answered, 1.0), 0.0)
-    return float(lost[funnel].sum()), float((lost * per_call)[funnel].sum())
+    sells = selling_types(result)
+    per_call = np.where(answered > 0, gross / np.where(answered > 0, answered, 1.0), 0.0)
+    return float(lost[sells].sum()), float((lost * per_call)[sells].sum())
 
 
 def money_kpis(result) -> dict:
@@ -386,4 +398,4 @@ def money_report(results: list, level: float = 0.95) -> dict:
 __all__ = ["COST_ITEMS", "MONEY_KPI_NAMES", "MONEY_KPI_DEFINITIONS", "agent_table", "airing_table",
            "channel_table", "cost_breakdown", "day_table", "funnel_table", "has_funnel", "has_money",
            "line_seconds", "lost_sales", "mean_frames", "money_kpis", "money_report", "money_summary",
-           "team_table"]
+           "selling_types", "team_table"]

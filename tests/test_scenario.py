@@ -284,7 +284,7 @@ def test_shipped_scenarios_load_and_compile(path):
     scenario = load_scenario(path)
     assert scenario.name == path.stem
     model = compile_scenario(scenario)
-    assert model.n_agents == sum(g.count for g in scenario.agents)
+    assert model.n_agents == sum(g.size for g in scenario.agents)
 
 
 def test_there_are_shipped_scenarios():
