@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from ccsim.results import KPI_NAMES
+
 SCRIPT = textwrap.dedent("""
     import os
     from ccsim.experiment import compare
@@ -28,7 +30,7 @@ def test_readme_example_as_a_script(tmp_path, guarded):
     done = subprocess.run([sys.executable, "study.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("top level ran in") == 1  # no worker re-ran the script
-    assert done.stdout.count("rows 13") == 1
+    assert done.stdout.count(f"rows {len(KPI_NAMES) + 1}") == 1  # every KPI, and time in center
     db = sqlite3.connect(tmp_path / "ab.sqlite")
     assert db.execute("SELECT count(*) FROM replications").fetchone()[0] == 6
     db.close()
