@@ -25,7 +25,6 @@ import copy
 import numpy as np
 
 from ..errors import UserError
-from .fit import agents_serving
 from .reader import DAY, CallLog
 from .scenario import layered_shifts, safe_name
 
@@ -62,8 +61,28 @@ def priority_levels(calls, log: CallLog) -> np.ndarray:
 
 
 def observed_staffing(log: CallLog, slot: int) -> np.ndarray:
-    """[days, slots]: distinct agents serving in each slot of each day of the log."""
-    return agents_serving(log.calls, log.days, slot)
+    """[days, slots]: agents on duty in each slot as the log shows them: the distinct agents
+    who start a service in the slot or serve through all of it. (An agent only finishing a
+    call begun earlier, e.g. after its shift ended, is not counted: ``fit.agents_serving``
+    counts every overlap.)"""
+    calls = log.calls
+    days, slots = log.days, int(DAY // slot)
+    served = calls[(calls["outcome"] == "served") & calls["agent"].notna()]
+    if "service_start" not in served or not len(served):
+        return np.zeros((days, slots))
+    start = served["service_start"].to_numpy(dtype=float)
+    end = np.maximum(served["service_end"].to_numpy(dtype=float), start)
+    first = (start // slot).astype(np.int64)
+    span = np.maximum((end // slot).astype(np.int64) - first + 1, 1)
+    ids = np.repeat(first, span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span))
+    s0, e0 = np.repeat(start, span), np.repeat(end, span)
+    keep = (ids == np.repeat(first, span)) | ((s0 <= ids * slot) & (e0 >= (ids + 1) * slot))
+    codes = np.repeat(served["agent"].astype("category").cat.codes.to_numpy().astype(np.int64), span)
+    width = int(codes.max()) + 1
+    pairs = np.unique(ids[keep] * width + codes[keep])
+    cells = pairs // width
+    cells = cells[cells < days * slots]
+    return np.bincount(cells, minlength=days * slots).reshape(days, slots).astype(float)
 
 
 def _type_names(fitted: dict) -> dict:
