@@ -98,11 +98,12 @@ def _register() -> None:
     from .check import check
     from .erlang import erlang
     from .fit import fit
+    from .replay import replay, validate_fit
     from .run import run
     from .study import compare, report, sweep
     from .validate import schema, validate
 
-    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit):
+    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit, replay, validate_fit):
         cli.add_command(command)
 
 

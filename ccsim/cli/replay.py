@@ -1,0 +1,91 @@
+"""``ccsim replay`` and ``ccsim validate-fit``: a call log against a (fitted) scenario, hour by hour.
+
+``replay`` runs each day of LOG with its own queue arrivals (times, call types, priorities)
+and the staffing seen that day through the scenario (patience from it; handle times recorded
+or the model's); ``validate-fit`` simulates the scenario itself over the log's days. Both
+print observed vs simulated service level, ASA, abandonment and occupancy per hour of the day
+(``ccsim.calllog.compare``), flag the hours outside the simulated 95 % interval, and
+optionally write the table as HTML.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .output import check_output_path
+
+
+def _load(log_file: Path, mapping_spec: str, scenario_file: Path):
+    """(log, fitted scenario as plain data) — errors are UserErrors naming the file."""
+    from ..calllog import read_log
+    from ..errors import UserError
+    from ..scenario import load_scenario
+    from ..scenario.yaml_reader import read_yaml
+
+    load_scenario(scenario_file)  # refuses a bad scenario with its field path
+    try:
+        data, _ = read_yaml(scenario_file.read_text(encoding="utf-8"), str(scenario_file))
+    except OSError as err:
+        raise UserError(f"scenario {scenario_file}: {err.strerror}") from None
+    return read_log(log_file, mapping_spec), data
+
+
+def _finish(comparison, title, html, **paths):
+    from ..calllog.compare import html_table, text_table
+    from ..files import write_text_atomic
+
+    click.echo(text_table(comparison, title))
+    if html is not None:
+        write_text_atomic(html, lambda f: f.write(html_table(comparison, title)))
+        click.echo(f"report written: {html}")
+
+
+_common = [
+    click.argument("log_file", metavar="LOG", type=click.Path(path_type=Path)),
+    click.option("--mapping", "mapping_spec", required=True, metavar="M",
+                 help="Column mapping: a YAML file, or the name of a shipped one (bank)."),
+    click.option("--scenario", "scenario_file", required=True, type=click.Path(path_type=Path),
+                 help="The (fitted) scenario: its call types, patience, handle times, service-level threshold."),
+    click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications."),
+    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True, help="Root seed."),
+    click.option("--html", type=click.Path(path_type=Path), help="Also write the table as HTML here."),
+]
+
+
+def common(f):
+    for decorator in reversed(_common):
+        f = decorator(f)
+    return f
+
+
+@click.command()
+@common
+@click.option("--service", type=click.Choice(("recorded", "model")), default="recorded", show_default=True,
+              help="Handle times: the day's recorded ones of each call type (empirical), or the scenario's.")
+def replay(log_file, mapping_spec, scenario_file, reps, seed, html, service):
+    """Replay LOG's own calls, day by day, through --scenario with the staffing seen."""
+    from ..calllog.validate import replay_log
+
+    if html is not None:
+        check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input")
+    log, fitted = _load(log_file, mapping_spec, scenario_file)
+    comparison, days = replay_log(log, fitted, service, reps, seed, source=str(scenario_file))
+    hung = int((log.calls["outcome"] == "ivr_abandoned").sum())
+    click.echo(f"replayed {len(days)} days of {log.source} ({service} service times; {hung} IVR hang-ups "
+               f"not replayed: they never reached the queue)")
+    _finish(comparison, f"ccsim replay: {log_file.name} through {scenario_file.name}", html)
+
+
+@click.command("validate-fit")
+@common
+def validate_fit(log_file, mapping_spec, scenario_file, reps, seed, html):
+    """Simulate --scenario over LOG's days and compare its KPIs per hour with LOG's."""
+    from ..calllog.validate import validate_fit as run
+
+    if html is not None:
+        check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input")
+    log, fitted = _load(log_file, mapping_spec, scenario_file)
+    comparison = run(log, fitted, reps, seed, source=str(scenario_file))
+    click.echo(f"simulated {scenario_file.name} over the {log.days} days of {log.source}")
+    _finish(comparison, f"ccsim validate-fit: {scenario_file.name} against {log_file.name}", html)

@@ -1,0 +1,160 @@
+"""Replay of a call log and validation of a fitted model against it (ccsim replay, validate-fit).
+
+A log made by ccsim itself (its per-call records written as a CDR file) is replayed through
+the scenario that made it, with the staffing seen in the log: with the model's service times
+and the same seed, the replay reproduces the run's queue outcomes call for call (a replay
+draws no random number; the handle and patience streams are keyed by call type, so each
+call meets the same draws). With the recorded service times (an empirical distribution of
+them: the engines have no per-call handle replay), the run's outcomes lie inside the
+replications' prediction interval. Bad input is refused naming the row, exit 2.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+import ccsim
+from ccsim.calllog import read_log
+from ccsim.calllog.compare import COUNTS, observed_hours, simulated_hours
+from ccsim.calllog.mapping import mapping_from_dict
+from ccsim.calllog.replay import ReplayError, layered_shifts, observed_staffing, replay_scenario
+from ccsim.calllog.validate import replay_log, validate_fit
+from ccsim.cli import cli
+from ccsim.scenario import validate_scenario
+from ccsim.scenario.yaml_reader import dump_yaml
+
+AGENTS = 6
+MAPPING = {"name": "ccsim", "time_format": "seconds",
+           "columns": {"call_id": "id", "call_type": "type", "agent": "agent", "outcome": "outcome",
+                       "queue_entry": "q_in", "queue_exit": "q_out", "service_start": "s_in", "service_end": "s_out"},
+           "arrival": "queue_entry", "outcomes": {"served": ["answered"], "abandoned": ["abandoned"]}}
+
+
+def center():
+    """8:00-12:00, one call type overloading six agents (every agent serves in every slot)."""
+    return {"name": "own", "horizon": 43200, "interval": 1800,
+            "call_types": [{"name": "sales",
+                            "arrivals": {"process": "piecewise", "per": "hour", "slot": 3600,
+                                         "rates": [0] * 8 + [150] * 4},
+                            "handle_time": {"dist": "lognormal", "mean": 170, "cv": 0.7},
+                            "patience": {"dist": "exponential", "mean": 150}}],
+            "agents": [{"name": "agents", "count": AGENTS, "serves": ["sales"],
+                        "shifts": [{"start": "08:00", "end": "12:00"}]}]}
+
+
+def write_log(records, path):
+    """ccsim's per-call records as a CDR file (times as exact floats)."""
+    served = records["outcome"] == "answered"
+    start = records["arrival"] + records["wait"]
+    frame = pd.DataFrame({"id": records["call_id"], "type": records["call_type"], "outcome": records["outcome"],
+                          "agent": np.where(served, "a" + records["agent"].astype(str), ""),
+                          "q_in": records["arrival"].map(repr), "q_out": start.map(repr),
+                          "s_in": np.where(served, start.map(repr), ""),
+                          "s_out": np.where(served, (start + records["talk"]).map(repr), "")})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("own")
+    result = ccsim.simulate(center(), seed=7, call_records=True)
+    records = result.calls()
+    assert set(records["outcome"]) <= {"answered", "abandoned"}
+    path = write_log(records, folder / "own.csv")
+    return result, records, read_log(path, mapping_from_dict(MAPPING)), path, folder
+
+
+def test_layered_shifts_put_exactly_the_required_agents_on_duty():
+    required = [0, 2, 3, 1, 0, 2]
+    shifts = layered_shifts(required, 1800)
+    scenario = center()
+    scenario["agents"][0].update(count=len(shifts), shifts=shifts)
+    scenario["call_types"][0]["arrivals"]["rates"] = [0] * 12
+    scenario["call_types"][0]["arrivals"]["rates"][0] = 1
+    staffed = ccsim.simulate(scenario).intervals()["staffed_agents"].to_numpy()
+    assert list(staffed[:6]) == required and staffed[6:].sum() == 0
+
+
+def test_replay_of_ccsims_own_log_reproduces_its_queue_outcomes(own):
+    result, records, log, _, _ = own
+    staffing = observed_staffing(log, 1800)[0]
+    assert list(staffing[16:24]) == [AGENTS] * 8 and staffing[:16].sum() == staffing[24:].sum() == 0
+    replayed = ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")), seed=7,
+                              call_records=True).calls()
+    assert len(replayed) == len(records)
+    for column in ("arrival", "outcome", "wait", "talk", "agent"):
+        assert list(replayed[column]) == list(records[column]), column
+    # and the hour tables of the replay equal the log's own, queue count for count (agent time: an
+    # agent finishing a call after its shift counts as staffed in the engine, not in the log)
+    observed = observed_hours(log, 20.0, 1800)
+    simulated = simulated_hours(ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")),
+                                               seed=7), 0, 1)
+    for i, name in enumerate(COUNTS):
+        if name not in ("busy", "staffed"):  # the queue counts
+            assert np.allclose(observed[..., i], simulated[..., i]), name
+
+
+def test_replay_with_recorded_service_times_lies_in_the_prediction_interval(own):
+    result, records, log, _, _ = own
+    reps = 40
+    comparison, days = replay_log(log, center(), "recorded", reps=reps, seed=3)
+    assert days == [0]
+    # the run's own pooled 8-12 abandonment and ASA against a 99 % prediction interval of the replays
+    offered = records[records["outcome"].isin(["answered", "abandoned"])]
+    rate = (offered["outcome"] == "abandoned").mean()
+    asa = offered.loc[offered["outcome"] == "answered", "wait"].mean()
+    sims = []
+    for r in ccsim.replicate(validate_scenario(replay_scenario(log, center(), 0, "recorded")), reps, seed=3):
+        k = r.kpis()
+        sims.append((k["abandon_rate"], k["asa"]))
+    sims = np.array(sims)
+    t = stats.t.ppf(0.995, reps - 1)
+    for value, column in ((rate, sims[:, 0]), (asa, sims[:, 1])):
+        half = t * column.std(ddof=1) * np.sqrt(1 + 1 / reps)
+        assert abs(value - column.mean()) <= half
+    assert comparison.share_inside("abandon_rate")[1] == 4
+
+
+def test_validate_fit_on_the_true_model_flags_few_hours(own):
+    _, _, log, _, _ = own
+    comparison = validate_fit(log, center(), reps=40, seed=5)
+    outside = sum(b - a for k in ("service_level", "asa", "abandon_rate", "occupancy")
+                  for a, b in [comparison.share_inside(k)])
+    compared = sum(comparison.share_inside(k)[1] for k in ("service_level", "asa", "abandon_rate", "occupancy"))
+    assert compared == 16
+    # each comparison is outside with probability about 5 %: more than 5 of 16 has p < 0.001
+    assert outside <= 5
+
+
+def test_a_call_type_the_scenario_lacks_names_the_row(own):
+    _, _, log, _, _ = own
+    other = center()
+    other["call_types"][0]["name"] = "service"
+    other["agents"][0]["serves"] = ["service"]
+    with pytest.raises(ReplayError, match=r"row 2: call type 'sales' is not in the scenario"):
+        replay_log(log, other, reps=2)
+
+
+@pytest.mark.parametrize("command", ["replay", "validate-fit"])
+def test_cli_runs_and_refuses_a_mismatch_with_exit_2(own, command):
+    _, _, _, path, folder = own
+    mapping = folder / "m.yaml"
+    mapping.write_text(dump_yaml(MAPPING))
+    good = folder / "own.yaml"
+    good.write_text(dump_yaml(center()))
+    html = folder / f"{command}.html"
+    out = CliRunner().invoke(cli, [command, str(path), "--mapping", str(mapping), "--scenario", str(good),
+                                   "--reps", "3", "--html", str(html)])
+    assert out.exit_code == 0, out.output
+    assert "inside: service_level" in out.output and html.read_text().startswith("<!doctype html>")
+    other = center()
+    other["call_types"][0]["name"] = "service"
+    other["agents"][0]["serves"] = ["service"]
+    bad = folder / "other.yaml"
+    bad.write_text(dump_yaml(other))
+    out = CliRunner().invoke(cli, [command, str(path), "--mapping", str(mapping), "--scenario", str(bad)])
+    assert out.exit_code == 2 and "row 2" in out.output and "Traceback" not in out.output
+    out = CliRunner().invoke(cli, [command, str(path), "--mapping", "bank", "--scenario", str(good)])
+    assert out.exit_code == 2 and "columns." in out.output and "Traceback" not in out.output
