@@ -14,6 +14,7 @@ from routing_scenarios import center
 import ccsim
 from ccsim.api import _run
 from ccsim.compile import compile_scenario
+from ccsim.router import LongestIdle
 from ccsim.scenario import validate_scenario
 
 SCENARIO = "scenarios/erlang_a.yaml"
@@ -55,19 +56,6 @@ def test_core_media_hotline(benchmark, record_throughput):
 def test_core_routing_500_agents_6_skills(benchmark, record_throughput):
     scenario = validate_scenario(center(500, 6))
     _bench(benchmark, record_throughput, "core routing 500x6", scenario, "core", rounds=5)
-
-
-class LongestIdle(ccsim.Router):
-    """The built-in longest_idle + longest_waiting policy written as a Python router."""
-
-    def on_arrival(self, center, call_type):
-        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
-        return min(idle)[1] if idle else None
-
-    def on_agent_free(self, center, agent):
-        heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))
-                 if center.waiting(k)]
-        return min(heads)[1] if heads else None
 
 
 def test_core_erlang_a_python_router(benchmark, record_throughput):

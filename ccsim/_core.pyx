@@ -1718,11 +1718,7 @@ cdef class Simulation:
             rules = False  # no rule of k's pairs can hold a group back
         for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
             g = self.type_groups[i]
-            if self.idle_count[g] == 0:
-                continue
-            if rules and not pair_allows(self.tg_after[i], self.tg_ewt_over[i], self.tg_queue_over[i],
-                                         self.tg_min_idle[i], self.now, arrival, waiting, self.wait_unit[k],
-                                         self.idle_count[g]):
+            if not self._group_may(i, k, g, arrival, waiting, rules):
                 continue
             if policy == AGENT_RANDOM:
                 total += self.idle_count[g]
@@ -1748,11 +1744,7 @@ cdef class Simulation:
                 r = <int64_t>(random_standard_uniform(self.streams[self.base_routing]) * total)
             for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
                 g = self.type_groups[i]
-                if self.idle_count[g] == 0:
-                    continue
-                if rules and not pair_allows(self.tg_after[i], self.tg_ewt_over[i], self.tg_queue_over[i],
-                                             self.tg_min_idle[i], self.now, arrival, waiting, self.wait_unit[k],
-                                             self.idle_count[g]):
+                if not self._group_may(i, k, g, arrival, waiting, rules):
                     continue
                 if r < self.idle_count[g]:
                     best = self.pools[g].data[r]
@@ -1761,6 +1753,16 @@ cdef class Simulation:
         if best >= 0:
             self._idle_remove(best)
         return best
+
+    cdef inline bint _group_may(self, int32_t i, int32_t k, int32_t g, double arrival, int32_t waiting,
+                                bint rules) noexcept nogil:
+        """Whether group g (pair i of type k's groups) has an idle agent it may give to a type-k
+        call that arrived at ``arrival`` (``_routing.pair_allows``; ``rules`` 0: any idle agent)."""
+        if self.idle_count[g] == 0:
+            return False
+        return not rules or pair_allows(self.tg_after[i], self.tg_ewt_over[i], self.tg_queue_over[i],
+                                        self.tg_min_idle[i], self.now, arrival, waiting, self.wait_unit[k],
+                                        self.idle_count[g])
 
     cdef inline int32_t _take_longest_idle(self, int32_t k) noexcept nogil:
         """longest_idle without rules (the common case, kept tight): the longest idle among the

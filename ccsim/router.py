@@ -106,6 +106,37 @@ class Router:
         return None
 
 
+class LongestIdle(Router):
+    """The built-in ``longest_idle`` + ``longest_waiting`` policy written as a router (an example,
+    and the reference the tests and the benchmark compare the built-in with)."""
+
+    def on_arrival(self, center, call_type):
+        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
+        return min(idle)[1] if idle else None
+
+    def on_agent_free(self, center, agent):
+        heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))
+                 if center.waiting(k)]
+        return min(heads)[1] if heads else None
+
+
+class OrderedPriority(Router):
+    """The built-in ``ordered_groups`` + ``priority`` policy written as a router."""
+
+    def on_arrival(self, center, call_type):
+        for g in center.groups_serving(call_type):
+            idle = center.idle_agents(g)
+            if idle:
+                return idle[0]
+        return None
+
+    def on_agent_free(self, center, agent):
+        for k in center.types_served(center.group_of(agent)):
+            if center.waiting(k):
+                return k
+        return None
+
+
 def router_model(model):
     """The model a run with a router simulates: the scenario's routing rules off (the router
     decides), idle agents kept longest idle first."""

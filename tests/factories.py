@@ -52,3 +52,15 @@ _PATIENCE = [1e-3, 300.0, 1e9]
 _THRESHOLDS = [0.0, 20.0, 1e7]
 ERLANG_A_GRID = [(c, f, p, _THRESHOLDS[i % 3]) for i, (c, f, p) in
                  enumerate((c, f, p) for c in _AGENTS for f in _LOADS for p in _PATIENCE)]
+
+
+def load_experiment(name: str):
+    """The shipped study script ``experiments/<name>.py`` as a module (its ``run`` and ``main``)."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,28 +1,20 @@
 """experiments/ad_roi.py with a few replications: the budget shift moves exactly the stated
 share of spend, the study is paired, every confidence interval is the paired (CRN) one computed
 from the per-replication differences, and the command line writes its report."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from factories import load_experiment
+
 from ccsim import load_scenario
 from ccsim.scenario import scenario_to_dict
 
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "ad_roi.py"
 REPS = 4
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("ad_roi", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-study = _load()
+study = load_experiment("ad_roi")
 
 
 @pytest.fixture(scope="module")

@@ -10,40 +10,11 @@ from test_routing_policies import CENTER
 import ccsim
 from ccsim.compile import compile_scenario
 from ccsim.engines import ENGINES
+from ccsim.router import LongestIdle, OrderedPriority
 from ccsim.results import OUTCOMES
 from ccsim.scenario import validate_scenario
 
 ANSWERED = OUTCOMES.index("answered")
-
-
-class LongestIdle(ccsim.Router):
-    """longest_idle + longest_waiting, in Python."""
-
-    def on_arrival(self, center, call_type):
-        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
-        return min(idle)[1] if idle else None
-
-    def on_agent_free(self, center, agent):
-        heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))
-                 if center.waiting(k)]
-        return min(heads)[1] if heads else None
-
-
-class OrderedPriority(ccsim.Router):
-    """ordered_groups + priority, in Python."""
-
-    def on_arrival(self, center, call_type):
-        for g in center.groups_serving(call_type):
-            idle = center.idle_agents(g)
-            if idle:
-                return idle[0]
-        return None
-
-    def on_agent_free(self, center, agent):
-        for k in center.types_served(center.group_of(agent)):
-            if center.waiting(k):
-                return k
-        return None
 
 
 class Backup(ccsim.Router):

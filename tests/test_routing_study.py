@@ -1,26 +1,18 @@
 """experiments/routing_study.py with a few replications: it writes its report, and every
 confidence interval is the paired (CRN) one, computed from the per-replication differences."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from factories import load_experiment
+
 from ccsim.experiment import analysis
 
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "routing_study.py"
 REPS = 4
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("routing_study", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-study = _load()
+study = load_experiment("routing_study")
 
 
 @pytest.fixture(scope="module")
