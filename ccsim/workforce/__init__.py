@@ -8,9 +8,11 @@ are the same whatever the policies did (common random numbers: the engine's stre
 by source, the policies' draws by policy name and period).
 """
 from .errors import WorkforceError
+from .growth import Hiring, Learning, QAMonitoring, Training
+from .people import Abilities, slot_agents, with_slots
 from .periods import PeriodRun, run_periods
 from .policies import Attrition, BottomElimination, Policy, Promotion, ThresholdElimination, policies_from_spec
 from .ranking import KPIS, bottom_k, scores
 
-__all__ = ["Attrition", "BottomElimination", "KPIS", "PeriodRun", "Policy", "Promotion", "ThresholdElimination",
+__all__ = ["Abilities", "Hiring", "Learning", "QAMonitoring", "Training", "slot_agents", "with_slots", "Attrition", "BottomElimination", "KPIS", "PeriodRun", "Policy", "Promotion", "ThresholdElimination",
            "WorkforceError", "bottom_k", "policies_from_spec", "run_periods", "scores"]

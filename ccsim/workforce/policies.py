@@ -66,12 +66,13 @@ class _Ranked(Policy):
 
     def guarded(self, chosen, ctx) -> np.ndarray:
         """``chosen`` (in ranking order) less those whose group would fall below
-        ``min_per_group``; without that option, a group left with no agent is an error."""
+        ``min_per_group``; without that option, a group left with no agent is an error unless
+        a hiring policy refills it."""
         left = ctx.headcount_by_group()
         kept = []
         for a in chosen:
             g = ctx.group[a]
-            floor = 1 if self.min_per_group is None else self.min_per_group
+            floor = (0 if ctx.hiring else 1) if self.min_per_group is None else self.min_per_group
             if left[g] - 1 < floor:
                 if self.min_per_group is None:
                     raise WorkforceError(self.path, f"eliminating after period {ctx.period + 1} would leave group "
