@@ -149,6 +149,9 @@ def test_bad_slots_refused_with_their_path():
     with pytest.raises(WorkforceError) as err:
         with_slots(center(), {"sales": -1})
     assert err.value.path == "workforce.slots.sales"
+    with pytest.raises(WorkforceError) as err:
+        run_periods(center(horizon=2 * DAY), DAY, [BottomElimination(k=1, groups=["sales", "ghosts"])], seed=1)
+    assert err.value.path == "workforce.policies[0].groups[1]" and "unknown agent group" in str(err.value)
     hiring = Hiring(target={"ghosts": 3})
     with pytest.raises(WorkforceError) as err:
         run_periods(center(horizon=2 * DAY), DAY, [hiring], seed=1, slots={"sales": 2})
