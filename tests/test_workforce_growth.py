@@ -156,3 +156,13 @@ def test_bad_slots_refused_with_their_path():
     with pytest.raises(WorkforceError) as err:
         run_periods(center(horizon=2 * DAY), DAY, [hiring], seed=1, slots={"sales": 2})
     assert err.value.path == "workforce.policies[0].target.ghosts"
+
+
+def test_training_of_zero_days_waits_for_the_call_to_end():
+    """An agent sent to a training of 0 days while on a call comes back once the call has ended
+    (the run retries a minute later), on both engines alike."""
+    policies = [Training(k=4, min_calls=1, days=0.0)]
+    core = run_periods(center(n=6, horizon=3 * DAY, rate=0.05), DAY, policies, seed=8, engine="core")
+    ref = run_periods(center(n=6, horizon=3 * DAY, rate=0.05), DAY, policies, seed=8, engine="simpy")
+    assert_same_run(core.raw, ref.raw)
+    assert (core.status == "active").all()

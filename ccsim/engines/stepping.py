@@ -106,6 +106,10 @@ class PausedRun:
                     out[a, staffed] -= ahead
         return out
 
+    def off(self, agent: int) -> bool:
+        """Whether ``agent`` is off duty now (logged out, on a break, or gone and off the phone)."""
+        return self._off(int(agent))
+
     def _off(self, agent: int) -> bool:
         if self.engine == "core":
             return self._sim.off(agent)

@@ -17,6 +17,7 @@ from .policies import REASONS
 # recruited (not on the payroll yet), or in training (on the payroll, off the phones).
 STATES = ("active", "slot", "recruiting", "training")
 ON_PAYROLL = ("active", "training")
+RETRY = 60.0  # s: an agent due back while still on the call it had when it left tries again then
 
 _F = {name: i for i, name in enumerate(FUNNEL_FIELDS)}
 _A = {name: i for i, name in enumerate(AGENT_FIELDS)}
@@ -188,6 +189,9 @@ class _State:
             time, _, agent, status, then = self.events.pop(0)
             if time > self.run.now:
                 self.run.run_until(time)
+            if status == "active" and not self.run.off(agent):  # still on the call it had when it left
+                self._at(max(time, self.run.now) + RETRY, agent, status, then)
+                continue
             self._arrive(agent, status, then)
         if last:
             return self.run.finish()
