@@ -166,3 +166,26 @@ def test_training_of_zero_days_waits_for_the_call_to_end():
     ref = run_periods(center(n=6, horizon=3 * DAY, rate=0.05), DAY, policies, seed=8, engine="simpy")
     assert_same_run(core.raw, ref.raw)
     assert (core.status == "active").all()
+
+
+def test_qa_score_ranking_eliminates_the_agents_with_most_errors_found():
+    """Ranked on QA: with 40 calls scored an agent and fatal rates spread 0.01-0.3 (detection
+    1), the agents eliminated have a higher true error rate than those kept."""
+    s = center(n=30, horizon=3 * DAY, rate=0.05)
+    s["agents"][0]["population"]["qa_fatal"] = {"dist": "uniform", "low": 0.01, "high": 0.3}
+    policies = [QAMonitoring(sample=40, detect_fatal=1.0, detect_nonfatal=1.0, coaching=0.0),
+                BottomElimination(k=5, kpi="qa_score", min_calls=20, path="workforce.policies[1]")]
+    result = run_periods(s, DAY, policies, seed=4)
+    from ccsim.compile import compile_scenario
+    from ccsim.scenario import validate_scenario
+
+    fatal = np.asarray(compile_scenario(validate_scenario(s)).agent_qa_fatal)
+    gone = result.status == "eliminated"
+    assert gone.sum() == 10
+    assert fatal[gone].mean() > fatal[~gone].mean() + 0.05
+
+
+def test_qa_score_without_qa_monitoring_is_refused():
+    with pytest.raises(WorkforceError) as err:
+        run_periods(center(horizon=2 * DAY), DAY, [BottomElimination(k=1, kpi="qa_score")], seed=1)
+    assert err.value.path == "workforce.policies[0].kpi" and "QAMonitoring" in str(err.value)

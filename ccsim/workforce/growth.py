@@ -122,6 +122,7 @@ class QAMonitoring(Policy):
     def between(self, ctx) -> np.ndarray:
         answered = ctx.agent_counts[-1][:, ctx.answered_field]
         ab = ctx.abilities
+        ctx.state.qa_ran = True
         for a in np.flatnonzero(answered > 0):
             n = int(min(self.sample, answered[a]))
             rng = ctx.agent_rng(self.name, int(a))

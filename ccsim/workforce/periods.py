@@ -88,6 +88,14 @@ class PeriodContext:
         """[agent, 3]: this period's calls scored, fatal and non-fatal errors found."""
         return self.state.qa
 
+    def qa_window(self, periods: int):
+        """[agent, 3]: QA counts summed over the last ``periods`` periods (this one's so far), or
+        None if no QA policy has scored a call yet in this run."""
+        history = self.state.qa_history + [self.state.qa]
+        if not self.state.qa_ran:
+            return None
+        return sum(history[max(0, len(history) - periods):])
+
     @property
     def start_headcount(self) -> np.ndarray:
         return self.state.start_headcount
@@ -156,11 +164,14 @@ class _State:
         self.order = 0
         self.changed = set()
         self.now = 0.0
+        self.qa_history, self.qa_ran = [], False
         self.new_period()
         for a in slots:
             run.leave(int(a))
 
     def new_period(self):
+        if hasattr(self, "qa"):
+            self.qa_history.append(self.qa)
         self.qa = np.zeros((len(self.status), 3))
         self.costs, self.trained, self.hired = {}, 0, 0
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from .errors import WorkforceError
-from .ranking import KPIS, bottom_k, scores, top_k
+from .ranking import KPIS, bottom_k, qa_score, scores, top_k
 
 REASONS = ("eliminated", "quit", "promoted")
 
@@ -65,7 +65,13 @@ class _Ranked(Policy):
         agents, funnel = ctx.window(self.window)
         if KPIS[self.kpi][1] and not ctx.has_funnel:
             raise WorkforceError(f"{self.path}.kpi", f"KPI {self.kpi!r} needs the scenario's funnel")
-        score, calls = scores(self.kpi, agents, funnel)
+        if self.kpi == "qa_score":
+            qa = ctx.qa_window(self.window)
+            if qa is None:
+                raise WorkforceError(f"{self.path}.kpi", "KPI 'qa_score' needs a qa (QAMonitoring) policy listed before it")
+            score, calls = qa_score(qa)
+        else:
+            score, calls = scores(self.kpi, agents, funnel)
         return score, ctx.active & (calls >= self.min_calls) & (calls > 0) & self.in_groups(ctx)
 
     def in_groups(self, ctx) -> np.ndarray:
