@@ -14,5 +14,6 @@ from .periods import PeriodRun, run_periods
 from .policies import Attrition, BottomElimination, Policy, Promotion, ThresholdElimination, policies_from_spec
 from .ranking import KPIS, bottom_k, scores
 
-__all__ = ["Abilities", "Hiring", "Learning", "QAMonitoring", "Training", "slot_agents", "with_slots", "Attrition", "BottomElimination", "KPIS", "PeriodRun", "Policy", "Promotion", "ThresholdElimination",
-           "WorkforceError", "bottom_k", "policies_from_spec", "run_periods", "scores"]
+__all__ = ["Abilities", "Attrition", "BottomElimination", "Hiring", "KPIS", "Learning", "PeriodRun",
+           "Policy", "Promotion", "QAMonitoring", "ThresholdElimination", "Training", "WorkforceError",
+           "bottom_k", "policies_from_spec", "run_periods", "scores", "slot_agents", "with_slots"]

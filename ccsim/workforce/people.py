@@ -129,6 +129,7 @@ def check_draw(spec, path: str, low=0.0, high=1.0):
         v = spec.get(key)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
             raise WorkforceError(f"{path}.{key}", f"expected a number >= 0, found {v!r}")
-    if spec["dist"] == "beta" and not (0 < spec["mean"] < 1 and 0 < spec["sd"] ** 2 < spec["mean"] * (1 - spec["mean"])):
+    m = spec.get("mean")
+    if spec["dist"] == "beta" and not (0 < m < 1 and 0 < spec["sd"] ** 2 < m * (1 - m)):
         raise WorkforceError(path, "a beta needs 0 < mean < 1 and 0 < sd^2 < mean (1 - mean)")
     return spec

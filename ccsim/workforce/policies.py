@@ -49,7 +49,8 @@ class _Ranked(Policy):
     def __init__(self, kpi="conversion", window=1, min_calls=0, every=1, min_per_group=None, groups=None,
                  path="workforce.policies[0]"):
         super().__init__(every, path)
-        if groups is not None and (not isinstance(groups, (list, tuple)) or not all(isinstance(g, str) for g in groups)):
+        if groups is not None and (not isinstance(groups, (list, tuple))
+                                   or not all(isinstance(g, str) for g in groups)):
             raise WorkforceError(f"{path}.groups", f"expected a list of agent group names, found {groups!r}")
         self.groups = None if groups is None else tuple(groups)
         if kpi not in KPIS:
@@ -68,7 +69,8 @@ class _Ranked(Policy):
         if self.kpi == "qa_score":
             qa = ctx.qa_window(self.window)
             if qa is None:
-                raise WorkforceError(f"{self.path}.kpi", "KPI 'qa_score' needs a qa (QAMonitoring) policy listed before it")
+                raise WorkforceError(f"{self.path}.kpi",
+                                     "KPI 'qa_score' needs a qa (QAMonitoring) policy listed before it")
             score, calls = qa_score(qa)
         else:
             score, calls = scores(self.kpi, agents, funnel)
