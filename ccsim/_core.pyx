@@ -715,6 +715,59 @@ cdef class Simulation:
             self._idle_remove(agent)
             self._go_off(agent)
 
+    def set_ability(self, int32_t agent, factor_row=None, acw=None, conversion=None):
+        """Change ``agent``'s abilities now (between ``run_until`` calls): its handle-time factors
+        (``factor_row``, one per call type), its after-call-work factor (``acw``) and its
+        conversion ability (``conversion``, NaN = the type's); None leaves one as it is. Calls
+        answered later use them. Writes the arrays the run reads through pointers (a copy of the
+        model's, see ``stepping.paused_run``). Twin of ``ContactCenter.set_ability``."""
+        cdef int32_t k
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        if (factor_row is not None or acw is not None) and not self.per_agent:
+            raise ValueError("the model has no per-agent handle-time factors (populations or a roster)")
+        if conversion is not None and not self.has_funnel:
+            raise ValueError("the model has no funnel: there is no conversion ability to set")
+        if factor_row is not None:
+            row = np.asarray(factor_row, dtype=np.float64)
+            if row.shape != (self.n_types,):
+                raise ValueError(f"factor_row: expected {self.n_types} factors, found shape {row.shape}")
+            for k in range(self.n_types):
+                self.agent_factor[agent * self.n_types + k] = row[k]
+        if acw is not None:
+            self.acw_factor[agent] = float(acw)
+        if conversion is not None:
+            self.funnel.agent_conversion[agent] = float(conversion)
+
+    def rejoin(self, int32_t agent):
+        """Agent ``agent``, gone (``leave``), joins again now (a hire into a pre-allocated slot):
+        on duty at once if its schedule says so (or it has none), else at its next shift. Its
+        staffed time counts from now. Twin of ``ContactCenter.rejoin``."""
+        cdef Agent* a
+        cdef double lo
+        cdef int error
+        if agent < 0 or agent >= self.n_agents:
+            raise IndexError(f"no agent {agent}")
+        a = &self.agents[agent]
+        if not a.gone:
+            return
+        if not a.off:
+            raise ValueError(f"agent {agent} has left but is still on a call: it cannot rejoin yet")
+        a.gone = 0
+        a.on = 1 if a.sched < 0 else self.table_on[a.sched]
+        if not a.on:
+            return
+        if not self.group_shifted[a.group]:  # always on duty: its staffed time counted to the horizon
+            add_clock(&self.stats, a.group, self.now, self.horizon, 1.0, G_STAFFED, IG_STAFFED)
+            lo = self.now if self.now > self.stats.warmup else self.stats.warmup
+            if self.horizon > lo:
+                self.stats.agent_totals[agent * N_AGENT_FIELDS + A_STAFFED] += self.horizon - lo
+        a.off = 0
+        a.on_since = self.now
+        with nogil:
+            error = self._next_work(agent)
+        self._raise(error)
+
     def gone(self, int32_t agent):
         """Whether ``agent`` has left (``leave``)."""
         if agent < 0 or agent >= self.n_agents:

@@ -127,7 +127,7 @@ def test_attrition_reproduces_its_hazard():
 @pytest.mark.parametrize("spec, path, words", [
     ([{"kind": "attrition", "hazard": -0.1}], "workforce.policies[0].hazard", "probability"),
     ([{"kind": "bottom_elimination", "k": 1, "kpi": "smiles"}], "workforce.policies[0].kpi", "unknown KPI"),
-    ([{"kind": "bottom_elimination", "k": 1}, {"kind": "hiring"}], "workforce.policies[1].kind", "unknown policy"),
+    ([{"kind": "bottom_elimination", "k": 1}, {"kind": "fire_everyone"}], "workforce.policies[1].kind", "unknown policy"),
     ([{"kind": "bottom_elimination", "k": 1, "fraction": 0.1}], "workforce.policies[0]", "exactly one"),
     ([{"kind": "bottom_elimination", "fraction": 1.5}], "workforce.policies[0].fraction", "[0, 1]"),
     ([{"kind": "bottom_elimination", "k": 1, "window": 0}], "workforce.policies[0].window", ">= 1"),

@@ -452,6 +452,47 @@ class ContactCenter:
             self.idle.remove(agent)
             self.go_off(agent)
 
+    def set_ability(self, index, factor_row=None, acw=None, conversion=None):
+        """Change agent ``index``'s abilities now (twin of the core's ``Simulation.set_ability``)."""
+        if not 0 <= index < len(self.agents):
+            raise IndexError(f"no agent {index}")
+        if (factor_row is not None or acw is not None) and not self.per_agent:
+            raise ValueError("the model has no per-agent handle-time factors (populations or a roster)")
+        if conversion is not None and self.funnel is None:
+            raise ValueError("the model has no funnel: there is no conversion ability to set")
+        if factor_row is not None:
+            row = np.asarray(factor_row, dtype=np.float64)
+            if row.shape != (len(self.factor[index]),):
+                raise ValueError(f"factor_row: expected {len(self.factor[index])} factors, found shape {row.shape}")
+            self.factor[index] = row.tolist()
+        if acw is not None:
+            self.acw_factor[index] = float(acw)
+        if conversion is not None:
+            self.funnel.agent_conversion[index] = float(conversion)
+
+    def rejoin(self, index):
+        """Agent ``index``, gone, joins again now (twin of the core's ``Simulation.rejoin``)."""
+        if not 0 <= index < len(self.agents):
+            raise IndexError(f"no agent {index}")
+        agent = self.agents[index]
+        if not agent.gone:
+            return
+        if not agent.off:
+            raise ValueError(f"agent {index} has left but is still on a call: it cannot rejoin yet")
+        agent.gone = False
+        agent.on = agent.table < 0 or self.table_on[agent.table]
+        if not agent.on:
+            return
+        if not self.shifted[agent.index]:  # always on duty: its staffed time counted to the horizon
+            now, m = self.env.now, self.model
+            self.tally.clock(agent.group, now, m.horizon, 1.0, "staffed")
+            lo = max(now, m.warmup)
+            if m.horizon > lo:
+                self.tally.agent_totals[agent.index, AGENT["staffed"]] += m.horizon - lo
+        agent.off = False
+        agent.on_since = self.env.now
+        self.next_work(agent)
+
     def run(self) -> RawStats:
         """Simulate to the end (from where ``run_until`` left the run) and close."""
         m = self.model

@@ -8,11 +8,16 @@ the engine keeps adding to -- copy them to keep a period's values) and agents ca
 change, a run is bit for bit the single ``run`` of the same model and seed (the engines pause
 between events, they never restart).
 
-Changing abilities between periods (learning, training) is not built yet: the core reads
-``agent_factor`` / ``agent_acw_factor`` through pointers into the model's arrays, but the SimPy
-engine and the funnel keep copies, so an in-place change would not reach both engines alike.
+Abilities change between periods with ``set_ability`` (learning, training): the core reads
+``agent_factor`` / ``agent_acw_factor`` and the funnel's ``agent_conversion`` through pointers,
+the SimPy engine and its funnel keep list copies; the setter writes both, so the engines stay
+bit-identical. The run works on copies of those arrays (``paused_run``): the caller's model is
+never changed. Hiring uses pre-allocated slots: an agent made to ``leave`` before the run starts
+joins later with ``rejoin`` (on duty at once if its schedule says so, else at its next shift).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -26,6 +31,9 @@ def paused_run(model, seed, engine: str = "core", call_records: bool = False):
     if engine not in ("core", "simpy"):
         raise ValueError(f"unknown engine {engine!r}: 'core' or 'simpy'")
     model = with_absences(with_busyness(model, seed), seed)
+    model = dataclasses.replace(model, agent_factor=np.array(model.agent_factor, dtype=np.float64),
+                                agent_acw_factor=np.array(model.agent_acw_factor, dtype=np.float64),
+                                agent_conversion=np.array(model.agent_conversion, dtype=np.float64))
     return PausedRun(model, seed, engine, call_records)
 
 
@@ -59,6 +67,21 @@ class PausedRun:
         """Agent ``agent`` leaves now, for good (idle: at once; busy: when its call ends)."""
         self._sim.leave(int(agent))
 
+    def set_ability(self, agent: int, factor_row=None, acw=None, conversion=None) -> None:
+        """Agent ``agent``'s abilities from now: handle-time factors ``factor_row`` (one per call
+        type), after-call-work factor ``acw``, conversion ``conversion``; None keeps one."""
+        self._sim.set_ability(int(agent), factor_row, acw, conversion)
+
+    def rejoin(self, agent: int) -> None:
+        """Agent ``agent`` (gone, off the phone) joins again now: a hire into a slot."""
+        self._sim.rejoin(int(agent))
+
+    def gone(self, agent: int) -> bool:
+        """Whether ``agent`` has left (and not rejoined)."""
+        if self.engine == "core":
+            return self._sim.gone(int(agent))
+        return self._sim.agents[int(agent)].gone
+
     @property
     def agent_totals(self) -> np.ndarray:
         """[agent, AGENT_FIELDS]: cumulative so far (a live array: copy it to keep it). Note that
@@ -82,6 +105,10 @@ class PausedRun:
                 if not self._off(a):
                     out[a, staffed] -= ahead
         return out
+
+    def off(self, agent: int) -> bool:
+        """Whether ``agent`` is off duty now (logged out, on a break, or gone and off the phone)."""
+        return self._off(int(agent))
 
     def _off(self, agent: int) -> bool:
         if self.engine == "core":

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from .errors import WorkforceError
-from .ranking import KPIS, bottom_k, scores, top_k
+from .ranking import KPIS, bottom_k, qa_score, scores, top_k
 
 REASONS = ("eliminated", "quit", "promoted")
 
@@ -43,11 +43,16 @@ class Policy:
 
 class _Ranked(Policy):
     """A policy acting on a ranking: ``kpi`` over the last ``window`` periods, agents with at
-    least ``min_calls`` calls (the KPI's calls: sales calls for conversion and revenue)."""
+    least ``min_calls`` calls (the KPI's calls: sales calls for conversion and revenue), of the
+    agent groups ``groups`` (default: all)."""
 
-    def __init__(self, kpi="conversion", window=1, min_calls=0, every=1, min_per_group=None,
+    def __init__(self, kpi="conversion", window=1, min_calls=0, every=1, min_per_group=None, groups=None,
                  path="workforce.policies[0]"):
         super().__init__(every, path)
+        if groups is not None and (not isinstance(groups, (list, tuple))
+                                   or not all(isinstance(g, str) for g in groups)):
+            raise WorkforceError(f"{path}.groups", f"expected a list of agent group names, found {groups!r}")
+        self.groups = None if groups is None else tuple(groups)
         if kpi not in KPIS:
             raise WorkforceError(f"{path}.kpi", f"unknown KPI {kpi!r}: expected one of {', '.join(KPIS)}")
         self.kpi = kpi
@@ -61,17 +66,35 @@ class _Ranked(Policy):
         agents, funnel = ctx.window(self.window)
         if KPIS[self.kpi][1] and not ctx.has_funnel:
             raise WorkforceError(f"{self.path}.kpi", f"KPI {self.kpi!r} needs the scenario's funnel")
-        score, calls = scores(self.kpi, agents, funnel)
-        return score, ctx.active & (calls >= self.min_calls) & (calls > 0)
+        if self.kpi == "qa_score":
+            qa = ctx.qa_window(self.window)
+            if qa is None:
+                raise WorkforceError(f"{self.path}.kpi",
+                                     "KPI 'qa_score' needs a qa (QAMonitoring) policy listed before it")
+            score, calls = qa_score(qa)
+        else:
+            score, calls = scores(self.kpi, agents, funnel)
+        return score, ctx.active & (calls >= self.min_calls) & (calls > 0) & self.in_groups(ctx)
+
+    def in_groups(self, ctx) -> np.ndarray:
+        """[agent] bool: in one of ``groups`` (all agents without that option)."""
+        if self.groups is None:
+            return np.ones(len(ctx.group), dtype=bool)
+        for i, g in enumerate(self.groups):
+            if g not in ctx.group_names:
+                raise WorkforceError(f"{self.path}.groups[{i}]",
+                                     f"unknown agent group {g!r}: expected one of {', '.join(ctx.group_names)}")
+        return np.isin(np.asarray(ctx.group_names)[ctx.group], self.groups)
 
     def guarded(self, chosen, ctx) -> np.ndarray:
         """``chosen`` (in ranking order) less those whose group would fall below
-        ``min_per_group``; without that option, a group left with no agent is an error."""
+        ``min_per_group``; without that option, a group left with no agent is an error unless
+        a hiring policy refills it."""
         left = ctx.headcount_by_group()
         kept = []
         for a in chosen:
             g = ctx.group[a]
-            floor = 1 if self.min_per_group is None else self.min_per_group
+            floor = (0 if ctx.hiring else 1) if self.min_per_group is None else self.min_per_group
             if left[g] - 1 < floor:
                 if self.min_per_group is None:
                     raise WorkforceError(self.path, f"eliminating after period {ctx.period + 1} would leave group "

@@ -43,15 +43,24 @@ def _answered(agents, funnel):
     return _ratio(agents[:, _A["answered"]] * 3600.0, agents[:, _A["staffed"]]), agents[:, _A["answered"]]
 
 
-# name -> (function of (agent counts, funnel counts) -> (score, calls), needs the funnel)
+def qa_score(qa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(1 - errors found per call scored, calls scored) of QA counts [agent, (scored, fatal
+    found, non-fatal found)] (``QAMonitoring``): the ``qa_score`` KPI."""
+    return 1.0 - _ratio(qa[:, 1] + qa[:, 2], qa[:, 0]), qa[:, 0]
+
+
+# name -> (function of (agent counts, funnel counts) -> (score, calls), needs the funnel);
+# qa_score is scored from QA monitoring's counts instead (a QAMonitoring policy listed before).
 KPIS = {"conversion": (_conversion, True), "revenue": (_revenue, True), "aht": (_aht, False),
-        "answered_per_hour": (_answered, False)}
+        "answered_per_hour": (_answered, False), "qa_score": (None, False)}
 
 
 def scores(kpi: str, agents: np.ndarray, funnel) -> tuple[np.ndarray, np.ndarray]:
     """(score [agent], calls [agent]) of ``kpi`` over summed counts ``agents`` [agent,
     AGENT_FIELDS] and ``funnel`` [agent, FUNNEL_FIELDS] (None without a funnel)."""
     fn, needs_funnel = KPIS[kpi]
+    if fn is None:
+        raise ValueError(f"KPI {kpi!r} is scored from QA monitoring's counts (qa_score), not from call counts")
     if needs_funnel and funnel is None:
         funnel = np.zeros((len(agents), len(FUNNEL_FIELDS)))
     return fn(agents, funnel)

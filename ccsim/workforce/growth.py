@@ -1,0 +1,207 @@
+"""Policies that change people rather than remove them: learning with tenure, training
+programmes, QA monitoring with coaching, and hiring into slots.
+
+Each is a ``Policy`` whose ``between(ctx)`` returns no leaver: it changes ``ctx.abilities``
+(marking the agents in ``ctx.changed``), sends agents off the phones for a while
+(``ctx.send_off``), hires (``ctx.hire``) and books costs (``ctx.book``). Their draws come from
+streams keyed by the run's seed, the policy's name, the agent's id and the period
+(``ctx.agent_rng``), never from the engine's streams: what one agent draws does not depend on
+who else is on the roster.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import WorkforceError
+from .people import check_draw, draw
+from .policies import KINDS, Policy, _non_negative, _non_negative_int, _Ranked, _positive_int
+from .ranking import bottom_k
+
+
+def _fraction(value, path):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise WorkforceError(path, f"expected a number in [0, 1], found {value!r}")
+    return float(value)
+
+
+class Learning(Policy):
+    """Abilities improve with tenure toward a ceiling: after a period of d days, each agent on
+    the payroll has conversion c <- c + (1 - exp(-d / tau_days)) (ceiling - c) when below
+    ``ceiling``, and handle-time factors f <- f + (1 - exp(-d / tau_days)) (floor - f) when above
+    ``factor_floor``: c(t) = ceiling - (ceiling - c0) exp(-t / tau). Tenure grows for everyone."""
+
+    name = "learning"
+    reason = None
+
+    def __init__(self, ceiling=0.35, tau_days=90.0, factor_floor=None, every=1, path="workforce.policies[0]"):
+        super().__init__(every, path)
+        self.ceiling = _fraction(ceiling, f"{path}.ceiling")
+        tau = _non_negative(tau_days, f"{path}.tau_days")
+        if tau <= 0:
+            raise WorkforceError(f"{path}.tau_days", f"expected a number of days > 0, found {tau_days!r}")
+        self.tau = float(tau)
+        self.floor = None if factor_floor is None else float(_non_negative(factor_floor, f"{path}.factor_floor"))
+
+    def between(self, ctx) -> np.ndarray:
+        gain = 1.0 - math.exp(-ctx.period_days * self.every / self.tau)
+        ab, on = ctx.abilities, ctx.on_payroll
+        c = ab.conversion
+        up = on & ~np.isnan(c) & (c < self.ceiling)
+        c[up] += gain * (self.ceiling - c[up])
+        ctx.changed.update(np.flatnonzero(up).tolist())
+        if self.floor is not None and ab.factor.shape[1]:
+            f = ab.factor[on]
+            down = f > self.floor
+            f[down] += gain * (self.floor - f[down])
+            ab.factor[on] = f
+            ctx.changed.update(np.flatnonzero(on).tolist())
+        return np.zeros(0, dtype=np.int64)
+
+
+class Training(_Ranked):
+    """A training programme: the bottom ``fraction`` of the ranking (or the bottom ``k``) leave
+    the phones for ``days`` days (paid ``hours_per_day`` hours a day, plus ``cost`` per trainee),
+    then come back with conversion raised by ``conversion_gain`` (capped at ``ceiling``) and QA
+    error rates times (1 - ``qa_gain``)."""
+
+    name = "training"
+    reason = None
+
+    def __init__(self, fraction=None, k=None, days=5.0, conversion_gain=0.03, ceiling=0.6, qa_gain=0.2,
+                 cost=500.0, hours_per_day=8.0, **kw):
+        super().__init__(**kw)
+        if (k is None) == (fraction is None):
+            raise WorkforceError(self.path, "give exactly one of k (agents) and fraction (of those ranked)")
+        self.k = None if k is None else _non_negative_int(k, f"{self.path}.k")
+        self.fraction = None if fraction is None else _fraction(fraction, f"{self.path}.fraction")
+        self.days = float(_non_negative(days, f"{self.path}.days"))
+        self.gain = _fraction(conversion_gain, f"{self.path}.conversion_gain")
+        self.ceiling = _fraction(ceiling, f"{self.path}.ceiling")
+        self.qa_gain = _fraction(qa_gain, f"{self.path}.qa_gain")
+        self.cost = float(_non_negative(cost, f"{self.path}.cost"))
+        self.hours = float(_non_negative(hours_per_day, f"{self.path}.hours_per_day"))
+
+    def between(self, ctx) -> np.ndarray:
+        score, eligible = self.ranked(ctx)
+        k = self.k if self.k is not None else math.floor(self.fraction * int(eligible.sum()) + 1e-9)
+        for a in bottom_k(score, eligible, k, ctx.rng(self.name)):
+            ctx.send_off(int(a), self.days, self._raise)
+            ctx.book("training", self.cost + self.days * self.hours * ctx.hour_cost(int(a)))
+            ctx.trained += 1
+        return np.zeros(0, dtype=np.int64)
+
+    def _raise(self, ab, a: int) -> None:
+        if not np.isnan(ab.conversion[a]):
+            ab.conversion[a] = max(ab.conversion[a], min(ab.conversion[a] + self.gain, self.ceiling))
+        ab.qa_fatal[a] *= 1.0 - self.qa_gain
+        ab.qa_nonfatal[a] *= 1.0 - self.qa_gain
+
+
+class QAMonitoring(Policy):
+    """监听: each period, ``sample`` of each agent's answered calls (all if fewer) are scored.
+    A scored call has a fatal (non-fatal) error with the agent's true rate, detected with
+    probability ``detect_fatal`` (``detect_nonfatal``). An agent with an error found is coached:
+    its rates times (1 - ``coaching``). Scoring costs ``minutes_per_call`` analyst minutes at
+    ``analyst_hour`` an hour."""
+
+    name = "qa"
+    reason = None
+
+    def __init__(self, sample=10, detect_fatal=0.9, detect_nonfatal=0.6, coaching=0.2, minutes_per_call=12.0,
+                 analyst_hour=50.0, every=1, path="workforce.policies[0]"):
+        super().__init__(every, path)
+        self.sample = _positive_int(sample, f"{path}.sample")
+        self.detect_fatal = _fraction(detect_fatal, f"{path}.detect_fatal")
+        self.detect_nonfatal = _fraction(detect_nonfatal, f"{path}.detect_nonfatal")
+        self.coaching = _fraction(coaching, f"{path}.coaching")
+        self.minutes = float(_non_negative(minutes_per_call, f"{path}.minutes_per_call"))
+        self.analyst_hour = float(_non_negative(analyst_hour, f"{path}.analyst_hour"))
+
+    def between(self, ctx) -> np.ndarray:
+        answered = ctx.agent_counts[-1][:, ctx.answered_field]
+        ab = ctx.abilities
+        ctx.state.qa_ran = True
+        for a in np.flatnonzero(answered > 0):
+            n = int(min(self.sample, answered[a]))
+            rng = ctx.agent_rng(self.name, int(a))
+            fatal = rng.binomial(n, np.nan_to_num(ab.qa_fatal[a]) * self.detect_fatal)
+            nonfatal = rng.binomial(n, np.nan_to_num(ab.qa_nonfatal[a]) * self.detect_nonfatal)
+            ctx.qa[a] += (n, fatal, nonfatal)
+            if fatal + nonfatal:
+                ab.qa_fatal[a] *= 1.0 - self.coaching
+                ab.qa_nonfatal[a] *= 1.0 - self.coaching
+            ctx.book("qa", n * self.minutes / 60.0 * self.analyst_hour)
+        return np.zeros(0, dtype=np.int64)
+
+
+class Hiring(Policy):
+    """Keeps each group's headcount (on the phones, in training, or being recruited) at its
+    ``target`` (default: the group's headcount at the start), hiring into its free slots: a hire
+    decided after a period joins after ``delay_days`` of recruitment and ``training_days`` of
+    new-hire training (paid, off the phones), and costs ``cost``. New hires draw their conversion
+    from ``conversion`` (lower than the roster's), start with handle-time factors ``factor`` times
+    the group's mean at the start, and QA
+    rates ``qa_fatal`` / ``qa_nonfatal``, tenure 0."""
+
+    name = "hiring"
+    reason = None
+
+    def __init__(self, target=None, delay_days=14.0, training_days=10.0, cost=3000.0, hours_per_day=8.0,
+                 conversion=None, factor=1.15, qa_fatal=0.04, qa_nonfatal=0.12, every=1,
+                 path="workforce.policies[0]"):
+        super().__init__(every, path)
+        if target is not None and not isinstance(target, dict):
+            raise WorkforceError(f"{path}.target", f"expected a mapping group -> headcount, found {target!r}")
+        for g, n in (target or {}).items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise WorkforceError(f"{path}.target.{g}", f"expected a whole number >= 0, found {n!r}")
+        self.target = target
+        self.delay = float(_non_negative(delay_days, f"{path}.delay_days"))
+        self.training = float(_non_negative(training_days, f"{path}.training_days"))
+        self.cost = float(_non_negative(cost, f"{path}.cost"))
+        self.hours = float(_non_negative(hours_per_day, f"{path}.hours_per_day"))
+        self.conversion = check_draw(conversion, f"{path}.conversion")
+        self.factor = float(_non_negative(factor, f"{path}.factor"))
+        self.qa_fatal = check_draw(qa_fatal, f"{path}.qa_fatal")
+        self.qa_nonfatal = check_draw(qa_nonfatal, f"{path}.qa_nonfatal")
+
+    def targets(self, ctx) -> np.ndarray:
+        """[group]: the headcount to keep."""
+        if self.target is None:
+            return ctx.start_headcount
+        out = np.array(ctx.start_headcount, copy=True)
+        for g, n in self.target.items():
+            if g not in ctx.group_names:
+                raise WorkforceError(f"{self.path}.target.{g}", f"unknown agent group {g!r}")
+            out[ctx.group_names.index(g)] = n
+        return out
+
+    def between(self, ctx) -> np.ndarray:
+        need = self.targets(ctx) - ctx.staffed_by_group()
+        for g in np.flatnonzero(need > 0):
+            free = ctx.free_slots(g)
+            for a in free[:int(need[g])]:
+                self._hire(ctx, int(a))
+        return np.zeros(0, dtype=np.int64)
+
+    def _hire(self, ctx, a: int) -> None:
+        rng = ctx.agent_rng(self.name, a)
+        ab = ctx.abilities
+        if self.conversion is not None:
+            ab.conversion[a] = draw(self.conversion, rng, f"{self.path}.conversion")
+        if ab.factor.shape[1]:
+            ab.factor[a] = self.factor * ctx.state.base_factor[ctx.group[a]]
+        if self.qa_fatal is not None:
+            ab.qa_fatal[a] = draw(self.qa_fatal, rng, f"{self.path}.qa_fatal")
+        if self.qa_nonfatal is not None:
+            ab.qa_nonfatal[a] = draw(self.qa_nonfatal, rng, f"{self.path}.qa_nonfatal")
+        ab.tenure_days[a] = 0.0
+        ctx.hire(a, self.delay, self.training)
+        ctx.book("hiring", self.cost)
+        ctx.book("training", self.training * self.hours * ctx.hour_cost(a))
+
+
+# The growth policies in the ``workforce: policies:`` kinds (policies_from_spec).
+KINDS.update({"learning": Learning, "training": Training, "qa": QAMonitoring, "hiring": Hiring})
