@@ -6,7 +6,9 @@ busyness cv, chi-square CI), the handle-time fits (lognormal, gamma, Weibull by 
 likelihood, chosen by AIC, with KS distances and Fisher CIs), patience from censored waits
 (Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
 and the share of callers reaching the queue, the priority shares and the share of short
-abandons; for the center the agents seen serving per slot. ``FitResult.scenario()`` turns
+abandons; for the center the agents seen serving per slot and the agents available per slot
+(``agents_available``: busy time plus short idle gaps with no call waiting), which the
+scenario staffs. ``FitResult.scenario()`` turns
 them into a ccsim scenario (``scenario.py``).
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ class FitOptions:
     patience: str = "auto"           # "auto" (AIC) or a family
     short_abandon: float = 5.0       # an abandon within this many seconds is "short"
     min_calls: int = 20              # below this many values a distribution is not fitted
+    idle_cap: float = 600.0          # an agent's idle gap longer than this (s) is off the phones
 
 
 @dataclass
@@ -87,7 +90,8 @@ class FitResult:
     profile: str                     # "week" or "day"
     types: dict                      # call type -> TypeFit
     agents_seen: np.ndarray          # [days, slots] distinct agents serving
-    staffing: np.ndarray             # [profile days, slots] mean agents serving (what the scenario uses)
+    staffing: np.ndarray             # [profile days, slots] mean agents available (what the scenario uses)
+    agents_available: np.ndarray = None   # [days, slots] mean agents available (``agents_available``)
 
     @property
     def slots_per_day(self) -> int:
@@ -114,7 +118,8 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
     for name, group in calls.groupby("call_type", sort=True, observed=True):
         types[str(name)] = _fit_type(str(name), group, log, profile, options)
     seen = agents_serving(calls, log.days, options.slot)
-    return FitResult(log, options, profile, types, seen, _profile_mean(seen, log, profile))
+    available = agents_available(calls, log.days, options.slot, options.idle_cap)
+    return FitResult(log, options, profile, types, seen, _profile_mean(available, log, profile), available)
 
 
 def _fit_type(name, calls, log, profile, options) -> TypeFit:
@@ -283,6 +288,54 @@ def agents_serving(calls, days: int, slot: int) -> np.ndarray:
     return np.bincount(ids, minlength=total).reshape(days, slots).astype(float)
 
 
+def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0) -> np.ndarray:
+    """[days, slots]: mean number of agents available to the queue in each slot.
+
+    An agent counts as available while serving, and while idle between two consecutive
+    services of its own (sorted by start) when the gap is at most ``idle_cap`` seconds and
+    no call is waiting in the queue (any call type). The estimator assumes what the model
+    assumes: a work-conserving ACD routes a waiting call to an available idle agent at once,
+    so an agent idle while a call waits was not available (after-call work, other tasks);
+    a gap longer than ``idle_cap`` is a break or the end of a shift. Time is on a one-second
+    grid (the log's resolution). Agents named "nobody" (missing) are not counted.
+    """
+    slots = int(DAY // slot)
+    served = calls[(calls["outcome"] == "served") & calls["agent"].notna()]
+    if "service_start" not in served or not len(served):
+        return np.zeros((days, slots))
+    served = served.sort_values(["agent", "service_start"], kind="stable")
+    start = served["service_start"].to_numpy(dtype=float)
+    end = np.maximum(served["service_end"].to_numpy(dtype=float), start)
+    agent = served["agent"].astype(str).to_numpy()
+    size = days * int(DAY) + int(DAY)           # a day more for services past the last midnight
+    busy = _occupancy(start, end, size)
+    gap = start[1:] - end[:-1]
+    use = (agent[1:] == agent[:-1]) & (gap > 0) & (gap <= idle_cap)
+    idle = _occupancy(end[:-1][use], start[1:][use], size)
+    waiting = _occupancy(*_waits(calls), size) > 0
+    per_second = busy + np.where(waiting, 0.0, idle)
+    return per_second[: days * int(DAY)].reshape(days, slots, slot).mean(axis=2)
+
+
+def _waits(calls) -> tuple:
+    """(queue entries, queue exits) of the calls that waited in the queue."""
+    if "queue_entry" not in calls or "queue_exit" not in calls:
+        return np.zeros(0), np.zeros(0)
+    entry = calls["queue_entry"].to_numpy(dtype=float)
+    leave = calls["queue_exit"].to_numpy(dtype=float)
+    waited = np.isfinite(entry) & np.isfinite(leave) & (leave > entry)
+    return entry[waited], leave[waited]
+
+
+def _occupancy(start, end, size: int) -> np.ndarray:
+    """[size] how many of the intervals [start, end) cover each second (times in whole
+    seconds after rounding; an interval shorter than half a second covers none)."""
+    a = np.clip(np.rint(start), 0, size).astype(np.int64)
+    b = np.clip(np.rint(end), 0, size).astype(np.int64)
+    delta = np.bincount(a, minlength=size + 1) - np.bincount(b, minlength=size + 1)
+    return np.cumsum(delta[:size]).astype(float)
+
+
 def _profile_mean(seen, log: CallLog, profile: str) -> np.ndarray:
     group = _weekday_of_day(log, len(seen)) if profile == "week" else np.zeros(len(seen), int)
     k = 7 if profile == "week" else 1
@@ -291,4 +344,4 @@ def _profile_mean(seen, log: CallLog, profile: str) -> np.ndarray:
 
 
 __all__ = ["Arrivals", "FitError", "FitOptions", "FitResult", "TypeFit", "WEEKDAYS", "agents_serving",
-           "arrivals", "busyness", "fit_log", "patience_data"]
+           "agents_available", "arrivals", "busyness", "fit_log", "patience_data"]

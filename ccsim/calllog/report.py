@@ -38,11 +38,23 @@ def text_report(result: FitResult) -> str:
                  "families chosen by AIC (smallest); KS = largest gap between fitted and empirical CDF")
     for fit in result.types.values():
         lines += _type_lines(fit, result)
-    peak = result.staffing.max(axis=1)
-    lines.append("agents seen serving (distinct agents with a call in the slot, mean over like days): peak per "
-                 + ("weekday " + ", ".join(f"{d[:3]} {p:.1f}" for d, p in zip(WEEKDAYS, peak))
-                    if result.profile == "week" else f"day {peak[0]:.1f}"))
+    seen = _profile_peaks(result, result.agents_seen)
+    lines.append("agents seen serving (distinct agents with a call in the slot, mean over like days): peak " + seen)
+    lines.append(f"agents available (busy + idle gaps <= {result.options.idle_cap:g} s with no call waiting, "
+                 "mean over the slot and like days; the scenario's staffing): peak " + _profile_peaks(result, None))
     return "\n".join(lines)
+
+
+def _profile_peaks(result: FitResult, per_day) -> str:
+    """The peak per weekday (or of the day) of ``per_day`` [days, slots] averaged over like
+    days, or of the scenario's staffing when ``per_day`` is None."""
+    from .fit import _profile_mean
+
+    profile = result.staffing if per_day is None else _profile_mean(per_day, result.log, result.profile)
+    peak = profile.max(axis=1)
+    if result.profile == "week":
+        return "per weekday " + ", ".join(f"{d[:3]} {p:.1f}" for d, p in zip(WEEKDAYS, peak))
+    return f"of the day {peak[0]:.1f}"
 
 
 def _type_lines(fit: TypeFit, result: FitResult) -> list:

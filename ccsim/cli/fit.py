@@ -53,12 +53,15 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
               help="Patience family (censored MLE): auto = the smallest AIC.")
 @click.option("--short-abandon", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="An abandon within this many seconds counts as short.")
+@click.option("--idle-cap", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              help="Staffing: an agent's idle gap between two calls counts as available up to this many "
+                   "seconds (longer: a break), and only while no call waits.")
 @click.option("--exclusions", type=click.Path(path_type=Path),
               help="Write every excluded row (row, reason, detail) to this CSV file.")
 @click.option("--name", help="The scenario's name (default: the mapping's name + _fitted).")
 @click.option("--strict", is_flag=True,
               help="Refuse the log (exit 2) if any row other than a phantom call is excluded.")
-def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon,
+def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon, idle_cap,
         exclusions, name, strict):
     """Fit a scenario to the call log LOG and write it to --out."""
     from ..calllog import read_log
@@ -74,7 +77,8 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     log = read_log(log_file, mapping_spec)
     if strict:
         refuse_bad_rows(log)
-    options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon)
+    options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
+                         idle_cap=idle_cap)
     result = fit_log(log, options)
     scenario = result.scenario(name=name)
     validate_scenario(scenario, source=str(out), base_dir=str(out.parent))
