@@ -240,6 +240,12 @@ class PeriodRun:
     rows: list = field(default_factory=list)
     trajectory: list = field(default_factory=list)
     hired: int = 0                  # hires that joined the payroll (slots filled)
+    agent_counts: list = field(default_factory=list)   # per period: [agent, AGENT_FIELDS]
+    funnel_counts: list = field(default_factory=list)  # per period: [agent, FUNNEL_FIELDS]
+    group: np.ndarray = None        # [agent]: its group index
+    group_names: tuple = ()
+    ids: tuple = ()                 # [agent]: its roster id
+    has_funnel: bool = False
 
     def table(self):
         """The per-period report as a pandas DataFrame."""
@@ -256,6 +262,13 @@ class PeriodRun:
         out["recruiting"] = int((self.status == "recruiting").sum())
         out["hired"] = int(np.isin(self.status, ON_PAYROLL + REASONS).sum())
         return out
+
+    def report_html(self, path, title: str = "ccsim workforce report"):
+        """Write this run's HTML report (per-period charts and table, trajectories, the last
+        period's leaderboards; ``ccsim.report.workforce``) to ``path``; returns the path."""
+        from ..report.workforce import write_workforce_html
+
+        return write_workforce_html(self, path, title)
 
 
 def run_periods(model, period: float, policies=(), seed=0, engine: str = "core", slots=None,
@@ -321,7 +334,9 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         row.update(_people(st, agent_counts[-1], group, hour))
         rows.append(row)
         st.new_period()
-    run_result = PeriodRun(raw, st.status, st.left_after, rows, trajectory)
+    run_result = PeriodRun(raw, st.status, st.left_after, rows, trajectory, agent_counts=agent_counts,
+                           funnel_counts=funnel_counts, group=group, group_names=tuple(model.group_names),
+                           ids=st.ids, has_funnel=has_funnel)
     run_result.hired = int(sum(r["hired"] for r in rows))
     _add_service_level(run_result, model, ends, period)
     return run_result
@@ -344,10 +359,23 @@ def _people(st, agents, group, hour) -> dict:
                qa_scored=float(st.qa[:, 0].sum()), qa_fatal_found=float(st.qa[:, 1].sum()),
                qa_nonfatal_found=float(st.qa[:, 2].sum()),
                mean_tenure_days=float(st.abilities.tenure_days[payroll].mean()) if payroll.any() else np.nan,
+               **_tenure_mix(st.abilities.tenure_days[payroll]),
                cost_agents=float((staffed * hour[group]).sum()),
                cost_hiring=st.costs.get("hiring", 0.0), cost_training=st.costs.get("training", 0.0),
                cost_qa=st.costs.get("qa", 0.0))
     out["cost"] = out["cost_agents"] + out["cost_hiring"] + out["cost_training"] + out["cost_qa"]
+    return out
+
+
+TENURE_BANDS = ((0, 30), (30, 90), (90, 180), (180, math.inf))  # days
+
+
+def _tenure_mix(tenure) -> dict:
+    """Agents on the payroll by tenure band: tenure_0_30, tenure_30_90, ... (days; lower bound in)."""
+    out = {}
+    for lo, hi in TENURE_BANDS:
+        key = f"tenure_{lo}_{hi}" if math.isfinite(hi) else f"tenure_{lo}_plus"
+        out[key] = int(((tenure >= lo) & (tenure < hi)).sum())
     return out
 
 
