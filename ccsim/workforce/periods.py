@@ -97,6 +97,12 @@ class PeriodContext:
         return sum(history[max(0, len(history) - periods):])
 
     @property
+    def eliminated_share(self) -> float:
+        """The share of the agents on the phones eliminated at the start of the period just
+        ended (after the period before it; 0 after the first period): elimination pressure."""
+        return self.state.eliminated_share
+
+    @property
     def start_headcount(self) -> np.ndarray:
         return self.state.start_headcount
 
@@ -165,6 +171,7 @@ class _State:
         self.changed = set()
         self.now = 0.0
         self.qa_history, self.qa_ran = [], False
+        self.eliminated_share = 0.0
         self.new_period()
         for a in slots:
             run.leave(int(a))
@@ -317,6 +324,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         if p < n - 1:
             ctx = PeriodContext(p, seed, agent_counts, funnel_counts, st.status == "active", group,
                                 tuple(model.group_names), has_funnel, st, period / DAY)
+            before = int(ctx.active.sum())  # on the phones before the policies act
             for policy in policies:
                 if not policy.acts_after(p):
                     continue
@@ -327,6 +335,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
                         st.status[a], st.left_after[a] = policy.reason, p
                         left[policy.reason].append(int(a))
             st.push_changes()
+            st.eliminated_share = len(left["eliminated"]) / before if before else 0.0
         trajectory.append(st.abilities.conversion.copy())
         row = dict(period=p, start=p * period, end=end, headcount=int(start_active.sum()),
                    **{r: len(v) for r, v in left.items()},
