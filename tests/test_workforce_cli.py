@@ -46,7 +46,8 @@ def test_command_line_run_is_the_python_run(runner, tmp_path):
     plain = scenario()
     del plain["workforce"]
     for r, child in enumerate(replication_seeds(5, 2)):
-        policies = [BottomElimination(fraction=0.1, min_calls=5), Attrition(0.05), Hiring(delay_days=1, training_days=0)]
+        policies = [BottomElimination(fraction=0.1, min_calls=5), Attrition(0.05),
+                    Hiring(delay_days=1, training_days=0)]
         expected = run_periods(plain, DAY, policies, seed=child, slots={"north": 2, "south": 2})
         got = summary["replications"][r]
         assert [row["eliminated"] for row in got] == [row["eliminated"] for row in expected.rows]

@@ -35,7 +35,8 @@ TEMPLATE = "<!DOCTYPE html>\n" + page.MACROS + """<html lang="en"><head><meta ch
 <section id="periods"><h2>Per period</h2>{{ note(notes.periods) }}
 <div class="charts">{% for c in charts %}{{ chart(c) }}{% endfor %}</div>
 {{ table(periods, "ccsim-table periods") }}</section>
-<section id="trajectories"><h2>Agents' trajectories</h2>{{ note(notes.trajectories) }}{{ chart(trajectories) }}</section>
+<section id="trajectories"><h2>Agents' trajectories</h2>{{ note(notes.trajectories) }}
+{{ chart(trajectories) }}</section>
 <section id="leaderboard"><h2>Leaderboard of the last period</h2>{{ note(notes.leaderboard) }}
 <h3>Teams</h3>{{ table(teams, "ccsim-table leaderboard-teams sortable") }}
 <h3>Agents</h3>{{ table(agents, "ccsim-table leaderboard-agents sortable") }}</section>
