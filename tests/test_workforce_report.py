@@ -40,6 +40,12 @@ def test_leaderboard_ranks_observed_beside_true(result):
     assert sorted(r["true_rank"] for r in agents) == list(range(1, len(agents) + 1))
     by_true = sorted(agents, key=lambda r: r["true_rank"])
     assert all(a["true"] >= b["true"] for a, b in zip(by_true, by_true[1:]))
+    # inside each team, the ranks are 1..n in the same order as the overall ones
+    for name in ("north", "south"):
+        mine = sorted((r for r in agents if r["team"] == name), key=lambda r: r["observed_rank"])
+        assert [r["observed_team_rank"] for r in mine] == list(range(1, len(mine) + 1))
+        mine.sort(key=lambda r: r["true_rank"])
+        assert [r["true_team_rank"] for r in mine] == list(range(1, len(mine) + 1))
     # a team's observed conversion is its agents' orders pooled over their sales calls
     for team in teams:
         mine = [r for r in agents if r["team"] == team["team"]]

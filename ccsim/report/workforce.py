@@ -51,8 +51,9 @@ NOTES = {
                "/ headcount. Wrong eliminations: eliminated with a true conversion above the median.",
     "trajectories": "Each agent's true conversion at the end of each period, until it left (at most "
                     f"{MAX_TRAJECTORIES} agents drawn).",
-    "leaderboard": "Ranked on the last period's observed KPI (agents with at least one call); the true rank "
-                   "orders the same agents (teams) by their true conversion. Click a header to sort.",
+    "leaderboard": "Ranked on the last period's observed KPI (agents with at least one call), over all agents "
+                   "and inside each team; the true rank orders the same agents (teams) by their true conversion. "
+                   "Click a header to sort.",
 }
 
 _ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -204,6 +205,11 @@ def leaderboard_rows(result, kpi: str) -> tuple[list, list]:
                        observed=float(score[a]), observed_rank=int(obs_rank[i]), true=float(true[a]),
                        true_rank=int(true_rank[i]) or None, status=str(result.status[a]))
                   for i, a in enumerate(ranked)]
+    for g in range(len(result.group_names)):  # the ranks inside each team
+        mine = np.flatnonzero(result.group[ranked] == g)
+        for key, values in (("observed_team_rank", score), ("true_team_rank", true)):
+            for i, r in zip(mine, _ranks(values[ranked[mine]])):
+                agent_rows[i][key] = int(r) or None
     team_rows = []
     for g, name in enumerate(result.group_names):
         mine = ranked[result.group[ranked] == g]
@@ -229,7 +235,9 @@ def leaderboards(result, kpi: str):
               Column("true", "true conversion", percent)]
     teams = build_table(rank + [text_column("team", "team"), Column("agents", "agents", _count)] + values,
                         sorted(team_rows, key=lambda r: r["observed_rank"]))
-    agents = build_table(rank + [text_column("id", "agent"), text_column("team", "team")] + values
+    in_team = [Column("observed_team_rank", "rank in team", _count),
+               Column("true_team_rank", "true rank in team", _count)]
+    agents = build_table(rank + in_team + [text_column("id", "agent"), text_column("team", "team")] + values
                          + [text_column("status", "status")],
                          sorted(agent_rows, key=lambda r: r["observed_rank"]))
     return teams, agents
