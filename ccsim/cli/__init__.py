@@ -102,8 +102,10 @@ def _register() -> None:
     from .run import run
     from .study import compare, report, sweep
     from .validate import schema, validate
+    from .workforce import workforce
 
-    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit, replay, validate_fit):
+    for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit, replay, validate_fit,
+                    workforce):
         cli.add_command(command)
 
 

@@ -67,8 +67,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 """
 
-TEMPLATE = """<!DOCTYPE html>
-{%- macro table(t, css_class="ccsim-table") %}
+# The macros every page uses: a table, a chart, a note.
+MACROS = """{%- macro table(t, css_class="ccsim-table") %}
 <div class="table-wrap"><table class="{{ css_class }}"><thead><tr>
 {%- for label, numeric in t.headers %}<th class="{{ 'num' if numeric else 'text' }}">{{ label }}</th>{% endfor -%}
 </tr></thead><tbody>
@@ -80,7 +80,9 @@ TEMPLATE = """<!DOCTYPE html>
 {%- endmacro %}
 {%- macro chart(c) %}<div class="ccsim-chart{{ ' wide' if c.wide }}" id="{{ c.id }}">{{ c.markup }}</div>{% endmacro %}
 {%- macro note(text) %}{% if text %}<p class="note">{{ text }}</p>{% endif %}{% endmacro %}
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+"""
+
+TEMPLATE = "<!DOCTYPE html>\n" + MACROS + """<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>{{ css }}</style>
 <script type="text/javascript">{{ plotlyjs }}</script>

@@ -193,7 +193,8 @@ def _number(bound) -> str:
 
 
 _OWN_MESSAGES = {"warmup_too_long", "unknown_call_type", "unserved_call_type", "duplicate_name", "too_big",
-                 "media", "no_arrivals", "replay", "checks", "routing_order"}
+                 "media", "no_arrivals", "replay", "checks", "routing_order",
+                 "workforce"}
 
 
 def _looks_numeric(text: str) -> bool:

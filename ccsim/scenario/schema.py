@@ -58,6 +58,7 @@ from pydantic_core import PydanticCustomError
 
 from . import limits as L
 from .distributions import Duration, Empirical, PositiveSeconds, Seconds
+from .workforce import Workforce, check_workforce
 from .hours import Announcement, Callback, Hours, Voicemail, check_hours
 from .shifts import Shift, Shrinkage, check_shifts
 from .agents import Member, Population, check_agents
@@ -633,6 +634,9 @@ class Scenario(_Model):
         "ccsim run ignores them; absent = none"))
     costs: Optional[Costs] = Field(default=None, title="Costs", description=(
         "unit costs (agent hour, telecom minute, per order) for the money KPIs; absent = none"))
+    workforce: Optional[Workforce] = Field(default=None, title="Workforce", description=(
+        "a run in periods with workforce policies between them (elimination, promotion, attrition, "
+        "learning, training, QA, hiring), run by ccsim workforce; other commands ignore it; absent = none"))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -675,6 +679,7 @@ class Scenario(_Model):
         check_transfers(self)
         check_funnel(self)
         check_costs(self)
+        check_workforce(self)
         return self
 
     def call_type_index(self) -> dict[str, int]:

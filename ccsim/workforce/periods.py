@@ -97,6 +97,12 @@ class PeriodContext:
         return sum(history[max(0, len(history) - periods):])
 
     @property
+    def eliminated_share(self) -> float:
+        """The share of the agents on the phones eliminated at the start of the period just
+        ended (after the period before it; 0 after the first period): elimination pressure."""
+        return self.state.eliminated_share
+
+    @property
     def start_headcount(self) -> np.ndarray:
         return self.state.start_headcount
 
@@ -165,6 +171,7 @@ class _State:
         self.changed = set()
         self.now = 0.0
         self.qa_history, self.qa_ran = [], False
+        self.eliminated_share = 0.0
         self.new_period()
         for a in slots:
             run.leave(int(a))
@@ -240,6 +247,12 @@ class PeriodRun:
     rows: list = field(default_factory=list)
     trajectory: list = field(default_factory=list)
     hired: int = 0                  # hires that joined the payroll (slots filled)
+    agent_counts: list = field(default_factory=list)   # per period: [agent, AGENT_FIELDS]
+    funnel_counts: list = field(default_factory=list)  # per period: [agent, FUNNEL_FIELDS]
+    group: np.ndarray = None        # [agent]: its group index
+    group_names: tuple = ()
+    ids: tuple = ()                 # [agent]: its roster id
+    has_funnel: bool = False
 
     def table(self):
         """The per-period report as a pandas DataFrame."""
@@ -256,6 +269,13 @@ class PeriodRun:
         out["recruiting"] = int((self.status == "recruiting").sum())
         out["hired"] = int(np.isin(self.status, ON_PAYROLL + REASONS).sum())
         return out
+
+    def report_html(self, path, title: str = "ccsim workforce report"):
+        """Write this run's HTML report (per-period charts and table, trajectories, the last
+        period's leaderboards; ``ccsim.report.workforce``) to ``path``; returns the path."""
+        from ..report.workforce import write_workforce_html
+
+        return write_workforce_html(self, path, title)
 
 
 def run_periods(model, period: float, policies=(), seed=0, engine: str = "core", slots=None,
@@ -304,6 +324,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         if p < n - 1:
             ctx = PeriodContext(p, seed, agent_counts, funnel_counts, st.status == "active", group,
                                 tuple(model.group_names), has_funnel, st, period / DAY)
+            before = int(ctx.active.sum())  # on the phones before the policies act
             for policy in policies:
                 if not policy.acts_after(p):
                     continue
@@ -314,6 +335,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
                         st.status[a], st.left_after[a] = policy.reason, p
                         left[policy.reason].append(int(a))
             st.push_changes()
+            st.eliminated_share = len(left["eliminated"]) / before if before else 0.0
         trajectory.append(st.abilities.conversion.copy())
         row = dict(period=p, start=p * period, end=end, headcount=int(start_active.sum()),
                    **{r: len(v) for r, v in left.items()},
@@ -321,7 +343,9 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         row.update(_people(st, agent_counts[-1], group, hour))
         rows.append(row)
         st.new_period()
-    run_result = PeriodRun(raw, st.status, st.left_after, rows, trajectory)
+    run_result = PeriodRun(raw, st.status, st.left_after, rows, trajectory, agent_counts=agent_counts,
+                           funnel_counts=funnel_counts, group=group, group_names=tuple(model.group_names),
+                           ids=st.ids, has_funnel=has_funnel)
     run_result.hired = int(sum(r["hired"] for r in rows))
     _add_service_level(run_result, model, ends, period)
     return run_result
@@ -344,10 +368,23 @@ def _people(st, agents, group, hour) -> dict:
                qa_scored=float(st.qa[:, 0].sum()), qa_fatal_found=float(st.qa[:, 1].sum()),
                qa_nonfatal_found=float(st.qa[:, 2].sum()),
                mean_tenure_days=float(st.abilities.tenure_days[payroll].mean()) if payroll.any() else np.nan,
+               **_tenure_mix(st.abilities.tenure_days[payroll]),
                cost_agents=float((staffed * hour[group]).sum()),
                cost_hiring=st.costs.get("hiring", 0.0), cost_training=st.costs.get("training", 0.0),
                cost_qa=st.costs.get("qa", 0.0))
     out["cost"] = out["cost_agents"] + out["cost_hiring"] + out["cost_training"] + out["cost_qa"]
+    return out
+
+
+TENURE_BANDS = ((0, 30), (30, 90), (90, 180), (180, math.inf))  # days
+
+
+def _tenure_mix(tenure) -> dict:
+    """Agents on the payroll by tenure band: tenure_0_30, tenure_30_90, ... (days; lower bound in)."""
+    out = {}
+    for lo, hi in TENURE_BANDS:
+        key = f"tenure_{lo}_{hi}" if math.isfinite(hi) else f"tenure_{lo}_plus"
+        out[key] = int(((tenure >= lo) & (tenure < hi)).sum())
     return out
 
 

@@ -162,20 +162,28 @@ class Promotion(_Ranked):
 
 class Attrition(Policy):
     """Voluntary attrition: each active agent quits with probability ``hazard`` per period
-    (independent draws, one per agent whether active or not, from the policy's stream)."""
+    (independent draws, one per agent whether active or not, from the policy's stream). With
+    ``pressure`` k > 0 the hazard rises with elimination pressure: hazard x (1 + k x s), capped at
+    1, where s is the share of the agents on the phones eliminated at the start of the period just
+    ended (``PeriodContext.eliminated_share``; 0 after the first period)."""
 
     name = "attrition"
     reason = "quit"
 
-    def __init__(self, hazard, every=1, path="workforce.policies[0]"):
+    def __init__(self, hazard, pressure=0.0, every=1, path="workforce.policies[0]"):
         super().__init__(every, path)
         if not isinstance(hazard, (int, float)) or not 0 <= hazard <= 1:
             raise WorkforceError(f"{path}.hazard", f"expected a probability in [0, 1], found {hazard!r}")
         self.hazard = float(hazard)
+        self.pressure = float(_non_negative(pressure, f"{path}.pressure"))
+
+    def hazard_now(self, ctx) -> float:
+        """This period's quit probability: hazard x (1 + pressure x share eliminated), at most 1."""
+        return min(1.0, self.hazard * (1.0 + self.pressure * ctx.eliminated_share))
 
     def between(self, ctx) -> np.ndarray:
         u = ctx.rng(self.name).random(len(ctx.active))
-        return np.flatnonzero(ctx.active & (u < self.hazard))
+        return np.flatnonzero(ctx.active & (u < self.hazard_now(ctx)))
 
 
 KINDS = {"bottom_elimination": BottomElimination, "threshold_elimination": ThresholdElimination,

@@ -1,0 +1,119 @@
+"""``ccsim workforce``: run a scenario's ``workforce:`` section (periods and policies).
+
+Replication r runs with the same seed as ``ccsim run``'s replication r (the same callers), the
+policies built afresh. Prints the per-period report (mean over replications, ± the 95 % Student-t
+half-width with 2 or more) and the ledger of people; ``--json`` prints it as one JSON object with
+every replication's rows; ``--html`` writes the first replication's report (charts, trajectories,
+leaderboards).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..engines import ENGINES
+from ..errors import UserError
+from .output import check_output_path, note_replaced, stdout_console, table
+
+# Per-period columns, two tables: (row key, label, format of the mean).
+PEOPLE = (("headcount", "headcount", "{:,.1f}"), ("hired", "hired", "{:,.1f}"), ("eliminated", "elim.", "{:,.1f}"),
+          ("quit", "quit", "{:,.1f}"), ("promoted", "prom.", "{:,.1f}"), ("turnover", "turnover", "pct"),
+          ("wrong_eliminations", "wrong elim.", "{:,.1f}"))
+RESULTS = (("true_mean_conversion", "true conv.", "pct"), ("observed_conversion", "observed conv.", "pct"),
+           ("service_level", "service level", "pct"), ("revenue", "revenue", "{:,.0f}"), ("cost", "cost", "{:,.0f}"))
+COLUMNS = PEOPLE + RESULTS
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--reps", type=click.IntRange(min=1), default=1, show_default=True, help="Replications.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Root seed (replication r gets the same callers as in ccsim run).")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
+              help="Simulation engine.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the tables.")
+@click.option("--html", type=click.Path(path_type=Path), help="Write the first replication's HTML report here.")
+def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html):
+    """Run SCENARIO's workforce section: periods with policies between them (elimination,
+    promotion, attrition, learning, training, QA, hiring); report each period and the people."""
+    from ..scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    if scenario.workforce is None:
+        raise UserError(f"{scenario_file}: workforce: the scenario has no workforce section "
+                        "(period or periods, policies, slots)")
+    if html is not None:
+        check_output_path(html, "--html", [scenario_file])
+    results = run_workforce(scenario, reps, seed, engine)
+    summary = build_summary(scenario_file, results, seed, engine)
+    if as_json:
+        from ..jsonio import to_json
+
+        click.echo(to_json(summary))
+    else:
+        print_summary(summary)
+    if html is not None:
+        note_replaced([html])
+        results[0].report_html(html, title=f"ccsim workforce: {scenario.name or scenario_file.stem}")
+        click.echo(f"wrote {html}", err=True)
+
+
+def run_workforce(scenario, reps: int, seed: int, engine: str) -> list:
+    """``reps`` PeriodRuns of the scenario's workforce section."""
+    from ..api import replication_seeds
+    from ..scenario import scenario_to_dict
+    from ..workforce import run_periods
+
+    w = scenario.workforce
+    data = scenario_to_dict(scenario)
+    period = w.period_seconds(scenario.horizon)
+    return [run_periods(data, period, w.build_policies(), seed=child, engine=engine, slots=dict(w.slots) or None)
+            for child in replication_seeds(seed, reps)]
+
+
+def _mean_halfwidth(values) -> dict:
+    from ..results import mean_halfwidth
+
+    values = np.asarray(values, dtype=float)
+    if not np.isfinite(values).any():
+        return {"mean": math.nan, "ci_halfwidth": math.nan}
+    mean, halfwidth = mean_halfwidth(values)
+    return {"mean": mean, "ci_halfwidth": halfwidth}
+
+
+def build_summary(scenario_file, results: list, seed: int, engine: str) -> dict:
+    """Per period, each column's mean and half-width over replications; the ledgers; the rows."""
+    periods = []
+    for p in range(len(results[0].rows)):
+        cells = {key: _mean_halfwidth([r.rows[p].get(key, math.nan) for r in results]) for key, _, _ in COLUMNS}
+        periods.append({"period": p + 1, **cells})
+    return {"scenario": str(scenario_file), "reps": len(results), "seed": seed, "engine": engine,
+            "periods": periods, "ledgers": [r.ledger() for r in results],
+            "replications": [r.rows for r in results]}
+
+
+def _format(fmt: str, cell: dict) -> str:
+    mean, hw = cell["mean"], cell["ci_halfwidth"]
+    if not math.isfinite(mean):
+        return "n/a"
+    if fmt == "pct":
+        return f"{100 * mean:.1f} %" + (f" ±{100 * hw:.1f}" if math.isfinite(hw) else "")
+    return fmt.format(mean) + (" ±" + fmt.format(hw) if math.isfinite(hw) else "")
+
+
+def print_summary(summary: dict) -> None:
+    """The per-period tables (people; results) and the first replication's ledger."""
+    console = stdout_console()
+    ci = "" if summary["reps"] < 2 else ", ± 95 % half-width"
+    for name, columns in (("People", PEOPLE), ("Results", RESULTS)):
+        labels = [label for _, label, _ in columns]
+        out = table(f"{name} per period: mean over {summary['reps']} replication(s){ci}", ["period"] + labels,
+                    right=["period"] + labels)
+        for row in summary["periods"]:
+            out.add_row(str(row["period"]), *(_format(fmt, row[key]) for key, _, fmt in columns))
+        console.print(out)
+    ledger = summary["ledgers"][0]
+    console.print("People at the end (replication 1): " + ", ".join(f"{k} {v:,}" for k, v in ledger.items()))

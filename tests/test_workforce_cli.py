@@ -1,0 +1,122 @@
+"""The scenario's workforce section and ``ccsim workforce``: a run from the command line equals
+the same run in Python, the outputs (tables, JSON, HTML), bad input refused with its field path."""
+import copy
+import json
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from test_workforce import DAY, center
+
+from ccsim.api import replication_seeds
+from ccsim.cli import cli
+from ccsim.scenario import ScenarioError, validate_scenario
+from ccsim.workforce import Attrition, BottomElimination, Hiring, run_periods
+
+POLICIES = [{"kind": "bottom_elimination", "fraction": 0.1, "min_calls": 5},
+            {"kind": "attrition", "hazard": 0.05},
+            {"kind": "hiring", "delay_days": 1, "training_days": 0}]
+
+
+def scenario(**workforce):
+    s = center(n=8, horizon=4 * DAY)
+    s["costs"] = {"agent_hour": 30}
+    s["workforce"] = {"period": DAY, "slots": {"north": 2, "south": 2}, "policies": copy.deepcopy(POLICIES),
+                      **workforce}
+    return s
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def write(tmp_path, s):
+    path = tmp_path / "wf.yaml"
+    path.write_text(yaml.safe_dump(s, sort_keys=False))
+    return str(path)
+
+
+def test_command_line_run_is_the_python_run(runner, tmp_path):
+    out = runner.invoke(cli, ["workforce", write(tmp_path, scenario()), "--reps", "2", "--seed", "5", "--json"])
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output)
+    assert summary["reps"] == 2 and len(summary["periods"]) == 4
+    plain = scenario()
+    del plain["workforce"]
+    for r, child in enumerate(replication_seeds(5, 2)):
+        policies = [BottomElimination(fraction=0.1, min_calls=5), Attrition(0.05),
+                    Hiring(delay_days=1, training_days=0)]
+        expected = run_periods(plain, DAY, policies, seed=child, slots={"north": 2, "south": 2})
+        got = summary["replications"][r]
+        assert [row["eliminated"] for row in got] == [row["eliminated"] for row in expected.rows]
+        assert [row["revenue"] for row in got] == pytest.approx([row["revenue"] for row in expected.rows])
+        assert summary["ledgers"][r] == expected.ledger()
+    mean = np.mean([summary["replications"][r][0]["revenue"] for r in range(2)])
+    assert summary["periods"][0]["revenue"]["mean"] == pytest.approx(mean)
+
+
+def test_periods_count_cuts_the_horizon(runner, tmp_path):
+    s = scenario(periods=2)
+    del s["workforce"]["period"]
+    out = runner.invoke(cli, ["workforce", write(tmp_path, s), "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)["replications"][0]
+    assert [r["end"] for r in rows] == [2 * DAY, 4 * DAY]
+
+
+def test_tables_and_html(runner, tmp_path):
+    html = tmp_path / "wf.html"
+    out = runner.invoke(cli, ["workforce", write(tmp_path, scenario()), "--html", str(html)])
+    assert out.exit_code == 0, out.output
+    assert "People per period" in out.output and "Results per period" in out.output
+    assert "People at the end" in out.output
+    assert 'id="leaderboard"' in html.read_text()
+
+
+def _set(s, path, value):
+    *head, last = path
+    for key in head:
+        s = s[key]
+    if value is KeyError:
+        del s[last]
+    else:
+        s[last] = value
+
+
+BAD = [
+    (("workforce", "policies", 1, "hazard"), -0.2, "workforce.policies[1].hazard", "probability"),
+    (("workforce", "policies", 0, "kpi"), "smiles", "workforce.policies[0].kpi", "unknown KPI"),
+    (("workforce", "policies", 0, "groups"), ["north", "west"], "workforce.policies[0].groups[1]", "west"),
+    (("workforce", "policies", 2, "kind"), "clone", "workforce.policies[2].kind", "unknown policy"),
+    (("workforce", "slots", "east"), 3, "workforce.slots.east", "unknown agent group"),
+    (("workforce", "slots", "north"), -1, "workforce.slots.north", ""),
+    (("workforce", "period"), -5, "workforce.period", ""),
+    (("workforce", "periods"), 4, "workforce", "exactly one"),
+    (("workforce", "colour"), "red", "workforce.colour", ""),
+    (("workforce", "policies", 0, "kpi"), "qa_score", "workforce.policies[0].kpi", "qa policy"),
+    (("funnel",), KeyError, "workforce.policies[0].kpi", "funnel"),
+]
+
+
+@pytest.mark.parametrize("path, value, where, words", BAD, ids=[b[2] + "-" + str(b[1]) for b in BAD])
+def test_bad_workforce_section_is_refused_with_its_path(runner, tmp_path, path, value, where, words):
+    s = scenario()
+    _set(s, path, value)
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(s)
+    assert where in str(err.value) and words in str(err.value)
+    out = runner.invoke(cli, ["workforce", write(tmp_path, s)])
+    assert out.exit_code == 2, out.output
+    assert where in out.output and "Traceback" not in out.output and "found a mapping" not in out.output
+
+
+def test_no_workforce_section_and_an_empty_group_exit_2(runner, tmp_path):
+    s = scenario()
+    del s["workforce"]
+    out = runner.invoke(cli, ["workforce", write(tmp_path, s)])
+    assert out.exit_code == 2 and "no workforce section" in out.output
+    s = scenario(slots={}, policies=[{"kind": "bottom_elimination", "k": 8}])
+    out = runner.invoke(cli, ["workforce", write(tmp_path, s)])  # would empty a group, no hiring
+    assert out.exit_code == 2 and "min_per_group" in out.output and "Traceback" not in out.output
