@@ -25,7 +25,7 @@ cimport numpy as cnp
 from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
-from ccsim._heap cimport Event, Heap, event_kind, heap_pop, heap_push
+from ccsim._heap cimport Event, Heap, heap_pop, heap_push
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
@@ -786,7 +786,6 @@ cdef class Simulation:
         """Process events until the run's end, or (``to_end`` false) only those at times <= until."""
         cdef Event ev
         cdef int handled
-        cdef int32_t kind
         if not self._started and self._setup() != 0:
             return self.error
         while self.heap.size > 0:
@@ -797,46 +796,45 @@ cdef class Simulation:
                 break
             heap_pop(&self.heap, &ev)
             self.now = ev.time
-            kind = event_kind(&ev)
-            if kind == EV_ARRIVAL:
+            if ev.kind == EV_ARRIVAL:
                 handled = self._on_arrival(ev.target)
-            elif kind == EV_TALK_END:
+            elif ev.kind == EV_TALK_END:
                 handled = self._on_talk_end(ev.target)
-            elif kind == EV_ACW_END:
+            elif ev.kind == EV_ACW_END:
                 handled = self._on_agent_free(ev.target)
-            elif kind == EV_SHIFT:
+            elif ev.kind == EV_SHIFT:
                 self.n_shift_events -= 1
                 if self._on_shift(ev.target) != 0:
                     return self.error
                 continue  # not an event of the center's calls (end_time)
-            elif kind == EV_ABANDON:
+            elif ev.kind == EV_ABANDON:
                 self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
                 if handled == 1:
                     handled = 0
                 elif handled == 0:
                     continue  # a stale abandonment is not an event of the center
-            elif kind == EV_IVR:
+            elif ev.kind == EV_IVR:
                 handled = self._on_menu_step(ev.target)
-            elif kind == EV_RETRY:
+            elif ev.kind == EV_RETRY:
                 handled = self._on_retry(ev.target)
-            elif kind == EV_AD_ARRIVAL:
+            elif ev.kind == EV_AD_ARRIVAL:
                 handled = self._on_ad_arrival(ev.target)
-            elif kind == EV_CB_READY:
+            elif ev.kind == EV_CB_READY:
                 handled = self._on_cb_ready(ev.target)
-            elif kind == EV_ROUTER_TIMER:
+            elif ev.kind == EV_ROUTER_TIMER:
                 handled = self._on_router_timer(ev.target)
-            elif kind == EV_OVERFLOW:
+            elif ev.kind == EV_OVERFLOW:
                 handled = self._on_overflow(ev.target, ev.gen)
                 if handled == 1:
                     handled = 0
                 elif handled == 0:
                     continue  # stale: the call was answered or has gone
-            elif kind == EV_DAY:
+            elif ev.kind == EV_DAY:
                 if self._on_day() != 0:
                     return self.error
                 continue  # not an event of the center's calls (end_time)
-            elif kind == EV_AIRING:
+            elif ev.kind == EV_AIRING:
                 if self._on_airing(ev.target) != 0:
                     return self.error
                 continue  # it only schedules calls: not an event of the center (end_time)

@@ -5,9 +5,10 @@ from libc.string cimport memcpy
 from ccsim._memory cimport grow
 
 
-cdef struct Event:      # 24 bytes
+cdef struct Event:
     double time
-    uint64_t order       # kind << 56 | sequence number: deterministic ties (kind: event_kind)
+    uint64_t order       # kind << 56 | sequence number: deterministic ties
+    int32_t kind
     int32_t target
     uint32_t gen         # call-slot generation, to ignore stale abandonments
 
@@ -26,11 +27,6 @@ cdef inline uint64_t _bits(double time) noexcept nogil:
     return bits
 
 
-cdef inline int32_t event_kind(Event* ev) noexcept nogil:
-    """The kind of ``ev`` (kept in its order key's top byte only, for a smaller event)."""
-    return <int32_t>(ev.order >> 56)
-
-
 cdef inline bint _before(Event* a, Event* b) noexcept nogil:
     # bitwise, not short-circuit: no branch for the CPU to mispredict in the heap
     cdef uint64_t ta = _bits(a.time), tb = _bits(b.time)
@@ -46,6 +42,7 @@ cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, ui
             return -1
     ev.time = time + 0.0  # -0.0 becomes +0.0 (a negative zero's bits would sort last)
     ev.order = (<uint64_t>kind << 56) | h.sequence
+    ev.kind = kind
     ev.target = target
     ev.gen = gen
     h.sequence += 1
