@@ -32,6 +32,9 @@ def pytest_terminal_summary(terminalreporter):
     if "core erlang_a" in THROUGHPUT and "core media_hotline" in THROUGHPUT:
         share = THROUGHPUT["core media_hotline"] / THROUGHPUT["core erlang_a"]
         terminalreporter.write_line(f"{'media_hotline / erlang_a (core)':32s} {100 * share:13,.0f} %")
+    if "C reference erlang_a" in THROUGHPUT:
+        ratio = THROUGHPUT["core erlang_a (cpu, best)"] / THROUGHPUT["C reference erlang_a"]
+        terminalreporter.write_line(f"{'core / C reference (target 0.8)':32s} {ratio:14,.2f} x")
     if "core erlang_a" in THROUGHPUT and "core routing 500x6" in THROUGHPUT:
         share = THROUGHPUT["core routing 500x6"] / THROUGHPUT["core erlang_a"]
         terminalreporter.write_line(f"{'routing 500x6 / erlang_a (core)':32s} {100 * share:13,.0f} %")

@@ -1,7 +1,11 @@
-# The event heap: a binary min-heap of events ordered by (time, kind, sequence).
+# The event heap: a 4-ary min-heap of events ordered by (time, kind, sequence).
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 from ccsim._memory cimport grow
+
+cdef extern from *:
+    ctypedef unsigned long long uint128_t "unsigned __int128"  # GCC and Clang
 
 
 cdef struct Event:
@@ -18,9 +22,19 @@ cdef struct Heap:        # data is malloc'd by the owner, who frees it
     uint64_t sequence    # events pushed so far (the tie-break after kind)
 
 
+cdef inline uint64_t _bits(double time) noexcept nogil:
+    """The bit pattern of ``time``: for non-negative doubles (+0.0 to +inf) it orders like
+    the numbers, so the heap compares times as integers (cheaper than two double compares)."""
+    cdef uint64_t bits
+    memcpy(&bits, &time, sizeof(double))
+    return bits
+
+
 cdef inline bint _before(Event* a, Event* b) noexcept nogil:
-    # bitwise, not short-circuit: no branch for the CPU to mispredict in the heap
-    return (a.time < b.time) | ((a.time == b.time) & (a.order < b.order))
+    # one 128-bit comparison of (time bits, order): no branch for the CPU to mispredict in
+    # the heap, and fewer instructions than comparing the two words apart (callgrind: -13 %
+    # in the loop on erlang_a)
+    return (((<uint128_t>_bits(a.time)) << 64) | a.order) < (((<uint128_t>_bits(b.time)) << 64) | b.order)
 
 
 cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
@@ -30,7 +44,7 @@ cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, ui
     if h.size == h.capacity:
         if grow(<void**>&h.data, &h.capacity, sizeof(Event)) != 0:
             return -1
-    ev.time = time
+    ev.time = time + 0.0  # -0.0 becomes +0.0 (a negative zero's bits would sort last)
     ev.order = (<uint64_t>kind << 56) | h.sequence
     ev.kind = kind
     ev.target = target
@@ -39,7 +53,7 @@ cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, ui
     i = h.size
     h.size += 1
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) >> 2
         if not _before(&ev, &h.data[parent]):
             break
         h.data[i] = h.data[parent]
@@ -48,13 +62,28 @@ cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, ui
     return 0
 
 
+cdef inline int64_t _least_child(Heap* h, int64_t child, int64_t n) noexcept nogil:
+    """The earliest of the (up to four) children starting at ``child`` (< n)."""
+    cdef int64_t best = child, j
+    if child + 3 < n:  # all four: a tournament, no branch on the data
+        j = child + 2 + _before(&h.data[child + 3], &h.data[child + 2])
+        best = child + _before(&h.data[child + 1], &h.data[child])
+        if _before(&h.data[j], &h.data[best]):
+            best = j
+        return best
+    for j in range(child + 1, n):
+        if _before(&h.data[j], &h.data[best]):
+            best = j
+    return best
+
+
 cdef inline void heap_pop(Heap* h, Event* out) noexcept nogil:
     """Remove the earliest event into ``out`` (the heap must not be empty).
 
-    Bottom-up: the hole left at the root goes down to a leaf along the
-    smaller children (one comparison a level), then the last event sifts up
-    from there, which is short because it is usually a late one. Keys are
-    unique, so the order of events is the same as with a textbook heap.
+    A 4-ary heap (half the levels of a binary one; four 32-byte children fill two cache
+    lines). Bottom-up: the hole left at the root goes down to a leaf along the earliest
+    children, then the last event sifts up from there, which is short because it is usually
+    a late one. Keys are unique, so the order of events is the same as with a textbook heap.
     """
     cdef int64_t i = 0, child, parent, n
     cdef Event last
@@ -66,12 +95,12 @@ cdef inline void heap_pop(Heap* h, Event* out) noexcept nogil:
     last = h.data[n]
     child = 1
     while child < n:
-        child += (child + 1 < n) & _before(&h.data[child + 1], &h.data[child])
+        child = _least_child(h, child, n)
         h.data[i] = h.data[child]
         i = child
-        child = 2 * i + 1
+        child = 4 * i + 1
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) >> 2
         if not _before(&last, &h.data[parent]):
             break
         h.data[i] = h.data[parent]

@@ -68,6 +68,14 @@ def test_the_heap_grows_through_a_large_random_run():
     assert _heap.heap_order(times, kinds) == sorted(range(n), key=lambda i: (times[i], kinds[i], i))
 
 
+def test_the_heap_orders_times_by_value_across_magnitudes():
+    """Times are compared as integers (their bit patterns): zero of either sign, subnormals,
+    huge times and infinity must still order like the numbers, ties on (time, kind) by push order."""
+    times = [math.inf, 1e300, 0.0, -0.0, 5e-324, 1.0, 1.0 + 2 ** -52, 1.0, 3e10, 0.0, 2.5e-308]
+    kinds = [0, 1, 2, 1, 0, 3, 0, 0, 1, 1, 2]
+    assert _heap.heap_order(times, kinds) == sorted(range(len(times)), key=lambda i: (times[i], kinds[i], i))
+
+
 # ---------------------------------------------------------------- _random
 
 EMPIRICAL = [3.0, 7.5, 1.25, 9.0, 0.5, 42.0]
