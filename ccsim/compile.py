@@ -240,6 +240,7 @@ class CompiledModel:
     agent_conversion: np.ndarray = field(default_factory=lambda: np.zeros(0))
     agent_qa_fatal: np.ndarray = field(default_factory=lambda: np.zeros(0))
     agent_qa_nonfatal: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agent_cost_hour: np.ndarray = field(default_factory=lambda: np.zeros(0))  # a member's own hourly cost; NaN = none
     sched_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
     sched_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sched_close: np.ndarray = field(default_factory=lambda: np.zeros(0))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .results import (CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
+from .results import (AGENT_FIELDS, CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
                       INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, mean_halfwidth)
 
 DAY = 86400.0
@@ -86,6 +86,20 @@ def group_hour_costs(result) -> np.ndarray:
     return np.array([costs.group_hour(name) for name in result.model.group_names], dtype=float)
 
 
+def agent_hour_costs(result) -> np.ndarray:
+    """float [A]: each agent's cost per logged-in hour: its own (a member's ``cost_per_hour``),
+    else its team's (``costs.by_team``), else its group's (``by_group``, else ``agent_hour``)."""
+    costs, model = costs_of(result), result.model
+    rates = np.repeat(group_hour_costs(result), np.asarray(model.group_count, dtype=np.int64))
+    if costs.by_team:
+        teams = model.roster()["team"].tolist()
+        rates = np.array([costs.by_team.get(t, r) for t, r in zip(teams, rates)], dtype=float)
+    own = np.asarray(model.agent_cost_hour, dtype=float)
+    if len(own) == len(rates):
+        rates = np.where(np.isfinite(own), own, rates)
+    return rates
+
+
 def line_seconds(result) -> float:
     """Seconds callers held inbound lines (menu + waiting + talk), calls after the warm-up."""
     calls, entries = result.stats.total_calls.sum(axis=0), result.stats.total_entries.sum(axis=0)
@@ -106,7 +120,7 @@ def cost_breakdown(result) -> dict:
     shipped, refused = funnel[_f("shipped")], funnel[_f("refused")]
     spend = np.asarray(result.model.airing_spend, dtype=float)
     out = {
-        "agents": float(np.sum(staffed / 3600.0 * group_hour_costs(result))),
+        "agents": _agent_cost(result, staffed),
         "telecom": line_seconds(result) / 60.0 * costs.telecom_minute,
         "fulfilment": float(shipped * costs.fulfilment_per_order),
         "shipping": float(shipped * costs.shipping_per_order),
@@ -117,6 +131,17 @@ def cost_breakdown(result) -> dict:
     out["agent_hours"] = float(staffed.sum() / 3600.0)
     out["line_minutes"] = line_seconds(result) / 60.0
     return out
+
+
+def _agent_cost(result, staffed) -> float:
+    """Staffed hours x cost per hour: per agent when agents have their own or their team's rate
+    (the per-agent staffed times add up to the groups'), else per group."""
+    costs, model = costs_of(result), result.model
+    per_agent = result.stats.agent_totals[:, AGENT_FIELDS.index("staffed")] if len(result.stats.agent_totals) else None
+    if per_agent is not None and len(per_agent) == model.n_agents and (
+            costs.by_team or np.isfinite(np.asarray(model.agent_cost_hour, dtype=float)).any()):
+        return float(np.sum(per_agent / 3600.0 * agent_hour_costs(result)))
+    return float(np.sum(staffed / 3600.0 * group_hour_costs(result)))
 
 
 def funnel_totals(result) -> dict:

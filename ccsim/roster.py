@@ -29,7 +29,7 @@ def roster_tables(scenario, groups: list, types: list) -> dict:
     if all(g.identical() for g in groups):
         return {}
     factor, acw, ids, team, squad, leader = [], [], [], [], [], []
-    tenure, conversion, fatal, nonfatal = [], [], [], []
+    tenure, conversion, fatal, nonfatal, cost = [], [], [], [], []
     for group in groups:
         n = group.size
         base = np.array([group.type_factor(c.name) for c in types], dtype=np.float64)
@@ -45,12 +45,15 @@ def roster_tables(scenario, groups: list, types: list) -> dict:
         conversion.append(own["conversion"])
         fatal.append(own["qa_fatal"])
         nonfatal.append(own["qa_nonfatal"])
+        cost.append([np.nan if m.cost_per_hour is None else m.cost_per_hour for m in group.members]
+                    if group.members is not None else np.full(n, np.nan))
         assert len(ids) == len(team) and all(len(x) == n for x in own.values())
     cat = lambda parts: np.concatenate(parts).astype(np.float64)  # noqa: E731
     return dict(agent_factor=np.ascontiguousarray(np.concatenate(factor, axis=0)), agent_acw_factor=cat(acw),
                 agent_ids=tuple(ids), agent_team=tuple(team), agent_squad=tuple(squad),
                 agent_leader=np.array(leader, dtype=np.int32), agent_tenure=cat(tenure),
-                agent_conversion=cat(conversion), agent_qa_fatal=cat(fatal), agent_qa_nonfatal=cat(nonfatal))
+                agent_conversion=cat(conversion), agent_qa_fatal=cat(fatal), agent_qa_nonfatal=cat(nonfatal),
+                agent_cost_hour=cat([np.asarray(c, dtype=np.float64) for c in cost]))
 
 
 def _own_factors(group, types: list, roster_seed: int) -> dict:

@@ -341,3 +341,31 @@ def test_money_report_renders_in_chromium(money_page, tmp_path):
     for name in ("chart-money-funnel", "chart-money-cumulative"):
         box = facts.boxes[name]
         assert box["width"] > 300 and box["height"] > 200 and box["visible"]
+
+
+def test_agent_hours_cost_per_member_team_and_group():
+    """A member's own hourly cost goes over its team's, its team's over its group's, the group's
+    over agent_hour: agent cost = sum of each agent's staffed hours x its rate."""
+    import ccsim
+    from ccsim.results import AGENT_FIELDS
+
+    s = {"name": "c", "horizon": 7200.0, "warmup": 600,
+         "call_types": [{"name": "sales", "arrivals": {"process": "poisson", "rate": 0.02},
+                         "handle_time": {"dist": "exponential", "mean": 100}}],
+         "agents": [{"name": "g", "serves": ["sales"], "members": [
+             {"id": "a", "team": "north", "cost_per_hour": 50}, {"id": "b", "team": "north"},
+             {"id": "c", "team": "south"}]},
+             {"name": "h", "count": 2, "serves": ["sales"],
+              "shifts": [{"start": "00:00", "end": "01:00", "agents": 1}]}],
+         "costs": {"agent_hour": 10, "by_group": {"h": 20}, "by_team": {"south": 30}}}
+    r = ccsim.simulate(s, seed=1)
+    hours = r.stats.agent_totals[:, AGENT_FIELDS.index("staffed")] / 3600.0
+    roster = r.model.roster()
+    rate = {"a": 50.0, "b": 10.0, "c": 30.0, "h-1": 20.0, "h-2": 20.0}
+    assert r.costs()["agents"] == pytest.approx(sum(h * rate[i] for h, i in zip(hours, roster["id"])))
+    assert hours[roster["id"].tolist().index("h-2")] == 0.0  # in no shift: costs nothing
+    bad = copy.deepcopy(s)
+    bad["costs"]["by_team"] = {"west": 5}
+    from ccsim.scenario import ScenarioError, validate_scenario
+    with pytest.raises(ScenarioError, match=r"costs\.by_team\.west"):
+        validate_scenario(bad)

@@ -135,6 +135,8 @@ class Member(_Model):
             "call type -> this agent's priority for it, 1 = taken first (routing.queue_selection: "
             "skill_priority), over the group's routing.skill_priorities; types the group serves"))
     conversion: Optional[Fraction] = Field(default=None, description="probability of a sale on a sales call")
+    cost_per_hour: Optional[Annotated[float, Field(ge=0.0, le=L.MAX_AMOUNT, allow_inf_nan=False)]] = Field(
+        default=None, description="this agent's cost per logged-in hour (costs:), over its team's and group's")
     qa_fatal: Optional[Fraction] = Field(default=None, description="fatal QA errors per scored call")
     qa_nonfatal: Optional[Fraction] = Field(default=None, description="non-fatal QA errors per scored call")
     shifts: Optional[list[Shift]] = Field(default=None, max_length=L.MAX_LIST_VALUES, description=(

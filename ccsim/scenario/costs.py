@@ -34,6 +34,9 @@ class Costs(BaseModel):
         "cost of one logged-in (staffed) agent hour, every group (>= 0)"))
     by_group: dict[str, Money] = Field(default_factory=dict, max_length=L.MAX_GROUPS, description=(
         "agent group name -> its agents' cost per logged-in hour, instead of agent_hour"))
+    by_team: dict[str, Money] = Field(default_factory=dict, max_length=L.MAX_AGENTS, description=(
+        "team (组) name -> its agents' cost per logged-in hour, over by_group (a member's own "
+        "cost_per_hour goes over both)"))
     telecom_minute: Money = Field(default=0.0, description=(
         "cost of one inbound line minute: time in an IVR menu, waiting in a queue and talking (>= 0)"))
     fulfilment_per_order: Money = Field(default=0.0, description="cost of picking and packing a shipped order")
@@ -50,6 +53,19 @@ def check_costs(s) -> None:
     if s.costs is None:
         return
     groups = {g.name for g in s.agents}
+    teams = set()
+    for g in s.agents:
+        if g.members is not None:
+            teams |= {m.team or g.name for m in g.members}
+        elif g.population is not None and g.population.teams:
+            teams |= set(g.population.teams)
+        else:
+            teams.add(g.name)
+    for name in s.costs.by_team:
+        if name not in teams:
+            raise PydanticCustomError(
+                "unknown_team", "costs.by_team names team '{name}', which no agent is in (teams: {known})",
+                {"path": f"costs.by_team.{name}", "name": name, "known": ", ".join(sorted(teams))})
     for name in s.costs.by_group:
         if name not in groups:
             raise PydanticCustomError(
