@@ -874,34 +874,46 @@ def _schedule_tables(scenario: Scenario, groups: list) -> dict:
 
     file_index = {id(g): i for i, g in enumerate(scenario.agents)}
     shifted = [g.shifts is not None or any(m.shifts is not None for m in g.members or ()) for g in groups]
-    start, opens, closes, plans, tables = [0], [], [], [], {}
-
-    def table(on: list, off: list) -> int:
-        """The index of table (on, off), each distinct one stored once; -1 for on duty all week."""
-        if on == [0.0] and off == [WEEK]:
-            return -1
-        key = (tuple(on), tuple(off))
-        if key not in tables:
-            tables[key] = len(start) - 1
-            opens.extend(on)
-            closes.extend(off)
-            start.append(len(opens))
-        return tables[key]
-
+    tables, plans = ScheduleTables(WEEK), []
     # per agent only when a group has shifts: a roster without them costs nothing per agent
     agent_sched = np.full(sum(g.size for g in groups) if any(shifted) else 0, -1, dtype=np.int32)
     first = 0
     for group, has in zip(groups, shifted):
         if has:
-            _give_shifts(group, file_index[id(group)], first, agent_sched, table, plans)
+            _give_shifts(group, file_index[id(group)], first, agent_sched, tables.index, plans)
         first += group.size
     hours = scenario.hours
     return dict(sched_shift=WEEKDAYS.index(hours.start_weekday) * DAY if hours is not None else 0.0,
-                sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
-                sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched,
+                **tables.fields(), agent_sched=agent_sched,
                 group_shifted=np.array(shifted, dtype=np.int32),
                 sched_plan=tuple(p[:8] for p in plans) if any(p[4] > 0 for p in plans) else (),
                 shift_plan=tuple((p[0], p[5], p[6], p[7][0], p[8]) for p in plans))
+
+
+class ScheduleTables:
+    """On-duty tables (``CompiledModel.sched_start``, ``sched_open``, ``sched_close``) being
+    built: each distinct table stored once; one on duty over the whole ``period`` is no table."""
+
+    def __init__(self, period: float):
+        self.period, self.start, self.opens, self.closes, self.known = period, [0], [], [], {}
+
+    def index(self, on: list, off: list) -> int:
+        """The index of table (on, off); -1 for on duty over the whole period."""
+        if on == [0.0] and off == [self.period]:
+            return -1
+        key = (tuple(on), tuple(off))
+        if key not in self.known:
+            self.known[key] = len(self.start) - 1
+            self.opens.extend(on)
+            self.closes.extend(off)
+            self.start.append(len(self.opens))
+        return self.known[key]
+
+    def fields(self) -> dict:
+        """The tables as the ``CompiledModel.sched_*`` arrays."""
+        return dict(sched_start=np.array(self.start, dtype=np.int32),
+                    sched_open=np.array(self.opens, dtype=np.float64),
+                    sched_close=np.array(self.closes, dtype=np.float64))
 
 
 def _give_shifts(group, i: int, first: int, agent_sched: np.ndarray, table, plans: list) -> None:

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .compile import CompiledModel, _keyed, _root
+from .compile import CompiledModel, ScheduleTables, _keyed, _root
 from .scenario.hours import WEEK
 from .scenario.limits import DAY
 from .scenario.shifts import merge_spans, period_on
@@ -58,7 +58,8 @@ def with_absences(model: CompiledModel, seed) -> CompiledModel:
     weeks = period_weeks(model)
     absent = absences(model, seed)
     period = weeks * WEEK
-    start, opens, closes, tables = [0, 0], [], [], {((), ()): 0}  # table 0: empty (never on duty)
+    tables = ScheduleTables(period)
+    tables.index([], [])  # table 0: empty (never on duty)
     # agents of a shifted group in no shift: never on duty (table 0); members of one without shifts
     # of their own, always on duty (-1) as before; the others remade below
     agent_sched = np.where(np.asarray(model.agent_sched) < 0, -1, 0).astype(np.int32)
@@ -67,19 +68,8 @@ def with_absences(model: CompiledModel, seed) -> CompiledModel:
         for k in range(n):
             duty.setdefault(at + k, []).append(period_on(begin, days, pieces[k], weeks, absent[group][at - first + k]))
     for agent, parts in duty.items():
-        on, off = parts[0] if len(parts) == 1 else _union(parts, period)
-        if on == [0.0] and off == [period]:  # on duty all the time: no schedule
-            agent_sched[agent] = -1
-            continue
-        key = (tuple(on), tuple(off))
-        if key not in tables:
-            tables[key] = len(start) - 1
-            opens.extend(on)
-            closes.extend(off)
-            start.append(len(opens))
-        agent_sched[agent] = tables[key]
-    return replace(model, sched_start=np.array(start, dtype=np.int32), sched_open=np.array(opens, dtype=np.float64),
-                   sched_close=np.array(closes, dtype=np.float64), agent_sched=agent_sched, sched_period=period)
+        agent_sched[agent] = tables.index(*(parts[0] if len(parts) == 1 else _union(parts, period)))
+    return replace(model, **tables.fields(), agent_sched=agent_sched, sched_period=period)
 
 
 def _union(parts, period: float) -> tuple[list[float], list[float]]:

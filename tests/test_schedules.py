@@ -408,3 +408,14 @@ def test_validate_shows_the_shifts_made_from_staffing(tmp_path, runner):
     shown = yaml.safe_load(out.output.split("\n", 1)[1])["g"]
     made = public(DAILY, 30, [8, 6])
     assert [(x["start"], x["end"], x["agents"]) for x in shown] == [(x.start, x.end, x.agents) for x in made]
+
+
+def test_schedule_tables_store_each_distinct_table_once_and_no_table_for_always_on():
+    from ccsim.compile import ScheduleTables
+
+    tables = ScheduleTables(100.0)
+    assert [tables.index([], []), tables.index([1.0], [2.0]), tables.index([0.0], [100.0]),
+            tables.index([1.0], [2.0]), tables.index([0.0], [50.0])] == [0, 1, -1, 1, 2]
+    fields = tables.fields()
+    assert fields["sched_start"].tolist() == [0, 0, 1, 2]
+    assert fields["sched_open"].tolist() == [1.0, 0.0] and fields["sched_close"].tolist() == [2.0, 50.0]
