@@ -1919,13 +1919,10 @@ cdef class Simulation:
 
     cdef int32_t _router_agent(self, answer, int32_t k) except? -2:
         """``on_arrival``'s answer checked: an idle agent of a group serving k, or -1 (None)."""
-        from .router import bad_agent
+        from .router import answer_number, bad_agent
         if answer is None:
             return -1
-        try:
-            agent = int(answer) if not isinstance(answer, float) else None
-        except (TypeError, ValueError):
-            agent = None
+        agent = answer_number(answer)
         if agent is None or not 0 <= agent < self.n_agents:
             raise bad_agent("on_arrival", answer, f"which is not an agent number (0 to {self.n_agents - 1})")
         if not self.agents[agent].idle:
@@ -1955,13 +1952,10 @@ cdef class Simulation:
 
     cdef int32_t _router_type(self, answer, int32_t g, str hook) except? -2:
         """A hook's call type checked: one group g serves with callers waiting, or -1 (None)."""
-        from .router import bad_type
+        from .router import answer_number, bad_type
         if answer is None:
             return -1
-        try:
-            k = int(answer) if not isinstance(answer, float) else None
-        except (TypeError, ValueError):
-            k = None
+        k = answer_number(answer)
         if k is None or not 0 <= k < self.n_types:
             raise bad_type(hook, answer, f"which is not a call type number (0 to {self.n_types - 1})")
         if not self._serves[g, k]:

@@ -153,6 +153,17 @@ def router_model(model):
         type_rules=np.zeros(k, dtype=np.int32)) if n else model
 
 
+def answer_number(answer) -> Optional[int]:
+    """A hook's answer (not None) as an agent or call-type number: an int or what ``int()``
+    takes, never a float (3.0 is refused, not rounded); None when it is no number."""
+    if isinstance(answer, float):
+        return None
+    try:
+        return int(answer)
+    except (TypeError, ValueError):
+        return None
+
+
 def bad_agent(hook: str, agent, why: str) -> RouterError:
     return RouterError(f"router.{hook} returned agent {agent!r}, {why}")
 

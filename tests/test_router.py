@@ -10,7 +10,7 @@ from test_routing_policies import CENTER
 import ccsim
 from ccsim.compile import compile_scenario
 from ccsim.engines import ENGINES
-from ccsim.router import LongestIdle, OrderedPriority
+from ccsim.router import LongestIdle, OrderedPriority, answer_number
 from ccsim.results import OUTCOMES
 from ccsim.scenario import validate_scenario
 
@@ -115,6 +115,32 @@ def test_a_routers_bad_answer_or_error_stops_the_run_with_it(engine, router, err
     model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
     with pytest.raises(error, match=words.replace("(", r"\(")):
         ENGINES[engine](model, 1, router=router)
+
+
+class Answers(ccsim.Router):
+    """Answers ``value`` to every hook."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def on_arrival(self, center, call_type):
+        return self.value
+
+    def on_agent_free(self, center, agent):
+        return self.value
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("value", [0.0, np.float64(0.0), "zero", object(), [0]])
+def test_an_answer_that_is_no_whole_number_is_refused_by_both_engines(engine, value):
+    model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
+    with pytest.raises(ccsim.RouterError, match="router.on_arrival returned agent .*which is not an agent number"):
+        ENGINES[engine](model, 1, router=Answers(value))
+
+
+def test_answer_number_takes_ints_and_what_int_takes_but_no_float():
+    assert [answer_number(v) for v in (3, np.int64(3), np.int32(3), "3", True)] == [3, 3, 3, 3, 1]
+    assert [answer_number(v) for v in (3.0, np.float64(3.0), "3.5", None, [3])] == [None] * 5
 
 
 def test_assign_outside_a_timer_is_refused():

@@ -27,7 +27,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .funnel import Funnel
-from ..router import RouterError, bad_agent, bad_type
+from ..router import RouterError, answer_number, bad_agent, bad_type
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
 from .shifts import schedules
@@ -1214,10 +1214,7 @@ class ContactCenter:
         """``on_arrival``'s answer checked (see ``_core.Simulation._router_agent``)."""
         if answer is None:
             return None
-        try:
-            a = int(answer) if not isinstance(answer, float) else None
-        except (TypeError, ValueError):
-            a = None
+        a = answer_number(answer)
         n = self.model.n_agents
         if a is None or not 0 <= a < n:
             raise bad_agent("on_arrival", answer, f"which is not an agent number (0 to {n - 1})")
@@ -1239,10 +1236,7 @@ class ContactCenter:
         """A hook's call type checked (see ``_core.Simulation._router_type``)."""
         if answer is None:
             return None
-        try:
-            k = int(answer) if not isinstance(answer, float) else None
-        except (TypeError, ValueError):
-            k = None
+        k = answer_number(answer)
         n = self.model.n_types
         if k is None or not 0 <= k < n:
             raise bad_type(hook, answer, f"which is not a call type number (0 to {n - 1})")
