@@ -64,6 +64,14 @@ INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / bat
 # an import: the CLI's budget check stays light; tests/test_budget.py keeps them in step)
 CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS = 31, 2, 15, 11
 BYTES_PER_AIRING = 2 * 32 + 8 * (CHANNEL_FIELDS + 4)  # its event in the heap, statistics, compiled arrays
+# len() of results.FUNNEL_FIELDS and FUNNEL_DAY_FIELDS (the funnel's statistics per call type,
+# channel, airing and agent, and per day and channel)
+FUNNEL_FIELDS, FUNNEL_DAY_FIELDS = 22, 11
+# A number of an [agent, call type] table (handle-time factors, skill priorities, idle keys):
+# 8 B in the core (4 for an int32); the SimPy engine reads them as lists of Python numbers.
+BYTES_PER_CELL = {"core": 8, "simpy": 40}
+BEST_PROFICIENCY, SKILL_PRIORITY = 3, 2  # compile.AGENT_SELECTION / QUEUE_SELECTION codes
+KEYED_POLICIES = (2, 3, 4)  # fewest_calls, best_proficiency, best_conversion: idle agents in keyed heaps
 
 
 class BudgetError(UserError):
@@ -289,6 +297,38 @@ def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
     return load, agents, service_rate
 
 
+def agent_table_bytes(model: CompiledModel, engine: str = "core") -> float:
+    """Bytes of the per-agent tables beyond the agents themselves: handle-time factors [agent,
+    call type] (the agents' own, or made from the groups' for the keyed policies), skill
+    priorities [agent, call type] (``skill_priority``), the keys of the idle heaps (``fewest_calls``,
+    ``best_proficiency``, ``best_conversion``), and the funnel's statistics per agent."""
+    cell = BYTES_PER_CELL.get(engine, BYTES_PER_CELL["simpy"])
+    agents, types, policy = float(model.n_agents), float(model.n_types), int(model.agent_selection)
+    out = 0.0
+    if model.has_agent_factors or policy in KEYED_POLICIES:  # the core's keyed heaps read agent_factors()
+        out += agents * types * cell
+    if int(model.queue_selection) == SKILL_PRIORITY:
+        out += agents * types * cell / 2  # int32
+    if policy in KEYED_POLICIES:
+        served = np.diff(np.asarray(model.group_types_start))
+        stride = float(max(int(served.max()) if len(served) else 1, 1)) if policy == BEST_PROFICIENCY else 1.0
+        out += agents * (stride * 1.5 + 1) * cell  # key and heap position per served type, idle since
+    if model.has_funnel:
+        out += agents * FUNNEL_FIELDS * cell
+    return out
+
+
+def funnel_bytes(model: CompiledModel) -> float:
+    """Bytes of the funnel's statistics: per call type, channel and airing, and per day up to the
+    cut and channel (agents: ``agent_table_bytes``); 0 without a funnel."""
+    if not model.has_funnel:
+        return 0.0
+    from .funnel_tables import funnel_days
+
+    rows = model.n_types + model.n_channels + 1 + model.n_airings
+    return 8.0 * (rows * FUNNEL_FIELDS + funnel_days(model) * (model.n_channels + 1) * FUNNEL_DAY_FIELDS)
+
+
 def _pending(model: CompiledModel, rate: float, load: float, service_rate: float, patience: float) -> float:
     """Callers waiting plus patience timers running, for the memory they hold.
 
@@ -335,6 +375,8 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         # count against max_pending in the run, like waiting callers.
         "scheduled ad calls": ad_calls * per_pending,
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
+        "agent tables": agent_table_bytes(model, engine),
+        "funnel tables": funnel_bytes(model),
         "call types": float(model.n_types) * (BYTES_PER_CALL_TYPE + model.n_groups)
                       + 8.0 * (model.rates.size + busyness_rates(model) + model.empirical.size
                                + model.replay_times.size),
@@ -446,6 +488,15 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
                   f"its calls when it airs. Lower the spend or calls_per_unit, or shorten the horizon")
     elif biggest == "agents":
         detail = f" ({_count(est.agents)} agents). Model fewer agents"
+    elif biggest == "agent tables":
+        detail = (f" ({_count(est.agents)} agents x {model.n_types} call types: each agent's handle-time factors, "
+                  f"skill priorities or routing keys per call type, and its funnel statistics). Model fewer "
+                  f"agents or call types, or a routing policy without per-agent tables")
+    elif biggest == "funnel tables":
+        from .funnel_tables import funnel_days
+
+        detail = (f" ({_count(funnel_days(model))} days up to the funnel's cut x {model.n_channels + 1} channels, "
+                  f"and {_count(model.n_airings)} airings). Shorten the horizon or the funnel's follow_days")
     else:
         detail = f" ({model.n_types} call types x {model.n_groups} groups). Model fewer call types"
     return (head + detail + ", or raise the budget with --max-memory (max_memory= in bytes in "

@@ -10,6 +10,7 @@ from ccsim.budget import BudgetError, check_budget, estimate
 from ccsim.compile import compile_scenario
 from ccsim.engines import ENGINES
 from ccsim.errors import UserError
+from ccsim.scenario import validate_scenario
 from ccsim.experiment import records
 from factories import single_queue
 
@@ -211,6 +212,70 @@ def test_the_memory_estimate_counts_every_statistics_field():
     assert (b.CALL_FIELDS, b.INTERVAL_GROUP_FIELDS, b.CHANNEL_FIELDS, b.ENTRY_FIELDS) == (
         len(results.CALL_FIELDS), len(results.INTERVAL_GROUP_FIELDS), len(results.CHANNEL_FIELDS),
         len(results.ENTRY_FIELDS))
+    assert (b.FUNNEL_FIELDS, b.FUNNEL_DAY_FIELDS) == (len(results.FUNNEL_FIELDS), len(results.FUNNEL_DAY_FIELDS))
+
+
+def test_the_funnel_tables_are_counted_byte_for_byte():
+    """The estimate's funnel tables and the funnel's share of the agent tables are the bytes of the
+    statistic arrays the core allocates (an identity), over a horizon of years and one of a day."""
+    from test_funnel import FULL
+
+    from ccsim._funnel import funnel_stats
+    for horizon in (86400, 10**8):
+        model = compile_scenario(validate_scenario(dict(FULL, horizon=horizon)))
+        allocated = sum(a.nbytes for name, a in funnel_stats(model).items() if not name.startswith("_"))
+        assert b.funnel_bytes(model) + model.n_agents * b.FUNNEL_FIELDS * 8 == allocated
+        assert estimate(model).memory_parts["funnel tables"] == b.funnel_bytes(model)
+    assert b.funnel_bytes(compile_scenario(validate_scenario(single_queue()))) == 0.0
+
+
+def many_skills(agents, types, routing):
+    """``agents`` agents in one group serving ``types`` call types, under ``routing``."""
+    s = single_queue(agents=agents, horizon=600, rate=0.001)
+    s["call_types"] = [dict(s["call_types"][0], name=f"t{k}") for k in range(types)]
+    s["agents"][0]["serves"] = [f"t{k}" for k in range(types)]
+    s["routing"] = routing
+    return compile_scenario(validate_scenario(s))
+
+
+def setup_peak(model) -> int:
+    """Bytes the core allocates making a simulation of ``model`` (tracemalloc sees numpy's arrays)."""
+    import tracemalloc
+
+    from ccsim.engines.core import simulation
+    tracemalloc.start()
+    try:
+        sim = simulation(model, 1)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        del sim
+
+
+@pytest.mark.parametrize("routing", [{"agent_selection": "best_proficiency"}, {"agent_selection": "fewest_calls"},
+                                     {"queue_selection": "skill_priority"}])
+def test_the_per_agent_tables_of_the_routing_count_in_the_memory_estimate(routing):
+    """What a routing policy's per-agent tables cost (the core's setup above the plain policy's,
+    plus the skill priorities compile makes) is within the estimate's agent tables (give or take
+    200 kB of Python objects tracemalloc also sees)."""
+    plain = many_skills(3000, 200, {})
+    model = many_skills(3000, 200, routing)
+    cost = setup_peak(model) - setup_peak(plain) + model.agent_priority.nbytes
+    counted = estimate(model).memory_parts["agent tables"]
+    assert cost <= counted + 2 * 10**5
+    assert counted >= 3000 * 200 * (4 if "queue_selection" in routing else 8)
+    assert estimate(plain).memory_parts["agent tables"] == 0.0
+
+
+def test_a_million_agents_of_a_thousand_skills_by_best_proficiency_are_refused_by_the_budget():
+    """The core would make a [agent, call type] factor table and heap keys of 8 GB each: the
+    budget refuses the run before it starts (compiling it costs nothing per agent and type)."""
+    s = single_queue(agents=10**6, horizon=600, rate=0.001)
+    s["call_types"] = [dict(s["call_types"][0], name=f"t{k}") for k in range(1000)]
+    s["agents"][0]["serves"] = [f"t{k}" for k in range(1000)]
+    s["routing"] = {"agent_selection": "best_proficiency"}
+    with pytest.raises(BudgetError, match=r"for the agent tables \(1,000,000 agents x 1000 call types"):
+        ccsim.simulate(s)
 
 
 def test_callbacks_that_are_never_answered_count_in_the_budget():
