@@ -562,7 +562,9 @@ cdef class Simulation:
             if policy == AGENT_BEST_PROFICIENCY:
                 stride = max(int(served.max()) if len(served) else 1, 1)
             key = np.zeros((max(self.n_agents, 1), stride))
-            factor, _ = model.agent_factors()
+            # best_proficiency reads the agents' own factors when they have them, else the group's
+            # proficiency (no [agent, call type] table is built for identical agents)
+            factor = model.agent_factor if (policy == AGENT_BEST_PROFICIENCY and model.has_agent_factors) else None
             conversion = np.nan_to_num(np.asarray(model.agent_conversion, dtype=np.float64)) \
                 if len(model.agent_conversion) == self.n_agents else np.zeros(self.n_agents)
             for g in range(self.n_groups):
@@ -571,7 +573,8 @@ cdef class Simulation:
                 types = model.group_types[model.group_types_start[g]:model.group_types_start[g + 1]]
                 if policy == AGENT_BEST_PROFICIENCY:
                     for j in range(len(types)):
-                        key[first:first + n, j] = factor[first:first + n, types[j]]
+                        key[first:first + n, j] = (factor[first:first + n, types[j]] if factor is not None
+                                                   else model.group_proficiency[g])
                 elif policy == AGENT_BEST_CONVERSION:
                     key[first:first + n, 0] = -conversion[first:first + n]
             self.keys.key = self._double_ptr(key)

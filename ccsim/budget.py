@@ -299,20 +299,20 @@ def _load_and_capacity(model: CompiledModel, rate: np.ndarray):
 
 def agent_table_bytes(model: CompiledModel, engine: str = "core") -> float:
     """Bytes of the per-agent tables beyond the agents themselves: handle-time factors [agent,
-    call type] (the agents' own, or made from the groups' for the keyed policies), skill
+    call type] (agents with their own factors), skill
     priorities [agent, call type] (``skill_priority``), the keys of the idle heaps (``fewest_calls``,
     ``best_proficiency``, ``best_conversion``), and the funnel's statistics per agent."""
     cell = BYTES_PER_CELL.get(engine, BYTES_PER_CELL["simpy"])
     agents, types, policy = float(model.n_agents), float(model.n_types), int(model.agent_selection)
     out = 0.0
-    if model.has_agent_factors or policy in KEYED_POLICIES:  # the core's keyed heaps read agent_factors()
+    if model.has_agent_factors:  # the agents' own handle-time factors (identical agents: none)
         out += agents * types * cell
     if int(model.queue_selection) == SKILL_PRIORITY:
         out += agents * types * cell / 2  # int32
     if policy in KEYED_POLICIES:
         served = np.diff(np.asarray(model.group_types_start))
         stride = float(max(int(served.max()) if len(served) else 1, 1)) if policy == BEST_PROFICIENCY else 1.0
-        out += agents * (stride * 1.5 + 1) * cell  # key and heap position per served type, idle since
+        out += agents * (stride * 2 + 1) * cell  # per served type a key, a heap position and a heap slot; idle since
     if model.has_funnel:
         out += agents * FUNNEL_FIELDS * cell
     return out
