@@ -10,11 +10,9 @@ import math
 
 import numpy as np
 import pytest
-import yaml
-from engine_checks import RAW_ARRAYS, assert_refused, assert_same_run, run
+from engine_checks import RAW_ARRAYS, assert_cli_refused, assert_refused, assert_same_run, run
 from inbound_scenarios import EVERYTHING, with_
 
-from ccsim.cli import cli
 from ccsim.compile import compile_scenario
 from ccsim.results import GROUP_FIELDS, INTERVAL_GROUP_FIELDS, OUTCOMES
 from ccsim.scenario import validate_scenario
@@ -276,12 +274,8 @@ def test_bad_shifts_are_refused_with_the_path(case):
     assert_refused(scenario, path, words)
 
 
-def test_cli_refuses_a_bad_shift_with_exit_2(tmp_path, runner):
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(BAD["break_overlap"][0]))
-    out = runner.invoke(cli, ["run", str(path)])
-    assert out.exit_code == 2
-    assert "agents[0].shifts[0].breaks[1]" in out.output
+def test_cli_refuses_a_bad_shift_with_exit_2(tmp_path):
+    assert_cli_refused(tmp_path, BAD["break_overlap"][0], "agents[0].shifts[0].breaks[1]")
 
 
 LATE = {"name": "late", "horizon": 9000, "interval": 900,
