@@ -1,5 +1,6 @@
 """Checks the engine tests share: run a scenario, compare the two engines bit for bit,
-read a counter array by field name, and expect a scenario to be refused with its path."""
+read a counter array by field name, and expect a scenario to be refused with its path
+(by validation, and by `ccsim run` with exit 2)."""
 import dataclasses
 
 import numpy as np
@@ -40,3 +41,18 @@ def assert_refused(scenario, path, words):
         validate_scenario(scenario)
     text = str(err.value)
     assert path in text and words in text, text
+
+
+def assert_cli_refused(tmp_path, scenario, path, words=""):
+    """`ccsim run` on ``scenario`` (a dict) exits 2 with a message naming ``path`` and saying
+    ``words``, and no traceback: a bad scenario is the user's error, said in one paragraph."""
+    import yaml
+    from click.testing import CliRunner
+
+    from ccsim.cli import cli
+
+    file = tmp_path / "bad.yaml"
+    file.write_text(yaml.safe_dump(scenario))
+    out = CliRunner().invoke(cli, ["run", str(file)])
+    assert out.exit_code == 2, out.output
+    assert path in out.output and words in out.output and "Traceback" not in out.output, out.output

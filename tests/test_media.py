@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from engine_checks import assert_cli_refused
 from scipy import special, stats
 
 import ccsim
@@ -157,12 +158,7 @@ def test_the_number_of_airings_is_capped(monkeypatch, tmp_path):
 def test_cli_refuses_a_bad_schedule_without_a_traceback(tmp_path):
     data = media_scenario()
     data["media"]["airings"][0]["channel"] = "radio"
-    import yaml
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(data))
-    result = CliRunner().invoke(cli, ["run", str(path)])
-    assert result.exit_code == 2, result.output
-    assert "media.airings[0].channel" in result.output and "Traceback" not in result.output
+    assert_cli_refused(tmp_path, data, "media.airings[0].channel")
 
 
 # ---------------------------------------------------------------- the budget

@@ -117,15 +117,31 @@ def test_replay_with_recorded_service_times_lies_in_the_prediction_interval(own)
     assert comparison.share_inside("abandon_rate")[1] == 4
 
 
+def hours_outside(comparison) -> int:
+    """How many (hour, KPI) comparisons fall outside their band."""
+    return sum(b - a for k in ("service_level", "asa", "abandon_rate", "occupancy")
+               for a, b in [comparison.share_inside(k)])
+
+
 def test_validate_fit_on_the_true_model_flags_few_hours(own):
     _, _, log, _, _ = own
     comparison = validate_fit(log, center(), reps=40, seed=5)
-    outside = sum(b - a for k in ("service_level", "asa", "abandon_rate", "occupancy")
-                  for a, b in [comparison.share_inside(k)])
+    outside = hours_outside(comparison)
     compared = sum(comparison.share_inside(k)[1] for k in ("service_level", "asa", "abandon_rate", "occupancy"))
     assert compared == 16
     # each comparison is outside with probability about 5 %: more than 5 of 16 has p < 0.001
     assert outside <= 5
+
+
+def test_validate_fit_flags_a_wrong_model(own):
+    """Power: a fitted handle time of 100 s for the true 170 s puts more than 5 of the 16 hour
+    comparisons outside (the bound the true model must keep)."""
+    _, _, log, _, _ = own
+    wrong = center()
+    wrong["call_types"][0]["handle_time"]["mean"] = 100
+    comparison = validate_fit(log, wrong, reps=40, seed=5)
+    outside = hours_outside(comparison)
+    assert outside > 5
 
 
 def test_a_call_type_the_scenario_lacks_names_the_row(own):

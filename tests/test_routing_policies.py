@@ -110,19 +110,22 @@ def _records(scenario, seed=7, individual=True):
     return model, ENGINES["core"](model, seed, call_records=True)
 
 
+def answered_by(model, rec, group, call_type):
+    """The call records' mask of ``call_type`` calls answered by ``group`` (names)."""
+    return ((rec["outcome"] == ANSWERED) & (rec["group"] == model.group_names.index(group))
+            & (rec["call_type"] == model.call_type_names.index(call_type)))
+
+
 def test_overflow_delay_holds_the_backup_group_back():
     """cross takes a sales call only once it waited 30 s; sellers take any."""
     model, stats = _records(center("longest_idle", "longest_waiting"))
     rec = stats.call_records
-    cross = model.group_names.index("cross")
-    sales = model.call_type_names.index("sales")
-    mine = (rec["outcome"] == ANSWERED) & (rec["group"] == cross) & (rec["call_type"] == sales)
+    mine = answered_by(model, rec, "cross", "sales")
     assert mine.sum() > 20
     assert rec["wait"][mine].min() >= 30.0 - 1e-9
-    service = model.call_type_names.index("service")
     # service goes to cross after 60 s, or earlier only while its expected wait is over 120 s
-    early = (rec["outcome"] == ANSWERED) & (rec["group"] == cross) & (rec["call_type"] == service) & (rec["wait"] < 60)
-    late = (rec["outcome"] == ANSWERED) & (rec["group"] == cross) & (rec["call_type"] == service)
+    late = answered_by(model, rec, "cross", "service")
+    early = late & (rec["wait"] < 60)
     assert late.sum() > 0 and early.sum() < late.sum()
 
 
@@ -176,13 +179,17 @@ def test_random_spreads_calls_evenly():
 def test_threshold_serves_a_type_only_while_its_queue_is_long():
     """helpers take service only while more than one service caller waits: never a service
     caller who found nobody waiting ahead and was answered at once."""
-    model, stats = _records(center("longest_idle", "longest_waiting"))
+    scenario = center("longest_idle", "longest_waiting")
+    model, stats = _records(scenario)
     rec = stats.call_records
-    helpers = model.group_names.index("helpers")
-    service = model.call_type_names.index("service")
-    mine = (rec["outcome"] == ANSWERED) & (rec["group"] == helpers) & (rec["call_type"] == service)
+    mine = answered_by(model, rec, "helpers", "service")
     assert mine.sum() > 0
     assert np.all(rec["wait"][mine] > 0.0)
+    # power: without the threshold, helpers answer service callers at once
+    del scenario["routing"]["thresholds"]
+    model, stats = _records(scenario)
+    rec = stats.call_records
+    assert np.sum(rec["wait"][answered_by(model, rec, "helpers", "service")] == 0.0) > 10
 
 
 BAD = [

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from engine_checks import assert_refused, assert_same_run, run
-from test_shifts import ANSWERED, BUSY, DAY, SHIFTS, STAFFED, _clock, quiet
+from test_shifts import ANSWERED, BUSY, DAY, SHIFTS, STAFFED, _clock, on_duty, quiet, scheduled
 
 from ccsim.cli import cli
 from ccsim.compile import compile_scenario
@@ -31,63 +31,6 @@ WINDOWS["agents"][0]["shrinkage"] = 0.2
 WINDOWS["agents"][0]["shifts"][0].update(agents=5, breaks=[
     {"start": "10:00", "minutes": 15}, {"earliest": "11:30", "latest": "13:30", "minutes": 45}])
 WINDOWS["agents"][1]["shifts"][1]["shrinkage"] = 0.3
-
-
-def placement(brk, shift_start, k, n):
-    """Break start of agent k of n, seconds after 00:00 of the shift's day (the documented rule:
-    evenly from earliest to latest, first agent at the earliest)."""
-    if "start" in brk:
-        return (_clock(brk["start"]) - shift_start) % DAY + shift_start
-    lo = (_clock(brk["earliest"]) - shift_start) % DAY
-    hi = (_clock(brk["latest"]) - shift_start) % DAY
-    return shift_start + (lo if n == 1 else lo + round((hi - lo) * k / (n - 1)))
-
-
-def on_duty(scenario, absent=None, weeks=1):
-    """Per agent (group, index in the group) its on-duty periods over the run from the text:
-    each shift on each of its weekdays (from the day before time 0) unless the agent is absent
-    that day (``absent[group name][agent, day of the period]``), minus its placed breaks."""
-    first = WEEKDAYS.index(scenario["hours"]["start_weekday"]) if "hours" in scenario else 0
-    days = int(scenario["horizon"] // DAY) + 1
-    out = {}
-    for g, group in enumerate(scenario["agents"]):
-        n = 0
-        for shift in group.get("shifts", []):
-            start, end = _clock(shift["start"]), _clock(shift["end"])
-            length = end - start if end > start else end + DAY - start
-            count = shift.get("agents", group["count"])
-            for a in range(n, n + count):
-                periods = []
-                for d in range(-1, days):
-                    if WEEKDAYS[(first + d) % 7] not in shift.get("weekdays", WEEKDAYS):
-                        continue
-                    if absent and group["name"] in absent and absent[group["name"]][a, (first + d) % (7 * weeks)]:
-                        continue
-                    t0 = d * DAY + start
-                    cuts = sorted((d * DAY + placement(b, start, a - n, count),
-                                   d * DAY + placement(b, start, a - n, count) + b["minutes"] * 60.0)
-                                  for b in shift.get("breaks", []))
-                    at = t0
-                    for lo, hi in cuts:
-                        periods.append((at, lo))
-                        at = hi
-                    periods.append((at, t0 + length))
-                out[g, a] = [(max(lo, 0.0), hi) for lo, hi in periods if hi > 0.0 and hi > lo]
-            n += count
-    return out
-
-
-def scheduled(scenario, duty):
-    """Staffed seconds per (interval, group) of on-duty periods, cut at the horizon."""
-    n, width, horizon = int(np.ceil(scenario["horizon"] / scenario["interval"])), scenario["interval"], scenario["horizon"]
-    out = np.zeros((n, len(scenario["agents"])))
-    for (g, _), periods in duty.items():
-        for lo, hi in periods:
-            for i in range(int(lo // width), min(n, int(math.ceil(hi / width)))):
-                a, b = max(lo, i * width), min(hi, (i + 1) * width, horizon)
-                if b > a:
-                    out[i, g] += b - a
-    return out
 
 
 def model_of(scenario):

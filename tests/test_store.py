@@ -320,24 +320,34 @@ def make_format_3(path) -> None:
     db.close()
 
 
-def test_a_format_3_store_still_loads_and_resumes(tmp_path):
+def old_store_and_resumed(path, make_format, version):
+    """A two-replication store of MEDIA_POINTS turned into ``version`` by ``make_format``: its
+    records paired with fresh runs of the same replications, then its records after resuming to
+    three (the store keeps its own format)."""
     from ccsim.experiment.runner import run_study
 
-    path = tmp_path / "v3.sqlite"
     run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
-    make_format_3(path)
+    make_format(path)
     with Store.open(path) as store:
-        assert store.version == 3
+        assert store.version == version
         old = store.load().records
-    for record in old:
-        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
-        assert same_numbers(record.kpis, fresh.kpis) and same_numbers(record.lost_calls, fresh.lost_calls)
-        assert (record.agents, record.skills, record.agent_columns()) == (b"", {}, {})
+    assert [r.rep for r in old] == [0, 1]
+    pairs = [(record, run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))) for record in old]
     data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
     assert [r.rep for r in data.records] == [0, 1, 2]
     with Store.open(path) as store:
-        assert store.version == 3
+        assert store.version == version
         again = store.load().records
+    assert [r.rep for r in again] == [0, 1, 2]
+    assert same_numbers(again[2].kpis, run_replication(task_for(MEDIA_POINTS[0], 2, 11, True)).kpis)
+    return pairs, again
+
+
+def test_a_format_3_store_still_loads_and_resumes(tmp_path):
+    pairs, again = old_store_and_resumed(tmp_path / "v3.sqlite", make_format_3, 3)
+    for record, fresh in pairs:
+        assert same_numbers(record.kpis, fresh.kpis) and same_numbers(record.lost_calls, fresh.lost_calls)
+        assert (record.agents, record.skills, record.agent_columns()) == (b"", {}, {})
     assert again[2].agents == b"" and again[2].lost_calls  # its own format: inbound fields, no agents
 
 
@@ -369,28 +379,12 @@ def test_agent_views_survive_the_store(tmp_path):
 
 
 def test_a_format_2_store_still_loads_and_resumes(tmp_path):
-    from ccsim.experiment.runner import run_study
-
-    path = tmp_path / "old.sqlite"
-    run_study(MEDIA_POINTS, 2, 11, True, store_path=path, backend="serial")
-    make_format_2(path)
-    with Store.open(path) as store:
-        assert store.version == 2
-        old = store.load().records
-    assert [r.rep for r in old] == [0, 1]
-    for record in old:
-        fresh = run_replication(task_for(MEDIA_POINTS[0], record.rep, 11, True))
+    pairs, again = old_store_and_resumed(tmp_path / "old.sqlite", make_format_2, 2)
+    for record, fresh in pairs:
         assert same_numbers(record.kpis, fresh.kpis) and record.intervals == fresh.intervals
         assert (record.lost_calls, record.entries, record.ivr_nodes, record.channels) == ({}, {}, {}, {})
         assert (record.airings, record.intervals_by_channel, record.intervals_attempts) == (b"", b"", b"")
-    # resuming keeps the store's own format: the new replication is stored without the new fields
-    data = run_study(MEDIA_POINTS, 3, 11, True, store_path=path, backend="serial", resume=True)
-    assert [r.rep for r in data.records] == [0, 1, 2]
-    with Store.open(path) as store:
-        assert store.version == 2
-        again = store.load().records
-    assert [r.rep for r in again] == [0, 1, 2] and again[2].lost_calls == {}
-    assert same_numbers(again[2].kpis, run_replication(task_for(MEDIA_POINTS[0], 2, 11, True)).kpis)
+    assert again[2].lost_calls == {}  # its own format: the new replication without the new fields
 
 
 def test_a_format_2_store_makes_a_report(tmp_path):

@@ -111,6 +111,18 @@ def test_patience_recovered_from_censored_waits(fits):
         assert hits >= 6, f"KM at {t:g} s: {hits} of {len(fits)}"
 
 
+def test_the_coverage_checks_reject_a_truth_off_by_a_tenth(fits):
+    """Power: the same coverage checks fail for values 10 % off the truth (hourly rates 20 %
+    off), so they hold the fit to the truth, not to any interval wide enough."""
+    hits = [covered((a.low[0, s], a.high[0, s]), 1.2 * RATES[s])
+            for a in (f.types["sales"].arrivals for f in fits) for s in range(24)]
+    assert np.mean(hits) < 0.85
+    for part, key, truth in (("handle", "mean", HANDLE["mean"]), ("handle", "cv", HANDLE["cv"]),
+                             ("patience", "shape", SHAPE), ("patience", "scale", SCALE)):
+        hits = sum(covered(getattr(f.types["sales"], part).ci[key], 1.1 * truth) for f in fits)
+        assert hits < 6, f"{part} {key}: {hits} of {len(fits)} hold a wrong value"
+
+
 def test_patience_from_abandoners_alone_is_biased(fits):
     for f in fits:
         log = f.log
