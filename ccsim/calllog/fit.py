@@ -260,8 +260,7 @@ def _priorities(calls, log: CallLog) -> dict:
     if "priority" not in log.mapping.columns:
         return {0: 1.0}
     reached = calls[calls["outcome"] != "ivr_abandoned"]["priority"].astype(str)
-    levels = log.mapping.priority_levels
-    mapped = reached.map(lambda v: levels.get(v, int(v) if v.isdigit() and int(v) <= 9 else 0))
+    mapped = reached.map(log.mapping.priority_level)
     shares = mapped.value_counts(normalize=True).sort_index()
     return {int(k): float(v) for k, v in shares.items()} or {0: 1.0}
 
