@@ -325,3 +325,16 @@ def test_a_log_with_odd_priority_values_fits_and_replays(tmp_path):
     assert list(levels) == expected and set(levels) <= {0, 3, 7}
     shares = _priorities(log.calls, log)
     assert sum(shares.values()) == pytest.approx(1.0) and set(shares) <= {0, 3, 7}
+
+
+@pytest.mark.parametrize("n", [1, 7, 250])
+def test_reached_queue_interval_is_wilsons(n):
+    """The share of callers reaching the queue gets the Wilson score interval: at k = n its
+    low end is n / (n + z^2), at k = 0 its high end z^2 / (n + z^2) (closed forms)."""
+    from ccsim.calllog.fit import _wilson
+
+    z2 = Z95 ** 2
+    assert _wilson(n, n) == pytest.approx((n / (n + z2), 1.0), rel=1e-12)
+    assert _wilson(0, n) == pytest.approx((0.0, z2 / (n + z2)), rel=1e-12, abs=1e-15)
+    low, high = _wilson(n // 2, n)
+    assert low < (n // 2) / n < high or n == 1
