@@ -131,7 +131,7 @@ def test_attrition_reproduces_its_hazard():
     ([{"kind": "bottom_elimination", "k": 1, "fraction": 0.1}], "workforce.policies[0]", "exactly one"),
     ([{"kind": "bottom_elimination", "fraction": 1.5}], "workforce.policies[0].fraction", "[0, 1]"),
     ([{"kind": "bottom_elimination", "k": 1, "window": 0}], "workforce.policies[0].window", ">= 1"),
-    ([{"kind": "threshold_elimination", "below": 0.2, "min_calls": -3}], "workforce.policies[0].min_calls", ">= 0"),
+    ([{"kind": "threshold_elimination", "below": 0.2, "min_calls": -3}], "workforce.policies[0].min_calls", "from 0 to"),
     ([{"kind": "promotion", "k": 1, "colour": "red"}], "workforce.policies[0]", "bad option"),
 ])
 def test_bad_policies_refused_with_their_path(spec, path, words):
