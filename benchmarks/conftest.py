@@ -20,24 +20,22 @@ def record_throughput():
     return record
 
 
+# (label, numerator, denominator, scale, format): a line of the summary when both were measured
+RATIOS = (
+    ("core / simpy", "core erlang_a", "simpy erlang_a", 1, "{:14,.1f} x"),
+    ("media_hotline / erlang_a (core)", "core media_hotline", "core erlang_a", 100, "{:13,.0f} %"),
+    ("core / C reference (target 0.8)", "core erlang_a (cpu, best)", "C reference erlang_a", 1, "{:14,.2f} x"),
+    ("routing 500x6 / erlang_a (core)", "core routing 500x6", "core erlang_a", 100, "{:13,.0f} %"),
+    ("python router / built-in (core)", "core erlang_a python router", "core erlang_a", 100, "{:13,.1f} %"),
+)
+
+
 def pytest_terminal_summary(terminalreporter):
     if not THROUGHPUT:
         return
     terminalreporter.section("ccsim throughput (simulated calls per second of engine time)")
     for name, rate in THROUGHPUT.items():
         terminalreporter.write_line(f"{name:32s} {rate:14,.0f} calls/s")
-    if "core erlang_a" in THROUGHPUT and "simpy erlang_a" in THROUGHPUT:
-        ratio = THROUGHPUT["core erlang_a"] / THROUGHPUT["simpy erlang_a"]
-        terminalreporter.write_line(f"{'core / simpy':32s} {ratio:14,.1f} x")
-    if "core erlang_a" in THROUGHPUT and "core media_hotline" in THROUGHPUT:
-        share = THROUGHPUT["core media_hotline"] / THROUGHPUT["core erlang_a"]
-        terminalreporter.write_line(f"{'media_hotline / erlang_a (core)':32s} {100 * share:13,.0f} %")
-    if "C reference erlang_a" in THROUGHPUT:
-        ratio = THROUGHPUT["core erlang_a (cpu, best)"] / THROUGHPUT["C reference erlang_a"]
-        terminalreporter.write_line(f"{'core / C reference (target 0.8)':32s} {ratio:14,.2f} x")
-    if "core erlang_a" in THROUGHPUT and "core routing 500x6" in THROUGHPUT:
-        share = THROUGHPUT["core routing 500x6"] / THROUGHPUT["core erlang_a"]
-        terminalreporter.write_line(f"{'routing 500x6 / erlang_a (core)':32s} {100 * share:13,.0f} %")
-    if "core erlang_a" in THROUGHPUT and "core erlang_a python router" in THROUGHPUT:
-        share = THROUGHPUT["core erlang_a python router"] / THROUGHPUT["core erlang_a"]
-        terminalreporter.write_line(f"{'python router / built-in (core)':32s} {100 * share:13,.1f} %")
+    for label, top, bottom, scale, fmt in RATIOS:
+        if top in THROUGHPUT and bottom in THROUGHPUT:
+            terminalreporter.write_line(f"{label:32s} " + fmt.format(scale * THROUGHPUT[top] / THROUGHPUT[bottom]))

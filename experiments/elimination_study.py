@@ -35,8 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy import stats
-
+from ccsim.results import CALL_FIELDS, mean_halfwidth
 from ccsim.workforce import (Attrition, BottomElimination, Hiring, Learning, QAMonitoring, Training,
                              run_periods)
 
@@ -87,8 +86,6 @@ def one_run(name: str, months: float, seed: int, engine: str = "core") -> dict:
     result = run_periods(scenario(months), MONTH, policies(name), seed=seed, engine=engine, slots=SLOTS)
     t = result.table()
     calls = result.raw.total_calls
-    from ccsim.results import CALL_FIELDS
-
     C = {f: i for i, f in enumerate(CALL_FIELDS)}
     leavers = t[["eliminated", "quit", "promoted"]].sum().sum()
     return dict(conversion=t["orders"].sum() / t["sales_answered"].sum(),
@@ -108,14 +105,6 @@ def study(reps: int = 10, months: float = 6, seed: int = 2026) -> dict:
     return out
 
 
-def interval(values, level: float = LEVEL) -> tuple:
-    """(mean, half-width) of a Student-t confidence interval."""
-    x = np.asarray(values, dtype=float)
-    if len(x) < 2:
-        return float(x.mean()), float("nan")
-    return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-
-
 def summary(data: dict) -> dict:
     """{policy: {kpi: (mean, hw, paired diff vs none, its hw)}}."""
     base = data["none"]
@@ -123,8 +112,8 @@ def summary(data: dict) -> dict:
     for name in POLICIES:
         out[name] = {}
         for k in KPIS:
-            m, hw = interval(data[name][k])
-            d, dhw = interval(np.subtract(data[name][k], base[k]))
+            m, hw = mean_halfwidth(data[name][k], LEVEL)
+            d, dhw = mean_halfwidth(np.subtract(data[name][k], base[k]), LEVEL)
             out[name][k] = (m, hw, d, dhw)
     return out
 
@@ -169,7 +158,7 @@ def wrong_rate_by_calls(calls=(25, 50, 100, 250, 500, 1000, 2500), agents=54, fr
         bottom = np.argsort(observed, axis=1)[:, :k]
         above = np.take_along_axis(p, bottom, axis=1) > np.median(p, axis=1, keepdims=True)
         share = above.mean(axis=1)
-        out[n] = interval(share)
+        out[n] = mean_halfwidth(share, LEVEL)
     return out
 
 

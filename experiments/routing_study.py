@@ -29,12 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from ccsim import load_scenario
+from ccsim.experiment import analysis
 from ccsim.experiment.analysis import HIGHER_IS_BETTER
 from ccsim.experiment.backends import LocalBackend
 from ccsim.experiment.overrides import apply_and_validate
 from ccsim.experiment.records import Point
 from ccsim.experiment.runner import run_study
-from ccsim.results import t_halfwidth
 from ccsim.scenario import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,39 +61,29 @@ def policy_points(base: dict) -> list:
     return points
 
 
-def kpi_values(records, scope: str, kpi: str) -> dict:
-    """{replication: value} of one KPI, for the whole center (scope "all") or one call type."""
-    if scope == "all":
-        return {r.rep: r.kpis[kpi] for r in records}
-    return {r.rep: r.by_call_type[scope][kpi] for r in records}
-
-
-def paired_difference(base: dict, other: dict, level: float = LEVEL) -> dict:
-    """Mean of the paired differences other - base over the replications both have (finite
-    values only) and its Student t interval: the CRN estimate of the policy's effect."""
-    reps = sorted(r for r in base.keys() & other.keys() if np.isfinite(base[r]) and np.isfinite(other[r]))
-    d = np.array([other[r] - base[r] for r in reps], dtype=float)
-    a = np.array([base[r] for r in reps], dtype=float)
-    nan = float("nan")
-    diff = float(d.mean()) if len(d) else nan
-    half = t_halfwidth(d, level) if len(d) > 1 else nan
-    baseline = float(a.mean()) if len(a) else nan
-    return {"reps": len(d), "baseline_mean": baseline, "policy_mean": baseline + diff, "diff": diff,
-            "ci_low": diff - half, "ci_high": diff + half}
+def with_call_type_kpis(data, call_types: list):
+    """``data`` whose records' kpis also hold ``<kpi>@<call type>`` for the KPIS of each call
+    type (from record.by_call_type), so that the library's comparison reads them."""
+    for point in data.points:
+        for record in data.records_of(point.point):
+            for scope in call_types:
+                for kpi in KPIS:
+                    record.kpis[f"{kpi}@{scope}"] = record.by_call_type[scope][kpi]
+    return data
 
 
 def differences(data, scopes: list) -> list:
-    """One row per (policy other than the baseline, scope, KPI): the paired difference and its CI;
-    the KPIS in every scope, then the MONEY KPIs of the whole center."""
-    base = data.records_of(0)
+    """One row per (policy other than the baseline, scope, KPI): the paired difference and its CI
+    (``analysis.compare``: CRN, so the t interval of the per-replication differences); the KPIS
+    in every scope, then the MONEY KPIs of the whole center."""
+    with_call_type_kpis(data, [s for s in scopes if s != "all"])
     cells = [(scope, kpi) for scope in scopes for kpi in KPIS] + [("all", kpi) for kpi in MONEY]
-    rows = []
-    for point in data.points[1:]:
-        records = data.records_of(point.point)
-        for scope, kpi in cells:
-            stats = paired_difference(kpi_values(base, scope, kpi), kpi_values(records, scope, kpi))
-            rows.append({"policy": point.label, "scope": scope, "kpi": kpi, **stats})
-    return rows
+    names = {(kpi if scope == "all" else f"{kpi}@{scope}"): (scope, kpi) for scope, kpi in cells}
+    table = analysis.compare(data, baseline=0, kpis=list(names), level=LEVEL)
+    return [{"policy": row["label"], "scope": names[row["kpi"]][0], "kpi": names[row["kpi"]][1],
+             "reps": row["reps"], "baseline_mean": row["baseline_mean"], "policy_mean": row["mean"],
+             "diff": row["diff"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
+            for _, row in table.iterrows()]
 
 
 def _fmt(kpi: str, value: float) -> str:

@@ -296,3 +296,45 @@ def test_a_day_of_log_cannot_make_a_week(tmp_path):
         fit_log(toy_log(tmp_path), FitOptions(profile="week"))
     with pytest.raises(FitError, match="does not divide a day"):
         fit_log(toy_log(tmp_path), FitOptions(slot=7000))
+
+
+@pytest.mark.parametrize("value, level", [
+    ("vip", 7), ("3", 3), ("09", 9), ("0", 0), ("10", 0), ("", 0), ("gold", 0),
+    ("²", 0), ("٣", 0), ("1" * 5000, 0), ("-1", 0), (" 2", 0),
+])
+def test_a_logs_priority_maps_to_a_level_without_crashing_on_odd_digits(value, level):
+    """The mapping's priority_levels first, else a whole number 0-9 in ASCII digits, else 0: a
+    superscript or non-Latin digit ("²".isdigit() is true, int("²") raises) or a 5000-digit value
+    (past Python's int() limit) is a level 0, not a ValueError."""
+    mapping = mapping_from_dict({**MAPPING, "priority_levels": {"vip": 7}}, "toy.yaml")
+    assert mapping.priority_level(value) == level
+
+
+def test_a_log_with_odd_priority_values_fits_and_replays(tmp_path):
+    """The fit's priority shares and the replay's per-call levels read the same mapping: a
+    superscript digit in the log's priority column is level 0 in both (it raised ValueError)."""
+    from ccsim.calllog.fit import _priorities
+    from ccsim.calllog.replay import priority_levels
+
+    rows = TOY.splitlines()
+    text = "\n".join([rows[0] + ",prio"] + [row + ("," + ("²", "vip", "3")[i % 3]) for i, row in
+                                            enumerate(rows[1:])]) + "\n"
+    log = toy_log(tmp_path, text, columns={**MAPPING["columns"], "priority": "prio"}, priority_levels={"vip": 7})
+    levels = priority_levels(log.calls, log)
+    expected = [{"²": 0, "vip": 7, "3": 3}[p] for p in log.calls["priority"]]
+    assert list(levels) == expected and set(levels) <= {0, 3, 7}
+    shares = _priorities(log.calls, log)
+    assert sum(shares.values()) == pytest.approx(1.0) and set(shares) <= {0, 3, 7}
+
+
+@pytest.mark.parametrize("n", [1, 7, 250])
+def test_reached_queue_interval_is_wilsons(n):
+    """The share of callers reaching the queue gets the Wilson score interval: at k = n its
+    low end is n / (n + z^2), at k = 0 its high end z^2 / (n + z^2) (closed forms)."""
+    from ccsim.calllog.fit import _wilson
+
+    z2 = Z95 ** 2
+    assert _wilson(n, n) == pytest.approx((n / (n + z2), 1.0), rel=1e-12)
+    assert _wilson(0, n) == pytest.approx((0.0, z2 / (n + z2)), rel=1e-12, abs=1e-15)
+    low, high = _wilson(n // 2, n)
+    assert low < (n // 2) / n < high or n == 1

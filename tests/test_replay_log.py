@@ -174,3 +174,23 @@ def test_cli_runs_and_refuses_a_mismatch_with_exit_2(own, command):
     assert out.exit_code == 2 and "row 2" in out.output and "Traceback" not in out.output
     out = CliRunner().invoke(cli, [command, str(path), "--mapping", "bank", "--scenario", str(good)])
     assert out.exit_code == 2 and "columns." in out.output and "Traceback" not in out.output
+
+
+def test_the_simulated_interval_of_an_hour_counts_only_its_replications_with_a_value():
+    """An hour where one replication offered no call (its service level undefined): the mean and
+    t half-width use the replications with a value, t on their count - 1 (scipy, from scratch)."""
+    from ccsim.calllog.compare import compare
+
+    rng = np.random.default_rng(5)
+    reps = 5
+    simulated = np.zeros((reps, 1, 24, len(COUNTS)))
+    offered = rng.integers(20, 40, size=reps).astype(float)
+    simulated[:, 0, 9, COUNTS.index("offered")] = offered
+    simulated[:, 0, 9, COUNTS.index("within")] = np.floor(offered * rng.uniform(0.5, 0.9, size=reps))
+    simulated[0, 0, 9, :] = 0.0  # replication 0: no call in that hour
+    observed = simulated[1].copy()
+    result = compare(observed, simulated)
+    sl = simulated[1:, 0, 9, COUNTS.index("within")] / offered[1:]
+    half = stats.t.ppf(0.975, len(sl) - 1) * sl.std(ddof=1) / np.sqrt(len(sl))
+    assert result.mean["service_level"][9] == pytest.approx(sl.mean(), rel=1e-12)
+    assert result.halfwidth["service_level"][9] == pytest.approx(half, rel=1e-12)

@@ -131,7 +131,7 @@ def test_attrition_reproduces_its_hazard():
     ([{"kind": "bottom_elimination", "k": 1, "fraction": 0.1}], "workforce.policies[0]", "exactly one"),
     ([{"kind": "bottom_elimination", "fraction": 1.5}], "workforce.policies[0].fraction", "[0, 1]"),
     ([{"kind": "bottom_elimination", "k": 1, "window": 0}], "workforce.policies[0].window", ">= 1"),
-    ([{"kind": "threshold_elimination", "below": 0.2, "min_calls": -3}], "workforce.policies[0].min_calls", ">= 0"),
+    ([{"kind": "threshold_elimination", "below": 0.2, "min_calls": -3}], "workforce.policies[0].min_calls", "from 0 to"),
     ([{"kind": "promotion", "k": 1, "colour": "red"}], "workforce.policies[0]", "bad option"),
 ])
 def test_bad_policies_refused_with_their_path(spec, path, words):
@@ -157,3 +157,27 @@ def test_funnel_kpi_without_a_funnel_is_refused():
         run_periods(s, DAY, [BottomElimination(k=1)], seed=1)
     result = run_periods(s, DAY, [BottomElimination(k=1, kpi="aht")], seed=1)
     assert result.ledger()["eliminated"] == 3
+
+
+@pytest.mark.parametrize("policy, field", [
+    ({"kind": "hiring", "cost": float("inf")}, "cost"),
+    ({"kind": "hiring", "cost": float("nan")}, "cost"),
+    ({"kind": "hiring", "delay_days": 1e300}, "delay_days"),
+    ({"kind": "training", "fraction": 0.1, "days": float("inf")}, "days"),
+    ({"kind": "qa", "analyst_hour": float("nan")}, "analyst_hour"),
+    ({"kind": "hiring", "conversion": {"dist": "uniform", "low": float("nan"), "high": 1}}, "conversion.low"),
+    ({"kind": "hiring", "conversion": {"dist": "lognormal", "mean": float("inf"), "cv": 0.2}}, "conversion.mean"),
+])
+def test_non_finite_or_huge_policy_numbers_are_refused_when_the_scenario_is_read(policy, field):
+    """A .nan or .inf (valid YAML) in a policy's money, days or draw is refused with its path
+    when the scenario is read (it was accepted and ran into NaN costs or never-ending absences)."""
+    import yaml
+
+    from ccsim.scenario import ScenarioError, validate_scenario
+    from ccsim.scenario.yaml_reader import read_yaml
+
+    scenario = {**center(), "workforce": {"period": DAY, "policies": [policy]}}
+    data, _ = read_yaml(yaml.safe_dump(scenario), "wf.yaml")
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(data)
+    assert f"workforce.policies[0].{field}" in str(err.value) and "from 0 to" in str(err.value), str(err.value)

@@ -129,7 +129,7 @@ def test_training_takes_agents_off_the_phones_and_raises_them():
     ([{"kind": "learning", "tau_days": 0}], "workforce.policies[0].tau_days", "> 0"),
     ([{"kind": "qa", "detect_fatal": -0.2}], "workforce.policies[0].detect_fatal", "[0, 1]"),
     ([{"kind": "qa", "sample": 0}], "workforce.policies[0].sample", ">= 1"),
-    ([{"kind": "hiring", "cost": -5}], "workforce.policies[0].cost", ">= 0"),
+    ([{"kind": "hiring", "cost": -5}], "workforce.policies[0].cost", "from 0 to"),
     ([{"kind": "hiring", "conversion": {"dist": "beta", "mean": 0.2, "sd": 0.5}}], "workforce.policies[0].conversion",
      "sd^2"),
     ([{"kind": "hiring", "target": {"sales": -1}}], "workforce.policies[0].target.sales", ">= 0"),

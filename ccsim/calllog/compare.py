@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..results import mean_halfwidth
 from .reader import DAY
 from .replay import observed_staffing, queue_times, reached_queue
 
@@ -127,8 +128,6 @@ class Comparison:
 def compare(observed: np.ndarray, simulated: np.ndarray, min_offered: int = 1) -> Comparison:
     """``observed`` [days, 24, COUNTS], ``simulated`` [reps, days, 24, COUNTS]: pooled over days.
     Hours with fewer than ``min_offered`` observed calls are left out (nan)."""
-    from scipy import stats
-
     obs_counts = observed.sum(axis=0)
     sim = kpis(simulated.sum(axis=1))
     obs = kpis(obs_counts)
@@ -136,16 +135,9 @@ def compare(observed: np.ndarray, simulated: np.ndarray, min_offered: int = 1) -
     quiet = offered < min_offered
     reps = simulated.shape[0]
     out = {k: {} for k in ("mean", "halfwidth", "low", "high")}
-    t = stats.t.ppf(0.975, reps - 1) if reps > 1 else np.nan
     for name in KPIS:
         values = sim[name]
-        finite = np.isfinite(values)
-        n = finite.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(n > 0, np.nansum(values, axis=0) / np.maximum(n, 1), np.nan)
-            sd = np.sqrt(np.nansum((values - mean) ** 2, axis=0) / np.maximum(n - 1, 1))
-            out["halfwidth"][name] = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-        out["mean"][name] = mean
+        out["mean"][name], out["halfwidth"][name] = mean_halfwidth(values)
         out["low"][name] = _nanpercentile(values, 2.5)
         out["high"][name] = _nanpercentile(values, 97.5)
         obs[name] = np.where(quiet, np.nan, obs[name])

@@ -247,12 +247,13 @@ def _fit_ivr(fit: TypeFit, calls, log, options: FitOptions):
 
 
 def _wilson(k: int, n: int) -> tuple:
+    """The 95 % Wilson score interval of the proportion k / n (scipy's)."""
+    from scipy.stats import binomtest
+
     if n == 0:
         return (0.0, 1.0)
-    p, z = k / n, 1.959963984540054
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (float(max(centre - half, 0.0)), float(min(centre + half, 1.0)))
+    ci = binomtest(k, n).proportion_ci(0.95, method="wilson")
+    return (float(ci.low), float(ci.high))
 
 
 def _priorities(calls, log: CallLog) -> dict:
@@ -260,8 +261,7 @@ def _priorities(calls, log: CallLog) -> dict:
     if "priority" not in log.mapping.columns:
         return {0: 1.0}
     reached = calls[calls["outcome"] != "ivr_abandoned"]["priority"].astype(str)
-    levels = log.mapping.priority_levels
-    mapped = reached.map(lambda v: levels.get(v, int(v) if v.isdigit() and int(v) <= 9 else 0))
+    mapped = reached.map(log.mapping.priority_level)
     shares = mapped.value_counts(normalize=True).sort_index()
     return {int(k): float(v) for k, v in shares.items()} or {0: 1.0}
 

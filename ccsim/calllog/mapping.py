@@ -45,6 +45,16 @@ class Mapping:
     name: str = ""
     priority_levels: dict = field(default_factory=dict)  # the log's priority -> ccsim's level (0-9)
 
+    def priority_level(self, value) -> int:
+        """ccsim's level (0-9) of the log's priority ``value``: its ``priority_levels`` entry,
+        else the value itself when it is a whole number from 0 to 9 (ASCII digits), else 0."""
+        text = str(value)
+        if text in self.priority_levels:
+            return self.priority_levels[text]
+        if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 1:
+            return int(text)
+        return 0
+
     def fail(self, where: str, message: str) -> MappingError:
         """A ``MappingError`` naming this mapping and ``where`` (a field path)."""
         return MappingError(f"mapping {self.source}: {where}: {message}")

@@ -55,9 +55,7 @@ def priority_levels(calls, log: CallLog) -> np.ndarray:
     """ccsim priority level (0-9) of each call, through the mapping's ``priority_levels``."""
     if "priority" not in log.mapping.columns:
         return np.zeros(len(calls), dtype=int)
-    levels = log.mapping.priority_levels
-    return np.array([levels.get(str(v), int(v) if str(v).isdigit() and int(v) <= 9 else 0)
-                     for v in calls["priority"].astype(str)], dtype=int)
+    return np.array([log.mapping.priority_level(v) for v in calls["priority"].astype(str)], dtype=int)
 
 
 def observed_staffing(log: CallLog, slot: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z95 = 1.959963984540054
+from .distributions import Z95
 
 
 @dataclass

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..scenario import limits as L
 from .errors import WorkforceError
 
 DAY = 86400.0
@@ -127,8 +128,8 @@ def check_draw(spec, path: str, low=0.0, high=1.0):
     need = {"beta": ("mean", "sd"), "uniform": ("low", "high"), "lognormal": ("mean", "cv")}[spec["dist"]]
     for key in need:
         v = spec.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise WorkforceError(f"{path}.{key}", f"expected a number >= 0, found {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= L.MAX_AMOUNT:
+            raise WorkforceError(f"{path}.{key}", f"expected a number from 0 to {L.MAX_AMOUNT:g}, found {v!r}")
     m = spec.get("mean")
     if spec["dist"] == "beta" and not (0 < m < 1 and 0 < spec["sd"] ** 2 < m * (1 - m)):
         raise WorkforceError(path, "a beta needs 0 < mean < 1 and 0 < sd^2 < mean (1 - mean)")

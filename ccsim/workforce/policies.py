@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..scenario import limits as L
 from .errors import WorkforceError
 from .ranking import KPIS, bottom_k, qa_score, scores, top_k
 
@@ -223,6 +224,7 @@ def _non_negative_int(value, path):
 
 
 def _non_negative(value, path):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise WorkforceError(path, f"expected a number >= 0, found {value!r}")
+    """``value`` if it is a finite number from 0 to ``MAX_AMOUNT`` (money, days, hours, counts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= L.MAX_AMOUNT:
+        raise WorkforceError(path, f"expected a number from 0 to {L.MAX_AMOUNT:g}, found {value!r}")
     return value
