@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .results import (AGENT_FIELDS, CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
-                      INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, mean_halfwidth)
+                      INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, ci_cell, mean_halfwidth)
 
 DAY = 86400.0
 COST_ITEMS = ("agents", "telecom", "fulfilment", "shipping", "returns", "ads")
@@ -216,11 +216,7 @@ def money_summary(results: list, level: float = 0.95) -> dict:
     """{kpi: {"mean", "ci_halfwidth"}} of the money KPIs and cost items across replications
     (Student t; one replication: half-width NaN)."""
     rows = [{**money_kpis(r), **{f"cost_{k}": v for k, v in cost_breakdown(r).items()}} for r in results]
-    out = {}
-    for key in rows[0]:
-        mean, hw = mean_halfwidth([row[key] for row in rows], level)
-        out[key] = {"mean": mean, "ci_halfwidth": hw}
-    return out
+    return {key: ci_cell([row[key] for row in rows], level) for key in rows[0]}
 
 
 # ---- tables of one replication ------------------------------------------------------------
@@ -427,8 +423,7 @@ def money_report(results: list, level: float = 0.95) -> dict:
     }
     totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])
     for i, name in enumerate(FUNNEL_FIELDS):
-        mean, hw = mean_halfwidth(totals[:, i], level)
-        out["funnel"][name] = {"mean": mean, "ci_halfwidth": hw}
+        out["funnel"][name] = ci_cell(totals[:, i], level)
     for key, by, index in (("channels", "channel", "channel"), ("airings", "airing", "airing"),
                            ("teams", "team", "team"), ("agents", "agent", "agent"), ("days", "day", "day")):
         frames = [r.funnel(by=by) for r in results]

@@ -327,6 +327,14 @@ def mean_halfwidth(values, level: float = 0.95):
     return mean, hw
 
 
+def ci_cell(values, level: float = 0.95) -> dict:
+    """{"mean", "ci_halfwidth"} of ``values`` (``mean_halfwidth``: non-finite values left out;
+    no finite value: both NaN; one: a NaN half-width), the cell of every summary across
+    replications (``ccsim run --json``, ``ccsim workforce --json``)."""
+    mean, halfwidth = mean_halfwidth(np.ravel(np.asarray(values, dtype=float)), level)
+    return {"mean": mean, "ci_halfwidth": halfwidth}
+
+
 def t_halfwidth(values, level: float = 0.95) -> float:
     """Half-width of the Student-t confidence interval of the mean of ``values``."""
     return mean_halfwidth(np.ravel(values), level)[1]

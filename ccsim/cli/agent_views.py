@@ -7,8 +7,6 @@ call types; ``--agents N`` adds the N best-ranked agents and the squads.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..report_table import format_value, is_finite
@@ -56,19 +54,14 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
 def _rows(tables: list, keys, columns, keep=()) -> dict:
     """{row name (keys joined by "/"): {kept columns as they are, column: {mean, ci_halfwidth}}}
     of the column dicts of replications."""
-    from ..results import mean_halfwidth
+    from ..results import ci_cell
 
     first, out = tables[0], {}
     for i in range(len(first[keys[0]])):
         name = "/".join(str(first[k][i]) for k in keys)
         cells = {c: (first[c][i].item() if hasattr(first[c][i], "item") else first[c][i]) for c in keep}
         for column in columns:
-            values = np.array([t[column][i] for t in tables], dtype=float)
-            if not np.isfinite(values).any():
-                cells[column] = {"mean": math.nan, "ci_halfwidth": math.nan}
-            else:
-                mean, half = mean_halfwidth(values)
-                cells[column] = {"mean": mean, "ci_halfwidth": half}
+            cells[column] = ci_cell([t[column][i] for t in tables])
         out[name] = cells
     return out
 

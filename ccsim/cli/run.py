@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
@@ -134,28 +134,17 @@ def money_summary(results: list) -> dict:
     return money_report(results) if has_money(results[0]) else {}
 
 
-def _mean_halfwidth(values) -> dict:
-    """{mean, ci_halfwidth} over replications (Student t; no CI from one replication)."""
-    from ..results import mean_halfwidth
-
-    values = np.asarray(values, dtype=float)
-    if not np.isfinite(values).any():
-        return {"mean": math.nan, "ci_halfwidth": math.nan}
-    mean, halfwidth = mean_halfwidth(values)
-    return {"mean": mean, "ci_halfwidth": halfwidth}
-
-
 def call_type_summary(results: list) -> dict:
     """{call type: {kpi: {mean, ci_halfwidth}}} across replications."""
     per_rep = [r.kpis_by_call_type() for r in results]
     names = list(per_rep[0])
-    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
+    return {name: {k: ci_cell([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
 
 
 def lost_call_summary(results: list) -> dict:
     """{item: {mean, ci_halfwidth}} of ``Result.lost_calls()`` across replications."""
     per_rep = [r.lost_calls() for r in results]
-    return {k: _mean_halfwidth([rep[k] for rep in per_rep]) for k in per_rep[0]}
+    return {k: ci_cell([rep[k] for rep in per_rep]) for k in per_rep[0]}
 
 
 def _table_summary(results: list, names: str, array: str, columns) -> dict:
@@ -163,14 +152,14 @@ def _table_summary(results: list, names: str, array: str, columns) -> dict:
     replications (numpy only: a small run imports no pandas)."""
     rows = getattr(results[0].model, names)
     values = np.stack([getattr(r.stats, array) for r in results])  # [rep, row, column]
-    return {row: {col: _mean_halfwidth(values[:, i, j]) for j, col in enumerate(columns)}
+    return {row: {col: ci_cell(values[:, i, j]) for j, col in enumerate(columns)}
             for i, row in enumerate(rows)}
 
 
 def group_summary(results: list) -> dict:
     """{group: {agents, answered, aht, occupancy: {mean, ci_halfwidth}}} across replications."""
     per_rep = [r.group_table() for r in results]
-    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
+    return {name: {k: ci_cell([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
             for name in per_rep[0]}
 
 
@@ -185,7 +174,7 @@ def channel_summary(results: list) -> dict:
         row = frames[0].loc[name]
         out[name] = {"airings": None if math.isnan(row["airings"]) else int(row["airings"]),
                      "spend": None if math.isnan(row["spend"]) else float(row["spend"])}
-        out[name].update({key: _mean_halfwidth([f.loc[name, column] for f in frames])
+        out[name].update({key: ci_cell([f.loc[name, column] for f in frames])
                           for key, column in columns.items()})
     return out
 
