@@ -730,8 +730,9 @@ class Result:
         calls = s.interval_calls[first:].sum(axis=1)
         clock = s.interval_groups[first:].sum(axis=1)
         usable = len(calls) - len(calls) % batches
-        if usable < batches:
-            return {k: (v, float("nan")) for k, v in self.kpis().items()}
+        if usable < batches:  # the same KPIs as below (KPI_NAMES), without a half-width
+            total = self.kpis()
+            return {k: (total[k], float("nan")) for k in KPI_NAMES}
         size = usable // batches
         b_calls = calls[:usable].reshape(batches, size, -1).sum(axis=1)
         b_clock = clock[:usable].reshape(batches, size, -1).sum(axis=1)
