@@ -328,11 +328,15 @@ def _print_lost_calls(console, summary: dict) -> None:
     console.print(out)
 
 
+# the columns of the terminal's table of callers by media channel (named in the README)
+CHANNEL_COLUMNS = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+
+
 def _print_channels(console, summary: dict) -> None:
     channels = summary.get("channels")
     if not channels:
         return
-    columns = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+    columns = CHANNEL_COLUMNS
     console.print(f"Callers by media channel ({_ci_title(summary)}; organic = the base arrival profiles; "
                   "each caller once, retrials included):")
     out = table("", columns, right=columns[1:])
