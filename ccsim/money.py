@@ -4,7 +4,7 @@ Everything is computed from a ``Result`` (its ``RawStats`` and the scenario's ``
 media schedule), for every engine alike; across replications (``money_summary``,
 ``mean_frames``) each number gets a Student-t confidence interval, as the other KPIs.
 
-What is counted (definitions in docs/kpis.md):
+What is counted (definitions in docs/reference/kpis.md):
 
 - **agents**: each agent's staffed (on-duty) seconds after the warm-up (``agent_totals[:,
   "staffed"]``) / 3600 x its rate: its own ``cost_per_hour``, else its team's

@@ -367,6 +367,14 @@ def _money(cell: dict, digits: int = 0) -> str:
     return f"{cell['mean']:,.{digits}f}{half}"
 
 
+def _percent(cell: dict) -> str:
+    """A money fraction (conversion, ...) as the other rates read: % with a half-width in pp."""
+    if not is_finite(cell["mean"]):
+        return "n/a"
+    half = f" ± {100 * cell['ci_halfwidth']:.1f} pp" if is_finite(cell["ci_halfwidth"]) else ""
+    return f"{100 * cell['mean']:.1f} %{half}"
+
+
 def _print_money(console, summary: dict) -> None:
     """The funnel (stages, money KPIs and costs) and the ROI per channel, when there is money."""
     money = summary.get("money")
@@ -382,12 +390,14 @@ def _print_money(console, summary: dict) -> None:
             share = funnel[key]["mean"] / orders if orders and key != "sales_answered" else math.nan
             out.add_row(label, _money(funnel[key]), f"{100 * share:.1f} %" if is_finite(share) else "")
         console.print(out)
-    console.print(f"Money ({_ci_title(summary)}; definitions: docs/kpis.md, or --json):")
+    from ..money import COST_ITEMS, MONEY_FRACTIONS
+
+    console.print(f"Money ({_ci_title(summary)}; definitions: docs/reference/kpis.md, or --json):")
     out = table("", ("KPI", "value"), right=("value",))
     for key in MONEY_ROWS:
-        digits = 3 if key in ("conversion", "cross_sell_rate", "verification_rate", "sign_for_rate", "roi") else 0
-        out.add_row(key, _money(money["kpis"][key], digits))
-    for key in ("agents", "telecom", "fulfilment", "shipping", "returns", "ads"):
+        cell = money["kpis"][key]
+        out.add_row(key, _percent(cell) if key in MONEY_FRACTIONS else _money(cell, 3 if key == "roi" else 0))
+    for key in COST_ITEMS:
         out.add_row(f"  cost: {key}", _money(money["costs"][key]))
     console.print(out)
     if len(money["channels"]) > 1:
@@ -396,7 +406,7 @@ def _print_money(console, summary: dict) -> None:
         out = table("", columns, right=columns[1:])
         for row in money["channels"]:
             out.add_row(row["channel"], _money(row["callers"]), _money(row["orders"]),
-                        _money(row["conversion"], 3), _money(row["collected_revenue"]),
+                        _percent(row["conversion"]), _money(row["collected_revenue"]),
                         _money(row["spend"]) if is_finite(row["spend"]["mean"]) else "",
                         _money(row["roas"], 2) if is_finite(row["roas"]["mean"]) else "")
         console.print(out)
