@@ -28,7 +28,7 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
     "team/squad"), each column {mean, ci_halfwidth} over replications (Student t; no CI from
     one); with ``agents`` > 0 the ``agents`` best-ranked by calls per staffed hour, each total
     the mean over replications and the ratios those of the means. numpy only (no pandas)."""
-    from ..agent_report import _ratios, agent_columns, rollup_columns, skill_columns, summed_columns
+    from ..agent_report import agent_columns, mean_agent_columns, rollup_columns, skill_columns
 
     tables = [agent_columns(r) for r in results]
     out = {
@@ -38,10 +38,7 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
                         ("team", "squad", "agents", "leader")),
     }
     if agents > 0:
-        mean = dict(tables[0])
-        for name in summed_columns(mean):
-            mean[name] = np.mean([t[name] for t in tables], axis=0)
-        _ratios(mean)
+        mean = mean_agent_columns(tables)
         score = np.where(np.isfinite(mean["calls_per_hour"]), -mean["calls_per_hour"], np.inf)
         order = np.lexsort((mean["id"].astype(str), score))[:agents]
         out["agents"] = [{"rank": int((score < score[a]).sum()) + 1, "id": str(mean["id"][a]),
