@@ -123,6 +123,16 @@ def summed_columns(columns: dict) -> list:
     return [*AGENT_SUMS, *(c for c in columns if c.startswith("answered_"))]
 
 
+def mean_agent_columns(tables: list) -> dict:
+    """``agent_columns`` of replications of one roster averaged, without pandas: the roster as in
+    the first, each summed column the mean over replications, the ratios those of the means."""
+    out = dict(tables[0])
+    for name in summed_columns(out):
+        out[name] = np.mean([t[name] for t in tables], axis=0)
+    _ratios(out)
+    return out
+
+
 def rollup_columns(columns: dict, by: str = "team") -> dict:
     """``rollup`` without pandas: {"team"[, "squad"], "agents", "leader", sums..., ratios} with one
     entry per team (or squad), sorted."""

@@ -4,10 +4,11 @@ Everything is computed from a ``Result`` (its ``RawStats`` and the scenario's ``
 media schedule), for every engine alike; across replications (``money_summary``,
 ``mean_frames``) each number gets a Student-t confidence interval, as the other KPIs.
 
-What is counted (definitions in docs/kpis.md):
+What is counted (definitions in docs/reference/kpis.md):
 
-- **agents**: staffed (logged-in) seconds of each group after the warm-up
-  (``group_totals[:, "staffed"]``) / 3600 x the group's ``costs.agent_hour`` (or ``by_group``).
+- **agents**: each agent's staffed (on-duty) seconds after the warm-up (``agent_totals[:,
+  "staffed"]``) / 3600 x its rate: its own ``cost_per_hour``, else its team's
+  (``costs.by_team``), else its group's (``costs.by_group``, else ``costs.agent_hour``).
 - **telecom**: line minutes of calls that arrived after the warm-up x ``telecom_minute``; a
   line minute is a minute a caller holds an inbound line in the menu, waiting or talking:
   ``ivr_seconds`` of the entries + ``wait_answered`` + ``wait_abandoned`` + ``talk`` of every
@@ -22,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .results import (AGENT_FIELDS, CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
-                      INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, mean_halfwidth)
+                      INTERVAL_GROUP_FIELDS, ORGANIC, _ratio, ci_cell, mean_halfwidth)
 
 DAY = 86400.0
 COST_ITEMS = ("agents", "telecom", "fulfilment", "shipping", "returns", "ads")
@@ -44,7 +45,7 @@ MONEY_KPI_DEFINITIONS = {
     "collected_revenue": "collected_value: money of signed parcels settled by the cut",
     "total_cost": "agents + telecom + fulfilment + shipping + returns + ads",
     "cost_per_order": "total_cost / orders",
-    "revenue_per_agent_hour": "collected_revenue / staffed (logged-in) agent hours",
+    "revenue_per_agent_hour": "collected_revenue / staffed (on-duty) agent hours",
     "roi": "collected_revenue / total_cost",
     "profit": "collected_revenue - total_cost",
     "lost_sales_calls": "abandoned + blocked calls of the call types with a funnel",
@@ -81,13 +82,13 @@ def has_money(result) -> bool:
 
 
 def group_hour_costs(result) -> np.ndarray:
-    """float [G]: each group's cost per logged-in agent hour."""
+    """float [G]: each group's cost per staffed agent hour."""
     costs = costs_of(result)
     return np.array([costs.group_hour(name) for name in result.model.group_names], dtype=float)
 
 
 def agent_hour_costs(result) -> np.ndarray:
-    """float [A]: each agent's cost per logged-in hour: its own (a member's ``cost_per_hour``),
+    """float [A]: each agent's cost per staffed hour: its own (a member's ``cost_per_hour``),
     else its team's (``costs.by_team``), else its group's (``by_group``, else ``agent_hour``)."""
     costs, model = costs_of(result), result.model
     rates = np.repeat(group_hour_costs(result), np.asarray(model.group_count, dtype=np.int64))
@@ -134,14 +135,24 @@ def cost_breakdown(result) -> dict:
 
 
 def _agent_cost(result, staffed) -> float:
-    """Staffed hours x cost per hour: per agent when agents have their own or their team's rate
-    (the per-agent staffed times add up to the groups'), else per group."""
+    """Staffed hours x cost per hour, summed per agent (``group_agent_rates``)."""
+    return float(np.sum(staffed / 3600.0 * group_agent_rates(result)))
+
+
+def group_agent_rates(result) -> np.ndarray:
+    """float [G]: each group's cost per staffed hour, its agents' rates (``agent_hour_costs``)
+    weighted by their staffed times (the per-agent staffed times add up to the groups'); the
+    group's rate when no agent has a rate of its own or its team's, or without staffed time."""
     costs, model = costs_of(result), result.model
+    rates = group_hour_costs(result)
     per_agent = result.stats.agent_totals[:, AGENT_FIELDS.index("staffed")] if len(result.stats.agent_totals) else None
-    if per_agent is not None and len(per_agent) == model.n_agents and (
+    if per_agent is None or len(per_agent) != model.n_agents or not (
             costs.by_team or np.isfinite(np.asarray(model.agent_cost_hour, dtype=float)).any()):
-        return float(np.sum(per_agent / 3600.0 * agent_hour_costs(result)))
-    return float(np.sum(staffed / 3600.0 * group_hour_costs(result)))
+        return rates
+    group = np.asarray(model.agent_group, dtype=np.int64)
+    hours = np.bincount(group, weights=per_agent, minlength=len(rates))
+    money = np.bincount(group, weights=per_agent * agent_hour_costs(result), minlength=len(rates))
+    return np.where(hours > 0, money / np.where(hours > 0, hours, 1.0), rates)
 
 
 def funnel_totals(result) -> dict:
@@ -205,11 +216,7 @@ def money_summary(results: list, level: float = 0.95) -> dict:
     """{kpi: {"mean", "ci_halfwidth"}} of the money KPIs and cost items across replications
     (Student t; one replication: half-width NaN)."""
     rows = [{**money_kpis(r), **{f"cost_{k}": v for k, v in cost_breakdown(r).items()}} for r in results]
-    out = {}
-    for key in rows[0]:
-        mean, hw = mean_halfwidth([row[key] for row in rows], level)
-        out[key] = {"mean": mean, "ci_halfwidth": hw}
-    return out
+    return {key: ci_cell([row[key] for row in rows], level) for key in rows[0]}
 
 
 # ---- tables of one replication ------------------------------------------------------------
@@ -280,7 +287,8 @@ def airing_table(result):
 def agent_table(result):
     """DataFrame, one row per agent (index ``agent``): id, group, team, answered, staffed hours,
     sales_answered, orders, conversion (orders / sales_answered), gross_sales,
-    collected_revenue (of the orders the agent took) and cost (staffed hours x the group's cost)."""
+    collected_revenue (of the orders the agent took) and cost (staffed hours x the agent's rate,
+    ``agent_hour_costs``: the rows add up to ``cost_breakdown``'s agents)."""
     frame = result.agents()[["id", "group", "team", "answered", "staffed"]].copy()
     frame["staffed_hours"] = frame.pop("staffed") / 3600.0
     table = result.stats.funnel_agents
@@ -289,8 +297,7 @@ def agent_table(result):
     for name, values in flow.items():
         frame[name] = values
     frame["conversion"] = _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy())
-    hour = dict(zip(result.model.group_names, group_hour_costs(result)))
-    frame["cost"] = frame["staffed_hours"] * frame["group"].map(hour).astype(float)
+    frame["cost"] = frame["staffed_hours"].to_numpy() * agent_hour_costs(result)
     return frame
 
 
@@ -337,7 +344,8 @@ def _days_of(result) -> int:
 
 
 def _daily_costs(result, n: int) -> dict:
-    """{COST_ITEMS name: float [n] money per day}."""
+    """{COST_ITEMS name: float [n] money per day}: agents and telecom by the interval (agents
+    at their group's ``group_agent_rates``), adding up to ``cost_breakdown``'s."""
     m, s, costs = result.model, result.stats, costs_of(result)
     first = int(np.ceil(m.warmup / m.interval - 1e-9))
     day = (np.arange(m.n_intervals) * m.interval // DAY).astype(int)[first:]
@@ -351,8 +359,8 @@ def _daily_costs(result, n: int) -> dict:
     days = s.funnel_days.sum(axis=1)
     funnel[:len(days)] = days[:n]
     shipped, refused = funnel[:, FUNNEL_DAY_FIELDS.index("shipped")], funnel[:, FUNNEL_DAY_FIELDS.index("refused")]
-    return {
-        "agents": np.bincount(day, weights=staffed @ group_hour_costs(result) / 3600.0, minlength=n)[:n],
+    out = {
+        "agents": np.bincount(day, weights=staffed @ group_agent_rates(result) / 3600.0, minlength=n)[:n],
         "telecom": np.bincount(day, weights=line / 60.0 * costs.telecom_minute, minlength=n)[:n],
         "fulfilment": shipped * costs.fulfilment_per_order,
         "shipping": shipped * costs.shipping_per_order,
@@ -360,6 +368,12 @@ def _daily_costs(result, n: int) -> dict:
         "ads": np.bincount((np.asarray(m.airing_time, dtype=float)[counted] // DAY).astype(int),
                            weights=np.asarray(m.airing_spend, dtype=float)[counted], minlength=n)[:n],
     }
+    # a warm-up inside an interval: [warm-up, the interval's end) is in the totals, not in the
+    # whole intervals above; it goes to the warm-up's day
+    total, start = cost_breakdown(result), min(int(m.warmup // DAY), n - 1)
+    for item in ("agents", "telecom"):
+        out[item][start] += total[item] - out[item].sum()
+    return out
 
 
 # ---- across replications ------------------------------------------------------------------
@@ -409,8 +423,7 @@ def money_report(results: list, level: float = 0.95) -> dict:
     }
     totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])
     for i, name in enumerate(FUNNEL_FIELDS):
-        mean, hw = mean_halfwidth(totals[:, i], level)
-        out["funnel"][name] = {"mean": mean, "ci_halfwidth": hw}
+        out["funnel"][name] = ci_cell(totals[:, i], level)
     for key, by, index in (("channels", "channel", "channel"), ("airings", "airing", "airing"),
                            ("teams", "team", "team"), ("agents", "agent", "agent"), ("days", "day", "day")):
         frames = [r.funnel(by=by) for r in results]

@@ -327,6 +327,14 @@ def mean_halfwidth(values, level: float = 0.95):
     return mean, hw
 
 
+def ci_cell(values, level: float = 0.95) -> dict:
+    """{"mean", "ci_halfwidth"} of ``values`` (``mean_halfwidth``: non-finite values left out;
+    no finite value: both NaN; one: a NaN half-width), the cell of every summary across
+    replications (``ccsim run --json``, ``ccsim workforce --json``)."""
+    mean, halfwidth = mean_halfwidth(np.ravel(np.asarray(values, dtype=float)), level)
+    return {"mean": mean, "ci_halfwidth": halfwidth}
+
+
 def t_halfwidth(values, level: float = 0.95) -> float:
     """Half-width of the Student-t confidence interval of the mean of ``values``."""
     return mean_halfwidth(np.ravel(values), level)[1]
@@ -722,8 +730,9 @@ class Result:
         calls = s.interval_calls[first:].sum(axis=1)
         clock = s.interval_groups[first:].sum(axis=1)
         usable = len(calls) - len(calls) % batches
-        if usable < batches:
-            return {k: (v, float("nan")) for k, v in self.kpis().items()}
+        if usable < batches:  # the same KPIs as below (KPI_NAMES), without a half-width
+            total = self.kpis()
+            return {k: (total[k], float("nan")) for k in KPI_NAMES}
         size = usable // batches
         b_calls = calls[:usable].reshape(batches, size, -1).sum(axis=1)
         b_clock = clock[:usable].reshape(batches, size, -1).sum(axis=1)

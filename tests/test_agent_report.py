@@ -8,8 +8,8 @@ import pytest
 from test_roster import ROSTER
 
 import ccsim
-from ccsim.agent_report import (AGENT_SUMS, mean_agent_table, rollup, rollup_summary, skill_summary,
-                                skill_table)
+from ccsim.agent_report import (AGENT_SUMS, agent_columns, mean_agent_columns, mean_agent_table, rollup,
+                                rollup_summary, skill_summary, skill_table)
 from ccsim.compile import compile_scenario
 from ccsim.results import CALL_FIELDS, ArgumentError
 from ccsim.scenario import validate_scenario
@@ -126,6 +126,15 @@ def test_summaries_over_replications_average_and_give_intervals():
     assert np.isfinite(skills["service_level_ci"]).all()
     one = rollup_summary(tables[:1])
     assert one["occupancy_ci"].isna().all()
+    # the numpy mean (the CLI's and the report's top agents): sums averaged, ratios of the means
+    columns = mean_agent_columns([agent_columns(r) for r in results])
+    for name in ("answered", "staffed", "break_time", "occupancy", "aht", "calls_per_hour"):
+        np.testing.assert_allclose(columns[name], mean[name].to_numpy(), err_msg=name)
+    busy = np.mean([t.sort_index()["busy"] for t in tables], axis=0)
+    staffed = np.mean([t.sort_index()["staffed"] for t in tables], axis=0)
+    worked = staffed > 0  # an agent in no shift has no occupancy
+    assert worked.any() and np.isnan(columns["occupancy"][~worked]).all()
+    np.testing.assert_allclose(columns["occupancy"][worked], busy[worked] / staffed[worked])
 
 
 def test_a_model_without_shifts_has_no_breaks():

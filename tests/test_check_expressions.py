@@ -61,3 +61,15 @@ def test_bad_expectations_are_user_errors_naming_the_problem(text, words):
     assert message.startswith("--expect #2: the expectation")
     for word in words:
         assert word in message, (word, message)
+
+
+def test_every_checkable_kpi_has_the_comparisons_direction():
+    """'no worse than' judges a KPI as a comparison's verdict does: every KPI an expectation may
+    name is in ccsim.experiment.analysis.HIGHER_IS_BETTER (None: no direction), one table."""
+    from ccsim.check import expressions
+    from ccsim.experiment.analysis import HIGHER_IS_BETTER
+
+    names = set(expressions.CENTER_KPIS + expressions.CHANNEL_KPIS + expressions.TEAM_KPIS)
+    assert not names - set(HIGHER_IS_BETTER), sorted(names - set(HIGHER_IS_BETTER))
+    assert expressions.HIGHER_IS_BETTER == {k: HIGHER_IS_BETTER[k] for k in names if HIGHER_IS_BETTER[k] is not None}
+    assert parse_expectation("roas[channel=tv]: no worse than -0.1").kpi == "roas"

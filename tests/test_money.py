@@ -364,6 +364,14 @@ def test_agent_hours_cost_per_member_team_and_group():
     rate = {"a": 50.0, "b": 10.0, "c": 30.0, "h-1": 20.0, "h-2": 20.0}
     assert r.costs()["agents"] == pytest.approx(sum(h * rate[i] for h, i in zip(hours, roster["id"])))
     assert hours[roster["id"].tolist().index("h-2")] == 0.0  # in no shift: costs nothing
+    # the per-agent, per-team and per-day tables price each agent at its own rate too; the
+    # warm-up (600 s) ends inside the first 900 s interval: its rest is in the first day
+    agents = r.funnel(by="agent")
+    assert agents["cost"].to_numpy() == pytest.approx(hours * np.array([rate[i] for i in agents["id"]]))
+    assert r.funnel(by="team")["cost"].sum() == pytest.approx(r.costs()["agents"])
+    days = r.funnel(by="day")
+    for item in ("agents", "telecom"):
+        assert days[f"cost_{item}"].sum() == pytest.approx(r.costs()[item])
     bad = copy.deepcopy(s)
     bad["costs"]["by_team"] = {"west": 5}
     from ccsim.scenario import ScenarioError, validate_scenario

@@ -6,6 +6,8 @@ reports the same numbers.
 """
 import copy
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,6 +184,10 @@ def test_run_prints_the_funnel_money_and_roi_tables():
     for title in ("Sales funnel (mean", "Money (mean", "ROI per ad channel (mean", "collected_revenue",
                   "cost: ads", "roi", "organic", "online"):
         assert title in out.output, title
+    # fractions read as every other rate: % with a half-width in pp (README: "Rates show in %")
+    assert re.search(r"conversion\s+│\s+\d+\.\d % ± \d+\.\d pp", out.output), out.output
+    note = re.search(r"definitions: (\S+),", out.output).group(1)
+    assert (Path(__file__).parent.parent / note).is_file(), note
 
 
 def test_run_json_holds_the_money_of_the_replications(results):

@@ -215,6 +215,14 @@ def _bullet(text: str, head: str) -> str:
     return text[start:end]
 
 
+def test_readme_channel_columns_are_what_run_prints():
+    """The README's columns of ``ccsim run``'s table of callers by media channel are the table's."""
+    from ccsim.cli.run import CHANNEL_COLUMNS
+
+    said = re.search(r"callers by channel — (.*?):", README.read_text(encoding="utf-8"), re.S).group(1)
+    assert re.split(r",\s+|\s+and\s+", said) == list(CHANNEL_COLUMNS[1:])
+
+
 def test_readme_json_keys_are_what_run_prints(tmp_path):
     """The README's list of ``ccsim run --json`` keys and ``--out`` files is what the command writes."""
     readme = README.read_text(encoding="utf-8")

@@ -183,6 +183,23 @@ def test_mean_halfwidth_is_columnwise_t_halfwidth():
     assert math.isnan(mean_halfwidth([3.0])[1])
 
 
+def test_ci_cell_is_mean_halfwidth_as_a_summary_cell():
+    """The {mean, ci_halfwidth} cell of the run, workforce and money summaries: NaN, not an
+    error or a warning, without a finite value; no half-width from one."""
+    import warnings
+
+    from ccsim.results import ci_cell
+
+    values = [1.0, np.nan, 4.0, 2.5]
+    assert ci_cell(values) == dict(zip(("mean", "ci_halfwidth"), mean_halfwidth(values)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        empty = ci_cell([np.nan, np.inf])
+        one = ci_cell([3.0])
+    assert math.isnan(empty["mean"]) and math.isnan(empty["ci_halfwidth"])
+    assert one["mean"] == 3.0 and math.isnan(one["ci_halfwidth"])
+
+
 def test_report_differences_are_the_analysis_comparison(studies):
     """The report shows the paired (CRN) differences of ccsim.experiment.analysis, not its own."""
     data = studies["compare"]

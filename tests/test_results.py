@@ -60,6 +60,19 @@ def test_summary_uses_replications_or_batch_means():
     one = summarize(results[:1])
     assert one["service_level"]["mean"] == results[0].kpis()["service_level"]
     assert 0 < one["service_level"]["ci_halfwidth"] < 0.2
+    assert set(one) == set(KPI_NAMES)
+
+
+def test_summary_has_the_same_kpis_for_a_run_too_short_for_batch_means():
+    """Fewer post-warm-up intervals than batches: the same KPI_NAMES (no half-width), not every
+    key of kpis() (the money KPIs and time_in_center are summarised elsewhere)."""
+    scenario = single_queue(agents=5, horizon=3600, rate=0.02)
+    scenario["costs"] = {"agent_hour": 10}
+    result = ccsim.simulate(scenario, seed=1)
+    assert "total_cost" in result.kpis()
+    short = summarize([result])
+    assert set(short) == set(KPI_NAMES)
+    assert short["answered"]["mean"] == result.kpis()["answered"] and math.isnan(short["answered"]["ci_halfwidth"])
 
 
 def test_batch_means_interval_covers_the_exact_value_most_of_the_time():

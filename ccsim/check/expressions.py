@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import UserError
+from ..experiment.analysis import HIGHER_IS_BETTER as _ANALYSIS_HIGHER_IS_BETTER
 from ..money import MONEY_FRACTIONS, MONEY_KPI_NAMES
 from ..results import KPI_NAMES, LOST_KPI_NAMES
 
@@ -41,15 +42,10 @@ RUN_KPIS = LOST_KPI_NAMES + MONEY_KPI_NAMES
 FRACTIONS = ("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate", "blocked_lines_rate",
              "ivr_hang_up_rate", "callers_lost_rate") + MONEY_FRACTIONS
 SIGNED = ("profit",)
-# True: higher is better; False: lower is better (the same judgement as a comparison's verdict).
-HIGHER_IS_BETTER = {"answered": True, "abandoned": False, "blocked": False, "service_level": True,
-                    "asa": False, "abandon_rate": False, "blocked_rate": False, "aht": False,
-                    "waiting_at_end": False, "lost_rate": False, "blocked_lines_rate": False,
-                    "ivr_hang_up_rate": False, "callers_lost_rate": False,
-                    "orders": True, "conversion": True, "cross_sell_rate": True, "verification_rate": True,
-                    "sign_for_rate": True, "gross_sales": True, "collected_revenue": True, "total_cost": False,
-                    "cost_per_order": False, "revenue_per_agent_hour": True, "roi": True, "profit": True,
-                    "lost_sales_calls": False, "lost_revenue": False, "roas": True}
+# True: higher is better; False: lower is better: a comparison's verdict's judgement (the KPIs
+# with a direction of ccsim.experiment.analysis.HIGHER_IS_BETTER).
+HIGHER_IS_BETTER = {kpi: better for kpi, better in _ANALYSIS_HIGHER_IS_BETTER.items()
+                    if better is not None and kpi in CENTER_KPIS + CHANNEL_KPIS + TEAM_KPIS}
 OPERATORS = (">=", "<=", ">", "<")
 
 

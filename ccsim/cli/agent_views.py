@@ -7,8 +7,6 @@ call types; ``--agents N`` adds the N best-ranked agents and the squads.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..report_table import format_value, is_finite
@@ -30,7 +28,7 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
     "team/squad"), each column {mean, ci_halfwidth} over replications (Student t; no CI from
     one); with ``agents`` > 0 the ``agents`` best-ranked by calls per staffed hour, each total
     the mean over replications and the ratios those of the means. numpy only (no pandas)."""
-    from ..agent_report import _ratios, agent_columns, rollup_columns, skill_columns, summed_columns
+    from ..agent_report import agent_columns, mean_agent_columns, rollup_columns, skill_columns
 
     tables = [agent_columns(r) for r in results]
     out = {
@@ -40,10 +38,7 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
                         ("team", "squad", "agents", "leader")),
     }
     if agents > 0:
-        mean = dict(tables[0])
-        for name in summed_columns(mean):
-            mean[name] = np.mean([t[name] for t in tables], axis=0)
-        _ratios(mean)
+        mean = mean_agent_columns(tables)
         score = np.where(np.isfinite(mean["calls_per_hour"]), -mean["calls_per_hour"], np.inf)
         order = np.lexsort((mean["id"].astype(str), score))[:agents]
         out["agents"] = [{"rank": int((score < score[a]).sum()) + 1, "id": str(mean["id"][a]),
@@ -56,19 +51,14 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
 def _rows(tables: list, keys, columns, keep=()) -> dict:
     """{row name (keys joined by "/"): {kept columns as they are, column: {mean, ci_halfwidth}}}
     of the column dicts of replications."""
-    from ..results import mean_halfwidth
+    from ..results import ci_cell
 
     first, out = tables[0], {}
     for i in range(len(first[keys[0]])):
         name = "/".join(str(first[k][i]) for k in keys)
         cells = {c: (first[c][i].item() if hasattr(first[c][i], "item") else first[c][i]) for c in keep}
         for column in columns:
-            values = np.array([t[column][i] for t in tables], dtype=float)
-            if not np.isfinite(values).any():
-                cells[column] = {"mean": math.nan, "ci_halfwidth": math.nan}
-            else:
-                mean, half = mean_halfwidth(values)
-                cells[column] = {"mean": mean, "ci_halfwidth": half}
+            cells[column] = ci_cell([t[column][i] for t in tables])
         out[name] = cells
     return out
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
@@ -134,28 +134,17 @@ def money_summary(results: list) -> dict:
     return money_report(results) if has_money(results[0]) else {}
 
 
-def _mean_halfwidth(values) -> dict:
-    """{mean, ci_halfwidth} over replications (Student t; no CI from one replication)."""
-    from ..results import mean_halfwidth
-
-    values = np.asarray(values, dtype=float)
-    if not np.isfinite(values).any():
-        return {"mean": math.nan, "ci_halfwidth": math.nan}
-    mean, halfwidth = mean_halfwidth(values)
-    return {"mean": mean, "ci_halfwidth": halfwidth}
-
-
 def call_type_summary(results: list) -> dict:
     """{call type: {kpi: {mean, ci_halfwidth}}} across replications."""
     per_rep = [r.kpis_by_call_type() for r in results]
     names = list(per_rep[0])
-    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
+    return {name: {k: ci_cell([rep[name][k] for rep in per_rep]) for k in KPI_NAMES} for name in names}
 
 
 def lost_call_summary(results: list) -> dict:
     """{item: {mean, ci_halfwidth}} of ``Result.lost_calls()`` across replications."""
     per_rep = [r.lost_calls() for r in results]
-    return {k: _mean_halfwidth([rep[k] for rep in per_rep]) for k in per_rep[0]}
+    return {k: ci_cell([rep[k] for rep in per_rep]) for k in per_rep[0]}
 
 
 def _table_summary(results: list, names: str, array: str, columns) -> dict:
@@ -163,14 +152,14 @@ def _table_summary(results: list, names: str, array: str, columns) -> dict:
     replications (numpy only: a small run imports no pandas)."""
     rows = getattr(results[0].model, names)
     values = np.stack([getattr(r.stats, array) for r in results])  # [rep, row, column]
-    return {row: {col: _mean_halfwidth(values[:, i, j]) for j, col in enumerate(columns)}
+    return {row: {col: ci_cell(values[:, i, j]) for j, col in enumerate(columns)}
             for i, row in enumerate(rows)}
 
 
 def group_summary(results: list) -> dict:
     """{group: {agents, answered, aht, occupancy: {mean, ci_halfwidth}}} across replications."""
     per_rep = [r.group_table() for r in results]
-    return {name: {k: _mean_halfwidth([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
+    return {name: {k: ci_cell([rep[name][k] for rep in per_rep]) for k in GROUP_COLUMNS}
             for name in per_rep[0]}
 
 
@@ -185,7 +174,7 @@ def channel_summary(results: list) -> dict:
         row = frames[0].loc[name]
         out[name] = {"airings": None if math.isnan(row["airings"]) else int(row["airings"]),
                      "spend": None if math.isnan(row["spend"]) else float(row["spend"])}
-        out[name].update({key: _mean_halfwidth([f.loc[name, column] for f in frames])
+        out[name].update({key: ci_cell([f.loc[name, column] for f in frames])
                           for key, column in columns.items()})
     return out
 
@@ -339,11 +328,15 @@ def _print_lost_calls(console, summary: dict) -> None:
     console.print(out)
 
 
+# the columns of the terminal's table of callers by media channel (named in the README)
+CHANNEL_COLUMNS = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+
+
 def _print_channels(console, summary: dict) -> None:
     channels = summary.get("channels")
     if not channels:
         return
-    columns = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+    columns = CHANNEL_COLUMNS
     console.print(f"Callers by media channel ({_ci_title(summary)}; organic = the base arrival profiles; "
                   "each caller once, retrials included):")
     out = table("", columns, right=columns[1:])
@@ -374,6 +367,14 @@ def _money(cell: dict, digits: int = 0) -> str:
     return f"{cell['mean']:,.{digits}f}{half}"
 
 
+def _percent(cell: dict) -> str:
+    """A money fraction (conversion, ...) as the other rates read: % with a half-width in pp."""
+    if not is_finite(cell["mean"]):
+        return "n/a"
+    half = f" ± {100 * cell['ci_halfwidth']:.1f} pp" if is_finite(cell["ci_halfwidth"]) else ""
+    return f"{100 * cell['mean']:.1f} %{half}"
+
+
 def _print_money(console, summary: dict) -> None:
     """The funnel (stages, money KPIs and costs) and the ROI per channel, when there is money."""
     money = summary.get("money")
@@ -389,12 +390,14 @@ def _print_money(console, summary: dict) -> None:
             share = funnel[key]["mean"] / orders if orders and key != "sales_answered" else math.nan
             out.add_row(label, _money(funnel[key]), f"{100 * share:.1f} %" if is_finite(share) else "")
         console.print(out)
-    console.print(f"Money ({_ci_title(summary)}; definitions: docs/kpis.md, or --json):")
+    from ..money import COST_ITEMS, MONEY_FRACTIONS
+
+    console.print(f"Money ({_ci_title(summary)}; definitions: docs/reference/kpis.md, or --json):")
     out = table("", ("KPI", "value"), right=("value",))
     for key in MONEY_ROWS:
-        digits = 3 if key in ("conversion", "cross_sell_rate", "verification_rate", "sign_for_rate", "roi") else 0
-        out.add_row(key, _money(money["kpis"][key], digits))
-    for key in ("agents", "telecom", "fulfilment", "shipping", "returns", "ads"):
+        cell = money["kpis"][key]
+        out.add_row(key, _percent(cell) if key in MONEY_FRACTIONS else _money(cell, 3 if key == "roi" else 0))
+    for key in COST_ITEMS:
         out.add_row(f"  cost: {key}", _money(money["costs"][key]))
     console.print(out)
     if len(money["channels"]) > 1:
@@ -403,7 +406,7 @@ def _print_money(console, summary: dict) -> None:
         out = table("", columns, right=columns[1:])
         for row in money["channels"]:
             out.add_row(row["channel"], _money(row["callers"]), _money(row["orders"]),
-                        _money(row["conversion"], 3), _money(row["collected_revenue"]),
+                        _percent(row["conversion"]), _money(row["collected_revenue"]),
                         _money(row["spend"]) if is_finite(row["spend"]["mean"]) else "",
                         _money(row["roas"], 2) if is_finite(row["roas"]["mean"]) else "")
         console.print(out)

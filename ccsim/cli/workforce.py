@@ -12,10 +12,10 @@ import math
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ..engines import ENGINES
 from ..errors import UserError
+from ..results import ci_cell
 from .output import check_output_path, note_replaced, stdout_console, table
 
 # Per-period columns, two tables: (row key, label, format of the mean).
@@ -74,21 +74,11 @@ def run_workforce(scenario, reps: int, seed: int, engine: str) -> list:
             for child in replication_seeds(seed, reps)]
 
 
-def _mean_halfwidth(values) -> dict:
-    from ..results import mean_halfwidth
-
-    values = np.asarray(values, dtype=float)
-    if not np.isfinite(values).any():
-        return {"mean": math.nan, "ci_halfwidth": math.nan}
-    mean, halfwidth = mean_halfwidth(values)
-    return {"mean": mean, "ci_halfwidth": halfwidth}
-
-
 def build_summary(scenario_file, results: list, seed: int, engine: str) -> dict:
     """Per period, each column's mean and half-width over replications; the ledgers; the rows."""
     periods = []
     for p in range(len(results[0].rows)):
-        cells = {key: _mean_halfwidth([r.rows[p].get(key, math.nan) for r in results]) for key, _, _ in COLUMNS}
+        cells = {key: ci_cell([r.rows[p].get(key, math.nan) for r in results]) for key, _, _ in COLUMNS}
         periods.append({"period": p + 1, **cells})
     return {"scenario": str(scenario_file), "reps": len(results), "seed": seed, "engine": engine,
             "periods": periods, "ledgers": [r.ledger() for r in results],

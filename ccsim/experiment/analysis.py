@@ -50,6 +50,13 @@ HIGHER_IS_BETTER = {
     "profit": True,
     "lost_sales_calls": False,
     "lost_revenue": False,
+    # the lost-call KPIs (ccsim.results.LOST_KPI_NAMES) and a channel's return on its ad spend
+    "lost_rate": False,
+    "blocked_lines_rate": False,
+    "ivr_hang_up_rate": False,
+    "callers_lost_rate": False,
+    "callers": None,
+    "roas": True,
 }
 
 NO_DIFFERENCE = "no significant difference"

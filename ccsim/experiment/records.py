@@ -73,7 +73,7 @@ class ReplicationRecord:
     # types dialled straight and entries), an Arrow IPC stream; b"" without entries or retrials
     intervals_attempts: bytes = b""
     # Result.service_levels(): {call type, then "all": {threshold (s, a string): service level}};
-    # {} without service_level.thresholds. Not kept by the store (format 3): {} when read back.
+    # {} without service_level.thresholds. Not kept by the store (any format): {} when read back.
     service_levels: dict = field(default_factory=dict)
     # The agent views (store format 4; empty in records of older stores): ``agents``, the per-agent
     # table of ``ccsim.agent_report.agent_columns`` (roster, totals, idle, break_time, logged_in,

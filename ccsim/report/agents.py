@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agent_report import _ratios, rollup_columns, summed_columns
+from ..agent_report import mean_agent_columns, rollup_columns
 from ..report_table import format_value, is_finite
 from ..results import mean_halfwidth
 from .tables import Column, build_table, mean_ci, text_column
@@ -103,8 +103,7 @@ def _mean_rows(per_rep: list, keys) -> list:
     for i in range(len(per_rep[0][keys[0]])):
         row = {}
         for key in keys:
-            values = np.array([t[key][i] for t in per_rep], dtype=float)
-            row[key] = mean_halfwidth(values) if np.isfinite(values).any() else (float("nan"), float("nan"))
+            row[key] = mean_halfwidth(np.array([t[key][i] for t in per_rep], dtype=float))  # NaN without values
         rows.append(row)
     return rows
 
@@ -124,10 +123,7 @@ def _rollup_table(per_rep: list, by: str):
 
 def _agent_table(per_rep: list):
     """The ranked agents of a point: means over replications, ratios of the means."""
-    mean = dict(per_rep[0])
-    for name in summed_columns(mean):
-        mean[name] = np.mean([t[name] for t in per_rep], axis=0)
-    _ratios(mean)
+    mean = mean_agent_columns(per_rep)
     rows = [{"id": str(mean["id"][a]), "group": str(mean["group"][a]), "team": str(mean["team"][a]),
              "squad": str(mean["squad"][a]), **{key: float(mean[key][a]) for key, _, _ in AGENT_TABLE_COLUMNS}}
             for a in range(len(mean["id"]))]

@@ -21,7 +21,7 @@ NOTES = {
     "channels": "ROI per source of callers: ROAS = collected revenue / the channel's ad spend (airings at or "
                 "after the warm-up). The rows add up to the totals.",
     "agents": "Per team and per agent: answered calls, orders, conversion = orders / answered sales calls, "
-              "collected revenue of the orders taken, and the cost of the logged-in hours.",
+              "collected revenue of the orders taken, and the cost of the staffed hours (each agent at its rate).",
 }
 FUNNEL_STAGES = (("sales_answered", "answered sales calls"), ("orders", "orders"), ("verified", "verified"),
                  ("shipped", "shipped"), ("signed", "signed for"), ("collected", "collected"))
