@@ -146,7 +146,7 @@ def _describe(error: dict, loc: tuple) -> str:
         return f"unknown {what} {shown}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing the key {ctx.get('discriminator')} that says which kind this is"
-    if kind in _OWN_MESSAGES:
+    if kind in _OWN_MESSAGES or "path" in ctx:  # a cross-field check's message says it all
         return msg
     if kind == "too_short":
         n = ctx.get("min_length")

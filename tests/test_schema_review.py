@@ -1,0 +1,46 @@
+"""Scenario inputs added with agents, routing, transfers, funnel, costs and shifts: a
+cross-field check's message says what is wrong and nothing else, every number is a number
+(never text or true), and every list and mapping has a bounded length."""
+import copy
+
+import pytest
+
+from ccsim.scenario import ScenarioError, validate_scenario
+from factories import single_queue
+
+
+def problem(data) -> tuple[str, str]:
+    """(path, message) of the one problem of ``data``."""
+    with pytest.raises(ScenarioError) as info:
+        validate_scenario(data)
+    assert len(info.value.problems) == 1, str(info.value)
+    return info.value.problems[0].path, info.value.problems[0].message
+
+
+def changed(edit) -> dict:
+    data = copy.deepcopy(single_queue())
+    edit(data)
+    return data
+
+
+CROSS_FIELD = [
+    ("costs.by_group", lambda d: d.update(costs={"by_group": {"nope": 1.0}}), "costs.by_group.nope"),
+    ("agents.skills", lambda d: d["agents"][0].update(skills={"nope": 1.0}), "agents[0].skills.nope"),
+    ("transfers.to", lambda d: d["call_types"][0].update(transfers=[{"to": "nope", "p": 0.5}]),
+     "call_types[0].transfers[0].to"),
+    ("service_level.thresholds", lambda d: d.update(service_level={"thresholds": [10, 10]}),
+     "service_level.thresholds[1]"),
+    ("shifts", lambda d: d["agents"][0].update(shifts=[{"start": "09:00", "end": "09:00"}]), "agents[0].shifts[0]"),
+    ("routing.wait_targets", lambda d: d.update(routing={"wait_targets": {"nope": 10.0}}),
+     "routing.wait_targets.nope"),
+    ("funnel.call_types", lambda d: d.update(funnel={"call_types": {"nope": {
+        "conversion": 0.1, "order_value": {"dist": "deterministic", "value": 1}}}}), "funnel.call_types.nope"),
+]
+
+
+@pytest.mark.parametrize("edit, path", [c[1:] for c in CROSS_FIELD], ids=[c[0] for c in CROSS_FIELD])
+def test_a_cross_field_message_is_not_followed_by_the_whole_scenario(edit, path):
+    """The checks run on the whole scenario: "found a mapping" would describe it, not the field."""
+    where, message = problem(changed(edit))
+    assert where == path
+    assert "found" not in message, message
