@@ -44,3 +44,20 @@ def test_a_cross_field_message_is_not_followed_by_the_whole_scenario(edit, path)
     where, message = problem(changed(edit))
     assert where == path
     assert "found" not in message, message
+
+
+TEXT_AND_BOOLEANS = [
+    ("transfers.p text", lambda d: d["call_types"][0].update(transfers=[{"to": "inbound", "p": "0.5"}]),
+     "call_types[0].transfers[0].p"),
+    ("transfers.p true", lambda d: d["call_types"][0].update(transfers=[{"to": "inbound", "p": True}]),
+     "call_types[0].transfers[0].p"),
+    ("consult.p text", lambda d: d["call_types"][0].update(
+        consult={"p": "0.5", "duration": {"dist": "exponential", "mean": 30}}), "call_types[0].consult.p"),
+]
+
+
+@pytest.mark.parametrize("edit, path", [c[1:] for c in TEXT_AND_BOOLEANS], ids=[c[0] for c in TEXT_AND_BOOLEANS])
+def test_a_probability_is_a_number_not_text_or_a_boolean(edit, path):
+    where, message = problem(changed(edit))
+    assert where == path
+    assert "expected a number" in message, message
