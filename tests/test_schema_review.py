@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from ccsim.scenario import ScenarioError, validate_scenario
+from ccsim.scenario import ScenarioError, limits, validate_scenario
 from factories import single_queue
 
 
@@ -61,3 +61,27 @@ def test_a_probability_is_a_number_not_text_or_a_boolean(edit, path):
     where, message = problem(changed(edit))
     assert where == path
     assert "expected a number" in message, message
+
+
+def _funnel(**more) -> dict:
+    return {"call_types": {"inbound": {"conversion": 0.1, "order_value": {"dist": "deterministic", "value": 1}}},
+            **more}
+
+
+BREAK = {"start": "10:00", "minutes": 1}
+TOO_LONG = [
+    ("costs.by_group", lambda d: d.update(costs={"by_group": {f"g{i}": 1.0 for i in range(limits.MAX_GROUPS + 1)}}),
+     "costs.by_group", limits.MAX_GROUPS),
+    ("agents.skills", lambda d: d["agents"][0].update(skills={
+        f"t{i}": 1.0 for i in range(limits.MAX_CALL_TYPES + 1)}), "agents[0].skills", limits.MAX_CALL_TYPES),
+    ("workforce.slots", lambda d: d.update(workforce={"periods": 2, "slots": {
+        f"g{i}": 1 for i in range(limits.MAX_GROUPS + 1)}}), "workforce.slots", limits.MAX_GROUPS),
+]
+
+
+@pytest.mark.parametrize("edit, path, limit", [c[1:] for c in TOO_LONG], ids=[c[0] for c in TOO_LONG])
+def test_every_new_list_and_mapping_has_a_bounded_length(edit, path, limit):
+    where, message = problem(changed(edit))
+    assert where == path
+    assert f"expected at most {limit:,} entries" in message, message
+
