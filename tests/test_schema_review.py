@@ -6,6 +6,7 @@ import copy
 import pytest
 
 from ccsim.scenario import ScenarioError, limits, validate_scenario
+from ccsim.scenario.staffing import MAX_INTERVALS
 from factories import single_queue
 
 
@@ -76,6 +77,21 @@ TOO_LONG = [
         f"t{i}": 1.0 for i in range(limits.MAX_CALL_TYPES + 1)}), "agents[0].skills", limits.MAX_CALL_TYPES),
     ("workforce.slots", lambda d: d.update(workforce={"periods": 2, "slots": {
         f"g{i}": 1 for i in range(limits.MAX_GROUPS + 1)}}), "workforce.slots", limits.MAX_GROUPS),
+    ("routing.skill_priorities", lambda d: d.update(routing={"skill_priorities": {
+        f"g{i}": {} for i in range(limits.MAX_GROUPS + 1)}}), "routing.skill_priorities", limits.MAX_GROUPS),
+    ("routing.skill_priorities.group", lambda d: d.update(routing={"skill_priorities": {
+        "team": {f"t{i}": 1 for i in range(limits.MAX_CALL_TYPES + 1)}}}), "routing.skill_priorities.team",
+     limits.MAX_CALL_TYPES),
+    ("routing.wait_targets", lambda d: d.update(routing={"wait_targets": {
+        f"t{i}": 1.0 for i in range(limits.MAX_CALL_TYPES + 1)}}), "routing.wait_targets", limits.MAX_CALL_TYPES),
+    ("funnel.channels", lambda d: d.update(funnel=_funnel(channels={
+        f"c{i}": 1.0 for i in range(limits.MAX_CHANNELS + 1)})), "funnel.channels", limits.MAX_CHANNELS),
+    ("funnel.delivery.by_channel", lambda d: d.update(funnel=_funnel(delivery={"by_channel": {
+        f"c{i}": 1.0 for i in range(limits.MAX_CHANNELS + 1)}})), "funnel.delivery.by_channel", limits.MAX_CHANNELS),
+    ("shifts.breaks", lambda d: d["agents"][0].update(shifts=[{"start": "09:00", "end": "17:00", "breaks": [
+        BREAK] * (limits.MAX_BREAKS + 1)}]), "agents[0].shifts[0].breaks", limits.MAX_BREAKS),
+    ("staffing.required", lambda d: d["agents"][0].update(staffing={"required": [1] * (MAX_INTERVALS + 1)}),
+     "agents[0].staffing.required", MAX_INTERVALS),
 ]
 
 
@@ -85,3 +101,21 @@ def test_every_new_list_and_mapping_has_a_bounded_length(edit, path, limit):
     assert where == path
     assert f"expected at most {limit:,} entries" in message, message
 
+
+def staffed(tmp_path, text: str) -> dict:
+    (tmp_path / "need.csv").write_text(text)
+    return changed(lambda d: d["agents"][0].update(staffing={"csv": str(tmp_path / "need.csv")}))
+
+
+def test_a_requirement_csv_longer_than_a_week_of_minutes_stops_at_the_row_past_it(tmp_path):
+    rows = "".join(f"{i},1\n" for i in range(MAX_INTERVALS + 5))
+    where, message = problem(staffed(tmp_path, "interval,agents\n" + rows))
+    assert where == "agents[0].staffing"
+    assert f"line {MAX_INTERVALS + 2}: more than {MAX_INTERVALS:,} intervals" in message, message
+
+
+@pytest.mark.parametrize("cell", ["\u00b2", "\u0661", "-1", "1.0", "2000000"])
+def test_a_requirement_csv_count_is_an_ascii_whole_number(tmp_path, cell):
+    where, message = problem(staffed(tmp_path, f"interval,agents\n0,{cell}\n"))
+    assert where == "agents[0].staffing"
+    assert "line 2: agents" in message and "is not a whole number from 0 to" in message, message
