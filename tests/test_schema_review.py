@@ -2,6 +2,7 @@
 cross-field check's message says what is wrong and nothing else, every number is a number
 (never text or true), and every list and mapping has a bounded length."""
 import copy
+import math
 
 import pytest
 
@@ -119,3 +120,29 @@ def test_a_requirement_csv_count_is_an_ascii_whole_number(tmp_path, cell):
     where, message = problem(staffed(tmp_path, f"interval,agents\n0,{cell}\n"))
     assert where == "agents[0].staffing"
     assert "line 2: agents" in message and "is not a whole number from 0 to" in message, message
+
+
+WORKFORCE_NUMBERS = [  # (kind, option, a valid policy's other options)
+    ("bottom_elimination", "k", {}), ("bottom_elimination", "window", {"k": 1}),
+    ("bottom_elimination", "min_calls", {"k": 1}), ("bottom_elimination", "fraction", {}),
+    ("threshold_elimination", "below", {"kpi": "aht"}), ("attrition", "hazard", {}),
+    ("attrition", "pressure", {"hazard": 0.1}), ("learning", "tau_days", {}), ("qa", "sample", {}),
+    ("qa", "minutes_per_call", {}), ("hiring", "delay_days", {}), ("hiring", "cost", {}), ("hiring", "factor", {}),
+]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 10**400, 2**63, True], ids=repr)
+@pytest.mark.parametrize("kind, option, others", WORKFORCE_NUMBERS, ids=[f"{k}.{o}" for k, o, _ in WORKFORCE_NUMBERS])
+def test_a_workforce_policy_number_is_finite_and_bounded(kind, option, others, value):
+    """NaN, infinities, ints too big for a float or an int64, and booleans: refused at the option's path."""
+    data = changed(lambda d: d.update(workforce={"periods": 2, "policies": [{"kind": kind, **others,
+                                                                               option: value}]}))
+    where, message = problem(data)
+    assert where == f"workforce.policies[0].{option}", message
+    assert "expected" in message, message
+
+
+def test_a_hiring_target_is_a_bounded_whole_number():
+    data = changed(lambda d: d.update(workforce={"periods": 2, "policies": [{"kind": "hiring",
+                                                                               "target": {"team": 2**63}}]}))
+    assert problem(data)[0] == "workforce.policies[0].target.team"
