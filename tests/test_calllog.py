@@ -298,6 +298,15 @@ def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
+@pytest.mark.parametrize("option", ["--short-abandon", "--idle-cap"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e10", "soon"])
+def test_ccsim_fit_seconds_options_are_finite_and_bounded(tmp_path, option, value):
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(tmp_path / "x.yaml"),
+                                    option, value])
+    assert done.exit_code == 2 and option in done.output and "Traceback" not in done.output, done.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
 def test_ccsim_fit_strict_names_the_bad_rows(tmp_path):
     import yaml
 
