@@ -16,7 +16,9 @@ from ccsim.compile import compile_scenario
 from ccsim.scenario import ScenarioError, parse_scenario, validate_scenario
 from ccsim.scenario.yaml_reader import dump_yaml, read_yaml
 
-SCENARIO_FILES = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+# the shipped scenarios, and seeds holding the inputs none of them has (tests/fuzz_seeds)
+SCENARIO_FILES = (sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+                  + sorted((Path(__file__).parent / "fuzz_seeds").glob("*.yaml")))
 SHIPPED_TEXT = [p.read_text() for p in SCENARIO_FILES]
 SHIPPED = [read_yaml(text, str(p))[0] for p, text in zip(SCENARIO_FILES, SHIPPED_TEXT)]
 

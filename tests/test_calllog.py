@@ -3,18 +3,20 @@ Kaplan-Meier against a hand computation, the duration MLEs, the busyness estimat
 ``ccsim fit`` end to end on the bank log."""
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ccsim import simulate
 from ccsim.calllog import MappingError, load_mapping, read_log
 from ccsim.calllog.distributions import Z95, fit_family
 from ccsim.calllog.fit import FitOptions, busyness, fit_log
-from ccsim.calllog.mapping import mapping_from_dict
+from ccsim.calllog.mapping import SHIPPED, mapping_from_dict
 from ccsim.calllog.survival import hazard, kaplan_meier
 from ccsim.cli import cli
 from ccsim.scenario import load_scenario, validate_scenario
@@ -121,6 +123,40 @@ def test_wrong_mapping_names_the_field(tmp_path, change, field, words):
     with pytest.raises(MappingError) as err:
         toy_log(tmp_path, **change)
     assert f"toy.yaml: {field}:" in str(err.value) and words in str(err.value)
+
+
+HOSTILE_VALUES = [None, [], {}, [[1]], {"a": {"b": 1}}, 2**63, -1, float("nan"), float("inf"), True, "",
+                  "x" * 100_000, "%", "\n", '"', [None]]
+
+
+def mapping_paths(data, path=()):
+    """Every key and list index path of a mapping's data."""
+    yield path
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        yield from mapping_paths(value, path + (key,))
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES, ids=repr)
+def test_a_hostile_value_anywhere_in_the_shipped_mapping_is_a_mapping_error(value):
+    """Every field of bank.yaml, replaced by each hostile value: a valid mapping or a MappingError
+    naming a field, never another exception; a value that is not text nor a number is refused."""
+    base = yaml.safe_load((SHIPPED / "bank.yaml").read_text())
+    for path in list(mapping_paths(base))[1:]:
+        data = copy.deepcopy(base)
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        try:
+            mapping = mapping_from_dict(data, "bank.yaml")
+        except MappingError as err:
+            assert "bank.yaml: " in str(err), str(err)
+            continue
+        assert mapping.separator not in '"\r\n', path
+        texts = [mapping.name, mapping.date_column, *mapping.missing_times, *mapping.no_agent,
+                 *(v for values in mapping.outcomes.values() for v in values)]
+        assert not any(t == "None" or t == "True" or t[:1] in "[{" for t in texts if t), (path, texts)
 
 
 def test_shipped_mapping_by_name_and_unknown_name():
@@ -259,6 +295,15 @@ def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", str(mapping), "-o", str(tmp_path / "x.yaml")])
     assert done.exit_code == 2
     assert "columns.arrival" in done.output and "'q_strat'" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("option", ["--short-abandon", "--idle-cap"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e10", "soon"])
+def test_ccsim_fit_seconds_options_are_finite_and_bounded(tmp_path, option, value):
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(tmp_path / "x.yaml"),
+                                    option, value])
+    assert done.exit_code == 2 and option in done.output and "Traceback" not in done.output, done.output
     assert not (tmp_path / "x.yaml").exists()
 
 

@@ -98,21 +98,25 @@ def mapping_from_dict(data, source: str = "<mapping>") -> Mapping:
         raise fail("columns.outcome", "required: the column saying whether a call was served or abandoned")
     outcomes = _outcomes(data.get("outcomes"), fail)
     date = data.get("date")
-    if date is not None and (not isinstance(date, dict) or set(date) - {"column", "format"} or "column" not in date):
+    if date is not None and (not isinstance(date, dict) or set(date) - {"column", "format"}
+                             or not isinstance(date.get("column"), str) or not date["column"]):
         raise fail("date", "expected {column: NAME, format: STRFTIME} (format default %Y-%m-%d)")
     time_format = data.get("time_format", "%H:%M:%S")
     _check_format(time_format, "time_format", fail, allow_seconds=True)
     if date is not None:
         _check_format(date.get("format", "%Y-%m-%d"), "date.format", fail)
     separator = data.get("separator", ",")
-    if not isinstance(separator, str) or len(separator) != 1:
-        raise fail("separator", f"expected one character, found {separator!r}")
+    if not isinstance(separator, str) or len(separator) != 1 or separator in '"\r\n':
+        raise fail("separator", f"expected one character (not a quote or a line break), found {separator!r}")
+    name = data.get("name", "")
+    if not isinstance(name, str):
+        raise fail("name", f"expected text, found {name!r}")
     return Mapping(source=source, columns=columns, outcomes=outcomes, time_format=time_format,
                    date_column=None if date is None else str(date["column"]),
                    date_format=(date or {}).get("format", "%Y-%m-%d"), separator=separator,
                    missing_times=tuple(str(v) for v in _list(data.get("missing_times", []), "missing_times", fail)),
                    arrival=arrival, no_agent=tuple(str(v) for v in _list(data.get("no_agent", []), "no_agent", fail)),
-                   name=str(data.get("name", "")), priority_levels=_levels(data.get("priority_levels", {}), fail))
+                   name=name, priority_levels=_levels(data.get("priority_levels", {}), fail))
 
 
 def _levels(levels, fail) -> dict:
@@ -156,11 +160,14 @@ def _outcomes(outcomes, fail) -> dict:
 
 
 def _list(value, where, fail) -> list:
-    if isinstance(value, (str, int, float)):
-        return [value]
-    if not isinstance(value, list):
+    """The log's values: one value or a list of them, each text or a number as written."""
+    values = [value] if isinstance(value, (str, int, float)) else value
+    if not isinstance(values, list):
         raise fail(where, f"expected a list of values, found {value!r}")
-    return value
+    for j, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise fail(f"{where}[{j}]", f"expected a value of the log (text or a number), found {v!r}")
+    return values
 
 
 def _check_format(fmt, where, fail, allow_seconds=False):

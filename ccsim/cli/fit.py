@@ -11,7 +11,21 @@ from pathlib import Path
 
 import click
 
+from ..scenario import limits as L
 from .output import check_output_path
+
+
+class _Seconds(click.FloatRange):
+    """Seconds from 0 to ``MAX_SECONDS``: click's FloatRange lets NaN through (no comparison holds)."""
+
+    def __init__(self):
+        super().__init__(min=0.0, max=L.MAX_SECONDS)
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
 
 STRICT_SHOWN = 3  # rows named per reason by --strict
 
@@ -51,9 +65,9 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
               help="Handle-time family: auto = the smallest AIC of lognormal, gamma and Weibull.")
 @click.option("--patience", type=click.Choice(PATIENCE_CHOICES), default="auto", show_default=True,
               help="Patience family (censored MLE): auto = the smallest AIC.")
-@click.option("--short-abandon", type=click.FloatRange(min=0), default=5.0, show_default=True,
+@click.option("--short-abandon", type=_Seconds(), default=5.0, show_default=True,
               help="An abandon within this many seconds counts as short.")
-@click.option("--idle-cap", type=click.FloatRange(min=0), default=600.0, show_default=True,
+@click.option("--idle-cap", type=_Seconds(), default=600.0, show_default=True,
               help="Staffing: an agent's idle gap between two calls counts as available up to this many "
                    "seconds (longer: a break), and only while no call waits.")
 @click.option("--exclusions", type=click.Path(path_type=Path),

@@ -104,7 +104,7 @@ class Delivery(_Model):
 
     delay: Distribution = Field(default=_NOW, description="seconds from shipment to delivery")
     sign_for: Probability = Field(default=1.0, description="probability the customer signs for the parcel")
-    by_channel: dict[str, Probability] = Field(default={}, description=(
+    by_channel: dict[str, Probability] = Field(default={}, max_length=L.MAX_CHANNELS, description=(
         "sign-for probability of a media channel's customers (media.channels[].name), instead of sign_for"))
     regions: list[Region] = Field(default=[], max_length=L.MAX_CHANNELS, description=(
         "delivery regions, shares adding up to 1; absent = one region with factor 1"))
@@ -128,7 +128,7 @@ class Funnel(_Model):
         f"orders are followed this many days past the horizon (0 to {MAX_FOLLOW_DAYS:,})"))
     call_types: dict[str, SalesCallType] = Field(min_length=1, max_length=L.MAX_CALL_TYPES, description=(
         "the call types that sell (call_types[].name); the others have no funnel"))
-    channels: dict[str, Factor] = Field(default={}, description=(
+    channels: dict[str, Factor] = Field(default={}, max_length=L.MAX_CHANNELS, description=(
         "conversion factor of each media channel's callers (media.channels[].name); absent = 1"))
     wait_curve: list[WaitPoint] = Field(default=[], max_length=MAX_WAIT_POINTS, description=(
         "[[wait seconds, conversion factor], ...], waits increasing: linear between points, flat "

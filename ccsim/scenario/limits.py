@@ -48,6 +48,7 @@ MAX_PATH = 4_096  # a CSV path
 MAX_BRANCHES = 32  # branches of one IVR node
 MAX_IVR_NODES = 10_000  # nodes of one IVR menu
 MAX_ATTEMPTS = 1_000  # attempts of one caller (the first and its retrials)
+MAX_BREAKS = 48  # breaks of one shift (each placed per agent: checked pairwise)
 MAX_PRIORITY = 9  # queue priorities of callers routed by a menu: 0 (default) to 9
 
 # A scenario's checks section (ccsim check): its expectations and replication budget.

@@ -146,14 +146,15 @@ def _describe(error: dict, loc: tuple) -> str:
         return f"unknown {what} {shown}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing the key {ctx.get('discriminator')} that says which kind this is"
-    if kind in _OWN_MESSAGES:
+    if kind in _OWN_MESSAGES or "path" in ctx:  # a cross-field check's message says it all
         return msg
     if kind == "too_short":
         n = ctx.get("min_length")
         return f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {show(found)}"
     if kind == "too_long":
         n = ctx.get("max_length")
-        return f"expected at most {n:,} entries, found {ctx.get('actual_length', len(found)):,}"
+        actual = ctx.get("actual_length")  # None for a mapping (pydantic 2)
+        return f"expected at most {n:,} entries, found {len(found) if actual is None else actual:,}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         whole = kind.startswith("int") and not isinstance(found, (str, bool))
         expected = "a whole number" if whole else "a number"

@@ -94,12 +94,14 @@ class Routing(_Model):
         "idle agents a group keeps for one call type"))
     thresholds: list[Threshold] = Field(default_factory=list, max_length=L.MAX_GROUPS * 4, description=(
         "per (call type, group it serves): take the type's calls only while its queue is longer"))
-    skill_priorities: dict[Name, dict[Name, Annotated[int, Field(ge=1, le=99)]]] = Field(
-        default_factory=dict, description="per group, per call type it serves: 1 = taken first "
-                                          "(queue_selection: skill_priority); absent = the serves order")
+    skill_priorities: dict[Name, Annotated[dict[Name, Annotated[int, Field(ge=1, le=99)]],
+                                           Field(max_length=L.MAX_CALL_TYPES)]] = Field(
+        default_factory=dict, max_length=L.MAX_GROUPS, description=(
+            "per group, per call type it serves: 1 = taken first (queue_selection: skill_priority); "
+            "absent = the serves order"))
     wait_targets: dict[Name, Annotated[float, Field(gt=0, le=L.MAX_SECONDS, allow_inf_nan=False)]] = Field(
-        default_factory=dict, description="per call type, seconds (queue_selection: weighted_wait); absent = "
-                                          "the service-level threshold")
+        default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
+            "per call type, seconds (queue_selection: weighted_wait); absent = the service-level threshold"))
 
 
 def check_routing(s) -> None:

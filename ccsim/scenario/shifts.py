@@ -65,7 +65,8 @@ class Shift(_Model):
                                           description="weekdays it starts on; absent = every day")
     agents: Optional[Annotated[int, Field(ge=1, le=L.MAX_AGENTS)]] = Field(
         default=None, description="how many of the group's agents work it; absent = all of the group")
-    breaks: list[Break] = Field(default_factory=list, description="breaks, by start time or window inside the shift")
+    breaks: list[Break] = Field(default_factory=list, max_length=L.MAX_BREAKS, description=(
+        f"breaks, by start time or window inside the shift (at most {L.MAX_BREAKS})"))
     shrinkage: Optional[Shrinkage] = Field(default=None, description=(
         "probability that an agent of this shift is absent for a day's instance of it; absent = the group's"))
 

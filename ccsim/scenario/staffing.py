@@ -32,6 +32,7 @@ from .hours import WEEKDAYS, _Model
 from .shifts import Break, Shift
 
 MAX_CANDIDATE_CELLS = 20_000_000  # candidates x intervals of the coverage matrix
+MAX_INTERVALS = 7 * 1440  # required counts: a week of one-minute intervals
 
 
 class StaffingBreak(_Model):
@@ -45,7 +46,8 @@ class StaffingBreak(_Model):
 class Staffing(_Model):
     """Agents required per interval, and the shapes of the shifts that may cover them."""
 
-    required: Optional[list[Annotated[int, Field(ge=0, le=L.MAX_AGENTS)]]] = Field(default=None, description=(
+    required: Optional[list[Annotated[int, Field(ge=0, le=L.MAX_AGENTS)]]] = Field(
+        default=None, max_length=MAX_INTERVALS, description=(
         "agents required on duty per interval from 00:00: one day's intervals (every day) or a week's "
         "(from Monday)"))
     csv: Optional[Annotated[str, Field(min_length=1, max_length=L.MAX_PATH)]] = Field(
@@ -105,11 +107,14 @@ def read_required(path: Path) -> list[int]:
     i, a = names.index("interval"), names.index("agents")
     out = []
     for line, row in rows:
+        if len(out) >= MAX_INTERVALS:
+            raise ValueError(f"{path}, line {line}: more than {MAX_INTERVALS:,} intervals, a week of one-minute "
+                             "intervals")
         interval, agents = cell_text(path, row, line, i, "interval"), cell_text(path, row, line, a, "agents")
         if interval != str(len(out)):
             raise ValueError(f"{path}, line {line}: interval '{interval}' should be {len(out)} (intervals are "
                              "numbered 0, 1, 2, ... in order)")
-        if not agents.isdigit() or int(agents) > L.MAX_AGENTS:
+        if not (agents.isascii() and agents.isdigit()) or int(agents) > L.MAX_AGENTS:
             raise ValueError(f"{path}, line {line}: agents '{agents}' is not a whole number from 0 to "
                              f"{L.MAX_AGENTS:,}")
         out.append(int(agents))

@@ -34,7 +34,7 @@ TOLERANCE = 1e-9
 class Transfer(BaseModel):
     """Where a share of a call type's answered calls goes when their talk ends."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is text and true is not 1
 
     to: Name = Field(description="the call type (call_types[].name) whose queue takes the transferred caller")
     p: Probability = Field(description="probability that an answered call of this type is transferred there")
@@ -43,7 +43,7 @@ class Transfer(BaseModel):
 class Consult(BaseModel):
     """Some talks of this call type include a consult, which lengthens them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is text and true is not 1
 
     p: Probability = Field(description="probability that an answered call includes a consult")
     duration: Distribution = Field(description="the consult's extra talk time (seconds), a distribution")

@@ -16,12 +16,12 @@ import numpy as np
 
 from .errors import WorkforceError
 from .people import check_draw, draw
-from .policies import KINDS, Policy, _non_negative, _non_negative_int, _Ranked, _positive_int
+from .policies import KINDS, Policy, _finite, _non_negative, _non_negative_int, _Ranked, _positive_int
 from .ranking import bottom_k
 
 
 def _fraction(value, path):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    if not _finite(value, 1.0):
         raise WorkforceError(path, f"expected a number in [0, 1], found {value!r}")
     return float(value)
 
@@ -155,8 +155,7 @@ class Hiring(Policy):
         if target is not None and not isinstance(target, dict):
             raise WorkforceError(f"{path}.target", f"expected a mapping group -> headcount, found {target!r}")
         for g, n in (target or {}).items():
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise WorkforceError(f"{path}.target.{g}", f"expected a whole number >= 0, found {n!r}")
+            _non_negative_int(n, f"{path}.target.{g}")
         self.target = target
         self.delay = float(_non_negative(delay_days, f"{path}.delay_days"))
         self.training = float(_non_negative(training_days, f"{path}.training_days"))

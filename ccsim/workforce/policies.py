@@ -118,7 +118,7 @@ class BottomElimination(_Ranked):
         if (k is None) == (fraction is None):
             raise WorkforceError(self.path, "give exactly one of k (agents) and fraction (of those ranked)")
         self.k = None if k is None else _non_negative_int(k, f"{self.path}.k")
-        if fraction is not None and not (isinstance(fraction, (int, float)) and 0 <= fraction <= 1):
+        if fraction is not None and not _finite(fraction, 1.0):
             raise WorkforceError(f"{self.path}.fraction", f"expected a number in [0, 1], found {fraction!r}")
         self.fraction = fraction
 
@@ -135,8 +135,8 @@ class ThresholdElimination(_Ranked):
 
     def __init__(self, below, **kw):
         super().__init__(**kw)
-        if not isinstance(below, (int, float)):
-            raise WorkforceError(f"{self.path}.below", f"expected a number, found {below!r}")
+        if not _finite(below, L.MAX_AMOUNT, allow_negative=True):
+            raise WorkforceError(f"{self.path}.below", f"expected a finite number, found {below!r}")
         self.below = float(below)
 
     def between(self, ctx) -> np.ndarray:
@@ -173,7 +173,7 @@ class Attrition(Policy):
 
     def __init__(self, hazard, pressure=0.0, every=1, path="workforce.policies[0]"):
         super().__init__(every, path)
-        if not isinstance(hazard, (int, float)) or not 0 <= hazard <= 1:
+        if not _finite(hazard, 1.0):
             raise WorkforceError(f"{path}.hazard", f"expected a probability in [0, 1], found {hazard!r}")
         self.hazard = float(hazard)
         self.pressure = float(_non_negative(pressure, f"{path}.pressure"))
@@ -211,20 +211,28 @@ def policies_from_spec(spec, path: str = "workforce.policies") -> list:
     return out
 
 
+def _finite(value, high: float, allow_negative: bool = False) -> bool:
+    """``value`` is a number (not a boolean) in [0, high] (or [-high, high]): finite, and never an
+    int too large for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (-high if allow_negative else 0) <= value <= high  # False for NaN
+
+
 def _positive_int(value, path):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise WorkforceError(path, f"expected a whole number >= 1, found {value!r}")
+    if not isinstance(value, int) or not _finite(value, L.INT32_MAX) or value < 1:
+        raise WorkforceError(path, f"expected a whole number >= 1 and at most {L.INT32_MAX:,}, found {value!r}")
     return value
 
 
 def _non_negative_int(value, path):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WorkforceError(path, f"expected a whole number >= 0, found {value!r}")
+    if not isinstance(value, int) or not _finite(value, L.INT32_MAX):
+        raise WorkforceError(path, f"expected a whole number >= 0 and at most {L.INT32_MAX:,}, found {value!r}")
     return value
 
 
 def _non_negative(value, path):
     """``value`` if it is a finite number from 0 to ``MAX_AMOUNT`` (money, days, hours, counts)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= L.MAX_AMOUNT:
-        raise WorkforceError(path, f"expected a number from 0 to {L.MAX_AMOUNT:g}, found {value!r}")
+    if not _finite(value, L.MAX_AMOUNT):
+        raise WorkforceError(path, f"expected a finite number from 0 to {L.MAX_AMOUNT:g}, found {value!r}")
     return value
