@@ -217,10 +217,10 @@ def _bullet(text: str, head: str) -> str:
 
 def test_readme_channel_columns_are_what_run_prints():
     """The README's columns of ``ccsim run``'s table of callers by media channel are the table's."""
-    from ccsim.cli.run import CHANNEL_COLUMNS
+    from ccsim.cli.run import CHANNEL_HEADERS
 
     said = re.search(r"callers by channel — (.*?):", README.read_text(encoding="utf-8"), re.S).group(1)
-    assert re.split(r",\s+|\s+and\s+", said) == list(CHANNEL_COLUMNS[1:])
+    assert re.split(r",\s+|\s+and\s+", said) == list(CHANNEL_HEADERS[1:])
 
 
 def test_readme_json_keys_are_what_run_prints(tmp_path):

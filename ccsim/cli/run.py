@@ -328,15 +328,16 @@ def _print_lost_calls(console, summary: dict) -> None:
     console.print(out)
 
 
-# the columns of the terminal's table of callers by media channel (named in the README)
-CHANNEL_COLUMNS = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
+# the headers of the terminal's table of callers by media channel (named in the README; the
+# --out file's columns are CHANNEL_COLUMNS)
+CHANNEL_HEADERS = ("channel", "airings", "spend", "callers", "served", "callers per 1,000 spend")
 
 
 def _print_channels(console, summary: dict) -> None:
     channels = summary.get("channels")
     if not channels:
         return
-    columns = CHANNEL_COLUMNS
+    columns = CHANNEL_HEADERS
     console.print(f"Callers by media channel ({_ci_title(summary)}; organic = the base arrival profiles; "
                   "each caller once, retrials included):")
     out = table("", columns, right=columns[1:])
