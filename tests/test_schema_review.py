@@ -146,3 +146,12 @@ def test_a_hiring_target_is_a_bounded_whole_number():
     data = changed(lambda d: d.update(workforce={"periods": 2, "policies": [{"kind": "hiring",
                                                                                "target": {"team": 2**63}}]}))
     assert problem(data)[0] == "workforce.policies[0].target.team"
+
+
+@pytest.mark.parametrize("kind", [{"a": 1}, ["hiring"], None, 3], ids=repr)
+def test_a_workforce_policy_kind_that_is_not_a_name_is_refused_at_its_path(kind):
+    """The soak found a kind given as a mapping or a list raised TypeError (unhashable) instead of
+    a located error."""
+    data = changed(lambda d: d.update(workforce={"periods": 2, "policies": [{"kind": kind}]}))
+    where, message = problem(data)
+    assert where == "workforce.policies[0].kind" and "unknown policy" in message, (where, message)

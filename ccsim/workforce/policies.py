@@ -202,7 +202,7 @@ def policies_from_spec(spec, path: str = "workforce.policies") -> list:
             raise WorkforceError(where, "expected a mapping with a 'kind'")
         options = dict(item)
         kind = options.pop("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise WorkforceError(f"{where}.kind", f"unknown policy {kind!r}: expected one of {', '.join(KINDS)}")
         try:
             out.append(KINDS[kind](path=where, **options))
