@@ -1,9 +1,7 @@
 # cython: language_level=3
 """Python-callable test wrapper of the event heap declared in ``_heap.pxd``."""
 from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport free, malloc
-
-from ccsim._heap cimport Event, Heap, heap_pop, heap_push
+from ccsim._heap cimport Event, Heap, heap_free, heap_init, heap_pop, heap_push
 
 
 def heap_order(times, kinds, pops=None):
@@ -19,11 +17,7 @@ def heap_order(times, kinds, pops=None):
     cdef int64_t i, j, n = len(times)
     if len(kinds) != n or (pops is not None and len(pops) != n):
         raise ValueError("times, kinds (and pops) must have the same length")
-    h.size = 0
-    h.capacity = 1
-    h.sequence = 0
-    h.data = <Event*>malloc(sizeof(Event))
-    if h.data == NULL:
+    if heap_init(&h, 1) != 0:
         raise MemoryError()
     order = []
     try:
@@ -39,5 +33,5 @@ def heap_order(times, kinds, pops=None):
             heap_pop(&h, &ev)
             order.append(ev.target)
     finally:
-        free(h.data)
+        heap_free(&h)
     return order
