@@ -61,9 +61,11 @@ class PeriodContext:
         """Policy ``name``'s generator for this period."""
         return workforce_stream(self.seed, name, self.period)
 
-    def agent_rng(self, name: str, agent: int) -> np.random.Generator:
-        """Policy ``name``'s generator for agent ``agent`` (keyed by its roster id) this period."""
-        return workforce_stream(self.seed, f"{name}/{self.state.ids[agent]}", self.period)
+    def agent_rng(self, name: str, agent: int, period=None) -> np.random.Generator:
+        """Policy ``name``'s generator for agent ``agent`` (keyed by its roster id) this period
+        (or the period ``period``: a fixed one for an agent's draws once for the whole run)."""
+        return workforce_stream(self.seed, f"{name}/{self.state.ids[agent]}",
+                                self.period if period is None else period)
 
     def headcount_by_group(self) -> np.ndarray:
         """[group]: agents on the phones."""
