@@ -154,3 +154,92 @@ def test_bad_noise_refused_with_its_path(spec, path):
     with pytest.raises(WorkforceError) as err:
         policies_from_spec([spec])
     assert err.value.path == path, str(err.value)
+
+
+# ---- fatigue ----------------------------------------------------------------------------------
+
+def busy_center(n=10, horizon=5 * DAY, rate=9 / 180, shifts=False, proficiency=False):
+    """``n`` agents at conversion 0.3 under a load of 9 Erlangs (occupancy near 0.9)."""
+    s = crowd(n=n, horizon=horizon, rate=rate)
+    population = s["agents"][0]["population"]
+    population["conversion"] = {"dist": "constant", "value": 0.3}
+    if proficiency:
+        population["proficiency"] = {"dist": "constant", "value": 1.0}
+    if shifts:
+        s["agents"][0]["shifts"] = [{"start": "08:00", "end": "20:00"}]
+    return s
+
+
+def test_fatigue_follows_its_formula_from_the_observed_occupancy():
+    """F_t = min(1, L_t + F_(t-1) exp(-off_t / recovery)), L = (u - thr) / (1 - thr) clipped,
+    conversion = 0.3 (1 - drop F): recomputed from the run's own per-agent counts (12 h shifts:
+    12 h off a day)."""
+    from ccsim.results import AGENT_FIELDS
+
+    thr, drop, rec = 0.5, 0.4, 10.0
+    s = busy_center(shifts=True)
+    result = run_periods(s, DAY, [policies_from_spec([{"kind": "fatigue", "threshold": thr, "conversion_drop": drop,
+                                                       "recovery_hours": rec}])[0]], seed=5)
+    A = {name: i for i, name in enumerate(AGENT_FIELDS)}
+    level = np.zeros(10)
+    for p, counts in enumerate(result.agent_counts[:-1]):
+        staffed, busy = counts[:, A["staffed"]], counts[:, A["busy"]]
+        load = np.clip((busy / staffed - thr) / (1 - thr), 0, 1)
+        level = np.minimum(1.0, load + level * np.exp(-(24 - staffed / 3600) / rec))
+        np.testing.assert_allclose(result.trajectory[p], 0.3 * (1 - drop * level), rtol=1e-12)
+        assert (staffed / 3600 == pytest.approx(12.0, abs=0.5))  # the shift: 12 h on, 12 h off
+    assert level.min() > 0.2  # the load is real
+
+
+def period_orders(result, p):
+    from ccsim.results import FUNNEL_FIELDS
+
+    F = {name: i for i, name in enumerate(FUNNEL_FIELDS)}
+    f = result.funnel_counts[p]
+    return f[:, F["sales_answered"]], f[:, F["orders"]].sum()
+
+
+def test_fatigued_agents_convert_less_in_the_engine():
+    """Orders in each period after the first against sum over agents of sales calls x the
+    fatigued conversion in effect (binomial, Bonferroni 99.9 %), and far below the rested 0.3."""
+    fatigue = policies_from_spec([{"kind": "fatigue", "threshold": 0.5, "conversion_drop": 0.5}])
+    result = run_periods(busy_center(), DAY, fatigue, seed=6)
+    z = stats.norm.ppf(1 - 0.001 / (2 * 4))
+    for p in range(1, 5):
+        sales, orders = period_orders(result, p)
+        c = result.trajectory[p - 1]
+        mean, sd = (sales * c).sum(), math.sqrt((sales * c * (1 - c)).sum())
+        assert abs(orders - mean) < z * sd, (p, orders, mean)
+        assert c.mean() < 0.26 and orders < 0.3 * sales.sum() - z * math.sqrt(0.21 * sales.sum())
+
+
+def test_fatigue_slows_handle_times_in_the_engine():
+    """factor_rise 1: talk time in each period after the first against sum over agents of answered
+    x 180 x the fatigued factor (exponential handle times: variance (180 f)^2 a call)."""
+    from ccsim.results import AGENT_FIELDS
+
+    A = {name: i for i, name in enumerate(AGENT_FIELDS)}
+    fatigue = policies_from_spec([{"kind": "fatigue", "threshold": 0.5, "conversion_drop": 0.0, "factor_rise": 1.0}])
+    result = run_periods(busy_center(rate=7 / 180, proficiency=True), DAY, fatigue, seed=7)
+    z = stats.norm.ppf(1 - 0.001 / (2 * 4))
+    level = np.zeros(10)
+    for p in range(1, 5):
+        before = result.agent_counts[p - 1]
+        staffed, busy = before[:, A["staffed"]], before[:, A["busy"]]
+        load = np.clip((busy / staffed - 0.5) / 0.5, 0, 1)
+        level = np.minimum(1.0, load + level * np.exp(-(24 - staffed / 3600) / 12.0))
+        counts = result.agent_counts[p]
+        answered, talk = counts[:, A["answered"]], counts[:, A["talk"]].sum()
+        mean = (answered * 180 * (1 + level)).sum()
+        sd = math.sqrt((answered * (180 * (1 + level)) ** 2).sum())
+        assert abs(talk - mean) < z * sd, (p, talk, mean)
+        assert talk > answered.sum() * 180 * 1.3  # with power: far slower than rested
+
+
+def test_fatigue_factor_rise_needs_per_agent_factors():
+    fatigue = policies_from_spec([{"kind": "fatigue", "factor_rise": 0.5}])
+    s = busy_center(horizon=2 * DAY)
+    s["agents"][0] = {"name": "sales", "serves": ["sales"], "count": 3}
+    with pytest.raises(WorkforceError) as err:
+        run_periods(s, DAY, fatigue, seed=1)
+    assert err.value.path == "workforce.policies[0].factor_rise"

@@ -8,12 +8,12 @@ are the same whatever the policies did (common random numbers: the engine's stre
 by source, the policies' draws by policy name and period).
 """
 from .errors import WorkforceError
-from .growth import Hiring, Learning, QAMonitoring, Training
+from .growth import Fatigue, Hiring, Learning, QAMonitoring, Training
 from .people import Abilities, slot_agents, with_slots
 from .periods import PeriodRun, run_periods
 from .policies import Attrition, BottomElimination, Policy, Promotion, ThresholdElimination, policies_from_spec
 from .ranking import KPIS, bottom_k, scores
 
-__all__ = ["Abilities", "Attrition", "BottomElimination", "Hiring", "KPIS", "Learning", "PeriodRun",
+__all__ = ["Abilities", "Attrition", "BottomElimination", "Fatigue", "Hiring", "KPIS", "Learning", "PeriodRun",
            "Policy", "Promotion", "QAMonitoring", "ThresholdElimination", "Training", "WorkforceError",
            "bottom_k", "policies_from_spec", "run_periods", "scores", "slot_agents", "with_slots"]

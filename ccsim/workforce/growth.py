@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..results import AGENT_FIELDS
 from .errors import WorkforceError
 from .people import MAX_DAYS, check_draw, draw
 from .policies import KINDS, Policy, _finite, _non_negative, _non_negative_int, _Ranked, _positive_int
@@ -28,6 +29,8 @@ def _fraction(value, path):
 
 TAU_MIN_DAYS = 1e-3  # a learning time constant below this (86 s) is refused, a drawn one clipped to it
 MAX_NOISE_CV = 10.0
+MAX_FACTOR_RISE = 100.0  # a fatigued handle time at most 101 times the rested one
+_A = {name: i for i, name in enumerate(AGENT_FIELDS)}
 
 
 class Learning(Policy):
@@ -125,6 +128,68 @@ class Learning(Policy):
         out = np.clip(curve[known] * np.exp(z[known] - s * s / 2), 0.0, 1.0)
         self._path[known, 2] = out
         return out
+
+
+class Fatigue(Policy):
+    """Fatigue from a busy period, recovered with time off. After each period, an agent on the
+    payroll with occupancy u (busy / staffed time in the period) above ``threshold`` gains the
+    load L = (u - threshold) / (1 - threshold); its fatigue F (0 to 1) becomes
+    min(1, L + F exp(-off / recovery_hours)), ``off`` the hours of the period it was not staffed
+    (an agent in training or off shift recovers). Until the next period's end it works with
+    conversion x (1 - ``conversion_drop`` F) and handle-time factors x (1 + ``factor_rise`` F)
+    (the factor needs per-agent factors: a population's proficiency or members' skills) against
+    its rested abilities; what other policies change (learning, training) changes the rested
+    ones. List it after the policies that change abilities."""
+
+    name = "fatigue"
+    reason = None
+
+    def __init__(self, threshold=0.85, conversion_drop=0.2, factor_rise=0.0, recovery_hours=12.0, every=1,
+                 path="workforce.policies[0]"):
+        super().__init__(every, path)
+        self.threshold = _fraction(threshold, f"{path}.threshold")
+        if self.threshold >= 1.0:
+            raise WorkforceError(f"{path}.threshold", f"expected a number in [0, 1), found {threshold!r}")
+        self.drop = _fraction(conversion_drop, f"{path}.conversion_drop")
+        self.rise = float(_non_negative(factor_rise, f"{path}.factor_rise"))
+        if self.rise > MAX_FACTOR_RISE:
+            raise WorkforceError(f"{path}.factor_rise",
+                                 f"expected a number from 0 to {MAX_FACTOR_RISE:g}, found {factor_rise!r}")
+        hours = _non_negative(recovery_hours, f"{path}.recovery_hours")
+        if hours <= 0:
+            raise WorkforceError(f"{path}.recovery_hours", f"expected a number of hours > 0, found {recovery_hours!r}")
+        self.recovery = float(hours)
+        self.level = None   # [agent] fatigue F
+        self._rested = None  # (conversion [agent], factors [agent, K], conversion written, factors written)
+
+    def load(self, ctx) -> tuple[np.ndarray, np.ndarray]:
+        """([agent] this step's load L, [agent] hours not staffed) over the periods since it last acted."""
+        agents, _ = ctx.window(self.every)
+        staffed, busy = agents[:, _A["staffed"]], agents[:, _A["busy"]]
+        occupancy = np.where(staffed > 0, busy / np.where(staffed > 0, staffed, 1.0), 0.0)
+        load = np.clip((occupancy - self.threshold) / (1.0 - self.threshold), 0.0, 1.0)
+        off = np.maximum(self.every * ctx.period_days * 24.0 - staffed / 3600.0, 0.0)
+        return load, off
+
+    def between(self, ctx) -> np.ndarray:
+        ab, on = ctx.abilities, ctx.on_payroll
+        if self.rise > 0 and not ab.factor.shape[1]:
+            raise WorkforceError(f"{self.path}.factor_rise", "needs per-agent handle-time factors (a population's "
+                                 "proficiency or members' skills)")
+        if self.level is None:
+            self.level = np.zeros(len(on))
+            self._rested = (ab.conversion.copy(), ab.factor.copy(), ab.conversion.copy(), ab.factor.copy())
+        load, off = self.load(ctx)
+        rested_c, rested_f, wrote_c, wrote_f = self._rested
+        with np.errstate(invalid="ignore"):  # NaN conversions (none known) stay NaN
+            rested_c[on] += ab.conversion[on] - wrote_c[on]
+        rested_f[on] += ab.factor[on] - wrote_f[on]
+        self.level[on] = np.minimum(1.0, load[on] + self.level[on] * np.exp(-off[on] / self.recovery))
+        ab.conversion[on] = rested_c[on] * (1.0 - self.drop * self.level[on])
+        ab.factor[on] = rested_f[on] * (1.0 + self.rise * self.level[on])[:, None]
+        wrote_c[on], wrote_f[on] = ab.conversion[on], ab.factor[on]
+        ctx.changed.update(np.flatnonzero(on).tolist())
+        return np.zeros(0, dtype=np.int64)
 
 
 class Training(_Ranked):
@@ -270,4 +335,4 @@ class Hiring(Policy):
 
 
 # The growth policies in the ``workforce: policies:`` kinds (policies_from_spec).
-KINDS.update({"learning": Learning, "training": Training, "qa": QAMonitoring, "hiring": Hiring})
+KINDS.update({"learning": Learning, "fatigue": Fatigue, "training": Training, "qa": QAMonitoring, "hiring": Hiring})
