@@ -19,7 +19,8 @@ numbers: the same callers; the policies' draws keyed by agent and month), so eac
 compared with ``none`` by the paired differences d_r: mean(d) +- t sd(d) / sqrt(n).
 
 Reported per policy: conversion (orders / sales calls answered), service level, revenue (order
-value taken), cost (agent hours, hiring, training, QA), profit (revenue - cost), turnover
+value taken), collected (cash of those orders collected by the funnel's cut), cost (agent hours,
+hiring, training, QA, telecom, fulfilment, shipping, returns, ads), profit (collected - cost), turnover
 (leavers / mean headcount over the run) and wrong eliminations (eliminated with a true
 conversion above the median of those active). A second table gives the share of wrong
 eliminations from the ranking's noise alone against the sales calls an agent answers in the
@@ -46,7 +47,7 @@ MONTH = 365.25 / 12 * DAY
 SALES = ["sales_a", "sales_b"]
 SLOTS = {"sales_a": 30, "sales_b": 30, "service": 8, "cross": 6}
 POLICIES = ("none", "monthly", "quarterly", "training")
-KPIS = ("conversion", "service_level", "revenue", "cost", "profit", "turnover", "wrong_eliminations")
+KPIS = ("conversion", "service_level", "revenue", "collected", "cost", "profit", "turnover", "wrong_eliminations")
 LEVEL = 0.95
 
 
@@ -90,7 +91,8 @@ def one_run(name: str, months: float, seed: int, engine: str = "core") -> dict:
     leavers = t[["eliminated", "quit", "promoted"]].sum().sum()
     return dict(conversion=t["orders"].sum() / t["sales_answered"].sum(),
                 service_level=calls[:, C["answered_in_sl"]].sum() / calls[:, C["offered"]].sum(),
-                revenue=t["revenue"].sum(), cost=t["cost"].sum(), profit=t["revenue"].sum() - t["cost"].sum(),
+                revenue=t["revenue"].sum(), collected=t["collected"].sum(), cost=t["cost"].sum(),
+                profit=t["profit"].sum(),
                 turnover=leavers / t["headcount"].mean(), wrong_eliminations=float(t["wrong_eliminations"].sum()),
                 eliminated=float(t["eliminated"].sum()), hired=float(t["hired"].sum()))
 
@@ -119,7 +121,7 @@ def summary(data: dict) -> dict:
 
 
 def markdown(s: dict, reps: int, months: float) -> str:
-    fmt = {"conversion": "{:.4f}", "service_level": "{:.3f}", "revenue": "{:,.0f}", "cost": "{:,.0f}",
+    fmt = {"conversion": "{:.4f}", "service_level": "{:.3f}", "revenue": "{:,.0f}", "collected": "{:,.0f}", "cost": "{:,.0f}",
            "profit": "{:,.0f}", "turnover": "{:.3f}", "wrong_eliminations": "{:.1f}"}
     lines = [f"# Bottom elimination on the seed center: {months:g} months, {reps} replications (CRN)", "",
              "Mean ± 95 % CI; Δ = paired difference from no elimination ± 95 % CI.", "",

@@ -23,7 +23,8 @@ PEOPLE = (("headcount", "headcount", "{:,.1f}"), ("hired", "hired", "{:,.1f}"), 
           ("quit", "quit", "{:,.1f}"), ("promoted", "prom.", "{:,.1f}"), ("turnover", "turnover", "pct"),
           ("wrong_eliminations", "wrong elim.", "{:,.1f}"))
 RESULTS = (("true_mean_conversion", "true conv.", "pct"), ("observed_conversion", "observed conv.", "pct"),
-           ("service_level", "service level", "pct"), ("revenue", "revenue", "{:,.0f}"), ("cost", "cost", "{:,.0f}"))
+           ("service_level", "service level", "pct"), ("revenue", "revenue", "{:,.0f}"),
+           ("collected", "collected", "{:,.0f}"), ("cost", "cost", "{:,.0f}"), ("profit", "profit", "{:,.0f}"))
 COLUMNS = PEOPLE + RESULTS
 
 
