@@ -86,8 +86,8 @@ def _set(s, path, value):
 
 
 BAD = [
-    (("workforce", "policies", 1, "hazard"), -0.2, "workforce.policies[1].hazard", "probability"),
-    (("workforce", "policies", 0, "kpi"), "smiles", "workforce.policies[0].kpi", "unknown KPI"),
+    (("workforce", "policies", 1, "hazard"), -0.2, "workforce.policies[1].hazard", "greater than or equal to 0"),
+    (("workforce", "policies", 0, "kpi"), "smiles", "workforce.policies[0].kpi", "expected 'conversion'"),
     (("workforce", "policies", 0, "groups"), ["north", "west"], "workforce.policies[0].groups[1]", "west"),
     (("workforce", "policies", 2, "kind"), "clone", "workforce.policies[2].kind", "unknown policy"),
     (("workforce", "slots", "east"), 3, "workforce.slots.east", "unknown agent group"),
