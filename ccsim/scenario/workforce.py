@@ -2,7 +2,8 @@
 
 ``ccsim workforce scenario.yaml`` runs it (``ccsim.workforce.run_periods``). The policies are
 a list of mappings with a ``kind``, each a pydantic model (``workforce_policies``): a bad option
-is refused when the scenario is read, with its field path (``workforce.policies[1].fraction``). Groups named by ``slots`` and by a
+is refused when the scenario is read, with its field path (``workforce.policies[1].fraction``).
+Groups named by ``slots``, by a hiring ``target`` and by a
 policy's ``groups`` must be agent groups of the scenario (checked by ``Scenario``).
 """
 from __future__ import annotations

@@ -57,7 +57,8 @@ class Learning(Policy):
         self.tau = check_draw(tau_days, f"{path}.tau_days", low=TAU_MIN_DAYS, high=MAX_DAYS)
         self.floor = None if factor_floor is None else float(_non_negative(factor_floor, f"{path}.factor_floor"))
         if not _finite(noise_cv, MAX_NOISE_CV):
-            raise WorkforceError(f"{path}.noise_cv", f"expected a number from 0 to {MAX_NOISE_CV:g}, found {noise_cv!r}")
+            raise WorkforceError(f"{path}.noise_cv",
+                                 f"expected a number from 0 to {MAX_NOISE_CV:g}, found {noise_cv!r}")
         self.noise_cv = float(noise_cv)
         if not _finite(noise_persistence, 1.0) or noise_persistence >= 1.0:
             raise WorkforceError(f"{path}.noise_persistence",
