@@ -64,9 +64,9 @@ class Schedule:
         return self.base + self.opens[self.cursor]
 
 
-def schedules(model, start=0.0):
+def schedules(model, clock=0.0):
     """(each agent's table index, -1 = on duty all the time; per table its ``Schedule``, started,
-    and whether its agents are on duty at time ``start``: 0, or a start state's clock): the agents of a table change together, one
+    and whether its agents are on duty at time ``clock``: 0, or a start state's clock): the agents of a table change together, one
     event per table. An empty table: never on duty, no change."""
     shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else [0] * model.n_groups
     opens, closes, start = model.sched_open.tolist(), model.sched_close.tolist(), model.sched_start.tolist()
@@ -79,7 +79,7 @@ def schedules(model, start=0.0):
         schedule = Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]], float(model.sched_shift),
                             float(model.sched_period))
         on = bool(schedule.opens) and schedule.start()
-        if schedule.opens and start > 0.0:
-            on = schedule.advance(on, start)
+        if schedule.opens and clock > 0.0:
+            on = schedule.advance(on, clock)
         tables.append((schedule, on))
     return per_agent, tables
