@@ -208,3 +208,55 @@ def test_cli_refuses_a_bad_state_with_exit_2(tmp_path):
     state.write_text("clock: 100\nbusy:\n  - {group: ghosts, call_type: sales, elapsed: 3}\n")
     out = CliRunner().invoke(cli, ["run", str(a), "--from-state", str(state)])
     assert out.exit_code == 2 and "busy[0].group" in out.output and "Traceback" not in out.output, out.output
+
+
+LOG = """id,type,day,q_in,q_out,s_in,s_out,result,who
+1,a,2024-03-04,08:00:00,08:00:10,08:00:10,08:09:00,OK,ann
+2,a,2024-03-04,08:04:00,08:05:30,,,HANG,
+3,a,2024-03-04,08:04:30,08:06:00,08:06:00,08:08:00,OK,bob
+4,b,2024-03-04,08:01:00,08:01:00,08:01:00,08:04:59,OK,cy
+5,b,2024-03-04,08:03:00,08:05:01,08:05:01,08:07:00,OK,cy
+6,a,2024-03-04,08:05:00,08:05:00,08:05:00,08:06:00,OK,dee
+"""
+LOG_MAPPING = {"name": "toy", "date": {"column": "day", "format": "%Y-%m-%d"}, "time_format": "%H:%M:%S",
+               "missing_times": [""],
+               "columns": {"call_id": "id", "call_type": "type", "outcome": "result", "agent": "who",
+                           "queue_entry": "q_in", "queue_exit": "q_out", "service_start": "s_in",
+                           "service_end": "s_out"},
+               "arrival": "queue_entry", "outcomes": {"served": ["OK"], "abandoned": ["HANG"]}}
+
+
+def test_state_from_a_log_matches_a_hand_count(tmp_path):
+    """At 08:05:00: waiting are call 2 (60 s), 3 (30 s) and 5 (120 s); busy are call 1 (290 s) and
+    call 6 (0 s: it starts at that instant); call 4 ended at 08:04:59."""
+    log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
+    log.write_text(LOG)
+    mapping.write_text(yaml.safe_dump(LOG_MAPPING))
+    scenario = {"name": "toy", "horizon": 86400, "interval": 900,
+                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
+                                "handle_time": {"dist": "exponential", "mean": 100},
+                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
+                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}]}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    out = tmp_path / "state.yaml"
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "2024-03-04 08:05:00",
+                                   "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    state = yaml.safe_load(out.read_text())
+    assert state["clock"] == 8 * 3600 + 300
+    assert sorted((w["call_type"], w["waited"]) for w in state["waiting"]) == [("a", 30), ("a", 60), ("b", 120)]
+    assert sorted((b["call_type"], b["elapsed"]) for b in state["busy"]) == [("a", 0), ("a", 290)]
+    res = CliRunner().invoke(cli, ["run", str(tmp_path / "s.yaml"), "--from-state", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+
+
+def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path):
+    log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
+    log.write_text(LOG)
+    mapping.write_text(yaml.safe_dump(LOG_MAPPING))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(two_call_types()))
+    out = tmp_path / "state.yaml"
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "not a time",
+                                   "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
+    assert res.exit_code == 2 and "--at" in res.output and "Traceback" not in res.output, res.output
+    assert not out.exists()
