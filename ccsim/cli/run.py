@@ -62,7 +62,8 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     if state_file is not None:
         from ..state import load_state
 
-        state = load_state(state_file)
+        load_state(state_file)  # a bad state file fails now; replicate reads it again, naming it
+        state = state_file
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
         check_folder_contents(out, out_files(scenario), "--out", [scenario_file])
