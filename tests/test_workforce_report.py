@@ -69,6 +69,6 @@ def test_workforce_report_renders_in_chromium(result, tmp_path):
 
     path = result.report_html(tmp_path / "wf.html")
     facts = browser.open_page(path, screenshot=tmp_path / "wf.png")
-    assert facts.chart_divs == facts.rendered_plots == facts.plotly_divs == 6
+    assert facts.chart_divs == facts.rendered_plots == facts.plotly_divs == 7
     assert facts.severe == [], f"console errors: {facts.severe}"
     assert facts.boxes["chart-trajectories"]["visible"] and facts.boxes["chart-trajectories"]["width"] > 600
