@@ -17,7 +17,7 @@ from ..results import ci_cell
 # keys, tenure_*, are added from the rows).
 PEOPLE_KEYS = ("headcount", "hired", "eliminated", "quit", "promoted", "turnover", "wrong_eliminations",
                "wrong_elimination_rate")
-RESULT_KEYS = ("true_mean_conversion", "observed_conversion", "service_level", "revenue", "cost")
+RESULT_KEYS = ("true_mean_conversion", "observed_conversion", "service_level", "revenue", "collected", "cost", "profit")
 LEDGER_KEYS = ("hired", "active", "in_training", "recruiting", "eliminated", "quit", "promoted")
 
 
