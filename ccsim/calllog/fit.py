@@ -41,6 +41,7 @@ class FitOptions:
     short_abandon: float = 5.0       # an abandon within this many seconds is "short"
     min_calls: int = 20              # below this many values a distribution is not fitted
     idle_cap: float = 600.0          # an agent's idle gap longer than this (s) is off the phones
+    handle_period: int = 3600        # handle time fitted per period of the day of this many s (0: one)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Arrivals:
     daily: np.ndarray                # calls on each day of the log
     busyness_cv: float
     busyness_ci: tuple
+    queue_counts: np.ndarray = None  # [profile days, slots] of ``counts``: calls not hung up in the IVR
 
 
 @dataclass
@@ -67,6 +69,7 @@ class TypeFit:
     handle: Optional[Fit] = None
     handle_fits: dict = field(default_factory=dict)
     handle_values: np.ndarray = None
+    handle_periods: list = field(default_factory=list)  # [(start s of day, Fit or None = the day's fit)]
     patience: Optional[Fit] = None
     patience_fits: dict = field(default_factory=dict)
     km: Optional[KaplanMeier] = None
@@ -157,7 +160,10 @@ def arrivals(calls, log: CallLog, profile: str, options: FitOptions) -> Arrivals
         high = stats.chi2.ppf(0.975, 2 * counts + 2) / 2 / hours
     daily = per_day.sum(axis=1)
     cv, ci = busyness(daily, group)
-    return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci)
+    reach = (calls["outcome"] != "ivr_abandoned").to_numpy()
+    per_day_reach = np.bincount((day * slots + slot)[reach], minlength=days * slots).reshape(days, slots)
+    queue_counts = np.vstack([per_day_reach[group == g].sum(axis=0) for g in range(k)])
+    return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci, queue_counts)
 
 
 def busyness(daily, group) -> tuple:
@@ -206,6 +212,34 @@ def _fit_handle(fit: TypeFit, calls, options: FitOptions):
         return
     families = HANDLE_FAMILIES if options.handle in ("auto", "empirical") else (options.handle,)
     fit.handle, fit.handle_fits = fit_best(values, families)
+    fit.handle_periods = handle_periods(calls, fit.handle.family, options)
+
+
+def handle_periods(calls, family: str, options: FitOptions) -> list:
+    """[(start s of the day, Fit or None)]: the handle time of the calls reaching the queue in
+    each period of ``options.handle_period`` seconds of the day (all days pooled), by maximum
+    likelihood in the whole day's family; None where fewer than ``options.min_calls`` calls were
+    served (the whole day's fit stands in). Assumes the handle time depends on the time of day
+    (the mix of requests, the agents on shift) but not on the weekday nor on the load, and that
+    calls are independent within a period; the engines pick a call's distribution by the time
+    of day it reaches the queue. ``[]`` when ``handle_period`` is 0 (one distribution)."""
+    from .distributions import fit_family
+    from .replay import queue_times
+
+    width = int(options.handle_period)
+    if not width:
+        return []
+    if DAY % width:
+        raise FitError(f"handle period {width} s does not divide a day")
+    served = calls[calls["outcome"] == "served"]
+    values = served["handle"].to_numpy(dtype=float)
+    when = ((queue_times(served) - served["day"].to_numpy() * DAY) % DAY) // width
+    ok = np.isfinite(values)
+    out = []
+    for p in range(int(DAY // width)):
+        mine = values[ok & (when == p)]
+        out.append((p * width, fit_family(family, mine) if len(mine) >= options.min_calls else None))
+    return out
 
 
 def patience_data(calls, log: CallLog) -> tuple:

@@ -46,9 +46,9 @@ def fitted_scenario(result: FitResult, name: str = None, handle: str = None) -> 
     for fit in result.types.values():
         scenario["call_types"].append(_call_type(fit, result, handle, with_arrivals=not ivr))
         if ivr:
-            entries.append({"name": f"{safe_name(fit.name)}_line", "arrivals": _arrivals(fit, result),
-                            "ivr": f"{safe_name(fit.name)}_menu"})
-            menus.append(_menu(fit))
+            e, m = _ivr_entries(fit, result)
+            entries += e
+            menus += m
     scenario["agents"] = [_agents(result)]
     if ivr:
         scenario["entries"] = entries
@@ -63,8 +63,15 @@ def _description(result: FitResult) -> str:
             f"{result.options.slot} s.")
 
 
-def _arrivals(fit: TypeFit, result: FitResult) -> dict:
-    rates = [float(f"{r:.6g}") for r in fit.arrivals.rate.ravel()]
+def _arrivals(fit: TypeFit, result: FitResult, counts=None) -> dict:
+    """A piecewise profile of ``counts`` [profile days, slots] (default: every arrival) per hour."""
+    a = fit.arrivals
+    if counts is None:
+        rate = a.rate
+    else:
+        hours = a.exposure_days[:, None] * result.options.slot / 3600.0
+        rate = np.divide(counts, hours, out=np.zeros(np.shape(counts)), where=hours > 0)
+    rates = [float(f"{r:.6g}") for r in np.ravel(rate)]
     out = {"process": "piecewise", "per": "hour", "slot": result.options.slot, "rates": rates}
     if fit.arrivals.busyness_cv > 1e-6:
         out["busyness"] = {"cv": float(f"{fit.arrivals.busyness_cv:.4g}")}
@@ -78,7 +85,7 @@ def _call_type(fit: TypeFit, result: FitResult, handle: str, with_arrivals: bool
     if handle == "empirical" and fit.handle_values is not None and len(fit.handle_values):
         out["handle_time"] = {"dist": "empirical", "values": [float(v) for v in fit.handle_values]}
     elif fit.handle is not None:
-        out["handle_time"] = fit.handle.dist()
+        out["handle_time"] = _handle_time(fit)
     elif fit.handle_values is not None and len(fit.handle_values):
         out["handle_time"] = {"dist": "exponential", "mean": float(f"{max(np.mean(fit.handle_values), 1):.6g}")}
     else:
@@ -88,18 +95,48 @@ def _call_type(fit: TypeFit, result: FitResult, handle: str, with_arrivals: bool
     return out
 
 
-def _menu(fit: TypeFit) -> dict:
-    reach = fit.reached_queue
-    shares = {level: share * reach for level, share in fit.priorities.items() if share * reach > 0}
+def _handle_time(fit: TypeFit):
+    """The whole day's fit, or ``by_period`` with each period's own fit (the day's where a
+    period had too few calls); neighbouring periods with the same distribution are merged."""
+    day = fit.handle.dist()
+    periods = []
+    for start, own in fit.handle_periods:
+        dist = own.dist() if own is not None else day
+        if not periods or periods[-1]["dist"] != dist:
+            periods.append({"start": _clock(start), "dist": dist})
+    return {"by_period": periods} if len(periods) > 1 else (periods[0]["dist"] if periods else day)
+
+
+def _ivr_entries(fit: TypeFit, result: FitResult) -> tuple:
+    """(entries, menus) of a call type: the callers who reach the queue ring ``<type>_line``
+    (their rate per slot), whose menu lasts the IVR time and sends them to the queue by
+    priority level; those who hang up in the IVR ring ``<type>_ivr_hangup`` (their own rate
+    per slot), whose menu lasts the IVR time and hangs up. Thinning each slot by its own
+    share keeps the log's time-of-day pattern of IVR hang-ups (nearly every night caller hangs
+    up: the bank is closed), which one share for the whole day would send to the queue."""
+    name, a = safe_name(fit.name), fit.arrivals
+    reach = a.counts if a.queue_counts is None else a.queue_counts
+    entries = [{"name": f"{name}_line", "arrivals": _arrivals(fit, result, reach), "ivr": f"{name}_menu"}]
+    menus = [_menu(fit, f"{name}_menu", _queue_branches(fit))]
+    hung = a.counts - reach
+    if hung.sum() > 0:
+        entries.append({"name": f"{name}_ivr_hangup", "arrivals": _arrivals(fit, result, hung),
+                        "ivr": f"{name}_hangup_menu"})
+        menus.append(_menu(fit, f"{name}_hangup_menu", [{"p": 1.0, "exit": "hang_up"}]))
+    return entries, menus
+
+
+def _queue_branches(fit: TypeFit) -> list:
+    """One branch per priority level to the call type's queue, with the level's share."""
+    shares = {level: share for level, share in fit.priorities.items() if share > 0}
     branches = [{"p": float(f"{p:.9f}"), "queue": safe_name(fit.name), **({"priority": lv} if lv else {})}
                 for lv, p in sorted(shares.items(), reverse=True)]
-    hang = 1.0 - sum(b["p"] for b in branches)
-    if hang > 1e-9:
-        branches.append({"p": float(f"{hang:.9f}"), "exit": "hang_up"})
-    else:
-        branches[-1]["p"] = float(f"{branches[-1]['p'] + hang:.9f}")
-    return {"name": f"{safe_name(fit.name)}_menu",
-            "nodes": [{"name": "vru", "duration": fit.ivr.dist(), "branches": branches}]}
+    branches[-1]["p"] = float(f"{1.0 - sum(b['p'] for b in branches[:-1]):.9f}")
+    return branches
+
+
+def _menu(fit: TypeFit, name: str, branches: list) -> dict:
+    return {"name": name, "nodes": [{"name": "vru", "duration": fit.ivr.dist(), "branches": branches}]}
 
 
 def _agents(result: FitResult) -> dict:
