@@ -146,11 +146,31 @@ def _agents(result: FitResult) -> dict:
     shifts = []
     for g, required in enumerate(result.staffing):
         weekdays = [WEEKDAYS[g]] if result.profile == "week" else None
-        shifts += layered_shifts(required, slot, weekdays)
+        shifts += layered_shifts(minute_staffing(required, slot), 60, weekdays)
     group = {"name": "agents", "count": max(1, len(shifts)), "serves": [safe_name(n) for n in result.types]}
     if shifts:
         group["shifts"] = shifts
     return group
+
+
+def minute_staffing(required, slot: int) -> np.ndarray:
+    """Agents on duty per minute that give each slot exactly its (fractional) agent-time,
+    to the minute: a slot needing r = n + f agents has n + 1 of them for round(f x slot / 60)
+    minutes and n for the rest, the extra minutes at the end of the slot when the next slot
+    needs more, else at its start (fewer, longer shifts). Rounding r to whole agents instead
+    takes up to half an agent from a quiet hour or gives it one: 2.27 -> 2 is 12 % of its
+    capacity, 2.66 -> 3 13 % more."""
+    required = np.maximum(np.asarray(required, dtype=float), 0.0)
+    per = int(slot // 60)
+    out = np.repeat(np.floor(required).astype(int), per)
+    for s, r in enumerate(required):
+        extra = int(round((r - np.floor(r)) * per))
+        if extra == 0:
+            continue
+        later = s + 1 < len(required) and required[s + 1] > (required[s - 1] if s > 0 else 0.0)
+        first = s * per + (per - extra if later else 0)
+        out[first: first + extra] += 1
+    return out
 
 
 def layered_shifts(required, slot: int, weekdays=None) -> list:
@@ -179,4 +199,4 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-__all__ = ["fitted_scenario", "layered_shifts", "safe_name"]
+__all__ = ["fitted_scenario", "layered_shifts", "minute_staffing", "safe_name"]
