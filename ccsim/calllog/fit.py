@@ -280,6 +280,20 @@ def _fit_ivr(fit: TypeFit, calls, log, options: FitOptions):
     fit.reached_ci = _wilson(len(calls) - hung, len(calls))
 
 
+def reached_by_slot(fit: TypeFit) -> tuple:
+    """(share, low, high) [profile days, slots]: the share of a slot's arrivals that reached the
+    queue (did not hang up in the IVR), with 95 % Wilson intervals; nan where no call arrived.
+    Assumes each caller hangs up in the IVR independently with a probability that depends on
+    the weekday and slot (not on the day); the scenario thins each slot's arrivals by it."""
+    a = fit.arrivals
+    reach = a.counts if a.queue_counts is None else a.queue_counts
+    share, low, high = (np.full(a.counts.shape, np.nan) for _ in range(3))
+    for i in zip(*np.nonzero(a.counts)):
+        share[i] = reach[i] / a.counts[i]
+        low[i], high[i] = _wilson(int(reach[i]), int(a.counts[i]))
+    return share, low, high
+
+
 def _wilson(k: int, n: int) -> tuple:
     """The 95 % Wilson score interval of the proportion k / n (scipy's)."""
     from scipy.stats import binomtest
@@ -378,4 +392,5 @@ def _profile_mean(seen, log: CallLog, profile: str) -> np.ndarray:
 
 
 __all__ = ["Arrivals", "FitError", "FitOptions", "FitResult", "TypeFit", "WEEKDAYS", "agents_serving",
-           "agents_available", "arrivals", "busyness", "fit_log", "patience_data"]
+           "agents_available", "arrivals", "busyness", "fit_log", "handle_periods", "patience_data",
+           "reached_by_slot"]

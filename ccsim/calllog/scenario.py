@@ -136,7 +136,16 @@ def _queue_branches(fit: TypeFit) -> list:
 
 
 def _menu(fit: TypeFit, name: str, branches: list) -> dict:
-    return {"name": name, "nodes": [{"name": "vru", "duration": fit.ivr.dist(), "branches": branches}]}
+    return {"name": name, "nodes": [{"name": "vru", "duration": _ivr_duration(fit), "branches": branches}]}
+
+
+def _ivr_duration(fit: TypeFit) -> dict:
+    """The fitted IVR time; a fit with no spread (every caller the same time: cv below what a
+    scenario accepts) is that time, deterministic."""
+    dist = fit.ivr.dist()
+    if dist.get("cv", 1.0) < 1e-6:
+        return {"dist": "deterministic", "value": dist["mean"]}
+    return dist
 
 
 def _agents(result: FitResult) -> dict:
