@@ -229,8 +229,9 @@ def handle_periods(calls, family: str, options: FitOptions) -> list:
     width = int(options.handle_period)
     if not width:
         return []
-    if DAY % width:
-        raise FitError(f"handle period {width} s does not divide a day")
+    if DAY % width or width % 60:
+        raise FitError(f"--handle-period {width}: a period of the day must be whole minutes dividing a day "
+                       "(e.g. 1800 or 3600), or 0 for one distribution")
     served = calls[calls["outcome"] == "served"]
     values = served["handle"].to_numpy(dtype=float)
     when = ((queue_times(served) - served["day"].to_numpy() * DAY) % DAY) // width

@@ -207,3 +207,22 @@ def test_minute_staffing_keeps_each_slots_agent_time(required):
         h1, m1 = map(int, shift["end"].split(":"))
         on[h0 * 60 + m0: h1 * 60 + m1] += 1
     np.testing.assert_array_equal(on, minutes)
+
+
+@pytest.mark.parametrize("width", [7, 90, 7000])
+def test_a_handle_period_not_dividing_the_day_in_minutes_is_refused(handle_fits, width):
+    from ccsim.calllog.fit import FitError
+
+    with pytest.raises(FitError, match=rf"--handle-period {width}: .*whole minutes dividing a day"):
+        fit_log(handle_fits[0].log, FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=width))
+
+
+@pytest.mark.parametrize("value", ["-1", "86401", "nan", "hourly"])
+def test_ccsim_fit_handle_period_option_is_bounded(tmp_path, value):
+    from click.testing import CliRunner
+
+    from ccsim.cli import cli
+
+    done = CliRunner().invoke(cli, ["fit", str(tmp_path / "none.csv"), "--mapping", "bank", "-o",
+                                    str(tmp_path / "x.yaml"), "--handle-period", value])
+    assert done.exit_code == 2 and "--handle-period" in done.output and "Traceback" not in done.output
