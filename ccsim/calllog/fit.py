@@ -3,9 +3,11 @@
 ``fit_log(log)`` gives a ``FitResult``: per call type the arrival rates per slot of the day
 and weekday (exact Poisson 95 % CIs) and the day-to-day variation beyond Poisson (the
 busyness cv, chi-square CI), the handle-time fits (lognormal, gamma, Weibull by maximum
-likelihood, chosen by AIC, with KS distances and Fisher CIs), patience from censored waits
+likelihood, chosen by AIC, with KS distances and Fisher CIs; the chosen family refitted per
+period of the day, ``handle_periods``), patience from censored waits
 (Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
-and the share of callers reaching the queue, the priority shares and the share of short
+and the share of callers reaching the queue (overall, and per slot: ``Arrivals.queue_counts``,
+``reached_by_slot``), the priority shares and the share of short
 abandons; for the center the agents seen serving per slot and the agents available per slot
 (``agents_available``: busy time plus short idle gaps with no call waiting), which the
 scenario staffs. ``FitResult.scenario()`` turns

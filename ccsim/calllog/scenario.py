@@ -3,17 +3,21 @@
 - Arrivals: per call type a ``piecewise`` profile (calls per hour, one rate per slot): a week
   from Monday 00:00 when the log covers at least 7 days, else one day; the busyness cv
   makes the days vary as in the log.
-- With IVR times in the log, each call type's callers ring an entry ``<type>_line`` whose
-  one-node menu lasts the fitted IVR time and then sends them to the queue (one branch per
-  priority level, with their shares) or hangs up (the log's IVR hang-up share).
+- With IVR times in the log, each call type's callers who reach the queue ring an entry
+  ``<type>_line`` (their rate per slot) whose one-node menu lasts the fitted IVR time and then
+  sends them to the queue (one branch per priority level, with their shares); those who hang
+  up in the IVR ring ``<type>_ivr_hangup`` (their own rate per slot) and hang up after the IVR
+  time: each slot is thinned by its own hang-up share (``_ivr_entries``).
 - Handle time and patience: the AIC's choice (or the family asked for; ``empirical`` writes
-  the observed handle times); a call type with too few abandons for a fit keeps infinite
-  patience and the report says so.
-- Agents: one group serving every call type, on duty per slot as many as the agents seen
-  serving then (mean over like days, rounded), written as one-agent shifts that give exactly
-  that count (``layered_shifts``). An earlier version gave ``staffing.required`` and let the
-  greedy shift cover (8, 6 and 4 hour shifts) round it up: on the bank log that put 103
-  agents and 49 % occupancy where the log shows about ten agents at the peak.
+  the observed handle times); the handle time per period of the day (``by_period``) when the
+  fit has periods; a call type with too few abandons for a fit keeps infinite patience and
+  the report says so.
+- Agents: one group serving every call type, on duty per weekday (or day) the agents
+  available (mean over like days), kept to the minute (``minute_staffing``: each slot's
+  fractional agent-time, not rounded to whole agents) and written as one-agent shifts that
+  give exactly that count (``layered_shifts``). An earlier version gave ``staffing.required``
+  and let the greedy shift cover (8, 6 and 4 hour shifts) round it up: on the bank log that put
+  103 agents and 49 % occupancy where the log shows about ten agents at the peak.
 """
 from __future__ import annotations
 
@@ -149,8 +153,8 @@ def _ivr_duration(fit: TypeFit) -> dict:
 
 
 def _agents(result: FitResult) -> dict:
-    """One group serving every call type, on duty as seen: per weekday (or day) and slot, the
-    mean number of agents seen serving, rounded, as exact one-agent shifts (``layered_shifts``)."""
+    """One group serving every call type, on duty per weekday (or day) and minute as the fit's
+    staffing says (``minute_staffing``), as exact one-agent shifts (``layered_shifts``)."""
     slot = result.options.slot
     shifts = []
     for g, required in enumerate(result.staffing):
