@@ -23,6 +23,7 @@ cdef enum:
                          # more groups may take it; before its patience ends at the same instant
     EV_ABANDON = 12      # target: call slot (checked against gen)
     EV_AIRING = 13       # target: airing (draws and schedules its calls; last at its instant)
+    EV_RETURN = 14       # target: agent away in a start state (ccsim.state): back now (Simulation.inject)
 
 cdef enum:
     CALL_FREE = 0

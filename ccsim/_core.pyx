@@ -38,7 +38,7 @@ from ccsim._routing cimport (
     AgentHeap, AgentPool, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove, pair_allows, pool_add,
     pool_remove,
 )
-from ccsim._shifts cimport sched_change, sched_start
+from ccsim._shifts cimport sched_at, sched_change, sched_start
 from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
 from ccsim._random cimport Dist, period_dist, sample
 from ccsim._stats cimport (
@@ -104,6 +104,7 @@ cdef class Simulation:
 
     # settings
     cdef double horizon, warmup, interval, short_abandon
+    cdef double start               # clock of the start state (ccsim.state), 0 for a run from empty
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
@@ -282,6 +283,7 @@ cdef class Simulation:
         self.max_pending = model.max_pending
         self.horizon = model.horizon
         self.warmup = model.warmup
+        self.start = model.state.clock if model.state is not None else 0.0
         self.interval = model.interval
         self.short_abandon = model.short_abandon
         self.n_intervals = model.n_intervals
@@ -616,6 +618,9 @@ cdef class Simulation:
         for t in range(self.n_schedules):
             if self.schedules[t].n > 0:
                 self.table_on[t] = sched_start(&self.schedules[t], &self.table_base[t], &self.table_cursor[t])
+                if self.start > 0.0:
+                    self.table_on[t] = sched_at(&self.schedules[t], self.table_on[t], &self.table_base[t],
+                                                &self.table_cursor[t], self.start)
         self._agent_sched = sched
         return 0
 
@@ -755,7 +760,6 @@ cdef class Simulation:
         on duty at once if its schedule says so (or it has none), else at its next shift. Its
         staffed time counts from now. Twin of ``ContactCenter.rejoin``."""
         cdef Agent* a
-        cdef double lo
         cdef int error
         if agent < 0 or agent >= self.n_agents:
             raise IndexError(f"no agent {agent}")
@@ -764,10 +768,19 @@ cdef class Simulation:
             return
         if not a.off:
             raise ValueError(f"agent {agent} has left but is still on a call: it cannot rejoin yet")
+        with nogil:
+            error = self._come_back(agent)
+        self._raise(error)
+
+    cdef int _come_back(self, int32_t agent) noexcept nogil:
+        """A gone agent, off duty, joins again now (``rejoin``; the end of an absence of a start
+        state): on duty if its schedule says so, its staffed time counted from now."""
+        cdef Agent* a = &self.agents[agent]
+        cdef double lo
         a.gone = 0
         a.on = 1 if a.sched < 0 else self.table_on[a.sched]
         if not a.on:
-            return
+            return 0
         if not self.group_shifted[a.group]:  # always on duty: its staffed time counted to the horizon
             add_clock(&self.stats, a.group, self.now, self.horizon, 1.0, G_STAFFED, IG_STAFFED)
             lo = self.now if self.now > self.stats.warmup else self.stats.warmup
@@ -775,9 +788,7 @@ cdef class Simulation:
                 self.stats.agent_totals[agent * N_AGENT_FIELDS + A_STAFFED] += self.horizon - lo
         a.off = 0
         a.on_since = self.now
-        with nogil:
-            error = self._next_work(agent)
-        self._raise(error)
+        return self._next_work(agent)
 
     def gone(self, int32_t agent):
         """Whether ``agent`` has left (``leave``)."""
@@ -790,6 +801,114 @@ cdef class Simulation:
         if agent < 0 or agent >= self.n_agents:
             raise IndexError(f"no agent {agent}")
         return bool(self.agents[agent].off)
+
+    # ---- a start state (ccsim.state) ------------------------------------------------
+
+    def inject(self, draws):
+        """Start the run from a state (``ccsim.state.draws.StartDraws``, drawn for this run): the
+        first events from the state's clock, then its busy agents, its agents away, and its waiting
+        callers (longest waiting first), all before any event. Once, before ``run``. Twin of
+        ``ContactCenter.inject``."""
+        cdef int32_t i
+        cdef int error
+        if self._started:
+            raise RuntimeError("a start state is injected before the run starts")
+        with nogil:
+            error = self._setup()
+        self._raise(error)
+        for i in range(len(draws.busy_agent)):
+            if self._busy_at_start(draws.busy_agent[i], draws.busy_type[i], draws.busy_talk[i],
+                                   draws.busy_acw[i]) != 0:
+                self._raise(self.error)
+        for i in range(len(draws.away_agent)):
+            self.leave(draws.away_agent[i])
+            if draws.away_until[i] < INFINITY:
+                self.n_shift_events += 1  # ends like a schedule change (a drained run stops before it)
+                if self._push(draws.away_until[i], EV_RETURN, draws.away_agent[i], 0) != 0:
+                    self._raise(self.error)
+        for i in range(len(draws.waiting_type)):
+            if self._caller_at_start(draws.waiting_type[i], draws.waiting_arrival[i], draws.waiting_priority[i],
+                                     draws.waiting_channel[i], draws.waiting_propensity[i], draws.waiting_handle[i],
+                                     draws.waiting_patience[i], draws.waiting_acw[i]) != 0:
+                self._raise(self.error)
+
+    cdef int _busy_at_start(self, int32_t agent, int32_t k, double talk, double acw) noexcept nogil:
+        """Idle ``agent`` is talking to a type-k caller answered before the start: ``talk`` seconds
+        left, then ``acw`` (its factor applied). Its call holds a line; it counts in no statistic."""
+        cdef Agent* a = &self.agents[agent]
+        self._idle_remove(agent)
+        a.busy_since = self.now
+        a.call_type = k
+        a.acw = acw
+        a.callback = 0
+        self.lines_busy += 1
+        return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef int _caller_at_start(self, int32_t k, double arrival, int32_t priority, int32_t channel,
+                              double propensity, double handle, double patience, double acw) noexcept nogil:
+        """A caller of type k waiting since ``arrival`` (before the start), ``patience`` seconds of
+        patience left: offered in the start's interval, answered now by an idle agent able to take
+        it, else queued (its waits count from ``arrival``)."""
+        cdef Caller who
+        cdef int32_t interval = interval_of(&self.stats, self.now), agent, slot
+        cdef bint counted = self.now >= self.warmup
+        cdef Call* c
+        who.id = self.n_callers
+        who.first = arrival
+        who.ring = arrival
+        who.source = k
+        who.attempt = 1
+        who.priority = priority
+        who.counted = counted
+        who.interval = interval
+        who.ring_interval = interval
+        who.channel = channel
+        who.airing = -1
+        who.transferring = 0
+        who.propensity = propensity
+        self.n_callers += 1
+        self._count_caller(&who, C_CALLERS)
+        self.calls_simulated += 1
+        count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
+        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+        self.lines_busy += 1
+        if self.type_rules[k] and self._queued_ahead(k, priority):
+            agent = -1
+        else:
+            agent = self._take_idle_agent(k, arrival, self.type_waiting[k] + 1, True)
+        if agent >= 0:
+            return self._answer(agent, &who, arrival, k, interval, counted, self.now - arrival, handle, acw)
+        if self._over_budget(k):
+            return self._fail(ERR_BUDGET)
+        slot = self._hold(&who, -1, k, arrival, interval, counted, handle, acw)
+        if slot < 0:
+            return -1
+        c = &self.calls[slot]
+        c.state = CALL_WAITING
+        self._enqueue(k, slot)
+        if patience < INFINITY:
+            self.n_timers += 1
+            if self._push(self.now + patience, EV_ABANDON, slot, c.gen) != 0:
+                return -1
+        c.ov_step = 0
+        if self._delays_at_start(slot) != 0:
+            return -1
+        if self.type_rules[k]:
+            return self._dispatch(k)
+        return 0
+
+    cdef int _delays_at_start(self, int32_t slot) noexcept nogil:
+        """A start caller's re-routing delays: those already past are skipped, and checked once now
+        (an overflow event at the start); else its next one is scheduled as usual."""
+        cdef Call* c = &self.calls[slot]
+        cdef int32_t first = self.type_delay_start[c.call_type], end = self.type_delay_start[c.call_type + 1]
+        cdef bint passed = False
+        while first + c.ov_step < end and c.arrival + self.type_delays[first + c.ov_step] < self.now:
+            c.ov_step += 1
+            passed = True
+        if passed:
+            return self._push(self.now, EV_OVERFLOW, slot, c.gen)
+        return self._next_delay(slot)
 
     cdef int _raise(self, int error) except -1:
         """Raise the error the loop stopped on, if any."""
@@ -832,17 +951,23 @@ cdef class Simulation:
         self.calls_simulated = 0
         self._last_time = 0.0
         for k in range(self.n_sources):
-            t = self._next_arrival(k, 0.0)
+            t = self._next_arrival(k, self.start)
             if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
                 return self.error
         for k in range(self.n_airings):
-            if self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
+            if self.airing_time[k] < self.start:  # aired before the start state: its calls after it ring
+                self.now = self.airing_time[k]
+                if self._on_airing(k) != 0:
+                    return self.error
+            elif self._push(self.airing_time[k], EV_AIRING, k, 0) != 0:
                 return self.error
+        self.now = self.start
         for k in range(self.n_schedules):
             if self._first_shift(k) != 0:
                 return self.error
-        if self.agent_selection == AGENT_FEWEST_CALLS and 86400.0 < self.horizon:
-            if self._push(86400.0, EV_DAY, -1, 0) != 0:
+        t = 86400.0 * (<int64_t>(self.start / 86400.0) + 1)  # the first midnight after the start
+        if self.agent_selection == AGENT_FEWEST_CALLS and t < self.horizon:
+            if self._push(t, EV_DAY, -1, 0) != 0:
                 return self.error
         return ERR_NONE
 
@@ -904,6 +1029,11 @@ cdef class Simulation:
                 if self._on_airing(ev.target) != 0:
                     return self.error
                 continue  # it only schedules calls: not an event of the center (end_time)
+            elif ev.kind == EV_RETURN:
+                self.n_shift_events -= 1
+                if self._come_back(ev.target) != 0:
+                    return self.error
+                continue  # like a schedule change
             else:  # EV_LINE_FREE
                 self.lines_busy -= 1
                 handled = 0
@@ -966,7 +1096,7 @@ cdef class Simulation:
             return self._fail(ERR_AIRING_BUDGET)
         for j in range(n):
             t = self.now + ad_delay(&self.channels[c], rng)
-            if t < self.horizon:
+            if t < self.horizon and t >= self.start:
                 self.n_scheduled += 1
                 if self._push(t, EV_AD_ARRIVAL, i, 0) != 0:
                     return -1

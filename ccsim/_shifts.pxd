@@ -38,3 +38,14 @@ cdef inline double sched_change(Week* w, bint on, double* base, int32_t* cursor)
         cursor[0] = 0
         base[0] += w.period
     return base[0] + w.opens[cursor[0]]
+
+
+cdef inline bint sched_at(Week* w, bint on, double* base, int32_t* cursor, double start) noexcept nogil:
+    """Whether on duty at ``start`` (a run starting from a state, ccsim.state), from the state at
+    time 0 (``sched_start``): the changes at or before ``start`` applied, the cursor left on the
+    first change after it. Twin of ``ccsim.engines.shifts.Schedule.advance``."""
+    cdef double t = base[0] + (w.closes[cursor[0]] if on else w.opens[cursor[0]])
+    while t <= start:
+        on = not on
+        t = sched_change(w, on, base, cursor)
+    return on

@@ -34,7 +34,7 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
 
 
 def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,
-             max_calls=None, max_memory=None, router=None) -> Result:
+             max_calls=None, max_memory=None, router=None, state=None) -> Result:
     """Run replication 0 of root seed ``seed`` (an int >= 0).
 
     A ``numpy.random.SeedSequence`` is used as is (no child is taken).
@@ -42,11 +42,13 @@ def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", ca
     memory then grows with the number of calls).
     ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     ``router``: a ``ccsim.Router`` routing the callers instead of the scenario's routing.
+    ``state``: a start state (``ccsim.state.State``, or a path to a state file), as in ``replicate``.
     """
     _check_engine(engine)
     seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
     model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
+    model = _from_state(model, state)
     return _run(scenario, model, seed, engine, call_records, router)
 
 
@@ -62,6 +64,16 @@ def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_recor
         engine=engine, seed=seed, scenario_name=scenario.name, model=model, stats=stats,
         wall_seconds=wall, sl_denominator=scenario.service_level.denominator, scenario=scenario,
     )
+
+
+def _from_state(model: CompiledModel, state) -> CompiledModel:
+    """``model`` starting from ``state`` (a ``State`` or a state file's path), or as is (None)."""
+    if state is None:
+        return model
+    from .state import State, load_state, with_state
+
+    source = "<state>" if isinstance(state, State) else str(state)
+    return with_state(model, state if isinstance(state, State) else load_state(state), source)
 
 
 def replication_seed(seed, rep: int) -> np.random.SeedSequence:
@@ -81,12 +93,14 @@ def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
 
 
 def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str = "core",
-              progress=None, max_calls=None, max_memory=None, router=None) -> list[Result]:
+              progress=None, max_calls=None, max_memory=None, router=None, state=None) -> list[Result]:
     """Replications ``0 .. reps-1`` of root seed ``seed``.
 
     ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     ``router``: a ``ccsim.Router`` routing the callers instead of the scenario's routing (one
     object for every replication: keep its state per run, or none).
+    ``state``: a start state (``ccsim.state.State``, or a path to a state file): the runs start from
+    it at its clock time (``ccsim.state.start`` says how).
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
@@ -95,7 +109,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
     _check_engine(engine)
     seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
-    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine)
+    model = _from_state(with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine), state)
     results = []
     for child in seeds:
         if progress is not None:

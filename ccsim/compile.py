@@ -44,7 +44,7 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence", "roster", "transfer", "propensity", "order")
+           "routing", "absence", "roster", "transfer", "propensity", "order", "state")
 # The order of the engines' streams in stream_keys (CompiledModel.stream_base).
 STREAM_ORDER = ("arrival", "handle", "patience", "after_call_work", "retrial", "ivr", "ads", "callback", "routing",
                 "transfer", "propensity", "order")
@@ -54,6 +54,8 @@ AD_SOURCE = "ads"
 # "callback" is keyed by call type: whether an offered caller accepts a callback, whether a
 # called-back customer answers (one uniform each).
 CALLBACK_SOURCE = "callback"
+# "state" (one stream, keyed "start"): the durations of a start state's callers and calls, drawn
+# before the run (ccsim.state.draws), so that they shift no other stream.
 # "absence" is keyed by agent group: which of its agents skip which days' shifts (shrinkage),
 # drawn before the run (ccsim.schedules.with_absences).
 # "transfer" is keyed by call type: whether an answered call is transferred, and where (one
@@ -316,6 +318,9 @@ class CompiledModel:
     # In-run limit on callers waiting + patience timers running (budget.py); set
     # by compile_scenario from the default memory budget, by budget.with_budget otherwise.
     max_pending: int = HARD_MAX_PENDING
+    # a start state (ccsim.state.StartState: its clock, callers waiting, agents busy or away), None = start
+    # empty at time 0; its durations are drawn from the ("state", "start") stream before the run (ccsim.state.draws)
+    state: object = None
 
     @property
     def has_funnel(self) -> bool:

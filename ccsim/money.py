@@ -90,8 +90,14 @@ def group_hour_costs(result) -> np.ndarray:
 def agent_hour_costs(result) -> np.ndarray:
     """float [A]: each agent's cost per staffed hour: its own (a member's ``cost_per_hour``),
     else its team's (``costs.by_team``), else its group's (``by_group``, else ``agent_hour``)."""
-    costs, model = costs_of(result), result.model
-    rates = np.repeat(group_hour_costs(result), np.asarray(model.group_count, dtype=np.int64))
+    return agent_rates(costs_of(result), result.model)
+
+
+def agent_rates(costs, model) -> np.ndarray:
+    """float [A]: ``agent_hour_costs`` of a model and a ``Costs`` (no result needed: the
+    workforce periods price agent hours with it)."""
+    group = np.array([costs.group_hour(name) for name in model.group_names], dtype=float)
+    rates = np.repeat(group, np.asarray(model.group_count, dtype=np.int64))
     if costs.by_team:
         teams = model.roster()["team"].tolist()
         rates = np.array([costs.by_team.get(t, r) for t, r in zip(teams, rates)], dtype=float)

@@ -19,14 +19,24 @@ numbers: the same callers; the policies' draws keyed by agent and month), so eac
 compared with ``none`` by the paired differences d_r: mean(d) +- t sd(d) / sqrt(n).
 
 Reported per policy: conversion (orders / sales calls answered), service level, revenue (order
-value taken), cost (agent hours, hiring, training, QA), profit (revenue - cost), turnover
+value taken), collected (cash of those orders collected by the funnel's cut), cost (agent hours,
+hiring, training, QA, telecom, fulfilment, shipping, returns, ads), profit (collected - cost), turnover
 (leavers / mean headcount over the run) and wrong eliminations (eliminated with a true
 conversion above the median of those active). A second table gives the share of wrong
 eliminations from the ranking's noise alone against the sales calls an agent answers in the
 ranking window (window x volume), for the study's ability spread.
 
+A third table measures that dependence in the simulated center itself: the ranking window
+(days pooled) against the call volume (the hotline's arrival rates scaled), the bottom 10 % of
+the sales agents on the window's conversion (at least 10 sales calls) eliminated once, at the
+window's end; per cell, the share of the eliminated whose true conversion was above the median,
+mean over the replications +- 95 % CI, beside the sales calls a ranked agent answered in the
+window and the noise model's share at that many calls. No learning, attrition or hiring here:
+the true abilities stay fixed, so every wrong elimination comes from the ranking's noise.
+
 Usage: python experiments/elimination_study.py [--reps 10] [--months 6] [--seed 2026] [--out results]
-Writes results/elimination_study.md.
+                                               [--part all|policies|windows] [--full]
+Writes results/elimination_study.md (--part windows: results/elimination_windows.md).
 """
 import argparse
 import copy
@@ -35,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from ccsim.results import CALL_FIELDS, mean_halfwidth
+from ccsim.results import CALL_FIELDS, FUNNEL_FIELDS, mean_halfwidth
 from ccsim.workforce import (Attrition, BottomElimination, Hiring, Learning, QAMonitoring, Training,
                              run_periods)
 
@@ -46,7 +56,7 @@ MONTH = 365.25 / 12 * DAY
 SALES = ["sales_a", "sales_b"]
 SLOTS = {"sales_a": 30, "sales_b": 30, "service": 8, "cross": 6}
 POLICIES = ("none", "monthly", "quarterly", "training")
-KPIS = ("conversion", "service_level", "revenue", "cost", "profit", "turnover", "wrong_eliminations")
+KPIS = ("conversion", "service_level", "revenue", "collected", "cost", "profit", "turnover", "wrong_eliminations")
 LEVEL = 0.95
 
 
@@ -90,7 +100,8 @@ def one_run(name: str, months: float, seed: int, engine: str = "core") -> dict:
     leavers = t[["eliminated", "quit", "promoted"]].sum().sum()
     return dict(conversion=t["orders"].sum() / t["sales_answered"].sum(),
                 service_level=calls[:, C["answered_in_sl"]].sum() / calls[:, C["offered"]].sum(),
-                revenue=t["revenue"].sum(), cost=t["cost"].sum(), profit=t["revenue"].sum() - t["cost"].sum(),
+                revenue=t["revenue"].sum(), collected=t["collected"].sum(), cost=t["cost"].sum(),
+                profit=t["profit"].sum(),
                 turnover=leavers / t["headcount"].mean(), wrong_eliminations=float(t["wrong_eliminations"].sum()),
                 eliminated=float(t["eliminated"].sum()), hired=float(t["hired"].sum()))
 
@@ -119,7 +130,7 @@ def summary(data: dict) -> dict:
 
 
 def markdown(s: dict, reps: int, months: float) -> str:
-    fmt = {"conversion": "{:.4f}", "service_level": "{:.3f}", "revenue": "{:,.0f}", "cost": "{:,.0f}",
+    fmt = {"conversion": "{:.4f}", "service_level": "{:.3f}", "revenue": "{:,.0f}", "collected": "{:,.0f}", "cost": "{:,.0f}",
            "profit": "{:,.0f}", "turnover": "{:.3f}", "wrong_eliminations": "{:.1f}"}
     lines = [f"# Bottom elimination on the seed center: {months:g} months, {reps} replications (CRN)", "",
              "Mean ± 95 % CI; Δ = paired difference from no elimination ± 95 % CI.", "",
@@ -169,23 +180,89 @@ def noise_markdown(rates: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The window x volume grid: days pooled by the ranking, and the hotline's arrival rates scaled.
+WINDOWS, VOLUMES, WINDOW_REPS = (1, 3, 10), (0.25, 0.5, 1.0), 30
+FULL_WINDOWS, FULL_VOLUMES, FULL_WINDOW_REPS = (1, 2, 5, 10, 20), (0.1, 0.25, 0.5, 1.0), 40
+WINDOW_MIN_CALLS = 10
+
+
+def window_scenario(window: int, volume: float) -> dict:
+    """multiskill.yaml for ``window`` days and an hour (the center is closed then: the last
+    period only lets the policy act), its arrival rates times ``volume``."""
+    s = scenario(1)
+    s["horizon"] = window * DAY + 3600
+    for entry in s["entries"]:
+        entry["arrivals"]["rates"] = [r * volume for r in entry["arrivals"]["rates"]]
+    return s
+
+
+def window_run(window: int, volume: float, seed: int, engine: str = "core") -> dict:
+    """One replication of a grid cell: the bottom 10 % of the sales agents on the conversion of
+    the first ``window`` days eliminated at its end. {"wrong", "eliminated", "calls": mean sales
+    calls answered in the window by the sales agents ranked}."""
+    ranked = BottomElimination(fraction=0.1, kpi="conversion", window=window, every=window,
+                               min_calls=WINDOW_MIN_CALLS, groups=SALES, path="ranking")
+    result = run_periods(window_scenario(window, volume), DAY, [ranked], seed=seed, engine=engine)
+    row = result.rows[window - 1]
+    sales = sum(result.funnel_counts[:window])[:, FUNNEL_FIELDS.index("sales_answered")]
+    mine = np.isin(np.asarray(result.group_names)[result.group], SALES) & (sales >= WINDOW_MIN_CALLS)
+    return dict(wrong=float(row["wrong_eliminations"]), eliminated=float(row["eliminated"]),
+                calls=float(sales[mine].mean()) if mine.any() else np.nan)
+
+
+def window_study(windows=WINDOWS, volumes=VOLUMES, reps: int = WINDOW_REPS, seed: int = 2026) -> dict:
+    """{(window, volume): {"rate": (mean, hw) of wrong / eliminated over the replications,
+    "calls": (mean, hw), "eliminated": (mean, hw), "noise": (mean, hw) of the noise model at
+    that many calls}}; replication r of every cell runs with seed + r."""
+    out = {}
+    for w in windows:
+        for v in volumes:
+            runs = [window_run(w, v, seed + r) for r in range(reps)]
+            rates = [x["wrong"] / x["eliminated"] if x["eliminated"] else np.nan for x in runs]
+            calls = mean_halfwidth([x["calls"] for x in runs], LEVEL)
+            noise = (wrong_rate_by_calls(calls=(max(1, round(calls[0])),), seed=seed)[max(1, round(calls[0]))]
+                     if np.isfinite(calls[0]) else (np.nan, np.nan))
+            out[w, v] = {"rate": mean_halfwidth(rates, LEVEL), "calls": calls, "noise": noise,
+                         "eliminated": mean_halfwidth([x["eliminated"] for x in runs], LEVEL)}
+    return out
+
+
+def window_markdown(cells: dict, reps: int) -> str:
+    lines = [f"Wrong eliminations against the ranking window and the call volume, simulated ({reps} replications "
+             "a cell; the bottom 10 % of the sales agents eliminated once, at the window's end; mean ± 95 % CI):",
+             "", "| window (days) | call volume | sales calls per ranked agent | eliminated | wrong eliminations "
+             "(share of those eliminated) | noise model at that many calls |", "|---:|---:|---:|---:|---:|---:|"]
+    for (w, v), c in cells.items():
+        (r, rhw), (n, nhw), (e, _), (m, mhw) = c["rate"], c["calls"], c["eliminated"], c["noise"]
+        lines.append(f"| {w} | {v:.0%} | {n:,.0f} ± {nhw:,.0f} | {e:.1f} | {r:.3f} ± {rhw:.3f} | {m:.3f} ± {mhw:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--months", type=float, default=6)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", default="results")
+    ap.add_argument("--part", choices=("all", "policies", "windows"), default="all",
+                    help="the policy study, the window x volume table, or both")
+    ap.add_argument("--full", action="store_true", help="the window x volume table on the larger grid")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    s = summary(study(a.reps, a.months, a.seed))
-    text = markdown(s, a.reps, a.months)
-    text += ("\nThe ranking's noise alone (bottom 10 % of 54 agents with conversion ~ beta(0.28, 0.06), "
-             "4000 draws):\n\n" + noise_markdown(wrong_rate_by_calls()))
+    text = ""
+    if a.part in ("all", "policies"):
+        s = summary(study(a.reps, a.months, a.seed))
+        text = markdown(s, a.reps, a.months)
+        text += ("\nThe ranking's noise alone (bottom 10 % of 54 agents with conversion ~ beta(0.28, 0.06), "
+                 "4000 draws):\n\n" + noise_markdown(wrong_rate_by_calls()) + "\n")
+    if a.part in ("all", "windows"):
+        grid = (FULL_WINDOWS, FULL_VOLUMES, FULL_WINDOW_REPS) if a.full else (WINDOWS, VOLUMES, WINDOW_REPS)
+        text += window_markdown(window_study(*grid, seed=a.seed), grid[2])
     print(text)
     print(f"({time.perf_counter() - t0:.0f} s)")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "elimination_study.md").write_text(text)
+    (out / ("elimination_windows.md" if a.part == "windows" else "elimination_study.md")).write_text(text)
 
 
 if __name__ == "__main__":

@@ -280,7 +280,9 @@ def test_ccsim_fit_end_to_end(tmp_path):
     assert done.exit_code == 0, done.output
     assert "phantom call (rows 109, 553" in done.output and "Kaplan-Meier median" in done.output
     scenario = load_scenario(out)
-    assert len(scenario.entries) == 6 and scenario.agents[0].shifts
+    # per call type an entry for the callers reaching the queue and one for the IVR hang-ups
+    assert sorted(e.name for e in scenario.entries)[:2] == ["IN_ivr_hangup", "IN_line"]
+    assert len(scenario.entries) == 12 and scenario.agents[0].shifts
     html = page.read_text()
     assert "patience survival" in html and "Q-Q" in html
     assert len(rows.read_text().splitlines()) == 1 + 449

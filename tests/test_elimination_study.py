@@ -55,3 +55,22 @@ def test_wrong_eliminations_fall_with_the_calls_behind_the_ranking():
     (m25, hw25), (m250, hw250) = rates[25], rates[250]
     assert m25 - hw25 > m250 + hw250
     assert 0.09 < m25 < 0.2 and m250 < 0.01
+
+
+def test_window_run_eliminates_the_bottom_of_the_sales_agents_once():
+    one = study.window_run(2, 0.25, seed=3)
+    assert one["eliminated"] >= 4 and 0 <= one["wrong"] <= one["eliminated"]
+    # two days of a quarter of the calls: about 2 x 26 sales calls per ranked agent
+    assert 35 < one["calls"] < 70
+
+
+def test_simulated_wrong_eliminations_fall_with_window_and_volume():
+    """In the simulated center: a one-day window at a quarter of the calls (about 26 sales
+    calls an agent) eliminates agents above the median; ten days (about 250) almost never.
+    The two cells' 95 % CIs over 20 replications decide."""
+    cells = study.window_study(windows=(1, 10), volumes=(0.25,), reps=20, seed=40)
+    (short, short_hw), (long, long_hw) = cells[1, 0.25]["rate"], cells[10, 0.25]["rate"]
+    assert short - short_hw > long + long_hw
+    assert cells[10, 0.25]["calls"][0] > 8 * cells[1, 0.25]["calls"][0]
+    text = study.window_markdown(cells, 20)
+    assert "\n| 1 | 25% |" in text and "\n| 10 | 25% |" in text

@@ -11,6 +11,7 @@ from test_workforce import DAY, center
 
 from ccsim.api import replication_seeds
 from ccsim.cli import cli
+from ccsim.report.workforce import leaderboard_rows
 from ccsim.scenario import ScenarioError, validate_scenario
 from ccsim.workforce import Attrition, BottomElimination, Hiring, run_periods
 
@@ -75,6 +76,50 @@ def test_tables_and_html(runner, tmp_path):
     assert 'id="leaderboard"' in html.read_text()
 
 
+def test_html_pools_the_replications_json_shows(runner, tmp_path):
+    """--html --json in one run: the page's period table and its embedded summary are the JSON
+    summary's cells; the leaderboard is --html-rep's replication."""
+    from test_workforce_report import assert_cell_shows, embedded_summary, page_table, period_column_keys, RATE_KEYS
+
+    html = tmp_path / "wf.html"
+    out = runner.invoke(cli, ["workforce", write(tmp_path, scenario()), "--reps", "3", "--seed", "4", "--json",
+                              "--html", str(html), "--html-rep", "2"])
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.stdout)
+    text = html.read_text()
+    embedded = embedded_summary(text)
+    assert embedded["periods"] == summary["periods"] and embedded["run"] == summary["run"]
+    assert embedded["reps"] == summary["reps"] == 3
+    headers, rows = page_table(text, "periods")
+    keys = period_column_keys([k for k in summary["periods"][0] if k.startswith("tenure_")])
+    for row, cells in zip(summary["periods"], rows):
+        for label, printed in zip(headers[1:], cells[1:]):
+            assert_cell_shows(printed, row[keys[label]], keys[label] in RATE_KEYS)
+    revenue = [summary["replications"][r][0]["revenue"] for r in range(3)]
+    assert summary["periods"][0]["revenue"]["mean"] == pytest.approx(np.mean(revenue))
+    assert "Leaderboard of the last period (replication 2 of 3)" in text
+    plain = scenario()
+    del plain["workforce"]
+    second = run_periods(plain, DAY, [BottomElimination(fraction=0.1, min_calls=5), Attrition(0.05),
+                                      Hiring(delay_days=1, training_days=0)],
+                         seed=replication_seeds(4, 3)[1], slots={"north": 2, "south": 2})
+    expected = sorted(leaderboard_rows(second, "conversion")[1], key=lambda r: r["observed_rank"])
+    _, agents = page_table(text, "leaderboard-agents")
+    assert [row[4][0] for row in agents] == [r["id"] for r in expected]
+
+
+def test_html_with_one_replication_and_a_replication_not_run(runner, tmp_path):
+    html = tmp_path / "one.html"
+    out = runner.invoke(cli, ["workforce", write(tmp_path, scenario()), "--html", str(html)])
+    assert out.exit_code == 0, out.output
+    text = html.read_text()
+    assert "One replication" in text and "(replication 1 of 1)" in text
+    assert "Wrong eliminations over the run" in out.output
+    out = runner.invoke(cli, ["workforce", write(tmp_path, scenario()), "--reps", "2", "--html", str(html),
+                              "--html-rep", "3"])
+    assert out.exit_code == 2 and "--html-rep" in out.output and "Traceback" not in out.output
+
+
 def _set(s, path, value):
     *head, last = path
     for key in head:
@@ -86,8 +131,8 @@ def _set(s, path, value):
 
 
 BAD = [
-    (("workforce", "policies", 1, "hazard"), -0.2, "workforce.policies[1].hazard", "probability"),
-    (("workforce", "policies", 0, "kpi"), "smiles", "workforce.policies[0].kpi", "unknown KPI"),
+    (("workforce", "policies", 1, "hazard"), -0.2, "workforce.policies[1].hazard", "greater than or equal to 0"),
+    (("workforce", "policies", 0, "kpi"), "smiles", "workforce.policies[0].kpi", "expected 'conversion'"),
     (("workforce", "policies", 0, "groups"), ["north", "west"], "workforce.policies[0].groups[1]", "west"),
     (("workforce", "policies", 2, "kind"), "clone", "workforce.policies[2].kind", "unknown policy"),
     (("workforce", "slots", "east"), 3, "workforce.slots.east", "unknown agent group"),

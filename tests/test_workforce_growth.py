@@ -126,7 +126,7 @@ def test_training_takes_agents_off_the_phones_and_raises_them():
 
 @pytest.mark.parametrize("spec, path, words", [
     ([{"kind": "learning", "ceiling": 1.5}], "workforce.policies[0].ceiling", "[0, 1]"),
-    ([{"kind": "learning", "tau_days": 0}], "workforce.policies[0].tau_days", "> 0"),
+    ([{"kind": "learning", "tau_days": 0}], "workforce.policies[0].tau_days", "[0.001,"),
     ([{"kind": "qa", "detect_fatal": -0.2}], "workforce.policies[0].detect_fatal", "[0, 1]"),
     ([{"kind": "qa", "sample": 0}], "workforce.policies[0].sample", ">= 1"),
     ([{"kind": "hiring", "cost": -5}], "workforce.policies[0].cost", "from 0 to"),

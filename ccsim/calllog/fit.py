@@ -3,9 +3,11 @@
 ``fit_log(log)`` gives a ``FitResult``: per call type the arrival rates per slot of the day
 and weekday (exact Poisson 95 % CIs) and the day-to-day variation beyond Poisson (the
 busyness cv, chi-square CI), the handle-time fits (lognormal, gamma, Weibull by maximum
-likelihood, chosen by AIC, with KS distances and Fisher CIs), patience from censored waits
+likelihood, chosen by AIC, with KS distances and Fisher CIs; the chosen family refitted per
+period of the day, ``handle_periods``), patience from censored waits
 (Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
-and the share of callers reaching the queue, the priority shares and the share of short
+and the share of callers reaching the queue (overall, and per slot: ``Arrivals.queue_counts``,
+``reached_by_slot``), the priority shares and the share of short
 abandons; for the center the agents seen serving per slot and the agents available per slot
 (``agents_available``: busy time plus short idle gaps with no call waiting), which the
 scenario staffs. ``FitResult.scenario()`` turns
@@ -41,6 +43,7 @@ class FitOptions:
     short_abandon: float = 5.0       # an abandon within this many seconds is "short"
     min_calls: int = 20              # below this many values a distribution is not fitted
     idle_cap: float = 600.0          # an agent's idle gap longer than this (s) is off the phones
+    handle_period: int = 3600        # handle time fitted per period of the day of this many s (0: one)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Arrivals:
     daily: np.ndarray                # calls on each day of the log
     busyness_cv: float
     busyness_ci: tuple
+    queue_counts: np.ndarray = None  # [profile days, slots] of ``counts``: calls not hung up in the IVR
 
 
 @dataclass
@@ -67,6 +71,7 @@ class TypeFit:
     handle: Optional[Fit] = None
     handle_fits: dict = field(default_factory=dict)
     handle_values: np.ndarray = None
+    handle_periods: list = field(default_factory=list)  # [(start s of day, Fit or None = the day's fit)]
     patience: Optional[Fit] = None
     patience_fits: dict = field(default_factory=dict)
     km: Optional[KaplanMeier] = None
@@ -157,7 +162,10 @@ def arrivals(calls, log: CallLog, profile: str, options: FitOptions) -> Arrivals
         high = stats.chi2.ppf(0.975, 2 * counts + 2) / 2 / hours
     daily = per_day.sum(axis=1)
     cv, ci = busyness(daily, group)
-    return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci)
+    reach = (calls["outcome"] != "ivr_abandoned").to_numpy()
+    per_day_reach = np.bincount((day * slots + slot)[reach], minlength=days * slots).reshape(days, slots)
+    queue_counts = np.vstack([per_day_reach[group == g].sum(axis=0) for g in range(k)])
+    return Arrivals(counts, exposure, rate, np.nan_to_num(low), high, daily, cv, ci, queue_counts)
 
 
 def busyness(daily, group) -> tuple:
@@ -206,6 +214,35 @@ def _fit_handle(fit: TypeFit, calls, options: FitOptions):
         return
     families = HANDLE_FAMILIES if options.handle in ("auto", "empirical") else (options.handle,)
     fit.handle, fit.handle_fits = fit_best(values, families)
+    fit.handle_periods = handle_periods(calls, fit.handle.family, options)
+
+
+def handle_periods(calls, family: str, options: FitOptions) -> list:
+    """[(start s of the day, Fit or None)]: the handle time of the calls reaching the queue in
+    each period of ``options.handle_period`` seconds of the day (all days pooled), by maximum
+    likelihood in the whole day's family; None where fewer than ``options.min_calls`` calls were
+    served (the whole day's fit stands in). Assumes the handle time depends on the time of day
+    (the mix of requests, the agents on shift) but not on the weekday nor on the load, and that
+    calls are independent within a period; the engines pick a call's distribution by the time
+    of day it reaches the queue. ``[]`` when ``handle_period`` is 0 (one distribution)."""
+    from .distributions import fit_family
+    from .replay import queue_times
+
+    width = int(options.handle_period)
+    if not width:
+        return []
+    if DAY % width or width % 60:
+        raise FitError(f"--handle-period {width}: a period of the day must be whole minutes dividing a day "
+                       "(e.g. 1800 or 3600), or 0 for one distribution")
+    served = calls[calls["outcome"] == "served"]
+    values = served["handle"].to_numpy(dtype=float)
+    when = ((queue_times(served) - served["day"].to_numpy() * DAY) % DAY) // width
+    ok = np.isfinite(values)
+    out = []
+    for p in range(int(DAY // width)):
+        mine = values[ok & (when == p)]
+        out.append((p * width, fit_family(family, mine) if len(mine) >= options.min_calls else None))
+    return out
 
 
 def patience_data(calls, log: CallLog) -> tuple:
@@ -244,6 +281,20 @@ def _fit_ivr(fit: TypeFit, calls, log, options: FitOptions):
     hung = int((calls["outcome"] == "ivr_abandoned").sum())
     fit.reached_queue = 1.0 - hung / len(calls)
     fit.reached_ci = _wilson(len(calls) - hung, len(calls))
+
+
+def reached_by_slot(fit: TypeFit) -> tuple:
+    """(share, low, high) [profile days, slots]: the share of a slot's arrivals that reached the
+    queue (did not hang up in the IVR), with 95 % Wilson intervals; nan where no call arrived.
+    Assumes each caller hangs up in the IVR independently with a probability that depends on
+    the weekday and slot (not on the day); the scenario thins each slot's arrivals by it."""
+    a = fit.arrivals
+    reach = a.counts if a.queue_counts is None else a.queue_counts
+    share, low, high = (np.full(a.counts.shape, np.nan) for _ in range(3))
+    for i in zip(*np.nonzero(a.counts)):
+        share[i] = reach[i] / a.counts[i]
+        low[i], high[i] = _wilson(int(reach[i]), int(a.counts[i]))
+    return share, low, high
 
 
 def _wilson(k: int, n: int) -> tuple:
@@ -344,4 +395,5 @@ def _profile_mean(seen, log: CallLog, profile: str) -> np.ndarray:
 
 
 __all__ = ["Arrivals", "FitError", "FitOptions", "FitResult", "TypeFit", "WEEKDAYS", "agents_serving",
-           "agents_available", "arrivals", "busyness", "fit_log", "patience_data"]
+           "agents_available", "arrivals", "busyness", "fit_log", "handle_periods", "patience_data",
+           "reached_by_slot"]

@@ -76,6 +76,7 @@ def _type_lines(fit: TypeFit, result: FitResult) -> list:
         others = ", ".join(f"{f.family} AIC {f.aic:,.1f} KS {f.ks:.3f}" for f in fit.handle_fits.values()
                            if f is not fit.handle)
         out.append(f"    others: {others}")
+        out += _period_lines(fit)
     if fit.patience is not None:
         out.append(f"  patience (censored: {fit.abandoned:,} abandons of {fit.patience.n:,} "
                    f"who waited): {fit_line(fit.patience)}")
@@ -93,9 +94,56 @@ def _type_lines(fit: TypeFit, result: FitResult) -> list:
         out.append(f"  IVR time: {fit_line(fit.ivr)}")
         out.append(f"  reached the queue: {_ci(fit.reached_queue, fit.reached_ci, '{:.3f}')} "
                    "(the rest hung up in the IVR)")
+    if fit.ivr is not None:
+        out.append(_reach_line(fit, result))
     if len(fit.priorities) > 1:
         out.append("  priority levels: " + ", ".join(f"{k}: {v:.1%}" for k, v in fit.priorities.items()))
     return out
+
+
+def _period_lines(fit: TypeFit) -> list:
+    """The handle time per period of the day (the scenario's ``by_period``): the lowest and
+    highest mean with their intervals, and how many periods fell back on the day's fit."""
+    own = [(start, f) for start, f in fit.handle_periods if f is not None]
+    if not own:
+        return []
+    low = min(own, key=lambda p: p[1].frozen().mean())
+    high = max(own, key=lambda p: p[1].frozen().mean())
+    width = fit.handle_periods[1][0] if len(fit.handle_periods) > 1 else 86400
+
+    def mean(p):
+        f = p[1]
+        value = _ci(f.frozen().mean(), f.ci["mean"], "{:.0f}") if "mean" in f.ci else f"{f.frozen().mean():.0f}"
+        return f"{value} s at {_clock(p[0])}"
+
+    rest = len(fit.handle_periods) - len(own)
+    return [f"    per {width // 60} min of the day ({fit.handle.family} by ML in each, calls by the time they "
+            f"reached the queue; the scenario's by_period): mean from {mean(low)} to {mean(high)}"
+            + (f"; {rest} periods with fewer calls than --min-calls take the day's fit" if rest else "")]
+
+
+def _reach_line(fit: TypeFit, result: FitResult) -> str:
+    """The lowest and highest share of a slot's callers reaching the queue (the scenario thins
+    each slot by its own share)."""
+    from .fit import reached_by_slot
+
+    share, low, high = reached_by_slot(fit)
+    busy = fit.arrivals.counts >= result.options.min_calls
+    if not busy.any():
+        return "    reached the queue per slot: no slot with enough calls to show"
+    masked = np.where(busy, share, np.nan)
+    lo, hi = np.unravel_index(np.nanargmin(masked), share.shape), np.unravel_index(np.nanargmax(masked), share.shape)
+
+    def at(i):
+        day = f"{WEEKDAYS[i[0]][:3]} " if result.profile == "week" else ""
+        return f"{_ci(share[i], (low[i], high[i]), '{:.3f}')} ({day}{_clock(i[1] * result.options.slot)})"
+
+    return (f"    reached the queue per slot (slots with {result.options.min_calls}+ calls; the scenario thins "
+            f"each slot by its own share): from {at(lo)} to {at(hi)}")
+
+
+def _clock(seconds) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 # ---------------------------------------------------------------- HTML

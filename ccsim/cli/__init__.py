@@ -100,12 +100,13 @@ def _register() -> None:
     from .fit import fit
     from .replay import replay, validate_fit
     from .run import run
+    from .state import state
     from .study import compare, report, sweep
     from .validate import schema, validate
     from .workforce import workforce
 
     for command in (run, check, validate, schema, erlang, compare, sweep, report, bench, fit, replay, validate_fit,
-                    workforce):
+                    workforce, state):
         cli.add_command(command)
 
 

@@ -70,13 +70,16 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 @click.option("--idle-cap", type=_Seconds(), default=600.0, show_default=True,
               help="Staffing: an agent's idle gap between two calls counts as available up to this many "
                    "seconds (longer: a break), and only while no call waits.")
+@click.option("--handle-period", type=click.IntRange(min=0, max=86400), default=3600, show_default=True,
+              help="Fit the handle time per period of the day of this many seconds (whole minutes dividing a "
+                   "day; the scenario's by_period); 0 = one distribution for the whole day.")
 @click.option("--exclusions", type=click.Path(path_type=Path),
               help="Write every excluded row (row, reason, detail) to this CSV file.")
 @click.option("--name", help="The scenario's name (default: the mapping's name + _fitted).")
 @click.option("--strict", is_flag=True,
               help="Refuse the log (exit 2) if any row other than a phantom call is excluded.")
 def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon, idle_cap,
-        exclusions, name, strict):
+        handle_period, exclusions, name, strict):
     """Fit a scenario to the call log LOG and write it to --out."""
     from ..calllog import read_log
     from ..calllog.fit import FitOptions, fit_log
@@ -92,7 +95,7 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     if strict:
         refuse_bad_rows(log)
     options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
-                         idle_cap=idle_cap)
+                         idle_cap=idle_cap, handle_period=handle_period)
     result = fit_log(log, options)
     scenario = result.scenario(name=name)
     validate_scenario(scenario, source=str(out), base_dir=str(out.parent))

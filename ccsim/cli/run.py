@@ -46,15 +46,24 @@ CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "as
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML report here.")
 @click.option("--agents", "top_agents", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="Also show the N best agents by calls per staffed hour, and the team and squad tables.")
+@click.option("--from-state", "state_file", type=click.Path(path_type=Path), metavar="STATE.yaml",
+              help="Start from this state of the center (callers waiting, agents busy or away at a clock "
+                   "time) and simulate the rest of the horizon; statistics start at the clock time.")
 @budget_options
 def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, out, html, top_agents, max_calls,
-        max_memory):
+        max_memory, state_file=None):
     """Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."""
     from ..api import replicate
     from ..diagnostics import instabilities
     from ..scenario import load_scenario
 
     scenario = load_scenario(scenario_file)
+    state = None
+    if state_file is not None:
+        from ..state import load_state
+
+        load_state(state_file)  # a bad state file fails now; replicate reads it again, naming it
+        state = state_file
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
         check_folder_contents(out, out_files(scenario), "--out", [scenario_file])
@@ -66,7 +75,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         click.echo(f"warning: {warning}", err=True)
     with progress_bar(show_progress(as_json)) as progress:
         results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress, max_calls=max_calls,
-                            max_memory=max_memory)
+                            max_memory=max_memory, state=state)
     summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings, top_agents)
     if as_json:
         from ..jsonio import to_json

@@ -8,6 +8,7 @@ different studies of one scenario never share a store.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import shlex
 from pathlib import Path
@@ -63,8 +64,11 @@ def study_options(func):
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, metavar="A.yaml B.yaml [...]",
                 type=click.Path(path_type=Path))
+@click.option("--from-state", "state_file", type=click.Path(path_type=Path), metavar="STATE.yaml",
+              help="Every scenario starts from this state of the center (same state, common random numbers): "
+                   "compare actions taken now, e.g. more agents called in.")
 @study_options
-def compare(scenario_files, **options):
+def compare(scenario_files, state_file=None, **options):
     """Compare scenarios (policies) with paired differences, CIs and verdicts against the first."""
     from ..experiment.records import Point
     from ..scenario import load_scenario, scenario_to_dict
@@ -74,7 +78,14 @@ def compare(scenario_files, **options):
     labels = _labels(scenario_files)
     points = [Point(i, labels[i], {}, scenario_to_dict(load_scenario(f))) for i, f in enumerate(scenario_files)]
     name = "-vs-".join(Path(f).stem for f in scenario_files[:3])
-    _run_and_show("compare", name, points, options, scenario_files)
+    if state_file is not None:
+        from ..state import load_state
+
+        options["state"] = load_state(state_file)
+        # the state in the store's default name: another state is another study
+        digest = hashlib.sha256(options["state"].model_dump_json().encode()).hexdigest()[:8]
+        name += f"-from-{Path(state_file).stem}-{digest}"
+    _run_and_show("compare", name, points, options, [*scenario_files, *([state_file] if state_file else [])])
 
 
 @click.command()
@@ -141,7 +152,8 @@ def _run_and_show(kind: str, name: str, points: list, options: dict, inputs) -> 
     common = dict(seed=options["seed"], crn=not options["independent"], engine=options["engine"],
                   store_path=store_path, backend=backend, resume=options["resume"], name=name, kind=kind,
                   call_records_dir=str(options["call_records"]) if options["call_records"] else None,
-                  max_calls=options["max_calls"], max_memory=options["max_memory"])
+                  max_calls=options["max_calls"], max_memory=options["max_memory"],
+                  **({"state": options["state"]} if options.get("state") is not None else {}))
     try:
         with progress_bar(show_progress(options["as_json"])) as progress:
             if targets:

@@ -2,9 +2,10 @@
 
 Replication r runs with the same seed as ``ccsim run``'s replication r (the same callers), the
 policies built afresh. Prints the per-period report (mean over replications, ± the 95 % Student-t
-half-width with 2 or more) and the ledger of people; ``--json`` prints it as one JSON object with
-every replication's rows; ``--html`` writes the first replication's report (charts, trajectories,
-leaderboards).
+half-width with 2 or more), the rate of wrong eliminations over the run and the ledger of people;
+``--json`` prints it as one JSON object with every replication's rows; ``--html`` writes the report
+of the replications pooled (each KPI's mean and 95 % CI per period, the rate of wrong eliminations;
+the trajectories and leaderboards of one replication, ``--html-rep``), the same cells as --json.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import click
 
 from ..engines import ENGINES
 from ..errors import UserError
-from ..results import ci_cell
+from ..workforce.pooled import pooled_periods, pooled_run
 from .output import check_output_path, note_replaced, stdout_console, table
 
 # Per-period columns, two tables: (row key, label, format of the mean).
@@ -23,7 +24,8 @@ PEOPLE = (("headcount", "headcount", "{:,.1f}"), ("hired", "hired", "{:,.1f}"), 
           ("quit", "quit", "{:,.1f}"), ("promoted", "prom.", "{:,.1f}"), ("turnover", "turnover", "pct"),
           ("wrong_eliminations", "wrong elim.", "{:,.1f}"))
 RESULTS = (("true_mean_conversion", "true conv.", "pct"), ("observed_conversion", "observed conv.", "pct"),
-           ("service_level", "service level", "pct"), ("revenue", "revenue", "{:,.0f}"), ("cost", "cost", "{:,.0f}"))
+           ("service_level", "service level", "pct"), ("revenue", "revenue", "{:,.0f}"),
+           ("collected", "collected", "{:,.0f}"), ("cost", "cost", "{:,.0f}"), ("profit", "profit", "{:,.0f}"))
 COLUMNS = PEOPLE + RESULTS
 
 
@@ -35,8 +37,11 @@ COLUMNS = PEOPLE + RESULTS
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
               help="Simulation engine.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the tables.")
-@click.option("--html", type=click.Path(path_type=Path), help="Write the first replication's HTML report here.")
-def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html):
+@click.option("--html", type=click.Path(path_type=Path),
+              help="Write the HTML report of the replications pooled (mean and 95 % CI per period) here.")
+@click.option("--html-rep", type=click.IntRange(min=1), default=1, show_default=True,
+              help="The replication whose trajectories and leaderboards the --html report shows.")
+def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html, html_rep: int):
     """Run SCENARIO's workforce section: periods with policies between them (elimination,
     promotion, attrition, learning, training, QA, hiring); report each period and the people."""
     from ..scenario import load_scenario
@@ -47,6 +52,8 @@ def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: b
                         "(period or periods, policies, slots)")
     if html is not None:
         check_output_path(html, "--html", [scenario_file])
+    if html_rep > reps:
+        raise UserError(f"--html-rep: replication {html_rep} asked for, only {reps} run (--reps)")
     results = run_workforce(scenario, reps, seed, engine)
     summary = build_summary(scenario_file, results, seed, engine)
     if as_json:
@@ -57,7 +64,10 @@ def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: b
         print_summary(summary)
     if html is not None:
         note_replaced([html])
-        results[0].report_html(html, title=f"ccsim workforce: {scenario.name or scenario_file.stem}")
+        from ..workforce import report_html
+
+        report_html(results, html, title=f"ccsim workforce: {scenario.name or scenario_file.stem}",
+                    replication=html_rep - 1)
         click.echo(f"wrote {html}", err=True)
 
 
@@ -75,14 +85,12 @@ def run_workforce(scenario, reps: int, seed: int, engine: str) -> list:
 
 
 def build_summary(scenario_file, results: list, seed: int, engine: str) -> dict:
-    """Per period, each column's mean and half-width over replications; the ledgers; the rows."""
-    periods = []
-    for p in range(len(results[0].rows)):
-        cells = {key: ci_cell([r.rows[p].get(key, math.nan) for r in results]) for key, _, _ in COLUMNS}
-        periods.append({"period": p + 1, **cells})
+    """Per period, each column's mean and half-width over replications (``pooled_periods``:
+    the terminal's columns, the tenure mix, the rate of wrong eliminations); over the run
+    (``pooled_run``); the ledgers; the rows."""
     return {"scenario": str(scenario_file), "reps": len(results), "seed": seed, "engine": engine,
-            "periods": periods, "ledgers": [r.ledger() for r in results],
-            "replications": [r.rows for r in results]}
+            "periods": pooled_periods(results), "run": pooled_run(results),
+            "ledgers": [r.ledger() for r in results], "replications": [r.rows for r in results]}
 
 
 def _format(fmt: str, cell: dict) -> str:
@@ -105,5 +113,10 @@ def print_summary(summary: dict) -> None:
         for row in summary["periods"]:
             out.add_row(str(row["period"]), *(_format(fmt, row[key]) for key, _, fmt in columns))
         console.print(out)
+    run = summary["run"]
+    rate = run["wrong_elimination_rate"]
+    console.print(f"Wrong eliminations over the run: {_format('pct', rate)} of the eliminated "
+                  f"({rate['replications']} replication(s) with an elimination); rank correlation observed vs "
+                  f"true, last period: {_format('{:.3f}', run['rank_correlation'])}")
     ledger = summary["ledgers"][0]
     console.print("People at the end (replication 1): " + ", ".join(f"{k} {v:,}" for k, v in ledger.items()))

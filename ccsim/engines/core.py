@@ -25,7 +25,12 @@ def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> 
 
 def simulation(model: CompiledModel, seed, call_records: bool = False, router=None):
     """The core's ``Simulation`` of one replication, not yet run (``run_until`` / ``run``)."""
-    return _core.Simulation(model, bit_generators(model, seed), call_records, router)
+    simulation = _core.Simulation(model, bit_generators(model, seed), call_records, router)
+    if model.state is not None:  # a start state (ccsim.state): its durations drawn for this run
+        from ..state.draws import start_draws
+
+        simulation.inject(start_draws(model, seed))
+    return simulation
 
 
 def raw_stats(simulation) -> RawStats:

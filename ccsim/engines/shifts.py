@@ -44,6 +44,15 @@ class Schedule:
     def first_change(self, on):
         return self.base + (self.closes[self.cursor] if on else self.opens[self.cursor])
 
+    def advance(self, on, start):
+        """Whether on duty at ``start`` (a run from a start state), from ``on`` at time 0: the changes
+        at or before ``start`` applied, the cursor on the first change after it (twin of ``sched_at``)."""
+        t = self.first_change(on)
+        while t <= start:
+            on = not on
+            t = self.change(on)
+        return on
+
     def change(self, on):
         """The time of the change after the one that made the agent ``on``."""
         if on:
@@ -55,9 +64,9 @@ class Schedule:
         return self.base + self.opens[self.cursor]
 
 
-def schedules(model):
+def schedules(model, clock=0.0):
     """(each agent's table index, -1 = on duty all the time; per table its ``Schedule``, started,
-    and whether its agents are on duty at time 0): the agents of a table change together, one
+    and whether its agents are on duty at time ``clock``: 0, or a start state's clock): the agents of a table change together, one
     event per table. An empty table: never on duty, no change."""
     shifted = model.group_shifted.tolist() if len(model.group_shifted) == model.n_groups else [0] * model.n_groups
     opens, closes, start = model.sched_open.tolist(), model.sched_close.tolist(), model.sched_start.tolist()
@@ -69,5 +78,8 @@ def schedules(model):
     for t in range(len(start) - 1):
         schedule = Schedule(opens[start[t]:start[t + 1]], closes[start[t]:start[t + 1]], float(model.sched_shift),
                             float(model.sched_period))
-        tables.append((schedule, bool(schedule.opens) and schedule.start()))
+        on = bool(schedule.opens) and schedule.start()
+        if schedule.opens and clock > 0.0:
+            on = schedule.advance(on, clock)
+        tables.append((schedule, on))
     return per_agent, tables

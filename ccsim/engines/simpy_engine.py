@@ -49,8 +49,9 @@ from .shifts import schedules
 # A new day (DAY: the agents' calls-today counts start again) comes first at its instant. A
 # waiting call reaching a re-routing delay (OVERFLOW) comes just before the abandonments.
 # A Python router's timer (ROUTER_TIMER) comes just before those.
+# An agent away in a start state coming back (RETURN) comes last (ccsim.state).
 (DAY, TALK_END, ACW_END, LINE_FREE, SHIFT, ARRIVAL, AD_ARRIVAL, RETRY, IVR_STEP, CB_READY, ROUTER_TIMER, OVERFLOW,
- ABANDON, AIRING) = range(2, 16)
+ ABANDON, AIRING, RETURN) = range(2, 17)
 CLOSED = {code: name for name, code in CLOSED_ACTIONS.items()}
 CALL = {name: i for i, name in enumerate(CALL_FIELDS)}
 ENTRY = {name: i for i, name in enumerate(ENTRY_FIELDS)}
@@ -294,7 +295,8 @@ class ContactCenter:
         self.router = router  # a ccsim.router.Router replacing the routing of callers, or None
         self.router_state = RouterState(self) if router is not None else None
         self.records = [] if call_records else None  # per-call records, when asked for
-        self.env = CenterClock()
+        self.start_time = model.state.clock if model.state is not None else 0.0  # a start state's clock
+        self.env = CenterClock(initial_time=self.start_time)
         self.tally = Tally(model)
         # Streams in compile's stream_keys order; stream_base gives where each source starts.
         streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
@@ -325,7 +327,7 @@ class ContactCenter:
         self.sl_threshold = model.type_thresholds().tolist()  # [call type]: its service-level threshold
         self.groups_serving = [_row(model.type_groups, model.type_groups_start, k) for k in range(n)]
         self.types_served = [_row(model.group_types, model.group_types_start, g) for g in range(model.n_groups)]
-        table_of, self.tables = schedules(model)  # per table: (engines.shifts.Schedule, on duty)
+        table_of, self.tables = schedules(model, self.start_time)  # per table: (engines.shifts.Schedule, on duty)
         self.table_on = [on for _, on in self.tables]
         self.agents = [Agent(a, g, table_of[a], table_of[a] < 0 or self.table_on[table_of[a]])
                        for g in range(model.n_groups)
@@ -393,6 +395,10 @@ class ContactCenter:
         self.last_departure = 0.0
         self.shift_events = 0  # schedule changes scheduled and not yet done
         self.started = False  # run_until has scheduled the first events
+        if model.state is not None:  # a start state (ccsim.state): its durations drawn for this run
+            from ..state.draws import start_draws
+
+            self.start_draws = start_draws(model, seed)
 
     # ---- the run ------------------------------------------------------------------
 
@@ -403,7 +409,10 @@ class ContactCenter:
         for k in range(m.n_sources):
             env.process(self.phone_rings(k))
         for i, time in enumerate(m.airing_time.tolist()):
-            env.at(time, AIRING).callbacks.append(partial(self.air, i))
+            if time < self.start_time:  # aired before the start state: its calls after it ring
+                self.air(i, None)
+            else:
+                env.at(time, AIRING).callbacks.append(partial(self.air, i))
         self.table_agents = [[] for _ in self.tables]  # each table's agents, in index order
         for agent in self.agents:
             if agent.table >= 0:
@@ -411,8 +420,77 @@ class ContactCenter:
         for t, (schedule, on) in enumerate(self.tables):
             if schedule.opens and self.table_agents[t]:
                 self.schedule_change(t, schedule.first_change(on))
-        if m.agent_selection == AGENT_SELECTION["fewest_calls"] and 86400.0 < m.horizon:
-            env.at(86400.0, DAY).callbacks.append(self.new_day)
+        midnight = 86400.0 * (int(self.start_time / 86400.0) + 1)  # the first after the start
+        if m.agent_selection == AGENT_SELECTION["fewest_calls"] and midnight < m.horizon:
+            env.at(midnight, DAY).callbacks.append(self.new_day)
+        if m.state is not None:
+            self.inject(self.start_draws)
+
+    # ---- a start state (ccsim.state) ---------------------------------------------------
+
+    def inject(self, draws):
+        """The start state, before any event: busy agents, agents away, then the waiting callers
+        (longest waiting first; each a process, started in this order before any event at the
+        clock time). Twin of the core's ``Simulation.inject``."""
+        env = self.env
+        for agent, k, talk, acw in zip(draws.busy_agent.tolist(), draws.busy_type.tolist(), draws.busy_talk.tolist(),
+                                       draws.busy_acw.tolist()):
+            agent = self.agents[agent]
+            self.idle.remove(agent)
+            agent.busy, agent.busy_since = True, env.now
+            self.lines_busy += 1
+            env.at(env.now + talk, TALK_END).callbacks.append(partial(self.talk_at_start_ends, agent, acw))
+        for agent, until in zip(draws.away_agent.tolist(), draws.away_until.tolist()):
+            self.leave(agent)
+            if until < math.inf:
+                self.shift_events += 1  # ends like a schedule change (a drained run stops before it)
+                env.at(until, RETURN).callbacks.append(partial(self.back, agent))
+        for i in range(len(draws.waiting_type)):
+            env.process(self.caller_at_start(draws, i))
+
+    def talk_at_start_ends(self, agent, acw, _event):
+        """A busy agent's call of the start state ends: its line is freed, then after-call work."""
+        self.lines_busy -= 1
+        self.call_back_ends(agent, acw, _event)
+
+    def back(self, index, _event):
+        """An agent away in the start state is back (on duty if its schedule says so)."""
+        self.shift_events -= 1
+        self.rejoin(index)
+
+    def caller_at_start(self, draws, i):
+        """Process: waiting caller i of the start state (the core's ``_caller_at_start``): offered in
+        the clock time's interval, answered at once or queued with its patience left, then as any
+        caller (retrials included)."""
+        m, env, tally = self.model, self.env, self.tally
+        now, k = env.now, int(draws.waiting_type[i])
+        arrival, priority = float(draws.waiting_arrival[i]), int(draws.waiting_priority[i])
+        who = Caller(self.n_callers, k, arrival, tally.interval_of(now), now >= m.warmup,
+                     int(draws.waiting_channel[i]), -1)
+        who.priority, who.propensity = priority, float(draws.waiting_propensity[i])
+        self.n_callers += 1
+        tally.caller(who, "callers")
+        self.calls_simulated += 1
+        call = Call(who, arrival, k, arrival, tally.interval_of(now), now >= m.warmup,
+                    float(draws.waiting_handle[i]), float(draws.waiting_acw[i]))
+        tally.count(call, "arrived")
+        tally.count(call, "offered")
+        self.lines_busy += 1
+        if self.type_rules[k] and self.queued_ahead(k, priority):
+            agent = None
+        else:
+            agent = self.take_idle_agent(k, arrival, self.type_waiting[k] + 1)
+        if agent is None and self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
+            raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other, self.scheduled)
+        retry_at = yield from self.served(call, agent, float(draws.waiting_patience[i]), arrival)
+        while retry_at is not None:
+            self.pending_other += 1
+            yield self.env.at(retry_at, RETRY)
+            self.pending_other -= 1
+            who.attempt += 1
+            who.priority = 0
+            retry_at = yield from self.attempt(who)
+        self.last_departure = self.env.now
 
     def advance(self, until=math.inf, to_end=True):
         """Process events until the run's end, or (``to_end`` false) only those at times <= until.
@@ -550,7 +628,7 @@ class ContactCenter:
             return
         rng, horizon = self.rng["arrival"][k], self.model.horizon
         start, count, slot, repeat = self.profiles[k]
-        t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, 0.0)
+        t = next_arrival(rng, self.rates, start, count, slot, repeat, horizon, self.start_time)
         while t < horizon:
             yield self.env.at(t, ARRIVAL)
             # The caller's process starts at once, before any other event at this instant.
@@ -586,7 +664,7 @@ class ContactCenter:
             raise airing_overflow_error(m, i, s, n, pending)
         for _ in range(n):
             t = s + ad_delay(rng, delay, shape, scale)
-            if t < m.horizon:
+            if t < m.horizon and t >= self.start_time:
                 self.scheduled += 1
                 self.env.at(t, AD_ARRIVAL).callbacks.append(partial(self.ad_rings, c, i))
 
@@ -755,6 +833,12 @@ class ContactCenter:
         tally.count(call, "offered")
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
+        return (yield from self.served(call, agent, patience, ring))
+
+    def served(self, call, agent, patience, ring):
+        """An offered call holding a line: answered by ``agent`` now, or queued until answered or its
+        patience runs out; then its talk. Returns as ``reach_type``."""
+        env, who = self.env, call.who
         if agent is not None:
             self.answer(agent, call)
         elif not (yield from self.wait(call, patience)):
@@ -980,7 +1064,7 @@ class ContactCenter:
             self.timers += 1
             timer.callbacks.append(self.timer_ran_out)
         call.ov_step = 0
-        self.next_delay(call)
+        self.first_delays(call)
         if self.type_rules[call.call_type]:
             self.dispatch(call.call_type)
         if timer is None:
@@ -1281,6 +1365,20 @@ class ContactCenter:
             t = call.arrival + delays[call.ov_step]
             call.ov_step += 1
             self.env.at(t, OVERFLOW).callbacks.append(partial(self.overflow, call))
+
+    def first_delays(self, call):
+        """A call starting to wait: its next re-routing delay scheduled; a start state's caller
+        (ccsim.state), waiting since before now, skips the delays already past and is checked once
+        now (the core's ``_delays_at_start``; a call arriving now skips none)."""
+        delays, now = self.delays[call.call_type], self.env.now
+        passed = False
+        while call.ov_step < len(delays) and call.arrival + delays[call.ov_step] < now:
+            call.ov_step += 1
+            passed = True
+        if passed:
+            self.env.at(now, OVERFLOW).callbacks.append(partial(self.overflow, call))
+        else:
+            self.next_delay(call)
 
     def overflow(self, call, _event):
         """A waiting call reached a re-routing delay: an idle agent of a group it may now go to

@@ -33,6 +33,7 @@ class Task:
     label: str = ""  # the point's label (named in the call records' metadata)
     max_calls: Optional[float] = None  # run budget (ccsim.budget); None = default
     max_memory: Optional[float] = None
+    state: Optional[dict] = None  # a start state every point starts from (ccsim.state), as plain data
 
     def seed(self) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
@@ -218,6 +219,11 @@ def run_replication(task: Task) -> ReplicationRecord:
     keep = task.call_records_dir is not None
     model = with_budget(compile_scenario(scenario), task.max_calls, task.max_memory, engine=task.engine,
                         call_records=keep)
+    if task.state is not None:
+        from ..state.schema import validate_state
+        from ..state.start import with_state
+
+        model = with_state(model, validate_state(task.state, "the start state"), "the start state")
     result = _run(scenario, model, task.seed(), task.engine, call_records=keep)
     if keep:
         from .call_records import provenance, write_call_records
@@ -378,7 +384,7 @@ class StudyData:
 
 
 def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
-             call_records_dir: Optional[str] = None, max_calls=None, max_memory=None) -> Task:
+             call_records_dir: Optional[str] = None, max_calls=None, max_memory=None, state=None) -> Task:
     """The task of replication ``rep`` at ``point``.
 
     With CRN the spawn key is ``(rep,)`` for every point, the same seed that
@@ -388,4 +394,4 @@ def task_for(point: Point, rep: int, seed: int, crn: bool, engine: str = "core",
     key = (rep,) if crn else (rep, point.point)
     return Task(point=point.point, rep=rep, scenario=point.scenario, entropy=int(seed), spawn_key=key,
                 engine=engine, call_records_dir=call_records_dir, label=point.label, max_calls=max_calls,
-                max_memory=max_memory)
+                max_memory=max_memory, state=state)

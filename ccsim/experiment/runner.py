@@ -26,7 +26,7 @@ class StudyArgumentError(UserError, ValueError):
 
 def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", store_path=None, backend=None,
               resume: bool = False, progress=None, name: str = "", kind: str = "compare",
-              call_records_dir=None, max_calls=None, max_memory=None) -> StudyData:
+              call_records_dir=None, max_calls=None, max_memory=None, state=None) -> StudyData:
     """Run replications ``0 .. reps-1`` of every point.
 
     ``store_path``: an SQLite store where each replication is committed as soon
@@ -41,11 +41,12 @@ def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", sto
     writes its per-call records to Parquet; replications already stored are
     not run again, so they get no file. ``max_calls``/``max_memory`` (bytes):
     the run budget of each replication (``ccsim.budget``; None = default),
-    checked for every point before the store or any worker is touched.
+    checked for every point before the store or any worker is touched. ``state``: a start state
+    (``ccsim.state.State``) every point starts from (checked against each point first).
     """
     reps = _count("reps", reps, 1)
     with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir,
-                (max_calls, max_memory)) as study:
+                (max_calls, max_memory), state) as study:
         study.run(reps, progress)
         return study.data(reps)
 
@@ -66,7 +67,7 @@ class SequentialStudyData(StudyData):
 def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str = "core", min_reps: int = 5,
               max_reps: int = 200, batch: int | None = None, store_path=None, backend=None, resume: bool = False,
               progress=None, name: str = "", kind: str = "compare", call_records_dir=None, max_calls=None,
-              max_memory=None) -> SequentialStudyData:
+              max_memory=None, state=None) -> SequentialStudyData:
     """Add replications until the 95 % Student-t half-width of every KPI in
     ``kpis`` at every point is at most its target, or ``max_reps`` is reached.
 
@@ -82,7 +83,7 @@ def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str 
     min_reps = _count("min_reps", min_reps, 2)
     max_reps = _count("max_reps", max_reps, min_reps)
     with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir,
-                (max_calls, max_memory)) as study:
+                (max_calls, max_memory), state) as study:
         step = _count("batch", batch, 1) if batch is not None else study.backend.workers
         planned = min_reps
         while True:
@@ -97,8 +98,9 @@ def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str 
     return SequentialStudyData(**vars(data), reps=reps, target_met=met, halfwidths=halfwidths)
 
 
-def _check_budgets(points, engine: str, call_records: bool, max_calls, max_memory) -> None:
-    """Refuse a study any of whose points is over the run budget, before any work."""
+def _check_budgets(points, engine: str, call_records: bool, max_calls, max_memory, state=None) -> None:
+    """Refuse a study any of whose points is over the run budget, or cannot start from ``state``
+    (a dict), before any work."""
     from ..budget import check_budget
     from ..compile import compile_scenario
     from ..scenario import validate_scenario
@@ -106,14 +108,20 @@ def _check_budgets(points, engine: str, call_records: bool, max_calls, max_memor
     for point in points:
         model = compile_scenario(validate_scenario(point.scenario))
         check_budget(model, max_calls, max_memory, engine=engine, call_records=call_records)
+        if state is not None:
+            from ..state.start import with_state
+            from ..state.schema import validate_state
+
+            with_state(model, validate_state(state, "the start state"), f"the start state, at point {point.label}")
 
 
 class _Study:
     """The points, the backend and where the records go, for one call."""
 
     def __init__(self, points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir=None,
-                 budget=(None, None)):
+                 budget=(None, None), state=None):
         self.points = _check_points(points)
+        self.state = None if state is None else state.model_dump()  # plain data, for the workers
         self.max_calls, self.max_memory = budget
         # absolute: the workers (other processes, other hosts) may have another working directory
         self.call_records_dir = None if call_records_dir is None else os.path.abspath(call_records_dir)
@@ -121,7 +129,7 @@ class _Study:
         if engine not in ENGINES:
             raise StudyArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
         self.name, self.kind = name, kind
-        _check_budgets(self.points, engine, self.call_records_dir is not None, *budget)
+        _check_budgets(self.points, engine, self.call_records_dir is not None, *budget, self.state)
         # The backend first: an unreachable cluster must not leave an empty store behind.
         self.backend, self._owns_backend = make_backend(backend)
         try:
@@ -152,7 +160,7 @@ class _Study:
         # Replication-major order: an interrupted study has balanced points.
         wanted = [(p, r) for r in range(reps) for p in self.points]
         tasks = [task_for(p, r, self.seed, self.crn, self.engine, self.call_records_dir,
-                          max_calls=self.max_calls, max_memory=self.max_memory)
+                          max_calls=self.max_calls, max_memory=self.max_memory, state=self.state)
                  for p, r in wanted if (p.point, r) not in self.kpis]
         done, total = len(wanted) - len(tasks), len(wanted)
         if progress:

@@ -1,10 +1,16 @@
-"""The HTML report of a workforce run (``run_periods``): one self-contained page.
+"""The HTML report of a workforce study: one or more replications of ``run_periods`` pooled,
+one self-contained page.
 
-Per period: headcount and tenure mix, true and observed mean conversion, service level, revenue,
-cost, turnover, leavers and wrong eliminations (charts and a table); each agent's true conversion
-over the periods (a chart); the last period's leaderboards (赛马), per team and per agent, with
-the observed rank beside the true one. Built with the study report's machinery (``page`` style and
-macros, ``tables.build_table``, plotly charts inlined as in ``html``).
+Per period, each KPI's mean over the replications with its 95 % Student-t CI (bands in the
+charts, ± in the table): headcount and tenure mix, true and observed mean conversion, service
+level, revenue, cost, turnover, leavers, wrong eliminations and their rate. Over the run: the
+rate of wrong eliminations (an eliminated agent whose true conversion was above the median) and
+the agreement of the published ranking with the true one, with their CIs; the ledger of people.
+For one chosen replication: each agent's true conversion over the periods (a chart) and the last
+period's leaderboards (赛马), per team and per agent, with the observed rank beside the true one.
+The pooled numbers are embedded as JSON (``<script id="wf-summary">``), the same cells as
+``ccsim workforce --json``. Built with the study report's machinery (``page`` style and macros,
+``tables.build_table``, plotly charts inlined as in ``html``, bands as in ``figures``).
 """
 from __future__ import annotations
 
@@ -18,6 +24,9 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from ..files import write_text_atomic
+from ..jsonio import to_json
+from ..report_table import format_halfwidth, format_value, is_finite
+from ..workforce.pooled import LEDGER_KEYS, pooled_summary, tenure_keys
 from ..workforce.ranking import scores
 from . import figures, page
 from .html import _chart
@@ -32,23 +41,32 @@ TEMPLATE = "<!DOCTYPE html>\n" + page.MACROS + """<html lang="en"><head><meta ch
 <header><h1>{{ title }}</h1><ul class="meta">
 {%- for key, value in meta %}<li><b>{{ key }}</b>{{ value }}</li>{% endfor -%}
 </ul></header>
-<section id="periods"><h2>Per period</h2>{{ note(notes.periods) }}
+<section id="periods"><h2>Per period</h2>{{ note(ci_note) }}{{ note(notes.periods) }}
 <div class="charts">{% for c in charts %}{{ chart(c) }}{% endfor %}</div>
 {{ table(periods, "ccsim-table periods") }}</section>
-<section id="trajectories"><h2>Agents' trajectories</h2>{{ note(notes.trajectories) }}
+<section id="run"><h2>Over the run</h2>{{ note(notes.run) }}
+{{ table(run, "ccsim-table run") }}
+<h3>People at the end</h3>{{ table(ledger, "ccsim-table ledger") }}</section>
+<section id="trajectories"><h2>Agents' trajectories ({{ shown }})</h2>{{ note(notes.trajectories) }}
 {{ chart(trajectories) }}</section>
-<section id="leaderboard"><h2>Leaderboard of the last period</h2>{{ note(notes.leaderboard) }}
+<section id="leaderboard"><h2>Leaderboard of the last period ({{ shown }})</h2>{{ note(notes.leaderboard) }}
 <h3>Teams</h3>{{ table(teams, "ccsim-table leaderboard-teams sortable") }}
 <h3>Agents</h3>{{ table(agents, "ccsim-table leaderboard-agents sortable") }}</section>
+<script type="application/json" id="wf-summary">{{ summary_json }}</script>
 <script>{{ sort_script }}</script>
 </main></body></html>
 """
 
 NOTES = {
-    "periods": "One replication. Headcount: agents on the phones at the period's start; tenure mix: agents on "
-               "the payroll at its end by tenure (days). True conversion: the mean true ability of those on the "
-               "phones at the start; observed: orders / sales calls answered. Turnover: leavers after the period "
-               "/ headcount. Wrong eliminations: eliminated with a true conversion above the median.",
+    "periods": "Headcount: agents on the phones at the period's start; tenure mix: agents on the payroll at its "
+               "end by tenure (days). True conversion: the mean true ability of those on the phones at the start; "
+               "observed: orders / sales calls answered. Turnover: leavers after the period / headcount. Wrong "
+               "eliminations: eliminated with a true conversion above the median of those on the phones; wrong "
+               "rate: wrong eliminations / eliminated (periods of a replication without elimination left out).",
+    "run": "Per replication, summed over the periods, then the mean over the replications ± the 95 % Student-t "
+           "half-width. Rate of wrong eliminations: wrong eliminations / eliminated, over the replications that "
+           "eliminated someone. Rank correlation: Spearman's, between the observed and the true rank of the "
+           "agents ranked on the last period's leaderboard (1: the published ranking is the true one).",
     "trajectories": "Each agent's true conversion at the end of each period, until it left (at most "
                     f"{MAX_TRAJECTORIES} agents drawn).",
     "leaderboard": "Ranked on the last period's observed KPI (agents with at least one call), over all agents "
@@ -59,57 +77,96 @@ NOTES = {
 _ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def write_workforce_html(result, path, title: str = "ccsim workforce report") -> Path:
-    """Write the report of ``result`` (a ``PeriodRun``) to ``path`` atomically; returns the path."""
+def write_workforce_html(results, path, title: str = "ccsim workforce report", replication: int = 0) -> Path:
+    """Write the report of ``results`` (a list of ``PeriodRun``, one per replication, or one
+    ``PeriodRun``) to ``path`` atomically; returns the path."""
     path = Path(path)
-    text = render_workforce_html(result, title)
+    text = render_workforce_html(results, title, replication)
     write_text_atomic(path, lambda handle: handle.write(text))
     return path
 
 
-def render_workforce_html(result, title: str = "ccsim workforce report") -> str:
-    """The report of ``result`` (a ``PeriodRun``) as one HTML document."""
-    if not result.rows:
-        raise ValueError("the run has no period")
-    kpi = _kpi(result)
+def render_workforce_html(results, title: str = "ccsim workforce report", replication: int = 0) -> str:
+    """The report of ``results`` (a list of ``PeriodRun``, or one) as one HTML document; the
+    trajectories and leaderboards are replication ``replication``'s (0-based)."""
+    results = list(results) if isinstance(results, (list, tuple)) else [results]
+    if not results or not all(r.rows for r in results):
+        raise ValueError("the run has no period" if results else "no replication to report")
+    if not 0 <= replication < len(results):
+        raise ValueError(f"replication {replication + 1} asked for, the report has {len(results)}")
+    shown = results[replication]
+    summary = pooled_summary(results)
+    kpi = leaderboard_kpi(shown)
     context = {
         "title": title, "css": Markup(page.CSS), "plotlyjs": Markup(get_plotlyjs()),
-        "sort_script": Markup(page.SORT_SCRIPT), "notes": NOTES, "meta": _meta(result, kpi),
-        "charts": period_charts(result), "periods": period_table(result),
-        "trajectories": _chart(trajectory_figure(result), "trajectories", wide=True),
+        "sort_script": Markup(page.SORT_SCRIPT), "notes": NOTES, "ci_note": ci_note(len(results)),
+        "meta": _meta(results, replication, kpi),
+        "shown": f"replication {replication + 1} of {len(results)}",
+        "charts": period_charts(summary), "periods": period_table(summary, tenure_keys(results)),
+        "run": run_table(summary["run"]), "ledger": ledger_table(summary["run"]["ledger"]),
+        "trajectories": _chart(trajectory_figure(shown), "trajectories", wide=True),
+        "summary_json": Markup(to_json(summary, indent=None).replace("</", "<\\/")),
     }
-    context["teams"], context["agents"] = leaderboards(result, kpi)
+    context["teams"], context["agents"] = leaderboards(shown, kpi)
     return _ENVIRONMENT.from_string(TEMPLATE).render(**context)
 
 
-def _kpi(result) -> str:
+def ci_note(reps: int) -> str:
+    """What the ± and the bands are, or that there are none with one replication."""
+    if reps < 2:
+        return ("One replication: the values are that replication's, with no confidence interval "
+                "(it needs 2 or more replications: --reps).")
+    return (f"Mean over {reps} replications; ± and the bands: the 95 % Student-t confidence interval "
+            "across replications (rates in %, their half-widths in percentage points).")
+
+
+def leaderboard_kpi(result) -> str:
     """The leaderboard's KPI: conversion with a funnel, else calls answered per staffed hour."""
     return "conversion" if result.has_funnel else "answered_per_hour"
 
 
-def _meta(result, kpi) -> list:
-    ledger = result.ledger()
-    return [("periods", f"{len(result.rows):,}"), ("agents", f"{len(result.status):,}"),
-            ("ranked on", kpi.replace("_", " ")),
-            ("ledger", ", ".join(f"{k} {v:,}" for k, v in ledger.items() if k != "in_training"))]
+def _meta(results, replication, kpi) -> list:
+    shown = results[replication]
+    return [("periods", f"{len(shown.rows):,}"), ("replications", f"{len(results):,}"),
+            ("agents", f"{len(shown.status):,}"), ("ranked on", kpi.replace("_", " ")),
+            ("trajectories and leaderboards", f"replication {replication + 1}")]
 
 
-# ---------------------------------------------------------------- per period
-def _series(result, key) -> np.ndarray:
-    return np.array([row.get(key, np.nan) for row in result.rows], dtype=np.float64)
+# ---------------------------------------------------------------- cells
+def _mean_hw(cell):
+    return cell["mean"], cell["ci_halfwidth"]
 
 
-def _money(x) -> str:
-    return "n/a" if not (isinstance(x, (int, float)) and math.isfinite(x)) else f"{x:,.0f}"
+def rate_cell(cell) -> tuple:
+    """A pooled rate: mean in %, ± half-width in pp (none with one replication)."""
+    mean, hw = _mean_hw(cell)
+    return percent(mean), (format_halfwidth("service_level", hw) if is_finite(mean) and is_finite(hw) else "")
+
+
+def count_cell(cell) -> tuple:
+    """A pooled count: the mean (one decimal unless whole), ± half-width."""
+    mean, hw = _mean_hw(cell)
+    return format_value("count", mean), (format_halfwidth("count", hw) if is_finite(mean) and is_finite(hw) else "")
+
+
+def money_cell(cell) -> tuple:
+    """A pooled amount of money, whole units."""
+    mean, hw = _mean_hw(cell)
+    if not is_finite(mean):
+        return "n/a", ""
+    return f"{mean:,.0f}", (f"± {hw:,.0f}" if is_finite(hw) else "")
+
+
+def ratio_cell(cell) -> tuple:
+    """A pooled correlation, three decimals."""
+    mean, hw = _mean_hw(cell)
+    if not is_finite(mean):
+        return "n/a", ""
+    return f"{mean:.3f}", (f"± {hw:.3f}" if is_finite(hw) else "")
 
 
 def _count(x) -> str:
     return "n/a" if not (isinstance(x, (int, float)) and math.isfinite(x)) else f"{x:,.0f}"
-
-
-def tenure_keys(result) -> list:
-    """The row keys of the tenure mix, in band order."""
-    return [k for k in result.rows[0] if k.startswith("tenure_")]
 
 
 def _band(key: str) -> str:
@@ -117,18 +174,49 @@ def _band(key: str) -> str:
     return f"{lo}+ d" if hi == "plus" else f"{lo}-{hi} d"
 
 
-def period_table(result):
-    """One row per period: people, KPIs, money and leavers."""
-    columns = [Column("period", "period", lambda p: f"{p + 1}"), Column("headcount", "headcount", _count)]
-    columns += [Column(k, f"tenure {_band(k)}", _count) for k in tenure_keys(result)]
-    columns += [Column("true_mean_conversion", "true conversion", percent),
-                Column("observed_conversion", "observed conversion", percent),
-                Column("service_level", "service level", percent),
-                Column("revenue", "revenue", _money), Column("cost", "cost", _money),
-                Column("turnover", "turnover", percent)]
-    columns += [Column(k, k.replace("_", " "), _count) for k in ("hired", "eliminated", "quit", "promoted",
-                                                                  "wrong_eliminations")]
-    return build_table(columns, result.rows)
+# Per-period columns after the tenure mix: (row key, label, cell format).
+PERIOD_COLUMNS = (("true_mean_conversion", "true conversion", rate_cell),
+                  ("observed_conversion", "observed conversion", rate_cell),
+                  ("service_level", "service level", rate_cell), ("revenue", "revenue", money_cell),
+                  ("cost", "cost", money_cell), ("turnover", "turnover", rate_cell), ("hired", "hired", count_cell),
+                  ("eliminated", "eliminated", count_cell), ("quit", "quit", count_cell),
+                  ("promoted", "promoted", count_cell), ("wrong_eliminations", "wrong eliminations", count_cell),
+                  ("wrong_elimination_rate", "wrong rate", rate_cell))
+
+
+# ---------------------------------------------------------------- per period
+def period_table(summary: dict, tenure: list):
+    """One row per period: people, KPIs, money and leavers, each the mean ± its half-width."""
+    columns = [Column("period", "period", lambda p: f"{p}"), Column("headcount", "headcount", count_cell)]
+    columns += [Column(k, f"tenure {_band(k)}", count_cell) for k in tenure]
+    columns += [Column(k, label, fmt) for k, label, fmt in PERIOD_COLUMNS]
+    return build_table(columns, summary["periods"])
+
+
+def _series(summary: dict, key: str):
+    """(mean, half-width) arrays over the periods."""
+    cells = [row[key] for row in summary["periods"]]
+    return (np.array([c["mean"] for c in cells], dtype=np.float64),
+            np.array([c["ci_halfwidth"] for c in cells], dtype=np.float64))
+
+
+def band_traces(x, mean, hw, name: str, colour: str, rate: bool) -> list:
+    """A mean line with its 95 % band (drawn when a half-width exists), as in ``figures.kpi_band``;
+    rates in %, the band cut to the values the KPI can take."""
+    factor = 100.0 if rate else 1.0
+    mean, hw = mean * factor, hw * factor
+    traces = []
+    if np.isfinite(hw).any():
+        lower, upper = figures._bounds("service_level" if rate else "count", mean, hw)
+        traces += [go.Scatter(x=x, y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+                              legendgroup=name),
+                   go.Scatter(x=x, y=lower, mode="lines", line={"width": 0}, fill="tonexty", legendgroup=name,
+                              fillcolor=figures._rgba(colour, 0.2), name=f"{name}: 95 % CI", hoverinfo="skip")]
+    unit = " %" if rate else ""
+    traces.append(go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line={"color": colour}, legendgroup=name,
+                             customdata=hw, hovertemplate=f"{name}: %{{y:,.2f}} ± %{{customdata:,.2f}}{unit}"
+                                                          "<extra></extra>"))
+    return traces
 
 
 def _figure(title: str, traces: list, y_title: str, barmode=None) -> go.Figure:
@@ -140,27 +228,46 @@ def _figure(title: str, traces: list, y_title: str, barmode=None) -> go.Figure:
     return figures._style(fig, title)
 
 
-def period_charts(result) -> list:
-    """Charts over the periods: people, ability, service level, money, turnover."""
-    x = np.arange(1, len(result.rows) + 1)
+def period_charts(summary: dict) -> list:
+    """Charts over the periods, each KPI's mean with its band: people, ability, service level,
+    money, turnover, wrong eliminations."""
+    x = np.arange(1, len(summary["periods"]) + 1)
 
-    def line(key, name, i, factor=1.0):
-        return go.Scatter(x=x, y=_series(result, key) * factor, name=name, mode="lines+markers",
-                          line={"color": figures.color(i)})
+    def line(key, name, i, rate=False):
+        return band_traces(x, *_series(summary, key), name, figures.color(i), rate)
 
-    tenure = [go.Bar(x=x, y=_series(result, k), name=f"tenure {_band(k)}", marker={"color": figures.color(i)})
-              for i, k in enumerate(tenure_keys(result))]
-    tenure.append(line("headcount", "headcount (start)", 7))
+    tenure = [k for k in summary["periods"][0] if k.startswith("tenure_")]
+    people = [go.Bar(x=x, y=_series(summary, k)[0], name=f"tenure {_band(k)}", marker={"color": figures.color(i)})
+              for i, k in enumerate(tenure)] + line("headcount", "headcount (start)", 7)
     charts = [
-        ("people", _figure("Headcount and tenure mix", tenure, "agents", "stack")),
-        ("ability", _figure("True and observed conversion", [line("true_mean_conversion", "true (mean)", 0, 100),
-                                                              line("observed_conversion", "observed", 1, 100)], "%")),
-        ("service-level", _figure("Service level", [line("service_level", "service level", 2, 100)], "%")),
-        ("money", _figure("Revenue and cost", [line("revenue", "revenue", 0), line("cost", "cost", 3)], "money")),
-        ("turnover", _figure("Turnover and wrong eliminations", [
-            line("turnover", "turnover (%)", 4, 100), line("wrong_eliminations", "wrong eliminations", 3)], "")),
+        ("people", _figure("Headcount and tenure mix (means)", people, "agents", "stack")),
+        ("ability", _figure("True and observed conversion", line("true_mean_conversion", "true (mean)", 0, True)
+                            + line("observed_conversion", "observed", 1, True), "%")),
+        ("service-level", _figure("Service level", line("service_level", "service level", 2, True), "%")),
+        ("money", _figure("Revenue and cost", line("revenue", "revenue", 0) + line("cost", "cost", 3), "money")),
+        ("turnover", _figure("Turnover", line("turnover", "turnover", 4, True), "%")),
+        ("wrong", _figure("Wrong eliminations", line("wrong_elimination_rate", "share of the eliminated", 3, True),
+                          "% of the eliminated")),
     ]
     return [_chart(fig, f"wf-{name}") for name, fig in charts]
+
+
+# ---------------------------------------------------------------- over the run
+def run_table(run: dict):
+    """Eliminated, wrong eliminations, their rate and the rank correlation over the run."""
+    rate = run["wrong_elimination_rate"]
+    rows = [{"what": "eliminated", "value": count_cell(run["eliminated"])},
+            {"what": "wrong eliminations", "value": count_cell(run["wrong_eliminations"])},
+            {"what": f"rate of wrong eliminations ({rate['replications']} replication(s) with an elimination)",
+             "value": rate_cell(rate)},
+            {"what": "rank correlation, observed vs true (last period)", "value": ratio_cell(run["rank_correlation"])}]
+    return build_table([text_column("what", "over the run"), Column("value", "mean", lambda v: v)], rows)
+
+
+def ledger_table(ledger: dict):
+    """The people at the end: hired = active + eliminated + quit + promoted (means)."""
+    columns = [Column(k, k.replace("_", " "), count_cell) for k in LEDGER_KEYS]
+    return build_table(columns, [ledger])
 
 
 def trajectory_figure(result) -> go.Figure:

@@ -1,14 +1,14 @@
 """The scenario's ``workforce:`` section: a run in periods with policies between them.
 
 ``ccsim workforce scenario.yaml`` runs it (``ccsim.workforce.run_periods``). The policies are
-written as ``ccsim.workforce.policies_from_spec`` reads them (a list of mappings with a ``kind``);
-they are built here once to check them, so a bad option is refused when the scenario is read,
-with its field path (``workforce.policies[1].fraction``). Groups named by ``slots`` and by a
+a list of mappings with a ``kind``, each a pydantic model (``workforce_policies``): a bad option
+is refused when the scenario is read, with its field path (``workforce.policies[1].fraction``).
+Groups named by ``slots``, by a hiring ``target`` and by a
 policy's ``groups`` must be agent groups of the scenario (checked by ``Scenario``).
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -16,6 +16,7 @@ from typing_extensions import Annotated
 
 from . import limits as L
 from .distributions import PositiveSeconds
+from .workforce_policies import PolicyList, build
 
 Slots = Annotated[int, Field(ge=0, le=L.INT32_MAX, strict=True)]
 
@@ -29,9 +30,9 @@ class Workforce(BaseModel):
         "length of one period (seconds, > 0); the last period ends at the horizon; or give periods"))
     periods: Optional[Annotated[int, Field(ge=1, le=L.MAX_INTERVALS)]] = Field(default=None, description=(
         "the horizon cut into this many equal periods, instead of period"))
-    policies: list[dict[str, Any]] = Field(default=[], max_length=100, description=(
+    policies: PolicyList = Field(default=[], max_length=100, description=(
         "policies applied in order after each period but the last, each a mapping with a kind "
-        "(bottom_elimination, threshold_elimination, promotion, attrition, learning, training, qa, "
+        "(bottom_elimination, threshold_elimination, promotion, attrition, learning, fatigue, training, qa, "
         "hiring) and its options"))
     slots: dict[str, Slots] = Field(default={}, max_length=L.MAX_GROUPS, description=(
         "agent group name -> inactive agents added to it for hiring (a hiring policy fills them)"))
@@ -41,18 +42,12 @@ class Workforce(BaseModel):
         if (self.period is None) == (self.periods is None):
             raise PydanticCustomError("workforce", "give exactly one of period (seconds) and periods (a count)",
                                       {"path": "workforce"})
-        self.build_policies()
         return self
 
     def build_policies(self) -> list:
-        """Fresh policy objects (one set per replication: some keep state over a run)."""
-        from ..workforce import WorkforceError, policies_from_spec  # noqa: F401 - registers every kind
-
-        try:
-            return policies_from_spec([dict(p) for p in self.policies])
-        except WorkforceError as err:
-            message = str(err)[len(err.path) + 2:]
-            raise PydanticCustomError("workforce", "{message}", {"message": message, "path": err.path}) from None
+        """Fresh policy objects (one set per replication: some keep state over a run), from the
+        entries pydantic checked (their constructors' own checks are for Python users)."""
+        return [build(p, i) for i, p in enumerate(self.policies)]
 
     def period_seconds(self, horizon: float) -> float:
         """The period's length in seconds."""
@@ -62,9 +57,9 @@ class Workforce(BaseModel):
         """[(field path, group name)]: the groups the slots and the policies' ``groups`` name."""
         out = [(f"workforce.slots.{name}", name) for name in self.slots]
         for i, policy in enumerate(self.policies):
-            groups = policy.get("groups")
-            if isinstance(groups, (list, tuple)):
-                out.extend((f"workforce.policies[{i}].groups[{j}]", g) for j, g in enumerate(groups))
+            out.extend((f"workforce.policies[{i}].groups[{j}]", g) for j, g in enumerate(getattr(policy, "groups", None)
+                                                                                       or ()))
+            out.extend((f"workforce.policies[{i}].target.{g}", g) for g in getattr(policy, "target", None) or {})
         return out
 
 
@@ -79,12 +74,10 @@ def check_workforce(s) -> None:
         if name not in known:
             raise PydanticCustomError("workforce", "unknown agent group '{name}' (groups: {known})",
                                       {"path": path, "name": name, "known": ", ".join(known)})
-    from ..workforce.ranking import KPIS
-
-    kinds = [p.get("kind") for p in w.policies]
-    for i, policy in enumerate(w.build_policies()):
+    kinds = [p.kind for p in w.policies]
+    for i, policy in enumerate(w.policies):
         kpi = getattr(policy, "kpi", None)
-        if kpi is not None and KPIS[kpi][1] and s.funnel is None:
+        if kpi in ("conversion", "revenue") and s.funnel is None:
             raise PydanticCustomError("workforce", "KPI '{kpi}' needs the scenario's funnel (or rank on aht, "
                                       "answered_per_hour or qa_score)",
                                       {"path": f"workforce.policies[{i}].kpi", "kpi": kpi})

@@ -22,6 +22,7 @@ from ..scenario import limits as L
 from .errors import WorkforceError
 
 DAY = 86400.0
+MAX_DAYS = L.MAX_SECONDS / DAY  # a duration in days (L.MAX_SECONDS)
 
 
 @dataclass
@@ -121,7 +122,7 @@ def check_draw(spec, path: str, low=0.0, high=1.0):
         return None
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         if not low <= spec <= high:
-            raise WorkforceError(path, f"expected a number in [{low}, {high}], found {spec!r}")
+            raise WorkforceError(path, f"expected a number in [{low:g}, {high:g}], found {spec!r}")
         return spec
     if not isinstance(spec, dict) or spec.get("dist") not in ("beta", "uniform", "lognormal"):
         raise WorkforceError(path, f"expected a number or a beta, uniform or lognormal draw, found {spec!r}")

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engines.stepping import paused_run
-from ..results import AGENT_FIELDS, CALL_FIELDS, FUNNEL_FIELDS
+from ..results import AGENT_FIELDS, CALL_FIELDS, ENTRY_FIELDS, FUNNEL_FIELDS
 from .errors import WorkforceError
+from ..money import agent_rates
 from .people import DAY, Abilities, slot_agents, with_slots
 from .policies import REASONS
 
@@ -61,9 +62,11 @@ class PeriodContext:
         """Policy ``name``'s generator for this period."""
         return workforce_stream(self.seed, name, self.period)
 
-    def agent_rng(self, name: str, agent: int) -> np.random.Generator:
-        """Policy ``name``'s generator for agent ``agent`` (keyed by its roster id) this period."""
-        return workforce_stream(self.seed, f"{name}/{self.state.ids[agent]}", self.period)
+    def agent_rng(self, name: str, agent: int, period=None) -> np.random.Generator:
+        """Policy ``name``'s generator for agent ``agent`` (keyed by its roster id) this period
+        (or the period ``period``: a fixed one for an agent's draws once for the whole run)."""
+        return workforce_stream(self.seed, f"{name}/{self.state.ids[agent]}",
+                                self.period if period is None else period)
 
     def headcount_by_group(self) -> np.ndarray:
         """[group]: agents on the phones."""
@@ -142,8 +145,8 @@ class PeriodContext:
         self.state.costs[item] = self.state.costs.get(item, 0.0) + float(money)
 
     def hour_cost(self, agent: int) -> float:
-        """An hour of ``agent``'s pay (its group's ``costs.agent_hour``)."""
-        return float(self.state.hour_costs[self.group[agent]])
+        """An hour of ``agent``'s pay (``money.agent_rates``: its own, its team's or its group's)."""
+        return float(self.state.hour_costs[agent])
 
 
 class _State:
@@ -298,7 +301,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
     A = model.n_agents
     has_funnel = run.funnel_agents is not None
     costs = costs if costs is not None else scenario_costs
-    hour = np.array([costs.group_hour(g) if costs is not None else 0.0 for g in model.group_names])
+    hour = agent_rates(costs, model) if costs is not None else np.zeros(A)
     hiring = any(getattr(p, "name", "") == "hiring" for p in policies)
     st = _State(run, model, Abilities.of(model), slot_agents(model, slots or {}), hour, has_funnel, hiring)
     group = st.group
@@ -340,7 +343,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         row = dict(period=p, start=p * period, end=end, headcount=int(start_active.sum()),
                    **{r: len(v) for r, v in left.items()},
                    **_period_kpis(agent_counts[-1], funnel_counts[-1], start_active, true_start, true_end, left))
-        row.update(_people(st, agent_counts[-1], group, hour))
+        row.update(_people(st, agent_counts[-1], funnel_counts[-1], hour, costs))
         rows.append(row)
         st.new_period()
     run_result = PeriodRun(raw, st.status, st.left_after, rows, trajectory, agent_counts=agent_counts,
@@ -348,6 +351,7 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
                            ids=st.ids, has_funnel=has_funnel)
     run_result.hired = int(sum(r["hired"] for r in rows))
     _add_service_level(run_result, model, ends, period)
+    _add_line_and_ad_costs(run_result, model, ends, period, costs)
     return run_result
 
 
@@ -360,8 +364,9 @@ def _compiled(model):
     return compile_scenario(scenario), getattr(scenario, "costs", None)
 
 
-def _people(st, agents, group, hour) -> dict:
-    """A period's people and money: hires, trainees, QA, costs by item and in all, profit."""
+def _people(st, agents, funnel, hour, costs) -> dict:
+    """A period's people and costs: hires, trainees, QA, the costs of agents, hiring, training,
+    QA, and of the funnel's shipped and refused parcels (telecom and ads: ``_add_line_and_ad_costs``)."""
     staffed = agents[:, _A["staffed"]] / 3600.0
     payroll = np.isin(st.status, ON_PAYROLL)
     out = dict(hired=st.hired, trained=st.trained, in_training=int((st.status == "training").sum()),
@@ -369,10 +374,13 @@ def _people(st, agents, group, hour) -> dict:
                qa_nonfatal_found=float(st.qa[:, 2].sum()),
                mean_tenure_days=float(st.abilities.tenure_days[payroll].mean()) if payroll.any() else np.nan,
                **_tenure_mix(st.abilities.tenure_days[payroll]),
-               cost_agents=float((staffed * hour[group]).sum()),
+               cost_agents=float((staffed * hour).sum()),
                cost_hiring=st.costs.get("hiring", 0.0), cost_training=st.costs.get("training", 0.0),
                cost_qa=st.costs.get("qa", 0.0))
-    out["cost"] = out["cost_agents"] + out["cost_hiring"] + out["cost_training"] + out["cost_qa"]
+    shipped, refused = funnel[:, _F["shipped"]].sum(), funnel[:, _F["refused"]].sum()
+    out.update(cost_fulfilment=float(shipped * costs.fulfilment_per_order) if costs else 0.0,
+               cost_shipping=float(shipped * costs.shipping_per_order) if costs else 0.0,
+               cost_returns=float(refused * costs.return_per_order) if costs else 0.0)
     return out
 
 
@@ -405,6 +413,7 @@ def _period_kpis(agents, funnel, active, true_start, true_end, left) -> dict:
                 sales_answered=float(sales), orders=float(funnel[:, _F["orders"]].sum()),
                 observed_conversion=float(funnel[:, _F["orders"]].sum() / sales) if sales else np.nan,
                 order_value=revenue, revenue=revenue,
+                collected=float(funnel[:, _F["collected_value"]].sum()),
                 true_mean_conversion=float(np.mean(true_start[known])) if known.any() else np.nan,
                 wrong_eliminations=wrong,
                 turnover=float(sum(len(v) for v in left.values()) / active.sum()) if active.any() else np.nan)
@@ -420,3 +429,31 @@ def _add_service_level(result: PeriodRun, model, ends, period):
         inside = (starts >= lo) & (starts < ends[p])
         offered = calls[inside, :, _C["offered"]].sum()
         row["service_level"] = float(calls[inside, :, _C["answered_in_sl"]].sum() / offered) if offered else np.nan
+
+
+COST_COLUMNS = ("cost_agents", "cost_hiring", "cost_training", "cost_qa", "cost_telecom", "cost_fulfilment",
+                "cost_shipping", "cost_returns", "cost_ads")
+
+
+def _add_line_and_ad_costs(result: PeriodRun, model, ends, period, costs):
+    """Each row's telecom cost (line minutes of the calls arriving in the intervals that start in
+    the period, as ``money.line_seconds``: menu, waiting and talk), ad spend (the airings at or
+    after the warm-up in the period), ``cost`` (every COST_COLUMNS item) and ``profit``
+    (collected cash - cost)."""
+    raw = result.raw
+    calls, entries = raw.interval_calls, raw.interval_entries
+    starts = np.arange(calls.shape[0]) * model.interval
+    held = sum(calls[:, :, _C[n]].sum(axis=1) for n in ("wait_answered", "wait_abandoned", "talk"))
+    if entries is not None and entries.shape[1]:
+        held = held + entries[:, :, ENTRY_FIELDS.index("ivr_seconds")].sum(axis=1)
+    held = np.where(starts >= model.warmup, held, 0.0)
+    times, spend = np.asarray(model.airing_time, dtype=float), np.asarray(model.airing_spend, dtype=float)
+    for p, row in enumerate(result.rows):
+        lo = p * period
+        inside = (starts >= lo) & (starts < ends[p])
+        row["cost_telecom"] = float(held[inside].sum() / 60.0 * costs.telecom_minute) if costs else 0.0
+        aired = (times >= max(lo, model.warmup)) & (times < ends[p]) if p < len(ends) - 1 else \
+            (times >= max(lo, model.warmup))
+        row["cost_ads"] = float(spend[aired].sum())
+        row["cost"] = float(sum(row[k] for k in COST_COLUMNS))
+        row["profit"] = row["collected"] - row["cost"]

@@ -1,0 +1,41 @@
+"""``ccsim state``: the state of the center in a call log at an instant, written as a state file
+for ``ccsim run --from-state`` and ``ccsim compare --from-state``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .output import check_output_path
+
+
+@click.command("state")
+@click.argument("log_file", metavar="LOG", type=click.Path(path_type=Path))
+@click.option("--mapping", "mapping_spec", required=True, metavar="M",
+              help="Column mapping: a YAML file, or the name of a shipped one (bank).")
+@click.option("--at", "at", required=True, metavar="TIME", help='The instant, e.g. "1999-02-11 14:00".')
+@click.option("--scenario", "scenario_file", required=True, type=click.Path(path_type=Path),
+              help="The scenario the state is for (its groups take the busy agents; the state is checked "
+                   "against it before it is written).")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The state file to write.")
+def state(log_file, mapping_spec, at, scenario_file, out):
+    """Write the state of LOG at TIME: callers in queue and agents in service then."""
+    from ..calllog import read_log
+    from ..compile import compile_scenario
+    from ..files import write_text_atomic
+    from ..scenario import load_scenario
+    from ..scenario.schema import routing_order
+    from ..scenario.yaml_reader import dump_yaml
+    from ..state.from_log import instant, state_at
+    from ..state.schema import validate_state
+    from ..state.start import with_state
+
+    check_output_path(out, "-o", [log_file, scenario_file])
+    scenario = load_scenario(scenario_file)
+    log = read_log(log_file, mapping_spec)
+    groups_of = {c.name: routing_order(scenario, c)[0] for c in scenario.call_types}
+    data = state_at(log, instant(log, at), groups_of)
+    with_state(compile_scenario(scenario), validate_state(data, str(out)), f"{out} (from {log_file} at {at})")
+    text = dump_yaml(data)
+    write_text_atomic(out, lambda f: f.write(text))
+    click.echo(f"wrote {out}: {len(data['waiting'])} callers waiting, {len(data['busy'])} agents busy", err=True)
