@@ -13,7 +13,7 @@ cimport cython
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
 from numpy.random.c_distributions cimport random_standard_uniform
-from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
@@ -22,6 +22,7 @@ cdef enum:
 
 cdef extern from *:
     void prefetch "__builtin_prefetch" (const void* address) noexcept nogil  # GCC and Clang
+    int lowest_bit "__builtin_ctzll" (unsigned long long word) noexcept nogil  # index of the lowest set bit
 
 import numpy as np
 
@@ -161,6 +162,14 @@ cdef class Simulation:
     cdef bint keyed
     cdef bint listed                # idle agents in FIFO lists (longest_idle, ordered_groups)
     cdef int32_t* type_plain        # [type]: 1 when no rule of any pair of the type can hold a group back
+    # wide routing (CompiledModel.wide_routing): bit masks over groups (gw words) and types (kw words)
+    cdef int32_t gw, kw
+    cdef int32_t* type_wide         # [type]: 1 = find its longest-idle agent through idle_bits
+    cdef uint64_t* type_group_bits  # [type, gw]: the groups serving it
+    cdef int32_t* group_wide        # [group]: 1 = scan only its types with callers waiting
+    cdef uint64_t* group_type_bits  # [group, kw]: the types it serves
+    cdef uint64_t* idle_bits        # [gw]: groups with an idle agent (idle_count > 0)
+    cdef uint64_t* waiting_bits     # [kw]: types with callers waiting (type_waiting > 0)
     cdef AgentHeap* heaps
     cdef IdleKeys keys
     cdef AgentPool* pools
@@ -551,10 +560,25 @@ cdef class Simulation:
         self.type_delays = self._double_ptr(model.type_delays)
         self.type_rules = self._int_ptr(model.type_rules)
         self.type_plain = self._int_ptr(model.type_plain)
+        self._wide_tables(model)
         self.wait_weight = self._double_ptr(model.wait_weight)
         self.agent_priority = self._int_ptr(model.agent_priority)
         self.has_backup = model.backup.size > 0
         self.backup = self._int_ptr(model.backup)
+        return 0
+
+    cdef int _wide_tables(self, model) except -1:
+        """The masks of wide routing (``CompiledModel.wide_routing``) and the two kept up to date
+        in the run: groups with an idle agent, types with callers waiting."""
+        type_wide, type_bits, group_wide, group_bits = model.wide_routing
+        self.gw = (self.n_groups + 63) // 64
+        self.kw = (self.n_types + 63) // 64
+        self.type_wide = self._int_ptr(type_wide)
+        self.group_wide = self._int_ptr(group_wide)
+        self.type_group_bits = self._bits_ptr(type_bits)
+        self.group_type_bits = self._bits_ptr(group_bits)
+        self.idle_bits = self._bits_ptr(np.zeros(self.gw, dtype=np.uint64))
+        self.waiting_bits = self._bits_ptr(np.zeros(self.kw, dtype=np.uint64))
         return 0
 
     cdef int _idle_structures(self, model) except -1:
@@ -673,6 +697,13 @@ cdef class Simulation:
         """The buffer of statistics array ``name`` (written in place: never a copy)."""
         cdef cnp.ndarray arr = stats[name]
         return <double*>cnp.PyArray_DATA(arr) if arr.size else self._double_ptr(np.zeros(1))
+
+    cdef uint64_t* _bits_ptr(self, array) except NULL:
+        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.uint64)
+        if arr.size == 0:
+            arr = np.zeros(1, dtype=np.uint64)
+        self._keep.append(arr)
+        return <uint64_t*>cnp.PyArray_DATA(arr)
 
     cdef int32_t* _int_ptr(self, array) except NULL:
         cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.int32)
@@ -1975,14 +2006,26 @@ cdef class Simulation:
     cdef inline int32_t _take_longest_idle(self, int32_t k) noexcept nogil:
         """longest_idle without rules (the common case, kept tight): the longest idle among the
         groups serving k (tie: lower agent index), off its idle list; or -1."""
-        cdef int32_t i, head, best = -1
+        cdef int32_t i, head, best = -1, w
         cdef double best_since = INFINITY
-        for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
-            head = self.idle[self.type_groups[i]].head
-            if head >= 0 and (self.agents[head].idle_since < best_since or
-                              (self.agents[head].idle_since == best_since and head < best)):
-                best = head
-                best_since = self.agents[head].idle_since
+        cdef uint64_t bits
+        if self.type_wide[k]:  # only the groups with an idle agent (the order is total: same agent)
+            for w in range(self.gw):
+                bits = self.type_group_bits[k * self.gw + w] & self.idle_bits[w]
+                while bits:
+                    head = self.idle[64 * w + lowest_bit(bits)].head
+                    bits &= bits - 1
+                    if self.agents[head].idle_since < best_since or (
+                            self.agents[head].idle_since == best_since and head < best):
+                        best = head
+                        best_since = self.agents[head].idle_since
+        else:
+            for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
+                head = self.idle[self.type_groups[i]].head
+                if head >= 0 and (self.agents[head].idle_since < best_since or
+                                  (self.agents[head].idle_since == best_since and head < best)):
+                    best = head
+                    best_since = self.agents[head].idle_since
         if best >= 0:
             self._idle_remove(best)
         return best
@@ -2003,6 +2046,8 @@ cdef class Simulation:
         cdef int32_t policy = self.queue_selection
         if self.has_router:
             return self._router_free(agent)
+        if self.group_wide[g] and policy != QUEUE_PRIORITY:
+            return self._select_wide(agent, g)
         for s in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[s]
             waiting = self.type_waiting[k]
@@ -2047,6 +2092,50 @@ cdef class Simulation:
                 best_prio = self.agent_priority[agent * self.n_types + k]
             elif policy == QUEUE_WEIGHTED_WAIT:
                 best_score = (self.now - arrival) * self.wait_weight[k]
+        return best
+
+    cdef int32_t _select_wide(self, int32_t agent, int32_t g) noexcept nogil:
+        """``_select_call`` for a wide group (``CompiledModel.wide_routing``: no rule on its pairs,
+        a policy other than priority): the same caller, visiting only the types g serves that
+        have callers waiting (the order, level then the policy's key then type, is total)."""
+        cdef int32_t w, k, level, head, best = -1, best_level = -1, best_k = -1, prio, best_prio = 0
+        cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
+        cdef uint64_t bits
+        cdef int32_t policy = self.queue_selection
+        for w in range(self.kw):
+            bits = self.group_type_bits[g * self.kw + w] & self.waiting_bits[w]
+            while bits:
+                k = 64 * w + lowest_bit(bits)
+                bits &= bits - 1
+                level = self.n_levels - 1
+                head = self.queues[k * self.n_levels + level].head
+                while head < 0:  # a type with callers waiting has a non-empty level
+                    level -= 1
+                    head = self.queues[k * self.n_levels + level].head
+                if level < best_level:
+                    continue
+                arrival = self.calls[head].arrival
+                if level > best_level:
+                    pass
+                elif policy == QUEUE_SKILL_PRIORITY:
+                    prio = self.agent_priority[agent * self.n_types + k]
+                    if not (prio < best_prio or (prio == best_prio and (
+                            arrival < best_arrival or (arrival == best_arrival and k < best_k)))):
+                        continue
+                elif policy == QUEUE_WEIGHTED_WAIT:
+                    score = (self.now - arrival) * self.wait_weight[k]
+                    if not (score > best_score or (score == best_score and k < best_k)):
+                        continue
+                elif not (arrival < best_arrival or (arrival == best_arrival and k < best_k)):
+                    continue
+                best = head
+                best_level = level
+                best_arrival = arrival
+                best_k = k
+                if policy == QUEUE_SKILL_PRIORITY:
+                    best_prio = self.agent_priority[agent * self.n_types + k]
+                elif policy == QUEUE_WEIGHTED_WAIT:
+                    best_score = (self.now - arrival) * self.wait_weight[k]
         return best
 
     # ---- a Python router (ccsim.router) ------------------------------------------------
@@ -2269,6 +2358,8 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 1
         self.idle_count[a.group] += 1
+        if self.idle_count[a.group] == 1:
+            self.idle_bits[a.group >> 6] |= (<uint64_t>1) << (a.group & 63)
         if self.listed:  # longest_idle, ordered_groups: a FIFO list per group
             a.next = -1
             a.prev = lst.tail
@@ -2300,6 +2391,8 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 0
         self.idle_count[a.group] -= 1
+        if self.idle_count[a.group] == 0:
+            self.idle_bits[a.group >> 6] &= ~((<uint64_t>1) << (a.group & 63))
         if self.listed:
             if a.prev >= 0:
                 self.agents[a.prev].next = a.next
@@ -2329,6 +2422,8 @@ cdef class Simulation:
     cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
         self._list_append(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
         self.type_waiting[k] += 1
+        if self.type_waiting[k] == 1:
+            self.waiting_bits[k >> 6] |= (<uint64_t>1) << (k & 63)
         self.n_waiting += 1
         if self.queue_pool[k] >= 0:
             self.pool_waiting[self.queue_pool[k]] += 1
@@ -2336,6 +2431,8 @@ cdef class Simulation:
     cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
         self._list_remove(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
         self.type_waiting[k] -= 1
+        if self.type_waiting[k] == 0:
+            self.waiting_bits[k >> 6] &= ~((<uint64_t>1) << (k & 63))
         self.n_waiting -= 1
         if self.queue_pool[k] >= 0:
             self.pool_waiting[self.queue_pool[k]] -= 1

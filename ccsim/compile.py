@@ -37,6 +37,11 @@ DIST_CODES = {
 AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1, "fewest_calls": 2, "best_proficiency": 3,
                    "best_conversion": 4, "random": 5}
 QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1, "skill_priority": 2, "weighted_wait": 3}
+# wide routing (CompiledModel.wide_routing): from this many groups per type (types per group) the
+# core walks bit masks of the groups with an idle agent (types with callers waiting); the masks are
+# kept under this many 64-bit words (8 MB)
+WIDE_ROUTING = 16
+WIDE_ROUTING_WORDS = 1 << 20
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
 
 INT32_MAX = 2**31 - 1
@@ -367,6 +372,48 @@ class CompiledModel:
             lo, hi = self.type_groups_start[k], self.type_groups_start[k + 1]
             out[k] = 0 if held[lo:hi].any() else 1
         return out
+
+    @cached_property
+    def wide_routing(self) -> tuple:
+        """Bit masks for wide routing (many groups per call type, many types per group): (int32
+        [K] type_wide, uint64 [K, ceil(G / 64)] each type's groups, int32 [G] group_wide, uint64
+        [G, ceil(K / 64)] each group's types). A wide type (at least ``WIDE_ROUTING`` groups, none
+        of its pairs held back by a rule) finds its longest-idle agent among the groups with an
+        idle agent (the core keeps their mask) without visiting the others; a wide group (as many
+        types, no rule on its pairs) scans only the types with callers waiting. Both orders are
+        total (idle since then agent index; level, then the policy's key, then type), so the
+        result is the same as the plain scans'. Empty when the masks would exceed
+        ``WIDE_ROUTING_WORDS`` words: the plain scans then."""
+        K, G = self.n_types, self.n_groups
+        kw, gw = (K + 63) // 64, (G + 63) // 64
+        type_wide = np.zeros(K, dtype=np.int32)
+        group_wide = np.zeros(G, dtype=np.int32)
+        empty = (type_wide, np.zeros((K, 0), dtype=np.uint64), group_wide, np.zeros((G, 0), dtype=np.uint64))
+        if K * gw + G * kw > WIDE_ROUTING_WORDS:
+            return empty
+        type_start, type_groups = np.asarray(self.type_groups_start), np.asarray(self.type_groups)
+        group_start, group_types = np.asarray(self.group_types_start), np.asarray(self.group_types)
+        held = np.zeros(len(group_types), dtype=bool)
+        if len(self.gt_after) == len(group_types):
+            held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
+                (np.asarray(self.gt_min_idle) > 0)
+        type_bits = np.zeros((K, gw), dtype=np.uint64)
+        group_bits = np.zeros((G, kw), dtype=np.uint64)
+        n_groups = np.diff(type_start)
+        n_types = np.diff(group_start)
+        if len(type_groups):
+            ks = np.repeat(np.arange(K), n_groups)
+            gs = type_groups.astype(np.int64)
+            np.bitwise_or.at(type_bits, (ks, gs >> 6), np.left_shift(np.uint64(1), (gs & 63).astype(np.uint64)))
+        if len(group_types):
+            gs = np.repeat(np.arange(G), n_types)
+            ks = group_types.astype(np.int64)
+            np.bitwise_or.at(group_bits, (gs, ks >> 6), np.left_shift(np.uint64(1), (ks & 63).astype(np.uint64)))
+            held_groups = np.zeros(G, dtype=bool)
+            np.logical_or.at(held_groups, gs, held)
+            group_wide[:] = (n_types >= WIDE_ROUTING) & ~held_groups
+        type_wide[:] = (n_groups >= WIDE_ROUTING) & (np.asarray(self.type_plain) == 1)
+        return type_wide, type_bits, group_wide, group_bits
 
     @cached_property
     def schedule_agents(self) -> tuple:

@@ -1,0 +1,95 @@
+"""Wide routing (``CompiledModel.wide_routing``): a call type served by many groups finds its
+longest-idle agent through a bit mask of the groups with an idle agent, and a group serving
+many types scans only the types with callers waiting. Both are shortcuts through a total
+order, so a run must be the same as with the plain scans, and the same as the SimPy engine's."""
+import copy
+
+import numpy as np
+import pytest
+
+from ccsim import compile as compile_module
+from engine_checks import assert_same_run, run
+
+N = 20  # types and groups: above compile.WIDE_ROUTING (16)
+
+
+def flat(queue_selection="longest_waiting", agent_selection="longest_idle", n=N, per_group=3, horizon=4000):
+    """n call types, n groups of ``per_group`` agents each serving every type (in a rotated order),
+    loaded to about 97 % so queues form, plus an IVR entry that puts callers on priority level 1 of
+    a random type's queue."""
+    agents = n * per_group
+    rate = agents * 0.97 / 120.0
+    types = [f"t{i}" for i in range(n)]
+    s = {
+        "name": "flat", "horizon": horizon, "interval": 500,
+        "call_types": [{"name": t, "arrivals": {"process": "poisson", "rate": 0.8 * rate / n},
+                        "handle_time": {"dist": "exponential", "mean": 120 * (1 + (i % 3) / 4)},
+                        "patience": {"dist": "exponential", "mean": 200}} for i, t in enumerate(types)],
+        "agents": [{"name": f"g{j}", "count": per_group, "serves": types[j:] + types[:j]} for j in range(n)],
+        "entries": [{"name": "vip", "arrivals": {"process": "poisson", "rate": 0.2 * rate}, "ivr": "menu"}],
+        "ivr": [{"name": "menu", "nodes": [{"name": "pick", "duration": {"dist": "deterministic", "value": 5},
+                                            "branches": [{"p": 1 / n, "queue": t, "priority": 1}
+                                                         for t in types]}]}],
+        "routing": {"queue_selection": queue_selection, "agent_selection": agent_selection},
+    }
+    if queue_selection == "skill_priority":
+        s["routing"]["skill_priorities"] = {f"g{j}": {t: 1 + (i + j) % 4 for i, t in enumerate(types)}
+                                            for j in range(n)}
+    if queue_selection == "weighted_wait":
+        s["routing"]["wait_targets"] = {t: 10.0 + 7 * i for i, t in enumerate(types)}
+    return s
+
+
+def test_the_center_routes_wide():
+    """The test center takes the wide paths (else the tests below compare a path with itself)."""
+    from ccsim.scenario import validate_scenario
+
+    model = compile_module.compile_scenario(validate_scenario(flat()))
+    type_wide, type_bits, group_wide, group_bits = model.wide_routing
+    assert type_wide.all() and group_wide.all()
+    assert type_bits.shape == (N, 1) and group_bits.shape == (N, 1)
+    assert all(int(w) == (1 << N) - 1 for w in type_bits[:, 0])
+
+
+@pytest.mark.parametrize("queue_selection", ["longest_waiting", "skill_priority", "weighted_wait", "priority"])
+@pytest.mark.parametrize("agent_selection", ["longest_idle", "fewest_calls"])
+def test_wide_routing_makes_the_plain_scans_run(monkeypatch, queue_selection, agent_selection):
+    scenario = flat(queue_selection, agent_selection)
+    wide = run(scenario, "core")
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING", 10**6)  # no type or group is wide
+    plain = run(scenario, "core")
+    assert_same_run(wide, plain)
+    records = wide.call_records
+    assert (records["wait"] > 0).mean() > 0.3  # queues formed: the choices among them mattered
+    assert len(np.unique(records["source"])) == N + 1
+
+
+@pytest.mark.parametrize("queue_selection", ["longest_waiting", "weighted_wait"])
+def test_wide_routing_matches_the_simpy_engine(queue_selection):
+    scenario = flat(queue_selection, horizon=1500)
+    assert_same_run(run(scenario, "core"), run(scenario, "simpy"))
+
+
+def test_a_rule_on_a_pair_keeps_its_group_and_type_on_the_plain_scans(monkeypatch):
+    """A group or type with a rule on one of its pairs is not wide (the shortcut ignores rules);
+    the others still are, and the run is the plain scans' run."""
+    from ccsim.scenario import validate_scenario
+
+    scenario = flat()
+    scenario["routing"]["overflow"] = [{"call_type": "t3", "group": "g5", "after": 20}]
+    model = compile_module.compile_scenario(validate_scenario(copy.deepcopy(scenario)))
+    type_wide, _, group_wide, _ = model.wide_routing
+    assert not type_wide[model.call_type_names.index("t3")] and not group_wide[model.group_names.index("g5")]
+    assert type_wide.sum() == N - 1 and group_wide.sum() == N - 1
+    wide = run(scenario, "core")
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING", 10**6)
+    assert_same_run(wide, run(scenario, "core"))
+
+
+def test_masks_too_large_for_their_word_budget_fall_back_to_the_plain_scans(monkeypatch):
+    from ccsim.scenario import validate_scenario
+
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", 10)
+    model = compile_module.compile_scenario(validate_scenario(flat()))
+    type_wide, type_bits, group_wide, group_bits = model.wide_routing
+    assert not type_wide.any() and not group_wide.any() and type_bits.size == group_bits.size == 0
