@@ -17,11 +17,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
-cdef enum:
-    PREFETCH_AGENTS = 1000  # fewer agents' rows stay in the cache: a prefetch only costs (measured)
-
 cdef extern from *:
-    void prefetch "__builtin_prefetch" (const void* address) noexcept nogil  # GCC and Clang
     int lowest_bit "__builtin_ctzll" (unsigned long long word) noexcept nogil  # index of the lowest set bit
 
 import numpy as np
@@ -178,7 +174,6 @@ cdef class Simulation:
     # a Python router (ccsim.router.Router) replacing the routing of callers, if any
     cdef object router
     cdef bint has_router
-    cdef bint prefetching           # many agents: prefetch the next event's agent (_prefetch_next)
     cdef bint in_timer
     cdef object router_exc
     cdef object _serves
@@ -344,7 +339,6 @@ cdef class Simulation:
         self.base_routing = base["routing"]
         self.router = router
         self.has_router = router is not None
-        self.prefetching = self.n_agents > PREFETCH_AGENTS
         self._serves = np.asarray(model.serves, dtype=bool) if router is not None else None
         self._routing_tables(model)
         self.entry_tree = self._int_ptr(model.entry_tree)
@@ -1016,8 +1010,6 @@ cdef class Simulation:
                 break
             heap_pop(&self.heap, &ev)
             self.now = ev.time
-            if self.prefetching and self.heap.size > 0:
-                self._prefetch_next()
             if ev.kind == EV_ARRIVAL:
                 handled = self._on_arrival(ev.target)
             elif ev.kind == EV_TALK_END:
@@ -1072,18 +1064,6 @@ cdef class Simulation:
                 return self.error
             self._last_time = self.now
         return ERR_NONE
-
-    cdef inline void _prefetch_next(self) noexcept nogil:
-        """Ask the CPU for the next event's agent while this one is handled: with thousands of
-        agents their rows are out of the cache, and a call's end touches its agent's state and
-        statistics first (a hint only: events pushed meanwhile may come first)."""
-        cdef Event* e = &self.heap.data[0]
-        cdef char* row
-        if e.kind == EV_TALK_END or e.kind == EV_ACW_END:
-            row = <char*>&self.agents[e.target]
-            prefetch(row)
-            prefetch(row + sizeof(Agent) - 1)
-            prefetch(&self.stats.agent_totals[e.target * N_AGENT_FIELDS])
 
     cdef int _fail(self, int error) noexcept nogil:
         """Note why the loop must stop; -1, for the handler to return."""

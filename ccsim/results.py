@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from .errors import UserError
+from .student_t import t_quantiles
 
 
 class ArgumentError(UserError, ValueError):
@@ -311,8 +312,6 @@ def mean_halfwidth(values, level: float = 0.95):
     Works on a 1-d array (floats back) or column-wise on a 2-d one (per-interval
     bands across replications). A half-width needs two finite values, else nan.
     """
-    from scipy.special import stdtrit  # = scipy.stats.t.ppf, without scipy.stats' 0.5 s import
-
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
     n = finite.sum(axis=0)
@@ -320,7 +319,7 @@ def mean_halfwidth(values, level: float = 0.95):
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, clean.sum(axis=0) / np.maximum(n, 1), np.nan)
         sd = np.sqrt(np.where(finite, (clean - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n - 1, 1))
-        q = stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2)
+        q = t_quantiles(np.maximum(n - 1, 1), 0.5 + level / 2)  # scipy's stdtrit, without its import
         hw = np.where(n >= 2, q * sd / np.sqrt(np.maximum(n, 1)), np.nan)
     if values.ndim == 1:
         return float(mean), float(hw)
