@@ -107,7 +107,9 @@ def change_point(d: np.ndarray, y: np.ndarray) -> tuple:
     """(low, high, p_in, p_out): the maximum-likelihood change point of P(y) = p_in for d < h,
     p_out for d >= h (p_in >= p_out) is any h in the gap (low, high] between two consecutive
     distinct d (high = inf: beyond every d, strict priority as far as the log shows), both
-    ends cut at 0; the rates are those of the split."""
+    ends cut at 0; the rates are those of the split. Splits of equal likelihood (a log whose
+    level-l caller always goes first fits p_out = 1 anywhere) go to the one the deterministic
+    rule gets least wrong."""
     order = np.argsort(d, kind="stable")
     d, y = np.asarray(d, float)[order], np.asarray(y, float)[order]
     n = len(d)
@@ -119,7 +121,9 @@ def change_point(d: np.ndarray, y: np.ndarray) -> tuple:
     with np.errstate(divide="ignore", invalid="ignore"):
         p_in, p_out = inside / k, outside / (n - k)
     loglik[np.nan_to_num(p_in, nan=1.0) < np.nan_to_num(p_out, nan=0.0)] = -np.inf
-    c = cut[int(np.argmax(loglik))]
+    wrong = (k - inside) + outside  # events the rule "level l first iff d < h" gets wrong
+    best = np.flatnonzero(loglik == loglik.max())
+    c = cut[best[np.argmin(wrong[best])]]  # equal likelihood (e.g. y always 1): the fewest wrong
     low = d[c - 1] if c > 0 else -np.inf
     high = d[c] if c < n else np.inf
     return max(float(low), 0.0), max(float(high), 0.0), float(p_in[cut == c][0]), float(p_out[cut == c][0])
@@ -128,6 +132,12 @@ def change_point(d: np.ndarray, y: np.ndarray) -> tuple:
 def midpoint(low: float, high: float) -> float:
     """The point estimate in a gap: its middle (inf when the gap is unbounded above)."""
     return (low + high) / 2.0 if np.isfinite(high) else float("inf")
+
+
+def _quantile(values, q: float) -> float:
+    """The q quantile of ``values`` by the inverted empirical CDF (no interpolation: inf stays inf)."""
+    values = np.sort(np.asarray(values, dtype=float))
+    return float(values[min(len(values) - 1, max(0, int(np.ceil(q * len(values))) - 1))])
 
 
 def _bernoulli(ones, n):
@@ -154,7 +164,7 @@ def fit_head_starts(calls, levels: np.ndarray, seed: int = 0) -> dict:
             gap = change_point(d[pick], y[pick])
             lows.append(gap[0])
             highs.append(gap[1])
-        ci = (float(np.percentile(lows, 2.5)), float(np.percentile(highs, 97.5)))
+        ci = (_quantile(lows, 0.025), _quantile(highs, 0.975))
         out[level] = HeadStart(level, midpoint(low, high), ci, len(d), p_in, p_out, d, y.astype(bool))
     return out
 
