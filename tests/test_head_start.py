@@ -59,7 +59,8 @@ def test_core_and_simpy_are_bit_identical_from_a_state():
     """Start callers on every level, some waiting longer than the head starts: the arrival test
     (_queued_ahead) reads their arrivals before the start."""
     state = {"clock": 3600, "waiting": [
-        {"call_type": "sales", "waited": 200, "count": 4}, {"call_type": "sales", "waited": 30, "priority": 2, "count": 3},
+        {"call_type": "sales", "waited": 200, "count": 4},
+        {"call_type": "sales", "waited": 30, "priority": 2, "count": 3},
         {"call_type": "complaints", "waited": 100, "priority": 1, "count": 2},
         {"call_type": "service", "waited": 10, "count": 2}]}
     model = with_state(compile_scenario(validate_scenario(leveled("longest_waiting"))), validate_state(state))

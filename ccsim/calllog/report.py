@@ -55,7 +55,8 @@ def _head_start_lines(result: FitResult) -> list:
     out = []
     for lv, h in result.head_starts.items():
         value = (f"{h.estimate:.1f} s [{h.ci[0]:.1f}, {h.ci[1]:.1f}]" if np.isfinite(h.estimate)
-                 else f"beyond every observed gap (strict priority as far as the log shows; interval from {h.ci[0]:.1f} s)")
+                 else "beyond every observed gap (strict priority as far as the log shows; interval from "
+                 f"{h.ci[0]:.1f} s)")
         out.append(f"head start of priority level {lv} over level 0: {value} (change point of {h.events:,} service "
                    f"events with both levels waiting, bootstrap over days; level {lv} taken first in {h.p_in:.1%} "
                    f"of them when its head joined less than the head start after level 0's, {h.p_out:.1%} when "
