@@ -190,6 +190,8 @@ cdef class Simulation:
     cdef int32_t* branch_target
     cdef int32_t* branch_priority
     cdef int32_t n_levels        # queue priority levels: queue of (type k, level l) is queues[k * n_levels + l]
+    cdef bint head_started       # routing.level_head_start given: callers rank by arrival - level_start[level]
+    cdef double* level_start     # [level]: seconds of head start (CompiledModel.level_head_start)
     cdef int32_t* type_waiting   # callers waiting per call type, all levels
     # retrials per source; queue limits per call type and pool
     cdef double* retry_blocked
@@ -352,6 +354,8 @@ cdef class Simulation:
         self.branch_target = self._int_ptr(model.branch_target)
         self.branch_priority = self._int_ptr(model.branch_priority)
         self.n_levels = model.n_priorities
+        self.head_started = model.level_head_start.size > 0
+        self.level_start = self._double_ptr(model.level_head_start)
         self.type_waiting = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
         self.retry_blocked = self._double_ptr(model.retry_blocked)
         self.retry_abandoned = self._double_ptr(model.retry_abandoned)
@@ -897,7 +901,7 @@ cdef class Simulation:
         count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
         count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
         self.lines_busy += 1
-        if self.type_rules[k] and self._queued_ahead(k, priority):
+        if self.type_rules[k] and self._queued_ahead(k, priority, arrival):
             agent = -1
         else:
             agent = self._take_idle_agent(k, arrival, self.type_waiting[k] + 1, True)
@@ -1182,7 +1186,7 @@ cdef class Simulation:
         if not has_line and self._closed_now():
             count(&self.stats, k, interval, counted, F_CLOSED, 1.0)
             return self._closed(who, slot)
-        if self.type_rules[k] and self._queued_ahead(k, who.priority):
+        if self.type_rules[k] and self._queued_ahead(k, who.priority, t):
             agent = -1  # callers ahead: a group this call makes eligible takes the head (_dispatch)
         else:
             agent = self._take_idle_agent(k, t, self.type_waiting[k] + 1, True)
@@ -1252,9 +1256,20 @@ cdef class Simulation:
             return self._dispatch(k)
         return 0
 
-    cdef inline bint _queued_ahead(self, int32_t k, int32_t level) noexcept nogil:
-        """Whether callers of type k wait on priority level ``level`` or higher."""
-        cdef int32_t l
+    cdef inline bint _queued_ahead(self, int32_t k, int32_t level, double arrival) noexcept nogil:
+        """Whether callers of type k wait ahead of one arriving at ``arrival`` on priority level
+        ``level``: on that level or higher (strict levels); with head starts, one whose arrival -
+        head start is earlier, or equal on a level as high."""
+        cdef int32_t l, head
+        cdef double key
+        if self.head_started:
+            key = arrival - self.level_start[level]
+            for l in range(self.n_levels):
+                head = self.queues[k * self.n_levels + l].head
+                if head >= 0 and (self.calls[head].arrival - self.level_start[l] < key or (
+                        self.calls[head].arrival - self.level_start[l] == key and l >= level)):
+                    return True
+            return False
         for l in range(level, self.n_levels):
             if self.queues[k * self.n_levels + l].head >= 0:
                 return True
@@ -2018,7 +2033,8 @@ cdef class Simulation:
         longest_waiting the one who arrived first (tie: lower call type), priority the first in
         g's serves order, skill_priority the agent's skill priority then the one who arrived
         first, weighted_wait the largest wait x the type's weight (tie: lower call type).
-        O(types of g x levels)."""
+        With head starts: per queue the head ``_started_head`` picks, levels do not go first,
+        and the policy reads its arrival - head start as its arrival. O(types of g x levels)."""
         cdef int32_t g = self.agents[agent].group
         cdef int32_t s, k, level, head, best = -1, best_level = -1, best_k = -1, waiting, prio, best_prio = 0
         cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
@@ -2038,17 +2054,24 @@ cdef class Simulation:
             if self.idle_count[g] + 1 <= self.gt_min_idle[s]:
                 continue
             ewt_over = <double>waiting * self.wait_unit[k] > self.gt_ewt_over[s]
-            level = self.n_levels - 1
-            head = -1
-            while level >= 0:
-                head = self.queues[k * self.n_levels + level].head
-                if head >= 0 and (ewt_over or self.now >= self.calls[head].arrival + self.gt_after[s]):
-                    break
+            if self.head_started:
+                head = self._started_head(k, -INFINITY if ewt_over else self.gt_after[s])
+                if head < 0:
+                    continue
+                level = 0
+                arrival = self.calls[head].arrival - self.level_start[self.calls[head].who.priority]
+            else:
+                level = self.n_levels - 1
                 head = -1
-                level -= 1
-            if head < 0 or level < best_level:
-                continue
-            arrival = self.calls[head].arrival
+                while level >= 0:
+                    head = self.queues[k * self.n_levels + level].head
+                    if head >= 0 and (ewt_over or self.now >= self.calls[head].arrival + self.gt_after[s]):
+                        break
+                    head = -1
+                    level -= 1
+                if head < 0 or level < best_level:
+                    continue
+                arrival = self.calls[head].arrival
             if level > best_level:
                 pass
             elif policy == QUEUE_PRIORITY:
@@ -2189,14 +2212,32 @@ cdef class Simulation:
         return k
 
     cdef inline int32_t _head(self, int32_t k) noexcept nogil:
-        """The caller an agent takes from type k: the head of its highest non-empty level, or -1."""
+        """The caller an agent takes from type k: the head of its highest non-empty level (with
+        head starts: ``_started_head``), or -1."""
         cdef int32_t level = self.n_levels - 1, head
+        if self.head_started:
+            return self._started_head(k, -INFINITY)
         while level >= 0:
             head = self.queues[k * self.n_levels + level].head
             if head >= 0:
                 return head
             level -= 1
         return -1
+
+    cdef int32_t _started_head(self, int32_t k, double after) noexcept nogil:
+        """With head starts: among the heads of type k's levels that have waited ``after`` seconds,
+        the one with the smallest arrival - its level's head start (tie: the higher level), or -1."""
+        cdef int32_t level, head, best = -1
+        cdef double key, best_key = INFINITY
+        for level in range(self.n_levels - 1, -1, -1):
+            head = self.queues[k * self.n_levels + level].head
+            if head < 0 or self.now < self.calls[head].arrival + after:
+                continue
+            key = self.calls[head].arrival - self.level_start[level]
+            if key < best_key:
+                best = head
+                best_key = key
+        return best
 
     cdef int _on_router_timer(self, int32_t tag) noexcept nogil:
         with gil:
@@ -2277,8 +2318,11 @@ cdef class Simulation:
     cdef int _dispatch(self, int32_t k) noexcept nogil:
         """After a call of type k queued behind others (a type whose rules depend on its queue
         or on idle agents): a group it made eligible takes the head of k's highest level it may
-        take (at most one call: taking it undoes what made the group eligible)."""
+        take (at most one call: taking it undoes what made the group eligible); with head starts
+        the level heads in ``_started_head``'s order."""
         cdef int32_t level, head, agent
+        if self.head_started:
+            return self._dispatch_started(k)
         for level in range(self.n_levels - 1, -1, -1):
             head = self.queues[k * self.n_levels + level].head
             if head < 0:
@@ -2286,6 +2330,31 @@ cdef class Simulation:
             agent = self._take_idle_agent(k, self.calls[head].arrival, self.type_waiting[k], True)
             if agent >= 0:
                 return self._answer_waiting(agent, head)
+        return 0
+
+    cdef int _dispatch_started(self, int32_t k) noexcept nogil:
+        """``_dispatch`` with head starts: the level heads tried by arrival - head start (tie: the
+        higher level). O(levels^2), levels <= 10."""
+        cdef int32_t level, head, agent, best, best_level, n
+        cdef uint32_t tried = 0
+        cdef double key, best_key
+        for n in range(self.n_levels):
+            best = -1
+            best_level = -1
+            best_key = INFINITY
+            for level in range(self.n_levels - 1, -1, -1):
+                head = self.queues[k * self.n_levels + level].head
+                if head < 0 or (tried >> level) & 1:
+                    continue
+                key = self.calls[head].arrival - self.level_start[level]
+                if key < best_key:
+                    best, best_level, best_key = head, level, key
+            if best < 0:
+                return 0
+            tried |= (<uint32_t>1) << best_level
+            agent = self._take_idle_agent(k, self.calls[best].arrival, self.type_waiting[k], True)
+            if agent >= 0:
+                return self._answer_waiting(agent, best)
         return 0
 
     cdef int _answer_waiting(self, int32_t agent, int32_t slot) noexcept nogil:

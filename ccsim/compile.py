@@ -149,6 +149,9 @@ class CompiledModel:
     branch_target: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] node or type
     branch_priority: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [B] queue priority
     n_priorities: int = 1  # queue priority levels 0 .. n_priorities-1 (one FIFO per call type and level)
+    # [n_priorities] seconds of head start per level (routing.level_head_start): a waiting caller
+    # ranks by arrival - head start; empty = strict levels (a higher level always first)
+    level_head_start: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # Retrials per source: probabilities after being blocked / abandoning, the delay, and the
     # attempts in all (1 = no retrials).
     retry_blocked: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -840,7 +843,15 @@ def _routing_tables(scenario: Scenario, model: CompiledModel) -> dict:
                 gt_min_idle=gt[3], type_delay_start=delay_start, type_delays=np.array(flat_delays, dtype=np.float64),
                 type_rules=np.array(rules, dtype=np.int32),
                 wait_weight=np.array([1.0 / t if t > 0 else 1.0 for t in target], dtype=np.float64),
-                agent_priority=priority, backup=backup)
+                agent_priority=priority, backup=backup, level_head_start=_head_starts(r, model.n_priorities))
+
+
+def _head_starts(r, levels: int) -> np.ndarray:
+    """Seconds of head start per priority level in use (entries past the highest level any menu
+    branch sets are not read); empty when routing.level_head_start is absent (strict levels)."""
+    if r.level_head_start is None:
+        return np.zeros(0)
+    return np.array(r.level_head_start[:levels], dtype=np.float64)
 
 
 def _inbound_tables(scenario: Scenario, type_index: dict, table: _DistTable, sources: list) -> dict:

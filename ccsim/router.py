@@ -28,7 +28,8 @@ to queue it.
 ``on_agent_free(center, agent)`` -- an agent is free (its call and after-call work done, or
 just on duty), no callback item is overdue, and callers wait in some call type its group
 serves: return one of those call types (the agent takes its longest-waiting caller on the
-highest IVR priority level), or None to leave the agent idle.
+highest IVR priority level; with ``routing.level_head_start``, the level head with the smallest
+arrival - head start), or None to leave the agent idle.
 
 ``on_timer(center, tag)`` (optional) -- a timer set by ``center.set_timer(time, tag)`` rings;
 ``center.assign(agent, call_type)`` gives an idle agent the head of a call type's queue.
@@ -67,7 +68,8 @@ class RoutingState(Protocol):
         """Callers waiting in ``call_type``'s queue (all priority levels)."""
 
     def oldest_arrival(self, call_type: int) -> Optional[float]:
-        """When the caller an agent would take from ``call_type`` arrived (None: nobody waits)."""
+        """When the caller an agent would take from ``call_type`` arrived (None: nobody waits; with
+        head starts, that caller's real arrival, not its head-started one)."""
 
     def groups_serving(self, call_type: int) -> list[int]:
         """The groups serving ``call_type``, in its routing order."""

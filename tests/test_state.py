@@ -260,3 +260,21 @@ def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path):
                                    "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
     assert res.exit_code == 2 and "--at" in res.output and "Traceback" not in res.output, res.output
     assert not out.exists()
+
+
+def test_the_shipped_state_examples_fit_their_scenario():
+    """Each state in scenarios/states/ names its scenario in its first line and is accepted by it
+    (every check against the scenario passes: types, groups on duty, lines)."""
+    from pathlib import Path
+
+    from ccsim.scenario import load_scenario
+    from ccsim.state.schema import load_state
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    states = sorted((root / "states").glob("*.yaml"))
+    assert states
+    for path in states:
+        scenario_file = path.read_text(encoding="utf-8").split()[5]  # "# A start state for X at ..."
+        model = compile_scenario(load_scenario(root.parent / scenario_file))
+        started = with_state(model, load_state(path), str(path))
+        assert started.state.clock > 0 and not started.state.is_empty()

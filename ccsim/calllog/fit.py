@@ -8,7 +8,9 @@ period of the day, ``handle_periods``), patience from censored waits
 (Kaplan-Meier, censored MLE of exponential, Weibull and lognormal, the hazard), the IVR time
 and the share of callers reaching the queue (overall, and per slot: ``Arrivals.queue_counts``,
 ``reached_by_slot``), the priority shares and the share of short
-abandons; for the center the agents seen serving per slot and the agents available per slot
+abandons; for the center the head start of each priority level over level 0, from the order
+in which waiting callers were served (``headstart.py``; the scenario's
+``routing.level_head_start``); and the agents seen serving per slot and the agents available per slot
 (``agents_available``: busy time plus short idle gaps with no call waiting), which the
 scenario staffs. ``FitResult.scenario()`` turns
 them into a ccsim scenario (``scenario.py``).
@@ -97,6 +99,7 @@ class FitResult:
     agents_seen: np.ndarray          # [days, slots] distinct agents serving
     staffing: np.ndarray             # [profile days, slots] mean agents available (what the scenario uses)
     agents_available: np.ndarray = None   # [days, slots] mean agents available (``agents_available``)
+    head_starts: dict = field(default_factory=dict)  # level >= 1 -> headstart.HeadStart (over level 0)
 
     @property
     def slots_per_day(self) -> int:
@@ -124,7 +127,19 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
         types[str(name)] = _fit_type(str(name), group, log, profile, options)
     seen = agents_serving(calls, log.days, options.slot)
     available = agents_available(calls, log.days, options.slot, options.idle_cap)
-    return FitResult(log, options, profile, types, seen, _profile_mean(available, log, profile), available)
+    return FitResult(log, options, profile, types, seen, _profile_mean(available, log, profile), available,
+                     _head_starts(calls, log))
+
+
+def _head_starts(calls, log: CallLog) -> dict:
+    """The head start of each priority level (``headstart.fit_head_starts``); {} when the log
+    maps no priority or no queue entry and exit times."""
+    from .headstart import fit_head_starts
+
+    if not {"priority", "queue_entry", "queue_exit"} <= set(log.mapping.columns):
+        return {}
+    levels = calls["priority"].astype(str).map(log.mapping.priority_level).to_numpy(dtype=int)
+    return fit_head_starts(calls, levels)
 
 
 def _fit_type(name, calls, log, profile, options) -> TypeFit:

@@ -42,7 +42,29 @@ def text_report(result: FitResult) -> str:
     lines.append("agents seen serving (distinct agents with a call in the slot, mean over like days): peak " + seen)
     lines.append(f"agents available (busy + idle gaps <= {result.options.idle_cap:g} s with no call waiting, "
                  "mean over the slot and like days; the scenario's staffing): peak " + _profile_peaks(result, None))
+    lines += _head_start_lines(result)
     return "\n".join(lines)
+
+
+def _head_start_lines(result: FitResult) -> list:
+    """Each level's fitted head start over level 0, its support, and what the scenario does."""
+    from .scenario import head_start_list
+
+    if not result.head_starts:
+        return []
+    out = []
+    for lv, h in result.head_starts.items():
+        value = (f"{h.estimate:.1f} s [{h.ci[0]:.1f}, {h.ci[1]:.1f}]" if np.isfinite(h.estimate)
+                 else "beyond every observed gap (strict priority as far as the log shows; interval from "
+                 f"{h.ci[0]:.1f} s)")
+        out.append(f"head start of priority level {lv} over level 0: {value} (change point of {h.events:,} service "
+                   f"events with both levels waiting, bootstrap over days; level {lv} taken first in {h.p_in:.1%} "
+                   f"of them when its head joined less than the head start after level 0's, {h.p_out:.1%} when "
+                   "later)")
+    starts = head_start_list(result)
+    out.append(f"  the scenario's routing.level_head_start: {starts}" if starts is not None else
+               "  the scenario keeps strict priority levels (a level without a finite fitted head start)")
+    return out
 
 
 def _profile_peaks(result: FitResult, per_day) -> str:

@@ -18,6 +18,8 @@
   give exactly that count (``layered_shifts``). An earlier version gave ``staffing.required``
   and let the greedy shift cover (8, 6 and 4 hour shifts) round it up: on the bank log that put
   103 agents and 49 % occupancy where the log shows about ten agents at the peak.
+- Priority levels: ``routing.level_head_start`` from the fitted head starts (``headstart.py``)
+  when every level above 0 the menus use has a finite one; else strict levels.
 """
 from __future__ import annotations
 
@@ -54,6 +56,9 @@ def fitted_scenario(result: FitResult, name: str = None, handle: str = None) -> 
             entries += e
             menus += m
     scenario["agents"] = [_agents(result)]
+    starts = head_start_list(result)
+    if starts is not None:
+        scenario["routing"] = {"level_head_start": starts}
     if ivr:
         scenario["entries"] = entries
         scenario["ivr"] = menus
@@ -97,6 +102,17 @@ def _call_type(fit: TypeFit, result: FitResult, handle: str, with_arrivals: bool
     if fit.patience is not None:
         out["patience"] = fit.patience.dist()
     return out
+
+
+def head_start_list(result: FitResult):
+    """[0, h_1, ..., h_L] (s, to 0.1 s) for the levels the menus use, or None (strict levels) when
+    only level 0 is used or some level lacks a finite fitted head start."""
+    used = {lv for fit in result.types.values() for lv, share in fit.priorities.items() if share > 0}
+    top = max(used, default=0)
+    fitted = result.head_starts
+    if top == 0 or any(lv not in fitted or not np.isfinite(fitted[lv].estimate) for lv in range(1, top + 1)):
+        return None
+    return [0.0] + [round(float(fitted[lv].estimate), 1) for lv in range(1, top + 1)]
 
 
 def _handle_time(fit: TypeFit):
@@ -212,4 +228,4 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-__all__ = ["fitted_scenario", "layered_shifts", "minute_staffing", "safe_name"]
+__all__ = ["fitted_scenario", "head_start_list", "layered_shifts", "minute_staffing", "safe_name"]

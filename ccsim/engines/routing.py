@@ -76,12 +76,13 @@ class Idle:
 
 
 def call_order(policy, agent_priority, wait_weight, now):
-    """The sort key of a candidate (level, position in serves, head call) for a freed agent of
-    queue-selection ``policy`` (smallest first); see ``_core.Simulation._select_call``."""
+    """The sort key of a candidate (level, position in serves, head call, its arrival as the
+    policy reads it: minus its level's head start if there are head starts) for a freed agent
+    of queue-selection ``policy`` (smallest first); see ``_core.Simulation._select_call``."""
     if policy == QUEUE_SELECTION["priority"]:
         return lambda c: (-c[0], c[1])
     if policy == QUEUE_SELECTION["skill_priority"]:
-        return lambda c: (-c[0], agent_priority[c[2].call_type], c[2].arrival, c[2].call_type)
+        return lambda c: (-c[0], agent_priority[c[2].call_type], c[3], c[2].call_type)
     if policy == QUEUE_SELECTION["weighted_wait"]:
-        return lambda c: (-c[0], -((now - c[2].arrival) * wait_weight[c[2].call_type]), c[2].call_type)
-    return lambda c: (-c[0], c[2].arrival, c[2].call_type)
+        return lambda c: (-c[0], -((now - c[3]) * wait_weight[c[2].call_type]), c[2].call_type)
+    return lambda c: (-c[0], c[3], c[2].call_type)

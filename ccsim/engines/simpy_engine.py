@@ -356,6 +356,8 @@ class ContactCenter:
                                for g in range(model.n_groups)]
         # waiting callers per (call type k, priority level l), FIFO: queues[k * levels + l]
         self.levels = int(model.n_priorities)
+        # seconds of head start per level (routing.level_head_start); None = strict levels
+        self.level_start = model.level_head_start.tolist() if model.level_head_start.size else None
         self.queues = [deque() for _ in range(n * self.levels)]
         self.type_waiting = [0] * n  # callers waiting per call type, all levels
         self.pool_waiting = [0] * model.n_pools  # callers waiting in each pool's queues
@@ -476,7 +478,7 @@ class ContactCenter:
         tally.count(call, "arrived")
         tally.count(call, "offered")
         self.lines_busy += 1
-        if self.type_rules[k] and self.queued_ahead(k, priority):
+        if self.type_rules[k] and self.queued_ahead(k, priority, arrival):
             agent = None
         else:
             agent = self.take_idle_agent(k, arrival, self.type_waiting[k] + 1)
@@ -796,7 +798,7 @@ class ContactCenter:
         if not has_line and self.closed_now():
             tally.count(call, "closed")
             return (yield from self.closed(who, ring))
-        if self.type_rules[k] and self.queued_ahead(k, who.priority):
+        if self.type_rules[k] and self.queued_ahead(k, who.priority, now):
             agent = None  # callers ahead: a group this call makes eligible takes the head (dispatch)
         else:
             agent = self.take_idle_agent(k, now, self.type_waiting[k] + 1)
@@ -1253,9 +1255,25 @@ class ContactCenter:
         """The FIFO of a call's type and priority level."""
         return self.queues[call.call_type * self.levels + call.who.priority]
 
-    def queued_ahead(self, k, level):
-        """Whether callers of type k wait on priority level ``level`` or higher."""
-        return any(self.queues[k * self.levels + lv] for lv in range(level, self.levels))
+    def queued_ahead(self, k, level, arrival):
+        """Whether callers of type k wait ahead of one arriving at ``arrival`` on ``level``: on that
+        level or higher; with head starts, one whose arrival - head start is earlier, or equal on a
+        level as high (see ``_core.Simulation._queued_ahead``)."""
+        if self.level_start is None:
+            return any(self.queues[k * self.levels + lv] for lv in range(level, self.levels))
+        start, key = self.level_start, arrival - self.level_start[level]
+        return any((q[0].arrival - start[lv] < key or (q[0].arrival - start[lv] == key and lv >= level))
+                   for lv in range(self.levels) for q in [self.queues[k * self.levels + lv]] if q)
+
+    def started_head(self, k, after):
+        """With head starts: among the heads of type k's levels that have waited ``after`` seconds,
+        the one with the smallest arrival - its level's head start (tie: the higher level), or None."""
+        now, heads = self.env.now, []
+        for level in reversed(range(self.levels)):
+            queue = self.queues[k * self.levels + level]
+            if queue and not now < queue[0].arrival + after:
+                heads.append((queue[0].arrival - self.level_start[level], -level, queue[0]))
+        return min(heads, key=lambda h: h[:2])[2] if heads else None
 
     def select_call(self, agent):
         """The caller a freed ``agent`` takes next, or None (see ``_core.Simulation._select_call``):
@@ -1264,17 +1282,22 @@ class ContactCenter:
         now, g = self.env.now, agent.group
         if self.router is not None:
             return self.router_free(agent)
-        heads = []  # (level, position in serves order, head) of each queue that may be taken
+        heads = []  # (level, position in serves order, head, its arrival for the policy) per queue that may be taken
         for position, (k, rule) in enumerate(zip(self.types_served[g], self.group_rules_of[g])):
             after, ewt_over, queue_over, min_idle = rule
             waiting = self.type_waiting[k]
             if waiting == 0 or (queue_over >= 0 and waiting <= queue_over) or self.idle.count(g) + 1 <= min_idle:
                 continue
             over = float(waiting) * self.wait_unit[k] > ewt_over
+            if self.level_start is not None:  # head starts: levels do not go first
+                head = self.started_head(k, -math.inf if over else after)
+                if head is not None:
+                    heads.append((0, position, head, head.arrival - self.level_start[head.who.priority]))
+                continue
             for level in reversed(range(self.levels)):
                 queue = self.queues[k * self.levels + level]
                 if queue and (over or now >= queue[0].arrival + after):
-                    heads.append((level, position, queue[0]))
+                    heads.append((level, position, queue[0], queue[0].arrival))
                     break
         if not heads:
             return None
@@ -1331,7 +1354,10 @@ class ContactCenter:
         return k
 
     def head(self, k):
-        """The caller an agent takes from type k: the head of its highest non-empty level."""
+        """The caller an agent takes from type k: the head of its highest non-empty level (with
+        head starts: ``started_head``)."""
+        if self.level_start is not None:
+            return self.started_head(k, -math.inf)
         for level in reversed(range(self.levels)):
             queue = self.queues[k * self.levels + level]
             if queue:
@@ -1349,8 +1375,13 @@ class ContactCenter:
 
     def dispatch(self, k):
         """After a call of type k queued behind others: a group it made eligible takes the head of
-        k's highest level it may take (see ``_core.Simulation._dispatch``)."""
-        for level in reversed(range(self.levels)):
+        k's highest level it may take (see ``_core.Simulation._dispatch``); with head starts the
+        level heads by arrival - head start (tie: the higher level)."""
+        levels = reversed(range(self.levels))
+        if self.level_start is not None:
+            levels = sorted(levels, key=lambda lv: (self.queues[k * self.levels + lv][0].arrival - self.level_start[lv]
+                                                    if self.queues[k * self.levels + lv] else 0.0, -lv))
+        for level in levels:
             queue = self.queues[k * self.levels + level]
             if queue:
                 agent = self.take_idle_agent(k, queue[0].arrival, self.type_waiting[k])

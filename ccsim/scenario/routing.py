@@ -16,8 +16,8 @@ routing; agents without one count as 0), then the longest idle, then the lowest 
 stream per choice among two or more).
 
 Call selection, for a freed agent of group g (callers on a higher IVR priority level always go
-first; an overdue callback item before any caller, as always), among the heads of the queues g
-serves that g may take now:
+first, unless ``level_head_start`` is given; an overdue callback item before any caller, as
+always), among the heads of the queues g serves that g may take now:
 ``longest_waiting`` -- the caller who arrived first (tie: lower call type index);
 ``priority`` -- the first queue in g's ``serves`` order (strict priority by call type);
 ``skill_priority`` -- the agent's skill priority for the call type (``skill_priorities``, 1 =
@@ -99,6 +99,10 @@ class Routing(_Model):
         default_factory=dict, max_length=L.MAX_GROUPS, description=(
             "per group, per call type it serves: 1 = taken first (queue_selection: skill_priority); "
             "absent = the serves order"))
+    level_head_start: Optional[list[Seconds]] = Field(
+        default=None, min_length=1, max_length=L.MAX_PRIORITY + 1, description=(
+            "seconds of head start per IVR priority level (entry l for level l): a waiting caller ranks "
+            "by its arrival minus its level's head start; absent = strict levels (a higher level first)"))
     wait_targets: dict[Name, Annotated[float, Field(gt=0, le=L.MAX_SECONDS, allow_inf_nan=False)]] = Field(
         default_factory=dict, max_length=L.MAX_CALL_TYPES, description=(
             "per call type, seconds (queue_selection: weighted_wait); absent = the service-level threshold"))
@@ -149,3 +153,18 @@ def check_routing(s) -> None:
     for k in r.wait_targets:
         if k not in types:
             raise _err("routing", f"call type '{k}' is not defined", f"routing.wait_targets.{k}")
+    _check_head_starts(s)
+
+
+def _check_head_starts(s) -> None:
+    """routing.level_head_start gives an entry for every priority level a menu branch sets."""
+    starts = s.routing.level_head_start
+    if starts is None:
+        return
+    for t, tree in enumerate(s.ivr):
+        for j, node in enumerate(tree.nodes):
+            for b, branch in enumerate(node.branches):
+                if branch.priority >= len(starts):
+                    raise _err("routing", f"{len(starts)} head start(s) (levels 0 to {len(starts) - 1}), but "
+                                          f"ivr[{t}].nodes[{j}].branches[{b}] sends callers to priority "
+                                          f"{branch.priority}: give one entry per level", "routing.level_head_start")
