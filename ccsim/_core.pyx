@@ -2100,7 +2100,8 @@ cdef class Simulation:
     cdef int32_t _select_wide(self, int32_t agent, int32_t g) noexcept nogil:
         """``_select_call`` for a wide group (``CompiledModel.wide_routing``: no rule on its pairs,
         a policy other than priority): the same caller, visiting only the types g serves that
-        have callers waiting (the order, level then the policy's key then type, is total)."""
+        have callers waiting (the order, level then the policy's key then type, is total; with
+        head starts the policy's key on arrival - head start, as there)."""
         cdef int32_t w, k, level, head, best = -1, best_level = -1, best_k = -1, prio, best_prio = 0
         cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
         cdef uint64_t bits
@@ -2110,14 +2111,19 @@ cdef class Simulation:
             while bits:
                 k = 64 * w + lowest_bit(bits)
                 bits &= bits - 1
-                level = self.n_levels - 1
-                head = self.queues[k * self.n_levels + level].head
-                while head < 0:  # a type with callers waiting has a non-empty level
-                    level -= 1
+                if self.head_started:  # as _select_call: levels do not go first
+                    head = self._started_head(k, -INFINITY)
+                    level = 0
+                    arrival = self.calls[head].arrival - self.level_start[self.calls[head].who.priority]
+                else:
+                    level = self.n_levels - 1
                     head = self.queues[k * self.n_levels + level].head
-                if level < best_level:
-                    continue
-                arrival = self.calls[head].arrival
+                    while head < 0:  # a type with callers waiting has a non-empty level
+                        level -= 1
+                        head = self.queues[k * self.n_levels + level].head
+                    if level < best_level:
+                        continue
+                    arrival = self.calls[head].arrival
                 if level > best_level:
                     pass
                 elif policy == QUEUE_SKILL_PRIORITY:

@@ -13,7 +13,8 @@ from engine_checks import assert_same_run, run
 N = 20  # types and groups: above compile.WIDE_ROUTING (16)
 
 
-def flat(queue_selection="longest_waiting", agent_selection="longest_idle", n=N, per_group=3, horizon=4000):
+def flat(queue_selection="longest_waiting", agent_selection="longest_idle", n=N, per_group=3, horizon=4000,
+         head_start=None):
     """n call types, n groups of ``per_group`` agents each serving every type (in a rotated order),
     loaded to about 97 % so queues form, plus an IVR entry that puts callers on priority level 1 of
     a random type's queue."""
@@ -32,6 +33,8 @@ def flat(queue_selection="longest_waiting", agent_selection="longest_idle", n=N,
                                                          for t in types]}]}],
         "routing": {"queue_selection": queue_selection, "agent_selection": agent_selection},
     }
+    if head_start is not None:
+        s["routing"]["level_head_start"] = [0, head_start]
     if queue_selection == "skill_priority":
         s["routing"]["skill_priorities"] = {f"g{j}": {t: 1 + (i + j) % 4 for i, t in enumerate(types)}
                                             for j in range(n)}
@@ -52,9 +55,10 @@ def test_the_center_routes_wide():
 
 
 @pytest.mark.parametrize("queue_selection", ["longest_waiting", "skill_priority", "weighted_wait", "priority"])
-@pytest.mark.parametrize("agent_selection", ["longest_idle", "fewest_calls"])
-def test_wide_routing_makes_the_plain_scans_run(monkeypatch, queue_selection, agent_selection):
-    scenario = flat(queue_selection, agent_selection)
+@pytest.mark.parametrize("agent_selection, head_start", [("longest_idle", None), ("fewest_calls", None),
+                                                         ("longest_idle", 30)])
+def test_wide_routing_makes_the_plain_scans_run(monkeypatch, queue_selection, agent_selection, head_start):
+    scenario = flat(queue_selection, agent_selection, head_start=head_start)
     wide = run(scenario, "core")
     monkeypatch.setattr(compile_module, "WIDE_ROUTING", 10**6)  # no type or group is wide
     plain = run(scenario, "core")
@@ -64,9 +68,10 @@ def test_wide_routing_makes_the_plain_scans_run(monkeypatch, queue_selection, ag
     assert len(np.unique(records["source"])) == N + 1
 
 
-@pytest.mark.parametrize("queue_selection", ["longest_waiting", "weighted_wait"])
-def test_wide_routing_matches_the_simpy_engine(queue_selection):
-    scenario = flat(queue_selection, horizon=1500)
+@pytest.mark.parametrize("queue_selection, head_start", [("longest_waiting", None), ("weighted_wait", None),
+                                                         ("longest_waiting", 30)])
+def test_wide_routing_matches_the_simpy_engine(queue_selection, head_start):
+    scenario = flat(queue_selection, horizon=1500, head_start=head_start)
     assert_same_run(run(scenario, "core"), run(scenario, "simpy"))
 
 
