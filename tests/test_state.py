@@ -278,3 +278,41 @@ def test_the_shipped_state_examples_fit_their_scenario():
         model = compile_scenario(load_scenario(root.parent / scenario_file))
         started = with_state(model, load_state(path), str(path))
         assert started.state.clock > 0 and not started.state.is_empty()
+
+
+@pytest.mark.parametrize("hours, horizon, clock", [
+    (None, 86400, 8 * 3600 + 300),                         # one day: the time of day
+    (None, 7 * 86400, 8 * 3600 + 300),                     # a week from Monday: 2024-03-04 is a Monday
+    ("saturday", 7 * 86400, 2 * 86400 + 8 * 3600 + 300),  # a week from Saturday: its third day
+    ("saturday", 2 * 86400, 8 * 3600 + 300),               # too short to reach that Monday: the time of day
+])
+def test_a_state_from_a_log_falls_on_its_weekday_in_the_scenario(tmp_path, hours, horizon, clock):
+    """The log's Monday 08:05 is where the scenario's week has that Monday (shifts, hours and
+    weekly profiles count their weekdays from time 0's weekday); the priority column is mapped to
+    levels as fit and replay map it (here "7" -> level 1)."""
+    log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
+    log.write_text(LOG.replace("id,type,", "id,prio,type,").replace("\n1,", "\n1,0,").replace("\n2,", "\n2,7,")
+                   .replace("\n3,", "\n3,0,").replace("\n4,", "\n4,0,").replace("\n5,", "\n5,0,")
+                   .replace("\n6,", "\n6,0,"))
+    mapped = dict(LOG_MAPPING, columns=dict(LOG_MAPPING["columns"], priority="prio"), priority_levels={"7": 1})
+    mapping.write_text(yaml.safe_dump(mapped))
+    scenario = {"name": "toy", "horizon": horizon, "interval": 900,
+                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
+                                "handle_time": {"dist": "exponential", "mean": 100},
+                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
+                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}],
+                "entries": [{"name": "vip", "arrivals": {"process": "poisson", "rate": 0.001}, "ivr": "menu"}],
+                "ivr": [{"name": "menu", "nodes": [{"name": "n", "duration": {"dist": "deterministic", "value": 1},
+                                                    "branches": [{"p": 1, "queue": "a", "priority": 1}]}]}]}
+    if hours:
+        scenario["hours"] = {"start_weekday": hours, "closed": {"action": "message", "message": 5},
+                             "open": {d: [["00:00", "24:00"]] for d in ("monday", "tuesday", "wednesday", "thursday",
+                                                                        "friday", "saturday", "sunday")}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    out = tmp_path / "state.yaml"
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "2024-03-04 08:05:00",
+                                   "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    state = yaml.safe_load(out.read_text())
+    assert state["clock"] == clock
+    assert [w.get("priority", 0) for w in sorted(state["waiting"], key=lambda w: w["waited"])] == [0, 1, 0]

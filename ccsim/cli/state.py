@@ -19,14 +19,17 @@ from .output import check_output_path
                    "against it before it is written).")
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The state file to write.")
 def state(log_file, mapping_spec, at, scenario_file, out):
-    """Write the state of LOG at TIME: callers in queue and agents in service then."""
+    """Write the state of LOG at TIME: callers in queue and agents in service then. The state's
+    clock is TIME's weekday and time of day in the scenario's week (its day 1 is the weekday of
+    its time 0: hours.start_weekday, else Monday), or TIME's time of day on day 1 when the
+    horizon is shorter."""
     from ..calllog import read_log
     from ..compile import compile_scenario
     from ..files import write_text_atomic
     from ..scenario import load_scenario
     from ..scenario.schema import routing_order
     from ..scenario.yaml_reader import dump_yaml
-    from ..state.from_log import instant, state_at
+    from ..state.from_log import instant, scenario_clock, state_at
     from ..state.schema import validate_state
     from ..state.start import with_state
 
@@ -34,7 +37,8 @@ def state(log_file, mapping_spec, at, scenario_file, out):
     scenario = load_scenario(scenario_file)
     log = read_log(log_file, mapping_spec)
     groups_of = {c.name: routing_order(scenario, c)[0] for c in scenario.call_types}
-    data = state_at(log, instant(log, at), groups_of)
+    t = instant(log, at)
+    data = state_at(log, t, groups_of, scenario_clock(log, t, scenario))
     with_state(compile_scenario(scenario), validate_state(data, str(out)), f"{out} (from {log_file} at {at})")
     text = dump_yaml(data)
     write_text_atomic(out, lambda f: f.write(text))

@@ -2,7 +2,9 @@
 
 At instant t (seconds from the log's origin): a caller is waiting if it entered the queue at or
 before t and left it (answered or hung up) after t; an agent is busy if a call it serves started
-at or before t and ends after t. The clock is t's time of day (a scenario's time 0 is a midnight).
+at or before t and ends after t. The clock is t's place in the scenario's week (``scenario_clock``:
+its weekday counted from the scenario's weekday of time 0, when the horizon reaches it, plus its
+time of day; a scenario's time 0 is a midnight).
 Busy agents are given to the first group serving their call type (the scenario's routing order):
 a log's agent names are not the scenario's agent ids.
 """
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
+from ..calllog.replay import priority_levels
 from .schema import DAY, MAX_ELAPSED
 
 
@@ -25,18 +28,34 @@ def instant(log, at: str) -> float:
         raise UserError(f"--at {at!r}: not a timestamp of this log ({err})") from None
 
 
-def state_at(log, t: float, groups_of: dict) -> dict:
+def scenario_clock(log, t: float, scenario) -> float:
+    """Where instant t of the log falls in ``scenario``'s time: t's weekday counted from the
+    scenario's weekday of time 0 (``hours.start_weekday``; Monday without hours: the weekday that
+    shifts, hours and weekly profiles count from) times a day, plus t's time of day, when the
+    horizon reaches that; else (a scenario shorter than that, or a log in plain seconds without
+    dates) t's time of day on day 1."""
+    from ..scenario.hours import WEEKDAYS
+
+    day_time = float(t - DAY * np.floor(t / DAY))
+    if log.origin is None:
+        return day_time
+    first = WEEKDAYS.index(scenario.hours.start_weekday) if scenario.hours is not None else 0
+    weekday = (log.origin + pd.Timedelta(seconds=t)).weekday()
+    clock = ((weekday - first) % 7) * DAY + day_time
+    return clock if clock < scenario.horizon else day_time
+
+
+def state_at(log, t: float, groups_of: dict, clock: float = None) -> dict:
     """The state (plain data, a state file's content) of ``log`` at instant t; ``groups_of``: call type
-    -> the group its busy agents are given to."""
+    -> the group its busy agents are given to; ``clock``: the state's clock (default: t's time of day)."""
     calls = log.calls
     if not len(calls) or not calls["arrival"].min() <= t <= calls["arrival"].max() + DAY:
         raise UserError(f"--at: the log has no calls around that instant ({t:g} s from its start)")
     entry = calls["queue_entry"] if "queue_entry" in calls else calls["arrival"]
     leave = calls["queue_exit"] if "queue_exit" in calls else calls.get("service_start", calls["arrival"])
     waiting = calls[(calls["queued"]) & (entry <= t) & (leave > t)]
-    out = {"clock": float(t - DAY * np.floor(t / DAY)), "waiting": [], "busy": []}
-    level = (pd.to_numeric(waiting["priority"], errors="coerce").fillna(0).astype(int) if "priority" in waiting
-             else pd.Series(0, index=waiting.index))
+    out = {"clock": float(t - DAY * np.floor(t / DAY)) if clock is None else float(clock), "waiting": [], "busy": []}
+    level = pd.Series(priority_levels(waiting, log), index=waiting.index)  # as fit and replay map them
     for i in np.argsort((t - entry[waiting.index]).to_numpy(), kind="stable")[::-1]:  # longest waiting first
         row = waiting.index[i]
         out["waiting"].append({"call_type": str(waiting.at[row, "call_type"]),
