@@ -20,6 +20,24 @@ from libc.string cimport memcpy, memset
 cdef extern from *:
     int lowest_bit "__builtin_ctzll" (unsigned long long word) noexcept nogil  # index of the lowest set bit
 
+
+cdef struct Pick:  # the caller a freed agent takes so far (Simulation._consider)
+    int32_t slot   # -1: none yet
+    int32_t level
+    int32_t k
+    int32_t prio
+    double arrival
+    double score
+
+
+cdef inline void pick_init(Pick* p) noexcept nogil:
+    p.slot = -1
+    p.level = -1
+    p.k = -1
+    p.prio = 0
+    p.arrival = INFINITY
+    p.score = 0.0
+
 import numpy as np
 
 from .budget import airing_overflow_error, out_of_memory_error, overflow_error
@@ -2036,14 +2054,15 @@ cdef class Simulation:
         With head starts: per queue the head ``_started_head`` picks, levels do not go first,
         and the policy reads its arrival - head start as its arrival. O(types of g x levels)."""
         cdef int32_t g = self.agents[agent].group
-        cdef int32_t s, k, level, head, best = -1, best_level = -1, best_k = -1, waiting, prio, best_prio = 0
-        cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
+        cdef int32_t s, k, level, head, waiting
+        cdef double arrival
         cdef bint ewt_over
-        cdef int32_t policy = self.queue_selection
+        cdef Pick pick
         if self.has_router:
             return self._router_free(agent)
-        if self.group_wide[g] and policy != QUEUE_PRIORITY:
+        if self.group_wide[g] and self.queue_selection != QUEUE_PRIORITY:
             return self._select_wide(agent, g)
+        pick_init(&pick)
         for s in range(self.group_types_start[g], self.group_types_start[g + 1]):
             k = self.group_types[s]
             waiting = self.type_waiting[k]
@@ -2069,43 +2088,22 @@ cdef class Simulation:
                         break
                     head = -1
                     level -= 1
-                if head < 0 or level < best_level:
+                if head < 0:
                     continue
                 arrival = self.calls[head].arrival
-            if level > best_level:
-                pass
-            elif policy == QUEUE_PRIORITY:
-                continue
-            elif policy == QUEUE_SKILL_PRIORITY:
-                prio = self.agent_priority[agent * self.n_types + k]
-                if not (prio < best_prio or (prio == best_prio and (
-                        arrival < best_arrival or (arrival == best_arrival and k < best_k)))):
-                    continue
-            elif policy == QUEUE_WEIGHTED_WAIT:
-                score = (self.now - arrival) * self.wait_weight[k]
-                if not (score > best_score or (score == best_score and k < best_k)):
-                    continue
-            elif not (arrival < best_arrival or (arrival == best_arrival and k < best_k)):
-                continue
-            best = head
-            best_level = level
-            best_arrival = arrival
-            best_k = k
-            if policy == QUEUE_SKILL_PRIORITY:
-                best_prio = self.agent_priority[agent * self.n_types + k]
-            elif policy == QUEUE_WEIGHTED_WAIT:
-                best_score = (self.now - arrival) * self.wait_weight[k]
-        return best
+            self._consider(&pick, agent, k, head, level, arrival)
+        return pick.slot
 
     cdef int32_t _select_wide(self, int32_t agent, int32_t g) noexcept nogil:
         """``_select_call`` for a wide group (``CompiledModel.wide_routing``: no rule on its pairs,
         a policy other than priority): the same caller, visiting only the types g serves that
-        have callers waiting (the order, level then the policy's key then type, is total; with
-        head starts the policy's key on arrival - head start, as there)."""
-        cdef int32_t w, k, level, head, best = -1, best_level = -1, best_k = -1, prio, best_prio = 0
-        cdef double arrival, score, best_score = 0.0, best_arrival = INFINITY
+        have callers waiting (``_consider``'s order is total; with head starts it reads
+        arrival - head start, as there)."""
+        cdef int32_t w, k, level, head
+        cdef double arrival
         cdef uint64_t bits
-        cdef int32_t policy = self.queue_selection
+        cdef Pick pick
+        pick_init(&pick)
         for w in range(self.kw):
             bits = self.group_type_bits[g * self.kw + w] & self.waiting_bits[w]
             while bits:
@@ -2121,31 +2119,43 @@ cdef class Simulation:
                     while head < 0:  # a type with callers waiting has a non-empty level
                         level -= 1
                         head = self.queues[k * self.n_levels + level].head
-                    if level < best_level:
-                        continue
                     arrival = self.calls[head].arrival
-                if level > best_level:
-                    pass
-                elif policy == QUEUE_SKILL_PRIORITY:
-                    prio = self.agent_priority[agent * self.n_types + k]
-                    if not (prio < best_prio or (prio == best_prio and (
-                            arrival < best_arrival or (arrival == best_arrival and k < best_k)))):
-                        continue
-                elif policy == QUEUE_WEIGHTED_WAIT:
-                    score = (self.now - arrival) * self.wait_weight[k]
-                    if not (score > best_score or (score == best_score and k < best_k)):
-                        continue
-                elif not (arrival < best_arrival or (arrival == best_arrival and k < best_k)):
-                    continue
-                best = head
-                best_level = level
-                best_arrival = arrival
-                best_k = k
-                if policy == QUEUE_SKILL_PRIORITY:
-                    best_prio = self.agent_priority[agent * self.n_types + k]
-                elif policy == QUEUE_WEIGHTED_WAIT:
-                    best_score = (self.now - arrival) * self.wait_weight[k]
-        return best
+                self._consider(&pick, agent, k, head, level, arrival)
+        return pick.slot
+
+    cdef inline void _consider(self, Pick* p, int32_t agent, int32_t k, int32_t head, int32_t level,
+                               double arrival) noexcept nogil:
+        """The head of type k's queue (on ``level``, ``arrival`` as the policy reads it) becomes the
+        pick if it beats it: the higher level first, then the queue-selection policy (priority:
+        the first considered, in g's serves order; skill_priority: the agent's priority for k, then
+        the earlier arrival; weighted_wait: the larger wait x weight; longest_waiting: the earlier
+        arrival), then the lower call type."""
+        cdef int32_t policy = self.queue_selection, prio = 0
+        cdef double score = 0.0
+        if level < p.level:
+            return
+        if level == p.level:
+            if policy == QUEUE_PRIORITY:
+                return
+            elif policy == QUEUE_SKILL_PRIORITY:
+                prio = self.agent_priority[agent * self.n_types + k]
+                if not (prio < p.prio or (prio == p.prio and (
+                        arrival < p.arrival or (arrival == p.arrival and k < p.k)))):
+                    return
+            elif policy == QUEUE_WEIGHTED_WAIT:
+                score = (self.now - arrival) * self.wait_weight[k]
+                if not (score > p.score or (score == p.score and k < p.k)):
+                    return
+            elif not (arrival < p.arrival or (arrival == p.arrival and k < p.k)):
+                return
+        p.slot = head
+        p.level = level
+        p.arrival = arrival
+        p.k = k
+        if policy == QUEUE_SKILL_PRIORITY:
+            p.prio = self.agent_priority[agent * self.n_types + k]
+        elif policy == QUEUE_WEIGHTED_WAIT:
+            p.score = (self.now - arrival) * self.wait_weight[k]
 
     # ---- a Python router (ccsim.router) ------------------------------------------------
 
