@@ -7,6 +7,9 @@ with 2,000 agents, and prints Markdown tables of the core's calls per second (en
 CPU time, best of ``--reps`` runs), each against the sweep's first row. The agent sweep also runs the
 plain M/M/c+M of the same size and load (one group, one call type, no shifts, no overflow),
 which separates what the routing costs from what a larger event heap costs any engine.
+A third sweep is full cross-training: n call types and n groups of 200 agents in all, every
+group serving every type (``flat``), n = 1 to 200, at 93 % load (issue #13: within 2 x of one
+group).
 
 Usage: python benchmarks/routing_scaling.py [--reps 3] [--calls 200000] [--quick]
 """
@@ -27,6 +30,7 @@ from ccsim.scenario import validate_scenario  # noqa: E402
 
 AGENTS = [50, 200, 500, 2000, 5000, 20000]
 SKILLS = [1, 2, 6, 12, 25, 50]
+FLAT = [1, 10, 20, 50, 100, 200]
 FIXED_SKILLS, FIXED_AGENTS = 6, 2000
 
 
@@ -79,6 +83,32 @@ def sweep(rows, reps, calls, with_plain):
     return lines
 
 
+def flat(n: int, agents: int = 200, calls: float = 300_000) -> dict:
+    """n call types and n groups (``agents`` in all), every group serving every type; Poisson
+    arrivals at 93 % of the agents' capacity, exponential handle 180 s, patience 300 s."""
+    rate = agents * 0.93 / 180.0
+    types = [f"t{i}" for i in range(n)]
+    return {"name": f"flat{n}", "horizon": calls / rate, "interval": 900,
+            "call_types": [{"name": t, "arrivals": {"process": "poisson", "rate": rate / n},
+                            "handle_time": {"dist": "exponential", "mean": 180},
+                            "patience": {"dist": "exponential", "mean": 300}} for t in types],
+            "agents": [{"name": f"g{j}", "count": agents // n + (1 if j < agents % n else 0), "serves": types}
+                       for j in range(n)]}
+
+
+def flat_sweep(sizes, reps, calls):
+    """Markdown lines of the full cross-training sweep."""
+    lines = ["| call types x groups | calls a run | core calls/s | vs one group |", "|---:|---:|---:|---:|"]
+    print(*lines, sep="\n")
+    first = None
+    for n in sizes:
+        count, rate, _ = speed(flat(n, calls=calls), reps)
+        first = first or rate
+        lines.append(f"| {n} x {n} | {count:,} | {rate / 1e6:.2f} M | {rate / first:.2f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3, help="runs per configuration (the best counts)")
@@ -90,6 +120,8 @@ def main(argv=None):
     sweep([(a, FIXED_SKILLS) for a in agents], reps, args.calls, with_plain=True)
     print(f"\nskills ({FIXED_AGENTS:,} agents):")
     sweep([(FIXED_AGENTS, k) for k in skills], reps, args.calls, with_plain=False)
+    print("\nfull cross-training (200 agents):")
+    flat_sweep(FLAT[:3] if args.quick else FLAT, reps, 1.5 * args.calls)
 
 
 if __name__ == "__main__":
