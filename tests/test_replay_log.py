@@ -81,16 +81,16 @@ def test_replay_of_ccsims_own_log_reproduces_its_queue_outcomes(own):
     result, records, log, _, _ = own
     staffing = observed_staffing(log, 1800)[0]
     assert list(staffing[16:24]) == [AGENTS] * 8 and staffing[:16].sum() == staffing[24:].sum() == 0
-    replayed = ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")), seed=7,
-                              call_records=True).calls()
+    replayed = ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model", staffing="seen")),
+                              seed=7, call_records=True).calls()
     assert len(replayed) == len(records)
     for column in ("arrival", "outcome", "wait", "talk", "agent"):
         assert list(replayed[column]) == list(records[column]), column
     # and the hour tables of the replay equal the log's own, queue count for count (agent time: an
     # agent finishing a call after its shift counts as staffed in the engine, not in the log)
-    observed = observed_hours(log, 20.0, 1800)
-    simulated = simulated_hours(ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")),
-                                               seed=7), 0, 1)
+    observed = observed_hours(log, 20.0, 1800, staffing=observed_staffing(log, 1800))
+    simulated = simulated_hours(ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model",
+                                                                                 staffing="seen")), seed=7), 0, 1)
     for i, name in enumerate(COUNTS):
         if name not in ("busy", "staffed"):  # the queue counts
             assert np.allclose(observed[..., i], simulated[..., i]), name

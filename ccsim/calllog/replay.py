@@ -25,10 +25,12 @@ import copy
 import numpy as np
 
 from ..errors import UserError
+from .fit import agents_available
 from .reader import DAY, CallLog
-from .scenario import layered_shifts, safe_name
+from .scenario import layered_shifts, minute_staffing, safe_name
 
 SERVICES = ("recorded", "model")
+STAFFINGS = ("available", "seen")
 
 
 class ReplayError(UserError):
@@ -83,6 +85,17 @@ def observed_staffing(log: CallLog, slot: int) -> np.ndarray:
     return np.bincount(cells, minlength=days * slots).reshape(days, slots).astype(float)
 
 
+def log_staffing(log: CallLog, slot: int, how: str = "available", idle_cap: float = 600.0) -> np.ndarray:
+    """[days, slots]: the agents on duty per slot of each day by the estimate ``how``:
+    ``available`` (``fit.agents_available`` with ``idle_cap``, fractional) or ``seen``
+    (``observed_staffing``, whole agents)."""
+    if how not in STAFFINGS:
+        raise ReplayError(f"staffing must be one of {', '.join(STAFFINGS)}, got {how!r}")
+    if how == "seen":
+        return observed_staffing(log, slot)
+    return agents_available(log.calls, log.days, slot, idle_cap)
+
+
 def _type_names(fitted: dict) -> dict:
     return {ct["name"]: ct for ct in fitted.get("call_types", [])}
 
@@ -99,8 +112,9 @@ def check_types(log: CallLog, fitted: dict, source: str) -> None:
 
 
 def replay_scenario(log: CallLog, fitted: dict, day: int, service: str = "recorded", slot: int = None,
-                    staffing: np.ndarray = None) -> dict:
-    """The scenario replaying ``day`` of ``log`` through ``fitted`` (see the module's docstring)."""
+                    staffing="available") -> dict:
+    """The scenario replaying ``day`` of ``log`` through ``fitted`` (see the module's docstring).
+    ``staffing``: ``available`` or ``seen`` (``log_staffing``), or a [days, slots] array of it."""
     if service not in SERVICES:
         raise ReplayError(f"service must be one of {', '.join(SERVICES)}, got {service!r}")
     slot = int(slot or fitted.get("interval", 1800))
@@ -149,13 +163,16 @@ def _recorded_handle(ct: dict, today, calls) -> None:
             return
 
 
-def _agents(log: CallLog, day: int, slot: int, serves: list, staffing=None) -> dict:
-    required = staffing[day] if staffing is not None else observed_staffing(log, slot)[day]
-    shifts = layered_shifts(required, slot)
+def _agents(log: CallLog, day: int, slot: int, serves: list, staffing="available") -> dict:
+    """The day's agents, each slot's (fractional) agent-time kept to the minute."""
+    if isinstance(staffing, str):
+        staffing = log_staffing(log, slot, staffing)
+    shifts = layered_shifts(minute_staffing(staffing[day], slot), 60)
     if not shifts:
         raise ReplayError(f"log {log.source}: day {day} has no agent serving: nothing to replay it with")
     return {"name": "agents", "serves": serves, "count": len(shifts), "shifts": shifts}
 
 
-__all__ = ["ReplayError", "SERVICES", "check_types", "layered_shifts", "observed_staffing", "priority_levels",
+__all__ = ["ReplayError", "SERVICES", "STAFFINGS", "check_types", "layered_shifts", "log_staffing",
+           "observed_staffing", "priority_levels",
            "queue_times", "reached_queue", "replay_scenario"]
