@@ -26,7 +26,8 @@ def staffing_name(staffing: str, idle_cap: float) -> str:
     """How the reports name the log's staffed time."""
     if staffing == "seen":
         return "agents seen serving (distinct agents with a service in the slot)"
-    return f"agents available (busy + idle gaps <= {idle_cap:g} s with no call waiting)"
+    return (f"agents available (busy + idle gaps <= {idle_cap:g} s + the typical gap before each stretch's "
+            f"first call, with no call waiting)")
 
 
 def replay_days(log: CallLog, fitted: dict, slot: int, staffing=None) -> list:
