@@ -368,10 +368,12 @@ def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0, login
 
     ``login_idle``: an agent also counts as available, idle, before the first call of each of
     its stretches of work (its shift's first call, and its first after a gap longer than the
-    cap) for the typical idle gap at that time of day (``login_gaps``), only while no call waits. The assumption: an agent logging in
-    waits for its first call as long as an agent who has just finished a call waits for its
-    next one (both join the idle agents; the model's ACD treats them alike). Without it the
-    estimate misses that idle time (a low bias where shifts open with an empty queue).
+    cap) for the typical idle gap at that time of day (``login_gaps``), only while no call
+    waits. The assumption: an agent logging in waits for its first call as long as an agent
+    who has just finished a call waits for its next one (both join the idle agents; the
+    model's ACD treats them alike). Without it the estimate misses that idle time (a low bias
+    where shifts open with an empty queue). Agents logging in together at an empty queue wait
+    longer (the k-th for the k-th call): there a low bias remains.
     """
     slots = int(DAY // slot)
     served = calls[(calls["outcome"] == "served") & calls["agent"].notna()]
