@@ -7,7 +7,14 @@ draws no random number; the handle and patience streams are keyed by call type, 
 call meets the same draws). With the recorded service times (an empirical distribution of
 them: the engines have no per-call handle replay), the run's outcomes lie inside the
 replications' prediction interval. Bad input is refused naming the row, exit 2.
+
+Occupancy is compared like with like: the log's busy time over the staffing estimate the
+model is given (the agents available): on five-day logs of a center near capacity the true
+model passes (at most 5 of 24 hour comparisons outside) and a model with one agent too many
+fails (at least 12 of 24).
 """
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +23,7 @@ from scipy import stats
 
 import ccsim
 from ccsim.calllog import read_log
-from ccsim.calllog.compare import COUNTS, observed_hours, simulated_hours
+from ccsim.calllog.compare import COUNTS, observed_hours, simulated_hours, text_table
 from ccsim.calllog.mapping import mapping_from_dict
 from ccsim.calllog.replay import ReplayError, layered_shifts, observed_staffing, replay_scenario
 from ccsim.calllog.validate import replay_log, validate_fit
@@ -81,16 +88,16 @@ def test_replay_of_ccsims_own_log_reproduces_its_queue_outcomes(own):
     result, records, log, _, _ = own
     staffing = observed_staffing(log, 1800)[0]
     assert list(staffing[16:24]) == [AGENTS] * 8 and staffing[:16].sum() == staffing[24:].sum() == 0
-    replayed = ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")), seed=7,
-                              call_records=True).calls()
+    replayed = ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model", staffing="seen")),
+                              seed=7, call_records=True).calls()
     assert len(replayed) == len(records)
     for column in ("arrival", "outcome", "wait", "talk", "agent"):
         assert list(replayed[column]) == list(records[column]), column
     # and the hour tables of the replay equal the log's own, queue count for count (agent time: an
     # agent finishing a call after its shift counts as staffed in the engine, not in the log)
-    observed = observed_hours(log, 20.0, 1800)
-    simulated = simulated_hours(ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model")),
-                                               seed=7), 0, 1)
+    observed = observed_hours(log, 20.0, 1800, staffing=observed_staffing(log, 1800))
+    simulated = simulated_hours(ccsim.simulate(validate_scenario(replay_scenario(log, center(), 0, "model",
+                                                                                 staffing="seen")), seed=7), 0, 1)
     for i, name in enumerate(COUNTS):
         if name not in ("busy", "staffed"):  # the queue counts
             assert np.allclose(observed[..., i], simulated[..., i]), name
@@ -165,6 +172,10 @@ def test_cli_runs_and_refuses_a_mismatch_with_exit_2(own, command):
                                    "--reps", "3", "--html", str(html)])
     assert out.exit_code == 0, out.output
     assert "inside: service_level" in out.output and html.read_text().startswith("<!doctype html>")
+    assert "the log's staffed time: agents available" in out.output
+    out = CliRunner().invoke(cli, [command, str(path), "--mapping", str(mapping), "--scenario", str(good),
+                                   "--reps", "2", "--staffing", "seen", "--idle-cap", "300"])
+    assert out.exit_code == 0 and "the log's staffed time: agents seen" in out.output, out.output
     other = center()
     other["call_types"][0]["name"] = "service"
     other["agents"][0]["serves"] = ["service"]
@@ -194,3 +205,72 @@ def test_the_simulated_interval_of_an_hour_counts_only_its_replications_with_a_v
     half = stats.t.ppf(0.975, len(sl) - 1) * sl.std(ddof=1) / np.sqrt(len(sl))
     assert result.mean["service_level"][9] == pytest.approx(sl.mean(), rel=1e-12)
     assert result.halfwidth["service_level"][9] == pytest.approx(half, rel=1e-12)
+
+
+# ---------------------------------------------------------------- occupancy, like with like
+def days_of(scenario, days=5):
+    """``scenario`` (a 12-hour day) repeated over ``days`` days (its profile and shifts are daily)."""
+    out = copy.deepcopy(scenario)
+    out["horizon"] = days * 86400
+    out["call_types"][0]["arrivals"]["rates"] += [0] * 12
+    return out
+
+
+@pytest.fixture(scope="module")
+def five_day_logs(tmp_path_factory):
+    """Logs of five days of ``test_fit_staffing.center`` (4 agents 8-12, 3 more 9-11, near capacity)."""
+    from test_fit_staffing import center as loaded
+
+    folder = tmp_path_factory.mktemp("occupancy")
+    logs = []
+    for seed in OCCUPANCY_SEEDS:
+        result = ccsim.simulate(days_of(loaded()), seed=seed, call_records=True)
+        logs.append(read_log(write_log(result.calls(), folder / f"log{seed}.csv"), mapping_from_dict(MAPPING)))
+    return loaded, logs
+
+
+OCCUPANCY_SEEDS = range(1, 7)
+
+
+def occupancy_outside(logs, model) -> tuple:
+    """(hour comparisons of occupancy outside the simulated 95 % interval, compared) over the logs."""
+    outside = compared = 0
+    for seed, log in zip(OCCUPANCY_SEEDS, logs):
+        inside, total = validate_fit(log, model, reps=40, seed=100 + seed).share_inside("occupancy")
+        outside += total - inside
+        compared += total
+    return outside, compared
+
+
+def test_occupancy_against_the_models_staffing_estimate_passes_the_true_model(five_day_logs):
+    """The log's occupancy is its busy time over its agents available (the staffing estimate the
+    fitted model is given): for the true model each of the 24 hour comparisons falls outside with
+    probability about 5 % (a little more: the estimate's low bias at 08:00), so more than 5 has
+    p < 0.01 under 5 %."""
+    loaded, logs = five_day_logs
+    outside, compared = occupancy_outside(logs, loaded())
+    assert compared == 4 * len(OCCUPANCY_SEEDS)
+    assert outside <= 5
+
+
+def test_occupancy_flags_a_wrong_staffing(five_day_logs):
+    """Power: the model staffed with one agent too many from 8 to 12 (5 + 3 instead of 4 + 3)
+    has a lower occupancy than the log's: at least half of the 24 hour comparisons fall outside."""
+    loaded, logs = five_day_logs
+    wrong = loaded()
+    wrong["agents"][0]["shifts"][0]["agents"] = 5
+    wrong["agents"][0]["count"] = 8
+    outside, compared = occupancy_outside(logs, wrong)
+    assert outside >= compared // 2
+
+
+def test_the_reports_name_the_logs_staffed_time(own):
+    _, _, log, _, _ = own
+    available = validate_fit(log, center(), reps=2)
+    seen = validate_fit(log, center(), reps=2, staffing="seen")
+    assert "agents available" in available.staffing and "agents seen" in seen.staffing
+    assert "the log's staffed time: agents available" in text_table(available, "t")
+    # the replay staffs with the estimate it names, and refuses an unknown one naming the choices
+    assert replay_log(log, center(), reps=2, staffing="seen")[0].staffing == seen.staffing
+    with pytest.raises(ReplayError, match="staffing must be one of available, seen, got 'present'"):
+        replay_log(log, center(), reps=2, staffing="present")

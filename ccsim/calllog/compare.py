@@ -5,8 +5,14 @@ queue), answered, answered within the service-level threshold T, the sum of answ
 abandoned, busy agent-seconds and staffed agent-seconds. A call belongs to the hour it
 reached the queue. Pooled over the days compared, they give per hour of the day: service
 level (answered within T / offered), ASA (mean wait of the answered), abandonment
-(abandoned / offered) and occupancy (busy / staffed). In the log, staffed time is the
-agents seen serving in each slot times its length, busy time the recorded service times.
+(abandoned / offered) and occupancy (busy / staffed). In the log, busy time is the recorded
+service times and staffed time the staffing estimate the model is given (``observed_hours``'s
+``staffing``: by default the agents available, ``fit.agents_available``, which ``ccsim fit``
+staffs the fitted model with and ``ccsim replay`` staffs the replay with), so both occupancies
+divide by the same staffed time: the log's and the model's occupancy then differ only by the
+busy time, i.e. by the calls served and their handle times. (Against the agents *seen* the
+log's occupancy is lower than the model's in every hour whatever the model: an agent serving
+one call in a slot counts as staffed for all of it in the log, for none of it in the model.)
 
 A simulated KPI per hour is a value per replication: the comparison gives their mean with a
 95 % t interval of the mean, and the 95 % interval of one replication's value (the 2.5 and
@@ -21,7 +27,7 @@ import numpy as np
 
 from ..results import mean_halfwidth
 from .reader import DAY
-from .replay import observed_staffing, queue_times, reached_queue
+from .replay import log_staffing, queue_times, reached_queue
 
 HOUR = 3600
 HOURS = 24
@@ -29,8 +35,10 @@ COUNTS = ("offered", "answered", "within", "wait_sum", "abandoned", "busy", "sta
 KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 
 
-def observed_hours(log, threshold: float, slot: int, days=None) -> np.ndarray:
-    """[days, 24, COUNTS] of the log (``days``: the day indexes kept, default all)."""
+def observed_hours(log, threshold: float, slot: int, days=None, staffing=None) -> np.ndarray:
+    """[days, 24, COUNTS] of the log (``days``: the day indexes kept, default all); ``staffing``
+    [log days, slots]: agents on duty per slot, the staffed time (default: the agents available,
+    ``replay.log_staffing``)."""
     days = np.arange(log.days) if days is None else np.asarray(days)
     out = np.zeros((log.days, HOURS, len(COUNTS)))
     calls = log.calls[reached_queue(log.calls)]
@@ -44,7 +52,9 @@ def observed_hours(log, threshold: float, slot: int, days=None) -> np.ndarray:
                                 (calls["outcome"] == "abandoned").to_numpy())):
         out[:, :, i] = np.bincount(cell, weights=np.asarray(values, float), minlength=size).reshape(log.days, HOURS)
     out[:, :, COUNTS.index("busy")] = _busy_seconds(log.calls, log.days)
-    staffed = observed_staffing(log, slot) * slot                   # [days, slots] agent-seconds
+    if staffing is None:
+        staffing = log_staffing(log, slot)
+    staffed = np.asarray(staffing, dtype=float) * slot              # [days, slots] agent-seconds
     out[:, :, COUNTS.index("staffed")] = staffed.reshape(log.days, HOURS, -1).sum(axis=2) if slot <= HOUR \
         else np.repeat(staffed, slot // HOUR, axis=1) / (slot // HOUR)
     return out[days]
@@ -111,6 +121,7 @@ class Comparison:
     high: dict              # kpi -> [24] (97.5 %)
     offered: np.ndarray     # [24] observed calls reaching the queue
     replications: int
+    staffing: str = "agents available"  # the log's staffed time (the occupancy's denominator)
 
     def inside(self, kpi: str) -> np.ndarray:
         """[24] True / False where both sides are defined, else nan."""
@@ -125,9 +136,11 @@ class Comparison:
         return int(np.nansum(inside)), int(defined.sum())
 
 
-def compare(observed: np.ndarray, simulated: np.ndarray, min_offered: int = 1) -> Comparison:
+def compare(observed: np.ndarray, simulated: np.ndarray, min_offered: int = 1,
+            staffing: str = "agents available") -> Comparison:
     """``observed`` [days, 24, COUNTS], ``simulated`` [reps, days, 24, COUNTS]: pooled over days.
-    Hours with fewer than ``min_offered`` observed calls are left out (nan)."""
+    Hours with fewer than ``min_offered`` observed calls are left out (nan). ``staffing`` names
+    the log's staffed time (for the reports)."""
     obs_counts = observed.sum(axis=0)
     sim = kpis(simulated.sum(axis=1))
     obs = kpis(obs_counts)
@@ -141,7 +154,7 @@ def compare(observed: np.ndarray, simulated: np.ndarray, min_offered: int = 1) -
         out["low"][name] = _nanpercentile(values, 2.5)
         out["high"][name] = _nanpercentile(values, 97.5)
         obs[name] = np.where(quiet, np.nan, obs[name])
-    return Comparison(obs, out["mean"], out["halfwidth"], out["low"], out["high"], offered, reps)
+    return Comparison(obs, out["mean"], out["halfwidth"], out["low"], out["high"], offered, reps, staffing)
 
 
 def _nanpercentile(values, q):
@@ -156,7 +169,8 @@ def text_table(comparison: Comparison, title: str) -> str:
     """A terminal table: per hour, observed vs simulated (mean and 95 % interval), flags '!'."""
     lines = [title, f"{comparison.replications} replications; '!' = observed outside the simulated 95 % interval "
                     f"of one replication; SL = answered within T / offered; a call counts in the hour it "
-                    f"reached the queue",
+                    f"reached the queue; occupancy = busy / staffed, the log's staffed time: "
+                    f"{comparison.staffing}",
              "hour  offered  " + "  ".join(f"{k:>31}" for k in KPIS)]
     for h in range(HOURS):
         if not comparison.offered[h]:
@@ -198,7 +212,8 @@ def html_table(comparison: Comparison, title: str) -> str:
             "table{border-collapse:collapse}</style></head><body>"
             f"<h1>{escape(title)}</h1><p>{comparison.replications} replications. A red cell: the observed value "
             "lies outside the 2.5-97.5 % range of the replications. Service level = answered within T / offered; "
-            f"a call counts in the hour it reached the queue.</p><ul>{summary}</ul>"
+            f"a call counts in the hour it reached the queue. Occupancy = busy / staffed; the log's staffed "
+            f"time: {escape(comparison.staffing)}.</p><ul>{summary}</ul>"
             f"<table><tr><th>hour</th><th>offered</th>{head}</tr><tr><th></th><th></th>{sub}</tr>"
             f"{''.join(rows)}</table></body></html>")
 

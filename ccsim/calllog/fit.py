@@ -45,6 +45,7 @@ class FitOptions:
     short_abandon: float = 5.0       # an abandon within this many seconds is "short"
     min_calls: int = 20              # below this many values a distribution is not fitted
     idle_cap: float = 600.0          # an agent's idle gap longer than this (s) is off the phones
+    login_idle: bool = True          # staffing: count the typical idle gap before a stretch's first call
     handle_period: int = 3600        # handle time fitted per period of the day of this many s (0: one)
 
 
@@ -126,7 +127,7 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
     for name, group in calls.groupby("call_type", sort=True, observed=True):
         types[str(name)] = _fit_type(str(name), group, log, profile, options)
     seen = agents_serving(calls, log.days, options.slot)
-    available = agents_available(calls, log.days, options.slot, options.idle_cap)
+    available = agents_available(calls, log.days, options.slot, options.idle_cap, options.login_idle)
     return FitResult(log, options, profile, types, seen, _profile_mean(available, log, profile), available,
                      _head_starts(calls, log))
 
@@ -354,7 +355,7 @@ def agents_serving(calls, days: int, slot: int) -> np.ndarray:
     return np.bincount(ids, minlength=total).reshape(days, slots).astype(float)
 
 
-def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0) -> np.ndarray:
+def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0, login_idle: bool = True) -> np.ndarray:
     """[days, slots]: mean number of agents available to the queue in each slot.
 
     An agent counts as available while serving, and while idle between two consecutive
@@ -364,6 +365,15 @@ def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0) -> np
     so an agent idle while a call waits was not available (after-call work, other tasks);
     a gap longer than ``idle_cap`` is a break or the end of a shift. Time is on a one-second
     grid (the log's resolution). Agents named "nobody" (missing) are not counted.
+
+    ``login_idle``: an agent also counts as available, idle, before the first call of each of
+    its stretches of work (its shift's first call, and its first after a gap longer than the
+    cap) for the typical idle gap at that time of day (``login_gaps``), only while no call
+    waits. The assumption: an agent logging in waits for its first call as long as an agent
+    who has just finished a call waits for its next one (both join the idle agents; the
+    model's ACD treats them alike). Without it the estimate misses that idle time (a low bias
+    where shifts open with an empty queue). Agents logging in together at an empty queue wait
+    longer (the k-th for the k-th call): there a low bias remains.
     """
     slots = int(DAY // slot)
     served = calls[(calls["outcome"] == "served") & calls["agent"].notna()]
@@ -376,11 +386,37 @@ def agents_available(calls, days: int, slot: int, idle_cap: float = 600.0) -> np
     size = days * int(DAY) + int(DAY)           # a day more for services past the last midnight
     busy = _occupancy(start, end, size)
     gap = start[1:] - end[:-1]
-    use = (agent[1:] == agent[:-1]) & (gap > 0) & (gap <= idle_cap)
-    idle = _occupancy(end[:-1][use], start[1:][use], size)
+    same = agent[1:] == agent[:-1]
+    use = same & (gap > 0) & (gap <= idle_cap)
+    idle_from, idle_to = end[:-1][use], start[1:][use]
+    if login_idle:
+        login, first = login_gaps(start, end, same, gap, slot, idle_cap)
+        idle_from, idle_to = np.concatenate((idle_from, login)), np.concatenate((idle_to, start[first]))
+    idle = _occupancy(idle_from, idle_to, size)
     waiting = _occupancy(*_waits(calls), size) > 0
     per_second = busy + np.where(waiting, 0.0, idle)
     return per_second[: days * int(DAY)].reshape(days, slots, slot).mean(axis=2)
+
+
+def login_gaps(start, end, same, gap, slot: int, idle_cap: float, min_gaps: int = 20) -> tuple:
+    """(estimated logins, indexes of the first calls they precede) of the services ``start``,
+    ``end`` sorted by agent and start (``same``: row i + 1 is row i's agent; ``gap``: the idle
+    from row i's end to row i + 1's start). A stretch of work starts at an agent's first call
+    and at its first after a gap over ``idle_cap``; its login is that call's start minus the
+    mean idle gap (0 to ``idle_cap``, between two calls of one agent) that began in the same
+    slot of the day, pooled over the days and agents (the mean of all gaps when that slot has
+    fewer than ``min_gaps``). It is never before the agent's previous call's end: that call
+    ended more than ``idle_cap`` earlier, and the typical gap is at most ``idle_cap``."""
+    inside = same & (gap <= idle_cap)                # overlapping calls (gap < 0) are one stretch
+    first = np.flatnonzero(np.concatenate(([True], ~inside)))
+    slots = int(DAY // slot)
+    idle = inside & (gap >= 0)
+    gap_slot = ((end[:-1][idle] % DAY) // slot).astype(np.int64)
+    counts = np.bincount(gap_slot, minlength=slots)
+    sums = np.bincount(gap_slot, weights=gap[idle], minlength=slots)
+    overall = sums.sum() / counts.sum() if counts.sum() else 0.0
+    typical = np.where(counts >= min_gaps, sums / np.maximum(counts, 1), overall)
+    return start[first] - typical[((start[first] % DAY) // slot).astype(np.int64)], first
 
 
 def _waits(calls) -> tuple:

@@ -40,8 +40,10 @@ def text_report(result: FitResult) -> str:
         lines += _type_lines(fit, result)
     seen = _profile_peaks(result, result.agents_seen)
     lines.append("agents seen serving (distinct agents with a call in the slot, mean over like days): peak " + seen)
-    lines.append(f"agents available (busy + idle gaps <= {result.options.idle_cap:g} s with no call waiting, "
-                 "mean over the slot and like days; the scenario's staffing): peak " + _profile_peaks(result, None))
+    login = " + the typical gap before each stretch's first call" if result.options.login_idle else ""
+    lines.append(f"agents available (busy + idle gaps <= {result.options.idle_cap:g} s{login}, with no call "
+                 "waiting, mean over the slot and like days; the scenario's staffing): peak "
+                 + _profile_peaks(result, None))
     lines += _head_start_lines(result)
     return "\n".join(lines)
 

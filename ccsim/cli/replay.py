@@ -1,11 +1,12 @@
 """``ccsim replay`` and ``ccsim validate-fit``: a call log against a (fitted) scenario, hour by hour.
 
 ``replay`` runs each day of LOG with its own queue arrivals (times, call types, priorities)
-and the staffing seen that day through the scenario (patience from it; handle times recorded
-or the model's); ``validate-fit`` simulates the scenario itself over the log's days. Both
-print observed vs simulated service level, ASA, abandonment and occupancy per hour of the day
-(``ccsim.calllog.compare``), flag the hours outside the simulated 95 % interval, and
-optionally write the table as HTML.
+and that day's staffing (``--staffing``: the agents available, as ``ccsim fit`` staffs the
+model, or the agents seen serving) through the scenario (patience from it; handle times
+recorded or the model's); ``validate-fit`` simulates the scenario itself over the log's days.
+Both print observed vs simulated service level, ASA, abandonment and occupancy per hour of the
+day (``ccsim.calllog.compare``; the log's occupancy against the same staffing estimate),
+flag the hours outside the simulated 95 % interval, and optionally write the table as HTML.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from .fit import _Seconds
 from .output import check_output_path
 
 
@@ -50,6 +52,9 @@ _common = [
     click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications."),
     click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True, help="Root seed."),
     click.option("--html", type=click.Path(path_type=Path), help="Also write the table as HTML here."),
+    click.option("--idle-cap", type=_Seconds(), default=600.0, show_default=True,
+                 help="Agents available: an idle gap between two calls counts up to this many seconds "
+                      "(as in ccsim fit)."),
 ]
 
 
@@ -63,29 +68,37 @@ def common(f):
 @common
 @click.option("--service", type=click.Choice(("recorded", "model")), default="recorded", show_default=True,
               help="Handle times: the day's recorded ones of each call type (empirical), or the scenario's.")
-def replay(log_file, mapping_spec, scenario_file, reps, seed, html, service):
-    """Replay LOG's own calls, day by day, through --scenario with the staffing seen."""
+@click.option("--staffing", type=click.Choice(("available", "seen")), default="available", show_default=True,
+              help="Agents on duty in the replay (and the log's staffed time for occupancy): the agents "
+                   "available (busy + short idle gaps with no call waiting: the fitted model's staffing) "
+                   "or the distinct agents seen serving in each slot.")
+def replay(log_file, mapping_spec, scenario_file, reps, seed, html, idle_cap, service, staffing):
+    """Replay LOG's own calls, day by day, through --scenario with the log's own staffing."""
     from ..calllog.validate import replay_log
 
     if html is not None:
         check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input")
     log, fitted = _load(log_file, mapping_spec, scenario_file)
-    comparison, days = replay_log(log, fitted, service, reps, seed, source=str(scenario_file))
+    comparison, days = replay_log(log, fitted, service, reps, seed, source=str(scenario_file), staffing=staffing,
+                                  idle_cap=idle_cap)
     hung = int((log.calls["outcome"] == "ivr_abandoned").sum())
-    click.echo(f"replayed {len(days)} days of {log.source} ({service} service times; {hung} IVR hang-ups "
-               f"not replayed: they never reached the queue)")
+    click.echo(f"replayed {len(days)} days of {log.source} ({service} service times, agents {staffing}; "
+               f"{hung} IVR hang-ups not replayed: they never reached the queue)")
     _finish(comparison, f"ccsim replay: {log_file.name} through {scenario_file.name}", html)
 
 
 @click.command("validate-fit")
 @common
-def validate_fit(log_file, mapping_spec, scenario_file, reps, seed, html):
+@click.option("--staffing", type=click.Choice(("available", "seen")), default="available", show_default=True,
+              help="The log's staffed time for its occupancy: the agents available (what ccsim fit staffs "
+                   "the model with) or the distinct agents seen serving in each slot.")
+def validate_fit(log_file, mapping_spec, scenario_file, reps, seed, html, idle_cap, staffing):
     """Simulate --scenario over LOG's days and compare its KPIs per hour with LOG's."""
     from ..calllog.validate import validate_fit as run
 
     if html is not None:
         check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input")
     log, fitted = _load(log_file, mapping_spec, scenario_file)
-    comparison = run(log, fitted, reps, seed, source=str(scenario_file))
+    comparison = run(log, fitted, reps, seed, source=str(scenario_file), staffing=staffing, idle_cap=idle_cap)
     click.echo(f"simulated {scenario_file.name} over the {log.days} days of {log.source}")
     _finish(comparison, f"ccsim validate-fit: {scenario_file.name} against {log_file.name}", html)
