@@ -151,11 +151,11 @@ def main(argv=None) -> None:
 def _settle_imports(thresholds) -> None:
     """Hide what the imports built from the garbage collector, then collect as before.
 
-    A command's imports (numpy, pydantic's ~90 scenario models, click, rich) create
-    some 10^5 objects that live as long as the process; each full collection during
-    the run would walk them all again (about 30 ms of ``ccsim run``), and the gen-0
-    collections during the imports find nothing to free. ``gc.freeze`` moves them to
-    a generation that is never collected.
+    A command's imports (numpy, pydantic and the ~90 scenario models, click) create
+    some 60,000 objects that live as long as the process; each collection of the old
+    generations during the run would walk them all again (about 30 ms of ``ccsim run``),
+    and the frequent young collections during the imports find nothing to free.
+    ``gc.freeze`` moves them to a generation that is never collected.
     """
     gc.freeze()
     gc.set_threshold(*thresholds)
