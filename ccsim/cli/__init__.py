@@ -83,6 +83,12 @@ class _Cli(click.Group):
         command = self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
         return command.get_short_help_str(limit)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        argv = list(args)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[ARGV_KEY] = argv
+        return ctx
+
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
