@@ -7,6 +7,7 @@ until something needs them (``ccsim --help`` needs none of them).
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -38,10 +39,17 @@ def __getattr__(name: str):
     """Import a public name on first use and keep it in the module (later uses are plain lookups)."""
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return _submodule(name)
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def _submodule(name: str):
+    """``ccsim.results`` and the like without importing them first, as when this __init__ imported them all."""
+    if name.startswith("__") or find_spec(f"{__name__}.{name}") is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return import_module(f".{name}", __name__)
 
 
 def __dir__():

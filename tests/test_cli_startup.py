@@ -137,6 +137,9 @@ def test_importing_ccsim_loads_nothing_until_used():
     assert heavy(_modules_after("import ccsim.budget, ccsim.scenario.limits"), ("pydantic", "ccsim.scenario.schema")) == []
     modules = _modules_after("import ccsim; ccsim.simulate")
     assert "ccsim.api" in modules and "ccsim.scenario.schema" in modules
+    # a submodule as an attribute, as when ccsim/__init__.py imported them all
+    assert "ccsim.results" in _modules_after("import ccsim; assert ccsim.results.KPI_NAMES")
+    assert "ccsim.scenario.hours" in _modules_after("import ccsim.scenario as s; assert s.hours.WEEK")
 
 
 def test_the_lazy_package_keeps_its_public_names():
