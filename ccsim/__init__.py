@@ -1,10 +1,25 @@
-"""ccsim: a contact-center simulator with a Cython core and a SimPy reference engine."""
-from .api import ArgumentError, as_scenario, replicate, replication_seed, replication_seeds, simulate
-from .results import Result, summarize
-from .router import Router, RouterError
-from .scenario import Scenario, ScenarioError, load_scenario
+"""ccsim: a contact-center simulator with a Cython core and a SimPy reference engine.
+
+The public names below are imported on first use (PEP 562): ``import ccsim``
+and the ``ccsim`` command's start-up load no numpy, pydantic or scenario schema
+until something needs them (``ccsim --help`` needs none of them).
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+# public name -> the submodule it is imported from
+_EXPORTS = {
+    "ArgumentError": "api", "as_scenario": "api", "replicate": "api", "replication_seed": "api",
+    "replication_seeds": "api", "simulate": "api",
+    "Result": "results", "summarize": "results",
+    "Router": "router", "RouterError": "router",
+    "Scenario": "scenario", "ScenarioError": "scenario", "load_scenario": "scenario",
+}
 
 __all__ = [
     "Router",
@@ -12,3 +27,30 @@ __all__ = [
     "ArgumentError", "Result", "Scenario", "ScenarioError", "as_scenario", "load_scenario", "replicate",
     "replication_seed", "replication_seeds", "simulate", "summarize", "__version__",
 ]
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .api import ArgumentError, as_scenario, replicate, replication_seed, replication_seeds, simulate
+    from .results import Result, summarize
+    from .router import Router, RouterError
+    from .scenario import Scenario, ScenarioError, load_scenario
+
+
+def __getattr__(name: str):
+    """Import a public name on first use and keep it in the module (later uses are plain lookups)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        return _submodule(name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def _submodule(name: str):
+    """``ccsim.results`` and the like without importing them first, as when this __init__ imported them all."""
+    if name.startswith("__") or find_spec(f"{__name__}.{name}") is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return import_module(f".{name}", __name__)
+
+
+def __dir__():
+    return sorted({*globals(), *_EXPORTS})

@@ -552,16 +552,26 @@ class Result:
         1,000 of spend; NaN for organic calls and a channel with no spend)."""
         import pandas as pd
 
-        m, totals = self.model, self.stats.total_channels
-        frame = pd.DataFrame(totals[:, :len(CALLER_COUNTS)], index=[ORGANIC, *m.channel_names],
-                             columns=list(CALLER_COUNTS))
-        airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
-        spend = np.bincount(m.airing_channel, weights=m.airing_spend, minlength=m.n_channels)
-        frame.insert(0, "airings", np.concatenate([[np.nan], airings]))
-        frame.insert(1, "spend", np.concatenate([[np.nan], spend]))
-        frame["calls_per_1000_spend"] = 1000.0 * _ratio(frame["callers"].to_numpy(), frame["spend"].to_numpy())
+        frame = pd.DataFrame(self._channel_columns(), index=[ORGANIC, *self.model.channel_names])
         frame.index.name = "channel"
         return frame
+
+    def channel_rows(self) -> dict:
+        """``channels`` as {channel: {column: value}}, without pandas."""
+        columns = self._channel_columns()
+        names = [ORGANIC, *self.model.channel_names]
+        return {name: {key: values[i] for key, values in columns.items()} for i, name in enumerate(names)}
+
+    def _channel_columns(self) -> dict:
+        """The columns of ``channels``, in order, one value per channel (organic first)."""
+        m, totals = self.model, self.stats.total_channels
+        airings = np.bincount(m.airing_channel, minlength=m.n_channels).astype(float)
+        spend = np.concatenate([[np.nan], np.bincount(m.airing_channel, weights=m.airing_spend,
+                                                      minlength=m.n_channels)])
+        columns = {"airings": np.concatenate([[np.nan], airings]), "spend": spend}
+        columns.update({name: totals[:, i] for i, name in enumerate(CALLER_COUNTS)})
+        columns["calls_per_1000_spend"] = 1000.0 * _ratio(columns["callers"], spend)
+        return columns
 
     def airings(self):
         """DataFrame, one row per airing (index ``airing``, the scenario's order: inline, then
@@ -683,6 +693,13 @@ class Result:
         """
         import pandas as pd
 
+        rows = self.attainment_rows(goal)
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["goal", "intervals", "met", "share"])
+        frame.index.name = "call_type"
+        return frame
+
+    def attainment_rows(self, goal: Optional[float] = None) -> dict:
+        """``service_level_attainment`` as {call type: {goal, intervals, met, share}}, without pandas."""
         if goal is not None and not (isinstance(goal, (int, float)) and 0 <= goal <= 1):
             raise ArgumentError(f"goal must be a service level between 0 and 1 (0.8 = 80 %), got {goal!r}")
         table = self.intervals(by="call_type", as_frame=False)
@@ -697,9 +714,7 @@ class Result:
                 "goal": np.nan if target is None else target, "intervals": len(level), "met": met,
                 "share": met / len(level) if target is not None and len(level) else np.nan,
             }
-        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["goal", "intervals", "met", "share"])
-        frame.index.name = "call_type"
-        return frame
+        return rows
 
     def _goal(self, call_type: str) -> Optional[float]:
         if self.scenario is None:

@@ -85,5 +85,5 @@ def t_quantiles(df, p: float) -> np.ndarray:
     """``t_quantile`` over an array of degrees of freedom (each computed once)."""
     df = np.asarray(df)
     flat = df.ravel()
-    values = {int(d): t_quantile(int(d), p) for d in np.unique(flat)}
+    values = {d: t_quantile(d, p) for d in {int(d) for d in flat.tolist()}}  # a set: np.unique imports numpy.ma
     return np.array([values[int(d)] for d in flat], dtype=float).reshape(df.shape)

@@ -4,16 +4,27 @@ and the local pool's workers never load the command line.
 Each check runs the real entry point in a fresh interpreter and lists the
 modules it loaded (no timing here: speed is in benchmarks/test_startup.py).
 """
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 
+import click
 import pytest
 
+from ccsim.cli import COMMANDS, cli
 
 HEAVY = ("pandas", "scipy", "pyarrow", "plotly", "dask", "distributed", "rich.progress")
 CLI_STACK = ("ccsim.cli", "click", "rich")
+# What ``ccsim run`` on a scenario without media, money or extra thresholds does without:
+# the heavy libraries, numpy.ma (np.unique's import) and the other commands' modules.
+RUN_NEEDS_NONE = (*HEAVY, "numpy.ma", "ccsim.cli.study", "ccsim.cli.check", "ccsim.cli.workforce",
+                  "ccsim.experiment", "ccsim.report")
+# What neither ``import ccsim`` nor ``ccsim --help`` needs: numpy, the schema, YAML, tables.
+HELP_NEEDS_NONE = (*RUN_NEEDS_NONE, "numpy", "pydantic", "yaml", "rich", "ccsim.scenario.schema",
+                   "ccsim.cli.run", "ccsim.cli.validate")
 
 # The console script's own body (pip writes ``from ccsim.__main__ import main``).
 WRAPPER = """\
@@ -78,11 +89,11 @@ def heavy(modules, names=HEAVY):
 
 
 def test_help_loads_nothing_heavy(tmp_path):
-    assert heavy(loaded_modules(tmp_path, "--help")["main"]) == []
+    assert heavy(loaded_modules(tmp_path, "--help")["main"], HELP_NEEDS_NONE) == []
 
 
 def test_validate_loads_nothing_heavy(tmp_path, small):
-    assert heavy(loaded_modules(tmp_path, "validate", small)["main"]) == []
+    assert heavy(loaded_modules(tmp_path, "validate", small)["main"], (*RUN_NEEDS_NONE, "rich")) == []
 
 
 def test_erlang_help_loads_nothing_heavy(tmp_path):
@@ -90,11 +101,11 @@ def test_erlang_help_loads_nothing_heavy(tmp_path):
 
 
 @pytest.mark.parametrize("json_mode", [False, True])
-def test_small_run_loads_only_the_t_quantile(tmp_path, small, json_mode):
+def test_small_run_loads_nothing_heavy(tmp_path, small, json_mode):
     modules = loaded_modules(tmp_path, "run", small, *(["--json"] if json_mode else []))["main"]
-    # scipy.special gives the Student t quantile; scipy.stats (0.5 s more) is not needed
-    assert heavy(modules, ("pandas", "pyarrow", "plotly", "dask", "distributed", "rich.progress",
-                           "scipy.stats")) == []
+    # the Student t quantiles are ccsim.student_t's: no scipy at all
+    assert heavy(modules, (*RUN_NEEDS_NONE, *(["rich"] if json_mode else []))) == []
+    assert "ccsim._core" in modules  # it ran
 
 
 def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
@@ -108,10 +119,81 @@ def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
         assert heavy(modules, ("pandas", "plotly", "dask", "distributed", "scipy.stats")) == []
 
 
-def test_importing_the_cli_loads_nothing_heavy():
-    code = "import json, sys; import ccsim.cli; print(json.dumps(sorted(sys.modules)))"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+def _modules_after(code: str) -> list:
+    proc = subprocess.run([sys.executable, "-c", f"{code}; import json, sys; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    modules = json.loads(proc.stdout)
-    assert "ccsim.cli.study" in modules  # every command is registered
-    assert heavy(modules) == []
+    return json.loads(proc.stdout)
+
+
+def test_importing_the_cli_loads_no_command():
+    modules = _modules_after("import ccsim.cli")
+    assert heavy(modules, HELP_NEEDS_NONE) == []
+    assert not [m for m in modules if m.startswith("ccsim.cli.") and m != "ccsim.cli.status"]
+
+
+def test_importing_ccsim_loads_nothing_until_used():
+    assert heavy(_modules_after("import ccsim"), HELP_NEEDS_NONE) == []
+    assert heavy(_modules_after("import ccsim.budget, ccsim.scenario.limits"), ("pydantic", "ccsim.scenario.schema")) == []
+    modules = _modules_after("import ccsim; ccsim.simulate")
+    assert "ccsim.api" in modules and "ccsim.scenario.schema" in modules
+    # a submodule as an attribute, as when ccsim/__init__.py imported them all
+    assert "ccsim.results" in _modules_after("import ccsim; assert ccsim.results.KPI_NAMES")
+    assert "ccsim.scenario.hours" in _modules_after("import ccsim.scenario as s; assert s.hours.WEEK")
+
+
+def test_the_lazy_package_keeps_its_public_names():
+    import ccsim
+    import ccsim.scenario
+
+    for package in (ccsim, ccsim.scenario):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, name
+        assert set(package.__all__) <= set(dir(package))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        ccsim.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("limit", [30, 45, 74, 500])
+def test_the_listed_help_is_each_command_s_own(limit):
+    """``ccsim --help`` lists COMMANDS' lines without importing the commands: each is its command's."""
+    ctx = click.Context(cli)
+    for name, (module, text) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command.callback.__module__ == f"ccsim.cli.{module}", name
+        assert click.Command(name, help=text).get_short_help_str(limit) == command.get_short_help_str(limit), name
+
+
+def test_every_command_is_listed():
+    """A command added to a module of ccsim.cli must be added to COMMANDS too."""
+    import ccsim.cli
+
+    commands, nested = set(), set()
+    for info in pkgutil.iter_modules(ccsim.cli.__path__):
+        if info.name == "__main__":  # runs the command line when imported
+            continue
+        module = importlib.import_module(f"ccsim.cli.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, click.Command) and value.callback.__module__ == module.__name__:
+                commands.add(value)
+                nested |= set(value.commands.values()) if isinstance(value, click.Group) else set()
+    assert {command.name for command in commands - nested} == set(COMMANDS)
+
+
+def test_the_command_runs_with_one_blas_thread(small):
+    """numpy's OpenBLAS starts no thread pool in ``ccsim``, unless the user asks for one."""
+    code = ("import os, sys; from ccsim.cli import main\n"
+            "try:\n    main(['validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "import numpy\n"  # loaded by the command: its OpenBLAS is up
+            "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))")
+
+    def run(given):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        env.update({"OPENBLAS_NUM_THREADS": given} if given else {})
+        proc = subprocess.run([sys.executable, "-c", code, str(small)], capture_output=True, text=True,
+                              timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()[-2:]
+
+    assert run(None) == ["1", "1"]  # the main thread alone
+    assert run("2")[0] == "2"  # the user's choice stands (threads then: as many as OpenBLAS sees cores for)

@@ -176,15 +176,13 @@ def channel_summary(results: list) -> dict:
     """{channel (organic first): {airings, spend, calls (unique callers), answered (callers served):
     {mean, ci_halfwidth}, calls_per_1000_spend: {mean, ci_halfwidth}}} across replications, callers
     whose first ring came after the warm-up."""
-    frames = [r.channels() for r in results]
+    tables = [r.channel_rows() for r in results]
     columns = {"calls": "callers", "answered": "served", "calls_per_1000_spend": "calls_per_1000_spend"}
     out = {}
-    for name in frames[0].index:
-        row = frames[0].loc[name]
+    for name, row in tables[0].items():
         out[name] = {"airings": None if math.isnan(row["airings"]) else int(row["airings"]),
                      "spend": None if math.isnan(row["spend"]) else float(row["spend"])}
-        out[name].update({key: ci_cell([f.loc[name, column] for f in frames])
-                          for key, column in columns.items()})
+        out[name].update({key: ci_cell([t[name][column] for t in tables]) for key, column in columns.items()})
     return out
 
 
@@ -224,8 +222,8 @@ def service_level_summary(results: list, with_ci: bool = True) -> dict:
 
 def _interval_share(results: list, call_type: str) -> float:
     """Share of post-warm-up intervals, pooled over replications, meeting the call
-    type's goal (``Result.service_level_attainment``; intervals with no call left out)."""
-    rows = [r.service_level_attainment().loc[call_type] for r in results]
+    type's goal (``Result.attainment_rows``; intervals with no call left out)."""
+    rows = [r.attainment_rows()[call_type] for r in results]
     judged = sum(int(row["intervals"]) for row in rows)
     return sum(int(row["met"]) for row in rows) / judged if judged else math.nan
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from ..scenario import load_scenario  # here, not in the command: the models are built before gc.freeze
+
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
@@ -12,8 +14,6 @@ import click
                                                   "made from staffing included)")
 def validate(scenario_file: Path, show_shifts: bool):
     """Check SCENARIO against the schema (nothing is simulated)."""
-    from ..scenario import load_scenario
-
     scenario = load_scenario(scenario_file)
     n_types = len(scenario.call_types)
     n_agents = sum(g.size for g in scenario.agents)
