@@ -39,7 +39,8 @@ COMMANDS = {
                          "first."),
     "erlang": ("erlang", "Steady-state queueing formulas (Erlang B, C, A) and staffing."),
     "fit": ("fit", "Fit a scenario to the call log LOG and write it to --out."),
-    "replay": ("replay", "Replay LOG's own calls, day by day, through --scenario with the staffing seen."),
+    "replay": ("replay", "Replay LOG's own calls, day by day, through --scenario with the staffing estimated "
+                         "from LOG."),
     "report": ("study", "Write the HTML report of a stored study (STUDY is its .sqlite store)."),
     "run": ("run", "Simulate SCENARIO (a YAML file) and report KPIs with 95 % confidence intervals."),
     "schema": ("validate", "Print the JSON Schema of scenario files (for editors)."),

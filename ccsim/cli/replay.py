@@ -73,7 +73,7 @@ def common(f):
                    "available (busy + short idle gaps with no call waiting: the fitted model's staffing) "
                    "or the distinct agents seen serving in each slot.")
 def replay(log_file, mapping_spec, scenario_file, reps, seed, html, idle_cap, service, staffing):
-    """Replay LOG's own calls, day by day, through --scenario with the log's own staffing."""
+    """Replay LOG's own calls, day by day, through --scenario with the staffing estimated from LOG."""
     from ..calllog.validate import replay_log
 
     if html is not None:
