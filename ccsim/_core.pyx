@@ -899,23 +899,7 @@ cdef class Simulation:
         cdef Caller who
         cdef int32_t interval = interval_of(&self.stats, self.now), agent, slot
         cdef bint counted = self.now >= self.warmup
-        cdef Call* c
-        who.id = self.n_callers
-        who.first = arrival
-        who.ring = arrival
-        who.source = k
-        who.attempt = 1
-        who.priority = priority
-        who.counted = counted
-        who.interval = interval
-        who.ring_interval = interval
-        who.channel = channel
-        who.airing = -1
-        who.transferring = 0
-        who.propensity = propensity
-        self.n_callers += 1
-        self._count_caller(&who, C_CALLERS)
-        self.calls_simulated += 1
+        self._new_caller(&who, k, arrival, priority, channel, -1, propensity)
         count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
         count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
         self.lines_busy += 1
@@ -927,18 +911,8 @@ cdef class Simulation:
             return self._answer(agent, &who, arrival, k, interval, counted, self.now - arrival, handle, acw)
         if self._over_budget(k):
             return self._fail(ERR_BUDGET)
-        slot = self._hold(&who, -1, k, arrival, interval, counted, handle, acw)
-        if slot < 0:
-            return -1
-        c = &self.calls[slot]
-        c.state = CALL_WAITING
-        self._enqueue(k, slot)
-        if patience < INFINITY:
-            self.n_timers += 1
-            if self._push(self.now + patience, EV_ABANDON, slot, c.gen) != 0:
-                return -1
-        c.ov_step = 0
-        if self._delays_at_start(slot) != 0:
+        slot = self._wait_in_queue(&who, -1, k, arrival, interval, counted, handle, acw, patience)
+        if slot < 0 or self._delays_at_start(slot) != 0:
             return -1
         if self.type_rules[k]:
             return self._dispatch(k)
@@ -1135,26 +1109,32 @@ cdef class Simulation:
                     return -1
         return 0
 
-    cdef int _first_attempt(self, int32_t s, int32_t channel, int32_t airing) noexcept nogil:
-        """A new caller of source s (organic: channel and airing -1) rings now."""
-        cdef double t = self.now
-        cdef Caller who
+    cdef inline void _new_caller(self, Caller* who, int32_t s, double first, int32_t priority, int32_t channel,
+                                 int32_t airing, double propensity) noexcept nogil:
+        """A new caller of source s who first rang at ``first`` (now, or before a start state),
+        counted now: in the interval of now, after the warm-up if now is."""
         who.id = self.n_callers
-        who.first = t
-        who.ring = t
+        who.first = first
+        who.ring = first
         who.source = s
         who.attempt = 1
-        who.priority = 0
-        who.counted = t >= self.warmup
-        who.interval = interval_of(&self.stats, t)
+        who.priority = priority
+        who.counted = self.now >= self.warmup
+        who.interval = interval_of(&self.stats, self.now)
         who.ring_interval = who.interval
         who.channel = channel
         who.airing = airing
         who.transferring = 0
-        who.propensity = random_standard_uniform(self.streams[self.base_propensity + s]) if self.has_funnel else 1.0
+        who.propensity = propensity
         self.n_callers += 1
-        self._count_caller(&who, C_CALLERS)
+        self._count_caller(who, C_CALLERS)
         self.calls_simulated += 1
+
+    cdef int _first_attempt(self, int32_t s, int32_t channel, int32_t airing) noexcept nogil:
+        """A new caller of source s (organic: channel and airing -1) rings now."""
+        cdef Caller who
+        self._new_caller(&who, s, self.now, 0, channel, airing,
+                         random_standard_uniform(self.streams[self.base_propensity + s]) if self.has_funnel else 1.0)
         if s < self.n_types:
             return self._reach_type(&who, s, -1, False, False)
         return self._enter_menu(&who, -1)
@@ -1184,7 +1164,6 @@ cdef class Simulation:
         cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
         cdef double message, predicted
         cdef int32_t agent
-        cdef Call* c
         count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
         if forwarded:
             count(&self.stats, k, interval, counted, F_FORWARDED, 1.0)
@@ -1257,18 +1236,8 @@ cdef class Simulation:
             if slot >= 0:
                 self._free_call(slot)
             return 0
-        slot = self._hold(who, slot, k, t, interval, counted, handle, acw)
-        if slot < 0:
-            return -1
-        c = &self.calls[slot]
-        c.state = CALL_WAITING
-        self._enqueue(k, slot)
-        if patience < INFINITY:
-            self.n_timers += 1
-            if self._push(t + patience, EV_ABANDON, slot, c.gen) != 0:
-                return -1
-        c.ov_step = 0
-        if self._next_delay(slot) != 0:
+        slot = self._wait_in_queue(who, slot, k, t, interval, counted, handle, acw, patience)
+        if slot < 0 or self._next_delay(slot) != 0:
             return -1
         if self.type_rules[k]:
             return self._dispatch(k)
@@ -1792,6 +1761,25 @@ cdef class Simulation:
             slot = self._new_call()
             if slot >= 0:
                 self.calls[slot].who = who[0]
+        return slot
+
+    cdef int32_t _wait_in_queue(self, Caller* who, int32_t slot, int32_t k, double arrival, int32_t interval,
+                                bint counted, double handle, double acw, double patience) noexcept nogil:
+        """The caller waits in type k's queue from now (``_hold`` with ``arrival``; its patience timer,
+        ``patience`` seconds from now, pushed; its re-routing delays not yet): its slot, or -1 when
+        out of memory."""
+        cdef Call* c
+        slot = self._hold(who, slot, k, arrival, interval, counted, handle, acw)
+        if slot < 0:
+            return -1
+        c = &self.calls[slot]
+        c.state = CALL_WAITING
+        self._enqueue(k, slot)
+        if patience < INFINITY:
+            self.n_timers += 1
+            if self._push(self.now + patience, EV_ABANDON, slot, c.gen) != 0:
+                return -1
+        c.ov_step = 0
         return slot
 
     cdef int32_t _hold(self, Caller* who, int32_t slot, int32_t k, double t, int32_t interval, bint counted,
