@@ -29,6 +29,21 @@ def single_queue(agents=100, horizon=5000, rate=0.5, handle=180, patience=300, w
     }
 
 
+def priority_pair(priority=1):
+    """One agent busy with the first of two straight sales callers (t = 0, handle 10 s) until
+    t = 10; the second waits from t = 1; a menu caller (1 s menu from t = 2) waits from t = 3 on
+    priority level ``priority``."""
+    return {
+        "horizon": 100, "interval": 100,
+        "call_types": [{"name": "sales", "arrivals": {"process": "replay", "times": [0, 1]},
+                        "handle_time": {"dist": "deterministic", "value": 10}}],
+        "agents": [{"name": "one", "count": 1, "serves": ["sales"]}],
+        "entries": [{"name": "vip", "arrivals": {"process": "replay", "times": [2]}, "ivr": "fast"}],
+        "ivr": [{"name": "fast", "nodes": [{"name": "hello", "duration": {"dist": "deterministic", "value": 1},
+                                             "branches": [{"p": 1, "queue": "sales", "priority": priority}]}]}],
+    }
+
+
 def two_call_types(sales_agents=50, horizon=7200):
     """Sales (own goal 90 %) and service (the scenario-wide goal 70 %), two teams."""
     def call_type(name, rate, **extra):

@@ -10,6 +10,7 @@ import copy
 import numpy as np
 import pytest
 from engine_checks import assert_cli_refused, assert_refused, assert_same_run, run
+from factories import priority_pair
 from inbound_scenarios import INBOUND
 
 from ccsim.compile import compile_scenario
@@ -113,17 +114,8 @@ def test_a_head_start_decides_who_goes_first_by_hand():
     """One agent busy until t = 10; a level-0 caller waits from t = 1, a level-1 caller from
     t = 3 (menu of 1 s from t = 2). Head start 1.5 s: 3 - 1.5 = 1.5 > 1, the level-0 caller
     goes first; 2.5 s: 0.5 < 1, the level-1 caller does; 2 s: a tie, the higher level."""
-    base = {
-        "horizon": 100, "interval": 100,
-        "call_types": [{"name": "sales", "arrivals": {"process": "replay", "times": [0, 1]},
-                        "handle_time": {"dist": "deterministic", "value": 10}}],
-        "agents": [{"name": "one", "count": 1, "serves": ["sales"]}],
-        "entries": [{"name": "vip", "arrivals": {"process": "replay", "times": [2]}, "ivr": "fast"}],
-        "ivr": [{"name": "fast", "nodes": [{"name": "hello", "duration": {"dist": "deterministic", "value": 1},
-                                             "branches": [{"p": 1, "queue": "sales", "priority": 1}]}]}],
-    }
     for start, vip_first in ((1.5, False), (2.5, True), (2.0, True)):
-        s = copy.deepcopy(base)
+        s = priority_pair()
         s["routing"] = {"level_head_start": [0, start]}
         for engine in ("core", "simpy"):
             records = run(s, engine).call_records

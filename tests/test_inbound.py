@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 from engine_checks import assert_cli_refused, assert_refused, assert_same_run, fields, run
+from factories import priority_pair
 from inbound_scenarios import EVERYTHING, INBOUND, INBOUND_MEDIA, with_
 
 import ccsim
@@ -276,24 +277,12 @@ def test_interval_tables_by_entry_and_the_inbound_counts_by_call_type():
         assert kept[name].sum() == totals[name] > 0, name
 
 
-PRIORITY = {
-    "horizon": 100, "interval": 100,
-    "call_types": [{"name": "sales", "arrivals": {"process": "replay", "times": [0, 1]},
-                    "handle_time": {"dist": "deterministic", "value": 10}}],
-    "agents": [{"name": "one", "count": 1, "serves": ["sales"]}],
-    "entries": [{"name": "vip", "arrivals": {"process": "replay", "times": [2]}, "ivr": "fast"}],
-    "ivr": [{"name": "fast", "nodes": [{"name": "hello", "duration": {"dist": "deterministic", "value": 1},
-                                         "branches": [{"p": 1, "queue": "sales", "priority": 1}]}]}],
-}
-
-
 @pytest.mark.parametrize("engine", ["core", "simpy"])
 @pytest.mark.parametrize("priority, first", [(1, "vip"), (0, "sales")])
 def test_a_higher_priority_caller_is_answered_first(engine, priority, first):
     """One agent busy until t = 10; a straight caller waits from t = 1, a menu caller from t = 3:
     with priority 1 the menu caller goes first, with 0 the longest-waiting one does."""
-    s = copy.deepcopy(PRIORITY)
-    s["ivr"][0]["nodes"][0]["branches"][0]["priority"] = priority
+    s = priority_pair(priority)
     records = run(s, engine).call_records
     answered = records[records["outcome"] == 0]
     assert len(answered) == 3
@@ -305,7 +294,7 @@ def test_a_higher_priority_caller_is_answered_first(engine, priority, first):
 
 
 def test_priority_belongs_to_a_queue_branch():
-    s = copy.deepcopy(PRIORITY)
+    s = priority_pair()
     s["ivr"][0]["nodes"][0]["branches"] = [{"p": 1, "exit": "self_service", "priority": 2}]
     with pytest.raises(ScenarioError) as err:
         validate_scenario(s)
