@@ -485,14 +485,7 @@ class ContactCenter:
         if agent is None and self.waiting + self.timers + self.pending_other + self.scheduled >= m.max_pending:
             raise overflow_error(m, k, now, self.waiting, self.timers + self.pending_other, self.scheduled)
         retry_at = yield from self.served(call, agent, float(draws.waiting_patience[i]), arrival)
-        while retry_at is not None:
-            self.pending_other += 1
-            yield self.env.at(retry_at, RETRY)
-            self.pending_other -= 1
-            who.attempt += 1
-            who.priority = 0
-            retry_at = yield from self.attempt(who)
-        self.last_departure = self.env.now
+        yield from self.retrials(who, retry_at)
 
     def advance(self, until=math.inf, to_end=True):
         """Process events until the run's end, or (``to_end`` false) only those at times <= until.
@@ -683,15 +676,19 @@ class ContactCenter:
             who.propensity = self.propensity_rng[k].random()
         self.n_callers += 1
         self.tally.caller(who, "callers")
-        while True:
-            retry_at = yield from self.attempt(who)
-            if retry_at is None:
-                break
+        retry_at = yield from self.attempt(who)
+        yield from self.retrials(who, retry_at)
+
+    def retrials(self, who, retry_at):
+        """The rest of a caller's process after an attempt: it tries again at ``retry_at`` (None:
+        that attempt was its last), attempt after attempt, then departs."""
+        while retry_at is not None:
             self.pending_other += 1
             yield self.env.at(retry_at, RETRY)
             self.pending_other -= 1
             who.attempt += 1
             who.priority = 0
+            retry_at = yield from self.attempt(who)
         self.last_departure = self.env.now
 
     def attempt(self, who):
