@@ -150,8 +150,13 @@ def test_the_lazy_package_keeps_its_public_names():
         for name in package.__all__:
             assert getattr(package, name) is not None, name
         assert set(package.__all__) <= set(dir(package))
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        ccsim.nothing  # noqa: B018
+        with pytest.raises(AttributeError, match=f"module '{package.__name__}' has no attribute 'nothing'"):
+            package.nothing  # noqa: B018
+        with pytest.raises(AttributeError):
+            package.__wrapped__  # noqa: B018  (a dunder is never looked up as a submodule)
+    # a public name, once imported, is kept in its package (later uses are plain lookups)
+    assert vars(ccsim.scenario)["load_scenario"] is ccsim.scenario.loader.load_scenario
+    assert vars(ccsim)["Scenario"] is ccsim.scenario.schema.Scenario
 
 
 @pytest.mark.parametrize("limit", [30, 45, 74, 500])
