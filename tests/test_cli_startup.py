@@ -108,6 +108,13 @@ def test_small_run_loads_nothing_heavy(tmp_path, small, json_mode):
     assert "ccsim._core" in modules  # it ran
 
 
+def test_check_loads_nothing_heavy(tmp_path, small):
+    """``ccsim check``'s sequential intervals use ccsim.student_t's quantiles, as a run's do."""
+    modules = loaded_modules(tmp_path, "check", small, "--expect", "asa <= 1e9", "--max-reps", "5")["main"]
+    assert heavy(modules, (*HEAVY, "ccsim.cli.run", "ccsim.cli.study")) == []
+    assert "ccsim._core" in modules  # it ran
+
+
 def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
     out = loaded_modules(tmp_path, "sweep", small, "--grid", "agents.team.count=8,9", "--reps", "2",
                          "--workers", "2", "--store", tmp_path / "s.sqlite", "--json")
