@@ -6,9 +6,9 @@ until something needs them (``ccsim --help`` needs none of them).
 """
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from typing import TYPE_CHECKING
+
+from . import _lazy
 
 __version__ = "0.1.0"
 
@@ -35,22 +35,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .scenario import Scenario, ScenarioError, load_scenario
 
 
-def __getattr__(name: str):
-    """Import a public name on first use and keep it in the module (later uses are plain lookups)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        return _submodule(name)
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def _submodule(name: str):
-    """``ccsim.results`` and the like without importing them first, as when this __init__ imported them all."""
-    if name.startswith("__") or find_spec(f"{__name__}.{name}") is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return import_module(f".{name}", __name__)
-
-
-def __dir__():
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = _lazy.lazy_exports(__name__, _EXPORTS, globals())

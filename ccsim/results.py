@@ -837,8 +837,5 @@ def summarize(results: list, level: float = 0.95) -> dict:
     """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one."""
     if len(results) == 1:
         return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
-    table = {k: [r.kpis()[k] for r in results] for k in KPI_NAMES}
-    return {
-        k: {"mean": float(np.nanmean(v)) if np.isfinite(v).any() else float("nan"), "ci_halfwidth": t_halfwidth(v, level)}
-        for k, v in table.items()
-    }
+    per_rep = [r.kpis() for r in results]
+    return {k: ci_cell([kpis[k] for kpis in per_rep], level) for k in KPI_NAMES}

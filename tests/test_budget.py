@@ -229,6 +229,21 @@ def test_the_funnel_tables_are_counted_byte_for_byte():
     assert b.funnel_bytes(compile_scenario(validate_scenario(single_queue()))) == 0.0
 
 
+
+def test_a_budget_spent_on_the_funnel_tables_names_them_and_their_days():
+    """Thirty years of the test funnel at 10 reporting intervals: the per-day funnel tables are
+    the biggest part, and the refusal says what they hold and what to shorten."""
+    from test_funnel import FULL
+
+    from ccsim.funnel_tables import funnel_days
+    model = compile_scenario(validate_scenario(dict(FULL, horizon=10**9, interval=10**8)))
+    est = estimate(model)
+    assert max(est.memory_parts, key=est.memory_parts.get) == "funnel tables"
+    with pytest.raises(BudgetError) as info:
+        check_budget(model, None, est.memory / 2)
+    assert (f"for the funnel tables ({funnel_days(model):,} days up to the funnel's cut x 3 channels, and "
+            f"{model.n_airings} airings). Shorten the horizon or the funnel's follow_days") in str(info.value)
+
 def many_skills(agents, types, routing):
     """``agents`` agents in one group serving ``types`` call types, under ``routing``."""
     s = single_queue(agents=agents, horizon=600, rate=0.001)

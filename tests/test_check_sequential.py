@@ -123,3 +123,20 @@ def test_zero_variance_decides_at_once():
     assert decision.verdict == PASS and decision.low == decision.high == 0.0
     (decision,) = decide([("<", 0.0)], lambda k: np.zeros((k, 1)), 0.05, 5, 80)
     assert decision.verdict == FAIL
+
+
+def test_each_look_is_the_student_t_interval_of_the_union_bound():
+    """A look's interval: mean ± t(1 - alpha / (K m), n - 1) · sd / √n of the finite values
+    (scipy's quantile here; the procedure uses ccsim.student_t's, as every summary does)."""
+    rng = np.random.default_rng(7)
+    values = rng.normal(10.0, 3.0, size=(40, 2))
+    values[3, 1] = np.nan  # left out
+    rows = iter([values[:5], values[5:10], values[10:20], values[20:40]])
+    decisions = decide([(">=", -1e9), ("<=", 1e9)], lambda k: next(rows), 0.05, 5, 40)
+    tail = tail_probability(0.05, len(looks(5, 40)), 2)
+    for j, decision in enumerate(decisions):
+        v = values[:5, j]  # both decided at the first look
+        v = v[np.isfinite(v)]
+        half = stats.t.ppf(1 - tail, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        assert decision.reps == len(v) and decision.level == pytest.approx(1 - 2 * tail)
+        assert (decision.low, decision.high) == pytest.approx((v.mean() - half, v.mean() + half), rel=1e-12)

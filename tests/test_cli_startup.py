@@ -108,6 +108,13 @@ def test_small_run_loads_nothing_heavy(tmp_path, small, json_mode):
     assert "ccsim._core" in modules  # it ran
 
 
+def test_check_loads_nothing_heavy(tmp_path, small):
+    """``ccsim check``'s sequential intervals use ccsim.student_t's quantiles, as a run's do."""
+    modules = loaded_modules(tmp_path, "check", small, "--expect", "asa <= 1e9", "--max-reps", "5")["main"]
+    assert heavy(modules, (*HEAVY, "ccsim.cli.run", "ccsim.cli.study")) == []
+    assert "ccsim._core" in modules  # it ran
+
+
 def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
     out = loaded_modules(tmp_path, "sweep", small, "--grid", "agents.team.count=8,9", "--reps", "2",
                          "--workers", "2", "--store", tmp_path / "s.sqlite", "--json")
@@ -150,8 +157,13 @@ def test_the_lazy_package_keeps_its_public_names():
         for name in package.__all__:
             assert getattr(package, name) is not None, name
         assert set(package.__all__) <= set(dir(package))
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        ccsim.nothing  # noqa: B018
+        with pytest.raises(AttributeError, match=f"module '{package.__name__}' has no attribute 'nothing'"):
+            package.nothing  # noqa: B018
+        with pytest.raises(AttributeError):
+            package.__wrapped__  # noqa: B018  (a dunder is never looked up as a submodule)
+    # a public name, once imported, is kept in its package (later uses are plain lookups)
+    assert vars(ccsim.scenario)["load_scenario"] is ccsim.scenario.loader.load_scenario
+    assert vars(ccsim)["Scenario"] is ccsim.scenario.schema.Scenario
 
 
 @pytest.mark.parametrize("limit", [30, 45, 74, 500])

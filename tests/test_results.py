@@ -227,3 +227,27 @@ def test_calls_frame_has_nullable_agents():
     assert set(calls["group"][answered]) <= {"a", "b"}
     with pytest.raises(ValueError, match="call_records=True"):
         ccsim.simulate(TWO_TYPES, seed=2).calls()
+
+
+class _Kpis:
+    """A replication as summarize sees it: its kpis() only."""
+
+    def __init__(self, **values):
+        self.values = {k: values.get(k, 1.0) for k in KPI_NAMES}
+
+    def kpis(self):
+        return self.values
+
+
+def test_summary_across_replications_leaves_out_a_kpi_a_replication_lacks():
+    """A rate with no calls in one replication (NaN) is not a value: the mean and the t half-width
+    are of the others (the rule of every summary cell, ``ci_cell``); none at all: both NaN."""
+    from scipy import stats
+
+    reps = [_Kpis(asa=1.0, mean_wait_abandoned=math.nan), _Kpis(asa=math.nan, mean_wait_abandoned=math.nan),
+            _Kpis(asa=3.0, mean_wait_abandoned=math.nan)]
+    out = summarize(reps)
+    assert out["asa"]["mean"] == 2.0
+    assert out["asa"]["ci_halfwidth"] == pytest.approx(stats.t.ppf(0.975, 1) * np.std([1, 3], ddof=1) / math.sqrt(2))
+    assert math.isnan(out["mean_wait_abandoned"]["mean"]) and math.isnan(out["mean_wait_abandoned"]["ci_halfwidth"])
+    assert out["answered"] == {"mean": 1.0, "ci_halfwidth": 0.0}

@@ -22,6 +22,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..results import mean_halfwidth
+
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
 
@@ -64,8 +66,6 @@ def decide(targets: Sequence[tuple], draw: Callable[[int], np.ndarray], alpha: f
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
-    from scipy.special import stdtrit
-
     schedule = looks(min_reps, max_reps)
     m = len(targets)
     tail = tail_probability(alpha, len(schedule), m)
@@ -77,20 +77,19 @@ def decide(targets: Sequence[tuple], draw: Callable[[int], np.ndarray], alpha: f
         rows = np.vstack([rows, fresh])
         for j, (op, target) in enumerate(targets):
             if decisions[j] is None or decisions[j].verdict == UNDECIDED:
-                decisions[j] = _look(rows[:, j], op, target, stdtrit, tail, level)
+                decisions[j] = _look(rows[:, j], op, target, level)
         if all(d.verdict != UNDECIDED for d in decisions):
             break
     return decisions
 
 
-def _look(values: np.ndarray, op: str, target: float, stdtrit, tail: float, level: float) -> Decision:
-    values = values[np.isfinite(values)]
-    n = len(values)
+def _look(values: np.ndarray, op: str, target: float, level: float) -> Decision:
+    """The Student-t interval at ``level`` of the finite ``values`` (``results.mean_halfwidth``,
+    each tail ``(1 - level) / 2``) and its verdict; undecided with fewer than two values."""
+    mean, halfwidth = mean_halfwidth(values, level)
+    n = int(np.isfinite(values).sum())
     if n < 2:
-        mean = float(values.mean()) if n else float("nan")
         return Decision(UNDECIDED, mean, float("nan"), float("nan"), n, level)
-    mean = float(values.mean())
-    halfwidth = float(stdtrit(n - 1, 1 - tail) * values.std(ddof=1) / np.sqrt(n))
     low, high = mean - halfwidth, mean + halfwidth
     return Decision(_verdict(op, target, low, high), mean, low, high, n, level)
 
