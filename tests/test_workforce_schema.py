@@ -38,6 +38,8 @@ BAD = [
      "unknown distribution"),
     ({"kind": "learning", "tau_days": {"dist": "uniform", "low": 5, "high": 2}}, "workforce.policies[0].tau_days",
      "low <= high"),
+    ({"kind": "learning", "ceiling": {"dist": "uniform", "low": 0.4, "high": 0.2}}, "workforce.policies[0].ceiling",
+     "low <= high"),
     ({"kind": "learning", "tau_days": 0}, "workforce.policies[0].tau_days", "greater than or equal to 0.001"),
     ({"kind": "learning", "noise_persistence": 1}, "workforce.policies[0].noise_persistence", "less than 1"),
     ({"kind": "fatigue", "threshold": 1.0}, "workforce.policies[0].threshold", "less than 1"),
