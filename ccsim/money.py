@@ -114,6 +114,17 @@ def line_seconds(result) -> float:
     return float(waits + entries[ENTRY_FIELDS.index("ivr_seconds")])
 
 
+def interval_line_seconds(stats) -> np.ndarray:
+    """float [interval]: ``line_seconds`` by the interval (every interval, warm-up included), of
+    a ``RawStats``: the calls' waits and talk summed over the call types, plus the entries' menu time."""
+    calls = stats.interval_calls.sum(axis=1)
+    line = sum(calls[:, CALL_FIELDS.index(k)] for k in ("wait_answered", "wait_abandoned", "talk"))
+    entries = stats.interval_entries
+    if entries is not None and entries.shape[1]:
+        line = line + entries[:, :, ENTRY_FIELDS.index("ivr_seconds")].sum(axis=1)
+    return line
+
+
 def airing_counted(result) -> np.ndarray:
     """bool [airings]: the airings whose spend counts (at or after the warm-up)."""
     return np.asarray(result.model.airing_time, dtype=float) >= result.model.warmup
@@ -356,10 +367,7 @@ def _daily_costs(result, n: int) -> dict:
     first = int(np.ceil(m.warmup / m.interval - 1e-9))
     day = (np.arange(m.n_intervals) * m.interval // DAY).astype(int)[first:]
     staffed = s.interval_groups[first:, :, INTERVAL_GROUP_FIELDS.index("staffed")]
-    calls = s.interval_calls[first:].sum(axis=1)
-    line = sum(calls[:, CALL_FIELDS.index(k)] for k in ("wait_answered", "wait_abandoned", "talk"))
-    if s.interval_entries.shape[1]:
-        line = line + s.interval_entries[first:, :, ENTRY_FIELDS.index("ivr_seconds")].sum(axis=1)
+    line = interval_line_seconds(s)[first:]
     counted = airing_counted(result)
     funnel = np.zeros((n, len(FUNNEL_DAY_FIELDS)))
     days = s.funnel_days.sum(axis=1)

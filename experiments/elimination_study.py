@@ -48,6 +48,7 @@ import yaml
 from ccsim.results import CALL_FIELDS, FUNNEL_FIELDS, mean_halfwidth
 from ccsim.workforce import (Attrition, BottomElimination, Hiring, Learning, QAMonitoring, Training,
                              run_periods)
+from ccsim.workforce.pooled import wrong_share
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "multiskill.yaml"
@@ -218,7 +219,7 @@ def window_study(windows=WINDOWS, volumes=VOLUMES, reps: int = WINDOW_REPS, seed
     for w in windows:
         for v in volumes:
             runs = [window_run(w, v, seed + r) for r in range(reps)]
-            rates = [x["wrong"] / x["eliminated"] if x["eliminated"] else np.nan for x in runs]
+            rates = [wrong_share(x["wrong"], x["eliminated"]) for x in runs]
             calls = mean_halfwidth([x["calls"] for x in runs], LEVEL)
             noise = (wrong_rate_by_calls(calls=(max(1, round(calls[0])),), seed=seed)[max(1, round(calls[0]))]
                      if np.isfinite(calls[0]) else (np.nan, np.nan))

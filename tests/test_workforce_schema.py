@@ -2,8 +2,10 @@
 written with its field path (not by the Python constructors), ``ccsim schema`` documents every
 kind and option, and a checked entry builds the same policy as the Python class."""
 import copy
+import math
 
 import pytest
+from pydantic import ValidationError
 from test_workforce import DAY, center
 
 from ccsim.scenario import ScenarioError, validate_scenario
@@ -37,6 +39,8 @@ BAD = [
     ({"kind": "learning", "ceiling": {"dist": "normal", "mean": 0.3, "sd": 0.1}}, "workforce.policies[0].ceiling",
      "unknown distribution"),
     ({"kind": "learning", "tau_days": {"dist": "uniform", "low": 5, "high": 2}}, "workforce.policies[0].tau_days",
+     "low <= high"),
+    ({"kind": "learning", "ceiling": {"dist": "uniform", "low": 0.4, "high": 0.2}}, "workforce.policies[0].ceiling",
      "low <= high"),
     ({"kind": "learning", "tau_days": 0}, "workforce.policies[0].tau_days", "greater than or equal to 0.001"),
     ({"kind": "learning", "noise_persistence": 1}, "workforce.policies[0].noise_persistence", "less than 1"),
@@ -83,3 +87,65 @@ def test_a_checked_entry_builds_the_python_policy():
     from ccsim.scenario import scenario_to_dict
 
     assert validate_scenario(scenario_to_dict(s)).workforce == s.workforce
+
+
+# Options without which a policy's constructor refuses to build (the probed option replaces them).
+REQUIRED = {"bottom_elimination": {"k": 1}, "threshold_elimination": {"below": 0.0}, "training": {"k": 1},
+            "attrition": {"hazard": 0.1}}
+
+
+def _bounds_probes():
+    """(kind, option, value, inside) at each numeric bound the pydantic models declare: the edge
+    (or the next float inside an exclusive one) is inside, the next float (or whole number)
+    beyond it is not."""
+    from ccsim.scenario.workforce_policies import POLICIES
+
+    out = []
+    for model in POLICIES:
+        kind = model.model_fields["kind"].annotation.__args__[0]
+        for option, spec in model.model_json_schema()["properties"].items():
+            spec = next((s for s in [spec] + spec.get("anyOf", []) if s.get("type") in ("number", "integer")), None)
+            if spec is None:
+                continue
+            integer = spec["type"] == "integer"
+            for key, sign in (("minimum", -1), ("maximum", 1), ("exclusiveMinimum", -1), ("exclusiveMaximum", 1)):
+                if key not in spec:
+                    continue
+                edge = int(spec[key]) if integer else float(spec[key])
+                beyond, within = ((edge + sign, edge - sign) if integer
+                                  else (math.nextafter(edge, sign * math.inf), math.nextafter(edge, -sign * math.inf)))
+                out += ([(kind, option, edge, True), (kind, option, beyond, False)] if key.startswith("m")
+                        else [(kind, option, within, True), (kind, option, edge, False)])
+    return out
+
+
+PROBES = _bounds_probes()
+
+
+@pytest.mark.parametrize("kind, option, value, inside", PROBES,
+                         ids=[f"{k}.{o}={v!r}" for k, o, v, _ in PROBES])
+def test_the_constructors_keep_the_schema_bounds(kind, option, value, inside):
+    """The Python constructors check the same bounds as the pydantic models (two sets that could
+    drift): a value the schema takes builds, a value it refuses raises WorkforceError."""
+    from ccsim.scenario.workforce_policies import POLICIES
+    from ccsim.workforce import WorkforceError
+    from ccsim.workforce.policies import KINDS
+
+    options = {k: v for k, v in REQUIRED.get(kind, {}).items() if option != "fraction"}
+    options[option] = value
+    model = next(m for m in POLICIES if m.model_fields["kind"].annotation.__args__[0] == kind)
+    try:
+        model.model_validate({"kind": kind, **options})
+        schema_takes = True
+    except ValidationError:
+        schema_takes = False
+    assert schema_takes == inside
+    if inside:
+        KINDS[kind](**options)
+    else:
+        with pytest.raises(WorkforceError, match=option):
+            KINDS[kind](**options)
+
+
+def test_the_bounds_probes_cover_every_kind():
+    assert {k for k, *_ in PROBES} == set(KIND_NAMES) and len(PROBES) > 100

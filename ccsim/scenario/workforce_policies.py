@@ -46,18 +46,22 @@ class _Beta(_Model):
         return self
 
 
-class _FractionUniform(_Model):
-    """Uniform on [low, high], inside [0, 1]."""
-
-    dist: Literal["uniform"]
-    low: Probability
-    high: Probability
+class _Uniform(_Model):
+    """A uniform's bounds in order (the subclasses give ``low`` and ``high`` their ranges)."""
 
     @model_validator(mode="after")
     def _order(self):
         if self.low > self.high:
             raise PydanticCustomError("workforce", "a uniform needs low <= high")
         return self
+
+
+class _FractionUniform(_Uniform):
+    """Uniform on [low, high], inside [0, 1]."""
+
+    dist: Literal["uniform"]
+    low: Probability
+    high: Probability
 
 
 class _FractionLognormal(_Model):
@@ -68,18 +72,12 @@ class _FractionLognormal(_Model):
     cv: Annotated[float, Field(ge=0.0, le=L.CV_MAX, strict=True, allow_inf_nan=False)]
 
 
-class _DaysUniform(_Model):
+class _DaysUniform(_Uniform):
     """Uniform on [low, high] days."""
 
     dist: Literal["uniform"]
     low: Annotated[float, Field(ge=TAU_MIN_DAYS, le=MAX_DAYS, strict=True, allow_inf_nan=False)]
     high: Annotated[float, Field(ge=TAU_MIN_DAYS, le=MAX_DAYS, strict=True, allow_inf_nan=False)]
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.low > self.high:
-            raise PydanticCustomError("workforce", "a uniform needs low <= high")
-        return self
 
 
 class _DaysLognormal(_Model):

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..results import AGENT_FIELDS
+from ..scenario import limits as L
 from .errors import WorkforceError
 from .people import MAX_DAYS, check_draw, draw
 from .policies import KINDS, Policy, _finite, _non_negative, _non_negative_int, _Ranked, _positive_int
@@ -24,6 +25,20 @@ from .ranking import bottom_k
 def _fraction(value, path):
     if not _finite(value, 1.0):
         raise WorkforceError(path, f"expected a number in [0, 1], found {value!r}")
+    return float(value)
+
+
+def _days(value, path):
+    """``value`` if it is a number of days from 0 to ``MAX_DAYS`` (the scenario's ``Days``)."""
+    if not _finite(value, MAX_DAYS):
+        raise WorkforceError(path, f"expected a number of days from 0 to {MAX_DAYS:g}, found {value!r}")
+    return float(value)
+
+
+def _hours_a_day(value, path):
+    """``value`` if it is a number of hours from 0 to 24 (the scenario's ``HoursADay``)."""
+    if not _finite(value, 24.0):
+        raise WorkforceError(path, f"expected a number of hours from 0 to 24, found {value!r}")
     return float(value)
 
 
@@ -209,12 +224,12 @@ class Training(_Ranked):
             raise WorkforceError(self.path, "give exactly one of k (agents) and fraction (of those ranked)")
         self.k = None if k is None else _non_negative_int(k, f"{self.path}.k")
         self.fraction = None if fraction is None else _fraction(fraction, f"{self.path}.fraction")
-        self.days = float(_non_negative(days, f"{self.path}.days"))
+        self.days = _days(days, f"{self.path}.days")
         self.gain = _fraction(conversion_gain, f"{self.path}.conversion_gain")
         self.ceiling = _fraction(ceiling, f"{self.path}.ceiling")
         self.qa_gain = _fraction(qa_gain, f"{self.path}.qa_gain")
         self.cost = float(_non_negative(cost, f"{self.path}.cost"))
-        self.hours = float(_non_negative(hours_per_day, f"{self.path}.hours_per_day"))
+        self.hours = _hours_a_day(hours_per_day, f"{self.path}.hours_per_day")
 
     def between(self, ctx) -> np.ndarray:
         score, eligible = self.ranked(ctx)
@@ -290,12 +305,15 @@ class Hiring(Policy):
         for g, n in (target or {}).items():
             _non_negative_int(n, f"{path}.target.{g}")
         self.target = target
-        self.delay = float(_non_negative(delay_days, f"{path}.delay_days"))
-        self.training = float(_non_negative(training_days, f"{path}.training_days"))
+        self.delay = _days(delay_days, f"{path}.delay_days")
+        self.training = _days(training_days, f"{path}.training_days")
         self.cost = float(_non_negative(cost, f"{path}.cost"))
-        self.hours = float(_non_negative(hours_per_day, f"{path}.hours_per_day"))
+        self.hours = _hours_a_day(hours_per_day, f"{path}.hours_per_day")
         self.conversion = check_draw(conversion, f"{path}.conversion")
-        self.factor = float(_non_negative(factor, f"{path}.factor"))
+        if not _finite(factor, L.PROFICIENCY_MAX) or factor <= 0:
+            raise WorkforceError(f"{path}.factor", f"expected a number > 0 and at most {L.PROFICIENCY_MAX:g}, "
+                                 f"found {factor!r}")
+        self.factor = float(factor)
         self.qa_fatal = check_draw(qa_fatal, f"{path}.qa_fatal")
         self.qa_nonfatal = check_draw(qa_nonfatal, f"{path}.qa_nonfatal")
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engines.stepping import paused_run
-from ..results import AGENT_FIELDS, CALL_FIELDS, ENTRY_FIELDS, FUNNEL_FIELDS
+from ..results import AGENT_FIELDS, CALL_FIELDS, FUNNEL_FIELDS
 from .errors import WorkforceError
-from ..money import agent_rates
+from ..money import agent_rates, interval_line_seconds
 from .people import DAY, Abilities, slot_agents, with_slots
 from .policies import REASONS
 
@@ -441,12 +441,8 @@ def _add_line_and_ad_costs(result: PeriodRun, model, ends, period, costs):
     after the warm-up in the period), ``cost`` (every COST_COLUMNS item) and ``profit``
     (collected cash - cost)."""
     raw = result.raw
-    calls, entries = raw.interval_calls, raw.interval_entries
-    starts = np.arange(calls.shape[0]) * model.interval
-    held = sum(calls[:, :, _C[n]].sum(axis=1) for n in ("wait_answered", "wait_abandoned", "talk"))
-    if entries is not None and entries.shape[1]:
-        held = held + entries[:, :, ENTRY_FIELDS.index("ivr_seconds")].sum(axis=1)
-    held = np.where(starts >= model.warmup, held, 0.0)
+    starts = np.arange(raw.interval_calls.shape[0]) * model.interval
+    held = np.where(starts >= model.warmup, interval_line_seconds(raw), 0.0)
     times, spend = np.asarray(model.airing_time, dtype=float), np.asarray(model.airing_spend, dtype=float)
     for p, row in enumerate(result.rows):
         lo = p * period
