@@ -173,6 +173,8 @@ def test_busy_agents_free_at_the_conditioned_talk_left():
       "away": [{"agent": "sales_team-1", "remaining": 5}]}, "away[0].agent", "listed twice"),
     ({"clock": 10, "away": [{"group": "sales_team", "agent": "sales_team-1", "remaining": 5}]}, "away[0]", "either"),
     ({"clock": 10, "wating": []}, "wating", "Extra inputs"),
+    ({"clock": 10, "waiting": [{"call_type": "sales", "waited": 1, "count": 100_000}] * 10_000}, "waiting",
+     "1,000,000,000 callers in all, at most 100,000"),  # refused by the schema, before a list is built
 ])
 def test_bad_states_are_refused_with_their_path(state, path, words):
     with pytest.raises(StateError) as err:
