@@ -210,15 +210,17 @@ def test_minute_staffing_keeps_each_slots_agent_time(required):
 
 
 @pytest.mark.parametrize("width", [7, 90, 7000])
-def test_a_handle_period_not_dividing_the_day_in_minutes_is_refused(handle_fits, width):
+def test_a_handle_period_not_dividing_the_day_in_minutes_is_refused(width):
+    """Refused when the options are made, before any log is read."""
     from ccsim.calllog.fit import FitError
 
     with pytest.raises(FitError, match=rf"--handle-period {width}: .*whole minutes dividing a day"):
-        fit_log(handle_fits[0].log, FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=width))
+        FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=width)
 
 
-@pytest.mark.parametrize("value", ["-1", "86401", "nan", "hourly"])
+@pytest.mark.parametrize("value", ["-1", "86401", "nan", "hourly", "7", "7000"])
 def test_ccsim_fit_handle_period_option_is_bounded(tmp_path, value):
+    """Refused before the log is read (there is none here)."""
     from click.testing import CliRunner
 
     from ccsim.cli import cli
