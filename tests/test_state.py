@@ -228,18 +228,22 @@ LOG_MAPPING = {"name": "toy", "date": {"column": "day", "format": "%Y-%m-%d"}, "
                "arrival": "queue_entry", "outcomes": {"served": ["OK"], "abandoned": ["HANG"]}}
 
 
+def log_scenario(horizon=86400) -> dict:
+    """The log's call types a and b, served by 5 agents."""
+    return {"name": "toy", "horizon": horizon, "interval": 900,
+            "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
+                            "handle_time": {"dist": "exponential", "mean": 100},
+                            "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
+            "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}]}
+
+
 def test_state_from_a_log_matches_a_hand_count(tmp_path):
     """At 08:05:00: waiting are call 2 (60 s), 3 (30 s) and 5 (120 s); busy are call 1 (290 s) and
     call 6 (0 s: it starts at that instant); call 4 ended at 08:04:59."""
     log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
     log.write_text(LOG)
     mapping.write_text(yaml.safe_dump(LOG_MAPPING))
-    scenario = {"name": "toy", "horizon": 86400, "interval": 900,
-                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
-                                "handle_time": {"dist": "exponential", "mean": 100},
-                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
-                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}]}
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(log_scenario()))
     out = tmp_path / "state.yaml"
     res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "2024-03-04 08:05:00",
                                    "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
@@ -298,11 +302,7 @@ def test_a_state_from_a_log_falls_on_its_weekday_in_the_scenario(tmp_path, hours
                    .replace("\n6,", "\n6,0,"))
     mapped = dict(LOG_MAPPING, columns=dict(LOG_MAPPING["columns"], priority="prio"), priority_levels={"7": 1})
     mapping.write_text(yaml.safe_dump(mapped))
-    scenario = {"name": "toy", "horizon": horizon, "interval": 900,
-                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
-                                "handle_time": {"dist": "exponential", "mean": 100},
-                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
-                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}],
+    scenario = {**log_scenario(horizon),
                 "entries": [{"name": "vip", "arrivals": {"process": "poisson", "rate": 0.001}, "ivr": "menu"}],
                 "ivr": [{"name": "menu", "nodes": [{"name": "n", "duration": {"dist": "deterministic", "value": 1},
                                                     "branches": [{"p": 1, "queue": "a", "priority": 1}]}]}]}
