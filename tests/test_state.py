@@ -256,13 +256,14 @@ def test_state_from_a_log_matches_a_hand_count(tmp_path):
     assert res.exit_code == 0, res.output
 
 
-def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("at", ["not a time", "nan", "", "NaT", "2024-03-04 08:05:00+05:00", "99999-01-01"])
+def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path, at):
     log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
     log.write_text(LOG)
     mapping.write_text(yaml.safe_dump(LOG_MAPPING))
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(two_call_types()))
     out = tmp_path / "state.yaml"
-    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "not a time",
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", at,
                                    "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
     assert res.exit_code == 2 and "--at" in res.output and "Traceback" not in res.output, res.output
     assert not out.exists()
