@@ -79,3 +79,40 @@ def load_experiment(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# A call log written from ccsim's own call records (``write_call_log``) and the mapping that reads it.
+CALL_LOG_COLUMNS = {name: name for name in ("call_id", "call_type", "outcome", "agent", "queue_entry", "queue_exit",
+                                            "service_start", "service_end")}
+
+
+def call_log_mapping(**extra_columns):
+    """The mapping (times in seconds) of ``write_call_log``'s CSV, plus ``extra_columns`` (e.g. priority)."""
+    from ccsim.calllog.mapping import mapping_from_dict
+
+    return mapping_from_dict({"name": "simulated", "time_format": "seconds",
+                              "columns": {**CALL_LOG_COLUMNS, **extra_columns}, "arrival": "queue_entry",
+                              "outcomes": {"served": ["answered"], "abandoned": ["abandoned"]}}, "simulated.yaml")
+
+
+def write_call_log(calls, path, ivr: float = 0.0, priority=None, call_type=None):
+    """ccsim's call records (``simulate(..., call_records=True).calls()``) as a CSV call log in
+    seconds; ``ivr``: seconds of IVR before the queue (``ivr_entry``/``ivr_exit`` columns; a caller
+    hanging up in the IVR has no queue times); ``priority``: a column of levels, one per call;
+    ``call_type``: one call type for every row (a caller hanging up in the IVR has none in the records)."""
+    import pandas as pd
+
+    answered = calls["outcome"] == "answered"
+    entry = (calls["arrival"] + ivr).where(calls["outcome"] != "hang_up")
+    exit_ = entry + calls["wait"]
+    frame = pd.DataFrame({
+        "call_id": calls["call_id"], "call_type": calls["call_type"].astype(str) if call_type is None else call_type,
+        "outcome": calls["outcome"].astype(str), "agent": calls["agent"].astype("string").fillna(""),
+        "queue_entry": entry, "queue_exit": exit_,
+        "service_start": exit_.where(answered), "service_end": (exit_ + calls["talk"]).where(answered),
+    })
+    if priority is not None:
+        frame["priority"] = priority
+    if ivr:
+        frame["ivr_entry"], frame["ivr_exit"] = calls["arrival"], calls["arrival"] + ivr
+    frame.to_csv(path, index=False, float_format="%.9f")

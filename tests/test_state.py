@@ -173,6 +173,8 @@ def test_busy_agents_free_at_the_conditioned_talk_left():
       "away": [{"agent": "sales_team-1", "remaining": 5}]}, "away[0].agent", "listed twice"),
     ({"clock": 10, "away": [{"group": "sales_team", "agent": "sales_team-1", "remaining": 5}]}, "away[0]", "either"),
     ({"clock": 10, "wating": []}, "wating", "Extra inputs"),
+    ({"clock": 10, "waiting": [{"call_type": "sales", "waited": 1, "count": 100_000}] * 10_000}, "waiting",
+     "1,000,000,000 callers in all, at most 100,000"),  # refused by the schema, before a list is built
 ])
 def test_bad_states_are_refused_with_their_path(state, path, words):
     with pytest.raises(StateError) as err:
@@ -226,18 +228,22 @@ LOG_MAPPING = {"name": "toy", "date": {"column": "day", "format": "%Y-%m-%d"}, "
                "arrival": "queue_entry", "outcomes": {"served": ["OK"], "abandoned": ["HANG"]}}
 
 
+def log_scenario(horizon=86400) -> dict:
+    """The log's call types a and b, served by 5 agents."""
+    return {"name": "toy", "horizon": horizon, "interval": 900,
+            "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
+                            "handle_time": {"dist": "exponential", "mean": 100},
+                            "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
+            "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}]}
+
+
 def test_state_from_a_log_matches_a_hand_count(tmp_path):
     """At 08:05:00: waiting are call 2 (60 s), 3 (30 s) and 5 (120 s); busy are call 1 (290 s) and
     call 6 (0 s: it starts at that instant); call 4 ended at 08:04:59."""
     log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
     log.write_text(LOG)
     mapping.write_text(yaml.safe_dump(LOG_MAPPING))
-    scenario = {"name": "toy", "horizon": 86400, "interval": 900,
-                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
-                                "handle_time": {"dist": "exponential", "mean": 100},
-                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
-                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}]}
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(log_scenario()))
     out = tmp_path / "state.yaml"
     res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "2024-03-04 08:05:00",
                                    "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
@@ -250,13 +256,14 @@ def test_state_from_a_log_matches_a_hand_count(tmp_path):
     assert res.exit_code == 0, res.output
 
 
-def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("at", ["not a time", "nan", "", "NaT", "2024-03-04 08:05:00+05:00", "99999-01-01"])
+def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path, at):
     log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
     log.write_text(LOG)
     mapping.write_text(yaml.safe_dump(LOG_MAPPING))
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(two_call_types()))
     out = tmp_path / "state.yaml"
-    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "not a time",
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", at,
                                    "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
     assert res.exit_code == 2 and "--at" in res.output and "Traceback" not in res.output, res.output
     assert not out.exists()
@@ -296,11 +303,7 @@ def test_a_state_from_a_log_falls_on_its_weekday_in_the_scenario(tmp_path, hours
                    .replace("\n6,", "\n6,0,"))
     mapped = dict(LOG_MAPPING, columns=dict(LOG_MAPPING["columns"], priority="prio"), priority_levels={"7": 1})
     mapping.write_text(yaml.safe_dump(mapped))
-    scenario = {"name": "toy", "horizon": horizon, "interval": 900,
-                "call_types": [{"name": n, "arrivals": {"process": "poisson", "rate": 0.001},
-                                "handle_time": {"dist": "exponential", "mean": 100},
-                                "patience": {"dist": "exponential", "mean": 100}} for n in ("a", "b")],
-                "agents": [{"name": "team", "count": 5, "serves": ["a", "b"]}],
+    scenario = {**log_scenario(horizon),
                 "entries": [{"name": "vip", "arrivals": {"process": "poisson", "rate": 0.001}, "ivr": "menu"}],
                 "ivr": [{"name": "menu", "nodes": [{"name": "n", "duration": {"dist": "deterministic", "value": 1},
                                                     "branches": [{"p": 1, "queue": "a", "priority": 1}]}]}]}

@@ -48,6 +48,15 @@ class FitOptions:
     login_idle: bool = True          # staffing: count the typical idle gap before a stretch's first call
     handle_period: int = 3600        # handle time fitted per period of the day of this many s (0: one)
 
+    def __post_init__(self):
+        """The widths are checked here, before a log is read: a ``FitError`` naming the option."""
+        if DAY % self.slot:
+            raise FitError(f"slot {self.slot} s does not divide a day")
+        width = int(self.handle_period)
+        if width and (DAY % width or width % 60):
+            raise FitError(f"--handle-period {width}: a period of the day must be whole minutes dividing a day "
+                           "(e.g. 1800 or 3600), or 0 for one distribution")
+
 
 @dataclass
 class Arrivals:
@@ -118,8 +127,6 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
     calls = log.calls
     if not len(calls):
         raise FitError(f"log {log.source}: no call left to fit after the exclusions ({log.exclusion_summary()})")
-    if DAY % options.slot:
-        raise FitError(f"slot {options.slot} s does not divide a day")
     profile = options.profile if options.profile != "auto" else ("week" if log.days >= 7 else "day")
     if profile == "week" and log.days < 7:
         raise FitError(f"a weekly profile needs at least 7 days of log; this one covers {log.days}")
@@ -247,9 +254,6 @@ def handle_periods(calls, family: str, options: FitOptions) -> list:
     width = int(options.handle_period)
     if not width:
         return []
-    if DAY % width or width % 60:
-        raise FitError(f"--handle-period {width}: a period of the day must be whole minutes dividing a day "
-                       "(e.g. 1800 or 3600), or 0 for one distribution")
     served = calls[calls["outcome"] == "served"]
     values = served["handle"].to_numpy(dtype=float)
     when = ((queue_times(served) - served["day"].to_numpy() * DAY) % DAY) // width

@@ -91,11 +91,11 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     for path, option in ((out, "-o"), (html, "--html"), (exclusions, "--exclusions")):
         if path is not None:
             check_output_path(path, option, inputs=(log_file,), what="call log")
+    options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
+                         idle_cap=idle_cap, handle_period=handle_period)
     log = read_log(log_file, mapping_spec)
     if strict:
         refuse_bad_rows(log)
-    options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
-                         idle_cap=idle_cap, handle_period=handle_period)
     result = fit_log(log, options)
     scenario = result.scenario(name=name)
     validate_scenario(scenario, source=str(out), base_dir=str(out.parent))

@@ -21,11 +21,12 @@ from .schema import DAY, MAX_ELAPSED
 def instant(log, at: str) -> float:
     """``at`` ("1999-02-11 14:00", or seconds for a log in plain seconds) in the log's seconds."""
     try:
-        if log.origin is None:
-            return float(at)
-        return (pd.Timestamp(at) - log.origin).total_seconds()
+        t = float(at) if log.origin is None else (pd.Timestamp(at) - log.origin).total_seconds()
     except (ValueError, TypeError) as err:
         raise UserError(f"--at {at!r}: not a timestamp of this log ({err})") from None
+    if not np.isfinite(t):  # "nan", "" (pandas: NaT), "inf"
+        raise UserError(f"--at {at!r}: not a timestamp of this log")
+    return t
 
 
 def scenario_clock(log, t: float, scenario) -> float:

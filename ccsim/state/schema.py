@@ -29,7 +29,7 @@ from ..scenario.yaml_reader import decode, read_yaml
 
 DAY = 86400.0
 MAX_ELAPSED = DAY  # a wait, a talk or an absence longer than a day is a mistake in the file
-MAX_COUNT = 100_000  # callers or agents in one entry
+MAX_COUNT = 100_000  # callers or agents in one entry, and callers waiting in all
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 Elapsed = Annotated[float, Field(ge=0.0, le=MAX_ELAPSED, allow_inf_nan=False, strict=False)]
@@ -106,6 +106,15 @@ class State(_Model):
         if isinstance(self.clock, str) and not HHMM.match(self.clock.strip()):
             raise PydanticCustomError("clock", "clock: expected seconds or \"HH:MM\" (00:00 to 23:59), found "
                                       "{found!r}", {"found": self.clock[:40]})
+        return self
+
+    @model_validator(mode="after")
+    def _waiting_total(self):
+        """The callers waiting in all (10,000 entries of 100,000 would be a billion callers to list)."""
+        total = sum(w.count for w in self.waiting)
+        if total > MAX_COUNT:
+            raise PydanticCustomError("waiting", "waiting: {total} callers in all, at most {most}",
+                                      {"total": f"{total:,}", "most": f"{MAX_COUNT:,}"})
         return self
 
     def clock_seconds(self) -> float:

@@ -1,6 +1,6 @@
 """A state checked against a scenario's compiled model, and attached to it (``with_state``).
 
-Semantics (docs/guide/state.md):
+Semantics (docs/guide/calibration.md, "Intraday what-ifs from a state"):
 
 - the run starts at the state's clock T: arrivals are generated from T on (an ad airing before T
   rings only its calls after T); agents are on duty as their schedules say at T;

@@ -24,6 +24,7 @@ from ccsim.calllog.fit import FitOptions, fit_log, reached_by_slot
 from ccsim.calllog.mapping import mapping_from_dict
 from ccsim.calllog.scenario import layered_shifts, minute_staffing
 from ccsim.scenario import validate_scenario
+from factories import CALL_LOG_COLUMNS, call_log_mapping, write_call_log
 
 SEEDS = range(1, 7)
 RATES = [20, 15, 10, 10, 10, 15, 30, 60, 100, 120, 120, 110, 100, 110, 120, 120, 100, 90, 75, 60,
@@ -41,36 +42,12 @@ def reach_share(hour: int) -> float:
     return 0.2 if hour < 7 or hour >= 22 else 0.95
 
 
-COLUMNS = {"call_id": "call_id", "call_type": "call_type", "outcome": "outcome", "agent": "agent",
-           "queue_entry": "queue_entry", "queue_exit": "queue_exit", "service_start": "service_start",
-           "service_end": "service_end"}
-PLAIN = mapping_from_dict({"name": "simulated", "time_format": "seconds", "columns": COLUMNS,
-                           "arrival": "queue_entry",
-                           "outcomes": {"served": ["answered"], "abandoned": ["abandoned"]}}, "simulated.yaml")
+PLAIN = call_log_mapping()
 WITH_IVR = mapping_from_dict({"name": "simulated_ivr", "time_format": "seconds",
-                              "columns": {**COLUMNS, "ivr_entry": "ivr_entry", "ivr_exit": "ivr_exit"},
+                              "columns": {**CALL_LOG_COLUMNS, "ivr_entry": "ivr_entry", "ivr_exit": "ivr_exit"},
                               "arrival": "ivr_entry",
                               "outcomes": {"served": ["answered"], "abandoned": ["abandoned", "hang_up"]}},
                              "simulated_ivr.yaml")
-
-
-def write_log(calls, path, ivr: float = 0.0):
-    """The simulated calls as a CSV log; with ``ivr`` seconds of IVR before the queue (a caller
-    hanging up in the IVR has IVR times and no queue times)."""
-    import pandas as pd
-
-    answered = calls["outcome"] == "answered"
-    hung = calls["outcome"] == "hang_up"
-    entry = (calls["arrival"] + ivr).where(~hung)
-    exit_ = entry + calls["wait"]
-    frame = pd.DataFrame({
-        "call_id": calls["call_id"], "call_type": "sales", "outcome": calls["outcome"].astype(str),
-        "agent": calls["agent"].astype("string").fillna(""), "queue_entry": entry, "queue_exit": exit_,
-        "service_start": exit_.where(answered), "service_end": (exit_ + calls["talk"]).where(answered),
-    })
-    if ivr:
-        frame["ivr_entry"], frame["ivr_exit"] = calls["arrival"], calls["arrival"] + ivr
-    frame.to_csv(path, index=False, float_format="%.9f")
 
 
 # ---------------------------------------------------------------- handle time per hour
@@ -90,7 +67,7 @@ def handle_fits(tmp_path_factory):
     out = []
     for seed in SEEDS:
         path = tmp_path_factory.mktemp(f"handle{seed}") / "log.csv"
-        write_log(simulate(HANDLE_TRUTH, seed=seed, call_records=True).calls(), path)
+        write_call_log(simulate(HANDLE_TRUTH, seed=seed, call_records=True).calls(), path)
         out.append(fit_log(read_log(path, PLAIN), FitOptions(slot=3600, profile="day", handle="lognormal")))
     return out
 
@@ -157,7 +134,7 @@ def reach_fits(tmp_path_factory):
     truth, out = _reach_truth(), []
     for seed in SEEDS:
         path = tmp_path_factory.mktemp(f"reach{seed}") / "log.csv"
-        write_log(simulate(truth, seed=seed, call_records=True).calls(), path, IVR_SECONDS)
+        write_call_log(simulate(truth, seed=seed, call_records=True).calls(), path, IVR_SECONDS, call_type="sales")
         log = read_log(path, WITH_IVR)
         assert len(log.excluded) == 0 and (log.calls["outcome"] == "ivr_abandoned").any()
         out.append(fit_log(log, FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=0)))
@@ -210,15 +187,17 @@ def test_minute_staffing_keeps_each_slots_agent_time(required):
 
 
 @pytest.mark.parametrize("width", [7, 90, 7000])
-def test_a_handle_period_not_dividing_the_day_in_minutes_is_refused(handle_fits, width):
+def test_a_handle_period_not_dividing_the_day_in_minutes_is_refused(width):
+    """Refused when the options are made, before any log is read."""
     from ccsim.calllog.fit import FitError
 
     with pytest.raises(FitError, match=rf"--handle-period {width}: .*whole minutes dividing a day"):
-        fit_log(handle_fits[0].log, FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=width))
+        FitOptions(slot=3600, profile="day", handle="lognormal", handle_period=width)
 
 
-@pytest.mark.parametrize("value", ["-1", "86401", "nan", "hourly"])
+@pytest.mark.parametrize("value", ["-1", "86401", "nan", "hourly", "7", "7000"])
 def test_ccsim_fit_handle_period_option_is_bounded(tmp_path, value):
+    """Refused before the log is read (there is none here)."""
     from click.testing import CliRunner
 
     from ccsim.cli import cli

@@ -21,8 +21,8 @@ from ccsim import simulate
 from ccsim.calllog import read_log
 from ccsim.calllog.distributions import fit_family
 from ccsim.calllog.fit import FitOptions, fit_log, patience_data
-from ccsim.calllog.mapping import mapping_from_dict
 from ccsim.scenario import validate_scenario
+from factories import call_log_mapping, write_call_log
 
 SEEDS = range(1, 9)
 RATES = [40, 30, 20, 20, 20, 30, 60, 120, 200, 240, 240, 220, 200, 220, 240, 240, 200, 180, 150, 120,
@@ -30,14 +30,7 @@ RATES = [40, 30, 20, 20, 20, 30, 60, 120, 200, 240, 240, 220, 200, 220, 240, 240
 SHAPE, SCALE = 1.5, 150.0
 TRUE_PATIENCE_MEAN = SCALE * math.gamma(1 + 1 / SHAPE)
 HANDLE = {"mean": 180.0, "cv": 0.9}
-MAPPING = mapping_from_dict({
-    "name": "simulated", "time_format": "seconds",
-    "columns": {"call_id": "call_id", "call_type": "call_type", "outcome": "outcome", "agent": "agent",
-                "queue_entry": "queue_entry", "queue_exit": "queue_exit", "service_start": "service_start",
-                "service_end": "service_end"},
-    "arrival": "queue_entry",
-    "outcomes": {"served": ["answered"], "abandoned": ["abandoned"]},
-}, "simulated.yaml")
+MAPPING = call_log_mapping()
 
 SCENARIO = {
     "name": "truth", "horizon": 2 * 86400, "interval": 3600,
@@ -49,28 +42,13 @@ SCENARIO = {
 }
 
 
-def write_log(calls, path):
-    """The simulated calls as a CSV call log (times in seconds)."""
-    import pandas as pd
-
-    answered = calls["outcome"] == "answered"
-    exit_ = calls["arrival"] + calls["wait"]
-    frame = pd.DataFrame({
-        "call_id": calls["call_id"], "call_type": calls["call_type"].astype(str),
-        "outcome": calls["outcome"].astype(str), "agent": calls["agent"].astype("string").fillna(""),
-        "queue_entry": calls["arrival"], "queue_exit": exit_,
-        "service_start": exit_.where(answered), "service_end": (exit_ + calls["talk"]).where(answered),
-    })
-    frame.to_csv(path, index=False, float_format="%.9f")
-
-
 @pytest.fixture(scope="module")
 def fits(tmp_path_factory):
     out = []
     for seed in SEEDS:
         calls = simulate(SCENARIO, seed=seed, call_records=True).calls()
         path = tmp_path_factory.mktemp(f"seed{seed}") / "log.csv"
-        write_log(calls, path)
+        write_call_log(calls, path)
         log = read_log(path, MAPPING)
         assert len(log.excluded) == 0
         out.append(fit_log(log, FitOptions(slot=3600, profile="day", handle="lognormal", patience="weibull")))

@@ -20,19 +20,12 @@ from ccsim import simulate
 from ccsim.calllog import read_log
 from ccsim.calllog.fit import FitOptions, fit_log
 from ccsim.calllog.headstart import change_point, midpoint
-from ccsim.calllog.mapping import mapping_from_dict
+from factories import call_log_mapping, write_call_log
 
 TRUTH = 60.0
 SEEDS = range(1, 7)
 DAYS = 5
-MAPPING = mapping_from_dict({
-    "name": "simulated", "time_format": "seconds",
-    "columns": {"call_id": "call_id", "call_type": "call_type", "outcome": "outcome", "agent": "agent",
-                "priority": "priority", "queue_entry": "queue_entry", "queue_exit": "queue_exit",
-                "service_start": "service_start", "service_end": "service_end"},
-    "arrival": "queue_entry",
-    "outcomes": {"served": ["answered"], "abandoned": ["abandoned"]},
-}, "simulated.yaml")
+MAPPING = call_log_mapping(priority="priority")
 
 
 def center(head_start) -> dict:
@@ -53,26 +46,10 @@ def center(head_start) -> dict:
     }
 
 
-def write_log(calls, path):
-    """The simulated calls as a CSV call log (times in seconds), the level from the entry."""
-    import pandas as pd
-
-    answered = calls["outcome"] == "answered"
-    exit_ = calls["arrival"] + calls["wait"]
-    frame = pd.DataFrame({
-        "call_id": calls["call_id"], "call_type": calls["call_type"].astype(str),
-        "outcome": calls["outcome"].astype(str), "agent": calls["agent"].astype("string").fillna(""),
-        "priority": (calls["source"].astype(str) == "vip").astype(int),
-        "queue_entry": calls["arrival"], "queue_exit": exit_,
-        "service_start": exit_.where(answered), "service_end": (exit_ + calls["talk"]).where(answered),
-    })
-    frame.to_csv(path, index=False, float_format="%.9f")
-
-
 def fitted(head_start, seed, tmp_path):
     calls = simulate(center(head_start), seed=seed, call_records=True).calls()
     path = tmp_path / f"log_{head_start}_{seed}.csv"
-    write_log(calls, path)
+    write_call_log(calls, path, priority=(calls["source"].astype(str) == "vip").astype(int))  # level from the entry
     log = read_log(path, MAPPING)
     assert len(log.excluded) == 0
     return fit_log(log, FitOptions(slot=3600, profile="day", handle="exponential", patience="exponential"))
