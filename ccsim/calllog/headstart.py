@@ -134,12 +134,6 @@ def midpoint(low: float, high: float) -> float:
     return (low + high) / 2.0 if np.isfinite(high) else float("inf")
 
 
-def _quantile(values, q: float) -> float:
-    """The q quantile of ``values`` by the inverted empirical CDF (no interpolation: inf stays inf)."""
-    values = np.sort(np.asarray(values, dtype=float))
-    return float(values[min(len(values) - 1, max(0, int(np.ceil(q * len(values))) - 1))])
-
-
 def _bernoulli(ones, n):
     """The maximised Bernoulli log-likelihood of ``ones`` successes in ``n`` (0 log 0 = 0)."""
     zeros = n - ones
@@ -164,7 +158,9 @@ def fit_head_starts(calls, levels: np.ndarray, seed: int = 0) -> dict:
             gap = change_point(d[pick], y[pick])
             lows.append(gap[0])
             highs.append(gap[1])
-        ci = (_quantile(lows, 0.025), _quantile(highs, 0.975))
+        # the inverted empirical CDF (no interpolation: an inf gap end stays inf)
+        ci = (float(np.quantile(lows, 0.025, method="inverted_cdf")),
+              float(np.quantile(highs, 0.975, method="inverted_cdf")))
         out[level] = HeadStart(level, midpoint(low, high), ci, len(d), p_in, p_out, d, y.astype(bool))
     return out
 
