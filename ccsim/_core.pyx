@@ -46,7 +46,8 @@ cimport numpy as cnp
 from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
-from ccsim._heap cimport Event, Heap, heap_free, heap_init, heap_pop, heap_push
+from ccsim._heap cimport (Event, Heap, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
+                         heap_push_arrival, heap_push_lane)
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
@@ -973,7 +974,7 @@ cdef class Simulation:
         self._last_time = 0.0
         for k in range(self.n_sources):
             t = self._next_arrival(k, self.start)
-            if t < self.horizon and self._push(t, EV_ARRIVAL, k, 0) != 0:
+            if t < self.horizon and self._push_arrival(t, k) != 0:
                 return self.error
         for k in range(self.n_airings):
             if self.airing_time[k] < self.start:  # aired before the start state: its calls after it ring
@@ -995,60 +996,63 @@ cdef class Simulation:
     cdef int _advance(self, double until, bint to_end) noexcept nogil:
         """Process events until the run's end, or (``to_end`` false) only those at times <= until."""
         cdef Event ev
-        cdef int handled
+        cdef int handled, kind
         if not self._started and self._setup() != 0:
             return self.error
-        while self.heap.size > 0:
+        cdef double first
+        while heap_count(&self.heap) > 0:
+            first = heap_first(&self.heap).time
             # after the horizon: cut, or drained until only schedule changes are left
-            if self.heap.data[0].time > self.horizon and (not self.drain or self.heap.size == self.n_shift_events):
+            if first > self.horizon and (not self.drain or heap_count(&self.heap) == self.n_shift_events):
                 break
-            if not to_end and self.heap.data[0].time > until:
+            if not to_end and first > until:
                 break
             heap_pop(&self.heap, &ev)
             self.now = ev.time
-            if ev.kind == EV_ARRIVAL:
+            kind = event_kind(&ev)
+            if kind == EV_ARRIVAL:
                 handled = self._on_arrival(ev.target)
-            elif ev.kind == EV_TALK_END:
+            elif kind == EV_TALK_END:
                 handled = self._on_talk_end(ev.target)
-            elif ev.kind == EV_ACW_END:
+            elif kind == EV_ACW_END:
                 handled = self._on_agent_free(ev.target)
-            elif ev.kind == EV_SHIFT:
+            elif kind == EV_SHIFT:
                 self.n_shift_events -= 1
                 if self._on_shift(ev.target) != 0:
                     return self.error
                 continue  # not an event of the center's calls (end_time)
-            elif ev.kind == EV_ABANDON:
+            elif kind == EV_ABANDON:
                 self.n_timers -= 1  # this patience timer has run out, answered or not
                 handled = self._on_abandon(ev.target, ev.gen)
                 if handled == 1:
                     handled = 0
                 elif handled == 0:
                     continue  # a stale abandonment is not an event of the center
-            elif ev.kind == EV_IVR:
+            elif kind == EV_IVR:
                 handled = self._on_menu_step(ev.target)
-            elif ev.kind == EV_RETRY:
+            elif kind == EV_RETRY:
                 handled = self._on_retry(ev.target)
-            elif ev.kind == EV_AD_ARRIVAL:
+            elif kind == EV_AD_ARRIVAL:
                 handled = self._on_ad_arrival(ev.target)
-            elif ev.kind == EV_CB_READY:
+            elif kind == EV_CB_READY:
                 handled = self._on_cb_ready(ev.target)
-            elif ev.kind == EV_ROUTER_TIMER:
+            elif kind == EV_ROUTER_TIMER:
                 handled = self._on_router_timer(ev.target)
-            elif ev.kind == EV_OVERFLOW:
+            elif kind == EV_OVERFLOW:
                 handled = self._on_overflow(ev.target, ev.gen)
                 if handled == 1:
                     handled = 0
                 elif handled == 0:
                     continue  # stale: the call was answered or has gone
-            elif ev.kind == EV_DAY:
+            elif kind == EV_DAY:
                 if self._on_day() != 0:
                     return self.error
                 continue  # not an event of the center's calls (end_time)
-            elif ev.kind == EV_AIRING:
+            elif kind == EV_AIRING:
                 if self._on_airing(ev.target) != 0:
                     return self.error
                 continue  # it only schedules calls: not an event of the center (end_time)
-            elif ev.kind == EV_RETURN:
+            elif kind == EV_RETURN:
                 self.n_shift_events -= 1
                 if self._come_back(ev.target) != 0:
                     return self.error
@@ -1080,7 +1084,7 @@ cdef class Simulation:
         """A first attempt of source s (a call type, or n_types + entry)."""
         cdef double t = self.now
         cdef double t_next = self._next_arrival(s, t)
-        if t_next < self.horizon and self._push(t_next, EV_ARRIVAL, s, 0) != 0:
+        if t_next < self.horizon and self._push_arrival(t_next, s) != 0:
             return -1
         return self._first_attempt(s, -1, -1)
 
@@ -1512,7 +1516,7 @@ cdef class Simulation:
         cdef double acw = self.agents[agent].acw
         self.agents[agent].transfer = -1
         if acw > 0.0:
-            if self._push(self.now + acw, EV_ACW_END, agent, 0) != 0:
+            if self._push_acw_end(agent, acw) != 0:
                 return -1
         elif self._on_agent_free(agent) != 0:
             return -1
@@ -1526,7 +1530,7 @@ cdef class Simulation:
         if not self.agents[agent].callback:  # a callback is dialled on outbound trunks
             self.lines_busy -= 1
         if acw > 0.0:
-            return self._push(self.now + acw, EV_ACW_END, agent, 0)
+            return self._push_acw_end(agent, acw)
         return self._on_agent_free(agent)
 
     cdef int _on_agent_free(self, int32_t agent) noexcept nogil:
@@ -2552,5 +2556,19 @@ cdef class Simulation:
     cdef int _push(self, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
         """Schedule an event (``_heap.heap_push``); -1 when out of memory."""
         if heap_push(&self.heap, time, kind, target, gen) != 0:
+            return self._fail(ERR_NO_MEMORY)
+        return 0
+
+    cdef int _push_arrival(self, double time, int32_t source) noexcept nogil:
+        """Schedule a source's next arrival in the queue's arrivals heap (one per source)."""
+        if heap_push_arrival(&self.heap, time, EV_ARRIVAL, source, 0) != 0:
+            return self._fail(ERR_NO_MEMORY)
+        return 0
+
+    cdef int _push_acw_end(self, int32_t agent, double acw) noexcept nogil:
+        """Schedule the end of an after-call work through the heap's lane: with a constant
+        length the ends come in time order and skip the heap (``heap_push_lane``); the order
+        of events is the heap's either way."""
+        if heap_push_lane(&self.heap, self.now + acw, EV_ACW_END, agent, 0) != 0:
             return self._fail(ERR_NO_MEMORY)
         return 0

@@ -1,4 +1,7 @@
-# The event heap: a 4-ary min-heap of events ordered by (time, kind, sequence).
+# The event queue: events ordered by (time, kind, sequence), kept in three places that pops
+# merge: a 4-ary min-heap (most events), a small 4-ary heap of the arrivals (one pending per
+# source, heap_push_arrival), and a lane, a FIFO of events pushed in key order
+# (heap_push_lane). Keys are unique, so the order of events is the same as with one heap.
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -7,62 +10,96 @@ cdef extern from *:
     ctypedef unsigned long long uint128_t "unsigned __int128"  # GCC and Clang
 
 
-cdef struct Event:
+cdef struct Event:       # 24 bytes: the kind lives in the order's top byte (event_kind)
     double time
     uint64_t order       # kind << 56 | sequence number: deterministic ties
-    int32_t kind
     int32_t target
     uint32_t gen         # call-slot generation, to ignore stale abandonments
 
-cdef struct Heap:        # heap_init allocates, heap_free frees
+cdef struct Tree:        # a 4-ary min-heap of events
     Event* data          # inside block, placed so that each node's four children share two cache lines
     void* block          # the malloc'd memory
     int64_t size
     int64_t capacity
+
+cdef struct Heap:        # heap_init allocates, heap_free frees
+    Tree main            # every event not pushed to one of the two below
+    Tree arrivals        # the arrivals' next rings: as many as sources, a heap that stays in L1
+    Event* lane          # ring of lane_capacity (a power of 2) events, in key order
+    int64_t lane_head    # index of the lane's first event
+    int64_t lane_size
+    int64_t lane_capacity
     uint64_t sequence    # events pushed so far (the tie-break after kind)
 
 
+cdef inline int32_t event_kind(Event* ev) noexcept nogil:
+    return <int32_t>(ev.order >> 56)
+
+
 cdef inline Event* _placed(void* block) noexcept nogil:
-    """Where the events start in a block of 64 bytes more than they need: 32 bytes past a
-    64-byte boundary, so children 4i+1 .. 4i+4 (bytes 128 i + 32 .. 128 i + 160 of the array)
-    fill exactly two cache lines. A sift-down then reads two lines per level, not two or three
-    (LaMarca and Ladner's aligned d-heap); it matters when the heap is out of the cache."""
+    """Where the events start in a block of 128 bytes more than they need: 40 bytes past a
+    64-byte boundary, so children 4i+1 .. 4i+4 (bytes 96 i + 24 .. 96 i + 120 of the array,
+    i.e. 96 i + 64 .. 96 i + 160 of the block, a multiple of 32 onwards) span exactly two cache
+    lines. A sift-down then reads two lines per level, not two or three (LaMarca and Ladner's
+    aligned d-heap); it matters when the heap is out of the cache."""
     cdef uintptr_t at = (<uintptr_t>block + 63) & ~(<uintptr_t>63)
-    return <Event*>(at + 32)
+    return <Event*>(at + 40)
+
+
+cdef inline int _tree_init(Tree* t, int64_t capacity) noexcept nogil:
+    t.size = 0
+    t.capacity = capacity if capacity > 0 else 1
+    t.block = malloc(t.capacity * sizeof(Event) + 128)
+    if t.block == NULL:
+        t.data = NULL
+        t.capacity = 0
+        return -1
+    t.data = _placed(t.block)
+    return 0
+
+
+cdef inline void _tree_free(Tree* t) noexcept nogil:
+    free(t.block)
+    t.block = NULL
+    t.data = NULL
 
 
 cdef inline int heap_init(Heap* h, int64_t capacity) noexcept nogil:
-    """An empty heap with room for ``capacity`` events; -1 when out of memory."""
-    h.size = 0
+    """An empty queue with room for ``capacity`` events in its main heap; -1 when out of memory."""
     h.sequence = 0
-    h.capacity = capacity if capacity > 0 else 1
-    h.block = malloc(h.capacity * sizeof(Event) + 96)
-    if h.block == NULL:
-        h.data = NULL
-        h.capacity = 0
+    h.main.block = NULL
+    h.arrivals.block = NULL
+    h.lane_head = 0
+    h.lane_size = 0
+    h.lane_capacity = 64
+    h.lane = <Event*>malloc(h.lane_capacity * sizeof(Event))
+    if _tree_init(&h.main, capacity) != 0 or _tree_init(&h.arrivals, 16) != 0 or h.lane == NULL:
+        heap_free(h)
         return -1
-    h.data = _placed(h.block)
     return 0
 
 
 cdef inline void heap_free(Heap* h) noexcept nogil:
-    free(h.block)
-    h.block = NULL
-    h.data = NULL
+    _tree_free(&h.main)
+    _tree_free(&h.arrivals)
+    free(h.lane)
+    h.lane = NULL
+    h.lane_capacity = 0
+    h.lane_size = 0
 
 
-cdef inline int _heap_grow(Heap* h) noexcept nogil:
+cdef inline int _tree_grow(Tree* t) noexcept nogil:
     """Double the room (a new aligned block, the events copied); -1 when out of memory."""
-    cdef void* block = malloc(2 * h.capacity * sizeof(Event) + 96)
+    cdef void* block = malloc(2 * t.capacity * sizeof(Event) + 128)
     cdef Event* data
     if block == NULL:
         return -1
     data = _placed(block)
-    memcpy(data, h.data, h.size * sizeof(Event))
-    free(h.block)
-    h.block = block
-    h.data = data
-    h.capacity *= 2
+    memcpy(data, t.data, t.size * sizeof(Event))
+    free(t.block)
+    t.block = block
+    t.data = data
+    t.capacity *= 2
     return 0
 
 
@@ -81,72 +118,171 @@ cdef inline bint _before(Event* a, Event* b) noexcept nogil:
     return (((<uint128_t>_bits(a.time)) << 64) | a.order) < (((<uint128_t>_bits(b.time)) << 64) | b.order)
 
 
-cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
-    """Add an event; -1 when out of memory (the heap is then unchanged)."""
-    cdef int64_t i, parent
-    cdef Event ev
-    if h.size == h.capacity:
-        if _heap_grow(h) != 0:
-            return -1
+cdef inline void _event(Heap* h, Event* ev, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Fill in an event to push: its key takes the next sequence number."""
     ev.time = time + 0.0  # -0.0 becomes +0.0 (a negative zero's bits would sort last)
     ev.order = (<uint64_t>kind << 56) | h.sequence
-    ev.kind = kind
     ev.target = target
     ev.gen = gen
     h.sequence += 1
-    i = h.size
-    h.size += 1
+
+
+cdef inline int _tree_push(Tree* t, Event* ev) noexcept nogil:
+    """Add ``ev`` to a heap; -1 when out of memory (the heap is then unchanged)."""
+    cdef int64_t i, parent
+    if t.size == t.capacity:
+        if _tree_grow(t) != 0:
+            return -1
+    i = t.size
+    t.size += 1
     while i > 0:
         parent = (i - 1) >> 2
-        if not _before(&ev, &h.data[parent]):
+        if not _before(ev, &t.data[parent]):
             break
-        h.data[i] = h.data[parent]
+        t.data[i] = t.data[parent]
         i = parent
-    h.data[i] = ev
+    t.data[i] = ev[0]
     return 0
 
 
-cdef inline int64_t _least_child(Heap* h, int64_t child, int64_t n) noexcept nogil:
+cdef inline int heap_push(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Add an event to the main heap; -1 when out of memory."""
+    cdef Event ev
+    _event(h, &ev, time, kind, target, gen)
+    return _tree_push(&h.main, &ev)
+
+
+cdef inline int heap_push_arrival(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Add an event to the arrivals' heap: for kinds with one event pending per source at most,
+    so that heap stays small (its pushes and pops do not walk the main heap); -1 when out of memory."""
+    cdef Event ev
+    _event(h, &ev, time, kind, target, gen)
+    return _tree_push(&h.arrivals, &ev)
+
+
+cdef inline int _lane_grow(Heap* h) noexcept nogil:
+    """Double the lane's ring (unwrapped into a new one); -1 when out of memory."""
+    cdef Event* lane = <Event*>malloc(2 * h.lane_capacity * sizeof(Event))
+    cdef int64_t j, mask = h.lane_capacity - 1
+    if lane == NULL:
+        return -1
+    for j in range(h.lane_size):
+        lane[j] = h.lane[(h.lane_head + j) & mask]
+    free(h.lane)
+    h.lane = lane
+    h.lane_head = 0
+    h.lane_capacity *= 2
+    return 0
+
+
+cdef inline int heap_push_lane(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Add an event that is likely to come after every event pushed so far this way (an
+    after-call work of constant length, a timer of constant delay): it goes at the end of the
+    lane, in O(1), when its key is after the lane's last, and into the main heap otherwise.
+    The lane stays in key order and pops merge it with the heaps, so the order of events is
+    the same whatever is pushed here. -1 when out of memory."""
+    cdef Event ev
+    cdef Event* last
+    _event(h, &ev, time, kind, target, gen)
+    if h.lane_size > 0:
+        last = &h.lane[(h.lane_head + h.lane_size - 1) & (h.lane_capacity - 1)]
+        if not _before(last, &ev):
+            return _tree_push(&h.main, &ev)
+    if h.lane_size == h.lane_capacity:
+        if _lane_grow(h) != 0:
+            return -1
+    h.lane[(h.lane_head + h.lane_size) & (h.lane_capacity - 1)] = ev
+    h.lane_size += 1
+    return 0
+
+
+cdef inline int64_t heap_count(Heap* h) noexcept nogil:
+    """Events waiting, in the heaps and the lane."""
+    return h.main.size + h.arrivals.size + h.lane_size
+
+
+cdef inline int _first_place(Heap* h) noexcept nogil:
+    """Where the earliest event is: 0 the main heap, 1 the arrivals' heap, 2 the lane
+    (the queue must not be empty)."""
+    cdef int place = 0
+    cdef Event* best = &h.main.data[0]
+    if h.main.size == 0:
+        place = 1
+        best = &h.arrivals.data[0]
+        if h.arrivals.size == 0:
+            return 2
+    elif h.arrivals.size > 0 and _before(&h.arrivals.data[0], best):
+        place = 1
+        best = &h.arrivals.data[0]
+    if h.lane_size > 0 and _before(&h.lane[h.lane_head], best):
+        return 2
+    return place
+
+
+cdef inline Event* heap_first(Heap* h) noexcept nogil:
+    """The earliest event (the queue must not be empty)."""
+    cdef int place = _first_place(h)
+    if place == 0:
+        return &h.main.data[0]
+    if place == 1:
+        return &h.arrivals.data[0]
+    return &h.lane[h.lane_head]
+
+
+cdef inline int64_t _least_child(Tree* t, int64_t child, int64_t n) noexcept nogil:
     """The earliest of the (up to four) children starting at ``child`` (< n)."""
     cdef int64_t best = child, j
     if child + 3 < n:  # all four: a tournament, no branch on the data
-        j = child + 2 + _before(&h.data[child + 3], &h.data[child + 2])
-        best = child + _before(&h.data[child + 1], &h.data[child])
-        if _before(&h.data[j], &h.data[best]):
+        j = child + 2 + _before(&t.data[child + 3], &t.data[child + 2])
+        best = child + _before(&t.data[child + 1], &t.data[child])
+        if _before(&t.data[j], &t.data[best]):
             best = j
         return best
     for j in range(child + 1, n):
-        if _before(&h.data[j], &h.data[best]):
+        if _before(&t.data[j], &t.data[best]):
             best = j
     return best
 
 
 cdef inline void heap_pop(Heap* h, Event* out) noexcept nogil:
-    """Remove the earliest event into ``out`` (the heap must not be empty).
+    """Remove the earliest event into ``out`` (the queue must not be empty)."""
+    cdef int place = _first_place(h)
+    if place == 0:
+        _tree_pop(&h.main, out)
+    elif place == 1:
+        _tree_pop(&h.arrivals, out)
+    else:
+        out[0] = h.lane[h.lane_head]
+        h.lane_head = (h.lane_head + 1) & (h.lane_capacity - 1)
+        h.lane_size -= 1
 
-    A 4-ary heap (half the levels of a binary one; four 32-byte children fill two cache
+
+cdef inline void _tree_pop(Tree* t, Event* out) noexcept nogil:
+    """Remove a heap's root into ``out`` (the heap must not be empty).
+
+    A 4-ary heap (half the levels of a binary one; four 24-byte children span two cache
     lines). Bottom-up: the hole left at the root goes down to a leaf along the earliest
     children, then the last event sifts up from there, which is short because it is usually
     a late one. Keys are unique, so the order of events is the same as with a textbook heap.
     """
     cdef int64_t i = 0, child, parent, n
     cdef Event last
-    out[0] = h.data[0]
-    h.size -= 1
-    n = h.size
+    out[0] = t.data[0]
+    t.size -= 1
+    n = t.size
     if n == 0:
         return
-    last = h.data[n]
+    last = t.data[n]
     child = 1
     while child < n:
-        child = _least_child(h, child, n)
-        h.data[i] = h.data[child]
+        child = _least_child(t, child, n)
+        t.data[i] = t.data[child]
         i = child
         child = 4 * i + 1
     while i > 0:
         parent = (i - 1) >> 2
-        if not _before(&last, &h.data[parent]):
+        if not _before(&last, &t.data[parent]):
             break
-        h.data[i] = h.data[parent]
+        t.data[i] = t.data[parent]
         i = parent
-    h.data[i] = last
+    t.data[i] = last

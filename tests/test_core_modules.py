@@ -68,6 +68,38 @@ def test_the_heap_grows_through_a_large_random_run():
     assert _heap.heap_order(times, kinds) == sorted(range(n), key=lambda i: (times[i], kinds[i], i))
 
 
+lane_events = st.lists(st.tuples(event_times, st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)),
+                       max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lane_events)
+def test_events_pushed_to_the_lane_or_the_arrivals_heap_pop_as_with_one_heap(evs):
+    """The three places of the event queue (main heap, arrivals' heap, lane) keep the order of
+    events whatever goes where: lane pushes in order (the lane) and out of order (the main
+    heap), ties on time and kind across places, pops interleaved."""
+    times, kinds, pops, lanes = (list(x) for x in zip(*evs)) if evs else ([], [], [], [])
+    assert _heap.heap_order(times, kinds, pops, lanes) == reference_order(times, kinds, pops)
+
+
+def test_the_lane_takes_constant_delays_and_grows():
+    """Events at now + a constant delay (after-call work) pushed through the lane, mixed with
+    random events in the two heaps and a few out-of-order lane pushes, over a lane and an
+    arrivals' heap larger than their first allocations: the same order as heapq."""
+    rng = np.random.default_rng(5)
+    times, kinds, pops, lanes = [], [], [], []
+    now = 0.0
+    for i in range(20_000):
+        now += rng.exponential(0.01)  # bursts: many lane events wait at once
+        place = int(rng.choice(3, p=[0.3, 0.6, 0.1]))
+        times.append(now + (10.0 if place == 1 and rng.random() < 0.98 else rng.exponential(20.0)))
+        kinds.append(int(rng.integers(0, 3)))
+        lanes.append(place)
+        pops.append(int(rng.integers(0, 2)))
+    assert _heap.heap_order(times, kinds, pops, lanes) == reference_order(times, kinds, pops)
+    assert _heap.heap_order(times, kinds, None, lanes) == sorted(range(len(times)), key=lambda i: (times[i], kinds[i], i))
+
+
 def test_the_heap_orders_times_by_value_across_magnitudes():
     """Times are compared as integers (their bit patterns): zero of either sign, subnormals,
     huge times and infinity must still order like the numbers, ties on (time, kind) by push order."""
