@@ -47,7 +47,8 @@ from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport (Event, Heap, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
-                         heap_push_arrival, heap_push_lane)
+                         heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer,
+                         heap_wheel_due, heap_wheel_start, heap_wheel_take)
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
@@ -279,6 +280,8 @@ cdef class Simulation:
     # run budget: callers waiting, in a menu or between attempts (n_other) + patience
     # timers running may not pass max_pending
     cdef int64_t max_pending, n_waiting, n_timers, n_other, n_scheduled
+    cdef double timer_delays        # sum of the first patience timers' delays (the wheel's width)
+    cdef int32_t timers_seen
     cdef int32_t overflow_type   # call type (or source) of the caller refused by the budget
     cdef int32_t overflow_airing  # airing whose calls the budget refused, and how many it drew
     cdef int64_t overflow_calls
@@ -996,18 +999,22 @@ cdef class Simulation:
     cdef int _advance(self, double until, bint to_end) noexcept nogil:
         """Process events until the run's end, or (``to_end`` false) only those at times <= until."""
         cdef Event ev
+        cdef Event* first
         cdef int handled, kind
         if not self._started and self._setup() != 0:
             return self.error
-        cdef double first
         while heap_count(&self.heap) > 0:
-            first = heap_first(&self.heap).time
+            first = heap_first(&self.heap)
+            if heap_wheel_due(&self.heap, first):
+                if self._take_timers() != 0:
+                    return self.error
+                continue
             # after the horizon: cut, or drained until only schedule changes are left
-            if first > self.horizon and (not self.drain or heap_count(&self.heap) == self.n_shift_events):
+            if first.time > self.horizon and (not self.drain or heap_count(&self.heap) == self.n_shift_events):
                 break
-            if not to_end and first > until:
+            if not to_end and first.time > until:
                 break
-            heap_pop(&self.heap, &ev)
+            heap_pop(&self.heap, first, &ev)
             self.now = ev.time
             kind = event_kind(&ev)
             if kind == EV_ARRIVAL:
@@ -1781,7 +1788,7 @@ cdef class Simulation:
         self._enqueue(k, slot)
         if patience < INFINITY:
             self.n_timers += 1
-            if self._push(self.now + patience, EV_ABANDON, slot, c.gen) != 0:
+            if self._push_timer(self.now + patience, slot, c.gen) != 0:
                 return -1
         c.ov_step = 0
         return slot
@@ -2563,6 +2570,38 @@ cdef class Simulation:
         """Schedule a source's next arrival in the queue's arrivals heap (one per source)."""
         if heap_push_arrival(&self.heap, time, EV_ARRIVAL, source, 0) != 0:
             return self._fail(ERR_NO_MEMORY)
+        return 0
+
+    cdef int _push_timer(self, double time, int32_t slot, uint32_t gen) noexcept nogil:
+        """Schedule a patience timer. Most go stale (the caller is answered first): they wait
+        in the heap's wheel, and a bucket's timers whose call slot has been freed since
+        (another generation) are dropped when it is taken (``_take_timers``), never entering
+        the heap. The wheel starts after 32 timers, its buckets an eighth of their mean delay."""
+        cdef int started
+        if self.heap.wheel == NULL and self.timers_seen < 32:
+            self.timer_delays += time - self.now
+            self.timers_seen += 1
+            if self.timers_seen == 32:
+                started = heap_wheel_start(&self.heap, self.timer_delays / 256.0, self.now)
+                if started < 0:
+                    return self._fail(ERR_NO_MEMORY)
+        if heap_push_timer(&self.heap, time, EV_ABANDON, slot, gen) != 0:
+            return self._fail(ERR_NO_MEMORY)
+        return 0
+
+    cdef int _take_timers(self) noexcept nogil:
+        """Move the wheel's due bucket into the heap: its live timers, keys unchanged (so the
+        order of events is as if they had been there all along); a timer whose call slot has
+        been freed since it was set can only be stale when it runs out (``_on_abandon``), so
+        it is dropped."""
+        cdef Event* events
+        cdef int64_t i, n = heap_wheel_take(&self.heap, &events)
+        for i in range(n):
+            if self.calls[events[i].target].gen == events[i].gen:
+                if heap_push_event(&self.heap, &events[i]) != 0:
+                    return self._fail(ERR_NO_MEMORY)
+            else:
+                self.n_timers -= 1  # a stale timer, gone
         return 0
 
     cdef int _push_acw_end(self, int32_t agent, double acw) noexcept nogil:

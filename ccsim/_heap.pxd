@@ -2,8 +2,11 @@
 # merge: a 4-ary min-heap (most events), a small 4-ary heap of the arrivals (one pending per
 # source, heap_push_arrival), and a lane, a FIFO of events pushed in key order
 # (heap_push_lane). Keys are unique, so the order of events is the same as with one heap.
+# Timers that mostly go stale (patience) may wait in a wheel of time buckets first
+# (heap_push_timer): the owner moves a bucket's live timers into the main heap when the bucket
+# is due (heap_wheel_due, heap_wheel_take), and drops the stale ones unpopped.
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uintptr_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy
 
 cdef extern from *:
@@ -22,6 +25,14 @@ cdef struct Tree:        # a 4-ary min-heap of events
     int64_t size
     int64_t capacity
 
+cdef enum:
+    WHEEL_BUCKETS = 64   # a power of 2
+
+cdef struct Bucket:      # the timers of one bucket of the wheel, in no order
+    Event* data
+    int64_t size
+    int64_t capacity
+
 cdef struct Heap:        # heap_init allocates, heap_free frees
     Tree main            # every event not pushed to one of the two below
     Tree arrivals        # the arrivals' next rings: as many as sources, a heap that stays in L1
@@ -30,6 +41,10 @@ cdef struct Heap:        # heap_init allocates, heap_free frees
     int64_t lane_size
     int64_t lane_capacity
     uint64_t sequence    # events pushed so far (the tie-break after kind)
+    Bucket* wheel        # WHEEL_BUCKETS buckets of wheel_width seconds (NULL: no wheel yet)
+    double wheel_width
+    int64_t wheel_base   # the number of the first bucket not yet taken (bucket b: times b w ..)
+    int64_t wheel_size   # timers in the wheel
 
 
 cdef inline int32_t event_kind(Event* ev) noexcept nogil:
@@ -69,6 +84,8 @@ cdef inline int heap_init(Heap* h, int64_t capacity) noexcept nogil:
     h.sequence = 0
     h.main.block = NULL
     h.arrivals.block = NULL
+    h.wheel = NULL
+    h.wheel_size = 0
     h.lane_head = 0
     h.lane_size = 0
     h.lane_capacity = 64
@@ -80,8 +97,15 @@ cdef inline int heap_init(Heap* h, int64_t capacity) noexcept nogil:
 
 
 cdef inline void heap_free(Heap* h) noexcept nogil:
+    cdef int64_t b
     _tree_free(&h.main)
     _tree_free(&h.arrivals)
+    if h.wheel != NULL:
+        for b in range(WHEEL_BUCKETS):
+            free(h.wheel[b].data)
+        free(h.wheel)
+        h.wheel = NULL
+    h.wheel_size = 0
     free(h.lane)
     h.lane = NULL
     h.lane_capacity = 0
@@ -160,6 +184,74 @@ cdef inline int heap_push_arrival(Heap* h, double time, int32_t kind, int32_t ta
     return _tree_push(&h.arrivals, &ev)
 
 
+cdef inline int heap_wheel_start(Heap* h, double width, double now) noexcept nogil:
+    """Start the wheel with buckets of ``width`` seconds, the first holding ``now``; 0 when
+    started, 1 when the width does not suit (not positive and finite, or times too many widths
+    away for bucket numbers), -1 when out of memory."""
+    if not (width > 0.0 and width < 1e300) or now / width > 4e18:
+        return 1
+    h.wheel = <Bucket*>calloc(WHEEL_BUCKETS, sizeof(Bucket))
+    if h.wheel == NULL:
+        return -1
+    h.wheel_width = width
+    h.wheel_base = <int64_t>(now / width)
+    return 0
+
+
+cdef inline int heap_push_timer(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Add a timer: to its bucket of the wheel when the wheel has started and the bucket is one
+    of the next WHEEL_BUCKETS not yet taken, else to the main heap; -1 when out of memory."""
+    cdef Event ev
+    cdef double x
+    cdef int64_t b
+    cdef Bucket* bucket
+    cdef Event* grown
+    _event(h, &ev, time, kind, target, gen)
+    if h.wheel != NULL:
+        x = ev.time / h.wheel_width
+        if x < <double>(h.wheel_base + WHEEL_BUCKETS):
+            b = <int64_t>x
+            if b >= h.wheel_base:
+                bucket = &h.wheel[b & (WHEEL_BUCKETS - 1)]
+                if bucket.size == bucket.capacity:
+                    grown = <Event*>realloc(bucket.data, (2 * bucket.capacity + 8) * sizeof(Event))
+                    if grown == NULL:
+                        return -1
+                    bucket.data = grown
+                    bucket.capacity = 2 * bucket.capacity + 8
+                bucket.data[bucket.size] = ev
+                bucket.size += 1
+                h.wheel_size += 1
+                return 0
+    return _tree_push(&h.main, &ev)
+
+
+cdef inline bint heap_wheel_due(Heap* h, Event* first) noexcept nogil:
+    """Whether the wheel's first bucket must be taken before ``first``, the earliest event
+    elsewhere (NULL: none), is popped: it holds timers and may hold one as early as ``first``
+    (its times are at least b w, less a margin for the rounding of time / w)."""
+    if h.wheel_size == 0:
+        return False
+    return first == NULL or (h.wheel_base * h.wheel_width) * (1.0 - 1e-12) <= first.time
+
+
+cdef inline int64_t heap_wheel_take(Heap* h, Event** events) noexcept nogil:
+    """Take the wheel's first bucket: its timers (in ``events``, valid until the next push to
+    the wheel) and their number; the next bucket becomes the first."""
+    cdef Bucket* bucket = &h.wheel[h.wheel_base & (WHEEL_BUCKETS - 1)]
+    cdef int64_t n = bucket.size
+    events[0] = bucket.data
+    bucket.size = 0
+    h.wheel_size -= n
+    h.wheel_base += 1
+    return n
+
+
+cdef inline int heap_push_event(Heap* h, Event* ev) noexcept nogil:
+    """Put an event taken from the wheel into the main heap, its key unchanged; -1 when out of memory."""
+    return _tree_push(&h.main, ev)
+
+
 cdef inline int _lane_grow(Heap* h) noexcept nogil:
     """Double the lane's ring (unwrapped into a new one); -1 when out of memory."""
     cdef Event* lane = <Event*>malloc(2 * h.lane_capacity * sizeof(Event))
@@ -197,13 +289,13 @@ cdef inline int heap_push_lane(Heap* h, double time, int32_t kind, int32_t targe
 
 
 cdef inline int64_t heap_count(Heap* h) noexcept nogil:
-    """Events waiting, in the heaps and the lane."""
-    return h.main.size + h.arrivals.size + h.lane_size
+    """Events waiting, in the heaps, the lane and the wheel."""
+    return h.main.size + h.arrivals.size + h.lane_size + h.wheel_size
 
 
 cdef inline int _first_place(Heap* h) noexcept nogil:
-    """Where the earliest event is: 0 the main heap, 1 the arrivals' heap, 2 the lane
-    (the queue must not be empty)."""
+    """Where the earliest event outside the wheel is: 0 the main heap, 1 the arrivals' heap,
+    2 the lane (there must be one)."""
     cdef int place = 0
     cdef Event* best = &h.main.data[0]
     if h.main.size == 0:
@@ -220,7 +312,10 @@ cdef inline int _first_place(Heap* h) noexcept nogil:
 
 
 cdef inline Event* heap_first(Heap* h) noexcept nogil:
-    """The earliest event (the queue must not be empty)."""
+    """The earliest event outside the wheel; NULL when there is none. Unless heap_wheel_due,
+    the earliest of all."""
+    if h.main.size + h.arrivals.size + h.lane_size == 0:
+        return NULL
     cdef int place = _first_place(h)
     if place == 0:
         return &h.main.data[0]
@@ -244,15 +339,14 @@ cdef inline int64_t _least_child(Tree* t, int64_t child, int64_t n) noexcept nog
     return best
 
 
-cdef inline void heap_pop(Heap* h, Event* out) noexcept nogil:
-    """Remove the earliest event into ``out`` (the queue must not be empty)."""
-    cdef int place = _first_place(h)
-    if place == 0:
+cdef inline void heap_pop(Heap* h, Event* first, Event* out) noexcept nogil:
+    """Remove ``first`` (as heap_first gave it, nothing pushed since) into ``out``."""
+    if first == &h.main.data[0]:
         _tree_pop(&h.main, out)
-    elif place == 1:
+    elif first == &h.arrivals.data[0]:
         _tree_pop(&h.arrivals, out)
     else:
-        out[0] = h.lane[h.lane_head]
+        out[0] = first[0]
         h.lane_head = (h.lane_head + 1) & (h.lane_capacity - 1)
         h.lane_size -= 1
 

@@ -1,16 +1,21 @@
 # cython: language_level=3
 """Python-callable test wrapper of the event heap declared in ``_heap.pxd``."""
 from libc.stdint cimport int32_t, int64_t
-from ccsim._heap cimport Event, Heap, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push, heap_push_arrival, heap_push_lane
+from ccsim._heap cimport (Event, Heap, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
+                         heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer, heap_wheel_due,
+                         heap_wheel_start, heap_wheel_take)
 
 
-def heap_order(times, kinds, pops=None, lanes=None):
+def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None):
     """Push event i = (times[i], kinds[i]) in index order; return the indices as popped.
 
     ``lanes[i]`` (optional) picks how event i is pushed: 0 (or false) ``heap_push``, 1 (or
     true) ``heap_push_lane`` (the lane when its key follows the lane's last, else the main
-    heap), 2 ``heap_push_arrival`` (the arrivals' heap); the order must be the same either way.
-    Before each pop, ``heap_first`` must be the event popped.
+    heap), 2 ``heap_push_arrival`` (the arrivals' heap), 3 ``heap_push_timer`` (the wheel,
+    started at time 0 with buckets of ``wheel_width`` seconds, when given; else the main
+    heap); the order must be the same either way. Before each pop, a due bucket of the wheel
+    is taken as the core does: its events go to the main heap, but for those with a true
+    ``stale[i]``, which are dropped (they are missing from the order).
 
     ``pops[i]`` (optional) events are popped right after event i is pushed (as
     many as the heap holds), so pushes and pops interleave as in a run; what
@@ -26,8 +31,12 @@ def heap_order(times, kinds, pops=None, lanes=None):
         raise MemoryError()
     order = []
     try:
+        if wheel_width is not None and heap_wheel_start(&h, wheel_width, 0.0) != 0:
+            raise ValueError(f"no wheel of width {wheel_width}")
         for i in range(n):
-            if lanes is not None and lanes[i] == 2:
+            if lanes is not None and lanes[i] == 3:
+                err = heap_push_timer(&h, times[i], kinds[i], <int32_t>i, 1 if stale is not None and stale[i] else 0)
+            elif lanes is not None and lanes[i] == 2:
                 err = heap_push_arrival(&h, times[i], kinds[i], <int32_t>i, 0)
             elif lanes is not None and lanes[i]:
                 err = heap_push_lane(&h, times[i], kinds[i], <int32_t>i, 0)
@@ -38,19 +47,29 @@ def heap_order(times, kinds, pops=None, lanes=None):
             for j in range(0 if pops is None else pops[i]):
                 if heap_count(&h) == 0:
                     break
-                order.append(_pop(&h))
+                _pop(&h, order)
         while heap_count(&h) > 0:
-            order.append(_pop(&h))
+            _pop(&h, order)
     finally:
         heap_free(&h)
     return order
 
 
-cdef int32_t _pop(Heap* h) except -2:
-    """Pop the earliest event; its index, after checking that ``heap_first`` named it."""
+cdef int _pop(Heap* h, list order) except -1:
+    """Pop the earliest event (``heap_first``, then ``heap_pop``) and append its index to
+    ``order``, after taking the wheel's due buckets as the core does (gen 1: stale, dropped)."""
     cdef Event ev
-    cdef int32_t first = heap_first(h).target
-    heap_pop(h, &ev)
-    if ev.target != first:
-        raise AssertionError(f"heap_first gave event {first}, heap_pop event {ev.target}")
-    return ev.target
+    cdef Event* events
+    cdef Event* first = heap_first(h)
+    cdef int64_t i, n
+    while heap_wheel_due(h, first):
+        n = heap_wheel_take(h, &events)
+        for i in range(n):
+            if events[i].gen == 0 and heap_push_event(h, &events[i]) != 0:
+                raise MemoryError()
+        if heap_count(h) == 0:
+            return 0
+        first = heap_first(h)
+    heap_pop(h, first, &ev)
+    order.append(ev.target)
+    return 0

@@ -25,16 +25,24 @@ from ccsim.results import CALLER_FIELDS, ENTRY_FIELDS, NODE_FIELDS
 # ---------------------------------------------------------------- _heap
 
 
-def reference_order(times, kinds, pops=None):
-    """``heap_order`` done with heapq on (time, kind, sequence) keys."""
+def reference_order(times, kinds, pops=None, dropped=frozenset()):
+    """``heap_order`` done with heapq on (time, kind, sequence) keys; an event in ``dropped``
+    is skipped when it comes first, without counting as a pop."""
     heap, order = [], []
+
+    def pop():
+        while heap:
+            i = heapq.heappop(heap)[2]
+            if i not in dropped:
+                order.append(i)
+                return
+
     for i, (time, kind) in enumerate(zip(times, kinds)):
         heapq.heappush(heap, (time, kind, i))
         for _ in range(0 if pops is None else pops[i]):
-            if heap:
-                order.append(heapq.heappop(heap)[2])
+            pop()
     while heap:
-        order.append(heapq.heappop(heap)[2])
+        pop()
     return order
 
 
@@ -98,6 +106,61 @@ def test_the_lane_takes_constant_delays_and_grows():
         pops.append(int(rng.integers(0, 2)))
     assert _heap.heap_order(times, kinds, pops, lanes) == reference_order(times, kinds, pops)
     assert _heap.heap_order(times, kinds, None, lanes) == sorted(range(len(times)), key=lambda i: (times[i], kinds[i], i))
+
+
+wheel_events = st.lists(st.tuples(event_times, st.integers(0, 3), st.integers(0, 3), st.integers(0, 3),
+                                  st.booleans()), max_size=300)
+
+
+def _check_wheel_order(order, times, kinds, pops, places, stale):
+    """Every event popped once, in heapq's order of the events popped; each missing one a
+    stale timer (dropped from the wheel)."""
+    missing = set(range(len(times))) - set(order)
+    assert len(order) == len(set(order))
+    assert all(places[i] == 3 and stale[i] for i in missing)
+    assert order == reference_order(times, kinds, pops, missing)
+    return missing
+
+
+@settings(max_examples=300, deadline=None)
+@given(wheel_events, st.sampled_from([0.05, 0.5, 3.0]))
+def test_timers_in_the_wheel_keep_the_order_of_events(evs, width):
+    """Timers pushed to the wheel (``heap_push_timer``) among events of the other places pop in
+    the same order as with one heap; only stale timers taken from the wheel are dropped."""
+    times, kinds, pops, places, stale = (list(x) for x in zip(*evs)) if evs else ([], [], [], [], [])
+    order = _heap.heap_order(times, kinds, pops, places, wheel_width=width, stale=stale)
+    _check_wheel_order(order, times, kinds, pops, places, stale)
+    # with nothing stale, every event pops, as with one heap
+    assert _heap.heap_order(times, kinds, pops, places, wheel_width=width) == reference_order(times, kinds, pops)
+
+
+def test_the_wheel_drops_stale_timers_over_a_long_run():
+    """Patience timers (exponential delays after a moving clock, some beyond the wheel's 64
+    buckets) with after-call work and other events around them, popped as a run pops them (the
+    events due by the clock after each push): the same order as heapq for all events popped,
+    and most stale timers are dropped from the wheel, not popped."""
+    rng = np.random.default_rng(8)
+    times, kinds, pops, places, stale = [], [], [], [], []
+    pending = []  # the events that will pop, to count those due by the clock
+    now = 0.0
+    for i in range(30_000):
+        now += rng.exponential(0.5)
+        place = int(rng.choice(4, p=[0.3, 0.2, 0.2, 0.3]))
+        times.append(now + (rng.exponential(300.0) if place == 3 else 10.0 if place == 1 else rng.exponential(180.0)))
+        kinds.append(int(rng.integers(0, 4)))
+        places.append(place)
+        stale.append(bool(rng.random() < 0.8))
+        if not (place == 3 and stale[-1]):
+            heapq.heappush(pending, times[-1])
+        due = 0
+        while pending and pending[0] <= now:
+            heapq.heappop(pending)
+            due += 1
+        pops.append(due)
+    order = _heap.heap_order(times, kinds, pops, places, wheel_width=300.0 / 8, stale=stale)
+    missing = _check_wheel_order(order, times, kinds, pops, places, stale)
+    timers = sum(1 for p, s in zip(places, stale) if p == 3 and s)
+    assert 0.9 * timers < len(missing) <= timers  # nearly all stale timers were in the wheel's range
 
 
 def test_the_heap_orders_times_by_value_across_magnitudes():
