@@ -209,3 +209,25 @@ def test_the_command_runs_with_one_blas_thread(small):
 
     assert run(None) == ["1", "1"]  # the main thread alone
     assert run("2")[0] == "2"  # the user's choice stands (threads then: as many as OpenBLAS sees cores for)
+
+
+def test_the_command_spares_pydantic_its_plugin_search(small):
+    """pydantic reads no package's entry points for plugins in ``ccsim``, unless the user asks."""
+    code = ("import importlib.metadata as md, os, sys\n"
+            "groups, real = [], md.entry_points\n"
+            "md.entry_points = lambda **kw: groups.append(kw.get('group')) or real(**kw)\n"
+            "from ccsim.cli import main\n"
+            "try:\n    main(['validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "import pydantic\n"  # loaded by the command: its models validated the scenario
+            "print(repr(os.environ['PYDANTIC_DISABLE_PLUGINS']), 'pydantic' in groups)")
+
+    def run(given):
+        env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+        env.update({"PYDANTIC_DISABLE_PLUGINS": given} if given is not None else {})
+        proc = subprocess.run([sys.executable, "-c", code, str(small)], capture_output=True, text=True,
+                              timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()[-2:]
+
+    assert run(None) == ["'__all__'", "False"]
+    assert run("") == ["''", "True"]  # the user's choice stands: pydantic looks for its plugins
