@@ -1,9 +1,12 @@
 """Start-up of the ``ccsim`` command (run: pytest benchmarks/test_startup.py).
 
 Wall and CPU time of ``ccsim --help``, ``ccsim validate scenarios/erlang_a.yaml``, a
-small ``ccsim run`` (one replication, about 2,000 calls) and the whole
+small ``ccsim run`` (one replication, about 2,000 calls), the whole
 ``ccsim run scenarios/erlang_a.yaml`` (about a million calls) beside the engine
-time it prints (issue #13's target: the whole process within 1.5 x the engine),
+time it prints (issue #13's target: the whole process within 1.5 x the engine), and
+the whole runs of ``media_hotline.yaml`` (media airings, a sales funnel, costs) and
+``multiskill.yaml`` (a funnel, costs, service levels at several thresholds), which
+load no scipy or pandas either,
 each in a fresh interpreter as a user runs them, plus the cumulative import
 time Python reports for the ``ccsim`` package tree with ``-X importtime`` (in
 extra_info and printed at the end).
@@ -111,6 +114,12 @@ def test_erlang_a_run(benchmark):
     """The whole run as a user types it: start-up, a million calls, the tables."""
     _bench(benchmark, "ccsim run erlang_a.yaml", ["run", str(ROOT / "scenarios" / "erlang_a.yaml")],
            engine_ratio=True)
+
+
+@pytest.mark.parametrize("name", ["media_hotline", "multiskill"])
+def test_run_with_media_and_money(benchmark, name):
+    """A whole run of a scenario with media airings or a sales funnel and costs."""
+    _bench(benchmark, f"ccsim run {name}.yaml", ["run", str(ROOT / "scenarios" / f"{name}.yaml")])
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,7 +12,8 @@ memory budget (``overflow_error``).
 
 Media airings: their expected calls (A r P(delay < horizon - s) each) count in
 the expected arrivals of the call type they ring, so absurd spend is refused
-before the run. In the run, an airing schedules all of its calls at once: they
+before the run (a run's check, ``with_budget``, computes P only when bounding it
+by 0 and 1 cannot settle the verdict: ``clearly_within_budget``). In the run, an airing schedules all of its calls at once: they
 wait in the event heap until they ring, and count against ``max_pending`` with
 the callers waiting and the timers running (``airing_overflow_error`` when an
 airing's draw would pass it). The heap then holds at most: one event per airing
@@ -104,10 +105,11 @@ class Estimate:
 
 
 # ---------------------------------------------------------------- the estimate
-def expected_attempts(model: CompiledModel) -> np.ndarray:
+def expected_attempts(model: CompiledModel, ads=None) -> np.ndarray:
     """Expected attempts of each source (call types, then entries) over [0, horizon]: its
-    first attempts, times the attempts a caller makes at most on average (retrials)."""
-    first = expected_arrivals(model)
+    first attempts, times the attempts a caller makes at most on average (retrials). ``ads``:
+    as in ``expected_arrivals``."""
+    first = expected_arrivals(model, ads)
     p = np.maximum(model.retry_blocked, model.retry_abandoned) if len(model.retry_blocked) else np.zeros(0)
     attempts = model.max_attempts.astype(float) if len(model.max_attempts) else np.ones(model.n_sources)
     with np.errstate(divide="ignore"):
@@ -155,6 +157,12 @@ def routed_share(model: CompiledModel) -> np.ndarray:
     return out
 
 
+def _type_rates(model: CompiledModel, attempts: np.ndarray) -> np.ndarray:
+    """Mean calls/s reaching each call type over the horizon."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return type_arrivals(model, attempts) / model.horizon
+
+
 def type_arrivals(model: CompiledModel, attempts: np.ndarray) -> np.ndarray:
     """Expected attempts reaching each call type: its own, and those its entries' menus route to it."""
     k = model.n_types
@@ -194,13 +202,15 @@ def replay_calls(model: CompiledModel) -> np.ndarray:
     return out
 
 
-def expected_arrivals(model: CompiledModel) -> np.ndarray:
+def expected_arrivals(model: CompiledModel, ads=None) -> np.ndarray:
     """Expected first attempts of each source (call types, then entries) over [0, horizon]:
-    its rate profile integrated, plus the expected calls of the media airings that ring it,
-    plus the calls of its replay (exact: no randomness)."""
+    its rate profile integrated, plus the expected calls of the media airings that ring it
+    (``ads``, calls per airing; None: ``airing_expected_calls``), plus the calls of its replay
+    (exact: no randomness)."""
     out = replay_calls(model)
     if model.n_airings:
-        np.add.at(out, model.channel_source[model.airing_channel], airing_expected_calls(model))
+        ads = airing_expected_calls(model) if ads is None else ads
+        np.add.at(out, model.channel_source[model.airing_channel], ads)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(len(model.rate_start)):
             start, count = int(model.rate_start[k]), int(model.rate_count[k])
@@ -354,17 +364,18 @@ def _pending(model: CompiledModel, rate: float, load: float, service_rate: float
 
 
 def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool = False,
-             max_memory: float | None = None) -> Estimate:
-    """What one run of ``model`` needs, without running it."""
-    calls = expected_attempts(model)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        rate = type_arrivals(model, calls) / model.horizon
+             max_memory: float | None = None, ads=None) -> Estimate:
+    """What one run of ``model`` needs, without running it. ``ads``: the expected calls of each
+    airing before the horizon, if given (None: ``airing_expected_calls``)."""
+    ads = airing_expected_calls(model) if ads is None else np.asarray(ads, dtype=float)
+    calls = expected_attempts(model, ads)
+    rate = _type_rates(model, calls)
     load, agents, service_rate = _load_and_capacity(model, rate)
     pending = [_pending(model, float(rate[k]), load[k], service_rate[k],
                         duration_mean(model, model.patience_periods, k)) for k in range(model.n_types)]
     per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
     intervals = int(model.n_intervals)
-    ad_calls = float(airing_expected_calls(model).sum())
+    ad_calls = float(ads.sum())
     parts = {
         "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
                                                     + (model.n_channels + 1) * CHANNEL_FIELDS
@@ -401,13 +412,26 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
 
     ``None`` means the default (``DEFAULT_MAX_CALLS``, ``DEFAULT_MAX_MEMORY``).
     """
-    max_calls = _limit("max_calls", DEFAULT_MAX_CALLS if max_calls is None else max_calls, HARD_MAX_CALLS)
-    max_memory = _limit("max_memory", DEFAULT_MAX_MEMORY if max_memory is None else max_memory, math.inf)
+    max_calls, max_memory = _limits(max_calls, max_memory)
     est = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory)
+    refusal = _refusal(model, est, max_calls, max_memory)
+    if refusal is not None:
+        raise refusal
+    return est
+
+
+def _limits(max_calls, max_memory) -> tuple:
+    """(max_calls, max_memory) as numbers, the defaults for None; ``BudgetError`` if unusable."""
+    return (_limit("max_calls", DEFAULT_MAX_CALLS if max_calls is None else max_calls, HARD_MAX_CALLS),
+            _limit("max_memory", DEFAULT_MAX_MEMORY if max_memory is None else max_memory, math.inf))
+
+
+def _refusal(model: CompiledModel, est: Estimate, max_calls: float, max_memory: float) -> BudgetError | None:
+    """The ``BudgetError`` refusing a run of estimate ``est``, or None if it is within the limits."""
     names = model.source_names
     if not est.calls <= max_calls:
         k = int(np.nanargmax(np.nan_to_num(est.calls_by_type, posinf=np.finfo(float).max)))
-        raise BudgetError(
+        return BudgetError(
             f"run budget: the scenario asks for about {_count(est.calls)} calls over its "
             f"{_count(model.horizon)} s horizon, more than the budget of {_count(max_calls)} calls. "
             f"{_spread(len(names))}'{names[k]}' brings {_count(est.calls_by_type[k])} of them "
@@ -416,18 +440,18 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
             f"with --max-calls (max_calls= in ccsim.simulate / replicate).")
     k = int(np.argmax(est.slot_steps))
     if not est.slot_steps[k] <= max_calls:
-        raise BudgetError(
+        return BudgetError(
             f"run budget: call type '{names[k]}' has rate slots of {model.rate_slot[k]:g} s, so its "
             f"arrivals step through {_count(est.slot_steps[k])} slots over the {_count(model.horizon)} s "
             f"horizon, more than the budget of {_count(max_calls)}. Use longer slots or a shorter horizon, "
             f"or raise the budget with --max-calls (max_calls=).")
     for what, n in (("agents", est.agents), ("reporting intervals", est.intervals)):
         if n > INT32_MAX:
-            raise BudgetError(f"run budget: {_count(n)} {what}, more than the {INT32_MAX:,} one run can index "
-                              f"(the core counts them in 32 bits). Model fewer {what}.")
+            return BudgetError(f"run budget: {_count(n)} {what}, more than the {INT32_MAX:,} one run can index "
+                               f"(the core counts them in 32 bits). Model fewer {what}.")
     if not est.memory <= max_memory:
-        raise BudgetError(_memory_message(model, est, max_memory))
-    return est
+        return BudgetError(_memory_message(model, est, max_memory))
+    return None
 
 
 def _ads_part(est: Estimate) -> str:
@@ -439,14 +463,42 @@ def _ads_part(est: Estimate) -> str:
 
 def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine: str = "core",
                 call_records: bool = False) -> CompiledModel:
-    """``check_budget``, then the model carrying the in-run limit that follows from ``max_memory``."""
-    est = check_budget(model, max_calls, max_memory, engine=engine, call_records=call_records)
-    return replace(model, max_pending=est.max_pending)
+    """``check_budget``, then the model carrying the in-run limit that follows from ``max_memory``.
+
+    With media airings, the run is first judged without their exact expected calls (scipy's
+    incomplete gamma: its import costs a run about 0.1 s): ``clearly_within_budget`` bounds
+    them between none and all of each airing's calls. Only a run it cannot clear pays for the
+    exact estimate, so every verdict and message is ``check_budget``'s."""
+    limits = _limits(max_calls, max_memory)
+    if not (model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records)):
+        check_budget(model, *limits, engine=engine, call_records=call_records)
+    return replace(model, max_pending=default_max_pending(model, limits[1], engine))
 
 
-def default_max_pending(model: CompiledModel) -> int:
-    """The in-run limit of the default memory budget (for a model that was not budgeted)."""
-    return estimate(model).max_pending
+def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: float, *, engine: str = "core",
+                          call_records: bool = False) -> bool:
+    """Whether ``check_budget`` passes whatever share of each airing's mean calls rings before
+    the horizon: the estimate with all of them within the limits (by a relative 1e-9, for
+    rounding), and no call type's mean rate crossing what its agents can answer between none of
+    them and all of them. Every part of the estimate grows with the ads' calls but the callers
+    waiting of a call type, which may jump where its rate reaches that capacity (``_pending``):
+    away from it, the estimate of the exact calls lies below the one with all of them."""
+    none, every = np.zeros(model.n_airings), np.asarray(model.airing_mean, dtype=float)
+    most = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory, ads=every)
+    if _refusal(model, most, max_calls * (1 - 1e-9), max_memory * (1 - 1e-9)) is not None:
+        return False
+    low, high = _type_rates(model, expected_attempts(model, none)), _type_rates(model, expected_attempts(model, every))
+    capacity = np.asarray(_load_and_capacity(model, high)[2], dtype=float)
+    with np.errstate(invalid="ignore"):
+        crossing = (low * (1 - 1e-9) <= capacity) & (capacity <= high * (1 + 1e-9)) & (low != high)
+    return bool(np.all(np.isfinite(high)) and not crossing.any())
+
+
+def default_max_pending(model: CompiledModel, max_memory: float = DEFAULT_MAX_MEMORY, engine: str = "core") -> int:
+    """The in-run limit of a memory budget (the default one for a model that was not budgeted):
+    the memory left by what does not grow with the calls, in callers waiting and timers. It
+    does not depend on the airings' calls (so none are computed)."""
+    return estimate(model, engine=engine, max_memory=max_memory, ads=model.airing_mean).max_pending
 
 
 def _limit(name: str, value, hard: float) -> float:

@@ -20,6 +20,9 @@ What is counted (definitions in docs/reference/kpis.md):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 from .results import (AGENT_FIELDS, CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, GROUP_FIELDS,
@@ -99,7 +102,7 @@ def agent_rates(costs, model) -> np.ndarray:
     group = np.array([costs.group_hour(name) for name in model.group_names], dtype=float)
     rates = np.repeat(group, np.asarray(model.group_count, dtype=np.int64))
     if costs.by_team:
-        teams = model.roster()["team"].tolist()
+        teams = model.roster_columns()["team"].tolist()
         rates = np.array([costs.by_team.get(t, r) for t, r in zip(teams, rates)], dtype=float)
     own = np.asarray(model.agent_cost_hour, dtype=float)
     if len(own) == len(rates):
@@ -237,6 +240,39 @@ def money_summary(results: list, level: float = 0.95) -> dict:
 
 
 # ---- tables of one replication ------------------------------------------------------------
+#
+# Each table is computed with numpy as a ``Table`` (``ccsim run`` reads its rows, no pandas loaded);
+# the DataFrame of ``Result.funnel(by=...)`` is built from it only when asked for.
+
+
+@dataclass(frozen=True)
+class Table:
+    """One replication's table without pandas: ``columns`` in order ({name: numbers as an array,
+    or text as a list / object array}), one value per row; ``index`` the row labels (None: the
+    rows' numbers from 0), named ``index_name``."""
+
+    index_name: str
+    index: Optional[list]
+    columns: dict
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def labels(self) -> list:
+        return list(range(len(self))) if self.index is None else list(self.index)
+
+    def keyed_by(self, column: str) -> "Table":
+        """The table with ``column`` (unique values) as its index."""
+        rest = {k: v for k, v in self.columns.items() if k != column}
+        return Table(column, list(self.columns[column]), rest)
+
+    def frame(self):
+        """The table as a pandas DataFrame (the index a RangeIndex when ``index`` is None)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns, index=None if self.index is None else pd.Index(self.index))
+        frame.index.name = self.index_name
+        return frame
 
 
 def _flow_columns(table: np.ndarray) -> dict:
@@ -249,111 +285,177 @@ def _flow_columns(table: np.ndarray) -> dict:
     }
 
 
-def funnel_table(result):
-    """DataFrame, one row per call type then ``all`` (index ``call_type``): FUNNEL_FIELDS counts."""
-    import pandas as pd
-
+def funnel_rows(result) -> Table:
+    """One row per call type then ``all`` (index ``call_type``): FUNNEL_FIELDS counts."""
     table = result.stats.funnel_types
     table = np.vstack([table, table.sum(axis=0, keepdims=True)])
-    frame = pd.DataFrame(table, index=[*result.model.call_type_names, "all"], columns=list(FUNNEL_FIELDS))
-    frame.index.name = "call_type"
-    return frame
+    return Table("call_type", [*result.model.call_type_names, "all"],
+                 {name: table[:, i] for i, name in enumerate(FUNNEL_FIELDS)})
 
 
-def channel_table(result):
-    """DataFrame, one row per source of callers (index ``channel``: ``organic``, then the media
-    channels): callers (first ring after the warm-up), sales_answered, orders, conversion,
-    gross_sales, collected_revenue, spend (counted airings; NaN for organic) and
-    ``roas`` = collected_revenue / spend. Its rows add up to the run's totals."""
-    import pandas as pd
-
+def channel_rows(result) -> Table:
+    """One row per source of callers (index ``channel``: ``organic``, then the media channels):
+    callers (first ring after the warm-up), sales_answered, orders, conversion, gross_sales,
+    collected_revenue, spend (counted airings; NaN for organic) and ``roas`` = collected_revenue /
+    spend. Its rows add up to the run's totals."""
     m, s = result.model, result.stats
-    frame = pd.DataFrame(_flow_columns(s.funnel_channels), index=[ORGANIC, *m.channel_names])
-    frame.insert(0, "callers", s.total_channels[:, CHANNEL_FIELDS.index("callers")])
-    frame.insert(3, "conversion", _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy()))
+    flow = _flow_columns(s.funnel_channels)
     counted = airing_counted(result)
     spend = np.bincount(np.asarray(m.airing_channel)[counted], weights=np.asarray(m.airing_spend)[counted],
                         minlength=m.n_channels)
-    frame["spend"] = np.concatenate([[np.nan], spend])
-    frame["roas"] = _ratio(frame["collected_revenue"].to_numpy(), frame["spend"].to_numpy())
-    frame.index.name = "channel"
-    return frame
+    columns = {"callers": s.total_channels[:, CHANNEL_FIELDS.index("callers")],
+               "sales_answered": flow["sales_answered"], "orders": flow["orders"],
+               "conversion": _ratio(flow["orders"], flow["sales_answered"]),
+               "gross_sales": flow["gross_sales"], "collected_revenue": flow["collected_revenue"],
+               "spend": np.concatenate([[np.nan], spend])}
+    columns["roas"] = _ratio(columns["collected_revenue"], columns["spend"])
+    return Table("channel", [ORGANIC, *m.channel_names], columns)
 
 
-def airing_table(result):
-    """DataFrame, one row per airing (index ``airing``): time, channel, spend (0 when before the
-    warm-up, not counted), callers, orders, gross_sales, collected_revenue, roas."""
-    import pandas as pd
-
+def airing_rows(result) -> Table:
+    """One row per airing (index ``airing``): time, channel, spend (0 when before the warm-up,
+    not counted), callers, orders, gross_sales, collected_revenue, roas."""
     m, s = result.model, result.stats
-    spend = np.where(airing_counted(result), np.asarray(m.airing_spend, dtype=float), 0.0)
     flow = _flow_columns(s.funnel_airings)
-    frame = pd.DataFrame({
+    columns = {
         "time": np.asarray(m.airing_time, dtype=float),
         "channel": [m.channel_names[c] for c in m.airing_channel],
-        "spend": spend,
+        "spend": np.where(airing_counted(result), np.asarray(m.airing_spend, dtype=float), 0.0),
         "callers": s.airing_calls[:, CHANNEL_FIELDS.index("callers")],
         "orders": flow["orders"], "gross_sales": flow["gross_sales"],
         "collected_revenue": flow["collected_revenue"],
-    })
-    frame["roas"] = _ratio(frame["collected_revenue"].to_numpy(), frame["spend"].to_numpy())
-    frame.index.name = "airing"
-    return frame
+    }
+    columns["roas"] = _ratio(columns["collected_revenue"], columns["spend"])
+    return Table("airing", None, columns)
 
 
-def agent_table(result):
-    """DataFrame, one row per agent (index ``agent``): id, group, team, answered, staffed hours,
+def agent_rows(result) -> Table:
+    """One row per agent (index ``agent``): id, group, team, answered, staffed hours,
     sales_answered, orders, conversion (orders / sales_answered), gross_sales,
     collected_revenue (of the orders the agent took) and cost (staffed hours x the agent's rate,
     ``agent_hour_costs``: the rows add up to ``cost_breakdown``'s agents)."""
-    frame = result.agents()[["id", "group", "team", "answered", "staffed"]].copy()
-    frame["staffed_hours"] = frame.pop("staffed") / 3600.0
+    roster, n = result.model.roster_columns(), result.model.n_agents
+    totals = result.stats.agent_totals
+
+    def total(name: str) -> np.ndarray:  # as Result.agents(): zeros without per-agent totals
+        return totals[:, AGENT_FIELDS.index(name)] if len(totals) == n else np.zeros(n)
+
+    columns = {"id": roster["id"], "group": roster["group"], "team": roster["team"], "answered": total("answered"),
+               "staffed_hours": total("staffed") / 3600.0}
     table = result.stats.funnel_agents
-    flow = _flow_columns(table) if len(table) == len(frame) else {k: np.zeros(len(frame)) for k in
-                                                                    ("sales_answered", *FLOW)}
-    for name, values in flow.items():
-        frame[name] = values
-    frame["conversion"] = _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy())
-    frame["cost"] = frame["staffed_hours"].to_numpy() * agent_hour_costs(result)
-    return frame
+    columns.update(_flow_columns(table) if len(table) == n else {k: np.zeros(n) for k in ("sales_answered", *FLOW)})
+    columns["conversion"] = _ratio(columns["orders"], columns["sales_answered"])
+    columns["cost"] = columns["staffed_hours"] * agent_hour_costs(result)
+    return Table("agent", None, columns)
 
 
-def team_table(result):
-    """``agent_table`` summed per team (index ``team``), conversion recomputed from the sums."""
-    return _by_team(agent_table(result))
+def team_rows(result) -> Table:
+    """``agent_rows`` summed per team (index ``team``, in order of first appearance), with the
+    number of ``agents``; conversion recomputed from the sums."""
+    agents = agent_rows(result).columns
+    codes: dict = {}
+    ids = np.array([codes.setdefault(team, len(codes)) for team in agents["team"]], dtype=np.intp)
+    columns = {"agents": np.bincount(ids, minlength=len(codes)).astype(np.int64)}
+    for name in ("answered", "staffed_hours", "sales_answered", *FLOW, "cost"):
+        columns[name] = grouped_sum(agents[name], ids, len(codes))
+    columns["conversion"] = _ratio(columns["orders"], columns["sales_answered"])
+    return Table("team", list(codes), columns)
 
 
-def _by_team(agents):
-    numbers = ["answered", "staffed_hours", "sales_answered", *FLOW, "cost"]
-    frame = agents.groupby("team", sort=False)[numbers].sum()
-    frame.insert(0, "agents", agents.groupby("team", sort=False).size())
-    frame["conversion"] = _ratio(frame["orders"].to_numpy(), frame["sales_answered"].to_numpy())
-    return frame
+def grouped_sum(values: np.ndarray, ids: np.ndarray, groups: int) -> np.ndarray:
+    """float [groups]: ``values`` summed per group (``ids``: each row's group, numbered in order
+    of first appearance), the numbers pandas 3.1's ``groupby(sort=False).sum()`` gives, so the
+    team table reads as it did when pandas summed it: rows of a group adjacent and no NaN,
+    ``np.add.reduceat`` over each group's rows (numpy's pairwise sum); else Kahan's compensated
+    sum in row order, NaN skipped (and a NaN compensation, after an infinity, reset to 0)."""
+    values = np.asarray(values, dtype=float)
+    ids = np.asarray(ids, dtype=np.intp)
+    out = np.zeros(groups)
+    if not len(values):
+        return out
+    if np.all(ids[1:] >= ids[:-1]) and not np.isnan(values).any():
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, as pandas
+            out[ids[starts]] = np.add.reduceat(values, starts)
+        return out
+    order = np.argsort(ids, kind="stable")  # each group's rows in row order
+    rank = np.arange(len(ids)) - np.searchsorted(ids[order], ids[order])  # position within its group
+    compensation = np.zeros(groups)
+    with np.errstate(invalid="ignore"):
+        for r in range(int(rank.max()) + 1):  # the r-th row of every group at once
+            rows = order[rank == r]
+            g, v = ids[rows], values[rows]
+            keep = ~np.isnan(v)
+            g, v = g[keep], v[keep]
+            y = v - compensation[g]
+            t = out[g] + y
+            c = t - out[g] - y
+            compensation[g] = np.where(np.isnan(c), 0.0, c)
+            out[g] = t
+    return out
 
 
-def day_table(result, week: bool = False):
-    """DataFrame, one row per day (or week, ``week=True``) of the funnel's clock (index ``day`` /
-    ``week``, from 0): FUNNEL_DAY_FIELDS (all channels), the costs of the day (agents and
-    telecom by the interval, ads by the airing, fulfilment and shipping by the shipment,
-    returns by the refusal), ``cost`` and the cumulative ``cum_revenue`` (collected_value) and
-    ``cum_cost``."""
-    import pandas as pd
-
+def day_rows(result, week: bool = False) -> Table:
+    """One row per day (or week, ``week=True``) of the funnel's clock (index ``day`` / ``week``,
+    from 0): FUNNEL_DAY_FIELDS (all channels), the costs of the day (agents and telecom by the
+    interval, ads by the airing, fulfilment and shipping by the shipment, returns by the
+    refusal), ``cost`` and the cumulative ``cum_revenue`` (collected_value) and ``cum_cost``."""
     days = result.stats.funnel_days.sum(axis=1)  # [day, FUNNEL_DAY_FIELDS]
     items = _daily_costs(result, max(len(days), _days_of(result)))
     n = len(items["agents"])
     table = np.zeros((n, len(FUNNEL_DAY_FIELDS)))
     table[:len(days)] = days
-    frame = pd.DataFrame(table, columns=list(FUNNEL_DAY_FIELDS))
-    for name, values in items.items():
-        frame[f"cost_{name}"] = values
-    frame["cost"] = sum(items[k] for k in COST_ITEMS)
+    columns = {name: table[:, i] for i, name in enumerate(FUNNEL_DAY_FIELDS)}
+    columns.update({f"cost_{name}": values for name, values in items.items()})
+    columns["cost"] = sum(items[k] for k in COST_ITEMS)
+    index = None
     if week:
-        frame = frame.groupby(np.arange(n) // 7).sum()
-    frame["cum_revenue"] = frame["collected_value"].cumsum()
-    frame["cum_cost"] = frame["cost"].cumsum()
-    frame.index.name = "week" if week else "day"
-    return frame
+        weeks = np.arange(n) // 7
+        index = list(range(int(weeks[-1]) + 1)) if n else []
+        columns = {name: grouped_sum(values, weeks, len(index)) for name, values in columns.items()}
+    columns["cum_revenue"] = _cumsum(columns["collected_value"])
+    columns["cum_cost"] = _cumsum(columns["cost"])
+    return Table("week" if week else "day", index, columns)
+
+
+def _cumsum(values: np.ndarray) -> np.ndarray:
+    """Running sum, NaN left out of the sum and kept in place (pandas' ``Series.cumsum``)."""
+    values = np.array(values, dtype=float)
+    missing = np.isnan(values)
+    values[missing] = 0.0
+    out = np.cumsum(values)
+    out[missing] = np.nan
+    return out
+
+
+def funnel_table(result):
+    """DataFrame of ``funnel_rows``."""
+    return funnel_rows(result).frame()
+
+
+def channel_table(result):
+    """DataFrame of ``channel_rows``."""
+    return channel_rows(result).frame()
+
+
+def airing_table(result):
+    """DataFrame of ``airing_rows``."""
+    return airing_rows(result).frame()
+
+
+def agent_table(result):
+    """DataFrame of ``agent_rows``."""
+    return agent_rows(result).frame()
+
+
+def team_table(result):
+    """DataFrame of ``team_rows``."""
+    return team_rows(result).frame()
+
+
+def day_table(result, week: bool = False):
+    """DataFrame of ``day_rows``."""
+    return day_rows(result, week).frame()
 
 
 def _days_of(result) -> int:
@@ -408,27 +510,38 @@ def mean_frames(frames: list, level: float = 0.95):
 
 
 
-
-def _cells(mean, hw, key: str) -> list:
-    """Rows of (mean, half-width) tables as [{key: index, column: {mean, ci_halfwidth}}]."""
+def mean_rows(tables: list, key: str, level: float = 0.95) -> list:
+    """Same-shaped ``Table`` s across replications as rows [{key: label, column: {mean,
+    ci_halfwidth}}]: numeric columns averaged (Student t half-width, ``mean_halfwidth``; NaN with
+    one replication), text as in the first table (``mean_frames`` without pandas)."""
+    first = tables[0]
+    numbers = [c for c, values in first.columns.items() if _numeric(values)]
+    stacked = np.stack([np.column_stack([np.asarray(t.columns[c], dtype=float) for c in numbers])
+                        if numbers else np.zeros((len(t), 0)) for t in tables])
+    mean, hw = mean_halfwidth(stacked, level)
     rows = []
-    for name in mean.index:
-        row = {key: name if isinstance(name, str) else int(name)}
-        for column in mean.columns:
-            value = mean.loc[name, column]
-            if isinstance(value, (int, float, np.integer, np.floating)):
-                row[column] = {"mean": float(value), "ci_halfwidth": float(hw.loc[name, column])}
+    for i, label in enumerate(first.labels()):
+        row = {key: label if isinstance(label, str) else int(label)}
+        for column, values in first.columns.items():
+            if column in numbers:
+                j = numbers.index(column)
+                row[column] = {"mean": float(mean[i, j]), "ci_halfwidth": float(hw[i, j])}
             else:
-                row[column] = value
+                row[column] = values[i]
         rows.append(row)
     return rows
+
+
+def _numeric(values) -> bool:
+    """A column of numbers (booleans and text are carried, not averaged)."""
+    return isinstance(values, np.ndarray) and values.dtype.kind in "iuf"
 
 
 def money_report(results: list, level: float = 0.95) -> dict:
     """Everything ``ccsim run`` prints, writes to --json and draws about money, across
     replications (each number {mean, ci_halfwidth}, Student t; NaN half-width with one):
     ``kpis``, ``costs``, ``funnel`` (FUNNEL_FIELDS totals), and the rows of the ``channels``,
-    ``airings``, ``teams``, ``agents`` and ``days`` tables."""
+    ``airings``, ``teams``, ``agents`` (keyed by ``id``) and ``days`` tables. numpy only."""
     summary = money_summary(results, level)
     out = {
         "kpis": {k: summary[k] for k in MONEY_KPI_NAMES},
@@ -438,16 +551,15 @@ def money_report(results: list, level: float = 0.95) -> dict:
     totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])
     for i, name in enumerate(FUNNEL_FIELDS):
         out["funnel"][name] = ci_cell(totals[:, i], level)
-    for key, by, index in (("channels", "channel", "channel"), ("airings", "airing", "airing"),
-                           ("teams", "team", "team"), ("agents", "agent", "agent"), ("days", "day", "day")):
-        frames = [r.funnel(by=by) for r in results]
-        if by == "agent":
-            frames = [f.set_index("id") for f in frames]
-        out[key] = _cells(*mean_frames(frames, level), "id" if by == "agent" else index)
+    for key, rows_of in (("channels", channel_rows), ("airings", airing_rows), ("teams", team_rows),
+                         ("agents", lambda r: agent_rows(r).keyed_by("id")), ("days", day_rows)):
+        tables = [rows_of(r) for r in results]
+        out[key] = mean_rows(tables, tables[0].index_name, level)
     return out
 
 
-__all__ = ["COST_ITEMS", "MONEY_KPI_NAMES", "MONEY_KPI_DEFINITIONS", "agent_table", "airing_table",
-           "channel_table", "cost_breakdown", "day_table", "funnel_table", "has_funnel", "has_money",
-           "line_seconds", "lost_sales", "mean_frames", "money_kpis", "money_report", "money_summary",
-           "selling_types", "team_table"]
+__all__ = ["COST_ITEMS", "MONEY_KPI_NAMES", "MONEY_KPI_DEFINITIONS", "Table", "agent_rows", "agent_table",
+           "airing_rows", "airing_table", "channel_rows", "channel_table", "cost_breakdown", "day_rows",
+           "day_table", "funnel_rows", "funnel_table", "grouped_sum", "has_funnel", "has_money", "line_seconds",
+           "lost_sales", "mean_frames", "mean_rows", "money_kpis", "money_report", "money_summary",
+           "selling_types", "team_rows", "team_table"]

@@ -808,13 +808,18 @@ def _service_level_frame(model, columns: dict):
 
 def service_level_table(results: list, level: float = 0.95):
     """``Result.service_levels()`` across replications: columns ``mean`` and ``ci_halfwidth``
-    (Student t over the replications; with one, batch means over its post-warm-up intervals as
-    in ``summarize``)."""
-    if len(results) == 1:
-        mean, halfwidth = results[0].service_level_values(), _batch_halfwidths(results[0], level)
-    else:
-        mean, halfwidth = mean_halfwidth(np.stack([r.service_level_values() for r in results]), level)
+    (``service_level_estimates``)."""
+    mean, halfwidth = service_level_estimates(results, level)
     return _service_level_frame(results[0].model, {"mean": mean, "ci_halfwidth": halfwidth})
+
+
+def service_level_estimates(results: list, level: float = 0.95) -> tuple:
+    """(mean, half-width), float [call types + 1, thresholds] each (rows as in
+    ``service_level_values``): Student t over the replications; with one, batch means over its
+    post-warm-up intervals as in ``summarize``. numpy only (``ccsim run`` loads no pandas)."""
+    if len(results) == 1:
+        return results[0].service_level_values(), _batch_halfwidths(results[0], level)
+    return mean_halfwidth(np.stack([r.service_level_values() for r in results]), level)
 
 
 def _batch_halfwidths(result: Result, level: float, batches: int = 20) -> np.ndarray:

@@ -10,11 +10,13 @@ import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 
 from ccsim.cli import COMMANDS, cli
+from ccsim.scenario import load_scenario
 
 HEAVY = ("pandas", "scipy", "pyarrow", "plotly", "dask", "distributed", "rich.progress")
 CLI_STACK = ("ccsim.cli", "click", "rich")
@@ -106,6 +108,35 @@ def test_small_run_loads_nothing_heavy(tmp_path, small, json_mode):
     # the Student t quantiles are ccsim.student_t's: no scipy at all
     assert heavy(modules, (*RUN_NEEDS_NONE, *(["rich"] if json_mode else []))) == []
     assert "ccsim._core" in modules  # it ran
+
+
+def _has_media_money_or_thresholds(path: Path) -> bool:
+    """A scenario whose run loaded scipy (its airings' expected calls, for the run budget) or
+    pandas (the money tables; the service levels at several thresholds) before they were numpy."""
+    scenario = load_scenario(path)
+    return (scenario.media is not None or scenario.funnel is not None or scenario.costs is not None
+            or bool(scenario.service_level.thresholds))
+
+
+SHIPPED = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+RICH = [path for path in SHIPPED if _has_media_money_or_thresholds(path)]
+
+
+def test_the_rich_scenarios_are_found():
+    assert {path.stem for path in RICH} >= {"media_hotline", "ads_demo", "multiskill"}
+
+
+@pytest.mark.parametrize("mode", ["tables", "json", "validate"])
+@pytest.mark.parametrize("path", RICH, ids=lambda path: path.stem)
+def test_runs_with_media_money_or_thresholds_load_nothing_heavy(tmp_path, path, mode):
+    """A shipped scenario with media airings, a sales funnel, costs or service levels at several
+    thresholds runs (and validates) without pandas, pyarrow or scipy: the budget clears its
+    airings without their exact expected calls, the money and service-level tables are numpy."""
+    args = ["validate", path] if mode == "validate" else ["run", path, *(["--json"] if mode == "json" else [])]
+    modules = loaded_modules(tmp_path, *args)["main"]
+    assert heavy(modules, (*RUN_NEEDS_NONE, *(["rich"] if mode != "tables" else []))) == []
+    if mode != "validate":
+        assert "ccsim._core" in modules  # it ran
 
 
 def test_check_loads_nothing_heavy(tmp_path, small):
@@ -209,3 +240,25 @@ def test_the_command_runs_with_one_blas_thread(small):
 
     assert run(None) == ["1", "1"]  # the main thread alone
     assert run("2")[0] == "2"  # the user's choice stands (threads then: as many as OpenBLAS sees cores for)
+
+
+def test_the_command_spares_pydantic_its_plugin_search(small):
+    """pydantic reads no package's entry points for plugins in ``ccsim``, unless the user asks."""
+    code = ("import importlib.metadata as md, os, sys\n"
+            "groups, real = [], md.entry_points\n"
+            "md.entry_points = lambda **kw: groups.append(kw.get('group')) or real(**kw)\n"
+            "from ccsim.cli import main\n"
+            "try:\n    main(['validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "import pydantic\n"  # loaded by the command: its models validated the scenario
+            "print(repr(os.environ['PYDANTIC_DISABLE_PLUGINS']), 'pydantic' in groups)")
+
+    def run(given):
+        env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+        env.update({"PYDANTIC_DISABLE_PLUGINS": given} if given is not None else {})
+        proc = subprocess.run([sys.executable, "-c", code, str(small)], capture_output=True, text=True,
+                              timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()[-2:]
+
+    assert run(None) == ["'__all__'", "False"]
+    assert run("") == ["''", "True"]  # the user's choice stands: pydantic looks for its plugins

@@ -19,7 +19,8 @@ from engine_checks import assert_cli_refused
 from scipy import special, stats
 
 import ccsim
-from ccsim.budget import BudgetError, airing_expected_calls, check_budget
+from ccsim import budget as b
+from ccsim.budget import BudgetError, airing_expected_calls, check_budget, estimate
 from ccsim.cli import cli
 from ccsim.compile import compile_scenario, stream_seeds
 from ccsim.engines.arrivals import airing_calls
@@ -176,6 +177,53 @@ def test_absurd_spend_is_refused_before_the_run():
     data = media_scenario(airings=[{"time": 0, "channel": "tv", "spend": 1e12}])
     with pytest.raises(BudgetError, match="calls"):
         check_budget(compile_scenario(ccsim.as_scenario(data)))
+
+
+def verdict(judge, *args, **kwargs):
+    """(refused?, message, the model's in-run limit) of a budget check."""
+    try:
+        out = judge(*args, **kwargs)
+    except BudgetError as err:
+        return True, str(err), None
+    return False, "", getattr(out, "max_pending", None)
+
+
+# a tv airing 300 s before the horizon: 39 % of its 120 calls ring before it
+LATE_TV = [{"time": 1800, "channel": "tv", "spend": 40000}, {"time": 4 * HOUR - 300, "channel": "tv", "spend": 60000},
+           {"time": 3000, "channel": "web", "spend": 9000, "grp": 300}]
+
+
+@pytest.mark.parametrize("agents, handle, airings, steady", [(400, 5, None, True), (1, 40, None, False),
+                                                             (1, 52, None, True), (1, 31, LATE_TV, False)])
+def test_the_budget_judges_runs_with_media_as_the_exact_estimate_does(monkeypatch, agents, handle, airings, steady):
+    """``with_budget`` (every run) clears a run without the airings' exact expected calls (scipy's
+    incomplete gamma) only where they cannot change the verdict: limits around the exact estimate,
+    from far to a relative 1e-12, give check_budget's verdict and message, and the same in-run
+    limit. Mean rates against what the agents answer (sales 0.021 calls/s without ads, 0.035 with
+    all of them; orders 0 and 0.017): 400 agents of 5 s take both; one agent of 40 s (0.025/s) is
+    overloaded by sales only with the ads, where the callers waiting jump (not ``steady``); one
+    of 52 s (0.019/s) by sales with or without them, never by orders. One of 31 s (0.032/s) with
+    LATE_TV is overloaded only with all the ads, not with the calls expected before the horizon
+    (0.030/s): there the estimate with all the ads holds fewer callers waiting than the exact one,
+    and only the rate check keeps the budget from clearing a run over its memory limit."""
+    model = compile_scenario(ccsim.as_scenario(media_scenario(agents=agents, handle=handle, airings=airings)))
+    exact = estimate(model)
+    exact_calls = b.airing_expected_calls
+    used = []
+    monkeypatch.setattr(b, "airing_expected_calls", lambda m: used.append(1) or exact_calls(m))
+    cleared = 0
+    for calls_factor in (None, 1 - 1e-12, 1 + 1e-12, 1 + 1e-6, 2.0):
+        for memory_factor in (None, 0.5, 1 - 1e-12, 1 + 1e-12, 1 + 1e-6, 2.0):
+            limits = {"max_calls": None if calls_factor is None else exact.calls * calls_factor,
+                      "max_memory": None if memory_factor is None else exact.memory * memory_factor}
+            used.clear()
+            fast = verdict(b.with_budget, model, **limits)
+            cleared += not used
+            want = verdict(check_budget, model, **limits)
+            assert fast[:2] == want[:2], limits
+            assert fast[2] == want[2], limits
+    assert b.clearly_within_budget(model, 1e12, 1e15) is steady
+    assert (cleared > 0) is steady  # far from the limits the exact calls are not computed
 
 
 @pytest.mark.parametrize("engine", ["core", "simpy"])

@@ -216,6 +216,57 @@ def test_confidence_intervals_across_replications(shop):
     assert np.isnan(money.money_summary(results[:1])["roi"]["ci_halfwidth"])
 
 
+@pytest.mark.parametrize("by", ["channel", "airing", "agent", "team", "day", "week"])
+def test_the_money_report_rows_are_the_dataframes_averaged(shop, by):
+    """``money_report`` reads numpy ``Table``s (no pandas in ``ccsim run``): its rows are, to the
+    bit, the DataFrames of ``Result.funnel`` averaged by ``mean_frames``."""
+    results = [with_funnel(copy.deepcopy(shop), seed=i) for i in range(9)]  # 9: numpy's sums unroll by 8
+    rows_of = {"channel": money.channel_rows, "airing": money.airing_rows, "agent": money.agent_rows,
+               "team": money.team_rows, "day": money.day_rows, "week": lambda r: money.day_rows(r, week=True)}[by]
+    for reps in (results[:1], results):
+        tables = [rows_of(r) for r in reps]
+        rows = money.mean_rows(tables, "key")
+        mean, hw = money.mean_frames([r.funnel(by=by) for r in reps])
+        assert [row["key"] for row in rows] == list(mean.index)
+        for row, (label, means), (_, halves) in zip(rows, mean.iterrows(), hw.iterrows()):
+            for column, value in means.items():
+                cell = row[column]
+                if isinstance(cell, dict):
+                    assert np.array([cell["mean"], cell["ci_halfwidth"]]).tobytes() == \
+                        np.array([value, halves[column]], dtype=float).tobytes(), (label, column)
+                else:
+                    assert cell == value, (label, column)
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_grouped_sum_gives_the_numbers_of_a_pandas_groupby(adjacent):
+    """The team table is summed without pandas, to the bit as ``groupby(sort=False).sum()`` of
+    the installed pandas (3.1) did it: rows of a group adjacent and no NaN, numpy's pairwise
+    ``reduceat``; else Kahan's sum (NaN skipped, infinities kept). Values spanning 20 orders of
+    magnitude make the two algorithms, and a plain sum, differ."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    for trial in range(400):
+        n = int(rng.integers(1, 80))
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-4, 17, n)
+        special = trial % 4
+        if special:  # NaN, +inf, or both infinities at one place each
+            values[rng.integers(0, n)] = (np.nan, np.inf, -np.inf)[special - 1]
+            if special == 3:
+                values[rng.integers(0, n)] = np.inf
+        names = np.array(["red", "green", "blue", "gold"])[rng.integers(0, 4, n)]
+        if adjacent:
+            names = np.sort(names)
+        codes: dict = {}
+        ids = np.array([codes.setdefault(name, len(codes)) for name in names])
+        with np.errstate(invalid="ignore"):  # inf - inf
+            expected = pd.DataFrame({"team": names, "v": values}).groupby("team", sort=False)["v"].sum()
+        assert list(expected.index) == list(codes)
+        got = money.grouped_sum(values, ids, len(codes))
+        assert got.tobytes() == expected.to_numpy().tobytes(), (names.tolist(), values.tolist())
+
+
 def test_no_costs_and_no_funnel_keep_kpis_as_before():
     plain = {k: v for k, v in SHOP.items() if k != "costs"}
     result = ccsim.simulate(plain, seed=1)

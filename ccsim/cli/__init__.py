@@ -150,6 +150,7 @@ def cli():
 def main(argv=None) -> None:
     """Console-script entry point (``ccsim``)."""
     _one_blas_thread()
+    _no_pydantic_plugins()
     cli.start_thresholds = gc.get_threshold()
     gc.set_threshold(*IMPORT_THRESHOLDS)
     cli.main(args=argv, prog_name="ccsim")
@@ -178,6 +179,18 @@ def _one_blas_thread() -> None:
     so two workers on two cores do not start two pools. Must run before numpy's import.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _no_pydantic_plugins() -> None:
+    """Spare pydantic its search for plugins, unless the user chose otherwise.
+
+    On its first validator pydantic reads the entry points of every installed package
+    for plugins (about 4 ms of every command that loads a scenario, more with many
+    packages); ccsim uses none. ``PYDANTIC_DISABLE_PLUGINS`` (pydantic's documented
+    setting) skips the search; a user who wants a plugin in ccsim sets it to "" or to the
+    plugins to leave out. Pool workers inherit it. ``import ccsim`` leaves it alone.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 __all__ = ["cli", "main"]

@@ -208,15 +208,18 @@ def service_level_goals(scenario, results: list, call_types: dict) -> dict:
 
 def service_level_summary(results: list, with_ci: bool = True) -> dict:
     """{call type (then "all"): {threshold in s (a string key): {mean, ci_halfwidth}}} at each
-    of ``service_level.thresholds`` (``results.service_level_table``); {} without them."""
+    of ``service_level.thresholds`` (``results.service_level_estimates``; no pandas); {} without them."""
     if not results or not len(results[0].model.sl_thresholds):
-        return {}  # no extra thresholds: nothing to tabulate (and no pandas for a small run)
-    from ..results import service_level_table
+        return {}  # no extra thresholds: nothing to tabulate
+    from ..results import ALL_TYPES, service_level_estimates
 
+    model = results[0].model
+    mean, half = service_level_estimates(results)
     out = {}
-    for (name, threshold), row in service_level_table(results).iterrows():
-        half = float(row["ci_halfwidth"]) if with_ci else None
-        out.setdefault(name, {})[f"{threshold:g}"] = {"mean": float(row["mean"]), "ci_halfwidth": half}
+    for i, name in enumerate([*model.call_type_names, ALL_TYPES]):
+        for j, threshold in enumerate(model.sl_thresholds):
+            out.setdefault(name, {})[f"{float(threshold):g}"] = {
+                "mean": float(mean[i, j]), "ci_halfwidth": float(half[i, j]) if with_ci else None}
     return out
 
 
