@@ -363,36 +363,12 @@ def team_rows(result) -> Table:
 
 
 def grouped_sum(values: np.ndarray, ids: np.ndarray, groups: int) -> np.ndarray:
-    """float [groups]: ``values`` summed per group (``ids``: each row's group, numbered in order
-    of first appearance), the numbers pandas 3.1's ``groupby(sort=False).sum()`` gives, so the
-    team table reads as it did when pandas summed it: rows of a group adjacent and no NaN,
-    ``np.add.reduceat`` over each group's rows (numpy's pairwise sum); else Kahan's compensated
-    sum in row order, NaN skipped (and a NaN compensation, after an infinity, reset to 0)."""
+    """float [groups]: ``values`` summed per group (``ids``: each row's group), in row order,
+    NaN skipped (as a pandas groupby sum skips it); infinities kept."""
     values = np.asarray(values, dtype=float)
     ids = np.asarray(ids, dtype=np.intp)
-    out = np.zeros(groups)
-    if not len(values):
-        return out
-    if np.all(ids[1:] >= ids[:-1]) and not np.isnan(values).any():
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        with np.errstate(invalid="ignore"):  # inf - inf: NaN, as pandas
-            out[ids[starts]] = np.add.reduceat(values, starts)
-        return out
-    order = np.argsort(ids, kind="stable")  # each group's rows in row order
-    rank = np.arange(len(ids)) - np.searchsorted(ids[order], ids[order])  # position within its group
-    compensation = np.zeros(groups)
-    with np.errstate(invalid="ignore"):
-        for r in range(int(rank.max()) + 1):  # the r-th row of every group at once
-            rows = order[rank == r]
-            g, v = ids[rows], values[rows]
-            keep = ~np.isnan(v)
-            g, v = g[keep], v[keep]
-            y = v - compensation[g]
-            t = out[g] + y
-            c = t - out[g] - y
-            compensation[g] = np.where(np.isnan(c), 0.0, c)
-            out[g] = t
-    return out
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN
+        return np.bincount(ids, weights=np.where(np.isnan(values), 0.0, values), minlength=groups)
 
 
 def day_rows(result, week: bool = False) -> Table:
