@@ -48,7 +48,7 @@ from numpy.random cimport bitgen_t
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport (Event, Heap, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
                          heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer,
-                         heap_wheel_due, heap_wheel_start, heap_wheel_take)
+                         heap_wheel_done, heap_wheel_due, heap_wheel_start, heap_wheel_take)
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
@@ -2602,6 +2602,7 @@ cdef class Simulation:
                     return self._fail(ERR_NO_MEMORY)
             else:
                 self.n_timers -= 1  # a stale timer, gone
+        heap_wheel_done(&self.heap)
         return 0
 
     cdef int _push_acw_end(self, int32_t agent, double acw) noexcept nogil:

@@ -236,8 +236,8 @@ cdef inline bint heap_wheel_due(Heap* h, Event* first) noexcept nogil:
 
 
 cdef inline int64_t heap_wheel_take(Heap* h, Event** events) noexcept nogil:
-    """Take the wheel's first bucket: its timers (in ``events``, valid until the next push to
-    the wheel) and their number; the next bucket becomes the first."""
+    """Take the wheel's first bucket: its timers (in ``events``, valid until heap_wheel_done or
+    the next push to the wheel) and their number; the next bucket becomes the first."""
     cdef Bucket* bucket = &h.wheel[h.wheel_base & (WHEEL_BUCKETS - 1)]
     cdef int64_t n = bucket.size
     events[0] = bucket.data
@@ -245,6 +245,17 @@ cdef inline int64_t heap_wheel_take(Heap* h, Event** events) noexcept nogil:
     h.wheel_size -= n
     h.wheel_base += 1
     return n
+
+
+cdef inline void heap_wheel_done(Heap* h) noexcept nogil:
+    """After the timers of heap_wheel_take are dealt with: free the bucket's array when it grew
+    beyond 256 events (a burst), so that the 64 buckets keep at most 6 kB each between uses,
+    not every burst they have seen."""
+    cdef Bucket* bucket = &h.wheel[(h.wheel_base - 1) & (WHEEL_BUCKETS - 1)]
+    if bucket.capacity > 256:
+        free(bucket.data)
+        bucket.data = NULL
+        bucket.capacity = 0
 
 
 cdef inline int heap_push_event(Heap* h, Event* ev) noexcept nogil:

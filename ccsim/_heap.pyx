@@ -3,7 +3,7 @@
 from libc.stdint cimport int32_t, int64_t
 from ccsim._heap cimport (Event, Heap, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
                          heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer, heap_wheel_due,
-                         heap_wheel_start, heap_wheel_take)
+                         heap_wheel_done, heap_wheel_start, heap_wheel_take)
 
 
 def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None):
@@ -67,6 +67,7 @@ cdef int _pop(Heap* h, list order) except -1:
         for i in range(n):
             if events[i].gen == 0 and heap_push_event(h, &events[i]) != 0:
                 raise MemoryError()
+        heap_wheel_done(h)
         if heap_count(h) == 0:
             return 0
         first = heap_first(h)
