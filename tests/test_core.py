@@ -11,6 +11,7 @@ from hypothesis import strategies as hs
 import ccsim
 from ccsim.compile import compile_scenario
 from ccsim.results import CALL_FIELDS, GROUP_FIELDS
+from engine_checks import assert_same_run, run
 
 F = {name: i for i, name in enumerate(CALL_FIELDS)}
 
@@ -163,6 +164,43 @@ def test_conservation_and_sanity_property(scenario, seed):
         assert k["blocked"] == 0
     per_interval = result.stats.interval_groups
     assert (per_interval[..., 1] <= per_interval[..., 0] + 1e-6).all()
+
+
+# distributions on a coarse grid of times (deterministic, empirical with repeated values), so
+# that events of different kinds and places of the event queue fall at the very same instant
+tied = hs.sampled_from([
+    {"dist": "deterministic", "value": 10},
+    {"dist": "deterministic", "value": 30},
+    {"dist": "empirical", "values": [0, 10, 10, 20, 40]},
+    {"dist": "empirical", "values": [5, 5, 600]},
+    {"dist": "exponential", "mean": 60},
+])
+
+
+@hs.composite
+def tied_scenarios(draw):
+    """Small centers whose arrivals, talks, after-call work and patience often tie: the event
+    queue's places (main heap, arrivals, the after-call work lane, the patience wheel) must
+    give the order one heap gives, which the SimPy twin follows."""
+    n_types = draw(hs.integers(1, 3))
+    types = [{"name": f"t{k}",
+              "arrivals": {"process": "poisson", "rate": draw(hs.floats(0.05, 0.5))},
+              "handle_time": draw(tied), "patience": draw(tied), "after_call_work": draw(tied)}
+             for k in range(n_types)]
+    groups = [{"name": f"g{g}", "count": draw(hs.integers(1, 4)),
+               "serves": draw(hs.lists(hs.sampled_from([t["name"] for t in types]), min_size=1, unique=True))}
+              for g in range(draw(hs.integers(1, 3)))]
+    unserved = {t["name"] for t in types} - {n for g in groups for n in g["serves"]}
+    if unserved:
+        groups.append({"name": "rest", "count": 1, "serves": sorted(unserved)})
+    return {"horizon": draw(hs.sampled_from([600, 3000, 7200])), "interval": 300, "drain": draw(hs.booleans()),
+            "call_types": types, "agents": groups}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=tied_scenarios(), seed=hs.integers(0, 2**32 - 1))
+def test_the_event_queue_keeps_the_twins_order_under_ties(scenario, seed):
+    assert_same_run(run(scenario, "core", seed), run(scenario, "simpy", seed))
 
 
 def test_no_waiting_with_patience_zero():
