@@ -46,7 +46,7 @@ cimport numpy as cnp
 from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
-from ccsim._heap cimport (Event, Heap, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
+from ccsim._heap cimport (Event, Heap, event_before, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
                          heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer,
                          heap_wheel_done, heap_wheel_due, heap_wheel_start, heap_wheel_take)
 from ccsim._hours cimport Week, week_next_open, week_open
@@ -281,6 +281,8 @@ cdef class Simulation:
     # timers running may not pass max_pending
     cdef int64_t max_pending, n_waiting, n_timers, n_other, n_scheduled
     cdef double timer_delays        # sum of the first patience timers' delays (the wheel's width)
+    cdef Event dropped_max          # the latest (by key) stale timer dropped from the wheel
+    cdef bint has_dropped
     cdef int32_t timers_seen
     cdef int32_t overflow_type   # call type (or source) of the caller refused by the budget
     cdef int32_t overflow_airing  # airing whose calls the budget refused, and how many it drew
@@ -1003,14 +1005,21 @@ cdef class Simulation:
         cdef int handled, kind
         if not self._started and self._setup() != 0:
             return self.error
+        # stale timers may be dropped from the wheel up to here: no later than where this call
+        # may stop, so that it stops where (and at the clock) it would with them popped
+        cdef double bound = INFINITY if self.drain else self.horizon
+        if not to_end and until < bound:
+            bound = until
         while heap_count(&self.heap) > 0:
             first = heap_first(&self.heap)
             if heap_wheel_due(&self.heap, first):
-                if self._take_timers() != 0:
+                if self._take_timers(bound) != 0:
                     return self.error
                 continue
-            # after the horizon: cut, or drained until only schedule changes are left
-            if first.time > self.horizon and (not self.drain or heap_count(&self.heap) == self.n_shift_events):
+            # after the horizon: cut, or drained until only schedule changes are left (and the
+            # stale timers dropped: they would still be there, before the last of them)
+            if first.time > self.horizon and (not self.drain or (
+                    heap_count(&self.heap) == self.n_shift_events and self._dropped_before(first))):
                 break
             if not to_end and first.time > until:
                 break
@@ -1070,7 +1079,14 @@ cdef class Simulation:
             if handled != 0 or (self.has_router and self.error != ERR_NONE):
                 return self.error
             self._last_time = self.now
+        if self.has_dropped and self.dropped_max.time > self.now:
+            self.now = self.dropped_max.time  # the clock where the dropped timers would have left it
         return ERR_NONE
+
+    cdef inline bint _dropped_before(self, Event* first) noexcept nogil:
+        """Whether every stale timer dropped from the wheel comes before ``first`` (as they would
+        all have been popped by now)."""
+        return not self.has_dropped or event_before(&self.dropped_max, first)
 
     cdef int _fail(self, int error) noexcept nogil:
         """Note why the loop must stop; -1, for the handler to return."""
@@ -2585,23 +2601,29 @@ cdef class Simulation:
                 started = heap_wheel_start(&self.heap, self.timer_delays / 256.0, self.now)
                 if started < 0:
                     return self._fail(ERR_NO_MEMORY)
-        if heap_push_timer(&self.heap, time, EV_ABANDON, slot, gen) != 0:
+        if heap_push_timer(&self.heap, self.now, time, EV_ABANDON, slot, gen) != 0:
             return self._fail(ERR_NO_MEMORY)
         return 0
 
-    cdef int _take_timers(self) noexcept nogil:
-        """Move the wheel's due bucket into the heap: its live timers, keys unchanged (so the
-        order of events is as if they had been there all along); a timer whose call slot has
-        been freed since it was set can only be stale when it runs out (``_on_abandon``), so
-        it is dropped."""
+    cdef int _take_timers(self, double bound) noexcept nogil:
+        """Move the wheel's due bucket into the heap: its timers, keys unchanged (so the order of
+        events is as if they had been there all along). A timer whose call slot has been freed
+        since it was set can only be stale when it runs out (``_on_abandon``): one due by
+        ``bound`` (where ``_advance`` may stop) is dropped instead, its key kept as
+        ``dropped_max`` if the latest, so that the loop stops where and when it would have
+        (a popped stale timer moves the clock, and a drained run ends only after the last)."""
         cdef Event* events
+        cdef Event* ev
         cdef int64_t i, n = heap_wheel_take(&self.heap, &events)
         for i in range(n):
-            if self.calls[events[i].target].gen == events[i].gen:
-                if heap_push_event(&self.heap, &events[i]) != 0:
-                    return self._fail(ERR_NO_MEMORY)
-            else:
+            ev = &events[i]
+            if self.calls[ev.target].gen != ev.gen and ev.time <= bound:
                 self.n_timers -= 1  # a stale timer, gone
+                if not self.has_dropped or event_before(&self.dropped_max, ev):
+                    self.dropped_max = ev[0]
+                    self.has_dropped = True
+            elif heap_push_event(&self.heap, ev) != 0:
+                return self._fail(ERR_NO_MEMORY)
         heap_wheel_done(&self.heap)
         return 0
 

@@ -142,6 +142,11 @@ cdef inline bint _before(Event* a, Event* b) noexcept nogil:
     return (((<uint128_t>_bits(a.time)) << 64) | a.order) < (((<uint128_t>_bits(b.time)) << 64) | b.order)
 
 
+cdef inline bint event_before(Event* a, Event* b) noexcept nogil:
+    """Whether event a comes before event b."""
+    return _before(a, b)
+
+
 cdef inline void _event(Heap* h, Event* ev, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
     """Fill in an event to push: its key takes the next sequence number."""
     ev.time = time + 0.0  # -0.0 becomes +0.0 (a negative zero's bits would sort last)
@@ -198,9 +203,12 @@ cdef inline int heap_wheel_start(Heap* h, double width, double now) noexcept nog
     return 0
 
 
-cdef inline int heap_push_timer(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
-    """Add a timer: to its bucket of the wheel when the wheel has started and the bucket is one
-    of the next WHEEL_BUCKETS not yet taken, else to the main heap; -1 when out of memory."""
+cdef inline int heap_push_timer(Heap* h, double now, double time, int32_t kind, int32_t target,
+                                uint32_t gen) noexcept nogil:
+    """Add a timer set at ``now`` (no event before it is left): to its bucket of the wheel when
+    the wheel has started and the bucket is one of the next WHEEL_BUCKETS not yet taken, else to
+    the main heap; -1 when out of memory. An empty wheel first moves on to ``now``'s bucket (after
+    a quiet spell, a night without callers waiting, its buckets would all lie in the past)."""
     cdef Event ev
     cdef double x
     cdef int64_t b
@@ -208,6 +216,10 @@ cdef inline int heap_push_timer(Heap* h, double time, int32_t kind, int32_t targ
     cdef Event* grown
     _event(h, &ev, time, kind, target, gen)
     if h.wheel != NULL:
+        if h.wheel_size == 0:
+            b = <int64_t>(now / h.wheel_width)
+            if b > h.wheel_base:
+                h.wheel_base = b
         x = ev.time / h.wheel_width
         if x < <double>(h.wheel_base + WHEEL_BUCKETS):
             b = <int64_t>x

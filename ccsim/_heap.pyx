@@ -13,7 +13,7 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
     true) ``heap_push_lane`` (the lane when its key follows the lane's last, else the main
     heap), 2 ``heap_push_arrival`` (the arrivals' heap), 3 ``heap_push_timer`` (the wheel,
     started at time 0 with buckets of ``wheel_width`` seconds, when given; else the main
-    heap); the order must be the same either way. Before each pop, a due bucket of the wheel
+    heap; set at the last popped event's time); the order must be the same either way. Before each pop, a due bucket of the wheel
     is taken as the core does: its events go to the main heap, but for those with a true
     ``stale[i]``, which are dropped (they are missing from the order).
 
@@ -23,6 +23,7 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
     it grows on the way.
     """
     cdef Heap h
+    cdef double now = 0.0  # the last popped event's time (a run's clock)
     cdef int64_t i, j, n = len(times)
     cdef int err
     if len(kinds) != n or (pops is not None and len(pops) != n) or (lanes is not None and len(lanes) != n):
@@ -35,7 +36,7 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
             raise ValueError(f"no wheel of width {wheel_width}")
         for i in range(n):
             if lanes is not None and lanes[i] == 3:
-                err = heap_push_timer(&h, times[i], kinds[i], <int32_t>i, 1 if stale is not None and stale[i] else 0)
+                err = heap_push_timer(&h, now, times[i], kinds[i], <int32_t>i, 1 if stale is not None and stale[i] else 0)
             elif lanes is not None and lanes[i] == 2:
                 err = heap_push_arrival(&h, times[i], kinds[i], <int32_t>i, 0)
             elif lanes is not None and lanes[i]:
@@ -47,15 +48,15 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
             for j in range(0 if pops is None else pops[i]):
                 if heap_count(&h) == 0:
                     break
-                _pop(&h, order)
+                _pop(&h, order, &now)
         while heap_count(&h) > 0:
-            _pop(&h, order)
+            _pop(&h, order, &now)
     finally:
         heap_free(&h)
     return order
 
 
-cdef int _pop(Heap* h, list order) except -1:
+cdef int _pop(Heap* h, list order, double* now) except -1:
     """Pop the earliest event (``heap_first``, then ``heap_pop``) and append its index to
     ``order``, after taking the wheel's due buckets as the core does (gen 1: stale, dropped)."""
     cdef Event ev
@@ -72,5 +73,6 @@ cdef int _pop(Heap* h, list order) except -1:
             return 0
         first = heap_first(h)
     heap_pop(h, first, &ev)
+    now[0] = ev.time
     order.append(ev.target)
     return 0

@@ -134,16 +134,14 @@ def test_timers_in_the_wheel_keep_the_order_of_events(evs, width):
     assert _heap.heap_order(times, kinds, pops, places, wheel_width=width) == reference_order(times, kinds, pops)
 
 
-def test_the_wheel_drops_stale_timers_over_a_long_run():
-    """Patience timers (exponential delays after a moving clock, some beyond the wheel's 64
-    buckets) with after-call work and other events around them, popped as a run pops them (the
-    events due by the clock after each push): the same order as heapq for all events popped,
-    and most stale timers are dropped from the wheel, not popped."""
-    rng = np.random.default_rng(8)
+def _timer_run(rng, n, start=0.0):
+    """n events as a run pushes them from ``start`` on (patience timers, after-call work, others),
+    with the pops a run makes (the events due by the clock after each push): times, kinds, pops,
+    places, stale."""
     times, kinds, pops, places, stale = [], [], [], [], []
     pending = []  # the events that will pop, to count those due by the clock
-    now = 0.0
-    for i in range(30_000):
+    now = start
+    for i in range(n):
         now += rng.exponential(0.5)
         place = int(rng.choice(4, p=[0.3, 0.2, 0.2, 0.3]))
         times.append(now + (rng.exponential(300.0) if place == 3 else 10.0 if place == 1 else rng.exponential(180.0)))
@@ -156,11 +154,34 @@ def test_the_wheel_drops_stale_timers_over_a_long_run():
         while pending and pending[0] <= now:
             heapq.heappop(pending)
             due += 1
-        pops.append(due)
+        pops.append(due + (len(pending) if i == n - 1 else 0))  # the end: all popped
+    return times, kinds, pops, places, stale
+
+
+def test_the_wheel_drops_stale_timers_over_a_long_run():
+    """Patience timers (exponential delays after a moving clock, some beyond the wheel's 64
+    buckets) with after-call work and other events around them, popped as a run pops them:
+    the same order as heapq for all events popped, and most stale timers are dropped from the
+    wheel, not popped."""
+    times, kinds, pops, places, stale = _timer_run(np.random.default_rng(8), 30_000)
     order = _heap.heap_order(times, kinds, pops, places, wheel_width=300.0 / 8, stale=stale)
     missing = _check_wheel_order(order, times, kinds, pops, places, stale)
     timers = sum(1 for p, s in zip(places, stale) if p == 3 and s)
     assert 0.9 * timers < len(missing) <= timers  # nearly all stale timers were in the wheel's range
+
+
+def test_the_wheel_moves_on_after_a_quiet_spell():
+    """A day without events between two busy hours: the empty wheel moves on to the clock when
+    the next timer is set, so the second hour's stale timers are dropped too (they would all go
+    to the heap if the wheel stayed at the first hour's buckets)."""
+    rng = np.random.default_rng(9)
+    first = _timer_run(rng, 8_000)
+    second = _timer_run(rng, 8_000, start=max(first[0]) + 86_400.0)
+    times, kinds, pops, places, stale = (a + b for a, b in zip(first, second))
+    order = _heap.heap_order(times, kinds, pops, places, wheel_width=300.0 / 8, stale=stale)
+    missing = _check_wheel_order(order, times, kinds, pops, places, stale)
+    late = [i for i in range(8_000, 16_000) if places[i] == 3 and stale[i]]
+    assert sum(i in missing for i in late) > 0.9 * len(late)
 
 
 def test_the_heap_orders_times_by_value_across_magnitudes():
