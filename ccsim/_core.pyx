@@ -708,12 +708,17 @@ cdef class Simulation:
         memset(p, 0, size)
         return p
 
-    cdef double* _double_ptr(self, array) except NULL:
-        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.float64)
+    cdef void* _kept(self, array, dtype) except NULL:
+        """The buffer of ``array`` as a C-contiguous ``dtype`` array (one element of 0 if
+        empty), kept alive as long as the simulation."""
+        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=dtype)
         if arr.size == 0:
-            arr = np.zeros(1)
+            arr = np.zeros(1, dtype=dtype)
         self._keep.append(arr)
-        return <double*>cnp.PyArray_DATA(arr)
+        return cnp.PyArray_DATA(arr)
+
+    cdef double* _double_ptr(self, array) except NULL:
+        return <double*>self._kept(array, np.float64)
 
     cdef double* _stat_ptr(self, dict stats, str name) except NULL:
         """The buffer of statistics array ``name`` (written in place: never a copy)."""
@@ -721,18 +726,10 @@ cdef class Simulation:
         return <double*>cnp.PyArray_DATA(arr) if arr.size else self._double_ptr(np.zeros(1))
 
     cdef uint64_t* _bits_ptr(self, array) except NULL:
-        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.uint64)
-        if arr.size == 0:
-            arr = np.zeros(1, dtype=np.uint64)
-        self._keep.append(arr)
-        return <uint64_t*>cnp.PyArray_DATA(arr)
+        return <uint64_t*>self._kept(array, np.uint64)
 
     cdef int32_t* _int_ptr(self, array) except NULL:
-        cdef cnp.ndarray arr = np.ascontiguousarray(array, dtype=np.int32)
-        if arr.size == 0:
-            arr = np.zeros(1, dtype=np.int32)
-        self._keep.append(arr)
-        return <int32_t*>cnp.PyArray_DATA(arr)
+        return <int32_t*>self._kept(array, np.int32)
 
     def run(self):
         """Simulate to the end; returns the statistic arrays (a dict of numpy arrays). After

@@ -316,35 +316,18 @@ cdef inline int64_t heap_count(Heap* h) noexcept nogil:
     return h.main.size + h.arrivals.size + h.lane_size + h.wheel_size
 
 
-cdef inline int _first_place(Heap* h) noexcept nogil:
-    """Where the earliest event outside the wheel is: 0 the main heap, 1 the arrivals' heap,
-    2 the lane (there must be one)."""
-    cdef int place = 0
-    cdef Event* best = &h.main.data[0]
-    if h.main.size == 0:
-        place = 1
-        best = &h.arrivals.data[0]
-        if h.arrivals.size == 0:
-            return 2
-    elif h.arrivals.size > 0 and _before(&h.arrivals.data[0], best):
-        place = 1
-        best = &h.arrivals.data[0]
-    if h.lane_size > 0 and _before(&h.lane[h.lane_head], best):
-        return 2
-    return place
-
-
 cdef inline Event* heap_first(Heap* h) noexcept nogil:
-    """The earliest event outside the wheel; NULL when there is none. Unless heap_wheel_due,
-    the earliest of all."""
-    if h.main.size + h.arrivals.size + h.lane_size == 0:
-        return NULL
-    cdef int place = _first_place(h)
-    if place == 0:
-        return &h.main.data[0]
-    if place == 1:
-        return &h.arrivals.data[0]
-    return &h.lane[h.lane_head]
+    """The earliest event outside the wheel (the earliest of the main heap's root, the
+    arrivals' root and the lane's first); NULL when there is none. Unless heap_wheel_due, the
+    earliest of all."""
+    cdef Event* best = NULL
+    if h.main.size > 0:
+        best = &h.main.data[0]
+    if h.arrivals.size > 0 and (best == NULL or _before(&h.arrivals.data[0], best)):
+        best = &h.arrivals.data[0]
+    if h.lane_size > 0 and (best == NULL or _before(&h.lane[h.lane_head], best)):
+        best = &h.lane[h.lane_head]
+    return best
 
 
 cdef inline int64_t _least_child(Tree* t, int64_t child, int64_t n) noexcept nogil:

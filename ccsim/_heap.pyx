@@ -6,16 +6,16 @@ from ccsim._heap cimport (Event, Heap, heap_count, heap_first, heap_free, heap_i
                          heap_wheel_done, heap_wheel_start, heap_wheel_take)
 
 
-def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None):
+def heap_order(times, kinds, pops=None, places=None, wheel_width=None, stale=None):
     """Push event i = (times[i], kinds[i]) in index order; return the indices as popped.
 
-    ``lanes[i]`` (optional) picks how event i is pushed: 0 (or false) ``heap_push``, 1 (or
+    ``places[i]`` (optional) picks how event i is pushed: 0 (or false) ``heap_push``, 1 (or
     true) ``heap_push_lane`` (the lane when its key follows the lane's last, else the main
     heap), 2 ``heap_push_arrival`` (the arrivals' heap), 3 ``heap_push_timer`` (the wheel,
-    started at time 0 with buckets of ``wheel_width`` seconds, when given; else the main
-    heap; set at the last popped event's time); the order must be the same either way. Before each pop, a due bucket of the wheel
-    is taken as the core does: its events go to the main heap, but for those with a true
-    ``stale[i]``, which are dropped (they are missing from the order).
+    started at time 0 with buckets of ``wheel_width`` seconds, when given, else the main heap;
+    set at the last popped event's time); the order must be the same either way. Before each
+    pop, the wheel's due buckets are taken as the core takes them: their events go to the main
+    heap, but those with a true ``stale[i]`` are dropped (they are missing from the order).
 
     ``pops[i]`` (optional) events are popped right after event i is pushed (as
     many as the heap holds), so pushes and pops interleave as in a run; what
@@ -26,8 +26,8 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
     cdef double now = 0.0  # the last popped event's time (a run's clock)
     cdef int64_t i, j, n = len(times)
     cdef int err
-    if len(kinds) != n or (pops is not None and len(pops) != n) or (lanes is not None and len(lanes) != n):
-        raise ValueError("times, kinds (and pops, lanes) must have the same length")
+    if len(kinds) != n or (pops is not None and len(pops) != n) or (places is not None and len(places) != n):
+        raise ValueError("times, kinds (and pops, places) must have the same length")
     if heap_init(&h, 1) != 0:
         raise MemoryError()
     order = []
@@ -35,11 +35,11 @@ def heap_order(times, kinds, pops=None, lanes=None, wheel_width=None, stale=None
         if wheel_width is not None and heap_wheel_start(&h, wheel_width, 0.0) != 0:
             raise ValueError(f"no wheel of width {wheel_width}")
         for i in range(n):
-            if lanes is not None and lanes[i] == 3:
+            if places is not None and places[i] == 3:
                 err = heap_push_timer(&h, now, times[i], kinds[i], <int32_t>i, 1 if stale is not None and stale[i] else 0)
-            elif lanes is not None and lanes[i] == 2:
+            elif places is not None and places[i] == 2:
                 err = heap_push_arrival(&h, times[i], kinds[i], <int32_t>i, 0)
-            elif lanes is not None and lanes[i]:
+            elif places is not None and places[i]:
                 err = heap_push_lane(&h, times[i], kinds[i], <int32_t>i, 0)
             else:
                 err = heap_push(&h, times[i], kinds[i], <int32_t>i, 0)

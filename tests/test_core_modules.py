@@ -86,8 +86,8 @@ def test_events_pushed_to_the_lane_or_the_arrivals_heap_pop_as_with_one_heap(evs
     """The three places of the event queue (main heap, arrivals' heap, lane) keep the order of
     events whatever goes where: lane pushes in order (the lane) and out of order (the main
     heap), ties on time and kind across places, pops interleaved."""
-    times, kinds, pops, lanes = (list(x) for x in zip(*evs)) if evs else ([], [], [], [])
-    assert _heap.heap_order(times, kinds, pops, lanes) == reference_order(times, kinds, pops)
+    times, kinds, pops, places = (list(x) for x in zip(*evs)) if evs else ([], [], [], [])
+    assert _heap.heap_order(times, kinds, pops, places) == reference_order(times, kinds, pops)
 
 
 def test_the_lane_takes_constant_delays_and_grows():
@@ -95,17 +95,17 @@ def test_the_lane_takes_constant_delays_and_grows():
     random events in the two heaps and a few out-of-order lane pushes, over a lane and an
     arrivals' heap larger than their first allocations: the same order as heapq."""
     rng = np.random.default_rng(5)
-    times, kinds, pops, lanes = [], [], [], []
+    times, kinds, pops, places = [], [], [], []
     now = 0.0
     for i in range(20_000):
         now += rng.exponential(0.01)  # bursts: many lane events wait at once
         place = int(rng.choice(3, p=[0.3, 0.6, 0.1]))
         times.append(now + (10.0 if place == 1 and rng.random() < 0.98 else rng.exponential(20.0)))
         kinds.append(int(rng.integers(0, 3)))
-        lanes.append(place)
+        places.append(place)
         pops.append(int(rng.integers(0, 2)))
-    assert _heap.heap_order(times, kinds, pops, lanes) == reference_order(times, kinds, pops)
-    assert _heap.heap_order(times, kinds, None, lanes) == sorted(range(len(times)), key=lambda i: (times[i], kinds[i], i))
+    assert _heap.heap_order(times, kinds, pops, places) == reference_order(times, kinds, pops)
+    assert _heap.heap_order(times, kinds, None, places) == sorted(range(len(times)), key=lambda i: (times[i], kinds[i], i))
 
 
 wheel_events = st.lists(st.tuples(event_times, st.integers(0, 3), st.integers(0, 3), st.integers(0, 3),
