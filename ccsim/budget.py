@@ -470,9 +470,10 @@ def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine
     them between none and all of each airing's calls. Only a run it cannot clear pays for the
     exact estimate, so every verdict and message is ``check_budget``'s."""
     limits = _limits(max_calls, max_memory)
-    if not (model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records)):
-        check_budget(model, *limits, engine=engine, call_records=call_records)
-    return replace(model, max_pending=default_max_pending(model, limits[1], engine))
+    if model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records):
+        return replace(model, max_pending=default_max_pending(model, limits[1], engine))
+    est = check_budget(model, *limits, engine=engine, call_records=call_records)
+    return replace(model, max_pending=est.max_pending)
 
 
 def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: float, *, engine: str = "core",
