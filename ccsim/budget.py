@@ -13,10 +13,10 @@ memory budget (``overflow_error``).
 Media airings: their expected calls (A r P(delay < horizon - s) each) count in
 the expected arrivals of the call type they ring, so absurd spend is refused
 before the run (a run's check, ``with_budget``, computes P only when bounding it
-by 0 and 1 cannot settle the verdict: ``clearly_within_budget``). In the run, an airing schedules all of its calls at once: they
-wait in the event heap until they ring, and count against ``max_pending`` with
-the callers waiting and the timers running (``airing_overflow_error`` when an
-airing's draw would pass it). The heap then holds at most: one event per airing
+by 0 and 1 cannot settle the verdict: ``clearly_within_budget``). In the run, an
+airing schedules all of its calls at once: they wait in the event heap until they
+ring, and count against ``max_pending`` with the callers waiting and the timers
+running (``airing_overflow_error`` when an airing's draw would pass it). The heap then holds at most: one event per airing
 not yet aired (at most ``MAX_AIRINGS``), one per organic call type (its next
 arrival), one per busy agent (talk or ACW end), and ``max_pending`` callers
 waiting, timers and ad calls scheduled together.
@@ -470,9 +470,10 @@ def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine
     them between none and all of each airing's calls. Only a run it cannot clear pays for the
     exact estimate, so every verdict and message is ``check_budget``'s."""
     limits = _limits(max_calls, max_memory)
-    if not (model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records)):
-        check_budget(model, *limits, engine=engine, call_records=call_records)
-    return replace(model, max_pending=default_max_pending(model, limits[1], engine))
+    if model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records):
+        return replace(model, max_pending=default_max_pending(model, limits[1], engine))
+    est = check_budget(model, *limits, engine=engine, call_records=call_records)
+    return replace(model, max_pending=est.max_pending)
 
 
 def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: float, *, engine: str = "core",
@@ -487,7 +488,8 @@ def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: fl
     most = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory, ads=every)
     if _refusal(model, most, max_calls * (1 - 1e-9), max_memory * (1 - 1e-9)) is not None:
         return False
-    low, high = _type_rates(model, expected_attempts(model, none)), _type_rates(model, expected_attempts(model, every))
+    low = _type_rates(model, expected_attempts(model, none))
+    high = _type_rates(model, np.asarray(most.calls_by_type))  # the attempts ``most`` was estimated from
     capacity = np.asarray(_load_and_capacity(model, high)[2], dtype=float)
     with np.errstate(invalid="ignore"):
         crossing = (low * (1 - 1e-9) <= capacity) & (capacity <= high * (1 + 1e-9)) & (low != high)

@@ -389,19 +389,9 @@ def day_rows(result, week: bool = False) -> Table:
         weeks = np.arange(n) // 7
         index = list(range(int(weeks[-1]) + 1)) if n else []
         columns = {name: grouped_sum(values, weeks, len(index)) for name, values in columns.items()}
-    columns["cum_revenue"] = _cumsum(columns["collected_value"])
-    columns["cum_cost"] = _cumsum(columns["cost"])
+    columns["cum_revenue"] = np.cumsum(columns["collected_value"])  # counts and bounded costs: no NaN
+    columns["cum_cost"] = np.cumsum(columns["cost"])
     return Table("week" if week else "day", index, columns)
-
-
-def _cumsum(values: np.ndarray) -> np.ndarray:
-    """Running sum, NaN left out of the sum and kept in place (pandas' ``Series.cumsum``)."""
-    values = np.array(values, dtype=float)
-    missing = np.isnan(values)
-    values[missing] = 0.0
-    out = np.cumsum(values)
-    out[missing] = np.nan
-    return out
 
 
 def funnel_table(result):
