@@ -47,8 +47,9 @@ from numpy.random cimport bitgen_t
 
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport (Event, Heap, event_before, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
-                         heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer,
-                         heap_wheel_done, heap_wheel_due, heap_wheel_start, heap_wheel_take)
+                         heap_push_arrival, heap_push_event, heap_push_far, heap_push_lane, heap_push_timer,
+                         heap_far_due, heap_far_start, heap_far_take, heap_wheel_done, heap_wheel_due,
+                         heap_wheel_start, heap_wheel_take)
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
@@ -97,6 +98,17 @@ cdef enum:
     QUEUE_PRIORITY = 1
     QUEUE_SKILL_PRIORITY = 2
     QUEUE_WEIGHTED_WAIT = 3
+
+# The far wheel of the ends of talks (Simulation._push_talk_end): centers of FAR_AGENTS agents
+# or more; buckets sized to hold about FAR_ENDS ends with every agent busy.
+# The heap's lanes (_heap.heap_push_lane): one per kind of constant delay.
+cdef enum:
+    LANE_ACW = 0
+    LANE_DELAY = 1
+
+cdef enum:
+    FAR_AGENTS = 512
+    FAR_ENDS = 64
 
 cdef enum:
     CLOSED_MESSAGE = 0
@@ -284,6 +296,8 @@ cdef class Simulation:
     cdef Event dropped_max          # the latest (by key) stale timer dropped from the wheel
     cdef bint has_dropped
     cdef int32_t timers_seen
+    cdef double talk_delays         # sum of the first talks' lengths (the far wheel's width)
+    cdef int32_t talks_seen
     cdef int32_t overflow_type   # call type (or source) of the caller refused by the budget
     cdef int32_t overflow_airing  # airing whose calls the budget refused, and how many it drew
     cdef int64_t overflow_calls
@@ -892,7 +906,7 @@ cdef class Simulation:
         a.acw = acw
         a.callback = 0
         self.lines_busy += 1
-        return self._push(self.now + talk, EV_TALK_END, agent, 0)
+        return self._push_talk_end(agent, talk)
 
     cdef int _caller_at_start(self, int32_t k, double arrival, int32_t priority, int32_t channel,
                               double propensity, double handle, double patience, double acw) noexcept nogil:
@@ -1007,12 +1021,19 @@ cdef class Simulation:
         cdef double bound = INFINITY if self.drain else self.horizon
         if not to_end and until < bound:
             bound = until
-        while heap_count(&self.heap) > 0:
+        while True:
             first = heap_first(&self.heap)
             if heap_wheel_due(&self.heap, first):
                 if self._take_timers(bound) != 0:
                     return self.error
                 continue
+            if heap_far_due(&self.heap, first):
+                if heap_far_take(&self.heap) != 0:
+                    self._fail(ERR_NO_MEMORY)
+                    return self.error
+                continue
+            if first == NULL:  # no event left (the wheels are empty: not due)
+                break
             # after the horizon: cut, or drained until only schedule changes are left (and the
             # stale timers dropped: they would still be there, before the last of them)
             if first.time > self.horizon and (not self.drain or (
@@ -1468,7 +1489,7 @@ cdef class Simulation:
                 return -1
         if to >= 0 and self._hold_transfer(agent, who, to) != 0:
             return -1
-        return self._push(self.now + talk, EV_TALK_END, agent, 0)
+        return self._push_talk_end(agent, talk)
 
     cdef double _sell(self, int32_t agent, Caller* who, int32_t k, int32_t interval, bint counted,
                       double wait) noexcept nogil:
@@ -1947,10 +1968,10 @@ cdef class Simulation:
                 return -1
             self.n_other -= 1
             self._free_call(slot)
-            return self._push(self.now + talk, EV_TALK_END, agent, 0)
+            return self._push_talk_end(agent, talk)
         ring = self.cb_ring[k]
         a.acw = 0.0
-        if self._push(self.now + ring, EV_TALK_END, agent, 0) != 0:
+        if self._push_talk_end(agent, ring) != 0:
             return -1
         if c.tries < self.cb_max_attempts[k]:
             return self._later(slot, self.now + ring + self.cb_retry_delay[k])
@@ -2415,8 +2436,18 @@ cdef class Simulation:
         cdef int32_t i = self.type_delay_start[c.call_type] + c.ov_step
         if i >= self.type_delay_start[c.call_type + 1]:
             return 0
+        return self._push_delay(slot, i)
+
+    cdef int _push_delay(self, int32_t slot, int32_t i) noexcept nogil:
+        """Schedule re-routing delay i (of ``type_delays``) of the waiting call in ``slot``,
+        through the heap's delay lane (``heap_push_lane``: a type's first delay is pushed as the
+        call arrives, so with one delay for all types the events come in time order and skip
+        the heap)."""
+        cdef Call* c = &self.calls[slot]
         c.ov_step += 1
-        return self._push(c.arrival + self.type_delays[i], EV_OVERFLOW, slot, c.gen)
+        if heap_push_lane(&self.heap, LANE_DELAY, c.arrival + self.type_delays[i], EV_OVERFLOW, slot, c.gen) != 0:
+            return self._fail(ERR_NO_MEMORY)
+        return 0
 
     cdef int _on_day(self) noexcept nogil:
         """Midnight: every agent's calls-today count starts again (fewest_calls heaps re-ordered)."""
@@ -2591,7 +2622,7 @@ cdef class Simulation:
         (another generation) are dropped when it is taken (``_take_timers``), never entering
         the heap. The wheel starts after 32 timers, its buckets an eighth of their mean delay."""
         cdef int started
-        if self.heap.wheel == NULL and self.timers_seen < 32:
+        if self.heap.wheel.buckets == NULL and self.timers_seen < 32:
             self.timer_delays += time - self.now
             self.timers_seen += 1
             if self.timers_seen == 32:
@@ -2624,10 +2655,38 @@ cdef class Simulation:
         heap_wheel_done(&self.heap)
         return 0
 
+    cdef inline int _push_talk_end(self, int32_t agent, double talk) noexcept nogil:
+        """Schedule the end of an agent's talk of ``talk`` seconds. In a center of FAR_AGENTS
+        agents or more, through the heap's far wheel (``heap_push_far``), so that the main heap
+        holds the next buckets' ends, not one per busy agent (``_start_far`` starts it)."""
+        if self.heap.far.buckets != NULL:
+            if heap_push_far(&self.heap, self.now, self.now + talk, EV_TALK_END, agent, 0) != 0:
+                return self._fail(ERR_NO_MEMORY)
+            return 0
+        if self.n_agents >= FAR_AGENTS and self.talks_seen < 32 and self._start_far(talk) != 0:
+            return -1
+        return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef int _start_far(self, double talk) noexcept nogil:
+        """Count a talk toward the far wheel's width; after 32, start it: buckets of FAR_ENDS x
+        their mean length / agents seconds (about FAR_ENDS ends each when every agent is busy),
+        agents / 4 of them (16 mean lengths: the ends beyond, which wait in the main heap, are
+        few). The order of events is the heap's either way."""
+        cdef int64_t buckets = 64
+        self.talk_delays += talk
+        self.talks_seen += 1
+        if self.talks_seen == 32:
+            while buckets < self.n_agents // 4 and buckets < (1 << 20):
+                buckets *= 2
+            if heap_far_start(&self.heap, self.talk_delays / 32.0 * FAR_ENDS / self.n_agents, buckets,
+                              self.now) < 0:
+                return self._fail(ERR_NO_MEMORY)
+        return 0
+
     cdef int _push_acw_end(self, int32_t agent, double acw) noexcept nogil:
         """Schedule the end of an after-call work through the heap's lane: with a constant
         length the ends come in time order and skip the heap (``heap_push_lane``); the order
         of events is the heap's either way."""
-        if heap_push_lane(&self.heap, self.now + acw, EV_ACW_END, agent, 0) != 0:
+        if heap_push_lane(&self.heap, LANE_ACW, self.now + acw, EV_ACW_END, agent, 0) != 0:
             return self._fail(ERR_NO_MEMORY)
         return 0

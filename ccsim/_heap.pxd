@@ -1,12 +1,16 @@
-# The event queue: events ordered by (time, kind, sequence), kept in three places that pops
-# merge: a 4-ary min-heap (most events), a small 4-ary heap of the arrivals (one pending per
-# source, heap_push_arrival), and a lane, a FIFO of events pushed in key order
-# (heap_push_lane). Keys are unique, so the order of events is the same as with one heap.
-# Timers that mostly go stale (patience) may wait in a wheel of time buckets first
-# (heap_push_timer): the owner moves a bucket's live timers into the main heap when the bucket
-# is due (heap_wheel_due, heap_wheel_take), and drops the stale ones unpopped.
+# The event queue: events ordered by (time, kind, sequence), kept in places that pops merge:
+# a 4-ary min-heap (most events), a small 4-ary heap of the arrivals (one pending per source,
+# heap_push_arrival), and LANES lanes, FIFOs of events pushed in key order (heap_push_lane:
+# events at a constant delay, one lane per kind of delay). Keys are unique, so the order of
+# events is the same as with one heap.
+# Events due later may wait in a wheel of time buckets first, and enter the main heap when
+# their bucket is due: patience timers, which mostly go stale (heap_push_timer: the owner
+# moves a bucket's live timers into the main heap, heap_wheel_due and heap_wheel_take, and
+# drops the stale ones unpopped), and, in a large center, the ends of talks (heap_push_far:
+# the main heap then holds only the next bucket's ends, not one per busy agent).
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.math cimport NAN
 from libc.string cimport memcpy
 
 cdef extern from *:
@@ -26,25 +30,36 @@ cdef struct Tree:        # a 4-ary min-heap of events
     int64_t capacity
 
 cdef enum:
-    WHEEL_BUCKETS = 64   # a power of 2
+    LANES = 2            # lane 0: the ends of after-call work; lane 1: re-routing delays
+    WHEEL_BUCKETS = 64   # the timers' wheel (a power of 2)
+    BUCKET_KEPT = 256    # a timers' bucket's array is freed after use when it grew past this (a burst)
 
-cdef struct Bucket:      # the timers of one bucket of the wheel, in no order
+cdef struct Bucket:      # the events of one bucket of a wheel, in no order
     Event* data
     int64_t size
     int64_t capacity
 
+cdef struct Lane:        # a ring of events in key order
+    Event* data          # capacity (a power of 2) events
+    int64_t head         # index of the first event
+    int64_t size
+    int64_t capacity
+
+cdef struct Wheel:       # buckets of ``width`` seconds: bucket number b holds times b w .. (b + 1) w
+    Bucket* buckets      # ``mask`` + 1 of them, a power of 2 (NULL: not started)
+    int64_t mask
+    double width
+    int64_t base         # the number of the first bucket not yet taken
+    int64_t size         # events in the wheel
+    double due           # an event at this time or later waits for the first bucket (NaN: empty)
+
 cdef struct Heap:        # heap_init allocates, heap_free frees
-    Tree main            # every event not pushed to one of the two below
+    Tree main            # every event not pushed to one of the places below
     Tree arrivals        # the arrivals' next rings: as many as sources, a heap that stays in L1
-    Event* lane          # ring of lane_capacity (a power of 2) events, in key order
-    int64_t lane_head    # index of the lane's first event
-    int64_t lane_size
-    int64_t lane_capacity
+    Lane lanes[LANES]
     uint64_t sequence    # events pushed so far (the tie-break after kind)
-    Bucket* wheel        # WHEEL_BUCKETS buckets of wheel_width seconds (NULL: no wheel yet)
-    double wheel_width
-    int64_t wheel_base   # the number of the first bucket not yet taken (bucket b: times b w ..)
-    int64_t wheel_size   # timers in the wheel
+    Wheel wheel          # patience timers (heap_push_timer)
+    Wheel far            # ends of talks in a large center (heap_push_far)
 
 
 cdef inline int32_t event_kind(Event* ev) noexcept nogil:
@@ -84,32 +99,48 @@ cdef inline int heap_init(Heap* h, int64_t capacity) noexcept nogil:
     h.sequence = 0
     h.main.block = NULL
     h.arrivals.block = NULL
-    h.wheel = NULL
-    h.wheel_size = 0
-    h.lane_head = 0
-    h.lane_size = 0
-    h.lane_capacity = 64
-    h.lane = <Event*>malloc(h.lane_capacity * sizeof(Event))
-    if _tree_init(&h.main, capacity) != 0 or _tree_init(&h.arrivals, 16) != 0 or h.lane == NULL:
+    h.wheel.buckets = NULL
+    h.wheel.size = 0
+    h.wheel.due = NAN
+    h.far.buckets = NULL
+    h.far.size = 0
+    h.far.due = NAN
+    cdef int32_t j
+    cdef bint lanes_ok = True
+    for j in range(LANES):
+        h.lanes[j].head = 0
+        h.lanes[j].size = 0
+        h.lanes[j].capacity = 64
+        h.lanes[j].data = <Event*>malloc(64 * sizeof(Event))
+        lanes_ok = lanes_ok and h.lanes[j].data != NULL
+    if _tree_init(&h.main, capacity) != 0 or _tree_init(&h.arrivals, 16) != 0 or not lanes_ok:
         heap_free(h)
         return -1
     return 0
 
 
-cdef inline void heap_free(Heap* h) noexcept nogil:
+cdef inline void _wheel_free(Wheel* w) noexcept nogil:
     cdef int64_t b
+    if w.buckets != NULL:
+        for b in range(w.mask + 1):
+            free(w.buckets[b].data)
+        free(w.buckets)
+        w.buckets = NULL
+    w.size = 0
+    w.due = NAN
+
+
+cdef inline void heap_free(Heap* h) noexcept nogil:
     _tree_free(&h.main)
     _tree_free(&h.arrivals)
-    if h.wheel != NULL:
-        for b in range(WHEEL_BUCKETS):
-            free(h.wheel[b].data)
-        free(h.wheel)
-        h.wheel = NULL
-    h.wheel_size = 0
-    free(h.lane)
-    h.lane = NULL
-    h.lane_capacity = 0
-    h.lane_size = 0
+    _wheel_free(&h.wheel)
+    _wheel_free(&h.far)
+    cdef int32_t j
+    for j in range(LANES):
+        free(h.lanes[j].data)
+        h.lanes[j].data = NULL
+        h.lanes[j].capacity = 0
+        h.lanes[j].size = 0
 
 
 cdef inline int _tree_grow(Tree* t) noexcept nogil:
@@ -189,85 +220,159 @@ cdef inline int heap_push_arrival(Heap* h, double time, int32_t kind, int32_t ta
     return _tree_push(&h.arrivals, &ev)
 
 
-cdef inline int heap_wheel_start(Heap* h, double width, double now) noexcept nogil:
-    """Start the wheel with buckets of ``width`` seconds, the first holding ``now``; 0 when
-    started, 1 when the width does not suit (not positive and finite, or times too many widths
-    away for bucket numbers), -1 when out of memory."""
+cdef inline int _wheel_start(Wheel* w, double width, int64_t buckets, double now) noexcept nogil:
+    """Start a wheel of ``buckets`` (a power of 2) buckets of ``width`` seconds, the first
+    holding ``now``; 0 when started, 1 when the width does not suit (not positive and finite,
+    or times too many widths away for bucket numbers), -1 when out of memory."""
     if not (width > 0.0 and width < 1e300) or now / width > 4e18:
         return 1
-    h.wheel = <Bucket*>calloc(WHEEL_BUCKETS, sizeof(Bucket))
-    if h.wheel == NULL:
+    w.buckets = <Bucket*>calloc(buckets, sizeof(Bucket))
+    if w.buckets == NULL:
         return -1
-    h.wheel_width = width
-    h.wheel_base = <int64_t>(now / width)
+    w.mask = buckets - 1
+    w.width = width
+    w.base = <int64_t>(now / width)
+    w.due = NAN
     return 0
 
 
-cdef inline int heap_push_timer(Heap* h, double now, double time, int32_t kind, int32_t target,
-                                uint32_t gen) noexcept nogil:
-    """Add a timer set at ``now`` (no event before it is left): to its bucket of the wheel when
-    the wheel has started and the bucket is one of the next WHEEL_BUCKETS not yet taken, else to
-    the main heap; -1 when out of memory. An empty wheel first moves on to ``now``'s bucket (after
+cdef inline void _wheel_set_due(Wheel* w) noexcept nogil:
+    """``due``: the first bucket's start b w, less a margin for the rounding of time / w (its
+    events may be that early), or NaN when the wheel is empty (no time compares at or after
+    it, not even inf)."""
+    w.due = (w.base * w.width) * (1.0 - 1e-12) if w.size > 0 else NAN
+
+
+cdef inline int _wheel_push(Heap* h, Wheel* w, double now, Event* ev) noexcept nogil:
+    """Add an event set at ``now`` (no event before it is left): to its bucket of wheel w when
+    the wheel has started and the bucket is one of its next buckets not yet taken, else to the
+    main heap; -1 when out of memory. An empty wheel first moves on to ``now``'s bucket (after
     a quiet spell, a night without callers waiting, its buckets would all lie in the past)."""
-    cdef Event ev
     cdef double x
     cdef int64_t b
     cdef Bucket* bucket
     cdef Event* grown
-    _event(h, &ev, time, kind, target, gen)
-    if h.wheel != NULL:
-        if h.wheel_size == 0:
-            b = <int64_t>(now / h.wheel_width)
-            if b > h.wheel_base:
-                h.wheel_base = b
-        x = ev.time / h.wheel_width
-        if x < <double>(h.wheel_base + WHEEL_BUCKETS):
+    if w.buckets != NULL:
+        if w.size == 0:
+            b = <int64_t>(now / w.width)
+            if b > w.base:
+                w.base = b
+        x = ev.time / w.width
+        if x < <double>(w.base + w.mask + 1):
             b = <int64_t>x
-            if b >= h.wheel_base:
-                bucket = &h.wheel[b & (WHEEL_BUCKETS - 1)]
+            if b >= w.base:
+                bucket = &w.buckets[b & w.mask]
                 if bucket.size == bucket.capacity:
                     grown = <Event*>realloc(bucket.data, (2 * bucket.capacity + 8) * sizeof(Event))
                     if grown == NULL:
                         return -1
                     bucket.data = grown
                     bucket.capacity = 2 * bucket.capacity + 8
-                bucket.data[bucket.size] = ev
+                bucket.data[bucket.size] = ev[0]
                 bucket.size += 1
-                h.wheel_size += 1
+                w.size += 1
+                if w.size == 1:
+                    _wheel_set_due(w)
                 return 0
-    return _tree_push(&h.main, &ev)
+    return _tree_push(&h.main, ev)
 
 
-cdef inline bint heap_wheel_due(Heap* h, Event* first) noexcept nogil:
-    """Whether the wheel's first bucket must be taken before ``first``, the earliest event
-    elsewhere (NULL: none), is popped: it holds timers and may hold one as early as ``first``
-    (its times are at least b w, less a margin for the rounding of time / w)."""
-    if h.wheel_size == 0:
-        return False
-    return first == NULL or (h.wheel_base * h.wheel_width) * (1.0 - 1e-12) <= first.time
+cdef inline bint _wheel_due(Wheel* w, Event* first) noexcept nogil:
+    """Whether wheel w's first bucket must be taken before ``first``, the earliest event
+    elsewhere (NULL: none), is popped: it holds events and may hold one as early as ``first``."""
+    if first == NULL:
+        return w.size > 0
+    return w.due <= first.time
 
 
-cdef inline int64_t heap_wheel_take(Heap* h, Event** events) noexcept nogil:
-    """Take the wheel's first bucket: its timers (in ``events``, valid until heap_wheel_done or
-    the next push to the wheel) and their number; the next bucket becomes the first."""
-    cdef Bucket* bucket = &h.wheel[h.wheel_base & (WHEEL_BUCKETS - 1)]
+cdef inline int64_t _wheel_take(Wheel* w, Event** events) noexcept nogil:
+    """Take wheel w's first bucket: its events (in ``events``, valid until _wheel_done or the
+    next push to the wheel) and their number; the next bucket becomes the first."""
+    cdef Bucket* bucket = &w.buckets[w.base & w.mask]
     cdef int64_t n = bucket.size
     events[0] = bucket.data
     bucket.size = 0
-    h.wheel_size -= n
-    h.wheel_base += 1
+    w.size -= n
+    w.base += 1
+    _wheel_set_due(w)
     return n
+
+
+cdef inline void _wheel_done(Wheel* w, int64_t kept) noexcept nogil:
+    """After the events of _wheel_take are dealt with: free the bucket's array when it grew
+    beyond ``kept`` events."""
+    cdef Bucket* bucket = &w.buckets[(w.base - 1) & w.mask]
+    if bucket.capacity > kept:
+        free(bucket.data)
+        bucket.data = NULL
+        bucket.capacity = 0
+
+
+cdef inline int heap_wheel_start(Heap* h, double width, double now) noexcept nogil:
+    """Start the timers' wheel: WHEEL_BUCKETS buckets of ``width`` seconds (``_wheel_start``)."""
+    return _wheel_start(&h.wheel, width, WHEEL_BUCKETS, now)
+
+
+cdef inline int heap_push_timer(Heap* h, double now, double time, int32_t kind, int32_t target,
+                                uint32_t gen) noexcept nogil:
+    """Add a timer set at ``now``: to the timers' wheel (``_wheel_push``) or the main heap; -1
+    when out of memory."""
+    cdef Event ev
+    _event(h, &ev, time, kind, target, gen)
+    return _wheel_push(h, &h.wheel, now, &ev)
+
+
+cdef inline bint heap_wheel_due(Heap* h, Event* first) noexcept nogil:
+    """Whether the timers' first bucket must be taken before ``first`` (``_wheel_due``)."""
+    return _wheel_due(&h.wheel, first)
+
+
+cdef inline int64_t heap_wheel_take(Heap* h, Event** events) noexcept nogil:
+    """Take the timers' first bucket (``_wheel_take``): the owner puts the live ones into the
+    main heap (heap_push_event), then calls heap_wheel_done."""
+    return _wheel_take(&h.wheel, events)
 
 
 cdef inline void heap_wheel_done(Heap* h) noexcept nogil:
     """After the timers of heap_wheel_take are dealt with: free the bucket's array when it grew
-    beyond 256 events (a burst), so that the 64 buckets keep at most 6 kB each between uses,
-    not every burst they have seen."""
-    cdef Bucket* bucket = &h.wheel[(h.wheel_base - 1) & (WHEEL_BUCKETS - 1)]
-    if bucket.capacity > 256:
-        free(bucket.data)
-        bucket.data = NULL
-        bucket.capacity = 0
+    beyond BUCKET_KEPT events (a burst), so that the 64 buckets keep at most 6 kB each between
+    uses, not every burst they have seen."""
+    _wheel_done(&h.wheel, BUCKET_KEPT)
+
+
+cdef inline int heap_far_start(Heap* h, double width, int64_t buckets, double now) noexcept nogil:
+    """Start the far wheel (``_wheel_start``): ``buckets`` a power of 2."""
+    return _wheel_start(&h.far, width, buckets, now)
+
+
+cdef inline int heap_push_far(Heap* h, double now, double time, int32_t kind, int32_t target,
+                              uint32_t gen) noexcept nogil:
+    """Add an event set at ``now`` to the far wheel (``_wheel_push``) or the main heap; -1 when
+    out of memory. For events that never go stale (the ends of talks): a bucket, when due,
+    goes into the main heap whole (heap_far_take)."""
+    cdef Event ev
+    _event(h, &ev, time, kind, target, gen)
+    return _wheel_push(h, &h.far, now, &ev)
+
+
+cdef inline bint heap_far_due(Heap* h, Event* first) noexcept nogil:
+    """Whether the far wheel's first bucket must be taken before ``first`` (``_wheel_due``)."""
+    return _wheel_due(&h.far, first)
+
+
+cdef inline int heap_far_take(Heap* h) noexcept nogil:
+    """Move the far wheel's first bucket into the main heap, keys unchanged (so the order of
+    events is as if they had been there all along); -1 when out of memory. The bucket's array
+    is freed: its next use starts far ahead with few events, and the wheel's memory stays in
+    proportion to the events it holds, not to its buckets' past peaks (a wheel of thousands of
+    buckets)."""
+    cdef Event* events
+    cdef int64_t i, n = _wheel_take(&h.far, &events)
+    for i in range(n):
+        if _tree_push(&h.main, &events[i]) != 0:
+            return -1
+    _wheel_done(&h.far, 0)
+    return 0
 
 
 cdef inline int heap_push_event(Heap* h, Event* ev) noexcept nogil:
@@ -275,58 +380,66 @@ cdef inline int heap_push_event(Heap* h, Event* ev) noexcept nogil:
     return _tree_push(&h.main, ev)
 
 
-cdef inline int _lane_grow(Heap* h) noexcept nogil:
-    """Double the lane's ring (unwrapped into a new one); -1 when out of memory."""
-    cdef Event* lane = <Event*>malloc(2 * h.lane_capacity * sizeof(Event))
-    cdef int64_t j, mask = h.lane_capacity - 1
-    if lane == NULL:
+cdef inline int _lane_grow(Lane* lane) noexcept nogil:
+    """Double a lane's ring (unwrapped into a new one); -1 when out of memory."""
+    cdef Event* data = <Event*>malloc(2 * lane.capacity * sizeof(Event))
+    cdef int64_t j, mask = lane.capacity - 1
+    if data == NULL:
         return -1
-    for j in range(h.lane_size):
-        lane[j] = h.lane[(h.lane_head + j) & mask]
-    free(h.lane)
-    h.lane = lane
-    h.lane_head = 0
-    h.lane_capacity *= 2
+    for j in range(lane.size):
+        data[j] = lane.data[(lane.head + j) & mask]
+    free(lane.data)
+    lane.data = data
+    lane.head = 0
+    lane.capacity *= 2
     return 0
 
 
-cdef inline int heap_push_lane(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
-    """Add an event that is likely to come after every event pushed so far this way (an
-    after-call work of constant length, a timer of constant delay): it goes at the end of the
+cdef inline int heap_push_lane(Heap* h, int32_t which, double time, int32_t kind, int32_t target,
+                               uint32_t gen) noexcept nogil:
+    """Add an event that is likely to come after every event pushed so far to lane ``which``
+    (an after-call work of constant length, a re-routing delay): it goes at the end of the
     lane, in O(1), when its key is after the lane's last, and into the main heap otherwise.
-    The lane stays in key order and pops merge it with the heaps, so the order of events is
+    The lanes stay in key order and pops merge them with the heaps, so the order of events is
     the same whatever is pushed here. -1 when out of memory."""
     cdef Event ev
+    cdef Lane* lane = &h.lanes[which]
     cdef Event* last
     _event(h, &ev, time, kind, target, gen)
-    if h.lane_size > 0:
-        last = &h.lane[(h.lane_head + h.lane_size - 1) & (h.lane_capacity - 1)]
+    if lane.size > 0:
+        last = &lane.data[(lane.head + lane.size - 1) & (lane.capacity - 1)]
         if not _before(last, &ev):
             return _tree_push(&h.main, &ev)
-    if h.lane_size == h.lane_capacity:
-        if _lane_grow(h) != 0:
+    if lane.size == lane.capacity:
+        if _lane_grow(lane) != 0:
             return -1
-    h.lane[(h.lane_head + h.lane_size) & (h.lane_capacity - 1)] = ev
-    h.lane_size += 1
+    lane.data[(lane.head + lane.size) & (lane.capacity - 1)] = ev
+    lane.size += 1
     return 0
 
 
 cdef inline int64_t heap_count(Heap* h) noexcept nogil:
-    """Events waiting, in the heaps, the lane and the wheel."""
-    return h.main.size + h.arrivals.size + h.lane_size + h.wheel_size
+    """Events waiting, in the heaps, the lanes and the wheels."""
+    cdef int64_t n = h.main.size + h.arrivals.size + h.wheel.size + h.far.size
+    cdef int32_t j
+    for j in range(LANES):
+        n += h.lanes[j].size
+    return n
 
 
 cdef inline Event* heap_first(Heap* h) noexcept nogil:
-    """The earliest event outside the wheel (the earliest of the main heap's root, the
-    arrivals' root and the lane's first); NULL when there is none. Unless heap_wheel_due, the
-    earliest of all."""
+    """The earliest event outside the wheels (the earliest of the main heap's root, the
+    arrivals' root and the lanes' first); NULL when there is none. Unless heap_wheel_due or
+    heap_far_due, the earliest of all."""
     cdef Event* best = NULL
     if h.main.size > 0:
         best = &h.main.data[0]
     if h.arrivals.size > 0 and (best == NULL or _before(&h.arrivals.data[0], best)):
         best = &h.arrivals.data[0]
-    if h.lane_size > 0 and (best == NULL or _before(&h.lane[h.lane_head], best)):
-        best = &h.lane[h.lane_head]
+    cdef int32_t j
+    for j in range(LANES):
+        if h.lanes[j].size > 0 and (best == NULL or _before(&h.lanes[j].data[h.lanes[j].head], best)):
+            best = &h.lanes[j].data[h.lanes[j].head]
     return best
 
 
@@ -347,14 +460,20 @@ cdef inline int64_t _least_child(Tree* t, int64_t child, int64_t n) noexcept nog
 
 cdef inline void heap_pop(Heap* h, Event* first, Event* out) noexcept nogil:
     """Remove ``first`` (as heap_first gave it, nothing pushed since) into ``out``."""
+    cdef int32_t j
+    cdef Lane* lane
     if first == &h.main.data[0]:
         _tree_pop(&h.main, out)
     elif first == &h.arrivals.data[0]:
         _tree_pop(&h.arrivals, out)
     else:
         out[0] = first[0]
-        h.lane_head = (h.lane_head + 1) & (h.lane_capacity - 1)
-        h.lane_size -= 1
+        for j in range(LANES):
+            lane = &h.lanes[j]
+            if lane.size > 0 and first == &lane.data[lane.head]:
+                lane.head = (lane.head + 1) & (lane.capacity - 1)
+                lane.size -= 1
+                return
 
 
 cdef inline void _tree_pop(Tree* t, Event* out) noexcept nogil:

@@ -1,21 +1,27 @@
 # cython: language_level=3
 """Python-callable test wrapper of the event heap declared in ``_heap.pxd``."""
 from libc.stdint cimport int32_t, int64_t
-from ccsim._heap cimport (Event, Heap, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
-                         heap_push_arrival, heap_push_event, heap_push_lane, heap_push_timer, heap_wheel_due,
-                         heap_wheel_done, heap_wheel_start, heap_wheel_take)
+from ccsim._heap cimport (Event, Heap, heap_count, heap_far_due, heap_far_start, heap_far_take, heap_first,
+                         heap_free, heap_init, heap_pop, heap_push, heap_push_arrival, heap_push_event,
+                         heap_push_far, heap_push_lane, heap_push_timer, heap_wheel_due, heap_wheel_done,
+                         heap_wheel_start, heap_wheel_take)
 
 
-def heap_order(times, kinds, pops=None, places=None, wheel_width=None, stale=None):
+def heap_order(times, kinds, pops=None, places=None, wheel_width=None, stale=None, far_width=None, far_buckets=64,
+               main_sizes=None):
     """Push event i = (times[i], kinds[i]) in index order; return the indices as popped.
 
     ``places[i]`` (optional) picks how event i is pushed: 0 (or false) ``heap_push``, 1 (or
-    true) ``heap_push_lane`` (the lane when its key follows the lane's last, else the main
-    heap), 2 ``heap_push_arrival`` (the arrivals' heap), 3 ``heap_push_timer`` (the wheel,
-    started at time 0 with buckets of ``wheel_width`` seconds, when given, else the main heap;
-    set at the last popped event's time); the order must be the same either way. Before each
-    pop, the wheel's due buckets are taken as the core takes them: their events go to the main
-    heap, but those with a true ``stale[i]`` are dropped (they are missing from the order).
+    true) ``heap_push_lane`` to lane 0 (the lane when its key follows the lane's last, else
+    the main heap), 5 the same to lane 1, 2 ``heap_push_arrival`` (the arrivals' heap), 3
+    ``heap_push_timer`` (the timers' wheel, started at time 0 with buckets of ``wheel_width``
+    seconds when given, else the main heap; set at the last popped event's time), 4
+    ``heap_push_far`` (the far wheel of ``far_buckets`` buckets of ``far_width`` seconds when
+    given, else the main heap; set at the last popped event's time); the order must be the
+    same either way. Before each pop, the wheels' due buckets are taken as the core takes
+    them: their events go to the main heap, but the timers' with a true ``stale[i]`` are
+    dropped (they are missing from the order). ``main_sizes`` (a list, optional) gets the main
+    heap's size at each pop.
 
     ``pops[i]`` (optional) events are popped right after event i is pushed (as
     many as the heap holds), so pushes and pops interleave as in a run; what
@@ -34,13 +40,19 @@ def heap_order(times, kinds, pops=None, places=None, wheel_width=None, stale=Non
     try:
         if wheel_width is not None and heap_wheel_start(&h, wheel_width, 0.0) != 0:
             raise ValueError(f"no wheel of width {wheel_width}")
+        if far_width is not None and heap_far_start(&h, far_width, far_buckets, 0.0) != 0:
+            raise ValueError(f"no far wheel of width {far_width}")
         for i in range(n):
-            if places is not None and places[i] == 3:
+            if places is not None and places[i] == 4:
+                err = heap_push_far(&h, now, times[i], kinds[i], <int32_t>i, 0)
+            elif places is not None and places[i] == 3:
                 err = heap_push_timer(&h, now, times[i], kinds[i], <int32_t>i, 1 if stale is not None and stale[i] else 0)
             elif places is not None and places[i] == 2:
                 err = heap_push_arrival(&h, times[i], kinds[i], <int32_t>i, 0)
+            elif places is not None and places[i] == 5:
+                err = heap_push_lane(&h, 1, times[i], kinds[i], <int32_t>i, 0)
             elif places is not None and places[i]:
-                err = heap_push_lane(&h, times[i], kinds[i], <int32_t>i, 0)
+                err = heap_push_lane(&h, 0, times[i], kinds[i], <int32_t>i, 0)
             else:
                 err = heap_push(&h, times[i], kinds[i], <int32_t>i, 0)
             if err != 0:
@@ -48,30 +60,39 @@ def heap_order(times, kinds, pops=None, places=None, wheel_width=None, stale=Non
             for j in range(0 if pops is None else pops[i]):
                 if heap_count(&h) == 0:
                     break
-                _pop(&h, order, &now)
+                _pop(&h, order, &now, main_sizes)
         while heap_count(&h) > 0:
-            _pop(&h, order, &now)
+            _pop(&h, order, &now, main_sizes)
     finally:
         heap_free(&h)
     return order
 
 
-cdef int _pop(Heap* h, list order, double* now) except -1:
+cdef int _pop(Heap* h, list order, double* now, list main_sizes) except -1:
     """Pop the earliest event (``heap_first``, then ``heap_pop``) and append its index to
-    ``order``, after taking the wheel's due buckets as the core does (gen 1: stale, dropped)."""
+    ``order``, after taking the wheels' due buckets as the core does (a timer of gen 1: stale,
+    dropped)."""
     cdef Event ev
     cdef Event* events
     cdef Event* first = heap_first(h)
     cdef int64_t i, n
-    while heap_wheel_due(h, first):
-        n = heap_wheel_take(h, &events)
-        for i in range(n):
-            if events[i].gen == 0 and heap_push_event(h, &events[i]) != 0:
+    while True:
+        if heap_wheel_due(h, first):
+            n = heap_wheel_take(h, &events)
+            for i in range(n):
+                if events[i].gen == 0 and heap_push_event(h, &events[i]) != 0:
+                    raise MemoryError()
+            heap_wheel_done(h)
+        elif heap_far_due(h, first):
+            if heap_far_take(h) != 0:
                 raise MemoryError()
-        heap_wheel_done(h)
+        else:
+            break
         if heap_count(h) == 0:
             return 0
         first = heap_first(h)
+    if main_sizes is not None:
+        main_sizes.append(h.main.size)
     heap_pop(h, first, &ev)
     now[0] = ev.time
     order.append(ev.target)

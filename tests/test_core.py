@@ -203,6 +203,39 @@ def test_the_event_queue_keeps_the_twins_order_under_ties(scenario, seed):
     assert_same_run(run(scenario, "core", seed), run(scenario, "simpy", seed))
 
 
+@hs.composite
+def large_scenarios(draw):
+    """Centers of 512 agents or more, where the core keeps the ends of talks in its far wheel,
+    with re-routing delays (the core's delay lane; different delays per type push out of its
+    order, into the main heap), shifts that start and end together mid-run and often tied
+    durations: the order of events must be the one heap's, which the SimPy twin follows."""
+    n_types = draw(hs.integers(1, 3))
+    names = [f"t{k}" for k in range(n_types)]
+    agents = draw(hs.integers(560, 800))  # 512 or more in all, whatever the split
+    load = draw(hs.sampled_from([0.8, 1.0, 1.3]))
+    types = [{"name": n, "arrivals": {"process": "poisson", "rate": load * agents / 2 / 120.0 / n_types},
+              "handle_time": draw(hs.sampled_from([{"dist": "exponential", "mean": 120},
+                                                   {"dist": "empirical", "values": [60, 60, 240]}])),
+              "patience": draw(tied)} for n in names]
+    cross = draw(hs.integers(20, 100))
+    half = (agents - cross) // (2 * n_types)  # each specialist group: two shifts of ``half`` agents
+    groups = [{"name": f"g{k}", "count": 2 * half, "serves": [names[k]],
+               "shifts": [{"start": "00:00", "end": "00:40", "agents": half},
+                          {"start": "00:25", "end": "01:30", "agents": half}]}
+              for k in range(n_types)]
+    groups.append({"name": "cross", "count": cross, "serves": names})
+    delays = draw(hs.lists(hs.sampled_from([5, 10, 30]), min_size=1, max_size=2, unique=True))
+    overflow = [{"call_type": n, "group": "cross", "after": delays[k % len(delays)]} for k, n in enumerate(names)]
+    return {"horizon": 3600, "interval": 600, "drain": draw(hs.booleans()), "call_types": types,
+            "agents": groups, "routing": {"overflow": overflow}}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=large_scenarios(), seed=hs.integers(0, 2**32 - 1))
+def test_a_large_center_keeps_the_twins_order(scenario, seed):
+    assert_same_run(run(scenario, "core", seed), run(scenario, "simpy", seed))
+
+
 def test_no_waiting_with_patience_zero():
     result = ccsim.simulate(
         {**multi_skill(), "call_types": [

@@ -134,6 +134,53 @@ def test_timers_in_the_wheel_keep_the_order_of_events(evs, width):
     assert _heap.heap_order(times, kinds, pops, places, wheel_width=width) == reference_order(times, kinds, pops)
 
 
+all_places = st.lists(st.tuples(event_times, st.integers(0, 3), st.integers(0, 3), st.integers(0, 5),
+                                st.booleans()), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(all_places, st.sampled_from([0.05, 0.5, 3.0]), st.sampled_from([0.01, 0.3, 2.0]),
+       st.sampled_from([1, 4, 64]))
+def test_events_in_every_place_keep_the_order_of_one_heap(evs, width, far_width, far_buckets):
+    """Events pushed to all six places (main heap, both lanes, arrivals' heap, timers' wheel,
+    far wheel), ties on time and kind across them, pops interleaved, wheels of a few widths and
+    far wheels of 1 to 64 buckets (events beyond them go to the main heap): heapq's order, less
+    the stale timers dropped."""
+    times, kinds, pops, places, stale = (list(x) for x in zip(*evs)) if evs else ([], [], [], [], [])
+    order = _heap.heap_order(times, kinds, pops, places, wheel_width=width, stale=stale,
+                             far_width=far_width, far_buckets=far_buckets)
+    _check_wheel_order(order, times, kinds, pops, places, stale)
+    assert _heap.heap_order(times, kinds, pops, places, wheel_width=width, far_width=far_width,
+                            far_buckets=far_buckets) == reference_order(times, kinds, pops)
+
+
+def test_the_far_wheel_keeps_the_main_heap_small():
+    """The ends of 20,000 agents' talks (exponential, 180 s) at a moving clock, as a large
+    center pushes them, through a far wheel of 8,192 buckets of 0.5 s: heapq's order, and the
+    main heap holds only the due buckets' events and the few beyond the wheel (without it,
+    one per busy agent)."""
+    rng = np.random.default_rng(12)
+    n, busy = 60_000, 20_000
+    times = list(rng.exponential(180.0, busy))  # the first talks, all agents busy at time 0
+    gaps = rng.exponential(180.0 / busy, n - busy)  # then one ends and another starts, in turn
+    pops = [0] * busy
+    now = 0.0
+    for gap in gaps:
+        now += gap
+        times.append(now + rng.exponential(180.0))
+        pops.append(1)
+    kinds = [1] * n
+    places = [4] * n
+    peak = []
+    order = _heap.heap_order(times, kinds, pops, places, far_width=0.5, far_buckets=8192, main_sizes=peak)
+    assert order == reference_order(times, kinds, pops)
+    steady = peak[:n - busy]  # main heap sizes at the pops of the steady part (then it drains)
+    assert max(steady) < 200 and sum(steady) / len(steady) < 60
+    plain = []
+    _heap.heap_order(times, kinds, pops, main_sizes=plain)
+    assert min(plain[:n - busy]) > 19_000
+
+
 def _timer_run(rng, n, start=0.0):
     """n events as a run pushes them from ``start`` on (patience timers, after-call work, others),
     with the pops a run makes (the events due by the clock after each push): times, kinds, pops,
