@@ -52,8 +52,8 @@ from ccsim._heap cimport (Event, Heap, event_before, event_kind, heap_count, hea
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
-    AgentHeap, AgentPool, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove, pair_allows, pool_add,
-    pool_remove,
+    AgentHeap, AgentPool, ClassOrder, HeadKeys, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove,
+    head_key, order_insert, order_remove, pair_allows, pool_add, pool_remove, uint128_t,
 )
 from ccsim._shifts cimport sched_at, sched_change, sched_start
 from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
@@ -178,14 +178,21 @@ cdef class Simulation:
     cdef bint keyed
     cdef bint listed                # idle agents in FIFO lists (longest_idle, ordered_groups)
     cdef int32_t* type_plain        # [type]: 1 when no rule of any pair of the type can hold a group back
-    # wide routing (CompiledModel.wide_routing): bit masks over groups (gw words) and types (kw words)
-    cdef int32_t gw, kw
-    cdef int32_t* type_wide         # [type]: 1 = find its longest-idle agent through idle_bits
-    cdef uint64_t* type_group_bits  # [type, gw]: the groups serving it
+    # wide routing (CompiledModel.wide_routing): bit masks over types (kw words)
+    cdef int32_t kw
     cdef int32_t* group_wide        # [group]: 1 = scan only its types with callers waiting
     cdef uint64_t* group_type_bits  # [group, kw]: the types it serves
-    cdef uint64_t* idle_bits        # [gw]: groups with an idle agent (idle_count > 0)
     cdef uint64_t* waiting_bits     # [kw]: types with callers waiting (type_waiting > 0)
+    # longest idle through classes of groups (CompiledModel.idle_classes): per class the order of
+    # its groups with an idle agent by their head's key, bit masks over classes (cw words)
+    cdef bint classed               # longest_idle and some type finds its agent through its classes
+    cdef int32_t cw
+    cdef int32_t* type_classed      # [type]: 1 = its longest-idle agent is the first of a class order
+    cdef uint64_t* type_class_bits  # [type, cw]: the classes serving it
+    cdef uint64_t* class_idle_bits  # [cw]: classes with an idle agent (order not empty)
+    cdef int32_t* group_class       # [group]
+    cdef ClassOrder* orders         # [class]
+    cdef HeadKeys heads
     cdef AgentHeap* heaps
     cdef IdleKeys keys
     cdef AgentPool* pools
@@ -592,15 +599,31 @@ cdef class Simulation:
     cdef int _wide_tables(self, model) except -1:
         """The masks of wide routing (``CompiledModel.wide_routing``) and the two kept up to date
         in the run: groups with an idle agent, types with callers waiting."""
-        type_wide, type_bits, group_wide, group_bits = model.wide_routing
-        self.gw = (self.n_groups + 63) // 64
+        _, _, group_wide, group_bits = model.wide_routing
         self.kw = (self.n_types + 63) // 64
-        self.type_wide = self._int_ptr(type_wide)
         self.group_wide = self._int_ptr(group_wide)
-        self.type_group_bits = self._bits_ptr(type_bits)
         self.group_type_bits = self._bits_ptr(group_bits)
-        self.idle_bits = self._bits_ptr(np.zeros(self.gw, dtype=np.uint64))
         self.waiting_bits = self._bits_ptr(np.zeros(self.kw, dtype=np.uint64))
+        return self._class_tables(model)
+
+    cdef int _class_tables(self, model) except -1:
+        """The classes of longest-idle routing (``CompiledModel.idle_classes``), their orders empty."""
+        cdef int32_t c
+        group_class, class_bits, type_classed = model.idle_classes
+        n_classes = int(group_class.max()) + 1 if len(group_class) else 1
+        self.cw = (n_classes + 63) // 64
+        self.classed = self.agent_selection == AGENT_LONGEST_IDLE and bool(type_classed.any())
+        self.type_classed = self._int_ptr(type_classed)
+        self.type_class_bits = self._bits_ptr(class_bits)
+        self.class_idle_bits = self._bits_ptr(np.zeros(self.cw, dtype=np.uint64))
+        self.group_class = self._int_ptr(group_class)
+        self.orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
+        for c in range(n_classes):
+            self.orders[c].first = -1
+            self.orders[c].last = -1
+        self.heads.key = <uint128_t*>self._alloc(max(self.n_groups, 1) * sizeof(uint128_t))
+        self.heads.next = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        self.heads.prev = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
         return 0
 
     cdef int _idle_structures(self, model) except -1:
@@ -689,6 +712,8 @@ cdef class Simulation:
         free(self.agents)
         free(self.schedules)
         free(self.idle)
+        free(self.orders)
+        free(self.heads.key)
         free(self.heaps)
         free(self.pools)
         free(self.queues)
@@ -2034,16 +2059,16 @@ cdef class Simulation:
         cdef int32_t i, head, best = -1, w
         cdef double best_since = INFINITY
         cdef uint64_t bits
-        if self.type_wide[k]:  # only the groups with an idle agent (the order is total: same agent)
-            for w in range(self.gw):
-                bits = self.type_group_bits[k * self.gw + w] & self.idle_bits[w]
+        cdef uint128_t key, best_key = ~(<uint128_t>0)
+        if self.type_classed[k]:  # the first group of each of k's classes with an idle agent
+            for w in range(self.cw):
+                bits = self.type_class_bits[k * self.cw + w] & self.class_idle_bits[w]
                 while bits:
-                    head = self.idle[64 * w + lowest_bit(bits)].head
+                    key = self.heads.key[self.orders[64 * w + lowest_bit(bits)].first]
                     bits &= bits - 1
-                    if self.agents[head].idle_since < best_since or (
-                            self.agents[head].idle_since == best_since and head < best):
-                        best = head
-                        best_since = self.agents[head].idle_since
+                    best_key = key if key < best_key else best_key
+            if best_key != ~(<uint128_t>0):
+                best = <int32_t>(<uint64_t>best_key)
         else:
             for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
                 head = self.idle[self.type_groups[i]].head
@@ -2435,8 +2460,6 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 1
         self.idle_count[a.group] += 1
-        if self.idle_count[a.group] == 1:
-            self.idle_bits[a.group >> 6] |= (<uint64_t>1) << (a.group & 63)
         if self.listed:  # longest_idle, ordered_groups: a FIFO list per group
             a.next = -1
             a.prev = lst.tail
@@ -2444,6 +2467,8 @@ cdef class Simulation:
                 self.agents[lst.tail].next = agent
             else:
                 lst.head = agent
+                if self.classed:  # the group's head: into its class's order
+                    self._head_in(a.group, -1)
             lst.tail = agent
             return
         self._idle_push_other(agent)
@@ -2468,19 +2493,39 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 0
         self.idle_count[a.group] -= 1
-        if self.idle_count[a.group] == 0:
-            self.idle_bits[a.group >> 6] &= ~((<uint64_t>1) << (a.group & 63))
         if self.listed:
             if a.prev >= 0:
                 self.agents[a.prev].next = a.next
             else:
                 lst.head = a.next
+                if self.classed:  # the group's head changed: out of its class's order, back by its new head
+                    self._head_out(a.group)
             if a.next >= 0:
                 self.agents[a.next].prev = a.prev
             else:
                 lst.tail = a.prev
             return
         self._idle_remove_other(agent)
+
+    cdef inline void _head_in(self, int32_t g, int32_t near) noexcept nogil:
+        """Group g (its idle list's head just set) into its class's order, searched from group
+        ``near`` (-1: from the end)."""
+        cdef int32_t c = self.group_class[g], head = self.idle[g].head
+        self.heads.key[g] = head_key(self.agents[head].idle_since, head)
+        if self.orders[c].first < 0:
+            self.class_idle_bits[c >> 6] |= (<uint64_t>1) << (c & 63)
+        order_insert(&self.orders[c], &self.heads, g, near)
+
+    cdef inline void _head_out(self, int32_t g) noexcept nogil:
+        """Group g's head left its idle list (already unlinked): g out of its class's order, and
+        back in by its next agent if it has one (searched from its old place)."""
+        cdef int32_t c = self.group_class[g]
+        cdef int32_t near = self.heads.prev[g] if self.heads.prev[g] >= 0 else self.heads.next[g]
+        order_remove(&self.orders[c], &self.heads, g)
+        if self.idle[g].head >= 0:
+            self._head_in(g, near)
+        elif self.orders[c].first < 0:
+            self.class_idle_bits[c >> 6] &= ~((<uint64_t>1) << (c & 63))
 
     cdef void _idle_remove_other(self, int32_t agent) noexcept nogil:
         """An agent out of the keyed heaps or the random pool."""

@@ -419,6 +419,36 @@ class CompiledModel:
         return type_wide, type_bits, group_wide, group_bits
 
     @cached_property
+    def idle_classes(self) -> tuple:
+        """The classes of groups for longest-idle routing: groups serving the same set of call
+        types form one class, whose groups with an idle agent the core keeps in one list ordered by
+        their longest-idle agent's (idle since, agent index), so that a call type's longest-idle
+        agent is the first of one of its classes' lists. (int32 [G] each group's class, numbered
+        in order of first group; uint64 [K, ceil(classes / 64)] each type's classes; int32 [K]
+        1 = the type finds its agent through its classes: a type no rule holds back that is wide
+        (``wide_routing``) or has fewer classes than groups.) The order is the plain scan's
+        (every head's key is unique), so the run is the same. Without classes (masks over
+        ``WIDE_ROUTING_WORDS`` words) every type scans its groups."""
+        K, G = self.n_types, self.n_groups
+        group_start, group_types = np.asarray(self.group_types_start), np.asarray(self.group_types)
+        sets = [frozenset(group_types[group_start[g]:group_start[g + 1]].tolist()) for g in range(G)]
+        number: dict = {}
+        group_class = np.array([number.setdefault(types, len(number)) for types in sets], dtype=np.int32)
+        C, cw = len(number), (len(number) + 63) // 64
+        type_classed = np.zeros(K, dtype=np.int32)
+        if K * cw > WIDE_ROUTING_WORDS:
+            return group_class, np.zeros((K, 0), dtype=np.uint64), type_classed
+        class_bits = np.zeros((K, cw), dtype=np.uint64)
+        for c, types in enumerate(number):
+            for k in types:
+                class_bits[k, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        n_groups = np.diff(np.asarray(self.type_groups_start))
+        type_wide = self.wide_routing[0]
+        type_classed[:] = (np.asarray(self.type_plain) == 1) & ((type_wide == 1) | (n_classes < n_groups))
+        return group_class, class_bits, type_classed
+
+    @cached_property
     def schedule_agents(self) -> tuple:
         """(int32 [A] each agent's table, -1 = on duty all the time; int32 [T + 1] table_first and
         int32 table_agents: the agents of table t, in index order, are
