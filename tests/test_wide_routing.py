@@ -6,6 +6,8 @@ import copy
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from ccsim import compile as compile_module
 from engine_checks import assert_same_run, run
@@ -98,3 +100,75 @@ def test_masks_too_large_for_their_word_budget_fall_back_to_the_plain_scans(monk
     model = compile_module.compile_scenario(validate_scenario(flat()))
     type_wide, type_bits, group_wide, group_bits = model.wide_routing
     assert not type_wide.any() and not group_wide.any() and type_bits.size == group_bits.size == 0
+
+
+# Classes of groups (CompiledModel.idle_classes): the groups serving the same set of types keep one
+# order of their idle lists' heads. Agents become idle at the very same instant when shifts and
+# breaks start together or equal talks end together; among heads idle since the same time the
+# lower agent index goes first, while within a group the list keeps push order.
+tied_durations = hs.sampled_from([
+    {"dist": "deterministic", "value": 60},
+    {"dist": "deterministic", "value": 120},
+    {"dist": "empirical", "values": [30, 30, 90]},
+])
+shift_menu = hs.sampled_from([
+    None,
+    [{"start": "00:10", "end": "01:30"}],
+    [{"start": "00:10", "end": "01:30", "breaks": [{"start": "00:30", "minutes": 10}]}],
+    [{"start": "00:00", "end": "00:40", "agents": 1}, {"start": "00:20", "end": "01:30"}],  # the rest
+    [{"start": "00:20", "end": "01:30", "breaks": [{"start": "00:40", "minutes": 10}, {"start": "01:00", "minutes": 5}]}],
+])
+
+
+@hs.composite
+def tied_classes(draw):
+    """Small centers with few type sets over several groups (their types are served through
+    classes), shifts and breaks starting together, and tied talk times."""
+    n_types = draw(hs.integers(1, 3))
+    names = [f"t{k}" for k in range(n_types)]
+    types = [{"name": t, "arrivals": {"process": "poisson", "rate": draw(hs.floats(0.05, 0.4))},
+              "handle_time": draw(tied_durations),
+              "patience": draw(hs.sampled_from([{"dist": "deterministic", "value": 600},
+                                                {"dist": "exponential", "mean": 120}]))}
+             for t in names]
+    sets = draw(hs.lists(hs.lists(hs.sampled_from(names), min_size=1, unique=True), min_size=1, max_size=2))
+    groups = []
+    for g in range(draw(hs.integers(2, 6))):
+        group = {"name": f"g{g}", "count": draw(hs.integers(1, 3)), "serves": draw(hs.sampled_from(sets))}
+        shifts = copy.deepcopy(draw(shift_menu))
+        if shifts is not None and len(shifts) == 2:
+            group["count"] += 1
+            shifts[1]["agents"] = group["count"] - 1
+        if shifts is not None:
+            group["shifts"] = shifts
+        groups.append(group)
+    unserved = set(names) - {t for g in groups for t in g["serves"]}
+    if unserved:
+        groups.append({"name": "rest", "count": 1, "serves": sorted(unserved)})
+    return {"horizon": 5400, "interval": 600, "call_types": types, "agents": groups}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=tied_classes(), seed=hs.integers(0, 2**32 - 1))
+def test_classes_pick_the_plain_scans_agent_under_ties(scenario, seed):
+    classed = run(scenario, "core", seed)
+    assert_same_run(classed, run(scenario, "simpy", seed))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compile_module, "WIDE_ROUTING_WORDS", -1)  # no classes: the plain scans
+        assert_same_run(classed, run(scenario, "core", seed))
+
+
+def test_the_tied_centers_use_classes():
+    """Groups sharing a set of types make a class, and their types go through it (else the test
+    above compares a path with itself)."""
+    from ccsim.scenario import validate_scenario
+
+    scenario = {"horizon": 600, "call_types": [{"name": t, "arrivals": {"process": "poisson", "rate": 0.1},
+                                                "handle_time": {"dist": "deterministic", "value": 60}}
+                                               for t in ("a", "b")],
+                "agents": [{"name": "g0", "count": 2, "serves": ["a", "b"]}, {"name": "g1", "count": 1, "serves": ["b"]},
+                           {"name": "g2", "count": 2, "serves": ["b", "a"]}]}
+    group_class, class_bits, type_classed = compile_module.compile_scenario(validate_scenario(scenario)).idle_classes
+    assert group_class.tolist() == [0, 1, 0]
+    assert class_bits[:, 0].tolist() == [0b01, 0b11]
+    assert type_classed.tolist() == [1, 1]  # a: one class over two groups; b: two classes over three
