@@ -2507,7 +2507,7 @@ cdef class Simulation:
             return
         self._idle_remove_other(agent)
 
-    cdef inline void _head_in(self, int32_t g, int32_t near) noexcept nogil:
+    cdef void _head_in(self, int32_t g, int32_t near) noexcept nogil:
         """Group g (its idle list's head just set) into its class's order, searched from group
         ``near`` (-1: from the end)."""
         cdef int32_t c = self.group_class[g], head = self.idle[g].head
@@ -2516,7 +2516,7 @@ cdef class Simulation:
             self.class_idle_bits[c >> 6] |= (<uint64_t>1) << (c & 63)
         order_insert(&self.orders[c], &self.heads, g, near)
 
-    cdef inline void _head_out(self, int32_t g) noexcept nogil:
+    cdef void _head_out(self, int32_t g) noexcept nogil:
         """Group g's head left its idle list (already unlinked): g out of its class's order, and
         back in by its next agent if it has one (searched from its old place)."""
         cdef int32_t c = self.group_class[g]
