@@ -53,7 +53,7 @@ from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
     AgentHeap, AgentPool, ClassOrder, HeadKeys, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove,
-    head_key, order_insert, order_remove, pair_allows, pool_add, pool_remove, uint128_t,
+    head_key, order_enter, order_leave, pair_allows, pool_add, pool_remove, uint128_t,
 )
 from ccsim._shifts cimport sched_at, sched_change, sched_start
 from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
@@ -193,6 +193,16 @@ cdef class Simulation:
     cdef int32_t* group_class       # [group]
     cdef ClassOrder* orders         # [class]
     cdef HeadKeys heads
+    # longest waiting through classes of call types (CompiledModel.waiting_classes), the same way:
+    # per class the order of its types with callers waiting by their head's (arrival, type)
+    cdef bint queue_classed         # longest_waiting, one level, no head start, some group classed
+    cdef int32_t qw
+    cdef int32_t* group_classed     # [group]: 1 = its caller is the first of a class order
+    cdef uint64_t* group_type_classes  # [group, qw]: the classes of types it serves
+    cdef uint64_t* type_class_waiting  # [qw]: classes with callers waiting (order not empty)
+    cdef int32_t* type_class        # [type]
+    cdef ClassOrder* type_orders    # [class of types]
+    cdef HeadKeys type_heads
     cdef AgentHeap* heaps
     cdef IdleKeys keys
     cdef AgentPool* pools
@@ -624,6 +634,22 @@ cdef class Simulation:
         self.heads.key = <uint128_t*>self._alloc(max(self.n_groups, 1) * sizeof(uint128_t))
         self.heads.next = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
         self.heads.prev = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        type_class, class_bits, group_classed = model.waiting_classes
+        n_classes = int(type_class.max()) + 1 if len(type_class) else 1
+        self.qw = (n_classes + 63) // 64
+        self.queue_classed = (self.queue_selection == QUEUE_LONGEST_WAITING and model.n_priorities == 1
+                              and model.level_head_start.size == 0 and bool(group_classed.any()))
+        self.group_classed = self._int_ptr(group_classed)
+        self.group_type_classes = self._bits_ptr(class_bits)
+        self.type_class_waiting = self._bits_ptr(np.zeros(self.qw, dtype=np.uint64))
+        self.type_class = self._int_ptr(type_class)
+        self.type_orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
+        for c in range(n_classes):
+            self.type_orders[c].first = -1
+            self.type_orders[c].last = -1
+        self.type_heads.key = <uint128_t*>self._alloc(max(self.n_types, 1) * sizeof(uint128_t))
+        self.type_heads.next = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
+        self.type_heads.prev = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
         return 0
 
     cdef int _idle_structures(self, model) except -1:
@@ -714,6 +740,8 @@ cdef class Simulation:
         free(self.idle)
         free(self.orders)
         free(self.heads.key)
+        free(self.type_orders)
+        free(self.type_heads.key)
         free(self.heaps)
         free(self.pools)
         free(self.queues)
@@ -2097,6 +2125,8 @@ cdef class Simulation:
         cdef Pick pick
         if self.has_router:
             return self._router_free(agent)
+        if self.queue_classed and self.group_classed[g]:
+            return self._select_classed(g)
         if self.group_wide[g] and self.queue_selection != QUEUE_PRIORITY:
             return self._select_wide(agent, g)
         pick_init(&pick)
@@ -2159,6 +2189,23 @@ cdef class Simulation:
                     arrival = self.calls[head].arrival
                 self._consider(&pick, agent, k, head, level, arrival)
         return pick.slot
+
+    cdef int32_t _select_classed(self, int32_t g) noexcept nogil:
+        """``_select_call`` for a group whose types go through classes (``queue_classed``: longest
+        waiting, one level, no head start; no rule on its pairs): the head of the first type of
+        each of its classes' orders with the smallest (arrival, type), as ``_consider`` picks."""
+        cdef int32_t w
+        cdef uint64_t bits
+        cdef uint128_t key, best_key = ~(<uint128_t>0)
+        for w in range(self.qw):
+            bits = self.group_type_classes[g * self.qw + w] & self.type_class_waiting[w]
+            while bits:
+                key = self.type_heads.key[self.type_orders[64 * w + lowest_bit(bits)].first]
+                bits &= bits - 1
+                best_key = key if key < best_key else best_key
+        if best_key == ~(<uint128_t>0):
+            return -1
+        return self.queues[<int32_t>(<uint64_t>best_key)].head
 
     cdef inline void _consider(self, Pick* p, int32_t agent, int32_t k, int32_t head, int32_t level,
                                double arrival) noexcept nogil:
@@ -2510,22 +2557,31 @@ cdef class Simulation:
     cdef void _head_in(self, int32_t g, int32_t near) noexcept nogil:
         """Group g (its idle list's head just set) into its class's order, searched from group
         ``near`` (-1: from the end)."""
-        cdef int32_t c = self.group_class[g], head = self.idle[g].head
-        self.heads.key[g] = head_key(self.agents[head].idle_since, head)
-        if self.orders[c].first < 0:
-            self.class_idle_bits[c >> 6] |= (<uint64_t>1) << (c & 63)
-        order_insert(&self.orders[c], &self.heads, g, near)
+        cdef int32_t head = self.idle[g].head
+        order_enter(self.orders, &self.heads, self.class_idle_bits, self.group_class[g], g,
+                    head_key(self.agents[head].idle_since, head), near)
 
     cdef void _head_out(self, int32_t g) noexcept nogil:
         """Group g's head left its idle list (already unlinked): g out of its class's order, and
         back in by its next agent if it has one (searched from its old place)."""
-        cdef int32_t c = self.group_class[g]
-        cdef int32_t near = self.heads.prev[g] if self.heads.prev[g] >= 0 else self.heads.next[g]
-        order_remove(&self.orders[c], &self.heads, g)
+        cdef int32_t near = order_leave(self.orders, &self.heads, self.class_idle_bits, self.group_class[g], g)
         if self.idle[g].head >= 0:
             self._head_in(g, near)
-        elif self.orders[c].first < 0:
-            self.class_idle_bits[c >> 6] &= ~((<uint64_t>1) << (c & 63))
+
+    cdef void _queue_head_in(self, int32_t k, int32_t near) noexcept nogil:
+        """Call type k (its queue's head just set) into its class's order, searched from type
+        ``near`` (-1: from the end)."""
+        cdef int32_t head = self.queues[k].head
+        order_enter(self.type_orders, &self.type_heads, self.type_class_waiting, self.type_class[k], k,
+                    head_key(self.calls[head].arrival, k), near)
+
+    cdef void _queue_head_out(self, int32_t k) noexcept nogil:
+        """Type k's head left its queue (already unlinked): k out of its class's order, and back in
+        by its next caller if it has one."""
+        cdef int32_t near = order_leave(self.type_orders, &self.type_heads, self.type_class_waiting,
+                                        self.type_class[k], k)
+        if self.queues[k].head >= 0:
+            self._queue_head_in(k, near)
 
     cdef void _idle_remove_other(self, int32_t agent) noexcept nogil:
         """An agent out of the keyed heaps or the random pool."""
@@ -2543,6 +2599,8 @@ cdef class Simulation:
 
     cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
         self._list_append(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        if self.queue_classed and self.calls[slot].prev < 0:  # the queue's head: into its class's order
+            self._queue_head_in(k, -1)
         self.type_waiting[k] += 1
         if self.type_waiting[k] == 1:
             self.waiting_bits[k >> 6] |= (<uint64_t>1) << (k & 63)
@@ -2551,7 +2609,10 @@ cdef class Simulation:
             self.pool_waiting[self.queue_pool[k]] += 1
 
     cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
+        cdef bint head = self.calls[slot].prev < 0
         self._list_remove(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        if self.queue_classed and head:
+            self._queue_head_out(k)
         self.type_waiting[k] -= 1
         if self.type_waiting[k] == 0:
             self.waiting_bits[k >> 6] &= ~((<uint64_t>1) << (k & 63))

@@ -10,8 +10,10 @@
 # Longest idle over many groups: the groups of one class (those serving the same set of call
 # types) that have an idle agent are kept in one list ordered by their head's key (idle since,
 # head agent index), so that a call type's longest-idle agent is the first of each of its
-# classes' lists, not a walk over its groups (ClassOrder).
-from libc.stdint cimport int32_t, uint64_t
+# classes' lists, not a walk over its groups (ClassOrder). Longest waiting over many types, the
+# same way: the types of one class (served by the same set of groups) with callers waiting, by
+# their head's (arrival, call type).
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
 cdef extern from *:
@@ -34,22 +36,25 @@ cdef struct AgentPool:   # idle agents of one group, drawn from uniformly (swap-
     int32_t size
 
 
-cdef struct ClassOrder:  # a class's groups with an idle agent, by their head's key (smallest first)
+cdef struct ClassOrder:  # a class's members (groups or types) with a head, by their head's key (smallest first)
     int32_t first        # -1: none
     int32_t last
 
-cdef struct HeadKeys:    # per group, for the class orders
-    uint128_t* key       # [group]: its idle list's head as idle_since bits << 64 | agent (head_key)
-    int32_t* next        # [group]: links within its class's order
+cdef struct HeadKeys:    # per member (group or call type), for the class orders
+    uint128_t* key       # [member]: its head's key (head_key: idle since and agent, arrival and type)
+    int32_t* next        # [member]: links within its class's order
     int32_t* prev
 
 
-cdef inline uint128_t head_key(double since, int32_t agent) noexcept nogil:
-    """(since, agent) as one integer that orders like the pair: the bit pattern of a
-    non-negative double orders like the number, and agent indices are unique."""
+cdef inline uint128_t head_key(double time, int32_t index) noexcept nogil:
+    """(time, index) as one integer that orders like the pair (time as ``<`` and ``==`` compare
+    it, index >= 0): the bits of a non-negative double order like the number; a negative one's
+    are inverted, a non-negative one's sign bit set, and -0.0 is taken as +0.0 first."""
     cdef uint64_t bits
-    memcpy(&bits, &since, sizeof(double))
-    return ((<uint128_t>bits) << 64) | <uint64_t>agent
+    time = time + 0.0  # -0.0 -> +0.0 (== compares them equal); every other value unchanged
+    memcpy(&bits, &time, sizeof(double))
+    bits ^= (<uint64_t>((<int64_t>bits) >> 63)) | ((<uint64_t>1) << 63)
+    return ((<uint128_t>bits) << 64) | <uint64_t>index
 
 
 cdef inline void _order_link(ClassOrder* o, HeadKeys* h, int32_t g, int32_t before) noexcept nogil:
@@ -94,6 +99,27 @@ cdef inline void order_insert(ClassOrder* o, HeadKeys* h, int32_t g, int32_t nea
     while at >= 0 and h.key[at] < key:
         at = h.next[at]
     _order_link(o, h, g, at)
+
+
+cdef inline void order_enter(ClassOrder* orders, HeadKeys* h, uint64_t* nonempty, int32_t c, int32_t m,
+                             uint128_t key, int32_t near) noexcept nogil:
+    """Member m of class c (not in its order) in by ``key``, searched from member ``near`` (-1: from
+    the end); c's bit in ``nonempty`` set."""
+    h.key[m] = key
+    if orders[c].first < 0:
+        nonempty[c >> 6] |= (<uint64_t>1) << (c & 63)
+    order_insert(&orders[c], h, m, near)
+
+
+cdef inline int32_t order_leave(ClassOrder* orders, HeadKeys* h, uint64_t* nonempty, int32_t c,
+                                int32_t m) noexcept nogil:
+    """Member m of class c out of its order (c's bit cleared if that empties it); returns a member
+    next to where m was (-1: none), to search from if m comes back with a new key."""
+    cdef int32_t near = h.prev[m] if h.prev[m] >= 0 else h.next[m]
+    order_remove(&orders[c], h, m)
+    if orders[c].first < 0:
+        nonempty[c >> 6] &= ~((<uint64_t>1) << (c & 63))
+    return near
 
 
 cdef inline bint agent_before(IdleKeys* k, int32_t slot, int32_t a, int32_t b) noexcept nogil:

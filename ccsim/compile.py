@@ -449,6 +449,41 @@ class CompiledModel:
         return group_class, class_bits, type_classed
 
     @cached_property
+    def waiting_classes(self) -> tuple:
+        """The classes of call types for longest-waiting queue selection, as ``idle_classes`` for
+        groups: types served by the same set of groups form one class, whose types with callers
+        waiting the core keeps in one list ordered by their queue head's (arrival, call type).
+        (int32 [K] each type's class, numbered in order of first type; uint64 [G, ceil(classes /
+        64)] each group's classes; int32 [G] 1 = the group finds its caller through its classes: no
+        rule on its pairs, and wide (``wide_routing``) or serving fewer classes than types.) The
+        core uses them with one priority level and no head starts; ``_consider``'s order is total,
+        so the caller is the plain scan's. Without classes (masks over ``WIDE_ROUTING_WORDS``
+        words) every group scans its types."""
+        K, G = self.n_types, self.n_groups
+        type_start, type_groups = np.asarray(self.type_groups_start), np.asarray(self.type_groups)
+        sets = [frozenset(type_groups[type_start[k]:type_start[k + 1]].tolist()) for k in range(K)]
+        number: dict = {}
+        type_class = np.array([number.setdefault(groups, len(number)) for groups in sets], dtype=np.int32)
+        qw = (len(number) + 63) // 64
+        group_classed = np.zeros(G, dtype=np.int32)
+        if G * qw > WIDE_ROUTING_WORDS:
+            return type_class, np.zeros((G, 0), dtype=np.uint64), group_classed
+        class_bits = np.zeros((G, qw), dtype=np.uint64)
+        for c, groups in enumerate(number):
+            for g in groups:
+                class_bits[g, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        n_types = np.diff(np.asarray(self.group_types_start))
+        held = np.zeros(G, dtype=bool)
+        if len(self.gt_after) == len(self.group_types):
+            pair_held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
+                (np.asarray(self.gt_min_idle) > 0)
+            np.logical_or.at(held, np.repeat(np.arange(G), n_types), pair_held)
+        group_wide = self.wide_routing[2]
+        group_classed[:] = ~held & ((group_wide == 1) | (n_classes < n_types))
+        return type_class, class_bits, group_classed
+
+    @cached_property
     def schedule_agents(self) -> tuple:
         """(int32 [A] each agent's table, -1 = on duty all the time; int32 [T + 1] table_first and
         int32 table_agents: the agents of table t, in index order, are

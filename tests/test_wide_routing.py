@@ -105,7 +105,9 @@ def test_masks_too_large_for_their_word_budget_fall_back_to_the_plain_scans(monk
 # Classes of groups (CompiledModel.idle_classes): the groups serving the same set of types keep one
 # order of their idle lists' heads. Agents become idle at the very same instant when shifts and
 # breaks start together or equal talks end together; among heads idle since the same time the
-# lower agent index goes first, while within a group the list keeps push order.
+# lower agent index goes first, while within a group the list keeps push order. Classes of types
+# (CompiledModel.waiting_classes) the same way for queue heads: callers of several types that
+# arrive at the same instant (replayed times on a grid), the lower call type first.
 tied_durations = hs.sampled_from([
     {"dist": "deterministic", "value": 60},
     {"dist": "deterministic", "value": 120},
@@ -123,10 +125,14 @@ shift_menu = hs.sampled_from([
 @hs.composite
 def tied_classes(draw):
     """Small centers with few type sets over several groups (their types are served through
-    classes), shifts and breaks starting together, and tied talk times."""
+    classes, and their groups serve classes of types), shifts and breaks starting together, tied
+    talk times, and arrivals on a grid of times shared by the types."""
     n_types = draw(hs.integers(1, 3))
     names = [f"t{k}" for k in range(n_types)]
-    types = [{"name": t, "arrivals": {"process": "poisson", "rate": draw(hs.floats(0.05, 0.4))},
+    types = [{"name": t, "arrivals": draw(hs.one_of(
+                  hs.builds(lambda rate: {"process": "poisson", "rate": rate}, hs.floats(0.05, 0.4)),
+                  hs.builds(lambda ts: {"process": "replay", "times": sorted(ts), "repeat_every": 1800},
+                            hs.lists(hs.sampled_from(range(0, 1800, 30)), min_size=1, max_size=60)))),
               "handle_time": draw(tied_durations),
               "patience": draw(hs.sampled_from([{"dist": "deterministic", "value": 600},
                                                 {"dist": "exponential", "mean": 120}]))}
@@ -159,8 +165,9 @@ def test_classes_pick_the_plain_scans_agent_under_ties(scenario, seed):
 
 
 def test_the_tied_centers_use_classes():
-    """Groups sharing a set of types make a class, and their types go through it (else the test
-    above compares a path with itself)."""
+    """Groups sharing a set of types make a class, and their types go through it; types served by
+    the same groups make a class, and groups serving fewer classes than types go through them
+    (else the test above compares a path with itself)."""
     from ccsim.scenario import validate_scenario
 
     scenario = {"horizon": 600, "call_types": [{"name": t, "arrivals": {"process": "poisson", "rate": 0.1},
@@ -172,3 +179,10 @@ def test_the_tied_centers_use_classes():
     assert group_class.tolist() == [0, 1, 0]
     assert class_bits[:, 0].tolist() == [0b01, 0b11]
     assert type_classed.tolist() == [1, 1]  # a: one class over two groups; b: two classes over three
+    type_class, type_bits, group_classed = compile_module.compile_scenario(validate_scenario(scenario)).waiting_classes
+    assert type_class.tolist() == [0, 1]  # a: served by g0, g2; b: by all three
+    assert type_bits[:, 0].tolist() == [0b11, 0b10, 0b11]
+    assert group_classed.tolist() == [0, 0, 0]  # each group serves as many classes as types
+    scenario["agents"][1]["serves"] = ["a", "b"]  # every group serves both: one class of two types
+    type_class, _, group_classed = compile_module.compile_scenario(validate_scenario(scenario)).waiting_classes
+    assert type_class.tolist() == [0, 0] and group_classed.tolist() == [1, 1, 1]
