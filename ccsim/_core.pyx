@@ -71,7 +71,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of, count_served, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
-from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE
+from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE, prefetch_calls, touch_calls
 
 cnp.import_array()
 
@@ -307,6 +307,10 @@ cdef class Simulation:
     cdef int error               # ERR_* of the first failure inside the loop
     # statistics (arrays borrowed from the numpy arrays in _stats)
     cdef Stats stats
+    # with many call types (an interval's rows over two pages) the row a call type's next arrival
+    # counts in is prefetched when it is drawn, its interval's pages touched first (_on_arrival)
+    cdef bint prefetching
+    cdef int32_t touched         # the last interval whose rows of interval_calls touch_calls wrote
     cdef CallRecord* records
     cdef int64_t n_records, records_capacity
     cdef bint keep_records
@@ -524,6 +528,8 @@ cdef class Simulation:
             "total_within": np.zeros((self.n_types, len(model.sl_thresholds))),
         }
         self._stats = stats
+        self.touched = -1
+        self.prefetching = self.n_types * N_CALL_FIELDS * sizeof(double) > 8192
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
         self.stats.total_calls = self._double_ptr(stats["total_calls"])
         self.stats.group_totals = self._double_ptr(stats["group_totals"])
@@ -1157,8 +1163,16 @@ cdef class Simulation:
         """A first attempt of source s (a call type, or n_types + entry)."""
         cdef double t = self.now
         cdef double t_next = self._next_arrival(s, t)
-        if t_next < self.horizon and self._push_arrival(t_next, s) != 0:
-            return -1
+        cdef int32_t interval
+        if t_next < self.horizon:
+            if self.prefetching and s < self.n_types:  # its row of the interval table, fetched while other events run
+                interval = interval_of(&self.stats, t_next)
+                if interval > self.touched:  # the first arrival drawn into that interval
+                    touch_calls(&self.stats, interval)
+                    self.touched = interval
+                prefetch_calls(&self.stats, s, t_next)
+            if self._push_arrival(t_next, s) != 0:
+                return -1
         return self._first_attempt(s, -1, -1)
 
     cdef int _on_ad_arrival(self, int32_t i) noexcept nogil:

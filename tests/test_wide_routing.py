@@ -186,3 +186,15 @@ def test_the_tied_centers_use_classes():
     scenario["agents"][1]["serves"] = ["a", "b"]  # every group serves both: one class of two types
     type_class, _, group_classed = compile_module.compile_scenario(validate_scenario(scenario)).waiting_classes
     assert type_class.tolist() == [0, 0] and group_classed.tolist() == [1, 1, 1]
+
+
+def test_many_types_match_the_simpy_engine():
+    """40 types (the core prefetches rows of the interval table past 33 types) and 40 groups,
+    every group serving every type: one class each way. No IVR entry (a menu has at most 32 branches)."""
+    from ccsim.scenario import validate_scenario
+
+    scenario = flat(n=40, per_group=2, horizon=1500)
+    del scenario["entries"], scenario["ivr"]
+    model = compile_module.compile_scenario(validate_scenario(copy.deepcopy(scenario)))
+    assert model.idle_classes[2].all() and model.waiting_classes[2].all()
+    assert_same_run(run(scenario, "core"), run(scenario, "simpy"))
