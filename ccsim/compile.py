@@ -438,10 +438,7 @@ class CompiledModel:
         type_classed = np.zeros(K, dtype=np.int32)
         if K * cw > WIDE_ROUTING_WORDS:
             return group_class, np.zeros((K, 0), dtype=np.uint64), type_classed
-        class_bits = np.zeros((K, cw), dtype=np.uint64)
-        for c, types in enumerate(number):
-            for k in types:
-                class_bits[k, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+        class_bits = _class_bits(K, cw, [sorted(types) for types in number])
         n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
         n_groups = np.diff(np.asarray(self.type_groups_start))
         type_wide = self.wide_routing[0]
@@ -468,10 +465,7 @@ class CompiledModel:
         group_classed = np.zeros(G, dtype=np.int32)
         if G * qw > WIDE_ROUTING_WORDS:
             return type_class, np.zeros((G, 0), dtype=np.uint64), group_classed
-        class_bits = np.zeros((G, qw), dtype=np.uint64)
-        for c, groups in enumerate(number):
-            for g in groups:
-                class_bits[g, c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+        class_bits = _class_bits(G, qw, [sorted(groups) for groups in number])
         n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
         n_types = np.diff(np.asarray(self.group_types_start))
         held = np.zeros(G, dtype=bool)
@@ -1155,6 +1149,18 @@ def _root(seed) -> np.random.SeedSequence:
 def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.SeedSequence:
     key = (SOURCES.index(source), zlib.crc32(name.encode("utf-8")))
     return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key)
+
+
+def _class_bits(n: int, words: int, members: list) -> np.ndarray:
+    """uint64 [n, words]: bit c of row m set when m is in ``members[c]`` (the classes of
+    ``CompiledModel.idle_classes`` and ``waiting_classes``)."""
+    bits = np.zeros((n, words), dtype=np.uint64)
+    sizes = [len(m) for m in members]
+    if sum(sizes):
+        rows = np.concatenate([np.asarray(m, dtype=np.int64) for m in members])
+        classes = np.repeat(np.arange(len(members), dtype=np.int64), sizes)
+        np.bitwise_or.at(bits, (rows, classes >> 6), np.left_shift(np.uint64(1), (classes & 63).astype(np.uint64)))
+    return bits
 
 
 def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
