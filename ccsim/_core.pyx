@@ -613,8 +613,8 @@ cdef class Simulation:
         return 0
 
     cdef int _wide_tables(self, model) except -1:
-        """The masks of wide routing (``CompiledModel.wide_routing``) and the two kept up to date
-        in the run: groups with an idle agent, types with callers waiting."""
+        """The masks of wide routing (``CompiledModel.wide_routing``) and the one kept up to date
+        in the run (types with callers waiting); then the classes (``_class_tables``)."""
         _, _, group_wide, group_bits = model.wide_routing
         self.kw = (self.n_types + 63) // 64
         self.group_wide = self._int_ptr(group_wide)
@@ -623,7 +623,8 @@ cdef class Simulation:
         return self._class_tables(model)
 
     cdef int _class_tables(self, model) except -1:
-        """The classes of longest-idle routing (``CompiledModel.idle_classes``), their orders empty."""
+        """The classes of groups for longest idle (``CompiledModel.idle_classes``) and of call types
+        for longest waiting (``waiting_classes``), their orders empty."""
         cdef int32_t c
         group_class, class_bits, type_classed = model.idle_classes
         n_classes = int(group_class.max()) + 1 if len(group_class) else 1
@@ -2097,7 +2098,8 @@ cdef class Simulation:
 
     cdef inline int32_t _take_longest_idle(self, int32_t k) noexcept nogil:
         """longest_idle without rules (the common case, kept tight): the longest idle among the
-        groups serving k (tie: lower agent index), off its idle list; or -1."""
+        groups serving k (tie: lower agent index), off its idle list; or -1. A type served through
+        classes (``type_classed``) reads the first group of each of its classes' orders."""
         cdef int32_t i, head, best = -1, w
         cdef double best_since = INFINITY
         cdef uint64_t bits

@@ -38,8 +38,9 @@ AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1, "fewest_calls": 2, "b
                    "best_conversion": 4, "random": 5}
 QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1, "skill_priority": 2, "weighted_wait": 3}
 # wide routing (CompiledModel.wide_routing): from this many groups per type (types per group) the
-# core walks bit masks of the groups with an idle agent (types with callers waiting); the masks are
-# kept under this many 64-bit words (8 MB)
+# core finds a type's longest-idle agent through classes of groups (a group's caller through
+# classes of types, or a bit mask of the types with callers waiting); the masks are kept under
+# this many 64-bit words (8 MB)
 WIDE_ROUTING = 16
 WIDE_ROUTING_WORDS = 1 << 20
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
@@ -381,9 +382,10 @@ class CompiledModel:
         """Bit masks for wide routing (many groups per call type, many types per group): (int32
         [K] type_wide, uint64 [K, ceil(G / 64)] each type's groups, int32 [G] group_wide, uint64
         [G, ceil(K / 64)] each group's types). A wide type (at least ``WIDE_ROUTING`` groups, none
-        of its pairs held back by a rule) finds its longest-idle agent among the groups with an
-        idle agent (the core keeps their mask) without visiting the others; a wide group (as many
-        types, no rule on its pairs) scans only the types with callers waiting. Both orders are
+        of its pairs held back by a rule) finds its longest-idle agent through its classes
+        (``idle_classes``) without visiting its groups; a wide group (as many types, no rule on its
+        pairs) takes its caller through its classes of types (``waiting_classes``), or under the
+        other queue policies scans only the types with callers waiting. Both orders are
         total (idle since then agent index; level, then the policy's key, then type), so the
         result is the same as the plain scans'. Empty when the masks would exceed
         ``WIDE_ROUTING_WORDS`` words: the plain scans then."""

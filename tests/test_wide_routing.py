@@ -1,7 +1,8 @@
-"""Wide routing (``CompiledModel.wide_routing``): a call type served by many groups finds its
-longest-idle agent through a bit mask of the groups with an idle agent, and a group serving
-many types scans only the types with callers waiting. Both are shortcuts through a total
-order, so a run must be the same as with the plain scans, and the same as the SimPy engine's."""
+"""Wide routing (``CompiledModel.wide_routing``, ``idle_classes``, ``waiting_classes``): a call
+type served by many groups finds its longest-idle agent through classes of groups, and a group
+serving many types its caller through classes of types (or the types with callers waiting).
+All are shortcuts through a total order, so a run must be the same as with the plain scans, and
+the same as the SimPy engine's, ties included."""
 import copy
 
 import numpy as np
@@ -63,6 +64,7 @@ def test_wide_routing_makes_the_plain_scans_run(monkeypatch, queue_selection, ag
     scenario = flat(queue_selection, agent_selection, head_start=head_start)
     wide = run(scenario, "core")
     monkeypatch.setattr(compile_module, "WIDE_ROUTING", 10**6)  # no type or group is wide
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", -1)  # and no classes
     plain = run(scenario, "core")
     assert_same_run(wide, plain)
     records = wide.call_records
@@ -90,6 +92,7 @@ def test_a_rule_on_a_pair_keeps_its_group_and_type_on_the_plain_scans(monkeypatc
     assert type_wide.sum() == N - 1 and group_wide.sum() == N - 1
     wide = run(scenario, "core")
     monkeypatch.setattr(compile_module, "WIDE_ROUTING", 10**6)
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", -1)
     assert_same_run(wide, run(scenario, "core"))
 
 
@@ -100,6 +103,11 @@ def test_masks_too_large_for_their_word_budget_fall_back_to_the_plain_scans(monk
     model = compile_module.compile_scenario(validate_scenario(flat()))
     type_wide, type_bits, group_wide, group_bits = model.wide_routing
     assert not type_wide.any() and not group_wide.any() and type_bits.size == group_bits.size == 0
+    monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", 19)  # one class each way: 20 words
+    model = compile_module.compile_scenario(validate_scenario(flat()))
+    _, class_bits, type_classed = model.idle_classes
+    _, type_class_bits, group_classed = model.waiting_classes
+    assert not type_classed.any() and not group_classed.any() and class_bits.size == type_class_bits.size == 0
 
 
 # Classes of groups (CompiledModel.idle_classes): the groups serving the same set of types keep one
