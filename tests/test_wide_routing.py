@@ -126,7 +126,8 @@ shift_menu = hs.sampled_from([
     [{"start": "00:10", "end": "01:30"}],
     [{"start": "00:10", "end": "01:30", "breaks": [{"start": "00:30", "minutes": 10}]}],
     [{"start": "00:00", "end": "00:40", "agents": 1}, {"start": "00:20", "end": "01:30"}],  # the rest
-    [{"start": "00:20", "end": "01:30", "breaks": [{"start": "00:40", "minutes": 10}, {"start": "01:00", "minutes": 5}]}],
+    [{"start": "00:20", "end": "01:30",
+      "breaks": [{"start": "00:40", "minutes": 10}, {"start": "01:00", "minutes": 5}]}],
 ])
 
 
@@ -181,7 +182,8 @@ def test_the_tied_centers_use_classes():
     scenario = {"horizon": 600, "call_types": [{"name": t, "arrivals": {"process": "poisson", "rate": 0.1},
                                                 "handle_time": {"dist": "deterministic", "value": 60}}
                                                for t in ("a", "b")],
-                "agents": [{"name": "g0", "count": 2, "serves": ["a", "b"]}, {"name": "g1", "count": 1, "serves": ["b"]},
+                "agents": [{"name": "g0", "count": 2, "serves": ["a", "b"]},
+                           {"name": "g1", "count": 1, "serves": ["b"]},
                            {"name": "g2", "count": 2, "serves": ["b", "a"]}]}
     group_class, class_bits, type_classed = compile_module.compile_scenario(validate_scenario(scenario)).idle_classes
     assert group_class.tolist() == [0, 1, 0]
