@@ -53,8 +53,8 @@ from ccsim._heap cimport (Event, Heap, event_before, event_kind, heap_count, hea
 from ccsim._hours cimport Week, week_next_open, week_open
 from ccsim._memory cimport grow
 from ccsim._routing cimport (
-    AgentHeap, AgentPool, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove, pair_allows, pool_add,
-    pool_remove,
+    AgentHeap, AgentPool, ClassOrder, HeadKeys, IdleKeys, agent_heap_build, agent_heap_push, agent_heap_remove,
+    head_key, order_enter, order_leave, pair_allows, pool_add, pool_remove, uint128_t,
 )
 from ccsim._shifts cimport sched_at, sched_change, sched_start
 from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
@@ -72,7 +72,7 @@ from ccsim._stats cimport (
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
     interval_of, count_served, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
-from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE
+from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE, prefetch_calls, touch_calls
 
 cnp.import_array()
 
@@ -190,14 +190,31 @@ cdef class Simulation:
     cdef bint keyed
     cdef bint listed                # idle agents in FIFO lists (longest_idle, ordered_groups)
     cdef int32_t* type_plain        # [type]: 1 when no rule of any pair of the type can hold a group back
-    # wide routing (CompiledModel.wide_routing): bit masks over groups (gw words) and types (kw words)
-    cdef int32_t gw, kw
-    cdef int32_t* type_wide         # [type]: 1 = find its longest-idle agent through idle_bits
-    cdef uint64_t* type_group_bits  # [type, gw]: the groups serving it
+    # wide routing (CompiledModel.wide_routing): bit masks over types (kw words)
+    cdef int32_t kw
     cdef int32_t* group_wide        # [group]: 1 = scan only its types with callers waiting
     cdef uint64_t* group_type_bits  # [group, kw]: the types it serves
-    cdef uint64_t* idle_bits        # [gw]: groups with an idle agent (idle_count > 0)
     cdef uint64_t* waiting_bits     # [kw]: types with callers waiting (type_waiting > 0)
+    # longest idle through classes of groups (CompiledModel.idle_classes): per class the order of
+    # its groups with an idle agent by their head's key, bit masks over classes (cw words)
+    cdef bint classed               # longest_idle and some type finds its agent through its classes
+    cdef int32_t cw
+    cdef int32_t* type_classed      # [type]: 1 = its longest-idle agent is the first of a class order
+    cdef uint64_t* type_class_bits  # [type, cw]: the classes serving it
+    cdef uint64_t* class_idle_bits  # [cw]: classes with an idle agent (order not empty)
+    cdef int32_t* group_class       # [group]
+    cdef ClassOrder* orders         # [class]
+    cdef HeadKeys heads
+    # longest waiting through classes of call types (CompiledModel.waiting_classes), the same way:
+    # per class the order of its types with callers waiting by their head's (arrival, type)
+    cdef bint queue_classed         # longest_waiting, one level, no head start, some group classed
+    cdef int32_t qw
+    cdef int32_t* group_classed     # [group]: 1 = its caller is the first of a class order
+    cdef uint64_t* group_type_classes  # [group, qw]: the classes of types it serves
+    cdef uint64_t* type_class_waiting  # [qw]: classes with callers waiting (order not empty)
+    cdef int32_t* type_class        # [type]
+    cdef ClassOrder* type_orders    # [class of types]
+    cdef HeadKeys type_heads
     cdef AgentHeap* heaps
     cdef IdleKeys keys
     cdef AgentPool* pools
@@ -304,6 +321,10 @@ cdef class Simulation:
     cdef int error               # ERR_* of the first failure inside the loop
     # statistics (arrays borrowed from the numpy arrays in _stats)
     cdef Stats stats
+    # with many call types (an interval's rows over two pages) the row a call type's next arrival
+    # counts in is prefetched when it is drawn, its interval's pages touched first (_on_arrival)
+    cdef bint prefetching
+    cdef int32_t touched         # the last interval whose rows of interval_calls touch_calls wrote
     cdef CallRecord* records
     cdef int64_t n_records, records_capacity
     cdef bint keep_records
@@ -521,6 +542,8 @@ cdef class Simulation:
             "total_within": np.zeros((self.n_types, len(model.sl_thresholds))),
         }
         self._stats = stats
+        self.touched = -1
+        self.prefetching = self.n_types * N_CALL_FIELDS * sizeof(double) > 8192
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
         self.stats.total_calls = self._double_ptr(stats["total_calls"])
         self.stats.group_totals = self._double_ptr(stats["group_totals"])
@@ -604,17 +627,50 @@ cdef class Simulation:
         return 0
 
     cdef int _wide_tables(self, model) except -1:
-        """The masks of wide routing (``CompiledModel.wide_routing``) and the two kept up to date
-        in the run: groups with an idle agent, types with callers waiting."""
-        type_wide, type_bits, group_wide, group_bits = model.wide_routing
-        self.gw = (self.n_groups + 63) // 64
+        """The masks of wide routing (``CompiledModel.wide_routing``) and the one kept up to date
+        in the run (types with callers waiting); then the classes (``_class_tables``)."""
+        _, _, group_wide, group_bits = model.wide_routing
         self.kw = (self.n_types + 63) // 64
-        self.type_wide = self._int_ptr(type_wide)
         self.group_wide = self._int_ptr(group_wide)
-        self.type_group_bits = self._bits_ptr(type_bits)
         self.group_type_bits = self._bits_ptr(group_bits)
-        self.idle_bits = self._bits_ptr(np.zeros(self.gw, dtype=np.uint64))
         self.waiting_bits = self._bits_ptr(np.zeros(self.kw, dtype=np.uint64))
+        return self._class_tables(model)
+
+    cdef int _class_tables(self, model) except -1:
+        """The classes of groups for longest idle (``CompiledModel.idle_classes``) and of call types
+        for longest waiting (``waiting_classes``), their orders empty."""
+        cdef int32_t c
+        group_class, class_bits, type_classed = model.idle_classes
+        n_classes = int(group_class.max()) + 1 if len(group_class) else 1
+        self.cw = (n_classes + 63) // 64
+        self.classed = self.agent_selection == AGENT_LONGEST_IDLE and bool(type_classed.any())
+        self.type_classed = self._int_ptr(type_classed)
+        self.type_class_bits = self._bits_ptr(class_bits)
+        self.class_idle_bits = self._bits_ptr(np.zeros(self.cw, dtype=np.uint64))
+        self.group_class = self._int_ptr(group_class)
+        self.orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
+        for c in range(n_classes):
+            self.orders[c].first = -1
+            self.orders[c].last = -1
+        self.heads.key = <uint128_t*>self._alloc(max(self.n_groups, 1) * sizeof(uint128_t))
+        self.heads.next = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        self.heads.prev = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        type_class, class_bits, group_classed = model.waiting_classes
+        n_classes = int(type_class.max()) + 1 if len(type_class) else 1
+        self.qw = (n_classes + 63) // 64
+        self.queue_classed = (self.queue_selection == QUEUE_LONGEST_WAITING and model.n_priorities == 1
+                              and model.level_head_start.size == 0 and bool(group_classed.any()))
+        self.group_classed = self._int_ptr(group_classed)
+        self.group_type_classes = self._bits_ptr(class_bits)
+        self.type_class_waiting = self._bits_ptr(np.zeros(self.qw, dtype=np.uint64))
+        self.type_class = self._int_ptr(type_class)
+        self.type_orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
+        for c in range(n_classes):
+            self.type_orders[c].first = -1
+            self.type_orders[c].last = -1
+        self.type_heads.key = <uint128_t*>self._alloc(max(self.n_types, 1) * sizeof(uint128_t))
+        self.type_heads.next = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
+        self.type_heads.prev = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
         return 0
 
     cdef int _idle_structures(self, model) except -1:
@@ -703,6 +759,10 @@ cdef class Simulation:
         free(self.agents)
         free(self.schedules)
         free(self.idle)
+        free(self.orders)
+        free(self.heads.key)
+        free(self.type_orders)
+        free(self.type_heads.key)
         free(self.heaps)
         free(self.pools)
         free(self.queues)
@@ -1125,8 +1185,16 @@ cdef class Simulation:
         """A first attempt of source s (a call type, or n_types + entry)."""
         cdef double t = self.now
         cdef double t_next = self._next_arrival(s, t)
-        if t_next < self.horizon and self._push_arrival(t_next, s) != 0:
-            return -1
+        cdef int32_t interval
+        if t_next < self.horizon:
+            if self.prefetching and s < self.n_types:  # its row of the interval table, fetched while other events run
+                interval = interval_of(&self.stats, t_next)
+                if interval > self.touched:  # the first arrival drawn into that interval
+                    touch_calls(&self.stats, interval)
+                    self.touched = interval
+                prefetch_calls(&self.stats, s, t_next)
+            if self._push_arrival(t_next, s) != 0:
+                return -1
         return self._first_attempt(s, -1, -1)
 
     cdef int _on_ad_arrival(self, int32_t i) noexcept nogil:
@@ -2051,20 +2119,21 @@ cdef class Simulation:
 
     cdef inline int32_t _take_longest_idle(self, int32_t k) noexcept nogil:
         """longest_idle without rules (the common case, kept tight): the longest idle among the
-        groups serving k (tie: lower agent index), off its idle list; or -1."""
+        groups serving k (tie: lower agent index), off its idle list; or -1. A type served through
+        classes (``type_classed``) reads the first group of each of its classes' orders."""
         cdef int32_t i, head, best = -1, w
         cdef double best_since = INFINITY
         cdef uint64_t bits
-        if self.type_wide[k]:  # only the groups with an idle agent (the order is total: same agent)
-            for w in range(self.gw):
-                bits = self.type_group_bits[k * self.gw + w] & self.idle_bits[w]
+        cdef uint128_t key, best_key = ~(<uint128_t>0)
+        if self.type_classed[k]:  # the first group of each of k's classes with an idle agent
+            for w in range(self.cw):
+                bits = self.type_class_bits[k * self.cw + w] & self.class_idle_bits[w]
                 while bits:
-                    head = self.idle[64 * w + lowest_bit(bits)].head
+                    key = self.heads.key[self.orders[64 * w + lowest_bit(bits)].first]
                     bits &= bits - 1
-                    if self.agents[head].idle_since < best_since or (
-                            self.agents[head].idle_since == best_since and head < best):
-                        best = head
-                        best_since = self.agents[head].idle_since
+                    best_key = key if key < best_key else best_key
+            if best_key != ~(<uint128_t>0):
+                best = <int32_t>(<uint64_t>best_key)
         else:
             for i in range(self.type_groups_start[k], self.type_groups_start[k + 1]):
                 head = self.idle[self.type_groups[i]].head
@@ -2093,6 +2162,8 @@ cdef class Simulation:
         cdef Pick pick
         if self.has_router:
             return self._router_free(agent)
+        if self.queue_classed and self.group_classed[g]:
+            return self._select_classed(g)
         if self.group_wide[g] and self.queue_selection != QUEUE_PRIORITY:
             return self._select_wide(agent, g)
         pick_init(&pick)
@@ -2155,6 +2226,23 @@ cdef class Simulation:
                     arrival = self.calls[head].arrival
                 self._consider(&pick, agent, k, head, level, arrival)
         return pick.slot
+
+    cdef int32_t _select_classed(self, int32_t g) noexcept nogil:
+        """``_select_call`` for a group whose types go through classes (``queue_classed``: longest
+        waiting, one level, no head start; no rule on its pairs): the head of the first type of
+        each of its classes' orders with the smallest (arrival, type), as ``_consider`` picks."""
+        cdef int32_t w
+        cdef uint64_t bits
+        cdef uint128_t key, best_key = ~(<uint128_t>0)
+        for w in range(self.qw):
+            bits = self.group_type_classes[g * self.qw + w] & self.type_class_waiting[w]
+            while bits:
+                key = self.type_heads.key[self.type_orders[64 * w + lowest_bit(bits)].first]
+                bits &= bits - 1
+                best_key = key if key < best_key else best_key
+        if best_key == ~(<uint128_t>0):
+            return -1
+        return self.queues[<int32_t>(<uint64_t>best_key)].head
 
     cdef inline void _consider(self, Pick* p, int32_t agent, int32_t k, int32_t head, int32_t level,
                                double arrival) noexcept nogil:
@@ -2466,8 +2554,6 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 1
         self.idle_count[a.group] += 1
-        if self.idle_count[a.group] == 1:
-            self.idle_bits[a.group >> 6] |= (<uint64_t>1) << (a.group & 63)
         if self.listed:  # longest_idle, ordered_groups: a FIFO list per group
             a.next = -1
             a.prev = lst.tail
@@ -2475,6 +2561,8 @@ cdef class Simulation:
                 self.agents[lst.tail].next = agent
             else:
                 lst.head = agent
+                if self.classed:  # the group's head: into its class's order
+                    self._head_in(a.group, -1)
             lst.tail = agent
             return
         self._idle_push_other(agent)
@@ -2499,19 +2587,48 @@ cdef class Simulation:
         cdef IdleList* lst = &self.idle[a.group]
         a.idle = 0
         self.idle_count[a.group] -= 1
-        if self.idle_count[a.group] == 0:
-            self.idle_bits[a.group >> 6] &= ~((<uint64_t>1) << (a.group & 63))
         if self.listed:
             if a.prev >= 0:
                 self.agents[a.prev].next = a.next
             else:
                 lst.head = a.next
+                if self.classed:  # the group's head changed: out of its class's order, back by its new head
+                    self._head_out(a.group)
             if a.next >= 0:
                 self.agents[a.next].prev = a.prev
             else:
                 lst.tail = a.prev
             return
         self._idle_remove_other(agent)
+
+    cdef void _head_in(self, int32_t g, int32_t near) noexcept nogil:
+        """Group g (its idle list's head just set) into its class's order, searched from group
+        ``near`` (-1: from the end)."""
+        cdef int32_t head = self.idle[g].head
+        order_enter(self.orders, &self.heads, self.class_idle_bits, self.group_class[g], g,
+                    head_key(self.agents[head].idle_since, head), near)
+
+    cdef void _head_out(self, int32_t g) noexcept nogil:
+        """Group g's head left its idle list (already unlinked): g out of its class's order, and
+        back in by its next agent if it has one (searched from its old place)."""
+        cdef int32_t near = order_leave(self.orders, &self.heads, self.class_idle_bits, self.group_class[g], g)
+        if self.idle[g].head >= 0:
+            self._head_in(g, near)
+
+    cdef void _queue_head_in(self, int32_t k, int32_t near) noexcept nogil:
+        """Call type k (its queue's head just set) into its class's order, searched from type
+        ``near`` (-1: from the end)."""
+        cdef int32_t head = self.queues[k].head
+        order_enter(self.type_orders, &self.type_heads, self.type_class_waiting, self.type_class[k], k,
+                    head_key(self.calls[head].arrival, k), near)
+
+    cdef void _queue_head_out(self, int32_t k) noexcept nogil:
+        """Type k's head left its queue (already unlinked): k out of its class's order, and back in
+        by its next caller if it has one."""
+        cdef int32_t near = order_leave(self.type_orders, &self.type_heads, self.type_class_waiting,
+                                        self.type_class[k], k)
+        if self.queues[k].head >= 0:
+            self._queue_head_in(k, near)
 
     cdef void _idle_remove_other(self, int32_t agent) noexcept nogil:
         """An agent out of the keyed heaps or the random pool."""
@@ -2529,6 +2646,8 @@ cdef class Simulation:
 
     cdef void _enqueue(self, int32_t k, int32_t slot) noexcept nogil:
         self._list_append(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        if self.queue_classed and self.calls[slot].prev < 0:  # the queue's head: into its class's order
+            self._queue_head_in(k, -1)
         self.type_waiting[k] += 1
         if self.type_waiting[k] == 1:
             self.waiting_bits[k >> 6] |= (<uint64_t>1) << (k & 63)
@@ -2537,7 +2656,10 @@ cdef class Simulation:
             self.pool_waiting[self.queue_pool[k]] += 1
 
     cdef void _dequeue(self, int32_t k, int32_t slot) noexcept nogil:
+        cdef bint head = self.calls[slot].prev < 0
         self._list_remove(&self.queues[k * self.n_levels + self.calls[slot].who.priority], slot)
+        if self.queue_classed and head:
+            self._queue_head_out(k)
         self.type_waiting[k] -= 1
         if self.type_waiting[k] == 0:
             self.waiting_bits[k >> 6] &= ~((<uint64_t>1) << (k & 63))

@@ -6,7 +6,18 @@
 # every key is unique, so the top is the same whatever the heap's layout. Each agent knows its
 # position in each heap it is in (removal in O(log n) when it is taken through another heap, or
 # goes off duty).
-from libc.stdint cimport int32_t
+#
+# Longest idle over many groups: the groups of one class (those serving the same set of call
+# types) that have an idle agent are kept in one list ordered by their head's key (idle since,
+# head agent index), so that a call type's longest-idle agent is the first of each of its
+# classes' lists, not a walk over its groups (ClassOrder). Longest waiting over many types, the
+# same way: the types of one class (served by the same set of groups) with callers waiting, by
+# their head's (arrival, call type).
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.string cimport memcpy
+
+cdef extern from *:
+    ctypedef unsigned long long uint128_t "unsigned __int128"  # GCC and Clang
 
 
 cdef struct AgentHeap:
@@ -23,6 +34,92 @@ cdef struct IdleKeys:
 cdef struct AgentPool:   # idle agents of one group, drawn from uniformly (swap-remove array)
     int32_t* data
     int32_t size
+
+
+cdef struct ClassOrder:  # a class's members (groups or types) with a head, by their head's key (smallest first)
+    int32_t first        # -1: none
+    int32_t last
+
+cdef struct HeadKeys:    # per member (group or call type), for the class orders
+    uint128_t* key       # [member]: its head's key (head_key: idle since and agent, arrival and type)
+    int32_t* next        # [member]: links within its class's order
+    int32_t* prev
+
+
+cdef inline uint128_t head_key(double time, int32_t index) noexcept nogil:
+    """(time, index) as one integer that orders like the pair (time as ``<`` and ``==`` compare
+    it, index >= 0): the bits of a non-negative double order like the number; a negative one's
+    are inverted, a non-negative one's sign bit set, and -0.0 is taken as +0.0 first."""
+    cdef uint64_t bits
+    time = time + 0.0  # -0.0 -> +0.0 (== compares them equal); every other value unchanged
+    memcpy(&bits, &time, sizeof(double))
+    bits ^= (<uint64_t>((<int64_t>bits) >> 63)) | ((<uint64_t>1) << 63)
+    return ((<uint128_t>bits) << 64) | <uint64_t>index
+
+
+cdef inline void _order_link(ClassOrder* o, HeadKeys* h, int32_t g, int32_t before) noexcept nogil:
+    """Link group g into the order just before group ``before`` (-1: at the end)."""
+    cdef int32_t after = h.prev[before] if before >= 0 else o.last
+    h.next[g] = before
+    h.prev[g] = after
+    if after >= 0:
+        h.next[after] = g
+    else:
+        o.first = g
+    if before >= 0:
+        h.prev[before] = g
+    else:
+        o.last = g
+
+
+cdef inline void order_remove(ClassOrder* o, HeadKeys* h, int32_t g) noexcept nogil:
+    """Group g (in the order) out of it."""
+    if h.prev[g] >= 0:
+        h.next[h.prev[g]] = h.next[g]
+    else:
+        o.first = h.next[g]
+    if h.next[g] >= 0:
+        h.prev[h.next[g]] = h.prev[g]
+    else:
+        o.last = h.prev[g]
+
+
+cdef inline void order_insert(ClassOrder* o, HeadKeys* h, int32_t g, int32_t near) noexcept nogil:
+    """Group g (not in the order, h.key[g] set) into its place, searched from group ``near``
+    (in the order; -1: from the end). O(groups passed): a group whose head just became idle
+    has the latest key (idle since now) and goes last at once."""
+    cdef uint128_t key = h.key[g]
+    cdef int32_t at = near if near >= 0 else o.last
+    if at >= 0 and h.key[at] > key:  # backwards to the first group before g
+        while at >= 0 and h.key[at] > key:
+            at = h.prev[at]
+        _order_link(o, h, g, h.next[at] if at >= 0 else o.first)
+        return
+    at = h.next[at] if at >= 0 else o.first  # forwards to the first group after g
+    while at >= 0 and h.key[at] < key:
+        at = h.next[at]
+    _order_link(o, h, g, at)
+
+
+cdef inline void order_enter(ClassOrder* orders, HeadKeys* h, uint64_t* nonempty, int32_t c, int32_t m,
+                             uint128_t key, int32_t near) noexcept nogil:
+    """Member m of class c (not in its order) in by ``key``, searched from member ``near`` (-1: from
+    the end); c's bit in ``nonempty`` set."""
+    h.key[m] = key
+    if orders[c].first < 0:
+        nonempty[c >> 6] |= (<uint64_t>1) << (c & 63)
+    order_insert(&orders[c], h, m, near)
+
+
+cdef inline int32_t order_leave(ClassOrder* orders, HeadKeys* h, uint64_t* nonempty, int32_t c,
+                                int32_t m) noexcept nogil:
+    """Member m of class c out of its order (c's bit cleared if that empties it); returns a member
+    next to where m was (-1: none), to search from if m comes back with a new key."""
+    cdef int32_t near = h.prev[m] if h.prev[m] >= 0 else h.next[m]
+    order_remove(&orders[c], h, m)
+    if orders[c].first < 0:
+        nonempty[c >> 6] &= ~((<uint64_t>1) << (c & 63))
+    return near
 
 
 cdef inline bint agent_before(IdleKeys* k, int32_t slot, int32_t a, int32_t b) noexcept nogil:

@@ -38,8 +38,9 @@ AGENT_SELECTION = {"longest_idle": 0, "ordered_groups": 1, "fewest_calls": 2, "b
                    "best_conversion": 4, "random": 5}
 QUEUE_SELECTION = {"longest_waiting": 0, "priority": 1, "skill_priority": 2, "weighted_wait": 3}
 # wide routing (CompiledModel.wide_routing): from this many groups per type (types per group) the
-# core walks bit masks of the groups with an idle agent (types with callers waiting); the masks are
-# kept under this many 64-bit words (8 MB)
+# core finds a type's longest-idle agent through classes of groups (a group's caller through
+# classes of types, or a bit mask of the types with callers waiting); the masks are kept under
+# this many 64-bit words (8 MB)
 WIDE_ROUTING = 16
 WIDE_ROUTING_WORDS = 1 << 20
 SL_DENOMINATOR = {"offered": 0, "answered": 1, "offered_excl_short_abandons": 2}
@@ -381,9 +382,10 @@ class CompiledModel:
         """Bit masks for wide routing (many groups per call type, many types per group): (int32
         [K] type_wide, uint64 [K, ceil(G / 64)] each type's groups, int32 [G] group_wide, uint64
         [G, ceil(K / 64)] each group's types). A wide type (at least ``WIDE_ROUTING`` groups, none
-        of its pairs held back by a rule) finds its longest-idle agent among the groups with an
-        idle agent (the core keeps their mask) without visiting the others; a wide group (as many
-        types, no rule on its pairs) scans only the types with callers waiting. Both orders are
+        of its pairs held back by a rule) finds its longest-idle agent through its classes
+        (``idle_classes``) without visiting its groups; a wide group (as many types, no rule on its
+        pairs) takes its caller through its classes of types (``waiting_classes``), or under the
+        other queue policies scans only the types with callers waiting. Both orders are
         total (idle since then agent index; level, then the policy's key, then type), so the
         result is the same as the plain scans'. Empty when the masks would exceed
         ``WIDE_ROUTING_WORDS`` words: the plain scans then."""
@@ -417,6 +419,65 @@ class CompiledModel:
             group_wide[:] = (n_types >= WIDE_ROUTING) & ~held_groups
         type_wide[:] = (n_groups >= WIDE_ROUTING) & (np.asarray(self.type_plain) == 1)
         return type_wide, type_bits, group_wide, group_bits
+
+    @cached_property
+    def idle_classes(self) -> tuple:
+        """The classes of groups for longest-idle routing: groups serving the same set of call
+        types form one class, whose groups with an idle agent the core keeps in one list ordered by
+        their longest-idle agent's (idle since, agent index), so that a call type's longest-idle
+        agent is the first of one of its classes' lists. (int32 [G] each group's class, numbered
+        in order of first group; uint64 [K, ceil(classes / 64)] each type's classes; int32 [K]
+        1 = the type finds its agent through its classes: a type no rule holds back that is wide
+        (``wide_routing``) or has fewer classes than groups.) The order is the plain scan's
+        (every head's key is unique), so the run is the same. Without classes (masks over
+        ``WIDE_ROUTING_WORDS`` words) every type scans its groups."""
+        K, G = self.n_types, self.n_groups
+        group_start, group_types = np.asarray(self.group_types_start), np.asarray(self.group_types)
+        sets = [frozenset(group_types[group_start[g]:group_start[g + 1]].tolist()) for g in range(G)]
+        number: dict = {}
+        group_class = np.array([number.setdefault(types, len(number)) for types in sets], dtype=np.int32)
+        C, cw = len(number), (len(number) + 63) // 64
+        type_classed = np.zeros(K, dtype=np.int32)
+        if K * cw > WIDE_ROUTING_WORDS:
+            return group_class, np.zeros((K, 0), dtype=np.uint64), type_classed
+        class_bits = _class_bits(K, cw, [sorted(types) for types in number])
+        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        n_groups = np.diff(np.asarray(self.type_groups_start))
+        type_wide = self.wide_routing[0]
+        type_classed[:] = (np.asarray(self.type_plain) == 1) & ((type_wide == 1) | (n_classes < n_groups))
+        return group_class, class_bits, type_classed
+
+    @cached_property
+    def waiting_classes(self) -> tuple:
+        """The classes of call types for longest-waiting queue selection, as ``idle_classes`` for
+        groups: types served by the same set of groups form one class, whose types with callers
+        waiting the core keeps in one list ordered by their queue head's (arrival, call type).
+        (int32 [K] each type's class, numbered in order of first type; uint64 [G, ceil(classes /
+        64)] each group's classes; int32 [G] 1 = the group finds its caller through its classes: no
+        rule on its pairs, and wide (``wide_routing``) or serving fewer classes than types.) The
+        core uses them with one priority level and no head starts; ``_consider``'s order is total,
+        so the caller is the plain scan's. Without classes (masks over ``WIDE_ROUTING_WORDS``
+        words) every group scans its types."""
+        K, G = self.n_types, self.n_groups
+        type_start, type_groups = np.asarray(self.type_groups_start), np.asarray(self.type_groups)
+        sets = [frozenset(type_groups[type_start[k]:type_start[k + 1]].tolist()) for k in range(K)]
+        number: dict = {}
+        type_class = np.array([number.setdefault(groups, len(number)) for groups in sets], dtype=np.int32)
+        qw = (len(number) + 63) // 64
+        group_classed = np.zeros(G, dtype=np.int32)
+        if G * qw > WIDE_ROUTING_WORDS:
+            return type_class, np.zeros((G, 0), dtype=np.uint64), group_classed
+        class_bits = _class_bits(G, qw, [sorted(groups) for groups in number])
+        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        n_types = np.diff(np.asarray(self.group_types_start))
+        held = np.zeros(G, dtype=bool)
+        if len(self.gt_after) == len(self.group_types):
+            pair_held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
+                (np.asarray(self.gt_min_idle) > 0)
+            np.logical_or.at(held, np.repeat(np.arange(G), n_types), pair_held)
+        group_wide = self.wide_routing[2]
+        group_classed[:] = ~held & ((group_wide == 1) | (n_classes < n_types))
+        return type_class, class_bits, group_classed
 
     @cached_property
     def schedule_agents(self) -> tuple:
@@ -1090,6 +1151,18 @@ def _root(seed) -> np.random.SeedSequence:
 def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.SeedSequence:
     key = (SOURCES.index(source), zlib.crc32(name.encode("utf-8")))
     return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key)
+
+
+def _class_bits(n: int, words: int, members: list) -> np.ndarray:
+    """uint64 [n, words]: bit c of row m set when m is in ``members[c]`` (the classes of
+    ``CompiledModel.idle_classes`` and ``waiting_classes``)."""
+    bits = np.zeros((n, words), dtype=np.uint64)
+    sizes = [len(m) for m in members]
+    if sum(sizes):
+        rows = np.concatenate([np.asarray(m, dtype=np.int64) for m in members])
+        classes = np.repeat(np.arange(len(members), dtype=np.int64), sizes)
+        np.bitwise_or.at(bits, (rows, classes >> 6), np.left_shift(np.uint64(1), (classes & 63).astype(np.uint64)))
+    return bits
 
 
 def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
