@@ -331,6 +331,7 @@ cdef class Simulation:
     cdef public long long calls_simulated
     cdef public double end_time
     cdef object _keep
+    cdef object _skipped            # the stand-ins of streams never drawn from (compile.SkippedStream)
     cdef object _model
     cdef object _stats
     cdef bint _done
@@ -344,6 +345,7 @@ cdef class Simulation:
     def __cinit__(self, model, bit_generators, bint call_records=False, router=None):
         cdef int32_t k, g, i, a, n
         self._keep = []
+        self._skipped = []
         self._model = model
         self.max_pending = model.max_pending
         self.horizon = model.horizon
@@ -480,9 +482,13 @@ cdef class Simulation:
         self.airing_mean = self._double_ptr(model.airing_mean)
         self.airing_channel = self._int_ptr(model.airing_channel)
         self.streams = <bitgen_t**>self._alloc(len(bit_generators) * sizeof(bitgen_t*))
+        plain = np.random.PCG64
         for i, bit_generator in enumerate(bit_generators):
             self._keep.append(bit_generator)
             self.streams[i] = <bitgen_t*>PyCapsule_GetPointer(bit_generator.capsule, "BitGenerator")
+            if type(bit_generator) is not plain and hasattr(bit_generator, "check") and not any(
+                    b is bit_generator for b in self._skipped):
+                self._skipped.append(bit_generator)  # compile.SkippedStream: checked after the run
 
         self._schedule_tables(model)
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
@@ -815,6 +821,8 @@ cdef class Simulation:
         with nogil:
             error = self._run()
         self._raise(error)
+        for skipped in self._skipped:
+            skipped.check()  # no draw from a stream skipped as never drawn from (compile.bit_generators)
         if self.keep_records:
             self._stats["call_records"] = self._records_array()
         return self._stats

@@ -72,6 +72,8 @@ TRANSFER_SOURCE = "transfer"
 # type: the lives of its orders (ccsim.engines.funnel says in what order they are drawn).
 PROPENSITY_SOURCE = "propensity"
 ORDER_SOURCE = "order"
+# Distribution codes whose draw takes no number from its stream (``_random.sample``).
+_DRAWLESS = (DIST_CODES["infinite"], DIST_CODES["deterministic"])
 # What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
 CLOSED_ACTIONS = {"message": 0, "voicemail": 1, "forward": 2}
 
@@ -594,13 +596,42 @@ class CompiledModel:
         return len(self.pool_capacity)
 
     @cached_property  # the model is frozen: computed once
+    def drawn_streams(self) -> np.ndarray:
+        """bool [stream_base["end"]]: whether a run can draw from each stream (``stream_keys`` order).
+
+        ``bit_generators`` creates only these; the others share one ``SkippedStream``. Exact, from
+        both engines' draws: a duration (handle, patience, ACW) draws unless every period of the
+        type is deterministic or absent (``sample`` draws nothing for those, a mixture always
+        draws); a retrial stream only when its source retries (max_attempts > 1 and a retry
+        probability > 0: ``_lost``); a callback stream only when its type offers callbacks
+        (offer_after finite) or calls voicemails back (its items are the only ones it draws
+        for); a transfer stream only when its type transfers or consults (``talk_extra``).
+        Arrivals, menus, ads, the routing stream and the funnel's streams always draw."""
+        base, n, s = self.stream_base, self.n_types, self.n_sources
+        drawn = np.ones(base["end"], dtype=bool)
+        rows = ~np.isin(self.dist_code[self.period_dist], _DRAWLESS)  # period rows whose sample draws
+        at = np.concatenate([[0], np.cumsum(rows)])
+        for source, periods in (("handle", self.handle_periods), ("patience", self.patience_periods),
+                                ("after_call_work", self.acw_periods)):
+            first, count = periods[:, 0], periods[:, 1]
+            drawn[base[source]:base[source] + n] = at[first + count] > at[first]
+        drawn[base["retrial"]:base["retrial"] + s] = ((self.max_attempts > 1)
+                                                       & ((self.retry_blocked > 0) | (self.retry_abandoned > 0)))
+        drawn[base["callback"]:base["callback"] + n] = ((self.cb_offer_after < math.inf)
+                                                         | (np.arange(n) == self.voicemail_type))
+        if base["propensity"] > base["transfer"]:  # transfer streams exist (some type transfers or consults)
+            drawn[base["transfer"]:base["propensity"]] = self.talk_extra() > 0
+        return drawn
+
+    @cached_property  # the model is frozen: computed once
     def stream_base(self) -> dict:
         """First engine stream of each source of randomness (``stream_keys`` order): arrivals
         and retrials one per source (call types, then entries), handle / patience / ACW one per
         call type, IVR one per menu, ads one per media channel, callback one per call type; then
         only when used: routing one (the random agent selection), transfer one per call type
         (some type transfers or consults), with a funnel propensity one per source and order one
-        per call type (last). Read from ``stream_keys``, so a run creates no stream it never draws from."""
+        per call type (last). Read from ``stream_keys``, so a run creates no stream it never draws from
+        (and of these, ``bit_generators`` creates only the ``drawn_streams``)."""
         counts = {}
         for source, _ in self.stream_keys:
             counts[source] = counts.get(source, 0) + 1
@@ -1165,9 +1196,32 @@ def _class_bits(n: int, words: int, members: list) -> np.ndarray:
     return bits
 
 
-def bit_generators(model: CompiledModel, seed) -> list[np.random.PCG64]:
-    """The PCG64 bit generators of every stream, in ``stream_keys`` order."""
-    return [np.random.PCG64(s) for s in stream_seeds(model, seed)]
+def bit_generators(model: CompiledModel, seed, skip: bool = True) -> list[np.random.PCG64]:
+    """The PCG64 bit generators of every stream, in ``stream_keys`` order: with ``skip``, each
+    stream a run never draws from (``CompiledModel.drawn_streams``) is one shared
+    ``SkippedStream``, not created (about 10 us a stream: 600 at 200 plain call types). The
+    streams created are the same, keyed by names (``_keyed``), with or without ``skip``."""
+    root = _root(seed)
+    drawn = model.drawn_streams if skip else np.ones(len(model.stream_keys), dtype=bool)
+    skipped = SkippedStream() if not drawn.all() else None
+    return [np.random.PCG64(_keyed(root, source, name)) if used else skipped
+            for (source, name), used in zip(model.stream_keys, drawn.tolist())]
+
+
+class SkippedStream(np.random.PCG64):
+    """The stand-in of the streams a run never draws from (``bit_generators``). The core checks
+    after its run that no draw was taken from it (``check``): a draw would mean a rule of
+    ``CompiledModel.drawn_streams`` skipped a stream the run needs, and changed its results."""
+
+    def __init__(self):
+        super().__init__(0)
+        self._start = self.state
+
+    def check(self):
+        """Raise if anything drew from this stand-in since it was made."""
+        if self.state != self._start:
+            raise RuntimeError("the run drew from a stream skipped as never drawn from "
+                               "(ccsim.compile.CompiledModel.drawn_streams is wrong): please report it")
 
 
 def ad_stream(model: CompiledModel, channel: int) -> int:

@@ -298,8 +298,10 @@ class ContactCenter:
         self.start_time = model.state.clock if model.state is not None else 0.0  # a start state's clock
         self.env = CenterClock(initial_time=self.start_time)
         self.tally = Tally(model)
-        # Streams in compile's stream_keys order; stream_base gives where each source starts.
-        streams = [np.random.Generator(b) for b in bit_generators(model, seed)]
+        # Streams in compile's stream_keys order; stream_base gives where each source starts. Every
+        # one created (skip=False), even those the core skips as never drawn from: a wrong skip
+        # makes the core draw from a stand-in and the twins differ.
+        streams = [np.random.Generator(b) for b in bit_generators(model, seed, skip=False)]
         base, n, s = model.stream_base, model.n_types, model.n_sources
         m = model
         self.rng = {"arrival": streams[:s], "retrial": streams[base["retrial"]:base["retrial"] + s],
