@@ -254,9 +254,11 @@ cdef inline int _wheel_push(Heap* h, Wheel* w, double now, Event* ev) noexcept n
     cdef Event* grown
     if w.buckets != NULL:
         if w.size == 0:
-            b = <int64_t>(now / w.width)
-            if b > w.base:
-                w.base = b
+            x = now / w.width
+            if x < 4e18:  # a bucket number (a clock past it keeps the wheel where it is)
+                b = <int64_t>x
+                if b > w.base:
+                    w.base = b
         x = ev.time / w.width
         if x < <double>(w.base + w.mask + 1):
             b = <int64_t>x

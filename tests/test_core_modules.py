@@ -181,6 +181,18 @@ def test_the_far_wheel_keeps_the_main_heap_small():
     assert min(plain[:n - busy]) > 19_000
 
 
+def test_wheels_of_tiny_buckets_keep_times_too_far_for_a_bucket_number():
+    """Buckets of 1e-300 s, so that the clock and most event times lie too many widths away for
+    a bucket number (past 4e18 of them, or inf: such events go to the main heap): the order is
+    still one heap's."""
+    times = [1e10, 5.0, 1e12, 0.0, math.inf, 3e-301, 1e10]
+    kinds = [0, 1, 0, 2, 0, 1, 0]
+    pops = [1, 0, 1, 0, 1, 0, 0]
+    places = [3, 4, 3, 4, 3, 4, 4]
+    assert _heap.heap_order(times, kinds, pops, places, wheel_width=1e-300, far_width=1e-300) == \
+        reference_order(times, kinds, pops)
+
+
 def _timer_run(rng, n, start=0.0):
     """n events as a run pushes them from ``start`` on (patience timers, after-call work, others),
     with the pops a run makes (the events due by the clock after each push): times, kinds, pops,
