@@ -45,6 +45,18 @@ def test_leave_same_on_both_engines():
     assert staffed[2] < 9000.0 + 2000.0
 
 
+def test_steps_and_leaves_in_a_large_center():
+    """600 agents: the core keeps the ends of talks in its far wheel (512 agents or more), and a
+    pause must leave the later ones there for the next step; agents who leave mid-talk leave
+    after it, as on the SimPy twin."""
+    s = single_queue(agents=600, horizon=3600, rate=3.2, handle=180, patience=200)
+    steps = [0.0, 300.5, 1800.0, 1800.0, 3599.0, 3600.0, 5000.0]
+    assert_same_run(stepped(s, "core", steps), run(s, "core", seed=3))
+    leave = [(900.0, a) for a in range(0, 600, 7)] + [(2000.0, a) for a in range(3, 600, 11)]
+    core, ref = (stepped(s, e, [900.0, 2000.0], leave=leave) for e in ("core", "simpy"))
+    assert_same_run(core, ref)
+
+
 def scenarios():
     """Shifts with breaks (drained and cut), the full funnel with ads and an IVR."""
     from inbound_scenarios import with_
