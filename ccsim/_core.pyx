@@ -2790,12 +2790,16 @@ cdef class Simulation:
         agents or more, through the heap's far wheel (``heap_push_far``), so that the main heap
         holds the next buckets' ends, not one per busy agent (``_start_far`` starts it)."""
         if self.heap.far.buckets != NULL:
-            if heap_push_far(&self.heap, self.now, self.now + talk, EV_TALK_END, agent, 0) != 0:
-                return self._fail(ERR_NO_MEMORY)
-            return 0
+            return self._push_far(agent, talk)
         if self.n_agents >= FAR_AGENTS and self.talks_seen < 32 and self._start_far(talk) != 0:
             return -1
         return self._push(self.now + talk, EV_TALK_END, agent, 0)
+
+    cdef int _push_far(self, int32_t agent, double talk) noexcept nogil:
+        """``_push_talk_end`` through the far wheel (out of line: the small center's path stays short)."""
+        if heap_push_far(&self.heap, self.now, self.now + talk, EV_TALK_END, agent, 0) != 0:
+            return self._fail(ERR_NO_MEMORY)
+        return 0
 
     cdef int _start_far(self, double talk) noexcept nogil:
         """Count a talk toward the far wheel's width; after 32, start it: buckets of FAR_ENDS x
