@@ -645,7 +645,6 @@ cdef class Simulation:
     cdef int _class_tables(self, model) except -1:
         """The classes of groups for longest idle (``CompiledModel.idle_classes``) and of call types
         for longest waiting (``waiting_classes``), their orders empty."""
-        cdef int32_t c
         group_class, class_bits, type_classed = model.idle_classes
         n_classes = int(group_class.max()) + 1 if len(group_class) else 1
         self.cw = (n_classes + 63) // 64
@@ -654,13 +653,7 @@ cdef class Simulation:
         self.type_class_bits = self._bits_ptr(class_bits)
         self.class_idle_bits = self._bits_ptr(np.zeros(self.cw, dtype=np.uint64))
         self.group_class = self._int_ptr(group_class)
-        self.orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
-        for c in range(n_classes):
-            self.orders[c].first = -1
-            self.orders[c].last = -1
-        self.heads.key = <uint128_t*>self._alloc(max(self.n_groups, 1) * sizeof(uint128_t))
-        self.heads.next = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
-        self.heads.prev = self._int_ptr(np.zeros(max(self.n_groups, 1), dtype=np.int32))
+        self.orders = self._class_orders(n_classes, self.n_groups, &self.heads)
         type_class, class_bits, group_classed = model.waiting_classes
         n_classes = int(type_class.max()) + 1 if len(type_class) else 1
         self.qw = (n_classes + 63) // 64
@@ -670,14 +663,21 @@ cdef class Simulation:
         self.group_type_classes = self._bits_ptr(class_bits)
         self.type_class_waiting = self._bits_ptr(np.zeros(self.qw, dtype=np.uint64))
         self.type_class = self._int_ptr(type_class)
-        self.type_orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
-        for c in range(n_classes):
-            self.type_orders[c].first = -1
-            self.type_orders[c].last = -1
-        self.type_heads.key = <uint128_t*>self._alloc(max(self.n_types, 1) * sizeof(uint128_t))
-        self.type_heads.next = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
-        self.type_heads.prev = self._int_ptr(np.zeros(max(self.n_types, 1), dtype=np.int32))
+        self.type_orders = self._class_orders(n_classes, self.n_types, &self.type_heads)
         return 0
+
+    cdef ClassOrder* _class_orders(self, int32_t n_classes, int32_t n_members, HeadKeys* heads) except NULL:
+        """``n_classes`` empty class orders (freed by ``__dealloc__``), and the head keys and links
+        of ``n_members`` members (groups or call types) set up in ``heads``."""
+        cdef int32_t c
+        cdef ClassOrder* orders = <ClassOrder*>self._alloc(n_classes * sizeof(ClassOrder))
+        for c in range(n_classes):
+            orders[c].first = -1
+            orders[c].last = -1
+        heads.key = <uint128_t*>self._alloc(max(n_members, 1) * sizeof(uint128_t))
+        heads.next = self._int_ptr(np.zeros(max(n_members, 1), dtype=np.int32))
+        heads.prev = self._int_ptr(np.zeros(max(n_members, 1), dtype=np.int32))
+        return orders
 
     cdef int _idle_structures(self, model) except -1:
         """Idle counts, and the keyed heaps or the random pools the agent-selection policy reads.

@@ -433,17 +433,14 @@ class CompiledModel:
         (``wide_routing``) or has fewer classes than groups.) The order is the plain scan's
         (every head's key is unique), so the run is the same. Without classes (masks over
         ``WIDE_ROUTING_WORDS`` words) every type scans its groups."""
-        K, G = self.n_types, self.n_groups
-        group_start, group_types = np.asarray(self.group_types_start), np.asarray(self.group_types)
-        sets = [frozenset(group_types[group_start[g]:group_start[g + 1]].tolist()) for g in range(G)]
-        number: dict = {}
-        group_class = np.array([number.setdefault(types, len(number)) for types in sets], dtype=np.int32)
-        C, cw = len(number), (len(number) + 63) // 64
+        K = self.n_types
+        group_class, members = _classes(self.group_types_start, self.group_types)
+        cw = (len(members) + 63) // 64
         type_classed = np.zeros(K, dtype=np.int32)
         if K * cw > WIDE_ROUTING_WORDS:
             return group_class, np.zeros((K, 0), dtype=np.uint64), type_classed
-        class_bits = _class_bits(K, cw, [sorted(types) for types in number])
-        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        class_bits = _class_bits(K, cw, members)
+        n_classes = _bit_counts(class_bits)
         n_groups = np.diff(np.asarray(self.type_groups_start))
         type_wide = self.wide_routing[0]
         type_classed[:] = (np.asarray(self.type_plain) == 1) & ((type_wide == 1) | (n_classes < n_groups))
@@ -460,17 +457,14 @@ class CompiledModel:
         core uses them with one priority level and no head starts; ``_consider``'s order is total,
         so the caller is the plain scan's. Without classes (masks over ``WIDE_ROUTING_WORDS``
         words) every group scans its types."""
-        K, G = self.n_types, self.n_groups
-        type_start, type_groups = np.asarray(self.type_groups_start), np.asarray(self.type_groups)
-        sets = [frozenset(type_groups[type_start[k]:type_start[k + 1]].tolist()) for k in range(K)]
-        number: dict = {}
-        type_class = np.array([number.setdefault(groups, len(number)) for groups in sets], dtype=np.int32)
-        qw = (len(number) + 63) // 64
+        G = self.n_groups
+        type_class, members = _classes(self.type_groups_start, self.type_groups)
+        qw = (len(members) + 63) // 64
         group_classed = np.zeros(G, dtype=np.int32)
         if G * qw > WIDE_ROUTING_WORDS:
             return type_class, np.zeros((G, 0), dtype=np.uint64), group_classed
-        class_bits = _class_bits(G, qw, [sorted(groups) for groups in number])
-        n_classes = np.array([sum(bin(int(w)).count("1") for w in row) for row in class_bits], dtype=np.int64)
+        class_bits = _class_bits(G, qw, members)
+        n_classes = _bit_counts(class_bits)
         n_types = np.diff(np.asarray(self.group_types_start))
         held = np.zeros(G, dtype=bool)
         if len(self.gt_after) == len(self.group_types):
@@ -1182,6 +1176,22 @@ def _root(seed) -> np.random.SeedSequence:
 def _keyed(root: np.random.SeedSequence, source: str, name: str) -> np.random.SeedSequence:
     key = (SOURCES.index(source), zlib.crc32(name.encode("utf-8")))
     return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + key)
+
+
+def _classes(start, items) -> tuple:
+    """The classes of ``idle_classes`` and ``waiting_classes``: the rows of a CSR table (row r's
+    items ``items[start[r]:start[r + 1]]``) with the same set of items form one class, numbered
+    in order of first row. (int32 [rows] each row's class, each class's items sorted.)"""
+    start, items = np.asarray(start), np.asarray(items)
+    number: dict = {}
+    row_class = [number.setdefault(frozenset(items[start[r]:start[r + 1]].tolist()), len(number))
+                 for r in range(len(start) - 1)]
+    return np.array(row_class, dtype=np.int32), [sorted(members) for members in number]
+
+
+def _bit_counts(bits: np.ndarray) -> np.ndarray:
+    """int64 [n]: the bits set in each row of a uint64 [n, words] mask."""
+    return np.array([sum(bin(int(w)).count("1") for w in row) for row in bits], dtype=np.int64)
 
 
 def _class_bits(n: int, words: int, members: list) -> np.ndarray:
