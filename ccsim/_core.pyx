@@ -635,7 +635,7 @@ cdef class Simulation:
     cdef int _wide_tables(self, model) except -1:
         """The masks of wide routing (``CompiledModel.wide_routing``) and the one kept up to date
         in the run (types with callers waiting); then the classes (``_class_tables``)."""
-        _, _, group_wide, group_bits = model.wide_routing
+        _, group_wide, group_bits = model.wide_routing
         self.kw = (self.n_types + 63) // 64
         self.group_wide = self._int_ptr(group_wide)
         self.group_type_bits = self._bits_ptr(group_bits)

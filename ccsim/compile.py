@@ -381,46 +381,39 @@ class CompiledModel:
 
     @cached_property
     def wide_routing(self) -> tuple:
-        """Bit masks for wide routing (many groups per call type, many types per group): (int32
-        [K] type_wide, uint64 [K, ceil(G / 64)] each type's groups, int32 [G] group_wide, uint64
-        [G, ceil(K / 64)] each group's types). A wide type (at least ``WIDE_ROUTING`` groups, none
-        of its pairs held back by a rule) finds its longest-idle agent through its classes
-        (``idle_classes``) without visiting its groups; a wide group (as many types, no rule on its
-        pairs) takes its caller through its classes of types (``waiting_classes``), or under the
-        other queue policies scans only the types with callers waiting. Both orders are
-        total (idle since then agent index; level, then the policy's key, then type), so the
-        result is the same as the plain scans'. Empty when the masks would exceed
-        ``WIDE_ROUTING_WORDS`` words: the plain scans then."""
+        """Wide routing (many groups per call type, many types per group): (int32 [K] type_wide,
+        int32 [G] group_wide, uint64 [G, ceil(K / 64)] each group's types). A wide type (at least
+        ``WIDE_ROUTING`` groups, none of its pairs held back by a rule) finds its longest-idle
+        agent through its classes (``idle_classes``) without visiting its groups; a wide group (as
+        many types, no rule on its pairs) takes its caller through its classes of types
+        (``waiting_classes``), or under the other queue policies scans only the types with
+        callers waiting. Both orders are total (idle since then agent index; level, then the
+        policy's key, then type), so the result is the same as the plain scans'. No wide group
+        when its mask would exceed ``WIDE_ROUTING_WORDS`` words: the plain scans then."""
         K, G = self.n_types, self.n_groups
-        kw, gw = (K + 63) // 64, (G + 63) // 64
-        type_wide = np.zeros(K, dtype=np.int32)
-        group_wide = np.zeros(G, dtype=np.int32)
-        empty = (type_wide, np.zeros((K, 0), dtype=np.uint64), group_wide, np.zeros((G, 0), dtype=np.uint64))
-        if K * gw + G * kw > WIDE_ROUTING_WORDS:
-            return empty
+        kw = (K + 63) // 64
+        type_wide = ((np.diff(np.asarray(self.type_groups_start)) >= WIDE_ROUTING)
+                     & (np.asarray(self.type_plain) == 1)).astype(np.int32)
+        if G * kw > WIDE_ROUTING_WORDS:
+            return type_wide, np.zeros(G, dtype=np.int32), np.zeros((G, 0), dtype=np.uint64)
         type_start, type_groups = np.asarray(self.type_groups_start), np.asarray(self.type_groups)
-        group_start, group_types = np.asarray(self.group_types_start), np.asarray(self.group_types)
-        held = np.zeros(len(group_types), dtype=bool)
-        if len(self.gt_after) == len(group_types):
-            held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
+        group_bits = _class_bits(G, kw, [type_groups[type_start[k]:type_start[k + 1]] for k in range(K)])
+        group_wide = ((np.diff(np.asarray(self.group_types_start)) >= WIDE_ROUTING)
+                      & ~self.held_groups).astype(np.int32)
+        return type_wide, group_wide, group_bits
+
+    @cached_property
+    def held_groups(self) -> np.ndarray:
+        """bool [G]: the groups with a rule on one of their (type, group) pairs (a wait before
+        taking a type, a queue or idle threshold), which the wide and class paths leave to the
+        plain scans."""
+        held = np.zeros(self.n_groups, dtype=bool)
+        if len(self.gt_after) == len(self.group_types):
+            pair_held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
                 (np.asarray(self.gt_min_idle) > 0)
-        type_bits = np.zeros((K, gw), dtype=np.uint64)
-        group_bits = np.zeros((G, kw), dtype=np.uint64)
-        n_groups = np.diff(type_start)
-        n_types = np.diff(group_start)
-        if len(type_groups):
-            ks = np.repeat(np.arange(K), n_groups)
-            gs = type_groups.astype(np.int64)
-            np.bitwise_or.at(type_bits, (ks, gs >> 6), np.left_shift(np.uint64(1), (gs & 63).astype(np.uint64)))
-        if len(group_types):
-            gs = np.repeat(np.arange(G), n_types)
-            ks = group_types.astype(np.int64)
-            np.bitwise_or.at(group_bits, (gs, ks >> 6), np.left_shift(np.uint64(1), (ks & 63).astype(np.uint64)))
-            held_groups = np.zeros(G, dtype=bool)
-            np.logical_or.at(held_groups, gs, held)
-            group_wide[:] = (n_types >= WIDE_ROUTING) & ~held_groups
-        type_wide[:] = (n_groups >= WIDE_ROUTING) & (np.asarray(self.type_plain) == 1)
-        return type_wide, type_bits, group_wide, group_bits
+            np.logical_or.at(held, np.repeat(np.arange(self.n_groups), np.diff(np.asarray(self.group_types_start))),
+                             pair_held)
+        return held
 
     @cached_property
     def idle_classes(self) -> tuple:
@@ -466,13 +459,8 @@ class CompiledModel:
         class_bits = _class_bits(G, qw, members)
         n_classes = _bit_counts(class_bits)
         n_types = np.diff(np.asarray(self.group_types_start))
-        held = np.zeros(G, dtype=bool)
-        if len(self.gt_after) == len(self.group_types):
-            pair_held = (np.asarray(self.gt_after) > 0) | (np.asarray(self.gt_queue_over) >= 0) | \
-                (np.asarray(self.gt_min_idle) > 0)
-            np.logical_or.at(held, np.repeat(np.arange(G), n_types), pair_held)
-        group_wide = self.wide_routing[2]
-        group_classed[:] = ~held & ((group_wide == 1) | (n_classes < n_types))
+        group_wide = self.wide_routing[1]
+        group_classed[:] = ~self.held_groups & ((group_wide == 1) | (n_classes < n_types))
         return type_class, class_bits, group_classed
 
     @cached_property
@@ -1196,7 +1184,8 @@ def _bit_counts(bits: np.ndarray) -> np.ndarray:
 
 def _class_bits(n: int, words: int, members: list) -> np.ndarray:
     """uint64 [n, words]: bit c of row m set when m is in ``members[c]`` (the classes of
-    ``CompiledModel.idle_classes`` and ``waiting_classes``)."""
+    ``CompiledModel.idle_classes`` and ``waiting_classes``; the types of each group in
+    ``wide_routing``)."""
     bits = np.zeros((n, words), dtype=np.uint64)
     sizes = [len(m) for m in members]
     if sum(sizes):

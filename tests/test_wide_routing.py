@@ -51,10 +51,10 @@ def test_the_center_routes_wide():
     from ccsim.scenario import validate_scenario
 
     model = compile_module.compile_scenario(validate_scenario(flat()))
-    type_wide, type_bits, group_wide, group_bits = model.wide_routing
+    type_wide, group_wide, group_bits = model.wide_routing
     assert type_wide.all() and group_wide.all()
-    assert type_bits.shape == (N, 1) and group_bits.shape == (N, 1)
-    assert all(int(w) == (1 << N) - 1 for w in type_bits[:, 0])
+    assert group_bits.shape == (N, 1)
+    assert all(int(w) == (1 << N) - 1 for w in group_bits[:, 0])
 
 
 @pytest.mark.parametrize("queue_selection", ["longest_waiting", "skill_priority", "weighted_wait", "priority"])
@@ -87,7 +87,7 @@ def test_a_rule_on_a_pair_keeps_its_group_and_type_on_the_plain_scans(monkeypatc
     scenario = flat()
     scenario["routing"]["overflow"] = [{"call_type": "t3", "group": "g5", "after": 20}]
     model = compile_module.compile_scenario(validate_scenario(copy.deepcopy(scenario)))
-    type_wide, _, group_wide, _ = model.wide_routing
+    type_wide, group_wide, _ = model.wide_routing
     assert not type_wide[model.call_type_names.index("t3")] and not group_wide[model.group_names.index("g5")]
     assert type_wide.sum() == N - 1 and group_wide.sum() == N - 1
     wide = run(scenario, "core")
@@ -101,8 +101,8 @@ def test_masks_too_large_for_their_word_budget_fall_back_to_the_plain_scans(monk
 
     monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", 10)
     model = compile_module.compile_scenario(validate_scenario(flat()))
-    type_wide, type_bits, group_wide, group_bits = model.wide_routing
-    assert not type_wide.any() and not group_wide.any() and type_bits.size == group_bits.size == 0
+    _, group_wide, group_bits = model.wide_routing
+    assert not group_wide.any() and group_bits.size == 0
     monkeypatch.setattr(compile_module, "WIDE_ROUTING_WORDS", 19)  # one class each way: 20 words
     model = compile_module.compile_scenario(validate_scenario(flat()))
     _, class_bits, type_classed = model.idle_classes
