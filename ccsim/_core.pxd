@@ -63,8 +63,8 @@ cdef struct Caller:      # who is calling, over all its attempts
     int32_t source       # call type it dials, or n_types + entry
     int32_t attempt      # 1, 2, ...
     int32_t counted      # first attempt after the warm-up: counts in the caller totals
-    int32_t interval     # interval of the first ring (channel statistics)
-    int32_t ring_interval  # interval of the current attempt's ring
+    int32_t row          # row of the by-interval tables of its first ring (_stats.row_at; channel statistics)
+    int32_t ring_row     # row of the current attempt's ring
     int32_t priority     # the current attempt's priority in its queue (a menu branch's; else 0)
     int32_t channel      # media channel of an ad caller, -1 for an organic one
     int32_t airing       # its airing, -1 for an organic caller
@@ -80,13 +80,13 @@ cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or be
     double node_end      # in a menu: when its node ends
     uint32_t gen         # bumped when the slot is freed
     int32_t call_type
-    int32_t interval     # interval of the arrival at the call type
+    int32_t row          # row of the by-interval tables of its arrival at the call type (_stats.row_at)
     int32_t prev         # queue or menu-list links (intrusive doubly linked list)
     int32_t next
     int32_t state        # CALL_*
     int32_t counted      # 1 when it reached the call type after the warm-up
     int32_t node         # in a menu: the node it is in
-    int32_t entry_interval  # in a menu: interval of the ring
+    int32_t entry_row    # in a menu: row of its ring
     int32_t entry_counted   # in a menu: rang after the warm-up
     int32_t tries        # a callback item: agent attempts so far
     int64_t cb_seq       # a listed callback item: the order it was listed in (ties of request time)

@@ -70,9 +70,9 @@ from ccsim._stats cimport (
     G_STAFFED, G_TALK, IG_BUSY, IG_STAFFED, A_BUSY, A_STAFFED, N_AGENT_FIELDS, agent_clock, count_answer, N_CALL_FIELDS, N_CALLER_FIELDS, N_ENTERED, N_ENTRY_FIELDS,
     N_GROUP_FIELDS, N_HANG_UP, N_HUNG_UP, N_INTERVAL_GROUP_FIELDS, N_NODE_FIELDS, N_SELF_SERVICE,
     N_TO_NODE, N_TO_QUEUE, N_VOICEMAIL, Stats, add_clock, count, count_caller, count_entry, count_node,
-    interval_of, count_served, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
+    interval_of, row_at, count_served, F_OVERFLOWED, A_TRANSFERS, C_TIME_IN_CENTER, F_CONSULTS, F_TRANSFERRED_IN, F_TRANSFERRED_OUT, add_caller,
 )
-from ccsim._stats cimport count_within, F_ORDERS, F_ORDER_VALUE, prefetch_calls, touch_calls
+from ccsim._stats cimport call_row, count_within, F_ORDERS, F_ORDER_VALUE, prefetch_calls, touch_calls
 
 cnp.import_array()
 
@@ -530,37 +530,31 @@ cdef class Simulation:
             self.calls[i].gen = 0
             self.calls[i].state = CALL_FREE
 
+        rows = self.n_intervals + 1  # the extra row: calls after the warm-up in its interval (_stats.row_at)
         stats = {
-            "interval_calls": np.zeros((self.n_intervals, self.n_types, N_CALL_FIELDS)),
-            "total_calls": np.zeros((self.n_types, N_CALL_FIELDS)),
+            "interval_calls": np.zeros((rows, self.n_types, N_CALL_FIELDS)),
             "group_totals": np.zeros((self.n_groups, N_GROUP_FIELDS)),
             "interval_groups": np.zeros((self.n_intervals, self.n_groups, N_INTERVAL_GROUP_FIELDS)),
-            "interval_entries": np.zeros((self.n_intervals, self.n_entries, N_ENTRY_FIELDS)),
-            "total_entries": np.zeros((self.n_entries, N_ENTRY_FIELDS)),
+            "interval_entries": np.zeros((rows, self.n_entries, N_ENTRY_FIELDS)),
             "node_totals": np.zeros((model.n_nodes, N_NODE_FIELDS)),
             "callers": np.zeros((self.n_sources, N_CALLER_FIELDS)),
-            "interval_channels": np.zeros((self.n_intervals, self.n_channels + 1, N_CALLER_FIELDS)),
-            "total_channels": np.zeros((self.n_channels + 1, N_CALLER_FIELDS)),
+            "interval_channels": np.zeros((rows, self.n_channels + 1, N_CALLER_FIELDS)),
             "airing_calls": np.zeros((self.n_airings, N_CALLER_FIELDS)),
             "agent_totals": np.zeros((self.n_agents, N_AGENT_FIELDS)),
             "agent_types": np.zeros((self.n_agents, self.n_types)),
-            "interval_within": np.zeros((self.n_intervals, self.n_types, len(model.sl_thresholds))),
-            "total_within": np.zeros((self.n_types, len(model.sl_thresholds))),
+            "interval_within": np.zeros((rows, self.n_types, len(model.sl_thresholds))),
         }
         self._stats = stats
         self.touched = -1
         self.prefetching = self.n_types * N_CALL_FIELDS * sizeof(double) > 8192
         self.stats.interval_calls = self._double_ptr(stats["interval_calls"])
-        self.stats.total_calls = self._double_ptr(stats["total_calls"])
         self.stats.group_totals = self._double_ptr(stats["group_totals"])
         self.stats.interval_groups = self._double_ptr(stats["interval_groups"])
         self.stats.interval_entries = self._stat_ptr(stats, "interval_entries")
-        self.stats.total_entries = self._stat_ptr(stats, "total_entries")
         self.stats.node_totals = self._stat_ptr(stats, "node_totals")
         self.stats.callers = self._stat_ptr(stats, "callers")
         self.stats.n_entries = self.n_entries
         self.stats.interval_channels = self._stat_ptr(stats, "interval_channels")
-        self.stats.total_channels = self._stat_ptr(stats, "total_channels")
         self.stats.airing_calls = self._stat_ptr(stats, "airing_calls")
         self.stats.agent_totals = self._stat_ptr(stats, "agent_totals")
         self.stats.agent_types = self._stat_ptr(stats, "agent_types")
@@ -571,9 +565,9 @@ cdef class Simulation:
         self.stats.interval = self.interval
         self.stats.warmup = self.warmup
         self.stats.horizon = self.horizon
+        self.stats.boundary = interval_of(&self.stats, self.warmup)
         self.sl_type_threshold = self._double_ptr(model.type_thresholds())
         self.stats.interval_within = self._stat_ptr(stats, "interval_within")
-        self.stats.total_within = self._stat_ptr(stats, "total_within")
         self.stats.thresholds = self._double_ptr(model.sl_thresholds)
         self.stats.n_thresholds = len(model.sl_thresholds)
         self.has_funnel = model.has_funnel
@@ -841,7 +835,9 @@ cdef class Simulation:
 
     @property
     def stats(self):
-        """The statistic arrays, cumulative so far (written in place as the run goes on)."""
+        """The statistic arrays, cumulative so far (written in place as the run goes on). The
+        by-interval tables have an extra last row, which ``results.fold_rows`` folds into the
+        warm-up's interval and the totals after the warm-up (``engines.core.raw_stats``)."""
         return self._stats
 
     def leave(self, int32_t agent):
@@ -982,21 +978,21 @@ cdef class Simulation:
         patience left: offered in the start's interval, answered now by an idle agent able to take
         it, else queued (its waits count from ``arrival``)."""
         cdef Caller who
-        cdef int32_t interval = interval_of(&self.stats, self.now), agent, slot
+        cdef int32_t row = row_at(&self.stats, self.now), agent, slot
         cdef bint counted = self.now >= self.warmup
         self._new_caller(&who, k, arrival, priority, channel, -1, propensity)
-        count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
-        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+        count(&self.stats, k, row, F_ARRIVED, 1.0)
+        count(&self.stats, k, row, F_OFFERED, 1.0)
         self.lines_busy += 1
         if self.type_rules[k] and self._queued_ahead(k, priority, arrival):
             agent = -1
         else:
             agent = self._take_idle_agent(k, arrival, self.type_waiting[k] + 1, True)
         if agent >= 0:
-            return self._answer(agent, &who, arrival, k, interval, counted, self.now - arrival, handle, acw)
+            return self._answer(agent, &who, arrival, k, row, counted, self.now - arrival, handle, acw)
         if self._over_budget(k):
             return self._fail(ERR_BUDGET)
-        slot = self._wait_in_queue(&who, -1, k, arrival, interval, counted, handle, acw, patience)
+        slot = self._wait_in_queue(&who, -1, k, arrival, row, counted, handle, acw, patience)
         if slot < 0 or self._delays_at_start(slot) != 0:
             return -1
         if self.type_rules[k]:
@@ -1241,8 +1237,8 @@ cdef class Simulation:
         who.attempt = 1
         who.priority = priority
         who.counted = self.now >= self.warmup
-        who.interval = interval_of(&self.stats, self.now)
-        who.ring_interval = who.interval
+        who.row = row_at(&self.stats, self.now)
+        who.ring_row = who.row
         who.channel = channel
         who.airing = airing
         who.transferring = 0
@@ -1267,7 +1263,7 @@ cdef class Simulation:
         who.attempt += 1
         who.ring = self.now
         who.priority = 0
-        who.ring_interval = interval_of(&self.stats, self.now)
+        who.ring_row = row_at(&self.stats, self.now)
         self.calls_simulated += 1
         if who.source < self.n_types:
             return self._reach_type(who, who.source, slot, False, False)
@@ -1278,31 +1274,31 @@ cdef class Simulation:
         while closed, holding a line). ``slot``: the caller's slot, or -1 (``who`` is then on the stack)."""
         cdef double t = self.now
         # straight from its ring (now), or routed by a menu later
-        cdef int32_t interval = interval_of(&self.stats, t) if has_line else who.ring_interval
+        cdef int32_t row = row_at(&self.stats, t) if has_line else who.ring_row
         cdef bint counted = t >= self.warmup
         cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
         cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
         cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
         cdef double message, predicted
         cdef int32_t agent
-        count(&self.stats, k, interval, counted, F_ARRIVED, 1.0)
+        count(&self.stats, k, row, F_ARRIVED, 1.0)
         if forwarded:
-            count(&self.stats, k, interval, counted, F_FORWARDED, 1.0)
+            count(&self.stats, k, row, F_FORWARDED, 1.0)
         elif has_line:
             if who.transferring:  # a transfer at the end of a talk (``_transfer``)
                 who.transferring = 0
-                count(&self.stats, k, interval, counted, F_TRANSFERRED_IN, 1.0)
+                count(&self.stats, k, row, F_TRANSFERRED_IN, 1.0)
             else:
-                count(&self.stats, k, interval, counted, F_ROUTED, 1.0)
+                count(&self.stats, k, row, F_ROUTED, 1.0)
         elif who.attempt > 1:
-            count(&self.stats, k, interval, counted, F_RETRIALS, 1.0)
+            count(&self.stats, k, row, F_RETRIALS, 1.0)
         if not has_line and self.lines >= 0 and self.lines_busy >= self.lines:
-            count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
+            count(&self.stats, k, row, F_BLOCKED, 1.0)
             if self._record(who, 0.0, 0.0, 0.0, k, OUT_BLOCKED, -1) != 0:
                 return -1
             return self._lost(who, slot, LOST_BLOCKED, t)
         if not has_line and self._closed_now():
-            count(&self.stats, k, interval, counted, F_CLOSED, 1.0)
+            count(&self.stats, k, row, F_CLOSED, 1.0)
             return self._closed(who, slot)
         if self.type_rules[k] and self._queued_ahead(k, who.priority, t):
             agent = -1  # callers ahead: a group this call makes eligible takes the head (_dispatch)
@@ -1310,15 +1306,15 @@ cdef class Simulation:
             agent = self._take_idle_agent(k, t, self.type_waiting[k] + 1, True)
         if agent < 0:
             if patience <= 0.0:  # never waits (Erlang B): lost, no queue
-                count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+                count(&self.stats, k, row, F_OFFERED, 1.0)
                 if has_line:
                     self.lines_busy -= 1
-                if self._record_abandon(who, k, interval, counted, 0.0) != 0:
+                if self._record_abandon(who, k, row, 0.0) != 0:
                     return -1
                 return self._lost(who, slot, LOST_ABANDONED, t)
             if self._queue_full(k):
-                count(&self.stats, k, interval, counted, F_BLOCKED, 1.0)
-                count(&self.stats, k, interval, counted, F_QUEUE_FULL, 1.0)
+                count(&self.stats, k, row, F_BLOCKED, 1.0)
+                count(&self.stats, k, row, F_QUEUE_FULL, 1.0)
                 if self._record(who, 0.0, 0.0, 0.0, k, OUT_QUEUE_FULL, -1) != 0:
                     return -1
                 message = self.full_message[k]
@@ -1335,9 +1331,9 @@ cdef class Simulation:
                 return self._fail(ERR_BUDGET)
             predicted = (<double>(self.type_waiting[k] + 1)) * self.wait_unit[k]
             if predicted > self.cb_offer_after[k]:  # virtual hold: a callback offered
-                count(&self.stats, k, interval, counted, F_CB_OFFERED, 1.0)
+                count(&self.stats, k, row, F_CB_OFFERED, 1.0)
                 if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_accept[k]:
-                    count(&self.stats, k, interval, counted, F_CB_ACCEPTED, 1.0)
+                    count(&self.stats, k, row, F_CB_ACCEPTED, 1.0)
                     if has_line:
                         self.lines_busy -= 1
                     if self._record(who, 0.0, 0.0, 0.0, k, OUT_CALLBACK_REQUESTED, -1) != 0:
@@ -1348,16 +1344,16 @@ cdef class Simulation:
                     return self._request_callback(slot, True, 0.0)
             if self.ann_on[k]:  # the announced wait scales the caller's patience
                 patience *= self.ann_long[k] if predicted > self.ann_threshold[k] else self.ann_short[k]
-        count(&self.stats, k, interval, counted, F_OFFERED, 1.0)
+        count(&self.stats, k, row, F_OFFERED, 1.0)
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
         if agent >= 0:
-            if self._answer(agent, who, t, k, interval, counted, 0.0, handle, acw) != 0:
+            if self._answer(agent, who, t, k, row, counted, 0.0, handle, acw) != 0:
                 return -1
             if slot >= 0:
                 self._free_call(slot)
             return 0
-        slot = self._wait_in_queue(who, slot, k, t, interval, counted, handle, acw, patience)
+        slot = self._wait_in_queue(who, slot, k, t, row, counted, handle, acw, patience)
         if slot < 0 or self._next_delay(slot) != 0:
             return -1
         if self.type_rules[k]:
@@ -1425,20 +1421,20 @@ cdef class Simulation:
         """An attempt rings an entry: a line, then the entry's menu from its start node."""
         cdef int32_t e = who.source - self.n_types
         cdef double t = self.now
-        cdef int32_t interval = interval_of(&self.stats, t)
+        cdef int32_t row = row_at(&self.stats, t)
         cdef bint counted = t >= self.warmup
         cdef int32_t tree = self.entry_tree[e]
         cdef Call* c
-        count_entry(&self.stats, e, interval, counted, E_ARRIVED, 1.0)
+        count_entry(&self.stats, e, row, E_ARRIVED, 1.0)
         if who.attempt > 1:
-            count_entry(&self.stats, e, interval, counted, E_RETRIALS, 1.0)
+            count_entry(&self.stats, e, row, E_RETRIALS, 1.0)
         if self.lines >= 0 and self.lines_busy >= self.lines:
-            count_entry(&self.stats, e, interval, counted, E_BLOCKED, 1.0)
+            count_entry(&self.stats, e, row, E_BLOCKED, 1.0)
             if self._record(who, 0.0, 0.0, 0.0, -1, OUT_BLOCKED, -1) != 0:
                 return -1
             return self._lost(who, slot, LOST_BLOCKED, t)
         if self._closed_now():
-            count_entry(&self.stats, e, interval, counted, E_CLOSED, 1.0)
+            count_entry(&self.stats, e, row, E_CLOSED, 1.0)
             return self._closed(who, slot)
         if self._over_budget(who.source):
             return self._fail(ERR_BUDGET)
@@ -1448,7 +1444,7 @@ cdef class Simulation:
             return -1
         c = &self.calls[slot]
         c.state = CALL_IVR
-        c.entry_interval = interval
+        c.entry_row = row
         c.entry_counted = counted
         c.deadline = t + sample(&self.dists[self.tree_patience_dist[tree]], self.streams[self.base_ivr + tree],
                                 self.empirical)
@@ -1478,8 +1474,8 @@ cdef class Simulation:
             self._list_remove(&self.in_menu, slot)
             self.n_other -= 1
             count_node(&self.stats, j, counted, N_HUNG_UP)
-            count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_HUNG_UP, 1.0)
-            count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
+            count_entry(&self.stats, e, c.entry_row, E_IVR_HUNG_UP, 1.0)
+            count_entry(&self.stats, e, c.entry_row, E_IVR_SECONDS, self.now - c.who.ring)
             self.lines_busy -= 1
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IVR_HUNG_UP, -1) != 0:
                 return -1
@@ -1497,8 +1493,8 @@ cdef class Simulation:
             return self._enter_node(slot, target)
         self._list_remove(&self.in_menu, slot)
         self.n_other -= 1
-        count_entry(&self.stats, e, c.entry_interval, counted, E_IVR_SECONDS, self.now - c.who.ring)
-        count_entry(&self.stats, e, c.entry_interval, counted, ENTRY_EXIT[kind], 1.0)
+        count_entry(&self.stats, e, c.entry_row, E_IVR_SECONDS, self.now - c.who.ring)
+        count_entry(&self.stats, e, c.entry_row, ENTRY_EXIT[kind], 1.0)
         if kind == BRANCH_QUEUE:
             c.who.priority = self.branch_priority[b]
             return self._reach_type(&c.who, target, slot, True, False)
@@ -1514,39 +1510,41 @@ cdef class Simulation:
     # ---- agents ------------------------------------------------------------------------
 
     cdef inline void _count_caller(self, Caller* who, int field) noexcept nogil:
-        count_caller(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted, field)
+        count_caller(&self.stats, who.source, who.channel, who.airing, who.row, who.counted, field)
 
     cdef inline Dist* _dist_at(self, int32_t* periods, int32_t k, double t) noexcept nogil:
         return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
 
-    cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t interval,
+    cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t row,
                      bint counted, double wait, double handle, double acw) noexcept nogil:
         cdef Agent* a = &self.agents[agent]
         cdef double talk = handle * self._factor(agent, k)
         cdef double* g
+        cdef double* r
         cdef int32_t to = -1
         if self.talk_extra[k]:  # the one branch of a type without transfers or consults
             if self.consult_p[k] > 0.0:
-                talk += self._consult(k, interval, counted)
+                talk += self._consult(k, row)
             to = self._transfer_to(k)
         if self.has_funnel and self.funnel.sells[k]:
-            talk = talk * self._sell(agent, who, k, interval, counted, wait)
+            talk = talk * self._sell(agent, who, k, row, counted, wait)
         if self.per_agent:
             acw = acw * self.acw_factor[agent]
         a.busy_since = self.now
         a.call_type = k
         a.acw = acw
         a.handled += 1
-        count(&self.stats, k, interval, counted, F_ANSWERED, 1.0)
+        r = call_row(&self.stats, k, row)
+        r[F_ANSWERED] += 1.0
         if self.has_backup and self.backup[k * self.n_groups + a.group]:
-            count(&self.stats, k, interval, counted, F_OVERFLOWED, 1.0)
-        count(&self.stats, k, interval, counted, F_WAIT_ANSWERED, wait)
+            r[F_OVERFLOWED] += 1.0
+        r[F_WAIT_ANSWERED] += wait
         if wait <= self.sl_type_threshold[k]:
-            count(&self.stats, k, interval, counted, F_ANSWERED_IN_SL, 1.0)
+            r[F_ANSWERED_IN_SL] += 1.0
         if self.stats.n_thresholds:
-            count_within(&self.stats, k, interval, counted, wait)
-        count(&self.stats, k, interval, counted, F_TALK, talk)
-        count(&self.stats, k, interval, counted, F_HANDLE, talk + acw)
+            count_within(&self.stats, k, row, wait)
+        r[F_TALK] += talk
+        r[F_HANDLE] += talk + acw
         if counted:
             g = &self.stats.group_totals[a.group * N_GROUP_FIELDS]
             g[G_ANSWERED] += 1.0
@@ -1554,10 +1552,10 @@ cdef class Simulation:
             g[G_HANDLE] += talk + acw
             count_answer(&self.stats, agent, k, talk, acw)
         if to < 0:  # served: its time in the center ends with this talk
-            count_served(&self.stats, who.source, who.channel, who.airing, who.interval, who.counted,
+            count_served(&self.stats, who.source, who.channel, who.airing, who.row, who.counted,
                          self.now + talk - who.ring)
         else:  # served at its last leg
-            count(&self.stats, k, interval, counted, F_TRANSFERRED_OUT, 1.0)
+            count(&self.stats, k, row, F_TRANSFERRED_OUT, 1.0)
             if counted:
                 self.stats.agent_totals[agent * N_AGENT_FIELDS + A_TRANSFERS] += 1.0
         if self.keep_records:
@@ -1567,7 +1565,7 @@ cdef class Simulation:
             return -1
         return self._push_talk_end(agent, talk)
 
-    cdef double _sell(self, int32_t agent, Caller* who, int32_t k, int32_t interval, bint counted,
+    cdef double _sell(self, int32_t agent, Caller* who, int32_t k, int32_t row, bint counted,
                       double wait) noexcept nogil:
         """A type-k call answered by ``agent``: an order iff the caller's propensity is below the
         order probability; its life drawn and counted (_funnel). Returns the talk factor."""
@@ -1577,8 +1575,8 @@ cdef class Simulation:
         if who.propensity >= order_probability(&self.funnel, k, agent, who.channel, wait):
             return 1.0
         order_life(&self.funnel, self.streams[self.base_order + k], k, who.channel, self.now, &o)
-        count(&self.stats, k, interval, counted, F_ORDERS, 1.0)
-        count(&self.stats, k, interval, counted, F_ORDER_VALUE, o.value)
+        count(&self.stats, k, row, F_ORDERS, 1.0)
+        count(&self.stats, k, row, F_ORDER_VALUE, o.value)
         if counted:
             count_order(&self.funnel, &o, k, who.channel, who.airing, agent)
         return self.funnel.talk_factor[k]
@@ -1591,13 +1589,13 @@ cdef class Simulation:
 
     # ---- transfers ---------------------------------------------------------------------
 
-    cdef double _consult(self, int32_t k, int32_t interval, bint counted) noexcept nogil:
+    cdef double _consult(self, int32_t k, int32_t row) noexcept nogil:
         """The extra talk of a consult, or 0: one uniform of the type's ("transfer", k) stream
         against its consult probability, then (consulted) a draw of its consult duration."""
         cdef bitgen_t* rng = self.streams[self.base_transfer + k]
         if random_standard_uniform(rng) >= self.consult_p[k]:
             return 0.0
-        count(&self.stats, k, interval, counted, F_CONSULTS, 1.0)
+        count(&self.stats, k, row, F_CONSULTS, 1.0)
         return sample(&self.dists[self.consult_dist[k]], rng, self.empirical)
 
     cdef int32_t _transfer_to(self, int32_t k) noexcept nogil:
@@ -1744,18 +1742,17 @@ cdef class Simulation:
             return 0  # answered (or slot reused) before its patience ran out
         self._dequeue(c.call_type, slot)
         self.lines_busy -= 1
-        if self._record_abandon(&c.who, c.call_type, c.interval, c.counted, self.now - c.arrival) != 0:
+        if self._record_abandon(&c.who, c.call_type, c.row, self.now - c.arrival) != 0:
             return -1
         if self._lost(&c.who, slot, LOST_ABANDONED, self.now) != 0:
             return -1
         return 1
 
-    cdef int _record_abandon(self, Caller* who, int32_t k, int32_t interval, bint counted,
-                             double wait) noexcept nogil:
-        count(&self.stats, k, interval, counted, F_ABANDONED, 1.0)
-        count(&self.stats, k, interval, counted, F_WAIT_ABANDONED, wait)
+    cdef int _record_abandon(self, Caller* who, int32_t k, int32_t row, double wait) noexcept nogil:
+        count(&self.stats, k, row, F_ABANDONED, 1.0)
+        count(&self.stats, k, row, F_WAIT_ABANDONED, wait)
         if wait < self.short_abandon:
-            count(&self.stats, k, interval, counted, F_ABANDONED_SHORT, 1.0)
+            count(&self.stats, k, row, F_ABANDONED_SHORT, 1.0)
         return self._record(who, wait, 0.0, 0.0, k, OUT_ABANDONED, -1)
 
     cdef int _record(self, Caller* who, double wait, double talk, double acw, int32_t k, int32_t outcome,
@@ -1793,7 +1790,7 @@ cdef class Simulation:
             slot = self.queues[q].head
             while slot >= 0:
                 c = &self.calls[slot]
-                count(&self.stats, k, c.interval, c.counted, F_WAITING_AT_END, 1.0)
+                count(&self.stats, k, c.row, F_WAITING_AT_END, 1.0)
                 self._count_caller(&c.who, C_IN_SYSTEM_AT_END)
                 if self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, k, OUT_WAITING_AT_END, -1) != 0:
                     return -1
@@ -1801,7 +1798,7 @@ cdef class Simulation:
         slot = self.in_menu.head
         while slot >= 0:
             c = &self.calls[slot]
-            count_entry(&self.stats, c.who.source - self.n_types, c.entry_interval, c.entry_counted,
+            count_entry(&self.stats, c.who.source - self.n_types, c.entry_row,
                         E_IN_IVR_AT_END, 1.0)
             self._count_caller(&c.who, C_IN_SYSTEM_AT_END)
             if self._record(&c.who, 0.0, 0.0, 0.0, -1, OUT_IN_IVR_AT_END, -1) != 0:
@@ -1862,7 +1859,7 @@ cdef class Simulation:
         slot = self._item(who, slot, k, t, handle, acw)
         if slot < 0:
             return -1
-        count(&self.stats, k, self.calls[slot].interval, self.calls[slot].counted, F_VOICEMAILS, 1.0)
+        count(&self.stats, k, self.calls[slot].row, F_VOICEMAILS, 1.0)
         if self._closed_now():
             return self._request_callback(slot, False, week_next_open(&self.week, t))
         return self._request_callback(slot, True, 0.0)
@@ -1870,7 +1867,7 @@ cdef class Simulation:
     cdef int32_t _item(self, Caller* who, int32_t slot, int32_t k, double t, double handle,
                        double acw) noexcept nogil:
         """The caller's slot (a new one if -1) made a callback item of type k requested at t."""
-        slot = self._hold(who, slot, k, t, interval_of(&self.stats, t), t >= self.warmup, handle, acw)
+        slot = self._hold(who, slot, k, t, row_at(&self.stats, t), t >= self.warmup, handle, acw)
         if slot >= 0:
             self.calls[slot].tries = 0
         return slot
@@ -1884,13 +1881,13 @@ cdef class Simulation:
                 self.calls[slot].who = who[0]
         return slot
 
-    cdef int32_t _wait_in_queue(self, Caller* who, int32_t slot, int32_t k, double arrival, int32_t interval,
+    cdef int32_t _wait_in_queue(self, Caller* who, int32_t slot, int32_t k, double arrival, int32_t row,
                                 bint counted, double handle, double acw, double patience) noexcept nogil:
         """The caller waits in type k's queue from now (``_hold`` with ``arrival``; its patience timer,
         ``patience`` seconds from now, pushed; its re-routing delays not yet): its slot, or -1 when
         out of memory."""
         cdef Call* c
-        slot = self._hold(who, slot, k, arrival, interval, counted, handle, acw)
+        slot = self._hold(who, slot, k, arrival, row, counted, handle, acw)
         if slot < 0:
             return -1
         c = &self.calls[slot]
@@ -1903,7 +1900,7 @@ cdef class Simulation:
         c.ov_step = 0
         return slot
 
-    cdef int32_t _hold(self, Caller* who, int32_t slot, int32_t k, double t, int32_t interval, bint counted,
+    cdef int32_t _hold(self, Caller* who, int32_t slot, int32_t k, double t, int32_t row, bint counted,
                        double handle, double acw) noexcept nogil:
         """The caller's slot (a new one, holding a copy of ``who``, if -1) as a call of type k that
         reached it at t with its drawn durations; -1 when out of memory."""
@@ -1916,14 +1913,14 @@ cdef class Simulation:
         c.handle = handle
         c.acw = acw
         c.call_type = k
-        c.interval = interval
+        c.row = row
         c.counted = counted
         return slot
 
     cdef int _request_callback(self, int32_t slot, bint at_once, double t) noexcept nogil:
         """A new callback item: available now, or at an event at t."""
         cdef Call* c = &self.calls[slot]
-        count(&self.stats, c.call_type, c.interval, c.counted, F_CB_REQUESTED, 1.0)
+        count(&self.stats, c.call_type, c.row, F_CB_REQUESTED, 1.0)
         self.n_other += 1
         if at_once:
             return self._item_available(slot)
@@ -1941,7 +1938,7 @@ cdef class Simulation:
     cdef int _item_pending(self, int32_t slot) noexcept nogil:
         """Count an item still pending at the cut."""
         cdef Call* c = &self.calls[slot]
-        count(&self.stats, c.call_type, c.interval, c.counted, F_CB_PENDING_AT_END, 1.0)
+        count(&self.stats, c.call_type, c.row, F_CB_PENDING_AT_END, 1.0)
         self._count_caller(&c.who, C_CALLBACK_PENDING)
         return self._record(&c.who, self.horizon - c.arrival, 0.0, 0.0, c.call_type, OUT_CALLBACK_PENDING, -1)
 
@@ -2036,8 +2033,8 @@ cdef class Simulation:
         c.tries += 1
         if random_standard_uniform(self.streams[self.base_callback + k]) < self.cb_answer[k]:
             talk = c.handle * self._factor(agent, k)
-            count(&self.stats, k, c.interval, c.counted, F_CB_DONE, 1.0)
-            count(&self.stats, k, c.interval, c.counted, F_CB_DELAY, self.now - c.arrival)
+            count(&self.stats, k, c.row, F_CB_DONE, 1.0)
+            count(&self.stats, k, c.row, F_CB_DELAY, self.now - c.arrival)
             self._count_caller(&c.who, C_CALLBACK_DONE)
             a.acw = c.acw * self.acw_factor[agent] if self.per_agent else c.acw
             if self._record(&c.who, self.now - c.arrival, talk, a.acw, k, OUT_CALLBACK_DONE, agent) != 0:
@@ -2051,7 +2048,7 @@ cdef class Simulation:
             return -1
         if c.tries < self.cb_max_attempts[k]:
             return self._later(slot, self.now + ring + self.cb_retry_delay[k])
-        count(&self.stats, k, c.interval, c.counted, F_CB_FAILED, 1.0)
+        count(&self.stats, k, c.row, F_CB_FAILED, 1.0)
         self._count_caller(&c.who, C_CALLBACK_FAILED)
         if self._record(&c.who, self.now - c.arrival, 0.0, 0.0, k, OUT_CALLBACK_FAILED, -1) != 0:
             return -1
@@ -2405,6 +2402,12 @@ cdef class Simulation:
     def now(self):
         return self.now
 
+    @property
+    def boundary(self):
+        """The interval the warm-up ends in, whose calls after it count in the by-interval
+        tables' extra last row (``_stats.row_of``, ``results.fold_rows``)."""
+        return self.stats.boundary
+
     def idle_agents(self, int32_t group):
         """The idle agents of ``group``, longest idle first."""
         out = []
@@ -2506,7 +2509,7 @@ cdef class Simulation:
         """``agent`` takes the waiting caller in ``slot`` off its queue."""
         cdef Call* c = &self.calls[slot]
         self._dequeue(c.call_type, slot)
-        if self._answer(agent, &c.who, c.arrival, c.call_type, c.interval, c.counted, self.now - c.arrival,
+        if self._answer(agent, &c.who, c.arrival, c.call_type, c.row, c.counted, self.now - c.arrival,
                         c.handle, c.acw) != 0:
             return -1
         self._free_call(slot)

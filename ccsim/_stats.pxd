@@ -109,16 +109,13 @@ cdef enum:
     N_INTERVAL_GROUP_FIELDS = 2
 
 cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner)
-    double* interval_calls   # [interval, call type, N_CALL_FIELDS]
-    double* total_calls      # [call type, N_CALL_FIELDS], post-warm-up arrivals
+    double* interval_calls   # [row, call type, N_CALL_FIELDS]: n_intervals + 1 rows (row_of)
     double* group_totals     # [group, N_GROUP_FIELDS]
     double* interval_groups  # [interval, group, N_INTERVAL_GROUP_FIELDS]
-    double* interval_entries # [interval, entry, N_ENTRY_FIELDS]
-    double* total_entries    # [entry, N_ENTRY_FIELDS], post-warm-up rings
+    double* interval_entries # [row, entry, N_ENTRY_FIELDS] (row_of)
     double* node_totals      # [node, N_NODE_FIELDS], post-warm-up rings
     double* callers          # [source, N_CALLER_FIELDS], post-warm-up first attempts
-    double* interval_channels  # [interval, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring
-    double* total_channels     # [1 + channel, N_CALLER_FIELDS], post-warm-up first rings
+    double* interval_channels  # [row, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring (row_of)
     double* airing_calls       # [airing, N_CALLER_FIELDS], post-warm-up first rings
     double* agent_totals       # [agent, N_AGENT_FIELDS]
     double* agent_types        # [agent, call type]: calls answered (post-warm-up arrivals)
@@ -130,10 +127,10 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double interval          # seconds per reporting interval
     double warmup
     double horizon
-    double* interval_within    # [interval, call type, threshold]: answers with wait <= thresholds[j]
-    double* total_within       # [call type, threshold], post-warm-up arrivals
+    double* interval_within    # [row, call type, threshold]: answers with wait <= thresholds[j] (row_of)
     double* thresholds         # the extra service-level thresholds (CompiledModel.sl_thresholds)
     int32_t n_thresholds       # 0: none (nothing counted)
+    int32_t boundary           # interval_of(warm-up): the one interval with calls before and after it
 
 
 cdef inline int32_t interval_of(Stats* s, double t) noexcept nogil:
@@ -141,6 +138,18 @@ cdef inline int32_t interval_of(Stats* s, double t) noexcept nogil:
     # past the horizon, where t / interval no longer fits an int32.
     cdef double i = t / s.interval
     return <int32_t>i if i < s.n_intervals else s.n_intervals - 1
+
+
+cdef inline int32_t row_at(Stats* s, double t) noexcept nogil:
+    """The row of the by-interval tables (``interval_calls``, ``interval_entries``,
+    ``interval_channels``, ``interval_within``) where what happens to a call counted at ``t``
+    counts: the row of its interval, except after the warm-up in the interval the warm-up ends in
+    (``boundary``): the extra last row, n_intervals. Times before the warm-up fall in intervals up
+    to the boundary and times after it from the boundary on, so the totals after the warm-up
+    are the extra row plus the rows after the boundary: ``results.fold_rows`` adds them up once,
+    after the run, instead of a second counter per call. Twin of ``Tally.row``."""
+    cdef int32_t i = interval_of(s, t)
+    return s.n_intervals if i == s.boundary and t >= s.warmup else i
 
 
 cdef extern from *:
@@ -161,40 +170,39 @@ cdef inline void touch_calls(Stats* s, int32_t interval) noexcept nogil:
 
 cdef inline void prefetch_calls(Stats* s, int32_t k, double t) noexcept nogil:
     """Ask the CPU for the first fields (F_ARRIVED .. F_HANDLE) of type k's row of the interval of
-    ``t``, where a call of k arriving at ``t`` counts: with many call types each row's first touch
+    ``t`` (``row_at``), where a call of k arriving at ``t`` counts: with many call types each row's first touch
     in an interval missed the caches. Three addresses 40 bytes apart: every cache line the 88 bytes
     span, wherever the row starts. A hint only."""
-    cdef double* row = &s.interval_calls[(<int64_t>interval_of(s, t) * s.n_types + k) * N_CALL_FIELDS]
+    cdef double* row = &s.interval_calls[(<int64_t>row_at(s, t) * s.n_types + k) * N_CALL_FIELDS]
     prefetch_write(row, 1, 3)
     prefetch_write(row + 5, 1, 3)
     prefetch_write(row + F_HANDLE, 1, 3)
 
 
-cdef inline void count(Stats* s, int32_t k, int32_t interval, bint counted, int field, double value) noexcept nogil:
-    """Add to a call counter, by arrival interval and, after the warm-up, to the totals."""
-    s.interval_calls[(interval * s.n_types + k) * N_CALL_FIELDS + field] += value
-    if counted:
-        s.total_calls[k * N_CALL_FIELDS + field] += value
+cdef inline double* call_row(Stats* s, int32_t k, int32_t row) noexcept nogil:
+    """Type k's call counters in ``row`` (``row_at``), for a handler that adds to several
+    (``r[F_...] += value``, as ``count`` would)."""
+    return &s.interval_calls[(<int64_t>row * s.n_types + k) * N_CALL_FIELDS]
 
 
-cdef inline void count_within(Stats* s, int32_t k, int32_t interval, bint counted, double wait) noexcept nogil:
+cdef inline void count(Stats* s, int32_t k, int32_t row, int field, double value) noexcept nogil:
+    """Add to a call counter of type k, in the row of its arrival (``row_at``)."""
+    s.interval_calls[(row * s.n_types + k) * N_CALL_FIELDS + field] += value
+
+
+cdef inline void count_within(Stats* s, int32_t k, int32_t row, double wait) noexcept nogil:
     """An answer after ``wait`` seconds, at each extra threshold it meets (ascending: stops at
     the first it misses). Twin of ``Tally.answered_within``."""
     cdef int32_t j = s.n_thresholds - 1
-    cdef int64_t row = (<int64_t>interval * s.n_types + k) * s.n_thresholds
+    cdef int64_t at = (<int64_t>row * s.n_types + k) * s.n_thresholds
     while j >= 0 and wait <= s.thresholds[j]:
-        s.interval_within[row + j] += 1.0
-        if counted:
-            s.total_within[k * s.n_thresholds + j] += 1.0
+        s.interval_within[at + j] += 1.0
         j -= 1
 
 
-cdef inline void count_entry(Stats* s, int32_t e, int32_t interval, bint counted, int field,
-                             double value) noexcept nogil:
-    """Add to an attempt counter of entry e, by the interval of its ring."""
-    s.interval_entries[(interval * s.n_entries + e) * N_ENTRY_FIELDS + field] += value
-    if counted:
-        s.total_entries[e * N_ENTRY_FIELDS + field] += value
+cdef inline void count_entry(Stats* s, int32_t e, int32_t row, int field, double value) noexcept nogil:
+    """Add to an attempt counter of entry e, in the row of its ring (``row_at``)."""
+    s.interval_entries[(row * s.n_entries + e) * N_ENTRY_FIELDS + field] += value
 
 
 cdef inline void count_node(Stats* s, int32_t j, bint counted, int field) noexcept nogil:
@@ -202,42 +210,39 @@ cdef inline void count_node(Stats* s, int32_t j, bint counted, int field) noexce
         s.node_totals[j * N_NODE_FIELDS + field] += 1.0
 
 
-cdef inline void count_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t interval,
+cdef inline void count_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t row,
                               bint counted, int field) noexcept nogil:
     """Count a caller (once per caller and field): by source, and by media channel (``channel``
-    -1: organic) in the interval of its first ring and, with an airing (-1: none), by airing."""
-    add_caller(s, source, channel, airing, interval, counted, field, 1.0)
+    -1: organic) in the row of its first ring (``row_at``) and, with an airing (-1: none), by
+    airing; by source and airing only after the warm-up (``counted``)."""
+    add_caller(s, source, channel, airing, row, counted, field, 1.0)
 
 
-cdef inline void add_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t interval,
+cdef inline void add_caller(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t row,
                             bint counted, int field, double value) noexcept nogil:
     """Add ``value`` to a caller field, where ``count_caller`` counts."""
-    s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS + field] += value
+    s.interval_channels[(row * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS + field] += value
     if counted:
         s.callers[source * N_CALLER_FIELDS + field] += value
-        s.total_channels[(channel + 1) * N_CALLER_FIELDS + field] += value
         if airing >= 0:
             s.airing_calls[airing * N_CALLER_FIELDS + field] += value
 
 
-cdef inline void count_served(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t interval,
+cdef inline void count_served(Stats* s, int32_t source, int32_t channel, int32_t airing, int32_t row,
                               bint counted, double time) noexcept nogil:
     """A caller served: 1 to C_SERVED and its time in the center to C_TIME_IN_CENTER, in the rows
     ``count_caller`` counts in (one pass: ``add_caller`` twice, fused)."""
-    cdef double* row = &s.interval_channels[(interval * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS]
-    row[C_SERVED] += 1.0
-    row[C_TIME_IN_CENTER] += time
+    cdef double* r = &s.interval_channels[(row * (s.n_channels + 1) + channel + 1) * N_CALLER_FIELDS]
+    r[C_SERVED] += 1.0
+    r[C_TIME_IN_CENTER] += time
     if counted:
-        row = &s.callers[source * N_CALLER_FIELDS]
-        row[C_SERVED] += 1.0
-        row[C_TIME_IN_CENTER] += time
-        row = &s.total_channels[(channel + 1) * N_CALLER_FIELDS]
-        row[C_SERVED] += 1.0
-        row[C_TIME_IN_CENTER] += time
+        r = &s.callers[source * N_CALLER_FIELDS]
+        r[C_SERVED] += 1.0
+        r[C_TIME_IN_CENTER] += time
         if airing >= 0:
-            row = &s.airing_calls[airing * N_CALLER_FIELDS]
-            row[C_SERVED] += 1.0
-            row[C_TIME_IN_CENTER] += time
+            r = &s.airing_calls[airing * N_CALLER_FIELDS]
+            r[C_SERVED] += 1.0
+            r[C_TIME_IN_CENTER] += time
 
 
 cdef inline void count_answer(Stats* s, int32_t agent, int32_t k, double talk, double acw) noexcept nogil:

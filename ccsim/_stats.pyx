@@ -26,11 +26,9 @@ def add_clock_many(int n_intervals, int n_groups, double interval, double warmup
     cdef double[:, :, ::1] by_interval = np.zeros((n_intervals, n_groups, N_INTERVAL_GROUP_FIELDS))
     fields = {"busy": (G_BUSY, IG_BUSY), "staffed": (G_STAFFED, IG_STAFFED)}
     s.interval_calls = NULL
-    s.total_calls = NULL
     s.group_totals = &totals[0, 0]
     s.interval_groups = &by_interval[0, 0, 0]
     s.interval_channels = NULL
-    s.total_channels = NULL
     s.airing_calls = NULL
     s.n_channels = 0
     s.n_intervals = n_intervals
@@ -39,6 +37,7 @@ def add_clock_many(int n_intervals, int n_groups, double interval, double warmup
     s.interval = interval
     s.warmup = warmup
     s.horizon = horizon
+    s.boundary = 0
     for g, start, end, weight, field in spans:
         if not 0 <= g < n_groups:
             raise ValueError(f"group {g} out of range")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import _core, _funnel
 from ..compile import CompiledModel, bit_generators
 from ..results import (CALL_FIELDS, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS,
-                       NODE_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, RawStats)
+                       NODE_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, RawStats, folded)
 
 assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
 assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"
@@ -37,19 +37,14 @@ def raw_stats(simulation) -> RawStats:
     """Finish ``simulation`` (``run``) and return its statistics as RawStats."""
     arrays = simulation.run()
     return RawStats(
-        interval_calls=arrays["interval_calls"],
-        total_calls=arrays["total_calls"],
+        **folded(arrays, simulation.boundary),
         group_totals=arrays["group_totals"],
         interval_groups=arrays["interval_groups"],
         calls_simulated=int(simulation.calls_simulated),
         end_time=float(simulation.end_time),
         call_records=arrays.get("call_records"),
-        interval_entries=arrays["interval_entries"],
-        total_entries=arrays["total_entries"],
         node_totals=arrays["node_totals"],
         callers=arrays["callers"],
-        interval_channels=arrays["interval_channels"],
-        total_channels=arrays["total_channels"],
         airing_calls=arrays["airing_calls"],
         agent_totals=arrays["agent_totals"],
         agent_types=arrays["agent_types"],
@@ -58,6 +53,4 @@ def raw_stats(simulation) -> RawStats:
         funnel_airings=arrays.get("funnel_airings"),
         funnel_agents=arrays.get("funnel_agents"),
         funnel_days=arrays.get("funnel_days"),
-        interval_within=arrays["interval_within"],
-        total_within=arrays["total_within"],
     )

@@ -23,7 +23,7 @@ from ..budget import airing_overflow_error, overflow_error
 from ..compile import (AGENT_SELECTION, BRANCH_KINDS, CLOSED_ACTIONS, QUEUE_SELECTION, CompiledModel, ad_stream,
                        bit_generators)
 from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
-                       INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
+                       INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats, folded)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .funnel import Funnel
@@ -169,22 +169,20 @@ class Tally:
     def __init__(self, model: CompiledModel):
         self.model = model
         n, k, g = model.n_intervals, model.n_types, model.n_groups
-        self.interval_calls = np.zeros((n, k, len(CALL_FIELDS)))
-        self.total_calls = np.zeros((k, len(CALL_FIELDS)))
+        # by-interval tables of n + 1 rows: the last for calls after the warm-up in its interval (row)
+        self.boundary = self.interval_of(model.warmup)
+        self.interval_calls = np.zeros((n + 1, k, len(CALL_FIELDS)))
         self.group_totals = np.zeros((g, len(GROUP_FIELDS)))
         self.interval_groups = np.zeros((n, g, len(INTERVAL_GROUP_FIELDS)))
-        self.interval_entries = np.zeros((n, model.n_entries, len(ENTRY_FIELDS)))
-        self.total_entries = np.zeros((model.n_entries, len(ENTRY_FIELDS)))
+        self.interval_entries = np.zeros((n + 1, model.n_entries, len(ENTRY_FIELDS)))
         self.node_totals = np.zeros((model.n_nodes, len(NODE_FIELDS)))
         self.callers = np.zeros((model.n_sources, len(CALLER_FIELDS)))
-        self.interval_channels = np.zeros((n, model.n_channels + 1, len(CHANNEL_FIELDS)))
-        self.total_channels = np.zeros((model.n_channels + 1, len(CHANNEL_FIELDS)))
+        self.interval_channels = np.zeros((n + 1, model.n_channels + 1, len(CHANNEL_FIELDS)))
         self.airing_calls = np.zeros((model.n_airings, len(CHANNEL_FIELDS)))
         self.agent_totals = np.zeros((model.n_agents, len(AGENT_FIELDS)))
         self.agent_types = np.zeros((model.n_agents, k))
         self.thresholds = list(getattr(model, "sl_thresholds", ()))  # floats
-        self.interval_within = np.zeros((n, k, len(self.thresholds)))
-        self.total_within = np.zeros((k, len(self.thresholds)))
+        self.interval_within = np.zeros((n + 1, k, len(self.thresholds)))
         shifted = list(getattr(model, "group_shifted", ()))
         shifted = shifted if len(shifted) == g else [0] * g
         for group in range(g):
@@ -197,17 +195,27 @@ class Tally:
         """Reporting interval of time t; the last one also takes times after the horizon."""
         return min(int(t / self.model.interval), self.model.n_intervals - 1)
 
+    def row(self, interval, counted):
+        """The row of the by-interval tables a call of ``interval`` counts in (twin of
+        ``_stats.row_of``): its interval's, or the extra last one for a call after the warm-up
+        in the interval the warm-up ends in. ``results.fold_rows`` derives the totals after the
+        warm-up from the rows, which needs calls before the warm-up in intervals up to that one
+        and calls after it from that one on: checked here at every count."""
+        if counted:
+            if interval < self.boundary:
+                raise AssertionError(f"a call after the warm-up counted in interval {interval} < {self.boundary}")
+            return self.model.n_intervals if interval == self.boundary else interval
+        if interval > self.boundary:
+            raise AssertionError(f"a call before the warm-up counted in interval {interval} > {self.boundary}")
+        return interval
+
     def count(self, call, field, value=1.0):
-        """Add to a call counter, by arrival interval and, after the warm-up, to the totals."""
-        self.interval_calls[call.interval, call.call_type, CALL[field]] += value
-        if call.counted:
-            self.total_calls[call.call_type, CALL[field]] += value
+        """Add to a call counter, in the row of its arrival interval (``row``)."""
+        self.interval_calls[self.row(call.interval, call.counted), call.call_type, CALL[field]] += value
 
     def entry(self, e, interval, counted, field, value=1.0):
-        """Add to an attempt counter of entry e, by the interval of its ring."""
-        self.interval_entries[interval, e, ENTRY[field]] += value
-        if counted:
-            self.total_entries[e, ENTRY[field]] += value
+        """Add to an attempt counter of entry e, in the row of the interval of its ring."""
+        self.interval_entries[self.row(interval, counted), e, ENTRY[field]] += value
 
     def node(self, j, counted, field):
         if counted:
@@ -217,20 +225,18 @@ class Tally:
         """Count a caller (once per caller and field): by source, and by media channel (0 =
         organic) in the interval of its first ring and, with an airing, by airing."""
         f = CALLER[field]
-        self.interval_channels[who.interval, who.channel + 1, f] += 1.0
+        self.interval_channels[self.row(who.interval, who.counted), who.channel + 1, f] += 1.0
         if who.counted:
             self.callers[who.source, f] += 1.0
-            self.total_channels[who.channel + 1, f] += 1.0
             if who.airing >= 0:
                 self.airing_calls[who.airing, f] += 1.0
 
     def caller_add(self, who, field, value):
         """Add ``value`` to a caller field, where ``caller`` counts."""
         f = CALLER[field]
-        self.interval_channels[who.interval, who.channel + 1, f] += value
+        self.interval_channels[self.row(who.interval, who.counted), who.channel + 1, f] += value
         if who.counted:
             self.callers[who.source, f] += value
-            self.total_channels[who.channel + 1, f] += value
             if who.airing >= 0:
                 self.airing_calls[who.airing, f] += value
 
@@ -251,9 +257,7 @@ class Tally:
         """Count an answer after ``wait`` seconds at each extra threshold it meets."""
         for j, threshold in enumerate(self.thresholds):
             if wait <= threshold:
-                self.interval_within[call.interval, call.call_type, j] += 1.0
-                if call.counted:
-                    self.total_within[call.call_type, j] += 1.0
+                self.interval_within[self.row(call.interval, call.counted), call.call_type, j] += 1.0
 
     def agent_clock(self, agent, field, start, end):
         """Add the agent's clock time [start, end) within [warm-up, horizon] to its ``field``."""
@@ -578,15 +582,13 @@ class ContactCenter:
         self.close()
         t = self.tally
         return RawStats(
-            interval_calls=t.interval_calls, total_calls=t.total_calls,
+            **folded(vars(t), t.boundary),
             group_totals=t.group_totals, interval_groups=t.interval_groups,
             calls_simulated=self.calls_simulated, end_time=float(end_time),
             call_records=None if self.records is None else np.array(self.records, dtype=CALL_RECORD_DTYPE),
-            interval_entries=t.interval_entries, total_entries=t.total_entries,
             node_totals=t.node_totals, callers=t.callers,
-            interval_channels=t.interval_channels, total_channels=t.total_channels, airing_calls=t.airing_calls,
+            airing_calls=t.airing_calls,
             agent_totals=t.agent_totals, agent_types=t.agent_types,
-            interval_within=t.interval_within, total_within=t.total_within,
             **(self.funnel.stats() if self.funnel is not None else {}),
         )
 
