@@ -49,17 +49,16 @@ def add_clock_many(int n_intervals, int n_groups, double interval, double warmup
     return np.asarray(totals), np.asarray(by_interval)
 
 
-def fold_rows_into(const double[:, ::1] rows, int32_t boundary, double[:, ::1] intervals, double[::1] totals):
-    """``results.fold_rows`` on 2-D views (rows: n + 1 rows of m values; intervals: n rows of
-    m values, a copy of the first n; totals: m values, a copy of the last row): the boundary
-    interval plus the extra row, and to the totals each row after the boundary in order. The
-    additions of the loops are the ones ``fold_rows`` documents, one by one, in C."""
+def fold_rows_into(double[:, ::1] rows, int32_t boundary, double[::1] totals):
+    """``results.fold_rows`` on a 2-D view (n + 1 rows of m values; totals: m values, a copy of
+    the last row): the extra row added to the boundary row, in place, and to the totals each
+    row after the boundary, in order. The additions ``fold_rows`` documents, one by one, in C."""
     cdef Py_ssize_t n = rows.shape[0] - 1, m = rows.shape[1], i, j
-    if not (0 <= boundary < n and intervals.shape[0] == n and intervals.shape[1] == m and totals.shape[0] == m):
+    if not (0 <= boundary < n and totals.shape[0] == m):
         raise ValueError("fold_rows_into: shapes or boundary out of range")
     with nogil:
         for j in range(m):
-            intervals[boundary, j] += rows[n, j]
+            rows[boundary, j] += rows[n, j]
         for i in range(boundary + 1, n):
             for j in range(m):
                 totals[j] += rows[i, j]

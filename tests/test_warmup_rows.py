@@ -39,17 +39,20 @@ def scenario(warmup):
 
 
 def test_fold_rows_adds_the_extra_row_to_its_interval_and_the_later_rows_to_the_totals():
-    rows = np.random.default_rng(1).random((5, 2, 3))  # 4 intervals and the extra row
+    original = np.random.default_rng(1).random((5, 2, 3))  # 4 intervals and the extra row
     for boundary in range(4):
+        rows = original.copy()
         intervals, totals = fold_rows(rows, boundary)
-        expected = rows[:4].copy()
-        expected[boundary] = rows[boundary] + rows[4]
+        expected = original[:4].copy()
+        expected[boundary] = original[boundary] + original[4]
         np.testing.assert_array_equal(intervals, expected)
-        total = rows[4].copy()  # the extra row first, then the intervals after the boundary in order
+        total = original[4].copy()  # the extra row first, then the intervals after the boundary in order
         for i in range(boundary + 1, 4):
-            total = total + rows[i]
+            total = total + original[i]
         np.testing.assert_array_equal(totals, total)
-    assert not np.shares_memory(fold_rows(rows, 0)[0], rows)  # the engine's table is left as it was
+        assert np.shares_memory(intervals, rows)  # folded in place: no copy of a large table
+    empty = np.zeros((5, 2, 0))  # no extra service-level threshold
+    assert fold_rows(empty, 1)[1].shape == (2, 0)
 
 
 @pytest.mark.parametrize("engine", ["core", "simpy"])
