@@ -48,6 +48,7 @@ from numpy.random cimport bitgen_t
 from ccsim._arrivals cimport AdChannel, ArrivalProfile, ad_delay, airing_count, next_arrival
 from ccsim._heap cimport (Event, Heap, event_before, event_kind, heap_count, heap_first, heap_free, heap_init, heap_pop, heap_push,
                          heap_push_arrival, heap_push_event, heap_push_far, heap_push_lane, heap_push_timer,
+                         heap_drop_arrival, heap_replace_arrival,
                          heap_far_due, heap_far_start, heap_far_take, heap_wheel_done, heap_wheel_due,
                          heap_wheel_start, heap_wheel_take)
 from ccsim._hours cimport Week, week_next_open, week_open
@@ -1105,11 +1106,13 @@ cdef class Simulation:
                 break
             if not to_end and first.time > until:
                 break
-            heap_pop(&self.heap, first, &ev)
-            self.now = ev.time
-            kind = event_kind(&ev)
-            if kind == EV_ARRIVAL:
-                handled = self._on_arrival(ev.target)
+            kind = event_kind(first)
+            if kind != EV_ARRIVAL:
+                heap_pop(&self.heap, first, &ev)
+                self.now = ev.time
+            if kind == EV_ARRIVAL:  # the arrivals' root (every arrival is there), left for _on_arrival to replace
+                self.now = first.time
+                handled = self._on_arrival(first.target)
             elif kind == EV_TALK_END:
                 handled = self._on_talk_end(ev.target)
             elif kind == EV_ACW_END:
@@ -1186,7 +1189,10 @@ cdef class Simulation:
     # ---- a caller's attempts -------------------------------------------------------
 
     cdef int _on_arrival(self, int32_t s) noexcept nogil:
-        """A first attempt of source s (a call type, or n_types + entry)."""
+        """A first attempt of source s (a call type, or n_types + entry). Its event is still the
+        arrivals' root (``_advance`` does not pop it): the source's next arrival takes its place
+        (``heap_replace_arrival``: one pass instead of a pop and a push, the same keys), or it
+        goes when the source has none, before anything else can push an event."""
         cdef double t = self.now
         cdef double t_next = self._next_arrival(s, t)
         cdef int32_t interval
@@ -1197,8 +1203,9 @@ cdef class Simulation:
                     touch_calls(&self.stats, interval)
                     self.touched = interval
                 prefetch_calls(&self.stats, s, t_next)
-            if self._push_arrival(t_next, s) != 0:
-                return -1
+            heap_replace_arrival(&self.heap, t_next, EV_ARRIVAL, s, 0)
+        else:
+            heap_drop_arrival(&self.heap)
         return self._first_attempt(s, -1, -1)
 
     cdef int _on_ad_arrival(self, int32_t i) noexcept nogil:

@@ -220,6 +220,21 @@ cdef inline int heap_push_arrival(Heap* h, double time, int32_t kind, int32_t ta
     return _tree_push(&h.arrivals, &ev)
 
 
+cdef inline void heap_replace_arrival(Heap* h, double time, int32_t kind, int32_t target, uint32_t gen) noexcept nogil:
+    """Put a new event in the place of the arrivals' root (the arrival being handled, which the
+    loop left there instead of popping it): the root's pop and the new event's push in one
+    pass, the same keys and so the same order as ``_tree_pop`` then ``heap_push_arrival``."""
+    cdef Event ev
+    _event(h, &ev, time, kind, target, gen)
+    _tree_replace_root(&h.arrivals, &ev)
+
+
+cdef inline void heap_drop_arrival(Heap* h) noexcept nogil:
+    """Remove the arrivals' root (the arrival being handled, when its source has no next one)."""
+    cdef Event out
+    _tree_pop(&h.arrivals, &out)
+
+
 cdef inline int _wheel_start(Wheel* w, double width, int64_t buckets, double now) noexcept nogil:
     """Start a wheel of ``buckets`` (a power of 2) buckets of ``width`` seconds, the first
     holding ``now``; 0 when started, 1 when the width does not suit (not positive and finite,
@@ -476,6 +491,25 @@ cdef inline void heap_pop(Heap* h, Event* first, Event* out) noexcept nogil:
                 lane.head = (lane.head + 1) & (lane.capacity - 1)
                 lane.size -= 1
                 return
+
+
+cdef inline void _tree_replace_root(Tree* t, Event* ev) noexcept nogil:
+    """Replace a heap's root (the heap must not be empty) by ``ev``: bottom-up as ``_tree_pop``,
+    the hole going down along the earliest children to a leaf, then ``ev`` sifting up from
+    there (short when it is a late one, as a source's next arrival usually is)."""
+    cdef int64_t i = 0, child = 1, parent, n = t.size
+    while child < n:
+        child = _least_child(t, child, n)
+        t.data[i] = t.data[child]
+        i = child
+        child = 4 * i + 1
+    while i > 0:
+        parent = (i - 1) >> 2
+        if not _before(ev, &t.data[parent]):
+            break
+        t.data[i] = t.data[parent]
+        i = parent
+    t.data[i] = ev[0]
 
 
 cdef inline void _tree_pop(Tree* t, Event* out) noexcept nogil:

@@ -2,7 +2,8 @@
 """Python-callable test wrapper of the event heap declared in ``_heap.pxd``."""
 from libc.stdint cimport int32_t, int64_t
 from ccsim._heap cimport (Event, Heap, heap_count, heap_far_due, heap_far_start, heap_far_take, heap_first,
-                         heap_free, heap_init, heap_pop, heap_push, heap_push_arrival, heap_push_event,
+                         heap_drop_arrival, heap_free, heap_init, heap_pop, heap_push, heap_push_arrival,
+                         heap_push_event, heap_replace_arrival,
                          heap_push_far, heap_push_lane, heap_push_timer, heap_wheel_due, heap_wheel_done,
                          heap_wheel_start, heap_wheel_take)
 
@@ -97,3 +98,45 @@ cdef int _pop(Heap* h, list order, double* now, list main_sizes) except -1:
     now[0] = ev.time
     order.append(ev.target)
     return 0
+
+
+def arrivals_replaced_order(first_times, next_times, other_times):
+    """Pop events as the core's loop does with arrivals: source s's first arrival at
+    ``first_times[s]`` goes to the arrivals' heap (kind 5, pushed in source order), then the
+    events ``other_times`` to the main heap (kind 0); at each step the earliest event is taken,
+    and when it is an arrival of source s it is not popped but replaced in place by s's next
+    arrival (the next of ``next_times[s]``, ``heap_replace_arrival``), or dropped when s has
+    none left (``heap_drop_arrival``). Returns the (kind, source or event index) taken, in order."""
+    cdef Heap h
+    cdef Event ev
+    cdef Event* first
+    cdef int32_t s
+    cdef int64_t i
+    if heap_init(&h, 1) != 0:
+        raise MemoryError()
+    taken = []
+    left = [list(times) for times in next_times]
+    try:
+        for i in range(len(first_times)):
+            if heap_push_arrival(&h, first_times[i], 5, <int32_t>i, 0) != 0:
+                raise MemoryError()
+        for i in range(len(other_times)):
+            if heap_push(&h, other_times[i], 0, <int32_t>i, 0) != 0:
+                raise MemoryError()
+        while True:
+            first = heap_first(&h)
+            if first == NULL:
+                break
+            if first == &h.arrivals.data[0]:
+                s = first.target
+                taken.append((5, s))
+                if left[s]:
+                    heap_replace_arrival(&h, left[s].pop(0), 5, s, 0)
+                else:
+                    heap_drop_arrival(&h)
+            else:
+                heap_pop(&h, first, &ev)
+                taken.append((0, ev.target))
+    finally:
+        heap_free(&h)
+    return taken

@@ -90,6 +90,41 @@ def test_events_pushed_to_the_lane_or_the_arrivals_heap_pop_as_with_one_heap(evs
     assert _heap.heap_order(times, kinds, pops, places) == reference_order(times, kinds, pops)
 
 
+def arrivals_reference(first_times, next_times, other_times):
+    """``arrivals_replaced_order`` with heapq: the arrival popped, then its source's next one
+    pushed (next sequence number), as the loop did before replacing in place."""
+    heap, seq, taken = [], 0, []
+    left = [list(times) for times in next_times]
+    for s, time in enumerate(first_times):
+        heapq.heappush(heap, (time, 5, seq, s))
+        seq += 1
+    for i, time in enumerate(other_times):
+        heapq.heappush(heap, (time, 0, seq, i))
+        seq += 1
+    while heap:
+        _, kind, _, target = heapq.heappop(heap)
+        taken.append((kind, target))
+        if kind == 5 and left[target]:
+            heapq.heappush(heap, (left[target].pop(0), 5, seq, target))
+            seq += 1
+    return taken
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(event_times, st.lists(event_times, max_size=8)), min_size=1, max_size=40),
+       st.lists(event_times, max_size=60))
+def test_an_arrival_replaced_in_place_keeps_the_order_of_a_pop_and_a_push(sources, other_times):
+    """The loop leaves an arrival at the arrivals' root and puts its source's next arrival in
+    its place (``heap_replace_arrival``) or drops it (``heap_drop_arrival``): the same order
+    as popping it and pushing the next, with ties on time across sources and with the main heap
+    (a next arrival may even come before its source's last: the order is still heapq's)."""
+    first_times = [first for first, _ in sources]
+    next_times = [sorted(later) for _, later in sources]
+    taken = _heap.arrivals_replaced_order(first_times, next_times, other_times)
+    assert taken == arrivals_reference(first_times, next_times, other_times)
+    assert len(taken) == len(first_times) + sum(map(len, next_times)) + len(other_times)
+
+
 def test_the_lane_takes_constant_delays_and_grows():
     """Events at now + a constant delay (after-call work) pushed through the lane, mixed with
     random events in the two heaps and a few out-of-order lane pushes, over a lane and an
