@@ -2412,7 +2412,7 @@ cdef class Simulation:
     @property
     def boundary(self):
         """The interval the warm-up ends in, whose calls after it count in the by-interval
-        tables' extra last row (``_stats.row_of``, ``results.fold_rows``)."""
+        tables' extra last row (``_stats.row_at``, ``results.fold_rows``)."""
         return self.stats.boundary
 
     def idle_agents(self, int32_t group):

@@ -109,13 +109,13 @@ cdef enum:
     N_INTERVAL_GROUP_FIELDS = 2
 
 cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner)
-    double* interval_calls   # [row, call type, N_CALL_FIELDS]: n_intervals + 1 rows (row_of)
+    double* interval_calls   # [row, call type, N_CALL_FIELDS]: n_intervals + 1 rows (row_at)
     double* group_totals     # [group, N_GROUP_FIELDS]
     double* interval_groups  # [interval, group, N_INTERVAL_GROUP_FIELDS]
-    double* interval_entries # [row, entry, N_ENTRY_FIELDS] (row_of)
+    double* interval_entries # [row, entry, N_ENTRY_FIELDS] (row_at)
     double* node_totals      # [node, N_NODE_FIELDS], post-warm-up rings
     double* callers          # [source, N_CALLER_FIELDS], post-warm-up first attempts
-    double* interval_channels  # [row, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring (row_of)
+    double* interval_channels  # [row, 1 + channel, N_CALLER_FIELDS], 0 = organic, by first ring (row_at)
     double* airing_calls       # [airing, N_CALLER_FIELDS], post-warm-up first rings
     double* agent_totals       # [agent, N_AGENT_FIELDS]
     double* agent_types        # [agent, call type]: calls answered (post-warm-up arrivals)
@@ -127,7 +127,7 @@ cdef struct Stats:       # the arrays are borrowed (C order, zeroed by the owner
     double interval          # seconds per reporting interval
     double warmup
     double horizon
-    double* interval_within    # [row, call type, threshold]: answers with wait <= thresholds[j] (row_of)
+    double* interval_within    # [row, call type, threshold]: answers with wait <= thresholds[j] (row_at)
     double* thresholds         # the extra service-level thresholds (CompiledModel.sl_thresholds)
     int32_t n_thresholds       # 0: none (nothing counted)
     int32_t boundary           # interval_of(warm-up): the one interval with calls before and after it

@@ -189,7 +189,7 @@ CALLER_LOST_OUTCOMES = ("abandoned", "blocked", "ivr_hung_up", "hang_up", "retry
                         "callback_failed")
 
 
-# The by-interval tables an engine fills with one extra last row (``_stats.row_of``), and the
+# The by-interval tables an engine fills with one extra last row (``_stats.row_at``), and the
 # totals after the warm-up that ``fold_rows`` derives from each.
 FOLDED_TABLES = (("interval_calls", "total_calls"), ("interval_entries", "total_entries"),
                  ("interval_channels", "total_channels"), ("interval_within", "total_within"))

@@ -197,8 +197,9 @@ class Tally:
 
     def row(self, interval, counted):
         """The row of the by-interval tables a call of ``interval`` counts in (twin of
-        ``_stats.row_of``): its interval's, or the extra last one for a call after the warm-up
-        in the interval the warm-up ends in. ``results.fold_rows`` derives the totals after the
+        ``_stats.row_at``, which the core's handlers carry instead of the interval): its
+        interval's, or the extra last one for a call after the warm-up in the interval the
+        warm-up ends in. ``results.fold_rows`` derives the totals after the
         warm-up from the rows, which needs calls before the warm-up in intervals up to that one
         and calls after it from that one on: checked here at every count."""
         if counted:
