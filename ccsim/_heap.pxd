@@ -494,9 +494,9 @@ cdef inline void heap_pop(Heap* h, Event* first, Event* out) noexcept nogil:
 
 
 cdef inline void _tree_replace_root(Tree* t, Event* ev) noexcept nogil:
-    """Replace a heap's root (the heap must not be empty) by ``ev``: bottom-up as ``_tree_pop``,
-    the hole going down along the earliest children to a leaf, then ``ev`` sifting up from
-    there (short when it is a late one, as a source's next arrival usually is)."""
+    """Replace a heap's root (the heap must not be empty) by ``ev``, bottom-up: the hole left at
+    the root goes down along the earliest children to a leaf, then ``ev`` sifts up from there
+    (short when it is a late one: a source's next arrival, or ``_tree_pop``'s last event)."""
     cdef int64_t i = 0, child = 1, parent, n = t.size
     while child < n:
         child = _least_child(t, child, n)
@@ -520,24 +520,10 @@ cdef inline void _tree_pop(Tree* t, Event* out) noexcept nogil:
     children, then the last event sifts up from there, which is short because it is usually
     a late one. Keys are unique, so the order of events is the same as with a textbook heap.
     """
-    cdef int64_t i = 0, child, parent, n
     cdef Event last
     out[0] = t.data[0]
     t.size -= 1
-    n = t.size
-    if n == 0:
+    if t.size == 0:
         return
-    last = t.data[n]
-    child = 1
-    while child < n:
-        child = _least_child(t, child, n)
-        t.data[i] = t.data[child]
-        i = child
-        child = 4 * i + 1
-    while i > 0:
-        parent = (i - 1) >> 2
-        if not _before(&last, &t.data[parent]):
-            break
-        t.data[i] = t.data[parent]
-        i = parent
-    t.data[i] = last
+    last = t.data[t.size]
+    _tree_replace_root(t, &last)
