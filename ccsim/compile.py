@@ -426,18 +426,8 @@ class CompiledModel:
         (``wide_routing``) or has fewer classes than groups.) The order is the plain scan's
         (every head's key is unique), so the run is the same. Without classes (masks over
         ``WIDE_ROUTING_WORDS`` words) every type scans its groups."""
-        K = self.n_types
-        group_class, members = _classes(self.group_types_start, self.group_types)
-        cw = (len(members) + 63) // 64
-        type_classed = np.zeros(K, dtype=np.int32)
-        if K * cw > WIDE_ROUTING_WORDS:
-            return group_class, np.zeros((K, 0), dtype=np.uint64), type_classed
-        class_bits = _class_bits(K, cw, members)
-        n_classes = _bit_counts(class_bits)
-        n_groups = np.diff(np.asarray(self.type_groups_start))
-        type_wide = self.wide_routing[0]
-        type_classed[:] = (np.asarray(self.type_plain) == 1) & ((type_wide == 1) | (n_classes < n_groups))
-        return group_class, class_bits, type_classed
+        return _class_tables(self.group_types_start, self.group_types, self.type_groups_start,
+                             np.asarray(self.type_plain) == 1, self.wide_routing[0])
 
     @cached_property
     def waiting_classes(self) -> tuple:
@@ -450,18 +440,8 @@ class CompiledModel:
         core uses them with one priority level and no head starts; ``_consider``'s order is total,
         so the caller is the plain scan's. Without classes (masks over ``WIDE_ROUTING_WORDS``
         words) every group scans its types."""
-        G = self.n_groups
-        type_class, members = _classes(self.type_groups_start, self.type_groups)
-        qw = (len(members) + 63) // 64
-        group_classed = np.zeros(G, dtype=np.int32)
-        if G * qw > WIDE_ROUTING_WORDS:
-            return type_class, np.zeros((G, 0), dtype=np.uint64), group_classed
-        class_bits = _class_bits(G, qw, members)
-        n_classes = _bit_counts(class_bits)
-        n_types = np.diff(np.asarray(self.group_types_start))
-        group_wide = self.wide_routing[1]
-        group_classed[:] = ~self.held_groups & ((group_wide == 1) | (n_classes < n_types))
-        return type_class, class_bits, group_classed
+        return _class_tables(self.type_groups_start, self.type_groups, self.group_types_start,
+                             ~self.held_groups, self.wide_routing[1])
 
     @cached_property
     def schedule_agents(self) -> tuple:
@@ -1175,6 +1155,24 @@ def _classes(start, items) -> tuple:
     row_class = [number.setdefault(frozenset(items[start[r]:start[r + 1]].tolist()), len(number))
                  for r in range(len(start) - 1)]
     return np.array(row_class, dtype=np.int32), [sorted(members) for members in number]
+
+
+def _class_tables(start, items, other_start, eligible, wide) -> tuple:
+    """``idle_classes`` (rows: groups, items: their call types) or ``waiting_classes`` (rows:
+    types, items: their groups): each row's class (``_classes``); for each item (the other side,
+    its rows in ``other_start``) the classes it meets, as a uint64 mask over ceil(classes / 64)
+    words (none past ``WIDE_ROUTING_WORDS`` words in all); and 1 for an item that goes through
+    its classes: ``eligible`` (no rule holds it back) and wide, or meeting fewer classes than rows."""
+    row_class, members = _classes(start, items)
+    n = len(other_start) - 1
+    words = (len(members) + 63) // 64
+    classed = np.zeros(n, dtype=np.int32)
+    if n * words > WIDE_ROUTING_WORDS:
+        return row_class, np.zeros((n, 0), dtype=np.uint64), classed
+    class_bits = _class_bits(n, words, members)
+    n_rows = np.diff(np.asarray(other_start))
+    classed[:] = eligible & ((wide == 1) | (_bit_counts(class_bits) < n_rows))
+    return row_class, class_bits, classed
 
 
 def _bit_counts(bits: np.ndarray) -> np.ndarray:
