@@ -837,7 +837,7 @@ cdef class Simulation:
     @property
     def stats(self):
         """The statistic arrays, cumulative so far (written in place as the run goes on). The
-        by-interval tables have an extra last row, which ``results.fold_rows`` folds into the
+        by-interval tables have an extra last row, which ``engines.rows.fold_rows`` folds into the
         warm-up's interval and the totals after the warm-up (``engines.core.raw_stats``)."""
         return self._stats
 
@@ -2412,7 +2412,7 @@ cdef class Simulation:
     @property
     def boundary(self):
         """The interval the warm-up ends in, whose calls after it count in the by-interval
-        tables' extra last row (``_stats.row_at``, ``results.fold_rows``)."""
+        tables' extra last row (``_stats.row_at``, ``engines.rows.fold_rows``)."""
         return self.stats.boundary
 
     def idle_agents(self, int32_t group):

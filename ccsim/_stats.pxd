@@ -146,7 +146,7 @@ cdef inline int32_t row_at(Stats* s, double t) noexcept nogil:
     counts: the row of its interval, except after the warm-up in the interval the warm-up ends in
     (``boundary``): the extra last row, n_intervals. Times before the warm-up fall in intervals up
     to the boundary and times after it from the boundary on, so the totals after the warm-up
-    are the extra row plus the rows after the boundary: ``results.fold_rows`` adds them up once,
+    are the extra row plus the rows after the boundary: ``engines.rows.fold_rows`` adds them up once,
     after the run, instead of a second counter per call. Twin of ``Tally.row``."""
     cdef int32_t i = interval_of(s, t)
     return s.n_intervals if i == s.boundary and t >= s.warmup else i

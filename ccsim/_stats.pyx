@@ -1,6 +1,6 @@
 # cython: language_level=3
 """Python-callable wrappers of the statistics declared in ``_stats.pxd`` (``add_clock`` for tests)
-and the fold of the by-interval tables after a run (``results.fold_rows``)."""
+and the fold of the by-interval tables after a run (``engines.rows.fold_rows``)."""
 import numpy as np
 
 from libc.stdint cimport int32_t
@@ -50,7 +50,7 @@ def add_clock_many(int n_intervals, int n_groups, double interval, double warmup
 
 
 def fold_rows_into(double[:, ::1] rows, int32_t boundary, double[::1] totals):
-    """``results.fold_rows`` on a 2-D view (n + 1 rows of m values; totals: m values, a copy of
+    """``engines.rows.fold_rows`` on a 2-D view (n + 1 rows of m values; totals: m values, a copy of
     the last row): the extra row added to the boundary row, in place, and to the totals each
     row after the boundary, in order. The additions ``fold_rows`` documents, one by one, in C."""
     cdef Py_ssize_t n = rows.shape[0] - 1, m = rows.shape[1], i, j

@@ -2,7 +2,7 @@
 
 Engines count a call in the row of its interval, except a call after the warm-up in the interval
 the warm-up ends in, which counts in an extra last row (``_stats.row_at``, ``Tally.row``);
-``results.fold_rows`` then gives the intervals and the totals after the warm-up. The totals and the
+``engines.rows.fold_rows`` then gives the intervals and the totals after the warm-up. The totals and the
 intervals are checked here against the per-call records, with a warm-up inside an interval (the
 case the extra row exists for), on an interval's edge and at 0, in both engines.
 """
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import ccsim
-from ccsim.results import CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, OUTCOMES, fold_rows
+from ccsim.engines.rows import fold_rows
+from ccsim.results import CALL_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, OUTCOMES
 
 F = {name: i for i, name in enumerate(CALL_FIELDS)}
 E = {name: i for i, name in enumerate(ENTRY_FIELDS)}

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from .. import _core, _funnel
 from ..compile import CompiledModel, bit_generators
+from .rows import folded
 from ..results import (CALL_FIELDS, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS, INTERVAL_GROUP_FIELDS,
-                       NODE_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, RawStats, folded)
+                       NODE_FIELDS, FUNNEL_DAY_FIELDS, FUNNEL_FIELDS, RawStats)
 
 assert _core.CALL_FIELDS_COUNT == len(CALL_FIELDS), "core and results disagree on call fields"
 assert _core.GROUP_FIELDS_COUNT == len(GROUP_FIELDS), "core and results disagree on group fields"

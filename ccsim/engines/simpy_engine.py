@@ -22,8 +22,9 @@ import simpy
 from ..budget import airing_overflow_error, overflow_error
 from ..compile import (AGENT_SELECTION, BRANCH_KINDS, CLOSED_ACTIONS, QUEUE_SELECTION, CompiledModel, ad_stream,
                        bit_generators)
+from .rows import folded
 from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIELDS, CHANNEL_FIELDS, ENTRY_FIELDS, GROUP_FIELDS,
-                       INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats, folded)
+                       INTERVAL_GROUP_FIELDS, NODE_FIELDS, OUTCOMES, RawStats)
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .funnel import Funnel
@@ -199,7 +200,7 @@ class Tally:
         """The row of the by-interval tables a call of ``interval`` counts in (twin of
         ``_stats.row_at``, which the core's handlers carry instead of the interval): its
         interval's, or the extra last one for a call after the warm-up in the interval the
-        warm-up ends in. ``results.fold_rows`` derives the totals after the
+        warm-up ends in. ``rows.fold_rows`` derives the totals after the
         warm-up from the rows, which needs calls before the warm-up in intervals up to that one
         and calls after it from that one on: checked here at every count."""
         if counted:
