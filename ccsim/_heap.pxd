@@ -496,7 +496,9 @@ cdef inline void heap_pop(Heap* h, Event* first, Event* out) noexcept nogil:
 cdef inline void _tree_replace_root(Tree* t, Event* ev) noexcept nogil:
     """Replace a heap's root (the heap must not be empty) by ``ev``, bottom-up: the hole left at
     the root goes down along the earliest children to a leaf, then ``ev`` sifts up from there
-    (short when it is a late one: a source's next arrival, or ``_tree_pop``'s last event)."""
+    (short when it is a late one: a source's next arrival, or ``_tree_pop``'s last event). The
+    sift-up is ``_tree_push``'s loop written out: as one shared function GCC inlined differently,
+    +1.4 % instructions in erlang_a's loop (callgrind)."""
     cdef int64_t i = 0, child = 1, parent, n = t.size
     while child < n:
         child = _least_child(t, child, n)
