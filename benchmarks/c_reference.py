@@ -3,12 +3,18 @@
 The program is built with the system C compiler (``CC``, else ``cc``) at ``-O3``, the
 optimisation the core is built with, into a cache directory keyed by the source's hash,
 so a benchmark session compiles it once. It is a benchmark tool, not part of the package.
+
+``core_run`` measures the core the same way, one fresh process a run (``python
+benchmarks/c_reference.py SCENARIO SEED``): a process's memory layout moves its speed by a
+few per cent and then holds it, so both sides get a new layout each round and the best
+round of each is compared.
 """
 import hashlib
 import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,3 +90,30 @@ def scenario_parameters(scenario) -> dict:
         mean_patience=call_type.patience.mean, agents=team.count, warmup=scenario.warmup,
         horizon=scenario.horizon, threshold=scenario.service_level.threshold,
     )
+
+
+def core_run(scenario: str, seed: int) -> tuple[int, float]:
+    """The core on ``scenario`` once, in a fresh process: (calls simulated, thread CPU
+    seconds of ``Simulation.run`` alone; loading, compiling and set-up excluded)."""
+    out = subprocess.run([sys.executable, __file__, str(scenario), str(seed)], check=True,
+                         capture_output=True, text=True).stdout
+    fields = dict(item.split("=") for item in out.split())
+    return int(fields["calls"]), float(fields["cpu_seconds"])
+
+
+def _core_main(scenario: str, seed: int) -> None:
+    import time
+
+    import ccsim
+    from ccsim.api import replication_seed
+    from ccsim.compile import compile_scenario
+    from ccsim.engines.core import simulation
+
+    sim = simulation(compile_scenario(ccsim.load_scenario(scenario)), replication_seed(seed, 0))
+    started = time.thread_time()
+    sim.run()
+    print(f"calls={sim.calls_simulated} cpu_seconds={time.thread_time() - started!r}")
+
+
+if __name__ == "__main__":
+    _core_main(sys.argv[1], int(sys.argv[2]))

@@ -2,42 +2,30 @@
 
 benchmarks/erlang_a_ref.c (compiled here with the system C compiler, ``c_reference``) and
 the core simulate scenarios/erlang_a.yaml's model (about 1,000,000 calls) in interleaved
-rounds, core then C; each side's figure is its best round in CPU time (the core: thread
+rounds, core then C, each run in a fresh process (``c_reference.core_run``,
+``c_reference.run``); each side's figure is its best round in CPU time (the core: thread
 CPU time of ``Simulation.run``; the C program: its loop's process CPU time), so a busy
-machine slows both alike and only the least disturbed round counts. The summary prints
-core calls/s ÷ C calls/s (the issue's target: >= 0.8).
+machine slows both alike, both sides draw a new memory layout every round, and only the
+least disturbed round counts. The summary prints core calls/s ÷ C calls/s (the issue's
+target: >= 0.8).
 """
-import time
-
 import c_reference
 
 import ccsim
-from ccsim.api import replication_seed
-from ccsim.compile import compile_scenario
-from ccsim.engines.core import simulation
 
 SCENARIO = "scenarios/erlang_a.yaml"
 ROUNDS = 5
 
 
-def _core_round(model, seed):
-    """One core run: (calls, CPU seconds of the run alone)."""
-    sim = simulation(model, replication_seed(seed, 0))
-    started = time.thread_time()
-    sim.run()
-    return sim.calls_simulated, time.thread_time() - started
-
-
 def test_core_vs_c_reference_erlang_a(benchmark, record_throughput):
     scenario = ccsim.load_scenario(SCENARIO)
-    model = compile_scenario(scenario)
     params = c_reference.scenario_parameters(scenario)
     c_reference.build()  # compile before the clock starts
     core, ref = [], []
 
     def one_round():
         seed = len(core) + 1
-        core.append(_core_round(model, seed))
+        core.append(c_reference.core_run(SCENARIO, seed))
         run = c_reference.run(**params, seed=seed)
         ref.append((run.calls, run.cpu_seconds))
 
