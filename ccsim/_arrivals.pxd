@@ -1,6 +1,6 @@
 # The piecewise-constant Poisson arrival process of one call type, and the calls of
 # one media airing (order statistics of its Poisson process).
-from libc.math cimport INFINITY, floor
+from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, int64_t
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport random_poisson, random_standard_exponential, random_standard_gamma
@@ -52,11 +52,13 @@ cdef inline double next_arrival(ArrivalProfile* p, double* rates, bitgen_t* rng,
         p.cursor += 1
         return replay_arrival(p.times, p.n_times, p.period, p.cursor - 1, t)
     e = random_standard_exponential(rng)
-    i = <long long>floor(t / p.slot)
+    # floor(t / slot) (the twin's): times are never negative, so truncation is the floor,
+    # without the call into libm's floor
+    i = <long long>(t / p.slot)
     while True:
         slot_end = (i + 1) * p.slot
-        if p.repeat:
-            rate = rates[p.start + i % p.count]
+        if p.repeat:  # i % count, without the division while i is in the first cycle
+            rate = rates[p.start + (i if i < p.count else i % p.count)]
         elif i < p.count:
             rate = rates[p.start + i]
         else:
