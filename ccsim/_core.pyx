@@ -78,6 +78,15 @@ from ccsim._stats cimport call_row, count_within, F_ORDERS, F_ORDER_VALUE, prefe
 cnp.import_array()
 
 
+cdef struct TypeDraws:  # what a call of one type draws as it reaches the type, side by side
+    Dist* handle          # the type's one distribution of each; NULL: it has periods (_draw_dist)
+    Dist* patience
+    Dist* acw
+    bitgen_t* handle_rng  # streams[base_handle + k] and so on
+    bitgen_t* patience_rng
+    bitgen_t* acw_rng
+
+
 CALL_FIELDS_COUNT = N_CALL_FIELDS
 GROUP_FIELDS_COUNT = N_GROUP_FIELDS
 INTERVAL_GROUP_FIELDS_COUNT = N_INTERVAL_GROUP_FIELDS
@@ -295,6 +304,8 @@ cdef class Simulation:
     cdef int32_t* airing_channel
     cdef Dist* dists
     cdef bitgen_t** streams
+    cdef TypeDraws* draws           # [type]: one cache line for the three draws (the period arrays
+                                    # and streams spread them over a dozen in a large center)
     # dynamic state (owned, freed in __dealloc__)
     cdef Heap heap
     cdef Call* calls
@@ -490,6 +501,14 @@ cdef class Simulation:
             if type(bit_generator) is not plain and hasattr(bit_generator, "check") and not any(
                     b is bit_generator for b in self._skipped):
                 self._skipped.append(bit_generator)  # compile.SkippedStream: checked after the run
+        self.draws = <TypeDraws*>self._alloc(self.n_types * sizeof(TypeDraws))
+        for k in range(self.n_types):
+            self.draws[k].handle = self._one_dist(self.handle_periods, k)
+            self.draws[k].patience = self._one_dist(self.patience_periods, k)
+            self.draws[k].acw = self._one_dist(self.acw_periods, k)
+            self.draws[k].handle_rng = self.streams[self.base_handle + k]
+            self.draws[k].patience_rng = self.streams[self.base_patience + k]
+            self.draws[k].acw_rng = self.streams[self.base_acw + k]
 
         self._schedule_tables(model)
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
@@ -754,6 +773,7 @@ cdef class Simulation:
 
     def __dealloc__(self):
         free(self.dists)
+        free(self.draws)
         free(self.profiles)
         free(self.channels)
         free(self.streams)
@@ -775,6 +795,13 @@ cdef class Simulation:
         free(self.calls)
         free(self.free_slots)
         free(self.records)
+
+    cdef Dist* _one_dist(self, int32_t* periods, int32_t k):
+        """Call type k's distribution when it has one period (``periods``: (first, count) per
+        type), else NULL."""
+        if periods[2 * k + 1] != 1:
+            return NULL
+        return &self.dists[self.period_dist[periods[2 * k]]]
 
     cdef void* _alloc(self, size_t size) except NULL:
         cdef void* p = malloc(size if size > 0 else 1)
@@ -1283,9 +1310,11 @@ cdef class Simulation:
         # straight from its ring (now), or routed by a menu later
         cdef int32_t row = row_at(&self.stats, t) if has_line else who.ring_row
         cdef bint counted = t >= self.warmup
-        cdef double handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
-        cdef double patience = sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
-        cdef double acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
+        cdef TypeDraws* draws = &self.draws[k]
+        cdef double handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t), draws.handle_rng, self.empirical)
+        cdef double patience = sample(self._draw_dist(draws.patience, self.patience_periods, k, t), draws.patience_rng,
+                                      self.empirical)
+        cdef double acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t), draws.acw_rng, self.empirical)
         cdef double message, predicted
         cdef int32_t agent
         count(&self.stats, k, row, F_ARRIVED, 1.0)
@@ -1519,7 +1548,10 @@ cdef class Simulation:
     cdef inline void _count_caller(self, Caller* who, int field) noexcept nogil:
         count_caller(&self.stats, who.source, who.channel, who.airing, who.row, who.counted, field)
 
-    cdef inline Dist* _dist_at(self, int32_t* periods, int32_t k, double t) noexcept nogil:
+    cdef inline Dist* _draw_dist(self, Dist* one, int32_t* periods, int32_t k, double t) noexcept nogil:
+        """``one`` (TypeDraws: the type's only distribution), else the one of t's period."""
+        if one != NULL:
+            return one
         return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
 
     cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t row,
@@ -1860,9 +1892,10 @@ cdef class Simulation:
         streams), available at once if open, else at the next opening."""
         cdef int32_t k = self.voicemail_type
         cdef double t = self.now, handle, acw
-        handle = sample(self._dist_at(self.handle_periods, k, t), self.streams[self.base_handle + k], self.empirical)
-        sample(self._dist_at(self.patience_periods, k, t), self.streams[self.base_patience + k], self.empirical)
-        acw = sample(self._dist_at(self.acw_periods, k, t), self.streams[self.base_acw + k], self.empirical)
+        cdef TypeDraws* draws = &self.draws[k]
+        handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t), draws.handle_rng, self.empirical)
+        sample(self._draw_dist(draws.patience, self.patience_periods, k, t), draws.patience_rng, self.empirical)
+        acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t), draws.acw_rng, self.empirical)
         slot = self._item(who, slot, k, t, handle, acw)
         if slot < 0:
             return -1
