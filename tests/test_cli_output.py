@@ -100,3 +100,12 @@ def test_run_tables_use_the_same_units(tmp_path):
     kpi_rows = [cells(line)[0] for line in text.splitlines() if line.startswith("│ ") and cells(line)[0] in KPI_NAMES]
     first_table = kpi_rows[: len(KPI_NAMES)]
     assert first_table == list(KPI_NAMES)
+
+
+def test_user_text_prints_as_it_is(tmp_path):
+    """No rich markup or emoji codes in the terminal: a scenario named "[red]north :phone:" keeps
+    its brackets and colons, and so does an expectation of ``ccsim check``."""
+    path = write(tmp_path, "s.yaml", single_queue(agents=18, horizon=5000, rate=0.1, name="[red]north :phone:"))
+    assert invoke("run", path).splitlines()[0].startswith("[red]north :phone:: core engine")
+    text = invoke("check", path, "--expect", "abandon_rate[inbound] <= 0.5", "--min-reps", "3", "--max-reps", "3")
+    assert "abandon_rate[inbound] <= 0.5" in text and "\\[" not in text

@@ -98,15 +98,13 @@ def _show_progress() -> bool:
 
 
 def _print(report) -> None:
-    from rich.markup import escape  # "[sales]" in an expectation is not rich markup
-
     from ..check.reports import MARK, estimate_text
 
     out = table("", ("expectation", "verdict", "estimate [CI]", "reps"), right=("reps",),
                 no_wrap=("verdict",))
     for o in report.outcomes:
         where = f"\n(worst: {o.label})" if o.parts else ""
-        out.add_row(escape(o.expectation.text), MARK[o.verdict], escape(estimate_text(o) + where), str(o.reps))
+        out.add_row(o.expectation.text, MARK[o.verdict], estimate_text(o) + where, str(o.reps))
     console = stdout_console()
     console.print(out)
     counts = report.counts()

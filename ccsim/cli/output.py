@@ -18,11 +18,13 @@ from .status import InputError
 
 
 def stdout_console():
-    """Rich console on stdout; 80 columns when piped (readable anywhere)."""
+    """Rich console on stdout; 80 columns when piped (readable anywhere). Text prints as it is:
+    no markup and no emoji codes, so a scenario named "[red]north :phone:" keeps its brackets and
+    colons (and the tables skip rich's markup parse of every cell)."""
     from rich.console import Console
 
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(highlight=False, width=80 if piped else None)
+    return Console(highlight=False, markup=False, emoji=False, width=80 if piped else None)
 
 
 def table(title: str = "", columns=(), right=(), no_wrap=("KPI",)):
