@@ -59,7 +59,7 @@ from ccsim._routing cimport (
 )
 from ccsim._shifts cimport sched_at, sched_change, sched_start
 from ccsim._funnel cimport Funnel, Order, count_order, count_sale, funnel_init, order_life, order_probability
-from ccsim._random cimport Dist, period_dist, sample
+from ccsim._random cimport Dist, fill_dists, period_dist, sample
 from ccsim._stats cimport (
     C_ABANDONED, C_BLOCKED, C_CALLBACK_DONE, C_CALLBACK_FAILED, C_CALLBACK_PENDING, C_CALLERS, C_CLOSED,
     E_CLOSED, F_CB_ACCEPTED, F_CB_DELAY, F_CB_DONE, F_CB_FAILED, F_CB_OFFERED, F_CB_PENDING_AT_END,
@@ -468,12 +468,7 @@ cdef class Simulation:
 
         n = len(model.dist_code)
         self.dists = <Dist*>self._alloc(n * sizeof(Dist))
-        for i in range(n):
-            self.dists[i].code = model.dist_code[i]
-            self.dists[i].p0 = model.dist_param[i, 0]
-            self.dists[i].p1 = model.dist_param[i, 1]
-            self.dists[i].p2 = model.dist_param[i, 2]
-            self.dists[i].cum = model.dist_cum[i]
+        fill_dists(self.dists, model)
         self.profiles = <ArrivalProfile*>self._alloc(self.n_sources * sizeof(ArrivalProfile))
         for k in range(self.n_sources):
             self.profiles[k].start = model.rate_start[k]

@@ -10,7 +10,7 @@ from numpy.random cimport bitgen_t
 
 from ccsim._funnel cimport (Funnel, Order, N_FUNNEL_DAY_FIELDS, N_FUNNEL_FIELDS, order_life,
                             order_probability, count_order, count_sale)
-from ccsim._random cimport Dist
+from ccsim._random cimport Dist, fill_dists
 
 from .funnel_tables import funnel_arrays
 
@@ -103,19 +103,14 @@ cdef class _Tables:
     cdef dict stats
 
     def __cinit__(self, model):
-        cdef int i, n = len(model.dist_code)
+        cdef int n = len(model.dist_code)
         self.keep = []
         self.stats = funnel_stats(model)
         funnel_init(&self.f, funnel_arrays(model), self.stats, model, self.keep)
         dists = np.zeros(max(n, 1) * sizeof(Dist), dtype=np.uint8)
         self.keep.append(dists)
         self.dists = <Dist*>cnp.PyArray_DATA(dists)
-        for i in range(n):
-            self.dists[i].code = model.dist_code[i]
-            self.dists[i].p0 = model.dist_param[i, 0]
-            self.dists[i].p1 = model.dist_param[i, 1]
-            self.dists[i].p2 = model.dist_param[i, 2]
-            self.dists[i].cum = model.dist_cum[i]
+        fill_dists(self.dists, model)
         self.f.dists = self.dists
         self.f.empirical = _doubles(model.empirical, self.keep)
 

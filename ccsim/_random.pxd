@@ -19,6 +19,18 @@ cdef struct Dist:
     double cum           # a mixture component's cumulative weight (its components follow its row)
 
 
+cdef inline void fill_dists(Dist* dists, object model):
+    """The compiled model's distribution table (``dist_code``, ``dist_param``, ``dist_cum``, one
+    row each) into ``dists``, which has room for its rows."""
+    cdef Py_ssize_t i
+    for i in range(len(model.dist_code)):
+        dists[i].code = model.dist_code[i]
+        dists[i].p0 = model.dist_param[i, 0]
+        dists[i].p1 = model.dist_param[i, 1]
+        dists[i].p2 = model.dist_param[i, 2]
+        dists[i].cum = model.dist_cum[i]
+
+
 cdef inline double sample(Dist* d, bitgen_t* rng, double* empirical) noexcept nogil:
     """One draw; the same numpy C routines that ``numpy.random.Generator`` uses.
 
