@@ -18,12 +18,9 @@ COMPILE = dict(
 RANDOM = dict(library_dirs=[NUMPY_RANDOM_LIB], libraries=["npyrandom", "m"])
 MATH = dict(libraries=["m"])
 
-# _core holds the simulation and its loop; the others are small modules whose
-# .pxd declares structs and inline functions (cimported by _core) and whose
-# .pyx is a thin Python wrapper for their tests (STYLE.md "Growing the core").
 # _core is one large C unit (its loop plus the Python-facing methods): GCC's default budget for
 # inlining into a unit (inline-unit-growth 40 %) runs out, and which small hot function is left
-# out of line then moves with unrelated code; at 100 % every call GCC would inline is inlined.
+# out of line then moves with unrelated code; at 100 % none is left out for lack of budget.
 # Added only where the compiler accepts it (BuildExt).
 CORE_ONLY_FLAGS = ["--param=inline-unit-growth=100"]
 
@@ -50,6 +47,9 @@ class BuildExt(build_ext):
         return True
 
 
+# _core holds the simulation and its loop; the others are small modules whose
+# .pxd declares structs and inline functions (cimported by _core) and whose
+# .pyx is a thin Python wrapper for their tests (STYLE.md "Growing the core").
 extensions = [
     Extension("ccsim._core", sources=["ccsim/_core.pyx"], **COMPILE, **RANDOM),
     Extension("ccsim._heap", sources=["ccsim/_heap.pyx"], **COMPILE),
