@@ -10,6 +10,7 @@ import pytest
 from engine_checks import assert_same_run, run
 
 import ccsim.compile
+from ccsim.api import replication_seed
 from ccsim.compile import SkippedStream, bit_generators, compile_scenario, stream_seeds
 from ccsim.engines import ENGINES
 from ccsim.scenario import validate_scenario
@@ -113,3 +114,19 @@ def test_a_wrong_rule_is_caught(monkeypatch):
     assert not m.drawn_streams[m.stream_keys.index(("patience", "mixed"))]
     with pytest.raises(RuntimeError, match="skipped"):
         ENGINES["core"](m, 1)
+
+
+ROOTS = [np.random.SeedSequence(1), np.random.SeedSequence(0), np.random.SeedSequence(2**32 - 1),
+         np.random.SeedSequence(2**128 + 5, spawn_key=(2**40, 0)), np.random.SeedSequence(12345).spawn(3)[2],
+         np.random.SeedSequence([1, 2**33, 0]), replication_seed(7, 4),
+         np.random.SeedSequence(np.array([5, 6], dtype=np.uint32))]  # an array: the one-by-one path
+
+
+@pytest.mark.parametrize("root", ROOTS, ids=range(len(ROOTS)))
+def test_the_streams_seeds_computed_at_once_are_seedsequences_words(root):
+    """``_keyed_states`` gives, for every key, the words SeedSequence generates for it: roots of
+    one to five entropy words, a sequence, spawned roots, names of any length and script."""
+    keys = [(source, name) for source in ccsim.compile.SOURCES
+            for name in ("", "a", "sales_2", "été", "x" * 200, "t199")]
+    expected = [ccsim.compile._keyed(root, source, name).generate_state(4, np.uint64) for source, name in keys]
+    assert np.array_equal(ccsim.compile._keyed_states(root, keys), np.array(expected))
