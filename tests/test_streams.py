@@ -130,3 +130,17 @@ def test_the_streams_seeds_computed_at_once_are_seedsequences_words(root):
             for name in ("", "a", "sales_2", "été", "x" * 200, "t199")]
     expected = [ccsim.compile._keyed(root, source, name).generate_state(4, np.uint64) for source, name in keys]
     assert np.array_equal(ccsim.compile._keyed_states(root, keys), np.array(expected))
+
+
+def test_a_large_center_seeds_its_streams_at_once_to_the_same_states():
+    """From ``_AT_ONCE`` streams on, ``bit_generators`` seeds them from ``_keyed_states``: the
+    same states as one SeedSequence a stream."""
+    flat = {"name": "flat", "horizon": 3600,
+            "call_types": [{"name": f"t{i}", "arrivals": {"process": "poisson", "rate": 0.01},
+                            "handle_time": exp(180), "patience": exp(300)} for i in range(20)],
+            "agents": [{"name": "team", "count": 5, "serves": [f"t{i}" for i in range(20)]}]}
+    m = compile_scenario(validate_scenario(flat))
+    assert m.drawn_streams.sum() >= ccsim.compile._AT_ONCE
+    for stream, seed, drawn in zip(bit_generators(m, 3), stream_seeds(m, 3), m.drawn_streams):
+        if drawn:
+            assert type(stream) is np.random.PCG64 and stream.state == np.random.PCG64(seed).state
