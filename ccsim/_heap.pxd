@@ -497,8 +497,9 @@ cdef inline void _tree_replace_root(Tree* t, Event* ev) noexcept nogil:
     """Replace a heap's root (the heap must not be empty) by ``ev``, bottom-up: the hole left at
     the root goes down along the earliest children to a leaf, then ``ev`` sifts up from there
     (short when it is a late one: a source's next arrival, or ``_tree_pop``'s last event). The
-    sift-up is ``_tree_push``'s loop written out: as one shared function GCC inlined differently,
-    +1.4 % instructions in erlang_a's loop (callgrind)."""
+    sift-up is ``_tree_push``'s loop written out: as one shared function, +1.4 % instructions in
+    erlang_a's loop (callgrind), and still +1.5 % with setup.py's larger inline budget (1.491 ->
+    1.513 G; the 200-type center 531 -> 538 M), so not a matter of what GCC had left to inline."""
     cdef int64_t i = 0, child = 1, parent, n = t.size
     while child < n:
         child = _least_child(t, child, n)
