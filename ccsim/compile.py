@@ -1198,22 +1198,18 @@ def bit_generators(model: CompiledModel, seed, skip: bool = True) -> list[np.ran
     """The PCG64 bit generators of every stream, in ``stream_keys`` order: with ``skip``, each
     stream a run never draws from (``CompiledModel.drawn_streams``) is one shared
     ``SkippedStream``, not created. The streams created are the same, keyed by names
-    (``_keyed``), with or without ``skip``. From ``_AT_ONCE`` streams on, their seeds come from
-    ``_keyed_states``, all at once: 600 streams (200 plain call types) take 1.3 ms, not the
-    6.3 ms of a SeedSequence and a seeded PCG64 each."""
+    (``_keyed``), with or without ``skip``; their seeds come from ``_keyed_states``: 600 streams
+    (200 plain call types) take 1.3 ms, not the 6.3 ms of a SeedSequence and a seeded PCG64 each."""
     root = _root(seed)
     drawn = model.drawn_streams if skip else np.ones(len(model.stream_keys), dtype=bool)
     skipped = SkippedStream() if not drawn.all() else None
     keys = [key for key, used in zip(model.stream_keys, drawn.tolist()) if used]
-    if len(keys) < _AT_ONCE:
-        seeds = iter([_keyed(root, source, name) for source, name in keys])
-    else:
-        seeds = iter([_Seeded(words) for words in _keyed_states(root, keys)])
-    return [np.random.PCG64(next(seeds)) if used else skipped for used in drawn.tolist()]
+    words = iter(_keyed_states(root, keys))
+    return [np.random.PCG64(_Seeded(next(words))) if used else skipped for used in drawn.tolist()]
 
 
-# From this many streams on, seeding them all at once (about 0.2 ms, plus 1.4 us a stream) beats a
-# SeedSequence each (about 10 us a stream): erlang_a's 3 streams take 0.03 ms one by one, 0.2 ms at once.
+# From this many keys on, ``_keyed_states`` hashes them all at once (about 0.2 ms, plus 1.4 us a
+# key) rather than with a SeedSequence each (about 6 us a key): erlang_a has 3 streams.
 _AT_ONCE = 24
 
 
@@ -1266,10 +1262,10 @@ def _keyed_states(root: np.random.SeedSequence, keys) -> np.ndarray:
     hashed, not with the data, so they are the same for every key, and every key has as many
     entropy words (the root's, then its spawn key's words, the source's index and the name's
     CRC, one word each): the same steps run over an array of keys. Checked against
-    SeedSequence word for word (tests/test_streams.py). An entropy of another form goes the
-    slow way, one SeedSequence a key."""
+    SeedSequence word for word (tests/test_streams.py). Fewer than ``_AT_ONCE`` keys, or an
+    entropy of another form, take one SeedSequence a key."""
     run, spawn = _words(root.entropy), _words(tuple(root.spawn_key))
-    if run is None or spawn is None or not keys:
+    if run is None or spawn is None or len(keys) < _AT_ONCE:
         return np.array([_keyed(root, source, name).generate_state(4, np.uint64) for source, name in keys],
                         dtype=np.uint64).reshape(len(keys), 4)
     run = run + [0] * (4 - len(run))  # SeedSequence pads a spawned sequence's entropy to the pool

@@ -133,8 +133,8 @@ def test_the_streams_seeds_computed_at_once_are_seedsequences_words(root):
 
 
 def test_a_large_center_seeds_its_streams_at_once_to_the_same_states():
-    """From ``_AT_ONCE`` streams on, ``bit_generators`` seeds them from ``_keyed_states``: the
-    same states as one SeedSequence a stream."""
+    """From ``_AT_ONCE`` streams on, ``_keyed_states`` hashes them all at once: ``bit_generators``
+    gives the same states as one SeedSequence a stream."""
     flat = {"name": "flat", "horizon": 3600,
             "call_types": [{"name": f"t{i}", "arrivals": {"process": "poisson", "rate": 0.01},
                             "handle_time": exp(180), "patience": exp(300)} for i in range(20)],
