@@ -304,8 +304,8 @@ cdef class Simulation:
     cdef int32_t* airing_channel
     cdef Dist* dists
     cdef bitgen_t** streams
-    cdef TypeDraws* draws           # [type]: one cache line for the three draws (the period arrays
-                                    # and streams spread them over a dozen in a large center)
+    cdef TypeDraws* draws           # [type]: the three draws' 48 bytes side by side (the period
+                                    # arrays and streams spread them over a dozen lines in a large center)
     # dynamic state (owned, freed in __dealloc__)
     cdef Heap heap
     cdef Call* calls
