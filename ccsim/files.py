@@ -2,9 +2,26 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
+
+# Why a write failed -> what the user can do about it.
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def write_advice(err: BaseException) -> str:
+    """What to do about a failed write, by its cause: a full disk (or quota) asks for space, a
+    folder one may not write (permissions, a read-only file system) for its permissions, and
+    a cause not known (a database's own message) for either."""
+    code = getattr(err, "errno", None)
+    if code in _FULL or "full" in str(err).lower():
+        return "free some disk space"
+    if code in _DENIED or "readonly" in str(err).lower() or "read-only" in str(err).lower():
+        return "make the folder writable"
+    return "free some disk space or make the folder writable"
 
 
 @contextlib.contextmanager

@@ -213,6 +213,25 @@ def test_creation_is_atomic(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("failure, advice", [
+    (OSError(errno.ENOSPC, "No space left on device"), "free some disk space or choose another folder"),
+    (PermissionError(errno.EACCES, "Permission denied"), "make the folder writable or choose another folder"),
+    (OSError(errno.EROFS, "Read-only file system"), "make the folder writable or choose another folder"),
+    (sqlite3.OperationalError("disk I/O error"), "free some disk space or make the folder writable"),
+])
+def test_a_failed_creation_says_what_to_do_about_its_cause(tmp_path, monkeypatch, failure, advice):
+    """A folder one may not write is not cured by disk space (nor a full disk by permissions)."""
+    def fail(*args):
+        raise failure
+
+    monkeypatch.setattr(files, "_publish_new", fail)
+    with pytest.raises(StoreWriteError) as caught:
+        create(tmp_path / "s.db")
+    assert advice in str(caught.value)
+    assert ("disk space" in str(caught.value)) == ("space" in advice)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_store_files_follow_the_umask(tmp_path, umask):
     old = os.umask(umask)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..files import atomic_path
+from ..files import atomic_path, write_advice
 from ..results import ORGANIC, OUTCOMES
 
 METADATA_KEY = b"ccsim"
@@ -100,7 +100,7 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path, 
             pq.write_table(table, tmp)
     except OSError as err:
         reason = "no space left on device" if err.errno == errno.ENOSPC else (err.strerror or str(err))
-        raise CallRecordsError(f"could not write the call records {path}: {reason}; free some disk space or "
+        raise CallRecordsError(f"could not write the call records {path}: {reason}; {write_advice(err)} or "
                                "choose another folder (--call-records), then resume the study") from None
     return Path(path)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 
 from ..errors import UserError
-from ..files import atomic_path
+from ..files import atomic_path, write_advice
 from .design_diff import differences
 from .records import Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
@@ -179,7 +179,7 @@ class Store:
             raise _exists(path) from None
         except (OSError, sqlite3.OperationalError) as err:
             raise StoreWriteError(f"could not create the study store {path}: {_reason(err)}; "
-                                  "free some disk space or choose another folder (--store)") from None
+                                  f"{write_advice(err)} or choose another folder (--store)") from None
         return cls.open(path)
 
     @classmethod
@@ -266,8 +266,8 @@ class Store:
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
             raise StoreWriteError(
                 f"could not store replication {record.rep} of point {record.point} in {self.path}: "
-                f"{_reason(err)}. The replications stored before it are safe: free some disk space "
-                "(or fix the folder's permissions), then run the same study again with --resume "
+                f"{_reason(err)}. The replications stored before it are safe: {write_advice(err)}, "
+                "then run the same study again with --resume "
                 "(resume=True) to continue where it stopped"
             ) from None
 
