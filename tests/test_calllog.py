@@ -300,6 +300,34 @@ def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
+def test_ccsim_fit_min_calls_is_the_fewest_values_a_period_is_fitted_from(tmp_path):
+    """The option the report names: fewer --min-calls, fewer periods of the day take the day's fit."""
+    import re
+
+    def periods_on_the_day_fit(*option) -> dict:
+        """Per call type fitted by the hour, how many hours take the day's fit."""
+        done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(tmp_path / "x.yaml"),
+                                        *option])
+        assert done.exit_code == 0, done.output
+        out = {}
+        for section in re.split(r"^call type ", done.output, flags=re.M)[1:]:
+            n = re.search(r"(\d+) periods with fewer calls than --min-calls", section)
+            if n:
+                out[section.split(":")[0]] = int(n.group(1))
+        return out
+
+    default, fewer, more = periods_on_the_day_fit(), periods_on_the_day_fit("--min-calls", "10"), \
+        periods_on_the_day_fit("--min-calls", "40")
+    both = set(default) & set(fewer) & set(more)
+    assert len(both) >= 4
+    assert all(fewer[k] <= default[k] <= more[k] for k in both)
+    assert sum(fewer[k] for k in both) < sum(default[k] for k in both) < sum(more[k] for k in both)
+    assert default == periods_on_the_day_fit("--min-calls", "20")  # its default, as --help says
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(tmp_path / "y.yaml"),
+                                    "--min-calls", "3"])
+    assert done.exit_code == 2 and "--min-calls" in done.output and not (tmp_path / "y.yaml").exists()
+
+
 @pytest.mark.parametrize("option", ["--short-abandon", "--idle-cap"])
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e10", "soon"])
 def test_ccsim_fit_seconds_options_are_finite_and_bounded(tmp_path, option, value):

@@ -73,13 +73,17 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 @click.option("--handle-period", type=click.IntRange(min=0, max=86400), default=3600, show_default=True,
               help="Fit the handle time per period of the day of this many seconds (whole minutes dividing a "
                    "day; the scenario's by_period); 0 = one distribution for the whole day.")
+@click.option("--min-calls", type=click.IntRange(min=10), default=20, show_default=True,
+              help="The fewest values a distribution is fitted from (handle time, patience: also half as many "
+                   "abandons, IVR time): a period of the day with fewer served calls takes the whole day's "
+                   "handle-time fit (--handle-period).")
 @click.option("--exclusions", type=click.Path(path_type=Path),
               help="Write every excluded row (row, reason, detail) to this CSV file.")
 @click.option("--name", help="The scenario's name (default: the mapping's name + _fitted).")
 @click.option("--strict", is_flag=True,
               help="Refuse the log (exit 2) if any row other than a phantom call is excluded.")
 def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handle, patience, short_abandon, idle_cap,
-        handle_period, exclusions, name, strict):
+        handle_period, min_calls, exclusions, name, strict):
     """Fit a scenario to the call log LOG and write it to --out."""
     from ..calllog import read_log
     from ..calllog.fit import FitOptions, fit_log
@@ -92,7 +96,7 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
         if path is not None:
             check_output_path(path, option, inputs=(log_file,), what="call log")
     options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
-                         idle_cap=idle_cap, handle_period=handle_period)
+                         idle_cap=idle_cap, handle_period=handle_period, min_calls=min_calls)
     log = read_log(log_file, mapping_spec)
     if strict:
         refuse_bad_rows(log)
