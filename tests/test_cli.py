@@ -259,6 +259,17 @@ def test_bad_option_names_the_option(runner):
     assert "--patience" in result.stderr and "-3" in result.stderr
 
 
+@pytest.mark.parametrize("args", [["run", "{small}", "--seed", "abc"], ["run", "{small}", "--reps", "1.5"],
+                                  ["compare", "{small}", "{small}", "--seed", "x"],
+                                  ["workforce", "{small}", "--reps", "two"]])
+def test_a_count_that_is_not_a_whole_number_is_called_so(runner, small, args):
+    """Not click's "is not a valid integer range", which reads as if a range were asked for."""
+    result = runner.invoke(cli, [a.format(small=small) for a in args])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{args[-2]}': '{args[-1]}' is not a valid integer." in result.stderr
+    assert "range" not in result.stderr
+
+
 def test_missing_file(runner, tmp_path):
     missing = tmp_path / "nowhere" / "center.yaml"
     for command in ("run", "validate"):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from .params import IntRange
 from .status import EXIT_FAIL, EXIT_OK, InputError
 
 # (name, scenario file relative to the project, runs per round): each about 0.1-0.25 s of engine time.
@@ -231,18 +232,18 @@ def baseline_document(speeds: list, tolerance: float, rounds: int, sessions: int
 
 # ---------------------------------------------------------------- the command
 @click.command()
-@click.option("--rounds", type=click.IntRange(min=1), default=DEFAULT_ROUNDS, show_default=True,
+@click.option("--rounds", type=IntRange(min=1), default=DEFAULT_ROUNDS, show_default=True,
               help="Rounds; the fastest round of each workload counts.")
 @click.option("--gate", "gate_path", type=click.Path(path_type=Path),
               help="Compare with this baseline; exit 1 when a scenario is slower than its tolerance allows.")
 @click.option("--record", "record_path", type=click.Path(path_type=Path),
               help="Write the measured speeds as a new baseline here (on purpose: after a change known to be "
                    "slower or faster).")
-@click.option("--sessions", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--sessions", type=IntRange(min=1), default=1, show_default=True,
               help="Measure this many sessions of --rounds and use the median of each speed (e.g. 5 with --record).")
 @click.option("--tolerance", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=DEFAULT_TOLERANCE, show_default=True, help="With --record: the tolerance written (day_profile, the noisiest, gets 12 %).")
-@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+@click.option("--retries", type=IntRange(min=0), default=2, show_default=True,
               help="With --gate: when a scenario fails, measure up to this many more sessions and judge the "
                    "best speed of each (a burst of load elsewhere passes; a slower core fails every time).")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=".", show_default=True,

@@ -14,6 +14,7 @@ import click
 from ..check.runner import DEFAULT_ALPHA, DEFAULT_MAX_REPS, DEFAULT_MIN_REPS
 from ..engines import ENGINES
 from .output import check_output_path, note_replaced, progress_bar, stdout_console, table
+from .params import IntRange
 from .status import EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, InputError
 
 EXIT_FOR = {"pass": EXIT_OK, "fail": EXIT_FAIL, "undecided": EXIT_UNDECIDED}
@@ -35,12 +36,12 @@ EXIT_FOR = {"pass": EXIT_OK, "fail": EXIT_FAIL, "undecided": EXIT_UNDECIDED}
                    "paired replication by replication (common random numbers).")
 @click.option("--alpha", type=float, default=None, show_default=f"checks.alpha, else {DEFAULT_ALPHA}",
               help="The chance that any verdict of the check is wrong is at most this.")
-@click.option("--min-reps", type=click.IntRange(min=2), default=None,
+@click.option("--min-reps", type=IntRange(min=2), default=None,
               show_default=f"checks.min_reps, else {DEFAULT_MIN_REPS}", help="Replications at the first look.")
-@click.option("--max-reps", type=click.IntRange(min=2), default=None,
+@click.option("--max-reps", type=IntRange(min=2), default=None,
               show_default=f"checks.max_reps, else {DEFAULT_MAX_REPS}",
               help="The budget: replications at the last look (looks double from --min-reps).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+@click.option("--seed", type=IntRange(min=0), default=1, show_default=True,
               help="Root seed; replication r uses child r of SeedSequence(seed) (the baseline too).")
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
               help="Cython core or the SimPy reference engine.")

@@ -13,6 +13,7 @@ import click
 from ..report_table import service_level_definition
 from ..scenario.schema import PER_SECONDS
 from .output import erlang_table, stdout_console
+from .params import IntRange
 from .status import InputError
 
 MAX_AGENTS = 10_000_000  # ccsim.analytic's search limit; beyond it memory, not answers, runs out
@@ -43,7 +44,7 @@ def _traffic_options(func):
     return func
 
 
-_AGENTS = click.option("--agents", type=click.IntRange(1, MAX_AGENTS), required=True,
+_AGENTS = click.option("--agents", type=IntRange(1, MAX_AGENTS), required=True,
                        help=f"Number of agents (1 to {MAX_AGENTS:,}).")
 _THRESHOLD = click.option("--threshold", type=float, default=20.0, show_default=True,
                           help="Service-level threshold T, seconds.")

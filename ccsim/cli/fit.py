@@ -13,6 +13,7 @@ import click
 
 from ..scenario import limits as L
 from .output import check_output_path
+from .params import IntRange
 
 
 class _Seconds(click.FloatRange):
@@ -57,7 +58,7 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
               help="Write the fitted scenario (YAML) here.")
 @click.option("--html", type=click.Path(path_type=Path),
               help="Also write the fit report (Q-Q plots, Kaplan-Meier curves, hazards, rates) here.")
-@click.option("--slot", type=click.IntRange(min=60), default=1800, show_default=True,
+@click.option("--slot", type=IntRange(min=60), default=1800, show_default=True,
               help="Seconds per arrival-rate and staffing slot (divides a day).")
 @click.option("--profile", type=click.Choice(("auto", "week", "day")), default="auto", show_default=True,
               help="A week of slots from Monday (needs 7 days of log), one day, or auto (a week when possible).")
@@ -70,10 +71,10 @@ PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 @click.option("--idle-cap", type=_Seconds(), default=600.0, show_default=True,
               help="Staffing: an agent's idle gap between two calls counts as available up to this many "
                    "seconds (longer: a break), and only while no call waits.")
-@click.option("--handle-period", type=click.IntRange(min=0, max=86400), default=3600, show_default=True,
+@click.option("--handle-period", type=IntRange(min=0, max=86400), default=3600, show_default=True,
               help="Fit the handle time per period of the day of this many seconds (whole minutes dividing a "
                    "day; the scenario's by_period); 0 = one distribution for the whole day.")
-@click.option("--min-calls", type=click.IntRange(min=10), default=20, show_default=True,
+@click.option("--min-calls", type=IntRange(min=10), default=20, show_default=True,
               help="The fewest values a distribution is fitted from (handle time, patience: also half as many "
                    "abandons, IVR time): a period of the day with fewer served calls takes the whole day's "
                    "handle-time fit (--handle-period).")

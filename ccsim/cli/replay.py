@@ -16,6 +16,7 @@ import click
 
 from .fit import _Seconds
 from .output import check_output_path
+from .params import IntRange
 
 
 def _load(log_file: Path, mapping_spec: str, scenario_file: Path):
@@ -49,8 +50,8 @@ _common = [
                  help="Column mapping: a YAML file, or the name of a shipped one (bank)."),
     click.option("--scenario", "scenario_file", required=True, type=click.Path(path_type=Path),
                  help="The (fitted) scenario: its call types, patience, handle times, service-level threshold."),
-    click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications."),
-    click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True, help="Root seed."),
+    click.option("--reps", type=IntRange(min=2), default=10, show_default=True, help="Replications."),
+    click.option("--seed", type=IntRange(min=0), default=1, show_default=True, help="Root seed."),
     click.option("--html", type=click.Path(path_type=Path), help="Also write the table as HTML here."),
     click.option("--idle-cap", type=_Seconds(), default=600.0, show_default=True,
                  help="Agents available: an idle gap between two calls counts up to this many seconds "

@@ -19,6 +19,7 @@ from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
+from .params import IntRange
 from .status import InputError
 
 OUT_FILES = ("intervals.csv", "call_type_intervals.csv", "group_intervals.csv", "call_types.csv", "groups.csv",
@@ -33,9 +34,9 @@ CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "as
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-@click.option("--reps", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--reps", type=IntRange(min=1), default=1, show_default=True,
               help="Replications (one: CIs from batch means within the run, if arrivals are stationary).")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+@click.option("--seed", type=IntRange(min=0), default=1, show_default=True,
               help="Root seed; replication r uses child r of SeedSequence(seed) "
                    "(--reps 1 equals ccsim.simulate(SCENARIO, seed=SEED)).")
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
@@ -44,7 +45,7 @@ CALL_TYPE_TABLE_KPIS = ("offered", "answered", "abandoned", "service_level", "as
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder for intervals.csv, call_types.csv, groups.csv and summary.json (created if needed).")
 @click.option("--html", type=click.Path(path_type=Path), help="Write the HTML report here.")
-@click.option("--agents", "top_agents", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+@click.option("--agents", "top_agents", type=IntRange(min=0), default=0, show_default=True, metavar="N",
               help="Also show the N best agents by calls per staffed hour, and the team and squad tables.")
 @click.option("--from-state", "state_file", type=click.Path(path_type=Path), metavar="STATE.yaml",
               help="Start from this state of the center (callers waiting, agents busy or away at a clock "

@@ -20,6 +20,7 @@ from ..report_table import format_difference, format_halfwidth, format_interval,
 from ..results import KPI_NAMES
 from .output import (budget_options, check_output_path, estimate, note_replaced, progress_bar, show_progress,
                      stdout_console, table)
+from .params import IntRange
 from .status import ARGV_KEY, GoalNotReached, InputError, Interrupted
 
 # KPIs in the terminal tables (every KPI goes to --json), in KPI_NAMES order
@@ -31,14 +32,14 @@ TABLE_KPIS = tuple(k for k in KPI_NAMES if k in (
 def study_options(func):
     """Options shared by compare and sweep."""
     options = [
-        click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True,
+        click.option("--reps", type=IntRange(min=2), default=10, show_default=True,
                      help="Replications per point (with --ci-halfwidth: the minimum)."),
-        click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+        click.option("--seed", type=IntRange(min=0), default=1, show_default=True,
                      help="Root seed; replication r of every point uses child r of SeedSequence(seed)."),
         click.option("--independent", is_flag=True,
                      help="Independent seeds per point instead of common random numbers."),
         click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True),
-        click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."),
+        click.option("--workers", type=IntRange(min=1), help="Local worker processes (default: all cores)."),
         click.option("--scheduler", metavar="ADDRESS",
                      help="Run on a Dask cluster, e.g. tcp://host:8786 (host:8786 means tcp://host:8786)."),
         click.option("--store", "store_path", type=click.Path(path_type=Path),
@@ -49,7 +50,7 @@ def study_options(func):
                      help="Add replications until this KPI's 95 % CI half-width is at most HALFWIDTH at every "
                           "point, in the KPI's own units: a fraction for rates (0.005 = 0.5 pp), seconds for "
                           "times (repeatable). Not met within --max-reps: exit status 3."),
-        click.option("--max-reps", type=click.IntRange(min=2), default=200, show_default=True,
+        click.option("--max-reps", type=IntRange(min=2), default=200, show_default=True,
                      help="Budget of replications per point with --ci-halfwidth."),
         click.option("--call-records", type=click.Path(path_type=Path),
                      help="Write per-call records to Parquet in this folder, one file per replication."),

@@ -18,6 +18,7 @@ from ..engines import ENGINES
 from ..errors import UserError
 from ..workforce.pooled import pooled_periods, pooled_run
 from .output import check_output_path, note_replaced, stdout_console, table
+from .params import IntRange
 
 # Per-period columns, two tables: (row key, label, format of the mean).
 PEOPLE = (("headcount", "headcount", "{:,.1f}"), ("hired", "hired", "{:,.1f}"), ("eliminated", "elim.", "{:,.1f}"),
@@ -31,15 +32,15 @@ COLUMNS = PEOPLE + RESULTS
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-@click.option("--reps", type=click.IntRange(min=1), default=1, show_default=True, help="Replications.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+@click.option("--reps", type=IntRange(min=1), default=1, show_default=True, help="Replications.")
+@click.option("--seed", type=IntRange(min=0), default=1, show_default=True,
               help="Root seed (replication r gets the same callers as in ccsim run).")
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default="core", show_default=True,
               help="Simulation engine.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the tables.")
 @click.option("--html", type=click.Path(path_type=Path),
               help="Write the HTML report of the replications pooled (mean and 95 % CI per period) here.")
-@click.option("--html-rep", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--html-rep", type=IntRange(min=1), default=1, show_default=True,
               help="The replication whose trajectories and leaderboards the --html report shows.")
 def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html, html_rep: int):
     """Run SCENARIO's workforce section: periods with policies between them (elimination,
