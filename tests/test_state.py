@@ -256,6 +256,30 @@ def test_state_from_a_log_matches_a_hand_count(tmp_path):
     assert res.exit_code == 0, res.output
 
 
+@pytest.mark.parametrize("agents, refused", [(1, True), (2, False)])
+def test_more_agents_busy_in_the_log_than_on_duty_is_refused_in_the_logs_terms(tmp_path, agents, refused):
+    """At 08:05:00 the log has 2 agents busy (calls 1 and 6): a scenario with one agent on duty
+    is refused naming both counts, the group and the instant, and nothing is written; with two
+    the state is written."""
+    log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"
+    log.write_text(LOG)
+    mapping.write_text(yaml.safe_dump(LOG_MAPPING))
+    scenario = log_scenario()
+    scenario["agents"][0]["count"] = agents
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    out = tmp_path / "state.yaml"
+    res = CliRunner().invoke(cli, ["state", str(log), "--mapping", str(mapping), "--at", "2024-03-04 08:05:00",
+                                   "--scenario", str(tmp_path / "s.yaml"), "-o", str(out)])
+    if not refused:
+        assert res.exit_code == 0, res.output
+        assert len(yaml.safe_load(out.read_text())["busy"]) == 2
+        return
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "--at 2024-03-04 08:05:00: the log has 2 agents busy on calls that group 'team' serves" in res.output
+    assert "only 1 of its 1 agents on duty at that time (day 1 of its week, 08:05)" in res.output
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("at", ["not a time", "nan", "", "NaT", "2024-03-04 08:05:00+05:00", "99999-01-01"])
 def test_state_from_a_log_refuses_a_bad_instant_and_writes_nothing(tmp_path, at):
     log, mapping = tmp_path / "log.csv", tmp_path / "m.yaml"

@@ -60,7 +60,7 @@ def compile_state(model, state: State, source: str = "<state>") -> StartState:
         fail("clock", f"the clock ({clock:g} s) must be before the horizon ({model.horizon:g} s)")
     if int(np.sum(model.replay_count)) > 0:
         fail("clock", "a scenario with replayed arrivals cannot start from a state")
-    on_duty = _on_duty(model, clock)
+    on_duty = agents_on_duty(model, clock)
     taken = np.zeros(model.n_agents, dtype=bool)
     busy = _agents(model, state.busy, "busy", on_duty, taken, fail)
     types = _index(model.call_type_names, "call type")
@@ -104,7 +104,7 @@ def compile_state(model, state: State, source: str = "<state>") -> StartState:
     )
 
 
-def _on_duty(model, clock: float) -> np.ndarray:
+def agents_on_duty(model, clock: float) -> np.ndarray:
     """bool [agents]: on duty at ``clock`` by their schedules (the engines' own computation)."""
     table_of, tables = schedules(model, clock)
     return np.array([t < 0 or tables[t][1] for t in table_of], dtype=bool)
