@@ -13,6 +13,7 @@ the staffing the model was given.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def main():
     from ccsim.calllog.compare import KPIS, html_table, text_table
     from ccsim.calllog.fit import fit_log
     from ccsim.calllog.validate import replay_log, validate_fit
+    from ccsim.errors import UserError
     from ccsim.scenario import validate_scenario
     from ccsim.scenario.yaml_reader import dump_yaml
 
@@ -36,8 +38,17 @@ def main():
     parser.add_argument("--log", type=Path, default=LOG)
     parser.add_argument("--reps", type=int, default=20)
     args = parser.parse_args()
-    log = read_log(args.log, "bank")
+    if not args.log.is_file():
+        sys.exit(f"bank_calibration: no Anonymous Bank log at {args.log}. It is not in this repository: "
+                 "docs/guide/calibration.md (\"Getting the log\") says where to get it; save it there or "
+                 "pass --log PATH.")
+    try:
+        log = read_log(args.log, "bank")
+    except UserError as err:
+        sys.exit(f"bank_calibration: {err}")
     scenario = fit_log(log).scenario(name="bank_fitted")
+    # the log's file name, not this machine's path to it, in the shipped scenario
+    scenario["description"] = scenario["description"].replace(str(log.source), args.log.name)
     validate_scenario(scenario)
     (ROOT / "scenarios" / "bank_fitted.yaml").write_text(HEADER + f"# {scenario['description']}\n"
                                                          + dump_yaml(scenario))
