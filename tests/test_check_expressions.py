@@ -73,3 +73,19 @@ def test_every_checkable_kpi_has_the_comparisons_direction():
     assert not names - set(HIGHER_IS_BETTER), sorted(names - set(HIGHER_IS_BETTER))
     assert expressions.HIGHER_IS_BETTER == {k: HIGHER_IS_BETTER[k] for k in names if HIGHER_IS_BETTER[k] is not None}
     assert parse_expectation("roas[channel=tv]: no worse than -0.1").kpi == "roas"
+
+
+@pytest.mark.parametrize("text, mean, low, high, shown", [
+    ("abandon_rate <= 0.05", 0.0161, -0.0018, 0.0341, "1.61 % [0.00 %, 3.41 %]"),
+    ("service_level >= 0.8", 0.9047, 0.7360, 1.0733, "90.47 % [73.60 %, 100.00 %]"),
+    ("service_level >= 0.8", 0.9047, 0.8360, 0.9733, "90.47 % [83.60 %, 97.33 %]"),  # inside: as it is
+    ("asa <= 20", 1.5, -0.4, 3.4, "1.50 s [0.00 s, 3.40 s]"),  # a time is never negative
+    ("profit >= 0", -5.0, -12.0, 2.0, "-5 [-12, 2]"),  # profit may be negative
+])
+def test_an_interval_is_shown_within_the_kpis_range(text, mean, low, high, shown):
+    """A t interval of a rate near 0 % or 100 % reaches beyond [0, 1]; the report shows it within."""
+    from ccsim.check.reports import estimate_text
+    from ccsim.check.runner import Outcome
+
+    outcome = Outcome(parse_expectation(text), "undecided", mean, low, high, 10, 0.99, "x")
+    assert estimate_text(outcome) == shown

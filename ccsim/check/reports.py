@@ -5,13 +5,17 @@ import math
 import xml.etree.ElementTree as ET
 
 from ..report_table import format_difference, format_interval, format_value
+from .expressions import FRACTIONS, SIGNED
 from .sequential import FAIL, PASS, UNDECIDED
 
 MARK = {PASS: "✅ pass", FAIL: "❌ fail", UNDECIDED: "⚠️ undecided"}
 
 
 def estimate_text(outcome) -> str:
-    """'0.9651 [0.9625, 0.9677]' in the KPI's units, or 'n/a'."""
+    """'0.9651 [0.9625, 0.9677]' in the KPI's units, or 'n/a'. The interval is shown within the
+    KPI's range: a fraction's within [0, 1], a count's, time's or money's (profit aside) from 0
+    (a t interval near 0 % or 100 % reaches beyond; the verdict, decided on the interval itself,
+    is the same, since a target lies in the KPI's range)."""
     kpi = outcome.expectation.kpi
     if not math.isfinite(outcome.mean):
         return "n/a"
@@ -19,7 +23,12 @@ def estimate_text(outcome) -> str:
         return f"{format_difference(kpi, outcome.mean)} {format_interval(kpi, outcome.low, outcome.high)}"
     if not math.isfinite(outcome.low):
         return format_value(kpi, outcome.mean)
-    return f"{format_value(kpi, outcome.mean)} [{format_value(kpi, outcome.low)}, {format_value(kpi, outcome.high)}]"
+    low, high = outcome.low, outcome.high
+    if kpi not in SIGNED:
+        low = max(low, 0.0)
+    if kpi in FRACTIONS:
+        high = min(high, 1.0)
+    return f"{format_value(kpi, outcome.mean)} [{format_value(kpi, low)}, {format_value(kpi, high)}]"
 
 
 def explanation(outcome) -> str:
