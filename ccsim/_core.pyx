@@ -143,6 +143,7 @@ cdef class Simulation:
 
     # settings
     cdef double horizon, warmup, interval, short_abandon
+    cdef double drain_end           # a drained run stops at the latest here (CompiledModel.drain_end)
     cdef double start               # clock of the start state (ccsim.state), 0 for a run from empty
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
     cdef int32_t n_channels, n_airings
@@ -371,6 +372,7 @@ cdef class Simulation:
         self.n_agents = model.n_agents
         self.lines = model.lines
         self.drain = model.drain
+        self.drain_end = model.drain_end
         self.n_sources = model.n_sources
         self.n_entries = model.n_entries
         base = model.stream_base
@@ -1105,7 +1107,7 @@ cdef class Simulation:
             return self.error
         # stale timers may be dropped from the wheel up to here: no later than where this call
         # may stop, so that it stops where (and at the clock) it would with them popped
-        cdef double bound = INFINITY if self.drain else self.horizon
+        cdef double bound = self.drain_end if self.drain else self.horizon
         if not to_end and until < bound:
             bound = until
         while True:
@@ -1122,8 +1124,9 @@ cdef class Simulation:
             if first == NULL:  # no event left (the wheels are empty: not due)
                 break
             # after the horizon: cut, or drained until only schedule changes are left (and the
-            # stale timers dropped: they would still be there, before the last of them)
-            if first.time > self.horizon and (not self.drain or (
+            # stale timers dropped: they would still be there, before the last of them), or
+            # until drain_end at the latest
+            if first.time > self.horizon and (not self.drain or first.time > self.drain_end or (
                     heap_count(&self.heap) == self.n_shift_events and self._dropped_before(first))):
                 break
             if not to_end and first.time > until:

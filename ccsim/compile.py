@@ -82,6 +82,9 @@ CLOSED_ACTIONS = {"message": 0, "voicemail": 1, "forward": 2}
 BRANCH_KINDS = {"node": 0, "queue": 1, "self_service": 2, "hang_up": 3, "voicemail": 4}
 
 
+DRAIN_SPAN = 30 * 86400.0  # the least time a drained run may go on past the horizon (CompiledModel.drain_end)
+
+
 @dataclass(frozen=True)
 class CompiledModel:
     """Everything an engine needs, as plain numbers and contiguous arrays."""
@@ -333,6 +336,15 @@ class CompiledModel:
     # a start state (ccsim.state.StartState: its clock, callers waiting, agents busy or away), None = start
     # empty at time 0; its durations are drawn from the ("state", "start") stream before the run (ccsim.state.draws)
     state: object = None
+
+    @property
+    def drain_end(self) -> float:
+        """Where a drained run stops at the latest: one horizon after the horizon, at least
+        ``DRAIN_SPAN`` (30 days). What is still in the center then is counted as at the end of a
+        cut run. A real center's calls end within hours of the horizon; without this bound, talks
+        (or patience timers) of years, which the scenario's limits allow, kept a drained run with
+        shifts stepping through every day's schedule changes until they ended."""
+        return self.horizon + max(self.horizon, DRAIN_SPAN)
 
     @property
     def has_funnel(self) -> bool:

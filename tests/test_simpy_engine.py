@@ -17,6 +17,7 @@ from ccsim.engines import simpy_engine
 from ccsim.engines.arrivals import next_arrival
 from ccsim.engines.sampling import sample
 from ccsim.results import CALL_FIELDS, GROUP_FIELDS
+from ccsim.scenario import validate_scenario
 
 COUNT_FIELDS = {"arrived", "blocked", "offered", "answered", "abandoned", "answered_in_sl",
                 "abandoned_short", "waiting_at_end"}
@@ -192,6 +193,98 @@ def test_drained_end_time_is_when_the_last_call_is_done():
     ref = ccsim.simulate(scenario, seed=1, engine="simpy").stats
     assert ref.end_time == core.end_time
     assert SINGLE_QUEUE["horizon"] < ref.end_time < SINGLE_QUEUE["horizon"] + 3000
+
+
+def _late_shift(serves):
+    """A group of one agent whose daily shift starts after a 1 s horizon: a caller reaching it waits."""
+    return {"name": "late", "count": 1, "serves": serves, "shifts": [{"start": "00:16", "end": "00:46"}]}
+
+
+STUCK = {
+    # a ring at 0.5 s, its caller still waiting when the drained run stops (only the shift is left)
+    "ring": ({"horizon": 1.0,
+              "call_types": [{"name": "t0", "handle_time": {"dist": "deterministic", "value": 10.0},
+                              "arrivals": {"process": "replay", "times": [0.5]}}],
+              "agents": [_late_shift(["t0"])]}, 0.5),
+    # a menu step ending at 0.75 s sends the caller to that queue
+    "menu step": ({"horizon": 1.0,
+                   "call_types": [{"name": "t0", "handle_time": {"dist": "deterministic", "value": 1.0}}],
+                   "agents": [_late_shift(["t0"])],
+                   "entries": [{"name": "e0", "arrivals": {"process": "replay", "times": [0.25]}, "ivr": "m0"}],
+                   "ivr": [{"name": "m0", "nodes": [{"name": "n0", "duration": {"dist": "deterministic", "value": 0.5},
+                                                     "branches": [{"queue": "t0", "p": 1.0}]}]}]}, 0.75),
+    # a talk ending at 0.5 s transfers the caller to a type only the late group serves
+    "transfer": ({"horizon": 1.0,
+                  "call_types": [{"name": "a", "handle_time": {"dist": "deterministic", "value": 0.4},
+                                  "arrivals": {"process": "replay", "times": [0.1]},
+                                  "transfers": [{"to": "b", "p": 1.0}]},
+                                 {"name": "b", "handle_time": {"dist": "deterministic", "value": 1.0}}],
+                  "agents": [{"name": "now", "count": 1, "serves": ["a"]}, _late_shift(["b"])]}, 0.5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STUCK))
+def test_a_caller_left_waiting_by_a_drained_run_counts_in_its_end_time(case):
+    """end_time is the clock of the center's last event: the ring, menu step or transfer that left a
+    caller waiting when only schedule changes are left (the run stops; the caller is waiting at the
+    end) is one, in both engines (the SimPy twin counted only departures: 0.0 or the ring before)."""
+    scenario, when = STUCK[case]
+    core = ccsim.simulate(scenario, seed=1, engine="core").stats
+    ref = ccsim.simulate(scenario, seed=1, engine="simpy").stats
+    assert core.end_time == ref.end_time == when
+    assert_same_stats(core, ref)
+    assert core.total_calls[:, CALL_FIELDS.index("waiting_at_end")].sum() == 1
+
+
+def _one_shift_center(handle, patience=None):
+    call_type = {"name": "t0", "arrivals": {"process": "poisson", "rate": 1.0}, "handle_time": handle}
+    if patience is not None:
+        call_type["patience"] = patience
+    return {"horizon": 10.0, "call_types": [call_type],
+            "agents": [{"name": "g0", "count": 1, "serves": ["t0"], "shifts": [{"start": "00:00", "end": "12:00"}]}]}
+
+
+@pytest.mark.parametrize("case, scenario", [
+    # a Weibull of shape 0.02: talks of up to ~1e14 s; both engines hung (killed after hours)
+    ("talks of years", _one_shift_center({"dist": "weibull", "shape": 0.02, "scale": 1.0})),
+    # talks of 1e9 s (the scenario's limit) by one agent on a daily shift: 1.7 s on the core,
+    # over 120 s on the SimPy twin, to an end time of 7e9 s
+    ("the longest talks allowed", _one_shift_center({"dist": "deterministic", "value": 1e9})),
+    # patience timers of callers answered long ago (stale), beyond the drain end: the core drops
+    # them from its wheel, the twin pops them; both stop at the same place
+    ("patience of years", _one_shift_center({"dist": "deterministic", "value": 1.0},
+                                            {"dist": "deterministic", "value": 9e8})),
+])
+def test_a_drained_run_stops_at_its_drain_end(case, scenario):
+    """A drained run with shifts went on through every day's schedule changes until its last talk
+    ended, years on. It now stops past ``drain_end`` (one horizon after the horizon, at least 30
+    days) at the latest, the same way in both engines, and counts what is still in the center as
+    a cut run does."""
+    import time
+
+    from ccsim.engines import ENGINES
+
+    model = compile_scenario(validate_scenario(scenario))
+    assert model.drain_end == 10.0 + 30 * 86400.0
+    started = time.process_time()
+    core, ref = ENGINES["core"](model, 1, call_records=True), ENGINES["simpy"](model, 1, call_records=True)
+    assert time.process_time() - started < 30  # not a unit-test timing: the hang took hours
+    assert core.end_time == ref.end_time <= model.drain_end
+    assert_same_stats(core, ref)
+    np.testing.assert_array_equal(core.call_records, ref.call_records)
+
+
+def test_the_drain_end_cuts_like_the_horizon():
+    """Past drain_end what is still in the center counts as at the end: callers waiting behind a
+    talk of 1e9 s are waiting at the end, the first caller is served, the end time is the last
+    event before drain_end (a ring before the horizon)."""
+    scenario = _one_shift_center({"dist": "deterministic", "value": 1e9})
+    scenario["agents"][0].pop("shifts")  # the same cut without schedule changes
+    for engine in ("core", "simpy"):
+        stats = ccsim.simulate(scenario, seed=1, engine=engine).stats
+        calls = dict(zip(CALL_FIELDS, stats.total_calls.sum(axis=0)))
+        assert calls["answered"] == 1 and calls["waiting_at_end"] == calls["offered"] - 1 > 0
+        assert stats.end_time < 10.0
 
 
 # ---- tie rules, on scripted arrivals -------------------------------------------------------

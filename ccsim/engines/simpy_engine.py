@@ -500,12 +500,15 @@ class ContactCenter:
 
         The end: past the horizon, a cut run stops (events at exactly the horizon still happen);
         a drained one goes on while calls are still to finish (schedule changes go on past the
-        horizon too) and stops when only schedule changes are left."""
+        horizon too) and stops when only schedule changes are left, or past ``drain_end`` at the
+        latest (what is in the center then counts as at the end, as in a cut run)."""
         m, env = self.model, self.env
         if not self.started:
             self.start()
+        drain_end = m.drain_end
         while env.peek() < math.inf:
-            if env.peek() > m.horizon and (not m.drain or env.pending() == self.shift_events):
+            if env.peek() > m.horizon and (not m.drain or env.peek() > drain_end
+                                           or env.pending() == self.shift_events):
                 break
             if not to_end and env.peek() > until:
                 break
@@ -702,6 +705,10 @@ class ContactCenter:
         time of the caller's next attempt, or None when it is done."""
         m, env = self.model, self.env
         self.calls_simulated += 1
+        # a ring is an event of the center, which the core's end_time counts, even that of a caller
+        # still waiting when a drained run stops (only schedule changes left); so are a menu's steps
+        # and the end of a talk that transfers the caller
+        self.last_departure = env.now
         if who.source < m.n_types:
             return (yield from self.reach_type(who, who.source, env.now, has_line=False))
         e, ring = who.source - m.n_types, env.now
@@ -735,6 +742,7 @@ class ContactCenter:
             end = env.now + self.draw(m.node_dist[j], rng)
             # a node that ends as patience runs out is completed (the menu before the hang-up)
             yield env.at(deadline if deadline < end else end, IVR_STEP)
+            self.last_departure = env.now  # an event of the center (as attempt's ring)
             if env.now < end:
                 del self.in_ivr[who]
                 self.pending_other -= 1
@@ -861,6 +869,7 @@ class ContactCenter:
         """The talk ends with a transfer: the agent goes on to its after-call work (or its next work),
         then the caller, keeping its line, reaches the new call type. Returns as ``reach_type``."""
         agent = call.agent
+        self.last_departure = self.env.now  # the talk's end, an event of the center (as attempt's ring)
         del self.transferring[agent.index]
         if call.acw > 0.0:
             self.env.at(self.env.now + call.acw, ACW_END).callbacks.append(partial(self.call_back_done, agent))

@@ -603,7 +603,7 @@ class Scenario(_Model):
                                                      "(seconds, >= 0, shorter than the horizon)")
     interval: PositiveSeconds = Field(default=900.0, description=(
         f"reporting interval (seconds, > 0); the horizon holds at most {L.MAX_INTERVALS:,} intervals"))
-    drain: bool = Field(default=True, description="let calls in system at the horizon finish")
+    drain: bool = Field(default=True, description="let calls in system at the horizon finish (for at most one horizon, at least 30 days, past it)")
     lines: Optional[Annotated[int, Field(ge=1, le=L.INT32_MAX), WholeNumber]] = Field(
         default=None, description=f"trunks (1 to {L.INT32_MAX:,}); absent = unlimited")
     service_level: ServiceLevel = ServiceLevel()
