@@ -109,3 +109,50 @@ def test_user_text_prints_as_it_is(tmp_path):
     assert invoke("run", path).splitlines()[0].startswith("[red]north :phone:: core engine")
     text = invoke("check", path, "--expect", "abandon_rate[inbound] <= 0.5", "--min-reps", "3", "--max-reps", "3")
     assert "abandon_rate[inbound] <= 0.5" in text and "\\[" not in text
+
+
+def _lost_table_rows(output: str) -> list:
+    """The labels of the lost-call table's rows in ``output``."""
+    part = output.split("Lost calls", 1)[1].split("└", 1)[0]
+    return [line.split("│")[1].strip() for line in part.splitlines() if line.startswith("│")]
+
+
+def test_the_lost_call_table_has_the_rows_the_scenario_can_fill(tmp_path):
+    """A single queue with abandonment prints no rows for lines, menus, hours, callbacks or
+    retrials it does not have (22 rows of zeros before); one with lines and retrials prints
+    those rows, zeros included (an informative 0 stays)."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(single_queue(agents=80, rate=0.5, patience=60)))
+    out = CliRunner().invoke(cli, ["run", str(plain)])
+    assert out.exit_code == 0, out.output
+    assert _lost_table_rows(out.output) == ["attempts", "abandoned in a queue", "lost calls (blocked + abandoned)",
+                                            "answered", "callers (unique)", "served", "lost for good"]
+    rich = single_queue(agents=80, rate=0.5, patience=60)
+    rich["lines"] = 10_000  # never all busy: its row shows 0
+    rich["call_types"][0]["retrials"] = {"abandoned": 0.5, "delay": {"dist": "exponential", "mean": 60}}
+    path = tmp_path / "rich.yaml"
+    path.write_text(yaml.safe_dump(rich))
+    out = CliRunner().invoke(cli, ["run", str(path)])
+    assert out.exit_code == 0, out.output
+    rows = _lost_table_rows(out.output)
+    assert {"attempts (first and retrials)", "first attempts", "retrials", "blocked: all lines busy",
+            "would retry after the horizon"} <= set(rows)
+    assert not {"hung up in the IVR (patience)", "rang while closed (message, voicemail or forward)",
+                "callbacks requested"} & set(rows)
+
+
+def test_a_lost_call_row_that_is_not_zero_is_never_hidden():
+    """Should a feature be missed by the table's choice of rows, a count other than 0 still shows."""
+    from rich.console import Console
+
+    from ccsim.cli.run import LOST_ROWS, _print_lost_calls
+    from ccsim.scenario import validate_scenario
+
+    scenario = validate_scenario(single_queue())
+    lost = {key: {"mean": 0.0, "ci_halfwidth": 0.0} for key, _ in LOST_ROWS}
+    lost.update(attempts={"mean": 100.0, "ci_halfwidth": 0.0}, abandoned={"mean": 5.0, "ci_halfwidth": 0.0},
+                voicemail={"mean": 3.0, "ci_halfwidth": 0.0})  # a voicemail without a menu or hours
+    console = Console(record=True, width=100)
+    _print_lost_calls(console, {"lost_calls": lost, "reps": 1}, scenario)
+    rows = _lost_table_rows(console.export_text())
+    assert "voicemail" in rows and "abandoned in a queue" in rows and "callbacks requested" not in rows

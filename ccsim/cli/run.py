@@ -254,7 +254,7 @@ def print_run(scenario, summary: dict, show_agents: bool = False, show_teams: bo
     _print_call_types(console, summary)
     _print_groups(console, summary)
     print_agent_views(console, summary, show_agents, show_teams)
-    _print_lost_calls(console, summary)
+    _print_lost_calls(console, summary, scenario)
     _print_channels(console, summary)
     _print_money(console, summary)
     _print_goals(console, summary)
@@ -318,17 +318,45 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
 )
 
 
-def _print_lost_calls(console, summary: dict) -> None:
+def _lost_rows_of(scenario) -> set:
+    """The rows of the lost-call table that the scenario's features can make other than 0 (a
+    center without lines, menus, hours, callbacks or retrials prints no rows for them)."""
+    keys = {"attempts", "abandoned", "lost", "answered", "callers", "callers_served", "callers_lost"}
+    types, entries = scenario.call_types, scenario.entries
+    if any(c.retrials is not None for c in types) or any(e.retrials is not None for e in entries):
+        keys |= {"first_attempts", "retrials", "callers_retry_after_horizon"}
+    if scenario.lines is not None:
+        keys.add("blocked_lines")
+    if any(c.queue_capacity is not None for c in types) or scenario.queue_pools:
+        keys.add("blocked_queue_full")
+    if entries:
+        keys |= {"ivr_hung_up", "ivr_hang_up", "self_service", "voicemail"}
+    if scenario.hours is not None:
+        keys |= {"closed", "voicemail"}
+    if scenario.voicemail is not None or any(c.callback is not None for c in types):
+        keys |= {"voicemail_callbacks", "callbacks_requested", "callbacks_done", "callbacks_failed",
+                 "callback_mean_delay"}
+    return keys
+
+
+def _print_lost_calls(console, summary: dict, scenario=None) -> None:
+    """The lost-call table, when anything was lost: the rows the scenario's features allow, and
+    any other row that is not 0 (a feature missed here must not hide a count)."""
     lost = summary["lost_calls"]
     if not any(lost[k]["mean"] for k in ("blocked_lines", "blocked_queue_full", "abandoned", "ivr_hung_up",
                                          "ivr_hang_up", "retrials", "voicemail", "self_service", "closed",
                                          "callbacks_requested")):
         return
+    shown = _lost_rows_of(scenario) if scenario is not None else {key for key, _ in LOST_ROWS}
     console.print(f"Lost calls ({_ci_title(summary)}):")
     out = table("", ("", "calls", "share of attempts"), right=("calls", "share of attempts"))
     attempts = lost["attempts"]["mean"]
     for key, label in LOST_ROWS:
         row = lost[key]
+        if key not in shown and (key == "first_attempts" or not (is_finite(row["mean"]) and row["mean"] != 0)):
+            continue  # (without retrials, first attempts are the attempts)
+        if key == "attempts" and "retrials" not in shown and not lost["retrials"]["mean"]:
+            label = "attempts"
         if key.endswith("_delay"):  # seconds, not calls
             if is_finite(row["mean"]):
                 out.add_row(label, estimate("asa", row["mean"], row["ci_halfwidth"]), "")
