@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +105,53 @@ def test_killed_study_resumes_without_losing_or_repeating_work(tmp_path):
     assert seen[0] == (len(before), 2 * reps) and seen[-1] == (2 * reps, 2 * reps)
     uninterrupted = run_study(points, reps, seed, True, backend="serial")
     assert [content(r) for r in data.records] == [content(r) for r in uninterrupted.records]
+
+
+CHILD_POOL = CHILD.replace('backend="serial"', "backend=LocalBackend(2)").replace(
+    "from ccsim.experiment.runner import run_study", "from ccsim.experiment.backends import LocalBackend\n"
+    "from ccsim.experiment.runner import run_study")
+
+
+def _children(pid: int) -> dict:
+    """{pid: command line} of the processes whose parent is ``pid`` (Linux: /proc)."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from Linux's /proc")
+def test_the_pool_workers_of_a_killed_study_exit(tmp_path):
+    """kill -9 of a study leaves nobody to stop its loky workers, which do not notice their parent's
+    death: they stayed for good (blocked writing results nobody reads, ~95 MB each). Each now
+    watches its parent and exits within seconds of its death."""
+    points = [Point(0, "slow", {}, small(horizon=1_000_000)), Point(1, "slow, 95", {}, small(95, 1_000_000))]
+    path = tmp_path / "study.db"
+    spec = {"points": [p.__dict__ for p in points], "reps": 40, "seed": 5, "store": str(path)}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    (tmp_path / "child.py").write_text(CHILD_POOL)
+    child = subprocess.Popen([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "spec.json")])
+    try:
+        deadline = time.monotonic() + 60
+        while len(stored(path)) < 2 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        workers = {pid for pid, command in _children(child.pid).items() if "popen_loky" in command}
+        assert len(workers) == 2, _children(child.pid)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+            and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not left, f"workers {left} outlived their killed study"
 
 
 # -- resuming the wrong study ------------------------------------------------------------

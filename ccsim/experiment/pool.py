@@ -11,10 +11,30 @@ death; after ``max_restarts`` deaths in one ``run`` it gives up.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 
 from .records import run_replication
 
+
+
+PARENT_POLL_SECONDS = 1.0  # how often a worker looks whether the study's process is still there
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a thread that ends the worker once its parent, the study's process,
+    has gone (the worker is then adopted: its parent id changes). Nothing is lost: replications
+    are stored by the parent, and the study resumes."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="ccsim-parent-watch", daemon=True).start()
 
 class WorkerPool:
     """``size`` worker processes, reused across ``run`` calls until ``close``."""
@@ -71,7 +91,10 @@ class WorkerPool:
         if self._executor is None:
             from loky import ProcessPoolExecutor
 
-            self._executor = ProcessPoolExecutor(max_workers=self.size)
+            # loky's workers do not notice their parent's death: those of a study killed with
+            # kill -9 stayed for good (blocked writing a result nobody reads), holding their memory
+            self._executor = ProcessPoolExecutor(max_workers=self.size, initializer=_exit_with_parent,
+                                                 initargs=(os.getpid(),))
         return self._executor
 
     def _discard(self) -> None:
