@@ -18,18 +18,30 @@ from .budget import with_budget
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
 from .results import ArgumentError, Result, summarize
-from .scenario import Scenario, load_scenario, validate_scenario
+from .scenario import Scenario, limits as L, load_scenario, validate_scenario
 
 ScenarioLike = Union[Scenario, str, Path, dict]
 DEFAULT_SEED = 1  # the CLI's default too
 
 
 def as_scenario(scenario: ScenarioLike) -> Scenario:
-    """A ``Scenario`` from a model, a YAML path or a dict (validated)."""
+    """A ``Scenario`` from a model, a YAML path or a dict, validated either way: a ``Scenario``
+    edited with pydantic's ``model_copy(update=...)`` (which does not validate) is validated
+    again, through its plain data (``scenario_to_dict``)."""
     if isinstance(scenario, Scenario):
-        return scenario
+        from .scenario.loader import scenario_to_dict
+        from .scenario.problems import TOP, Problem, ScenarioError
+
+        try:
+            data = scenario_to_dict(scenario)
+        except Exception as err:  # a value of a type pydantic cannot even serialize
+            raise ScenarioError("<Scenario>", [Problem(TOP, f"cannot be read back as data: {err}")]) from None
+        return validate_scenario(data, source="<Scenario>")
     if isinstance(scenario, dict):
         return validate_scenario(scenario)
+    if not isinstance(scenario, (str, Path)):
+        raise ArgumentError(f"scenario must be a ccsim.Scenario, a dict or the path of a YAML file, "
+                            f"got {type(scenario).__name__}")
     return load_scenario(scenario)
 
 
@@ -45,6 +57,7 @@ def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", ca
     ``state``: a start state (``ccsim.state.State``, or a path to a state file), as in ``replicate``.
     """
     _check_engine(engine)
+    _check_router(router)
     seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
     model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
@@ -104,9 +117,14 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
-    if operator.index(reps) < 1:
-        raise ArgumentError(f"reps must be at least 1, got {reps}")
+    try:
+        reps = operator.index(reps)
+    except TypeError:
+        raise ArgumentError(f"reps must be a whole number, got {reps!r}") from None
+    if not 1 <= reps <= L.MAX_REPS:
+        raise ArgumentError(f"reps must be from 1 to {L.MAX_REPS:,}, got {reps:,}")
     _check_engine(engine)
+    _check_router(router)
     seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
     model = _from_state(with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine), state)
@@ -130,6 +148,12 @@ def _root_seed(seed) -> int:
     if value < 0:
         raise ArgumentError(f"seed must be a non-negative integer, got {value}")
     return value
+
+
+def _check_router(router) -> None:
+    if router is not None and not all(callable(getattr(router, m, None)) for m in ("on_arrival", "on_agent_free")):
+        raise ArgumentError(f"router must be a ccsim.Router (an object with on_arrival and on_agent_free "
+                            f"methods), got {type(router).__name__}")
 
 
 def _check_engine(engine: str) -> None:

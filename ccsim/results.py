@@ -7,6 +7,7 @@ KPIs are computed here, once, for every engine.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -677,7 +678,7 @@ class Result:
         """
         from .interval_tables import BREAKDOWNS, to_frame, to_structured
 
-        if by not in BREAKDOWNS:
+        if not (by is None or isinstance(by, str)) or by not in BREAKDOWNS:
             raise ArgumentError(f"by must be one of {', '.join(map(repr, BREAKDOWNS))}, got {by!r}")
         columns = BREAKDOWNS[by](self)
         return to_frame(columns) if as_frame else to_structured(columns)
@@ -739,6 +740,9 @@ class Result:
         of batches. Ratios: the estimate is the run's ratio, the half-width comes
         from the spread of the batch ratios.
         """
+        _check_level(level)
+        if isinstance(batches, bool) or not isinstance(batches, (int, np.integer)) or batches < 2:
+            raise ArgumentError(f"batches must be a whole number of at least 2, got {batches!r}")
         m, s = self.model, self.stats
         first = int(np.ceil(m.warmup / m.interval - 1e-9))
         calls = s.interval_calls[first:].sum(axis=1)
@@ -838,8 +842,20 @@ def _batch_halfwidths(result: Result, level: float, batches: int = 20) -> np.nda
     return mean_halfwidth(service_level_within(calls, within, result.sl_denominator), level)[1]
 
 
+def _check_level(level) -> None:
+    """A confidence level is a fraction: 0.95, not 95."""
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ArgumentError(f"level must be a confidence level between 0 and 1 (0.95 for 95 %), got {level!r}")
+
+
 def summarize(results: list, level: float = 0.95) -> dict:
     """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one."""
+    _check_level(level)
+    results = list(results)
+    if not results or not all(isinstance(r, Result) for r in results):
+        raise ArgumentError("summarize takes a list of one or more ccsim Results (simulate, replicate), got "
+                            + (f"a list holding {type(next(r for r in results if not isinstance(r, Result))).__name__}"
+                               if results else "an empty list"))
     if len(results) == 1:
         return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
     per_rep = [r.kpis() for r in results]

@@ -76,13 +76,74 @@ def test_replicate_from_a_seed_sequence_does_not_depend_on_earlier_spawns():
     (lambda: ccsim.simulate(SCENARIO, seed=-1), "seed must be a non-negative integer, got -1"),
     (lambda: ccsim.simulate(SCENARIO, seed="7"), "seed must be a non-negative integer or a numpy"),
     (lambda: ccsim.simulate(SCENARIO, engine="turbo"), "unknown engine 'turbo'"),
-    (lambda: ccsim.replicate(SCENARIO, 0), "reps must be at least 1, got 0"),
+    (lambda: ccsim.replicate(SCENARIO, 0), "reps must be from 1 to 1,000,000, got 0"),
     (lambda: ccsim.replicate(SCENARIO, 2, seed=1.5), "seed must be"),
+    # a new user's and a researcher's mistakes, each an internal exception before
+    (lambda: ccsim.replicate(SCENARIO, 2.0), "reps must be a whole number, got 2.0"),
+    (lambda: ccsim.replicate(SCENARIO, 10**9), "reps must be from 1 to 1,000,000, got 1,000,000,000"),
+    (lambda: ccsim.simulate(None), "scenario must be a ccsim.Scenario, a dict or the path of a YAML file, "
+                                   "got NoneType"),
+    (lambda: ccsim.simulate(SCENARIO, router=object()), "router must be a ccsim.Router"),
+    (lambda: ccsim.summarize(["x"]), "summarize takes a list of one or more ccsim Results"),
+    (lambda: ccsim.summarize([]), "got an empty list"),
+    (lambda: ccsim.summarize([ccsim.simulate(SCENARIO)], level=95), r"level must be a confidence level .* got 95"),
+    (lambda: ccsim.simulate(SCENARIO).batch_means(batches=0), "batches must be a whole number of at least 2"),
+    (lambda: ccsim.simulate(SCENARIO).batch_means(batches="x"), "batches must be a whole number of at least 2"),
+    (lambda: ccsim.simulate(SCENARIO).intervals(by=["group"]), r"by must be one of .* got \['group'\]"),
 ])
 def test_bad_arguments_are_user_errors(call, match):
     with pytest.raises(ArgumentError, match=match) as caught:
         call()
     assert isinstance(caught.value, UserError)
+
+
+B = single_queue(agents=12, horizon=1800, rate=0.05)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: compare([SCENARIO, B], seed=1.0), r"seed must be a non-negative integer \(a study stores its root"),
+    (lambda: compare([SCENARIO, B], seed=np.random.SeedSequence(3)), "seed must be a non-negative integer"),
+    (lambda: compare([SCENARIO, B], reps="5"), "reps must be a whole number, got '5'"),
+    (lambda: compare([SCENARIO, B], reps=10**9), "reps must be at most 1,000,000"),
+    (lambda: compare([SCENARIO, B], labels=["x"]), "labels: one per scenario, got 1 for 2 scenarios"),
+    (lambda: compare("a.yaml"), "compare takes a list of scenarios"),
+    (lambda: compare([SCENARIO, B], ci_halfwidth={"service_level": "x"}),
+     "target half-width of service_level must be a number >= 0, got 'x'"),
+])
+def test_bad_study_arguments_are_user_errors(call, match):
+    with pytest.raises(UserError, match=match):
+        call()
+
+
+def test_an_edited_scenario_is_validated_again():
+    """pydantic's model_copy(update=...) does not validate: simulate and replicate ran a negative
+    horizon (0 calls) or 35.7 agents (35), or failed deep inside compile (ZeroDivisionError,
+    KeyError). They validate a Scenario again, naming the field; a good edit still runs."""
+    from ccsim.scenario import ScenarioError
+
+    base = ccsim.as_scenario(SCENARIO)
+    team = base.agents[0]
+    for update, words in [({"horizon": -5.0}, "horizon: expected a number greater than 0"),
+                          ({"agents": [team.model_copy(update={"count": 35.7})]}, "agents[0].count: expected a whole"),
+                          ({"agents": [team.model_copy(update={"count": 0})]}, "agents[0].count"),
+                          ({"agents": [team.model_copy(update={"serves": ["x"]})]}, "'x', which is not defined"),
+                          ({"interval": 0.0}, "interval: expected a number greater than 0")]:
+        for run in (lambda s: ccsim.simulate(s), lambda s: ccsim.replicate(s, 2)):
+            with pytest.raises(ScenarioError) as caught:
+                run(base.model_copy(update=update))
+            assert words in str(caught.value), str(caught.value)
+    more = base.model_copy(update={"agents": [team.model_copy(update={"count": 25})]})
+    assert ccsim.simulate(more).model.n_agents == 25
+    assert same(ccsim.simulate(base).kpis(), ccsim.simulate(SCENARIO).kpis())
+
+
+def test_a_folder_is_neither_a_store_nor_a_report(tmp_path):
+    study = compare([SCENARIO, B], reps=2, backend="serial")
+    with pytest.raises(UserError, match="is a folder: give the report a file name"):
+        study.write_html(tmp_path)
+    for resume in (False, True):
+        with pytest.raises(UserError, match="is a folder, not a study store"):
+            compare([SCENARIO, B], reps=2, backend="serial", store_path=tmp_path, resume=resume)
 
 
 def test_ci_halfwidth_must_name_kpis():

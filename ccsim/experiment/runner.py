@@ -7,6 +7,7 @@ so the result is the same on every backend and with any number of workers.
 """
 from __future__ import annotations
 
+import numbers
 import operator
 import os
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from ..engines import ENGINES
 from ..errors import UserError
 from ..results import KPI_NAMES, t_halfwidth
-from ..scenario import validate_scenario
+from ..scenario import limits as L, validate_scenario
 from .backends import make_backend
 from .records import StudyData, task_for
 from .store import Store
@@ -232,8 +233,9 @@ def _targets(kpis, target) -> dict:
     if missing:
         raise StudyArgumentError(f"no target half-width for {', '.join(missing)}")
     for k in kpis:
-        if not float(targets[k]) >= 0:
-            raise StudyArgumentError(f"target half-width of {k} must be a number >= 0, got {targets[k]!r}")
+        value = targets[k]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+            raise StudyArgumentError(f"target half-width of {k} must be a number >= 0, got {value!r}")
     return {k: float(targets[k]) for k in kpis}
 
 
@@ -250,14 +252,23 @@ def _check_points(points) -> list:
 
 
 def _seed(seed) -> int:
-    seed = operator.index(seed)
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise StudyArgumentError(f"seed must be a non-negative integer (a study stores its root seed), "
+                                 f"got {seed!r}") from None
     if seed < 0:
         raise StudyArgumentError(f"seed must be a non-negative integer, got {seed}")
     return seed
 
 
 def _count(what: str, value, least: int) -> int:
-    value = operator.index(value)
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise StudyArgumentError(f"{what} must be a whole number, got {value!r}") from None
     if value < least:
         raise StudyArgumentError(f"{what} must be at least {least}, got {value}")
+    if value > L.MAX_REPS:
+        raise StudyArgumentError(f"{what} must be at most {L.MAX_REPS:,}, got {value:,}")
     return value

@@ -166,6 +166,7 @@ class Store:
         published under ``path`` only when complete, so a failure leaves nothing.
         """
         path = Path(path)
+        _not_a_folder(path)
         if path.exists():
             raise _exists(path)
         try:
@@ -186,6 +187,7 @@ class Store:
     def open(cls, path) -> "Store":
         """An existing store; a missing, foreign, old or damaged file raises a ``StoreError``."""
         path = Path(path)
+        _not_a_folder(path)
         if not path.is_file():
             raise StoreNotFoundError(f"no study store at {path}")
         _check_header(path)
@@ -339,6 +341,12 @@ def _write_study(db, name, kind, seed, crn, engine, points) -> None:
         [(int(p.point), p.label, dumps(p.overrides), dumps(p.scenario)) for p in points],
     )
     db.execute("COMMIT")
+
+
+def _not_a_folder(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a study store: give the store a file name "
+                         f"(e.g. {path / 'study.sqlite'})")
 
 
 def _exists(path: Path) -> StoreExistsError:

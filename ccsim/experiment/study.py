@@ -136,10 +136,15 @@ def compare(scenarios, reps: int = 10, seed: int = DEFAULT_SEED, crn: bool = Tru
     narrow. ``options`` go to ``run_study`` / ``run_until`` (engine, backend,
     store_path, resume, progress, call_records_dir, max_reps, batch).
     """
+    if isinstance(scenarios, (str, Path, dict)) or not hasattr(scenarios, "__iter__"):
+        raise StudyArgumentError(f"compare takes a list of scenarios (paths, dicts or Scenarios), got "
+                                 f"{type(scenarios).__name__} {str(scenarios)[:60]!r}")
     scenarios = list(scenarios)
     if len(scenarios) < 2:
         raise StudyArgumentError(f"compare needs at least two scenarios, got {len(scenarios)}")
     labels = list(labels) if labels is not None else [_label(s, i) for i, s in enumerate(scenarios)]
+    if len(labels) != len(scenarios):
+        raise StudyArgumentError(f"labels: one per scenario, got {len(labels)} for {len(scenarios)} scenarios")
     points = [Point(i, labels[i], {}, scenario_to_dict(as_scenario(s))) for i, s in enumerate(scenarios)]
     return _run(points, reps, seed, crn, "compare", ci_halfwidth, options)
 

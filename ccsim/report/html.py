@@ -69,6 +69,10 @@ def write_html(data, path, title=None, money=None) -> Path:
     so a reader never sees a half-written report.
     """
     path = Path(path)
+    if path.is_dir():
+        from ..results import ArgumentError
+
+        raise ArgumentError(f"{path} is a folder: give the report a file name (e.g. {path / 'report.html'})")
     text = render_html(data, title, money)
     write_text_atomic(path, lambda handle: handle.write(text))
     return path

@@ -54,4 +54,5 @@ MAX_PRIORITY = 9  # queue priorities of callers routed by a menu: 0 (default) to
 # A scenario's checks section (ccsim check): its expectations and replication budget.
 MAX_CHECKS = 1_000  # expectations in checks.expect
 MAX_CHECK_REPS = 100_000  # checks.max_reps: replications at the last look
+MAX_REPS = 1_000_000  # replications of one run or study point (ccsim.replicate, a study's reps and max_reps)
 CHECK_ALPHA, CHECK_MIN_REPS, CHECK_MAX_REPS = 0.05, 5, 80  # ccsim check's defaults

@@ -271,4 +271,4 @@ def scenario_to_dict(scenario: Scenario) -> dict:
 
     ``validate_scenario(scenario_to_dict(s)) == s``: what experiments ship to workers and store.
     """
-    return scenario.model_dump(mode="json", exclude_none=True)
+    return scenario.model_dump(mode="json", exclude_none=True, warnings=False)  # (a bad value is validation's to name)
