@@ -26,11 +26,14 @@ DEFAULT_SEED = 1  # the CLI's default too
 
 def as_scenario(scenario: ScenarioLike) -> Scenario:
     """A ``Scenario`` from a model, a YAML path or a dict, validated either way: a ``Scenario``
-    edited with pydantic's ``model_copy(update=...)`` (which does not validate) is validated
-    again, through its plain data (``scenario_to_dict``)."""
+    that validation did not make (a copy edited with pydantic's ``model_copy(update=...)``,
+    which does not validate) is validated again, through its plain data (``scenario_to_dict``)."""
     if isinstance(scenario, Scenario):
-        from .scenario.loader import scenario_to_dict
+        from .scenario.loader import scenario_to_dict, was_validated
         from .scenario.problems import TOP, Problem, ScenarioError
+
+        if was_validated(scenario):  # made by validation (frozen since): not again
+            return scenario
 
         try:
             data = scenario_to_dict(scenario)

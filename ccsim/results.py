@@ -852,10 +852,10 @@ def summarize(results: list, level: float = 0.95) -> dict:
     """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one."""
     _check_level(level)
     results = list(results)
-    if not results or not all(isinstance(r, Result) for r in results):
+    odd = [r for r in results if not callable(getattr(r, "kpis", None))]
+    if not results or odd:
         raise ArgumentError("summarize takes a list of one or more ccsim Results (simulate, replicate), got "
-                            + (f"a list holding {type(next(r for r in results if not isinstance(r, Result))).__name__}"
-                               if results else "an empty list"))
+                            + (f"a list holding {type(odd[0]).__name__}" if odd else "an empty list"))
     if len(results) == 1:
         return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
     per_rep = [r.kpis() for r in results]

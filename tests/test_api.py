@@ -134,6 +134,10 @@ def test_an_edited_scenario_is_validated_again():
             assert words in str(caught.value), str(caught.value)
     more = base.model_copy(update={"agents": [team.model_copy(update={"count": 25})]})
     assert ccsim.simulate(more).model.n_agents == 25
+    # what validation made is taken as it is (ccsim check runs a scenario once per replication)
+    assert ccsim.as_scenario(base) is base and ccsim.as_scenario(more) is not more
+    again = ccsim.as_scenario(more)
+    assert again == more and ccsim.as_scenario(again) is again
     assert same(ccsim.simulate(base).kpis(), ccsim.simulate(SCENARIO).kpis())
 
 

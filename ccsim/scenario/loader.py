@@ -9,6 +9,7 @@ import difflib
 import re
 import types
 import typing
+import weakref
 from pathlib import Path
 from typing import Any, Optional
 
@@ -72,12 +73,30 @@ def validate_scenario(data: Any, source: str = "<dict>", base_dir=".", lines=Non
     if bad_key is not None:
         raise ScenarioError(source, [Problem(TOP, f"a key must be a field name (text), found {show(bad_key)}")])
     try:
-        return Scenario.model_validate(data, context={"base_dir": str(base_dir)})
+        return _validated(Scenario.model_validate(data, context={"base_dir": str(base_dir)}))
     except ValidationError as err:
         problems = [_problem(e, lines) for e in err.errors()]
         raise ScenarioError(source, problems) from None
     except RecursionError:
         raise ScenarioError(source, [Problem(TOP, "nested too deeply to validate")]) from None
+
+
+# The Scenario objects validation made, by id: ``ccsim.as_scenario`` takes them as they are and
+# validates any other (a copy edited with pydantic's model_copy(update=...), which does not
+# validate). A Scenario is frozen, so what validation made stays valid.
+_VALIDATED: dict = {}
+
+
+def _validated(scenario: Scenario) -> Scenario:
+    key = id(scenario)
+    _VALIDATED[key] = weakref.ref(scenario, lambda _ref, key=key: _VALIDATED.pop(key, None))
+    return scenario
+
+
+def was_validated(scenario) -> bool:
+    """Whether ``scenario`` is an object ``validate_scenario`` made (not a copy edited since)."""
+    ref = _VALIDATED.get(id(scenario))
+    return ref is not None and ref() is scenario
 
 
 def _format_path(loc) -> str:
