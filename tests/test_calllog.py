@@ -413,3 +413,33 @@ def test_reached_queue_interval_is_wilsons(n):
     assert _wilson(0, n) == pytest.approx((0.0, z2 / (n + z2)), rel=1e-12, abs=1e-15)
     low, high = _wilson(n // 2, n)
     assert low < (n // 2) / n < high or n == 1
+
+
+def test_a_log_spanning_years_is_refused_naming_its_first_and_last_rows(tmp_path):
+    """A row dated decades off (a typo) made the fit allocate per-second arrays over the whole span:
+    16 GiB for one row in 2068, a MemoryError. A log may span MAX_LOG_DAYS days."""
+    from ccsim.calllog import LogError
+    from ccsim.calllog.reader import MAX_LOG_DAYS
+
+    text = TOY.replace("2,a,2024-03-04,", "2,a,2068-12-31,")  # the abandoned call 2, on line 3
+    with pytest.raises(LogError) as caught:
+        toy_log(tmp_path, text)
+    message = str(caught.value)
+    assert f"more than {MAX_LOG_DAYS} days" in message
+    assert "from row 2 (2024-03-04) to row 3 (2068-12-31)" in message, message
+    within = TOY.replace("2,a,2024-03-04,", "2,a,2025-03-04,")  # 2024 is a leap year: day 366
+    assert MAX_LOG_DAYS == 366 and toy_log(tmp_path, within).days == 366
+
+
+def test_an_infinite_time_is_an_unparsable_time(tmp_path):
+    """In a log of plain seconds "inf" is a number to pandas: it reached the fit's arrays (a
+    ValueError about negative repeats); it is an excluded row now."""
+    mapping = {"name": "sec", "time_format": "seconds", "missing_times": [""],
+               "columns": {"call_id": "id", "call_type": "type", "outcome": "result", "queue_entry": "q_in",
+                           "service_start": "s_in", "service_end": "s_out"},
+               "arrival": "queue_entry", "outcomes": {"served": ["OK"], "abandoned": ["HANG"]}}
+    text = "id,type,q_in,s_in,s_out,result\n1,a,10,12,100,OK\n2,a,20,25,inf,OK\n3,a,30,31,90,OK\n"
+    (tmp_path / "sec.csv").write_text(text)
+    log = read_log(tmp_path / "sec.csv", mapping_from_dict(mapping, "sec.yaml"))
+    assert list(log.calls["row"]) == [2, 4]
+    assert list(log.excluded["reason"]) == ["unparsable time"] and list(log.excluded["row"]) == [3]

@@ -23,6 +23,9 @@ from .mapping import SECONDS, TIME_FIELDS, Mapping, load_mapping
 
 DAY = 86400.0
 FIRST_ROW = 2  # the line of the first data row (the header is line 1)
+# The most days a log may span: the fit keeps a few per-second arrays over the whole span (about
+# 1.5 GB at a year); a row dated decades off (a typo) asked for tens of GB.
+MAX_LOG_DAYS = 366
 # (reason, stage start field, stage end field) for the "ends before it starts" checks
 _STAGES = (("ivr", "ivr_entry", "ivr_exit"), ("queue", "queue_entry", "queue_exit"),
            ("service", "service_start", "service_end"))
@@ -137,9 +140,29 @@ def _build(raw, mapping: Mapping, source: str) -> CallLog:
     calls["queued"] = queued
     calls = calls[keep].reset_index(drop=True)
     _derive(calls, times, 0 if origin is None else origin.weekday())
+    _check_span(calls, origin, source)
     excluded = pd.DataFrame({"row": rows[~keep], "reason": reasons[~keep], "detail": details[~keep]})
     return CallLog(calls=calls, excluded=excluded, origin=origin, source=source, rows=n, mapping=mapping,
                    notes=_notes(calls))
+
+
+def _check_span(calls, origin, source: str) -> None:
+    """A log spanning more than MAX_LOG_DAYS days is refused, naming its first and last calls (most
+    often a row whose date or time is off by years)."""
+    if not len(calls) or int(calls["day"].max()) < MAX_LOG_DAYS:
+        return
+    first, last = calls.loc[calls["arrival"].idxmin()], calls.loc[calls["arrival"].idxmax()]
+
+    def when(row) -> str:
+        if origin is None:
+            return f"{row['arrival']:,.0f} s"
+        import pandas as pd
+
+        return str((origin + pd.Timedelta(seconds=float(row["arrival"]))).date())
+
+    raise LogError(f"log {source}: its calls span {int(calls['day'].max()) + 1:,} days, from row {int(first['row'])} "
+                   f"({when(first)}) to row {int(last['row'])} ({when(last)}): more than {MAX_LOG_DAYS} days; "
+                   "a date or time off by years? Fix the row, or fit a shorter stretch of the log")
 
 
 def _outcomes(values, mapping: Mapping):
@@ -181,7 +204,7 @@ def _times(values, field, mapping: Mapping, rows, exclude):
             parsed = (stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
         else:
             parsed = (stamps - stamps.min().normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(parsed) & ~missing
+    bad = ~np.isfinite(parsed) & ~missing  # "inf" is a number to pandas, not a time
     if bad.any() and bad.sum() == (~missing).sum():
         i = int(np.argmax(bad))
         raise mapping.fail(f"columns.{field}", f"time_format {mapping.time_format!r} parses no value of column "
