@@ -142,6 +142,9 @@ BAD = [
     (("workforce", "colour"), "red", "workforce.colour", ""),
     (("workforce", "policies", 0, "kpi"), "qa_score", "workforce.policies[0].kpi", "qa policy"),
     (("funnel",), KeyError, "workforce.policies[0].kpi", "funnel"),
+    # a run of 100,000 periods hung, of a million (or of 1 s periods) exhausted memory
+    (("workforce", "period"), 1.0, "workforce.period", "periods, more than the limit of 1,000"),
+    (("workforce", "period"), 1e-3, "workforce.period", "periods, more than the limit of 1,000"),
 ]
 
 

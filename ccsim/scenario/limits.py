@@ -11,6 +11,7 @@ INT32_MAX = 2_147_483_647  # the core counts agents and lines in int32
 MAX_SECONDS = 1e9  # any time or duration (about 31.7 years)
 MAX_RATE = 1e9  # arrivals per ``per`` unit
 MAX_INTERVALS = 1_000_000  # reporting intervals in the horizon (horizon / interval)
+MAX_WORKFORCE_PERIODS = 1_000  # periods of a workforce section (a run paused, tallied per agent and policed each)
 MAX_SLOTS = 1_000_000  # piecewise-profile slots crossed within the horizon (horizon / slot)
 # Per-interval statistics hold ~100 bytes per (interval, call type) and per (interval, group):
 # intervals x (call types + agent groups) at most this (about 400 MB).

@@ -8,6 +8,8 @@ policy's ``groups`` must be agent groups of the scenario (checked by ``Scenario`
 """
 from __future__ import annotations
 
+import math
+
 from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -28,7 +30,7 @@ class Workforce(BaseModel):
 
     period: Optional[PositiveSeconds] = Field(default=None, description=(
         "length of one period (seconds, > 0); the last period ends at the horizon; or give periods"))
-    periods: Optional[Annotated[int, Field(ge=1, le=L.MAX_INTERVALS)]] = Field(default=None, description=(
+    periods: Optional[Annotated[int, Field(ge=1, le=L.MAX_WORKFORCE_PERIODS)]] = Field(default=None, description=(
         "the horizon cut into this many equal periods, instead of period"))
     policies: PolicyList = Field(default=[], max_length=100, description=(
         "policies applied in order after each period but the last, each a mapping with a kind "
@@ -74,6 +76,11 @@ def check_workforce(s) -> None:
         if name not in known:
             raise PydanticCustomError("workforce", "unknown agent group '{name}' (groups: {known})",
                                       {"path": path, "name": name, "known": ", ".join(known)})
+    n = math.ceil(s.horizon / w.period) if w.period is not None else 0
+    if n > L.MAX_WORKFORCE_PERIODS:  # (pydantic fills {name} only: the figures are formatted here)
+        raise PydanticCustomError("workforce", f"a period of {w.period:g} s cuts the horizon ({s.horizon:g} s) into "
+                                  f"{n:,} periods, more than the limit of {L.MAX_WORKFORCE_PERIODS:,}; use a longer "
+                                  "period", {"path": "workforce.period"})
     kinds = [p.kind for p in w.policies]
     for i, policy in enumerate(w.policies):
         kpi = getattr(policy, "kpi", None)
