@@ -204,6 +204,22 @@ def test_cli_run_and_compare_from_a_state(tmp_path):
     assert '"comparison"' in out.output
 
 
+@pytest.mark.parametrize("clock, words", [
+    ("'24:00'", "clock: expected seconds or \"HH:MM\" (00:00 to 23:59), found '24:00'"),  # was "{found!r}"
+    ("'{x}'", "found '{x}'"), (".nan", "clock: expected a finite number of seconds >= 0, found nan"),
+    (".inf", "found inf"), ("-5", "found -5"), ("true", "clock: expected seconds or \"HH:MM\", found True"),
+])
+def test_a_bad_clock_is_one_message_naming_the_clock(tmp_path, clock, words):
+    """The clock's own message had its placeholder printed as is, at the top level; a NaN clock
+    gave pydantic's two messages (one per kind tried); true was read as 1 s."""
+    a, state = tmp_path / "a.yaml", tmp_path / "state.yaml"
+    a.write_text(yaml.safe_dump(two_call_types(sales_agents=10)))
+    state.write_text(f"clock: {clock}\n")
+    out = CliRunner().invoke(cli, ["run", str(a), "--from-state", str(state)])
+    assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+    assert words in out.output and "problems" not in out.output and "(top level)" not in out.output, out.output
+
+
 def test_cli_refuses_a_bad_state_with_exit_2(tmp_path):
     a, state = tmp_path / "a.yaml", tmp_path / "state.yaml"
     a.write_text(yaml.safe_dump(two_call_types(sales_agents=10)))

@@ -17,11 +17,13 @@ listed are idle). The checks against a scenario are in ``start``.
 """
 from __future__ import annotations
 
+import math
+
 import re
 from pathlib import Path
 from typing import Annotated, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..scenario.problems import FILE, Problem, ScenarioError, format_path
@@ -101,12 +103,25 @@ class State(_Model):
     busy: list[Busy] = Field(default=[], max_length=10_000)
     away: list[Away] = Field(default=[], max_length=10_000)
 
-    @model_validator(mode="after")
-    def _clock_text(self):
-        if isinstance(self.clock, str) and not HHMM.match(self.clock.strip()):
-            raise PydanticCustomError("clock", "clock: expected seconds or \"HH:MM\" (00:00 to 23:59), found "
-                                      "{found!r}", {"found": self.clock[:40]})
-        return self
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _clock_value(cls, clock):
+        """One message for a clock of the wrong kind (not pydantic's two, one per kind it tried)."""
+        if isinstance(clock, bool) or not isinstance(clock, (int, float, str)):
+            raise PydanticCustomError("clock", "expected seconds or \"HH:MM\", found {found}",
+                                      {"found": repr(clock)[:40]})
+        if not isinstance(clock, str) and not (math.isfinite(clock) and clock >= 0):
+            raise PydanticCustomError("clock", "expected a finite number of seconds >= 0, found {found}",
+                                      {"found": repr(clock)})
+        return clock
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_text(cls, clock):
+        if isinstance(clock, str) and not HHMM.match(clock.strip()):
+            raise PydanticCustomError("clock", "expected seconds or \"HH:MM\" (00:00 to 23:59), found {found}",
+                                      {"found": repr(clock[:40])})  # (pydantic fills {name} only)
+        return clock
 
     @model_validator(mode="after")
     def _waiting_total(self):
