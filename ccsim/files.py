@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import UserError
+
 # Why a write failed -> what the user can do about it.
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -54,11 +56,21 @@ def atomic_path(path, replace: bool = True):
         raise
 
 
+class WriteError(UserError, OSError):
+    """An output file could not be written (a full disk, a folder one may not write); the message
+    names the file and what to do."""
+
+
 def write_text_atomic(path, write) -> Path:
-    """Call ``write(handle)`` on a text handle, atomically for ``path``."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            write(handle)
+    """Call ``write(handle)`` on a text handle, atomically for ``path``; a failure of the file
+    system is a ``WriteError`` naming ``path`` (nothing is left under its name)."""
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "w", newline="", encoding="utf-8") as handle:
+                write(handle)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise WriteError(f"cannot write {path}: {reason}; {write_advice(err)} or choose another path") from None
     return Path(path)
 
 

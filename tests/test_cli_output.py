@@ -156,3 +156,21 @@ def test_a_lost_call_row_that_is_not_zero_is_never_hidden():
     _print_lost_calls(console, {"lost_calls": lost, "reps": 1}, scenario)
     rows = _lost_table_rows(console.export_text())
     assert "voicemail" in rows and "abandoned in a queue" in rows and "callbacks requested" not in rows
+
+
+def test_every_output_is_checked_before_any_is_written(tmp_path):
+    """An output under a regular file (a typo) was an internal FileExistsError after the outputs
+    before it had been written (ccsim fit, ccsim check); each command now refuses it first."""
+    scenario, blocker = tmp_path / "s.yaml", tmp_path / "afile"
+    scenario.write_text(yaml.safe_dump(single_queue(agents=30, horizon=3600, rate=0.1)))
+    blocker.write_text("not a folder")
+    out = CliRunner().invoke(cli, ["check", str(scenario), "--expect", "service_level >= 0.5", "--max-reps", "5",
+                                   "--junit-xml", str(tmp_path / "o" / "j.xml"),
+                                   "--markdown", str(blocker / "m.md")])
+    assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+    assert f"--markdown {blocker / 'm.md'}: {blocker} is a file, not a folder" in out.output
+    assert not (tmp_path / "o").exists()
+    out = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(tmp_path / "o"),
+                                   "--html", str(blocker / "deeper" / "r.html")])
+    assert out.exit_code == 2 and f"{blocker} is a file, not a folder" in out.output
+    assert not (tmp_path / "o").exists()

@@ -240,13 +240,29 @@ def test_replacing_an_output_says_so(two, tmp_path):
     assert "note: replacing" not in fresh.stderr
 
 
-def test_unwritable_report_keeps_the_results(two, tmp_path):
-    # /sys is read-only for every user, root included
+def test_unwritable_report_folder_is_refused_before_the_run(two, tmp_path):
+    # /sys is read-only for every user, root included: refused before anything runs or is written
     target = "/sys/ccsim-report.html"
     out = tmp_path / "out"
     result = invoke("run", two, "--html", target, "--out", out)
     assert result.exit_code == 2
-    assert f"error: --html: cannot write {target}" in result.stderr
+    assert f"error: --html {target}: the folder /sys cannot be written (" in result.stderr
+    assert "Traceback" not in result.output and "Per call type" not in result.stdout
+    assert not out.exists()
+
+
+def test_a_report_failing_at_the_end_keeps_the_results(two, tmp_path, monkeypatch):
+    import ccsim.report.html
+    from ccsim.files import WriteError
+
+    def full(path, write):
+        raise WriteError(f"cannot write {path}: No space left on device; free some disk space or choose another path")
+
+    monkeypatch.setattr(ccsim.report.html, "write_text_atomic", full)
+    target, out = tmp_path / "r.html", tmp_path / "out"
+    result = invoke("run", two, "--html", target, "--out", out)
+    assert result.exit_code == 2
+    assert f"error: --html: cannot write {target}: No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert "Per call type" in result.stdout  # printed before the report was tried
     assert (out / "summary.json").is_file()  # and --out written

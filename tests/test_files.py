@@ -52,3 +52,27 @@ def test_files_get_the_umask_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "a.txt").st_mode) == 0o640
+
+
+@pytest.mark.parametrize("code, advice", [(30, "make the folder writable"), (28, "free some disk space")])
+def test_a_failed_write_is_a_user_error_naming_the_file(tmp_path, monkeypatch, code, advice):
+    """A read-only file system or a full disk under write_text_atomic (ccsim fit -o, state -o,
+    workforce --html) was an internal OSError (exit 70); it is a WriteError: a UserError (exit 2)
+    and still an OSError, naming the file and what to do."""
+    import errno
+    import os
+
+    from ccsim import files
+    from ccsim.errors import UserError
+
+    assert code in (errno.EROFS, errno.ENOSPC)
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    with pytest.raises(files.WriteError) as caught:
+        write_text_atomic(tmp_path / "out.yaml", lambda h: h.write("x"))
+    assert isinstance(caught.value, UserError) and isinstance(caught.value, OSError)
+    assert str(caught.value).startswith(f"cannot write {tmp_path / 'out.yaml'}: {os.strerror(code)}; {advice}")
+    assert list(tmp_path.iterdir()) == []

@@ -121,6 +121,6 @@ def _write(path: Path, text: str) -> None:
     note_replaced([path])
     try:
         write_text_atomic(path, lambda handle: handle.write(text))
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
+    except OSError as err:  # a WriteError naming the path and what to do
+        raise InputError(str(err)) from None
     click.echo(f"wrote {path}", err=True)

@@ -145,6 +145,7 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
             raise InputError(f"{option} {path} is the {what} {source}; writing there would destroy it. "
                              "Choose another path.")
     if not os.path.lexists(path):
+        _check_parent(path, option, folder)
         return
     mode = os.stat(path).st_mode if os.path.exists(path) else 0
     if folder:
@@ -155,6 +156,23 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
         raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
+
+
+def _check_parent(path: Path, option: str, folder: bool) -> None:
+    """A path to be created: the nearest thing above it that exists must be a folder this process
+    may write into (checked before any output is written, so nothing is left half done)."""
+    above = Path(os.path.abspath(path)).parent
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    if not os.path.isdir(above):
+        raise InputError(f"{option} {path}: {above} is a file, not a folder; give a path under a folder")
+    try:  # the only sure test (access() says yes to root on a read-only mount): an unnamed file
+        import tempfile
+
+        tempfile.TemporaryFile(dir=above).close()
+    except OSError as err:
+        raise InputError(f"{option} {path}: the folder {above} cannot be written ({err.strerror or err}); "
+                         "give a path under a folder you may write to") from None
 
 
 def check_folder_contents(folder: Path, names, option: str, inputs=()) -> None:
@@ -194,8 +212,8 @@ def _write(path: Path, write, option: str) -> None:
 
     try:
         write_text_atomic(path, write)
-    except OSError as err:  # read-only folder, full disk
-        raise InputError(f"{option}: cannot write {path}: {err.strerror or err}") from None
+    except OSError as err:  # read-only folder, full disk: a WriteError naming the path and what to do
+        raise InputError(f"{option}: {err}") from None
 
 
 def _same_file(a, b) -> bool:

@@ -65,12 +65,12 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
 
         load_state(state_file)  # a bad state file fails now; replicate reads it again, naming it
         state = state_file
+    if html is not None:  # every output checked before any is made
+        check_output_path(html, "--html", [scenario_file])
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
         check_folder_contents(out, out_files(scenario), "--out", [scenario_file])
         make_folder(out, "--out")  # an unusable folder fails now, not after the run
-    if html is not None:
-        check_output_path(html, "--html", [scenario_file])
     warnings = [w.message() for w in instabilities(scenario)]
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -543,6 +543,6 @@ def write_run_report(path: Path, scenario, scenario_file, results: list, seed: i
                      engine=engine, points=[point], records=records)
     try:
         write_html(data, path, money=money if money is not None else money_summary(results))
-    except OSError as err:
-        raise InputError(f"--html: cannot write {path}: {err.strerror or err}; the results above are "
-                         "complete (and --out, if given, was written)") from None
+    except OSError as err:  # a WriteError naming the path and what to do
+        raise InputError(f"--html: {err}; the results above are complete (and --out, if given, was "
+                         "written)") from None
