@@ -443,3 +443,36 @@ def test_an_infinite_time_is_an_unparsable_time(tmp_path):
     log = read_log(tmp_path / "sec.csv", mapping_from_dict(mapping, "sec.yaml"))
     assert list(log.calls["row"]) == [2, 4]
     assert list(log.excluded["reason"]) == ["unparsable time"] and list(log.excluded["row"]) == [3]
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("time_format", "%Q%!", "'%Q%!' is not a strftime format: 'Q' is a bad directive"),
+    ("time_format", "%", "is not a strftime format: stray %"),
+    ("time_format", "%H%H:%M", "is not a strftime format: a directive is given twice"),
+    ("date", {"column": "day", "format": "%Q"}, "date.format: '%Q' is not a strftime format"),
+])
+def test_a_format_python_cannot_read_is_refused_with_the_mapping(field, value, words):
+    """These failed deep in pandas' date parser (an internal ValueError or re.error)."""
+    from ccsim.calllog import MappingError
+
+    with pytest.raises(MappingError) as caught:
+        mapping_from_dict({**MAPPING, field: value}, "m.yaml")
+    assert words in str(caught.value), str(caught.value)
+
+
+def test_unreadable_mapping_and_log_files_are_user_errors(tmp_path, monkeypatch):
+    """A mapping not in UTF-8, a folder given as the mapping or the log: internal errors before."""
+    from ccsim.calllog import LogError, MappingError, load_mapping
+
+    bad = tmp_path / "m.yaml"
+    bad.write_bytes(b"name: x\xe9\n")
+    with pytest.raises(MappingError, match="not a text file in UTF-8"):
+        load_mapping(bad)
+    with pytest.raises(MappingError, match="a folder, not a mapping file"):
+        load_mapping(tmp_path)
+    with pytest.raises(LogError, match="cannot be read"):
+        read_log(tmp_path, mapping_from_dict(MAPPING))
+    (tmp_path / "bank").mkdir()  # a folder named like a shipped mapping does not hide it
+    monkeypatch.chdir(tmp_path)
+    assert load_mapping("bank").name == load_mapping(Path(__file__).parents[1] / "ccsim" / "calllog" / "mappings"
+                                                     / "bank.yaml").name

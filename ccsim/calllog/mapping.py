@@ -6,7 +6,9 @@ problem is a ``MappingError`` naming the mapping's field (``columns.queue_entry`
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -63,17 +65,23 @@ class Mapping:
 def load_mapping(spec) -> Mapping:
     """The mapping in file ``spec``, or the shipped one of that name (``"bank"``)."""
     path = Path(spec)
-    if not path.exists() and (SHIPPED / f"{spec}.yaml").exists():
+    if not path.is_file() and spec and (SHIPPED / f"{spec}.yaml").exists():  # (a folder named bank: the shipped one)
         path = SHIPPED / f"{spec}.yaml"
     if not path.exists():
         shipped = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.yaml")))
         raise MappingError(f"mapping {spec}: no such file, and no shipped mapping of that name ({shipped})")
     from ..scenario.yaml_reader import read_yaml
 
+    if path.is_dir():
+        raise MappingError(f"mapping {spec or path}: a folder, not a mapping file")
     try:
         data, _lines = read_yaml(path.read_text(encoding="utf-8"), str(path))
     except UserError as err:
         raise MappingError(f"mapping {path}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise MappingError(f"mapping {path}: not a text file in UTF-8 (byte {err.start} cannot be read)") from None
+    except OSError as err:
+        raise MappingError(f"mapping {path}: cannot be read: {err.strerror or err}") from None
     return mapping_from_dict(data, source=str(path))
 
 
@@ -176,6 +184,13 @@ def _check_format(fmt, where, fail, allow_seconds=False):
     if not isinstance(fmt, str) or "%" not in fmt:
         hint = " or 'seconds'" if allow_seconds else ""
         raise fail(where, f"expected a strftime format such as '%H:%M:%S'{hint}, found {fmt!r}")
+    try:  # a format Python cannot read would fail deep in pandas
+        datetime.strptime("", fmt)
+    except ValueError as err:
+        if "does not match format" not in str(err):
+            raise fail(where, f"{fmt[:80]!r} is not a strftime format: {err}") from None
+    except re.error:
+        raise fail(where, f"{fmt[:80]!r} is not a strftime format: a directive is given twice") from None
 
 
 __all__ = ["FIELDS", "Mapping", "MappingError", "SECONDS", "TIME_FIELDS", "load_mapping", "mapping_from_dict"]

@@ -76,8 +76,13 @@ def read_log(path, mapping) -> CallLog:
         raw = pd.read_csv(path, sep=mapping.separator, dtype=str, keep_default_na=False, na_filter=False)
     except FileNotFoundError:
         raise LogError(f"log {path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise LogError(f"log {path}: not a table with separator {mapping.separator!r}: {err}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise LogError(f"log {path}: not a table with separator {mapping.separator!r}: {str(err)[:300]}") from None
+    except UnicodeDecodeError as err:
+        raise LogError(f"log {path}: not text in UTF-8 ({err.reason} at byte {err.start} of a block of the file; "
+                       "save it as UTF-8)") from None
+    except OSError as err:  # a folder, no permission
+        raise LogError(f"log {path}: cannot be read: {err.strerror or err}") from None
     raw.columns = [c.strip() for c in raw.columns]
     _check_columns(raw, mapping, path)
     return _build(raw, mapping, str(path))
