@@ -383,3 +383,34 @@ hours:
     monday: [["08:00", "20:00"]]
   closed: {action: message, message: 10}
 """
+
+
+def test_a_staffing_csv_is_not_echoed_either(tmp_path):
+    """The staffing reader listed the whole header of the file it was given (``/etc/passwd``'s
+    first line, 5 KB of a binary file); it quotes no header cell now, as the other CSV readers."""
+    import yaml
+
+    csv_path = tmp_path / "staff.csv"
+    csv_path.write_bytes((PASSWD_FIRST_LINE + "\n").encode())
+    path = tmp_path / "center.yaml"
+    path.write_text(yaml.safe_dump({
+        "horizon": 3600, "interval": 900,
+        "call_types": [{"name": "a", "arrivals": {"process": "poisson", "rate": 0.1},
+                        "handle_time": {"dist": "exponential", "mean": 60}}],
+        "agents": [{"name": "team", "serves": ["a"], "staffing": {"csv": str(csv_path)}}]}))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "column 'interval' not in the header row" in message and str(csv_path) in message
+    assert "root:x" not in message and "/bin/bash" not in message
+
+
+def test_a_log_with_a_binary_header_gives_a_short_message(tmp_path):
+    """A call log of random bytes gave a 200 KB message, its header listed whole."""
+    from ccsim.calllog import MappingError, read_log
+
+    log = tmp_path / "log.tsv"
+    log.write_bytes(b"D" * 100_000 + b"\t" + b"E" * 100_000 + b"\n1\t2\n")
+    with pytest.raises(MappingError) as info:
+        read_log(log, "bank")
+    assert len(str(info.value)) < 1_000 and "has no column" in str(info.value)

@@ -94,10 +94,11 @@ def _check_columns(raw, mapping: Mapping, path):
     if len(have) == 1:
         found = [s for s in ("\t", ";", "|", ",") if s in have[0]]
         hint = f"; its header holds {found[0]!r}: set separator" if found else ""
+    shown = ", ".join(c[:40] for c in have[:30]) + (f", ... ({len(have)} in all)" if len(have) > 30 else "")
     for field, column in mapping.columns.items():
         if column not in have:
             raise mapping.fail(f"columns.{field}", f"the log {path} has no column {column!r} (its columns: "
-                                                   f"{', '.join(have)}{hint})")
+                                                   f"{shown[:600]}{hint})")
     if mapping.date_column is not None and mapping.date_column not in have:
         raise mapping.fail("date.column", f"the log {path} has no column {mapping.date_column!r}")
 

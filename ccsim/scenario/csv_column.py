@@ -22,7 +22,7 @@ _NAME_LIKE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,63}")
 def read_csv_column(path: Path, column: str) -> list[float]:
     """The numbers of one CSV column (each >= 0 and at most ``MAX_SECONDS``); ``ValueError`` names the row."""
     header, rows = read_rows(path, f"a header row naming column '{column}'")
-    index = _column_index(path, header, column)
+    index = column_index(path, header, column)
     values = []
     for line, row in rows:
         if len(values) >= L.MAX_LIST_VALUES:
@@ -88,7 +88,9 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"{path} is not a CSV text file: byte {err.start} (line {line}) is not valid UTF-8") from None
 
 
-def _column_index(path: Path, header: list[str], column: str) -> int:
+def column_index(path: Path, header: list[str], column: str) -> int:
+    """The index of ``column`` in ``header``; else a ``ValueError`` that quotes no header cell but a
+    close name (the file may be any file)."""
     names = [h.strip() for h in header]
     if column in names:
         return names.index(column)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import _column_index, cell_text, read_rows
+from .csv_column import column_index, cell_text, read_rows
 
 REQUIRED = ("time", "channel", "spend")
 
@@ -25,7 +25,7 @@ def read_airings_csv(path: Path, channels: dict, start_count: int = 0) -> list[t
     already given inline (the cap ``MAX_AIRINGS`` is on all of them together).
     """
     header, data = read_rows(path, "a header row: time, channel, spend, grp")
-    index = {name: _column_index(path, header, name) for name in REQUIRED}
+    index = {name: column_index(path, header, name) for name in REQUIRED}
     names = [h.strip() for h in header]
     grp_index = names.index("grp") if "grp" in names else None
     rows, previous = [], -math.inf

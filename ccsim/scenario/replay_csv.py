@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import _column_index, cell_text, read_rows
+from .csv_column import column_index, cell_text, read_rows
 
 
 def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = None,
@@ -23,8 +23,8 @@ def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = N
     equals ``value``. Rows must be sorted by time: the first row out of order is named.
     """
     header, rows = read_rows(path, f"a header row naming column '{column}'")
-    index = _column_index(path, header, column)
-    kind = None if call_type_column is None else _column_index(path, header, call_type_column)
+    index = column_index(path, header, column)
+    kind = None if call_type_column is None else column_index(path, header, call_type_column)
     times, lines = [], []
     for line, row in rows:
         if kind is not None and cell_text(path, row, line, kind, call_type_column) != value:

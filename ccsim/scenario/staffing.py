@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, model_validator
 
 from . import limits as L
-from .csv_column import cell_text, read_rows
+from .csv_column import cell_text, column_index, read_rows
 from .hours import WEEKDAYS, _Model
 from .shifts import Break, Shift
 
@@ -100,11 +100,7 @@ def read_required(path: Path) -> list[int]:
     """The agents column of a CSV with columns interval (0, 1, 2, ... in order) and agents;
     ``ValueError`` naming the file and line of a bad row."""
     header, rows = read_rows(path, "a header row with columns interval and agents")
-    names = [h.strip() for h in header]
-    for column in ("interval", "agents"):
-        if column not in names:
-            raise ValueError(f"{path}, line 1: no column '{column}' (columns: {', '.join(names)})")
-    i, a = names.index("interval"), names.index("agents")
+    i, a = column_index(path, header, "interval"), column_index(path, header, "agents")  # (quotes no header cell)
     out = []
     for line, row in rows:
         if len(out) >= MAX_INTERVALS:
