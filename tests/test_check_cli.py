@@ -134,6 +134,8 @@ def test_nothing_to_check_and_bad_alpha(files):
     assert result.exit_code == 2 and "nothing to check" in result.stderr
     result = invoke(files[8], "--expect", "service_level >= 0.5", "--alpha", "0.7")
     assert result.exit_code == 2 and "--alpha" in result.stderr
+    result = invoke(files[8], "--expect", "service_level >= 0.5", "--alpha", "1e-17")  # an internal error before
+    assert result.exit_code == 2 and "--alpha must be from 1e-09 to below 0.5" in result.stderr
 
 
 def test_output_may_not_overwrite_an_input(files):

@@ -123,7 +123,9 @@ def test_section_structure_is_validated():
         ({"expect": []}, "checks.expect", "at least 1"),
         ({"expect": [3]}, "checks.expect[0]", "expected text"),
         ({"expect": ["asa >= 0"], "alpha": 0.5}, "checks.alpha", "less than 0.5"),
-        ({"expect": ["asa >= 0"], "alpha": 0}, "checks.alpha", "greater than 0"),
+        ({"expect": ["asa >= 0"], "alpha": 0}, "checks.alpha", "greater than or equal to 1e-09"),
+        # a look's level 1 - alpha/(2 K m) rounded to 1: an internal error of the t quantile before
+        ({"expect": ["asa >= 0"], "alpha": 1e-17}, "checks.alpha", "greater than or equal to 1e-09"),
         ({"expect": ["asa >= 0"], "max_reps": 1}, "checks.max_reps", "greater than or equal to 2"),
         ({"expect": ["asa >= 0"], "min_reps": 10, "max_reps": 6}, "checks.max_reps", "at least min_reps"),
         ({"expect": ["asa >= 0"], "seed": 3}, "checks.seed", "unknown key"),

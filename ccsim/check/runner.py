@@ -150,8 +150,8 @@ def _options(scenario, alpha, min_reps, max_reps) -> tuple:
 
 
 def _schedule(min_reps, max_reps, alpha) -> list:
-    if not 0 < alpha < 0.5:
-        raise ExpectationError(f"--alpha must be between 0 and 0.5 (e.g. 0.05), got {alpha}")
+    if not L.MIN_CHECK_ALPHA <= alpha < 0.5:
+        raise ExpectationError(f"--alpha must be from {L.MIN_CHECK_ALPHA:g} to below 0.5 (e.g. 0.05), got {alpha:g}")
     try:
         return looks(int(min_reps), int(max_reps))
     except ValueError as err:

@@ -57,3 +57,4 @@ MAX_CHECKS = 1_000  # expectations in checks.expect
 MAX_CHECK_REPS = 100_000  # checks.max_reps: replications at the last look
 MAX_REPS = 1_000_000  # replications of one run or study point (ccsim.replicate, a study's reps and max_reps)
 CHECK_ALPHA, CHECK_MIN_REPS, CHECK_MAX_REPS = 0.05, 5, 80  # ccsim check's defaults
+MIN_CHECK_ALPHA = 1e-9  # smaller: a look's two-sided level alpha/(K*m) rounds to 0 next to 1 (1e-17 was an internal error)

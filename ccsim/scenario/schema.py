@@ -574,8 +574,9 @@ class Checks(_Model):
         min_length=1, max_length=L.MAX_CHECKS, description=(
             f"1 to {L.MAX_CHECKS:,} expectations, e.g. 'service_level >= 0.80', 'abandon_rate[sales] <= 5%', "
             "'service_level >= 0.7 every interval 09:00-21:00' (see the guide to ccsim check)"))
-    alpha: Optional[Annotated[float, Field(gt=0, lt=0.5, allow_inf_nan=False)]] = Field(
-        default=None, description=f"the chance that any verdict is wrong is at most this (> 0, < 0.5); "
+    alpha: Optional[Annotated[float, Field(ge=L.MIN_CHECK_ALPHA, lt=0.5, allow_inf_nan=False)]] = Field(
+        default=None, description=f"the chance that any verdict is wrong is at most this ({L.MIN_CHECK_ALPHA:g} "
+                                  f"to < 0.5); "
                                   f"absent = {L.CHECK_ALPHA:g}")
     min_reps: Optional[CheckReps] = Field(default=None, description=(
         f"replications at the first look (2 to {L.MAX_CHECK_REPS:,}); absent = {L.CHECK_MIN_REPS}"))
