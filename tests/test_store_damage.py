@@ -222,3 +222,20 @@ def test_full_disk_is_a_clear_error_and_the_study_resumes(tmp_path, monkeypatch,
     fresh = run_study(POINTS, 3, 5, True, backend="serial")
     assert [(r.point, r.rep, json.dumps(r.kpis), r.intervals) for r in resumed.records] == \
            [(r.point, r.rep, json.dumps(r.kpis), r.intervals) for r in fresh.records]
+
+
+@pytest.mark.parametrize("statement, what", [
+    ("UPDATE replications SET intervals = x'deadbeef'", "the interval table of replication"),  # pyarrow's OSError
+    ("UPDATE replications SET wall_seconds = 'abc'", "the call count and wall time of replication"),
+    ("UPDATE study SET kind = 'frobnicate'", "the study's kind and points"),
+    ("DELETE FROM points", "the study's kind and points"),
+])
+def test_edited_contents_are_a_damaged_store(copy, statement, what):
+    """Each was an internal error of ccsim report (an OSError of pyarrow's, the report's own
+    ValueErrors about the kind and the points) or a bare "could not convert string to float"."""
+    from ccsim.cli import cli
+
+    sql(copy, statement)
+    assert_store_error(copy, "is damaged", what)
+    out = CliRunner().invoke(cli, ["report", str(copy), "--html", str(copy.parent / "r.html")])
+    assert out.exit_code == 2 and "Traceback" not in out.output and what in out.output, out.output

@@ -307,10 +307,19 @@ class Store:
         with _reading(self.path, "the stored replications"):
             rows = self._db.execute(select_statement(self.version)).fetchall()
         records = [_record(self.path, row) for row in rows]
+        points = self.points()
+        with _reading(self.path, "the study's kind and points"):
+            if meta["kind"] not in STUDY_KINDS:
+                raise ValueError(f"kind {meta['kind']!r} is none of {', '.join(STUDY_KINDS)}")
+            if not points:
+                raise ValueError("no design point")
         return StudyData(
             name=meta["name"], kind=meta["kind"], seed=meta["seed"], crn=meta["crn"],
-            engine=meta["engine"], points=self.points(), records=records,
+            engine=meta["engine"], points=points, records=records,
         )
+
+
+STUDY_KINDS = ("run", "compare", "sweep")  # what a store may hold (the report's kinds)
 
 
 def fingerprint(points: list, seed: int, crn: bool, engine: str) -> str:
@@ -410,7 +419,8 @@ def _reading(path: Path, what: str):
         yield
     except StoreError:
         raise
-    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException) as err:
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException,
+            OSError) as err:  # (pyarrow reads a damaged stream in memory as an OSError)
         raise StoreDamagedError(
             f"the study store {path} is damaged: reading {what} failed ({_reason(err)}). "
             "If it was copied or downloaded, copy it again; otherwise run the study again into a new store "
@@ -432,8 +442,10 @@ def _record(path: Path, row: tuple) -> ReplicationRecord:
     with _reading(path, f"the interval table of {where}"):
         _blob(intervals)
         ipc_to_table(intervals)
+    with _reading(path, f"the call count and wall time of {where}"):
+        calls, wall = int(calls), float(wall)
     record = ReplicationRecord(point=p, rep=r, spawn_key=spawn_key, kpis=kpis, by_call_type=by_type, groups=groups,
-                               intervals=intervals, calls_simulated=int(calls), wall_seconds=float(wall),
+                               intervals=intervals, calls_simulated=calls, wall_seconds=wall,
                                intervals_by_call_type=by_type_intervals, **_inbound(path, where, row[10:17]),
                                **_agents(path, where, row[17:]))
     with _reading(path, f"the per-call-type interval table of {where}"):
