@@ -476,3 +476,22 @@ def test_unreadable_mapping_and_log_files_are_user_errors(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     assert load_mapping("bank").name == load_mapping(Path(__file__).parents[1] / "ccsim" / "calllog" / "mappings"
                                                      / "bank.yaml").name
+
+
+def test_a_degenerate_log_is_blamed_not_the_output_file(tmp_path):
+    """A log whose handle times are all equal fits a distribution of no spread, which the scenario
+    refuses: the message blamed 'invalid scenario OUT' (a file never written) and named no log."""
+    mapping = {"name": "sec", "time_format": "seconds", "missing_times": [""],
+               "columns": {"call_id": "id", "call_type": "type", "outcome": "result", "queue_entry": "q_in",
+                           "service_start": "s_in", "service_end": "s_out"},
+               "arrival": "queue_entry", "outcomes": {"served": ["OK"], "abandoned": ["HANG"]}}
+    rows = "".join(f"{i},a,{100 * i},{100 * i + 5},{100 * i + 65},OK\n" for i in range(1, 60))
+    (tmp_path / "log.csv").write_text("id,type,q_in,s_in,s_out,result\n" + rows)
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(mapping))
+    out = tmp_path / "s.yaml"
+    done = CliRunner().invoke(cli, ["fit", str(tmp_path / "log.csv"), "--mapping", str(tmp_path / "m.yaml"),
+                                    "-o", str(out)])
+    assert done.exit_code == 2 and "Traceback" not in done.output, done.output
+    assert f"the scenario fitted from {tmp_path / 'log.csv'} is not one ccsim can run" in done.output
+    assert "handle_time" in done.output and "degenerate" in done.output and not out.exists()
+    assert "invalid scenario" not in done.output

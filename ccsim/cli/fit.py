@@ -46,6 +46,22 @@ def refuse_bad_rows(log) -> None:
     raise UserError(f"log {log.source}: {len(bad)} bad rows (--strict): " + ", ".join(parts))
 
 
+def _check_fitted(scenario: dict, log_file: Path, out: Path) -> None:
+    """The fitted scenario validates, or the error says the log's data made it so (a log whose
+    handle times are all equal fits a distribution of no spread): not ``invalid scenario OUT``,
+    a file never written."""
+    from ..errors import UserError
+    from ..scenario import ScenarioError, validate_scenario
+
+    try:
+        validate_scenario(scenario, source=str(out), base_dir=str(out.parent))
+    except ScenarioError as err:
+        problems = "; ".join(f"{p.path}: {p.message}" for p in err.problems[:3])
+        raise UserError(f"the scenario fitted from {log_file} is not one ccsim can run ({problems}): the log's "
+                        f"data for it is degenerate (all durations equal, or times out of order?); nothing was "
+                        f"written to {out}") from None
+
+
 HANDLE_CHOICES = ("auto", "lognormal", "gamma", "weibull", "empirical")
 PATIENCE_CHOICES = ("auto", "exponential", "weibull", "lognormal")
 
@@ -90,7 +106,6 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     from ..calllog.fit import FitOptions, fit_log
     from ..calllog.report import html_report, text_report
     from ..files import write_text_atomic
-    from ..scenario import validate_scenario
     from ..scenario.yaml_reader import dump_yaml
 
     for path, option in ((out, "-o"), (html, "--html"), (exclusions, "--exclusions")):
@@ -103,7 +118,7 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
         refuse_bad_rows(log)
     result = fit_log(log, options)
     scenario = result.scenario(name=name)
-    validate_scenario(scenario, source=str(out), base_dir=str(out.parent))
+    _check_fitted(scenario, log_file, out)
     click.echo(text_report(result))
     write_text_atomic(out, lambda f: f.write(f"# {scenario['description']}\n" + dump_yaml(scenario)))
     click.echo(f"scenario written: {out}")
