@@ -495,3 +495,24 @@ def test_a_degenerate_log_is_blamed_not_the_output_file(tmp_path):
     assert f"the scenario fitted from {tmp_path / 'log.csv'} is not one ccsim can run" in done.output
     assert "handle_time" in done.output and "degenerate" in done.output and not out.exists()
     assert "invalid scenario" not in done.output
+
+
+@pytest.mark.parametrize("command", ["replay", "validate-fit"])
+def test_a_log_with_no_call_to_compare_with_is_refused(tmp_path, command):
+    """A header-only log became a run of horizon 0: 'invalid scenario bank_fitted.yaml: horizon'
+    (a field the file does not have)."""
+    header = BANK.read_text().splitlines()[0]
+    (tmp_path / "log.tsv").write_text(header + "\n")
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "bank_fitted.yaml"
+    done = CliRunner().invoke(cli, [command, str(tmp_path / "log.tsv"), "--mapping", "bank", "--scenario",
+                                    str(scenario), "--reps", "2"])
+    assert done.exit_code == 2 and "no call to compare with (0 rows, 0 excluded)" in done.output, done.output
+    assert "invalid scenario" not in done.output
+
+
+def test_a_mapping_name_is_a_name(tmp_path):
+    """It names the fitted scenario: 200,000 characters were refused as the output's name field."""
+    from ccsim.calllog import MappingError
+
+    with pytest.raises(MappingError, match="name: at most 200 characters, found 200,000"):
+        mapping_from_dict({**MAPPING, "name": "n" * 200_000}, "m.yaml")

@@ -31,7 +31,11 @@ def _load(log_file: Path, mapping_spec: str, scenario_file: Path):
         data, _ = read_yaml(scenario_file.read_text(encoding="utf-8"), str(scenario_file))
     except OSError as err:
         raise UserError(f"scenario {scenario_file}: {err.strerror}") from None
-    return read_log(log_file, mapping_spec), data
+    log = read_log(log_file, mapping_spec)
+    if not len(log.calls):  # (its days, 0, would become the run's horizon: "horizon 0" of the scenario)
+        raise UserError(f"log {log_file}: no call to compare with ({log.rows:,} rows, {len(log.excluded):,} "
+                        "excluded)")
+    return log, data
 
 
 def _finish(comparison, title, html, **paths):
