@@ -145,6 +145,8 @@ BAD = [
     # a run of 100,000 periods hung, of a million (or of 1 s periods) exhausted memory
     (("workforce", "period"), 1.0, "workforce.period", "periods, more than the limit of 1,000"),
     (("workforce", "period"), 1e-3, "workforce.period", "periods, more than the limit of 1,000"),
+    # refused later, as "invalid scenario <dict>: agents[0].population.count"
+    (("workforce", "slots", "north"), 10**9, "workforce.slots.north", "less than or equal to 1,000,000"),
 ]
 
 
