@@ -23,6 +23,8 @@ def write_advice(err: BaseException) -> str:
         return "free some disk space"
     if code in _DENIED or "readonly" in str(err).lower() or "read-only" in str(err).lower():
         return "make the folder writable"
+    if code in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):  # a file where a folder is meant, or the reverse
+        return "give a path whose folders are folders"
     return "free some disk space or make the folder writable"
 
 

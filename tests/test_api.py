@@ -141,6 +141,12 @@ def test_an_edited_scenario_is_validated_again():
     assert same(ccsim.simulate(base).kpis(), ccsim.simulate(SCENARIO).kpis())
 
 
+def test_a_file_is_not_a_call_records_folder(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UserError, match="call_records_dir .* is a file, not a folder"):
+        compare([SCENARIO, B], reps=2, backend="serial", call_records_dir=tmp_path / "afile")
+
+
 def test_a_folder_is_neither_a_store_nor_a_report(tmp_path):
     study = compare([SCENARIO, B], reps=2, backend="serial")
     with pytest.raises(UserError, match="is a folder: give the report a file name"):

@@ -126,6 +126,9 @@ class _Study:
         self.max_calls, self.max_memory = budget
         # absolute: the workers (other processes, other hosts) may have another working directory
         self.call_records_dir = None if call_records_dir is None else os.path.abspath(call_records_dir)
+        if self.call_records_dir is not None and os.path.lexists(self.call_records_dir) \
+                and not os.path.isdir(self.call_records_dir):
+            raise StudyArgumentError(f"call_records_dir {call_records_dir} is a file, not a folder")
         self.seed, self.crn, self.engine = _seed(seed), bool(crn), engine
         if engine not in ENGINES:
             raise StudyArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
