@@ -174,3 +174,21 @@ def test_every_output_is_checked_before_any_is_written(tmp_path):
                                    "--html", str(blocker / "deeper" / "r.html")])
     assert out.exit_code == 2 and f"{blocker} is a file, not a folder" in out.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_malformed_yaml_file_is_named_for_what_it_is(tmp_path):
+    """The YAML reader is the scenario's: a key given twice in a checks file, a state file or a
+    mapping was reported as 'invalid scenario'."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(single_queue(agents=30, horizon=3600, rate=0.1)))
+    checks, state, mapping = tmp_path / "checks.yaml", tmp_path / "state.yaml", tmp_path / "m.yaml"
+    checks.write_text("expect:\n  - service_level >= 0.5\nexpect:\n  - asa <= 20\n")
+    state.write_text("clock: 100\nclock: 200\n")
+    mapping.write_text("name: x\nname: y\n")
+    for args, words in [(["check", str(scenario), "--checks", str(checks)], f"invalid checks file {checks}: line 3"),
+                        (["run", str(scenario), "--from-state", str(state)], f"invalid state {state}: line 2"),
+                        (["fit", str(scenario), "--mapping", str(mapping), "-o", str(tmp_path / "o.yaml")],
+                         f"mapping {mapping}: line 2: name: key given twice")]:
+        out = CliRunner().invoke(cli, args)
+        assert out.exit_code == 2 and words in out.output, out.output
+        assert "invalid scenario" not in out.output

@@ -76,8 +76,11 @@ def load_mapping(spec) -> Mapping:
         raise MappingError(f"mapping {spec or path}: a folder, not a mapping file")
     try:
         data, _lines = read_yaml(path.read_text(encoding="utf-8"), str(path))
-    except UserError as err:
-        raise MappingError(f"mapping {path}: {err}") from None
+    except UserError as err:  # malformed YAML (a ScenarioError of the reader: its problems, not "invalid scenario")
+        problems = getattr(err, "problems", None)
+        text = "; ".join((f"line {p.line}: " if p.line else "") + f"{p.path}: {p.message}" for p in problems) \
+            if problems else str(err)
+        raise MappingError(f"mapping {path}: {text}") from None
     except UnicodeDecodeError as err:
         raise MappingError(f"mapping {path}: not a text file in UTF-8 (byte {err.start} cannot be read)") from None
     except OSError as err:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..scenario.problems import ScenarioError
 from ..scenario.yaml_reader import decode, read_yaml
 from .expressions import ExpectationError, parse_expectation
 
@@ -27,8 +28,11 @@ def read_checks(path) -> list:
         data = path.read_bytes()
     except OSError as err:
         raise ExpectationError(f"--checks {path}: cannot read the file: {err.strerror or err}") from None
-    text = decode(data, str(path))
-    document, lines = read_yaml(text, str(path))
+    try:
+        text = decode(data, str(path))
+        document, lines = read_yaml(text, str(path))
+    except ScenarioError as err:  # not UTF-8, malformed YAML: an invalid checks file, not scenario
+        raise ScenarioError(err.source, err.problems, kind="checks file") from None
     items, prefix = document, ()
     if isinstance(document, dict):
         unknown = sorted(set(document) - {"expect"})

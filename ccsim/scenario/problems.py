@@ -22,13 +22,17 @@ class Problem:
 class ScenarioError(UserError, ValueError):
     """A scenario that cannot be run; ``problems`` lists what is wrong and where."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    kind = "scenario"  # what the file is, in the message ("invalid checks file x.yaml: ...")
+
+    def __init__(self, source: str, problems: list[Problem], kind: str = None):
         self.source = source
         self.problems = problems
+        if kind is not None:
+            self.kind = kind
         super().__init__(self._render())
 
     def _render(self) -> str:
-        head = f"invalid scenario {self.source}: "
+        head = f"invalid {self.kind} {self.source}: "
         parts = []
         for p in self.problems:
             where = f"line {p.line}: " if p.line else ""

@@ -42,8 +42,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 class StateError(ScenarioError):
     """A state file that cannot be used (on its own, or with the scenario it starts)."""
 
-    def _render(self) -> str:
-        return "invalid state" + super()._render()[len("invalid scenario"):]
+    kind = "state"
 
 
 class _Model(BaseModel):
@@ -156,7 +155,10 @@ def validate_state(data, source: str = "<dict>") -> State:
 
 
 def parse_state(text: str, source: str = "<string>") -> State:
-    data, _ = read_yaml(text, source)
+    try:
+        data, _ = read_yaml(text, source)
+    except ScenarioError as err:  # malformed YAML: an invalid state file, not scenario
+        raise StateError(err.source, err.problems) from None
     return validate_state(data, source)
 
 
@@ -167,4 +169,8 @@ def load_state(path) -> State:
         data = path.read_bytes()
     except OSError as err:
         raise StateError(str(path), [Problem(FILE, f"cannot read the state file: {err.strerror or err}")]) from None
-    return parse_state(decode(data, str(path)), str(path))
+    try:
+        text = decode(data, str(path))
+    except ScenarioError as err:  # not UTF-8 text: an invalid state file, not scenario
+        raise StateError(err.source, err.problems) from None
+    return parse_state(text, str(path))
