@@ -70,21 +70,33 @@ def stored(path) -> dict:
         db.close()
 
 
-def test_killed_study_resumes_without_losing_or_repeating_work(tmp_path):
-    points = [Point(0, "slow", {}, small(horizon=1_000_000)), Point(1, "slow, 95", {}, small(95, 1_000_000))]
-    reps, seed, path = 14, 99, tmp_path / "study.db"
-    spec = {"points": [p.__dict__ for p in points], "reps": reps, "seed": seed, "store": str(path)}
+SLOW_POINTS = [Point(0, "slow", {}, small(horizon=1_000_000)), Point(1, "slow, 95", {}, small(95, 1_000_000))]
+
+
+def kill_a_study(tmp_path, child_script: str, reps: int, seed: int, when_stored: int, before_kill=None):
+    """Run a study of SLOW_POINTS in a child process (``child_script``), kill -9 it once
+    ``when_stored`` replications are stored (``before_kill(child)`` called just before); its store."""
+    path = tmp_path / "study.db"
+    spec = {"points": [p.__dict__ for p in SLOW_POINTS], "reps": reps, "seed": seed, "store": str(path)}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    (tmp_path / "child.py").write_text(CHILD)
+    (tmp_path / "child.py").write_text(child_script)
     child = subprocess.Popen([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "spec.json")])
     try:
         deadline = time.monotonic() + 60
-        while len(stored(path)) < 4 and child.poll() is None and time.monotonic() < deadline:
+        while len(stored(path)) < when_stored and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
+        if before_kill is not None:
+            before_kill(child)
         child.send_signal(signal.SIGKILL)
     finally:
         child.kill()
         child.wait()
+    return path
+
+
+def test_killed_study_resumes_without_losing_or_repeating_work(tmp_path):
+    points, reps, seed = SLOW_POINTS, 14, 99
+    path = kill_a_study(tmp_path, CHILD, reps, seed, when_stored=4)
     before = stored(path)
     assert 4 <= len(before) < 2 * reps, "the study was not killed midway"
 
@@ -130,22 +142,13 @@ def test_the_pool_workers_of_a_killed_study_exit(tmp_path):
     """kill -9 of a study leaves nobody to stop its loky workers, which do not notice their parent's
     death: they stayed for good (blocked writing results nobody reads, ~95 MB each). Each now
     watches its parent and exits within seconds of its death."""
-    points = [Point(0, "slow", {}, small(horizon=1_000_000)), Point(1, "slow, 95", {}, small(95, 1_000_000))]
-    path = tmp_path / "study.db"
-    spec = {"points": [p.__dict__ for p in points], "reps": 40, "seed": 5, "store": str(path)}
-    (tmp_path / "spec.json").write_text(json.dumps(spec))
-    (tmp_path / "child.py").write_text(CHILD_POOL)
-    child = subprocess.Popen([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "spec.json")])
-    try:
-        deadline = time.monotonic() + 60
-        while len(stored(path)) < 2 and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        workers = {pid for pid, command in _children(child.pid).items() if "popen_loky" in command}
+    workers = set()
+
+    def note_workers(child):
+        workers.update(pid for pid, command in _children(child.pid).items() if "popen_loky" in command)
         assert len(workers) == 2, _children(child.pid)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait()
+
+    kill_a_study(tmp_path, CHILD_POOL, 40, 5, when_stored=2, before_kill=note_workers)
     deadline = time.monotonic() + 20
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
