@@ -151,8 +151,9 @@ def test_pool_workers_do_not_load_the_command_line(tmp_path, small):
                          "--workers", "2", "--store", tmp_path / "s.sqlite", "--json")
     assert "ccsim.cli" in out["main"]  # the hook sees what it should
     assert len(out["workers"]) == 2
+    # replications ran in the workers (on a busy machine one worker may have taken all four)
+    assert any("ccsim._core" in modules for modules in out["workers"])
     for modules in out["workers"]:
-        assert "ccsim._core" in modules  # it ran replications
         assert heavy(modules, CLI_STACK) == []
         assert heavy(modules, ("pandas", "plotly", "dask", "distributed", "scipy.stats")) == []
 

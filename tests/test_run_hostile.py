@@ -1,6 +1,7 @@
 """Scenarios the schema admits that once crashed or exhausted the machine.
 
-Each is run in process through ``ccsim.simulate`` with the default budget (or a
+Each is run in process through ``ccsim.simulate`` (or, for a model edited past the schema, the
+same steps without its validation: ``run_unchecked``) with the default budget (or a
 small one) and must end in a ``BudgetError`` that names the figures, or run; a
 ``MemoryError``, an ``OverflowError`` or a wrapped index is a bug. Refusals are
 asserted to happen before the engine starts (``no_engine``), not timed.
@@ -42,9 +43,21 @@ def with_agents(scenario, *counts):
     return model.model_copy(update={"agents": groups})
 
 
+def run_unchecked(scenario, engine="core", max_calls=None, max_memory=None):
+    """``ccsim.simulate(scenario, seed=1)`` without validating a Scenario again (simulate does:
+    these tests reach the compiler and the budget, the lines behind the schema, with models the
+    schema would refuse, as a Python user calling compile_scenario on an edited copy would)."""
+    from ccsim.api import _run, replication_seed
+    from ccsim.budget import with_budget
+
+    scenario = scenario if isinstance(scenario, ccsim.Scenario) else ccsim.as_scenario(scenario)
+    model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine)
+    return _run(scenario, model, replication_seed(1, 0), engine)
+
+
 def refused(scenario, **budget):
     with pytest.raises(BudgetError) as err:
-        ccsim.simulate(scenario, seed=1, **budget)
+        run_unchecked(scenario, **budget)
     return str(err.value)
 
 
@@ -148,7 +161,9 @@ def test_agent_counts_whose_sum_passes_int32_do_not_wrap(no_engine, counts):
 def test_more_lines_than_int32_is_no_limit():
     scenario = unchecked(single_queue(horizon=2000), lines=2**40)
     assert compile_scenario(scenario).lines == -1
-    assert ccsim.simulate(scenario, seed=1).kpis()["blocked_rate"] == 0
+    assert run_unchecked(scenario).kpis()["blocked_rate"] == 0
+    with pytest.raises(ScenarioError, match="lines"):  # simulate validates an edited copy again
+        ccsim.simulate(scenario, seed=1)
 
 
 def test_a_call_budget_beyond_what_the_core_can_count():

@@ -18,23 +18,6 @@ from .records import run_replication
 
 
 
-PARENT_POLL_SECONDS = 1.0  # how often a worker looks whether the study's process is still there
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: a thread that ends the worker once its parent, the study's process,
-    has gone (the worker is then adopted: its parent id changes). Nothing is lost: replications
-    are stored by the parent, and the study resumes."""
-    import threading
-    import time
-
-    def watch():
-        while True:
-            time.sleep(PARENT_POLL_SECONDS)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="ccsim-parent-watch", daemon=True).start()
 
 class WorkerPool:
     """``size`` worker processes, reused across ``run`` calls until ``close``."""
@@ -93,7 +76,9 @@ class WorkerPool:
 
             # loky's workers do not notice their parent's death: those of a study killed with
             # kill -9 stayed for good (blocked writing a result nobody reads), holding their memory
-            self._executor = ProcessPoolExecutor(max_workers=self.size, initializer=_exit_with_parent,
+            from ._parent_watch import exit_with_parent
+
+            self._executor = ProcessPoolExecutor(max_workers=self.size, initializer=exit_with_parent,
                                                  initargs=(os.getpid(),))
         return self._executor
 
