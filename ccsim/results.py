@@ -849,7 +849,9 @@ def _check_level(level) -> None:
 
 
 def summarize(results: list, level: float = 0.95) -> dict:
-    """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one."""
+    """{kpi: {"mean", "ci_halfwidth"}} across replications (Student t); batch means for one, whose
+    half-widths are NaN when its arrivals vary (``diagnostics.stationary_arrivals``: a profile,
+    media, busyness, replayed calls), as ``ccsim run`` gives none then."""
     _check_level(level)
     results = list(results)
     odd = [r for r in results if not callable(getattr(r, "kpis", None))]
@@ -857,6 +859,13 @@ def summarize(results: list, level: float = 0.95) -> dict:
         raise ArgumentError("summarize takes a list of one or more ccsim Results (simulate, replicate), got "
                             + (f"a list holding {type(odd[0]).__name__}" if odd else "an empty list"))
     if len(results) == 1:
-        return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in results[0].batch_means(level=level).items()}
+        batches = results[0].batch_means(level=level)
+        scenario = getattr(results[0], "scenario", None)
+        if scenario is not None:
+            from .diagnostics import stationary_arrivals
+
+            if not stationary_arrivals(scenario):  # batch means would mislead (as ccsim run says): no interval
+                return {k: {"mean": v, "ci_halfwidth": math.nan} for k, (v, _) in batches.items()}
+        return {k: {"mean": v, "ci_halfwidth": hw} for k, (v, hw) in batches.items()}
     per_rep = [r.kpis() for r in results]
     return {k: ci_cell([kpis[k] for kpis in per_rep], level) for k in KPI_NAMES}

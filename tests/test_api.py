@@ -160,3 +160,17 @@ def test_ci_halfwidth_must_name_kpis():
     a, b = single_queue(agents=10, horizon=1800, rate=0.05), single_queue(agents=12, horizon=1800, rate=0.05)
     with pytest.raises(UserError, match="ci_halfwidth must map KPI names"):
         compare([a, b], reps=2, backend="serial", ci_halfwidth=0.01)
+
+
+def test_one_replication_of_varying_arrivals_has_no_batch_means_interval():
+    """summarize([result]) gave a batch-means half-width for a day profile (±2.1 pp on
+    day_profile.yaml), which ccsim run refuses to print ("batch means would mislead")."""
+    import math
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    varying = ccsim.summarize([ccsim.simulate(root / "day_profile.yaml", seed=1)])
+    assert all(math.isnan(row["ci_halfwidth"]) for row in varying.values())
+    assert math.isfinite(varying["service_level"]["mean"])
+    steady = ccsim.summarize([ccsim.simulate(single_queue(agents=20, horizon=90_000, rate=0.1, warmup=900))])
+    assert math.isfinite(steady["service_level"]["ci_halfwidth"])
