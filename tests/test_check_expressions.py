@@ -89,3 +89,10 @@ def test_an_interval_is_shown_within_the_kpis_range(text, mean, low, high, shown
 
     outcome = Outcome(parse_expectation(text), "undecided", mean, low, high, 10, 0.99, "x")
     assert estimate_text(outcome) == shown
+
+
+def test_a_huge_expectation_is_not_echoed_whole():
+    """A 100,000-character KPI name was echoed in full (twice: the text and the unknown KPI)."""
+    with pytest.raises(ExpectationError) as caught:
+        parse_expectation("x" * 100_000 + " >= 1")
+    assert len(str(caught.value)) < 2_500 and "(100,005 characters)" in str(caught.value)

@@ -197,7 +197,8 @@ def _clock(text: str, where: str, raw: str) -> float:
 
 
 def _error(where: str, text, problem: str) -> ExpectationError:
-    return ExpectationError(f"{where}: the expectation {text!r} cannot be used: {problem}.")
+    shown = text if not isinstance(text, str) or len(text) <= 200 else text[:200] + f"... ({len(text):,} characters)"
+    return ExpectationError(f"{where}: the expectation {shown!r} cannot be used: {problem[:2000]}.")
 
 
 __all__ = ["Expectation", "ExpectationError", "parse_expectation"]
