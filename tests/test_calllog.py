@@ -516,3 +516,9 @@ def test_a_mapping_name_is_a_name(tmp_path):
 
     with pytest.raises(MappingError, match="name: at most 200 characters, found 200,000"):
         mapping_from_dict({**MAPPING, "name": "n" * 200_000}, "m.yaml")
+
+
+def test_a_mapping_with_no_served_value_is_refused():
+    """served: [] was accepted: no row could be a served call."""
+    with pytest.raises(MappingError, match="outcomes.served: list at least one"):
+        mapping_from_dict({**MAPPING, "outcomes": {"served": [], "abandoned": ["HANG"]}}, "m.yaml")

@@ -163,6 +163,8 @@ def _outcomes(outcomes, fail) -> dict:
         if key not in outcomes:
             raise fail(f"outcomes.{key}", "required: the log's values meaning this outcome")
     result = {k: [str(v) for v in _list(outcomes.get(k, []), f"outcomes.{k}", fail)] for k in OUTCOME_KINDS}
+    if not result["served"]:  # (every row would be excluded as an unknown outcome, or none served)
+        raise fail("outcomes.served", "list at least one of the log's values meaning a served call")
     seen = {}
     for kind, values in result.items():
         for value in values:
