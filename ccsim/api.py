@@ -17,6 +17,7 @@ import numpy as np
 from .budget import with_budget
 from .compile import CompiledModel, compile_scenario
 from .engines import ENGINES
+from .errors import whole_number
 from .results import ArgumentError, Result, summarize
 from .scenario import Scenario, limits as L, load_scenario, validate_scenario
 
@@ -120,12 +121,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
 
     ``progress(done, total)``, if given, is called before the first and after each one.
     """
-    try:
-        reps = operator.index(reps)
-    except TypeError:
-        raise ArgumentError(f"reps must be a whole number, got {reps!r}") from None
-    if not 1 <= reps <= L.MAX_REPS:
-        raise ArgumentError(f"reps must be from 1 to {L.MAX_REPS:,}, got {reps:,}")
+    reps = whole_number(reps, "reps", 1, L.MAX_REPS, ArgumentError)
     _check_engine(engine)
     _check_router(router)
     seeds = replication_seeds(seed, reps)

@@ -14,6 +14,16 @@ _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
+def os_reason(err: BaseException) -> str:
+    """Why a file operation failed, in a message's words: "no space left on device", "permission
+    denied", or the error's own text."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return "no space left on device"
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
+    return str(err) or type(err).__name__
+
+
 def write_advice(err: BaseException) -> str:
     """What to do about a failed write, by its cause: a full disk (or quota) asks for space, a
     folder one may not write (permissions, a read-only file system) for its permissions, and
@@ -71,8 +81,7 @@ def write_text_atomic(path, write) -> Path:
             with open(tmp, "w", newline="", encoding="utf-8") as handle:
                 write(handle)
     except OSError as err:
-        reason = err.strerror or str(err)
-        raise WriteError(f"cannot write {path}: {reason}; {write_advice(err)} or choose another path") from None
+        raise WriteError(f"cannot write {path}: {os_reason(err)}; {write_advice(err)} or choose another path") from None
     return Path(path)
 
 

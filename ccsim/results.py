@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import UserError
+from .errors import UserError, whole_number
 from .student_t import t_quantiles
 
 
@@ -188,6 +188,32 @@ LOST_KPI_DEFINITIONS = {
 # A caller's last outcomes that lose it for good (Result.lost_calls()'s callers_lost).
 CALLER_LOST_OUTCOMES = ("abandoned", "blocked", "ivr_hung_up", "hang_up", "retry_after_horizon", "closed",
                         "callback_failed")
+# The keys of Result.lost_calls() every scenario can fill; lost_call_rows adds those of its features.
+LOST_BASE_ROWS = frozenset({"attempts", "abandoned", "lost", "answered", "callers", "callers_served",
+                            "callers_lost"})
+
+
+def lost_call_rows(scenario: dict) -> frozenset:
+    """The keys of ``Result.lost_calls()`` that a scenario (plain data, ``scenario_to_dict``) can make
+    other than 0: the base rows, and those of its lines, queue limits, retrials, entries (menus),
+    opening hours, voicemail and callbacks. The terminal's lost-call table shows these rows; the
+    report's lost-call section is shown for scenarios with any beyond the base."""
+    types, entries = scenario.get("call_types", []), scenario.get("entries", [])
+    rows = set(LOST_BASE_ROWS)
+    if any(c.get("retrials") is not None for c in (*types, *entries)):
+        rows |= {"first_attempts", "retrials", "callers_retry_after_horizon"}
+    if scenario.get("lines") is not None:
+        rows.add("blocked_lines")
+    if scenario.get("queue_pools") or any(c.get("queue_capacity") is not None for c in types):
+        rows.add("blocked_queue_full")
+    if entries:
+        rows |= {"ivr_hung_up", "ivr_hang_up", "self_service", "voicemail"}
+    if scenario.get("hours") is not None:
+        rows |= {"closed", "voicemail"}
+    if scenario.get("voicemail") is not None or any(c.get("callback") is not None for c in types):
+        rows |= {"voicemail_callbacks", "callbacks_requested", "callbacks_done", "callbacks_failed",
+                 "callback_mean_delay"}
+    return frozenset(rows)
 
 
 @dataclass
@@ -741,8 +767,7 @@ class Result:
         from the spread of the batch ratios.
         """
         _check_level(level)
-        if isinstance(batches, bool) or not isinstance(batches, (int, np.integer)) or batches < 2:
-            raise ArgumentError(f"batches must be a whole number of at least 2, got {batches!r}")
+        batches = whole_number(batches, "batches", 2, error=ArgumentError)
         m, s = self.model, self.stats
         first = int(np.ceil(m.warmup / m.interval - 1e-9))
         calls = s.interval_calls[first:].sum(axis=1)

@@ -76,19 +76,20 @@ def test_replicate_from_a_seed_sequence_does_not_depend_on_earlier_spawns():
     (lambda: ccsim.simulate(SCENARIO, seed=-1), "seed must be a non-negative integer, got -1"),
     (lambda: ccsim.simulate(SCENARIO, seed="7"), "seed must be a non-negative integer or a numpy"),
     (lambda: ccsim.simulate(SCENARIO, engine="turbo"), "unknown engine 'turbo'"),
-    (lambda: ccsim.replicate(SCENARIO, 0), "reps must be from 1 to 1,000,000, got 0"),
+    (lambda: ccsim.replicate(SCENARIO, 0), "reps must be at least 1, got 0"),
     (lambda: ccsim.replicate(SCENARIO, 2, seed=1.5), "seed must be"),
     # a new user's and a researcher's mistakes, each an internal exception before
     (lambda: ccsim.replicate(SCENARIO, 2.0), "reps must be a whole number, got 2.0"),
-    (lambda: ccsim.replicate(SCENARIO, 10**9), "reps must be from 1 to 1,000,000, got 1,000,000,000"),
+    (lambda: ccsim.replicate(SCENARIO, 10**9), "reps must be at most 1,000,000, got 1,000,000,000"),
+    (lambda: ccsim.replicate(SCENARIO, True), "reps must be a whole number, got True"),
     (lambda: ccsim.simulate(None), "scenario must be a ccsim.Scenario, a dict or the path of a YAML file, "
                                    "got NoneType"),
     (lambda: ccsim.simulate(SCENARIO, router=object()), "router must be a ccsim.Router"),
     (lambda: ccsim.summarize(["x"]), "summarize takes a list of one or more ccsim Results"),
     (lambda: ccsim.summarize([]), "got an empty list"),
     (lambda: ccsim.summarize([ccsim.simulate(SCENARIO)], level=95), r"level must be a confidence level .* got 95"),
-    (lambda: ccsim.simulate(SCENARIO).batch_means(batches=0), "batches must be a whole number of at least 2"),
-    (lambda: ccsim.simulate(SCENARIO).batch_means(batches="x"), "batches must be a whole number of at least 2"),
+    (lambda: ccsim.simulate(SCENARIO).batch_means(batches=0), "batches must be at least 2, got 0"),
+    (lambda: ccsim.simulate(SCENARIO).batch_means(batches="x"), "batches must be a whole number, got 'x'"),
     (lambda: ccsim.simulate(SCENARIO).intervals(by=["group"]), r"by must be one of .* got \['group'\]"),
 ])
 def test_bad_arguments_are_user_errors(call, match):

@@ -276,4 +276,4 @@ def test_full_disk_names_the_file(two, tmp_path, monkeypatch):
     result = invoke("run", two, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert f"error: --out: cannot write {tmp_path / 'out'}" in result.stderr
-    assert "No space left on device" in result.stderr
+    assert "no space left on device; free some disk space" in result.stderr

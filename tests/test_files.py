@@ -74,5 +74,6 @@ def test_a_failed_write_is_a_user_error_naming_the_file(tmp_path, monkeypatch, c
     with pytest.raises(files.WriteError) as caught:
         write_text_atomic(tmp_path / "out.yaml", lambda h: h.write("x"))
     assert isinstance(caught.value, UserError) and isinstance(caught.value, OSError)
-    assert str(caught.value).startswith(f"cannot write {tmp_path / 'out.yaml'}: {os.strerror(code)}; {advice}")
+    reason = os.strerror(code)[0].lower() + os.strerror(code)[1:]  # as the store's messages (files.os_reason)
+    assert str(caught.value).startswith(f"cannot write {tmp_path / 'out.yaml'}: {reason}; {advice}")
     assert list(tmp_path.iterdir()) == []

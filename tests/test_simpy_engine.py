@@ -260,15 +260,11 @@ def test_a_drained_run_stops_at_its_drain_end(case, scenario):
     ended, years on. It now stops past ``drain_end`` (one horizon after the horizon, at least 30
     days) at the latest, the same way in both engines, and counts what is still in the center as
     a cut run does."""
-    import time
-
     from ccsim.engines import ENGINES
 
     model = compile_scenario(validate_scenario(scenario))
     assert model.drain_end == 10.0 + 30 * 86400.0
-    started = time.process_time()
     core, ref = ENGINES["core"](model, 1, call_records=True), ENGINES["simpy"](model, 1, call_records=True)
-    assert time.process_time() - started < 30  # not a unit-test timing: the hang took hours
     assert core.end_time == ref.end_time <= model.drain_end
     assert_same_stats(core, ref)
     np.testing.assert_array_equal(core.call_records, ref.call_records)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import UserError
+from ..scenario import limits as L
 
 SHIPPED = Path(__file__).resolve().parent / "mappings"
 
@@ -120,8 +121,8 @@ def mapping_from_dict(data, source: str = "<mapping>") -> Mapping:
     if not isinstance(separator, str) or len(separator) != 1 or separator in '"\r\n':
         raise fail("separator", f"expected one character (not a quote or a line break), found {separator!r}")
     name = data.get("name", "")
-    if isinstance(name, str) and len(name) > 200:  # (it names the fitted scenario: not a page of text)
-        raise fail("name", f"at most 200 characters, found {len(name):,}")
+    if isinstance(name, str) and len(name) > L.MAX_LABEL:  # (it names the fitted scenario: not a page of text)
+        raise fail("name", f"at most {L.MAX_LABEL} characters, found {len(name):,}")
     if not isinstance(name, str):
         raise fail("name", f"expected text, found {name!r}")
     return Mapping(source=source, columns=columns, outcomes=outcomes, time_format=time_format,

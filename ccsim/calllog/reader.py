@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..scenario import limits as L
 from .mapping import SECONDS, TIME_FIELDS, Mapping, load_mapping
 
 DAY = 86400.0
 FIRST_ROW = 2  # the line of the first data row (the header is line 1)
 # The most days a log may span: the fit keeps a few per-second arrays over the whole span (about
 # 1.5 GB at a year); a row dated decades off (a typo) asked for tens of GB.
-MAX_LOG_DAYS = 366
+MAX_LOG_DAYS = L.MAX_LOG_DAYS
 # (reason, stage start field, stage end field) for the "ends before it starts" checks
 _STAGES = (("ivr", "ivr_entry", "ivr_exit"), ("queue", "queue_entry", "queue_exit"),
            ("service", "service_start", "service_end"))

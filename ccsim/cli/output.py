@@ -145,7 +145,7 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
             raise InputError(f"{option} {path} is the {what} {source}; writing there would destroy it. "
                              "Choose another path.")
     if not os.path.lexists(path):
-        _check_parent(path, option, folder)
+        _check_parent(path, option)
         return
     mode = os.stat(path).st_mode if os.path.exists(path) else 0
     if folder:
@@ -158,7 +158,7 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
         raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
 
 
-def _check_parent(path: Path, option: str, folder: bool) -> None:
+def _check_parent(path: Path, option: str) -> None:
     """A path to be created: the nearest thing above it that exists must be a folder this process
     may write into (checked before any output is written, so nothing is left half done)."""
     above = Path(os.path.abspath(path)).parent

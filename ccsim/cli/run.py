@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell, lost_call_rows
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
@@ -100,14 +100,13 @@ def build_summary(scenario, scenario_file, results: list, reps: int, seed: int, 
     from ..diagnostics import NONSTATIONARY_NOTE, stationary_arrivals
     from ..results import summarize
 
-    kpis = summarize(results)
+    kpis = summarize(results)  # (one replication of varying arrivals: no half-widths, NaN -> null in JSON)
     if reps > 1:
         method, note = "student_t_over_replications", ""
     elif stationary_arrivals(scenario):
         method, note = "batch_means_within_run", ""
     else:
         method, note = "none", NONSTATIONARY_NOTE
-        kpis = {k: {"mean": row["mean"], "ci_halfwidth": None} for k, row in kpis.items()}
     call_types = call_type_summary(results)
     return {
         "engine": engine,
@@ -318,27 +317,6 @@ LOST_ROWS = (  # (summary key, label): attempts, then callers
 )
 
 
-def _lost_rows_of(scenario) -> set:
-    """The rows of the lost-call table that the scenario's features can make other than 0 (a
-    center without lines, menus, hours, callbacks or retrials prints no rows for them)."""
-    keys = {"attempts", "abandoned", "lost", "answered", "callers", "callers_served", "callers_lost"}
-    types, entries = scenario.call_types, scenario.entries
-    if any(c.retrials is not None for c in types) or any(e.retrials is not None for e in entries):
-        keys |= {"first_attempts", "retrials", "callers_retry_after_horizon"}
-    if scenario.lines is not None:
-        keys.add("blocked_lines")
-    if any(c.queue_capacity is not None for c in types) or scenario.queue_pools:
-        keys.add("blocked_queue_full")
-    if entries:
-        keys |= {"ivr_hung_up", "ivr_hang_up", "self_service", "voicemail"}
-    if scenario.hours is not None:
-        keys |= {"closed", "voicemail"}
-    if scenario.voicemail is not None or any(c.callback is not None for c in types):
-        keys |= {"voicemail_callbacks", "callbacks_requested", "callbacks_done", "callbacks_failed",
-                 "callback_mean_delay"}
-    return keys
-
-
 def _print_lost_calls(console, summary: dict, scenario=None) -> None:
     """The lost-call table, when anything was lost: the rows the scenario's features allow, and
     any other row that is not 0 (a feature missed here must not hide a count)."""
@@ -347,7 +325,12 @@ def _print_lost_calls(console, summary: dict, scenario=None) -> None:
                                          "ivr_hang_up", "retrials", "voicemail", "self_service", "closed",
                                          "callbacks_requested")):
         return
-    shown = _lost_rows_of(scenario) if scenario is not None else {key for key, _ in LOST_ROWS}
+    if scenario is not None:
+        from ..scenario import scenario_to_dict
+
+        shown = lost_call_rows(scenario_to_dict(scenario))
+    else:
+        shown = {key for key, _ in LOST_ROWS}
     console.print(f"Lost calls ({_ci_title(summary)}):")
     out = table("", ("", "calls", "share of attempts"), right=("calls", "share of attempts"))
     attempts = lost["attempts"]["mean"]

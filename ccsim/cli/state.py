@@ -29,7 +29,7 @@ def state(log_file, mapping_spec, at, scenario_file, out):
     from ..scenario import load_scenario
     from ..scenario.schema import routing_order
     from ..scenario.yaml_reader import dump_yaml
-    from ..state.from_log import instant, scenario_clock, state_at
+    from ..state.from_log import check_staffed, instant, scenario_clock, state_at
     from ..state.schema import validate_state
     from ..state.start import with_state
 
@@ -40,31 +40,9 @@ def state(log_file, mapping_spec, at, scenario_file, out):
     t = instant(log, at)
     data = state_at(log, t, groups_of, scenario_clock(log, t, scenario))
     model = compile_scenario(scenario)
-    _check_staffed(model, data, at, scenario_file)
+    check_staffed(model, data, at, scenario_file)
     with_state(model, validate_state(data, str(out)), f"{out} (from {log_file} at {at})")
     text = dump_yaml(data)
     write_text_atomic(out, lambda f: f.write(text))
     click.echo(f"wrote {out}: {len(data['waiting'])} callers waiting, {len(data['busy'])} agents busy", err=True)
 
-
-def _check_staffed(model, data: dict, at: str, scenario_file: Path) -> None:
-    """More agents busy in the log at ``at`` than the scenario has on duty at the state's clock
-    is an error in the log's terms (the state file it would have been is not the user's)."""
-    from collections import Counter
-
-    from ..errors import UserError
-    from ..state.start import agents_on_duty
-
-    busy = Counter(entry["group"] for entry in data["busy"])
-    on_duty = agents_on_duty(model, data["clock"])
-    for g, name in enumerate(model.group_names):
-        first, n = int(model.group_start[g]), int(model.group_count[g])
-        staffed = int(on_duty[first:first + n].sum())
-        if busy[name] > staffed:
-            day, rest = divmod(int(data["clock"]), 86400)
-            raise UserError(
-                f"--at {at}: the log has {busy[name]} agents busy on calls that group '{name}' serves, but "
-                f"{scenario_file} has only {staffed} of its {n} agents on duty at that time (day {day + 1} of its "
-                f"week, {rest // 3600:02d}:{rest % 3600 // 60:02d}). A state cannot have more agents busy than on "
-                "duty: staff the scenario for that day and time (a fitted scenario's staffing is a mean over "
-                "like days, which a busy day exceeds), or take another instant")

@@ -402,7 +402,7 @@ class ContactCenter:
         self.scheduled = 0  # ad calls scheduled by an airing and not yet rung
         self.calls_simulated = 0  # attempts
         self.n_callers = 0
-        self.last_departure = 0.0
+        self.last_event = 0.0  # clock of the last event of the center (end_time of a drained run, as the core's)
         self.shift_events = 0  # schedule changes scheduled and not yet done
         self.started = False  # run_until has scheduled the first events
         if model.state is not None:  # a start state (ccsim.state): its durations drawn for this run
@@ -583,7 +583,7 @@ class ContactCenter:
         self.advance()
         # Not env.now: it has run on through the patience timers of callers
         # answered long before, which are not events of the center.
-        end_time = self.last_departure if m.drain else m.horizon
+        end_time = self.last_event if m.drain else m.horizon
         self.close()
         t = self.tally
         return RawStats(
@@ -698,7 +698,7 @@ class ContactCenter:
             who.attempt += 1
             who.priority = 0
             retry_at = yield from self.attempt(who)
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
 
     def attempt(self, who):
         """One attempt: through the lines (and the menu of an entry) to a queue. Returns the
@@ -708,7 +708,7 @@ class ContactCenter:
         # a ring is an event of the center, which the core's end_time counts, even that of a caller
         # still waiting when a drained run stops (only schedule changes left); so are a menu's steps
         # and the end of a talk that transfers the caller
-        self.last_departure = env.now
+        self.last_event = env.now
         if who.source < m.n_types:
             return (yield from self.reach_type(who, who.source, env.now, has_line=False))
         e, ring = who.source - m.n_types, env.now
@@ -742,7 +742,7 @@ class ContactCenter:
             end = env.now + self.draw(m.node_dist[j], rng)
             # a node that ends as patience runs out is completed (the menu before the hang-up)
             yield env.at(deadline if deadline < end else end, IVR_STEP)
-            self.last_departure = env.now  # an event of the center (as attempt's ring)
+            self.last_event = env.now  # an event of the center (as attempt's ring)
             if env.now < end:
                 del self.in_ivr[who]
                 self.pending_other -= 1
@@ -869,7 +869,7 @@ class ContactCenter:
         """The talk ends with a transfer: the agent goes on to its after-call work (or its next work),
         then the caller, keeping its line, reaches the new call type. Returns as ``reach_type``."""
         agent = call.agent
-        self.last_departure = self.env.now  # the talk's end, an event of the center (as attempt's ring)
+        self.last_event = self.env.now  # the talk's end, an event of the center (as attempt's ring)
         del self.transferring[agent.index]
         if call.acw > 0.0:
             self.env.at(self.env.now + call.acw, ACW_END).callbacks.append(partial(self.call_back_done, agent))
@@ -966,7 +966,7 @@ class ContactCenter:
         self.env.at(t, CB_READY).callbacks.append(partial(self.item_ready, item))
 
     def item_ready(self, item, _event):
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
         del self.cb_later[item]
         self.item_available(item)
 
@@ -1010,14 +1010,14 @@ class ContactCenter:
     def call_back_ends(self, agent, acw, _event):
         """The callback's talk (or unanswered ring) ends: after-call work, then the agent is free."""
         env = self.env
-        self.last_departure = env.now
+        self.last_event = env.now
         if acw > 0.0:
             env.at(env.now + acw, ACW_END).callbacks.append(partial(self.call_back_done, agent))
         else:
             self.agent_free(agent)
 
     def call_back_done(self, agent, _event):
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
         self.agent_free(agent)
 
     def oldest_items(self, group):
@@ -1057,7 +1057,7 @@ class ContactCenter:
 
     def free_line(self, _event):
         self.lines_busy -= 1
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
 
     def wait(self, call, patience):
         """Wait in the queue; True once answered, False after hanging up."""
@@ -1377,7 +1377,7 @@ class ContactCenter:
         return None
 
     def router_timer(self, tag, _event):
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
         state = self.router_state
         state.in_timer = True
         try:
@@ -1428,7 +1428,7 @@ class ContactCenter:
         takes it; else its next delay is scheduled."""
         if call.answered.triggered or call.ov_step < 0:
             return  # answered, or gone
-        self.last_departure = self.env.now
+        self.last_event = self.env.now
         k = call.call_type
         agent = self.take_idle_agent(k, call.arrival, self.type_waiting[k])
         if agent is None:

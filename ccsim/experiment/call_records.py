@@ -8,7 +8,6 @@ and read back as pandas ``Int32`` / categories with missing values.
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..files import atomic_path, write_advice
+from ..files import atomic_path, os_reason, write_advice
 from ..results import ORGANIC, OUTCOMES
 
 METADATA_KEY = b"ccsim"
@@ -99,8 +98,7 @@ def write_call_records(records: np.ndarray, call_type_names, group_names, path, 
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp)
     except OSError as err:
-        reason = "no space left on device" if err.errno == errno.ENOSPC else (err.strerror or str(err))
-        raise CallRecordsError(f"could not write the call records {path}: {reason}; {write_advice(err)} or "
+        raise CallRecordsError(f"could not write the call records {path}: {os_reason(err)}; {write_advice(err)} or "
                                "choose another folder (--call-records), then resume the study") from None
     return Path(path)
 

@@ -17,8 +17,6 @@ from collections import deque
 from .records import run_replication
 
 
-
-
 class WorkerPool:
     """``size`` worker processes, reused across ``run`` calls until ``close``."""
 

@@ -367,12 +367,15 @@ class Point:
     scenario: dict  # the full scenario after overrides (plain data, validated)
 
 
+STUDY_KINDS = ("run", "compare", "sweep")  # what a study is (a store holds, a report draws)
+
+
 @dataclass
 class StudyData:
     """Everything a report or an analysis needs about a study."""
 
     name: str
-    kind: str  # "run" | "compare" | "sweep"
+    kind: str  # one of STUDY_KINDS
     seed: int
     crn: bool  # True: replication r of every point shares its seed (common random numbers)
     engine: str

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..engines import ENGINES
-from ..errors import UserError
+from ..errors import UserError, whole_number
 from ..results import KPI_NAMES, t_halfwidth
 from ..scenario import limits as L, validate_scenario
 from .backends import make_backend
@@ -266,12 +266,4 @@ def _seed(seed) -> int:
 
 
 def _count(what: str, value, least: int) -> int:
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise StudyArgumentError(f"{what} must be a whole number, got {value!r}") from None
-    if value < least:
-        raise StudyArgumentError(f"{what} must be at least {least}, got {value}")
-    if value > L.MAX_REPS:
-        raise StudyArgumentError(f"{what} must be at most {L.MAX_REPS:,}, got {value:,}")
-    return value
+    return whole_number(value, what, least, L.MAX_REPS, StudyArgumentError)

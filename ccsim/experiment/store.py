@@ -26,7 +26,6 @@ A file that is not such a store, or a damaged one, raises a ``StoreError``
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import sqlite3
@@ -35,9 +34,9 @@ from pathlib import Path
 
 
 from ..errors import UserError
-from ..files import atomic_path, write_advice
+from ..files import atomic_path, os_reason, write_advice
 from .design_diff import differences
-from .records import Point, ReplicationRecord, StudyData, ipc_to_table
+from .records import STUDY_KINDS, Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
 
 FORMAT_VERSION = 4  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
@@ -179,7 +178,7 @@ class Store:
         except FileExistsError:
             raise _exists(path) from None
         except (OSError, sqlite3.OperationalError) as err:
-            raise StoreWriteError(f"could not create the study store {path}: {_reason(err)}; "
+            raise StoreWriteError(f"could not create the study store {path}: {os_reason(err)}; "
                                   f"{write_advice(err)} or choose another folder (--store)") from None
         return cls.open(path)
 
@@ -268,7 +267,7 @@ class Store:
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
             raise StoreWriteError(
                 f"could not store replication {record.rep} of point {record.point} in {self.path}: "
-                f"{_reason(err)}. The replications stored before it are safe: {write_advice(err)}, "
+                f"{os_reason(err)}. The replications stored before it are safe: {write_advice(err)}, "
                 "then run the same study again with --resume "
                 "(resume=True) to continue where it stopped"
             ) from None
@@ -317,9 +316,6 @@ class Store:
             name=meta["name"], kind=meta["kind"], seed=meta["seed"], crn=meta["crn"],
             engine=meta["engine"], points=points, records=records,
         )
-
-
-STUDY_KINDS = ("run", "compare", "sweep")  # what a store may hold (the report's kinds)
 
 
 def fingerprint(points: list, seed: int, crn: bool, engine: str) -> str:
@@ -379,7 +375,7 @@ def _check_header(path: Path) -> None:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
     except OSError as err:
-        raise StoreError(f"cannot read the study store {path}: {_reason(err)}") from None
+        raise StoreError(f"cannot read the study store {path}: {os_reason(err)}") from None
     if head != SQLITE_HEADER:
         what = "an empty file" if not head else "not an SQLite database"
         raise StoreFormatError(
@@ -422,7 +418,7 @@ def _reading(path: Path, what: str):
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException,
             OSError) as err:  # (pyarrow reads a damaged stream in memory as an OSError)
         raise StoreDamagedError(
-            f"the study store {path} is damaged: reading {what} failed ({_reason(err)}). "
+            f"the study store {path} is damaged: reading {what} failed ({os_reason(err)}). "
             "If it was copied or downloaded, copy it again; otherwise run the study again into a new store "
             "(every replication can be recomputed from the scenario and seed)"
         ) from None
@@ -509,10 +505,3 @@ def _nested_dict(text) -> dict:
         raise TypeError("a row is not a JSON object")
     return value
 
-
-def _reason(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
-        return "no space left on device"
-    if isinstance(err, OSError) and err.strerror:
-        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
-    return str(err) or type(err).__name__

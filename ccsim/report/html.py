@@ -13,13 +13,14 @@ import plotly.io as pio
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from ..experiment.records import STUDY_KINDS
 from ..files import write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
 from . import agents, figures, goals, inbound, page, stats, tables
 from . import money as money_section
 
-KINDS = ("run", "compare", "sweep")
+KINDS = STUDY_KINDS
 MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 

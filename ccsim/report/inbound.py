@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..report_table import format_value, is_finite
-from ..results import mean_halfwidth
+from ..results import LOST_BASE_ROWS, lost_call_rows, mean_halfwidth
 from .tables import Column, build_table, mean_ci, text_column
 
 NOTES = {
@@ -59,15 +59,10 @@ NODE_COLUMNS = (
 CHANNEL_COLUMNS = (
     ("callers", "callers"), ("served", "served"), ("abandoned", "abandoned"), ("blocked", "blocked"),
 )
-# Call-type and scenario keys that make calls lost otherwise than by abandoning
-_CALL_TYPE_FEATURES = ("queue_capacity", "queue_full_message", "retrials", "callback")
-
-
 def has_lost_call_features(scenario: dict) -> bool:
-    """Whether a scenario (plain data) has lines, queue limits, retrials, entries, hours or callbacks."""
-    return (scenario.get("lines") is not None or bool(scenario.get("entries")) or bool(scenario.get("queue_pools"))
-            or scenario.get("hours") is not None
-            or any(ct.get(k) is not None for ct in scenario.get("call_types", []) for k in _CALL_TYPE_FEATURES))
+    """Whether a scenario (plain data) has lines, queue limits, retrials, entries, hours, voicemail
+    or callbacks: lost-call rows beyond the base ones (``results.lost_call_rows``)."""
+    return bool(lost_call_rows(scenario) - LOST_BASE_ROWS)
 
 
 # ---------------------------------------------------------------- statistics

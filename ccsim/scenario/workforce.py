@@ -20,7 +20,7 @@ from . import limits as L
 from .distributions import PositiveSeconds
 from .workforce_policies import PolicyList, build
 
-Slots = Annotated[int, Field(ge=0, le=L.MAX_AGENTS, strict=True)]  # (a group of count + slots is at most MAX_AGENTS too)
+Slots = Annotated[int, Field(ge=0, le=L.MAX_AGENTS, strict=True)]  # (agents and slots together: checked as the run is built)
 
 
 class Workforce(BaseModel):

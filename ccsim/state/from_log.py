@@ -71,3 +71,26 @@ def state_at(log, t: float, groups_of: dict, clock: float = None) -> dict:
                 out["busy"].append({"group": groups_of[str(k)], "call_type": str(k),
                                     "elapsed": round(float(min(t - start, MAX_ELAPSED)), 3)})
     return out
+
+
+def check_staffed(model, data: dict, at: str, scenario_file) -> None:
+    """More agents busy in the log at ``at`` than the scenario has on duty at the state's clock
+    is an error in the log's terms (the state file it would have been is not the user's;
+    ``start.compile_state`` makes the same check, in the state file's terms)."""
+    from collections import Counter
+
+    from .start import agents_on_duty
+
+    busy = Counter(entry["group"] for entry in data["busy"])
+    on_duty = agents_on_duty(model, data["clock"])
+    for g, name in enumerate(model.group_names):
+        first, n = int(model.group_start[g]), int(model.group_count[g])
+        staffed = int(on_duty[first:first + n].sum())
+        if busy[name] > staffed:
+            day, rest = divmod(int(data["clock"]), int(DAY))
+            raise UserError(
+                f"--at {at}: the log has {busy[name]} agents busy on calls that group '{name}' serves, but "
+                f"{scenario_file} has only {staffed} of its {n} agents on duty at that time (day {day + 1} of its "
+                f"week, {rest // 3600:02d}:{rest % 3600 // 60:02d}). A state cannot have more agents busy than on "
+                "duty: staff the scenario for that day and time (a fitted scenario's staffing is a mean over "
+                "like days, which a busy day exceeds), or take another instant")

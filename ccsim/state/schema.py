@@ -18,7 +18,6 @@ listed are idle). The checks against a scenario are in ``start``.
 from __future__ import annotations
 
 import math
-
 import re
 from pathlib import Path
 from typing import Annotated, Optional, Union
@@ -26,6 +25,7 @@ from typing import Annotated, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..scenario import limits as L
 from ..scenario.problems import FILE, Problem, ScenarioError, format_path
 from ..scenario.yaml_reader import decode, read_yaml
 
@@ -36,7 +36,7 @@ HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 Elapsed = Annotated[float, Field(ge=0.0, le=MAX_ELAPSED, allow_inf_nan=False, strict=False)]
 Count = Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=L.MAX_LABEL)]
 
 
 class StateError(ScenarioError):
