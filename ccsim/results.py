@@ -34,7 +34,7 @@ CALL_FIELDS = (
     "wait_abandoned",  # sum of waits of abandoned calls
     "talk",  # sum of talk times of answered calls
     "handle",  # sum of talk + after-call work of answered calls
-    "waiting_at_end",  # still waiting when a drain: false run was cut
+    "waiting_at_end",  # still waiting when the run ended: a drain: false run's cut (or see unfinished_note)
     "retrials",  # arrivals dialled straight that were a caller's second or later attempt (a routed
     # call's retrial counts at its entry)
     "queue_full",  # blocked because the queue (or its pool) was full; also in "blocked"
@@ -167,7 +167,7 @@ KPI_DEFINITIONS = {
     "occupancy": "time busy or in after-call work / time logged in",
     "aht": "mean talk + after-call work of answered calls (s)",
     "mean_wait_abandoned": "mean wait of abandoned calls (s)",
-    "waiting_at_end": "callers still waiting when a drain: false run was cut",
+    "waiting_at_end": "callers still waiting when the run ended (drain: false: at the horizon)",
 }
 
 # KPIs of the inbound path (Result.lost_call_kpis()), from the lost-call breakdown of
@@ -871,6 +871,30 @@ def _check_level(level) -> None:
     """A confidence level is a fraction: 0.95, not 95."""
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
         raise ArgumentError(f"level must be a confidence level between 0 and 1 (0.95 for 95 %), got {level!r}")
+
+
+def unfinished_note(results: list) -> Optional[str]:
+    """A warning when drained runs ended with callers still in the center, or None.
+
+    ``drain: true`` promises that the calls in the system at the horizon finish; two cases keep
+    some from finishing (scenarios.md, "Drain"): callers waiting with nobody left on duty, and
+    talks or timers running past the drain's end (one horizon after the horizon, at least 30
+    days). Their callers count as ``waiting_at_end`` / in the system at the end, as in a cut
+    run; this says so, rather than leave a drained run's ``waiting_at_end`` unexplained."""
+    results = [r for r in results if r.model.drain]
+    if not results:
+        return None
+    column = CALLER_COUNTS.index("in_system_at_end")
+    pending = CALLER_COUNTS.index("callback_pending")
+    left = [int(r.stats.callers[:, column].sum() + r.stats.callers[:, pending].sum()) for r in results]
+    if not any(left):
+        return None
+    reps = sum(1 for n in left if n)
+    which = "the run" if len(results) == 1 else f"{reps} of {len(results)} replications"
+    return (f"drain: true, yet {sum(left):,} caller(s) were still in the center when {which} ended: "
+            "waiting with nobody left on duty, or behind talks or timers running past the drain's end "
+            "(the horizon plus max(horizon, 30 days)); they count as waiting_at_end (in system at the "
+            "end), not as answered or abandoned")
 
 
 def summarize(results: list, level: float = 0.95) -> dict:

@@ -199,6 +199,42 @@ def test_unstable_scenario_warns_with_load_and_capacity(tmp_path):
     assert "warning" not in result.stderr
 
 
+
+@pytest.mark.parametrize("drain", [True, False])
+def test_a_drained_run_that_could_not_finish_its_calls_says_so(tmp_path, drain):
+    """drain: true promises that the calls at the horizon finish. Behind a talk of 1e9 s (past
+    the drain's end) and with nobody on duty after a shift (infinite patience) they do not: the
+    run warns, with the count of callers left, which is waiting_at_end; a drain: false run, whose
+    waiting_at_end is what it asked for, does not."""
+    data = {"name": "stuck", "horizon": 600, "interval": 300, "drain": drain,
+            "call_types": [{"name": "a", "arrivals": {"process": "poisson", "rate": 0.05},
+                            "handle_time": {"dist": "deterministic", "value": 1e9}}],
+            "agents": [{"name": "team", "count": 1, "serves": ["a"]}]}
+    shift = dict(data, call_types=[dict(data["call_types"][0], handle_time={"dist": "deterministic",
+                                                                            "value": 10})],
+                 agents=[{"name": "team", "count": 1, "serves": ["a"],
+                          "shifts": [{"start": "00:00", "end": "00:02"}]}])
+    for case, scenario in (("talk", data), ("shift", shift)):
+        result = invoke("run", write(tmp_path, f"{case}.yaml", scenario), "--json", "--reps", "2")
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        waiting = summary["kpis"]["waiting_at_end"]["mean"] * 2
+        assert waiting > 0
+        notes = [w for w in summary["warnings"] if w.startswith("drain: true")]
+        if not drain:
+            assert notes == [] and "drain: true" not in result.stderr
+            continue
+        assert notes == [f"drain: true, yet {waiting:,.0f} caller(s) were still in the center when 2 of 2 "
+                         "replications ended: waiting with nobody left on duty, or behind talks or timers "
+                         "running past the drain's end (the horizon plus max(horizon, 30 days)); they count "
+                         "as waiting_at_end (in system at the end), not as answered or abandoned"]
+        assert f"warning: {notes[0]}" in result.stderr
+    # a drained run that finishes its calls: no such warning
+    result = invoke("run", write(tmp_path, "fine.yaml", dict(shift, agents=[dict(shift["agents"][0],
+                                                                                shifts=None)])), "--json")
+    assert "drain: true" not in result.stdout + result.stderr
+
+
 # ---------------------------------------------------------------- output safety
 def test_outputs_never_overwrite_the_scenario(two):
     before = two.read_text()

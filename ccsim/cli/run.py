@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
-from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell, lost_call_rows
+from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell, lost_call_rows, unfinished_note
 from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
@@ -77,6 +77,10 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
     with progress_bar(show_progress(as_json)) as progress:
         results = replicate(scenario, reps, seed=seed, engine=engine, progress=progress, max_calls=max_calls,
                             max_memory=max_memory, state=state)
+    unfinished = unfinished_note(results)
+    if unfinished is not None:
+        click.echo(f"warning: {unfinished}", err=True)
+        warnings.append(unfinished)
     summary = build_summary(scenario, scenario_file, results, reps, seed, engine, warnings, top_agents)
     if as_json:
         from ..jsonio import to_json
