@@ -131,6 +131,7 @@ def test_a_call_type_needs_arrivals_or_a_channel():
 @pytest.mark.parametrize("text, words", [
     ("time,channel,spend\n100,tv,1\n50,tv,1\n", "line 3: time 50 is earlier than the row before"),
     ("time,channel,spend\n100,tv,1\nsoon,tv,1\n", "line 3: column 'time' holds 'soon', expected a number"),
+    ("time,channel,spend\n100,tv,1_000\n", "line 2: column 'spend' holds '1_000', expected a number"),
     ("time,channel,spend\n100,radio,1\n", "line 2: channel 'radio' is not defined"),
     ("time,channel,spend\n100,tv,-3\n", "line 2: column 'spend' holds -3"),
     ("time,channel,spend,grp\n100,web,3,\n", "line 2: channel 'web' counts in grp"),

@@ -222,6 +222,7 @@ BAD = {
     "missing type column": ("time\n1\n", {"call_type_column": "queue", "value": "sales"},
                             "column 'queue' not in the header row"),
     "not a number": ("time\n1\n2\nsoon\n", {}, "line 4: column 'time' holds 'soon', expected a time in seconds"),
+    "underscore": ("time\n1\n2_0\n", {}, "line 3: column 'time' holds '2_0', expected a time in seconds"),
     "negative": ("time\n1\n-2\n", {}, "line 3: column 'time' holds -2, expected a time >= 0"),
     "not sorted": ("time\n1\n4\n4\n3\n9\n", {}, "line 5: time 3 is earlier than the row before (line 4, 4)"),
     "no matching row": (CALLS_CSV, {"call_type_column": "queue", "value": "billing"},

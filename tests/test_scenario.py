@@ -267,6 +267,28 @@ def test_empirical_csv_non_numeric_cell_names_the_row(tmp_path):
     assert "'about a minute'" in message and "expected a number" in message
 
 
+@pytest.mark.parametrize("cell", ["1_000", "\u0661\u0662", "0x10", "1,5", "12 s"])
+def test_empirical_csv_takes_plain_decimals_only(tmp_path, cell):
+    """Python's float reads 1_000 and Arabic-Indic digits; a CSV cell holding them is a slip."""
+    (tmp_path / "talk.csv").write_text(f'talk\n10\n"{cell}"\n', encoding="utf-8")
+    message = str(load_error(tmp_path, empirical("talk.csv")))
+    assert f"talk.csv, line 3: column 'talk' holds {cell!r}, expected a number" in message
+
+
+def test_empirical_csv_reads_every_plain_decimal_form(tmp_path):
+    (tmp_path / "talk.csv").write_text("talk\n10\n+2.5\n.5\n3.\n1e2\n 7 \n0E-1\n")
+    path = tmp_path / "center.yaml"
+    path.write_text(empirical("talk.csv"))
+    assert load_scenario(path).call_types[0].handle_time.values == [10.0, 2.5, 0.5, 3.0, 100.0, 7.0, 0.0]
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "nan"])
+def test_empirical_csv_infinite_cells_fail_on_the_range(tmp_path, cell):
+    (tmp_path / "talk.csv").write_text(f"talk\n{cell}\n")
+    message = str(load_error(tmp_path, empirical("talk.csv")))
+    assert f"line 2: column 'talk' holds {cell}, expected a finite number >= 0" in message
+
+
 def test_empirical_csv_negative_cell(tmp_path):
     (tmp_path / "talk.csv").write_text("talk\n10\n-3\n")
     message = str(load_error(tmp_path, empirical("talk.csv")))

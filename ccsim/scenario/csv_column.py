@@ -17,6 +17,8 @@ from . import limits as L
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
 _NAME_LIKE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,63}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SPECIAL = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # numbers, out of every range
 
 
 def read_csv_column(path: Path, column: str) -> list[float]:
@@ -101,14 +103,24 @@ def column_index(path: Path, header: list[str], column: str) -> int:
     raise ValueError(f"column '{column}' not in the header row of {path} ({count}){hint}")
 
 
-def _cell(path: Path, column: str, row: list[str], index: int, line: int) -> float:
+def number_cell(path: Path, row: list[str], line: int, index: int, column: str, high: float,
+                what: str = "a number", bounds: str = "") -> float:
+    """A cell's number, >= 0 and at most ``high``; ``ValueError`` naming the file, line and column.
+
+    Plain decimal notation only (``12``, ``-3.5``, ``.5``, ``1e3``; ``inf`` and ``nan`` fail on
+    the range): Python's ``float`` also takes ``1_000`` and digits of other scripts (``١٢``), which
+    no spreadsheet writes and which are more likely a slip than a number."""
     text = cell_text(path, row, line, index, column)
     shown = text if len(text) <= 40 else text[:40] + "…"
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected a number") from None
-    if not (math.isfinite(value) and 0 <= value <= L.MAX_SECONDS):
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected a finite number "
-                         f">= 0 and at most {L.MAX_SECONDS:g} (seconds)")
+    if not (_DECIMAL.fullmatch(text) or _SPECIAL.fullmatch(text)):
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected {what}")
+    value = float(text)
+    if not (math.isfinite(value) and 0 <= value <= high):
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected "
+                         + (bounds or f"a finite number >= 0 and at most {high:g}"))
     return value
+
+
+def _cell(path: Path, column: str, row: list[str], index: int, line: int) -> float:
+    return number_cell(path, row, line, index, column, L.MAX_SECONDS,
+                       bounds=f"a finite number >= 0 and at most {L.MAX_SECONDS:g} (seconds)")

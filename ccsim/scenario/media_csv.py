@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import column_index, cell_text, read_rows
+from .csv_column import column_index, cell_text, number_cell, read_rows
 
 REQUIRED = ("time", "channel", "spend")
 
@@ -50,12 +50,12 @@ def _row(path, row, line, index, grp_index, channels) -> dict:
         shown = channel if len(channel) <= 40 else channel[:40] + "…"
         raise ValueError(f"{path}, line {line}: channel {shown!r} is not defined in media.channels "
                          f"(channels: {', '.join(sorted(channels))})")
-    fields = {"time": _number(path, row, line, index["time"], "time", L.MAX_SECONDS),
+    fields = {"time": number_cell(path, row, line, index["time"], "time", L.MAX_SECONDS),
               "channel": channel,
-              "spend": _number(path, row, line, index["spend"], "spend", L.MAX_AMOUNT)}
+              "spend": number_cell(path, row, line, index["spend"], "spend", L.MAX_AMOUNT)}
     grp: Optional[float] = None
     if grp_index is not None and grp_index < len(row) and row[grp_index].strip():
-        grp = _number(path, row, line, grp_index, "grp", L.MAX_AMOUNT)
+        grp = number_cell(path, row, line, grp_index, "grp", L.MAX_AMOUNT)
     if grp is None and channels[channel] == "grp":
         raise ValueError(f"{path}, line {line}: channel '{channel}' counts in grp, so its airings need a grp "
                          "(the column is missing or the cell is empty)")
@@ -64,14 +64,3 @@ def _row(path, row, line, index, grp_index, channels) -> dict:
     return fields
 
 
-def _number(path, row, line, i, column, high) -> float:
-    text = cell_text(path, row, line, i, column)
-    shown = text if len(text) <= 40 else text[:40] + "…"
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected a number") from None
-    if not (math.isfinite(value) and 0 <= value <= high):
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected a finite number "
-                         f">= 0 and at most {high:g}")
-    return value

@@ -7,12 +7,11 @@ a column sorted in time order (equal times are several calls at one instant);
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Optional
 
 from . import limits as L
-from .csv_column import column_index, cell_text, read_rows
+from .csv_column import column_index, cell_text, number_cell, read_rows
 
 
 def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = None,
@@ -32,7 +31,8 @@ def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = N
         if len(times) >= L.MAX_REPLAY_CALLS:
             raise ValueError(f"{path}, line {line}: more than {L.MAX_REPLAY_CALLS:,} recorded calls to "
                              "replay, the limit of one replay")
-        t = _time(path, row, line, index, column)
+        t = number_cell(path, row, line, index, column, L.MAX_SECONDS, "a time in seconds",
+                        f"a time >= 0 and at most {L.MAX_SECONDS:g} seconds")
         if times and t < times[-1]:
             raise ValueError(f"{path}, line {line}: time {t:g} is earlier than the row before (line "
                              f"{lines[-1]}, {times[-1]:g}); recorded calls must be sorted by time")
@@ -45,15 +45,3 @@ def read_replay_csv(path: Path, column: str, call_type_column: Optional[str] = N
     return times, lines
 
 
-def _time(path, row, line, i, column) -> float:
-    text = cell_text(path, row, line, i, column)
-    shown = text if len(text) <= 40 else text[:40] + "…"
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected a time in "
-                         "seconds") from None
-    if not (math.isfinite(value) and 0 <= value <= L.MAX_SECONDS):
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected a time >= 0 and at "
-                         f"most {L.MAX_SECONDS:g} seconds")
-    return value
