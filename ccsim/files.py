@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -36,6 +37,24 @@ def write_advice(err: BaseException) -> str:
     if code in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):  # a file where a folder is meant, or the reverse
         return "give a path whose folders are folders"
     return "free some disk space or make the folder writable"
+
+
+def holds_other_than_html(path) -> bool:
+    """True when ``path`` is a regular file holding something other than an HTML page: a scenario,
+    a CSV, a store's file, which writing a report there would destroy. No file, an empty one, a
+    file named .html or .htm, or one holding an HTML page (a report to replace): False, as for
+    what is not a regular file (the write refuses it; opening a pipe to look would block)."""
+    if Path(path).suffix.lower() in (".html", ".htm"):
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n").lower()
+    return bool(text) and not text.startswith(("<!doctype html", "<html", "<!--"))
 
 
 @contextlib.contextmanager

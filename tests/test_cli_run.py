@@ -265,6 +265,24 @@ def test_outputs_refuse_devices_and_wrong_kinds(two, tmp_path, option):
     assert (tmp_path / "file").read_text() == "x" if option == "--out" else True
 
 
+def test_the_report_never_replaces_a_file_that_is_not_a_page(two, tmp_path):
+    """--html notes.txt (a slip for notes.html): the file holds a scenario, not a report; refused
+    before the run. A page, or any file named .html, is replaced (the note below)."""
+    for name, text in (("notes.txt", "name: notes\n"), ("plan.csv", "time,agents\n0,3\n"),
+                       ("data", "\ufeff  {}")):
+        target = tmp_path / name
+        target.write_text(text, encoding="utf-8")
+        result = invoke("run", two, "--html", target)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"error: --html {target} exists and is not an HTML page; writing the report "
+                                 "there would destroy it: give another path, or delete the file first\n")
+        assert result.stdout == "" and target.read_text(encoding="utf-8") == text
+    for name, text in (("page.txt", "\n <!DOCTYPE html><html></html>"), ("empty", ""), ("old.htm", "old")):
+        result = invoke("run", two, "--html", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_text().startswith("<!DOCTYPE html>")
+
+
 def test_replacing_an_output_says_so(two, tmp_path):
     html = tmp_path / "r.html"
     html.write_text("old")

@@ -154,6 +154,19 @@ def test_write_is_atomic(studies, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
 
 
+def test_write_never_replaces_a_file_that_is_not_a_page(studies, tmp_path):
+    """Study.write_html("center.yaml") in Python, where no CLI checks the path: the scenario stays."""
+    scenario = tmp_path / "center.yaml"
+    scenario.write_text("name: center\n")
+    with pytest.raises(ValueError, match=f"{scenario} exists and is not an HTML page"):
+        write_html(studies["run"], scenario)
+    assert scenario.read_text() == "name: center\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["center.yaml"]
+    page = tmp_path / "report"  # a report of before, without a suffix, is replaced
+    write_html(studies["run"], page)
+    assert write_html(studies["compare"], page) == page and "compare" in page.read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- in the browser
 @pytest.mark.browser
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep", "multi"])

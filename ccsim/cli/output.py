@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ..files import holds_other_than_html
 from ..report_table import format_halfwidth, format_value, is_finite
 from .status import InputError
 
@@ -134,10 +135,12 @@ def show_progress(as_json: bool) -> bool:
 
 
 # ---------------------------------------------------------------- output files
-def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, what: str = "input scenario") -> None:
+def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, what: str = "input scenario",
+                      page: bool = False) -> None:
     """Refuse an output path that would destroy something: an input file of this
     run, or an existing thing that is not a regular file (a device, a folder
-    where a file is meant; a file where a folder is meant).
+    where a file is meant; a file where a folder is meant); for an HTML report
+    (``page``), an existing file that is not an HTML page.
     """
     path = Path(path)
     for source in inputs:
@@ -156,6 +159,9 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
         raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
+    if page and holds_other_than_html(path):
+        raise InputError(f"{option} {path} exists and is not an HTML page; writing the report there would "
+                         "destroy it: give another path, or delete the file first")
 
 
 def _check_parent(path: Path, option: str) -> None:

@@ -66,7 +66,7 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         load_state(state_file)  # a bad state file fails now; replicate reads it again, naming it
         state = state_file
     if html is not None:  # every output checked before any is made
-        check_output_path(html, "--html", [scenario_file])
+        check_output_path(html, "--html", [scenario_file], page=True)
     if out is not None:
         check_output_path(out, "--out", [scenario_file], folder=True)
         check_folder_contents(out, out_files(scenario), "--out", [scenario_file])

@@ -121,7 +121,7 @@ def report(store_path, html):
 
     if not Path(store_path).is_file():
         raise InputError(f"no study store at {store_path}")
-    check_output_path(html, "--html", [store_path], what="study store being read,")
+    check_output_path(html, "--html", [store_path], what="study store being read,", page=True)
     try:
         with Store.open(store_path) as store:
             data = store.load()
@@ -222,7 +222,7 @@ def default_store_path(kind: str, name: str, points: list, options: dict) -> Pat
 def _check_outputs(options: dict, store_path: Path, inputs) -> None:
     check_output_path(store_path, "--store", inputs)
     if options["html"]:
-        check_output_path(options["html"], "--html", [*inputs, store_path])
+        check_output_path(options["html"], "--html", [*inputs, store_path], page=True)
     if options["call_records"]:
         check_output_path(options["call_records"], "--call-records", [*inputs, store_path], folder=True)
 

@@ -52,7 +52,7 @@ def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: b
         raise UserError(f"{scenario_file}: workforce: the scenario has no workforce section "
                         "(period or periods, policies, slots)")
     if html is not None:
-        check_output_path(html, "--html", [scenario_file])
+        check_output_path(html, "--html", [scenario_file], page=True)
     if html_rep > reps:
         raise UserError(f"--html-rep: replication {html_rep} asked for, only {reps} run (--reps)")
     results = run_workforce(scenario, reps, seed, engine)

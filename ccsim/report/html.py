@@ -14,7 +14,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from ..experiment.records import STUDY_KINDS
-from ..files import write_text_atomic
+from ..files import holds_other_than_html, write_text_atomic
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
 from . import agents, figures, goals, inbound, page, stats, tables
@@ -69,11 +69,14 @@ def write_html(data, path, title=None, money=None) -> Path:
     Written to a temporary file in the same folder, then renamed over ``path``,
     so a reader never sees a half-written report.
     """
+    from ..results import ArgumentError
+
     path = Path(path)
     if path.is_dir():
-        from ..results import ArgumentError
-
         raise ArgumentError(f"{path} is a folder: give the report a file name (e.g. {path / 'report.html'})")
+    if holds_other_than_html(path):
+        raise ArgumentError(f"{path} exists and is not an HTML page; writing the report there would destroy "
+                            "it: give another path, or delete the file first")
     text = render_html(data, title, money)
     write_text_atomic(path, lambda handle: handle.write(text))
     return path
