@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .results import (CALLER_COUNTS, CALL_FIELDS, CALL_TYPE_KPIS, CHANNEL_FIELDS, ENTRY_FIELDS, INTERVAL_GROUP_FIELDS, ORGANIC,
-                      _ratio, compute_kpis)
+                      _ratio, center_calls, compute_kpis)
 
 # Counts of the inbound path in the per-(interval, call type) table, after the KPIs.
 CALL_TYPE_COUNTS = ("retrials", "routed", "queue_full")
@@ -29,7 +29,8 @@ def _all_columns(result) -> dict:
     staffed = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("staffed")].sum(axis=1)
     busy = s.interval_groups[:, :, INTERVAL_GROUP_FIELDS.index("busy")].sum(axis=1)
     columns.update(staffed_agents=staffed / length, busy_agents=busy / length)
-    columns.update(compute_kpis(s.interval_calls.sum(axis=1), busy, staffed, result.sl_denominator))
+    calls = center_calls(s.interval_calls.sum(axis=1), s.interval_entries.sum(axis=1))
+    columns.update(compute_kpis(calls, busy, staffed, result.sl_denominator))
     return columns
 
 

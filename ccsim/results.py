@@ -313,6 +313,24 @@ def compute_kpis(calls: np.ndarray, busy, staffed, sl_denominator: str = "offere
     }
 
 
+def center_calls(calls: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Call counters of the whole center (last axis CALL_FIELDS), from the call types' counters
+    summed over the types and the entries' summed over the entries (last axis ENTRY_FIELDS; the
+    same leading axes: none, intervals or batches).
+
+    ``arrived`` and ``blocked`` then count each ring once, where it rang: at an entry (an IVR
+    number: its attempts, and those its lines blocked) or at a call type dialled straight, not
+    again at the call type an entry's menu routed it to, the closed action forwarded it to or a
+    transfer moved it to. The other counters are the call types' (offered, answered, ... of the
+    queues); these are the headline KPIs' counters, ``arrived`` the lost-call breakdown's attempts."""
+    c, e = CALL_FIELDS.index, ENTRY_FIELDS.index
+    out = np.array(calls, dtype=float)
+    out[..., c("arrived")] = (calls[..., c("arrived")] - calls[..., c("routed")] - calls[..., c("forwarded")]
+                              - calls[..., c("transferred_in")] + entries[..., e("arrived")])
+    out[..., c("blocked")] = calls[..., c("blocked")] + entries[..., e("blocked")]
+    return out
+
+
 def _sl_denominator(calls: np.ndarray, sl_denominator: str) -> np.ndarray:
     """The service level's denominator from call counters (last axis CALL_FIELDS)."""
     f = {name: calls[..., CALL_FIELDS.index(name)] for name in ("offered", "answered", "abandoned_short")}
@@ -401,7 +419,8 @@ class Result:
             s = self.stats
             busy = s.group_totals[:, GROUP_FIELDS.index("busy")].sum()
             staffed = s.group_totals[:, GROUP_FIELDS.index("staffed")].sum()
-            out = compute_kpis(s.total_calls.sum(axis=0), busy, staffed, self.sl_denominator)
+            calls = center_calls(s.total_calls.sum(axis=0), s.total_entries.sum(axis=0))
+            out = compute_kpis(calls, busy, staffed, self.sl_denominator)
             self._kpis = {k: float(v) for k, v in out.items()}
             self._kpis["time_in_center"] = self.time_in_center()
             from .money import has_money
@@ -482,9 +501,10 @@ class Result:
         calls = dict(zip(CALL_FIELDS, s.total_calls.sum(axis=0)))
         entries = dict(zip(ENTRY_FIELDS, s.total_entries.sum(axis=0)))
         callers = dict(zip(CALLER_FIELDS, s.callers.sum(axis=0)))
-        blocked_lines = calls["blocked"] - calls["queue_full"] + entries["blocked"]
+        center = dict(zip(CALL_FIELDS, center_calls(s.total_calls.sum(axis=0), s.total_entries.sum(axis=0))))
+        blocked_lines = center["blocked"] - calls["queue_full"]
         out = {
-            "attempts": calls["arrived"] - calls["routed"] - calls["forwarded"] + entries["arrived"],
+            "attempts": center["arrived"],
             "retrials": calls["retrials"] + entries["retrials"],
             "blocked_lines": blocked_lines,
             "blocked_queue_full": calls["queue_full"],
@@ -770,7 +790,7 @@ class Result:
         batches = whole_number(batches, "batches", 2, error=ArgumentError)
         m, s = self.model, self.stats
         first = int(np.ceil(m.warmup / m.interval - 1e-9))
-        calls = s.interval_calls[first:].sum(axis=1)
+        calls = center_calls(s.interval_calls[first:].sum(axis=1), s.interval_entries[first:].sum(axis=1))
         clock = s.interval_groups[first:].sum(axis=1)
         usable = len(calls) - len(calls) % batches
         if usable < batches:  # the same KPIs as below (KPI_NAMES), without a half-width

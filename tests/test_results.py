@@ -251,3 +251,48 @@ def test_summary_across_replications_leaves_out_a_kpi_a_replication_lacks():
     assert out["asa"]["ci_halfwidth"] == pytest.approx(stats.t.ppf(0.975, 1) * np.std([1, 3], ddof=1) / math.sqrt(2))
     assert math.isnan(out["mean_wait_abandoned"]["mean"]) and math.isnan(out["mean_wait_abandoned"]["ci_halfwidth"])
     assert out["answered"] == {"mean": 1.0, "ci_halfwidth": 0.0}
+
+
+# ---------------------------------------------------------------- the center's rings
+RINGS = {  # six rings by hand: two lines; at t=12 rings 1 and 2 hold both lines, so ring 5 is blocked
+    "name": "rings", "horizon": 100, "interval": 50, "lines": 2, "service_level": {"threshold": 5},
+    "call_types": [{"name": "a", "arrivals": {"process": "replay", "times": [60]},
+                    "handle_time": {"dist": "deterministic", "value": 20},
+                    "transfers": [{"to": "b", "p": 1.0}]},
+                   {"name": "b", "handle_time": {"dist": "deterministic", "value": 5}}],
+    "agents": [{"name": "team", "count": 2, "serves": ["a", "b"]}],
+    "entries": [{"name": "e1", "arrivals": {"process": "replay", "times": [0]}, "ivr": "m1"},
+                {"name": "e2", "arrivals": {"process": "replay", "times": [5]}, "ivr": "m2"},
+                {"name": "e3", "arrivals": {"process": "replay", "times": [40]}, "ivr": "m3"},
+                {"name": "e4", "arrivals": {"process": "replay", "times": [55]}, "ivr": "m3"},
+                {"name": "e5", "arrivals": {"process": "replay", "times": [12]}, "ivr": "m1"}],
+    "ivr": [{"name": "m1", "nodes": [{"name": "n1", "duration": {"dist": "deterministic", "value": 10},
+                                      "branches": [{"p": 1.0, "queue": "a"}]}]},
+            {"name": "m2", "patience": {"dist": "deterministic", "value": 15},
+             "nodes": [{"name": "n1", "duration": {"dist": "deterministic", "value": 10},
+                        "branches": [{"p": 1.0, "node": "n2"}]},
+                       {"name": "n2", "duration": {"dist": "deterministic", "value": 10},
+                        "branches": [{"p": 1.0, "queue": "a"}]}]},
+            {"name": "m3", "nodes": [{"name": "n1", "duration": {"dist": "deterministic", "value": 10},
+                                      "branches": [{"p": 1.0, "exit": "self_service"}]}]}],
+}
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_headline_counts_each_ring_once_where_it_rang(engine):
+    """Rings of IVR numbers are arrivals, and their blocked attempts blocked: the headline
+    arrivals, blocked and blocked_rate read 2, 0 and 0 % here (the call types' counters alone).
+    Ring 1 is routed to a and transferred to b, ring 6 dialled a straight and transferred: two
+    rings, four queue arrivals (a and b twice); ring 2 hangs up in its menu, 3 and 4 are served
+    by theirs, 5 is blocked. The lost-call table's attempts are the same rings."""
+    result = ccsim.simulate(RINGS, seed=1, engine=engine)
+    k = result.kpis()
+    assert (k["arrivals"], k["blocked"], k["blocked_rate"]) == (6, 1, 1 / 6)
+    assert (k["offered"], k["answered"]) == (4, 4)  # queue arrivals: a and b, twice
+    assert result.lost_calls()["attempts"] == 6 and result.lost_calls()["blocked_lines"] == 1
+    by_type = result.kpis_by_call_type()
+    assert (by_type["a"]["arrivals"], by_type["b"]["arrivals"]) == (2, 2)
+    frame = result.intervals()  # the same rings per interval: [0, 50) has 1, 2, 3 and 5
+    assert frame["arrivals"].tolist() == [4, 2] and frame["blocked"].tolist() == [1, 0]
+    batches = result.batch_means(batches=2)
+    assert batches["arrivals"][0] == 6 and batches["blocked_rate"][0] == 1 / 6

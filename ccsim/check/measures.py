@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..money import MONEY_KPI_NAMES
-from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, compute_kpis
+from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, center_calls, compute_kpis
 from .expressions import CHANNEL_MONEY_KPIS, Expectation, ExpectationError
 
 DAY = 86400.0
@@ -68,7 +68,8 @@ class Measure:
     def _per_interval(self, result) -> np.ndarray:
         stats, rows = result.stats, self.intervals
         calls = stats.interval_calls[rows]
-        calls = calls[:, self.call_type] if self.call_type is not None else calls.sum(axis=1)
+        calls = (calls[:, self.call_type] if self.call_type is not None
+                 else center_calls(calls.sum(axis=1), stats.interval_entries[rows].sum(axis=1)))
         clock = stats.interval_groups[rows]
         clock = clock[:, self.team] if self.team is not None else clock.sum(axis=1)
         staffed = clock[:, INTERVAL_GROUP_FIELDS.index("staffed")]
