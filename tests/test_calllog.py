@@ -300,6 +300,21 @@ def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
+def test_ccsim_fit_never_writes_over_its_mapping_or_one_output_over_another(tmp_path):
+    """-o m.yaml, where m.yaml is the --mapping file, replaced the mapping with the fitted scenario;
+    -o and --html at one path wrote the page over the scenario. Both refused before the fit."""
+    mapping = tmp_path / "m.yaml"
+    text = "separator: \"\\t\"\ncolumns: {outcome: outcome}\n"
+    mapping.write_text(text)
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", str(mapping), "-o", str(mapping)])
+    assert done.exit_code == 2 and f"-o {mapping} is the mapping {mapping}; writing there" in done.output
+    assert mapping.read_text() == text
+    both = tmp_path / "fit.html"
+    done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", "bank", "-o", str(both), "--html", str(both)])
+    assert done.exit_code == 2 and f"--html {both} is also where -o writes" in done.output, done.output
+    assert not both.exists()
+
+
 def test_ccsim_fit_min_calls_is_the_fewest_values_a_period_is_fitted_from(tmp_path):
     """The option the report names: fewer --min-calls, fewer periods of the day take the day's fit."""
     import re

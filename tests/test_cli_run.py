@@ -283,6 +283,15 @@ def test_the_report_never_replaces_a_file_that_is_not_a_page(two, tmp_path):
         assert (tmp_path / name).read_text().startswith("<!DOCTYPE html>")
 
 
+def test_two_outputs_of_one_run_never_share_a_path(two, tmp_path):
+    """--out o --html o/summary.json: the report replaced the summary just written; refused first."""
+    result = invoke("run", two, "--out", tmp_path / "o", "--html", tmp_path / "o" / "summary.json")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: --out (file summary.json) {tmp_path / 'o' / 'summary.json'} is also where "
+                             "--html writes; give each output its own path\n")
+    assert result.stdout == "" and not (tmp_path / "o").exists()
+
+
 def test_replacing_an_output_says_so(two, tmp_path):
     html = tmp_path / "r.html"
     html.write_text("old")

@@ -352,3 +352,21 @@ def test_study_outputs_never_destroy_inputs_or_devices(tmp_path):
     run_json("compare", base, base, "--reps", "2", "--workers", "1", "--store", str(store))
     fails(["report", str(store), "--html", str(store)], f"--html {store} is the study store being read")
     fails(["report", str(base), "--html", str(tmp_path / "r.html")], str(base))  # not a study store
+
+
+def test_a_study_refuses_outputs_on_one_path_before_it_runs(tmp_path):
+    """--html c.html --call-records c.html ran the whole study, then failed: 'c.html is a folder'
+    (the records' folder ccsim had made). A report over the store named the store 'the input
+    scenario'."""
+    a, b = write(tmp_path, "a.yaml", scenario()), write(tmp_path, "b.yaml", scenario(agents=21))
+    store = tmp_path / "s.sqlite"
+    base = ["compare", a, b, "--reps", "2", "--workers", "1", "--store", str(store)]
+    result = CliRunner().invoke(cli, [*base, "--html", str(tmp_path / "c.html"),
+                                      "--call-records", str(tmp_path / "c.html")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: --call-records {tmp_path / 'c.html'} is also where --html writes; give "
+                             "each output its own path\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]  # nothing run, nothing made
+    result = CliRunner().invoke(cli, [*base, "--html", str(store)])
+    assert result.exit_code == 2
+    assert f"--html {store} is the study store {store}; writing there would destroy it" in result.stderr

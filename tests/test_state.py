@@ -204,6 +204,22 @@ def test_cli_run_and_compare_from_a_state(tmp_path):
     assert '"comparison"' in out.output
 
 
+def test_outputs_never_replace_the_start_state(tmp_path):
+    """--from-state state.yaml --html state.yaml replaced the state with the report (and --out a
+    state named like one of its files): the state is an input, refused before the run."""
+    a, state = tmp_path / "a.yaml", tmp_path / "state.yaml"
+    a.write_text(yaml.safe_dump(two_call_types(sales_agents=10, horizon=3600)))
+    state.write_text(yaml.safe_dump(BUSY_STATE))
+    (tmp_path / "o").mkdir()
+    inside = tmp_path / "o" / "intervals.csv"
+    inside.write_text(yaml.safe_dump(BUSY_STATE))
+    for given, args in ((state, ["--html", state]), (inside, ["--out", tmp_path / "o"])):
+        out = CliRunner().invoke(cli, ["run", str(a), "--from-state", str(given), *map(str, args)])
+        assert out.exit_code == 2, out.output
+        assert f"is the start state {given}; writing there would destroy it" in out.output
+        assert yaml.safe_load(given.read_text()) == BUSY_STATE
+
+
 @pytest.mark.parametrize("clock, words", [
     ("'24:00'", "clock: expected seconds or \"HH:MM\" (00:00 to 23:59), found '24:00'"),  # was "{found!r}"
     ("'{x}'", "found '{x}'"), (".nan", "clock: expected a finite number of seconds >= 0, found nan"),

@@ -13,7 +13,7 @@ import click
 
 from ..check.runner import DEFAULT_ALPHA, DEFAULT_MAX_REPS, DEFAULT_MIN_REPS
 from ..engines import ENGINES
-from .output import check_output_path, note_replaced, progress_bar, stdout_console, table
+from .output import check_distinct, check_output_path, note_replaced, progress_bar, stdout_console, table
 from .params import IntRange
 from .status import EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, InputError
 
@@ -78,6 +78,7 @@ def check(scenario_file: Path, expects, checks_file, scenario_checks, baseline, 
     for path, option in ((junit_path, "--junit-xml"), (markdown_path, "--markdown")):
         if path is not None:
             check_output_path(path, option, inputs, what="input file")
+    check_distinct([("--junit-xml", junit_path), ("--markdown", markdown_path)])
     expectations = [parse_expectation(text, f"--expect #{i + 1}") for i, text in enumerate(expects)]
     if checks_file is not None:
         expectations += read_checks(checks_file)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..scenario import limits as L
-from .output import check_output_path
+from .output import check_distinct, check_output_path, input_file
 from .params import IntRange
 
 
@@ -108,9 +108,11 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     from ..files import write_text_atomic
     from ..scenario.yaml_reader import dump_yaml
 
+    inputs = [(log_file, "call log")] + [(path, "mapping") for path in input_file(mapping_spec)]
     for path, option in ((out, "-o"), (html, "--html"), (exclusions, "--exclusions")):
         if path is not None:
-            check_output_path(path, option, inputs=(log_file,), what="call log")
+            check_output_path(path, option, inputs=inputs, page=option == "--html")
+    check_distinct([("-o", out), ("--html", html), ("--exclusions", exclusions)])
     options = FitOptions(slot=slot, profile=profile, handle=handle, patience=patience, short_abandon=short_abandon,
                          idle_cap=idle_cap, handle_period=handle_period, min_calls=min_calls)
     log = read_log(log_file, mapping_spec)

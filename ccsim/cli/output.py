@@ -143,9 +143,10 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
     (``page``), an existing file that is not an HTML page.
     """
     path = Path(path)
-    for source in inputs:
+    for source in inputs:  # a path, or (path, what it is)
+        source, kind = source if isinstance(source, tuple) else (source, what)
         if _same_file(path, source):
-            raise InputError(f"{option} {path} is the {what} {source}; writing there would destroy it. "
+            raise InputError(f"{option} {path} is the {kind} {source}; writing there would destroy it. "
                              "Choose another path.")
     if not os.path.lexists(path):
         _check_parent(path, option)
@@ -179,6 +180,26 @@ def _check_parent(path: Path, option: str) -> None:
     except OSError as err:
         raise InputError(f"{option} {path}: the folder {above} cannot be written ({err.strerror or err}); "
                          "give a path under a folder you may write to") from None
+
+
+def check_distinct(outputs) -> None:
+    """Refuse two outputs of one command at one path (``outputs``: (option, path or None) pairs; a
+    folder option's files as their own pairs): the second write would destroy the first, or, for
+    a folder, fail after the work. Checked before the work, as ``check_output_path``."""
+    seen = {}
+    for option, path in outputs:
+        if path is None:
+            continue
+        key = os.path.abspath(path)
+        if key in seen:
+            raise InputError(f"{option} {path} is also where {seen[key]} writes; give each output its own path")
+        seen[key] = option
+
+
+def input_file(spec) -> list:
+    """``[Path(spec)]`` when ``spec`` (an option naming a file or a shipped name, as --mapping)
+    is an existing file, else ``[]``: the inputs an output must not replace."""
+    return [Path(spec)] if spec is not None and os.path.isfile(spec) else []
 
 
 def check_folder_contents(folder: Path, names, option: str, inputs=()) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .fit import _Seconds
-from .output import check_output_path
+from .output import check_output_path, input_file
 from .params import IntRange
 
 
@@ -82,7 +82,8 @@ def replay(log_file, mapping_spec, scenario_file, reps, seed, html, idle_cap, se
     from ..calllog.validate import replay_log
 
     if html is not None:
-        check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input", page=True)
+        check_output_path(html, "--html", inputs=(log_file, scenario_file, *input_file(mapping_spec)), what="input",
+                          page=True)
     log, fitted = _load(log_file, mapping_spec, scenario_file)
     comparison, days = replay_log(log, fitted, service, reps, seed, source=str(scenario_file), staffing=staffing,
                                   idle_cap=idle_cap)
@@ -102,7 +103,8 @@ def validate_fit(log_file, mapping_spec, scenario_file, reps, seed, html, idle_c
     from ..calllog.validate import validate_fit as run
 
     if html is not None:
-        check_output_path(html, "--html", inputs=(log_file, scenario_file), what="input", page=True)
+        check_output_path(html, "--html", inputs=(log_file, scenario_file, *input_file(mapping_spec)), what="input",
+                          page=True)
     log, fitted = _load(log_file, mapping_spec, scenario_file)
     comparison = run(log, fitted, reps, seed, source=str(scenario_file), staffing=staffing, idle_cap=idle_cap)
     click.echo(f"simulated {scenario_file.name} over the {log.days} days of {log.source}")

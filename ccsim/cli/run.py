@@ -16,7 +16,7 @@ import numpy as np
 from ..engines import ENGINES
 from ..report_table import format_value, is_finite, kpi_definitions
 from ..results import ENTRY_FIELDS, KPI_NAMES, NODE_FIELDS, ci_cell, lost_call_rows, unfinished_note
-from .output import (budget_options, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
+from .output import (budget_options, check_distinct, check_folder_contents, check_output_path, estimate, kpi_table, make_folder,
                      note_replaced, progress_bar, show_progress, stdout_console, table, write_csv, write_json)
 from .agent_views import agent_views_summary, has_teams, print_agent_views
 from .params import IntRange
@@ -65,11 +65,15 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
 
         load_state(state_file)  # a bad state file fails now; replicate reads it again, naming it
         state = state_file
+    inputs = [scenario_file] + ([(state_file, "start state")] if state_file is not None else [])
     if html is not None:  # every output checked before any is made
-        check_output_path(html, "--html", [scenario_file], page=True)
+        check_output_path(html, "--html", inputs, page=True)
     if out is not None:
-        check_output_path(out, "--out", [scenario_file], folder=True)
-        check_folder_contents(out, out_files(scenario), "--out", [scenario_file])
+        check_output_path(out, "--out", inputs, folder=True)
+        check_folder_contents(out, out_files(scenario), "--out", inputs)
+    check_distinct([("--html", html)] + [(f"--out (file {name})", out / name)
+                                         for name in (out_files(scenario) if out is not None else ())])
+    if out is not None:
         make_folder(out, "--out")  # an unusable folder fails now, not after the run
     warnings = [w.message() for w in instabilities(scenario)]
     for warning in warnings:

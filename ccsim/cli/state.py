@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .output import check_output_path
+from .output import check_output_path, input_file
 
 
 @click.command("state")
@@ -33,7 +33,8 @@ def state(log_file, mapping_spec, at, scenario_file, out):
     from ..state.schema import validate_state
     from ..state.start import with_state
 
-    check_output_path(out, "-o", [log_file, scenario_file])
+    check_output_path(out, "-o", [(log_file, "call log"), (scenario_file, "input scenario"), *input_file(mapping_spec)],
+                      what="mapping")
     scenario = load_scenario(scenario_file)
     log = read_log(log_file, mapping_spec)
     groups_of = {c.name: routing_order(scenario, c)[0] for c in scenario.call_types}

@@ -18,7 +18,7 @@ import click
 from ..engines import ENGINES
 from ..report_table import format_difference, format_halfwidth, format_interval, format_value
 from ..results import KPI_NAMES
-from .output import (budget_options, check_output_path, estimate, note_replaced, progress_bar, show_progress,
+from .output import (budget_options, check_distinct, check_output_path, estimate, note_replaced, progress_bar, show_progress,
                      stdout_console, table)
 from .params import IntRange
 from .status import ARGV_KEY, GoalNotReached, InputError, Interrupted
@@ -221,10 +221,13 @@ def default_store_path(kind: str, name: str, points: list, options: dict) -> Pat
 
 def _check_outputs(options: dict, store_path: Path, inputs) -> None:
     check_output_path(store_path, "--store", inputs)
+    store = (store_path, "study store")
     if options["html"]:
-        check_output_path(options["html"], "--html", [*inputs, store_path], page=True)
+        check_output_path(options["html"], "--html", [*inputs, store], page=True)
     if options["call_records"]:
-        check_output_path(options["call_records"], "--call-records", [*inputs, store_path], folder=True)
+        check_output_path(options["call_records"], "--call-records", [*inputs, store], folder=True)
+    check_distinct([("--store", store_path), ("--html", options["html"]),
+                    ("--call-records", options["call_records"])])
 
 
 def _store_exists(path: Path) -> InputError:
