@@ -118,11 +118,44 @@ def test_non_finite_values_are_left_out():
     assert decision.verdict == UNDECIDED and decision.reps == 0
 
 
-def test_zero_variance_decides_at_once():
-    (decision,) = decide([("<=", 0.0)], lambda k: np.zeros((k, 1)), 0.05, 5, 80)
-    assert decision.verdict == PASS and decision.low == decision.high == 0.0
-    (decision,) = decide([("<", 0.0)], lambda k: np.zeros((k, 1)), 0.05, 5, 80)
-    assert decision.verdict == FAIL
+def test_equal_values_get_the_interval_of_their_range():
+    """Every replication 0: the t interval was [0, 0] and passed '<= 0' at the first look. Now, for
+    a target with a range [lo, hi] one replication's value lies in, n equal values v get
+    [v - (v - lo) q, v + (hi - v) q], q = 1 - tail^(1/n); without a bound on a side, that side
+    is infinite. Without a range (a comparison's differences) equal values are exact."""
+    zeros = lambda k: np.zeros((k, 1))  # noqa: E731
+    (decision,) = decide([("<=", 0.0, -np.inf, np.inf)], zeros, 0.05, 5, 80)  # no bound: nothing to say
+    assert decision.verdict == UNDECIDED and decision.reps == 80
+    assert (decision.low, decision.high) == (-np.inf, np.inf)
+    (decision,) = decide([("<=", 0.0)], zeros, 0.05, 5, 80)  # no range given (a comparison): exact
+    assert decision.verdict == PASS and decision.low == decision.high == 0.0 and decision.reps == 5
+    (decision,) = decide([("<=", 0.0, 0.0, np.inf)], zeros, 0.05, 5, 80)  # a count: never above
+    assert decision.verdict == UNDECIDED and (decision.low, decision.high) == (0.0, np.inf)
+    (decision,) = decide([("<", 0.0, 0.0, np.inf)], zeros, 0.05, 5, 80)  # ... and never below 0
+    assert decision.verdict == FAIL and decision.reps == 5
+    # a fraction, 0 in every replication: '<= 0.5' passes once (1 - q)^n <= tail, at the second look
+    tail = tail_probability(0.05, len(looks(5, 80)), 1)
+    (decision,) = decide([("<=", 0.5, 0.0, 1.0)], zeros, 0.05, 5, 80)
+    assert decision.verdict == PASS and decision.reps == 10
+    assert decision.high == pytest.approx(1 - tail ** (1 / 10)) and decision.low == 0.0
+    assert 1 - tail ** (1 / 5) > 0.5  # not at the first
+    ones = lambda k: np.ones((k, 1))  # noqa: E731
+    (decision,) = decide([(">=", 0.9, 0.0, 1.0)], ones, 0.05, 5, 80)  # a service level of 1 every time
+    assert decision.verdict == PASS and decision.low == pytest.approx(tail ** (1 / decision.reps))
+
+
+def test_a_rare_event_zero_in_most_replications_is_not_passed_wrongly():
+    """Replications of an abandonment rate of 2.5e-4 (a few hundred calls each): 0 in about 89 %
+    of them, else a few 1e-3. '<= 1e-4' is false; the t interval of five zeros passed it in
+    about half the checks. With the range of a fraction it must stay within alpha."""
+    rng = np.random.default_rng(3)
+
+    def draw(k):
+        hit = rng.random(k) < 0.11
+        return np.where(hit, rng.choice([0.002, 0.0025, 0.003, 0.005], size=k), 0.0).reshape(k, 1)
+
+    wrong = sum(decide([("<=", 1e-4, 0.0, 1.0)], draw, 0.05, 5, 80)[0].verdict == PASS for _ in range(400))
+    assert wrong <= 4  # at most 1 % seen; binomial(400, 0.05) would be about 20
 
 
 def test_each_look_is_the_student_t_interval_of_the_union_bound():

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..money import MONEY_KPI_NAMES
+from ..money import MONEY_FRACTIONS, MONEY_KPI_NAMES
 from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, center_calls, compute_kpis
 from .expressions import CHANNEL_MONEY_KPIS, Expectation, ExpectationError
 
 DAY = 86400.0
+# KPIs whose value in one replication lies in [0, 1]; every other KPI is >= 0, except profit
+FRACTION_KPIS = frozenset(("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate",
+                           "blocked_lines_rate", "ivr_hang_up_rate", "callers_lost_rate", *MONEY_FRACTIONS))
+SIGNED_KPIS = frozenset(("profit",))
 
 
 class Measure:
@@ -45,6 +49,20 @@ class Measure:
     @property
     def size(self) -> int:
         return len(self.labels)
+
+    @property
+    def bounds(self):
+        """(lowest, highest) value one replication can give: [0, 1] for a fraction, [0, inf) for a
+        count, a time or an amount (profit: unbounded): what a sample of equal values can say
+        about the mean (``sequential``). None for a comparison: a paired difference of 0 in every
+        replication is taken as exact (under common random numbers a change that never moved the
+        KPI in the pairs did not touch it; docs/guide/check.md says so)."""
+        kpi = self.expectation.kpi
+        if self.expectation.comparison:
+            return None
+        if kpi in FRACTION_KPIS:
+            return (0.0, 1.0)
+        return (-np.inf, np.inf) if kpi in SIGNED_KPIS else (0.0, np.inf)
 
     def values(self, result) -> np.ndarray:
         """The KPI of ``result`` (one value, or one per interval of the window)."""
@@ -95,12 +113,17 @@ def _check_possible(e: Expectation, model, scenario, what: str) -> None:
 
 
 def _check_money(e: Expectation, scenario, what: str) -> None:
-    """A money KPI needs a sales funnel or costs (without both it is NaN or 0 by construction)."""
+    """A money KPI needs a sales funnel or costs (without both it is NaN or 0 by construction);
+    every one but total_cost needs the funnel (without it no order is taken: roi, orders,
+    collected_revenue are 0 or NaN in every run, which no number of replications can weigh)."""
     if scenario is None:
         return
     if getattr(scenario, "funnel", None) is None and getattr(scenario, "costs", None) is None:
         raise _error(e, f"{what} has neither a sales funnel (funnel:) nor costs (costs:), so {e.kpi} "
                         "means nothing; add them to the scenario")
+    if getattr(scenario, "funnel", None) is None and e.kpi != "total_cost":
+        raise _error(e, f"{what} has costs but no sales funnel (funnel:): no order is ever taken, so {e.kpi} "
+                        "is the same (0 or undefined) in every run; add a funnel, or check total_cost")
 
 
 def _intervals_in(model, window: tuple) -> np.ndarray:

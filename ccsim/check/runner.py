@@ -96,7 +96,7 @@ def check(scenario, expectations=(), baseline=None, seed: int = 1, alpha=None, m
         if e.comparison:
             Measure(e, old_model, "the baseline", old)  # the same call type / team must exist there
         measures.append(measure)
-    targets = [(m.expectation.op, m.expectation.target) for m in measures for _ in range(m.size)]
+    targets = [(m.expectation.op, m.expectation.target, *(m.bounds or ())) for m in measures for _ in range(m.size)]
     seeds = replication_seeds(seed, schedule[-1])
     done = []
 
