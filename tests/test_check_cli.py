@@ -1,5 +1,6 @@
 """``ccsim check`` end to end: verdicts against exact Erlang A values, exit codes,
 JUnit XML and Markdown, checks files, baselines (paired CRN) and bad input."""
+import dataclasses
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -211,3 +212,22 @@ def test_replication_r_uses_child_r_of_the_seed():
     (outcome,) = report.outcomes
     values = [r.kpis()["asa"] for r in replicate(center(), 5, seed=7)]
     assert outcome.reps == 5 and outcome.mean == pytest.approx(np.mean(values), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["center` — ✅ pass\n<!--", "``a``", "x\n\n### ✅ all good", "` lead", "<b>bold</b>"])
+def test_markdown_keeps_any_scenario_name_inside_its_code_span(name):
+    """A name holding a backtick and a newline closed the heading's code span and opened an HTML
+    comment: rendered (CommonMark, as a pull-request comment is), a failing check read
+    '✅ pass' and its table was hidden. The name is one code span on the heading's line."""
+    import markdown_it
+
+    from ccsim.check.reports import markdown
+
+    report = check(center(), ["asa <= 0.0001"], max_reps=2, min_reps=2)
+    assert report.verdict == FAIL
+    text = markdown(dataclasses.replace(report, scenario=name))
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    heading = html.split("\n")[0]
+    assert heading.startswith("<h3>ccsim check: <code>") and heading.endswith("</code> — ❌ fail</h3>"), heading
+    assert html.count("<h3>") == 1 and "<!--" not in html and "<b>" not in html
+    assert "<table>" in html and "asa &lt;= 0.0001" in html

@@ -71,9 +71,9 @@ def junit_xml(report) -> str:
 def markdown(report) -> str:
     """A summary for a pull-request comment: the overall verdict and a table of expectations."""
     counts = report.counts()
-    against = f" against baseline `{report.baseline}`" if report.baseline else ""
+    against = f" against baseline {_code(report.baseline)}" if report.baseline else ""
     lines = [
-        f"### ccsim check: `{report.scenario}`{against} — {MARK[report.verdict]}",
+        f"### ccsim check: {_code(report.scenario)}{against} — {MARK[report.verdict]}",
         "",
         f"{counts[PASS]} passed, {counts[FAIL]} failed, {counts[UNDECIDED]} undecided; "
         f"{report.reps} replications (seed {report.seed}, engine {report.engine}). "
@@ -84,7 +84,7 @@ def markdown(report) -> str:
     ]
     for o in report.outcomes:
         where = f" (worst: {o.label})" if o.parts else ""
-        lines.append(f"| `{_cell(o.expectation.text)}` | {MARK[o.verdict]} | {_cell(estimate_text(o))}{_cell(where)} "
+        lines.append(f"| {_cell(_code(o.expectation.text))} | {MARK[o.verdict]} | {_cell(estimate_text(o))}{_cell(where)} "
                      f"| {o.reps} |")
     return "\n".join(lines) + "\n"
 
@@ -99,6 +99,21 @@ def _details(outcome) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def _code(text) -> str:
+    """``text`` as one Markdown code span, whatever it holds (a scenario's name is any text): one
+    line (line breaks shown as ⏎, so a name cannot start a heading or a table row of its own),
+    fenced by more backticks than its longest run, so it cannot close the span early; inside a
+    code span nothing is markup or HTML (CommonMark)."""
+    text = str(text).replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    longest, current = 0, 0
+    for char in text:
+        current = current + 1 if char == "`" else 0
+        longest = max(longest, current)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _safe(name: str) -> str:
