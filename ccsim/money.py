@@ -511,7 +511,9 @@ def money_report(results: list, level: float = 0.95) -> dict:
     summary = money_summary(results, level)
     out = {
         "kpis": {k: summary[k] for k in MONEY_KPI_NAMES},
-        "costs": {k[len("cost_"):]: v for k, v in summary.items() if k.startswith("cost_")},
+        # the cost items of cost_breakdown (money_summary's cost_* columns), not the KPI cost_per_order
+        "costs": {k[len("cost_"):]: v for k, v in summary.items()
+                  if k.startswith("cost_") and k not in MONEY_KPI_NAMES},
         "funnel": {}, "definitions": dict(MONEY_KPI_DEFINITIONS),
     }
     totals = np.stack([r.stats.funnel_types.sum(axis=0) for r in results])

@@ -330,7 +330,10 @@ def test_json_of_a_run_has_the_money(tmp_path):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["money"]["kpis"]["total_cost"]["mean"] > 12000
-    assert set(data["money"]["costs"]) >= set(money.COST_ITEMS)
+    # the cost items, the total and the hours and minutes they price; not the KPI cost_per_order
+    assert set(data["money"]["costs"]) == {*money.COST_ITEMS, "total", "agent_hours", "line_minutes"}
+    items = sum(data["money"]["costs"][k]["mean"] for k in money.COST_ITEMS)
+    assert items == pytest.approx(data["money"]["costs"]["total"]["mean"])
     assert [row["channel"] for row in data["money"]["channels"]] == ["organic", "tv", "web"]
 
 
