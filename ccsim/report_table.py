@@ -18,7 +18,7 @@ TIME_KPIS = ("asa", "aht", "mean_wait_abandoned")
 def service_level_definition(threshold: float, denominator: str, short_abandon: float = 0.0) -> str:
     """The service level in words, e.g. 'answered within 20 s / offered'."""
     if denominator == "offered_excl_short_abandons":
-        denominator = f"(offered - abandoned within {short_abandon:g} s)"
+        denominator = f"(offered - abandoned in under {short_abandon:g} s)"
     return f"answered within {threshold:g} s / {denominator}"
 
 

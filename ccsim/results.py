@@ -164,7 +164,7 @@ KPI_DEFINITIONS = {
     "asa": "mean wait of answered calls (s)",
     "abandon_rate": "abandoned / offered",
     "blocked_rate": "blocked / arrivals",
-    "occupancy": "time busy or in after-call work / time logged in",
+    "occupancy": "time busy or in after-call work / time logged in and not on break",
     "aht": "mean talk + after-call work of answered calls (s)",
     "mean_wait_abandoned": "mean wait of abandoned calls (s)",
     "waiting_at_end": "callers still waiting when the run ended (drain: false: at the horizon)",

@@ -296,3 +296,23 @@ def test_headline_counts_each_ring_once_where_it_rang(engine):
     assert frame["arrivals"].tolist() == [4, 2] and frame["blocked"].tolist() == [1, 0]
     batches = result.batch_means(batches=2)
     assert batches["arrivals"][0] == 6 and batches["blocked_rate"][0] == 1 / 6
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_short_abandons_are_waits_under_the_limit_as_the_label_says(engine):
+    """Waits 0, 9, 0 answered and two callers hanging up at exactly 9 s, short_abandon 9: those
+    two are not short (a wait < 9 is), so the service level within 9 s is 3 / 5, and the label
+    says 'in under', where 'within T' is a wait <= T (an audit read 'within' both ways)."""
+    from ccsim.report_table import kpi_definitions
+    from ccsim.scenario import validate_scenario
+
+    data = {"name": "s2", "horizon": 100, "interval": 50,
+            "service_level": {"threshold": 9, "denominator": "offered_excl_short_abandons", "short_abandon": 9},
+            "call_types": [{"name": "a", "arrivals": {"process": "replay", "times": [0, 1, 2, 3, 25]},
+                            "handle_time": {"dist": "deterministic", "value": 10},
+                            "patience": {"dist": "deterministic", "value": 9}}],
+            "agents": [{"name": "team", "count": 1, "serves": ["a"]}]}
+    k = ccsim.simulate(data, seed=1, engine=engine).kpis()
+    assert (k["answered"], k["abandoned"], k["service_level"]) == (3, 2, 3 / 5)
+    label = kpi_definitions(validate_scenario(data))["service_level"]
+    assert label == "answered within 9 s / (offered - abandoned in under 9 s)"

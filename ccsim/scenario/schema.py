@@ -93,7 +93,7 @@ WholeNumber = BeforeValidator(_whole_number)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, strict=True)
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -405,7 +405,8 @@ class ServiceLevel(_Model):
 
     ``offered`` (default): answered within T / offered.
     ``answered``: answered within T / answered.
-    ``offered_excl_short_abandons``: answered within T / (offered - abandoned within ``short_abandon``).
+    ``offered_excl_short_abandons``: answered within T / (offered - abandoned in under ``short_abandon``
+    seconds: a wait < short_abandon; answered within T is a wait <= T).
 
     A call type may have its own T (``call_types[].service_level_threshold``); ``thresholds``
     lists more values of T at which every call type's service level is reported too.
