@@ -12,8 +12,9 @@ What is counted (definitions in docs/reference/kpis.md):
 - **telecom**: line minutes of calls that arrived after the warm-up x ``telecom_minute``; a
   line minute is a minute a caller holds an inbound line in the menu, waiting or talking:
   ``ivr_seconds`` of the entries + ``wait_answered`` + ``wait_abandoned`` + ``talk`` of every
-  call type (a transferred caller's later legs too; callbacks' talk too), / 60. Not counted: the
-  closed message, blocked attempts, after-call work.
+  call type (a transferred caller's later legs too), / 60. Not counted: the closed message,
+  blocked attempts, after-call work, and callbacks (the agent dials out: no inbound line; their
+  talk is in the agents' busy time, not priced per minute).
 - **fulfilment** and **shipping**: shipped orders x ``fulfilment_per_order`` / ``shipping_per_order``.
 - **returns**: refused parcels x ``return_per_order``.
 - **ads**: the ``spend`` of the airings at or after the warm-up (before the horizon).

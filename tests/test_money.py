@@ -424,3 +424,24 @@ def test_agent_hours_cost_per_member_team_and_group():
     from ccsim.scenario import ScenarioError, validate_scenario
     with pytest.raises(ScenarioError, match=r"costs\.by_team\.west"):
         validate_scenario(bad)
+
+
+def test_telecom_prices_inbound_line_minutes_not_callbacks():
+    """Four calls by hand (one agent, talks of 50 s): the first is answered at once, the second
+    waits 40 s, the third takes the callback offered after its predicted wait (answered at
+    t=100), the fourth rings while closed and leaves a voicemail (called back a week later).
+    Inbound lines: 40 s waiting + 2 x 50 s talking = 140 s at 60 a minute; the two callbacks
+    (50 s each) are dialled out, no inbound line, and not priced per minute (kpis.md)."""
+    data = {"name": "s10", "horizon": 300, "interval": 100, "service_level": {"threshold": 20},
+            "call_types": [{"name": "a", "arrivals": {"process": "replay", "times": [0, 10, 20, 150]},
+                            "handle_time": {"dist": "deterministic", "value": 50},
+                            "callback": {"offer_after": 60, "accept": 1.0, "answer": 1.0, "ring": 20,
+                                         "target": 100000}}],
+            "agents": [{"name": "A", "count": 1, "serves": ["a"]}],
+            "hours": {"open": {"monday": [["00:00", "00:02"]]}, "closed": {"action": "voicemail", "duration": 30}},
+            "voicemail": {"call_type": "a"}, "costs": {"telecom_minute": 60}}
+    for engine in ("core", "simpy"):
+        result = ccsim.simulate(data, seed=1, engine=engine)
+        assert result.lost_calls()["callbacks_done"] == 2
+        costs = result.costs()
+        assert costs["line_minutes"] == pytest.approx(140 / 60) and costs["telecom"] == pytest.approx(140.0)
