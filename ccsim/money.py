@@ -50,7 +50,8 @@ MONEY_KPI_DEFINITIONS = {
     "total_cost": "agents + telecom + fulfilment + shipping + returns + ads",
     "cost_per_order": "total_cost / orders",
     "revenue_per_agent_hour": "collected_revenue / staffed (on-duty) agent hours",
-    "roi": "collected_revenue / total_cost",
+    "roi": "collected_revenue / (ads + agents + telecom): the return on the spend that brings and answers "
+           "the calls (DESIGN.md); profit counts every cost",
     "profit": "collected_revenue - total_cost",
     "lost_sales_calls": "abandoned + blocked calls of the call types with a funnel",
     "lost_revenue": "per funnel call type, lost calls x conversion x gross sales per order of its answered "
@@ -197,7 +198,7 @@ def _kpis_of(funnel: dict, cost: dict, lost_calls: float, lost_revenue: float) -
         "total_cost": total,
         "cost_per_order": float(_ratio(total, funnel["orders"])),
         "revenue_per_agent_hour": float(_ratio(revenue, cost["agent_hours"])),
-        "roi": float(_ratio(revenue, total)),
+        "roi": float(_ratio(revenue, cost["ads"] + cost["agents"] + cost["telecom"])),
         "profit": revenue - total,
         "lost_sales_calls": lost_calls,
         "lost_revenue": lost_revenue,
