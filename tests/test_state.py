@@ -1,6 +1,7 @@
 """Runs from a start state (ccsim.state): an empty state is a plain run, both engines agree bit for bit,
 the state's callers abandon and its calls end as their elapsed times say (conditioned draws), and bad
 states are refused with the field's path."""
+import json
 import math
 
 import numpy as np
@@ -202,6 +203,36 @@ def test_cli_run_and_compare_from_a_state(tmp_path):
                                    "--workers", "1", "--store", str(tmp_path / "s.sqlite"), "--json"])
     assert out.exit_code == 0, out.output
     assert '"comparison"' in out.output
+
+
+def test_a_study_resumes_only_from_the_state_it_started_from(tmp_path):
+    """--resume with another start state, or none, into the store of a study from a state stored
+    replications of two experiments side by side (exit 0, mixed means). Now refused, naming it;
+    the same state resumes, and a study without a state keeps its store's fingerprint."""
+    a, b, state = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "state.yaml"
+    a.write_text(yaml.safe_dump(two_call_types(sales_agents=10, horizon=3600)))
+    b.write_text(yaml.safe_dump(two_call_types(sales_agents=14, horizon=3600)))
+    state.write_text(yaml.safe_dump(BUSY_STATE))
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(dict(BUSY_STATE, waiting=BUSY_STATE["waiting"][:1])))
+
+    def compare(store, reps, *extra):
+        return CliRunner().invoke(cli, ["compare", str(a), str(b), "--reps", str(reps), "--workers", "1",
+                                        "--store", str(tmp_path / store), "--json", *map(str, extra)])
+
+    assert compare("s.sqlite", 2, "--from-state", state).exit_code == 0
+    for extra, words in (((), "started from a start state, none is given"),
+                         (("--from-state", other), "started from another start state")):
+        out = compare("s.sqlite", 3, "--resume", *extra)
+        assert out.exit_code == 2, out.output
+        assert "was made by a different study (the store's replications " + words in out.output
+    assert compare("empty.sqlite", 2).exit_code == 0
+    out = compare("empty.sqlite", 3, "--resume", "--from-state", state)
+    assert out.exit_code == 2 and "started empty, a start state is given" in out.output
+    resumed = compare("s.sqlite", 3, "--resume", "--from-state", state)
+    assert resumed.exit_code == 0, resumed.output
+    fresh = compare("fresh.sqlite", 3, "--from-state", state)
+    assert json.loads(resumed.stdout)["comparison"] == json.loads(fresh.stdout)["comparison"]
 
 
 def test_outputs_never_replace_the_start_state(tmp_path):

@@ -6,6 +6,9 @@ import json
 from .store_json import dumps
 
 
+NO_DIFFERENCE = "the design fingerprints differ"
+
+
 def differences(meta: dict, stored: list, points: list, seed: int, crn: bool, engine: str) -> list:
     """Readable differences between a store (``meta``, ``stored`` points) and the study given."""
     found = []
@@ -24,7 +27,7 @@ def differences(meta: dict, stored: list, points: list, seed: int, crn: bool, en
             paths = _paths_differing(json.loads(dumps(getattr(old, part))), json.loads(dumps(getattr(p, part))))
             if paths:
                 found.append(f"point {p.point} ({p.label}): {part} differs at {', '.join(paths)}")
-    return found or ["the design fingerprints differ"]
+    return found or [NO_DIFFERENCE]
 
 
 def _paths_differing(old, new, path: str = "", limit: int = 3) -> list:

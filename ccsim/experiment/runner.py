@@ -152,12 +152,12 @@ class _Study:
                 pass  # nothing to resume: start the study
             else:
                 try:
-                    store.check_matches(self.points, self.seed, self.crn, self.engine)
+                    store.check_matches(self.points, self.seed, self.crn, self.engine, self.state)
                 except BaseException:
                     store.close()
                     raise
                 return store
-        return Store.create(path, self.name, self.kind, self.seed, self.crn, self.engine, self.points)
+        return Store.create(path, self.name, self.kind, self.seed, self.crn, self.engine, self.points, self.state)
 
     def run(self, reps: int, progress) -> None:
         """Make sure replications ``0 .. reps-1`` of every point are done."""

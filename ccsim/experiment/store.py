@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..files import atomic_path, os_reason, write_advice
-from .design_diff import differences
+from .design_diff import NO_DIFFERENCE, differences
 from .records import STUDY_KINDS, Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
 
@@ -158,8 +158,10 @@ class Store:
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def create(cls, path, name: str, kind: str, seed: int, crn: bool, engine: str, points: list) -> "Store":
-        """A new store for a study; refuses to replace an existing file.
+    def create(cls, path, name: str, kind: str, seed: int, crn: bool, engine: str, points: list,
+               state=None) -> "Store":
+        """A new store for a study; refuses to replace an existing file. ``state``: the start state
+        (plain data) every replication starts from, part of the design's fingerprint.
 
         The database is written to a temporary file in the same folder and
         published under ``path`` only when complete, so a failure leaves nothing.
@@ -172,7 +174,7 @@ class Store:
             with atomic_path(path, replace=False) as temporary:
                 db = sqlite3.connect(temporary, isolation_level=None)
                 try:
-                    _write_study(db, name, kind, seed, crn, engine, points)
+                    _write_study(db, name, kind, seed, crn, engine, points, state)
                 finally:
                     db.close()
         except FileExistsError:
@@ -231,12 +233,18 @@ class Store:
             rows = self._db.execute("SELECT point, label, overrides, scenario FROM points ORDER BY point").fetchall()
             return [Point(p, label, _json_dict(o), _json_dict(s)) for p, label, o, s in rows]
 
-    def check_matches(self, points: list, seed: int, crn: bool, engine: str) -> None:
-        """Raise ``StoreMismatchError`` unless this store was made by the same design."""
+    def check_matches(self, points: list, seed: int, crn: bool, engine: str, state=None) -> None:
+        """Raise ``StoreMismatchError`` unless this store was made by the same design (the same
+        start state too: a study resumed from another state, or none, mixes two experiments)."""
         meta = self.metadata
-        if meta["fingerprint"] == fingerprint(points, seed, crn, engine):
+        if meta["fingerprint"] == fingerprint(points, seed, crn, engine, state):
             return
         found = differences(meta, self.points(), points, int(seed), bool(crn), engine)
+        if found == [NO_DIFFERENCE]:  # the points, seed and engine agree: the start state does not
+            empty = meta["fingerprint"] == fingerprint(points, seed, crn, engine)
+            found = ["the store's replications started empty, a start state is given" if empty else
+                     "the store's replications started from another start state" if state is not None else
+                     "the store's replications started from a start state, none is given"]
         raise StoreMismatchError(
             f"the store {self.path} was made by a different study ({'; '.join(found)}); "
             "resuming would mix incomparable replications. Use a new store path, "
@@ -318,19 +326,22 @@ class Store:
         )
 
 
-def fingerprint(points: list, seed: int, crn: bool, engine: str) -> str:
-    """SHA-256 of the canonical JSON of what determines the replications."""
+def fingerprint(points: list, seed: int, crn: bool, engine: str, state=None) -> str:
+    """SHA-256 of the canonical JSON of what determines the replications (a start state, plain
+    data, only when there is one: the stores of studies without one keep their fingerprint)."""
     design = {
         "points": [{"point": p.point, "overrides": p.overrides, "scenario": p.scenario} for p in points],
         "seed": int(seed), "crn": bool(crn), "engine": engine,
     }
+    if state is not None:
+        design["state"] = state
     return hashlib.sha256(dumps(design, canonical=True).encode()).hexdigest()
 
 
 # -- creation helpers ------------------------------------------------------------
 
 
-def _write_study(db, name, kind, seed, crn, engine, points) -> None:
+def _write_study(db, name, kind, seed, crn, engine, points, state=None) -> None:
     from .. import __version__
 
     db.executescript(SCHEMA)
@@ -339,7 +350,7 @@ def _write_study(db, name, kind, seed, crn, engine, points) -> None:
     db.execute(
         "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
         (name, kind, str(int(seed)), int(bool(crn)), engine, _now(), __version__,
-         fingerprint(points, seed, crn, engine)),
+         fingerprint(points, seed, crn, engine, state)),
     )
     db.executemany(
         "INSERT INTO points VALUES (?, ?, ?, ?)",
