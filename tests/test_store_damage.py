@@ -239,3 +239,55 @@ def test_edited_contents_are_a_damaged_store(copy, statement, what):
     assert_store_error(copy, "is damaged", what)
     out = CliRunner().invoke(cli, ["report", str(copy), "--html", str(copy.parent / "r.html")])
     assert out.exit_code == 2 and "Traceback" not in out.output and what in out.output, out.output
+
+
+# ---------------------------------------------------------------- read-only disks
+class _FailingPragma:
+    """A connection whose write-ahead-log pragma fails, as on a read-only disk (SQLite cannot
+    make the -shm file): 'unable to open database file'."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def execute(self, statement, *args):
+        if statement.startswith("PRAGMA journal_mode"):
+            raise sqlite3.OperationalError("unable to open database file")
+        return self._db.execute(statement, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+def test_a_store_on_a_read_only_disk_is_read_and_never_called_damaged(copy, monkeypatch):
+    """A healthy store on a read-only mount read as 'damaged ... run the study again' (ccsim
+    report exit 2): SQLite opened it for writing and could not make its log files. Read: mode=ro,
+    else immutable (no -wal left); written: refused as read-only. Checked on a real read-only
+    bind mount too (the note of the change)."""
+    import ccsim.experiment.store as store_module
+
+    expected = read_all(copy)
+    monkeypatch.setattr(store_module, "_writable", lambda path: False)
+    with Store.open(copy, write=False) as store:
+        assert store.load().records == expected.records
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store._db.execute("DELETE FROM replications")
+    connect = sqlite3.connect
+
+    def no_read_only_mode(target, *args, **kwargs):
+        if "mode=ro" in str(target):
+            raise sqlite3.OperationalError("unable to open database file")
+        return connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", no_read_only_mode)
+    with Store.open(copy, write=False) as store:  # the immutable file
+        assert len(store.load().records) == len(expected.records)
+    Path(f"{copy}-wal").write_bytes(b"\0" * 64)  # a log SQLite would have to merge: not read without it
+    with pytest.raises(StoreWriteError, match="unfinished write-ahead log beside it"):
+        Store.open(copy, write=False)
+    Path(f"{copy}-wal").unlink()
+    monkeypatch.setattr(store_module.sqlite3, "connect", lambda *a, **k: _FailingPragma(connect(*a, **k)))
+    with pytest.raises(StoreWriteError) as caught:
+        Store.open(copy)  # to resume
+    assert str(caught.value) == (f"the study store {copy} cannot be written (unable to open database file: the "
+                                 "file or its folder is read-only); to add replications, copy it (with any -wal "
+                                 "file beside it) to a folder you may write to and run from there")

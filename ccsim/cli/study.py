@@ -123,7 +123,7 @@ def report(store_path, html):
         raise InputError(f"no study store at {store_path}")
     check_output_path(html, "--html", [store_path], what="study store being read,", page=True)
     try:
-        with Store.open(store_path) as store:
+        with Store.open(store_path, write=False) as store:
             data = store.load()
     except ValueError as err:  # not a ccsim store (the store's own errors are UserErrors)
         raise InputError(str(err)) from None
@@ -250,7 +250,7 @@ def _stored_count(store_path: Path) -> int:
     from ..experiment.store import Store
 
     try:
-        with Store.open(store_path) as store:
+        with Store.open(store_path, write=False) as store:
             return len(store.done())
     except Exception:  # noqa: BLE001 - the count is a courtesy; the message must still come
         return 0

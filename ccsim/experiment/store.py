@@ -185,23 +185,71 @@ class Store:
         return cls.open(path)
 
     @classmethod
-    def open(cls, path) -> "Store":
-        """An existing store; a missing, foreign, old or damaged file raises a ``StoreError``."""
+    def open(cls, path, write: bool = True) -> "Store":
+        """An existing store; a missing, foreign, old or damaged file raises a ``StoreError``.
+
+        ``write=False`` (a report of a finished study) reads a store on a read-only disk or folder
+        too, where SQLite cannot make the files its write-ahead log needs; to write into one (to
+        resume) is refused as what it is, not as damage."""
         path = Path(path)
         _not_a_folder(path)
         if not path.is_file():
             raise StoreNotFoundError(f"no study store at {path}")
         _check_header(path)
+        if not write and not _writable(path):
+            return cls._open_read_only(path)
         db = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:
             with _reading(path, "its format"):
-                _check_format(path, db)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
+                try:
+                    _check_format(path, db)
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=FULL")
+                except sqlite3.OperationalError as err:
+                    if not _writable(path):
+                        raise StoreWriteError(
+                            f"the study store {path} cannot be written ({os_reason(err)}: the file or its "
+                            "folder is read-only); to add replications, copy it (with any -wal file beside it) "
+                            "to a folder you may write to and run from there") from None
+                    raise
             return cls(path, db)
         except BaseException:
             db.close()
             raise
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> "Store":
+        """Read a store SQLite cannot write beside: ``mode=ro``, else, with no write-ahead log left
+        beside it (the study's last connection closed it), as an immutable file."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(path.resolve()))}"
+        wal = path.with_name(path.name + "-wal")
+        for query in ("?mode=ro", "?immutable=1"):
+            if query == "?immutable=1" and wal.exists() and wal.stat().st_size > 0:
+                raise StoreWriteError(
+                    f"the study store {path} is on a read-only disk or folder with an unfinished write-ahead "
+                    f"log beside it ({wal.name}) that SQLite cannot merge there; copy both files to a folder "
+                    "you may write to and read it from there")
+            try:
+                db = sqlite3.connect(uri + query, uri=True, isolation_level=None, timeout=30)
+            except sqlite3.OperationalError:
+                if query == "?mode=ro":
+                    continue
+                raise StoreDamagedError(f"the study store {path} cannot be opened on this read-only disk or "
+                                        "folder; copy it to a folder you may write to") from None
+            try:
+                with _reading(path, "its format"):
+                    _check_format(path, db)
+                return cls(path, db)
+            except StoreDamagedError:
+                db.close()
+                if query == "?immutable=1":
+                    raise
+            except BaseException:
+                db.close()
+                raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self._db.close()
@@ -415,6 +463,13 @@ def _check_format(path: Path, db) -> None:
         raise ValueError(f"table {', '.join(sorted(missing))} is missing")
     if db.execute("SELECT count(*) FROM study").fetchone()[0] != 1:
         raise ValueError("the study row is missing")
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite may write the store and make its journal files beside it."""
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
 
 
 @contextlib.contextmanager
