@@ -251,6 +251,25 @@ def test_study_survives_a_killed_dask_worker(tmp_path):
     assert by_key(data.records) == by_key(SerialBackend().run(task_for(SLOW, r, 21, True) for r in range(40)))
 
 
+def test_a_lost_scheduler_is_an_error_naming_it_and_the_store_keeps_what_was_done(tmp_path):
+    """The scheduler killed mid-study: every future is cancelled ('scheduler-connection-lost'), a
+    FutureCancelledError, which came out as an internal error (exit 70) with distributed's
+    tracebacks. It is the backend's error now, and the store holds the replications done."""
+    cluster = Cluster()
+    try:
+        def kill_scheduler(done, total):
+            if done == 4:
+                os.kill(cluster.scheduler.pid, signal.SIGKILL)
+
+        with pytest.raises(BackendError, match=f"lost the Dask scheduler at {cluster.address}"):
+            run_study([SLOW], 200, seed=21, crn=True, store_path=tmp_path / "s.db", backend=cluster.address,
+                      progress=kill_scheduler)
+    finally:
+        cluster.stop()
+    with Store.open(tmp_path / "s.db") as store:
+        assert 4 <= len(store.done()) < 200
+
+
 def test_local_backend_survives_repeated_kills():
     """Workers killed again and again (possibly mid-send of a record): no hang, every task once."""
     tasks = [task_for(SLOW, r, 5, True) for r in range(12)]

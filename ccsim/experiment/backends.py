@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import uuid
+from concurrent.futures import CancelledError
 
 from ..errors import UserError
 from .pool import WorkerPool
@@ -139,13 +140,18 @@ class DaskBackend(_Backend):
                         f"a replication killed every Dask worker that ran it ({err}); "
                         "check the workers' memory and logs"
                     ) from None
-                except OSError as err:
-                    raise BackendError(f"lost the Dask scheduler at {self.address}: {err}") from None
+                except (OSError, CancelledError) as err:
+                    # a lost connection cancels every future (FutureCancelledError, 'scheduler-connection-
+                    # lost'), or fails the wait for one (OSError): either way the rest cannot come back
+                    raise BackendError(f"lost the Dask scheduler at {self.address}: {str(err)[:300]}") from None
                 yield record
             finished = True
         finally:
             if not finished:
-                self.client.cancel(list(pending.futures))
+                try:
+                    self.client.cancel(list(pending.futures))
+                except Exception:  # noqa: BLE001 - a lost scheduler cannot cancel; the error above is the news
+                    pass
             pending.clear()
 
     def close(self) -> None:
