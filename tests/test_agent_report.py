@@ -9,7 +9,7 @@ from test_roster import ROSTER
 
 import ccsim
 from ccsim.agent_report import (AGENT_SUMS, agent_columns, mean_agent_columns, mean_agent_table, rollup,
-                                rollup_summary, skill_summary, skill_table)
+                                rollup_columns, rollup_summary, skill_summary, skill_table)
 from ccsim.compile import compile_scenario
 from ccsim.results import CALL_FIELDS, ArgumentError
 from ccsim.scenario import validate_scenario
@@ -177,7 +177,15 @@ def test_run_json_has_the_views_of_the_results(roster_file):
     for team in views["teams"]:
         assert views["teams"][team]["answered"]["mean"] == pytest.approx(np.mean([t.loc[team, "answered"]
                                                                                   for t in teams]))
-    assert views["squads"]["north/n1"]["leader"] == "li" and views["squads"]["north/n1"]["squad"] == "n1"
+    # ratios are of the mean sums, as rollup_summary (not the mean of each replication's ratio)
+    summary = rollup_summary([r.agent_table() for r in results], "team")
+    for team in views["teams"]:
+        for ratio in ("aht", "occupancy", "calls_per_hour"):
+            assert views["teams"][team][ratio]["mean"] == pytest.approx(summary.loc[team, ratio], rel=1e-12)
+    squads = {(row["team"], row["squad"]): row for row in views["squads"]}  # a list: names are any text
+    assert squads[("north", "n1")]["leader"] == "li"
+    by_squad = rollup_summary([r.agent_table() for r in results], "squad")
+    assert squads[("north", "n1")]["aht"]["mean"] == pytest.approx(by_squad.loc[("north", "n1"), "aht"])
     best = mean_agent_table([r.agent_table() for r in results])
     assert [a["id"] for a in views["agents"]] == list(best["id"][:4])
     assert [a["rank"] for a in views["agents"]] == [1, 2, 3, 4]
@@ -230,3 +238,47 @@ def test_a_study_keeps_the_agent_views_per_replication():
     mine = agents[(agents.point == 0) & (agents.replication == 1)]
     np.testing.assert_allclose(mine["break_time"], direct["break_time"])
     np.testing.assert_array_equal(mine["answered"], direct["answered"])
+
+
+def test_squads_whose_names_hold_a_slash_stay_apart(tmp_path):
+    """Team 'north/east' squad 's1' and team 'north' squad 'east/s1' were both keyed 'north/east/s1'
+    in --json: one squad's numbers were lost. Squads are a list, each naming its team and squad."""
+    import json
+
+    import yaml
+
+    data = {"name": "slash", "horizon": 3600, "interval": 900,
+            "call_types": [{"name": "IN", "arrivals": {"process": "poisson", "rate": 60, "per": "hour"},
+                            "handle_time": {"dist": "exponential", "mean": 180}}],
+            "agents": [{"name": "grp", "serves": ["IN"],
+                        "members": [{"id": "x1", "team": "north/east", "squad": "s1"},
+                                    {"id": "x2", "team": "north", "squad": "east/s1"},
+                                    {"id": "x3", "team": "north"}, {"id": "x4", "team": "north"}]}]}
+    path = tmp_path / "slash.yaml"
+    path.write_text(yaml.safe_dump(data))
+    views = json.loads(invoke("run", path, "--reps", "2", "--json"))["agent_views"]
+    assert sorted((row["team"], row["squad"]) for row in views["squads"]) == [("north", "east/s1"),
+                                                                             ("north/east", "s1")]
+    squad = next(row for row in views["squads"] if row["team"] == "north/east")  # its team's one agent
+    assert squad["answered"] == views["teams"]["north/east"]["answered"] and squad["answered"]["mean"] > 0
+
+
+def test_the_html_ranks_tied_agents_alike_and_rolls_up_ratios_of_means():
+    """The report numbered ranked rows 1, 2, 3 where --json gave tied agents the same rank; its
+    squad and team AHT was the mean of each replication's AHT, not the ratio of the mean sums."""
+    from ccsim.report.agents import _rollup_table
+    from ccsim.report.tables import Column, build_table
+    from ccsim.report_table import format_value
+
+    rows = [{"x": (15.5, 0.1)}, {"x": (17.0, 0.1)}, {"x": (15.5, 0.2)}, {"x": (9.0, 0.1)}, {"x": None}]
+    table = build_table([Column("x", "x", str)], rows, sort_by="x", rank=True)
+    assert [r[0].text for r in table.rows] == ["1", "2", "2", "4", "5"]
+    results = ccsim.replicate(ROSTER, 2, seed=3)
+    per_rep = [rollup_columns(agent_columns(r), "team") for r in results]
+    html = _rollup_table(per_rep, "team")
+    summary = rollup_summary([r.agent_table() for r in results], "team")
+    header = [h for h, _ in html.headers]
+    for row in html.rows:
+        team = row[header.index("team")].text
+        assert row[header.index("AHT")].text == format_value("asa", summary.loc[team, "aht"]), team
+        assert row[header.index("occupancy")].text == format_value("occupancy", summary.loc[team, "occupancy"])

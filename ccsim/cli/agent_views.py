@@ -24,18 +24,22 @@ HOURS = ("talk", "acw", "busy", "idle", "staffed", "break_time", "logged_in")
 
 
 def agent_views_summary(results: list, agents: int = 0) -> dict:
-    """{"skills", "teams", "squads"[, "agents"]}: per call type, team and squad (a squad keyed
-    "team/squad"), each column {mean, ci_halfwidth} over replications (Student t; no CI from
-    one); with ``agents`` > 0 the ``agents`` best-ranked by calls per staffed hour, each total
-    the mean over replications and the ratios those of the means. numpy only (no pandas)."""
+    """{"skills", "teams", "squads"[, "agents"]}: per call type and team (keyed by name) and a
+    list of squads (each naming its team and squad: names are any text, so no joined key), each
+    column {mean, ci_halfwidth} over replications (Student t; no CI from one), a team's or
+    squad's ratios those of the mean sums (as ``agent_report.rollup_summary``), their half-widths
+    those of the replications' ratios; with ``agents`` > 0 the ``agents`` best-ranked by calls
+    per staffed hour, each total the mean over replications and the ratios those of the means.
+    numpy only (no pandas)."""
     from ..agent_report import agent_columns, mean_agent_columns, rollup_columns, skill_columns
 
     tables = [agent_columns(r) for r in results]
+    teams, squads = ([rollup_columns(t, by) for t in tables] for by in ("team", "squad"))
     out = {
         "skills": _rows([skill_columns(r) for r in results], ("call_type",), SKILL_COLUMNS, keep=("threshold",)),
-        "teams": _rows([rollup_columns(t, "team") for t in tables], ("team",), TEAM_COLUMNS, ("agents", "leader")),
-        "squads": _rows([rollup_columns(t, "squad") for t in tables], ("team", "squad"), TEAM_COLUMNS,
-                        ("team", "squad", "agents", "leader")),
+        "teams": _rows(teams, ("team",), TEAM_COLUMNS, ("agents", "leader"), mean_agent_columns(teams)),
+        "squads": list(_rows(squads, ("team", "squad"), TEAM_COLUMNS, ("team", "squad", "agents", "leader"),
+                             mean_agent_columns(squads)).values()),
     }
     if agents > 0:
         mean = mean_agent_columns(tables)
@@ -48,18 +52,22 @@ def agent_views_summary(results: list, agents: int = 0) -> dict:
     return out
 
 
-def _rows(tables: list, keys, columns, keep=()) -> dict:
-    """{row name (keys joined by "/"): {kept columns as they are, column: {mean, ci_halfwidth}}}
-    of the column dicts of replications."""
+def _rows(tables: list, keys, columns, keep=(), mean=None) -> dict:
+    """{row key (a tuple of the ``keys`` columns' values; one value alone): {kept columns as they
+    are, column: {mean, ci_halfwidth}}} of the column dicts of replications; with ``mean`` (the
+    replications' mean columns, their ratios of the mean sums) the AGENT_RATIOS' means from it."""
+    from ..agent_report import AGENT_RATIOS
     from ..results import ci_cell
 
     first, out = tables[0], {}
     for i in range(len(first[keys[0]])):
-        name = "/".join(str(first[k][i]) for k in keys)
+        key = tuple(str(first[k][i]) for k in keys)
         cells = {c: (first[c][i].item() if hasattr(first[c][i], "item") else first[c][i]) for c in keep}
         for column in columns:
             cells[column] = ci_cell([t[column][i] for t in tables])
-        out[name] = cells
+            if mean is not None and column in AGENT_RATIOS:
+                cells[column]["mean"] = float(mean[column][i])
+        out[key if len(key) > 1 else key[0]] = cells
     return out
 
 
@@ -106,14 +114,15 @@ def print_agent_views(console, summary: dict, show_agents: bool, show_teams: boo
 
 
 def _print_rollup(console, table, title: str, key: str, rows: dict) -> None:
-    leaders = key != "team" and any(row["leader"] for row in rows.values())  # a team's: its squads'
+    listed = list(rows.values()) if isinstance(rows, dict) else rows
+    leaders = key != "team" and any(row["leader"] for row in listed)  # a team's: its squads'
 
     columns = ("answered", "occupancy", "aht", "calls_per_hour", "break_time")
     labels = ("calls", "occ.", "AHT", "calls/h", "breaks")
     console.print(title)
     out = table("", (key, "agents", *(("leader",) if leaders else ()), *labels), right=("agents", *labels),
                 no_wrap=(key, *labels))
-    for name, row in rows.items():
+    for name, row in (rows.items() if isinstance(rows, dict) else ((row[key], row) for row in rows)):
         out.add_row(row.get(key, name), f"{row['agents']:g}", *((row["leader"] or "-",) if leaders else ()),
                     *(cell(c, row[c]["mean"]) for c in columns))
     console.print(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agent_report import mean_agent_columns, rollup_columns
+from ..agent_report import AGENT_RATIOS, mean_agent_columns, rollup_columns
 from ..report_table import format_value, is_finite
 from ..results import mean_halfwidth
 from .tables import Column, build_table, mean_ci, text_column
@@ -109,10 +109,16 @@ def _mean_rows(per_rep: list, keys) -> list:
 
 
 def _rollup_table(per_rep: list, by: str):
+    """Teams or squads: sums' means, ratios of the mean sums (agent_report.rollup_summary), each
+    with the half-width over the replications (of their ratios)."""
     keys = [key for key, _, _ in ROLLUP_COLUMNS]
     rows = _mean_rows(per_rep, keys)
+    mean = mean_agent_columns(per_rep)
     first = per_rep[0]
     for i, row in enumerate(rows):
+        for key in AGENT_RATIOS:
+            if key in row:
+                row[key] = (float(mean[key][i]), row[key][1])
         row.update(team=str(first["team"][i]), agents=f"{first['agents'][i]:g}", leader=str(first["leader"][i]) or "-")
         if by == "squad":
             row["squad"] = str(first["squad"][i])

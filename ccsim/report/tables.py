@@ -49,13 +49,18 @@ class Column:
 
 def build_table(columns: list, rows: list, sort_by: Optional[str] = None, descending: bool = True,
                 rank: bool = False) -> Table:
-    """A ``Table``; ``sort_by`` a column key (a (mean, hw) cell sorts by its mean)."""
+    """A ``Table``; ``sort_by`` a column key (a (mean, hw) cell sorts by its mean); ``rank`` adds
+    a "#" column, ties on ``sort_by`` sharing the better rank."""
     if sort_by is not None:
         rows = sorted(rows, key=lambda r: _sort_key(r.get(sort_by)), reverse=descending)
     headers = ((("#", True),) if rank else ()) + tuple((c.label, c.numeric) for c in columns)
-    body = []
+    body, place, previous = [], 0, None
     for i, row in enumerate(rows, start=1):
-        cells = (Cell(f"{i:,}"),) if rank else ()
+        if rank:  # rows tied on the sort column share the better rank (as agent_report.rank)
+            key = _sort_key(row.get(sort_by)) if sort_by is not None else i
+            place = place if i > 1 and key == previous else i
+            previous = key
+        cells = (Cell(f"{place:,}"),) if rank else ()
         body.append(cells + tuple(_cell(c, row.get(c.key)) for c in columns))
     return Table(headers, tuple(body))
 
