@@ -189,3 +189,23 @@ def test_qa_score_without_qa_monitoring_is_refused():
     with pytest.raises(WorkforceError) as err:
         run_periods(center(horizon=2 * DAY), DAY, [BottomElimination(k=1, kpi="qa_score")], seed=1)
     assert err.value.path == "workforce.policies[0].kpi" and "QAMonitoring" in str(err.value)
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_a_hire_joining_at_a_period_start_is_in_that_periods_headcount(engine):
+    """Hires decided after day 0 with delay 2 + training 1 days join at day 4's start exactly, and
+    work the whole day; the table left them out of every period's headcount (the join was
+    processed after the count). Headcount: agents on the phones at the start, those staffed all
+    day with no one leaving between."""
+    from ccsim.results import AGENT_FIELDS
+
+    result = run_periods(center(n=10, horizon=6 * DAY, qa=False), DAY,
+                         [BottomElimination(k=2, min_calls=5), Hiring(delay_days=2, training_days=1)],
+                         seed=7, engine=engine, slots={"sales": 12})
+    table = result.table()
+    staffed = AGENT_FIELDS.index("staffed")
+    for p, counts in enumerate(result.agent_counts):
+        whole_day = int((counts[:, staffed] > DAY - 60).sum())
+        assert table["headcount"][p] == whole_day, (p, table["headcount"][p], whole_day)
+    day0, day4 = result.agent_counts[0][:, staffed], result.agent_counts[4][:, staffed]
+    assert ((day0 == 0) & (day4 > DAY - 60)).sum() == 2  # the two hires of day 0, all of day 4

@@ -206,7 +206,17 @@ class _State:
     def advance(self, end: float, last: bool):
         """Process the returns due before ``end`` (pausing the run at each), then run to ``end``
         (``last``: to the end; returns the RawStats)."""
-        while self.events and self.events[0][0] < end:
+        self.arrive_before(end)
+        if last:
+            return self.run.finish()
+        self.run.run_until(end)
+        self.now = end
+        return None
+
+    def arrive_before(self, end: float, at_end: bool = False):
+        """Process the returns (hires, trainees) due before ``end`` (``at_end``: at it too), pausing
+        the run at each."""
+        while self.events and (self.events[0][0] < end or (at_end and self.events[0][0] == end)):
             time, _, agent, status, then = self.events.pop(0)
             if time > self.run.now:
                 self.run.run_until(time)
@@ -214,11 +224,6 @@ class _State:
                 self._at(max(time, self.run.now) + RETRY, agent, status, then)
                 continue
             self._arrive(agent, status, then)
-        if last:
-            return self.run.finish()
-        self.run.run_until(end)
-        self.now = end
-        return None
 
     def _arrive(self, agent, status, then):
         if self.status[agent] not in ("recruiting", "training"):
@@ -308,6 +313,9 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
     agent_counts, funnel_counts, rows, trajectory = [], [], [], []
     prev_a, prev_f = np.zeros((A, len(AGENT_FIELDS))), np.zeros((A, len(FUNNEL_FIELDS)))
     for p, end in enumerate(ends):
+        # a hire or trainee due at the period's start is on the phones from its start (as the
+        # run has it), so in its headcount: processed here, before the count, not in advance
+        st.arrive_before(p * period, at_end=True)
         start_active = st.status == "active"
         true_start = st.abilities.conversion.copy()
         raw = st.advance(end, p == n - 1)
