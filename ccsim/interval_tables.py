@@ -31,7 +31,24 @@ def _all_columns(result) -> dict:
     columns.update(staffed_agents=staffed / length, busy_agents=busy / length)
     calls = center_calls(s.interval_calls.sum(axis=1), s.interval_entries.sum(axis=1))
     columns.update(compute_kpis(calls, busy, staffed, result.sl_denominator))
+    columns.update(_sales(result, s.interval_calls, lambda x: x.sum(axis=1)))
     return columns
+
+
+def _sales(result, calls: np.ndarray, fold) -> dict:
+    """With a sales funnel: ``orders``, ``order_value`` and ``conversion`` (orders / answered
+    calls of the call types with a funnel, as the money KPI, by the interval of the call's
+    arrival) of ``calls`` ([interval, call type, CALL_FIELDS]) folded by ``fold`` over the call
+    types (summed, or kept per type); {} without a funnel."""
+    from .money import has_funnel, selling_types
+
+    if not has_funnel(result):
+        return {}
+    selling = selling_types(result)
+    orders = fold(calls[:, :, CALL_FIELDS.index("orders")])
+    answered = fold(np.where(selling[None, :], calls[:, :, CALL_FIELDS.index("answered")], 0.0))
+    return {"orders": orders, "order_value": fold(calls[:, :, CALL_FIELDS.index("order_value")]),
+            "conversion": _ratio(orders, answered)}
 
 
 def _long(model, names: tuple) -> dict:
@@ -51,6 +68,7 @@ def _call_type_columns(result) -> dict:
     kpis = compute_kpis(calls, np.nan, np.nan, result.sl_denominator)
     columns.update((k, kpis[k]) for k in CALL_TYPE_KPIS)
     columns.update((k, calls[:, CALL_FIELDS.index(k)]) for k in CALL_TYPE_COUNTS)
+    columns.update(_sales(result, s.interval_calls, lambda x: x.reshape(-1)))  # NaN conversion: no funnel
     return columns
 
 

@@ -254,3 +254,29 @@ def test_common_random_numbers_reduce_the_variance_of_revenue_differences():
 ])
 def test_bad_funnel_refused_with_its_path(change, path, words):
     assert_refused(with_funnel(FULL, **change), path, words)
+
+
+def test_conversion_shows_per_interval():
+    """The docs promised per-interval conversion (orders by the interval of the call's arrival);
+    no table had it. intervals() and intervals(by="call_type") carry orders, order_value and
+    conversion = orders / answered calls of the call types with a funnel; their post-warm-up
+    totals are the money KPIs'; a call type without a funnel has no conversion (NaN)."""
+    import ccsim
+    from ccsim.money import selling_types
+
+    result = ccsim.simulate(FULL, seed=3)
+    frame = result.intervals()
+    after = frame[~frame["warmup"]]
+    money = result.money()
+    assert after["orders"].sum() == money["orders"] > 0
+    by_type = result.intervals(by="call_type")
+    sells = dict(zip(result.model.call_type_names, selling_types(result)))
+    rows = by_type[~by_type["warmup"]]
+    sales_answered = rows[rows["call_type"].map(sells)]["answered"].sum()
+    assert sales_answered == money["sales_answered"]
+    assert after["orders"].sum() / sales_answered == pytest.approx(money["conversion"])
+    selling = by_type["call_type"].map(sells)
+    np.testing.assert_allclose(by_type.loc[selling, "conversion"],
+                               by_type.loc[selling, "orders"] / by_type.loc[selling, "answered"])
+    assert by_type.loc[~selling, "conversion"].isna().all() and (~selling).any()
+    assert "conversion" not in ccsim.simulate({k: v for k, v in FULL.items() if k != "funnel"}, seed=3).intervals()
