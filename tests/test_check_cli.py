@@ -231,3 +231,26 @@ def test_markdown_keeps_any_scenario_name_inside_its_code_span(name):
     assert heading.startswith("<h3>ccsim check: <code>") and heading.endswith("</code> — ❌ fail</h3>"), heading
     assert html.count("<h3>") == 1 and "<!--" not in html and "<b>" not in html
     assert "<table>" in html and "asa &lt;= 0.0001" in html
+
+
+def test_intervals_nobody_called_in_are_left_out_of_a_window():
+    """Night intervals with no calls have no service level in any replication: the window stayed
+    undecided whatever the budget ('raise --max-reps'), and counted in m. They are left out of
+    the verdict (listed, reps 0) and do not hold the drawing back; a window of only such
+    intervals is undecided at once, saying why."""
+    from ccsim.check.reports import explanation
+
+    data = {"name": "night_zero", "horizon": 86400, "interval": 1800, "service_level": {"threshold": 20},
+            "call_types": [{"name": "inbound", "arrivals": {"process": "piecewise", "per": "hour", "slot": 1800,
+                                                             "rates": [0.0] * 12 + [60.0] * 36},
+                            "handle_time": {"dist": "exponential", "mean": 30}}],
+            "agents": [{"name": "team", "count": 4, "serves": ["inbound"]}]}
+    report = check(data, ["service_level >= 0.5 every interval 00:00-12:00"], max_reps=40)
+    (outcome,) = report.outcomes
+    assert outcome.verdict == PASS and report.reps < 40  # was undecided at any budget
+    empty = [label for label, d in outcome.parts if d.reps == 0]
+    assert len(empty) == 12 and empty[0] == "service_level 00:00" and len(outcome.parts) == 24
+    night = check(data, ["service_level >= 0.5 every interval 00:00-06:00"], max_reps=40)
+    (outcome,) = night.outcomes
+    assert outcome.verdict == UNDECIDED and night.reps == 5
+    assert explanation(outcome).endswith("no interval of the window had a value in any replication (nobody called)")

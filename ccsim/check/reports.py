@@ -42,6 +42,9 @@ def explanation(outcome) -> str:
         return base + ": the interval lies on the promised side of the target"
     if outcome.verdict == FAIL:
         return base + ": the interval lies on the wrong side of the target"
+    empty = [label for label, d in outcome.parts if d.reps == 0]
+    if empty and len(empty) == len(outcome.parts):
+        return base + ": no interval of the window had a value in any replication (nobody called)"
     return base + ": the interval still contains the target when the replication budget ran out"
 
 
@@ -92,8 +95,8 @@ def markdown(report) -> str:
 def _details(outcome) -> str:
     if not outcome.parts:
         return explanation(outcome)
-    wrong = [f"{label}: {d.verdict}, {d.mean:.4g} [{d.low:.4g}, {d.high:.4g}]"
-             for label, d in outcome.parts if d.verdict != PASS]
+    wrong = [f"{label}: {d.verdict}, {d.mean:.4g} [{d.low:.4g}, {d.high:.4g}]" if d.reps else
+             f"{label}: no calls in any replication (left out)" for label, d in outcome.parts if d.verdict != PASS]
     return explanation(outcome) + "\n" + "\n".join(wrong)
 
 

@@ -159,10 +159,13 @@ def _schedule(min_reps, max_reps, alpha) -> list:
 
 
 def _outcome(e: Expectation, parts: tuple) -> Outcome:
-    """One outcome from its parts: fail if any fails, pass if all pass; figures of the worst part."""
-    verdicts = [d.verdict for _, d in parts]
+    """One outcome from its parts: fail if any fails, pass if all pass; figures of the worst part.
+    A window's intervals with no value in any replication (nobody called: no service level) are
+    left out of its verdict and kept in ``parts``; a window with none else is undecided."""
+    judged = tuple((label, d) for label, d in parts if d.reps > 0) if e.window is not None else parts
+    verdicts = [d.verdict for _, d in judged] or [UNDECIDED]
     verdict = FAIL if FAIL in verdicts else UNDECIDED if UNDECIDED in verdicts else PASS
-    candidates = [(label, d) for label, d in parts if d.verdict == verdict]
+    candidates = [(label, d) for label, d in (judged or parts) if d.verdict == verdict]
     label, d = min(candidates, key=lambda item: _slack(e, item[1]))
     return Outcome(e, verdict, d.mean, d.low, d.high, d.reps, d.level, label,
                    parts if e.window is not None else ())
