@@ -10,6 +10,7 @@ binary heap ordered by (time, kind, sequence), and a queued call's abandonment
 is an event checked against the slot's generation, so nothing ever scans a queue.
 """
 cimport cython
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.math cimport INFINITY
 from numpy.random.c_distributions cimport random_standard_uniform
@@ -2446,59 +2447,75 @@ cdef class Simulation:
         tables' extra last row (``_stats.row_at``, ``engines.rows.fold_rows``)."""
         return self.stats.boundary
 
-    def idle_agents(self, int32_t group):
+    cdef int32_t _arg(self, object value, int32_t count, str what, str method) except -1:
+        """A number a router passed (``ccsim.router.argument``: the same check as the twin's; an
+        index out of range read outside the C arrays); a plain int in range without a call."""
+        cdef int overflow = 0
+        cdef long long v
+        if type(value) is int:
+            v = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow == 0 and 0 <= v < count:
+                return <int32_t>v
+        from .router import argument
+        return <int32_t>argument(value, count, what, method)
+
+    def idle_agents(self, group):
         """The idle agents of ``group``, longest idle first."""
         out = []
-        cdef int32_t a = self.idle[group].head
+        cdef int32_t a = self.idle[self._arg(group, self.n_groups, "group", "idle_agents")].head
         while a >= 0:
             out.append(a)
             a = self.agents[a].next
         return out
 
-    def waiting(self, int32_t call_type):
-        return self.type_waiting[call_type]
+    def waiting(self, call_type):
+        return self.type_waiting[self._arg(call_type, self.n_types, "call type", "waiting")]
 
-    def oldest_arrival(self, int32_t call_type):
-        cdef int32_t head = self._head(call_type)
+    def oldest_arrival(self, call_type):
+        cdef int32_t head = self._head(self._arg(call_type, self.n_types, "call type", "oldest_arrival"))
         return None if head < 0 else self.calls[head].arrival
 
-    def groups_serving(self, int32_t call_type):
-        return [self.type_groups[i] for i in range(self.type_groups_start[call_type],
-                                                   self.type_groups_start[call_type + 1])]
+    def groups_serving(self, call_type):
+        cdef int32_t k = self._arg(call_type, self.n_types, "call type", "groups_serving")
+        return [self.type_groups[i] for i in range(self.type_groups_start[k], self.type_groups_start[k + 1])]
 
-    def types_served(self, int32_t group):
-        return [self.group_types[s] for s in range(self.group_types_start[group], self.group_types_start[group + 1])]
+    def types_served(self, group):
+        cdef int32_t g = self._arg(group, self.n_groups, "group", "types_served")
+        return [self.group_types[s] for s in range(self.group_types_start[g], self.group_types_start[g + 1])]
 
-    def group_of(self, int32_t agent):
-        return self.agents[agent].group
+    def group_of(self, agent):
+        return self.agents[self._arg(agent, self.n_agents, "agent", "group_of")].group
 
-    def idle_since(self, int32_t agent):
-        return self.agents[agent].idle_since
+    def idle_since(self, agent):
+        return self.agents[self._arg(agent, self.n_agents, "agent", "idle_since")].idle_since
 
-    def calls_answered(self, int32_t agent):
-        return self.agents[agent].handled
+    def calls_answered(self, agent):
+        return self.agents[self._arg(agent, self.n_agents, "agent", "calls_answered")].handled
 
-    def handle_factor(self, int32_t agent, int32_t call_type):
-        return self._factor(agent, call_type)
+    def handle_factor(self, agent, call_type):
+        return self._factor(self._arg(agent, self.n_agents, "agent", "handle_factor"),
+                            self._arg(call_type, self.n_types, "call type", "handle_factor"))
 
     def set_timer(self, double time, tag):
         """``on_timer(center, tag)`` at ``time``."""
-        from .router import RouterError
+        from .router import RouterError, timer_tag
         if not time >= self.now:
             raise RouterError(f"router set a timer at {time!r}, before now ({self.now!r})")
-        if self._push(time, EV_ROUTER_TIMER, <int32_t>int(tag), 0) != 0:
+        if self._push(time, EV_ROUTER_TIMER, <int32_t>timer_tag(tag), 0) != 0:
             raise MemoryError
 
-    def assign(self, int32_t agent, int32_t call_type):
+    def assign(self, agent, call_type):
         """In ``on_timer``: idle ``agent`` takes the head of ``call_type``'s queue."""
         from .router import RouterError, bad_agent
         if not self.in_timer:
             raise RouterError("center.assign may only be called from on_timer")
-        if not 0 <= agent < self.n_agents or not self.agents[agent].idle:
+        cdef int32_t a = self._arg(agent, self.n_agents, "agent", "assign")
+        cdef int32_t k = self._arg(call_type, self.n_types, "call type", "assign")
+        if not self.agents[a].idle:
             raise bad_agent("assign", agent, "which is not idle")
-        self._router_type(call_type, self.agents[agent].group, "assign")
-        self._idle_remove(agent)
-        if self._answer_waiting(agent, self._head(call_type)) != 0:
+        self._router_type(k, self.agents[a].group, "assign")
+        self._idle_remove(a)
+        if self._answer_waiting(a, self._head(k)) != 0:
             raise MemoryError
 
     cdef int _dispatch(self, int32_t k) noexcept nogil:

@@ -166,6 +166,25 @@ def answer_number(answer) -> Optional[int]:
         return None
 
 
+def argument(value, count: int, what: str, method: str) -> int:
+    """An agent, group or call-type number a router passed to ``center.<method>``, checked the
+    same way in both engines: a number as ``answer_number`` takes it, 0 to ``count`` - 1 (a
+    negative index is not the last one; the core reads C arrays: out of range, it crashed)."""
+    number = answer_number(value)
+    if number is None or not 0 <= number < count:
+        article = "an" if what[0] in "aeiou" else "a"
+        raise RouterError(f"center.{method}: {what} {value!r} is not {article} {what} number (0 to {count - 1})")
+    return number
+
+
+def timer_tag(tag) -> int:
+    """A timer's tag: an int of 32 bits (the core keeps it in its event), as ``answer_number`` takes it."""
+    number = answer_number(tag)
+    if number is None or not -2**31 <= number < 2**31:
+        raise RouterError(f"center.set_timer: tag {tag!r} is not an int from -2**31 to 2**31 - 1")
+    return number
+
+
 def bad_agent(hook: str, agent, why: str) -> RouterError:
     return RouterError(f"router.{hook} returned agent {agent!r}, {why}")
 

@@ -152,3 +152,56 @@ def test_assign_outside_a_timer_is_refused():
     for engine in ("core", "simpy"):
         with pytest.raises(ccsim.RouterError, match="only be called from on_timer"):
             ENGINES[engine](model, 1, router=Early())
+
+
+CALLS = {"horizon": 100, "call_types": [{"name": "a", "arrivals": {"process": "replay", "times": [1, 2]},
+                                         "handle_time": {"dist": "deterministic", "value": 10}}],
+         "agents": [{"name": "g", "count": 2, "serves": ["a"]}]}
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("call, words", [
+    ("center.group_of(-1)", "center.group_of: agent -1 is not an agent number (0 to 1)"),
+    ("center.calls_answered(99)", "center.calls_answered: agent 99 is not an agent number (0 to 1)"),
+    ("center.idle_since(2)", "center.idle_since: agent 2 is not an agent number (0 to 1)"),
+    ("center.waiting(7)", "center.waiting: call type 7 is not a call type number (0 to 0)"),
+    ("center.waiting(-1)", "center.waiting: call type -1 is not a call type number (0 to 0)"),
+    ("center.oldest_arrival(3)", "center.oldest_arrival: call type 3 is not a call type number (0 to 0)"),
+    ("center.idle_agents(1_000_000)", "center.idle_agents: group 1000000 is not a group number (0 to 0)"),
+    ("center.groups_serving(9)", "center.groups_serving: call type 9 is not a call type number (0 to 0)"),
+    ("center.types_served(-5)", "center.types_served: group -5 is not a group number (0 to 0)"),
+    ("center.handle_factor(9, 0)", "center.handle_factor: agent 9 is not an agent number (0 to 1)"),
+    ("center.handle_factor(0, 0.0)", "center.handle_factor: call type 0.0 is not a call type number (0 to 0)"),
+    ("center.set_timer(5, 2**33)", "center.set_timer: tag 8589934592 is not an int from -2**31 to 2**31 - 1"),
+    ("center.set_timer(5, 0.5)", "center.set_timer: tag 0.5 is not an int from -2**31 to 2**31 - 1"),
+])
+def test_what_a_router_passes_to_the_center_is_checked_alike_in_both_engines(engine, call, words):
+    """The core read its C arrays at any index a router passed: group_of(-1) returned garbage,
+    handle_factor(9, 0) and idle_agents(1_000_000) crashed the process (segmentation fault);
+    the twin raised IndexError, or wrapped -1 to the last. Both raise the same RouterError."""
+    class Probe(ccsim.Router):
+        def on_arrival(self, center, call_type):
+            eval(call)
+
+    with pytest.raises(ccsim.RouterError) as caught:
+        ccsim.simulate(CALLS, engine=engine, router=Probe())
+    assert str(caught.value) == words
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_assign_checks_its_numbers_alike_in_both_engines(engine):
+    """assign(0.7, 0.9) was truncated to (0, 0) by the core, a TypeError in the twin; 2**33 an
+    OverflowError in the core, 'not idle' in the twin."""
+    for args, words in (((0.7, 0), "center.assign: agent 0.7 is not an agent number (0 to 1)"),
+                        ((0, 0.9), "center.assign: call type 0.9 is not a call type number (0 to 0)"),
+                        ((2**33, 0), "center.assign: agent 8589934592 is not an agent number (0 to 1)")):
+        class Late(ccsim.Router):
+            def on_arrival(self, center, call_type):
+                center.set_timer(center.now + 0.5, 1)
+
+            def on_timer(self, center, tag):
+                center.assign(*args)
+
+        with pytest.raises(ccsim.RouterError) as caught:
+            ccsim.simulate(CALLS, engine=engine, router=Late())
+        assert str(caught.value) == words

@@ -28,7 +28,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .funnel import Funnel
-from ..router import RouterError, answer_number, bad_agent, bad_type
+from ..router import RouterError, answer_number, argument, bad_agent, bad_type, timer_tag
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
 from .shifts import schedules
@@ -1492,32 +1492,38 @@ class RouterState:
     def now(self):
         return self.center.env.now
 
+    def _arg(self, value, what: str, method: str) -> int:
+        """A number a router passed, checked as the core checks it (``ccsim.router.argument``)."""
+        count = {"agent": self.model.n_agents, "group": self.model.n_groups, "call type": self.model.n_types}[what]
+        return argument(value, count, what, method)
+
     def idle_agents(self, group):
-        return [a.index for a in self.center.idle.groups[group]]
+        return [a.index for a in self.center.idle.groups[self._arg(group, "group", "idle_agents")]]
 
     def waiting(self, call_type):
-        return self.center.type_waiting[call_type]
+        return self.center.type_waiting[self._arg(call_type, "call type", "waiting")]
 
     def oldest_arrival(self, call_type):
-        head = self.center.head(call_type)
+        head = self.center.head(self._arg(call_type, "call type", "oldest_arrival"))
         return None if head is None else head.arrival
 
     def groups_serving(self, call_type):
-        return list(self.center.groups_serving[call_type])
+        return list(self.center.groups_serving[self._arg(call_type, "call type", "groups_serving")])
 
     def types_served(self, group):
-        return list(self.center.types_served[group])
+        return list(self.center.types_served[self._arg(group, "group", "types_served")])
 
     def group_of(self, agent):
-        return self.center.agents[agent].group
+        return self.center.agents[self._arg(agent, "agent", "group_of")].group
 
     def idle_since(self, agent):
-        return self.center.agents[agent].idle_since
+        return self.center.agents[self._arg(agent, "agent", "idle_since")].idle_since
 
     def calls_answered(self, agent):
-        return self.center.agents[agent].handled
+        return self.center.agents[self._arg(agent, "agent", "calls_answered")].handled
 
     def handle_factor(self, agent, call_type):
+        agent, call_type = self._arg(agent, "agent", "handle_factor"), self._arg(call_type, "call type", "handle_factor")
         return self.center.talk_factor(self.center.agents[agent], call_type)
 
     def set_timer(self, time, tag):
@@ -1525,19 +1531,19 @@ class RouterState:
         time = float(time)
         if not time >= center.env.now:
             raise RouterError(f"router set a timer at {time!r}, before now ({center.env.now!r})")
-        center.env.at(time, ROUTER_TIMER).callbacks.append(partial(center.router_timer, int(tag)))
+        center.env.at(time, ROUTER_TIMER).callbacks.append(partial(center.router_timer, timer_tag(tag)))
 
     def assign(self, agent, call_type):
         center = self.center
         if not self.in_timer:
             raise RouterError("center.assign may only be called from on_timer")
-        if not 0 <= agent < center.model.n_agents or center.agents[agent] not in center.idle.groups[
-                center.agents[agent].group]:
+        a, k = self._arg(agent, "agent", "assign"), self._arg(call_type, "call type", "assign")
+        if center.agents[a] not in center.idle.groups[center.agents[a].group]:
             raise bad_agent("assign", agent, "which is not idle")
-        a = center.agents[agent]
-        center.router_type(call_type, a.group, "assign")
+        a = center.agents[a]
+        center.router_type(k, a.group, "assign")
         center.idle.remove(a)
-        center.answer_waiting(a, center.head(call_type))
+        center.answer_waiting(a, center.head(k))
 
 
 def run(model: CompiledModel, seed, call_records: bool = False, router=None) -> RawStats:
