@@ -113,8 +113,11 @@ class LongestIdle(Router):
     and the reference the tests and the benchmark compare the built-in with)."""
 
     def on_arrival(self, center, call_type):
-        idle = [(center.idle_since(a), a) for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
-        return min(idle)[1] if idle else None
+        # each group's longest idle (its list's head: agents idle since one instant in the order
+        # they became idle), then across groups the longest idle, the lower agent index on a tie
+        heads = [(center.idle_since(idle[0]), idle[0]) for g in center.groups_serving(call_type)
+                 if (idle := center.idle_agents(g))]
+        return min(heads)[1] if heads else None
 
     def on_agent_free(self, center, agent):
         heads = [(center.oldest_arrival(k), k) for k in center.types_served(center.group_of(agent))

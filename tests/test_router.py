@@ -205,3 +205,20 @@ def test_assign_checks_its_numbers_alike_in_both_engines(engine):
         with pytest.raises(ccsim.RouterError) as caught:
             ccsim.simulate(CALLS, engine=engine, router=Late())
         assert str(caught.value) == words
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_longest_idle_ties_within_a_group_follow_the_order_agents_became_idle(engine):
+    """Agents 0 and 1 free at t=100, agent 1's talk end scheduled first: the call at 200 goes to
+    agent 1 (the documented rule: in the order they became idle), and the LongestIdle router,
+    which took the lower index among all idle agents, now gives the built-in's run."""
+    data = {"horizon": 1000, "routing": {"agent_selection": "longest_idle"},
+            "call_types": [{"name": n, "arrivals": {"process": "replay", "times": [t]},
+                            "handle_time": {"dist": "deterministic", "value": h}}
+                           for n, t, h in (("a", 0, 50), ("b", 1, 99), ("c", 60, 40), ("d", 200, 10))],
+            "agents": [{"name": "g", "count": 2, "serves": ["a", "b", "c", "d"]}]}
+    built_in = ccsim.simulate(data, engine=engine, call_records=True)
+    routed = ccsim.simulate(data, engine=engine, call_records=True, router=LongestIdle())
+    calls = built_in.calls()
+    assert int(calls.loc[calls["call_type"] == "d", "agent"].iloc[0]) == 1
+    np.testing.assert_array_equal(built_in.stats.call_records, routed.stats.call_records)
