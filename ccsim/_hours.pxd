@@ -1,6 +1,6 @@
 # Opening hours: the week's opening intervals and their binary searches (O(log n)).
 # Twin of ccsim.scenario.hours.is_open / next_open: the same comparisons and arithmetic.
-from libc.math cimport fmod
+from libc.math cimport floor, fmod
 from libc.stdint cimport int32_t
 
 cdef struct Week:
@@ -36,9 +36,16 @@ cdef inline bint week_open(Week* w, double t) noexcept nogil:
 
 
 cdef inline double week_next_open(Week* w, double t) noexcept nogil:
-    """The next opening after t (t a closed time)."""
+    """The next opening after t (t a closed time): its own time, the same for every t of one
+    closed spell (ccsim.scenario.hours.next_open says why), the same arithmetic."""
     cdef double x = week_time(w, t)
     cdef int32_t i = _upper(w, x)
+    cdef double week = floor((t + w.shift - x) / 604800.0 + 0.5)
+    cdef double at, near
     if i < w.n:
-        return t + (w.opens[i] - x)
-    return t + ((604800.0 - x) + w.opens[0])
+        at = week * 604800.0 - w.shift + w.opens[i]
+        near = t + (w.opens[i] - x)
+    else:
+        at = (week + 1) * 604800.0 - w.shift + w.opens[0]
+        near = t + ((604800.0 - x) + w.opens[0])
+    return at if at > t else near

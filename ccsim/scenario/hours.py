@@ -39,7 +39,7 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, strict=True)
 
 
 class ClosedMessage(_Model):
@@ -167,12 +167,20 @@ def is_open(opens: list, closes: list, shift: float, t: float) -> bool:
 
 
 def next_open(opens: list, closes: list, shift: float, t: float) -> float:
-    """The next opening after t, for a t when closed (twin of ``_hours.week_next_open``)."""
+    """The next opening after t, for a t when closed (twin of ``_hours.week_next_open``).
+
+    The opening's own time (its week's start + its offset), the same float for every t of one
+    closed spell: t + (offset - week time) rounded differently for each t (up to ~1e-11 s), so
+    the callbacks of a night, due at the opening, were ordered by that noise, not by their
+    requests. ``t + (offset - week time)`` only where that one lands at or before t."""
     w = week_time(t, shift)
     i = bisect.bisect_right(opens, w)
+    week = math.floor((t + shift - w) / WEEK + 0.5)  # whole weeks before t's week
     if i < len(opens):
-        return t + (opens[i] - w)
-    return t + ((WEEK - w) + opens[0])
+        at, near = week * WEEK - shift + opens[i], t + (opens[i] - w)
+    else:
+        at, near = (week + 1) * WEEK - shift + opens[0], t + ((WEEK - w) + opens[0])
+    return at if at > t else near
 
 
 def check_hours(s) -> None:
