@@ -39,7 +39,7 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ClosedMessage(_Model):
