@@ -13,8 +13,11 @@ from ..scenario import load_scenario  # here, not in the command: the models are
 @click.option("--show-shifts", is_flag=True, help="also print every group's shifts as YAML (the rosters "
                                                   "made from staffing included)")
 def validate(scenario_file: Path, show_shifts: bool):
-    """Check SCENARIO against the schema (nothing is simulated)."""
+    """Check SCENARIO against the schema, and its checks: section as ccsim check reads it
+    (nothing is simulated)."""
     scenario = load_scenario(scenario_file)
+    if scenario.checks is not None:
+        check_expectations(scenario_file, scenario)
     n_types = len(scenario.call_types)
     n_agents = sum(g.size for g in scenario.agents)
     name = scenario.name or scenario_file.stem
@@ -27,6 +30,22 @@ def validate(scenario_file: Path, show_shifts: bool):
                   for g in scenario.agents if g.shifts is not None}
         click.echo(yaml.safe_dump(shifts, sort_keys=False, allow_unicode=True).rstrip() if shifts
                    else "no group has shifts")
+
+
+def check_expectations(scenario_file: Path, scenario) -> None:
+    """The scenario's ``checks.expect`` as ``ccsim check`` reads them: each one's form, and
+    whether the scenario has what it names (a call type, a team, a window, a KPI it can have);
+    an ``ExpectationError`` names the line. A 'no worse than' needs a baseline: its form only."""
+    from ..check.checks_file import scenario_checks
+    from ..check.measures import Measure
+    from ..compile import compile_scenario
+    from ..scenario.loader import load_scenario_with_lines
+
+    _, lines = load_scenario_with_lines(scenario_file)
+    expectations = scenario_checks(scenario, str(scenario_file), lines)
+    model = compile_scenario(scenario)
+    for e in expectations:
+        Measure(e, model, "the scenario", scenario)
 
 
 @click.command()
