@@ -592,6 +592,16 @@ class Result:
         frame.index.name = "call_type"
         return frame
 
+    def call_type_counts(self):
+        """DataFrame, one row per call type (index ``call_type``): every counter of CALL_FIELDS
+        (arrived, routed, forwarded, closed, callbacks_..., transfers, orders, ...) over calls
+        that arrived after the warm-up, the numbers the KPIs of ``call_types()`` are made of."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.stats.total_calls, index=list(self.model.call_type_names), columns=list(CALL_FIELDS))
+        frame.index.name = "call_type"
+        return frame
+
     def channels(self):
         """DataFrame, one row per source of calls (index ``channel``: ``organic``, then the
         media channels in file order): airings, spend, then the CHANNEL_FIELDS counts of

@@ -316,3 +316,14 @@ def test_short_abandons_are_waits_under_the_limit_as_the_label_says(engine):
     assert (k["answered"], k["abandoned"], k["service_level"]) == (3, 2, 3 / 5)
     label = kpi_definitions(validate_scenario(data))["service_level"]
     assert label == "answered within 9 s / (offered - abandoned in under 9 s)"
+
+
+def test_call_type_counts_are_the_counters_the_kpis_are_made_of():
+    """inbound.md listed closed, forwarded, callbacks_... as call-type columns; no table had
+    them (only stats.total_calls). call_type_counts() has every CALL_FIELDS counter."""
+    result = ccsim.simulate(RINGS, seed=1)
+    counts = result.call_type_counts()
+    assert list(counts.columns) == list(CALL_FIELDS) and list(counts.index) == ["a", "b"]
+    assert counts.loc["a", "routed"] == 1 and counts.loc["b", "transferred_in"] == 2
+    by_type = result.call_types()
+    assert (counts["answered"] == by_type["answered"]).all() and (counts["arrived"] == by_type["arrivals"]).all()
