@@ -41,7 +41,7 @@ from ccsim.scenario import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "media_hotline.yaml"
-KPIS = {"callers": "callers (all numbers)", "arrivals": "calls into a queue's call type", "orders": "orders",
+KPIS = {"callers": "callers (all numbers)", "offered": "calls reaching a queue", "orders": "orders",
         "conversion": "conversion", "collected_revenue": "collected revenue", "total_cost": "total cost",
         "roi": "ROI"}
 HIGHER_IS_BETTER = {"orders": True, "conversion": True, "collected_revenue": True, "total_cost": False,
@@ -148,9 +148,9 @@ def markdown(rows: list, reps: int, seed: int, moved: float, expected: dict) -> 
              f"{reps} replications per point, common random numbers (seed {seed}); each cell is the mean "
              f"paired difference change - as shipped with its {100 * LEVEL:.0f} % confidence interval, and the "
              "variance reduction (var A + var B) / var(B - A) of the pairing. Money in the airings' currency; "
-             "ROI = collected revenue / total cost (ads, agents, telecom, fulfilment, shipping, returns). "
+             "ROI = collected revenue / (ads + agents + telecom); total cost adds fulfilment, shipping and returns. "
              "Callers: first rings of the hotline and the direct number (a TV caller walks the menu and may "
-             "not reach a queue); calls into a queue's call type: the `arrivals` KPI.", ""]
+             "not reach a queue); calls reaching a queue: the `offered` KPI.", ""]
     for label in dict.fromkeys(r["label"] for r in rows):
         lines += [f"## {label}", ""]
         if "budget" in label:
