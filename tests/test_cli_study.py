@@ -370,3 +370,26 @@ def test_a_study_refuses_outputs_on_one_path_before_it_runs(tmp_path):
     result = CliRunner().invoke(cli, [*base, "--html", str(store)])
     assert result.exit_code == 2
     assert f"--html {store} is the study store {store}; writing there would destroy it" in result.stderr
+
+
+def test_the_report_of_one_replication_has_the_terminals_batch_means_intervals(tmp_path):
+    """ccsim run (one replication, stationary arrivals) printed service_level ± 4.16 pp from batch
+    means; its HTML showed no interval, and a note saying intervals need 2 replications."""
+    import re
+
+    from ccsim.report_table import format_halfwidth
+
+    path = write(tmp_path, "s.yaml", scenario(horizon=43200, rate=0.2, agents=40))
+    html = tmp_path / "one.html"
+    result = CliRunner().invoke(cli, ["run", path, "--json", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads(result.stdout)["kpis"]
+    text = html.read_text(encoding="utf-8")
+    assert "one replication: ± the 95 % half-width from batch means" in text
+    row = re.search(r"<td[^>]*>service_level</td>(.*?)</tr>", text, re.S).group(1)
+    assert format_halfwidth("service_level", kpis["service_level"]["ci_halfwidth"]) in row
+    profile = write(tmp_path, "day.yaml", {**scenario(horizon=7200), "call_types": [{
+        "name": "inbound", "arrivals": {"process": "piecewise", "rates": [5, 9], "per": "minute", "slot": 3600},
+        "handle_time": {"dist": "exponential", "mean": 60}}]})
+    assert CliRunner().invoke(cli, ["run", profile, "--html", str(html)]).exit_code == 0
+    assert "no confidence interval (arrivals vary over the day" in html.read_text(encoding="utf-8")

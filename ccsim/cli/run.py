@@ -525,13 +525,15 @@ def write_run_report(path: Path, scenario, scenario_file, results: list, seed: i
                      money=None) -> None:
     from ..experiment.records import Point, StudyData, record_from_result
     from ..report import write_html
+    from ..results import summarize
     from ..scenario import scenario_to_dict
 
     label = Path(scenario_file).name
     point = Point(0, label, {}, scenario_to_dict(scenario))
     records = [record_from_result(0, rep, (rep,), r) for rep, r in enumerate(results)]
+    batch = summarize(results) if len(results) == 1 else None  # the terminal's batch-means intervals
     data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
-                     engine=engine, points=[point], records=records)
+                     engine=engine, points=[point], records=records, batch_means=batch)
     try:
         write_html(data, path, money=money if money is not None else money_summary(results))
     except OSError as err:  # a WriteError naming the path and what to do

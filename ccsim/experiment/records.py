@@ -381,6 +381,9 @@ class StudyData:
     engine: str
     points: list  # [Point]
     records: list  # [ReplicationRecord], any order
+    # a run of one replication (ccsim run --html): its KPIs' batch-means intervals within the run
+    # ({kpi: {"mean", "ci_halfwidth"}}, results.summarize; NaN half-widths for varying arrivals)
+    batch_means: Optional[dict] = None
 
     def records_of(self, point: int) -> list:
         return sorted((r for r in self.records if r.point == point), key=lambda r: r.rep)

@@ -92,13 +92,26 @@ def render_html(data, title=None, money=None) -> str:
     return template.render(**page_context(data, title or f"ccsim report: {data.name}", money))
 
 
+def _summary_note(data) -> str:
+    """How the summary's intervals were made: across replications, or (one replication of
+    stationary arrivals) from batch means within the run, as ``ccsim run`` prints them."""
+    cells = getattr(data, "batch_means", None)
+    if not cells:
+        return NOTES["summary"]
+    if all(cell["ci_halfwidth"] != cell["ci_halfwidth"] for cell in cells.values()):  # all NaN
+        return ("Totals over calls arriving after the warm-up, one replication: no confidence interval "
+                "(arrivals vary over the day, so batch means would mislead; run 10 or more replications).")
+    return ("Totals over calls arriving after the warm-up, one replication: ± the 95 % half-width from "
+            "batch means of the post-warm-up intervals within the run (as ccsim run prints them).")
+
+
 def page_context(data, title: str, money=None) -> dict:
     """Everything the page template shows, as plain data."""
     goal_table = tables.goal_table(data)
     context = {
         "title": title, "css": Markup(page.CSS), "plotlyjs": Markup(get_plotlyjs()),
         "meta": _meta(data), "definitions": _definitions(data), "definitions_note": NOTES["definitions"],
-        "kpi_summary": tables.kpi_summary_table(data), "summary_note": NOTES["summary"],
+        "kpi_summary": tables.kpi_summary_table(data), "summary_note": _summary_note(data),
         "goal_table": goal_table, "goals_note": NOTES["goals"] if goal_table else NOTES["no_goals"],
         "comparison": None, "sweep": None,
         "call_type_table": tables.call_type_table(data), "call_types_note": NOTES["call_types"],

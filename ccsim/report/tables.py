@@ -105,6 +105,10 @@ def kpi_summary_table(data) -> Table:
     columns = [text_column("kpi", "KPI")]
     rows = [{"kpi": k} for k in KPI_NAMES]
     summary = stats.point_summaries(data, KPI_NAMES)
+    if getattr(data, "batch_means", None) and len(data.points) == 1:  # one replication: as the terminal
+        point = data.points[0].point
+        summary.update({(point, k): (cell["mean"], cell["ci_halfwidth"]) for k, cell in data.batch_means.items()
+                        if k in KPI_NAMES})
     for p in data.points:
         key = f"p{p.point}"
         columns.append(Column(key, p.label, lambda v: v))
