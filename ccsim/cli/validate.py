@@ -13,8 +13,10 @@ from ..scenario import load_scenario  # here, not in the command: the models are
 @click.option("--show-shifts", is_flag=True, help="also print every group's shifts as YAML (the rosters "
                                                   "made from staffing included)")
 def validate(scenario_file: Path, show_shifts: bool):
-    """Check SCENARIO against the schema, and its checks: section as ccsim check reads it
-    (nothing is simulated)."""
+    """Check SCENARIO against the schema (nothing is simulated).
+
+    Its checks: section too, as ccsim check reads it: each expectation's form, and the call
+    type, team, window and KPI it names."""
     scenario = load_scenario(scenario_file)
     if scenario.checks is not None:
         check_expectations(scenario_file, scenario)
