@@ -57,6 +57,21 @@ def holds_other_than_html(path) -> bool:
     return bool(text) and not text.startswith(("<!doctype html", "<html", "<!--"))
 
 
+def write_page(path, text: str) -> Path:
+    """Write an HTML page (a report) to ``path`` atomically, refusing a folder and a file that
+    is not a page (``holds_other_than_html``: a scenario given as the report's path would be
+    destroyed); the one writer of every report, from the CLI and from Python."""
+    from .results import ArgumentError
+
+    path = Path(path)
+    if path.is_dir():
+        raise ArgumentError(f"{path} is a folder: give the report a file name (e.g. {path / 'report.html'})")
+    if holds_other_than_html(path):
+        raise ArgumentError(f"{path} exists and is not an HTML page; writing the report there would destroy "
+                            "it: give another path, or delete the file first")
+    return write_text_atomic(path, lambda handle: handle.write(text))
+
+
 @contextlib.contextmanager
 def atomic_path(path, replace: bool = True):
     """Yield a temporary path beside ``path``; on success it is synced and renamed to ``path``.

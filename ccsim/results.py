@@ -318,11 +318,13 @@ def center_calls(calls: np.ndarray, entries: np.ndarray) -> np.ndarray:
     summed over the types and the entries' summed over the entries (last axis ENTRY_FIELDS; the
     same leading axes: none, intervals or batches).
 
-    ``arrived`` and ``blocked`` then count each ring once, where it rang: at an entry (an IVR
-    number: its attempts, and those its lines blocked) or at a call type dialled straight, not
-    again at the call type an entry's menu routed it to, the closed action forwarded it to or a
-    transfer moved it to. The other counters are the call types' (offered, answered, ... of the
-    queues); these are the headline KPIs' counters, ``arrived`` the lost-call breakdown's attempts."""
+    ``arrived`` counts each ring once, where it rang: at an entry (an IVR number) or at a call
+    type dialled straight, not again at the call type an entry's menu routed it to, the closed
+    action forwarded it to or a transfer moved it to. ``blocked``: the entries' line-blocked
+    attempts + the call types' blocked (lines, or a full queue, a transfer leg's too: its caller,
+    answered once, is lost, as the lost-call table counts it). The other counters are the call
+    types' (offered, answered, ... of the queues); these are the headline KPIs' counters,
+    ``arrived`` the lost-call breakdown's attempts."""
     c, e = CALL_FIELDS.index, ENTRY_FIELDS.index
     out = np.array(calls, dtype=float)
     out[..., c("arrived")] = (calls[..., c("arrived")] - calls[..., c("routed")] - calls[..., c("forwarded")]

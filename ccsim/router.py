@@ -42,6 +42,7 @@ built-in policies (README: speed); it runs in the calling process (``simulate``,
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from typing import Optional, Protocol
 
 import numpy as np
@@ -171,9 +172,10 @@ def answer_number(answer) -> Optional[int]:
 
 def argument(value, count: int, what: str, method: str) -> int:
     """An agent, group or call-type number a router passed to ``center.<method>``, checked the
-    same way in both engines: a number as ``answer_number`` takes it, 0 to ``count`` - 1 (a
-    negative index is not the last one; the core reads C arrays: out of range, it crashed)."""
-    number = answer_number(value)
+    same way in both engines: an integer (Python's or numpy's; not a bool, a float or a string),
+    0 to ``count`` - 1 (a negative index is not the last one; the core reads C arrays: out of
+    range, it crashed)."""
+    number = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
     if number is None or not 0 <= number < count:
         article = "an" if what[0] in "aeiou" else "a"
         raise RouterError(f"center.{method}: {what} {value!r} is not {article} {what} number (0 to {count - 1})")
@@ -181,8 +183,8 @@ def argument(value, count: int, what: str, method: str) -> int:
 
 
 def timer_tag(tag) -> int:
-    """A timer's tag: an int of 32 bits (the core keeps it in its event), as ``answer_number`` takes it."""
-    number = answer_number(tag)
+    """A timer's tag: an integer of 32 bits (the core keeps it in its event)."""
+    number = int(tag) if isinstance(tag, numbers.Integral) and not isinstance(tag, bool) else None
     if number is None or not -2**31 <= number < 2**31:
         raise RouterError(f"center.set_timer: tag {tag!r} is not an int from -2**31 to 2**31 - 1")
     return number

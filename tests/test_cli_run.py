@@ -318,10 +318,10 @@ def test_a_report_failing_at_the_end_keeps_the_results(two, tmp_path, monkeypatc
     import ccsim.report.html
     from ccsim.files import WriteError
 
-    def full(path, write):
+    def full(path, text):
         raise WriteError(f"cannot write {path}: No space left on device; free some disk space or choose another path")
 
-    monkeypatch.setattr(ccsim.report.html, "write_text_atomic", full)
+    monkeypatch.setattr(ccsim.report.html, "write_page", full)
     target, out = tmp_path / "r.html", tmp_path / "out"
     result = invoke("run", two, "--html", target, "--out", out)
     assert result.exit_code == 2

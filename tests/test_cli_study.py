@@ -385,11 +385,14 @@ def test_the_report_of_one_replication_has_the_terminals_batch_means_intervals(t
     assert result.exit_code == 0, result.output
     kpis = json.loads(result.stdout)["kpis"]
     text = html.read_text(encoding="utf-8")
-    assert "one replication: ± the 95 % half-width from batch means" in text
+    assert "One replication: 95 % CIs from batch means of the post-warm-up intervals within the run." in text
     row = re.search(r"<td[^>]*>service_level</td>(.*?)</tr>", text, re.S).group(1)
     assert format_halfwidth("service_level", kpis["service_level"]["ci_halfwidth"]) in row
     profile = write(tmp_path, "day.yaml", {**scenario(horizon=7200), "call_types": [{
         "name": "inbound", "arrivals": {"process": "piecewise", "rates": [5, 9], "per": "minute", "slot": 3600},
         "handle_time": {"dist": "exponential", "mean": 60}}]})
     assert CliRunner().invoke(cli, ["run", profile, "--html", str(html)]).exit_code == 0
-    assert "no confidence interval (arrivals vary over the day" in html.read_text(encoding="utf-8")
+    assert "No CI: arrivals vary over the day" in html.read_text(encoding="utf-8")
+    short = write(tmp_path, "short.yaml", scenario(horizon=3600))  # stationary, 4 intervals: no batches
+    assert CliRunner().invoke(cli, ["run", short, "--html", str(html)]).exit_code == 0
+    assert "too few post-warm-up intervals for batch means" in html.read_text(encoding="utf-8")

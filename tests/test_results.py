@@ -294,6 +294,10 @@ def test_headline_counts_each_ring_once_where_it_rang(engine):
     assert (by_type["a"]["arrivals"], by_type["b"]["arrivals"]) == (2, 2)
     frame = result.intervals()  # the same rings per interval: [0, 50) has 1, 2, 3 and 5
     assert frame["arrivals"].tolist() == [4, 2] and frame["blocked"].tolist() == [1, 0]
+    from ccsim.experiment.records import attempt_intervals
+
+    attempts = attempt_intervals(result)  # the stored per-interval attempts (the report's chart): the rings
+    assert (attempts["first_attempts"] + attempts["retrials"]).tolist() == [4, 2]
     batches = result.batch_means(batches=2)
     assert batches["arrivals"][0] == 6 and batches["blocked_rate"][0] == 1 / 6
 

@@ -174,6 +174,9 @@ CALLS = {"horizon": 100, "call_types": [{"name": "a", "arrivals": {"process": "r
     ("center.handle_factor(0, 0.0)", "center.handle_factor: call type 0.0 is not a call type number (0 to 0)"),
     ("center.set_timer(5, 2**33)", "center.set_timer: tag 8589934592 is not an int from -2**31 to 2**31 - 1"),
     ("center.set_timer(5, 0.5)", "center.set_timer: tag 0.5 is not an int from -2**31 to 2**31 - 1"),
+    ("center.group_of(np.float32(0.7))", "center.group_of: agent np.float32(0.7) is not an agent number (0 to 1)"),
+    ("center.group_of('1')", "center.group_of: agent '1' is not an agent number (0 to 1)"),
+    ("center.group_of(True)", "center.group_of: agent True is not an agent number (0 to 1)"),
 ])
 def test_what_a_router_passes_to_the_center_is_checked_alike_in_both_engines(engine, call, words):
     """The core read its C arrays at any index a router passed: group_of(-1) returned garbage,
@@ -222,3 +225,14 @@ def test_longest_idle_ties_within_a_group_follow_the_order_agents_became_idle(en
     calls = built_in.calls()
     assert int(calls.loc[calls["call_type"] == "d", "agent"].iloc[0]) == 1
     np.testing.assert_array_equal(built_in.stats.call_records, routed.stats.call_records)
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_numpy_integers_are_numbers_the_center_takes(engine):
+    class Numpy(ccsim.Router):
+        def on_arrival(self, center, call_type):
+            assert center.group_of(np.int64(1)) == center.group_of(1) == 0
+            assert center.waiting(np.int32(0)) == center.waiting(0)
+            return None
+
+    ccsim.simulate(CALLS, engine=engine, router=Numpy())

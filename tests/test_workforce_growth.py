@@ -209,3 +209,18 @@ def test_a_hire_joining_at_a_period_start_is_in_that_periods_headcount(engine):
         assert table["headcount"][p] == whole_day, (p, table["headcount"][p], whole_day)
     day0, day4 = result.agent_counts[0][:, staffed], result.agent_counts[4][:, staffed]
     assert ((day0 == 0) & (day4 > DAY - 60)).sum() == 2  # the two hires of day 0, all of day 4
+
+
+def test_the_workforce_report_never_replaces_a_file_that_is_not_a_page(tmp_path):
+    """PeriodRun.report_html('center.yaml') replaced the scenario (no check in Python)."""
+    from ccsim.workforce import report_html
+
+    result = run_periods(center(n=6, horizon=2 * DAY, qa=False), DAY, [], seed=1)
+    scenario = tmp_path / "center.yaml"
+    scenario.write_text("name: center\n")
+    for write in (lambda path: result.report_html(path), lambda path: report_html([result], path)):
+        with pytest.raises(ValueError, match="exists and is not an HTML page"):
+            write(scenario)
+        assert scenario.read_text() == "name: center\n"
+    page = result.report_html(tmp_path / "wf.html")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -79,8 +79,9 @@ def decide(targets: Sequence[tuple], draw: Callable[[int], np.ndarray], alpha: f
 
     ``draw(k)`` returns the values of the next ``k`` replications, shape
     ``(k, len(targets))`` (non-finite values, e.g. a rate with no calls, are left out).
-    Drawing stops at the first look where every target is decided or has no value at all (a
-    per-interval target of an interval nobody called in: undecided with ``reps`` 0).
+    Drawing stops at the first look where every target is decided (a target with no value in
+    any replication drawn stays undecided, with ``reps`` 0: a rare call type's may get values
+    later, so it does not stop the drawing).
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
@@ -96,8 +97,8 @@ def decide(targets: Sequence[tuple], draw: Callable[[int], np.ndarray], alpha: f
         for j, (op, target, *bounds) in enumerate(targets):
             if decisions[j] is None or decisions[j].verdict == UNDECIDED:
                 decisions[j] = _look(rows[:, j], op, target, level, *bounds)
-        if all(d.verdict != UNDECIDED or d.reps == 0 for d in decisions):
-            break  # decided, or without any value yet (an interval with no calls: more runs rarely help)
+        if all(d.verdict != UNDECIDED for d in decisions):
+            break
     return decisions
 
 

@@ -105,7 +105,7 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
     from ..calllog import read_log
     from ..calllog.fit import FitOptions, fit_log
     from ..calllog.report import html_report, text_report
-    from ..files import write_text_atomic
+    from ..files import write_page, write_text_atomic
     from ..scenario.yaml_reader import dump_yaml
 
     inputs = [(log_file, "call log")] + [(path, "mapping") for path in input_file(mapping_spec)]
@@ -128,5 +128,5 @@ def fit(log_file: Path, mapping_spec: str, out: Path, html, slot, profile, handl
         write_text_atomic(exclusions, lambda f: log.excluded.to_csv(f, index=False))
         click.echo(f"excluded rows written: {exclusions}")
     if html is not None:
-        write_text_atomic(html, lambda f: f.write(html_report(result, title=f"ccsim fit: {log_file.name}")))
+        write_page(html, html_report(result, title=f"ccsim fit: {log_file.name}"))
         click.echo(f"report written: {html}")

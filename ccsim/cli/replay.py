@@ -40,11 +40,11 @@ def _load(log_file: Path, mapping_spec: str, scenario_file: Path):
 
 def _finish(comparison, title, html, **paths):
     from ..calllog.compare import html_table, text_table
-    from ..files import write_text_atomic
+    from ..files import write_page
 
     click.echo(text_table(comparison, title))
     if html is not None:
-        write_text_atomic(html, lambda f: f.write(html_table(comparison, title)))
+        write_page(html, html_table(comparison, title))
         click.echo(f"report written: {html}")
 
 

@@ -97,8 +97,21 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
         click.echo(f"wrote {', '.join(str(out / name) for name in out_files(scenario))}", err=True)
     if html is not None:
         note_replaced([html])
-        write_run_report(html, scenario, scenario_file, results, seed, engine, summary["money"])
+        write_run_report(html, scenario, scenario_file, results, seed, engine, summary["money"],
+                         ci_sentence(summary))
         click.echo(f"wrote {html}", err=True)
+
+
+def ci_sentence(summary: dict) -> str:
+    """How the summary's confidence intervals were made (or why there are none), one sentence:
+    the terminal's, and the HTML report's of the same run."""
+    if summary["ci_method"] == "student_t_over_replications":
+        return f"95 % CI: Student t over {summary['reps']} replications."
+    if summary["ci_method"] == "none":
+        return f"No CI: {summary['ci_note']}."
+    if all(not is_finite(row["ci_halfwidth"]) for row in summary["kpis"].values()):
+        return "One replication, too few post-warm-up intervals for batch means: no CI (use --reps 2 or more)."
+    return "One replication: 95 % CIs from batch means of the post-warm-up intervals within the run."
 
 
 # ---------------------------------------------------------------- the summary
@@ -246,16 +259,7 @@ def print_run(scenario, summary: dict, show_agents: bool = False, show_teams: bo
     title = (f"{summary['scenario']}: {summary['engine']} engine, "
              f"{reps} replication{'s' if reps > 1 else ''}, seed {summary['seed']}")
     console.print(kpi_table(summary["kpis"], summary["definitions"], title=title))
-    if summary["ci_method"] == "student_t_over_replications":
-        console.print(f"95 % CI: Student t over {reps} replications.")
-    elif summary["ci_method"] == "none":
-        console.print(f"No CI: {summary['ci_note']}.")
-    elif all(not is_finite(row["ci_halfwidth"]) for row in summary["kpis"].values()):
-        console.print("One replication, too few post-warm-up intervals for batch means: "
-                      "no CI (use --reps 2 or more).")
-    else:
-        console.print("One replication: 95 % CIs from batch means of the post-warm-up "
-                      "intervals within the run.")
+    console.print(ci_sentence(summary))
     console.print(f"Totals over calls arriving after the warm-up ({scenario.warmup:g} s); a call counts "
                   "in the interval it arrived in.")
     _print_call_types(console, summary)
@@ -522,7 +526,7 @@ def _wide(rows: dict, key: str, columns, reps: int):
 
 
 def write_run_report(path: Path, scenario, scenario_file, results: list, seed: int, engine: str,
-                     money=None) -> None:
+                     money=None, ci_note: str = "") -> None:
     from ..experiment.records import Point, StudyData, record_from_result
     from ..report import write_html
     from ..results import summarize
@@ -533,7 +537,8 @@ def write_run_report(path: Path, scenario, scenario_file, results: list, seed: i
     records = [record_from_result(0, rep, (rep,), r) for rep, r in enumerate(results)]
     batch = summarize(results) if len(results) == 1 else None  # the terminal's batch-means intervals
     data = StudyData(name=scenario.name or Path(scenario_file).stem, kind="run", seed=seed, crn=True,
-                     engine=engine, points=[point], records=records, batch_means=batch)
+                     engine=engine, points=[point], records=records, batch_means=batch,
+                     batch_note=ci_note if batch is not None else "")
     try:
         write_html(data, path, money=money if money is not None else money_summary(results))
     except OSError as err:  # a WriteError naming the path and what to do

@@ -286,13 +286,12 @@ def attempt_intervals(result) -> np.ndarray:
     """Per interval: first attempts and retrials that rang in it (call types dialled straight,
     then entries; a call a menu routes counts at its entry), as a structured array."""
     from ..interval_tables import _span, to_structured
-    from ..results import CALL_FIELDS, ENTRY_FIELDS
+    from ..results import CALL_FIELDS, ENTRY_FIELDS, center_calls
 
     s = result.stats
-    calls = {name: s.interval_calls[:, :, i].sum(axis=1) for i, name in enumerate(CALL_FIELDS)}
-    entries = {name: s.interval_entries[:, :, i].sum(axis=1) for i, name in enumerate(ENTRY_FIELDS)}
-    retrials = calls["retrials"] + entries["retrials"]
-    attempts = calls["arrived"] - calls["routed"] - calls["forwarded"] + entries["arrived"]
+    calls, entries = s.interval_calls.sum(axis=1), s.interval_entries.sum(axis=1)
+    retrials = calls[:, CALL_FIELDS.index("retrials")] + entries[:, ENTRY_FIELDS.index("retrials")]
+    attempts = center_calls(calls, entries)[:, CALL_FIELDS.index("arrived")]  # the rings, as kpis()["arrivals"]
     return to_structured({**_span(result.model), "first_attempts": attempts - retrials, "retrials": retrials})
 
 
@@ -384,6 +383,7 @@ class StudyData:
     # a run of one replication (ccsim run --html): its KPIs' batch-means intervals within the run
     # ({kpi: {"mean", "ci_halfwidth"}}, results.summarize; NaN half-widths for varying arrivals)
     batch_means: Optional[dict] = None
+    batch_note: str = ""  # how they were made, or why there are none (ccsim run's sentence)
 
     def records_of(self, point: int) -> list:
         return sorted((r for r in self.records if r.point == point), key=lambda r: r.rep)

@@ -290,7 +290,9 @@ class Store:
         found = differences(meta, self.points(), points, int(seed), bool(crn), engine)
         if found == [NO_DIFFERENCE]:  # the points, seed and engine agree: the start state does not
             empty = meta["fingerprint"] == fingerprint(points, seed, crn, engine)
-            found = ["the store's replications started empty, a start state is given" if empty else
+            found = ["the store records no start state (its replications started empty, or it was made by a "
+                     "ccsim that did not record one, before 2026-11-30), a start state is given; resume it "
+                     "without --from-state if it started empty, else run the study into a new store" if empty else
                      "the store's replications started from another start state" if state is not None else
                      "the store's replications started from a start state, none is given"]
         raise StoreMismatchError(

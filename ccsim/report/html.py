@@ -14,7 +14,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from ..experiment.records import STUDY_KINDS
-from ..files import holds_other_than_html, write_text_atomic
+from ..files import write_page
 from ..report_table import kpi_definitions
 from ..scenario import validate_scenario
 from . import agents, figures, goals, inbound, page, stats, tables
@@ -69,16 +69,8 @@ def write_html(data, path, title=None, money=None) -> Path:
     Written to a temporary file in the same folder, then renamed over ``path``,
     so a reader never sees a half-written report.
     """
-    from ..results import ArgumentError
-
     path = Path(path)
-    if path.is_dir():
-        raise ArgumentError(f"{path} is a folder: give the report a file name (e.g. {path / 'report.html'})")
-    if holds_other_than_html(path):
-        raise ArgumentError(f"{path} exists and is not an HTML page; writing the report there would destroy "
-                            "it: give another path, or delete the file first")
-    text = render_html(data, title, money)
-    write_text_atomic(path, lambda handle: handle.write(text))
+    write_page(path, render_html(data, title, money))
     return path
 
 
@@ -95,14 +87,9 @@ def render_html(data, title=None, money=None) -> str:
 def _summary_note(data) -> str:
     """How the summary's intervals were made: across replications, or (one replication of
     stationary arrivals) from batch means within the run, as ``ccsim run`` prints them."""
-    cells = getattr(data, "batch_means", None)
-    if not cells:
+    if not getattr(data, "batch_means", None):
         return NOTES["summary"]
-    if all(cell["ci_halfwidth"] != cell["ci_halfwidth"] for cell in cells.values()):  # all NaN
-        return ("Totals over calls arriving after the warm-up, one replication: no confidence interval "
-                "(arrivals vary over the day, so batch means would mislead; run 10 or more replications).")
-    return ("Totals over calls arriving after the warm-up, one replication: ± the 95 % half-width from "
-            "batch means of the post-warm-up intervals within the run (as ccsim run prints them).")
+    return "Totals over calls arriving after the warm-up. " + (data.batch_note or "One replication.")
 
 
 def page_context(data, title: str, money=None) -> dict:

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from ..files import write_text_atomic
+from ..files import write_page
 from ..jsonio import to_json
 from ..report_table import format_halfwidth, format_value, is_finite
 from ..workforce.pooled import LEDGER_KEYS, pooled_summary, tenure_keys
@@ -81,8 +81,7 @@ def write_workforce_html(results, path, title: str = "ccsim workforce report", r
     """Write the report of ``results`` (a list of ``PeriodRun``, one per replication, or one
     ``PeriodRun``) to ``path`` atomically; returns the path."""
     path = Path(path)
-    text = render_workforce_html(results, title, replication)
-    write_text_atomic(path, lambda handle: handle.write(text))
+    write_page(path, render_workforce_html(results, title, replication))
     return path
 
 
