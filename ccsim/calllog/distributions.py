@@ -188,7 +188,8 @@ def _delta_ci(fam: Family, theta, cov, params) -> dict:
             down[i] -= h
             grad[i] = (np.log(fam.params(up)[key]) - np.log(fam.params(down)[key])) / (2 * h)
         se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
-        out[key] = (value * np.exp(-Z95 * se), value * np.exp(Z95 * se))
+        with np.errstate(over="ignore"):  # a parameter the data barely pins down: an interval to inf
+            out[key] = (value * np.exp(-Z95 * se), value * np.exp(Z95 * se))
     return out
 
 
