@@ -2882,3 +2882,9 @@ cdef class Simulation:
         if heap_push_lane(&self.heap, LANE_ACW, self.now + acw, EV_ACW_END, agent, 0) != 0:
             return self._fail(ERR_NO_MEMORY)
         return 0
+
+
+def struct_sizes():
+    """Bytes of the core's per-caller and per-agent structs (``ccsim.budget`` prices a waiting
+    caller and an agent with them; tests/test_budget.py keeps its numbers in step)."""
+    return {"Call": sizeof(Call), "Agent": sizeof(Agent)}

@@ -126,7 +126,9 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
     _check_router(router)
     seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
-    model = _from_state(with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine), state)
+    # every replication's result is returned, so held at once: their statistics count reps times
+    model = _from_state(with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, kept=reps),
+                        state)
     results = []
     for child in seeds:
         if progress is not None:

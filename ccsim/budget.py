@@ -56,9 +56,19 @@ MIN_PENDING = 1024  # callers waiting + timers any run may hold (the core's firs
 # so count twice that. The SimPy engine: a caller's process, its generator frames
 # and events (tracemalloc peak over an overload: 1.4 kB a caller waiting without
 # timer, 2.2 kB one with its timer, i.e. two items).
-BYTES_PER_PENDING = {"core": 2 * (72 + 4), "simpy": 2048}
+BYTES_PER_PENDING = {"core": 2 * (176 + 4), "simpy": 2048}  # 176: sizeof(Call) (_core.struct_sizes())
 BYTES_PER_AGENT = {"core": 88 + 2 * 32, "simpy": 400}  # the Agent struct (with its schedule) + 2 events
-BYTES_PER_RECORD = 3 * 48  # doubling buffer, then the array handed back
+# doubling buffer, then the array handed back (3 x 48 B); read as a table or written to Parquet,
+# about as much again (measured: 139 MiB of records in the run, 328 MiB with Result.calls())
+BYTES_PER_RECORD = 6 * 48
+# What ccsim run's --html and --out build beyond the run, measured (one year at 900 s, 10-30 call
+# types; 1e5-2.5e5 agents): per (interval, call type or all) row of the interval tables and
+# charts, and per agent (its row in the agents' tables)
+BYTES_PER_REPORT_ROW = 1600
+BYTES_PER_REPORT_AGENT = 4000
+# A workforce run keeps per period and agent its statistics (AGENT_FIELDS), funnel counts
+# (FUNNEL_FIELDS) and abilities: about 36 numbers (measured: 0.57 MB a period for 2,000 agents)
+BYTES_PER_PERIOD_AGENT = 36 * 8
 BYTES_PER_CALL_TYPE = 4 * 1200 + 256  # four PCG64 streams, distributions, queue
 INTERVAL_REPORT_FIELDS = 48  # columns and temporaries of Result.intervals / batch means
 # len() of results.CALL_FIELDS, INTERVAL_GROUP_FIELDS, CHANNEL_FIELDS and ENTRY_FIELDS (numbers, not
@@ -364,9 +374,13 @@ def _pending(model: CompiledModel, rate: float, load: float, service_rate: float
 
 
 def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool = False,
-             max_memory: float | None = None, ads=None) -> Estimate:
+             max_memory: float | None = None, ads=None, kept: int = 1, report: bool = False,
+             periods: int = 0) -> Estimate:
     """What one run of ``model`` needs, without running it. ``ads``: the expected calls of each
-    airing before the horizon, if given (None: ``airing_expected_calls``)."""
+    airing before the horizon, if given (None: ``airing_expected_calls``). ``kept``: results
+    held at once (``replicate`` returns every replication's: their statistics count that many
+    times); ``report``: a report or table files are made from them (``ccsim run --html/--out``);
+    ``periods``: a workforce run's periods, whose per-agent tables it keeps."""
     ads = airing_expected_calls(model) if ads is None else np.asarray(ads, dtype=float)
     calls = expected_attempts(model, ads)
     rate = _type_rates(model, calls)
@@ -376,11 +390,16 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
     per_pending = BYTES_PER_PENDING.get(engine, BYTES_PER_PENDING["simpy"])
     intervals = int(model.n_intervals)
     ad_calls = float(ads.sum())
+    kept = max(1, int(kept))
     parts = {
-        "interval tables": float(intervals) * 8 * (model.n_types * CALL_FIELDS + model.n_groups * INTERVAL_GROUP_FIELDS
-                                                    + (model.n_channels + 1) * CHANNEL_FIELDS
-                                                    + model.n_entries * ENTRY_FIELDS
-                                                    + INTERVAL_REPORT_FIELDS),
+        "interval tables": float(intervals) * 8 * (kept * (model.n_types * CALL_FIELDS
+                                                           + model.n_groups * INTERVAL_GROUP_FIELDS
+                                                           + (model.n_channels + 1) * CHANNEL_FIELDS
+                                                           + model.n_entries * ENTRY_FIELDS)
+                                                   + INTERVAL_REPORT_FIELDS),
+        "report and tables": (float(intervals) * (model.n_types + 1) * BYTES_PER_REPORT_ROW
+                              + float(model.n_agents) * BYTES_PER_REPORT_AGENT) if report else 0.0,
+        "workforce periods": float(kept) * periods * model.n_agents * BYTES_PER_PERIOD_AGENT,
         "media airings": float(model.n_airings) * BYTES_PER_AIRING,
         # An airing schedules all its calls at once: they wait in the heap until they ring and
         # count against max_pending in the run, like waiting callers.
@@ -395,7 +414,8 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         "call records": float(calls.sum()) * BYTES_PER_RECORD if call_records else 0.0,
     }
     budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
-    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records", "scheduled ad calls"))
+    fixed = sum(v for k, v in parts.items() if k not in ("waiting callers", "call records", "scheduled ad calls",
+                                                         "report and tables"))
     room = (budget - fixed) // per_pending if budget > fixed else 0
     return Estimate(
         calls=float(calls.sum() + callback_attempts(model, calls)), calls_by_type=tuple(float(c) for c in calls),
@@ -407,13 +427,16 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
 
 # ---------------------------------------------------------------- the check
 def check_budget(model: CompiledModel, max_calls: float | None = None, max_memory: float | None = None, *,
-                 engine: str = "core", call_records: bool = False) -> Estimate:
+                 engine: str = "core", call_records: bool = False, kept: int = 1, report: bool = False,
+                 periods: int = 0) -> Estimate:
     """The run's ``Estimate``; ``BudgetError`` if it exceeds ``max_calls`` or ``max_memory`` (bytes).
 
-    ``None`` means the default (``DEFAULT_MAX_CALLS``, ``DEFAULT_MAX_MEMORY``).
+    ``None`` means the default (``DEFAULT_MAX_CALLS``, ``DEFAULT_MAX_MEMORY``); ``kept`` and
+    ``report`` as ``estimate``'s.
     """
     max_calls, max_memory = _limits(max_calls, max_memory)
-    est = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory)
+    est = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory, kept=kept, report=report,
+                   periods=periods)
     refusal = _refusal(model, est, max_calls, max_memory)
     if refusal is not None:
         raise refusal
@@ -462,7 +485,7 @@ def _ads_part(est: Estimate) -> str:
 
 
 def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine: str = "core",
-                call_records: bool = False) -> CompiledModel:
+                call_records: bool = False, kept: int = 1, periods: int = 0) -> CompiledModel:
     """``check_budget``, then the model carrying the in-run limit that follows from ``max_memory``.
 
     With media airings, the run is first judged without their exact expected calls (scipy's
@@ -470,14 +493,15 @@ def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine
     them between none and all of each airing's calls. Only a run it cannot clear pays for the
     exact estimate, so every verdict and message is ``check_budget``'s."""
     limits = _limits(max_calls, max_memory)
-    if model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records):
+    if model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records,
+                                                 kept=kept, periods=periods):
         return replace(model, max_pending=default_max_pending(model, limits[1], engine))
-    est = check_budget(model, *limits, engine=engine, call_records=call_records)
+    est = check_budget(model, *limits, engine=engine, call_records=call_records, kept=kept, periods=periods)
     return replace(model, max_pending=est.max_pending)
 
 
 def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: float, *, engine: str = "core",
-                          call_records: bool = False) -> bool:
+                          call_records: bool = False, kept: int = 1, periods: int = 0) -> bool:
     """Whether ``check_budget`` passes whatever share of each airing's mean calls rings before
     the horizon: the estimate with all of them within the limits (by a relative 1e-9, for
     rounding), and no call type's mean rate crossing what its agents can answer between none of
@@ -485,7 +509,8 @@ def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: fl
     waiting of a call type, which may jump where its rate reaches that capacity (``_pending``):
     away from it, the estimate of the exact calls lies below the one with all of them."""
     none, every = np.zeros(model.n_airings), np.asarray(model.airing_mean, dtype=float)
-    most = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory, ads=every)
+    most = estimate(model, engine=engine, call_records=call_records, max_memory=max_memory, ads=every, kept=kept,
+                    periods=periods)
     if _refusal(model, most, max_calls * (1 - 1e-9), max_memory * (1 - 1e-9)) is not None:
         return False
     low = _type_rates(model, expected_attempts(model, none))
@@ -533,7 +558,15 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
     elif biggest == "interval tables":
         detail = (f" ({_count(est.intervals)} reporting intervals of {model.interval:g} s over the "
                   f"{_count(model.horizon)} s horizon, x {model.n_types} call types and {model.n_groups} "
-                  f"agent groups). Use a longer interval or a shorter horizon")
+                  f"agent groups, for each replication kept). Use a longer interval, a shorter horizon or "
+                  f"fewer replications at once")
+    elif biggest == "report and tables":
+        detail = (f" (the HTML report's and --out's tables and charts: {_count(est.intervals)} reporting intervals "
+                  f"x {model.n_types + 1} rows, and {_count(est.agents)} agents). Use a longer interval, a shorter "
+                  f"horizon, or run without --html/--out")
+    elif biggest == "workforce periods":
+        detail = (f" (each period's per-agent statistics, kept for the period table: {_count(est.agents)} "
+                  f"agents). Use longer periods, fewer agents or slots, or fewer replications")
     elif biggest == "call records":
         detail = (f" (about {_count(est.calls)} calls, one record each). Run without per-call records, "
                   f"or shorten the horizon")

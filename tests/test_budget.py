@@ -311,3 +311,42 @@ def test_callbacks_that_are_never_answered_count_in_the_budget():
     assert b.estimate(model).calls > 100 * plain.calls
     with pytest.raises(b.BudgetError):
         b.check_budget(model, max_calls=10 * plain.calls)
+
+
+def test_a_waiting_caller_is_priced_at_the_cores_call_slot():
+    """The budget priced a waiting caller at 2 x (72 + 4) B, 72 being the Caller inside the
+    core's Call slot of 176 B: the in-run stop let memory reach about 1.9 x --max-memory. The
+    numbers follow the structs' own sizes."""
+    from ccsim import _core
+
+    sizes = _core.struct_sizes()
+    assert b.BYTES_PER_PENDING["core"] == 2 * (sizes["Call"] + 4)
+    assert b.BYTES_PER_AGENT["core"] == sizes["Agent"] + 2 * 32
+
+
+def test_replications_held_at_once_and_reports_count_in_the_budget(tmp_path):
+    """replicate returns every replication's result: --reps 4 of a year of 15-minute intervals
+    held 4 x the interval tables (417 MB for an estimate of 102 MiB); --html and --out built
+    1.2 GB of tables and charts beyond the run. Both are in the estimate now."""
+    import yaml
+    from click.testing import CliRunner
+
+    from ccsim.cli import cli
+
+    data = single_queue(agents=20, horizon=365 * 86400, rate=0.05)
+    model = compile_scenario(validate_scenario(data))
+    one, four = estimate(model), estimate(model, kept=4)
+    tables = one.memory_parts["interval tables"] - 8 * model.n_intervals * b.INTERVAL_REPORT_FIELDS
+    assert four.memory_parts["interval tables"] - one.memory_parts["interval tables"] == pytest.approx(3 * tables)
+    report = estimate(model, report=True).memory_parts["report and tables"]
+    assert report == model.n_intervals * (model.n_types + 1) * b.BYTES_PER_REPORT_ROW + 20 * b.BYTES_PER_REPORT_AGENT
+    budget = one.memory + tables  # one replication fits, four do not
+    assert ccsim.replicate(dict(data, horizon=3600), 4, max_memory=budget)  # a short one: fits
+    with pytest.raises(BudgetError, match="for each replication kept"):
+        ccsim.replicate(data, 4, max_memory=budget)
+    path = tmp_path / "year.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(cli, ["run", str(path), "--max-memory", str(int(one.memory * 1.5)),
+                                      "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "for the report and tables" in result.stderr, result.output
+    assert not (tmp_path / "r.html").exists()

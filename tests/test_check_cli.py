@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import ccsim.budget
 from ccsim import analytic
 from ccsim.check import FAIL, PASS, UNDECIDED, ExpectationError, check
 from ccsim.cli import cli
@@ -263,3 +264,13 @@ def test_a_target_without_values_yet_keeps_the_drawing_going():
     values = iter([np.full((5, 1), np.nan), np.array([[0.9], [1.0], [0.8], [0.95], [1.0]])])
     (decision,) = decide([(">=", 0.5, 0.0, 1.0)], lambda k: next(values), 0.05, 5, 20)
     assert decision.verdict == PASS and decision.reps == 5  # the five of the second look
+
+
+def test_check_takes_the_run_budget_its_refusals_name():
+    """A refused replication said 'raise the budget with --max-memory', which ccsim check did not
+    take ('No such option'). It takes --max-calls and --max-memory, for every replication."""
+    result = CliRunner().invoke(cli, ["check", "scenarios/erlang_c.yaml", "--expect", "asa <= 20",
+                                      "--max-calls", "1000"])
+    assert result.exit_code == 2 and "run budget" in result.stderr and "--max-calls" in result.stderr
+    with pytest.raises(ccsim.budget.BudgetError):
+        check("scenarios/erlang_c.yaml", ["asa <= 20"], max_calls=1000)

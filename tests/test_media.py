@@ -472,3 +472,20 @@ def test_a_sweep_can_set_a_channel_by_name_and_an_airing_by_index():
     assert model.airing_mean[0] == 1000 * 0.008 and model.airing_mean[1] == 80000 * 0.008
     with pytest.raises(Exception, match="media.airings"):
         apply_and_validate(base, {"media.airings.0.time": 86400})  # outside the horizon
+
+
+def test_the_media_chart_marks_every_airing_with_one_line():
+    """The airings' dotted lines are layout shapes set at once (add_vline per airing made a
+    year of 20,000 airings undrawable); each at its airing's time in hours, in its channel's
+    colour."""
+    from ccsim.report.figures import color, media_arrivals
+
+    start = np.arange(0, 10 * 3600.0, 3600.0)
+    channels = {"start": start, "end": start + 3600.0, "organic": np.ones(10), "tv": np.ones(10), "web": np.ones(10)}
+    airings = np.zeros(5, dtype=[("time", float), ("channel", "U8"), ("spend", float)])
+    airings["time"], airings["channel"], airings["spend"] = [0, 3600, 7200, 9000, 18000], \
+        ["tv", "web", "tv", "tv", "web"], 100.0
+    shapes = media_arrivals(channels, airings, "x").layout.shapes
+    assert [(s.x0, s.x1, s.line.color) for s in shapes] == [
+        (0.0, 0.0, color(1)), (2.0, 2.0, color(1)), (2.5, 2.5, color(1)), (1.0, 1.0, color(2)), (5.0, 5.0, color(2))]
+    assert all(s.yref == "paper" and (s.y0, s.y1) == (0, 1) for s in shapes)

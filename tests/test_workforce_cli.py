@@ -170,3 +170,26 @@ def test_no_workforce_section_and_an_empty_group_exit_2(runner, tmp_path):
     s = scenario(slots={}, policies=[{"kind": "bottom_elimination", "k": 8}])
     out = runner.invoke(cli, ["workforce", write(tmp_path, s)])  # would empty a group, no hiring
     assert out.exit_code == 2 and "min_per_group" in out.output and "Traceback" not in out.output
+
+
+def test_ccsim_workforce_runs_within_the_run_budget(tmp_path):
+    """ccsim workforce never checked the budget: a million calls a second over a year was
+    accepted (ccsim run refuses it), and its per-period tables grew with periods x agents
+    unbudgeted. It is checked before the run, with --max-calls and --max-memory."""
+    import yaml
+
+    data = {"horizon": 365 * 86400, "interval": 86400,
+            "call_types": [{"name": "sales", "arrivals": {"process": "poisson", "rate": 1e6},
+                            "handle_time": {"dist": "exponential", "mean": 180},
+                            "patience": {"dist": "deterministic", "value": 0}}],
+            "agents": [{"name": "north", "count": 10, "serves": ["sales"]}],
+            "workforce": {"period": 86400, "policies": [{"kind": "attrition", "hazard": 0.02}]}}
+    path = tmp_path / "wf.yaml"
+    path.write_text(yaml.safe_dump(data))
+    done = CliRunner().invoke(cli, ["workforce", str(path)])
+    assert done.exit_code == 2 and "run budget: the scenario asks for about 3.15e+13 calls" in done.output
+    data["call_types"][0]["arrivals"]["rate"] = 0.01
+    path.write_text(yaml.safe_dump(data))
+    done = CliRunner().invoke(cli, ["workforce", str(path), "--max-memory", "1M"])
+    assert done.exit_code == 2 and "for the workforce periods" in done.output, done.output
+    assert CliRunner().invoke(cli, ["workforce", str(path), "--max-memory", "50M"]).exit_code == 0

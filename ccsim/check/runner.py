@@ -61,7 +61,8 @@ class CheckReport:
 
 
 def check(scenario, expectations=(), baseline=None, seed: int = 1, alpha=None, min_reps=None, max_reps=None,
-          engine: str = "core", progress=None, scenario_checks: bool = True) -> CheckReport:
+          engine: str = "core", progress=None, scenario_checks: bool = True, max_calls=None,
+          max_memory=None) -> CheckReport:
     """Decide ``expectations`` (``Expectation``s or their text) on ``scenario`` at level ``alpha``.
 
     ``scenario`` and ``baseline`` are paths, dicts or ``Scenario``s; 'no worse
@@ -70,7 +71,8 @@ def check(scenario, expectations=(), baseline=None, seed: int = 1, alpha=None, m
     ``checks.expect`` come first, then ``expectations``; ``alpha``, ``min_reps`` and
     ``max_reps`` left None are the section's, or the defaults (0.05, 5, 80). The
     baseline's section is ignored. ``progress(done, planned)`` is called after
-    each replication. The probability that any verdict is wrong is at most ``alpha``.
+    each replication. ``max_calls``, ``max_memory``: each replication's run budget
+    (``ccsim.simulate``'s). The probability that any verdict is wrong is at most ``alpha``.
     """
     from ..api import as_scenario, replication_seeds, simulate
     from ..compile import compile_scenario
@@ -104,8 +106,9 @@ def check(scenario, expectations=(), baseline=None, seed: int = 1, alpha=None, m
         rows = []
         for _ in range(k):
             child = seeds[len(done)]
-            result = simulate(new, seed=child, engine=engine)
-            before = simulate(old, seed=child, engine=engine) if comparisons else None
+            result = simulate(new, seed=child, engine=engine, max_calls=max_calls, max_memory=max_memory)
+            before = (simulate(old, seed=child, engine=engine, max_calls=max_calls, max_memory=max_memory)
+                      if comparisons else None)
             rows.append(np.concatenate([
                 m.values(result) - m.values(before) if m.expectation.comparison else m.values(result)
                 for m in measures]))

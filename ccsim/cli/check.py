@@ -13,7 +13,7 @@ import click
 
 from ..check.runner import DEFAULT_ALPHA, DEFAULT_MAX_REPS, DEFAULT_MIN_REPS
 from ..engines import ENGINES
-from .output import check_distinct, check_output_path, note_replaced, progress_bar, stdout_console, table
+from .output import budget_options, check_distinct, check_output_path, note_replaced, progress_bar, stdout_console, table
 from .params import IntRange
 from .status import EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, InputError
 
@@ -49,8 +49,9 @@ EXIT_FOR = {"pass": EXIT_OK, "fail": EXIT_FAIL, "undecided": EXIT_UNDECIDED}
               help="Write a JUnit XML report (one test case per expectation) here.")
 @click.option("--markdown", "markdown_path", type=click.Path(path_type=Path),
               help="Write a Markdown summary (for a pull-request comment) here.")
+@budget_options
 def check(scenario_file: Path, expects, checks_file, scenario_checks, baseline, alpha, min_reps, max_reps, seed, engine,
-          junit_path, markdown_path):
+          junit_path, markdown_path, max_calls=None, max_memory=None):
     """Check SCENARIO against KPI targets with statistically honest verdicts.
 
     Each expectation gets pass, fail or undecided. Replications are looked at
@@ -85,7 +86,8 @@ def check(scenario_file: Path, expects, checks_file, scenario_checks, baseline, 
     old = load_scenario(baseline) if baseline is not None else None
     with progress_bar(_show_progress()) as progress:
         report = run_check(scenario_file, expectations, baseline=old, seed=seed, alpha=alpha, min_reps=min_reps,
-                           max_reps=max_reps, engine=engine, progress=progress, scenario_checks=scenario_checks)
+                           max_reps=max_reps, engine=engine, progress=progress, scenario_checks=scenario_checks,
+                           max_calls=max_calls, max_memory=max_memory)
     _print(report)
     for path, render in ((junit_path, junit_xml), (markdown_path, markdown)):
         if path is not None:

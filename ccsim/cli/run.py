@@ -75,6 +75,11 @@ def run(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, o
                                          for name in (out_files(scenario) if out is not None else ())])
     if out is not None:
         make_folder(out, "--out")  # an unusable folder fails now, not after the run
+    if html is not None or out is not None:  # what they build from the results counts too (after the replications)
+        from ..budget import check_budget
+        from ..compile import compile_scenario
+
+        check_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, kept=reps, report=True)
     warnings = [w.message() for w in instabilities(scenario)]
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

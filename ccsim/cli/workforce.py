@@ -17,7 +17,7 @@ import click
 from ..engines import ENGINES
 from ..errors import UserError
 from ..workforce.pooled import pooled_periods, pooled_run
-from .output import check_output_path, note_replaced, stdout_console, table
+from .output import budget_options, check_output_path, note_replaced, stdout_console, table
 from .params import IntRange
 
 # Per-period columns, two tables: (row key, label, format of the mean).
@@ -42,7 +42,9 @@ COLUMNS = PEOPLE + RESULTS
               help="Write the HTML report of the replications pooled (mean and 95 % CI per period) here.")
 @click.option("--html-rep", type=IntRange(min=1), default=1, show_default=True,
               help="The replication whose trajectories and leaderboards the --html report shows.")
-def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html, html_rep: int):
+@budget_options
+def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: bool, html, html_rep: int,
+              max_calls=None, max_memory=None):
     """Run SCENARIO's workforce section: periods with policies between them (elimination,
     promotion, attrition, learning, training, QA, hiring); report each period and the people."""
     from ..scenario import load_scenario
@@ -55,7 +57,7 @@ def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: b
         check_output_path(html, "--html", [scenario_file], page=True)
     if html_rep > reps:
         raise UserError(f"--html-rep: replication {html_rep} asked for, only {reps} run (--reps)")
-    results = run_workforce(scenario, reps, seed, engine)
+    results = run_workforce(scenario, reps, seed, engine, max_calls, max_memory)
     summary = build_summary(scenario_file, results, seed, engine)
     if as_json:
         from ..jsonio import to_json
@@ -72,8 +74,9 @@ def workforce(scenario_file: Path, reps: int, seed: int, engine: str, as_json: b
         click.echo(f"wrote {html}", err=True)
 
 
-def run_workforce(scenario, reps: int, seed: int, engine: str) -> list:
-    """``reps`` PeriodRuns of the scenario's workforce section."""
+def run_workforce(scenario, reps: int, seed: int, engine: str, max_calls=None, max_memory=None) -> list:
+    """``reps`` PeriodRuns of the scenario's workforce section (each within the run budget,
+    the ``reps`` held at once)."""
     from ..api import replication_seeds
     from ..scenario import scenario_to_dict
     from ..workforce import run_periods
@@ -81,7 +84,8 @@ def run_workforce(scenario, reps: int, seed: int, engine: str) -> list:
     w = scenario.workforce
     data = scenario_to_dict(scenario)
     period = w.period_seconds(scenario.horizon)
-    return [run_periods(data, period, w.build_policies(), seed=child, engine=engine, slots=dict(w.slots) or None)
+    return [run_periods(data, period, w.build_policies(), seed=child, engine=engine, slots=dict(w.slots) or None,
+                        max_calls=max_calls, max_memory=max_memory, kept=reps)
             for child in replication_seeds(seed, reps)]
 
 

@@ -287,12 +287,13 @@ class PeriodRun:
 
 
 def run_periods(model, period: float, policies=(), seed=0, engine: str = "core", slots=None,
-                costs=None) -> PeriodRun:
+                costs=None, max_calls=None, max_memory=None, kept: int = 1) -> PeriodRun:
     """Run ``model`` (a CompiledModel, or a scenario dict) in periods of ``period`` seconds
     (the last one ends at the horizon), applying ``policies`` in order after each period but
     the last. ``slots`` ({group: n}, a scenario dict only) adds n inactive agents to each group
     for hiring (``people.with_slots``). ``costs`` (a ``Costs``; default the scenario's) prices
-    agent hours. Returns a ``PeriodRun``."""
+    agent hours. ``max_calls``, ``max_memory``: the run budget (``ccsim.budget``; its per-period
+    tables count, for ``kept`` runs held at once). Returns a ``PeriodRun``."""
     if slots and not isinstance(model, dict):
         raise WorkforceError("workforce.slots", "slots need the scenario (a dict), not a compiled model")
     scenario_costs = None
@@ -302,6 +303,9 @@ def run_periods(model, period: float, policies=(), seed=0, engine: str = "core",
         raise WorkforceError("workforce.period", f"expected a duration > 0 s, found {period!r}")
     n = max(1, math.ceil(model.horizon / period - 1e-9))
     ends = [min((p + 1) * period, model.horizon) for p in range(n)]
+    from ..budget import with_budget
+
+    model = with_budget(model, max_calls, max_memory, engine=engine, kept=kept, periods=n)
     run = paused_run(model, seed, engine)
     A = model.n_agents
     has_funnel = run.funnel_agents is not None
