@@ -197,6 +197,31 @@ def airing_expected_calls(model: CompiledModel) -> np.ndarray:
     return model.airing_mean * p
 
 
+def peak_scheduled_ad_calls(model: CompiledModel, ads, k: float = 100.0) -> float:
+    """An upper bound of the ad calls scheduled and not yet rung at any one instant (an airing
+    schedules all of its calls when it airs; they leave the event heap as they ring), from each
+    airing's expected calls ``ads``: at an airing's time, the calls of its channel's airings of
+    the last ``k`` mean delays, all, plus 1/``k`` of every other (Markov: P(delay > k m) <= 1/k),
+    summed over the channels. Counting every airing's calls at once refused a year of 20,000
+    airings whose calls never exceed a few thousand at a time."""
+    ads = np.asarray(ads, dtype=float)
+    if not len(ads) or not ads.sum() > 0:
+        return float(ads.sum()) if len(ads) else 0.0
+    channel, times = np.asarray(model.airing_channel), np.asarray(model.airing_time, dtype=float)
+    total = 0.0
+    for c in np.unique(channel):
+        mine = channel == c
+        order = np.argsort(times[mine], kind="stable")
+        t, n = times[mine][order], ads[mine][order]
+        shape, scale = float(model.channel_shape[c]), float(model.channel_scale[c])
+        mean = float(model.channel_delay[c]) + scale * (shape if shape > 0 else 1.0)
+        cumulative = np.concatenate([[0.0], np.cumsum(n)])
+        first = np.searchsorted(t, t - k * mean, side="left")
+        last = np.searchsorted(t, t, side="right")
+        total += float((cumulative[last] - cumulative[first]).max()) + float(n.sum()) / k
+    return min(total, float(ads.sum()))
+
+
 def replay_calls(model: CompiledModel) -> np.ndarray:
     """Calls each source's replay rings before the horizon (0 for a rate profile): each recorded
     time t rings once if played once, else at t, t + P, ... below the horizon (P the period)."""
@@ -402,8 +427,8 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         "workforce periods": float(kept) * periods * model.n_agents * BYTES_PER_PERIOD_AGENT,
         "media airings": float(model.n_airings) * BYTES_PER_AIRING,
         # An airing schedules all its calls at once: they wait in the heap until they ring and
-        # count against max_pending in the run, like waiting callers.
-        "scheduled ad calls": ad_calls * per_pending,
+        # count against max_pending in the run, like waiting callers (at most this many at once).
+        "scheduled ad calls": peak_scheduled_ad_calls(model, ads) * per_pending,
         "agents": float(model.n_agents) * BYTES_PER_AGENT.get(engine, BYTES_PER_AGENT["simpy"]),
         "agent tables": agent_table_bytes(model, engine),
         "funnel tables": funnel_bytes(model),
