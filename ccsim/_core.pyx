@@ -1247,13 +1247,15 @@ cdef class Simulation:
         cdef bitgen_t* rng = self.streams[self.base_ads + c]
         cdef int64_t j, n = airing_count(self.airing_mean[i], rng)
         cdef double t
-        if self.n_waiting + self.n_timers + self.n_other + self.n_scheduled + n > self.max_pending:
-            self.overflow_airing = i
-            self.overflow_calls = n
-            return self._fail(ERR_AIRING_BUDGET)
         for j in range(n):
             t = self.now + ad_delay(&self.channels[c], rng)
             if t < self.horizon and t >= self.start:
+                # the limit counts the calls scheduled (those after the horizon or before a start
+                # state are not): an airing whose calls all fall past the horizon is no overflow
+                if self.n_waiting + self.n_timers + self.n_other + self.n_scheduled + 1 > self.max_pending:
+                    self.overflow_airing = i
+                    self.overflow_calls = n
+                    return self._fail(ERR_AIRING_BUDGET)
                 self.n_scheduled += 1
                 if self._push(t, EV_AD_ARRIVAL, i, 0) != 0:
                     return -1

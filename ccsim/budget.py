@@ -16,7 +16,8 @@ before the run (a run's check, ``with_budget``, computes P only when bounding it
 by 0 and 1 cannot settle the verdict: ``clearly_within_budget``). In the run, an
 airing schedules all of its calls at once: they wait in the event heap until they
 ring, and count against ``max_pending`` with the callers waiting and the timers
-running (``airing_overflow_error`` when an airing's draw would pass it). The heap then holds at most: one event per airing
+running (``airing_overflow_error`` when scheduling an airing's calls would pass it; its calls
+past the horizon, never scheduled, do not count). The heap then holds at most: one event per airing
 not yet aired (at most ``MAX_AIRINGS``), one per organic call type (its next
 arrival), one per busy agent (talk or ACW end), and ``max_pending`` callers
 waiting, timers and ad calls scheduled together.
@@ -101,9 +102,10 @@ class Estimate:
     offered_load: tuple  # Erlangs per call type (mean rate x mean handle + after-call work)
     capacity: tuple  # agents able to take each call type
     pending_by_type: tuple  # callers waiting + patience timers running at the horizon (fluid model)
-    ad_calls: float = 0.0  # expected calls of the media airings (all of them may sit in the heap at once)
+    ad_calls: float = 0.0  # expected calls of the media airings
     memory_parts: dict = field(default_factory=dict)  # what -> bytes
     max_pending: int = HARD_MAX_PENDING  # the in-run limit that follows from the memory budget
+    kept: int = 1  # results held at once (estimate's kept)
 
     @property
     def memory(self) -> float:
@@ -209,7 +211,7 @@ def peak_scheduled_ad_calls(model: CompiledModel, ads, k: float = 100.0) -> floa
         return float(ads.sum()) if len(ads) else 0.0
     channel, times = np.asarray(model.airing_channel), np.asarray(model.airing_time, dtype=float)
     total = 0.0
-    for c in np.unique(channel):
+    for c in sorted(set(channel.tolist())):  # (not np.unique: it loads numpy.ma, which a run does without)
         mine = channel == c
         order = np.argsort(times[mine], kind="stable")
         t, n = times[mine][order], ads[mine][order]
@@ -446,7 +448,7 @@ def estimate(model: CompiledModel, *, engine: str = "core", call_records: bool =
         calls=float(calls.sum() + callback_attempts(model, calls)), calls_by_type=tuple(float(c) for c in calls),
         slot_steps=tuple(float(s) for s in slot_steps(model)), agents=model.n_agents, intervals=intervals,
         offered_load=tuple(load), capacity=tuple(agents), pending_by_type=tuple(pending),
-        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))), ad_calls=ad_calls,
+        memory_parts=parts, max_pending=int(max(1, min(room, HARD_MAX_PENDING))), ad_calls=ad_calls, kept=kept,
     )
 
 
@@ -520,7 +522,7 @@ def with_budget(model: CompiledModel, max_calls=None, max_memory=None, *, engine
     limits = _limits(max_calls, max_memory)
     if model.n_airings and clearly_within_budget(model, *limits, engine=engine, call_records=call_records,
                                                  kept=kept, periods=periods):
-        return replace(model, max_pending=default_max_pending(model, limits[1], engine))
+        return replace(model, max_pending=default_max_pending(model, limits[1], engine, kept, periods))
     est = check_budget(model, *limits, engine=engine, call_records=call_records, kept=kept, periods=periods)
     return replace(model, max_pending=est.max_pending)
 
@@ -546,11 +548,14 @@ def clearly_within_budget(model: CompiledModel, max_calls: float, max_memory: fl
     return bool(np.all(np.isfinite(high)) and not crossing.any())
 
 
-def default_max_pending(model: CompiledModel, max_memory: float = DEFAULT_MAX_MEMORY, engine: str = "core") -> int:
+def default_max_pending(model: CompiledModel, max_memory: float = DEFAULT_MAX_MEMORY, engine: str = "core",
+                        kept: int = 1, periods: int = 0) -> int:
     """The in-run limit of a memory budget (the default one for a model that was not budgeted):
-    the memory left by what does not grow with the calls, in callers waiting and timers. It
-    does not depend on the airings' calls (so none are computed)."""
-    return estimate(model, engine=engine, max_memory=max_memory, ads=model.airing_mean).max_pending
+    the memory left by what does not grow with the calls (the results ``kept`` and a workforce
+    run's ``periods`` included, as ``check_budget``'s), in callers waiting and timers. It does
+    not depend on the airings' calls (so none are computed)."""
+    return estimate(model, engine=engine, max_memory=max_memory, ads=model.airing_mean, kept=kept,
+                    periods=periods).max_pending
 
 
 def _limit(name: str, value, hard: float) -> float:
@@ -581,10 +586,11 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
                   f"holding a patience timer at the horizon. Add agents, give callers a finite patience, "
                   f"lower the rate or shorten the horizon")
     elif biggest == "interval tables":
+        several = est.kept > 1
         detail = (f" ({_count(est.intervals)} reporting intervals of {model.interval:g} s over the "
                   f"{_count(model.horizon)} s horizon, x {model.n_types} call types and {model.n_groups} "
-                  f"agent groups, for each replication kept). Use a longer interval, a shorter horizon or "
-                  f"fewer replications at once")
+                  f"agent groups{f', for each of {est.kept:,} replications kept' if several else ''}). Use a "
+                  f"longer interval{', a shorter horizon or fewer replications at once' if several else ' or a shorter horizon'}")
     elif biggest == "report and tables":
         detail = (f" (the HTML report's and --out's tables and charts: {_count(est.intervals)} reporting intervals "
                   f"x {model.n_types + 1} rows, and {_count(est.agents)} agents). Use a longer interval, a shorter "

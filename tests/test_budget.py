@@ -342,7 +342,7 @@ def test_replications_held_at_once_and_reports_count_in_the_budget(tmp_path):
     assert report == model.n_intervals * (model.n_types + 1) * b.BYTES_PER_REPORT_ROW + 20 * b.BYTES_PER_REPORT_AGENT
     budget = one.memory + tables  # one replication fits, four do not
     assert ccsim.replicate(dict(data, horizon=3600), 4, max_memory=budget)  # a short one: fits
-    with pytest.raises(BudgetError, match="for each replication kept"):
+    with pytest.raises(BudgetError, match="for each of 4 replications kept"):
         ccsim.replicate(data, 4, max_memory=budget)
     path = tmp_path / "year.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -375,3 +375,29 @@ def test_ad_calls_scheduled_at_once_are_those_of_recent_airings():
     # one airing alone: all of its calls are scheduled at once
     single = compile_scenario(validate_scenario(dict(data, media=dict(data["media"], airings=airings[:1]))))
     assert b.peak_scheduled_ad_calls(single, [1600.0]) == 1600.0
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+def test_an_airings_calls_past_the_horizon_do_not_count_against_the_limit(engine):
+    """An airing drawing 2 million calls that all ring a week after a one-day horizon (none
+    scheduled; 387 KiB estimated) stopped the run: the limit counted every call drawn. It counts
+    the calls scheduled; both engines alike, the same run as before."""
+    data = {"horizon": 86400, "interval": 3600,
+            "call_types": [{"name": "sales", "arrivals": {"process": "poisson", "rate": 0.01},
+                            "handle_time": {"dist": "exponential", "mean": 180}}],
+            "agents": [{"name": "team", "count": 5, "serves": ["sales"]}],
+            "media": {"channels": [{"name": "tv", "call_type": "sales", "calls_per_unit": 2.0,
+                                    "response": {"kind": "gamma", "delay": 7 * 86400, "mean": 7 * 86400 + 600,
+                                                 "shape": 2}}],
+                      "airings": [{"time": 3600, "channel": "tv", "spend": 1e6}]}}
+    result = ccsim.simulate(data, seed=1, engine=engine, max_memory=200e6)
+    assert result.kpis()["arrivals"] == result.stats.total_calls[0, 0] > 0  # the organic calls only
+
+
+def test_the_quick_path_of_a_media_run_keeps_what_the_run_holds():
+    """with_budget's path for media runs (clearly within budget) set the in-run limit as if one
+    replication were kept: 290,288 callers where check_budget allows 10,945 (kept=200)."""
+    model = compile_scenario(ccsim.load_scenario("scenarios/media_hotline.yaml"))
+    budget = 1.02 * estimate(model, kept=200).memory
+    assert b.with_budget(model, max_memory=budget, kept=200).max_pending == \
+        check_budget(model, max_memory=budget, kept=200).max_pending

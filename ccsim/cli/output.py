@@ -286,7 +286,8 @@ def budget_options(func):
                      help=f"Refuse a replication expected to simulate more calls than this "
                           f"(default {DEFAULT_MAX_CALLS:,}), before it starts."),
         click.option("--max-memory", type=_Amount("bytes", units=True), default=None, metavar="SIZE",
-                     help=f"Refuse a replication whose estimated memory exceeds this, and stop one whose queue "
+                     help=f"Refuse a run whose estimated memory exceeds this (a replication; with the "
+                          f"replications it keeps and its reports where it keeps them), and stop one whose queue "
                           f"grows past it (default {DEFAULT_MAX_MEMORY / 2**30:g} GiB; e.g. 500M, 8GiB)."),
     ]
     for option in reversed(options):

@@ -663,12 +663,12 @@ class ContactCenter:
         rng, s = self.ad_rng[c], float(m.airing_time[i])
         delay, shape, scale = float(m.channel_delay[c]), float(m.channel_shape[c]), float(m.channel_scale[c])
         n = int(rng.poisson(float(m.airing_mean[i])))
-        pending = self.waiting + self.timers + self.pending_other + self.scheduled
-        if pending + n > m.max_pending:
-            raise airing_overflow_error(m, i, s, n, pending)
         for _ in range(n):
             t = s + ad_delay(rng, delay, shape, scale)
-            if t < m.horizon and t >= self.start_time:
+            if t < m.horizon and t >= self.start_time:  # the limit counts the calls scheduled
+                pending = self.waiting + self.timers + self.pending_other + self.scheduled
+                if pending + 1 > m.max_pending:
+                    raise airing_overflow_error(m, i, s, n, pending)
                 self.scheduled += 1
                 self.env.at(t, AD_ARRIVAL).callbacks.append(partial(self.ad_rings, c, i))
 
