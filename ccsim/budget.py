@@ -576,7 +576,13 @@ def _memory_message(model: CompiledModel, est: Estimate, max_memory: float) -> s
     biggest = max(parts, key=parts.get)
     head = (f"run budget: the run needs about {_bytes(est.memory)} of memory, more than the budget of "
             f"{_bytes(max_memory)}; {_bytes(parts[biggest])} of it for the {biggest}")
-    if biggest == "waiting callers":
+    if biggest == "waiting callers" and not any(load > cap for load, cap in zip(est.offered_load, est.capacity)):
+        k = int(np.argmax(est.pending_by_type))
+        detail = (f": room for the callers waiting and patience timers of call type '{model.call_type_names[k]}' "
+                  f"({_count(est.pending_by_type[k])}: those of the last mean patience, at least "
+                  f"{MIN_PENDING:,} slots); no call type is overloaded, so the budget is too small for the run "
+                  f"itself")
+    elif biggest == "waiting callers":
         k = int(np.argmax(est.pending_by_type))
         patience = duration_mean(model, model.patience_periods, k)
         why = "callers never hang up" if math.isinf(patience) else f"mean patience is {patience:g} s"

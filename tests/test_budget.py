@@ -401,3 +401,14 @@ def test_the_quick_path_of_a_media_run_keeps_what_the_run_holds():
     budget = 1.02 * estimate(model, kept=200).memory
     assert b.with_budget(model, max_memory=budget, kept=200).max_pending == \
         check_budget(model, max_memory=budget, kept=200).max_pending
+
+
+def test_a_budget_too_small_for_a_calm_center_does_not_call_it_overloaded():
+    """Below capacity, the waiting callers' room is at least 1,024 slots; a tiny --max-memory
+    refused erlang-like center as 'overloaded (offered load 3 Erlangs against 8 agents)'."""
+    model = compile_scenario(validate_scenario(single_queue(agents=8, horizon=5000, rate=0.1, handle=30,
+                                                            patience=300)))
+    with pytest.raises(BudgetError) as caught:
+        check_budget(model, max_memory=10_000)
+    assert "is overloaded (offered load" not in str(caught.value)
+    assert "no call type is overloaded, so the budget is too small for the run itself" in str(caught.value)
