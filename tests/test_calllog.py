@@ -537,3 +537,18 @@ def test_a_mapping_with_no_served_value_is_refused():
     """served: [] was accepted: no row could be a served call."""
     with pytest.raises(MappingError, match="outcomes.served: list at least one"):
         mapping_from_dict({**MAPPING, "outcomes": {"served": [], "abandoned": ["HANG"]}}, "m.yaml")
+
+
+def test_a_log_where_no_call_was_served_is_refused_not_fitted_to_nobody(tmp_path):
+    """A log of abandoned calls only (or a mapping whose served outcomes match nothing) gave a
+    scenario of 0 agents available and no handle time, silently (exit 0)."""
+    import pandas as pd
+
+    raw = pd.read_csv(BANK, sep="\t", dtype=str, nrows=20000)
+    log = tmp_path / "hang.tsv"
+    raw[raw["outcome"] == "HANG"].to_csv(log, sep="\t", index=False)
+    out = tmp_path / "x.yaml"
+    done = CliRunner().invoke(cli, ["fit", str(log), "--mapping", "bank", "-o", str(out)])
+    assert done.exit_code == 2, done.output
+    assert "no call left after the exclusions was served by an agent (outcomes mapped as served: AGENT)" in done.output
+    assert not out.exists() and "Traceback" not in done.output

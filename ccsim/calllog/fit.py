@@ -127,6 +127,10 @@ def fit_log(log: CallLog, options: FitOptions = FitOptions()) -> FitResult:
     calls = log.calls
     if not len(calls):
         raise FitError(f"log {log.source}: no call left to fit after the exclusions ({log.exclusion_summary()})")
+    if not (calls["outcome"] == "served").any():  # no handle time, no agent: a scenario of nothing
+        raise FitError(f"log {log.source}: no call left after the exclusions was served by an agent (outcomes "
+                       f"mapped as served: {', '.join(log.mapping.outcomes.get('served', ())) or 'none'}), so "
+                       "handle times and staffing cannot be estimated; check the mapping's outcomes.served")
     profile = options.profile if options.profile != "auto" else ("week" if log.days >= 7 else "day")
     if profile == "week" and log.days < 7:
         raise FitError(f"a weekly profile needs at least 7 days of log; this one covers {log.days}")
