@@ -57,6 +57,12 @@ def holds_other_than_html(path) -> bool:
     return bool(text) and not text.startswith(("<!doctype html", "<html", "<!--"))
 
 
+def not_a_page(path) -> str:
+    """Why a report may not be written at ``path`` (``holds_other_than_html``)."""
+    return (f"{path} exists and is not an HTML page; writing the report there would destroy it: give another "
+            "path, or delete the file first")
+
+
 def write_page(path, text: str) -> Path:
     """Write an HTML page (a report) to ``path`` atomically, refusing a folder and a file that
     is not a page (``holds_other_than_html``: a scenario given as the report's path would be
@@ -67,8 +73,7 @@ def write_page(path, text: str) -> Path:
     if path.is_dir():
         raise ArgumentError(f"{path} is a folder: give the report a file name (e.g. {path / 'report.html'})")
     if holds_other_than_html(path):
-        raise ArgumentError(f"{path} exists and is not an HTML page; writing the report there would destroy "
-                            "it: give another path, or delete the file first")
+        raise ArgumentError(not_a_page(path))
     return write_text_atomic(path, lambda handle: handle.write(text))
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..money import MONEY_FRACTIONS, MONEY_KPI_NAMES
+from ..report_table import RATE_KPIS
 from ..results import INTERVAL_GROUP_FIELDS, LOST_KPI_NAMES, ORGANIC, center_calls, compute_kpis
 from .expressions import CHANNEL_MONEY_KPIS, Expectation, ExpectationError
 
 DAY = 86400.0
 # KPIs whose value in one replication lies in [0, 1]; every other KPI is >= 0, except profit
-FRACTION_KPIS = frozenset(("service_level", "abandon_rate", "blocked_rate", "occupancy", "lost_rate",
-                           "blocked_lines_rate", "ivr_hang_up_rate", "callers_lost_rate", *MONEY_FRACTIONS))
+FRACTION_KPIS = frozenset((*RATE_KPIS, *MONEY_FRACTIONS))
 SIGNED_KPIS = frozenset(("profit",))
 
 

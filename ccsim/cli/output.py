@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..files import holds_other_than_html
+from ..files import holds_other_than_html, not_a_page
 from ..report_table import format_halfwidth, format_value, is_finite
 from .status import InputError
 
@@ -161,8 +161,7 @@ def check_output_path(path: Path, option: str, inputs=(), folder: bool = False, 
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, a pipe or a broken link)"
         raise InputError(f"{option} {path} is {kind}; give the path of a file to write")
     if page and holds_other_than_html(path):
-        raise InputError(f"{option} {path} exists and is not an HTML page; writing the report there would "
-                         "destroy it: give another path, or delete the file first")
+        raise InputError(f"{option} {not_a_page(path)}")
 
 
 def _check_parent(path: Path, option: str) -> None:
