@@ -86,6 +86,7 @@ cdef struct TypeDraws:  # what a call of one type draws as it reaches the type, 
     bitgen_t* handle_rng  # streams[base_handle + k] and so on
     bitgen_t* patience_rng
     bitgen_t* acw_rng
+    bitgen_t* leg_rng     # streams[base_leg + k]: a retrial's or transfer leg's three (compile.LEG_SOURCE)
 
 
 CALL_FIELDS_COUNT = N_CALL_FIELDS
@@ -149,7 +150,7 @@ cdef class Simulation:
     cdef int32_t n_intervals, n_types, n_groups, n_agents, lines, drain, n_sources, n_entries
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
-    cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads
+    cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads, base_leg, base_ivr_retrial
     # transfers and consults per call type (CompiledModel.transfer_table, consult_table, talk_extra),
     # and their streams
     cdef int32_t base_transfer
@@ -384,6 +385,8 @@ cdef class Simulation:
         self.base_acw = base["after_call_work"]
         self.base_retrial = base["retrial"]
         self.base_ivr = base["ivr"]
+        self.base_leg = base["leg"]
+        self.base_ivr_retrial = base["ivr_retrial"]
         self.base_ads = base["ads"]
         self.base_transfer = base["transfer"]
         transfer_start, transfer_cum, transfer_to = model.transfer_table()
@@ -507,6 +510,8 @@ cdef class Simulation:
             self.draws[k].handle_rng = self.streams[self.base_handle + k]
             self.draws[k].patience_rng = self.streams[self.base_patience + k]
             self.draws[k].acw_rng = self.streams[self.base_acw + k]
+            # leg streams exist when some source retries or some type transfers (else never drawn)
+            self.draws[k].leg_rng = self.streams[self.base_leg + k] if self.base_ivr_retrial > self.base_leg else NULL
 
         self._schedule_tables(model)
         self.agents = <Agent*>self._alloc(max(self.n_agents, 1) * sizeof(Agent))
@@ -1312,10 +1317,15 @@ cdef class Simulation:
         cdef int32_t row = row_at(&self.stats, t) if has_line else who.ring_row
         cdef bint counted = t >= self.warmup
         cdef TypeDraws* draws = &self.draws[k]
-        cdef double handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t), draws.handle_rng, self.empirical)
-        cdef double patience = sample(self._draw_dist(draws.patience, self.patience_periods, k, t), draws.patience_rng,
-                                      self.empirical)
-        cdef double acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t), draws.acw_rng, self.empirical)
+        # a retrial or a transfer leg draws from the type's leg stream, a first attempt from its own
+        # three (common random numbers: compile.LEG_SOURCE)
+        cdef bint leg = who.attempt > 1 or who.transferring
+        cdef double handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t),
+                                    draws.leg_rng if leg else draws.handle_rng, self.empirical)
+        cdef double patience = sample(self._draw_dist(draws.patience, self.patience_periods, k, t),
+                                      draws.leg_rng if leg else draws.patience_rng, self.empirical)
+        cdef double acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t),
+                                 draws.leg_rng if leg else draws.acw_rng, self.empirical)
         cdef double message, predicted
         cdef int32_t agent
         count(&self.stats, k, row, F_ARRIVED, 1.0)
@@ -1483,11 +1493,18 @@ cdef class Simulation:
         c.state = CALL_IVR
         c.entry_row = row
         c.entry_counted = counted
-        c.deadline = t + sample(&self.dists[self.tree_patience_dist[tree]], self.streams[self.base_ivr + tree],
+        c.deadline = t + sample(&self.dists[self.tree_patience_dist[tree]], self._menu_rng(tree, who.attempt),
                                 self.empirical)
         self.n_other += 1
         self._list_append(&self.in_menu, slot)
         return self._enter_node(slot, self.tree_start[tree])
+
+    cdef inline bitgen_t* _menu_rng(self, int32_t tree, int32_t attempt) noexcept nogil:
+        """The stream of a walk of menu ``tree``: its own for first attempts, its retrial stream for
+        later ones (common random numbers: compile.IVR_RETRIAL_SOURCE)."""
+        if attempt > 1:
+            return self.streams[self.base_ivr_retrial + tree]
+        return self.streams[self.base_ivr + tree]
 
     cdef int _enter_node(self, int32_t slot, int32_t j) noexcept nogil:
         """The caller in ``slot`` starts node j: it ends after its duration, unless the
@@ -1496,7 +1513,7 @@ cdef class Simulation:
         cdef double end
         count_node(&self.stats, j, c.entry_counted, N_ENTERED)
         c.node = j
-        end = self.now + sample(&self.dists[self.node_dist[j]], self.streams[self.base_ivr + self.node_tree[j]],
+        end = self.now + sample(&self.dists[self.node_dist[j]], self._menu_rng(self.node_tree[j], c.who.attempt),
                                 self.empirical)
         c.node_end = end
         return self._push(c.deadline if c.deadline < end else end, EV_IVR, slot, c.gen)
@@ -1519,7 +1536,7 @@ cdef class Simulation:
             self._count_caller(&c.who, C_IVR_HUNG_UP)
             self._free_call(slot)
             return 0
-        u = random_standard_uniform(self.streams[self.base_ivr + self.node_tree[j]])
+        u = random_standard_uniform(self._menu_rng(self.node_tree[j], c.who.attempt))
         b = self.node_branch_start[j]
         while u >= self.branch_cum[b]:
             b += 1
@@ -1894,9 +1911,13 @@ cdef class Simulation:
         cdef int32_t k = self.voicemail_type
         cdef double t = self.now, handle, acw
         cdef TypeDraws* draws = &self.draws[k]
-        handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t), draws.handle_rng, self.empirical)
-        sample(self._draw_dist(draws.patience, self.patience_periods, k, t), draws.patience_rng, self.empirical)
-        acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t), draws.acw_rng, self.empirical)
+        cdef bint leg = who.attempt > 1  # a retrial's voicemail: the leg stream (as _reach_type)
+        handle = sample(self._draw_dist(draws.handle, self.handle_periods, k, t),
+                        draws.leg_rng if leg else draws.handle_rng, self.empirical)
+        sample(self._draw_dist(draws.patience, self.patience_periods, k, t),
+               draws.leg_rng if leg else draws.patience_rng, self.empirical)
+        acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t),
+                     draws.leg_rng if leg else draws.acw_rng, self.empirical)
         slot = self._item(who, slot, k, t, handle, acw)
         if slot < 0:
             return -1

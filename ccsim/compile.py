@@ -51,10 +51,10 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence", "roster", "transfer", "propensity", "order", "state")
+           "routing", "absence", "roster", "transfer", "propensity", "order", "state", "leg", "ivr_retrial")
 # The order of the engines' streams in stream_keys (CompiledModel.stream_base).
 STREAM_ORDER = ("arrival", "handle", "patience", "after_call_work", "retrial", "ivr", "ads", "callback", "routing",
-                "transfer", "propensity", "order")
+                "transfer", "propensity", "order", "leg", "ivr_retrial")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -73,6 +73,14 @@ TRANSFER_SOURCE = "transfer"
 # type: the lives of its orders (ccsim.engines.funnel says in what order they are drawn).
 PROPENSITY_SOURCE = "propensity"
 ORDER_SOURCE = "order"
+# Common random numbers: a call type's "handle", "patience" and "after_call_work" streams draw
+# for first attempts only, so that the i-th first attempt at a type has the same needs under
+# every policy (a retrial or a transfer happens under one policy and not another). "leg" is keyed
+# by call type: the handle time, patience and ACW (in that order) of a retrial attempt or a
+# transfer leg reaching it (streams only when some source retries or some type transfers);
+# "ivr_retrial" by menu: a retrial attempt's walk of it (streams only when some entry retries).
+LEG_SOURCE = "leg"
+IVR_RETRIAL_SOURCE = "ivr_retrial"
 # Distribution codes whose draw takes no number from its stream (``_random.sample``).
 _DRAWLESS = (DIST_CODES["infinite"], DIST_CODES["deterministic"])
 # What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
@@ -580,16 +588,22 @@ class CompiledModel:
         draws); a retrial stream only when its source retries (max_attempts > 1 and a retry
         probability > 0: ``_lost``); a callback stream only when its type offers callbacks
         (offer_after finite) or calls voicemails back (its items are the only ones it draws
-        for); a transfer stream only when its type transfers or consults (``talk_extra``).
-        Arrivals, menus, ads, the routing stream and the funnel's streams always draw."""
+        for); a transfer stream only when its type transfers or consults (``talk_extra``); a leg
+        stream when its type's durations draw at all (one no retrial or transfer reaches is
+        created and never drawn from). Arrivals, menus (and their retrial walks),
+        ads, the routing stream and the funnel's streams always draw."""
         base, n, s = self.stream_base, self.n_types, self.n_sources
         drawn = np.ones(base["end"], dtype=bool)
         rows = ~np.isin(self.dist_code[self.period_dist], _DRAWLESS)  # period rows whose sample draws
         at = np.concatenate([[0], np.cumsum(rows)])
+        needs = np.zeros(n, dtype=bool)  # a type some duration of which draws
         for source, periods in (("handle", self.handle_periods), ("patience", self.patience_periods),
                                 ("after_call_work", self.acw_periods)):
             first, count = periods[:, 0], periods[:, 1]
             drawn[base[source]:base[source] + n] = at[first + count] > at[first]
+            needs |= at[first + count] > at[first]
+        if base["ivr_retrial"] > base[LEG_SOURCE]:  # leg streams exist (some source retries or type transfers)
+            drawn[base[LEG_SOURCE]:base[LEG_SOURCE] + n] = needs
         drawn[base["retrial"]:base["retrial"] + s] = ((self.max_attempts > 1)
                                                        & ((self.retry_blocked > 0) | (self.retry_abandoned > 0)))
         drawn[base["callback"]:base["callback"] + n] = ((self.cb_offer_after < math.inf)
@@ -605,7 +619,8 @@ class CompiledModel:
         call type, IVR one per menu, ads one per media channel, callback one per call type; then
         only when used: routing one (the random agent selection), transfer one per call type
         (some type transfers or consults), with a funnel propensity one per source and order one
-        per call type (last). Read from ``stream_keys``, so a run creates no stream it never draws from
+        per call type; then leg one per call type (some source retries or type transfers) and
+        ivr_retrial one per menu (some entry retries), last. Read from ``stream_keys``, so a run creates no stream it never draws from
         (and of these, ``bit_generators`` creates only the ``drawn_streams``)."""
         counts = {}
         for source, _ in self.stream_keys:
@@ -794,7 +809,11 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + (tuple((TRANSFER_SOURCE, c.name) for c in types)
                         if any(c.transfers or c.consult for c in types) else ())
                      + (tuple((PROPENSITY_SOURCE, c.name) for c in sources)
-                        + tuple((ORDER_SOURCE, c.name) for c in types) if scenario.funnel is not None else ())),
+                        + tuple((ORDER_SOURCE, c.name) for c in types) if scenario.funnel is not None else ())
+                     + (tuple((LEG_SOURCE, c.name) for c in types)
+                        if any(c.retrials for c in sources) or any(c.transfers for c in types) else ())
+                     + (tuple((IVR_RETRIAL_SOURCE, tree.name) for tree in scenario.ivr)
+                        if any(e.retrials for e in scenario.entries) else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),

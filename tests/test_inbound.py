@@ -47,19 +47,22 @@ CASES = {
 }
 
 
+COMPARED_SEEDS = (1, 7)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("seed", [1, 7])
+@pytest.mark.parametrize("seed", COMPARED_SEEDS)
 def test_core_and_simpy_are_bit_identical(case, seed):
     core, ref = run(CASES[case], "core", seed), run(CASES[case], "simpy", seed)
     assert_same_run(core, ref)
 
 
 def test_the_shared_scenario_exercises_every_outcome():
-    """So that the bit-for-bit comparison covers what it claims."""
-    stats = run(INBOUND, "core", 1)
-    calls = fields(stats.total_calls, CALL_FIELDS)
-    entries = fields(stats.total_entries.sum(axis=0), ENTRY_FIELDS)
-    callers = fields(stats.callers.sum(axis=0), CALLER_FIELDS)
+    """So that the bit-for-bit comparison covers what it claims (over the seeds it runs)."""
+    runs = [run(INBOUND, "core", seed) for seed in COMPARED_SEEDS]
+    calls = fields(sum(stats.total_calls for stats in runs), CALL_FIELDS)
+    entries = fields(sum(stats.total_entries.sum(axis=0) for stats in runs), ENTRY_FIELDS)
+    callers = fields(sum(stats.callers.sum(axis=0) for stats in runs), CALLER_FIELDS)
     for name in ("blocked", "queue_full", "retrials", "routed", "abandoned", "answered"):
         assert calls[name].sum() > 0, name
     assert calls["queue_full"][1] > 0  # the type with the queue-full message
@@ -107,8 +110,12 @@ def test_media_callers_are_attributed_through_menus_and_retrials(engine):
     stats = run(INBOUND_MEDIA, engine, 3)
     for table in (stats.interval_channels, stats.total_channels, stats.airing_calls):
         np.testing.assert_array_equal(table[..., 0], table[..., 1:-1].sum(axis=-1))  # each caller once
-    # the channels split the callers of the sources they ring
-    np.testing.assert_array_equal(stats.total_channels.sum(axis=0), stats.callers.sum(axis=0))
+    # the channels split the callers of the sources they ring (counts exactly; the time in center,
+    # summed in another order, to rounding)
+    by_channel, by_source = stats.total_channels.sum(axis=0), stats.callers.sum(axis=0)
+    np.testing.assert_array_equal(by_channel[:-1], by_source[:-1])
+    assert CALLER_FIELDS[-1] == "time_in_center"
+    np.testing.assert_allclose(by_channel[-1], by_source[-1], rtol=1e-12)
     tv = stats.total_channels[1]
     assert tv[CALLER_FIELDS.index("ivr_hung_up")] > 0 and tv[CALLER_FIELDS.index("served")] > 0
     records = stats.call_records

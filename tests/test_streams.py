@@ -58,7 +58,8 @@ SKIPPED = {("after_call_work", name) for name in ("plain", "retry", "hold", "vm"
     ("retrial", name) for name in ("plain", "wrapup", "hold", "vm", "fixed", "mixed", "line")} | {
     ("callback", name) for name in ("plain", "retry", "wrapup", "fixed", "mixed")} | {
     ("handle", "fixed"), ("patience", "fixed")} | {
-    ("transfer", name) for name in ("plain", "wrapup", "hold", "vm", "fixed", "mixed")}
+    ("transfer", name) for name in ("plain", "wrapup", "hold", "vm", "fixed", "mixed")} | {
+    ("leg", "fixed")}
 
 
 def model():

@@ -314,6 +314,9 @@ class ContactCenter:
                     "ivr": streams[base["ivr"]:base["ivr"] + model.n_trees]}
         for source in ("handle", "patience", "after_call_work"):
             self.rng[source] = streams[base[source]:base[source] + n]
+        # a retrial's or a transfer leg's durations, a retrial's menu walk (compile.LEG_SOURCE)
+        self.rng["leg"] = streams[base["leg"]:base["ivr_retrial"]]
+        self.rng["ivr_retrial"] = streams[base["ivr_retrial"]:base["end"]]
         self.ad_rng = [streams[ad_stream(model, c)] for c in range(model.n_channels)]
         self.rates = model.rates.tolist()
         self.replay_times = model.replay_times.tolist()
@@ -732,7 +735,7 @@ class ContactCenter:
         """Walk entry e's IVR menu: node after node until a queue or an exit."""
         m, env, tally = self.model, self.env, self.tally
         tree = int(m.entry_tree[e])
-        rng = self.rng["ivr"][tree]
+        rng = self.rng["ivr" if who.attempt == 1 else "ivr_retrial"][tree]  # a retrial's walk: its own stream
         deadline = ring + self.draw(m.tree_patience_dist[tree], rng)
         j = int(m.tree_start[tree])
         self.in_ivr[who] = (e, ring)
@@ -786,12 +789,14 @@ class ContactCenter:
         answered at once or after queueing. Returns the time of the caller's next attempt, or None."""
         m, env, tally = self.model, self.env, self.tally
         # Every call draws all its durations when it reaches its call type, even if blocked:
-        # with common random numbers, the i-th call of a type has the same needs whatever
-        # happens to the others.
+        # with common random numbers, the i-th first attempt at a type has the same needs whatever
+        # happens to the others; a retrial or a transfer leg (which one policy makes and another
+        # not) draws from the type's leg stream.
         now = env.now
-        handle = self.draw_duration("handle", k, now)
-        patience = self.draw_duration("patience", k, now)
-        acw = self.draw_duration("after_call_work", k, now)
+        leg = who.attempt > 1 or transferred
+        handle = self.draw_duration("handle", k, now, leg)
+        patience = self.draw_duration("patience", k, now, leg)
+        acw = self.draw_duration("after_call_work", k, now, leg)
         call = Call(who, ring, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
         tally.count(call, "arrived")
         if forwarded:
@@ -926,9 +931,10 @@ class ContactCenter:
         """A voicemail: a callback item of the voicemail call type, with durations drawn now from
         its streams, available at once if open, else at the next opening."""
         m, now, k = self.model, self.env.now, self.model.voicemail_type
-        handle = self.draw_duration("handle", k, now)
-        self.draw_duration("patience", k, now)  # drawn as for any call reaching the type (CRN)
-        acw = self.draw_duration("after_call_work", k, now)
+        leg = who.attempt > 1  # a retrial's voicemail: the leg stream (as reach_type)
+        handle = self.draw_duration("handle", k, now, leg)
+        self.draw_duration("patience", k, now, leg)  # drawn as for any call reaching the type (CRN)
+        acw = self.draw_duration("after_call_work", k, now, leg)
         item = CallbackItem(who, ring, k, now, self.tally.interval_of(now), now >= m.warmup, handle, acw)
         self.tally.count(item, "voicemails")
         self.request_callback(item, None if not self.closed_now() else next_open(*self.week, now))
@@ -1452,11 +1458,12 @@ class ContactCenter:
         """A draw of distribution ``row`` from ``rng``."""
         return draw(self.dists, int(row), self.empirical, rng)
 
-    def draw_duration(self, source, k, now):
-        """A draw of call type k's ``source`` duration, in the period of the day ``now`` falls in."""
+    def draw_duration(self, source, k, now, leg=False):
+        """A draw of call type k's ``source`` duration, in the period of the day ``now`` falls in,
+        from its ``source`` stream, or its leg stream for a retrial or a transfer leg."""
         first, count = self.periods[source][k]
         row = period_row(self.period_start, self.period_dist, first, count, now)
-        return draw(self.dists, row, self.empirical, self.rng[source][k])
+        return draw(self.dists, row, self.empirical, self.rng["leg" if leg else source][k])
 
     def record_abandon(self, call, wait):
         self.tally.count(call, "abandoned")
