@@ -17,7 +17,7 @@ from ccsim import files
 from ccsim.errors import UserError
 from ccsim.experiment.records import Point, ReplicationRecord, run_replication, task_for
 from ccsim.experiment.store import (Store, StoreExistsError, StoreMismatchError, StoreNotFoundError,
-                                   StoreWriteError, fingerprint)
+                                   StoreWriteError, RESULTS_REVISION, fingerprint)
 from factories import single_queue, two_call_types
 from inbound_scenarios import INBOUND_MEDIA
 
@@ -189,6 +189,26 @@ def test_mismatch_names_what_differs(tmp_path):
             store.check_matches(changed, 7, True, "core")
         with pytest.raises(StoreMismatchError, match="crn True in the store, False given"):
             store.check_matches(POINTS, 7, False, "core")
+
+
+def test_a_store_of_an_earlier_results_revision_is_not_resumed(tmp_path):
+    """A store made by a ccsim whose engines drew otherwise (RESULTS_REVISION) holds replications
+    this one would not make: resuming it would mix the two."""
+    path = tmp_path / "s.db"
+    with create(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute("UPDATE study SET fingerprint = ?", (fingerprint(POINTS, 7, True, "core", revision=1),))
+    db.commit()
+    db.close()
+    assert RESULTS_REVISION > 1
+    with Store.open(path) as store:
+        with pytest.raises(StoreMismatchError, match=r"earlier ccsim.*results revision 1, this ccsim's "
+                                                     rf"{RESULTS_REVISION}\); run the study again into a new store"):
+            store.check_matches(POINTS, 7, True, "core")
+        with pytest.raises(StoreMismatchError, match="seed 7 in the store, 8 given"):  # what differs comes first
+            store.check_matches(POINTS, 8, True, "core")
+        assert len(store.load().records) == 0  # still readable
 
 
 def test_refuses_to_overwrite(tmp_path):

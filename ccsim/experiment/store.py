@@ -288,7 +288,12 @@ class Store:
         if meta["fingerprint"] == fingerprint(points, seed, crn, engine, state):
             return
         found = differences(meta, self.points(), points, int(seed), bool(crn), engine)
-        if found == [NO_DIFFERENCE]:  # the points, seed and engine agree: the start state does not
+        earlier = _earlier_revision(meta["fingerprint"], points, seed, crn, engine, state)
+        if found == [NO_DIFFERENCE] and earlier:
+            found = [f"its replications were made by an earlier ccsim, whose engines give other results for the same "
+                     f"design and seed (results revision {earlier}, this ccsim's {RESULTS_REVISION}); run the study "
+                     "again into a new store"]
+        elif found == [NO_DIFFERENCE]:  # the points, seed and engine agree: the start state does not
             empty = meta["fingerprint"] == fingerprint(points, seed, crn, engine)
             found = ["the store records no start state (its replications started empty, or it was made by a "
                      "ccsim that did not record one, before 2026-11-30), a start state is given; resume it "
@@ -376,16 +381,37 @@ class Store:
         )
 
 
-def fingerprint(points: list, seed: int, crn: bool, engine: str, state=None) -> str:
+# The engines' results revision: bumped when the same design and seed give other replications
+# (a draw taken from another stream, a figure stored with another meaning), so that a study
+# resumed by a ccsim of another revision is refused rather than mixing two. 1: stores made
+# before 2026-11-30; 2: a retrial or a transfer leg draws from streams of its own (common random
+# numbers), and the stored arrivals and blocked count the rings of menus' entries.
+RESULTS_REVISION = 2
+
+
+def fingerprint(points: list, seed: int, crn: bool, engine: str, state=None, revision: int = RESULTS_REVISION) -> str:
     """SHA-256 of the canonical JSON of what determines the replications (a start state, plain
-    data, only when there is one: the stores of studies without one keep their fingerprint)."""
+    data, only when there is one: the stores of studies without one keep their fingerprint), and
+    the engines' results revision from 2 on (``RESULTS_REVISION``)."""
     design = {
         "points": [{"point": p.point, "overrides": p.overrides, "scenario": p.scenario} for p in points],
         "seed": int(seed), "crn": bool(crn), "engine": engine,
     }
     if state is not None:
         design["state"] = state
+    if revision > 1:
+        design["revision"] = int(revision)
     return hashlib.sha256(dumps(design, canonical=True).encode()).hexdigest()
+
+
+def _earlier_revision(stored: str, points: list, seed: int, crn: bool, engine: str, state) -> int | None:
+    """The earlier results revision whose fingerprint of this design (with the start state given,
+    or none) is the ``stored`` one, or None."""
+    for revision in range(1, RESULTS_REVISION):
+        for given in (state, None) if state is not None else (None,):
+            if stored == fingerprint(points, seed, crn, engine, given, revision):
+                return revision
+    return None
 
 
 # -- creation helpers ------------------------------------------------------------
