@@ -2519,12 +2519,11 @@ cdef class Simulation:
         return self._factor(self._arg(agent, self.n_agents, "agent", "handle_factor"),
                             self._arg(call_type, self.n_types, "call type", "handle_factor"))
 
-    def set_timer(self, double time, tag):
+    def set_timer(self, time, tag):
         """``on_timer(center, tag)`` at ``time``."""
-        from .router import RouterError, timer_tag
-        if not time >= self.now:
-            raise RouterError(f"router set a timer at {time!r}, before now ({self.now!r})")
-        if self._push(time, EV_ROUTER_TIMER, <int32_t>timer_tag(tag), 0) != 0:
+        from .router import timer_tag, timer_time
+        cdef double at = timer_time(time, self.now)
+        if self._push(at, EV_ROUTER_TIMER, <int32_t>timer_tag(tag), 0) != 0:
             raise MemoryError
 
     def assign(self, agent, call_type):

@@ -160,14 +160,22 @@ def router_model(model):
 
 
 def answer_number(answer) -> Optional[int]:
-    """A hook's answer (not None) as an agent or call-type number: an int or what ``int()``
-    takes, never a float (3.0 is refused, not rounded); None when it is no number."""
-    if isinstance(answer, float):
-        return None
-    try:
+    """A hook's answer (not None) as an agent or call-type number: an integer (Python's or
+    numpy's), as ``argument`` takes them; None for anything else (a float, even 3.0, is not
+    rounded; a bool is not agent 1; a string is not parsed)."""
+    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
         return int(answer)
-    except (TypeError, ValueError):
-        return None
+    return None
+
+
+def timer_time(time, now: float) -> float:
+    """When a router's timer goes off: a real number (not a bool or a string), not before now."""
+    if not isinstance(time, numbers.Real) or isinstance(time, bool):
+        raise RouterError(f"center.set_timer: time {time!r} is not a number of seconds")
+    time = float(time)
+    if not time >= now:
+        raise RouterError(f"router set a timer at {time!r}, before now ({now!r})")
+    return time
 
 
 def argument(value, count: int, what: str, method: str) -> int:

@@ -131,16 +131,39 @@ class Answers(ccsim.Router):
 
 
 @pytest.mark.parametrize("engine", ["core", "simpy"])
-@pytest.mark.parametrize("value", [0.0, np.float64(0.0), "zero", object(), [0]])
+@pytest.mark.parametrize("value", [0.0, np.float64(0.0), np.float32(0.0), "zero", "0", False, True, object(), [0]])
 def test_an_answer_that_is_no_whole_number_is_refused_by_both_engines(engine, value):
     model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
     with pytest.raises(ccsim.RouterError, match="router.on_arrival returned agent .*which is not an agent number"):
         ENGINES[engine](model, 1, router=Answers(value))
 
 
-def test_answer_number_takes_ints_and_what_int_takes_but_no_float():
-    assert [answer_number(v) for v in (3, np.int64(3), np.int32(3), "3", True)] == [3, 3, 3, 3, 1]
-    assert [answer_number(v) for v in (3.0, np.float64(3.0), "3.5", None, [3])] == [None] * 5
+def test_answer_number_takes_integers_only():
+    """A bool was agent 1 (or 0), a string was parsed, np.float32(3.0) was agent 3: an answer is
+    taken as the center's methods take their arguments (router.argument)."""
+    assert [answer_number(v) for v in (3, np.int64(3), np.int32(3), np.uint8(3))] == [3, 3, 3, 3]
+    assert [answer_number(v) for v in (3.0, np.float64(3.0), np.float32(3.0), "3", "3.5", True, False, None,
+                                       [3])] == [None] * 9
+
+
+class Timer(ccsim.Router):
+    """Sets one timer at ``time`` at the first arrival."""
+
+    def __init__(self, time):
+        self.time = time
+
+    def on_arrival(self, center, call_type):
+        self.__dict__.setdefault("set", center.set_timer(self.time, 0))
+
+
+@pytest.mark.parametrize("engine", ["core", "simpy"])
+@pytest.mark.parametrize("time", ["10", True, None, [5.0]])
+def test_a_timer_at_no_number_is_a_router_error_in_both_engines(engine, time):
+    """The core raised Cython's bare TypeError ('must be real number, not str'), the SimPy twin
+    took "10" as 10.0."""
+    model = compile_scenario(validate_scenario(scenario("longest_idle", "longest_waiting")))
+    with pytest.raises(ccsim.RouterError, match=r"center.set_timer: time .* is not a number of seconds"):
+        ENGINES[engine](model, 1, router=Timer(time))
 
 
 def test_assign_outside_a_timer_is_refused():

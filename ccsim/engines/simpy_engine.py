@@ -28,7 +28,7 @@ from ..results import (AGENT_FIELDS, CALL_FIELDS, CALL_RECORD_DTYPE, CALLER_FIEL
 from ..scenario.hours import is_open, next_open
 from .arrivals import ad_delay, next_arrival, replay_arrival
 from .funnel import Funnel
-from ..router import RouterError, answer_number, argument, bad_agent, bad_type, timer_tag
+from ..router import RouterError, answer_number, argument, bad_agent, bad_type, timer_tag, timer_time
 from .routing import Idle, allows, call_order
 from .sampling import draw, period_row
 from .shifts import schedules
@@ -1535,9 +1535,7 @@ class RouterState:
 
     def set_timer(self, time, tag):
         center = self.center
-        time = float(time)
-        if not time >= center.env.now:
-            raise RouterError(f"router set a timer at {time!r}, before now ({center.env.now!r})")
+        time = timer_time(time, center.env.now)
         center.env.at(time, ROUTER_TIMER).callbacks.append(partial(center.router_timer, timer_tag(tag)))
 
     def assign(self, agent, call_type):
