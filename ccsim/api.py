@@ -28,18 +28,29 @@ DEFAULT_SEED = 1  # the CLI's default too
 def as_scenario(scenario: ScenarioLike) -> Scenario:
     """A ``Scenario`` from a model, a YAML path or a dict, validated either way: a ``Scenario``
     that validation did not make (a copy edited with pydantic's ``model_copy(update=...)``,
-    which does not validate) is validated again, through its plain data (``scenario_to_dict``)."""
+    which does not validate), or edited in place since (its lists and dicts), is validated
+    again, through its plain data (``scenario_to_dict``); a misspelt key that ``model_copy``
+    took is refused as in a file. A ``Scenario`` given comes back as a private copy: editing
+    the caller's object afterwards changes no result made from it."""
     if isinstance(scenario, Scenario):
-        from .scenario.loader import scenario_to_dict, was_validated
+        from .scenario.loader import scenario_to_dict, unknown_attributes, validated_copy
         from .scenario.problems import TOP, Problem, ScenarioError
 
-        if was_validated(scenario):  # made by validation (frozen since): not again
-            return scenario
-
+        copy = validated_copy(scenario)
+        if copy is not None:  # made by validation, unchanged since: not again
+            return copy
         try:
             data = scenario_to_dict(scenario)
-        except Exception as err:  # a value of a type pydantic cannot even serialize
-            raise ScenarioError("<Scenario>", [Problem(TOP, f"cannot be read back as data: {err}")]) from None
+        except Exception:  # noqa: BLE001 - a value pydantic cannot serialize (a numpy number): as Python data
+            try:
+                data = _plain(scenario.model_dump(mode="python", exclude_none=True, warnings=False))
+            except Exception as err:  # noqa: BLE001 - not even that
+                raise ScenarioError("<Scenario>", [Problem(TOP, f"cannot be read back as data: {err}")]) from None
+        unknown = unknown_attributes(scenario, data)
+        if unknown:
+            raise ScenarioError("<Scenario>", [Problem(path, f"unknown key (a value set with model_copy(update=...) "
+                                                             f"that is no field of the scenario): {value!r}")
+                                               for path, value in unknown])
         return validate_scenario(data, source="<Scenario>")
     if isinstance(scenario, dict):
         return validate_scenario(scenario)
@@ -47,6 +58,19 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
         raise ArgumentError(f"scenario must be a ccsim.Scenario, a dict or the path of a YAML file, "
                             f"got {type(scenario).__name__}")
     return load_scenario(scenario)
+
+
+def _plain(value):
+    """Python data with numpy numbers and arrays (a sweep's ``np.arange``) made plain numbers and lists."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,
@@ -62,6 +86,7 @@ def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", ca
     """
     _check_engine(engine)
     _check_router(router)
+    call_records = _check_flag(call_records, "call_records")
     seed = seed if isinstance(seed, np.random.SeedSequence) else replication_seed(seed, 0)
     scenario = as_scenario(scenario)
     model = with_budget(compile_scenario(scenario), max_calls, max_memory, engine=engine, call_records=call_records)
@@ -89,6 +114,8 @@ def _from_state(model: CompiledModel, state) -> CompiledModel:
         return model
     from .state import State, load_state, with_state
 
+    if not isinstance(state, (State, str, Path)):
+        raise ArgumentError(f"state must be a ccsim.state.State or the path of a state file, got {state!r}")
     source = "<state>" if isinstance(state, State) else str(state)
     return with_state(model, state if isinstance(state, State) else load_state(state), source)
 
@@ -99,6 +126,7 @@ def replication_seed(seed, rep: int) -> np.random.SeedSequence:
     Derived from the root's entropy and spawn key, so it does not depend on
     how many children the root object has spawned before.
     """
+    rep = whole_number(rep, "rep", 0, None, ArgumentError)
     if isinstance(seed, np.random.SeedSequence):
         return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, rep), pool_size=seed.pool_size)
     return np.random.SeedSequence(_root_seed(seed), spawn_key=(rep,))
@@ -106,6 +134,7 @@ def replication_seed(seed, rep: int) -> np.random.SeedSequence:
 
 def replication_seeds(seed, reps: int) -> list[np.random.SeedSequence]:
     """Replications ``0 .. reps-1`` of root ``seed``: replication i always gets the same stream."""
+    reps = whole_number(reps, "reps", 0, L.MAX_REPS, ArgumentError)
     return [replication_seed(seed, r) for r in range(reps)]
 
 
@@ -124,6 +153,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
     reps = whole_number(reps, "reps", 1, L.MAX_REPS, ArgumentError)
     _check_engine(engine)
     _check_router(router)
+    _check_progress(progress)
     seeds = replication_seeds(seed, reps)
     scenario = as_scenario(scenario)
     # every replication's result is returned, so held at once: their statistics count reps times
@@ -141,6 +171,8 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
 
 def _root_seed(seed) -> int:
     try:
+        if isinstance(seed, bool):  # True is no seed (a flag passed in the wrong place)
+            raise TypeError
         value = operator.index(seed)
     except TypeError:
         raise ArgumentError(
@@ -152,14 +184,29 @@ def _root_seed(seed) -> int:
 
 
 def _check_router(router) -> None:
+    if isinstance(router, type):
+        raise ArgumentError(f"router must be a ccsim.Router object, got the class {router.__name__}: "
+                            f"pass {router.__name__}(...)")
     if router is not None and not all(callable(getattr(router, m, None)) for m in ("on_arrival", "on_agent_free")):
         raise ArgumentError(f"router must be a ccsim.Router (an object with on_arrival and on_agent_free "
                             f"methods), got {type(router).__name__}")
 
 
 def _check_engine(engine: str) -> None:
-    if engine not in ENGINES:
+    if not isinstance(engine, str) or engine not in ENGINES:
         raise ArgumentError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _check_flag(value, name: str) -> bool:
+    """A yes/no argument: a bool (numpy's too), not a string such as "no", which is true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_progress(progress) -> None:
+    if progress is not None and not callable(progress):
+        raise ArgumentError(f"progress must be a function progress(done, total), got {progress!r}")
 
 
 __all__ = ["ArgumentError", "as_scenario", "replicate", "replication_seed", "replication_seeds", "simulate",

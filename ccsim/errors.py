@@ -14,6 +14,10 @@ class UserError(Exception):
     """Bad input (scenario, option, file, budget): a clear message, exit status 2."""
 
 
+class ArgumentError(UserError, ValueError):
+    """An argument of the Python API that cannot be used (seed, reps, engine, table options)."""
+
+
 def whole_number(value, what: str, least: int, most: int = None, error=UserError) -> int:
     """``value`` as an int from ``least`` to ``most`` (None: no bound), else ``error`` naming
     ``what`` (a count of the Python API: reps, batches, max_reps; True is not a count)."""
@@ -30,4 +34,4 @@ def whole_number(value, what: str, least: int, most: int = None, error=UserError
     return value
 
 
-__all__ = ["UserError", "whole_number"]
+__all__ = ["ArgumentError", "UserError", "whole_number"]

@@ -13,12 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import UserError, whole_number
+from .errors import ArgumentError, UserError, whole_number
 from .student_t import t_quantiles
-
-
-class ArgumentError(UserError, ValueError):
-    """An argument of the Python API that cannot be used (seed, reps, engine, table options)."""
 
 
 # Per-call counters, by the interval of the call's arrival (seconds for sums).
@@ -934,6 +930,9 @@ def summarize(results: list, level: float = 0.95) -> dict:
     half-widths are NaN when its arrivals vary (``diagnostics.stationary_arrivals``: a profile,
     media, busyness, replayed calls), as ``ccsim run`` gives none then."""
     _check_level(level)
+    if callable(getattr(results, "kpis", None)) or not hasattr(results, "__iter__"):
+        raise ArgumentError(f"summarize takes a list of ccsim Results, got a {type(results).__name__}"
+                            + (": summarize([result])" if callable(getattr(results, "kpis", None)) else ""))
     results = list(results)
     odd = [r for r in results if not callable(getattr(r, "kpis", None))]
     if not results or odd:

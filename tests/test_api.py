@@ -1,6 +1,8 @@
 """The Python API: one seed meaning, defaults, explicit SeedSequences, argument errors."""
 import json
 
+import re
+
 import numpy as np
 import pytest
 
@@ -86,6 +88,19 @@ def test_replicate_from_a_seed_sequence_does_not_depend_on_earlier_spawns():
                                    "got NoneType"),
     (lambda: ccsim.simulate(SCENARIO, router=object()), "router must be a ccsim.Router"),
     (lambda: ccsim.summarize(["x"]), "summarize takes a list of one or more ccsim Results"),
+    # from a researcher's audit: each was a TypeError or ValueError from inside, or taken
+    (lambda: ccsim.summarize(ccsim.simulate(SCENARIO)), r"summarize takes a list of ccsim Results, got a Result: "
+                                                         r"summarize\(\[result\]\)"),
+    (lambda: ccsim.simulate(SCENARIO, engine=["core"]), r"unknown engine \['core'\]"),
+    (lambda: ccsim.simulate(SCENARIO, router=ccsim.Router), "got the class Router: pass Router"),
+    (lambda: ccsim.simulate(SCENARIO, state=3), "state must be a ccsim.state.State or the path of a state file"),
+    (lambda: ccsim.simulate(SCENARIO, seed=True), "seed must be a non-negative integer or a numpy"),
+    (lambda: ccsim.simulate(SCENARIO, call_records="no"), "call_records must be True or False, got 'no'"),
+    (lambda: ccsim.replicate(SCENARIO, 2, progress=3), r"progress must be a function progress\(done, total\)"),
+    (lambda: ccsim.replication_seed(1, -1), "rep must be at least 0, got -1"),
+    (lambda: ccsim.replication_seeds(1, -2), "reps must be at least 0, got -2"),
+    (lambda: ccsim.load_scenario({"name": "x"}), "load_scenario takes the path of a YAML file, got dict"),
+    (lambda: ccsim.load_scenario(3), "load_scenario takes the path of a YAML file, got int"),
     (lambda: ccsim.summarize([]), "got an empty list"),
     (lambda: ccsim.summarize([ccsim.simulate(SCENARIO)], level=95), r"level must be a confidence level .* got 95"),
     (lambda: ccsim.simulate(SCENARIO).batch_means(batches=0), "batches must be at least 2, got 0"),
@@ -108,6 +123,11 @@ B = single_queue(agents=12, horizon=1800, rate=0.05)
     (lambda: compare([SCENARIO, B], reps=10**9), "reps must be at most 1,000,000"),
     (lambda: compare([SCENARIO, B], labels=["x"]), "labels: one per scenario, got 1 for 2 scenarios"),
     (lambda: compare("a.yaml"), "compare takes a list of scenarios"),
+    (lambda: compare([SCENARIO, B], crn="no"), "crn must be True or False, got 'no'"),
+    (lambda: compare([SCENARIO, B], router=ccsim.Router()), "a study takes no router"),
+    (lambda: compare([SCENARIO, B], reps=2, backend="serial").differences(baseline=5),
+     "baseline point 5 is not in the study"),
+    (lambda: compare([SCENARIO, B], reps=2, backend="serial").summary(kpis=["nope"]), "unknown KPI nope"),
     (lambda: compare([SCENARIO, B], ci_halfwidth={"service_level": "x"}),
      "target half-width of service_level must be a number >= 0, got 'x'"),
 ])
@@ -135,11 +155,63 @@ def test_an_edited_scenario_is_validated_again():
             assert words in str(caught.value), str(caught.value)
     more = base.model_copy(update={"agents": [team.model_copy(update={"count": 25})]})
     assert ccsim.simulate(more).model.n_agents == 25
-    # what validation made is taken as it is (ccsim check runs a scenario once per replication)
-    assert ccsim.as_scenario(base) is base and ccsim.as_scenario(more) is not more
-    again = ccsim.as_scenario(more)
-    assert again == more and ccsim.as_scenario(again) is again
+    # what validation made is not validated again (ccsim check runs a scenario once per
+    # replication), but comes back as a private copy
+    from ccsim.scenario import loader
+
+    calls = []
+    real = loader.Scenario.model_validate
+    try:
+        loader.Scenario.model_validate = lambda *a, **k: calls.append(1) or real(*a, **k)
+        copy = ccsim.as_scenario(base)
+        assert copy == base and copy is not base and not calls
+        again = ccsim.as_scenario(more)
+        assert again == more and again is not more and calls
+    finally:
+        loader.Scenario.model_validate = real
+    assert loader.was_validated(base) and loader.was_validated(copy) and not loader.was_validated(more)
     assert same(ccsim.simulate(base).kpis(), ccsim.simulate(SCENARIO).kpis())
+
+
+def test_a_scenario_edited_in_place_is_validated_again_and_results_keep_theirs():
+    """A Scenario is frozen, its lists and dicts are not: an edit in place ran 150.5 agents as 150,
+    failed in compile (KeyError, numpy's negative dimensions) or ran negative costs, and a Result
+    made before read the edited costs (its roi changed, its cached kpis() did not)."""
+    from ccsim.scenario import ScenarioError
+
+    base = ccsim.as_scenario({**SCENARIO, "costs": {"agent_hour": 20.0}})
+    team = base.agents[0]
+    for edit, words in [(lambda s: s.agents.__setitem__(0, team.model_copy(update={"count": 150.5})),
+                         "agents[0].count: expected a whole number, found 150.5"),
+                        (lambda s: s.agents[0].serves.append("nowhere"), "'nowhere', which is not defined"),
+                        (lambda s: s.call_types.clear(), "call_types: expected at least 1")]:
+        edited = ccsim.as_scenario(base)
+        edit(edited)
+        for run in (lambda s: ccsim.simulate(s), lambda s: ccsim.replicate(s, 2)):
+            with pytest.raises(ScenarioError, match=re.escape(words)):
+                run(edited)
+    result = ccsim.simulate(base)
+    cost = result.costs()["agents"]
+    base.agents[0].serves.append("nowhere")  # the caller's object, edited after the run
+    assert result.costs()["agents"] == cost and result.scenario.agents[0].serves == ["inbound"]
+
+
+def test_model_copy_with_a_misspelt_key_or_numpy_numbers():
+    """model_copy(update=...) took a misspelt key without a word (the dump dropped it: the run was
+    the base's), and a numpy integer (a sweep over np.arange) failed as 'cannot be read back as
+    data', naming no field."""
+    from ccsim.scenario import ScenarioError
+
+    base = ccsim.as_scenario(SCENARIO)
+    team = base.agents[0]
+    typo = base.model_copy(update={"agents": [team.model_copy(update={"cout": 35})]})
+    with pytest.raises(ScenarioError, match=r"agents\[0\]\.cout: unknown key"):
+        ccsim.simulate(typo)
+    with pytest.raises(ScenarioError, match=r"horizn: unknown key"):
+        ccsim.as_scenario(base.model_copy(update={"horizn": 10.0}))
+    for n in np.arange(24, 26):
+        numpy_count = base.model_copy(update={"agents": [team.model_copy(update={"count": n})]})
+        assert ccsim.simulate(numpy_count).model.n_agents == int(n)
 
 
 def test_a_file_is_not_a_call_records_folder(tmp_path):

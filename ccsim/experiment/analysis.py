@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..results import KPI_NAMES, t_halfwidth
+from ..results import KPI_NAMES, ArgumentError, t_halfwidth
 
 # True: higher is better; False: lower is better; None: neither (a comparison
 # says only "higher" / "lower"). KPIs missing here are treated as None.
@@ -90,7 +90,7 @@ def compare(data, baseline: int = 0, kpis=None, level: float = 0.95) -> "pd.Data
 
     points = {p.point: p for p in _points(data)}
     if baseline not in points:
-        raise ValueError(f"baseline point {baseline} is not in the study (points: {', '.join(map(str, points))})")
+        raise ArgumentError(f"baseline point {baseline} is not in the study (points: {', '.join(map(str, points))})")
     base_records = data.records_of(baseline)
     rows = []
     for point in points.values():
@@ -126,11 +126,11 @@ def halfwidths_met(data, kpis, target, level: float = 0.95) -> bool:
         kpis = list(target) if kpis is None else list(kpis)
         missing = [k for k in kpis if k not in target]
         if missing:
-            raise ValueError(f"no half-width target for {', '.join(missing)}")
+            raise ArgumentError(f"no half-width target for {', '.join(missing)}")
         goal = dict(target)
     else:
         if kpis is None:
-            raise ValueError("give the KPIs whose half-width to check, or a {kpi: target} dict")
+            raise ArgumentError("give the KPIs whose half-width to check, or a {kpi: target} dict")
         kpis = [kpis] if isinstance(kpis, str) else list(kpis)
         goal = {k: float(target) for k in kpis}
     for point in _points(data):
@@ -186,7 +186,7 @@ def _kpi_list(data, kpis) -> list[str]:
     kpis = [kpis] if isinstance(kpis, str) else list(kpis)
     unknown = [k for k in kpis if k not in present]
     if unknown and data.records:
-        raise ValueError(f"unknown KPI {', '.join(unknown)}; the records carry: {', '.join(present)}")
+        raise ArgumentError(f"unknown KPI {', '.join(unknown)}; the records carry: {', '.join(present)}")
     return kpis
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..api import DEFAULT_SEED, as_scenario
 from ..scenario import scenario_to_dict
 from . import analysis
@@ -163,6 +165,11 @@ def sweep(scenario, assignments, reps: int = 10, seed: int = DEFAULT_SEED, crn: 
 
 
 def _run(points, reps, seed, crn, kind, ci_halfwidth, options) -> Study:
+    if not isinstance(crn, (bool, np.bool_)):
+        raise StudyArgumentError(f"crn must be True or False, got {crn!r}")
+    if "router" in options:
+        raise StudyArgumentError("a study takes no router: studies run in worker processes from plain scenario "
+                                 "data; run a router with ccsim.replicate(scenario, reps, router=...)")
     options.setdefault("name", kind)
     if ci_halfwidth is None:
         return Study(run_study(points, reps, seed=seed, crn=crn, kind=kind, **options))

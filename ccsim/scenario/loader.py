@@ -6,6 +6,9 @@ expected, what was found, and the file and line the YAML parser saw it on.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
+import pickle
 import re
 import types
 import typing
@@ -33,6 +36,11 @@ def load_scenario(path) -> Scenario:
 def load_scenario_with_lines(path) -> tuple:
     """``(Scenario, Lines)``: the validated scenario of a YAML file, and where each value was written
     (``lines.line_of(("checks", "expect", 2))``), for messages about values read after validation."""
+    if not isinstance(path, (str, os.PathLike)):
+        from ..errors import ArgumentError
+
+        raise ArgumentError(f"load_scenario takes the path of a YAML file, got {type(path).__name__}"
+                        + (" (a dict is validated by ccsim.as_scenario)" if isinstance(path, dict) else ""))
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(str(path), [Problem(FILE, "file not found" if not path.exists() else "not a file")])
@@ -81,22 +89,71 @@ def validate_scenario(data: Any, source: str = "<dict>", base_dir=".", lines=Non
         raise ScenarioError(source, [Problem(TOP, "nested too deeply to validate")]) from None
 
 
-# The Scenario objects validation made, by id: ``ccsim.as_scenario`` takes them as they are and
-# validates any other (a copy edited with pydantic's model_copy(update=...), which does not
-# validate). A Scenario is frozen, so what validation made stays valid.
+# The Scenario objects validation made, by id, with the digest of their data then:
+# ``ccsim.as_scenario`` takes them as they are and validates any other (a copy edited with
+# pydantic's model_copy(update=...), which does not validate) or any edited since in place (a
+# Scenario is frozen, its lists and dicts are not: ``s.agents[0] = ...``).
 _VALIDATED: dict = {}
 
 
-def _validated(scenario: Scenario) -> Scenario:
+def _validated(scenario: Scenario, digest: str | None = None) -> Scenario:
     key = id(scenario)
-    _VALIDATED[key] = weakref.ref(scenario, lambda _ref, key=key: _VALIDATED.pop(key, None))
+    _VALIDATED[key] = (weakref.ref(scenario, lambda _ref, key=key: _VALIDATED.pop(key, None)),
+                       digest or _digest(_pickled(scenario)))
     return scenario
 
 
+def _pickled(scenario: Scenario) -> bytes:
+    """A scenario's bytes: any edit changes them (1.3 ms for multiskill, 57 ms with a replay of a
+    million calls, where its JSON takes a second)."""
+    return pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def was_validated(scenario) -> bool:
-    """Whether ``scenario`` is an object ``validate_scenario`` made (not a copy edited since)."""
-    ref = _VALIDATED.get(id(scenario))
-    return ref is not None and ref() is scenario
+    """Whether ``scenario`` is an object ``validate_scenario`` made, unchanged since."""
+    return validated_copy(scenario, copy=False) is not None
+
+
+def validated_copy(scenario, copy: bool = True):
+    """A private copy of ``scenario`` (itself with ``copy=False``), known as validated, if it is
+    an object validation made, unchanged since; else None. A copy is what a ``Result`` keeps, so
+    that editing the caller's object afterwards changes no result."""
+    held = _VALIDATED.get(id(scenario))
+    if held is None or held[0]() is not scenario:
+        return None
+    try:
+        data = _pickled(scenario)
+    except Exception:  # noqa: BLE001 - an edit that cannot even be pickled: not what validation made
+        return None
+    if _digest(data) != held[1]:
+        return None
+    return _validated(pickle.loads(data)) if copy else scenario  # (its own bytes: sets pickle in another order)
+
+
+def unknown_attributes(model, data, path: str = "") -> list:
+    """(path, value) of attributes a model holds that are not its fields (pydantic's
+    ``model_copy(update=...)`` adds a misspelt key without validating it, and the dump drops it),
+    through nested models, lists and dicts, where ``data`` (its dump) has them too."""
+    found = []
+    if isinstance(model, BaseModel):
+        fields = type(model).model_fields
+        found += [(f"{path}.{key}" if path else key, value) for key, value in vars(model).items()
+                  if key not in fields]
+        for key in fields:
+            if isinstance(data, dict) and key in data:
+                found += unknown_attributes(getattr(model, key), data[key], f"{path}.{key}" if path else key)
+    elif isinstance(model, (list, tuple)) and isinstance(data, list) and len(model) == len(data):
+        for i, (item, sub) in enumerate(zip(model, data)):
+            found += unknown_attributes(item, sub, f"{path}[{i}]")
+    elif isinstance(model, dict) and isinstance(data, dict):
+        for key, item in model.items():
+            if key in data:
+                found += unknown_attributes(item, data[key], f"{path}.{key}" if path else str(key))
+    return found
 
 
 def _format_path(loc) -> str:
