@@ -98,6 +98,8 @@ def _run(scenario: Scenario, model: CompiledModel, seed, engine: str, call_recor
          router=None) -> Result:
     started = time.perf_counter()
     if router is not None:
+        if callable(getattr(router, "reset", None)):
+            router.reset()  # what it keeps of a run starts again (ccsim.Router.reset)
         stats = ENGINES[engine](model, seed, call_records, router=router)
     else:
         stats = ENGINES[engine](model, seed, call_records) if call_records else ENGINES[engine](model, seed)
@@ -144,7 +146,7 @@ def replicate(scenario: ScenarioLike, reps: int, seed=DEFAULT_SEED, engine: str 
 
     ``max_calls``/``max_memory`` (bytes): the run budget (``ccsim.budget``; None = default).
     ``router``: a ``ccsim.Router`` routing the callers instead of the scenario's routing (one
-    object for every replication: keep its state per run, or none).
+    object for every replication: its ``reset()`` is called before each).
     ``state``: a start state (``ccsim.state.State``, or a path to a state file): the runs start from
     it at its clock time (``ccsim.state.start`` says how).
 

@@ -34,6 +34,9 @@ arrival - head start), or None to leave the agent idle.
 ``on_timer(center, tag)`` (optional) -- a timer set by ``center.set_timer(time, tag)`` rings;
 ``center.assign(agent, call_type)`` gives an idle agent the head of a call type's queue.
 
+``reset()`` (optional) -- called before each run: a router that keeps state of a run (counts,
+a rotation) clears it here; one router object routes every replication of ``replicate``.
+
 The state a hook reads (``RoutingState``) is the same in both engines. A router is called
 from the engine's loop with Python's interpreter, so a run with one is much slower than the
 built-in policies (README: speed); it runs in the calling process (``simulate``,
@@ -106,6 +109,12 @@ class Router:
         return None
 
     def on_timer(self, center: RoutingState, tag: int) -> None:
+        return None
+
+    def reset(self) -> None:
+        """Called before each run the router routes (``simulate``, each replication of
+        ``replicate``): clear what it keeps of a run here, so that replication k is the same
+        run as ``simulate`` of its seed with a fresh router."""
         return None
 
 

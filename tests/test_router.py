@@ -259,3 +259,35 @@ def test_numpy_integers_are_numbers_the_center_takes(engine):
             return None
 
     ccsim.simulate(CALLS, engine=engine, router=Numpy())
+
+
+class Rotation(ccsim.Router):
+    """Answers with the idle agent at a rotating position: state kept over a run."""
+
+    def __init__(self, reset=True):
+        self.turn, self.resets = 0, reset
+
+    def reset(self):
+        if self.resets:
+            self.turn = 0
+
+    def on_arrival(self, center, call_type):
+        idle = [a for g in center.groups_serving(call_type) for a in center.idle_agents(g)]
+        self.turn += 1
+        return idle[self.turn % len(idle)]
+
+    def on_agent_free(self, center, agent):
+        waiting = [k for k in center.types_served(center.group_of(agent)) if center.waiting(k)]
+        return waiting[0] if waiting else None
+
+
+def test_replicate_resets_a_router_before_each_replication():
+    """One router object routes every replication: its state of replication 0 changed
+    replication 1 (ASA 12.90 against 11.95 with a fresh router); reset() is called before each."""
+    data = scenario("longest_idle", "longest_waiting")
+    runs = ccsim.replicate(data, 3, seed=5, router=Rotation())
+    for rep, result in enumerate(runs):
+        alone = ccsim.simulate(data, seed=ccsim.replication_seed(5, rep), router=Rotation())
+        assert result.kpis() == alone.kpis()
+    kept = ccsim.replicate(data, 3, seed=5, router=Rotation(reset=False))  # the test can fail
+    assert [r.kpis() for r in kept[1:]] != [r.kpis() for r in runs[1:]]
