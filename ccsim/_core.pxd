@@ -91,6 +91,8 @@ cdef struct Call:        # a slot: a caller waiting in a queue, in a menu, or be
     int32_t tries        # a callback item: agent attempts so far
     int64_t cb_seq       # a listed callback item: the order it was listed in (ties of request time)
     int32_t ov_step      # waiting: the index of its type's next re-routing delay (CompiledModel.type_delays)
+    int32_t transfer_to  # waiting: where its talk will transfer it, -1 nowhere (drawn as it reached its type)
+    double consult       # waiting: its consult's duration, -1 for none (drawn as it reached its type)
 
 cdef struct Agent:
     double idle_since    # when it last became idle (longest-idle routing)

@@ -151,6 +151,7 @@ cdef class Simulation:
     cdef int32_t n_channels, n_airings
     # first stream of each source of randomness (CompiledModel.stream_base)
     cdef int32_t base_handle, base_patience, base_acw, base_retrial, base_ivr, base_ads, base_leg, base_ivr_retrial
+    cdef int32_t base_leg_transfer
     # transfers and consults per call type (CompiledModel.transfer_table, consult_table, talk_extra),
     # and their streams
     cdef int32_t base_transfer
@@ -387,6 +388,7 @@ cdef class Simulation:
         self.base_ivr = base["ivr"]
         self.base_leg = base["leg"]
         self.base_ivr_retrial = base["ivr_retrial"]
+        self.base_leg_transfer = base["leg_transfer"]
         self.base_ads = base["ads"]
         self.base_transfer = base["transfer"]
         transfer_start, transfer_cum, transfer_to = model.transfer_table()
@@ -1009,9 +1011,12 @@ cdef class Simulation:
         patience left: offered in the start's interval, answered now by an idle agent able to take
         it, else queued (its waits count from ``arrival``)."""
         cdef Caller who
-        cdef int32_t row = row_at(&self.stats, self.now), agent, slot
+        cdef int32_t row = row_at(&self.stats, self.now), agent, slot, to = -1
         cdef bint counted = self.now >= self.warmup
+        cdef double consult = -1.0
         self._new_caller(&who, k, arrival, priority, channel, -1, propensity)
+        if self.talk_extra[k]:  # its consult and transfer, drawn at the start (as _reach_type)
+            to = self._talk_draws(k, self.streams[self.base_transfer + k], &consult)
         count(&self.stats, k, row, F_ARRIVED, 1.0)
         count(&self.stats, k, row, F_OFFERED, 1.0)
         self.lines_busy += 1
@@ -1020,10 +1025,10 @@ cdef class Simulation:
         else:
             agent = self._take_idle_agent(k, arrival, self.type_waiting[k] + 1, True)
         if agent >= 0:
-            return self._answer(agent, &who, arrival, k, row, counted, self.now - arrival, handle, acw)
+            return self._answer(agent, &who, arrival, k, row, counted, self.now - arrival, handle, acw, consult, to)
         if self._over_budget(k):
             return self._fail(ERR_BUDGET)
-        slot = self._wait_in_queue(&who, -1, k, arrival, row, counted, handle, acw, patience)
+        slot = self._wait_in_queue(&who, -1, k, arrival, row, counted, handle, acw, patience, consult, to)
         if slot < 0 or self._delays_at_start(slot) != 0:
             return -1
         if self.type_rules[k]:
@@ -1326,8 +1331,10 @@ cdef class Simulation:
                                       draws.leg_rng if leg else draws.patience_rng, self.empirical)
         cdef double acw = sample(self._draw_dist(draws.acw, self.acw_periods, k, t),
                                  draws.leg_rng if leg else draws.acw_rng, self.empirical)
-        cdef double message, predicted
-        cdef int32_t agent
+        cdef double message, predicted, consult = -1.0
+        cdef int32_t agent, to = -1
+        if self.talk_extra[k]:  # its consult and transfer, if answered (a type without either draws none)
+            to = self._talk_draws(k, self.streams[(self.base_leg_transfer if leg else self.base_transfer) + k], &consult)
         count(&self.stats, k, row, F_ARRIVED, 1.0)
         if forwarded:
             count(&self.stats, k, row, F_FORWARDED, 1.0)
@@ -1395,12 +1402,12 @@ cdef class Simulation:
         if not has_line:
             self.lines_busy += 1  # a line is held while waiting and talking
         if agent >= 0:
-            if self._answer(agent, who, t, k, row, counted, 0.0, handle, acw) != 0:
+            if self._answer(agent, who, t, k, row, counted, 0.0, handle, acw, consult, to) != 0:
                 return -1
             if slot >= 0:
                 self._free_call(slot)
             return 0
-        slot = self._wait_in_queue(who, slot, k, t, row, counted, handle, acw, patience)
+        slot = self._wait_in_queue(who, slot, k, t, row, counted, handle, acw, patience, consult, to)
         if slot < 0 or self._next_delay(slot) != 0:
             return -1
         if self.type_rules[k]:
@@ -1573,16 +1580,16 @@ cdef class Simulation:
         return period_dist(self.dists, self.period_start, self.period_dist, periods, k, t)
 
     cdef int _answer(self, int32_t agent, Caller* who, double arrival, int32_t k, int32_t row,
-                     bint counted, double wait, double handle, double acw) noexcept nogil:
+                     bint counted, double wait, double handle, double acw, double consult, int32_t to) noexcept nogil:
+        """``agent`` takes the caller now, with the needs drawn as it reached type k (``consult``:
+        its duration, -1 for none; ``to``: the type its talk transfers it to, -1 none)."""
         cdef Agent* a = &self.agents[agent]
         cdef double talk = handle * self._factor(agent, k)
         cdef double* g
         cdef double* r
-        cdef int32_t to = -1
-        if self.talk_extra[k]:  # the one branch of a type without transfers or consults
-            if self.consult_p[k] > 0.0:
-                talk += self._consult(k, row)
-            to = self._transfer_to(k)
+        if consult >= 0.0:
+            talk += consult
+            count(&self.stats, k, row, F_CONSULTS, 1.0)
         if self.has_funnel and self.funnel.sells[k]:
             talk = talk * self._sell(agent, who, k, row, counted, wait)
         if self.per_agent:
@@ -1646,23 +1653,21 @@ cdef class Simulation:
 
     # ---- transfers ---------------------------------------------------------------------
 
-    cdef double _consult(self, int32_t k, int32_t row) noexcept nogil:
-        """The extra talk of a consult, or 0: one uniform of the type's ("transfer", k) stream
-        against its consult probability, then (consulted) a draw of its consult duration."""
-        cdef bitgen_t* rng = self.streams[self.base_transfer + k]
-        if random_standard_uniform(rng) >= self.consult_p[k]:
-            return 0.0
-        count(&self.stats, k, row, F_CONSULTS, 1.0)
-        return sample(&self.dists[self.consult_dist[k]], rng, self.empirical)
-
-    cdef int32_t _transfer_to(self, int32_t k) noexcept nogil:
-        """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of
-        its ("transfer", k) stream against the cumulative probabilities (none drawn without transfers)."""
+    cdef int32_t _talk_draws(self, int32_t k, bitgen_t* rng, double* consult) noexcept nogil:
+        """What a type-k call's talk holds if it is answered, drawn from ``rng`` (its ("transfer",
+        k) stream, or for a retrial or a transfer leg its leg_transfer one) as it reaches the type, so that
+        the i-th caller's are the same whichever callers a policy answers (common random
+        numbers): its consult (one uniform against the consult probability, then its duration,
+        in ``consult``; -1 for none) and where its talk end transfers it (one uniform against the
+        cumulative probabilities; returned, -1 for nowhere)."""
         cdef double u
         cdef int32_t j
+        consult[0] = -1.0
+        if self.consult_p[k] > 0.0 and random_standard_uniform(rng) < self.consult_p[k]:
+            consult[0] = sample(&self.dists[self.consult_dist[k]], rng, self.empirical)
         if self.transfer_start[k + 1] == self.transfer_start[k]:
             return -1
-        u = random_standard_uniform(self.streams[self.base_transfer + k])
+        u = random_standard_uniform(rng)
         for j in range(self.transfer_start[k], self.transfer_start[k + 1]):
             if u < self.transfer_cum[j]:
                 return self.transfer_to[j]
@@ -1944,7 +1949,8 @@ cdef class Simulation:
         return slot
 
     cdef int32_t _wait_in_queue(self, Caller* who, int32_t slot, int32_t k, double arrival, int32_t row,
-                                bint counted, double handle, double acw, double patience) noexcept nogil:
+                                bint counted, double handle, double acw, double patience, double consult,
+                                int32_t to) noexcept nogil:
         """The caller waits in type k's queue from now (``_hold`` with ``arrival``; its patience timer,
         ``patience`` seconds from now, pushed; its re-routing delays not yet): its slot, or -1 when
         out of memory."""
@@ -1954,6 +1960,8 @@ cdef class Simulation:
             return -1
         c = &self.calls[slot]
         c.state = CALL_WAITING
+        c.consult = consult
+        c.transfer_to = to
         self._enqueue(k, slot)
         if patience < INFINITY:
             self.n_timers += 1
@@ -2587,7 +2595,7 @@ cdef class Simulation:
         cdef Call* c = &self.calls[slot]
         self._dequeue(c.call_type, slot)
         if self._answer(agent, &c.who, c.arrival, c.call_type, c.row, c.counted, self.now - c.arrival,
-                        c.handle, c.acw) != 0:
+                        c.handle, c.acw, c.consult, c.transfer_to) != 0:
             return -1
         self._free_call(slot)
         return 0

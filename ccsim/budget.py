@@ -57,7 +57,7 @@ MIN_PENDING = 1024  # callers waiting + timers any run may hold (the core's firs
 # so count twice that. The SimPy engine: a caller's process, its generator frames
 # and events (tracemalloc peak over an overload: 1.4 kB a caller waiting without
 # timer, 2.2 kB one with its timer, i.e. two items).
-BYTES_PER_PENDING = {"core": 2 * (176 + 4), "simpy": 2048}  # 176: sizeof(Call) (_core.struct_sizes())
+BYTES_PER_PENDING = {"core": 2 * (184 + 4), "simpy": 2048}  # 184: sizeof(Call) (_core.struct_sizes())
 BYTES_PER_AGENT = {"core": 88 + 2 * 32, "simpy": 400}  # the Agent struct (with its schedule) + 2 events
 # doubling buffer, then the array handed back (3 x 48 B); read as a table or written to Parquet,
 # about as much again (measured: 139 MiB of records in the run, 328 MiB with Result.calls())

@@ -51,10 +51,11 @@ INT32_MAX = 2**31 - 1
 # Sources of randomness: each (source, call type) pair has its own stream. The engines
 # draw from ENGINE_SOURCES while they run; "busyness" is drawn before (with_busyness).
 SOURCES = ("arrival", "handle", "patience", "after_call_work", "busyness", "retrial", "ivr", "ads", "callback",
-           "routing", "absence", "roster", "transfer", "propensity", "order", "state", "leg", "ivr_retrial")
+           "routing", "absence", "roster", "transfer", "propensity", "order", "state", "leg", "ivr_retrial",
+           "leg_transfer")
 # The order of the engines' streams in stream_keys (CompiledModel.stream_base).
 STREAM_ORDER = ("arrival", "handle", "patience", "after_call_work", "retrial", "ivr", "ads", "callback", "routing",
-                "transfer", "propensity", "order", "leg", "ivr_retrial")
+                "transfer", "propensity", "order", "leg", "ivr_retrial", "leg_transfer")
 ENGINE_SOURCES = SOURCES[:4]  # per call type, in stream order: see CompiledModel.stream_base
 # "ads" is keyed by media channel name: a channel's airings draw their counts and delays from it.
 AD_SOURCE = "ads"
@@ -65,8 +66,9 @@ CALLBACK_SOURCE = "callback"
 # before the run (ccsim.state.draws), so that they shift no other stream.
 # "absence" is keyed by agent group: which of its agents skip which days' shifts (shrinkage),
 # drawn before the run (ccsim.schedules.with_absences).
-# "transfer" is keyed by call type: whether an answered call is transferred, and where (one
-# uniform per answered call of a type with transfers; its streams come last: stream_base).
+# "transfer" is keyed by call type: whether a call is consulted (a uniform, then the consult's
+# duration) and transferred, and where (a uniform) if it is answered, drawn as it reaches the
+# type (first attempts; a retrial or a transfer leg draws them from its leg_transfer stream).
 TRANSFER_SOURCE = "transfer"
 # With a funnel only (their streams come after the transfer ones: stream_base): "propensity" is
 # keyed by source (call type or entry): one uniform per caller at its first ring; "order" by call
@@ -77,10 +79,15 @@ ORDER_SOURCE = "order"
 # for first attempts only, so that the i-th first attempt at a type has the same needs under
 # every policy (a retrial or a transfer happens under one policy and not another). "leg" is keyed
 # by call type: the handle time, patience and ACW (in that order) of a retrial attempt or a
-# transfer leg reaching it (streams only when some source retries or some type transfers);
-# "ivr_retrial" by menu: a retrial attempt's walk of it (streams only when some entry retries).
+# transfer leg reaching it, then its consult and transfer (streams only when some source
+# retries or some type transfers);
+# "ivr_retrial" by menu: a retrial attempt's walk of it (streams only when some entry retries);
+# "leg_transfer" by call type: a retrial's or a transfer leg's consult and transfer (as
+# "transfer" for first attempts; streams only with leg streams and a type that transfers or
+# consults).
 LEG_SOURCE = "leg"
 IVR_RETRIAL_SOURCE = "ivr_retrial"
+LEG_TRANSFER_SOURCE = "leg_transfer"
 # Distribution codes whose draw takes no number from its stream (``_random.sample``).
 _DRAWLESS = (DIST_CODES["infinite"], DIST_CODES["deterministic"])
 # What a call ringing while closed gets (CompiledModel.closed_action; -1 = no hours: always open).
@@ -295,7 +302,7 @@ class CompiledModel:
     ann_short: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # Transfers per call type: an answered call of type k is transferred to transfer_to[j] for the
     # first j in transfer_start[k]..transfer_start[k+1]-1 with u < transfer_cum[j] (u one uniform
-    # of its ("transfer", k) stream, drawn at the answer); none if u passes them all.
+    # of its ("transfer", k) stream, drawn as the call reaches the type); none if u passes them all.
     transfer_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))  # [K + 1]
     transfer_cum: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [T] cumulative probability
     transfer_to: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # [T] call type
@@ -484,8 +491,8 @@ class CompiledModel:
 
     @cached_property
     def _talk_extra(self) -> np.ndarray:
-        """int32 [K]: 1 for a call type whose answered calls draw from its transfer stream (it has
-        transfers or consults), 0 for one that draws nothing at an answer."""
+        """int32 [K]: 1 for a call type whose calls draw from its transfer stream as they reach it
+        (it has transfers or consults), 0 for one whose calls draw nothing for their talk's end."""
         start, _, _ = self.transfer_table()
         p, _ = self.consult_table()
         return ((np.diff(start) > 0) | (p > 0)).astype(np.int32)
@@ -589,8 +596,8 @@ class CompiledModel:
         probability > 0: ``_lost``); a callback stream only when its type offers callbacks
         (offer_after finite) or calls voicemails back (its items are the only ones it draws
         for); a transfer stream only when its type transfers or consults (``talk_extra``); a leg
-        stream when its type's durations draw at all (one no retrial or transfer reaches is
-        created and never drawn from). Arrivals, menus (and their retrial walks),
+        stream when its type's durations draw at all, a leg transfer stream when it transfers
+        or consults (of a type no retrial or transfer reaches, created and never drawn from). Arrivals, menus (and their retrial walks),
         ads, the routing stream and the funnel's streams always draw."""
         base, n, s = self.stream_base, self.n_types, self.n_sources
         drawn = np.ones(base["end"], dtype=bool)
@@ -604,6 +611,8 @@ class CompiledModel:
             needs |= at[first + count] > at[first]
         if base["ivr_retrial"] > base[LEG_SOURCE]:  # leg streams exist (some source retries or type transfers)
             drawn[base[LEG_SOURCE]:base[LEG_SOURCE] + n] = needs
+        if base["end"] > base[LEG_TRANSFER_SOURCE]:  # some type transfers or consults
+            drawn[base[LEG_TRANSFER_SOURCE]:base[LEG_TRANSFER_SOURCE] + n] = self.talk_extra() > 0
         drawn[base["retrial"]:base["retrial"] + s] = ((self.max_attempts > 1)
                                                        & ((self.retry_blocked > 0) | (self.retry_abandoned > 0)))
         drawn[base["callback"]:base["callback"] + n] = ((self.cb_offer_after < math.inf)
@@ -619,8 +628,9 @@ class CompiledModel:
         call type, IVR one per menu, ads one per media channel, callback one per call type; then
         only when used: routing one (the random agent selection), transfer one per call type
         (some type transfers or consults), with a funnel propensity one per source and order one
-        per call type; then leg one per call type (some source retries or type transfers) and
-        ivr_retrial one per menu (some entry retries), last. Read from ``stream_keys``, so a run creates no stream it never draws from
+        per call type; then leg one per call type (some source retries or type transfers),
+        ivr_retrial one per menu (some entry retries) and leg_transfer one per call type (leg
+        streams, and some type transfers or consults), last. Read from ``stream_keys``, so a run creates no stream it never draws from
         (and of these, ``bit_generators`` creates only the ``drawn_streams``)."""
         counts = {}
         for source, _ in self.stream_keys:
@@ -813,7 +823,10 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                      + (tuple((LEG_SOURCE, c.name) for c in types)
                         if any(c.retrials for c in sources) or any(c.transfers for c in types) else ())
                      + (tuple((IVR_RETRIAL_SOURCE, tree.name) for tree in scenario.ivr)
-                        if any(e.retrials for e in scenario.entries) else ())),
+                        if any(e.retrials for e in scenario.entries) else ())
+                     + (tuple((LEG_TRANSFER_SOURCE, c.name) for c in types)
+                        if (any(c.retrials for c in sources) or any(c.transfers for c in types))
+                        and any(c.transfers or c.consult for c in types) else ())),
         busyness_cv=np.array([_busyness_cv(c.arrivals) for c in sources], dtype=np.float64),
         **_inbound_tables(scenario, type_index, table, sources),
         **_media_arrays(scenario, {c.name: i for i, c in enumerate(sources)}),

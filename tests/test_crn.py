@@ -1,11 +1,13 @@
 """Common random numbers: two policies run with the same seed see the same callers.
 
 A caller's first attempt at a call type has the same needs (handle time, patience, after-call
-work) and makes the same menu choices under every policy, even when one policy makes callers
-retry or transfers them and another does not: retrials and transfer legs draw from streams of
-their own (compile.LEG_SOURCE, compile.IVR_RETRIAL_SOURCE). Before, they drew from the first
-attempts' streams in event order and shifted every later caller's draws: with retrials, only
-19 % of the callers answered under both of two staffings kept their handle time.
+work, consult and transfer) and makes the same menu choices under every policy, even when one
+policy makes callers retry or transfers them and another does not: retrials and transfer legs
+draw from streams of their own (compile.LEG_SOURCE, compile.IVR_RETRIAL_SOURCE), and a consult
+and a transfer are drawn as the call reaches its type, not at its answer. Before, retrials and
+legs drew from the first attempts' streams in event order and shifted every later caller's
+draws (with retrials, only 19 % of the callers answered under both of two staffings kept their
+handle time), and consults and transfers were drawn in the order of answers.
 """
 import numpy as np
 import pytest
@@ -25,7 +27,8 @@ CENTER = {
          "patience": exp(60), "after_call_work": {"dist": "uniform", "low": 5, "high": 20},
          "retrials": RETRY, "transfers": [{"to": "billing", "p": 0.25}]},
         {"name": "billing", "handle_time": exp(200), "patience": exp(90),
-         "after_call_work": {"dist": "uniform", "low": 5, "high": 20}},
+         "after_call_work": {"dist": "uniform", "low": 5, "high": 20},
+         "consult": {"p": 0.4, "duration": exp(60)}, "transfers": [{"to": "orders", "p": 0.1}]},
     ],
     "entries": [{"name": "hotline", "arrivals": {"process": "poisson", "rate": 0.03}, "ivr": "main",
                  "retrials": RETRY}],
@@ -72,8 +75,13 @@ def test_first_attempts_have_the_same_needs_whatever_the_staffing(engine, seed, 
     np.testing.assert_array_equal(a.arrival[routed], b.arrival[routed])  # the same menu durations
     answered = (a.outcome.astype(str) == "answered") & (b.outcome.astype(str) == "answered")
     assert answered.sum() > 100
-    np.testing.assert_array_equal(a.talk[answered], b.talk[answered])
+    np.testing.assert_array_equal(a.talk[answered], b.talk[answered])  # consults included
     np.testing.assert_array_equal(a.acw[answered], b.acw[answered])
+    # the callers answered in both are transferred in both or in neither
+    legs_a, legs_b = (calls[(calls.attempt == 1)].groupby("call_id").size() for calls in (calls_a, calls_b))
+    both = answered[answered].index
+    np.testing.assert_array_equal(legs_a.reindex(both) > 1, legs_b.reindex(both) > 1)
+    assert (legs_a.reindex(both) > 1).sum() > 20
     abandoned = (a.outcome.astype(str) == "abandoned") & (b.outcome.astype(str) == "abandoned")
     assert abandoned.sum() > 10
     np.testing.assert_array_equal(a.wait[abandoned], b.wait[abandoned])  # their patience

@@ -59,7 +59,8 @@ SKIPPED = {("after_call_work", name) for name in ("plain", "retry", "hold", "vm"
     ("callback", name) for name in ("plain", "retry", "wrapup", "fixed", "mixed")} | {
     ("handle", "fixed"), ("patience", "fixed")} | {
     ("transfer", name) for name in ("plain", "wrapup", "hold", "vm", "fixed", "mixed")} | {
-    ("leg", "fixed")}
+    ("leg", "fixed")} | {
+    ("leg_transfer", name) for name in ("plain", "wrapup", "hold", "vm", "fixed", "mixed")}
 
 
 def model():
@@ -98,7 +99,7 @@ def with_skipped(m, key):
 
 DRAWN = [("handle", "plain"), ("patience", "plain"), ("after_call_work", "wrapup"),
          ("retrial", "retry"), ("callback", "hold"), ("callback", "vm"), ("transfer", "retry"),
-         ("patience", "mixed"), ("ivr", "menu")]
+         ("patience", "mixed"), ("ivr", "menu"), ("leg", "retry"), ("leg_transfer", "retry")]
 
 
 @pytest.mark.parametrize("key", DRAWN, ids="-".join)

@@ -129,7 +129,7 @@ class Call:
     """One attempt at a call type's queue, with the durations drawn when it reached it."""
 
     __slots__ = ("who", "ring", "call_type", "arrival", "interval", "counted", "handle", "acw",
-                 "answered", "agent", "talk_end", "ov_step", "transfer_to")
+                 "answered", "agent", "talk_end", "ov_step", "transfer_to", "consult")
 
     def __init__(self, who, ring, call_type, arrival, interval, counted, handle, acw):
         self.who = who
@@ -143,7 +143,8 @@ class Call:
         self.answered = None  # SimPy event, while the caller waits in a queue
         self.agent = None
         self.talk_end = None  # SimPy event, once answered
-        self.transfer_to = -1  # once answered: the call type it is transferred to at its talk end, -1 = none
+        self.transfer_to = -1  # the call type its talk end transfers it to, -1 = none (Center.talk_draws)
+        self.consult = -1.0  # its consult's duration, -1 = none (Center.talk_draws)
 
 
 class CallbackItem:
@@ -316,7 +317,8 @@ class ContactCenter:
             self.rng[source] = streams[base[source]:base[source] + n]
         # a retrial's or a transfer leg's durations, a retrial's menu walk (compile.LEG_SOURCE)
         self.rng["leg"] = streams[base["leg"]:base["ivr_retrial"]]
-        self.rng["ivr_retrial"] = streams[base["ivr_retrial"]:base["end"]]
+        self.rng["ivr_retrial"] = streams[base["ivr_retrial"]:base["leg_transfer"]]
+        self.rng["leg_transfer"] = streams[base["leg_transfer"]:base["end"]]
         self.ad_rng = [streams[ad_stream(model, c)] for c in range(model.n_channels)]
         self.rates = model.rates.tolist()
         self.replay_times = model.replay_times.tolist()
@@ -386,7 +388,7 @@ class ContactCenter:
                           for k in range(n)]
         self.transfer_rng = streams[base["transfer"]:base["transfer"] + n]
         self.consult_p, self.consult_dist = (a.tolist() for a in model.consult_table())
-        self.talk_extra = model.talk_extra().tolist()  # 1: draws from its transfer stream at an answer
+        self.talk_extra = model.talk_extra().tolist()  # 1: draws its consult and transfer as it reaches the type
         self.transferring = {}  # agent index -> the caller it talks to and will transfer
         # the sales funnel (ccsim.engines.funnel): a propensity per caller, orders at answers
         self.funnel = Funnel(model, self.dists, self.empirical) if model.has_funnel else None
@@ -486,6 +488,8 @@ class ContactCenter:
         self.calls_simulated += 1
         call = Call(who, arrival, k, arrival, tally.interval_of(now), now >= m.warmup,
                     float(draws.waiting_handle[i]), float(draws.waiting_acw[i]))
+        if self.talk_extra[k]:  # its consult and transfer, drawn at the start (as reach_type)
+            self.talk_draws(call, self.transfer_rng[k])
         tally.count(call, "arrived")
         tally.count(call, "offered")
         self.lines_busy += 1
@@ -798,6 +802,8 @@ class ContactCenter:
         patience = self.draw_duration("patience", k, now, leg)
         acw = self.draw_duration("after_call_work", k, now, leg)
         call = Call(who, ring, k, now, tally.interval_of(now), now >= m.warmup, handle, acw)
+        if self.talk_extra[k]:  # its consult and transfer, if answered (a type without either draws none)
+            self.talk_draws(call, self.rng["leg_transfer"][k] if leg else self.transfer_rng[k])
         tally.count(call, "arrived")
         if forwarded:
             tally.count(call, "forwarded")
@@ -882,28 +888,22 @@ class ContactCenter:
             self.agent_free(agent)
         return (yield from self.reach_type(call.who, call.transfer_to, ring, has_line=True, transferred=True))
 
-    def consult(self, call):
-        """The extra talk of a consult, or 0: one uniform of the type's transfer stream against its
-        consult probability, then (consulted) a draw of its consult duration."""
+    def talk_draws(self, call, rng):
+        """What ``call``'s talk holds if it is answered, drawn from ``rng`` (its type's transfer
+        stream, or for a retrial or a transfer leg its leg_transfer stream) as it reaches its type, so that the
+        i-th caller's are the same whichever callers a policy answers (common random numbers):
+        its consult (one uniform against the consult probability, then its duration; -1 for
+        none) and where its talk end transfers it (one uniform against the cumulative
+        probabilities; -1 for nowhere)."""
         k = call.call_type
-        if not self.consult_p[k] > 0.0:
-            return 0.0
-        rng = self.transfer_rng[k]
-        if rng.random() >= self.consult_p[k]:
-            return 0.0
-        self.tally.count(call, "consults")
-        return self.draw(self.consult_dist[k], rng)
-
-    def transfer_to(self, k):
-        """Where an answered call of type k goes at its talk end (-1: nowhere): one uniform of its
-        transfer stream against the cumulative probabilities (none drawn without transfers)."""
-        if not self.transfers[k]:
-            return -1
-        u = self.transfer_rng[k].random()
-        for cum, to in self.transfers[k]:
-            if u < cum:
-                return to
-        return -1
+        if self.consult_p[k] > 0.0 and rng.random() < self.consult_p[k]:
+            call.consult = self.draw(self.consult_dist[k], rng)
+        if self.transfers[k]:
+            u = rng.random()
+            for cum, to in self.transfers[k]:
+                if u < cum:
+                    call.transfer_to = to
+                    break
 
     # ---- opening hours, callbacks and announcements ----------------------------------------
 
@@ -1114,9 +1114,9 @@ class ContactCenter:
         now, tally = self.env.now, self.tally
         wait = now - call.arrival
         talk = call.handle * self.talk_factor(agent, call.call_type)
-        if self.talk_extra[call.call_type]:
-            talk += self.consult(call)
-            call.transfer_to = self.transfer_to(call.call_type)
+        if call.consult >= 0.0:
+            talk += call.consult
+            tally.count(call, "consults")
         if self.funnel is not None and self.funnel.sells[call.call_type]:
             talk = talk * self.sell(agent, call, wait)
         if self.per_agent:
