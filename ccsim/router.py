@@ -23,7 +23,9 @@ Hooks:
 
 ``on_arrival(center, call_type)`` -- a caller reaches ``call_type``'s queue and some group
 serving it has an idle agent: return an idle agent of such a group to answer it now, or None
-to queue it.
+to queue it. An agent left idle is offered the queue again only when it is free anew
+(``on_agent_free``), or by a timer (``assign``): a router that queues callers while agents idle
+sets a timer to come back to them, else they wait until they hang up.
 
 ``on_agent_free(center, agent)`` -- an agent is free (its call and after-call work done, or
 just on duty), no callback item is overdue, and callers wait in some call type its group
