@@ -470,6 +470,56 @@ def check_budget(model: CompiledModel, max_calls: float | None = None, max_memor
     return est
 
 
+# The points of a study report that get per-interval charts (ccsim.report.html), here so that the
+# budget check needs no plotly
+REPORT_INTERVAL_POINTS = 6
+
+
+def study_report_estimate(models: list, engine: str = "core") -> dict:
+    """What the HTML report of a study (``ccsim compare/sweep --html``, ``ccsim report``) needs, in
+    bytes by part, from the compiled models of its points in point order. The report reads one
+    replication at a time (the per-interval bands are streamed: ``ccsim.report.stats.Bands``), so
+    it does not grow with the replications: per point with per-interval charts (the first
+    ``REPORT_INTERVAL_POINTS``), its intervals x (call types + 1) rows of bands and charts, as
+    ``ccsim run --html``'s (``BYTES_PER_REPORT_ROW``); per point, its agents' rows; and the
+    largest replication's interval tables, decoded one at a time."""
+    shown = models[:REPORT_INTERVAL_POINTS]
+    return {
+        "report charts and tables": float(sum(float(m.n_intervals) * (m.n_types + 1) * BYTES_PER_REPORT_ROW
+                                              for m in shown)),
+        "report agent tables": float(sum(float(m.n_agents) * BYTES_PER_REPORT_AGENT for m in models)),
+        "one replication's interval tables": max(
+            (estimate(m, engine=engine, ads=np.zeros(m.n_airings)).memory_parts["interval tables"] for m in models),
+            default=0.0),
+    }
+
+
+def check_study_report_budget(models: list, max_memory=None, engine: str = "core") -> dict:
+    """``study_report_estimate``; a ``BudgetError`` naming the biggest part when the report would
+    need more than ``max_memory`` (bytes; None: ``DEFAULT_MAX_MEMORY``)."""
+    _max_calls, max_memory = _limits(None, max_memory)
+    parts = study_report_estimate(models, engine)
+    total = float(sum(parts.values()))
+    if total <= max_memory:
+        return parts
+    biggest = max(parts, key=parts.get)
+    shown = models[:REPORT_INTERVAL_POINTS]
+    rows = sum(float(m.n_intervals) * (m.n_types + 1) for m in shown)
+    if biggest == "report charts and tables":
+        detail = (f" ({_count(rows)} rows: reporting intervals x (call types + 1) of the {len(shown)} point"
+                  f"{'s' if len(shown) > 1 else ''} with per-interval charts). Use a longer interval or a shorter "
+                  f"horizon, or run without --html (the store keeps every replication; ccsim report makes the page "
+                  f"later, with a larger --max-memory)")
+    elif biggest == "report agent tables":
+        detail = (f" ({_count(sum(m.n_agents for m in models))} agents over {len(models)} points). Model fewer "
+                  f"agents, or run without --html")
+    else:
+        detail = " (the largest replication's interval tables, read one at a time). Use a longer interval"
+    raise BudgetError(f"report budget: the study's HTML report needs about {_bytes(total)} of memory, more than "
+                      f"the budget of {_bytes(max_memory)}; {_bytes(parts[biggest])} of it for the {biggest}"
+                      + detail + ", or raise the budget with --max-memory.")
+
+
 def _limits(max_calls, max_memory) -> tuple:
     """(max_calls, max_memory) as numbers, the defaults for None; ``BudgetError`` if unusable."""
     return (_limit("max_calls", DEFAULT_MAX_CALLS if max_calls is None else max_calls, HARD_MAX_CALLS),
@@ -707,5 +757,6 @@ def _bytes(x: float) -> str:
     return f"{x:.0f} B"
 
 
-__all__ = ["BudgetError", "Estimate", "airing_expected_calls", "airing_overflow_error", "check_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY",
+__all__ = ["BudgetError", "Estimate", "airing_expected_calls", "airing_overflow_error", "check_budget",
+           "check_study_report_budget", "DEFAULT_MAX_CALLS", "DEFAULT_MAX_MEMORY", "study_report_estimate",
            "estimate", "expected_arrivals", "overflow_error", "replay_calls", "with_budget"]

@@ -18,7 +18,7 @@ import click
 from ..engines import ENGINES
 from ..report_table import format_difference, format_halfwidth, format_interval, format_value
 from ..results import KPI_NAMES
-from .output import (budget_options, check_distinct, check_output_path, estimate, note_replaced, progress_bar, show_progress,
+from .output import (_Amount, budget_options, check_distinct, check_output_path, estimate, note_replaced, progress_bar, show_progress,
                      stdout_console, table)
 from .params import IntRange
 from .status import ARGV_KEY, GoalNotReached, InputError, Interrupted
@@ -115,7 +115,10 @@ def sweep(scenario_file, assignments, point_texts, **options):
 @click.command()
 @click.argument("store_path", metavar="STUDY", type=click.Path(path_type=Path))
 @click.option("--html", type=click.Path(path_type=Path), required=True, help="Where to write the HTML report.")
-def report(store_path, html):
+@click.option("--max-memory", type=_Amount("bytes", units=True), default=None, metavar="SIZE",
+              help="Refuse, before reading the replications, a report whose estimated memory exceeds this "
+                   "(default 4 GiB; e.g. 500M, 8GiB). The report reads one replication at a time.")
+def report(store_path, html, max_memory=None):
     """Write the HTML report of a stored study (STUDY is its .sqlite store)."""
     from ..experiment.store import Store
 
@@ -124,6 +127,7 @@ def report(store_path, html):
     check_output_path(html, "--html", [store_path], what="study store being read,", page=True)
     try:
         with Store.open(store_path, write=False) as store:
+            check_report_budget(store.points(), store.metadata["engine"], max_memory)
             data = store.load()
     except ValueError as err:  # not a ccsim store (the store's own errors are UserErrors)
         raise InputError(str(err)) from None
@@ -145,6 +149,8 @@ def _run_and_show(kind: str, name: str, points: list, options: dict, inputs) -> 
     _check_outputs(options, store_path, inputs)
     if store_path.exists() and not options["resume"]:
         raise _store_exists(store_path)
+    if options["html"]:  # the report is made after the replications: refused now if it would not fit
+        check_report_budget(points, options["engine"], options["max_memory"])
     try:
         store_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -182,6 +188,17 @@ def _run_and_show(kind: str, name: str, points: list, options: dict, inputs) -> 
         click.echo(f"wrote {options['html']}", err=True)
     if targets and not data.target_met:
         raise GoalNotReached(goal_message(payload["ci_halfwidth_missed"], options["max_reps"]))
+
+
+def check_report_budget(points: list, engine: str, max_memory) -> None:
+    """Refuse (``BudgetError``) a study report that would need more than ``max_memory``
+    (``ccsim.budget.check_study_report_budget``), before any work."""
+    from ..budget import check_study_report_budget
+    from ..compile import compile_scenario
+    from ..scenario import validate_scenario
+
+    models = [compile_scenario(validate_scenario(p.scenario)) for p in points]
+    check_study_report_budget(models, max_memory, engine)
 
 
 def parse_ci_halfwidths(texts) -> dict:

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -364,11 +365,23 @@ class Store:
         return out
 
     def load(self) -> StudyData:
-        """The whole study, records sorted by ``(point, rep)``; every field is checked."""
+        """The whole study, records sorted by ``(point, rep)``; every field is checked.
+
+        The records' interval tables and other blobs stay in the file (``StoredRecord``): each is
+        read back when asked for, so a study of many long replications loads in the memory of
+        one (the check reads the replications one at a time)."""
         meta = self.metadata
+        reader = BlobReader(self.path, self.version)
+        records = []
         with _reading(self.path, "the stored replications"):
-            rows = self._db.execute(select_statement(self.version)).fetchall()
-        records = [_record(self.path, row) for row in rows]
+            cursor = self._db.execute(select_statement(self.version))
+            while True:
+                with _reading(self.path, "the stored replications"):
+                    row = cursor.fetchone()
+                if row is None:
+                    break
+                records.append(StoredRecord.of(_record(self.path, row), reader))
+                del row
         points = self.points()
         with _reading(self.path, "the study's kind and points"):
             if meta["kind"] not in STUDY_KINDS:
@@ -379,6 +392,114 @@ class Store:
             name=meta["name"], kind=meta["kind"], seed=meta["seed"], crn=meta["crn"],
             engine=meta["engine"], points=points, records=records,
         )
+
+
+# The blob columns of a replication (its interval tables, airings and agent table), which a
+# loaded record reads back from the file when asked for (``StoredRecord``)
+BLOB_COLUMNS = ("intervals", "intervals_by_call_type", "airings", "intervals_by_channel", "intervals_attempts",
+                "agents")
+
+
+class BlobReader:
+    """Reads one replication's blob from a store file when a ``StoredRecord`` asks for it, through
+    a reading connection of its own (opened at the first blob asked for, then kept: the records
+    outlive the ``Store`` that loaded them; one per thread). The file must stay where it is while
+    its records are read. Pickled without the connection."""
+
+    def __init__(self, path: Path, version: int):
+        import threading
+
+        self.path, self.version = Path(path), int(version)
+        self._local = threading.local()
+
+    def _connection(self):
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store.open(self.path, write=False)
+        return store._db
+
+    def get(self, point: int, rep: int, column: str) -> bytes:
+        if column not in BLOB_COLUMNS:
+            raise KeyError(column)
+        if (column in INBOUND_COLUMNS and self.version < 3) or (column in AGENT_COLUMNS and self.version < 4):
+            return b""
+        where = f"the {column} table of replication {rep} of point {point}"
+        with _reading(self.path, where):
+            row = self._connection().execute(f"SELECT {column} FROM replications WHERE point = ? AND rep = ?",
+                                             (int(point), int(rep))).fetchone()
+            if row is None:
+                raise ValueError("the replication is no longer in the store")
+            return _blob(row[0])
+
+    def close(self) -> None:
+        store = getattr(self._local, "store", None)
+        if store is not None:
+            self._local.store = None
+            store.close()
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "version": self.version}
+
+    def __setstate__(self, state: dict) -> None:
+        import threading
+
+        self.path, self.version = state["path"], state["version"]
+        self._local = threading.local()
+
+
+def _stored_blob(column: str) -> property:
+    def get(self) -> bytes:
+        return self.__dict__["_reader"].get(self.point, self.rep, column)
+
+    return property(get, doc=f"The record's ``{column}`` blob, read from the store file when asked for.")
+
+
+class StoredRecord(ReplicationRecord):
+    """A ``ReplicationRecord`` read from a store (``Store.load``): its KPI tables in memory, its
+    blobs (``BLOB_COLUMNS``: the interval tables, airings, agent table) read from the file each
+    time they are asked for, so that the records of a study take the memory of their KPIs, not
+    of their interval tables. Equal to the ``ReplicationRecord`` with the same fields."""
+
+    @classmethod
+    def of(cls, record: ReplicationRecord, reader: BlobReader) -> "StoredRecord":
+        out = object.__new__(cls)
+        values = {f.name: getattr(record, f.name) for f in fields(ReplicationRecord) if f.name not in BLOB_COLUMNS}
+        out.__dict__.update(values, _reader=reader,
+                            _blob_sizes={c: len(getattr(record, c)) for c in BLOB_COLUMNS})
+        return out
+
+    @property
+    def has_call_type_intervals(self) -> bool:
+        return bool(self.__dict__["_blob_sizes"]["intervals_by_call_type"])
+
+    def in_memory(self) -> ReplicationRecord:
+        """The plain record, every blob read into memory."""
+        return ReplicationRecord(**{f.name: getattr(self, f.name) for f in fields(ReplicationRecord)})
+
+    def __eq__(self, other):
+        if not isinstance(other, ReplicationRecord):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(ReplicationRecord))
+
+    def __hash__(self):
+        return hash((self.point, self.rep, self.spawn_key))
+
+    def __repr__(self) -> str:
+        return f"StoredRecord(point={self.point}, rep={self.rep}, store={str(self.__dict__['_reader'].path)!r})"
+
+    def __reduce__(self):
+        return _rebuild_stored, (dict(self.__dict__),)
+
+
+def _rebuild_stored(state: dict) -> StoredRecord:
+    out = object.__new__(StoredRecord)
+    out.__dict__.update(state)
+    return out
+
+
+for _column in BLOB_COLUMNS:
+    setattr(StoredRecord, _column, _stored_blob(_column))
+del _column
 
 
 # The engines' results revision: bumped when the same design and seed give other replications

@@ -55,37 +55,51 @@ def overall_goal(scenario) -> Optional[float]:
     return call_type_goals(s)[s.call_types[0].name]
 
 
-def share_meeting(tables: list, goal: float) -> tuple:
+def share_meeting(tables, goal: float) -> tuple:
     """(mean, half-width) across replications of the share of post-warm-up intervals whose
-    service level reaches ``goal``; intervals without a service level (no calls) are left out."""
-    shares = []
-    for table in tables:
-        sl = table["service_level"][~table["warmup"]]
-        sl = sl[np.isfinite(sl)]
-        shares.append(float(np.mean(sl >= goal)) if len(sl) else math.nan)
-    return mean_halfwidth(shares)
+    service level reaches ``goal``; intervals without a service level (no calls) are left out.
+    ``tables``: an iterable of interval tables (read one at a time)."""
+    return mean_halfwidth([interval_share(table, goal) for table in tables])
+
+
+def interval_share(table, goal: float) -> float:
+    """The share of one replication's post-warm-up intervals (with a service level) reaching ``goal``."""
+    sl = table["service_level"][~table["warmup"]]
+    sl = sl[np.isfinite(sl)]
+    return float(np.mean(sl >= goal)) if len(sl) else math.nan
 
 
 def goal_checks(data) -> list:
-    """Every goal of every point of ``data`` (a ``StudyData``), in point and call-type order."""
+    """Every goal of every point of ``data`` (a ``StudyData``), in point and call-type order.
+
+    The shares of intervals meeting a goal are computed replication by replication (one
+    replication's interval tables decoded at a time)."""
     checks = []
     for p in data.points:
         records = data.records_of(p.point)
         if not records:
             continue
         per_type = stats.call_type_summary(records, ["service_level"])
-        tables = [stats.call_type_interval_tables(r) for r in records]
-        have_tables = all(t is not None for t in tables)
+        have_tables = all(stats.has_call_type_tables(r) for r in records)
         s = _scenario(p.scenario)
-        for name, goal in call_type_goals(s).items():
-            if goal is None or name not in per_type:
-                continue
-            share = share_meeting([t[name] for t in tables], goal) if have_tables else None
+        wanted = {name: goal for name, goal in call_type_goals(s).items() if goal is not None and name in per_type}
+        overall = s.service_level.target if s.service_level.target is not None and len(s.call_types) > 1 else None
+        shares = {name: [] for name in wanted} if have_tables else {}
+        overall_shares = []
+        for r in records:
+            if shares:
+                tables = stats.call_type_interval_tables(r)
+                for name, goal in wanted.items():
+                    shares[name].append(interval_share(tables[name], goal))
+                del tables
+            if overall is not None:
+                overall_shares.append(interval_share(r.interval_table(), overall))
+        for name, goal in wanted.items():
+            share = mean_halfwidth(shares[name]) if have_tables else None
             checks.append(_check(p, name, goal, per_type[name]["service_level"], share))
-        if s.service_level.target is not None and len(s.call_types) > 1:
+        if overall is not None:
             total = mean_halfwidth([r.kpis["service_level"] for r in records])
-            share = share_meeting([r.interval_table() for r in records], s.service_level.target)
-            checks.append(_check(p, ALL_CALL_TYPES, s.service_level.target, total, share))
+            checks.append(_check(p, ALL_CALL_TYPES, overall, total, mean_halfwidth(overall_shares)))
     return checks
 
 

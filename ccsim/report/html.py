@@ -13,6 +13,7 @@ import plotly.io as pio
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from ..budget import REPORT_INTERVAL_POINTS
 from ..experiment.records import STUDY_KINDS
 from ..files import write_page
 from ..report_table import kpi_definitions
@@ -21,7 +22,7 @@ from . import agents, figures, goals, inbound, page, stats, tables
 from . import money as money_section
 
 KINDS = STUDY_KINDS
-MAX_INTERVAL_POINTS = 6  # points that get per-interval charts
+MAX_INTERVAL_POINTS = REPORT_INTERVAL_POINTS  # points that get per-interval charts (the budget counts them)
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 # Autoescaped: every user text (study name, labels) reaches the page escaped.
@@ -161,7 +162,7 @@ def _intervals_note(data) -> str:
 def _arrivals_figure(records: list, iv: dict):
     """Arrivals and staffing; attempts (first and retrials) instead when every record holds them."""
     if all(r.intervals_attempts for r in records):
-        attempts = stats.interval_summary(records, [r.attempt_interval_table() for r in records])
+        attempts = stats.interval_summary(records, lambda r: r.attempt_interval_table())  # streamed
         return figures.attempts_staffing(iv, attempts, "Attempts (first and retrials) and staffing")
     return figures.arrivals_staffing(iv, "Arrivals and staffing")
 

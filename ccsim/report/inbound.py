@@ -105,17 +105,28 @@ def entry_summary(records: list) -> dict:
 
 
 def channel_interval_summary(records: list) -> dict:
-    """Post-warm-up intervals of the channels' callers: {"start", "end": arrays, channel: mean callers}."""
-    tables = [r.channel_interval_table() for r in records]
-    first = tables[0]
-    keep = ~first["warmup"]
-    names = list(dict.fromkeys(first["channel"].tolist()))
-    out = {}
-    for name in names:
-        rows = (first["channel"] == name) & keep
-        out.setdefault("start", first["start"][rows])
-        out.setdefault("end", first["end"][rows])
-        out[name] = np.mean([t["callers"][(t["channel"] == name) & keep] for t in tables], axis=0)
+    """Post-warm-up intervals of the channels' callers: {"start", "end": arrays, channel: mean callers}.
+
+    Streamed: one replication's table is decoded at a time; the running sums add the
+    replications in order, so the means are those of ``np.mean`` over the stacked tables."""
+    out, sums, names, keep = {}, {}, None, None
+    for r in records:
+        table = r.channel_interval_table()
+        if names is None:
+            keep = ~table["warmup"]
+            names = list(dict.fromkeys(table["channel"].tolist()))
+            for name in names:
+                rows = (table["channel"] == name) & keep
+                out.setdefault("start", table["start"][rows])
+                out.setdefault("end", table["end"][rows])
+        for name in names:
+            values = np.asarray(table["callers"][(table["channel"] == name) & keep], dtype=float)
+            if name in sums:
+                sums[name] += values
+            else:
+                sums[name] = values.copy()
+    for name, total in sums.items():
+        out[name] = total / len(records)
     return out
 
 
