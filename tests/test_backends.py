@@ -197,6 +197,33 @@ def test_local_workers_default_to_usable_cores():
         LocalBackend(0)
 
 
+def test_workers_are_bounded_by_the_machine():
+    """--workers 100000 started 100,000 processes for 4 replications and hung (killed after 60 s)."""
+    from ccsim.experiment.backends import max_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert max_workers() == max(8, 4 * cores)
+    assert LocalBackend(max_workers()).workers == max_workers()
+    for bad in (max_workers() + 1, 100_000, 10**30):
+        with pytest.raises(BackendError, match=f"at most {max_workers():,}"):
+            LocalBackend(bad)
+    for bad in (2.5, "4", True):
+        with pytest.raises(BackendError, match="whole number"):
+            LocalBackend(bad)
+
+
+def test_the_pool_starts_no_more_processes_than_tasks():
+    """A pool of 6 workers started 6 processes (30 MiB each, idle) for 2 replications."""
+    with LocalBackend(6) as backend:
+        records = list(backend.run(tasks(reps=1)))  # 2 tasks
+        assert len(records) == 2
+        assert len(backend._pool._executor._processes) <= 2
+        records = list(backend.run(tasks(reps=3)))  # 6 tasks: the pool grows to 6
+        assert by_key(records) == by_key(list(SerialBackend().run(tasks(reps=3))))
+        assert len(backend._pool._executor._processes) <= 6
+        assert backend._pool.width == 6
+
+
 # -- an unreachable scheduler --------------------------------------------------------
 
 

@@ -396,3 +396,18 @@ def test_the_report_of_one_replication_has_the_terminals_batch_means_intervals(t
     short = write(tmp_path, "short.yaml", scenario(horizon=3600))  # stationary, 4 intervals: no batches
     assert CliRunner().invoke(cli, ["run", short, "--html", str(html)]).exit_code == 0
     assert "too few post-warm-up intervals for batch means" in html.read_text(encoding="utf-8")
+
+
+def test_workers_beyond_the_bound_are_refused_before_anything(tmp_path):
+    """--workers 100000 hung (killed after 60 s), leaked loky's semaphores and left a store."""
+    from ccsim.experiment.backends import max_workers
+
+    a = write(tmp_path, "a.yaml", scenario(agents=18))
+    b = write(tmp_path, "b.yaml", scenario(agents=22))
+    store = tmp_path / "s.sqlite"
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["compare", a, b, "--reps", "2", "--workers", "100000", "--store", str(store)])
+    assert result.exit_code == 2, result.output
+    assert "--workers" in result.output and f"at most {max_workers():,}" in result.output
+    assert "Traceback" not in result.output and not store.exists()
+    assert time.monotonic() - started < 30

@@ -15,7 +15,7 @@ import threading
 import uuid
 from concurrent.futures import CancelledError
 
-from ..errors import UserError
+from ..errors import UserError, whole_number
 from .pool import WorkerPool
 from .records import run_replication
 
@@ -60,9 +60,13 @@ class LocalBackend(_Backend):
 
     def __init__(self, workers: int | None = None, max_restarts: int = 3):
         workers = _usable_cores() if workers is None else workers
-        if int(workers) < 1:
-            raise BackendError(f"workers must be at least 1, got {workers}")
-        self.workers = int(workers)
+        most = max_workers()
+        self.workers = whole_number(workers, "workers", 1, None, BackendError)
+        if self.workers > most:
+            raise BackendError(
+                f"workers must be at most {most:,} ({WORKERS_PER_CORE} per usable core of this machine, at least "
+                f"{MIN_MAX_WORKERS}), got {self.workers:,}: replications are bound by the cores, so more processes "
+                "run no faster, and each takes memory (about 30 MiB idle)")
         self.max_restarts = max_restarts
         self._pool = None
 
@@ -205,6 +209,15 @@ def make_backend(spec) -> tuple:
 def _is_dask_client(value) -> bool:
     distributed = sys.modules.get("distributed")  # a Client exists only if distributed was imported
     return distributed is not None and isinstance(value, distributed.Client)
+
+
+WORKERS_PER_CORE, MIN_MAX_WORKERS = 4, 8
+
+
+def max_workers() -> int:
+    """The most processes a local pool may have: ``WORKERS_PER_CORE`` per usable core, at least
+    ``MIN_MAX_WORKERS``. (A pool never starts more processes than it has replications to run.)"""
+    return max(MIN_MAX_WORKERS, WORKERS_PER_CORE * _usable_cores())
 
 
 def _usable_cores() -> int:

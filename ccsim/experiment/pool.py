@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from itertools import chain, islice
 
 from .records import run_replication
 
 
 class WorkerPool:
-    """``size`` worker processes, reused across ``run`` calls until ``close``."""
+    """Up to ``size`` worker processes, reused across ``run`` calls until ``close``.
+
+    A run starts no more processes than it has tasks (``width``): 4 replications on a pool of
+    100 start 4 processes; a later run with more tasks grows the pool, up to ``size``.
+    """
 
     def __init__(self, size: int, max_restarts: int = 3):
         self.size = size
         self.max_restarts = max_restarts
+        self.width = 0  # processes of the executor (0: none yet)
         self._executor = None
 
     def run(self, tasks, on_give_up):
-        """Yield ``(task, record)`` in completion order; tasks are read lazily.
+        """Yield ``(task, record)`` in completion order; tasks are read lazily (at most ``size``
+        ahead, to know how many processes the run needs).
 
         Tasks lost with a dead worker run again; after ``max_restarts`` deaths
         ``on_give_up(deaths, lost_tasks)`` is raised.
@@ -34,12 +41,18 @@ class WorkerPool:
         from loky import FIRST_COMPLETED, BrokenProcessPool, wait
 
         source = iter(tasks)
+        head = list(islice(source, self.size))
+        wanted = max(1, len(head))
+        if wanted > self.width:  # between runs nothing is running: a wider executor replaces the narrow one
+            self.close()
+            self.width = wanted
+        source = chain(head, source)
         again = deque()  # tasks lost with a broken executor, run first
         running = {}  # future -> task
         deaths = 0
         try:
             while True:
-                while len(running) < self.size:
+                while len(running) < self.width:
                     task = again.popleft() if again else next(source, None)
                     if task is None:
                         break
@@ -76,7 +89,7 @@ class WorkerPool:
             # kill -9 stayed for good (blocked writing a result nobody reads), holding their memory
             from ._parent_watch import exit_with_parent
 
-            self._executor = ProcessPoolExecutor(max_workers=self.size, initializer=exit_with_parent,
+            self._executor = ProcessPoolExecutor(max_workers=self.width, initializer=exit_with_parent,
                                                  initargs=(os.getpid(),))
         return self._executor
 
