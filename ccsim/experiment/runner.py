@@ -49,6 +49,7 @@ def run_study(points, reps: int, seed: int, crn: bool, engine: str = "core", sto
     with _Study(points, seed, crn, engine, store_path, backend, resume, name, kind, call_records_dir,
                 (max_calls, max_memory), state) as study:
         study.run(reps, progress)
+        study.decide(reps)
         return study.data(reps)
 
 
@@ -95,6 +96,7 @@ def run_until(points, kpis, target_halfwidth, seed: int, crn: bool, engine: str 
             planned = min(planned + step, max_reps)
         met = reps is not None
         reps = reps if met else max_reps
+        study.decide(reps)
         data = study.data(reps)
     return SequentialStudyData(**vars(data), reps=reps, target_met=met, halfwidths=halfwidths)
 
@@ -153,11 +155,18 @@ class _Study:
             else:
                 try:
                     store.check_matches(self.points, self.seed, self.crn, self.engine, self.state)
+                    store.set_decided(None)  # undecided while this study runs (a report shows every replication)
                 except BaseException:
                     store.close()
                     raise
                 return store
         return Store.create(path, self.name, self.kind, self.seed, self.crn, self.engine, self.points, self.state)
+
+    def decide(self, reps: int) -> None:
+        """Record in the store the replications per point this study decided on, so that a report of
+        the store shows them, whatever the last batch computed beyond (it depends on the workers)."""
+        if self.store is not None:
+            self.store.set_decided({p.point: reps for p in self.points})
 
     def run(self, reps: int, progress) -> None:
         """Make sure replications ``0 .. reps-1`` of every point are done."""

@@ -18,7 +18,10 @@ of each replication; a format-2 store still opens (those read as empty), and
 replications added to it are stored in its own format, without them. Format 4 adds the
 agent views the same way: ``agents`` (the per-agent table, an Arrow IPC stream: roster,
 totals, idle, break and logged-in time, ratios) and ``skills`` (JSON, per call type); a
-format-2 or -3 store reads them as empty.
+format-2 or -3 store reads them as empty. Format 5 adds the table ``decided``: the replications
+per point the last finished study command decided on (``--ci-halfwidth`` may compute more in its
+last batch, depending on the workers; they stay stored), which ``load`` returns; an older store
+records none and loads every replication.
 
 A file that is not such a store, or a damaged one, raises a ``StoreError``
 (a ``UserError``) naming the file and what to do, never an internal error.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import sqlite3
 from dataclasses import fields
 from datetime import datetime, timezone
@@ -40,9 +44,9 @@ from .design_diff import NO_DIFFERENCE, differences
 from .records import STUDY_KINDS, Point, ReplicationRecord, StudyData, ipc_to_table
 from .store_json import dumps, dumps_numbers, numbers
 
-FORMAT_VERSION = 4  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
-# 2: without the inbound and media columns; 3: without the agent views)
-READABLE_VERSIONS = (2, 3, 4)
+FORMAT_VERSION = 5  # PRAGMA user_version of a ccsim store (1: interval tables as zstd'd numpy .npy;
+# 2: without the inbound and media columns; 3: without the agent views; 4: without the decided counts)
+READABLE_VERSIONS = (2, 3, 4, 5)
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 SCHEMA = """
@@ -87,6 +91,10 @@ CREATE TABLE replications (
     agents BLOB NOT NULL,        -- Arrow IPC stream, one row per agent (format 4 on); empty without agents
     skills TEXT NOT NULL,        -- JSON, {call type: threshold, service level, ASA, overflow, transfers}
     PRIMARY KEY (point, rep)
+);
+CREATE TABLE decided (           -- format 5 on: the replications per point the last finished study
+    point INTEGER PRIMARY KEY REFERENCES points (point),  -- command decided on (its --reps, or the
+    reps INTEGER NOT NULL        -- count --ci-halfwidth stopped at); none while one runs
 );
 """
 
@@ -349,6 +357,37 @@ class Store:
             raise
         return inserted
 
+    def decided(self) -> dict:
+        """{point: replications} the last finished study command decided on (format 5 on; {} for an
+        older store, or while a command runs or after one was interrupted)."""
+        if self.version < 5:
+            return {}
+        with _reading(self.path, "the decided replication counts"):
+            rows = self._db.execute("SELECT point, reps FROM decided").fetchall()
+            return {int(p): int(r) for p, r in rows}
+
+    def set_decided(self, reps: dict | None) -> None:
+        """Record ``{point: replications}`` a study decided on (None: forget it, as a study command
+        starts). An older store (format 2 to 4) records nothing: its reports show every replication."""
+        if self.version < 5:
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM decided")
+                if reps:
+                    self._db.executemany("INSERT INTO decided VALUES (?, ?)",
+                                         [(int(p), int(r)) for p, r in sorted(reps.items())])
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
+            raise StoreWriteError(f"could not write to the study store {self.path}: {os_reason(err)}; "
+                                  f"{write_advice(err)}. Its replications are safe") from None
+
     def done(self) -> set:
         """``{(point, rep)}`` of the stored replications."""
         with _reading(self.path, "the stored replications"):
@@ -364,8 +403,11 @@ class Store:
                 out[(p, r)] = _kpi_dict(k)
         return out
 
-    def load(self) -> StudyData:
-        """The whole study, records sorted by ``(point, rep)``; every field is checked.
+    def load(self, every: bool = False) -> StudyData:
+        """The whole study, records sorted by ``(point, rep)``; every field is checked. The
+        replications of each point the last finished study command decided on (``decided``: with
+        ``--ci-halfwidth``, those of the count it stopped at, not those its last batch computed
+        beyond, which stay stored), or, with ``every`` (or no decision recorded), every one stored.
 
         The records' interval tables and other blobs stay in the file (``StoredRecord``): each is
         read back when asked for, so a study of many long replications loads in the memory of
@@ -373,6 +415,7 @@ class Store:
         meta = self.metadata
         reader = BlobReader(self.path, self.version)
         records = []
+        decided = {} if every else self.decided()
         with _reading(self.path, "the stored replications"):
             cursor = self._db.execute(select_statement(self.version))
             while True:
@@ -380,8 +423,10 @@ class Store:
                     row = cursor.fetchone()
                 if row is None:
                     break
-                records.append(StoredRecord.of(_record(self.path, row), reader))
-                del row
+                record = _record(self.path, row)
+                if record.rep < decided.get(record.point, math.inf):  # beyond: computed, stored, not decided on
+                    records.append(StoredRecord.of(record, reader))
+                del row, record
         points = self.points()
         with _reading(self.path, "the study's kind and points"):
             if meta["kind"] not in STUDY_KINDS:
