@@ -291,3 +291,44 @@ def test_a_store_on_a_read_only_disk_is_read_and_never_called_damaged(copy, monk
     assert str(caught.value) == (f"the study store {copy} cannot be written (unable to open database file: the "
                                  "file or its folder is read-only); to add replications, copy it (with any -wal "
                                  "file beside it) to a folder you may write to and run from there")
+
+
+def test_resuming_a_store_that_cannot_be_written_is_refused_before_any_replication(copy, monkeypatch):
+    """On a read-only mount, --resume computed replications, then failed at the first insert:
+    Store.open(write=True) set its PRAGMAs on the healthy file and never tried to write."""
+    import ccsim.experiment.store as store_module
+
+    monkeypatch.setattr(store_module, "_writable", lambda path: False)
+    with pytest.raises(StoreWriteError, match="cannot be written .*read-only"):
+        Store.open(copy)
+    with Store.open(copy, write=False) as store:  # a report still reads it
+        assert len(store.load().records) == 6
+
+    class Counting:
+        runs = []
+
+        def run(self, tasks):
+            Counting.runs.append(list(tasks))
+            return iter(())
+
+    with pytest.raises(StoreWriteError, match="cannot be written"):
+        run_study(POINTS, 5, 5, True, store_path=copy, backend=Counting(), resume=True)
+    assert Counting.runs == []
+
+
+def test_a_store_sqlite_cannot_lock_for_writing_is_refused_at_open(copy, monkeypatch):
+    """The file looks writable but SQLite cannot take the write lock (a read-only mount that
+    access() does not see, a file SQLite opened read-only): refused at open, as read-only."""
+    import ccsim.experiment.store as store_module
+
+    connect = sqlite3.connect
+
+    class ReadOnly(_FailingPragma):
+        def execute(self, statement, *args):
+            if statement.startswith("BEGIN IMMEDIATE"):
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            return self._db.execute(statement, *args)
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", lambda *a, **k: ReadOnly(connect(*a, **k)))
+    with pytest.raises(StoreWriteError, match="attempt to write a readonly database.*read-only"):
+        Store.open(copy)

@@ -216,11 +216,10 @@ class Store:
                     db.execute("PRAGMA synchronous=FULL")
                 except sqlite3.OperationalError as err:
                     if not _writable(path):
-                        raise StoreWriteError(
-                            f"the study store {path} cannot be written ({os_reason(err)}: the file or its "
-                            "folder is read-only); to add replications, copy it (with any -wal file beside it) "
-                            "to a folder you may write to and run from there") from None
+                        raise _read_only(path, os_reason(err)) from None
                     raise
+            if write:  # to add replications: find out now, not at the first one's insert after computing it
+                _check_writable(path, db)
             return cls(path, db)
         except BaseException:
             db.close()
@@ -657,6 +656,31 @@ def _check_format(path: Path, db) -> None:
         raise ValueError(f"table {', '.join(sorted(missing))} is missing")
     if db.execute("SELECT count(*) FROM study").fetchone()[0] != 1:
         raise ValueError("the study row is missing")
+
+
+def _read_only(path: Path, reason: str) -> StoreWriteError:
+    return StoreWriteError(
+        f"the study store {path} cannot be written ({reason}: the file or its folder is "
+        "read-only); to add replications, copy it (with any -wal file beside it) to a folder you may "
+        "write to and run from there")
+
+
+def _check_writable(path: Path, db) -> None:
+    """A ``StoreWriteError`` unless the store may be written: the file and its folder writable, and
+    SQLite able to take the write lock (a read-only mount, a file SQLite opened read-only)."""
+    if not _writable(path):
+        raise _read_only(path, "permission denied or a read-only file system")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as err:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        if "locked" in str(err) or "busy" in str(err):
+            raise StoreWriteError(f"the study store {path} is locked by another process writing to it "
+                                  f"({os_reason(err)}); wait for it to finish, or use another store") from None
+        raise _read_only(path, os_reason(err)) from None
 
 
 def _writable(path: Path) -> bool:
