@@ -245,3 +245,43 @@ def test_a_study_whose_report_would_not_fit_is_refused_before_it_runs(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(store), "--html", str(html)])
     assert result.exit_code == 0, result.output
     assert html.exists()
+
+
+def test_records_of_a_replaced_store_refuse_to_read_the_other_study(tmp_path):
+    """The records read their tables from the file by (point, rep): once another study was written
+    at the same path, they read its tables under their own KPIs (from a review)."""
+    from ccsim.experiment.store import StoreMismatchError
+
+    path = tmp_path / "s.sqlite"
+    points = [Point(0, "a", {}, two_call_types(sales_agents=6, horizon=3600)),
+              Point(1, "b", {}, two_call_types(sales_agents=9, horizon=3600))]
+    run_study(points, 2, 3, True, store_path=path, backend="serial")
+    with Store.open(path, write=False) as store:
+        old = store.load()
+    path.unlink()
+    run_study(points, 2, 4, True, store_path=path, backend="serial")  # another seed, same path
+    with pytest.raises(StoreMismatchError, match="now holds another study than the one these records were loaded "
+                                                 "from.*load it again"):
+        old.records[0].intervals
+
+
+def test_a_python_study_is_self_contained(tmp_path):
+    """compare(..., store_path=...) gave records that read the store file: with the file deleted,
+    study.data's tables and write_html failed (StoreNotFoundError); python-api.md says study.data
+    holds everything stored."""
+    from ccsim.experiment import compare
+
+    path = tmp_path / "keep" / "s.sqlite"
+    path.parent.mkdir()
+    centers = [two_call_types(sales_agents=6, horizon=3600), two_call_types(sales_agents=9, horizon=3600)]
+    study = compare(centers, reps=2, seed=1, store_path=path, backend="serial")
+    # the same study held in memory (no table of the stored one read before the file goes)
+    expected = [record.interval_table()["offered"] for record in
+                compare(centers, reps=2, seed=1, backend="serial").data.records]
+    import shutil
+
+    shutil.rmtree(path.parent)  # the store, its -wal and -shm
+    assert all(np.array_equal(record.interval_table()["offered"], want)
+               for record, want in zip(study.data.records, expected))
+    study.write_html(tmp_path / "page.html")
+    assert (tmp_path / "page.html").stat().st_size > 0

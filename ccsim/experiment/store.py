@@ -412,7 +412,7 @@ class Store:
         read back when asked for, so a study of many long replications loads in the memory of
         one (the check reads the replications one at a time)."""
         meta = self.metadata
-        reader = BlobReader(self.path, self.version)
+        reader = BlobReader(self.path, self.version, (meta["fingerprint"], meta["created"]))
         records = []
         decided = {} if every else self.decided()
         with _reading(self.path, "the stored replications"):
@@ -450,16 +450,23 @@ class BlobReader:
     outlive the ``Store`` that loaded them; one per thread). The file must stay where it is while
     its records are read. Pickled without the connection."""
 
-    def __init__(self, path: Path, version: int):
+    def __init__(self, path: Path, version: int, study: tuple = ()):
         import threading
 
-        self.path, self.version = Path(path), int(version)
+        self.path, self.version, self.study = Path(path), int(version), tuple(study)
         self._local = threading.local()
 
     def _connection(self):
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = Store.open(self.path, write=False)
+            store = Store.open(self.path, write=False)
+            meta = store.metadata
+            if self.study and (meta["fingerprint"], meta["created"]) != self.study:  # another study now
+                store.close()
+                raise StoreMismatchError(
+                    f"the store {self.path} now holds another study than the one these records were loaded from "
+                    "(their interval tables are read from the file when asked for): load it again")
+            self._local.store = store
         return store._db
 
     def get(self, point: int, rep: int, column: str) -> bytes:
@@ -482,12 +489,12 @@ class BlobReader:
             store.close()
 
     def __getstate__(self) -> dict:
-        return {"path": self.path, "version": self.version}
+        return {"path": self.path, "version": self.version, "study": self.study}
 
     def __setstate__(self, state: dict) -> None:
         import threading
 
-        self.path, self.version = state["path"], state["version"]
+        self.path, self.version, self.study = state["path"], state["version"], state.get("study", ())
         self._local = threading.local()
 
 

@@ -172,7 +172,7 @@ def _run(points, reps, seed, crn, kind, ci_halfwidth, options) -> Study:
                                  "data; run a router with ccsim.replicate(scenario, reps, router=...)")
     options.setdefault("name", kind)
     if ci_halfwidth is None:
-        return Study(run_study(points, reps, seed=seed, crn=crn, kind=kind, **options))
+        return Study(_self_contained(run_study(points, reps, seed=seed, crn=crn, kind=kind, **options)))
     if not isinstance(ci_halfwidth, dict) or not ci_halfwidth:
         raise StudyArgumentError(
             f"ci_halfwidth must map KPI names to 95 % half-widths in their own units, "
@@ -180,7 +180,15 @@ def _run(points, reps, seed, crn, kind, ci_halfwidth, options) -> Study:
         )
     data = run_until(points, list(ci_halfwidth), ci_halfwidth, seed=seed, crn=crn, min_reps=reps, kind=kind,
                      **options)
-    return Study(data)
+    return Study(_self_contained(data))
+
+
+def _self_contained(data: StudyData) -> StudyData:
+    """``data`` with every record in memory: a study's records loaded from its store read their
+    interval tables from the file when asked (``ccsim report`` and the CLI's --html keep them so);
+    the Python API's ``study.data`` holds everything, whatever becomes of the file."""
+    data.records = [r.in_memory() if callable(getattr(r, "in_memory", None)) else r for r in data.records]
+    return data
 
 
 def _label(scenario, index: int) -> str:
