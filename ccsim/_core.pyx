@@ -990,7 +990,8 @@ cdef class Simulation:
         for i in range(len(draws.waiting_type)):
             if self._caller_at_start(draws.waiting_type[i], draws.waiting_arrival[i], draws.waiting_priority[i],
                                      draws.waiting_channel[i], draws.waiting_propensity[i], draws.waiting_handle[i],
-                                     draws.waiting_patience[i], draws.waiting_acw[i]) != 0:
+                                     draws.waiting_patience[i], draws.waiting_acw[i], draws.waiting_consult[i],
+                                     draws.waiting_transfer[i]) != 0:
                 self._raise(self.error)
 
     cdef int _busy_at_start(self, int32_t agent, int32_t k, double talk, double acw) noexcept nogil:
@@ -1006,17 +1007,15 @@ cdef class Simulation:
         return self._push_talk_end(agent, talk)
 
     cdef int _caller_at_start(self, int32_t k, double arrival, int32_t priority, int32_t channel,
-                              double propensity, double handle, double patience, double acw) noexcept nogil:
+                              double propensity, double handle, double patience, double acw, double consult,
+                              int32_t to) noexcept nogil:
         """A caller of type k waiting since ``arrival`` (before the start), ``patience`` seconds of
         patience left: offered in the start's interval, answered now by an idle agent able to take
         it, else queued (its waits count from ``arrival``)."""
         cdef Caller who
-        cdef int32_t row = row_at(&self.stats, self.now), agent, slot, to = -1
+        cdef int32_t row = row_at(&self.stats, self.now), agent, slot
         cdef bint counted = self.now >= self.warmup
-        cdef double consult = -1.0
         self._new_caller(&who, k, arrival, priority, channel, -1, propensity)
-        if self.talk_extra[k]:  # its consult and transfer, drawn at the start (as _reach_type)
-            to = self._talk_draws(k, self.streams[self.base_transfer + k], &consult)
         count(&self.stats, k, row, F_ARRIVED, 1.0)
         count(&self.stats, k, row, F_OFFERED, 1.0)
         self.lines_busy += 1

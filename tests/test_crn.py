@@ -95,3 +95,36 @@ def test_the_twins_agree_on_retrials_and_transfers():
                              engine="simpy", call_records=True)
         assert core.kpis() == ref.kpis()
         assert core.calls().equals(ref.calls())
+
+
+def test_a_start_state_shifts_no_later_callers_consults():
+    """A start state's waiting callers drew their consults and transfers from the call type's
+    stream at the start, so the callers after the clock time had other consults with 5 callers
+    waiting in the state than with none (30 % kept their talk); they are drawn from the state's own
+    stream now, with its callers' other needs (ccsim.state.draws)."""
+    from ccsim.compile import compile_scenario
+    from ccsim.engines import ENGINES
+    from ccsim.results import OUTCOMES
+    from ccsim.scenario import validate_scenario
+    from ccsim.state.schema import validate_state
+    from ccsim.state.start import with_state
+
+    center = {"name": "s", "horizon": 7200, "interval": 900,
+              "call_types": [{"name": "sales", "arrivals": {"process": "poisson", "rate": 0.05},
+                              "handle_time": exp(180), "patience": exp(600),
+                              "consult": {"p": 0.5, "duration": exp(60)}, "transfers": [{"to": "care", "p": 0.2}]},
+                             {"name": "care", "handle_time": exp(120), "patience": exp(600)}],
+              "agents": [{"name": "team", "count": 40, "serves": ["sales", "care"]}]}
+
+    def answered_after_the_clock(waiting, engine):
+        state = {"clock": 1800, "waiting": [{"call_type": "sales", "waited": 10, "count": waiting}] if waiting else []}
+        model = with_state(compile_scenario(validate_scenario(center)), validate_state(state))
+        records = ENGINES[engine](model, 3, call_records=True).call_records
+        return records[(records["outcome"] == OUTCOMES.index("answered")) & (records["arrival"] > 1800)
+                       & (records["call_type"] == 0)]
+
+    none, five = answered_after_the_clock(0, "core"), answered_after_the_clock(5, "core")
+    assert len(none) > 200
+    np.testing.assert_array_equal(none["arrival"], five["arrival"])
+    np.testing.assert_array_equal(none["talk"], five["talk"])  # their consults too
+    np.testing.assert_array_equal(five, answered_after_the_clock(5, "simpy"))

@@ -488,8 +488,7 @@ class ContactCenter:
         self.calls_simulated += 1
         call = Call(who, arrival, k, arrival, tally.interval_of(now), now >= m.warmup,
                     float(draws.waiting_handle[i]), float(draws.waiting_acw[i]))
-        if self.talk_extra[k]:  # its consult and transfer, drawn at the start (as reach_type)
-            self.talk_draws(call, self.transfer_rng[k])
+        call.consult, call.transfer_to = float(draws.waiting_consult[i]), int(draws.waiting_transfer[i])
         tally.count(call, "arrived")
         tally.count(call, "offered")
         self.lines_busy += 1
