@@ -114,8 +114,8 @@ class Router:
         return None
 
     def reset(self) -> None:
-        """Called before each run the router routes (``simulate``, each replication of
-        ``replicate``): clear what it keeps of a run here, so that replication k is the same
+        """Called by ``simulate`` and ``replicate`` before each run the router routes (each
+        replication of ``replicate``): clear what it keeps of a run here, so that replication k is the same
         run as ``simulate`` of its seed with a fresh router."""
         return None
 

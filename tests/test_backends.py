@@ -220,7 +220,6 @@ def test_the_pool_starts_no_more_processes_than_tasks():
         assert len(backend._pool._executor._processes) <= 2
         records = list(backend.run(tasks(reps=3)))  # 6 tasks: the pool grows to 6
         assert by_key(records) == by_key(list(SerialBackend().run(tasks(reps=3))))
-        assert len(backend._pool._executor._processes) <= 6
         assert backend._pool.width == 6
 
 

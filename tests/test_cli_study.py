@@ -405,9 +405,7 @@ def test_workers_beyond_the_bound_are_refused_before_anything(tmp_path):
     a = write(tmp_path, "a.yaml", scenario(agents=18))
     b = write(tmp_path, "b.yaml", scenario(agents=22))
     store = tmp_path / "s.sqlite"
-    started = time.monotonic()
     result = CliRunner().invoke(cli, ["compare", a, b, "--reps", "2", "--workers", "100000", "--store", str(store)])
     assert result.exit_code == 2, result.output
     assert "--workers" in result.output and f"at most {max_workers():,}" in result.output
     assert "Traceback" not in result.output and not store.exists()
-    assert time.monotonic() - started < 30

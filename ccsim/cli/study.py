@@ -279,15 +279,12 @@ def _backend(options):
             raise click.UsageError("--workers sets the local pool; with --scheduler the cluster decides")
         return scheduler_address(options["scheduler"])
     if options["workers"]:
-        from ..experiment.backends import LocalBackend, max_workers
+        from ..experiment.backends import BackendError, LocalBackend
 
-        if options["workers"] > max_workers():
-            raise click.BadParameter(
-                f"at most {max_workers():,} worker processes on this machine (4 per usable core, at least 8), "
-                f"got {options['workers']:,}: replications are bound by the cores, so more run no faster, and "
-                "each process takes memory (a pool never starts more than the replications it runs)",
-                param_hint="--workers")
-        return LocalBackend(workers=options["workers"])
+        try:
+            return LocalBackend(workers=options["workers"])
+        except BackendError as err:  # the bound of a local pool, said once (backends.max_workers)
+            raise click.BadParameter(str(err), param_hint="--workers") from None
     return None
 
 

@@ -556,8 +556,10 @@ del _column
 # The engines' results revision: bumped when the same design and seed give other replications
 # (a draw taken from another stream, a figure stored with another meaning), so that a study
 # resumed by a ccsim of another revision is refused rather than mixing two. 1: stores made
-# before 2026-11-30; 2: a retrial or a transfer leg draws from streams of its own (common random
-# numbers), and the stored arrivals and blocked count the rings of menus' entries.
+# before 2026-11-30; 2: a retrial or a transfer leg draws from streams of its own, a call's consult
+# and transfer are drawn as it reaches its type (a start state's callers': from the state's
+# stream) — common random numbers —, and the stored arrivals and blocked count the rings of
+# menus' entries.
 RESULTS_REVISION = 2
 
 
