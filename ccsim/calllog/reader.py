@@ -122,8 +122,13 @@ def _build(raw, mapping: Mapping, source: str) -> CallLog:
     exclude(outcome == "phantom", "phantom call")
     exclude(outcome == "", "unknown outcome", "outcome " + text["outcome"].to_numpy().astype(object))
     day_seconds, origin = _dates(raw, mapping, exclude, rows)
-    times = {f: _times(raw[c].str.strip(), f, mapping, rows, exclude) for f, c in mapping.columns.items()
-             if f in TIME_FIELDS}
+    values = {f: raw[c].str.strip() for f, c in mapping.columns.items() if f in TIME_FIELDS}
+    stamps = _stamps(values, mapping)
+    # without a date column every time column counts from one origin: the arrivals' first midnight
+    first = None if stamps is None or mapping.date_column is not None else stamps[mapping.arrival].min()
+    midnight = None if first is None or pd.isna(first) else first.normalize()
+    times = {f: _times(v, f, mapping, rows, exclude, None if stamps is None else stamps[f], midnight)
+             for f, v in values.items()}
     times = {f: t + day_seconds for f, t in times.items()}
     arrival = times[mapping.arrival]
     exclude(np.isnan(arrival), "no arrival time", f"{mapping.columns[mapping.arrival]} empty")
@@ -198,19 +203,29 @@ def _dates(raw, mapping: Mapping, exclude, rows):
     return np.nan_to_num(seconds), origin
 
 
-def _times(values, field, mapping: Mapping, rows, exclude):
-    """A time column in seconds (of the day with a date column, else from the log's first midnight)."""
+def _stamps(values: dict, mapping: Mapping):
+    """Each time column's values as timestamps (NaT where unparsable), or None for plain seconds."""
+    import pandas as pd
+
+    if mapping.time_format == SECONDS:
+        return None
+    return {f: pd.to_datetime(v, format=mapping.time_format, errors="coerce") for f, v in values.items()}
+
+
+def _times(values, field, mapping: Mapping, rows, exclude, stamps, midnight):
+    """A time column in seconds (of the day with a date column, else from ``midnight``, the first
+    midnight of the arrivals, shared by every time column; from 0 for plain seconds)."""
     import pandas as pd
 
     missing = values.isin(set(mapping.missing_times) | {""}).to_numpy()
-    if mapping.time_format == SECONDS:
+    if stamps is None:
         parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    else:
-        stamps = pd.to_datetime(values, format=mapping.time_format, errors="coerce")
-        if mapping.date_column is not None:
-            parsed = (stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
-        else:
-            parsed = (stamps - stamps.min().normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+    elif mapping.date_column is not None:
+        parsed = (stamps - stamps.dt.normalize()).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+    else:  # (no arrival parses: the arrival column's own check below says so)
+        start = stamps.min().normalize() if midnight is None and stamps.notna().any() else midnight
+        parsed = (stamps - start).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan) \
+            if start is not None else np.full(len(values), np.nan)
     bad = ~np.isfinite(parsed) & ~missing  # "inf" is a number to pandas, not a time
     if bad.any() and bad.sum() == (~missing).sum():
         i = int(np.argmax(bad))
