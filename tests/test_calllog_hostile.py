@@ -77,3 +77,59 @@ def test_time_columns_share_the_arrivals_origin(tmp_path):
             assert served.loc[str(i), "wait"] == wait and served.loc[str(i), "handle"] == handle
     assert (served["service_start"] >= served["arrival"]).all()
     assert log.calls["day"].min() == 0 and log.calls["day"].max() == 2
+
+
+# ---------------------------------------------------------------- UTC offsets (%z) across a DST change
+def dst_offset(arrival):
+    """Central Europe, 2024: +0100 until 31 March 02:00, then +0200."""
+    return "+0100" if arrival < dt.datetime(2024, 3, 31, 2) else "+0200"
+
+
+def test_mixed_utc_offsets_read_on_each_calls_local_clock(tmp_path):
+    """Offsets changing within the log (a DST change) crashed (exit 70, 'Mixed timezones detected').
+    Each call is now on the local clock of its arrival (its time of day as the center lives it) and
+    its durations are true elapsed times, also for a call whose times straddle the change."""
+    calls = make_calls(days=4, first=dt.datetime(2024, 3, 29))
+    path = write_log(tmp_path / "log.csv", calls, offset=dst_offset)
+    # a call at 01:59 (+0100), answered 90 s later, which is 03:00:30 (+0200), for 60 s
+    with path.open("a") as f:
+        f.write("999,a,2024-03-31 01:59:00+0100,2024-03-31 03:00:30+0200,2024-03-31 03:01:30+0200,AGENT,ag1\n")
+    log = read(path, time_format="%Y-%m-%d %H:%M:%S%z")
+    assert len(log.excluded) == 0 and len(log.calls) == len(calls) + 1
+    kept = log.calls.set_index("call_id")
+    for i, arrival, wait, handle, served in calls:
+        call = kept.loc[str(i)]
+        assert call["time_of_day"] == arrival.hour * 3600 + arrival.minute * 60  # the local wall clock
+        assert call["day"] == (arrival.date() - dt.date(2024, 3, 29)).days
+        if served:
+            assert call["wait"] == wait and call["handle"] == handle
+    straddle = kept.loc["999"]
+    assert straddle["time_of_day"] == 3600 + 59 * 60 and straddle["wait"] == 90 and straddle["handle"] == 60
+
+
+def test_one_utc_offset_reads_as_the_local_clock(tmp_path):
+    calls = make_calls(days=2)
+    plain = read(write_log(tmp_path / "plain.csv", calls))
+    aware = read(write_log(tmp_path / "aware.csv", calls, offset=lambda a: "-0500"),
+                 time_format="%Y-%m-%d %H:%M:%S%z")
+    for column in ("arrival", "service_start", "service_end", "time_of_day", "day", "wait"):
+        assert plain.calls[column].equals(aware.calls[column]), column
+
+
+def test_mixed_utc_offsets_with_a_date_column(tmp_path):
+    calls = make_calls(days=4, first=dt.datetime(2024, 3, 29))
+    lines = ["id,type,day,arrival,start,end,outcome,agent"]
+    for i, arrival, wait, handle, served in calls:
+        start = arrival + dt.timedelta(seconds=wait)
+        z = dst_offset(arrival)
+        times = [arrival.strftime("%H:%M:%S") + z] + ([start.strftime("%H:%M:%S") + z,
+                 (start + dt.timedelta(seconds=handle)).strftime("%H:%M:%S") + z] if served else ["", ""])
+        lines.append(",".join([str(i), "a", arrival.strftime("%Y-%m-%d"), *times, "AGENT" if served else "HANG", "x"]))
+    (tmp_path / "log.csv").write_text("\n".join(lines) + "\n")
+    log = read(tmp_path / "log.csv", time_format="%H:%M:%S%z", date={"column": "day", "format": "%Y-%m-%d"})
+    assert len(log.calls) == len(calls)
+    kept = log.calls.set_index("call_id")
+    for i, arrival, wait, handle, served in calls:
+        assert kept.loc[str(i), "time_of_day"] == arrival.hour * 3600 + arrival.minute * 60
+        if served:
+            assert kept.loc[str(i), "wait"] == wait and kept.loc[str(i), "handle"] == handle

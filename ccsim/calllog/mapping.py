@@ -186,6 +186,11 @@ def _list(value, where, fail) -> list:
     return values
 
 
+def format_directives(fmt: str) -> set:
+    """The letters of a strftime format's directives (``%%`` is a literal percent sign)."""
+    return {d for d in re.findall(r"%(.)", fmt) if d != "%"}
+
+
 def _check_format(fmt, where, fail, allow_seconds=False):
     if allow_seconds and fmt == SECONDS:
         return
@@ -201,4 +206,5 @@ def _check_format(fmt, where, fail, allow_seconds=False):
         raise fail(where, f"{fmt[:80]!r} is not a strftime format: a directive is given twice") from None
 
 
-__all__ = ["FIELDS", "Mapping", "MappingError", "SECONDS", "TIME_FIELDS", "load_mapping", "mapping_from_dict"]
+__all__ = ["FIELDS", "Mapping", "MappingError", "SECONDS", "TIME_FIELDS", "format_directives", "load_mapping",
+           "mapping_from_dict"]

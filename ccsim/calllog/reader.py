@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..scenario import limits as L
-from .mapping import SECONDS, TIME_FIELDS, Mapping, load_mapping
+from .mapping import SECONDS, TIME_FIELDS, Mapping, format_directives, load_mapping
 
 DAY = 86400.0
 FIRST_ROW = 2  # the line of the first data row (the header is line 1)
@@ -204,12 +204,51 @@ def _dates(raw, mapping: Mapping, exclude, rows):
 
 
 def _stamps(values: dict, mapping: Mapping):
-    """Each time column's values as timestamps (NaT where unparsable), or None for plain seconds."""
+    """Each time column's values as timestamps (NaT where unparsable), or None for plain seconds.
+
+    With UTC offsets (``%z``), which may change within the log (a DST change), every time of a
+    call is on the local clock of its arrival: its instant plus the arrival's offset. The arrival
+    keeps the time of day the center lived it, and durations are true elapsed times."""
     import pandas as pd
 
-    if mapping.time_format == SECONDS:
+    fmt = mapping.time_format
+    if fmt == SECONDS:
         return None
-    return {f: pd.to_datetime(v, format=mapping.time_format, errors="coerce") for f, v in values.items()}
+    if "z" not in format_directives(fmt):
+        return {f: pd.to_datetime(v, format=fmt, errors="coerce") for f, v in values.items()}
+    offset = _utc_offsets(values[mapping.arrival], fmt)
+    shift = pd.to_timedelta(np.nan_to_num(offset), unit="s")
+    out = {}
+    for f, v in values.items():
+        instants = pd.to_datetime(v, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
+        out[f] = instants + shift
+    out[mapping.arrival] = out[mapping.arrival].where(~np.isnan(offset))
+    return out
+
+
+def _utc_offsets(values, fmt: str):
+    """The UTC offset (s) of each value of a time column in format ``fmt`` (with ``%z``); NaN
+    where it does not parse."""
+    import pandas as pd
+
+    try:
+        local = pd.to_datetime(values, format=fmt, errors="coerce")
+    except ValueError:  # offsets that differ: each distinct value parsed on its own
+        from datetime import datetime
+
+        def offset(text):
+            try:
+                return datetime.strptime(text, fmt).utcoffset().total_seconds()
+            except (ValueError, TypeError, AttributeError):
+                return np.nan
+
+        distinct = pd.unique(values)
+        known = dict(zip(distinct, map(offset, distinct)))
+        return values.map(known).to_numpy(dtype=float, na_value=np.nan)
+    if getattr(local.dt, "tz", None) is None:  # (no value parsed)
+        return np.full(len(values), np.nan)
+    utc = local.dt.tz_convert("UTC").dt.tz_localize(None)
+    return (local.dt.tz_localize(None) - utc).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
 
 
 def _times(values, field, mapping: Mapping, rows, exclude, stamps, midnight):
