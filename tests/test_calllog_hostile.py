@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import yaml
 from click.testing import CliRunner
+from factories import SMALL_YAML
 
 from ccsim.calllog import LogError, MappingError, read_log
 from ccsim.calllog.mapping import mapping_from_dict
@@ -133,3 +134,32 @@ def test_mixed_utc_offsets_with_a_date_column(tmp_path):
         assert kept.loc[str(i), "time_of_day"] == arrival.hour * 3600 + arrival.minute * 60
         if served:
             assert kept.loc[str(i), "wait"] == wait and kept.loc[str(i), "handle"] == handle
+
+
+# ---------------------------------------------------------------- huge times
+SECONDS_LOG = "id,type,arrival,start,end,outcome,agent\n" + "".join(
+    f"{i},a,{3600 * i},{3600 * i + 20},{3600 * i + 200},AGENT,ag\n" for i in range(1, 40))
+
+
+@pytest.mark.parametrize("column, value", [(2, "1e25"), (2, "1e308"), (2, "3.2e7"), (4, "1e308"), (3, "1e25")])
+def test_a_time_far_beyond_the_log_is_refused_naming_its_row(tmp_path, column, value):
+    """An arrival of 1e25 s overflowed the day number: fit exited 70, replay and validate-fit went on
+    with garbage; a service end of 1e308 s was a handle time of 1e308 s, fitted in silence."""
+    lines = SECONDS_LOG.splitlines()
+    cells = lines[5].split(",")  # line 6 of the file
+    cells[column] = value
+    if column == 3:
+        cells[4] = str(float(value) + 100)
+    lines[5] = ",".join(cells)
+    (tmp_path / "log.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(LogError) as err:
+        read(tmp_path / "log.csv", time_format="seconds")
+    assert "row 6" in str(err.value), str(err.value)
+    mapping = tmp_path / "sec.yaml"
+    mapping.write_text(yaml.safe_dump({**DT, "time_format": "seconds"}))
+    (tmp_path / "small.yaml").write_text(SMALL_YAML)
+    for command in (["fit", "-o", str(tmp_path / "out.yaml")], ["replay", "--scenario", str(tmp_path / "small.yaml")],
+                    ["validate-fit", "--scenario", str(tmp_path / "small.yaml")]):
+        done = CliRunner().invoke(cli, [command[0], str(tmp_path / "log.csv"), "--mapping", str(mapping), *command[1:]])
+        assert done.exit_code == 2 and "Traceback" not in done.output, (command, done.output)
+        assert "row 6" in done.output and not (tmp_path / "out.yaml").exists(), done.output

@@ -151,30 +151,52 @@ def _build(raw, mapping: Mapping, source: str) -> CallLog:
     calls["arrival"] = arrival
     calls["queued"] = queued
     calls = calls[keep].reset_index(drop=True)
+    _check_span(calls, origin, source, mapping)  # (before any day number: a time of 1e308 s overflows it)
     _derive(calls, times, 0 if origin is None else origin.weekday())
-    _check_span(calls, origin, source)
     excluded = pd.DataFrame({"row": rows[~keep], "reason": reasons[~keep], "detail": details[~keep]})
     return CallLog(calls=calls, excluded=excluded, origin=origin, source=source, rows=n, mapping=mapping,
                    notes=_notes(calls))
 
 
-def _check_span(calls, origin, source: str) -> None:
+def _check_span(calls, origin, source: str, mapping: Mapping) -> None:
     """A log spanning more than MAX_LOG_DAYS days is refused, naming its first and last calls (most
-    often a row whose date or time is off by years)."""
-    if not len(calls) or int(calls["day"].max()) < MAX_LOG_DAYS:
+    often a row whose date or time is off by years); so is a stage time that far from the origin
+    (a service end of 1e308 s), naming its row and column."""
+    if not len(calls):
         return
-    first, last = calls.loc[calls["arrival"].idxmin()], calls.loc[calls["arrival"].idxmax()]
+    arrival = calls["arrival"].to_numpy()
+    days = np.floor(arrival.max() / DAY) + 1
+    if days > MAX_LOG_DAYS:
+        first, last = calls.loc[calls["arrival"].idxmin()], calls.loc[calls["arrival"].idxmax()]
+        raise LogError(f"log {source}: its calls span {_count(days)} days, from row {int(first['row'])} "
+                       f"({_when(origin, first['arrival'])}) to row {int(last['row'])} "
+                       f"({_when(origin, last['arrival'])}): more than {MAX_LOG_DAYS} days; "
+                       "a date or time off by years? Fix the row, or fit a shorter stretch of the log")
+    for field in TIME_FIELDS:
+        if field in calls and field != "arrival":
+            t = calls[field].to_numpy()
+            far = t > arrival + MAX_LOG_DAYS * DAY  # (NaN: the stage did not happen)
+            if far.any():
+                i = int(np.argmax(far))
+                raise LogError(f"log {source}, row {int(calls['row'].iloc[i])}: {mapping.columns[field]} "
+                               f"({_when(origin, t[i])}) is more than {MAX_LOG_DAYS} days after the call's "
+                               f"arrival ({_when(origin, arrival[i])}): a time off by years? Fix the row")
 
-    def when(row) -> str:
-        if origin is None:
-            return f"{row['arrival']:,.0f} s"
-        import pandas as pd
 
-        return str((origin + pd.Timedelta(seconds=float(row["arrival"]))).date())
+def _count(days: float) -> str:
+    return f"{days:,.0f}" if days < 1e12 else f"{days:.3g}"
 
-    raise LogError(f"log {source}: its calls span {int(calls['day'].max()) + 1:,} days, from row {int(first['row'])} "
-                   f"({when(first)}) to row {int(last['row'])} ({when(last)}): more than {MAX_LOG_DAYS} days; "
-                   "a date or time off by years? Fix the row, or fit a shorter stretch of the log")
+
+def _when(origin, seconds: float) -> str:
+    """A time of the log: its date (with dates), else its seconds from the origin."""
+    import pandas as pd
+
+    if origin is not None and abs(seconds) < 1e10:
+        try:
+            return str((origin + pd.Timedelta(seconds=float(seconds))).date())
+        except (OverflowError, ValueError):  # (beyond a timestamp's range: year 2262)
+            pass
+    return f"{seconds:,.0f} s" if abs(seconds) < 1e15 else f"{seconds:.6g} s"
 
 
 def _outcomes(values, mapping: Mapping):
