@@ -163,3 +163,45 @@ def test_a_time_far_beyond_the_log_is_refused_naming_its_row(tmp_path, column, v
         done = CliRunner().invoke(cli, [command[0], str(tmp_path / "log.csv"), "--mapping", str(mapping), *command[1:]])
         assert done.exit_code == 2 and "Traceback" not in done.output, (command, done.output)
         assert "row 6" in done.output and not (tmp_path / "out.yaml").exists(), done.output
+
+
+# ---------------------------------------------------------------- not a regular file
+def _unblocked(fifo, call):
+    """call() in a thread; a reader blocked on the FIFO is released (a writer opens and closes it)."""
+    import os
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except Exception as err:  # noqa: BLE001 (the test inspects it)
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    hung = thread.is_alive()
+    if hung:
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        thread.join(10)
+    assert not hung, "it waited on the FIFO"
+    return outcome
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_the_log_or_the_mapping_is_refused_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    mapping = tmp_path / "gen.yaml"
+    mapping.write_text(yaml.safe_dump(DT))
+    out = _unblocked(fifo, lambda: read_log(fifo, str(mapping)))
+    assert isinstance(out.get("error"), LogError) and "not a regular file" in str(out["error"]), out
+    out = _unblocked(fifo, lambda: read_log(write_log(tmp_path / "log.csv", make_calls()), str(fifo)))
+    assert isinstance(out.get("error"), MappingError) and "not a regular file" in str(out["error"]), out

@@ -75,6 +75,8 @@ def load_mapping(spec) -> Mapping:
 
     if path.is_dir():
         raise MappingError(f"mapping {spec or path}: a folder, not a mapping file")
+    if not path.is_file():  # (reading a FIFO would wait forever)
+        raise MappingError(f"mapping {path}: not a regular file (a FIFO, a device or a socket)")
     try:
         data, _lines = read_yaml(path.read_text(encoding="utf-8"), str(path))
     except UserError as err:  # malformed YAML (a ScenarioError of the reader: its problems, not "invalid scenario")

@@ -73,6 +73,8 @@ def read_log(path, mapping) -> CallLog:
 
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     path = Path(path)
+    if path.exists() and not path.is_dir() and not path.is_file():  # (reading a FIFO would wait forever)
+        raise LogError(f"log {path}: not a regular file (a FIFO, a device or a socket): give the log as a file")
     try:
         raw = pd.read_csv(path, sep=mapping.separator, dtype=str, keep_default_na=False, na_filter=False)
     except FileNotFoundError:
