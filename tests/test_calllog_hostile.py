@@ -205,3 +205,91 @@ def test_a_fifo_as_the_log_or_the_mapping_is_refused_not_waited_on(tmp_path):
     assert isinstance(out.get("error"), LogError) and "not a regular file" in str(out["error"]), out
     out = _unblocked(fifo, lambda: read_log(write_log(tmp_path / "log.csv", make_calls()), str(fifo)))
     assert isinstance(out.get("error"), MappingError) and "not a regular file" in str(out["error"]), out
+
+
+# ---------------------------------------------------------------- every line is a row, numbered as in the file
+def rows_are_lines(log, path):
+    """Every non-blank line after the header is one kept or excluded row, numbered by its line."""
+    lines = path.read_text().split("\n")
+    numbers = sorted(list(log.calls["row"]) + list(log.excluded["row"]))
+    assert numbers == [k + 1 for k, text in enumerate(lines) if text and k > 0]
+    for call in log.calls.itertuples():
+        assert lines[call.row - 1].startswith(f"{call.call_id},")
+
+
+@pytest.mark.parametrize("quoted", [(5,), (5, 9), (4, 5, 6, 11)])
+def test_stray_quotes_are_ordinary_characters(tmp_path, quoted):
+    """Two stray '"' swallowed every row between them into one cell (pandas' quoting), silently; one
+    gave an error naming the wrong row. A call log has no quoting convention: a quote is text."""
+    calls = make_calls(days=1)
+    path = write_log(tmp_path / "log.csv", calls)
+    lines = path.read_text().split("\n")
+    for line in quoted:
+        lines[line - 1] = lines[line - 1].replace(",a,", ',"a,')
+    path.write_text("\n".join(lines))
+    log = read(path)
+    assert len(log.calls) == len(calls) and len(log.excluded) == 0
+    rows_are_lines(log, path)
+    types = dict(zip(log.calls["row"], log.calls["call_type"]))
+    assert sorted(row for row, kind in types.items() if kind == '"a') == sorted(quoted)
+
+
+def test_row_numbers_are_file_lines_after_blank_lines_and_a_broken_cell(tmp_path):
+    """Rows were numbered 2, 3, ... in pandas' count: a blank line, or a quoted cell running over
+    two lines, made every later exclusion name the wrong line."""
+    calls = make_calls(days=1)
+    path = write_log(tmp_path / "log.csv", calls)
+    lines = path.read_text().split("\n")
+    lines[3] = lines[3].replace(",ag", ',"ag\nX"')   # a value across two lines: lines 4 and 5 now
+    lines.insert(7, "")                             # a blank line 9
+    lines.insert(7, "")                             # and 10
+    lines[10] = lines[10].replace(":", ";", 1)      # a bad arrival on line 12
+    path.write_text("\n".join(lines))
+    log = read(path)
+    rows_are_lines(log, path)
+    bad = dict(zip(log.excluded["row"], log.excluded["reason"]))
+    assert bad == {5: "unknown outcome", 12: "unparsable time"}
+    assert log.calls.set_index("row").loc[4, "agent"] == '"ag'
+    assert log.rows == len(path.read_text().split("\n")) - 1 - 2 - 1  # header, 2 blank lines, the last newline
+
+
+def test_a_trailing_separator_on_every_row_keeps_the_columns(tmp_path):
+    """A separator at the end of every data row made pandas take the first column as the index:
+    every column shifted by one."""
+    calls = make_calls(days=2)
+    plain = read(write_log(tmp_path / "log.csv", calls))
+    text = (tmp_path / "log.csv").read_text().split("\n")
+    (tmp_path / "trailing.csv").write_text("\n".join([text[0]] + [t + "," for t in text[1:] if t]) + "\n")
+    log = read(tmp_path / "trailing.csv")
+    for column in ("row", "call_id", "agent", "arrival", "service_end", "outcome"):
+        assert plain.calls[column].equals(log.calls[column]), column
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_naming_its_line(tmp_path):
+    path = write_log(tmp_path / "log.csv", make_calls())
+    lines = path.read_text().split("\n")
+    lines[6] += ",extra"
+    path.write_text("\n".join(lines))
+    with pytest.raises(LogError, match=r"line 7: 8 cells, but the header \(line 1\) has 7"):
+        read(path)
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_line_endings_do_not_change_the_rows(tmp_path, eol):
+    calls = make_calls(days=2)
+    plain = read(write_log(tmp_path / "log.csv", calls))
+    text = (tmp_path / "log.csv").read_text().split("\n")
+    text.insert(5, "")
+    (tmp_path / "eol.csv").write_bytes(eol.join(text).encode())
+    log = read(tmp_path / "eol.csv")
+    assert list(log.calls["row"]) == [r + (r >= 6) for r in plain.calls["row"]]
+    assert log.calls["arrival"].equals(plain.calls["arrival"])
+
+
+def test_an_undecodable_byte_is_named_by_its_line(tmp_path):
+    path = write_log(tmp_path / "log.csv", make_calls())
+    data = path.read_bytes().split(b"\n")
+    data[8] = data[8].replace(b",a,", b",\xe9,", 1)
+    path.write_bytes(b"\r\n".join(data))
+    with pytest.raises(LogError, match=r"line 9: byte 0xe9 is not UTF-8"):
+        read(path)

@@ -1,7 +1,8 @@
 """Read a call log (one row per call) through a column mapping into a ``CallLog``.
 
 Everything is vectorised (pandas): the bank log's 33,344 rows read in well under a second.
-No row is dropped silently: a row that cannot be used is in ``CallLog.excluded`` with its
+Each line of the file is one row (a quote is an ordinary character: see ``_table``). No row is
+dropped silently: a row that cannot be used is in ``CallLog.excluded`` with its
 row number (the line of the file; the header is line 1) and the reason, and
 ``CallLog.exclusion_summary()`` counts them by reason. A mapping that does not fit the log
 (a column it does not have, a time format that parses none of its values) is a
@@ -23,7 +24,6 @@ from ..scenario import limits as L
 from .mapping import SECONDS, TIME_FIELDS, Mapping, format_directives, load_mapping
 
 DAY = 86400.0
-FIRST_ROW = 2  # the line of the first data row (the header is line 1)
 # The most days a log may span: the fit keeps a few per-second arrays over the whole span (about
 # 1.5 GB at a year); a row dated decades off (a typo) asked for tens of GB.
 MAX_LOG_DAYS = L.MAX_LOG_DAYS
@@ -69,26 +69,90 @@ class CallLog:
 
 def read_log(path, mapping) -> CallLog:
     """Read the log file ``path`` with ``mapping`` (a ``Mapping``, a file or a shipped name)."""
-    import pandas as pd
-
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     path = Path(path)
     if path.exists() and not path.is_dir() and not path.is_file():  # (reading a FIFO would wait forever)
         raise LogError(f"log {path}: not a regular file (a FIFO, a device or a socket): give the log as a file")
     try:
-        raw = pd.read_csv(path, sep=mapping.separator, dtype=str, keep_default_na=False, na_filter=False)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise LogError(f"log {path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise LogError(f"log {path}: not a table with separator {mapping.separator!r}: {str(err)[:300]}") from None
-    except UnicodeDecodeError as err:
-        raise LogError(f"log {path}: not text in UTF-8 ({err.reason} at byte {err.start} of a block of the file; "
-                       "save it as UTF-8)") from None
     except OSError as err:  # a folder, no permission
         raise LogError(f"log {path}: cannot be read: {err.strerror or err}") from None
-    raw.columns = [c.strip() for c in raw.columns]
+    raw, lines = _table(data, mapping.separator, path)
     _check_columns(raw, mapping, path)
-    return _build(raw, mapping, str(path))
+    return _build(raw, mapping, str(path), lines)
+
+
+def _table(data: bytes, separator: str, path):
+    """(the log's cells as text, under its header's names; the file line of each row) of the bytes
+    of a log file.
+
+    One row per line: a call log has no quoting convention, so a quote is an ordinary character
+    (pandas' quoting made two stray quotes swallow every row between them), and a line is never
+    joined to the next. Lines end with LF, CRLF or CR; the header is the first line that is not
+    empty, and later empty lines are skipped (not rows), keeping every row's line number. A row
+    with more cells than the header is refused, unless the extra cells are empty (a separator at
+    the end of the line)."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # (a UTF-8 byte order mark)
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise LogError(f"log {path}, line {line}: byte 0x{data[err.start]:02x} is not UTF-8 (save the log as "
+                       "UTF-8)") from None
+    buf = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    count = len(ends) + (len(data) > 0 and not data.endswith(b"\n"))
+    starts = np.concatenate(([0], ends + 1))[:count]
+    empty = np.append(ends, len(data))[:count] == starts
+    if separator.isascii():
+        cuts = np.bincount(np.searchsorted(ends, np.flatnonzero(buf == ord(separator))), minlength=count)[:count]
+    else:
+        cuts = np.array([line.count(separator) for line in text.split("\n")[:count]], dtype=np.int64)
+    del text
+    if empty.all():
+        raise LogError(f"log {path}: not a table with separator {separator!r}: the file is empty")
+    header = int(np.argmax(~empty))
+    width = int(cuts.max()) + 1
+    try:
+        cells = pd.read_csv(io.BytesIO(data), sep=separator, header=None, names=list(range(width)), dtype=str,
+                            keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
+                            skip_blank_lines=False, index_col=False, encoding="utf-8", engine="c")
+    except (pd.errors.ParserError, ValueError) as err:
+        raise LogError(f"log {path}: not a table with separator {separator!r}: {str(err)[:300]}") from None
+    if len(cells) != count:  # (one row per line: anything else is a reading this function does not know)
+        raise LogError(f"log {path}: not a table with separator {separator!r}: {len(cells):,} rows read from "
+                       f"{count:,} lines")
+    names = int(cuts[header]) + 1
+    keep = ~empty
+    keep[:header + 1] = False
+    if width > names:
+        extra = cells.iloc[:, names:].apply(lambda c: c.str.strip() != "").any(axis=1).to_numpy() & keep
+        if extra.any():
+            k = int(np.argmax(extra))
+            raise LogError(f"log {path}, line {k + 1}: {int(cuts[k]) + 1} cells, but the header (line {header + 1}) "
+                           f"has {names}: a separator {separator!r} inside a value, or a column missing from the "
+                           "header?")
+    raw = cells.iloc[np.flatnonzero(keep), :names].reset_index(drop=True)
+    raw.columns = _unique([str(c).strip() for c in cells.iloc[header, :names]])
+    return raw, np.flatnonzero(keep) + 1
+
+
+def _unique(names: list) -> list:
+    """Header names, a repeated one numbered as pandas does (``q``, ``q.1``)."""
+    seen, out = {}, []
+    for name in names:
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        out.append(name if not k else f"{name}.{k}")
+    return out
 
 
 def _check_columns(raw, mapping: Mapping, path):
@@ -106,11 +170,10 @@ def _check_columns(raw, mapping: Mapping, path):
         raise mapping.fail("date.column", f"the log {path} has no column {mapping.date_column!r}")
 
 
-def _build(raw, mapping: Mapping, source: str) -> CallLog:
+def _build(raw, mapping: Mapping, source: str, rows) -> CallLog:
     import pandas as pd
 
     n = len(raw)
-    rows = np.arange(FIRST_ROW, FIRST_ROW + n)
     reasons = np.full(n, "", dtype=object)
     details = np.full(n, "", dtype=object)
 
