@@ -293,7 +293,7 @@ def test_ccsim_fit_end_to_end(tmp_path):
 def test_ccsim_fit_bad_mapping_is_exit_2(tmp_path):
     mapping = tmp_path / "m.yaml"
     mapping.write_text("separator: \"\\t\"\ncolumns: {outcome: outcome, arrival: q_strat}\n"
-                       "outcomes: {served: [AGENT], abandoned: [HANG]}\n")
+                       "date: {column: date, format: '%y%m%d'}\noutcomes: {served: [AGENT], abandoned: [HANG]}\n")
     done = CliRunner().invoke(cli, ["fit", str(BANK), "--mapping", str(mapping), "-o", str(tmp_path / "x.yaml")])
     assert done.exit_code == 2
     assert "columns.arrival" in done.output and "'q_strat'" in done.output and "Traceback" not in done.output

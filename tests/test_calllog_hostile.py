@@ -293,3 +293,30 @@ def test_an_undecodable_byte_is_named_by_its_line(tmp_path):
     path.write_bytes(b"\r\n".join(data))
     with pytest.raises(LogError, match=r"line 9: byte 0xe9 is not UTF-8"):
         read(path)
+
+
+# ---------------------------------------------------------------- the days of a log without a date column
+@pytest.mark.parametrize("time_format", ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%Y-%m %H:%M:%S", "%%d %H:%M:%S"])
+def test_a_time_format_without_the_day_and_no_date_column_is_refused(time_format):
+    """Times of day alone, with no date column, put a month of calls on one day (exit 0, 'kept over
+    1 days'): a mapping like that is refused, naming time_format."""
+    with pytest.raises(MappingError, match=r"gen.yaml: time_format: .*no date"):
+        mapping_from_dict({**DT, "time_format": time_format}, "gen.yaml")
+    with pytest.raises(MappingError, match=r"gen.yaml: time_format: .*no date"):
+        mapping_from_dict({key: value for key, value in DT.items() if key != "time_format"}, "gen.yaml")
+    for fine in ({"time_format": "seconds"}, {"time_format": "%d/%m/%Y %H:%M"}, {"time_format": "%j %H:%M"},
+                 {"time_format": time_format, "date": {"column": "day"}}):
+        mapping_from_dict({**DT, **fine}, "gen.yaml")
+
+
+@pytest.mark.parametrize("first", [dt.datetime(2024, 3, 10), dt.datetime(2024, 3, 7), MONDAY])
+def test_the_weekdays_come_from_the_datetimes_without_a_date_column(tmp_path, first):
+    """Without a date column the first day was taken for a Monday even when every cell said its date:
+    a log starting on a Sunday had its Sundays fitted as Mondays."""
+    from ccsim.state.from_log import instant
+
+    log = read(write_log(tmp_path / "log.csv", make_calls(days=8, first=first)))
+    assert log.origin == first
+    assert list(log.calls.groupby("day")["weekday"].first()) == [(first + dt.timedelta(days=d)).weekday()
+                                                                 for d in range(8)]
+    assert instant(log, (first + dt.timedelta(days=2, hours=9)).isoformat()) == 2 * 86400 + 9 * 3600

@@ -119,6 +119,11 @@ def mapping_from_dict(data, source: str = "<mapping>") -> Mapping:
     _check_format(time_format, "time_format", fail, allow_seconds=True)
     if date is not None:
         _check_format(date.get("format", "%Y-%m-%d"), "date.format", fail)
+    elif time_format != SECONDS and not _has_day(time_format):
+        raise fail("time_format", f"{time_format[:80]!r} has no date (no %d, %j, %x or %c) and the mapping has no "
+                                  "date column: every call would fall on one day. Give the log's date column "
+                                  "(date: {column: NAME, format: ...}), a time_format with the date "
+                                  "('%Y-%m-%d %H:%M:%S'), or 'seconds'")
     separator = data.get("separator", ",")
     if not isinstance(separator, str) or len(separator) != 1 or separator in '"\r\n':
         raise fail("separator", f"expected one character (not a quote or a line break), found {separator!r}")
@@ -191,6 +196,13 @@ def _list(value, where, fail) -> list:
 def format_directives(fmt: str) -> set:
     """The letters of a strftime format's directives (``%%`` is a literal percent sign)."""
     return {d for d in re.findall(r"%(.)", fmt) if d != "%"}
+
+
+def _has_day(fmt: str) -> bool:
+    """Whether a strftime format says the day (not only the time, the month or the year)."""
+    have = format_directives(fmt)
+    weekday = bool(have & {"a", "A", "w", "u"})
+    return bool(have & {"d", "j", "x", "c"}) or (weekday and bool(have & {"U", "W", "V"}))
 
 
 def _check_format(fmt, where, fail, allow_seconds=False):

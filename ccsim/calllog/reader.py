@@ -192,6 +192,8 @@ def _build(raw, mapping: Mapping, source: str, rows) -> CallLog:
     # without a date column every time column counts from one origin: the arrivals' first midnight
     first = None if stamps is None or mapping.date_column is not None else stamps[mapping.arrival].min()
     midnight = None if first is None or pd.isna(first) else first.normalize()
+    if midnight is not None:  # (the cells carry the dates: the first day's, hence its weekday)
+        origin = midnight
     times = {f: _times(v, f, mapping, rows, exclude, None if stamps is None else stamps[f], midnight)
              for f, v in values.items()}
     times = {f: t + day_seconds for f, t in times.items()}
