@@ -4,6 +4,7 @@ Kaplan-Meier against a hand computation, the duration MLEs, the busyness estimat
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 from pathlib import Path
 
@@ -442,7 +443,11 @@ def test_a_log_spanning_years_is_refused_naming_its_first_and_last_rows(tmp_path
     message = str(caught.value)
     assert f"more than {MAX_LOG_DAYS} days" in message
     assert "from row 2 (2024-03-04) to row 3 (2068-12-31)" in message, message
-    within = TOY.replace("2,a,2024-03-04,", "2,a,2025-03-04,")  # 2024 is a leap year: day 366
+    # 2024 is a leap year: day 366 (a call a week through the year: a lone row a year off is refused
+    # for its gap, tests/test_calllog_hostile.py)
+    weekly = "".join(f"{100 + k},b,{datetime.date(2024, 3, 4) + datetime.timedelta(days=7 * k)},09:00:00,"
+                     "09:00:03,09:00:03,09:01:00,OK,ann\n" for k in range(1, 53))
+    within = TOY.replace("2,a,2024-03-04,", "2,a,2025-03-04,") + weekly
     assert MAX_LOG_DAYS == 366 and toy_log(tmp_path, within).days == 366
 
 

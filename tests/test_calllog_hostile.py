@@ -320,3 +320,40 @@ def test_the_weekdays_come_from_the_datetimes_without_a_date_column(tmp_path, fi
     assert list(log.calls.groupby("day")["weekday"].first()) == [(first + dt.timedelta(days=d)).weekday()
                                                                  for d in range(8)]
     assert instant(log, (first + dt.timedelta(days=2, hours=9)).isoformat()) == 2 * 86400 + 9 * 3600
+
+
+# ---------------------------------------------------------------- a row far from the others
+def add_rows(path, rows):
+    with path.open("a") as f:
+        f.write("".join(rows))
+
+
+@pytest.mark.parametrize("days_later", [9, 40, 300])
+def test_a_row_weeks_after_the_others_is_refused_naming_it(tmp_path, days_later):
+    """One row dated months after the rest made the log span those months: the fit averaged its
+    arrivals and staffing over the empty days (up to 92 % too few calls) with only 'kept over 366
+    days' printed."""
+    calls = make_calls(days=10)
+    path = write_log(tmp_path / "log.csv", calls)
+    late = MONDAY + dt.timedelta(days=9 + days_later, hours=10)
+    add_rows(path, [f"777,a,{late:%Y-%m-%d %H:%M:%S},,,HANG,\n"])
+    with pytest.raises(LogError) as err:
+        read(path)
+    message = str(err.value)
+    assert f"no call for {days_later - 1} days" in message and f"row {len(calls) + 2}" in message, message
+    assert f"{late:%Y-%m-%d}" in message
+    done, out = fit_cli(tmp_path, path)
+    assert done.exit_code == 2 and "Traceback" not in done.output and not out.exists()
+    assert f"row {len(calls) + 2}" in done.output
+
+
+def test_a_week_with_no_call_is_allowed(tmp_path):
+    """A center closed for a week (7 days without a call) is a log, not a typo."""
+    calls = make_calls(days=5) + make_calls(days=5, first=MONDAY + dt.timedelta(days=12))
+    calls = [(k + 1, *call[1:]) for k, call in enumerate(calls)]
+    log = read(write_log(tmp_path / "log.csv", calls))
+    assert log.days == 17 and len(log.calls) == len(calls)
+    early = [(k + 1, *call[1:]) for k, call in enumerate(make_calls(days=1, first=MONDAY - dt.timedelta(days=9))
+                                                         + calls)]
+    with pytest.raises(LogError, match="no call for 8 days"):
+        read(write_log(tmp_path / "early.csv", early))

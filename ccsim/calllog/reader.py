@@ -27,6 +27,9 @@ DAY = 86400.0
 # The most days a log may span: the fit keeps a few per-second arrays over the whole span (about
 # 1.5 GB at a year); a row dated decades off (a typo) asked for tens of GB.
 MAX_LOG_DAYS = L.MAX_LOG_DAYS
+# The most days in a row without a call (a week's closure): more is most often a row dated wrong,
+# which would make the fit average over the empty days.
+MAX_EMPTY_DAYS = 7
 # (reason, stage start field, stage end field) for the "ends before it starts" checks
 _STAGES = (("ivr", "ivr_entry", "ivr_exit"), ("queue", "queue_entry", "queue_exit"),
            ("service", "service_start", "service_end"))
@@ -220,6 +223,7 @@ def _build(raw, mapping: Mapping, source: str, rows) -> CallLog:
     calls = calls[keep].reset_index(drop=True)
     _check_span(calls, origin, source, mapping)  # (before any day number: a time of 1e308 s overflows it)
     _derive(calls, times, 0 if origin is None else origin.weekday())
+    _check_gaps(calls, origin, source)
     excluded = pd.DataFrame({"row": rows[~keep], "reason": reasons[~keep], "detail": details[~keep]})
     return CallLog(calls=calls, excluded=excluded, origin=origin, source=source, rows=n, mapping=mapping,
                    notes=_notes(calls))
@@ -248,6 +252,29 @@ def _check_span(calls, origin, source: str, mapping: Mapping) -> None:
                 raise LogError(f"log {source}, row {int(calls['row'].iloc[i])}: {mapping.columns[field]} "
                                f"({_when(origin, t[i])}) is more than {MAX_LOG_DAYS} days after the call's "
                                f"arrival ({_when(origin, arrival[i])}): a time off by years? Fix the row")
+
+
+def _check_gaps(calls, origin, source: str) -> None:
+    """More than MAX_EMPTY_DAYS days in a row without a call is refused, naming the rows on the
+    smaller side of the gap: most often a row whose date is off by weeks or months, which made the
+    fit average its arrivals and staffing over the empty days (a week's closure is allowed)."""
+    if not len(calls):
+        return
+    days = np.unique(calls["day"].to_numpy())
+    empty = np.diff(days) - 1
+    if not (empty > MAX_EMPTY_DAYS).any():
+        return
+    k = int(np.argmax(empty))  # the longest gap
+    before, after = calls[calls["day"] <= days[k]], calls[calls["day"] >= days[k + 1]]
+    last, first = before.loc[before["arrival"].idxmax()], after.loc[after["arrival"].idxmin()]
+    side, where = (after, "after") if len(after) <= len(before) else (before, "before")
+    rows = sorted(int(r) for r in side["row"])
+    shown = ", ".join(str(r) for r in rows[:5]) + (f", ... ({len(rows):,} rows)" if len(rows) > 5 else "")
+    raise LogError(f"log {source}: no call for {int(empty[k]):,} days, from row {int(last['row'])} "
+                   f"({_when(origin, last['arrival'])}) to row {int(first['row'])} ({_when(origin, first['arrival'])}); "
+                   f"the {len(rows):,} call{'s' if len(rows) != 1 else ''} {where} the gap (row{'s' if len(rows) != 1 else ''} "
+                   f"{shown}) dated wrong? A fit averages over every day of the span, so the empty days would dilute "
+                   "its arrivals and staffing: fix or remove those rows, or fit each stretch as a log of its own")
 
 
 def _count(days: float) -> str:
