@@ -357,3 +357,42 @@ def test_a_week_with_no_call_is_allowed(tmp_path):
                                                          + calls)]
     with pytest.raises(LogError, match="no call for 8 days"):
         read(write_log(tmp_path / "early.csv", early))
+
+
+# ---------------------------------------------------------------- the scenario's CSV files
+@pytest.mark.parametrize("text, line", [("v\n30\n12,5\n60\n", 3), ("v\n30\n45\n1,234\n", 4), ("v,w\n1,2\n3,4,5\n", 3)])
+def test_a_csv_row_with_more_cells_than_its_header_is_refused(tmp_path, text, line):
+    """'12,5' (a decimal comma) was read as 12 and '1,234' (a thousands separator) as 1, silently:
+    the extra cell was dropped. Empirical columns, replayed arrivals and staffing 'required' alike."""
+    from pathlib import Path
+
+    from ccsim.scenario.csv_column import read_csv_column
+    from ccsim.scenario.replay_csv import read_replay_csv
+    from ccsim.scenario.staffing import read_required
+
+    path = tmp_path / "v.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"v.csv, line {line}: \d cells, but the header row has \d"):
+        read_csv_column(Path(path), "v")
+    with pytest.raises(ValueError, match=rf"v.csv, line {line}: \d cells, but the header row has \d"):
+        read_replay_csv(Path(path), "v")
+    path.write_text("interval,agents\n0,2\n1,3,5\n")
+    with pytest.raises(ValueError, match=r"v.csv, line 3: 3 cells, but the header row has 2"):
+        read_required(Path(path))
+
+
+def test_csv_rows_ending_with_empty_cells_still_read(tmp_path):
+    from ccsim.scenario.csv_column import read_csv_column
+
+    (tmp_path / "v.csv").write_text("v\n30,\n45,,\n")
+    assert read_csv_column(tmp_path / "v.csv", "v") == [30.0, 45.0]
+
+
+def test_the_staffing_csv_quotes_at_most_40_characters_of_a_cell(tmp_path):
+    from ccsim.scenario.staffing import read_required
+
+    for row in ("0," + "9" * 100_000, "1" * 100_000 + ",2"):
+        (tmp_path / "r.csv").write_text("interval,agents\n" + row + "\n")
+        with pytest.raises(ValueError) as err:
+            read_required(tmp_path / "r.csv")
+        assert len(str(err.value)) < 300 and "…" in str(err.value), str(err.value)[:300]

@@ -47,16 +47,28 @@ def read_rows(path: Path, expected: str):
         raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
     if header is None:
         raise ValueError(f"{path}: the CSV file is empty (expected {expected})")
-    return header, _data_rows(path, reader)
+    return header, _data_rows(path, reader, len(header))
 
 
-def _data_rows(path: Path, reader):
+def _data_rows(path: Path, reader, width: int):
+    """The rows that are not blank; a row with more cells than the header (``width``) is refused,
+    unless the extra cells are empty: ``12,5`` (a decimal comma) or ``1,234`` (a thousands
+    separator) would otherwise be read as 12 and 1."""
     try:
         for row in reader:
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise ValueError(f"{path}, line {reader.line_num}: {len(row)} cells, but the header row has "
+                                 f"{width}: a decimal comma (12,5) or a thousands separator (1,234)? Write numbers "
+                                 "with a decimal point and no separator")
             if row:  # not a blank line
                 yield reader.line_num, row
     except csv.Error as err:
         raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
+
+
+def shown(text: str) -> str:
+    """A cell's text for a message: at most 40 characters."""
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def cell_text(path: Path, row: list[str], line: int, index: int, column: str) -> str:
@@ -111,12 +123,11 @@ def number_cell(path: Path, row: list[str], line: int, index: int, column: str, 
     the range): Python's ``float`` also takes ``1_000`` and digits of other scripts (``١٢``), which
     no spreadsheet writes and which are more likely a slip than a number."""
     text = cell_text(path, row, line, index, column)
-    shown = text if len(text) <= 40 else text[:40] + "…"
     if not (_DECIMAL.fullmatch(text) or _SPECIAL.fullmatch(text)):
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown!r}, expected {what}")
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown(text)!r}, expected {what}")
     value = float(text)
     if not (math.isfinite(value) and 0 <= value <= high):
-        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown}, expected "
+        raise ValueError(f"{path}, line {line}: column '{column}' holds {shown(text)}, expected "
                          + (bounds or f"a finite number >= 0 and at most {high:g}"))
     return value
 

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, model_validator
 
 from . import limits as L
-from .csv_column import cell_text, column_index, read_rows
+from .csv_column import cell_text, column_index, read_rows, shown
 from .hours import WEEKDAYS, _Model
 from .shifts import Break, Shift
 
@@ -108,10 +108,10 @@ def read_required(path: Path) -> list[int]:
                              "intervals")
         interval, agents = cell_text(path, row, line, i, "interval"), cell_text(path, row, line, a, "agents")
         if interval != str(len(out)):
-            raise ValueError(f"{path}, line {line}: interval '{interval}' should be {len(out)} (intervals are "
-                             "numbered 0, 1, 2, ... in order)")
-        if not (agents.isascii() and agents.isdigit()) or int(agents) > L.MAX_AGENTS:
-            raise ValueError(f"{path}, line {line}: agents '{agents}' is not a whole number from 0 to "
+            raise ValueError(f"{path}, line {line}: interval {shown(interval)!r} should be {len(out)} (intervals "
+                             "are numbered 0, 1, 2, ... in order)")
+        if not (agents.isascii() and agents.isdigit()) or len(agents) > 12 or int(agents) > L.MAX_AGENTS:
+            raise ValueError(f"{path}, line {line}: agents {shown(agents)!r} is not a whole number from 0 to "
                              f"{L.MAX_AGENTS:,}")
         out.append(int(agents))
     if not out:
