@@ -396,3 +396,17 @@ def test_the_staffing_csv_quotes_at_most_40_characters_of_a_cell(tmp_path):
         with pytest.raises(ValueError) as err:
             read_required(tmp_path / "r.csv")
         assert len(str(err.value)) < 300 and "…" in str(err.value), str(err.value)[:300]
+
+
+@pytest.mark.parametrize("separator", ["§", ";", "\t"])
+def test_any_one_character_separator_reads_the_same_log(tmp_path, separator):
+    calls = make_calls(days=2)
+    plain = read(write_log(tmp_path / "log.csv", calls))
+    text = (tmp_path / "log.csv").read_text().replace(",", separator).split("\n")
+    text.insert(3, "")
+    text[6] = text[6].replace(f"{separator}a{separator}", f'{separator}"a{separator}')
+    (tmp_path / "other.csv").write_text("\n".join(text))
+    log = read(tmp_path / "other.csv", separator=separator)
+    assert list(log.calls["row"]) == [r + (r >= 4) for r in plain.calls["row"]]
+    for column in ("call_id", "agent", "arrival", "service_end"):
+        assert plain.calls[column].equals(log.calls[column]), column

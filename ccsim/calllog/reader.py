@@ -127,9 +127,11 @@ def _table(data: bytes, separator: str, path):
     try:
         cells = pd.read_csv(io.BytesIO(data), sep=separator, header=None, names=list(range(width)), dtype=str,
                             keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
-                            skip_blank_lines=False, index_col=False, encoding="utf-8", engine="c")
+                            skip_blank_lines=False, index_col=False, encoding="utf-8",
+                            engine="c" if separator.isascii() else "python")  # (c: one byte)
     except (pd.errors.ParserError, ValueError) as err:
         raise LogError(f"log {path}: not a table with separator {separator!r}: {str(err)[:300]}") from None
+    cells = cells.fillna("")  # (the python engine pads short rows with NaN)
     if len(cells) != count:  # (one row per line: anything else is a reading this function does not know)
         raise LogError(f"log {path}: not a table with separator {separator!r}: {len(cells):,} rows read from "
                        f"{count:,} lines")
