@@ -345,16 +345,21 @@ class Store:
 
     def _insert(self, row: tuple) -> bool:
         """One committed transaction (the disk write a full disk makes fail)."""
+        with self._transaction():
+            return self._db.execute(insert_statement(self.version), row).rowcount == 1
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            inserted = self._db.execute(insert_statement(self.version), row).rowcount == 1
+            yield
             self._db.execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
             raise
-        return inserted
 
     def decided(self) -> dict:
         """{point: replications} the last finished study command decided on (format 5 on; {} for an
@@ -371,18 +376,11 @@ class Store:
         if self.version < 5:
             return
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 self._db.execute("DELETE FROM decided")
                 if reps:
                     self._db.executemany("INSERT INTO decided VALUES (?, ?)",
                                          [(int(p), int(r)) for p, r in sorted(reps.items())])
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._db.execute("ROLLBACK")
-                raise
         except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as err:
             raise StoreWriteError(f"could not write to the study store {self.path}: {os_reason(err)}; "
                                   f"{write_advice(err)}. Its replications are safe") from None
