@@ -174,6 +174,8 @@ def answer_number(answer) -> Optional[int]:
     """A hook's answer (not None) as an agent or call-type number: an integer (Python's or
     numpy's), as ``argument`` takes them; None for anything else (a float, even 3.0, is not
     rounded; a bool is not agent 1; a string is not parsed)."""
+    if type(answer) is int:  # the common answer, without the ABC check (a router's calls are per call)
+        return answer
     if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
         return int(answer)
     return None
