@@ -454,8 +454,22 @@ def _derive(calls, times, first_weekday: int):
 def _notes(calls) -> tuple:
     served = calls["outcome"] == "served"
     nobody = int((served & calls["agent"].isna()).sum()) if "agent" in calls else 0
-    return (f"{nobody} served calls name no agent (kept: their handle times count, not the staffing)",) \
+    notes = (f"{nobody} served calls name no agent (kept: their handle times count, not the staffing)",) \
         if nobody else ()
+    return notes + _copies(calls)
+
+
+def _copies(calls) -> tuple:
+    """A note when kept calls are copies of earlier ones, every mapped field alike (a log written
+    twice, or pasted into itself, doubled its arrivals and staffing without a word)."""
+    copies = calls.drop(columns=["row"]).duplicated(keep="first")
+    n = int(copies.sum())
+    if not n:
+        return ()
+    rows = calls.loc[copies, "row"].astype(int).tolist()
+    shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if n > 5 else "")
+    return (f"{n:,} call{'s are' if n != 1 else ' is'} alike in every field to an earlier one (row{'s' if n != 1 else ''} "
+            f"{shown}): a log written twice? Each counts as a call; remove the copies if they are",)
 
 
 __all__ = ["CallLog", "LogError", "read_log"]
