@@ -33,19 +33,17 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     took is refused as in a file. A ``Scenario`` given comes back as a private copy: editing
     the caller's object afterwards changes no result made from it."""
     if isinstance(scenario, Scenario):
-        from .scenario.loader import scenario_to_dict, unknown_attributes, validated_copy
+        from .experiment.store_json import plain
+        from .scenario.loader import unknown_attributes, validated_copy
         from .scenario.problems import TOP, Problem, ScenarioError
 
         copy = validated_copy(scenario)
         if copy is not None:  # made by validation, unchanged since: not again
             return copy
-        try:
-            data = scenario_to_dict(scenario)
-        except Exception:  # noqa: BLE001 - a value pydantic cannot serialize (a numpy number): as Python data
-            try:
-                data = _plain(scenario.model_dump(mode="python", exclude_none=True, warnings=False))
-            except Exception as err:  # noqa: BLE001 - not even that
-                raise ScenarioError("<Scenario>", [Problem(TOP, f"cannot be read back as data: {err}")]) from None
+        try:  # (a numpy number set by model_copy, a sweep's np.arange: as a plain number)
+            data = scenario.model_dump(mode="json", exclude_none=True, warnings=False, fallback=plain)
+        except Exception as err:  # noqa: BLE001 - a value pydantic cannot serialize
+            raise ScenarioError("<Scenario>", [Problem(TOP, f"cannot be read back as data: {err}")]) from None
         unknown = unknown_attributes(scenario, data)
         if unknown:
             raise ScenarioError("<Scenario>", [Problem(path, f"unknown key (a value set with model_copy(update=...) "
@@ -58,19 +56,6 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
         raise ArgumentError(f"scenario must be a ccsim.Scenario, a dict or the path of a YAML file, "
                             f"got {type(scenario).__name__}")
     return load_scenario(scenario)
-
-
-def _plain(value):
-    """Python data with numpy numbers and arrays (a sweep's ``np.arange``) made plain numbers and lists."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def simulate(scenario: ScenarioLike, seed=DEFAULT_SEED, engine: str = "core", call_records: bool = False,

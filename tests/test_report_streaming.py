@@ -285,3 +285,12 @@ def test_a_python_study_is_self_contained(tmp_path):
                for record, want in zip(study.data.records, expected))
     study.write_html(tmp_path / "page.html")
     assert (tmp_path / "page.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "nan", "1e400GiB"])
+def test_report_max_memory_takes_only_a_size(tmp_path, value):
+    """ccsim report's --max-memory (new at this stop) has the bounds of the run budget's."""
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "none.sqlite"), "--html", str(tmp_path / "r.html"),
+                                      "--max-memory", value])
+    assert result.exit_code == 2 and "--max-memory" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "r.html").exists()
