@@ -33,13 +33,14 @@ def as_scenario(scenario: ScenarioLike) -> Scenario:
     took is refused as in a file. A ``Scenario`` given comes back as a private copy: editing
     the caller's object afterwards changes no result made from it."""
     if isinstance(scenario, Scenario):
-        from .experiment.store_json import plain
         from .scenario.loader import unknown_attributes, validated_copy
         from .scenario.problems import TOP, Problem, ScenarioError
 
         copy = validated_copy(scenario)
         if copy is not None:  # made by validation, unchanged since: not again
             return copy
+        from .experiment.store_json import plain  # (not for a plain run: tests/test_cli_startup.py)
+
         try:  # (a numpy number set by model_copy, a sweep's np.arange: as a plain number)
             data = scenario.model_dump(mode="json", exclude_none=True, warnings=False, fallback=plain)
         except Exception as err:  # noqa: BLE001 - a value pydantic cannot serialize
